@@ -1,0 +1,41 @@
+// Bundles every entry point of GPUVM Lens with esbuild. Type checking is a
+// separate step (`npm run check-types`); this script only transpiles.
+//
+//   node esbuild.mjs               development build into dist/
+//   node esbuild.mjs --production  minified build (used by packaging)
+//   node esbuild.mjs --watch       rebuild on change
+//
+// Only the extension bundle may treat `vscode` as external: a stray `vscode`
+// import anywhere else makes the build fail, which backs up the import-boundary test.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+/** Node-side entry points: name in dist/ -> source. */
+const nodeEntries = {
+  cli: 'src/cli/main.ts',
+  'bench-engine': 'bench/engine.ts',
+};
+
+const contexts = [
+  await esbuild.context({ ...common, entryPoints: nodeEntries, outdir: 'dist' }),
+];
+
+if (watch) {
+  await Promise.all(contexts.map((ctx) => ctx.watch()));
+} else {
+  await Promise.all(contexts.map((ctx) => ctx.rebuild()));
+  await Promise.all(contexts.map((ctx) => ctx.dispose()));
+}

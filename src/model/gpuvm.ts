@@ -1,0 +1,350 @@
+/**
+ * The drm_gpuvm API: VM lifecycle, the VA tree, VA <-> VM_BO links and VM_BO
+ * reference management, each function mirroring the kernel function named in
+ * its comment (spec §3, §4, §6, §7), including every lockdep assertion and
+ * WARN the kernel evaluates, in the same order.
+ *
+ * Invariants kept here (checked by `invariants.ts`):
+ * - an inserted VA other than the kernel node holds one VM reference;
+ * - a linked VA holds one VM_BO reference; a VM_BO holds one VM and one GEM
+ *   reference;
+ * - a VA is on its VM_BO's list iff `va.vmBo` is set.
+ */
+
+import { add, addOverflows, sub, type U64 } from '../base/u64';
+import { KernelEnv, Lock } from './kernel-env';
+import { GemObject, GpuVa, GpuVm, GpuVmBo, type GpuVmFlags } from './objects';
+
+export type Errno = '-EINVAL' | '-EEXIST' | '-ENOMEM' | '-EALREADY' | '-ENOENT';
+
+export const WARN_ADDRESS_LIMIT = 'GPUVA address limited to 8 bytes.';
+export const WARN_KERNEL_NODE = "Can't destroy kernel reserved node.";
+export const WARN_TREE_NOT_EMPTY = 'GPUVA tree is not empty, potentially leaking memory.';
+export const WARN_EXTOBJ_NOT_EMPTY = 'Extobj list should be empty.';
+export const WARN_EVICT_NOT_EMPTY = 'Evict list should be empty.';
+
+// ---------------------------------------------------------------------------
+// GEM objects
+
+/** `drm_gem_object_get`. */
+export function gemGet(env: KernelEnv, obj: GemObject): void {
+  obj.refcount.get(env);
+}
+
+/** `drm_gem_object_put`: the object is freed when its last reference goes. */
+export function gemPut(env: KernelEnv, obj: GemObject): void {
+  if (obj.refcount.put(env)) obj.freed = true;
+}
+
+/**
+ * `drm_gpuvm_resv_object_alloc`: a dummy GEM whose reservation becomes the
+ * VM's common resv (named `vm.resv` in lock reports).
+ */
+export function resvObjectAlloc(): GemObject {
+  return new GemObject('vmresv', 0n, new Lock('vm.resv'));
+}
+
+// ---------------------------------------------------------------------------
+// VM lifecycle
+
+export interface GpuVmInit {
+  name?: string;
+  flags: GpuVmFlags;
+  start: U64;
+  range: U64;
+  kernelStart: U64;
+  kernelRange: U64;
+  rObj: GemObject;
+}
+
+/** `drm_gpuvm_init`: cannot fail; WARNs on overflowing windows. */
+export function gpuvmInit(env: KernelEnv, init: GpuVmInit): GpuVm {
+  const vm = new GpuVm(
+    env,
+    init.name ?? 'unknown',
+    init.flags,
+    init.start,
+    init.range,
+    init.kernelStart,
+    init.kernelRange,
+    init.rObj,
+  );
+  gemGet(env, init.rObj);
+  if (addOverflows(init.start, init.range)) env.warn(WARN_ADDRESS_LIMIT);
+  if (init.kernelRange !== 0n) {
+    // An overflowing reserved window WARNs and is not inserted, but its bounds
+    // stay set and keep being consulted by the range checks.
+    if (addOverflows(init.kernelStart, init.kernelRange)) env.warn(WARN_ADDRESS_LIMIT);
+    else treeInsert(vm, vm.kernelNode);
+  }
+  return vm;
+}
+
+/** `drm_gpuvm_get`. */
+export function gpuvmGet(vm: GpuVm): GpuVm {
+  vm.kref.get(vm.env);
+  return vm;
+}
+
+/** `drm_gpuvm_put`: at zero, `drm_gpuvm_fini` then the driver's `vm_free`. */
+export function gpuvmPut(vm: GpuVm | null): void {
+  if (!vm) return;
+  if (!vm.kref.put(vm.env)) return;
+  gpuvmFini(vm);
+  vm.freed = true;
+}
+
+/** `drm_gpuvm_fini`. */
+function gpuvmFini(vm: GpuVm): void {
+  const env = vm.env;
+  vm.name = null;
+  if (vm.kernelNode.range !== 0n) {
+    // The kernel removes the node unconditionally; one that was never inserted
+    // (overflowing window) has no VM pointer and the removal dereferences NULL.
+    if (!vm.kernelNode.inserted) env.oops('drm_gpuvm_fini');
+    treeRemove(vm, vm.kernelNode);
+  }
+  if (vm.tree.size !== 0) env.warn(WARN_TREE_NOT_EMPTY);
+  if (vm.extobj.size !== 0) env.warn(WARN_EXTOBJ_NOT_EMPTY);
+  if (vm.evict.size !== 0) env.warn(WARN_EVICT_NOT_EMPTY);
+  gemPut(env, vm.rObj);
+}
+
+// ---------------------------------------------------------------------------
+// Range checks
+
+/** `drm_gpuvm_range_valid` (spec §3), wrapping arithmetic included. */
+export function rangeValid(vm: GpuVm, addr: U64, range: U64): boolean {
+  if (range === 0n && vm.env.options.rejectZeroRange) return false;
+  if (addOverflows(addr, range)) return false;
+  const end = addr + range;
+  const mmEnd = add(vm.mmStart, vm.mmRange);
+  if (!(addr >= vm.mmStart && end <= mmEnd)) return false;
+  return !inKernelNode(vm, addr, end);
+}
+
+function inKernelNode(vm: GpuVm, addr: U64, end: U64): boolean {
+  const kernel = vm.kernelNode;
+  if (kernel.range === 0n) return false;
+  const kernelEnd = add(kernel.addr, kernel.range);
+  return addr < kernelEnd && kernel.addr < end;
+}
+
+// ---------------------------------------------------------------------------
+// The VA tree
+
+function treeInsert(vm: GpuVm, va: GpuVa): Errno | 0 {
+  if (vm.tree.iterFirst(va.start, va.last)) return '-EEXIST';
+  va.vm = vm;
+  vm.tree.insert(va);
+  va.inserted = true;
+  return 0;
+}
+
+function treeRemove(vm: GpuVm, va: GpuVa): void {
+  vm.tree.remove(va);
+  va.inserted = false;
+}
+
+/** `drm_gpuva_insert`: validates, rejects overlaps, takes a VM reference. */
+export function vaInsert(vm: GpuVm, va: GpuVa): Errno | 0 {
+  if (!rangeValid(vm, va.addr, va.range)) return '-EINVAL';
+  const ret = treeInsert(vm, va);
+  if (ret === 0) gpuvmGet(vm);
+  return ret;
+}
+
+/** `drm_gpuva_remove`: refuses (WARN) the kernel node; drops the VM reference. */
+export function vaRemove(va: GpuVa): void {
+  const vm = va.vm;
+  // A VA that was never inserted has no VM: the kernel dereferences NULL.
+  if (!vm) throw new Error('model bug: removing a VA that was never inserted');
+  if (va.kernel) {
+    vm.env.warn(WARN_KERNEL_NODE);
+    return;
+  }
+  treeRemove(vm, va);
+  gpuvmPut(vm);
+}
+
+/** `drm_gpuva_find_first`: the lowest VA meeting [addr, addr + range - 1]. */
+export function vaFindFirst(vm: GpuVm, addr: U64, range: U64): GpuVa | null {
+  return vm.tree.iterFirst(addr, sub(add(addr, range), 1n));
+}
+
+/** `drm_gpuva_find`: only an exact (addr, range) match. */
+export function vaFind(vm: GpuVm, addr: U64, range: U64): GpuVa | null {
+  const va = vaFindFirst(vm, addr, range);
+  return va && va.addr === addr && va.range === range ? va : null;
+}
+
+/** `drm_gpuva_find_prev`: searches the window [start - 1, start] (spec §4.2 quirk). */
+export function vaFindPrev(vm: GpuVm, start: U64): GpuVa | null {
+  const before = sub(start, 1n);
+  if (!rangeValid(vm, before, 1n)) return null;
+  return vm.tree.iterFirst(before, start);
+}
+
+/** `drm_gpuva_find_next`: searches the window [end, end + 1]. */
+export function vaFindNext(vm: GpuVm, end: U64): GpuVa | null {
+  if (!rangeValid(vm, end, 1n)) return null;
+  return vm.tree.iterFirst(end, add(end, 1n));
+}
+
+/** `drm_gpuvm_interval_empty`: the kernel node counts as occupied. */
+export function intervalEmpty(vm: GpuVm, addr: U64, range: U64): boolean {
+  return vaFindFirst(vm, addr, range) === null;
+}
+
+/**
+ * `drm_gpuvm_for_each_va_range`: VAs from `find_first(start, end - start)`
+ * along the list while `va.addr < end`.
+ */
+export function* vasInRange(vm: GpuVm, start: U64, end: U64): IterableIterator<GpuVa> {
+  for (let va = vaFindFirst(vm, start, sub(end, start)); va && va.addr < end; va = vm.tree.next(va)) yield va;
+}
+
+// ---------------------------------------------------------------------------
+// Locks
+
+/** The GEM-list lock of `obj` for `vm`: `gpuva.lock` in immediate mode, else the resv. */
+export function gemListLock(vm: GpuVm, obj: GemObject): Lock {
+  return vm.immediateMode ? obj.gpuvaLock : obj.resv;
+}
+
+/** `drm_gem_gpuva_assert_lock_held(vm, obj)`. */
+function assertGemLock(vm: GpuVm, obj: GemObject, fn: string): void {
+  vm.env.assertHeld('drm_gem_gpuva_assert_lock_held', gemListLock(vm, obj), fn);
+}
+
+/** `drm_gpuvm_resv_assert_held(vm)`. */
+export function assertVmResv(vm: GpuVm, fn: string): void {
+  vm.env.assertHeld('dma_resv_assert_held', vm.resv, fn);
+}
+
+/** `drm_gpuvm_is_extobj`. */
+export function isExtobj(vm: GpuVm, obj: GemObject): boolean {
+  return obj.resv !== vm.resv;
+}
+
+// ---------------------------------------------------------------------------
+// VA <-> VM_BO links
+
+/** `drm_gpuva_link`: a VA without an object is not linked. */
+export function vaLink(va: GpuVa, vmBo: GpuVmBo): void {
+  const obj = va.obj;
+  if (!obj) return;
+  const vm = va.vm;
+  if (!vm) vmBo.vm.env.oops('drm_gpuva_link');
+  if (obj !== vmBo.obj) vm.env.warn('drm_WARN_ON(obj != vm_bo->obj)');
+  boGet(vmBo);
+  va.vmBo = vmBo;
+  assertGemLock(vm, obj, 'drm_gpuva_link');
+  vmBo.vas.add(va);
+}
+
+/** `drm_gpuva_unlink`: drops the VA's VM_BO reference (possibly the last). */
+export function vaUnlink(va: GpuVa): void {
+  const obj = va.obj;
+  if (!obj) return;
+  const vmBo = va.vmBo;
+  const vm = va.vm;
+  if (!vm) throw new Error('model bug: unlinking a VA that was never inserted');
+  assertGemLock(vm, obj, 'drm_gpuva_unlink');
+  if (vmBo) vmBo.vas.delete(va);
+  va.vmBo = null;
+  // The kernel passes a NULL vm_bo to drm_gpuvm_bo_put, which ignores it.
+  if (vmBo) boPut(vmBo);
+}
+
+// ---------------------------------------------------------------------------
+// VM_BOs
+
+/** `drm_gpuvm_bo_create`: takes a VM and a GEM reference; on no list yet. */
+export function boCreate(vm: GpuVm, obj: GemObject): GpuVmBo {
+  const vmBo = new GpuVmBo(gpuvmGet(vm), obj);
+  gemGet(vm.env, obj);
+  return vmBo;
+}
+
+/** `__drm_gpuvm_bo_find`: no reference taken. */
+function boLookup(vm: GpuVm, obj: GemObject): GpuVmBo | null {
+  assertGemLock(vm, obj, '__drm_gpuvm_bo_find');
+  for (const vmBo of obj.vmBos) if (vmBo.vm === vm) return vmBo;
+  return null;
+}
+
+/** `drm_gpuvm_bo_find`: returns the VM_BO with a new reference, or null. */
+export function boFind(vm: GpuVm, obj: GemObject): GpuVmBo | null {
+  const vmBo = boLookup(vm, obj);
+  if (vmBo) boGet(vmBo);
+  return vmBo;
+}
+
+/** `drm_gpuvm_bo_obtain`: find, or create and add to the GEM's list. */
+export function boObtain(vm: GpuVm, obj: GemObject): GpuVmBo {
+  if (vm.env.options.obtainWarnsInImmediateMode && vm.immediateMode) {
+    vm.env.warn('drm_WARN_ON(drm_gpuvm_immediate_mode(gpuvm))');
+  }
+  const found = boFind(vm, obj);
+  if (found) return found;
+  const vmBo = boCreate(vm, obj);
+  assertGemLock(vm, obj, 'drm_gpuvm_bo_obtain');
+  obj.vmBos.add(vmBo);
+  return vmBo;
+}
+
+/** `drm_gpuvm_bo_get`. */
+export function boGet(vmBo: GpuVmBo): GpuVmBo {
+  vmBo.kref.get(vmBo.vm.env);
+  return vmBo;
+}
+
+/** `drm_gpuvm_bo_put`: returns true when the VM_BO was destroyed. */
+export function boPut(vmBo: GpuVmBo | null): boolean {
+  if (!vmBo) return false;
+  if (!vmBo.kref.put(vmBo.vm.env)) return false;
+  boDestroy(vmBo);
+  return true;
+}
+
+/** `drm_gpuvm_bo_destroy`: the kref release of a VM_BO. */
+function boDestroy(vmBo: GpuVmBo): void {
+  const vm = vmBo.vm;
+  const obj = vmBo.obj;
+  if (vm.flags.resvProtected) assertVmResv(vm, 'drm_gpuvm_bo_destroy');
+  vm.extobj.delete(vmBo);
+  vm.evict.delete(vmBo);
+  assertGemLock(vm, obj, 'drm_gpuvm_bo_destroy');
+  obj.vmBos.delete(vmBo);
+  vmBo.destroyed = true;
+  gpuvmPut(vm);
+  gemPut(vm.env, obj);
+}
+
+/** `drm_gpuvm_bo_extobj_add`: idempotent; only objects with a foreign resv. */
+export function boExtobjAdd(vmBo: GpuVmBo): void {
+  const vm = vmBo.vm;
+  if (vm.flags.resvProtected) assertVmResv(vm, 'drm_gpuvm_bo_extobj_add');
+  if (isExtobj(vm, vmBo.obj) && !vm.extobj.has(vmBo)) vm.extobj.add(vmBo);
+}
+
+/** `drm_gpuvm_bo_evict`. */
+export function boEvict(vmBo: GpuVmBo, evict: boolean): void {
+  const vm = vmBo.vm;
+  vm.env.assertHeld('dma_resv_assert_held', vmBo.obj.resv, 'drm_gpuvm_bo_evict');
+  vmBo.evicted = evict;
+  // With RESV_PROTECTED an external object's list membership waits for
+  // prepare_objects, which runs under the VM's resv.
+  if (isExtobj(vm, vmBo.obj) && vm.flags.resvProtected) return;
+  if (evict) {
+    if (!vm.evict.has(vmBo)) vm.evict.add(vmBo);
+  } else {
+    vm.evict.delete(vmBo);
+  }
+}
+
+/** For `drm_gpuvm_bo_unmap_ops_create`, which asserts the GEM-list lock first. */
+export function assertBoUnmapLock(vmBo: GpuVmBo): void {
+  assertGemLock(vmBo.vm, vmBo.obj, 'drm_gpuvm_bo_unmap_ops_create');
+}
