@@ -45,8 +45,8 @@ export interface ScriptResult {
   readonly blocks: string[][];
   /** Lines printed while the VM was torn down after the last line. */
   readonly teardown: string[];
-  /** True when the modelled kernel crashed. */
-  readonly crashed: boolean;
+  /** Where the modelled kernel crashed: the script line index (-1: teardown) and kernel function. */
+  readonly crash: { readonly index: number; readonly where: string } | null;
 }
 
 // ---------------------------------------------------------------------------
@@ -122,31 +122,35 @@ class ScriptRunner {
 
   run(lines: readonly ScriptLine[]): ScriptResult {
     const blocks: string[][] = [];
-    let crashed = false;
-    for (const line of lines) {
-      if (crashed) {
+    let crash: ScriptResult['crash'] = null;
+    lines.forEach((line, index) => {
+      if (crash) {
         blocks.push(['NOT-RUN']);
-        continue;
+        return;
       }
-      crashed = this.guarded(() => this.execute(line.command));
+      const where = this.guarded(() => this.execute(line.command));
+      if (where) crash = { index, where };
       blocks.push(this.take());
+    });
+    if (!crash) {
+      const where = this.guarded(() => this.finish());
+      if (where) crash = { index: -1, where };
     }
-    if (!crashed) crashed = this.guarded(() => this.finish());
-    return { blocks, teardown: this.take(), crashed };
+    return { blocks, teardown: this.take(), crash };
   }
 
-  /** Runs `body`; returns true if the modelled kernel crashed. */
-  private guarded(body: () => void): boolean {
+  /** Runs `body`; returns the kernel function that crashed, if the modelled kernel did. */
+  private guarded(body: () => void): string | null {
     try {
       body();
-      return false;
+      return null;
     } catch (error) {
       if (error instanceof KernelOops) {
         this.out.push('CRASH SIGSEGV');
-        return true;
+        return error.where;
       }
       this.out.push(`ERR internal: ${error instanceof Error ? error.message : String(error)}`);
-      return false;
+      return null;
     }
   }
 

@@ -1,0 +1,40 @@
+/**
+ * Detects what a document is from its content (cli spec: "The kind of each
+ * file is detected from its content, not its name"), with the file name only
+ * as a tie-breaker. Looks at the first lines only, so it works on the first
+ * chunk of a streamed file.
+ */
+
+import type { DocumentKind } from './document';
+
+/** How much of the head of a file `detectKind` wants to see. */
+export const DETECT_HEAD_BYTES = 64 * 1024;
+
+const SCRIPT_COMMAND = /^(vm|bo|map|unmap|madvise|prefetch|bounmap|insert|remove|find|find_first|find_prev|find_next|empty|valid|execlock|execlock_range|dump|bos|lockmode|locklog)(\s|$)/;
+const FTRACE_HEADER = /^# tracer: |^# entries-in-buffer|^CPU \d+ is empty|^cpus=\d+/;
+const FTRACE_EVENT = /^\s*\S.*?\s+\[\d{3}\]\s+(?:\S{4,5}\s+)?\d+\.\d+:\s+\w+:/;
+const DMESG_LINE = /^(?:<\d>)?\[\s*\d+\.\d+\]\s/;
+const PATCH_START = /^(?:diff --git |--- \S|\+\+\+ \S|From [0-9a-f]{40} |From: |Subject: |@@ -\d)/;
+const DUMP_HEADER = /^DRM GPU VA space \(/;
+
+export function detectKind(head: string, path = ''): DocumentKind {
+  const lines = head.split('\n', 400).map((line) => line.replace(/\r$/, ''));
+  let script = 0;
+  let trace = 0;
+  let dmesg = 0;
+  let patch = 0;
+  for (const line of lines) {
+    if (DUMP_HEADER.test(line)) return 'dump';
+    if (FTRACE_HEADER.test(line) || FTRACE_EVENT.test(line)) trace++;
+    else if (DMESG_LINE.test(line)) dmesg++;
+    else if (PATCH_START.test(line) || /^> ?(?:diff --git|@@ -\d|--- a\/)/.test(line)) patch++;
+    else if (SCRIPT_COMMAND.test(line.trim())) script++;
+  }
+  const lower = path.toLowerCase();
+  if (trace > 0 && trace >= dmesg) return 'trace';
+  if (patch > 0 && /^(?:diff --git |From [0-9a-f]{40} |From: |Subject: |--- \S)/m.test(head)) return 'patch';
+  if (dmesg > 0) return 'kernel-log';
+  if (script > 0 || lower.endsWith('.gpuvm')) return 'script';
+  if (/\.(patch|diff|mbox|eml)$/.test(lower)) return 'patch';
+  return 'unknown';
+}

@@ -1,0 +1,53 @@
+/**
+ * The contract between inputs and analyzers: every kind of document GPUVM
+ * Lens understands (trace, gpuvas dump, patch, GPUVM script, kernel log) is
+ * analyzed by an `Analyzer` that consumes the document one line at a time, so
+ * that the CLI can stream multi-gigabyte traces from disk and the language
+ * server can feed an open document through the same code.
+ *
+ * Pure: no file system, no editor. Lines are given without their line break
+ * (a trailing CR is left for the analyzer to notice and strip).
+ */
+
+import type { Finding } from '../rules/rule';
+
+export type DocumentKind = 'trace' | 'dump' | 'patch' | 'script' | 'kernel-log' | 'unknown';
+
+export const DOCUMENT_KINDS: readonly DocumentKind[] = ['trace', 'dump', 'patch', 'script', 'kernel-log', 'unknown'];
+
+/** The `files[].stats` object of the JSON output (cli spec). */
+export interface DocumentStats {
+  lines: number;
+  events?: number;
+  recognized?: number;
+  unknownEvents?: Record<string, number>;
+  vms?: number;
+  mappings?: number;
+  [extra: string]: unknown;
+}
+
+export interface AnalysisResult {
+  readonly kind: DocumentKind;
+  readonly stats: DocumentStats;
+  readonly findings: Finding[];
+}
+
+/** Receives a document line by line. */
+export interface LineSink {
+  /** `lineNumber` is 1-based. */
+  line(text: string, lineNumber: number): void;
+  /** End of input: returns the analysis. Called exactly once. */
+  end(): AnalysisResult;
+}
+
+export interface AnalyzeOptions {
+  /** The document's path as given, used in related locations. */
+  readonly path: string;
+  /** Cancellation / progress hook for long inputs; may be absent. */
+  readonly isCancelled?: () => boolean;
+}
+
+export interface Analyzer {
+  readonly kind: DocumentKind;
+  begin(options: AnalyzeOptions): LineSink;
+}

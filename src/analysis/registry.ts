@@ -1,0 +1,45 @@
+/**
+ * The analyzer for each document kind, and whole-text / streamed entry points
+ * shared by the CLI and the language server.
+ *
+ * To add a kind: implement `Analyzer` in its own module and list it in
+ * `ANALYZERS` below. A kind without an analyzer falls back to
+ * `unknownAnalyzer`, which reports the input as unrecognised (never silently).
+ */
+
+import type { AnalysisResult, AnalyzeOptions, Analyzer, DocumentKind, LineSink } from './document';
+import { detectKind, DETECT_HEAD_BYTES } from './detect-kind';
+import { scriptAnalyzer } from './script-analyzer';
+import { unknownAnalyzer } from './unknown-analyzer';
+
+const ANALYZERS: readonly Analyzer[] = [scriptAnalyzer];
+
+export function analyzerFor(kind: DocumentKind): Analyzer {
+  return ANALYZERS.find((analyzer) => analyzer.kind === kind) ?? unknownAnalyzer(kind);
+}
+
+export interface AnalyzeTextOptions extends AnalyzeOptions {
+  /** Overrides content detection (`--kind`). */
+  readonly kind?: DocumentKind;
+}
+
+/** Feeds `text` line by line into `sink` (LF or CRLF; a final newline adds no line). */
+export function feedText(sink: LineSink, text: string): void {
+  let start = 0;
+  let lineNumber = 1;
+  const length = text.length;
+  while (start < length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = length;
+    sink.line(text.slice(start, end), lineNumber++);
+    start = end + 1;
+  }
+}
+
+/** Analyzes a whole document held in memory. */
+export async function analyzeText(text: string, options: AnalyzeTextOptions): Promise<AnalysisResult> {
+  const kind = options.kind ?? detectKind(text.slice(0, DETECT_HEAD_BYTES), options.path);
+  const sink = analyzerFor(kind).begin(options);
+  feedText(sink, text);
+  return await sink.end();
+}

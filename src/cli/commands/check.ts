@@ -1,0 +1,90 @@
+/**
+ * `gpuvm-lens check <file>...`: detects each file's kind from its content,
+ * streams it through that kind's analyzer and prints the findings.
+ */
+
+import { statSync } from 'node:fs';
+import type { AnalysisResult, DocumentKind } from '../../analysis/document';
+import { DOCUMENT_KINDS } from '../../analysis/document';
+import { detectKind, DETECT_HEAD_BYTES } from '../../analysis/detect-kind';
+import { analyzerFor, analyzeText } from '../../analysis/registry';
+import { readHead, streamLines } from '../read-lines';
+import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
+import { parseArgs, UsageError, type CliCommand } from './command';
+import { readTextInput } from './replay';
+
+export const FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif'];
+
+export function parseFormat(value: string | undefined, allowed: readonly string[] = FORMATS): string {
+  const format = value ?? 'text';
+  if (!allowed.includes(format)) throw new UsageError(`unknown format ${format} (one of ${allowed.join(', ')})`);
+  return format;
+}
+
+export function parseKind(value: string | undefined): DocumentKind | undefined {
+  if (value === undefined) return undefined;
+  if (!(DOCUMENT_KINDS as readonly string[]).includes(value)) throw new UsageError(`unknown kind ${value}`);
+  return value as DocumentKind;
+}
+
+/** Analyzes one file from disk, streaming it; `-` reads standard input. */
+export async function analyzeFile(path: string, kind: DocumentKind | undefined): Promise<AnalysisResult> {
+  if (path === '-') return analyzeText(readTextInput('-'), { path: '<stdin>', ...(kind ? { kind } : {}) });
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new UsageError(`${path} is a directory`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const chosen = kind ?? detectKind(readHead(path, DETECT_HEAD_BYTES), path);
+  const sink = analyzerFor(chosen).begin({ path });
+  const showProgress = process.stderr.isTTY && size > 64 << 20;
+  let lastShown = 0;
+  await streamLines(
+    path,
+    (text, lineNumber) => sink.line(text, lineNumber),
+    showProgress
+      ? (bytes) => {
+          const percent = Math.floor((bytes / size) * 100);
+          if (percent !== lastShown) {
+            lastShown = percent;
+            process.stderr.write(`\r${path}: ${percent}%`);
+          }
+        }
+      : undefined,
+  );
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  return await sink.end();
+}
+
+export const checkCommand: CliCommand = {
+  name: 'check',
+  summary: 'analyze traces, dumps, patches, GPUVM scripts and kernel logs and print findings',
+  usage: `usage: gpuvm-lens check <file>... [--format text|json|sarif] [--kind KIND]
+
+Detects each file's kind from its content (ftrace text, trace-cmd report, a
+gpuvas debugfs dump, a patch or mail, a GPUVM script, a kernel log), analyzes
+it and prints the findings. Exit code 0: no warning or error; 1: at least one;
+2: usage error or unreadable input.
+
+  --format FORMAT   text (default), json or sarif
+  --kind KIND       force the kind: ${DOCUMENT_KINDS.join(', ')}
+`,
+  async run(args) {
+    const parsed = parseArgs(args, ['--format', '--kind']);
+    if (parsed.flags.has('--help')) {
+      process.stdout.write(this.usage);
+      return 0;
+    }
+    const format = parseFormat(parsed.options.get('--format')) as OutputFormat;
+    const kind = parseKind(parsed.options.get('--kind'));
+    if (parsed.positional.length === 0) throw new UsageError('check needs at least one file');
+    const files: FileResult[] = [];
+    for (const path of parsed.positional) files.push({ path, result: await analyzeFile(path, kind) });
+    process.stdout.write(render(format, files));
+    return exitCodeFor(files);
+  },
+};

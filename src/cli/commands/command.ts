@@ -1,0 +1,51 @@
+/**
+ * The shape of a `gpuvm-lens` subcommand, and the usage error that maps to
+ * exit code 2 (cli spec).
+ */
+
+export interface CliCommand {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Full `--help` text. */
+  readonly usage: string;
+  /** Runs the command; resolves to the exit code. */
+  run(args: readonly string[]): Promise<number>;
+}
+
+/** A usage error or an input that cannot be read at all: exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Minimal option parsing shared by the commands: `--name value`, `--name=value`, flags. */
+export interface ParsedArgs {
+  readonly positional: string[];
+  readonly options: Map<string, string>;
+  readonly flags: Set<string>;
+}
+
+export function parseArgs(args: readonly string[], valued: readonly string[], flagNames: readonly string[] = []): ParsedArgs {
+  const positional: string[] = [];
+  const options = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '-' || !arg.startsWith('-')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    if (valued.includes(name)) {
+      const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
+      if (value === undefined) throw new UsageError(`${name} needs a value`);
+      options.set(name, value);
+    } else if (flagNames.includes(name) || name === '--help' || name === '-h') {
+      flags.add(name === '-h' ? '--help' : name);
+    } else {
+      throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  return { positional, options, flags };
+}

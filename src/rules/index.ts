@@ -1,0 +1,15 @@
+/**
+ * The rule registry: the only list of every rule GPUVM Lens can report, in a
+ * stable order. The README rules table, the CLI's `--list-rules`, the SARIF
+ * rule table and the settings schema are all derived from it.
+ */
+
+import type { Rule } from './rule';
+import { SCRIPT_RULES } from './script/script-rules';
+import { unrecognizedInput } from './input-rules';
+
+export const RULES: readonly Rule[] = [unrecognizedInput, ...SCRIPT_RULES];
+
+export function ruleById(id: string): Rule | undefined {
+  return RULES.find((rule) => rule.id === id);
+}

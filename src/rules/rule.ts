@@ -1,0 +1,83 @@
+/**
+ * Rules as data (house style §5.4): every finding GPUVM Lens reports comes from
+ * a rule declared with `defineRule`, carrying a stable kebab-case ID, a
+ * one-sentence summary, a default severity, tags and message templates. The
+ * docs URL is derived from the ID, never written by hand.
+ *
+ * Findings are plain data with 1-based lines and columns into the analyzed
+ * file; the server turns them into LSP diagnostics, the CLI into text, JSON
+ * or SARIF. Nothing here knows about either.
+ */
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface RelatedLocation {
+  /** Another file, when the related event is not in the analyzed one. */
+  readonly path?: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+export interface Finding {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly message: string;
+  /** 1-based. */
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+  readonly related: readonly RelatedLocation[];
+}
+
+export interface RuleMeta<M extends string = string> {
+  readonly id: string;
+  readonly summary: string;
+  readonly defaultSeverity: Severity;
+  readonly tags: readonly string[];
+  /** messageId -> template; `{name}` placeholders are filled from `data`. */
+  readonly messages: Readonly<Record<M, string>>;
+}
+
+export interface Rule<M extends string = string> extends RuleMeta<M> {
+  readonly docsUrl: string;
+  /** Builds a finding of this rule. */
+  report(at: FindingSpan, messageId: M, data?: Readonly<Record<string, string | number>>, related?: readonly RelatedLocation[]): Finding;
+}
+
+export interface FindingSpan {
+  readonly line: number;
+  readonly column?: number;
+  readonly endLine?: number;
+  readonly endColumn?: number;
+}
+
+const DOCS_BASE = 'https://gpuvm-lens.github.io/gpuvm-lens/rules/';
+
+export function docsUrlFor(id: string): string {
+  return `${DOCS_BASE}${id}.html`;
+}
+
+function fill(template: string, data: Readonly<Record<string, string | number>> | undefined): string {
+  if (!data) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in data ? String(data[key]) : whole));
+}
+
+export function defineRule<M extends string>(meta: RuleMeta<M>): Rule<M> {
+  return {
+    ...meta,
+    docsUrl: docsUrlFor(meta.id),
+    report(at, messageId, data, related = []) {
+      return {
+        rule: meta.id,
+        severity: meta.defaultSeverity,
+        message: fill(meta.messages[messageId], data),
+        line: at.line,
+        column: at.column ?? 1,
+        endLine: at.endLine ?? at.line,
+        endColumn: at.endColumn ?? at.column ?? 1,
+        related,
+      };
+    },
+  };
+}
