@@ -36,8 +36,8 @@ export interface AnalysisResult {
 export interface LineSink {
   /** `lineNumber` is 1-based. */
   line(text: string, lineNumber: number): void;
-  /** End of input: returns the analysis. Called exactly once. */
-  end(): AnalysisResult;
+  /** End of input: returns the analysis (a promise when it needs async set-up, e.g. tree-sitter). Called exactly once. */
+  end(): AnalysisResult | Promise<AnalysisResult>;
 }
 
 export interface AnalyzeOptions {
