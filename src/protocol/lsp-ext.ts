@@ -1,0 +1,158 @@
+/**
+ * The GPUVM Lens extensions to LSP: custom requests and notifications named
+ * `gpuvmLens/<method>`, the language ids and the client-side command ids the
+ * server refers to. Shared by the server, the VS Code extension, the webview
+ * (types only) and tests, so both ends of every message agree on its shape.
+ *
+ * Conventions: positions and lines are LSP's (0-based); addresses, ranges
+ * and offsets are u64 values sent as lowercase `0x` hex strings because JSON
+ * numbers cannot hold them; ranges of addresses are half-open [start, end).
+ */
+
+import {
+  NotificationType,
+  RequestType,
+  type Diagnostic,
+  type Position,
+  type TextDocumentIdentifier,
+  type WorkDoneProgressParams,
+} from 'vscode-languageserver-protocol';
+
+/** The language ids the server is registered for (package.json `contributes.languages`). */
+export const LANGUAGE_IDS = {
+  trace: 'gpuvm-trace',
+  dump: 'gpuvm-dump',
+  script: 'gpuvm-script',
+  patch: 'gpuvm-patch',
+} as const;
+
+export type GpuvmLanguageId = (typeof LANGUAGE_IDS)[keyof typeof LANGUAGE_IDS];
+
+/** Commands the client registers and the server's code lenses invoke. */
+export const CLIENT_COMMANDS = {
+  /** Opens the VA-space view; arguments: one `ShowVaSpaceArgs`. */
+  showVaSpace: 'gpuvmLens.showVaSpace',
+} as const;
+
+export interface ShowVaSpaceArgs {
+  readonly uri: string;
+  /** 0-based line the view starts at. */
+  readonly line: number;
+  /** The VM to show (`VmSummary.id`). */
+  readonly vm: string;
+}
+
+// ---------------------------------------------------------------------------
+// gpuvmLens/vaSpace (client -> server)
+
+export interface VaSpaceParams {
+  readonly textDocument: TextDocumentIdentifier;
+  /** The state is the one after this line (its `line`; the character picks nothing yet). */
+  readonly position: Position;
+  /** Which VM; defaults to the VM the line belongs to, else the first one. */
+  readonly vm?: string;
+}
+
+export interface VmSummary {
+  /** Stable identity within the document (a trace's VM pointer, a script's `vm` line number). */
+  readonly id: string;
+  readonly label: string;
+  /** 0-based line that created the VM. */
+  readonly line: number;
+}
+
+export interface VaMapping {
+  readonly start: string;
+  /** Exclusive. */
+  readonly end: string;
+  readonly range: string;
+  /** The backing object's identity (`VaObject.id`), null for a sparse (NULL-object) mapping. */
+  readonly object: string | null;
+  readonly offset: string;
+  /** The kernel-reserved node of the VM. */
+  readonly kernelReserved: boolean;
+  /** 0-based line of the event or command that created this mapping, when known. */
+  readonly createdAtLine: number | null;
+}
+
+export interface VaGap {
+  readonly start: string;
+  readonly end: string;
+}
+
+export interface VaObject {
+  readonly id: string;
+  readonly label: string;
+  /** Size in bytes, when known. */
+  readonly size: string | null;
+  /** Live mappings of this object in the VM. */
+  readonly mappings: number;
+  /** 0-based line that created the object, when known. */
+  readonly line: number | null;
+}
+
+export interface VaSpace {
+  readonly uri: string;
+  /** 0-based line the state was replayed to (inclusive). */
+  readonly line: number;
+  readonly lineCount: number;
+  /** Document kind: `script`, `trace`, `dump`. */
+  readonly kind: string;
+  readonly vms: readonly VmSummary[];
+  readonly vm: VmSummary | null;
+  /** The VM's address window, when known. */
+  readonly window: VaGap | null;
+  readonly mappings: readonly VaMapping[];
+  /** Unmapped stretches of the window between mappings (empty when the window is unknown). */
+  readonly gaps: readonly VaGap[];
+  readonly objects: readonly VaObject[];
+  /** 0-based lines where this VM's VA space changed, for the time scrubber (ascending, capped). */
+  readonly changeLines: readonly number[];
+  /** Why the state is partial or empty, in words, when it is. */
+  readonly note?: string;
+}
+
+export const VaSpaceRequest = new RequestType<VaSpaceParams, VaSpace | null, void>('gpuvmLens/vaSpace');
+
+// ---------------------------------------------------------------------------
+// gpuvmLens/analyzeFile (client -> server)
+//
+// VS Code does not hand files over 50 MB to extensions or language servers, so
+// the client sends a path and the server streams the file from disk itself,
+// reporting work-done progress and honouring cancellation. The findings are
+// also published as diagnostics of the file's URI (unless `publish` is false),
+// so they land in the Problems panel even though the file is not open.
+
+export interface AnalyzeFileParams extends WorkDoneProgressParams {
+  /** A file system path or a `file:` URI. */
+  readonly path: string;
+  /** Forces the document kind (`trace`, `dump`, `patch`, `script`, `kernel-log`); detected from content otherwise. */
+  readonly kind?: string;
+  /** Publish the findings as diagnostics of the file (default true). */
+  readonly publish?: boolean;
+}
+
+export interface AnalyzeFileResult {
+  readonly uri: string;
+  readonly kind: string;
+  readonly lines: number;
+  readonly bytes: number;
+  /** All findings; `diagnostics` holds at most the configured maximum of them. */
+  readonly findingCount: number;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly durationMs: number;
+}
+
+export const AnalyzeFileRequest = new RequestType<AnalyzeFileParams, AnalyzeFileResult, void>('gpuvmLens/analyzeFile');
+
+// ---------------------------------------------------------------------------
+// gpuvmLens/analysisStatus (server -> client)
+
+export interface AnalysisStatus {
+  readonly uri: string;
+  readonly state: 'analyzing' | 'done' | 'failed' | 'cancelled';
+  readonly kind: string;
+  readonly findings: number;
+}
+
+export const AnalysisStatusNotification = new NotificationType<AnalysisStatus>('gpuvmLens/analysisStatus');
