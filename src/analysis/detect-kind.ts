@@ -15,7 +15,8 @@ const FTRACE_HEADER = /^# tracer: |^# entries-in-buffer|^CPU \d+ is empty|^cpus=
 const FTRACE_EVENT = /^\s*\S.*?\s+\[\d{3}\]\s+(?:\S{4,5}\s+)?\d+\.\d+:\s+\w+:/;
 const DMESG_LINE = /^(?:<\d>)?\[\s*\d+\.\d+\]\s/;
 const PATCH_START = /^(?:diff --git |--- \S|\+\+\+ \S|From [0-9a-f]{40} |From: |Subject: |@@ -\d)/;
-const DUMP_HEADER = /^DRM GPU VA space \(/;
+// A dump whose first lines were lost still has its VA table header.
+const DUMP_HEADER = /^DRM GPU VA space \(|^ VAs \| start +\| range /;
 
 export function detectKind(head: string, path = ''): DocumentKind {
   const lines = head.split('\n', 400).map((line) => line.replace(/\r$/, ''));
