@@ -2,6 +2,7 @@
 
 import type { CliCommand } from './command';
 import { checkCommand } from './check';
+import { diffCommand } from './diff';
 import { replayCommand } from './replay';
 
-export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand];
+export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, diffCommand];

@@ -1,0 +1,53 @@
+/**
+ * Turns an input file into VA-space snapshots for `diff`: a `gpuvas` dump is
+ * parsed (streamed line by line); a trace is replayed to its end by the trace
+ * side's state function. Each kind that can yield snapshots registers a loader
+ * in `SNAPSHOT_LOADERS`, so `diff` itself does not know how a kind is read.
+ */
+
+import { statSync } from 'node:fs';
+import type { DocumentKind } from '../analysis/document';
+import { detectKind, DETECT_HEAD_BYTES } from '../analysis/detect-kind';
+import { GpuvasDumpParser, type DumpParseError } from '../parse/dump/parse-gpuvas';
+import type { VaSpaceSnapshot } from '../parse/dump/snapshot';
+import { UsageError } from './commands/command';
+import { readHead, streamLines } from './read-lines';
+
+export interface SnapshotSet {
+  readonly path: string;
+  readonly kind: DocumentKind;
+  readonly snapshots: readonly VaSpaceSnapshot[];
+  /** Lines that could not be used (reported on standard error by `diff`). */
+  readonly problems: readonly DumpParseError[];
+}
+
+export type SnapshotLoader = (path: string) => Promise<SnapshotSet>;
+
+async function loadDump(path: string): Promise<SnapshotSet> {
+  const parser = new GpuvasDumpParser();
+  await streamLines(path, (text, lineNumber) => parser.line(text, lineNumber));
+  const dump = parser.end();
+  return { path, kind: 'dump', snapshots: dump.snapshots, problems: dump.errors };
+}
+
+/** Loaders per kind; a kind missing here cannot be diffed. */
+export const SNAPSHOT_LOADERS: Partial<Record<DocumentKind, SnapshotLoader>> = {
+  dump: loadDump,
+};
+
+/** Reads `path` as snapshots, detecting its kind unless `kind` is given. */
+export async function loadSnapshots(path: string, kind?: DocumentKind): Promise<SnapshotSet> {
+  try {
+    if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const chosen = kind ?? detectKind(readHead(path, DETECT_HEAD_BYTES), path);
+  const loader = SNAPSHOT_LOADERS[chosen];
+  if (!loader) {
+    const supported = Object.keys(SNAPSHOT_LOADERS).join(', ');
+    throw new UsageError(`${path} was detected as ${chosen}; diff compares VA-space snapshots (${supported}); use --kind to force one`);
+  }
+  return loader(path);
+}
