@@ -18,7 +18,6 @@
 import { Lock } from './kernel-env';
 import type { GemObject, GpuVm, GpuVmBo } from './objects';
 import { GpuVa } from './objects';
-import { DrmExec } from './exec';
 import {
   assertBoUnmapLock,
   boExtobjAdd,
@@ -47,10 +46,18 @@ export interface DriverState {
 /** Called with the op list after it is created and before it is applied. */
 export type OpsObserver = (ops: readonly GpuVaOp[]) => void;
 
-/** Locks taken for one request, released together. */
+/**
+ * Locks taken for one request, released together.
+ *
+ * In `exec` mode this is what the drm_exec loop of the example driver ends up
+ * holding (the VM's resv, the request's object, the objects of every VA the
+ * request splits or removes). It flags the resvs directly instead of building
+ * a `DrmExec`: the references drm_exec holds are dropped again before the
+ * request ends and never decide when anything is freed, and this is the hot
+ * path of every replayed bind.
+ */
 class LockSession {
   private readonly taken: Lock[] = [];
-  private exec: DrmExec | null = null;
 
   constructor(state: DriverState, touched: readonly (GemObject | null)[], everything: boolean) {
     const vm = state.vm;
@@ -63,10 +70,11 @@ class LockSession {
       }
       return;
     }
-    const exec = new DrmExec(vm.env, true);
-    this.exec = exec;
-    exec.lock(vm.rObj);
-    for (const obj of touched) if (obj) exec.lock(obj);
+    this.hold(vm.resv);
+    for (let i = 0; i < touched.length; i++) {
+      const obj = touched[i];
+      if (obj) this.hold(obj.resv);
+    }
     if (vm.immediateMode) {
       for (const obj of state.objects) if (obj.resv.held) this.hold(obj.gpuvaLock);
     }
@@ -79,16 +87,15 @@ class LockSession {
   }
 
   release(): void {
-    for (const lock of this.taken) lock.held = false;
-    this.taken.length = 0;
-    this.exec?.fini();
-    this.exec = null;
+    const taken = this.taken;
+    for (let i = 0; i < taken.length; i++) (taken[i] as Lock).held = false;
+    taken.length = 0;
   }
 }
 
 /** Objects whose VAs an op list removes or splits (what sm_*_exec_lock locks). */
-function touchedObjects(ops: readonly GpuVaOp[]): (GemObject | null)[] {
-  const objs: (GemObject | null)[] = [];
+function touchedObjects(ops: readonly GpuVaOp[], first: GemObject | null = null): (GemObject | null)[] {
+  const objs: (GemObject | null)[] = [first];
   for (const op of ops) {
     if (op.kind === 'remap') objs.push(op.unmap.va.obj);
     else if (op.kind === 'unmap') objs.push(op.va.obj);
@@ -148,7 +155,7 @@ export function driverMap(state: DriverState, req: MapDesc, onOps: OpsObserver):
   const vm = state.vm;
   const ops = smMapOps(vm, req);
   if (typeof ops === 'string') return ops;
-  const locks = new LockSession(state, [req.obj, ...touchedObjects(ops)], false);
+  const locks = new LockSession(state, touchedObjects(ops, req.obj), false);
   try {
     onOps(ops);
     const vmBo = req.obj ? boObtain(vm, req.obj) : null;

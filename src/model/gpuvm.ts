@@ -11,7 +11,7 @@
  * - a VA is on its VM_BO's list iff `va.vmBo` is set.
  */
 
-import { add, addOverflows, sub, type U64 } from '../base/u64';
+import { add, addOverflows, sub, U64_MAX, type U64 } from '../base/u64';
 import { KernelEnv, Lock } from './kernel-env';
 import { GemObject, GpuVa, GpuVm, GpuVmBo, type GpuVmFlags } from './objects';
 
@@ -116,18 +116,12 @@ function gpuvmFini(vm: GpuVm): void {
 /** `drm_gpuvm_range_valid` (spec §3), wrapping arithmetic included. */
 export function rangeValid(vm: GpuVm, addr: U64, range: U64): boolean {
   if (range === 0n && vm.env.options.rejectZeroRange) return false;
-  if (addOverflows(addr, range)) return false;
   const end = addr + range;
-  const mmEnd = add(vm.mmStart, vm.mmRange);
-  if (!(addr >= vm.mmStart && end <= mmEnd)) return false;
-  return !inKernelNode(vm, addr, end);
-}
-
-function inKernelNode(vm: GpuVm, addr: U64, end: U64): boolean {
+  // check_add_overflow: the unwrapped sum must fit in u64.
+  if (end > U64_MAX) return false;
+  if (!(addr >= vm.mmStart && end <= vm.mmEnd)) return false;
   const kernel = vm.kernelNode;
-  if (kernel.range === 0n) return false;
-  const kernelEnd = add(kernel.addr, kernel.range);
-  return addr < kernelEnd && kernel.addr < end;
+  return kernel.range === 0n || !(addr < kernel.end && kernel.addr < end);
 }
 
 // ---------------------------------------------------------------------------
@@ -197,11 +191,15 @@ export function intervalEmpty(vm: GpuVm, addr: U64, range: U64): boolean {
 }
 
 /**
- * `drm_gpuvm_for_each_va_range`: VAs from `find_first(start, end - start)`
- * along the list while `va.addr < end`.
+ * `drm_gpuvm_for_each_va_range`: the VAs from `find_first(start, end - start)`
+ * along the list while `va.addr < end`, collected up front (the callers'
+ * "safe" iteration: the list may change while they are processed).
  */
-export function* vasInRange(vm: GpuVm, start: U64, end: U64): IterableIterator<GpuVa> {
-  for (let va = vaFindFirst(vm, start, sub(end, start)); va && va.addr < end; va = vm.tree.next(va)) yield va;
+export function vasInRange(vm: GpuVm, start: U64, end: U64): GpuVa[] {
+  const vas: GpuVa[] = [];
+  const tree = vm.tree;
+  for (let va = tree.iterFirst(start, sub(end, 1n)); va !== null && va.addr < end; va = tree.next(va)) vas.push(va);
+  return vas;
 }
 
 // ---------------------------------------------------------------------------

@@ -44,6 +44,11 @@ export class Lock {
 export class KernelEnv {
   /** refcount_t warnings use warn-once semantics: one report per message kind. */
   private readonly warnedOnce = new Set<string>();
+  /**
+   * Whether assertions that pass are reported too (`locklog on`). Off by
+   * default: passing assertions are the hot path and nobody listens to them.
+   */
+  reportHeldLocks = false;
 
   constructor(
     readonly options: ModelOptions,
@@ -64,6 +69,7 @@ export class KernelEnv {
 
   /** A lockdep assertion evaluated in kernel function `fn`. */
   assertHeld(assertion: LockAssertion, lock: Lock, fn: string): void {
+    if (lock.held && !this.reportHeldLocks) return;
     this.sink({ kind: 'lockdep', assertion, lock: lock.name, fn, held: lock.held });
   }
 

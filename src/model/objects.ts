@@ -42,6 +42,9 @@ export class GpuVa implements IntervalNode<GpuVa> {
   start: U64;
   last: U64;
   subLast: U64;
+  startKey: number;
+  lastKey: number;
+  subLastKey: number;
   left: GpuVa | null = null;
   right: GpuVa | null = null;
   parent: GpuVa | null = null;
@@ -55,20 +58,22 @@ export class GpuVa implements IntervalNode<GpuVa> {
   /** True only for a VM's embedded `kernel_alloc_node`. */
   kernel = false;
 
+  /** Exclusive end, `addr + range` wrapping. */
+  readonly end: U64;
+
   constructor(
-    public addr: U64,
-    public range: U64,
-    public obj: GemObject | null,
-    public offset: U64,
+    readonly addr: U64,
+    readonly range: U64,
+    readonly obj: GemObject | null,
+    readonly offset: U64,
   ) {
     this.start = addr;
-    this.last = sub(add(addr, range), 1n);
+    this.end = add(addr, range);
+    this.last = sub(this.end, 1n);
     this.subLast = this.last;
-  }
-
-  /** Exclusive end, wrapping. */
-  get end(): U64 {
-    return add(this.addr, this.range);
+    this.startKey = Number(addr);
+    this.lastKey = Number(this.last);
+    this.subLastKey = this.lastKey;
   }
 
 }
@@ -101,6 +106,8 @@ export class GpuVm {
   readonly evict = new Set<GpuVmBo>();
   /** The embedded `kernel_alloc_node`; in the tree only when inserted. */
   readonly kernelNode: GpuVa;
+  /** `mm_start + mm_range` (wrapping), the exclusive end of the window. */
+  readonly mmEnd: U64;
   /** `name`; null once finalised (debugfs then reports -ENODEV). */
   name: string | null;
   freed = false;
@@ -117,6 +124,7 @@ export class GpuVm {
     readonly rObj: GemObject,
   ) {
     this.name = name;
+    this.mmEnd = add(mmStart, mmRange);
     this.kernelNode = new GpuVa(kernelStart, kernelRange, null, 0n);
     this.kernelNode.kernel = true;
   }

@@ -185,6 +185,7 @@ class ScriptRunner {
         return;
       case 'locklog':
         this.lockLog = command.on;
+        this.env.reportHeldLocks = command.on;
         return;
       case 'vm':
         this.createVm(command);

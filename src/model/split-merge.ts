@@ -51,13 +51,16 @@ export function smMapOps(vm: GpuVm, req: MapDesc, madvise = false): GpuVaOp[] | 
   // The final MAP: always for sm_map; for madvise only once a VA sets it.
   let finalMap: MapDesc | null = madvise ? null : req;
 
-  for (const va of vasInRange(vm, reqAddr, reqEnd)) {
+  const tree = vm.tree;
+  // drm_gpuvm_for_each_va_range_safe: the walk does not change the tree, so a
+  // plain list walk visits the same VAs.
+  for (let va = tree.iterFirst(reqAddr, sub(reqEnd, 1n)); va !== null && va.addr < reqEnd; va = tree.next(va)) {
     const obj = va.obj;
     if (madvise && obj) continue;
     const offset = va.offset;
     const addr = va.addr;
     const range = va.range;
-    const end = add(addr, range);
+    const end = va.end;
     let keep = obj !== null;
 
     if (addr === reqAddr) {
@@ -125,9 +128,10 @@ export function smUnmapOps(vm: GpuVm, reqAddr: U64, reqRange: U64): GpuVaOp[] | 
   const reqEnd = add(reqAddr, reqRange);
   if (!rangeValid(vm, reqAddr, reqRange)) return '-EINVAL';
   const ops: GpuVaOp[] = [];
-  for (const va of vasInRange(vm, reqAddr, reqEnd)) {
+  const tree = vm.tree;
+  for (let va = tree.iterFirst(reqAddr, sub(reqEnd, 1n)); va !== null && va.addr < reqEnd; va = tree.next(va)) {
     const addr = va.addr;
-    const end = add(addr, va.range);
+    const end = va.end;
     const prev = addr < reqAddr ? { addr, range: sub(reqAddr, addr), obj: va.obj, offset: va.offset } : null;
     const next =
       end > reqEnd ? { addr: reqEnd, range: sub(end, reqEnd), obj: va.obj, offset: add(va.offset, sub(reqEnd, addr)) } : null;

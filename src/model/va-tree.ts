@@ -14,6 +14,12 @@
  * - `iterFirst` is the interval tree's `iter_first`/`subtree_search`, including
  *   its early exits on the root's subtree maximum and on the leftmost start.
  *
+ * Keys are u64 bigints, shadowed by their nearest doubles (`startKey`,
+ * `lastKey`, `subLastKey`). Comparing the doubles first is exact whenever they
+ * differ (rounding is monotonic) and whenever they are below 2^53; only equal
+ * doubles at or above 2^53 fall back to the bigints. This keeps the hot
+ * comparisons on in-object numbers instead of dereferencing heap bigints.
+ *
  * Invariants: `subLast` of every node is the maximum `last` of its subtree; the
  * in-order sequence is the kernel's `rb.list` (a VA is always listed right
  * after its in-order predecessor), so `next`/`prev` double as list walks.
@@ -27,6 +33,10 @@ export interface IntervalNode<N> {
   start: U64;
   last: U64;
   subLast: U64;
+  /** `Number(start)`, `Number(last)`, `Number(subLast)`: see the module comment. */
+  startKey: number;
+  lastKey: number;
+  subLastKey: number;
   left: N | null;
   right: N | null;
   parent: N | null;
@@ -91,21 +101,25 @@ export class VaTree<N extends IntervalNode<N>> {
    */
   iterFirst(start: U64, last: U64): N | null {
     const root = this.root;
-    if (!root || root.subLast < start) return null;
-    if ((this.leftmost as N).start > last) return null;
+    if (!root) return null;
+    const startKey = Number(start);
+    const lastKey = Number(last);
+    if (lt(root.subLastKey, root.subLast, startKey, start)) return null;
+    const leftmost = this.leftmost as N;
+    if (lt(lastKey, last, leftmost.startKey, leftmost.start)) return null;
     let node: N = root;
     for (;;) {
       const left = node.left;
-      if (left && start <= left.subLast) {
+      if (left && le(startKey, start, left.subLastKey, left.subLast)) {
         node = left;
         continue;
       }
-      if (node.start <= last) {
-        if (start <= node.last) return node;
+      if (le(node.startKey, node.start, lastKey, last)) {
+        if (le(startKey, start, node.lastKey, node.last)) return node;
         const right = node.right;
         if (right) {
           node = right;
-          if (start <= right.subLast) continue;
+          if (le(startKey, start, right.subLastKey, right.subLast)) continue;
         }
       }
       return null;
@@ -115,14 +129,20 @@ export class VaTree<N extends IntervalNode<N>> {
   /** Inserts `node` (its `start`/`last` already set); no overlap check here. */
   insert(node: N): void {
     const last = node.last;
+    const lastKey = node.lastKey;
+    const start = node.start;
+    const startKey = node.startKey;
     let parent: N | null = null;
     let cur = this.root;
     let isLeftmost = true;
     let goLeft = false;
     while (cur) {
       parent = cur;
-      if (cur.subLast < last) cur.subLast = last;
-      if (node.start < cur.start) {
+      if (lt(cur.subLastKey, cur.subLast, lastKey, last)) {
+        cur.subLast = last;
+        cur.subLastKey = lastKey;
+      }
+      if (lt(startKey, start, cur.startKey, cur.start)) {
         cur = cur.left;
         goLeft = true;
       } else {
@@ -136,6 +156,7 @@ export class VaTree<N extends IntervalNode<N>> {
     node.right = null;
     node.red = true;
     node.subLast = last;
+    node.subLastKey = lastKey;
     if (!parent) this.root = node;
     else if (goLeft) parent.left = node;
     else parent.right = node;
@@ -179,7 +200,7 @@ export class VaTree<N extends IntervalNode<N>> {
     node.parent = node.left = node.right = null;
     this.count--;
     // Restore the subtree maxima along the changed path before rotating.
-    for (let up = childParent; up; up = up.parent) up.subLast = computeSubLast(up);
+    for (let up = childParent; up; up = up.parent) updateSubLast(up);
     if (!removedRed) this.eraseFixup(child, childParent);
   }
 
@@ -200,7 +221,8 @@ export class VaTree<N extends IntervalNode<N>> {
     y.left = x;
     x.parent = y;
     y.subLast = x.subLast;
-    x.subLast = computeSubLast(x);
+    y.subLastKey = x.subLastKey;
+    updateSubLast(x);
   }
 
   private rotateRight(x: N): void {
@@ -211,7 +233,8 @@ export class VaTree<N extends IntervalNode<N>> {
     y.right = x;
     x.parent = y;
     y.subLast = x.subLast;
-    x.subLast = computeSubLast(x);
+    y.subLastKey = x.subLastKey;
+    updateSubLast(x);
   }
 
   private insertFixup(inserted: N): void {
@@ -339,7 +362,8 @@ export class VaTree<N extends IntervalNode<N>> {
       if (node.red && ((node.left && node.left.red) || (node.right && node.right.red))) return 'red node with red child';
       if (node.left && node.left.start > node.start) return 'left child starts after its parent';
       if (node.right && node.right.start < node.start) return 'right child starts before its parent';
-      if (node.subLast !== computeSubLast(node)) return 'stale subtree maximum';
+      if (node.subLast !== computeSubLast(node) || node.subLastKey !== Number(node.subLast)) return 'stale subtree maximum';
+      if (node.startKey !== Number(node.start) || node.lastKey !== Number(node.last)) return 'stale numeric key';
       const lh = walk(node.left);
       if (typeof lh === 'string') return lh;
       const rh = walk(node.right);
@@ -359,6 +383,36 @@ export class VaTree<N extends IntervalNode<N>> {
 
 function isBlack<N extends IntervalNode<N>>(node: N | null): boolean {
   return !node || !node.red;
+}
+
+/** Precise `a < b` for keys given as (double, bigint). */
+function lt(aKey: number, a: U64, bKey: number, b: U64): boolean {
+  return aKey < bKey || (aKey === bKey && aKey >= TWO_53 && a < b);
+}
+
+/** Precise `a <= b` for keys given as (double, bigint). */
+function le(aKey: number, a: U64, bKey: number, b: U64): boolean {
+  return aKey < bKey || (aKey === bKey && (aKey < TWO_53 || a <= b));
+}
+
+const TWO_53 = 2 ** 53;
+
+/** Recomputes a node's subtree maximum from its children, in both representations. */
+function updateSubLast<N extends IntervalNode<N>>(node: N): void {
+  let max = node.last;
+  let maxKey = node.lastKey;
+  const left = node.left;
+  const right = node.right;
+  if (left && lt(maxKey, max, left.subLastKey, left.subLast)) {
+    max = left.subLast;
+    maxKey = left.subLastKey;
+  }
+  if (right && lt(maxKey, max, right.subLastKey, right.subLast)) {
+    max = right.subLast;
+    maxKey = right.subLastKey;
+  }
+  node.subLast = max;
+  node.subLastKey = maxKey;
 }
 
 function computeSubLast<N extends IntervalNode<N>>(node: N): U64 {

@@ -15,12 +15,18 @@ class Node implements IntervalNode<Node> {
   parent: Node | null = null;
   red = false;
   subLast: bigint;
+  startKey: number;
+  lastKey: number;
+  subLastKey: number;
   constructor(
     readonly start: bigint,
     readonly last: bigint,
     readonly id: number,
   ) {
     this.subLast = last;
+    this.startKey = Number(start);
+    this.lastKey = Number(last);
+    this.subLastKey = this.lastKey;
   }
 }
 
