@@ -8,6 +8,7 @@
 // Only the extension bundle may treat `vscode` as external: a stray `vscode`
 // import anywhere else makes the build fail, which backs up the import-boundary test.
 import * as esbuild from 'esbuild';
+import fs from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -31,7 +32,24 @@ const nodeEntries = {
 
 const contexts = [
   await esbuild.context({ ...common, entryPoints: nodeEntries, outdir: 'dist' }),
+  // The VS Code extension: `vscode` is provided by the editor at run time.
+  await esbuild.context({ ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] }),
+  // The VA-space webview runs in a browser sandbox.
+  await esbuild.context({
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: { webview: 'media/va-view.ts' },
+    outdir: 'dist',
+  }),
 ];
+
+// tree-sitter's runtime and the C grammar are loaded from dist/ at run time (and packaged from there).
+fs.mkdirSync('dist', { recursive: true });
+for (const wasm of ['node_modules/web-tree-sitter/tree-sitter.wasm', 'node_modules/tree-sitter-c/tree-sitter-c.wasm']) {
+  fs.copyFileSync(wasm, `dist/${wasm.slice(wasm.lastIndexOf('/') + 1)}`);
+}
 
 if (watch) {
   await Promise.all(contexts.map((ctx) => ctx.watch()));

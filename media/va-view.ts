@@ -1,0 +1,473 @@
+/**
+ * The VA-space webview: draws one VM's address space as a horizontal map
+ * (mappings as bars coloured by backing object, gaps left visible, sparse and
+ * kernel-reserved ranges hatched), zoomable from the whole window down to a
+ * single page (wheel, drag, keys, buttons), with a time scrubber that asks
+ * the extension to replay the document to another line, and a table of the
+ * mappings. Clicking a mapping opens the line that created it.
+ *
+ * Runs in the webview sandbox: no Node, no `vscode` module; it talks to the
+ * host only through the typed messages of src/protocol/webview.ts and keeps
+ * its state (document, line, VM, zoom) with setState so a reload restores it.
+ * Addresses are u64: all arithmetic on them is BigInt, converted to a screen
+ * fraction only at the end.
+ */
+
+import type { VaMapping, VaSpace } from '../src/protocol/lsp-ext';
+import type { AddressWindow, FromWebview, ToWebview, VaViewState } from '../src/protocol/webview';
+
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+  getState(): unknown;
+  setState(state: VaViewState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const PAGE = 0x1000n;
+/** Fully zoomed in, one page spans the whole map. */
+const MIN_SPAN = PAGE;
+/** Rows beyond this are summarised: the table is for reading, the map for overview. */
+const MAX_TABLE_ROWS = 500;
+
+let space: VaSpace | null = null;
+let fileName = '';
+let view: { start: bigint; end: bigint } | null = null;
+let saved = readSavedState();
+
+function readSavedState(): VaViewState | null {
+  const raw = vscode.getState() as Partial<VaViewState> | undefined;
+  return raw && typeof raw.uri === 'string' && typeof raw.line === 'number' ? (raw as VaViewState) : null;
+}
+
+// ---------------------------------------------------------------------------
+// Address helpers
+
+const big = (hex: string): bigint => BigInt(hex);
+const hex = (value: bigint): string => `0x${value.toString(16)}`;
+
+function sizeText(bytes: bigint): string {
+  const units: [bigint, string][] = [
+    [1n << 40n, 'TiB'],
+    [1n << 30n, 'GiB'],
+    [1n << 20n, 'MiB'],
+    [1n << 10n, 'KiB'],
+  ];
+  for (const [unit, name] of units) {
+    if (bytes >= unit && bytes % unit === 0n) return `${bytes / unit} ${name}`;
+  }
+  for (const [unit, name] of units) {
+    if (bytes >= unit) return `${(Number((bytes * 100n) / unit) / 100).toFixed(2)} ${name}`;
+  }
+  return `${bytes} B`;
+}
+
+/** Fraction of the view (0..1) at which `address` lies. */
+function fraction(address: bigint, from: bigint, span: bigint): number {
+  return Number(((address - from) * 1_000_000n) / span) / 1_000_000;
+}
+
+function fitMappings(s: VaSpace): { start: bigint; end: bigint } | null {
+  const user = s.mappings.filter((m) => !m.kernelReserved);
+  if (user.length === 0) return null;
+  let start = big(user[0]!.start);
+  let end = big(user[0]!.end);
+  for (const m of user) {
+    const a = big(m.start);
+    const b = big(m.end);
+    if (a < start) start = a;
+    if (b > end) end = b;
+  }
+  const pad = (end - start) / 50n;
+  return clampView(start - pad, end + pad, s);
+}
+
+function clampView(start: bigint, end: bigint, s: VaSpace): { start: bigint; end: bigint } {
+  const full = fullExtent(s);
+  let span = end - start;
+  if (span < MIN_SPAN) span = MIN_SPAN;
+  const fullSpan = full.end - full.start;
+  if (span > fullSpan) span = fullSpan;
+  if (start < full.start) start = full.start;
+  if (start + span > full.end) start = full.end - span;
+  return { start, end: start + span };
+}
+
+/** The whole window, or the extent of the mappings when the window is unknown. */
+function fullExtent(s: VaSpace): { start: bigint; end: bigint } {
+  if (s.window) return { start: big(s.window.start), end: big(s.window.end) };
+  let start = 0n;
+  let end = 1n << 48n;
+  if (s.mappings.length > 0) {
+    start = s.mappings.reduce((min, m) => (big(m.start) < min ? big(m.start) : min), big(s.mappings[0]!.start));
+    end = s.mappings.reduce((max, m) => (big(m.end) > max ? big(m.end) : max), big(s.mappings[0]!.end));
+    if (end - start < MIN_SPAN) end = start + MIN_SPAN;
+  }
+  return { start, end };
+}
+
+/** A stable hue per object identity. */
+function hue(id: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+  return (h >>> 0) % 360;
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+function currentState(): VaViewState | null {
+  if (!space) return saved;
+  return {
+    uri: space.uri,
+    line: space.line,
+    vm: space.vm?.id ?? null,
+    zoom: view ? { start: hex(view.start), end: hex(view.end) } : null,
+  };
+}
+
+function persist(): void {
+  const state = currentState();
+  if (!state) return;
+  saved = state;
+  vscode.setState(state);
+  vscode.postMessage({ type: 'state', state });
+}
+
+// ---------------------------------------------------------------------------
+// DOM
+
+const app = document.getElementById('app') as HTMLElement;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
+  const b = el('button', 'tool', label);
+  b.type = 'button';
+  b.title = title;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function zoomBy(factor: number, anchor = 0.5): void {
+  if (!space || !view) return;
+  const span = view.end - view.start;
+  const next = BigInt(Math.max(1, Math.round(Number(span) * factor)));
+  const at = view.start + BigInt(Math.round(Number(span) * anchor));
+  const start = at - BigInt(Math.round(Number(next) * anchor));
+  view = clampView(start, start + next, space);
+  render();
+  persist();
+}
+
+function panBy(fractionOfView: number): void {
+  if (!space || !view) return;
+  const span = view.end - view.start;
+  const delta = BigInt(Math.round(Number(span) * fractionOfView));
+  view = clampView(view.start + delta, view.end + delta, space);
+  render();
+  persist();
+}
+
+function setView(next: { start: bigint; end: bigint } | null): void {
+  if (!space) return;
+  view = next ? clampView(next.start, next.end, space) : fullExtent(space);
+  render();
+  persist();
+}
+
+function reveal(mapping: VaMapping): void {
+  if (mapping.createdAtLine !== null) vscode.postMessage({ type: 'reveal', line: mapping.createdAtLine });
+}
+
+function mappingTitle(m: VaMapping): string {
+  const object = m.kernelReserved ? 'kernel-reserved node' : m.object === null ? 'sparse (no object)' : `object ${m.object}`;
+  const origin = m.createdAtLine === null ? '' : `\ncreated at line ${m.createdAtLine + 1} (click to open)`;
+  return `${m.start}–${m.end} (${sizeText(big(m.range))})\n${object}, offset ${m.offset}${origin}`;
+}
+
+function renderMap(s: VaSpace, v: { start: bigint; end: bigint }): HTMLElement {
+  const span = v.end - v.start;
+  const map = el('div', 'map');
+  map.setAttribute('role', 'img');
+  map.setAttribute('aria-label', `Address space ${hex(v.start)} to ${hex(v.end)}`);
+  const track = el('div', 'track');
+  map.append(track);
+
+  for (const gap of s.gaps) {
+    const a = big(gap.start);
+    const b = big(gap.end);
+    if (b <= v.start || a >= v.end) continue;
+    const bar = el('div', 'gap');
+    const from = a < v.start ? v.start : a;
+    const to = b > v.end ? v.end : b;
+    bar.style.left = `${fraction(from, v.start, span) * 100}%`;
+    bar.style.width = `${fraction(to, v.start, span) * 100 - fraction(from, v.start, span) * 100}%`;
+    bar.title = `unmapped ${gap.start}–${gap.end} (${sizeText(b - a)})`;
+    track.append(bar);
+  }
+  for (const m of s.mappings) {
+    const a = big(m.start);
+    const b = big(m.end);
+    if (b < v.start || a > v.end || (b === v.start && a !== b)) continue;
+    const from = a < v.start ? v.start : a;
+    const to = b > v.end ? v.end : b;
+    const bar = el('div', m.kernelReserved ? 'mapping reserved' : m.object === null ? 'mapping sparse' : 'mapping');
+    bar.style.left = `${fraction(from, v.start, span) * 100}%`;
+    bar.style.width = `${Math.max(0, fraction(to, v.start, span) - fraction(from, v.start, span)) * 100}%`;
+    if (!m.kernelReserved && m.object !== null) bar.style.backgroundColor = `hsl(${hue(m.object)} 55% 48%)`;
+    bar.title = mappingTitle(m);
+    bar.dataset.start = m.start;
+    bar.dataset.object = m.object ?? '';
+    if (m.createdAtLine !== null) {
+      bar.classList.add('linked');
+      bar.addEventListener('click', () => reveal(m));
+    }
+    bar.addEventListener('dblclick', (event) => {
+      event.preventDefault();
+      setView({ start: a, end: b > a ? b : a + PAGE });
+    });
+    track.append(bar);
+  }
+  // Page boundaries once a page is wide enough to see.
+  if (span <= 64n * PAGE) {
+    for (let page = (v.start / PAGE) * PAGE; page <= v.end; page += PAGE) {
+      if (page < v.start) continue;
+      const tick = el('div', 'page-tick');
+      tick.style.left = `${fraction(page, v.start, span) * 100}%`;
+      track.append(tick);
+    }
+  }
+  installPointer(map);
+  return map;
+}
+
+function renderAxis(v: { start: bigint; end: bigint }): HTMLElement {
+  const axis = el('div', 'axis');
+  const span = v.end - v.start;
+  const ticks = 4;
+  for (let i = 0; i <= ticks; i++) {
+    const at = v.start + (span * BigInt(i)) / BigInt(ticks);
+    const label = el('span', 'tick', hex(at));
+    label.style.left = `${(i / ticks) * 100}%`;
+    if (i === ticks) label.classList.add('last');
+    axis.append(label);
+  }
+  return axis;
+}
+
+let drag: { x: number; start: bigint; end: bigint; width: number } | null = null;
+
+function installPointer(map: HTMLElement): void {
+  map.addEventListener(
+    'wheel',
+    (event) => {
+      event.preventDefault();
+      const rect = map.getBoundingClientRect();
+      const anchor = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
+      zoomBy(event.deltaY > 0 ? 1.25 : 0.8, anchor);
+    },
+    { passive: false },
+  );
+  map.addEventListener('pointerdown', (event) => {
+    if (!view || event.button !== 0) return;
+    drag = { x: event.clientX, start: view.start, end: view.end, width: map.getBoundingClientRect().width };
+  });
+}
+
+window.addEventListener('pointermove', (event) => {
+  if (!drag || !space) return;
+  const dx = event.clientX - drag.x;
+  if (Math.abs(dx) < 3) return;
+  const span = drag.end - drag.start;
+  const delta = BigInt(Math.round((-dx / drag.width) * Number(span)));
+  view = clampView(drag.start + delta, drag.end + delta, space);
+  render();
+});
+window.addEventListener('pointerup', () => {
+  if (drag) persist();
+  drag = null;
+});
+
+function renderScrubber(s: VaSpace): HTMLElement {
+  const box = el('div', 'scrubber');
+  const steps = s.changeLines.length > 0 ? [...s.changeLines] : [];
+  const slider = el('input', 'slider');
+  slider.type = 'range';
+  slider.min = '0';
+  slider.setAttribute('aria-label', 'Replay up to line');
+  const label = el('span', 'line-label');
+  const lineOf = (index: number): number => (steps.length > 0 ? (steps[index] ?? s.line) : index);
+  if (steps.length > 0) {
+    slider.max = String(steps.length - 1);
+    let index = steps.findIndex((line) => line > s.line) - 1;
+    if (index < 0) index = steps[steps.length - 1]! <= s.line ? steps.length - 1 : 0;
+    slider.value = String(index);
+  } else {
+    slider.max = String(Math.max(0, s.lineCount - 1));
+    slider.value = String(s.line);
+  }
+  const describe = (line: number): string => `after line ${line + 1} of ${s.lineCount}`;
+  label.textContent = describe(s.line);
+  slider.addEventListener('input', () => {
+    label.textContent = describe(lineOf(Number(slider.value)));
+  });
+  slider.addEventListener('change', () => scrubTo(lineOf(Number(slider.value))));
+  const previous = steps.filter((line) => line < s.line).pop();
+  const next = steps.find((line) => line > s.line);
+  const back = button('◀', 'Previous change of this VM', () => previous !== undefined && scrubTo(previous));
+  const forward = button('▶', 'Next change of this VM', () => next !== undefined && scrubTo(next));
+  back.disabled = previous === undefined;
+  forward.disabled = next === undefined;
+  box.append(el('span', 'caption', 'Time'), back, slider, forward, label);
+  return box;
+}
+
+function scrubTo(line: number): void {
+  vscode.postMessage({ type: 'scrub', line });
+}
+
+function renderTable(s: VaSpace): HTMLElement {
+  const table = el('table', 'mappings');
+  const head = el('tr');
+  for (const title of ['start', 'end', 'size', 'object', 'offset', 'created']) head.append(el('th', undefined, title));
+  table.append(head);
+  for (const m of s.mappings.slice(0, MAX_TABLE_ROWS)) {
+    const row = el('tr', m.kernelReserved ? 'reserved' : '');
+    const object = m.kernelReserved ? 'kernel-reserved' : (s.objects.find((o) => o.id === m.object)?.label ?? m.object ?? 'sparse');
+    const swatch = el('span', 'swatch');
+    if (!m.kernelReserved && m.object !== null) swatch.style.backgroundColor = `hsl(${hue(m.object)} 55% 48%)`;
+    const objectCell = el('td');
+    objectCell.append(swatch, document.createTextNode(object));
+    row.append(el('td', 'addr', m.start), el('td', 'addr', m.end), el('td', undefined, sizeText(big(m.range))), objectCell, el('td', 'addr', m.offset));
+    const created = el('td');
+    if (m.createdAtLine !== null) {
+      const link = el('a', 'line-link', `line ${m.createdAtLine + 1}`);
+      link.href = '#';
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        reveal(m);
+      });
+      created.append(link);
+    } else {
+      created.textContent = '—';
+    }
+    row.append(created);
+    row.addEventListener('dblclick', () => setView({ start: big(m.start), end: big(m.end) > big(m.start) ? big(m.end) : big(m.start) + PAGE }));
+    table.append(row);
+  }
+  if (s.mappings.length > MAX_TABLE_ROWS) {
+    const more = el('tr');
+    const cell = el('td', 'more', `… ${s.mappings.length - MAX_TABLE_ROWS} more mappings (zoom the map to see them)`);
+    cell.colSpan = 6;
+    more.append(cell);
+    table.append(more);
+  }
+  return table;
+}
+
+function render(): void {
+  if (!space) return;
+  const s = space;
+  const v = view ?? fullExtent(s);
+  view = v;
+  const header = el('header');
+  header.append(el('span', 'file', fileName));
+  if (s.vms.length > 1) {
+    const select = el('select', 'vm-select');
+    select.setAttribute('aria-label', 'VM');
+    for (const vm of s.vms) {
+      const option = el('option', undefined, vm.label);
+      option.value = vm.id;
+      option.selected = vm.id === s.vm?.id;
+      select.append(option);
+    }
+    select.addEventListener('change', () => vscode.postMessage({ type: 'selectVm', vm: select.value }));
+    header.append(select);
+  } else {
+    header.append(el('span', 'vm-label', s.vm?.label ?? 'no VM'));
+  }
+  const user = s.mappings.filter((m) => !m.kernelReserved).length;
+  header.append(el('span', 'summary', `${user} mapping${user === 1 ? '' : 's'} · ${s.objects.length} object${s.objects.length === 1 ? '' : 's'}`));
+
+  const toolbar = el('div', 'toolbar');
+  toolbar.append(
+    button('Whole window', 'Show the VM’s whole address window (Home)', () => setView(null)),
+    button('Fit mappings', 'Zoom to the mapped part of the window (F)', () => setView(fitMappings(s))),
+    button('−', 'Zoom out (-)', () => zoomBy(2)),
+    button('+', 'Zoom in (+)', () => zoomBy(0.5)),
+    el('span', 'view-range', `${hex(v.start)}–${hex(v.end)} · ${sizeText(v.end - v.start)} · ${Number((v.end - v.start) / PAGE).toLocaleString('en-US')} pages`),
+  );
+
+  const children: HTMLElement[] = [header, toolbar, renderMap(s, v), renderAxis(v), renderScrubber(s)];
+  if (s.note) children.push(el('p', 'note', s.note));
+  children.push(renderTable(s));
+  app.replaceChildren(...children);
+  app.classList.remove('busy');
+}
+
+function showMessage(text: string, className: string): void {
+  app.replaceChildren(el('p', className, text));
+}
+
+document.addEventListener('keydown', (event) => {
+  if (!space || (event.target instanceof HTMLElement && ['INPUT', 'SELECT'].includes(event.target.tagName))) return;
+  switch (event.key) {
+    case '+':
+    case '=':
+      zoomBy(0.5);
+      break;
+    case '-':
+      zoomBy(2);
+      break;
+    case 'ArrowLeft':
+      panBy(-0.25);
+      break;
+    case 'ArrowRight':
+      panBy(0.25);
+      break;
+    case 'Home':
+      setView(null);
+      break;
+    case 'f':
+      setView(fitMappings(space));
+      break;
+    default:
+      return;
+  }
+  event.preventDefault();
+});
+
+window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'space': {
+      const previous = space;
+      space = message.space;
+      fileName = message.fileName;
+      const sameVm = previous ? previous.uri === space.uri && previous.vm?.id === space.vm?.id : false;
+      const restore: AddressWindow | null = !previous && saved && saved.uri === space.uri && saved.vm === (space.vm?.id ?? null) ? saved.zoom : null;
+      if (restore) view = clampView(big(restore.start), big(restore.end), space);
+      else if (!sameVm) view = null;
+      else if (view) view = clampView(view.start, view.end, space);
+      render();
+      persist();
+      break;
+    }
+    case 'loading':
+      app.classList.add('busy');
+      if (!space) showMessage(`Replaying to line ${message.line + 1}…`, 'placeholder');
+      break;
+    case 'error':
+      app.classList.remove('busy');
+      showMessage(message.message, 'error');
+      break;
+  }
+});
+
+vscode.postMessage({ type: 'ready', state: saved });

@@ -1,0 +1,105 @@
+/**
+ * "GPUVM: Compare Dumps…": replays two `gpuvas` dumps through the server and
+ * opens a side-by-side diff of their VA spaces, one canonical line per
+ * mapping (start, end, size, object, offset) grouped by VM, so a mapping that
+ * appeared, vanished, moved or changed its object stands out whatever the
+ * dumps' spacing and VM order.
+ */
+
+import * as vscode from 'vscode';
+import { VaSpaceRequest, type VaSpace } from '../../protocol/lsp-ext';
+import type { Ctx } from '../ctx';
+import type { CommandGroup } from './types';
+import { baseName, errorText } from './util';
+
+const SCHEME = 'gpuvm-lens-compare';
+
+/** Serves the canonical texts under `gpuvm-lens-compare:` URIs. */
+class CompareDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+
+  put(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.toString(), text);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+}
+
+let documents: CompareDocuments | undefined;
+
+function compareDocuments(ctx: Ctx): CompareDocuments {
+  if (!documents) {
+    documents = new CompareDocuments();
+    ctx.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents), { dispose: () => (documents = undefined) });
+  }
+  return documents;
+}
+
+/** The canonical listing of one VM's final state. */
+export function canonicalSpace(space: VaSpace): string {
+  const lines = [`VM ${space.vm?.label ?? '(none)'}${space.window ? ` window ${space.window.start}-${space.window.end}` : ''}`];
+  for (const m of space.mappings) {
+    const object = m.kernelReserved ? 'kernel-reserved' : (m.object ?? 'sparse');
+    lines.push(`  ${m.start}-${m.end} size ${m.range} object ${object} offset ${m.offset}`);
+  }
+  if (space.mappings.length === 0) lines.push('  (no mappings)');
+  return lines.join('\n');
+}
+
+async function describeDump(ctx: Ctx, uri: vscode.Uri): Promise<string> {
+  const client = await ctx.client();
+  const document = await vscode.workspace.openTextDocument(uri);
+  const position = { line: Math.max(0, document.lineCount - 1), character: 0 };
+  const first = await client.sendRequest(VaSpaceRequest, { textDocument: { uri: document.uri.toString() }, position });
+  if (!first) return `# ${baseName(uri)}: no VA space found\n`;
+  const parts = [`# ${baseName(uri)}: ${first.vms.length} VM${first.vms.length === 1 ? '' : 's'}`];
+  // Sorted by label so the two sides line up even when the dumps list VMs in another order.
+  const vms = [...first.vms].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  for (const vm of vms) {
+    const space = vm.id === first.vm?.id ? first : await client.sendRequest(VaSpaceRequest, { textDocument: { uri: document.uri.toString() }, position, vm: vm.id });
+    if (space) parts.push(canonicalSpace(space));
+  }
+  return parts.join('\n\n') + '\n';
+}
+
+async function pickDumps(args: unknown[]): Promise<[vscode.Uri, vscode.Uri] | undefined> {
+  // Explorer multi-selection passes (clicked, selected[]).
+  const selected = args[1];
+  if (Array.isArray(selected) && selected.length === 2) {
+    const [a, b] = selected as unknown[];
+    if (a instanceof vscode.Uri && b instanceof vscode.Uri) return [a, b];
+  }
+  const picked = await vscode.window.showOpenDialog({
+    title: 'GPUVM: Compare Dumps (select two gpuvas dumps: older first)',
+    canSelectMany: true,
+    filters: { 'gpuvas dumps': ['gpuvas', 'txt'], 'All files': ['*'] },
+  });
+  if (!picked) return undefined;
+  if (picked.length !== 2) {
+    void vscode.window.showWarningMessage(`GPUVM: select exactly two dumps to compare (got ${picked.length}).`);
+    return undefined;
+  }
+  return [picked[0] as vscode.Uri, picked[1] as vscode.Uri];
+}
+
+async function compareDumps(ctx: Ctx, ...args: unknown[]): Promise<void> {
+  const pair = await pickDumps(args);
+  if (!pair) return;
+  const [left, right] = pair;
+  try {
+    const [a, b] = await Promise.all([describeDump(ctx, left), describeDump(ctx, right)]);
+    const store = compareDocuments(ctx);
+    const leftUri = vscode.Uri.from({ scheme: SCHEME, path: `/${baseName(left)}`, query: left.toString() });
+    const rightUri = vscode.Uri.from({ scheme: SCHEME, path: `/${baseName(right)}`, query: right.toString() });
+    store.put(leftUri, a);
+    store.put(rightUri, b);
+    await vscode.commands.executeCommand('vscode.diff', leftUri, rightUri, `VA spaces: ${baseName(left)} ↔ ${baseName(right)}`);
+  } catch (error) {
+    ctx.output.error(`compare dumps: ${errorText(error)}`);
+    void vscode.window.showErrorMessage(`GPUVM: could not compare the dumps: ${errorText(error)}`);
+  }
+}
+
+export const dumpCommands: CommandGroup<'compareDumps'> = { compareDumps };

@@ -1,0 +1,47 @@
+/**
+ * Entry point of the GPUVM Lens extension: builds the context, registers the
+ * command table, the findings view, the VA-space view's serializer and the
+ * plain-text detector, then starts the language server. Everything it
+ * creates is owned by the context and disposed with the extension.
+ */
+
+import * as vscode from 'vscode';
+import { VA_VIEW_TYPE } from '../protocol/webview';
+import { FINDINGS_VIEW_ID } from './command-ids';
+import { registerCommands } from './commands';
+import { Ctx } from './ctx';
+import { DETECT_LINES, detectLanguage } from './detect-language';
+import { VaSpacePanel } from './va-panel';
+
+let active: Ctx | undefined;
+
+/** Switches a plain-text document to the GPUVM language its first lines show. */
+async function detect(document: vscode.TextDocument): Promise<void> {
+  if (document.languageId !== 'plaintext' && document.languageId !== 'log') return;
+  const lines: string[] = [];
+  for (let i = 0; i < Math.min(DETECT_LINES, document.lineCount); i++) lines.push(document.lineAt(i).text);
+  const language = detectLanguage(lines);
+  if (language) await vscode.languages.setTextDocumentLanguage(document, language);
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  const ctx = new Ctx(context);
+  active = ctx;
+  registerCommands(ctx);
+  ctx.push(
+    vscode.window.registerTreeDataProvider(FINDINGS_VIEW_ID, ctx.findings),
+    vscode.window.registerWebviewPanelSerializer(VA_VIEW_TYPE, VaSpacePanel.serializer(ctx)),
+    vscode.workspace.onDidOpenTextDocument((document) => void detect(document)),
+  );
+  for (const document of vscode.workspace.textDocuments) void detect(document);
+  // Not awaited: activation stays fast, and a server that fails to start must not fail activation.
+  ctx.client().catch((error: unknown) => {
+    ctx.output.error(`the language server did not start: ${String(error)}`);
+    void vscode.window.showErrorMessage('GPUVM Lens: the language server did not start; see the "GPUVM Lens" output channel.');
+  });
+}
+
+export async function deactivate(): Promise<void> {
+  await active?.stop();
+  active = undefined;
+}
