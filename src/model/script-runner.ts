@@ -289,12 +289,25 @@ class ScriptRunner {
     exec.fini();
   }
 
-  private createVm(command: Extract<ScriptCommand, { kind: 'vm' }>): void {
-    if (this.vm) {
-      const old = this.vm;
-      this.vm = null;
-      driverTeardown(this.driverState(old));
+  /**
+   * Destroys the VM as the harness does between scripts: with every lock held
+   * and without logging passing assertions, so that a teardown prints only
+   * what the kernel itself reports (WARNs, a crash).
+   */
+  private teardownVm(): void {
+    const vm = this.vm;
+    if (!vm) return;
+    this.vm = null;
+    this.env.reportHeldLocks = false;
+    try {
+      driverTeardown({ vm, lockMode: 'all', objects: this.bos.values() });
+    } finally {
+      this.env.reportHeldLocks = this.lockLog;
     }
+  }
+
+  private createVm(command: Extract<ScriptCommand, { kind: 'vm' }>): void {
+    this.teardownVm();
     const rObj = resvObjectAlloc();
     this.vm = gpuvmInit(this.env, {
       name: 'replay',
@@ -349,11 +362,7 @@ class ScriptRunner {
 
   /** End of script: tear the VM down, release the BOs. */
   private finish(): void {
-    if (this.vm) {
-      const vm = this.vm;
-      this.vm = null;
-      driverTeardown(this.driverState(vm));
-    }
+    this.teardownVm();
     for (const obj of this.bos.values()) gemPut(this.env, obj);
   }
 }
