@@ -10,11 +10,10 @@
 import type { AnalysisResult, AnalyzeOptions, Analyzer, DocumentKind, LineSink } from './document';
 import { detectKind, DETECT_HEAD_BYTES } from './detect-kind';
 import { scriptAnalyzer } from './script-analyzer';
-import { patchAnalyzer } from './patch-analyzer';
 import { dumpAnalyzer } from './dump/dump-analyzer';
 import { unknownAnalyzer } from './unknown-analyzer';
 
-const ANALYZERS: readonly Analyzer[] = [scriptAnalyzer, patchAnalyzer, dumpAnalyzer];
+const ANALYZERS: readonly Analyzer[] = [scriptAnalyzer, dumpAnalyzer];
 
 export function analyzerFor(kind: DocumentKind): Analyzer {
   return ANALYZERS.find((analyzer) => analyzer.kind === kind) ?? unknownAnalyzer(kind);
