@@ -22,6 +22,8 @@ export const WARN_KERNEL_NODE = "Can't destroy kernel reserved node.";
 export const WARN_TREE_NOT_EMPTY = 'GPUVA tree is not empty, potentially leaking memory.';
 export const WARN_EXTOBJ_NOT_EMPTY = 'Extobj list should be empty.';
 export const WARN_EVICT_NOT_EMPTY = 'Evict list should be empty.';
+export const WARN_BO_DEFER_NOT_EMPTY = 'VM BO cleanup list should be empty.';
+const WARN_NOT_IMMEDIATE = 'drm_WARN_ON(!drm_gpuvm_immediate_mode(gpuvm))';
 
 // ---------------------------------------------------------------------------
 // GEM objects
@@ -107,6 +109,7 @@ function gpuvmFini(vm: GpuVm): void {
   if (vm.tree.size !== 0) env.warn(WARN_TREE_NOT_EMPTY);
   if (vm.extobj.size !== 0) env.warn(WARN_EXTOBJ_NOT_EMPTY);
   if (vm.evict.size !== 0) env.warn(WARN_EVICT_NOT_EMPTY);
+  if (env.options.deferredCleanup && vm.boDefer.length !== 0) env.warn(WARN_BO_DEFER_NOT_EMPTY);
   gemPut(env, vm.rObj);
 }
 
@@ -318,6 +321,80 @@ function boDestroy(vmBo: GpuVmBo): void {
   vmBo.destroyed = true;
   gpuvmPut(vm);
   gemPut(vm.env, obj);
+}
+
+// ---------------------------------------------------------------------------
+// Deferred VM_BO cleanup (6.19+): what immediate-mode drivers call from the
+// fence-signalling path, where the final put may not take the resv or free.
+
+/** Removes a VM_BO whose count reached zero from the GEM (and lists), keeping its references: a zombie. */
+function boZombify(vmBo: GpuVmBo): void {
+  const vm = vmBo.vm;
+  if (!vm.flags.resvProtected) {
+    vm.extobj.delete(vmBo);
+    vm.evict.delete(vmBo);
+  }
+  vmBo.obj.vmBos.delete(vmBo);
+}
+
+/**
+ * `drm_gpuvm_bo_put_deferred`: the decrement to zero happens under the GEM's
+ * `gpuva.lock`; the VM_BO then waits on `bo_defer`, still holding its VM and
+ * GEM references, until `drm_gpuvm_bo_deferred_cleanup`.
+ */
+export function boPutDeferred(vmBo: GpuVmBo | null): boolean {
+  if (!vmBo) return false;
+  const vm = vmBo.vm;
+  if (!vm.immediateMode) vm.env.warn(WARN_NOT_IMMEDIATE);
+  const lock = vmBo.obj.gpuvaLock;
+  const wasHeld = lock.held;
+  if (vmBo.kref.value === 1) lock.held = true;
+  const zero = vmBo.kref.put(vm.env);
+  if (zero) boZombify(vmBo);
+  lock.held = wasHeld;
+  if (zero) vm.boDefer.push(vmBo);
+  return zero;
+}
+
+/** `drm_gpuva_unlink_defer`: unlink under the GEM's `gpuva.lock`, deferring a final put. */
+export function vaUnlinkDefer(va: GpuVa): void {
+  const obj = va.obj;
+  if (!obj) return;
+  const vmBo = va.vmBo;
+  const vm = va.vm;
+  if (!vm) throw new Error('model bug: unlinking a VA that was never inserted');
+  if (!vm.immediateMode) vm.env.warn(WARN_NOT_IMMEDIATE);
+  const wasHeld = obj.gpuvaLock.held;
+  obj.gpuvaLock.held = true;
+  let zombie = false;
+  if (vmBo) {
+    vmBo.vas.delete(va);
+    zombie = vmBo.kref.put(vm.env);
+    if (zombie) boZombify(vmBo);
+  }
+  obj.gpuvaLock.held = wasHeld;
+  if (vmBo && zombie) vm.boDefer.push(vmBo);
+  va.vmBo = null;
+}
+
+/** `drm_gpuvm_bo_deferred_cleanup`: frees every zombie (VM put, then GEM put, each). */
+export function boDeferredCleanup(vm: GpuVm): void {
+  const zombies = vm.boDefer.splice(0);
+  if (zombies.length === 0) return;
+  if (vm.flags.resvProtected) {
+    const wasHeld = vm.resv.held;
+    vm.resv.held = true;
+    for (const vmBo of zombies) {
+      vm.extobj.delete(vmBo);
+      vm.evict.delete(vmBo);
+    }
+    vm.resv.held = wasHeld;
+  }
+  for (const vmBo of zombies) {
+    vmBo.destroyed = true;
+    gpuvmPut(vm);
+    gemPut(vm.env, vmBo.obj);
+  }
 }
 
 /** `drm_gpuvm_bo_extobj_add`: idempotent; only objects with a foreign resv. */

@@ -62,14 +62,16 @@ export function checkInvariants(vm: GpuVm, objects: Iterable<GemObject>, context
       for (const va of vmBo.vas) if (!va.inserted || va.vmBo !== vmBo) problems.push(`VM_BO of ${obj.label} lists a stale VA`);
       if (vm.extobj.has(vmBo) !== isExtobj(vm, obj)) problems.push(`VM_BO of ${obj.label}: wrong extobj membership`);
     }
-    const expectedGemRefs = (context.ownerGemRefs ?? 1) + obj.vmBos.size;
+    const zombies = vm.boDefer.filter((vmBo) => vmBo.obj === obj).length;
+    const expectedGemRefs = (context.ownerGemRefs ?? 1) + obj.vmBos.size + zombies;
     if (obj.refcount.value !== expectedGemRefs) {
       problems.push(`GEM ${obj.label}: refcount ${obj.refcount.value}, expected ${expectedGemRefs}`);
     }
     if (ownVmBos > 1) problems.push(`GEM ${obj.label} has ${ownVmBos} VM_BOs for one VM`);
   }
 
-  const expectedVmRefs = (context.driverVmRefs ?? 1) + inserted + vmBoCount;
+  // Zombies (deferred cleanup) keep their VM and GEM references until freed.
+  const expectedVmRefs = (context.driverVmRefs ?? 1) + inserted + vmBoCount + vm.boDefer.length;
   if (vm.kref.value !== expectedVmRefs) problems.push(`VM kref ${vm.kref.value}, expected ${expectedVmRefs}`);
   return problems;
 }

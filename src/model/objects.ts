@@ -104,6 +104,8 @@ export class GpuVm {
   /** `extobj.list` and `evict.list`, in list order. */
   readonly extobj = new Set<GpuVmBo>();
   readonly evict = new Set<GpuVmBo>();
+  /** `bo_defer` (6.19+): zombie VM_BOs awaiting `drm_gpuvm_bo_deferred_cleanup`. */
+  readonly boDefer: GpuVmBo[] = [];
   /** The embedded `kernel_alloc_node`; in the tree only when inserted. */
   readonly kernelNode: GpuVa;
   /** `mm_start + mm_range` (wrapping), the exclusive end of the window. */

@@ -17,14 +17,16 @@ export interface ModelOptions {
   readonly immediateModeSupported: boolean;
   /** `drm_gpuvm_bo_obtain(_locked)` WARNs in immediate mode (7.0). */
   readonly obtainWarnsInImmediateMode: boolean;
+  /** Deferred VM_BO cleanup exists: put_deferred, unlink_defer, deferred_cleanup, zombies (6.19+). */
+  readonly deferredCleanup: boolean;
 }
 
 const BY_VERSION: Record<KernelVersion, ModelOptions> = {
-  '6.8': option('6.8', false, false, false, false),
-  '6.17': option('6.17', false, false, false, false),
-  '6.18': option('6.18', false, false, true, false),
-  '6.19': option('6.19', false, false, true, false),
-  '7.0': option('7.0', true, true, true, true),
+  '6.8': option('6.8', false, false, false, false, false),
+  '6.17': option('6.17', false, false, false, false, false),
+  '6.18': option('6.18', false, false, true, false, false),
+  '6.19': option('6.19', false, false, true, false, true),
+  '7.0': option('7.0', true, true, true, true, true),
 };
 
 function option(
@@ -33,8 +35,9 @@ function option(
   prepareRangeSkipsNullObject: boolean,
   immediateModeSupported: boolean,
   obtainWarnsInImmediateMode: boolean,
+  deferredCleanup: boolean,
 ): ModelOptions {
-  return { version, rejectZeroRange, prepareRangeSkipsNullObject, immediateModeSupported, obtainWarnsInImmediateMode };
+  return { version, rejectZeroRange, prepareRangeSkipsNullObject, immediateModeSupported, obtainWarnsInImmediateMode, deferredCleanup };
 }
 
 export const DEFAULT_VERSION: KernelVersion = '6.18';
