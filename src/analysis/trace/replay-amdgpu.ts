@@ -1,0 +1,156 @@
+/**
+ * Replays amdgpu events (trace-formats spec §5) on the `TraceState`.
+ *
+ * Units: `start`/`last` of `amdgpu_vm_bo_map/unmap` are GPU page numbers
+ * (4 KiB) with `last` inclusive; `soffs`/`eoffs` of the mapping class are
+ * pages with `eoffs` exclusive. The model works in bytes.
+ *
+ * amdgpu events carry no VM identity. A VM is one per process (DRM file), so
+ * the VM key is the TGID column when present, else the PID; events from
+ * another thread of the process (no TGID column) find the mapping in any
+ * amdgpu VM by its identity, the first page. `amdgpu_pasid_allocated`
+ * from a process marks its VM's birth; `amdgpu_pasid_freed` its end.
+ *
+ * A NULL-bo unmap is the clear path: clamped to the cleared range, it splits
+ * the mapping and the pieces outside stay live (named by their first page).
+ */
+
+import type { U64 } from '../../base/u64';
+import { field } from '../../parse/trace/decode-event';
+import { isNullPointer, pointerKey } from '../../parse/trace/payload-format';
+import { bindMapping, freeVm, hexField, liveVm, unbindMapping, useMapping, type PieceNamer } from './replay-common';
+import type { ReplayContext } from './replay-context';
+import type { TraceMapping, TraceVm } from './trace-state';
+
+const PAGE_SHIFT = 12n;
+
+const BY_FIRST_PAGE: PieceNamer = (pieceStart) => (pieceStart >> PAGE_SHIFT).toString(16);
+
+export function replayAmdgpu(ctx: ReplayContext): void {
+  switch (ctx.event.event) {
+    case 'amdgpu_vm_bo_map':
+    case 'amdgpu_vm_bo_unmap':
+      return replayMapUnmap(ctx);
+    case 'amdgpu_vm_bo_update':
+    case 'amdgpu_vm_bo_mapping':
+    case 'amdgpu_vm_bo_cs':
+      return replayMappingUse(ctx);
+    case 'amdgpu_pasid_allocated':
+      return replayPasid(ctx, true);
+    case 'amdgpu_pasid_freed':
+      return replayPasid(ctx, false);
+    default:
+      return;
+  }
+}
+
+function processKey(ctx: ReplayContext): string {
+  return String(ctx.event.tgid >= 0 ? ctx.event.tgid : ctx.event.pid);
+}
+
+function processName(ctx: ReplayContext): string {
+  return `${ctx.event.comm}[${processKey(ctx)}]`;
+}
+
+function processVm(ctx: ReplayContext): TraceVm | undefined {
+  return liveVm(ctx, 'amdgpu', processKey(ctx), processName(ctx));
+}
+
+/**
+ * Where mapping `key` lives: the process's own VM, else another amdgpu VM
+ * (another thread of the process when there is no TGID column), live first,
+ * then as a tombstone. Falls back to the process's VM.
+ */
+function locate(ctx: ReplayContext, key: string): { vm: TraceVm | undefined; mapping: TraceMapping | undefined } {
+  const state = ctx.state;
+  const own = state.vm('amdgpu', processKey(ctx));
+  const mine = own?.byKey.get(key);
+  if (own && mine) return { vm: own, mapping: mine };
+  for (const other of state.vms.values()) {
+    if (other === own || other.driver !== 'amdgpu') continue;
+    const mapping = other.byKey.get(key);
+    if (mapping) return { vm: other, mapping };
+  }
+  if (own && state.unboundTombstone(own, key)) return { vm: own, mapping: undefined };
+  for (const other of state.vms.values()) {
+    if (other !== own && other.driver === 'amdgpu' && state.unboundTombstone(other, key)) return { vm: other, mapping: undefined };
+  }
+  return { vm: own, mapping: undefined };
+}
+
+function pagesToBytes(first: U64, lastInclusive: U64): { start: U64; last: U64 } {
+  return { start: first << PAGE_SHIFT, last: ((lastInclusive + 1n) << PAGE_SHIFT) - 1n };
+}
+
+function replayMapUnmap(ctx: ReplayContext): void {
+  const firstPage = hexField(field(ctx.decoded, 'start'));
+  const lastPage = hexField(field(ctx.decoded, 'last'));
+  const bo = field(ctx.decoded, 'bo') ?? '';
+  const objectKey = isNullPointer(bo) ? '' : pointerKey(bo);
+  if (objectKey) ctx.touch(`bo:amdgpu:${objectKey}`);
+  const key = firstPage.toString(16);
+  const { start, last } = pagesToBytes(firstPage, lastPage);
+  const offset = hexField(field(ctx.decoded, 'offset'));
+  if (ctx.event.event === 'amdgpu_vm_bo_map') {
+    const vm = processVm(ctx);
+    if (vm) bindMapping(ctx, vm, { key, start, last, objectKey, offset });
+    return;
+  }
+  if (objectKey === '') {
+    // Clear path: one unmap per overlapping mapping, clamped to the range.
+    const target = findOverlappingVm(ctx, start, last) ?? processVm(ctx);
+    if (!target) return;
+    const covering = target.mappingAt(start);
+    const found = covering && covering.start <= start && covering.last >= last ? covering : target.byKey.get(key);
+    unbindMapping(ctx, target, found?.key ?? key, start, last, found, BY_FIRST_PAGE);
+    return;
+  }
+  const located = locate(ctx, key);
+  const vm = located.vm ?? processVm(ctx);
+  if (vm) unbindMapping(ctx, vm, key, start, last, located.mapping, BY_FIRST_PAGE);
+}
+
+/** The process's VM if it has a mapping in [start, last], else any amdgpu VM that has one. */
+function findOverlappingVm(ctx: ReplayContext, start: U64, last: U64): TraceVm | undefined {
+  const own = ctx.state.vm('amdgpu', processKey(ctx));
+  if (own && own.overlapping(start, last).length > 0) return own;
+  for (const other of ctx.state.vms.values()) {
+    if (other.driver === 'amdgpu' && other.overlapping(start, last).length > 0) return other;
+  }
+  return undefined;
+}
+
+function replayMappingUse(ctx: ReplayContext): void {
+  const firstPage = hexField(field(ctx.decoded, 'soffs'));
+  const endPage = hexField(field(ctx.decoded, 'eoffs'));
+  if (endPage <= firstPage) return;
+  const key = firstPage.toString(16);
+  const { start, last } = pagesToBytes(firstPage, endPage - 1n);
+  const located = locate(ctx, key);
+  const vm = located.vm ?? processVm(ctx);
+  if (!vm) return;
+  const mapping = useMapping(ctx, vm, { key, start, last, objectKey: '', offset: 0n }, located.mapping);
+  if (mapping && ctx.event.event === 'amdgpu_vm_bo_update') {
+    mapping.changedLine = ctx.line;
+    mapping.changedEvent = ctx.event.event;
+  }
+}
+
+function replayPasid(ctx: ReplayContext, allocated: boolean): void {
+  const pasid = field(ctx.decoded, 'pasid') ?? '';
+  ctx.touch(`pasid:amdgpu:${pasid}`);
+  const aliases = ctx.state.aliases;
+  if (allocated) {
+    const key = processKey(ctx);
+    const vm = ctx.state.vm('amdgpu', key);
+    // A PASID allocated before the process's first mapping: the trace holds the VM's whole life.
+    if (!vm) ctx.state.createVm('amdgpu', key, processName(ctx), ctx.line, true);
+    aliases.set(`amdgpu-pasid:${pasid}`, key);
+    return;
+  }
+  const key = aliases.get(`amdgpu-pasid:${pasid}`);
+  if (key === undefined) return;
+  aliases.delete(`amdgpu-pasid:${pasid}`);
+  const vm = ctx.state.vm('amdgpu', key);
+  freeVm(ctx, 'amdgpu', key, vm?.name ?? key);
+}

@@ -1,0 +1,245 @@
+/**
+ * Replay steps shared by the driver adapters: bind with overlap detection,
+ * unbind by identity with the never-bound / double-unbind judgements, use of
+ * a mapping after its unbind, VM free with the leak check. Each step applies
+ * the change to the `TraceState` and reports what the rules say about it.
+ */
+
+import type { U64 } from '../../base/u64';
+import { WARN_TREE_NOT_EMPTY } from '../../model/gpuvm';
+import { traceBindOverLiveMapping } from '../../rules/trace/trace-bind-over-live-mapping';
+import { traceUnbindNeverBound } from '../../rules/trace/trace-unbind-never-bound';
+import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
+import { traceVmFreedWithLiveMappings } from '../../rules/trace/trace-vm-freed-with-live-mappings';
+import { addr, mappingName, mappingObjectKey, mappingRelated, vmObjectKey, vmRelated, type ReplayContext } from './replay-context';
+import type { TraceMapping, TraceVm, VmDriver } from './trace-state';
+
+export interface MappingRequest {
+  readonly key: string;
+  readonly start: U64;
+  /** Inclusive. */
+  readonly last: U64;
+  readonly objectKey: string;
+  readonly offset: U64;
+}
+
+/** Names pieces left by a partial unbind: anonymous (Xe) or by start (amdgpu). */
+export type PieceNamer = (pieceStart: U64, old: TraceMapping) => string | null;
+
+export const ANONYMOUS_PIECES: PieceNamer = () => null;
+
+/** The live VM for an event, or undefined after reporting a use of a freed VM. */
+export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: string): TraceVm | undefined {
+  const state = ctx.state;
+  const vm = state.vm(driver, key);
+  ctx.touch(`vm:${driver}:${key}`);
+  if (vm) return vm;
+  const freed = state.freedVm(driver, key);
+  if (freed) {
+    ctx.report(
+      traceUseAfterFree.report(ctx.span, 'vm', { event: ctx.event.event, vm: freed.name, freedLine: freed.freedLine }, [
+        { line: freed.createdLine, message: `VM ${freed.name} created` },
+        { line: freed.freedLine, message: `VM ${freed.name} freed` },
+      ]),
+    );
+    return undefined;
+  }
+  return state.createVm(driver, key, name, ctx.line, false);
+}
+
+/** A bind: a new mapping, or a rebind of the same one. Overlaps are reported and replaced. */
+export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingRequest): TraceMapping {
+  const state = ctx.state;
+  const name = ctx.event.event;
+  ctx.touch(mappingObjectKey(vm, request.key));
+  const existing = vm.byKey.get(request.key);
+  if (existing) {
+    if (existing.start === request.start && existing.last === request.last && existing.objectKey === request.objectKey) {
+      existing.changedLine = ctx.line;
+      existing.changedEvent = name;
+      clearInvalidation(existing);
+      return existing;
+    }
+    // The identity was reused while the replay still had it live: its unbind
+    // was not in the trace. Replace it without a finding of its own.
+    state.removeMapping(existing, ctx.line, name, false);
+  }
+  for (const other of vm.overlapping(request.start, request.last)) {
+    ctx.report(
+      traceBindOverLiveMapping.report(
+        ctx.span,
+        'overlap',
+        {
+          event: name,
+          start: addr(request.start),
+          end: addr(request.last),
+          vm: vm.name,
+          other: mappingName(other),
+          otherStart: addr(other.start),
+          otherEnd: addr(other.last),
+        },
+        mappingRelated(other),
+      ),
+    );
+    // Already reported here: a later unbind of the replaced mapping stays quiet.
+    state.removeMapping(other, ctx.line, REPLACED);
+  }
+  return state.insertMapping(vm, { ...request, line: ctx.line, ts: ctx.event.ts, event: name });
+}
+
+/** The tombstone event of a mapping replaced by an overlapping bind. */
+const REPLACED = '(replaced by an overlapping bind)';
+
+/** Finds a live mapping by identity, adopting an anonymous piece with exactly this range. */
+export function findMapping(ctx: ReplayContext, vm: TraceVm, key: string, start: U64, last: U64): TraceMapping | undefined {
+  return vm.byKey.get(key) ?? ctx.state.adoptPiece(vm, key, start, last);
+}
+
+/** An unbind of [start, last] naming mapping `key`. */
+export function unbindMapping(
+  ctx: ReplayContext,
+  vm: TraceVm,
+  key: string,
+  start: U64,
+  last: U64,
+  found: TraceMapping | undefined,
+  pieces: PieceNamer,
+): void {
+  const state = ctx.state;
+  const name = ctx.event.event;
+  const data = { event: name, mapping: key, start: addr(start), end: addr(last), vm: vm.name };
+  ctx.touch(mappingObjectKey(vm, key));
+  if (found) {
+    if (found.start === start && found.last === last) {
+      state.removeMapping(found, ctx.line, name);
+      return;
+    }
+    if (start >= found.start && last <= found.last) {
+      // A partial unbind (Xe REMAP with a skipped piece, amdgpu clear): the
+      // parts outside the range stay mapped as new mappings.
+      state.unmapRange(vm, start, last, ctx.line, ctx.event.ts, name, pieces);
+      return;
+    }
+    ctx.report(
+      traceUnbindNeverBound.report(
+        ctx.span,
+        'rangeMismatch',
+        { ...data, boundStart: addr(found.start), boundEnd: addr(found.last) },
+        mappingRelated(found),
+      ),
+    );
+    state.removeMapping(found, ctx.line, name);
+    state.unmapRange(vm, start, last, ctx.line, ctx.event.ts, name, pieces);
+    return;
+  }
+  const tombstone = state.unboundTombstone(vm, key);
+  if (tombstone?.unboundEvent === REPLACED) {
+    // Reported as an overlapping bind already.
+  } else if (tombstone) {
+    ctx.report(
+      traceUseAfterFree.report(ctx.span, 'doubleUnbind', { ...data, unboundLine: tombstone.unboundLine }, [
+        { line: tombstone.createdLine, message: `${key} bound` },
+        { line: tombstone.unboundLine, message: `${key} unbound by ${tombstone.unboundEvent}` },
+      ]),
+    );
+  } else if (vm.birthSeen && ctx.confident) {
+    ctx.report(traceUnbindNeverBound.report(ctx.span, 'unbind', data, vmRelated(vm)));
+  }
+  // Whatever the replay holds in that range is gone now, as the trace says.
+  state.unmapRange(vm, start, last, ctx.line, ctx.event.ts, name, pieces);
+}
+
+/**
+ * An event that uses mapping `key` (flush, fault, CS, update...). Returns the
+ * live mapping, adopting a pre-existing one; undefined after reporting a use
+ * after unbind.
+ */
+export function useMapping(
+  ctx: ReplayContext,
+  vm: TraceVm,
+  request: MappingRequest,
+  found: TraceMapping | undefined,
+): TraceMapping | undefined {
+  ctx.touch(mappingObjectKey(vm, request.key));
+  if (found) return found;
+  const state = ctx.state;
+  const name = ctx.event.event;
+  const data = { event: name, mapping: request.key, start: addr(request.start), end: addr(request.last), vm: vm.name };
+  const tombstone = state.unboundTombstone(vm, request.key);
+  if (tombstone && tombstone.unboundEvent !== REPLACED && vm.overlapping(request.start, request.last).length === 0) {
+    ctx.report(
+      traceUseAfterFree.report(ctx.span, 'mapping', { ...data, unboundLine: tombstone.unboundLine }, [
+        { line: tombstone.createdLine, message: `${request.key} bound` },
+        { line: tombstone.unboundLine, message: `${request.key} unbound by ${tombstone.unboundEvent}` },
+      ]),
+    );
+    return undefined;
+  }
+  if (!tombstone && vm.birthSeen && ctx.confident) {
+    ctx.report(traceUnbindNeverBound.report(ctx.span, 'event', data, vmRelated(vm)));
+  }
+  // Adopt: the mapping existed before the trace (or its bind was not traced).
+  for (const other of vm.overlapping(request.start, request.last)) state.removeMapping(other, ctx.line, name, false);
+  const mapping = state.insertMapping(vm, { ...request, line: ctx.line, ts: ctx.event.ts, event: name });
+  mapping.adopted = true;
+  return mapping;
+}
+
+export function clearInvalidation(mapping: TraceMapping): void {
+  mapping.invalidatedLine = 0;
+  mapping.owner.invalidated.delete(mapping);
+}
+
+/** Frees a VM after the leak check ("GPUVA tree is not empty"). */
+export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: string): void {
+  const state = ctx.state;
+  ctx.touch(`vm:${driver}:${key}`);
+  const vm = state.vm(driver, key);
+  if (!vm) {
+    const freed = state.freedVm(driver, key);
+    if (freed) {
+      ctx.report(
+        traceUseAfterFree.report(ctx.span, 'doubleFree', { event: ctx.event.event, vm: freed.name, freedLine: freed.freedLine }, [
+          { line: freed.createdLine, message: `VM ${freed.name} created` },
+          { line: freed.freedLine, message: `VM ${freed.name} freed` },
+        ]),
+      );
+      return;
+    }
+    state.freeVm(state.createVm(driver, key, name, ctx.line, false), ctx.line);
+    return;
+  }
+  if (vm.liveCount > 0) {
+    const first = vm.mappings().next().value as TraceMapping;
+    ctx.report(
+      traceVmFreedWithLiveMappings.report(
+        ctx.span,
+        'leak',
+        {
+          event: ctx.event.event,
+          vm: vm.name,
+          count: vm.liveCount,
+          objects: vm.gpuvm.extobj.size,
+          first: `${mappingName(first)} at ${addr(first.start)}-${addr(first.last)}`,
+          warn: WARN_TREE_NOT_EMPTY,
+        },
+        [...vmRelated(vm), ...mappingRelated(first)],
+      ),
+    );
+  }
+  state.freeVm(vm, ctx.line);
+}
+
+export function touchVm(ctx: ReplayContext, vm: TraceVm): void {
+  ctx.touch(vmObjectKey(vm));
+}
+
+/** Parses a hex field (with or without `0x`); 0 for anything unparsable. */
+export function hexField(value: string | undefined): U64 {
+  if (!value) return 0n;
+  try {
+    return BigInt(value.startsWith('0x') || value.startsWith('0X') ? value : '0x' + value);
+  } catch {
+    return 0n;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * What a per-driver replay adapter sees for one decoded event: the event and
+ * its line, the shared `TraceState`, and hooks to report findings and to name
+ * the objects the event touches (for navigation). Adapters are plain
+ * functions of this context, one module per driver.
+ */
+
+import { hex, type U64 } from '../../base/u64';
+import type { DecodedEvent } from '../../parse/trace/decode-event';
+import type { TraceEventLine } from '../../parse/trace/trace-line';
+import type { Finding, RelatedLocation } from '../../rules/rule';
+import type { TraceMapping, TraceState, TraceVm } from './trace-state';
+
+export interface ReplayContext {
+  readonly state: TraceState;
+  readonly line: number;
+  readonly event: TraceEventLine;
+  readonly decoded: DecodedEvent;
+  /** False after lost events: "never bound" is then unknowable and not reported. */
+  readonly confident: boolean;
+  /** The finding span of this event's payload. */
+  readonly span: { line: number; column: number; endColumn: number };
+  report(finding: Finding): void;
+  /** Records that the event touches an object (`vm:xe:…`, `vma:xe:…`, `mapping:amdgpu:…`). */
+  touch(objectKey: string): void;
+}
+
+/** `0x…` for messages. */
+export function addr(value: U64): string {
+  return hex(value);
+}
+
+/** Related locations for a mapping: where it was created and last changed. */
+export function mappingRelated(mapping: TraceMapping): RelatedLocation[] {
+  const related: RelatedLocation[] = [
+    { line: mapping.createdLine, message: `${mapping.adopted ? 'first seen' : 'bound'} by ${mapping.createdEvent}` },
+  ];
+  if (mapping.changedLine !== mapping.createdLine) {
+    related.push({ line: mapping.changedLine, message: `last changed by ${mapping.changedEvent}` });
+  }
+  return related;
+}
+
+/** Related location for a VM's creation. */
+export function vmRelated(vm: TraceVm): RelatedLocation[] {
+  return [{ line: vm.createdLine, message: vm.birthSeen ? `VM ${vm.name} created` : `VM ${vm.name} first seen` }];
+}
+
+/** A mapping's display name: its identity, or its range when anonymous. */
+export function mappingName(mapping: TraceMapping): string {
+  return mapping.key ?? `the piece ${addr(mapping.start)}-${addr(mapping.last)}`;
+}
+
+export function vmObjectKey(vm: TraceVm): string {
+  return `vm:${vm.driver}:${vm.key}`;
+}
+
+export function mappingObjectKey(vm: TraceVm, key: string): string {
+  return `mapping:${vm.driver}:${vm.key}/${key}`;
+}

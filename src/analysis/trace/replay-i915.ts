@@ -1,0 +1,88 @@
+/**
+ * Replays i915 events (trace-formats spec §6) on the `TraceState`: VMA bind
+ * and unbind of GEM objects into an address space (`vm=`, GGTT or PPGTT),
+ * `i915_ppgtt_create` / `_release` as the PPGTT's life, and object
+ * destruction while still bound. A mapping's identity is its offset in its
+ * address space; `offset` + `size` are bytes.
+ */
+
+import { field } from '../../parse/trace/decode-event';
+import { pointerKey } from '../../parse/trace/payload-format';
+import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
+import { ANONYMOUS_PIECES, bindMapping, freeVm, hexField, liveVm, unbindMapping } from './replay-common';
+import { addr, mappingRelated, type ReplayContext } from './replay-context';
+import type { TraceMapping } from './trace-state';
+
+export function replayI915(ctx: ReplayContext): void {
+  const name = ctx.event.event;
+  switch (name) {
+    case 'i915_ppgtt_create': {
+      const key = pointerKey(field(ctx.decoded, 'vm') ?? '');
+      ctx.state.createVm('i915', key, key, ctx.line, true);
+      ctx.touch(`vm:i915:${key}`);
+      return;
+    }
+    case 'i915_ppgtt_release': {
+      const key = pointerKey(field(ctx.decoded, 'vm') ?? '');
+      freeVm(ctx, 'i915', key, key);
+      return;
+    }
+    case 'i915_vma_bind':
+    case 'i915_vma_unbind':
+      return replayVma(ctx);
+    case 'i915_gem_object_destroy':
+      return replayObjectDestroy(ctx);
+    case 'i915_context_create':
+    case 'i915_context_free':
+    case 'i915_gem_evict':
+    case 'i915_gem_evict_node':
+    case 'i915_gem_evict_vm': {
+      const vm = field(ctx.decoded, 'vm');
+      if (vm !== undefined) {
+        const key = pointerKey(vm);
+        liveVm(ctx, 'i915', key, key);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function replayVma(ctx: ReplayContext): void {
+  const key = pointerKey(field(ctx.decoded, 'vm') ?? '');
+  const vm = liveVm(ctx, 'i915', key, key);
+  if (!vm) return;
+  const objectKey = pointerKey(field(ctx.decoded, 'obj') ?? '');
+  ctx.touch(`bo:i915:${objectKey}`);
+  const start = hexField(field(ctx.decoded, 'offset'));
+  const size = hexField(field(ctx.decoded, 'size'));
+  if (size === 0n) return;
+  const last = start + size - 1n;
+  const mappingKey = start.toString(16);
+  if (ctx.event.event === 'i915_vma_bind') {
+    bindMapping(ctx, vm, { key: mappingKey, start, last, objectKey, offset: 0n });
+    return;
+  }
+  unbindMapping(ctx, vm, mappingKey, start, last, vm.byKey.get(mappingKey), ANONYMOUS_PIECES);
+}
+
+function replayObjectDestroy(ctx: ReplayContext): void {
+  const objectKey = pointerKey(field(ctx.decoded, 'obj') ?? '');
+  ctx.touch(`bo:i915:${objectKey}`);
+  const gem = ctx.state.mappedGem('i915', objectKey);
+  if (!gem) return;
+  for (const vmBo of gem.vmBos) {
+    const mapping = vmBo.vas.values().next().value as TraceMapping | undefined;
+    if (!mapping) continue;
+    ctx.report(
+      traceUseAfterFree.report(
+        ctx.span,
+        'objectFreed',
+        { event: ctx.event.event, object: objectKey, vm: mapping.owner.name, start: addr(mapping.start), end: addr(mapping.last) },
+        mappingRelated(mapping),
+      ),
+    );
+    return;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Replays Intel Xe events (trace-formats spec §4) on the `TraceState`.
+ *
+ * - `xe_vm_create` / `xe_vm_free` bracket a VM's life (free runs the leak
+ *   check); `xe_vm_kill` marks it; other `xe_vm_*` events use it.
+ * - `xe_vma_bind` / `xe_vma_pf_bind` bind a VMA (identity: its pointer); a
+ *   bind of a live VMA with the same range is a rebind (prefetch).
+ * - `xe_vma_unbind` removes the VMA. REMAP is an unbind of the original VMA
+ *   followed by binds of the surviving pieces; when Xe skips rewriting a
+ *   piece the unbind is narrowed, so an unbind strictly inside the live VMA
+ *   is partial and leaves anonymous pieces, named later by exact range.
+ * - `xe_vma_userptr_invalidate` marks a userptr VMA invalidated until one of
+ *   the rebind events; a fault/access on it, or a job on its VM
+ *   (`xe_sched_job_exec`/`_run`, batch address in the VM), before that is a
+ *   finding.
+ * - Pre-6.12 layouts print no VM pointer in VMA events; the VM is found
+ *   through the ASID its `xe_vm_create` printed.
+ */
+
+import { pointerKey } from '../../parse/trace/payload-format';
+import { field } from '../../parse/trace/decode-event';
+import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
+import { traceUserptrExecBeforeRebind } from '../../rules/trace/trace-userptr-exec-before-rebind';
+import {
+  ANONYMOUS_PIECES,
+  bindMapping,
+  clearInvalidation,
+  findMapping,
+  freeVm,
+  hexField,
+  liveVm,
+  unbindMapping,
+  useMapping,
+} from './replay-common';
+import { addr, mappingName, mappingRelated, type ReplayContext } from './replay-context';
+import type { TraceMapping, TraceVm } from './trace-state';
+
+export function replayXe(ctx: ReplayContext): void {
+  switch (ctx.decoded.spec.eventClass) {
+    case 'xe_vma':
+      return replayVma(ctx);
+    case 'xe_vm':
+      return replayVm(ctx);
+    case 'xe_bo':
+      return replayBo(ctx);
+    case 'xe_sched_job':
+      return replayJob(ctx);
+    default:
+      return;
+  }
+}
+
+/** The VM key of an event: its `vm=` pointer, else the VM its ASID belongs to. */
+function vmKey(ctx: ReplayContext): string {
+  const vm = field(ctx.decoded, 'vm');
+  if (vm !== undefined) return pointerKey(vm);
+  const asid = field(ctx.decoded, 'asid') ?? '';
+  return ctx.state.aliases.get(`xe-asid:${asid}`) ?? `asid-0x${asid}`;
+}
+
+function replayVm(ctx: ReplayContext): void {
+  const key = vmKey(ctx);
+  const name = ctx.event.event;
+  const asid = field(ctx.decoded, 'asid') ?? '';
+  if (name === 'xe_vm_create') {
+    const vm = ctx.state.createVm('xe', key, key, ctx.line, true);
+    vm.asid = asid;
+    vm.dev = field(ctx.decoded, 'dev') ?? '';
+    if (/[1-9a-f]/i.test(asid)) ctx.state.aliases.set(`xe-asid:${asid}`, key);
+    ctx.touch(`vm:xe:${key}`);
+    return;
+  }
+  if (name === 'xe_vm_free') {
+    freeVm(ctx, 'xe', key, key);
+    return;
+  }
+  const vm = liveVm(ctx, 'xe', key, key);
+  if (!vm) return;
+  if (name === 'xe_vm_kill') vm.killedLine = ctx.line;
+  vm.changedLine = ctx.line;
+}
+
+function replayVma(ctx: ReplayContext): void {
+  const decoded = ctx.decoded;
+  const vm = liveVm(ctx, 'xe', vmKey(ctx), vmKey(ctx));
+  if (!vm) return;
+  if (!vm.dev) vm.dev = field(decoded, 'dev') ?? '';
+  const key = pointerKey(field(decoded, 'vma') ?? '');
+  const start = hexField(field(decoded, 'start'));
+  const last = hexField(field(decoded, 'end'));
+  const offset = hexField(field(decoded, 'userptr'));
+  const name = ctx.event.event;
+  const request = { key, start, last, objectKey: '', offset };
+
+  if (name === 'xe_vma_bind' || name === 'xe_vma_pf_bind') {
+    bindMapping(ctx, vm, request);
+    return;
+  }
+  if (name === 'xe_vma_unbind') {
+    unbindMapping(ctx, vm, key, start, last, findMapping(ctx, vm, key, start, last), ANONYMOUS_PIECES);
+    return;
+  }
+  const mapping = useMapping(ctx, vm, request, findMapping(ctx, vm, key, start, last));
+  if (!mapping) return;
+  if (name.startsWith('xe_vma_userptr_')) mapping.userptr = true;
+  switch (name) {
+    case 'xe_vma_userptr_invalidate':
+      mapping.invalidatedLine = ctx.line;
+      vm.invalidated.add(mapping);
+      ctx.state.vmsWithInvalidated.add(vm);
+      changed(ctx, mapping);
+      return;
+    case 'xe_vma_rebind_worker':
+    case 'xe_vma_rebind_exec':
+    case 'xe_vma_userptr_rebind_worker':
+    case 'xe_vma_userptr_rebind_exec':
+      clearInvalidation(mapping);
+      changed(ctx, mapping);
+      return;
+    case 'xe_vma_evict':
+    case 'xe_vma_invalidate':
+      changed(ctx, mapping);
+      return;
+    case 'xe_vma_pagefault':
+    case 'xe_vma_acc':
+    case 'xe_vma_flush':
+      if (mapping.invalidatedLine !== 0) reportUserptrUse(ctx, vm, mapping, 'access');
+      return;
+    default:
+      return;
+  }
+}
+
+function changed(ctx: ReplayContext, mapping: TraceMapping): void {
+  mapping.changedLine = ctx.line;
+  mapping.changedEvent = ctx.event.event;
+}
+
+function reportUserptrUse(ctx: ReplayContext, vm: TraceVm, mapping: TraceMapping, messageId: 'exec' | 'access'): void {
+  ctx.report(
+    traceUserptrExecBeforeRebind.report(
+      ctx.span,
+      messageId,
+      {
+        event: ctx.event.event,
+        vm: vm.name,
+        mapping: mappingName(mapping),
+        start: addr(mapping.start),
+        end: addr(mapping.last),
+        invalidatedLine: mapping.invalidatedLine,
+      },
+      [...mappingRelated(mapping), { line: mapping.invalidatedLine, message: 'invalidated (MMU notifier)' }],
+    ),
+  );
+}
+
+function replayBo(ctx: ReplayContext): void {
+  const vm = field(ctx.decoded, 'vm');
+  if (vm === undefined || /^(?:0x)?0+$/.test(vm)) return;
+  const key = pointerKey(vm);
+  if (ctx.state.vm('xe', key)) {
+    ctx.touch(`vm:xe:${key}`);
+    return;
+  }
+  const freed = ctx.state.freedVm('xe', key);
+  if (freed) {
+    ctx.report(
+      traceUseAfterFree.report(ctx.span, 'vm', { event: ctx.event.event, vm: freed.name, freedLine: freed.freedLine }, [
+        { line: freed.createdLine, message: `VM ${freed.name} created` },
+        { line: freed.freedLine, message: `VM ${freed.name} freed` },
+      ]),
+    );
+  }
+}
+
+/** A job runs on the VM that maps its batch buffer; invalidated userptrs there must be rebound first. */
+function replayJob(ctx: ReplayContext): void {
+  const name = ctx.event.event;
+  if (name !== 'xe_sched_job_exec' && name !== 'xe_sched_job_run') return;
+  const pending = ctx.state.vmsWithInvalidated;
+  if (pending.size === 0) return;
+  const batch = hexField(field(ctx.decoded, 'batchAddr'));
+  const dev = field(ctx.decoded, 'dev');
+  for (const vm of [...pending]) {
+    if (vm.invalidated.size === 0 || !ctx.state.vms.has(`xe:${vm.key}`)) {
+      pending.delete(vm);
+      continue;
+    }
+    if (dev !== undefined && vm.dev !== '' && vm.dev !== dev) continue;
+    if (!vm.mappingAt(batch)) continue;
+    for (const mapping of [...vm.invalidated]) {
+      reportUserptrUse(ctx, vm, mapping, 'exec');
+      // Said once per invalidation; accesses to the mapping are still reported.
+      vm.invalidated.delete(mapping);
+    }
+    pending.delete(vm);
+  }
+}

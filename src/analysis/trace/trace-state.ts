@@ -1,0 +1,500 @@
+/**
+ * The replayed state of a trace: every live VM of every driver, each a real
+ * `GpuVm` of the drm_gpuvm engine (src/model) whose VA tree holds the live
+ * mappings as `TraceMapping`s (a `GpuVa` plus where it came from), with
+ * GEM objects linked through VM_BOs so object references are modelled too.
+ *
+ * Identities are what the trace prints: hashed pointers for Xe VMAs/VMs and
+ * i915 address spaces, `(vm, first page)` for amdgpu mappings. Mappings whose
+ * identity the trace has not named yet (pieces left by a partial unbind) are
+ * anonymous (`key === null`) until an event names them by their exact range.
+ *
+ * Memory is proportional to live state: unbound mappings and freed VMs leave
+ * tombstones (for use-after-free findings) in bounded first-in-first-out maps.
+ *
+ * Invariants: a `TraceMapping` is in its VM's tree iff it is live; a keyed
+ * live mapping is in `byKey` under its key; `liveMappings` counts all live
+ * mappings of all VMs.
+ */
+
+import { add, sub, type U64 } from '../../base/u64';
+import { GemObject, GpuVa, GpuVm } from '../../model/objects';
+import { boExtobjAdd, boObtain, boPut, gpuvmInit, resvObjectAlloc, vaInsert, vaLink, vaRemove, vaUnlink } from '../../model/gpuvm';
+import { KernelEnv, Lock } from '../../model/kernel-env';
+import { optionsFor } from '../../model/options';
+
+export type VmDriver = 'xe' | 'amdgpu' | 'i915';
+
+/** The VA window printed for a VM of each driver (`state`), as documented by the driver. */
+export const DRIVER_WINDOW: Readonly<Record<VmDriver, { start: U64; range: U64 }>> = {
+  // Xe: 48-bit VA space on current platforms (va_bits); amdgpu: 48-bit GPUVM;
+  // i915: 48-bit full PPGTT.
+  xe: { start: 0n, range: 1n << 48n },
+  amdgpu: { start: 0n, range: 1n << 48n },
+  i915: { start: 0n, range: 1n << 48n },
+};
+
+/** A live mapping: the engine's `drm_gpuva` plus its trace history. */
+export class TraceMapping extends GpuVa {
+  changedLine: number;
+  changedEvent: string;
+  /** A userptr mapping (seen in a userptr event). */
+  userptr = false;
+  /** Line of an invalidation not yet followed by a rebind; 0 when none. */
+  invalidatedLine = 0;
+  /** The mapping existed before the trace started (first seen in a non-bind event). */
+  adopted = false;
+
+  constructor(
+    addr: U64,
+    range: U64,
+    obj: GemObject | null,
+    offset: U64,
+    public key: string | null,
+    readonly owner: TraceVm,
+    readonly createdLine: number,
+    readonly createdTs: number,
+    readonly createdEvent: string,
+    /** Object identity as the trace prints it, '' when none. */
+    readonly objectKey: string,
+  ) {
+    super(addr, range, obj, offset);
+    this.changedLine = createdLine;
+    this.changedEvent = createdEvent;
+  }
+}
+
+export interface VmTombstone {
+  readonly key: string;
+  readonly name: string;
+  readonly createdLine: number;
+  readonly freedLine: number;
+}
+
+export interface MappingTombstone {
+  readonly vmKey: string;
+  readonly key: string;
+  readonly start: U64;
+  readonly last: U64;
+  readonly createdLine: number;
+  readonly unboundLine: number;
+  readonly unboundEvent: string;
+}
+
+/** A VM of the trace. */
+export class TraceVm {
+  readonly gpuvm: GpuVm;
+  readonly byKey = new Map<string, TraceMapping>();
+  /** The trace showed the VM's creation, so every mapping it had is in the trace. */
+  birthSeen: boolean;
+  changedLine: number;
+  killedLine = 0;
+  /** Mappings invalidated and not yet rebound. */
+  readonly invalidated = new Set<TraceMapping>();
+  /** Driver extras (Xe `dev`, `asid`; amdgpu process). */
+  dev = '';
+  asid = '';
+
+  constructor(
+    env: KernelEnv,
+    readonly driver: VmDriver,
+    readonly key: string,
+    public name: string,
+    readonly createdLine: number,
+    /** Creation order, for `state` output. */
+    readonly order: number,
+    birthSeen: boolean,
+  ) {
+    // The engine window is the whole u64 space: a trace reports what the
+    // kernel accepted, so the model must not reject it a second time.
+    this.gpuvm = gpuvmInit(env, {
+      name,
+      flags: { resvProtected: false, immediateMode: false },
+      start: 0n,
+      range: (1n << 64n) - 1n,
+      kernelStart: 0n,
+      kernelRange: 0n,
+      rObj: resvObjectAlloc(),
+    });
+    this.birthSeen = birthSeen;
+    this.changedLine = createdLine;
+  }
+
+  get liveCount(): number {
+    return this.gpuvm.tree.size;
+  }
+
+  /** The live mapping containing `addr`, if any. */
+  mappingAt(addr: U64): TraceMapping | null {
+    return this.gpuvm.tree.iterFirst(addr, addr) as TraceMapping | null;
+  }
+
+  /** Every live mapping overlapping [start, last], in address order. */
+  overlapping(start: U64, last: U64): TraceMapping[] {
+    const found: TraceMapping[] = [];
+    const tree = this.gpuvm.tree;
+    for (let va = tree.iterFirst(start, last) as TraceMapping | null; va && va.start <= last; va = tree.next(va) as TraceMapping | null) {
+      if (va.last >= start) found.push(va);
+    }
+    return found;
+  }
+
+  /** Live mappings in address order. */
+  *mappings(): IterableIterator<TraceMapping> {
+    const tree = this.gpuvm.tree;
+    for (let va = tree.first() as TraceMapping | null; va; va = tree.next(va) as TraceMapping | null) yield va;
+  }
+}
+
+/** A mapping as plain data (checkpoints, `state` output). */
+export interface MappingSnapshot {
+  readonly key: string | null;
+  readonly start: U64;
+  /** Inclusive. */
+  readonly last: U64;
+  readonly objectKey: string;
+  readonly offset: U64;
+  readonly createdLine: number;
+  readonly createdTs: number;
+  readonly createdEvent: string;
+  readonly changedLine: number;
+  readonly changedEvent: string;
+  readonly userptr: boolean;
+  readonly invalidatedLine: number;
+  readonly adopted: boolean;
+}
+
+/** A VM as plain data. */
+export interface VmSnapshot {
+  readonly driver: VmDriver;
+  readonly key: string;
+  readonly name: string;
+  readonly createdLine: number;
+  readonly order: number;
+  readonly birthSeen: boolean;
+  readonly changedLine: number;
+  readonly killedLine: number;
+  readonly dev: string;
+  readonly asid: string;
+  readonly mappings: readonly MappingSnapshot[];
+}
+
+export interface StateSnapshot {
+  readonly vms: readonly VmSnapshot[];
+  readonly aliases: readonly (readonly [string, string])[];
+  readonly vmOrder: number;
+}
+
+export function snapshotMapping(mapping: TraceMapping): MappingSnapshot {
+  return {
+    key: mapping.key,
+    start: mapping.start,
+    last: mapping.last,
+    objectKey: mapping.objectKey,
+    offset: mapping.offset,
+    createdLine: mapping.createdLine,
+    createdTs: mapping.createdTs,
+    createdEvent: mapping.createdEvent,
+    changedLine: mapping.changedLine,
+    changedEvent: mapping.changedEvent,
+    userptr: mapping.userptr,
+    invalidatedLine: mapping.invalidatedLine,
+    adopted: mapping.adopted,
+  };
+}
+
+export function snapshotVm(vm: TraceVm): VmSnapshot {
+  return {
+    driver: vm.driver,
+    key: vm.key,
+    name: vm.name,
+    createdLine: vm.createdLine,
+    order: vm.order,
+    birthSeen: vm.birthSeen,
+    changedLine: vm.changedLine,
+    killedLine: vm.killedLine,
+    dev: vm.dev,
+    asid: vm.asid,
+    mappings: [...vm.mappings()].map(snapshotMapping),
+  };
+}
+
+export interface BindRequest {
+  readonly key: string | null;
+  readonly start: U64;
+  /** Inclusive. */
+  readonly last: U64;
+  readonly objectKey: string;
+  readonly offset: U64;
+  readonly line: number;
+  readonly ts: number;
+  readonly event: string;
+}
+
+/** Bounded FIFO map: inserting beyond `limit` drops the oldest entry. */
+class BoundedMap<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.limit) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+const TOMBSTONE_LIMIT = 65536;
+
+export class TraceState {
+  readonly env: KernelEnv;
+  /** Live VMs by driver-qualified key. */
+  readonly vms = new Map<string, TraceVm>();
+  private readonly freedVms = new BoundedMap<VmTombstone>(TOMBSTONE_LIMIT);
+  private readonly unbound = new BoundedMap<MappingTombstone>(TOMBSTONE_LIMIT);
+  /** GEM objects by driver-qualified pointer, while some VM maps them. */
+  private readonly gems = new Map<string, GemObject>();
+  private vmOrder = 0;
+  /** Driver-specific aliases (Xe ASID -> VM pointer for old layouts, amdgpu PASID -> process). */
+  readonly aliases = new Map<string, string>();
+  /** VMs that have invalidated, not yet rebound mappings (entries may be stale; check `invalidated`). */
+  readonly vmsWithInvalidated = new Set<TraceVm>();
+  vmsSeen = 0;
+  mappingsBound = 0;
+  liveMappings = 0;
+  /** Kernel WARNs raised by the engine while applying the current event. */
+  readonly warnings: string[] = [];
+
+  constructor() {
+    this.env = new KernelEnv(optionsFor(), (event) => {
+      // A trace carries no lock information, so lockdep results are
+      // meaningless here; WARNs are real model findings.
+      if (event.kind === 'warn') this.warnings.push(event.text);
+    });
+  }
+
+  static vmId(driver: VmDriver, key: string): string {
+    return `${driver}:${key}`;
+  }
+
+  vm(driver: VmDriver, key: string): TraceVm | undefined {
+    return this.vms.get(TraceState.vmId(driver, key));
+  }
+
+  freedVm(driver: VmDriver, key: string): VmTombstone | undefined {
+    return this.freedVms.get(TraceState.vmId(driver, key));
+  }
+
+  /** Creates a VM (`birthSeen`: the trace shows its creation). */
+  createVm(driver: VmDriver, key: string, name: string, line: number, birthSeen: boolean): TraceVm {
+    const id = TraceState.vmId(driver, key);
+    const old = this.vms.get(id);
+    if (old) this.dropVm(old, line);
+    this.freedVms.delete(id);
+    const vm = new TraceVm(this.env, driver, key, name, line, this.vmOrder++, birthSeen);
+    this.vms.set(id, vm);
+    this.vmsSeen++;
+    return vm;
+  }
+
+  /** The VM, adopted (existing before the trace) when first seen. */
+  vmOrAdopt(driver: VmDriver, key: string, name: string, line: number): TraceVm {
+    return this.vm(driver, key) ?? this.createVm(driver, key, name, line, false);
+  }
+
+  /** Frees a VM: it and its mappings leave the state; a tombstone remains. */
+  freeVm(vm: TraceVm, line: number): void {
+    this.dropVm(vm, line);
+    this.freedVms.set(TraceState.vmId(vm.driver, vm.key), { key: vm.key, name: vm.name, createdLine: vm.createdLine, freedLine: line });
+  }
+
+  private dropVm(vm: TraceVm, line: number): void {
+    for (const mapping of [...vm.mappings()]) this.removeMapping(mapping, line, 'vm freed', false);
+    this.vms.delete(TraceState.vmId(vm.driver, vm.key));
+  }
+
+  unboundTombstone(vm: TraceVm, key: string): MappingTombstone | undefined {
+    return this.unbound.get(`${vm.driver}:${vm.key}/${key}`);
+  }
+
+  private gem(driver: VmDriver, objectKey: string): GemObject {
+    const id = `${driver}:${objectKey}`;
+    let gem = this.gems.get(id);
+    if (!gem) {
+      gem = new GemObject(objectKey, 0n, new Lock(`bo${objectKey}.resv`));
+      this.gems.set(id, gem);
+    }
+    return gem;
+  }
+
+  /** The GEM object of `objectKey` if some VM maps it. */
+  mappedGem(driver: VmDriver, objectKey: string): GemObject | undefined {
+    return this.gems.get(`${driver}:${objectKey}`);
+  }
+
+  /** Inserts a mapping; the caller has removed whatever overlapped it. */
+  insertMapping(vm: TraceVm, request: BindRequest): TraceMapping {
+    const obj = request.objectKey === '' ? null : this.gem(vm.driver, request.objectKey);
+    const range = add(sub(request.last, request.start), 1n);
+    const mapping = new TraceMapping(
+      request.start,
+      range,
+      obj,
+      request.offset,
+      request.key,
+      vm,
+      request.line,
+      request.ts,
+      request.event,
+      request.objectKey,
+    );
+    if (vaInsert(vm.gpuvm, mapping) !== 0) return mapping;
+    if (obj) {
+      const vmBo = boObtain(vm.gpuvm, obj);
+      boExtobjAdd(vmBo);
+      vaLink(mapping, vmBo);
+      boPut(vmBo);
+    }
+    if (request.key !== null) {
+      vm.byKey.set(request.key, mapping);
+      this.unbound.delete(`${vm.driver}:${vm.key}/${request.key}`);
+    }
+    vm.changedLine = request.line;
+    this.mappingsBound++;
+    this.liveMappings++;
+    return mapping;
+  }
+
+  /** Removes a live mapping; `tombstone` records it for use-after-unbind findings. */
+  removeMapping(mapping: TraceMapping, line: number, event: string, tombstone = true): void {
+    if (!mapping.inserted) return;
+    const vm = mapping.owner;
+    vaUnlink(mapping);
+    vaRemove(mapping);
+    this.liveMappings--;
+    vm.invalidated.delete(mapping);
+    vm.changedLine = line;
+    const obj = mapping.obj;
+    if (obj && obj.vmBos.size === 0) this.gems.delete(`${vm.driver}:${obj.label}`);
+    if (mapping.key !== null) {
+      if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
+      if (tombstone) {
+        this.unbound.set(`${vm.driver}:${vm.key}/${mapping.key}`, {
+          vmKey: vm.key,
+          key: mapping.key,
+          start: mapping.start,
+          last: mapping.last,
+          createdLine: mapping.createdLine,
+          unboundLine: line,
+          unboundEvent: event,
+        });
+      }
+    }
+  }
+
+  /**
+   * Unmaps [start, last] from every mapping it overlaps, as a partial unbind
+   * does: mappings inside are removed, straddling ones are split and their
+   * outside pieces re-inserted (offsets advanced), named by `pieceKey`.
+   * Returns the mappings that were touched.
+   */
+  unmapRange(
+    vm: TraceVm,
+    start: U64,
+    last: U64,
+    line: number,
+    ts: number,
+    event: string,
+    pieceKey: (pieceStart: U64, old: TraceMapping) => string | null,
+  ): TraceMapping[] {
+    const touched = vm.overlapping(start, last);
+    for (const old of touched) {
+      this.removeMapping(old, line, event);
+      const base = { objectKey: old.objectKey, line, ts, event };
+      if (old.start < start) {
+        const piece = this.insertMapping(vm, { ...base, key: pieceKey(old.start, old), start: old.start, last: sub(start, 1n), offset: old.offset });
+        inherit(piece, old);
+      }
+      if (old.last > last) {
+        const pieceStart = add(last, 1n);
+        const offset = add(old.offset, sub(pieceStart, old.start));
+        const piece = this.insertMapping(vm, { ...base, key: pieceKey(pieceStart, old), start: pieceStart, last: old.last, offset });
+        inherit(piece, old);
+      }
+    }
+    return touched;
+  }
+
+  /** Live VMs in creation order. */
+  vmsInOrder(): TraceVm[] {
+    return [...this.vms.values()].sort((a, b) => a.order - b.order);
+  }
+
+  snapshot(): StateSnapshot {
+    return { vms: this.vmsInOrder().map(snapshotVm), aliases: [...this.aliases], vmOrder: this.vmOrder };
+  }
+
+  /** Rebuilds live state from a snapshot (tombstones are not part of it). */
+  static restore(snapshot: StateSnapshot): TraceState {
+    const state = new TraceState();
+    for (const data of snapshot.vms) {
+      const vm = new TraceVm(state.env, data.driver, data.key, data.name, data.createdLine, data.order, data.birthSeen);
+      vm.changedLine = data.changedLine;
+      vm.killedLine = data.killedLine;
+      vm.dev = data.dev;
+      vm.asid = data.asid;
+      state.vms.set(TraceState.vmId(data.driver, data.key), vm);
+      for (const m of data.mappings) {
+        const mapping = state.insertMapping(vm, {
+          key: m.key,
+          start: m.start,
+          last: m.last,
+          objectKey: m.objectKey,
+          offset: m.offset,
+          line: m.createdLine,
+          ts: m.createdTs,
+          event: m.createdEvent,
+        });
+        mapping.changedLine = m.changedLine;
+        mapping.changedEvent = m.changedEvent;
+        mapping.userptr = m.userptr;
+        mapping.invalidatedLine = m.invalidatedLine;
+        mapping.adopted = m.adopted;
+        if (m.invalidatedLine !== 0) {
+          vm.invalidated.add(mapping);
+          state.vmsWithInvalidated.add(vm);
+        }
+      }
+      vm.changedLine = data.changedLine;
+    }
+    for (const [key, value] of snapshot.aliases) state.aliases.set(key, value);
+    state.vmOrder = snapshot.vmOrder;
+    state.vmsSeen = snapshot.vms.length;
+    state.mappingsBound = 0;
+    return state;
+  }
+
+  /** Adopts the anonymous piece with exactly [start, last] under `key`, if there is one. */
+  adoptPiece(vm: TraceVm, key: string, start: U64, last: U64): TraceMapping | undefined {
+    const candidate = vm.mappingAt(start);
+    if (!candidate || candidate.key !== null || candidate.start !== start || candidate.last !== last) return undefined;
+    candidate.key = key;
+    vm.byKey.set(key, candidate);
+    return candidate;
+  }
+}
+
+function inherit(piece: TraceMapping, old: TraceMapping): void {
+  piece.userptr = old.userptr;
+  piece.adopted = old.adopted;
+}
