@@ -22,12 +22,15 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // The CommonJS build of web-tree-sitter: its ES module build needs import.meta.url, which a CJS bundle lacks.
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
 };
 
 /** Node-side entry points: name in dist/ -> source. */
 const nodeEntries = {
   cli: 'src/cli/main.ts',
   'bench-engine': 'bench/engine.ts',
+  'bench-review': 'bench/review.ts',
 };
 
 const contexts = [

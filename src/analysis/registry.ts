@@ -10,11 +10,12 @@
 import type { AnalysisResult, AnalyzeOptions, Analyzer, DocumentKind, LineSink } from './document';
 import { detectKind, DETECT_HEAD_BYTES } from './detect-kind';
 import { scriptAnalyzer } from './script-analyzer';
+import { patchAnalyzer } from './patch-analyzer';
 import { traceAnalyzer } from './trace/trace-analyzer';
 import { dumpAnalyzer } from './dump/dump-analyzer';
 import { unknownAnalyzer } from './unknown-analyzer';
 
-const ANALYZERS: readonly Analyzer[] = [scriptAnalyzer, dumpAnalyzer, traceAnalyzer];
+const ANALYZERS: readonly Analyzer[] = [scriptAnalyzer, patchAnalyzer, dumpAnalyzer, traceAnalyzer];
 
 export function analyzerFor(kind: DocumentKind): Analyzer {
   return ANALYZERS.find((analyzer) => analyzer.kind === kind) ?? unknownAnalyzer(kind);

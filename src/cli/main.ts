@@ -6,6 +6,7 @@
 import { COMMANDS } from './commands/index';
 import { UsageError } from './commands/command';
 import { VERSION } from './version';
+import { installTreeSitterAssets } from './tree-sitter-assets';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -42,6 +43,9 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
 }
+
+// Patches are parsed with tree-sitter by every command that analyzes them (check, review, lsp).
+installTreeSitterAssets();
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -4,5 +4,6 @@ import type { CliCommand } from './command';
 import { checkCommand } from './check';
 import { diffCommand } from './diff';
 import { replayCommand } from './replay';
+import { reviewCommand } from './review';
 
-export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, diffCommand];
+export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, diffCommand];

@@ -1,0 +1,131 @@
+/**
+ * Analyzer for patches: plain diffs, `git format-patch` mails, mboxes with a
+ * series, and mail threads quoting the patch in replies. Buffers the document
+ * (patches are small next to traces; a 10,000-line patch is a few hundred
+ * kilobytes), parses it, reviews every original hunk of C and reports input
+ * problems (no diff, damaged hunks, binary parts, files that are not C) as
+ * findings, never as exceptions.
+ *
+ * Copies of a hunk quoted back in replies are reviewed once, on the original.
+ */
+
+import { cParser, type CParser } from '../parse/c/tree-sitter-c';
+import { diffPath, parsePatch, type FileDiff, type Hunk } from '../parse/patch/parse-patch';
+import { unrecognizedInput } from '../rules/input-rules';
+import {
+  patchAnalysisLimit,
+  patchBinaryContent,
+  patchDamagedHunk,
+  patchNoDiff,
+  patchNonCFile,
+} from '../rules/patch/patch-input-rules';
+import { DEFAULT_RESOURCE_PAIRS, indexPairs, type PairIndex, type ResourcePair } from '../rules/patch/resource-pairs';
+import type { Finding } from '../rules/rule';
+import type { AnalysisResult, Analyzer, DocumentStats } from './document';
+import { hunkImages, widenedImages, type ReadSource } from './patch/hunk-images';
+import { reviewHunk } from './patch/review-hunk';
+
+export interface PatchReviewConfig {
+  /** Acquire/release pairs; defaults to the built-in table. */
+  readonly pairs?: readonly ResourcePair[];
+  /** Reads a file of a kernel checkout by its path in the patch (`--kernel-tree`). */
+  readonly readSource?: ReadSource;
+}
+
+export interface PatchStats extends DocumentStats {
+  files: number;
+  hunks: number;
+  quotedCopies: number;
+  messages: number;
+}
+
+const C_FILE = /\.(?:c|h)$/;
+
+function dedupe(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((finding) => {
+    const key = `${finding.rule}\u0001${finding.line}\u0001${finding.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export async function reviewPatchLines(lines: readonly string[], config: PatchReviewConfig = {}, pairIndex?: PairIndex): Promise<AnalysisResult> {
+  const findings: Finding[] = [];
+  const parsed = parsePatch(lines);
+  const originals: { file: FileDiff; hunk: Hunk }[] = [];
+  for (const file of parsed.files) for (const hunk of file.hunks) if (!hunk.copyOf) originals.push({ file, hunk });
+  const stats: PatchStats = {
+    lines: lines.length,
+    files: new Set(parsed.files.map(diffPath)).size,
+    hunks: originals.length,
+    quotedCopies: parsed.copies,
+    messages: parsed.messages,
+  };
+
+  if (lines.every((line) => line.trim() === '')) {
+    return { kind: 'patch', stats, findings: [unrecognizedInput.report({ line: 1 }, 'empty')] };
+  }
+  for (const problem of parsed.mailProblems) findings.push(patchBinaryContent.report({ line: problem.line }, 'attachment', { detail: problem.detail }));
+  for (const problem of parsed.diffProblems) {
+    findings.push(patchDamagedHunk.report({ line: problem.line }, problem.kind === 'truncated-hunk' ? 'truncated' : 'header', { detail: problem.detail }));
+  }
+  for (const file of parsed.files) if (file.binary) findings.push(patchBinaryContent.report({ line: file.headerLine }, 'diff', { path: diffPath(file) }));
+  if (parsed.files.every((file) => file.hunks.length === 0)) {
+    if (!parsed.files.some((file) => file.binary)) findings.push(patchNoDiff.report({ line: 1 }, 'none', { lines: lines.length }));
+    return { kind: 'patch', stats, findings: dedupe(findings) };
+  }
+
+  const nonC = new Map<string, { line: number; hunks: number }>();
+  const cHunks: { path: string; hunk: Hunk }[] = [];
+  for (const { file, hunk } of originals) {
+    const path = diffPath(file);
+    // A quoted hunk without its file header: still C if its content looks like it.
+    if (C_FILE.test(path) || (path === '' && hunk.lines.some((line) => /[;{}]\s*$/.test(line.text)))) cHunks.push({ path, hunk });
+    else {
+      const entry = nonC.get(path) ?? { line: file.headerLine, hunks: 0 };
+      entry.hunks++;
+      nonC.set(path, entry);
+    }
+  }
+  for (const [path, entry] of nonC) findings.push(patchNonCFile.report({ line: entry.line }, 'skipped', { path, hunks: entry.hunks }));
+
+  if (cHunks.length > 0) {
+    let parser: CParser | undefined;
+    try {
+      parser = await cParser();
+    } catch (error) {
+      findings.push(patchAnalysisLimit.report({ line: 1 }, 'parser', { reason: error instanceof Error ? error.message : String(error) }));
+    }
+    if (parser) {
+      const pairs = pairIndex ?? indexPairs(config.pairs ?? DEFAULT_RESOURCE_PAIRS);
+      const changedText = (kind: '+' | '-') =>
+        cHunks.flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, ''))).join('\n');
+      const context = { parser, pairs, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
+      for (const { path, hunk } of cHunks) {
+        const images = config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk);
+        findings.push(...reviewHunk(path, hunk, images, context));
+      }
+    }
+  }
+  return { kind: 'patch', stats, findings: dedupe(findings) };
+}
+
+export function createPatchAnalyzer(config: PatchReviewConfig = {}): Analyzer {
+  const pairIndex = indexPairs(config.pairs ?? DEFAULT_RESOURCE_PAIRS);
+  return {
+    kind: 'patch',
+    begin() {
+      const lines: string[] = [];
+      return {
+        line(text) {
+          lines.push(text.endsWith('\r') ? text.slice(0, -1) : text);
+        },
+        end: () => reviewPatchLines(lines, config, pairIndex),
+      };
+    },
+  };
+}
+
+export const patchAnalyzer = createPatchAnalyzer();

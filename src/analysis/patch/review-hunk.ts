@@ -1,0 +1,93 @@
+/**
+ * Reviews one hunk of C: parses its pre- and post-image with tree-sitter
+ * (freeing each tree at once), builds the control-flow view of every
+ * function, walks the resource paths, runs every patch rule on both images
+ * and keeps what the patch introduces (post-image issues that involve a
+ * changed line and are not in the pre-image) and what it fixes (pre-image
+ * issues the post-image no longer has, as info findings).
+ */
+
+import { buildFragment, type SourceRow } from '../../parse/c/fragment';
+import { functionsIn } from '../../parse/c/function-ir';
+import { withCTree, type CParser } from '../../parse/c/tree-sitter-c';
+import type { Hunk } from '../../parse/patch/parse-patch';
+import type { Finding } from '../../rules/rule';
+import { patchAnalysisLimit } from '../../rules/patch/patch-input-rules';
+import { PATCH_CHECKS } from '../../rules/patch/index';
+import type { PairIndex } from '../../rules/patch/resource-pairs';
+import { walkResources } from '../../rules/patch/resource-paths';
+import type { FunctionView, HunkReview, PatchIssue } from '../../rules/patch/review-context';
+import type { HunkImages } from './hunk-images';
+
+export interface HunkContext {
+  readonly parser: CParser;
+  readonly pairs: PairIndex;
+  readonly patchAddedText: string;
+  readonly patchRemovedText: string;
+}
+
+function image(parser: CParser, rows: readonly SourceRow[], section: string, pairs: PairIndex): FunctionView[] {
+  if (!rows.some((row) => row.text.trim() !== '')) return [];
+  const fragment = buildFragment(rows, section);
+  const functions = withCTree(parser, fragment.source, (root) => functionsIn(root, fragment.enclosing, fragment.openEnded));
+  return functions.map((ir) => ({ ir, rows: fragment.rows, paths: walkResources(ir, pairs) }));
+}
+
+function involvedRows(issue: PatchIssue): number[] {
+  return [issue.row, ...issue.related.map((related) => related.row)];
+}
+
+/** The issue touches a line the patch changed: on it, or between the rows it involves. */
+function involvesChange(issue: PatchIssue): boolean {
+  const rows = involvedRows(issue);
+  if (rows.some((row) => issue.view.rows[row]?.changed)) return true;
+  const low = Math.min(...rows);
+  const high = Math.max(...rows);
+  for (let row = low; row <= high; row++) if (issue.view.rows[row]?.changed) return true;
+  return false;
+}
+
+export function reviewHunk(path: string, hunk: Hunk, images: HunkImages, context: HunkContext): Finding[] {
+  const review: HunkReview = {
+    path,
+    hunk,
+    pre: image(context.parser, images.pre, hunk.section, context.pairs),
+    post: image(context.parser, images.post, hunk.section, context.pairs),
+    pairs: context.pairs,
+    patchAddedText: context.patchAddedText,
+    patchRemovedText: context.patchRemovedText,
+  };
+  const findings: Finding[] = [];
+  const at = (issue: PatchIssue) => {
+    const row = issue.view.rows[issue.row];
+    const line = row?.line ?? hunk.headerLine;
+    // Column in the patch file: after the diff marker of an unquoted hunk.
+    const column = hunk.depth === 0 && row && issue.column !== undefined ? issue.column + 2 : 1;
+    return { line, column, endColumn: column };
+  };
+  const related = (issue: PatchIssue) =>
+    issue.related.map((item) => ({ line: issue.view.rows[item.row]?.line ?? hunk.headerLine, message: item.message }));
+
+  for (const check of PATCH_CHECKS) {
+    const post = check.check(review, 'post');
+    const pre = check.check(review, 'pre');
+    const preKeys = new Set(pre.map((issue) => issue.key));
+    const postKeys = new Set(post.map((issue) => issue.key));
+    for (const issue of post) {
+      if (preKeys.has(issue.key) || !involvesChange(issue)) continue;
+      findings.push(check.rule.report(at(issue), issue.messageId, issue.data, related(issue)));
+    }
+    if (check.fixedMessage) {
+      for (const issue of pre) {
+        if (postKeys.has(issue.key) || !involvesChange(issue)) continue;
+        findings.push({ ...check.rule.report(at(issue), check.fixedMessage, issue.data, related(issue)), severity: 'info' });
+      }
+    }
+  }
+  for (const view of [...review.pre, ...review.post]) {
+    if (view.paths.truncated) {
+      findings.push(patchAnalysisLimit.report({ line: hunk.headerLine }, 'paths', { fn: view.ir.name ? `${view.ir.name}()` : 'the function' }));
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,115 @@
+/**
+ * `gpuvm-lens review <patch>...`: `check` for patches (cli spec), plus the
+ * `reply` format, a kernel checkout for whole-function context
+ * (`--kernel-tree DIR`) and user resource pairs (`--pairs FILE`, a JSON
+ * settings file). Every input is reviewed as a patch, whatever its content.
+ */
+
+import { readFileSync, statSync } from 'node:fs';
+import { join, normalize, isAbsolute } from 'node:path';
+import { createPatchAnalyzer, type PatchReviewConfig } from '../../analysis/patch-analyzer';
+import { feedText } from '../../analysis/registry';
+import { DEFAULT_RESOURCE_PAIRS, extendResourcePairs } from '../../rules/patch/resource-pairs';
+import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
+import { renderReply } from '../render-reply';
+import { installTreeSitterAssets } from '../tree-sitter-assets';
+import { parseArgs, UsageError, type CliCommand } from './command';
+import { readTextInput } from './replay';
+
+const FORMATS = ['text', 'json', 'sarif', 'reply'] as const;
+type ReviewFormat = (typeof FORMATS)[number];
+
+/** Reads `path` (as named in the patch) from the checkout; never outside it. */
+export function kernelTreeReader(root: string): (path: string) => string | undefined {
+  return (path) => {
+    if (path === '' || isAbsolute(path) || normalize(path).startsWith('..')) return undefined;
+    try {
+      return readFileSync(join(root, path), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+export function loadPairs(file: string): PatchReviewConfig['pairs'] {
+  let settings: unknown;
+  try {
+    settings = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read resource pairs from ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { pairs, problems } = extendResourcePairs(DEFAULT_RESOURCE_PAIRS, settings);
+  if (problems.length > 0) {
+    throw new UsageError(`${file}: ${problems.map((p) => (p.index >= 0 ? `pair ${p.index}: ${p.message}` : p.message)).join('; ')}`);
+  }
+  return pairs;
+}
+
+export const reviewCommand: CliCommand = {
+  name: 'review',
+  summary: 'review patches and mail threads for lifetime and locking problems (text, json, sarif, reply)',
+  usage: `usage: gpuvm-lens review <patch>... [--format text|json|sarif|reply] [--kernel-tree DIR] [--pairs FILE]
+
+Reviews unified diffs, git format-patch mails, mboxes (a series) and mail
+threads (hunks quoted in replies are recognised as copies) for lifetime and
+locking problems in drm_gpuvm and GPU VM code, and prints the findings on the
+lines of the patch. Exit code 0: no warning or error; 1: at least one; 2:
+usage error or unreadable input.
+
+  --format FORMAT    text (default), json, sarif, or reply: the patch quoted as
+                     a reply mail with each finding under its line (an mbox when
+                     several patches are given)
+  --kernel-tree DIR  a kernel checkout: widens each hunk to its whole function
+  --pairs FILE       JSON settings file adding acquire/release pairs:
+                     {"resourcePairs": [{"what": "foo reference", "kind": "reference",
+                       "acquire": ["foo_get"], "release": ["foo_put"], "style": "always"}]}
+`,
+  async run(args) {
+    const parsed = parseArgs(args, ['--format', '--kernel-tree', '--pairs']);
+    if (parsed.flags.has('--help')) {
+      process.stdout.write(this.usage);
+      return 0;
+    }
+    const format = (parsed.options.get('--format') ?? 'text') as ReviewFormat;
+    if (!FORMATS.includes(format)) throw new UsageError(`unknown format ${format} (one of ${FORMATS.join(', ')})`);
+    if (parsed.positional.length === 0) throw new UsageError('review needs at least one patch');
+    const tree = parsed.options.get('--kernel-tree');
+    if (tree !== undefined) {
+      let isDirectory = false;
+      try {
+        isDirectory = statSync(tree).isDirectory();
+      } catch {
+        // Reported below.
+      }
+      if (!isDirectory) throw new UsageError(`--kernel-tree ${tree} is not a directory`);
+    }
+    const pairsFile = parsed.options.get('--pairs');
+    const config: PatchReviewConfig = {
+      ...(pairsFile ? { pairs: loadPairs(pairsFile) } : {}),
+      ...(tree ? { readSource: kernelTreeReader(tree) } : {}),
+    };
+    installTreeSitterAssets();
+    const analyzer = createPatchAnalyzer(config);
+    const files: FileResult[] = [];
+    const texts: string[] = [];
+    for (const path of parsed.positional) {
+      try {
+        if (path !== '-' && statSync(path).isDirectory()) throw new UsageError(`${path} is a directory`);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const text = readTextInput(path);
+      const sink = analyzer.begin({ path });
+      feedText(sink, text);
+      files.push({ path: path === '-' ? '<stdin>' : path, result: await sink.end() });
+      texts.push(text);
+    }
+    if (format === 'reply') {
+      process.stdout.write(renderReply(files.map((file, index) => ({ path: file.path, text: texts[index] as string, findings: file.result.findings }))));
+    } else {
+      process.stdout.write(render(format as OutputFormat, files));
+    }
+    return exitCodeFor(files);
+  },
+};

@@ -1,0 +1,132 @@
+/**
+ * Rebuilds parseable C from a window of a file (a hunk's pre- or post-image):
+ * a hunk usually starts and ends inside a function, so its braces do not
+ * balance. The fragment opens as many synthetic blocks as the window closes
+ * before opening, wraps an indented window in a synthetic function, and
+ * closes whatever is still open at the end; tree-sitter's error recovery
+ * handles the rest (a window that starts inside a comment or a call).
+ *
+ * Iterator macros (`list_for_each_entry(pos, head, member) {`,
+ * `drm_gpuvm_for_each_va(va, vm) {`) are rewritten to `while (…) {` on the
+ * same line so they parse as loops with both outcomes.
+ *
+ * Invariant: the fragment's row r (0-based) is source line `rows[r]`, or a
+ * synthetic line when `rows[r]` is undefined; columns are unchanged except on
+ * rewritten iterator lines.
+ */
+
+export interface SourceRow {
+  readonly text: string;
+  /** 1-based line in the analyzed file. */
+  readonly line: number;
+  /** Added (post-image) or removed (pre-image) by the patch. */
+  readonly changed: boolean;
+}
+
+export interface Fragment {
+  readonly source: string;
+  readonly rows: readonly (SourceRow | undefined)[];
+  /** The window starts inside a function (a synthetic function wraps it). */
+  readonly wrapped: boolean;
+  /** The window stops inside a function: its end is not the function's end. */
+  readonly openEnded: boolean;
+  /** Name of the function the window starts in, from the hunk's section header. */
+  readonly enclosing: string | undefined;
+}
+
+export const SYNTHETIC_FUNCTION = '__gpuvm_lens_window';
+/** Stands for a function header that is only in the hunk header. */
+export const SYNTHETIC_HEADER = '__gpuvm_lens_header';
+
+const C_KEYWORD = new Set(['if', 'for', 'while', 'switch', 'do', 'else', 'return', 'sizeof', 'case']);
+
+/** Brace balance of one line, ignoring strings, character literals and comments. */
+function braceDelta(text: string, inComment: { value: boolean }): { delta: number; min: number } {
+  let depth = 0;
+  let min = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inComment.value) {
+      if (c === '*' && text[i + 1] === '/') {
+        inComment.value = false;
+        i++;
+      }
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      inComment.value = true;
+      i++;
+    } else if (c === '/' && text[i + 1] === '/') break;
+    else if (c === '"' || c === "'") {
+      const quote = c;
+      for (i++; i < text.length && text[i] !== quote; i++) if (text[i] === '\\') i++;
+    } else if (c === '{') depth++;
+    else if (c === '}') {
+      depth--;
+      if (depth < min) min = depth;
+    }
+  }
+  return { delta: depth, min };
+}
+
+function parenBalance(text: string): number {
+  let depth = 0;
+  for (const c of text) {
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+  }
+  return depth;
+}
+
+const ITERATOR = /^(\s+)([A-Za-z_]\w*)(\s*\(.*\)\s*)\{\s*$/;
+
+function rewriteIterator(text: string): string {
+  const match = ITERATOR.exec(text);
+  if (!match) return text;
+  const name = match[2] as string;
+  if (C_KEYWORD.has(name) || parenBalance(match[3] as string) !== 0) return text;
+  return `${match[1]}while (${name}${match[3]}) {`;
+}
+
+/** The function name in a hunk section header such as `drm_gpuvm_bo_destroy(struct kref *kref)`. */
+export function sectionFunction(section: string): string | undefined {
+  const match = /([A-Za-z_]\w*)\s*\([^()]*\)?\s*$/.exec(section) ?? /([A-Za-z_]\w*)\s*\(/.exec(section);
+  const name = match?.[1];
+  return name && !C_KEYWORD.has(name) ? name : undefined;
+}
+
+export function buildFragment(rows: readonly SourceRow[], section: string): Fragment {
+  const inComment = { value: false };
+  let depth = 0;
+  let min = 0;
+  for (const row of rows) {
+    const { delta, min: lineMin } = braceDelta(row.text, inComment);
+    if (depth + lineMin < min) min = depth + lineMin;
+    depth += delta;
+  }
+  const firstCode = rows.find((row) => row.text.trim() !== '');
+  const enclosing = sectionFunction(section);
+  let open = -min;
+  // An indented window with balanced braces is still the inside of a function.
+  if (open === 0 && firstCode && /^\s/.test(firstCode.text) && enclosing !== undefined) open = 1;
+  const out: (SourceRow | undefined)[] = [];
+  const text: string[] = [];
+  if (open === 0 && firstCode && /^\{/.test(firstCode.text) && enclosing !== undefined) {
+    // The window starts at the body's brace; its header is only in the hunk header.
+    text.push(`void ${SYNTHETIC_HEADER}(void)`);
+    out.push(undefined);
+  } else if (open > 0) {
+    text.push(`void ${SYNTHETIC_FUNCTION}(void) {${' {'.repeat(open - 1)}`);
+    out.push(undefined);
+  }
+  for (const row of rows) {
+    text.push(rewriteIterator(row.text));
+    out.push(row);
+  }
+  const close = open + depth;
+  if (close > 0) {
+    text.push('}'.repeat(close));
+    out.push(undefined);
+  }
+  return { source: text.join('\n') + '\n', rows: out, wrapped: open > 0, openEnded: close > 0, enclosing };
+}

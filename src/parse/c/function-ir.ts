@@ -1,0 +1,389 @@
+/**
+ * The intra-procedural control-flow view of C functions, built from a
+ * tree-sitter tree and then independent of it (so the tree can be freed at
+ * once): one node per simple statement, a branch node per condition (with the
+ * `then` successor first), `goto` edges to their labels, `return` nodes, loops
+ * with both outcomes and `switch` with fall-through.
+ *
+ * Every node carries the facts the lifetime and locking rules need: the calls
+ * it makes (with the variable a result is assigned to), assignments, the
+ * expressions it dereferences, and the returned expression.
+ *
+ * A `goto` to a label outside the window, and the synthetic end of a window
+ * that stops inside a function, lead to an `unknown` node: paths through it
+ * are not followed further, because nothing is known about them.
+ */
+
+import type { CNode } from './tree-sitter-c';
+import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER } from './fragment';
+
+export interface CallSite {
+  readonly name: string;
+  /** Argument texts, white space removed. */
+  readonly args: readonly string[];
+  /** 0-based fragment row and column of the call. */
+  readonly row: number;
+  readonly column: number;
+  /** The variable the result is assigned to (`x = f()`, `T *x = f()`), white space removed. */
+  readonly target?: string;
+  /** The call is the operand of `!`. */
+  readonly negated: boolean;
+}
+
+export type IrNodeKind = 'entry' | 'exit' | 'stmt' | 'branch' | 'return' | 'unknown';
+
+export interface IrNode {
+  readonly id: number;
+  kind: IrNodeKind;
+  row: number;
+  calls: CallSite[];
+  assigns: { target: string; value: string }[];
+  /** Expressions dereferenced with `->`, `*` or `[]`, white space removed. */
+  derefs: string[];
+  /** Branch condition, white space removed. */
+  cond?: string;
+  /** Returned expression, white space removed. */
+  returned?: string;
+  /** Successors; a branch has [then, else]. */
+  succ: number[];
+}
+
+export interface IfFact {
+  readonly row: number;
+  readonly cond: string;
+  readonly condCalls: readonly CallSite[];
+  /** Calls made only when the condition holds (the `then` branch). */
+  readonly thenCalls: readonly CallSite[];
+  readonly elseCalls: readonly CallSite[];
+}
+
+export interface FunctionIr {
+  /** The function's name, or the enclosing name from the hunk header for a window. */
+  readonly name: string;
+  /** The window's synthetic function: its end is not the function's end. */
+  readonly synthetic: boolean;
+  readonly startRow: number;
+  readonly endRow: number;
+  readonly nodes: IrNode[];
+  readonly entry: number;
+  readonly ifs: IfFact[];
+  /** Every call in the function, in source order. */
+  readonly calls: CallSite[];
+}
+
+export const squash = (text: string): string => text.replace(/\s+/g, '');
+
+interface Ctx {
+  nodes: IrNode[];
+  labels: Map<string, number>;
+  unknown: number;
+  breakTo?: number;
+  continueTo?: number;
+  ifs: IfFact[];
+}
+
+function newNode(ctx: Ctx, kind: IrNodeKind, row: number): IrNode {
+  const node: IrNode = { id: ctx.nodes.length, kind, row, calls: [], assigns: [], derefs: [], succ: [] };
+  ctx.nodes.push(node);
+  return node;
+}
+
+function declaratorName(node: CNode | null): string | undefined {
+  let current = node;
+  while (current && current.type !== 'identifier') {
+    current = current.childForFieldName('declarator') ?? current.namedChildren.find((c) => c?.type === 'identifier') ?? null;
+  }
+  return current?.text;
+}
+
+/** Collects the calls, assignments and dereferences inside an expression or statement. */
+function collectFacts(node: CNode, into: IrNode): void {
+  const stack: CNode[] = [node];
+  while (stack.length > 0) {
+    const current = stack.pop() as CNode;
+    switch (current.type) {
+      case 'call_expression': {
+        const fn = current.childForFieldName('function');
+        const argList = current.childForFieldName('arguments');
+        const args = argList ? argList.namedChildren.filter((c): c is CNode => c !== null && c.type !== 'comment').map((c) => squash(c.text)) : [];
+        let target: string | undefined;
+        let parent = current.parent;
+        while (parent && (parent.type === 'parenthesized_expression' || parent.type === 'cast_expression')) parent = parent.parent;
+        if (parent?.type === 'assignment_expression' && parent.childForFieldName('right')?.id !== undefined) {
+          const left = parent.childForFieldName('left');
+          if (left && left.endIndex <= current.startIndex) target = squash(left.text);
+        } else if (parent?.type === 'init_declarator') {
+          target = declaratorName(parent.childForFieldName('declarator'));
+        }
+        const negated = current.parent?.type === 'unary_expression' && current.parent.text.trimStart().startsWith('!');
+        into.calls.push({
+          name: squash(fn?.text ?? ''),
+          args,
+          row: current.startPosition.row,
+          column: current.startPosition.column,
+          ...(target ? { target } : {}),
+          negated,
+        });
+        break;
+      }
+      case 'assignment_expression': {
+        const left = current.childForFieldName('left');
+        const right = current.childForFieldName('right');
+        if (left && right) into.assigns.push({ target: squash(left.text), value: squash(right.text) });
+        break;
+      }
+      case 'init_declarator': {
+        const name = declaratorName(current.childForFieldName('declarator'));
+        const value = current.childForFieldName('value');
+        if (name && value) into.assigns.push({ target: name, value: squash(value.text) });
+        break;
+      }
+      case 'field_expression': {
+        const operator = current.childForFieldName('operator') ?? current.children.find((c) => c?.type === '->' || c?.type === '.');
+        const argument = current.childForFieldName('argument');
+        if (argument && operator?.type === '->') into.derefs.push(squash(argument.text));
+        break;
+      }
+      case 'pointer_expression': {
+        const argument = current.childForFieldName('argument');
+        if (argument && current.text.trimStart().startsWith('*')) into.derefs.push(squash(argument.text));
+        break;
+      }
+      case 'subscript_expression': {
+        const argument = current.childForFieldName('argument');
+        if (argument) into.derefs.push(squash(argument.text));
+        break;
+      }
+      default:
+        break;
+    }
+    // Children in reverse so calls come out in source order.
+    const children = current.namedChildren;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i];
+      if (child) stack.push(child);
+    }
+  }
+  into.calls.sort((a, b) => a.row - b.row || a.column - b.column);
+}
+
+function callsIn(node: CNode | null): CallSite[] {
+  if (!node) return [];
+  const holder: IrNode = { id: -1, kind: 'stmt', row: 0, calls: [], assigns: [], derefs: [], succ: [] };
+  collectFacts(node, holder);
+  return holder.calls;
+}
+
+function stripParens(node: CNode | null): CNode | null {
+  let current = node;
+  while (current && current.type === 'parenthesized_expression' && current.namedChildCount === 1) current = current.namedChild(0);
+  return current;
+}
+
+/** Builds the statement and returns its entry node id; control continues at `next`. */
+function build(node: CNode | null, next: number, ctx: Ctx): number {
+  if (!node) return next;
+  switch (node.type) {
+    case 'compound_statement':
+    case 'translation_unit':
+    case 'preproc_if':
+    case 'preproc_ifdef':
+    case 'preproc_else':
+    case 'preproc_elif': {
+      return buildSequence(node.namedChildren.filter((c): c is CNode => c !== null), next, ctx);
+    }
+    case 'if_statement': {
+      const branch = newNode(ctx, 'branch', node.startPosition.row);
+      const condition = stripParens(node.childForFieldName('condition'));
+      if (condition) {
+        collectFacts(condition, branch);
+        branch.cond = squash(condition.text);
+      }
+      const consequence = node.childForFieldName('consequence');
+      const alternative = node.childForFieldName('alternative');
+      const elseBody = alternative?.type === 'else_clause' ? alternative.namedChildren.find((c) => c !== null) ?? null : alternative;
+      const thenEntry = build(consequence, next, ctx);
+      const elseEntry = build(elseBody, next, ctx);
+      branch.succ = [thenEntry, elseEntry];
+      ctx.ifs.push({
+        row: node.startPosition.row,
+        cond: branch.cond ?? '',
+        condCalls: branch.calls,
+        thenCalls: callsIn(consequence),
+        elseCalls: callsIn(elseBody),
+      });
+      return branch.id;
+    }
+    case 'while_statement':
+    case 'for_statement': {
+      const branch = newNode(ctx, 'branch', node.startPosition.row);
+      const condition = stripParens(node.childForFieldName('condition'));
+      if (condition) {
+        collectFacts(condition, branch);
+        branch.cond = squash(condition.text);
+      }
+      const saved = { breakTo: ctx.breakTo, continueTo: ctx.continueTo };
+      let loopBack = branch.id;
+      const update = node.type === 'for_statement' ? node.childForFieldName('update') : null;
+      if (update) {
+        const step = newNode(ctx, 'stmt', update.startPosition.row);
+        collectFacts(update, step);
+        step.succ = [branch.id];
+        loopBack = step.id;
+      }
+      ctx.breakTo = next;
+      ctx.continueTo = loopBack;
+      const body = build(node.childForFieldName('body'), loopBack, ctx);
+      ctx.breakTo = saved.breakTo;
+      ctx.continueTo = saved.continueTo;
+      branch.succ = [body, next];
+      const init = node.type === 'for_statement' ? node.childForFieldName('initializer') : null;
+      if (init) {
+        const first = newNode(ctx, 'stmt', init.startPosition.row);
+        collectFacts(init, first);
+        first.succ = [branch.id];
+        return first.id;
+      }
+      return branch.id;
+    }
+    case 'do_statement': {
+      const branch = newNode(ctx, 'branch', node.endPosition.row);
+      const condition = stripParens(node.childForFieldName('condition'));
+      if (condition) {
+        collectFacts(condition, branch);
+        branch.cond = squash(condition.text);
+      }
+      const saved = { breakTo: ctx.breakTo, continueTo: ctx.continueTo };
+      ctx.breakTo = next;
+      ctx.continueTo = branch.id;
+      const body = build(node.childForFieldName('body'), branch.id, ctx);
+      ctx.breakTo = saved.breakTo;
+      ctx.continueTo = saved.continueTo;
+      branch.succ = [body, next];
+      return body;
+    }
+    case 'switch_statement': {
+      const branch = newNode(ctx, 'branch', node.startPosition.row);
+      const condition = stripParens(node.childForFieldName('condition'));
+      if (condition) {
+        collectFacts(condition, branch);
+        branch.cond = squash(condition.text);
+      }
+      const saved = ctx.breakTo;
+      ctx.breakTo = next;
+      const body = node.childForFieldName('body');
+      const cases = (body?.namedChildren ?? []).filter((c): c is CNode => c !== null && c.type === 'case_statement');
+      const entries: number[] = [];
+      let following = next;
+      let hasDefault = false;
+      for (let i = cases.length - 1; i >= 0; i--) {
+        const kase = cases[i] as CNode;
+        if (!kase.childForFieldName('value')) hasDefault = true;
+        const statements = kase.namedChildren.filter((c): c is CNode => c !== null && c.id !== kase.childForFieldName('value')?.id);
+        following = buildSequence(statements, following, ctx);
+        entries.unshift(following);
+      }
+      ctx.breakTo = saved;
+      // Two successors keep branch semantics uniform: the first case and the rest.
+      branch.succ = hasDefault ? entries : [...entries, next];
+      if (branch.succ.length === 0) branch.succ = [next];
+      return branch.id;
+    }
+    case 'return_statement': {
+      const ret = newNode(ctx, 'return', node.startPosition.row);
+      collectFacts(node, ret);
+      const value = node.namedChildren.find((c) => c !== null && c.type !== 'comment');
+      if (value) ret.returned = squash(value.text);
+      return ret.id;
+    }
+    case 'goto_statement': {
+      const jump = newNode(ctx, 'stmt', node.startPosition.row);
+      const label = node.childForFieldName('label')?.text ?? '';
+      jump.succ = [ctx.labels.get(label) ?? ctx.unknown];
+      return jump.id;
+    }
+    case 'break_statement': {
+      const jump = newNode(ctx, 'stmt', node.startPosition.row);
+      jump.succ = [ctx.breakTo ?? ctx.unknown];
+      return jump.id;
+    }
+    case 'continue_statement': {
+      const jump = newNode(ctx, 'stmt', node.startPosition.row);
+      jump.succ = [ctx.continueTo ?? ctx.unknown];
+      return jump.id;
+    }
+    case 'labeled_statement': {
+      const label = node.childForFieldName('label')?.text ?? '';
+      const id = ctx.labels.get(label) as number;
+      const inner = node.namedChildren.filter((c): c is CNode => c !== null && c.type !== 'statement_identifier');
+      (ctx.nodes[id] as IrNode).succ = [buildSequence(inner, next, ctx)];
+      return id;
+    }
+    case 'comment':
+    case 'preproc_call':
+    case 'preproc_def':
+    case 'preproc_include':
+    case 'preproc_function_def':
+      return next;
+    case 'ERROR': {
+      // Error recovery may keep whole statements inside an ERROR node.
+      const statements = node.namedChildren.filter((c): c is CNode => c !== null && /statement$/.test(c.type));
+      if (statements.length > 0) return buildSequence(node.namedChildren.filter((c): c is CNode => c !== null), next, ctx);
+      break;
+    }
+    default:
+      break;
+  }
+  const stmt = newNode(ctx, 'stmt', node.startPosition.row);
+  collectFacts(node, stmt);
+  stmt.succ = [next];
+  return stmt.id;
+}
+
+function buildSequence(statements: readonly CNode[], next: number, ctx: Ctx): number {
+  let following = next;
+  for (let i = statements.length - 1; i >= 0; i--) following = build(statements[i] as CNode, following, ctx);
+  return following;
+}
+
+/** Builds the view of one function definition node. */
+export function buildFunctionIr(definition: CNode, enclosing: string | undefined, openEnded: boolean): FunctionIr {
+  const declarator = definition.childForFieldName('declarator');
+  let name = declaratorName(declarator) ?? '';
+  // Only a window that stops inside its function has an unknown end.
+  const synthetic = name === SYNTHETIC_FUNCTION && openEnded;
+  if (name === SYNTHETIC_FUNCTION || name === SYNTHETIC_HEADER) name = enclosing ?? '';
+  const ctx: Ctx = { nodes: [], labels: new Map(), unknown: 0, ifs: [] };
+  const entry = newNode(ctx, 'entry', definition.startPosition.row);
+  const exit = newNode(ctx, synthetic ? 'unknown' : 'exit', definition.endPosition.row);
+  const unknown = newNode(ctx, 'unknown', definition.endPosition.row);
+  ctx.unknown = unknown.id;
+  const body = definition.childForFieldName('body');
+  for (const labelled of body?.descendantsOfType('labeled_statement') ?? []) {
+    const label = labelled?.childForFieldName('label')?.text;
+    if (label && !ctx.labels.has(label)) ctx.labels.set(label, newNode(ctx, 'stmt', labelled.startPosition.row).id);
+  }
+  entry.succ = [build(body, exit.id, ctx)];
+  const calls = ctx.nodes.flatMap((node) => node.calls).sort((a, b) => a.row - b.row || a.column - b.column);
+  return {
+    name,
+    synthetic,
+    startRow: definition.startPosition.row,
+    endRow: definition.endPosition.row,
+    nodes: ctx.nodes,
+    entry: entry.id,
+    ifs: ctx.ifs,
+    calls,
+  };
+}
+
+/** Every function definition in a parsed fragment, outermost first. */
+export function functionsIn(root: CNode, enclosing: string | undefined, openEnded: boolean): FunctionIr[] {
+  const out: FunctionIr[] = [];
+  const definitions = root.descendantsOfType('function_definition').filter((d): d is CNode => d !== null);
+  definitions.forEach((definition, index) => {
+    // Only the last function of a window can run past its end.
+    out.push(buildFunctionIr(definition, enclosing, openEnded && index === definitions.length - 1));
+  });
+  return out;
+}

@@ -1,0 +1,54 @@
+/**
+ * The same reference, lock or allocation released twice on one path: the
+ * error branch puts and then jumps to a label that puts again, or a free is
+ * followed by a cleanup that frees the same pointer. With krefs the second
+ * put underflows (refcount_t saturates and warns) or frees an object someone
+ * else still holds; with kfree it is a double free.
+ */
+
+import { defineRule } from '../rule';
+import { eventsOf, textKey } from './path-issues';
+import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+
+export const doubleRelease = defineRule({
+  id: 'double-release',
+  summary: 'A reference, lock or allocation is released twice on some path of the function.',
+  defaultSeverity: 'error',
+  tags: ['patch', 'lifetime', 'locking'],
+  messages: {
+    twice: 'On one path of {fn}, {key} is released a second time by {call}() after the release at line {firstLine} ({what}): {consequence}.',
+    fixed: 'The patch removes a second release of {key} ({what}) on a path of {fn}.',
+  },
+});
+
+const CONSEQUENCE: Record<string, string> = {
+  reference: 'the count drops below what the holders own, freeing the object under another holder (use-after-free)',
+  lock: 'unlocking a lock that is not held corrupts its state',
+  pm: 'the usage count underflows and the device may suspend while in use',
+  memory: 'double free',
+  pin: 'the pages are unpinned twice',
+  'drm-dev': 'the SRCU read side is exited twice',
+  'fence-signalling': 'the annotation is ended twice',
+};
+
+export const doubleReleaseCheck: PatchRuleCheck = {
+  rule: doubleRelease,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    return eventsOf(review, side, 'double-release').map(({ view, event }) => ({
+      view,
+      key: textKey(view, event.key, event.firstRow, event.secondRow),
+      row: event.secondRow,
+      messageId: 'twice',
+      data: {
+        fn: functionLabel(view),
+        key: event.key,
+        call: event.call,
+        firstLine: view.rows[event.firstRow]?.line ?? 0,
+        what: event.pair.what,
+        consequence: CONSEQUENCE[event.pair.kind] ?? 'double release',
+      },
+      related: [{ row: event.firstRow, message: 'first release' }],
+    }));
+  },
+};

@@ -1,0 +1,49 @@
+/**
+ * drm-gpuvm spec §6.2, §7.3: in immediate mode a `drm_gpuvm_bo_put()` or
+ * `drm_gpuva_unlink()` can drop the last VM_BO reference, and destroying the
+ * VM_BO drops its GEM reference, which can free the GEM — and with it the
+ * `gpuva.lock` mutex the caller is still holding. That is why 6.19 added
+ * `drm_gpuvm_bo_put_deferred()` and `drm_gpuva_unlink_defer()`.
+ */
+
+import { defineRule } from '../rule';
+import { callsWhileHeld, isGpuvaLock } from './held-calls';
+import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+
+export const gpuvmPutUnderGpuvaLock = defineRule({
+  id: 'gpuvm-put-under-gpuva-lock',
+  summary: 'drm_gpuvm_bo_put() or drm_gpuva_unlink() is called while the GEM gpuva.lock mutex is held.',
+  defaultSeverity: 'warning',
+  tags: ['patch', 'drm_gpuvm', 'lifetime', 'locking'],
+  messages: {
+    held: '{call}() in {fn} runs with {lock} held (taken at line {lockLine}): if it drops the last VM_BO reference the VM_BO is destroyed and its GEM reference put, which can free the GEM and the mutex still held. Use {deferred}() under the lock and drm_gpuvm_bo_deferred_cleanup() later.',
+    fixed: 'The patch moves {call}() in {fn} out of the GEM gpuva.lock section.',
+  },
+});
+
+const CALLS = new Map([
+  ['drm_gpuvm_bo_put', 'drm_gpuvm_bo_put_deferred'],
+  ['drm_gpuva_unlink', 'drm_gpuva_unlink_defer'],
+]);
+
+export const gpuvmPutUnderGpuvaLockCheck: PatchRuleCheck = {
+  rule: gpuvmPutUnderGpuvaLock,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    return callsWhileHeld(review, side, new Set(CALLS.keys()), isGpuvaLock).map(({ view, call, held }) => ({
+      view,
+      key: `${view.ir.name}|${call.name}(${call.args.join(',')})|${held.key}`,
+      row: call.row,
+      column: call.column,
+      messageId: 'held',
+      data: {
+        call: call.name,
+        fn: functionLabel(view),
+        lock: held.key,
+        lockLine: held.acquireRow !== undefined ? (view.rows[held.acquireRow]?.line ?? 0) : 0,
+        deferred: CALLS.get(call.name) as string,
+      },
+      related: held.acquireRow !== undefined ? [{ row: held.acquireRow, message: `${held.key} taken here` }] : [],
+    }));
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * Every patch rule with its check, in report order. The rule registry
+ * (`src/rules/index.ts`) lists the rules; the patch analyzer runs the checks.
+ */
+
+import type { Rule } from '../rule';
+import type { PatchRuleCheck } from './review-context';
+import { refcountReadConditionCheck } from './refcount-read-condition';
+import { lockAssertionWeakenedCheck } from './lock-assertion-weakened';
+import { weakReferenceCheck } from './weak-reference';
+import { resourceLeakCheck } from './resource-leak';
+import { doubleReleaseCheck } from './double-release';
+import { useAfterPutCheck } from './use-after-put';
+import { gpuvmPutUnderGpuvaLockCheck } from './gpuvm-put-under-gpuva-lock';
+import { gpuvmDeferredUnderGpuvaLockCheck } from './gpuvm-deferred-under-gpuva-lock';
+import { resvLockUnderGpuvaLockCheck } from './resv-lock-under-gpuva-lock';
+import { reclaimInSignallingPathCheck } from './reclaim-in-signalling-path';
+import { pinUserPagesLongtermCheck } from './pin-user-pages-longterm';
+import { drmDevEnterUnbalancedCheck } from './drm-dev-enter-unbalanced';
+import { PATCH_INPUT_RULES } from './patch-input-rules';
+
+export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
+  refcountReadConditionCheck,
+  lockAssertionWeakenedCheck,
+  weakReferenceCheck,
+  resourceLeakCheck,
+  doubleReleaseCheck,
+  useAfterPutCheck,
+  gpuvmPutUnderGpuvaLockCheck,
+  gpuvmDeferredUnderGpuvaLockCheck,
+  resvLockUnderGpuvaLockCheck,
+  reclaimInSignallingPathCheck,
+  pinUserPagesLongtermCheck,
+  drmDevEnterUnbalancedCheck,
+];
+
+export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];

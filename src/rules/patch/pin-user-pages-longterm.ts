@@ -1,0 +1,52 @@
+/**
+ * GPU-held user memory pinned without FOLL_LONGTERM: a long-term pin must say
+ * so, or the pages may sit in ZONE_MOVABLE / CMA areas that then cannot be
+ * migrated, and fork/COW can leave the GPU and the process looking at
+ * different pages. The DRM maintainers ask for either
+ * `pin_user_pages(FOLL_LONGTERM)` or no pins at all (hmm_range_fault).
+ */
+
+import { defineRule } from '../rule';
+import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+
+export const pinUserPagesLongterm = defineRule({
+  id: 'pin-user-pages-longterm',
+  summary: 'pin_user_pages*() pins GPU-held user memory without FOLL_LONGTERM.',
+  defaultSeverity: 'warning',
+  tags: ['patch', 'memory'],
+  messages: {
+    missing: '{call}() in {fn} pins user pages for the GPU without FOLL_LONGTERM (flags: {flags}): a pin held for the lifetime of a GPU mapping is long-term, and without the flag the pages can block migration/CMA and diverge from the process after fork. Pass FOLL_LONGTERM, or do not pin (hmm_range_fault with an MMU notifier).',
+    fixed: 'The patch adds FOLL_LONGTERM to {call}() in {fn}.',
+  },
+});
+
+const FLAGS_ARG: Record<string, number> = { pin_user_pages: 2, pin_user_pages_fast: 2, pin_user_pages_remote: 3, pin_user_pages_unlocked: 3 };
+
+export const pinUserPagesLongtermCheck: PatchRuleCheck = {
+  rule: pinUserPagesLongterm,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    const issues: PatchIssue[] = [];
+    for (const view of review[side]) {
+      const functionText = view.rows.map((row) => row?.text ?? '').join('\n');
+      for (const call of view.ir.calls) {
+        const index = FLAGS_ARG[call.name];
+        if (index === undefined) continue;
+        const flags = call.args[index];
+        if (flags === undefined || flags.includes('FOLL_LONGTERM')) continue;
+        // A flags variable built elsewhere in the function may carry it.
+        if (/^[A-Za-z_]\w*$/.test(flags) && functionText.includes('FOLL_LONGTERM')) continue;
+        issues.push({
+          view,
+          key: `${view.ir.name}|${call.name}|${flags}`,
+          row: call.row,
+          column: call.column,
+          messageId: 'missing',
+          data: { call: call.name, fn: functionLabel(view), flags },
+          related: [],
+        });
+      }
+    }
+    return issues;
+  },
+};

@@ -1,0 +1,56 @@
+/**
+ * A reference, lock, runtime-PM reference, pin or allocation taken in a
+ * function and still held when some path returns: the classic error-path
+ * leak (`if (err) return err;` after a get, a `goto` to the wrong label).
+ * Only resources the function itself releases on another path are reported,
+ * so functions that hand a reference to their caller stay quiet.
+ */
+
+import { defineRule } from '../rule';
+import { eventsOf, textKey } from './path-issues';
+import { functionLabel, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+
+export const resourceLeak = defineRule({
+  id: 'resource-leak',
+  summary: 'A reference, lock or PM reference is acquired and not released on some path of the function.',
+  defaultSeverity: 'warning',
+  tags: ['patch', 'lifetime', 'locking'],
+  messages: {
+    leak: 'The {what} on {key} taken at line {acquireLine} is still held when {fn} returns here ({exit}), while other paths release it: {consequence}.',
+    fixed: 'The patch releases the {what} on {key} on a path of {fn} that returned with it held.',
+  },
+});
+
+export const CONSEQUENCE: Record<string, string> = {
+  reference: 'the object leaks',
+  lock: 'the lock stays held and the next taker deadlocks',
+  pm: 'the device can never runtime-suspend again',
+  pin: 'the pages stay pinned forever',
+  memory: 'the memory leaks',
+  'fence-signalling': 'lockdep keeps the fence-signalling annotation open',
+  'drm-dev': 'device unplug waits forever for this section',
+};
+
+export const resourceLeakCheck: PatchRuleCheck = {
+  rule: resourceLeak,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    return eventsOf(review, side, 'leak')
+      .filter(({ event }) => event.pair.kind !== 'drm-dev')
+      .map(({ view, event }) => ({
+        view,
+        key: textKey(view, event.key, event.acquireRow, event.exitRow),
+        row: event.exitRow,
+        messageId: 'leak',
+        data: {
+          what: event.pair.what,
+          key: event.key,
+          acquireLine: view.rows[event.acquireRow]?.line ?? 0,
+          fn: functionLabel(view),
+          exit: rowText(view, event.exitRow),
+          consequence: CONSEQUENCE[event.pair.kind] ?? 'it leaks',
+        },
+        related: [{ row: event.acquireRow, message: `${event.pair.what} taken here` }],
+      }));
+  },
+};

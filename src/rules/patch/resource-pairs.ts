@@ -1,0 +1,147 @@
+/**
+ * Acquire/release pairs as data: which calls take a reference, a lock, a PM
+ * reference, a device-unplug section, pinned pages or memory, and which calls
+ * give it back. The path rules follow these through every path of a function.
+ *
+ * A pair names the argument (or the assigned result) that identifies the
+ * resource, and how the acquire reports failure, because a failed acquire
+ * holds nothing:
+ *   - `always`: cannot fail (kref_get, mutex_lock, pm_runtime_get_sync — the
+ *     last one holds its reference even when it returns an error);
+ *   - `bool`: returns true on success (trylocks, drm_dev_enter, get_unless_zero);
+ *   - `errno`: returns 0 on success, a negative error otherwise;
+ *   - `pointer`: returns the object, NULL or an ERR_PTR on failure.
+ *
+ * Users extend the table with a settings file (`extendResourcePairs`), e.g.
+ * for their driver's own VM get/put.
+ */
+
+export type ResourceKind = 'reference' | 'lock' | 'pm' | 'drm-dev' | 'pin' | 'memory' | 'fence-signalling';
+
+export type AcquireStyle = 'always' | 'bool' | 'errno' | 'pointer';
+
+/** Where the resource's identity is: argument index, or the assigned result. */
+export type ResourceSlot = number | 'result';
+
+export interface ResourcePair {
+  /** Short name used in messages, e.g. `GEM object reference`. */
+  readonly what: string;
+  readonly kind: ResourceKind;
+  readonly acquire: readonly string[];
+  readonly release: readonly string[];
+  readonly style: AcquireStyle;
+  /** Identity of the resource at the acquire; default 0. */
+  readonly acquireSlot?: ResourceSlot;
+  /** Identity at the release; default 0. */
+  readonly releaseSlot?: number;
+}
+
+const REF = 'reference' as const;
+
+export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
+  { what: 'kref', kind: REF, acquire: ['kref_get'], release: ['kref_put', 'kref_put_mutex', 'kref_put_lock'], style: 'always' },
+  { what: 'kref', kind: REF, acquire: ['kref_get_unless_zero'], release: ['kref_put', 'kref_put_mutex', 'kref_put_lock'], style: 'bool' },
+  { what: 'GEM object reference', kind: REF, acquire: ['drm_gem_object_get'], release: ['drm_gem_object_put', 'drm_gem_object_put_locked'], style: 'always' },
+  { what: 'GEM object reference', kind: REF, acquire: ['drm_gem_object_lookup'], release: ['drm_gem_object_put'], style: 'pointer', acquireSlot: 'result' },
+  { what: 'GPUVM reference', kind: REF, acquire: ['drm_gpuvm_get'], release: ['drm_gpuvm_put'], style: 'always' },
+  { what: 'VM_BO reference', kind: REF, acquire: ['drm_gpuvm_bo_get'], release: ['drm_gpuvm_bo_put', 'drm_gpuvm_bo_put_deferred'], style: 'always' },
+  {
+    what: 'VM_BO reference',
+    kind: REF,
+    acquire: ['drm_gpuvm_bo_obtain', 'drm_gpuvm_bo_obtain_locked', 'drm_gpuvm_bo_find', 'drm_gpuvm_bo_obtain_prealloc', 'drm_gpuvm_bo_create'],
+    release: ['drm_gpuvm_bo_put', 'drm_gpuvm_bo_put_deferred'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
+  { what: 'fence reference', kind: REF, acquire: ['dma_fence_get'], release: ['dma_fence_put'], style: 'always' },
+  { what: 'Xe VM reference', kind: REF, acquire: ['xe_vm_get'], release: ['xe_vm_put'], style: 'always' },
+  { what: 'Xe VM reference', kind: REF, acquire: ['xe_vm_lookup'], release: ['xe_vm_put'], style: 'pointer', acquireSlot: 'result' },
+  { what: 'Xe BO reference', kind: REF, acquire: ['xe_bo_get'], release: ['xe_bo_put'], style: 'always' },
+  { what: 'Xe exec queue reference', kind: REF, acquire: ['xe_exec_queue_lookup'], release: ['xe_exec_queue_put'], style: 'pointer', acquireSlot: 'result' },
+  { what: 'amdgpu BO reference', kind: REF, acquire: ['amdgpu_bo_ref'], release: ['amdgpu_bo_unref'], style: 'always' },
+  { what: 'nouveau uvmm reference', kind: REF, acquire: ['nouveau_uvmm_get'], release: ['nouveau_uvmm_put'], style: 'always' },
+  { what: 'panthor VM reference', kind: REF, acquire: ['panthor_vm_get'], release: ['panthor_vm_put'], style: 'always' },
+  { what: 'msm GEM VM reference', kind: REF, acquire: ['msm_gem_vm_get'], release: ['msm_gem_vm_put'], style: 'always' },
+  { what: 'runtime-PM reference', kind: 'pm', acquire: ['pm_runtime_get_sync', 'pm_runtime_get', 'pm_runtime_get_noresume'], release: ['pm_runtime_put', 'pm_runtime_put_sync', 'pm_runtime_put_autosuspend', 'pm_runtime_put_noidle', 'pm_runtime_put_sync_autosuspend'], style: 'always' },
+  { what: 'runtime-PM reference', kind: 'pm', acquire: ['pm_runtime_resume_and_get'], release: ['pm_runtime_put', 'pm_runtime_put_sync', 'pm_runtime_put_autosuspend', 'pm_runtime_put_noidle', 'pm_runtime_put_sync_autosuspend'], style: 'errno' },
+  { what: 'runtime-PM reference', kind: 'pm', acquire: ['xe_pm_runtime_get', 'xe_pm_runtime_get_noresume'], release: ['xe_pm_runtime_put'], style: 'always' },
+  { what: 'runtime-PM reference', kind: 'pm', acquire: ['xe_pm_runtime_get_if_active', 'xe_pm_runtime_get_if_in_use', 'xe_pm_runtime_get_ioctl'], release: ['xe_pm_runtime_put'], style: 'bool' },
+  { what: 'mutex', kind: 'lock', acquire: ['mutex_lock', 'mutex_lock_nested'], release: ['mutex_unlock'], style: 'always' },
+  { what: 'mutex', kind: 'lock', acquire: ['mutex_lock_interruptible', 'mutex_lock_killable'], release: ['mutex_unlock'], style: 'errno' },
+  { what: 'mutex', kind: 'lock', acquire: ['mutex_trylock'], release: ['mutex_unlock'], style: 'bool' },
+  { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_lock', 'dma_resv_lock_interruptible'], release: ['dma_resv_unlock'], style: 'errno' },
+  { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_trylock'], release: ['dma_resv_unlock'], style: 'bool' },
+  { what: 'GEM gpuva lock', kind: 'lock', acquire: ['drm_gem_gpuva_lock'], release: ['drm_gem_gpuva_unlock'], style: 'always' },
+  { what: 'spinlock', kind: 'lock', acquire: ['spin_lock', 'spin_lock_irq', 'spin_lock_bh'], release: ['spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh'], style: 'always' },
+  { what: 'spinlock', kind: 'lock', acquire: ['spin_lock_irqsave'], release: ['spin_unlock_irqrestore'], style: 'always' },
+  { what: 'spinlock', kind: 'lock', acquire: ['spin_trylock'], release: ['spin_unlock'], style: 'bool' },
+  { what: 'rw semaphore', kind: 'lock', acquire: ['down_read', 'down_write'], release: ['up_read', 'up_write'], style: 'always' },
+  { what: 'rw semaphore', kind: 'lock', acquire: ['down_read_interruptible', 'down_write_killable', 'down_read_killable'], release: ['up_read', 'up_write'], style: 'errno' },
+  { what: 'drm_exec transaction', kind: 'lock', acquire: ['drm_exec_init'], release: ['drm_exec_fini'], style: 'always' },
+  { what: 'device unplug section', kind: 'drm-dev', acquire: ['drm_dev_enter'], release: ['drm_dev_exit'], style: 'bool', acquireSlot: 1, releaseSlot: 0 },
+  { what: 'fence-signalling section', kind: 'fence-signalling', acquire: ['dma_fence_begin_signalling'], release: ['dma_fence_end_signalling'], style: 'always', acquireSlot: 'result' },
+  { what: 'pinned user pages', kind: 'pin', acquire: ['pin_user_pages', 'pin_user_pages_fast'], release: ['unpin_user_pages', 'unpin_user_pages_dirty_lock'], style: 'always', acquireSlot: 3 },
+  { what: 'pinned user pages', kind: 'pin', acquire: ['pin_user_pages_unlocked'], release: ['unpin_user_pages', 'unpin_user_pages_dirty_lock'], style: 'always', acquireSlot: 2 },
+  { what: 'pinned user pages', kind: 'pin', acquire: ['pin_user_pages_remote'], release: ['unpin_user_pages', 'unpin_user_pages_dirty_lock'], style: 'always', acquireSlot: 4 },
+  { what: 'memory', kind: 'memory', acquire: ['kmalloc', 'kzalloc', 'kcalloc', 'kmalloc_array', 'kvmalloc', 'kvzalloc', 'kvcalloc', 'kvmalloc_array', 'kmemdup', 'kstrdup'], release: ['kfree', 'kvfree'], style: 'pointer', acquireSlot: 'result' },
+];
+
+/** The index of every pair by function name, for the hot path. */
+export interface PairIndex {
+  readonly acquires: ReadonlyMap<string, ResourcePair>;
+  readonly releases: ReadonlyMap<string, ResourcePair[]>;
+  readonly pairs: readonly ResourcePair[];
+}
+
+export function indexPairs(pairs: readonly ResourcePair[]): PairIndex {
+  const acquires = new Map<string, ResourcePair>();
+  const releases = new Map<string, ResourcePair[]>();
+  for (const pair of pairs) {
+    for (const name of pair.acquire) acquires.set(name, pair);
+    for (const name of pair.release) {
+      const list = releases.get(name) ?? [];
+      list.push(pair);
+      releases.set(name, list);
+    }
+  }
+  return { acquires, releases, pairs };
+}
+
+export interface PairsProblem {
+  readonly index: number;
+  readonly message: string;
+}
+
+/**
+ * Validates user pairs from a settings file (already parsed from JSON):
+ * `{ "resourcePairs": [{ "what", "kind", "acquire": [], "release": [], "style" }] }`
+ * or the bare array. Invalid entries are reported and skipped.
+ */
+export function extendResourcePairs(base: readonly ResourcePair[], settings: unknown): { pairs: ResourcePair[]; problems: PairsProblem[] } {
+  const list = Array.isArray(settings) ? settings : (settings as { resourcePairs?: unknown } | null)?.resourcePairs;
+  const pairs = [...base];
+  const problems: PairsProblem[] = [];
+  if (!Array.isArray(list)) return { pairs, problems: [{ index: -1, message: 'expected an array of pairs or { "resourcePairs": [...] }' }] };
+  const kinds: readonly string[] = ['reference', 'lock', 'pm', 'drm-dev', 'pin', 'memory', 'fence-signalling'];
+  const styles: readonly string[] = ['always', 'bool', 'errno', 'pointer'];
+  list.forEach((entry: unknown, index) => {
+    const pair = entry as Partial<Record<keyof ResourcePair, unknown>>;
+    const names = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && /^\w+$/.test(v));
+    if (typeof pair !== 'object' || pair === null) problems.push({ index, message: 'not an object' });
+    else if (!names(pair.acquire) || !names(pair.release)) problems.push({ index, message: 'acquire and release must be non-empty arrays of function names' });
+    else if (pair.kind !== undefined && !kinds.includes(String(pair.kind))) problems.push({ index, message: `kind must be one of ${kinds.join(', ')}` });
+    else if (pair.style !== undefined && !styles.includes(String(pair.style))) problems.push({ index, message: `style must be one of ${styles.join(', ')}` });
+    else {
+      pairs.push({
+        what: typeof pair.what === 'string' ? pair.what : `${(pair.acquire as string[])[0]} reference`,
+        kind: (pair.kind as ResourceKind | undefined) ?? 'reference',
+        acquire: pair.acquire as string[],
+        release: pair.release as string[],
+        style: (pair.style as AcquireStyle | undefined) ?? 'always',
+        ...(pair.acquireSlot === 'result' || typeof pair.acquireSlot === 'number' ? { acquireSlot: pair.acquireSlot as ResourceSlot } : {}),
+        ...(typeof pair.releaseSlot === 'number' ? { releaseSlot: pair.releaseSlot } : {}),
+      });
+    }
+  });
+  return { pairs, problems };
+}

@@ -1,0 +1,343 @@
+/**
+ * Follows every resource of the pair table along every path of one function
+ * (the control-flow view of `parse/c/function-ir`) and reports what happens on
+ * some path: a resource still held at a return (leak), released twice
+ * (double put / double free through an error label), used after the release
+ * that may have freed it, and every call made while locks or a
+ * fence-signalling section are held (for the drm_gpuvm contract rules).
+ *
+ * Path-sensitive but bounded: states are memoised per node, and the walk stops
+ * after a fixed number of steps (reported as `truncated`). A failed acquire
+ * holds nothing: the branch that tests the result (`IS_ERR(x)`, `!x`,
+ * `if (ret)`, `if (!mutex_trylock(...))`) decides.
+ *
+ * Precision over recall: a resource is only reported leaked when the function
+ * itself releases it somewhere (so the function owns it), when it did not
+ * escape (returned, stored in another object, handed to an `*_add`/`*_link`
+ * style call), and never at the unknown end of a window.
+ */
+
+import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
+import type { PairIndex, ResourcePair } from './resource-pairs';
+
+export type ResourceStatus = 'held' | 'pending' | 'released';
+
+interface Res {
+  readonly key: string;
+  readonly pair: ResourcePair;
+  readonly status: ResourceStatus;
+  /** Row of the acquire, when it is in the window. */
+  readonly acquireRow?: number;
+  readonly releaseRow?: number;
+  /** The variable holding an errno-style result still to be tested. */
+  readonly errVar?: string;
+  /** Ownership went elsewhere (returned, stored, handed over), or held by assertion only. */
+  readonly escaped: boolean;
+}
+
+export interface HeldResource {
+  readonly key: string;
+  readonly pair: ResourcePair;
+  readonly acquireRow?: number;
+}
+
+export type PathEvent =
+  | { readonly type: 'leak'; readonly key: string; readonly pair: ResourcePair; readonly acquireRow: number; readonly exitRow: number; readonly exitText: string }
+  | { readonly type: 'double-release'; readonly key: string; readonly pair: ResourcePair; readonly firstRow: number; readonly secondRow: number; readonly call: string }
+  | { readonly type: 'use-after-release'; readonly key: string; readonly pair: ResourcePair; readonly releaseRow: number; readonly useRow: number; readonly release: string }
+  | { readonly type: 'call-while-held'; readonly call: CallSite; readonly held: readonly HeldResource[] };
+
+export interface PathResult {
+  readonly events: PathEvent[];
+  readonly truncated: boolean;
+}
+
+const MAX_STEPS = 60_000;
+const ESCAPE_CALL = /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|queue|submit|append|enqueue|assign|list_add\w*|xa_store|transfer)(?:_|$)/;
+const LOCK_ASSERT = /^(?:lockdep_assert_held|lockdep_assert_held_once|lockdep_assert_held_write)$/;
+
+/** `&(foo->bar)` → `foo->bar`. */
+export function resourceKey(arg: string | undefined): string | undefined {
+  if (arg === undefined) return undefined;
+  let key = arg;
+  for (;;) {
+    const before = key;
+    if (key.startsWith('&')) key = key.slice(1);
+    if (key.startsWith('(') && key.endsWith(')')) key = key.slice(1, -1);
+    if (key === before) break;
+  }
+  return key.length > 0 ? key : undefined;
+}
+
+/** The object a reference key stands for: `&bo->refcount` → `bo`. */
+export function objectOf(key: string, pair: ResourcePair): string {
+  if (pair.acquire.some((name) => name.startsWith('kref_'))) return key.replace(/(?:->|\.)(?:refcount|kref|ref|base\.refcount)$/, '');
+  return key;
+}
+
+/** Unwraps `likely(...)` / `unlikely(...)` / `WARN_ON(...)`. */
+function unwrap(cond: string): string {
+  let c = cond;
+  for (;;) {
+    const match = /^(?:un)?likely\((.*)\)$/.exec(c) ?? /^\((.*)\)$/.exec(c);
+    if (!match) return c;
+    c = match[1] as string;
+  }
+}
+
+type Outcome = 'success' | 'failure' | undefined;
+
+/** What the branch condition says about a pending pointer result in `v`, on the `then` side. */
+function pointerTest(cond: string, v: string): Outcome {
+  const c = unwrap(cond);
+  if (c === `!${v}` || c === `${v}==NULL` || c === `NULL==${v}` || c === `IS_ERR(${v})` || c === `IS_ERR_OR_NULL(${v})` || c === `WARN_ON(!${v})` || c === `WARN_ON(IS_ERR(${v}))`) return 'failure';
+  if (c === v || c === `${v}!=NULL` || c === `!IS_ERR(${v})` || c === `!IS_ERR_OR_NULL(${v})`) return 'success';
+  return undefined;
+}
+
+/** What the branch condition says about an errno result held in `v`, on the `then` side. */
+function errnoTest(cond: string, v: string): Outcome {
+  const c = unwrap(cond);
+  if (c === v || c === `${v}<0` || c === `${v}!=0` || c === `WARN_ON(${v})` || c === `IS_ERR_VALUE(${v})`) return 'failure';
+  if (c === `!${v}` || c === `${v}==0` || c === `${v}>=0`) return 'success';
+  return undefined;
+}
+
+function replace(state: readonly Res[], key: string, next: Res | undefined): Res[] {
+  const out = state.filter((res) => res.key !== key);
+  if (next) out.push(next);
+  return out;
+}
+
+function signature(state: readonly Res[]): string {
+  return state
+    .map((r) => `${r.key}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.errVar ?? ''}`)
+    .sort()
+    .join('\u0002');
+}
+
+function mentions(text: string, key: string): boolean {
+  if (text === key) return true;
+  const index = text.indexOf(key);
+  if (index === -1) return false;
+  const before = text[index - 1];
+  const after = text[index + key.length];
+  return (before === undefined || !/\w/.test(before)) && (after === undefined || !/[\w]/.test(after));
+}
+
+export function walkResources(fn: FunctionIr, pairs: PairIndex): PathResult {
+  const events: PathEvent[] = [];
+  const seenEvents = new Set<string>();
+  const emit = (event: PathEvent, id: string) => {
+    if (seenEvents.has(id)) return;
+    seenEvents.add(id);
+    events.push(event);
+  };
+  /** Keys the function releases somewhere: only those are owned here. */
+  const releasedSomewhere = new Set<string>();
+  for (const call of fn.calls) {
+    const released = pairs.releases.get(call.name);
+    if (!released) continue;
+    for (const pair of released) {
+      const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+      if (key) releasedSomewhere.add(`${pair.what}\u0001${key}`);
+    }
+  }
+  const lockFunction = /lock/.test(fn.name);
+
+  const visited = new Set<string>();
+  const stack: { node: number; state: Res[] }[] = [{ node: fn.entry, state: [] }];
+  let steps = 0;
+  let truncated = false;
+
+  while (stack.length > 0) {
+    if (++steps > MAX_STEPS) {
+      truncated = true;
+      break;
+    }
+    const { node: id, state: incoming } = stack.pop() as { node: number; state: Res[] };
+    const memo = `${id}\u0003${signature(incoming)}`;
+    if (visited.has(memo)) continue;
+    visited.add(memo);
+    const node = fn.nodes[id] as IrNode;
+    if (node.kind === 'unknown') continue;
+    let state = applyNode(node, incoming, pairs, emit, fn);
+
+    if (node.kind === 'return' || node.kind === 'exit') {
+      for (const res of state) {
+        if (res.status !== 'held' || res.escaped || res.acquireRow === undefined) continue;
+        if (node.returned !== undefined && mentions(node.returned, res.key)) continue;
+        if (!releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`)) continue;
+        if (res.pair.kind === 'lock' && lockFunction) continue;
+        emit(
+          { type: 'leak', key: res.key, pair: res.pair, acquireRow: res.acquireRow, exitRow: node.row, exitText: node.returned ?? '' },
+          `leak\u0001${res.key}\u0001${res.acquireRow}\u0001${node.row}`,
+        );
+      }
+      continue;
+    }
+
+    if (node.kind === 'branch' && node.succ.length === 2 && node.cond !== undefined) {
+      const [thenState, elseState] = splitOnCondition(node, state, pairs);
+      stack.push({ node: node.succ[1] as number, state: elseState });
+      stack.push({ node: node.succ[0] as number, state: thenState });
+      continue;
+    }
+    for (let i = node.succ.length - 1; i >= 0; i--) stack.push({ node: node.succ[i] as number, state });
+  }
+  return { events, truncated };
+}
+
+/** Applies one node's assignments and calls (a branch's condition calls outside bool-style acquires). */
+function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event: PathEvent, id: string) => void, fn: FunctionIr): Res[] {
+  let state = incoming;
+  const conditionAcquire = node.kind === 'branch' ? conditionalAcquire(node, pairs) : undefined;
+
+  // Use after release: a dereference, or the object handed to a call other than its release.
+  for (const res of state) {
+    if (res.status !== 'released' || res.releaseRow === undefined) continue;
+    if (res.pair.kind !== 'reference' && res.pair.kind !== 'memory') continue;
+    const object = objectOf(res.key, res.pair);
+    if (!/^[A-Za-z_][\w>.-]*$/.test(object)) continue;
+    const reassigned = node.assigns.some((a) => a.target === object);
+    const deref = node.derefs.some((d) => d === object);
+    const passed = node.calls.some((call) => !pairs.releases.has(call.name) && !pairs.acquires.has(call.name) && call.args.some((arg) => arg === object || arg.startsWith(`${object}->`)));
+    const tested = node.kind === 'branch' && !deref && !passed;
+    if ((deref || passed) && !reassigned && !tested) {
+      const release = fn.calls.find((c) => c.row === res.releaseRow && res.pair.release.includes(c.name));
+      emit(
+        { type: 'use-after-release', key: object, pair: res.pair, releaseRow: res.releaseRow, useRow: node.row, release: release?.name ?? res.pair.release[0] ?? '' },
+        `uar\u0001${object}\u0001${res.releaseRow}\u0001${node.row}`,
+      );
+    }
+  }
+
+  // Assignments overwrite what a variable held (`x = NULL` after a free).
+  for (const assign of node.assigns) {
+    const held = state.find((res) => res.key === assign.target);
+    if (held && !node.calls.some((call) => call.target === assign.target && pairs.acquires.has(call.name))) state = replace(state, assign.target, undefined);
+    // Storing a held resource elsewhere hands its ownership over.
+    for (const res of state) {
+      if (res.status === 'released' || res.escaped || assign.target === res.key) continue;
+      if (assign.value === res.key || new RegExp(`^\\([^()]*\\)${res.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(assign.value)) {
+        state = replace(state, res.key, { ...res, escaped: true });
+      }
+    }
+  }
+
+  for (const call of node.calls) {
+    const held = state.filter((res) => res.status !== 'released' && (res.pair.kind === 'lock' || res.pair.kind === 'fence-signalling'));
+    if (held.length > 0) emit({ type: 'call-while-held', call, held: held.map(({ key, pair, acquireRow }) => ({ key, pair, ...(acquireRow !== undefined ? { acquireRow } : {}) })) }, `call\u0001${call.row}\u0001${call.column}\u0001${held.map((h) => h.key).join(',')}`);
+
+    if (LOCK_ASSERT.test(call.name)) {
+      const key = resourceKey(call.args[0]);
+      const mutex = pairs.acquires.get('mutex_lock');
+      if (key && mutex && !state.some((res) => res.key === key && res.status !== 'released')) state = replace(state, key, { key, pair: mutex, status: 'held', escaped: true });
+      continue;
+    }
+
+    const acquired = pairs.acquires.get(call.name);
+    if (acquired && call !== conditionAcquire?.call) {
+      const slot = acquired.acquireSlot ?? 0;
+      const nested = node.calls.some((other) => other !== call && other.args.some((arg) => arg.includes(`${call.name}(`)));
+      let key = slot === 'result' ? call.target : resourceKey(call.args[slot]);
+      if (slot !== 'result' && call.target && /->|\./.test(call.target)) key = undefined; // stored straight into an object
+      if (key && !nested && acquired.style !== 'bool') {
+        if (acquired.style === 'errno' && !call.target) {
+          // The result is ignored (`dma_resv_lock(resv, NULL)` cannot fail): the caller treats it as taken.
+          state = replace(state, key, { key, pair: acquired, status: 'held', acquireRow: call.row, escaped: false });
+        } else {
+          state = replace(state, key, {
+            key,
+            pair: acquired,
+            status: acquired.style === 'always' ? 'held' : 'pending',
+            acquireRow: call.row,
+            ...(acquired.style === 'errno' && call.target ? { errVar: call.target } : {}),
+            escaped: slot === 'result' && /->|\.|\[/.test(key),
+          });
+        }
+      }
+      continue;
+    }
+
+    const releasedPairs = pairs.releases.get(call.name);
+    if (releasedPairs) {
+      for (const pair of releasedPairs) {
+        const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+        if (!key) continue;
+        const res = state.find((r) => r.key === key && r.pair.what === pair.what);
+        if (res && res.status === 'released' && res.releaseRow !== undefined && res.releaseRow !== call.row) {
+          emit(
+            { type: 'double-release', key, pair, firstRow: res.releaseRow, secondRow: call.row, call: call.name },
+            `double\u0001${key}\u0001${res.releaseRow}\u0001${call.row}`,
+          );
+        }
+        if (res && res.status === 'released') continue;
+        state = replace(state, key, {
+          key,
+          pair,
+          status: 'released',
+          ...(res?.acquireRow !== undefined ? { acquireRow: res.acquireRow } : {}),
+          releaseRow: call.row,
+          escaped: false,
+        });
+        break;
+      }
+      continue;
+    }
+
+    // Handing a held reference to an `*_add`/`*_link` style call transfers it.
+    if (ESCAPE_CALL.test(call.name)) {
+      for (const res of state) {
+        if (res.status !== 'released' && !res.escaped && res.pair.kind !== 'lock' && call.args.some((arg) => resourceKey(arg) === res.key)) {
+          state = replace(state, res.key, { ...res, escaped: true });
+        }
+      }
+    }
+  }
+
+  if (node.kind === 'return' && node.returned !== undefined) {
+    for (const res of state) if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
+  }
+  return state;
+}
+
+/** A bool- or errno-style acquire that is itself the branch condition: `if (!mutex_trylock(&l))`. */
+function conditionalAcquire(node: IrNode, pairs: PairIndex): { call: CallSite; pair: ResourcePair; key: string; thenHolds: boolean } | undefined {
+  const cond = unwrap(node.cond ?? '');
+  for (const call of node.calls) {
+    const pair = pairs.acquires.get(call.name);
+    if (!pair || (pair.style !== 'bool' && pair.style !== 'errno')) continue;
+    const negated = cond.startsWith('!');
+    const body = negated ? unwrap(cond.slice(1)) : cond;
+    if (!body.startsWith(`${call.name}(`) || !body.endsWith(')')) continue;
+    const slot = pair.acquireSlot ?? 0;
+    const key = resourceKey(typeof slot === 'number' ? call.args[slot] : undefined);
+    if (!key) continue;
+    // bool: true means acquired; errno: non-zero means failed.
+    const thenHolds = pair.style === 'bool' ? !negated : negated;
+    return { call, pair, key, thenHolds };
+  }
+  return undefined;
+}
+
+function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex): [Res[], Res[]] {
+  let thenState = state;
+  let elseState = state;
+  const acquire = conditionalAcquire(node, pairs);
+  if (acquire) {
+    const held: Res = { key: acquire.key, pair: acquire.pair, status: 'held', acquireRow: acquire.call.row, escaped: false };
+    thenState = replace(thenState, acquire.key, acquire.thenHolds ? held : undefined);
+    elseState = replace(elseState, acquire.key, acquire.thenHolds ? undefined : held);
+  }
+  const cond = node.cond ?? '';
+  for (const res of state) {
+    if (res.status !== 'pending') continue;
+    const outcome = res.errVar ? errnoTest(cond, res.errVar) : pointerTest(cond, res.key);
+    if (!outcome) continue;
+    const held: Res = { ...res, status: 'held' };
+    thenState = replace(thenState, res.key, outcome === 'success' ? held : undefined);
+    elseState = replace(elseState, res.key, outcome === 'success' ? undefined : held);
+  }
+  return [thenState, elseState];
+}

@@ -1,0 +1,72 @@
+/**
+ * What a patch rule sees: one hunk of C, with the functions of its pre-image
+ * (context and removed lines) and of its post-image (context and added
+ * lines), each with its control-flow view, the patch line of every row, and
+ * the resource paths already walked.
+ *
+ * A rule reports issues against rows of one function view; the patch
+ * analyzer keeps an issue of the post-image only when it involves a line the
+ * patch adds and the same issue (same key) is not already in the pre-image,
+ * and turns an issue of the pre-image that the post-image no longer has into
+ * an info finding saying what the patch fixes.
+ */
+
+import type { FunctionIr } from '../../parse/c/function-ir';
+import type { SourceRow } from '../../parse/c/fragment';
+import type { Hunk } from '../../parse/patch/parse-patch';
+import type { Rule } from '../rule';
+import type { PairIndex } from './resource-pairs';
+import type { PathResult } from './resource-paths';
+
+export type ImageSide = 'pre' | 'post';
+
+export interface FunctionView {
+  readonly ir: FunctionIr;
+  /** Fragment row → source row (undefined for synthetic rows). */
+  readonly rows: readonly (SourceRow | undefined)[];
+  readonly paths: PathResult;
+}
+
+export interface HunkReview {
+  readonly path: string;
+  readonly hunk: Hunk;
+  readonly pre: readonly FunctionView[];
+  readonly post: readonly FunctionView[];
+  readonly pairs: PairIndex;
+  /** Every line the patch adds (in any hunk), white space removed, joined: to see code moved elsewhere. */
+  readonly patchAddedText: string;
+  /** Every line the patch removes, likewise. */
+  readonly patchRemovedText: string;
+}
+
+export interface PatchIssue {
+  readonly view: FunctionView;
+  /** Identity used to match the same issue across the pre- and post-image. */
+  readonly key: string;
+  readonly row: number;
+  readonly column?: number;
+  readonly messageId: string;
+  readonly data: Readonly<Record<string, string | number>>;
+  readonly related: readonly { readonly row: number; readonly message: string }[];
+}
+
+export interface PatchRuleCheck {
+  readonly rule: Rule;
+  /** The message id for the info finding when a patch removes the problem; none: no fix report. */
+  readonly fixedMessage?: string;
+  check(review: HunkReview, side: ImageSide): PatchIssue[];
+}
+
+export function rowChanged(view: FunctionView, row: number): boolean {
+  return view.rows[row]?.changed ?? false;
+}
+
+export function rowText(view: FunctionView, row: number): string {
+  // Comments are dropped: messages quote code.
+  return (view.rows[row]?.text ?? '').replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+}
+
+/** Function name for messages. */
+export function functionLabel(view: FunctionView): string {
+  return view.ir.name ? `${view.ir.name}()` : 'this function';
+}

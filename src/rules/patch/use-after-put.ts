@@ -1,0 +1,36 @@
+/**
+ * An object used after the put or free that may have destroyed it: once a
+ * reference is dropped nothing keeps the object alive, so a dereference or a
+ * call with it afterwards is a use-after-free whenever that was the last
+ * reference (drop the reference last, or keep what you need before it).
+ */
+
+import { defineRule } from '../rule';
+import { eventsOf, textKey } from './path-issues';
+import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+
+export const useAfterPut = defineRule({
+  id: 'use-after-put',
+  summary: 'An object is used after the put or free that may have freed it.',
+  defaultSeverity: 'error',
+  tags: ['patch', 'lifetime'],
+  messages: {
+    use: '{fn} uses {object} here after {release}() at line {releaseLine} dropped the reference that kept it alive: if that was the last one, this is a use-after-free. Move the put after the last use.',
+    fixed: 'The patch stops using {object} after {release}() in {fn}.',
+  },
+});
+
+export const useAfterPutCheck: PatchRuleCheck = {
+  rule: useAfterPut,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    return eventsOf(review, side, 'use-after-release').map(({ view, event }) => ({
+      view,
+      key: textKey(view, event.key, event.releaseRow, event.useRow),
+      row: event.useRow,
+      messageId: 'use',
+      data: { fn: functionLabel(view), object: event.key, release: event.release, releaseLine: view.rows[event.releaseRow]?.line ?? 0 },
+      related: [{ row: event.releaseRow, message: `${event.release}() here` }],
+    }));
+  },
+};
