@@ -3,7 +3,9 @@
 import type { CliCommand } from './command';
 import { checkCommand } from './check';
 import { diffCommand } from './diff';
+import { lspCommand } from './lsp';
 import { replayCommand } from './replay';
 import { reviewCommand } from './review';
+import { reviewCommand } from './review';
 
-export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, diffCommand];
+export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, reviewCommand, diffCommand, lspCommand];

@@ -1,0 +1,268 @@
+/**
+ * The document store: every document the server knows, open in the editor or
+ * read from disk by `gpuvmLens/analyzeFile`, with its latest analysis and a
+ * per-version cache for what handlers derive from it (script states,
+ * outlines, occurrence lists).
+ *
+ * Invariants:
+ * - At most one analysis runs per document; an edit cancels the run of the
+ *   previous version and schedules a new one after a quiet period, so typing
+ *   in a large trace never queues analyses.
+ * - `snapshot(uri)` resolves to the analysis of the document's current
+ *   version (starting it at once if it was only scheduled), or to undefined
+ *   when the request was cancelled or the user cancelled that analysis.
+ * - Everything derived from a snapshot is cached on the snapshot itself, so a
+ *   new version drops the whole cache at once.
+ */
+
+import { fileURLToPath } from 'node:url';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
+import { detectKind, DETECT_HEAD_BYTES } from '../analysis/detect-kind';
+import type { GpuvmLensConfig } from '../protocol/config';
+import { LANGUAGE_IDS, type AnalysisStatus } from '../protocol/lsp-ext';
+import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from './analysis-runner';
+import { textLineSource, type LineSource } from './line-source';
+
+export interface DocumentSnapshot {
+  readonly uri: string;
+  readonly version: number;
+  readonly kind: DocumentKind;
+  readonly lines: LineSource;
+  readonly result: AnalysisResult;
+  /** Derived data of this version, keyed by what computed it. */
+  readonly cache: Map<string, unknown>;
+  /** Read from disk by the server (not open in the editor). */
+  readonly onDisk: boolean;
+}
+
+/** Computes `key` once per snapshot. */
+export function memo<T>(snapshot: DocumentSnapshot, key: string, compute: () => T): T {
+  if (snapshot.cache.has(key)) return snapshot.cache.get(key) as T;
+  const value = compute();
+  snapshot.cache.set(key, value);
+  return value;
+}
+
+export interface ProgressHandle {
+  report(fraction: number): void;
+  done(): void;
+  readonly token: CancelFlag;
+}
+
+export interface StoreDeps {
+  analyzerFor(kind: DocumentKind): Analyzer;
+  readonly logger: Logger;
+  config(): GpuvmLensConfig;
+  /** Starts a work-done progress in the client, when it supports them. */
+  startProgress?(title: string): Promise<ProgressHandle | undefined>;
+  onStatus?(status: AnalysisStatus): void;
+}
+
+const KIND_OF_LANGUAGE: Readonly<Record<string, DocumentKind>> = {
+  [LANGUAGE_IDS.trace]: 'trace',
+  [LANGUAGE_IDS.dump]: 'dump',
+  [LANGUAGE_IDS.script]: 'script',
+  [LANGUAGE_IDS.patch]: 'patch',
+};
+
+/** The path an analyzer and related locations should name for a URI. */
+export function pathOfUri(uri: string): string {
+  if (!uri.startsWith('file:')) return uri;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return uri;
+  }
+}
+
+/**
+ * A document's kind: its content decides (as for the CLI); the language id
+ * decides only when the content says nothing (an empty or half-written file).
+ */
+export function kindOfDocument(text: string, uri: string, languageId: string): DocumentKind {
+  const detected = detectKind(text.slice(0, DETECT_HEAD_BYTES), pathOfUri(uri));
+  if (detected !== 'unknown') return detected;
+  return KIND_OF_LANGUAGE[languageId] ?? 'unknown';
+}
+
+interface Run {
+  readonly version: number;
+  readonly promise: Promise<DocumentSnapshot | undefined>;
+  readonly cancel: { isCancellationRequested: boolean };
+}
+
+interface OpenEntry {
+  document: TextDocument;
+  snapshot: DocumentSnapshot | undefined;
+  run: Run | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The version whose analysis the user cancelled from the progress UI. */
+  userCancelled: number | undefined;
+}
+
+type Listener = (snapshot: DocumentSnapshot) => void;
+
+export class DocumentStore {
+  private readonly open = new Map<string, OpenEntry>();
+  private readonly files = new Map<string, DocumentSnapshot>();
+  private readonly listeners: Listener[] = [];
+
+  constructor(private readonly deps: StoreDeps) {}
+
+  /** Called with every finished analysis of an open document or file. */
+  onDidAnalyze(listener: Listener): void {
+    this.listeners.push(listener);
+  }
+
+  didOpen(document: TextDocument): void {
+    const entry: OpenEntry = { document, snapshot: undefined, run: undefined, timer: undefined, userCancelled: undefined };
+    this.open.set(document.uri, entry);
+    this.start(entry);
+  }
+
+  didChange(document: TextDocument): void {
+    const entry = this.open.get(document.uri);
+    if (!entry) return this.didOpen(document);
+    // The text document manager reports an open as a change too.
+    if (entry.document.version === document.version && entry.document === document) return;
+    entry.document = document;
+    if (entry.run) entry.run.cancel.isCancellationRequested = true;
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => this.start(entry), this.deps.config().analysisDebounceMs);
+  }
+
+  didClose(uri: string): void {
+    const entry = this.open.get(uri);
+    if (!entry) return;
+    if (entry.timer) clearTimeout(entry.timer);
+    if (entry.run) entry.run.cancel.isCancellationRequested = true;
+    this.open.delete(uri);
+  }
+
+  isOpen(uri: string): boolean {
+    return this.open.has(uri);
+  }
+
+  /** Records the analysis of a file read from disk. */
+  addFile(snapshot: DocumentSnapshot): void {
+    this.files.set(snapshot.uri, snapshot);
+    this.emit(snapshot);
+  }
+
+  /** The current lines of a document, analyzed or not. */
+  lines(uri: string): LineSource | undefined {
+    const entry = this.open.get(uri);
+    if (entry) return entry.snapshot?.version === entry.document.version ? entry.snapshot.lines : textLineSource(entry.document);
+    return this.files.get(uri)?.lines;
+  }
+
+  /** The latest finished analysis, possibly of an older version. */
+  latest(uri: string): DocumentSnapshot | undefined {
+    const entry = this.open.get(uri);
+    return entry ? entry.snapshot : this.files.get(uri);
+  }
+
+  /** Every latest snapshot (for re-publishing after a settings change). */
+  allLatest(): DocumentSnapshot[] {
+    const snapshots: DocumentSnapshot[] = [];
+    for (const entry of this.open.values()) if (entry.snapshot) snapshots.push(entry.snapshot);
+    for (const [uri, snapshot] of this.files) if (!this.open.has(uri)) snapshots.push(snapshot);
+    return snapshots;
+  }
+
+  /** The analysis of the current version (see the module invariants). */
+  async snapshot(uri: string, token?: CancelFlag): Promise<DocumentSnapshot | undefined> {
+    for (;;) {
+      const entry = this.open.get(uri);
+      if (!entry) return this.files.get(uri);
+      const version = entry.document.version;
+      if (entry.snapshot?.version === version) return entry.snapshot;
+      if (entry.userCancelled === version) return entry.snapshot;
+      if (!entry.run || entry.run.version !== version || entry.run.cancel.isCancellationRequested) this.start(entry);
+      const snapshot = await (entry.run as Run).promise;
+      if (token?.isCancellationRequested) return undefined;
+      if (snapshot && snapshot.version === entry.document.version) return snapshot;
+      if (this.open.get(uri) !== entry) return undefined;
+    }
+  }
+
+  /** Analyzes every open document again (the settings changed). */
+  reanalyzeAll(): void {
+    for (const entry of this.open.values()) {
+      entry.snapshot = undefined;
+      this.start(entry);
+    }
+  }
+
+  private emit(snapshot: DocumentSnapshot): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        this.deps.logger.error(`analysis listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
+  }
+
+  private start(entry: OpenEntry): void {
+    if (entry.timer) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+    }
+    if (entry.run) entry.run.cancel.isCancellationRequested = true;
+    const document = entry.document;
+    const cancel = { isCancellationRequested: false };
+    const promise = this.analyze(entry, document, cancel);
+    entry.run = { version: document.version, promise, cancel };
+  }
+
+  private async analyze(entry: OpenEntry, document: TextDocument, cancel: { isCancellationRequested: boolean }): Promise<DocumentSnapshot | undefined> {
+    const lines = textLineSource(document);
+    const text = lines.text ?? '';
+    const uri = document.uri;
+    const kind = kindOfDocument(text, uri, document.languageId);
+    const config = this.deps.config();
+    const path = pathOfUri(uri);
+    const status = (state: AnalysisStatus['state'], findings = 0): void =>
+      this.deps.onStatus?.({ uri, state, kind, findings });
+    let progress: ProgressHandle | undefined;
+    if (lines.lineCount > config.backgroundThresholdLines && this.deps.startProgress) {
+      progress = await this.deps.startProgress(`GPUVM Lens: analyzing ${path.split('/').pop() ?? path}`);
+    }
+    const token: CancelFlag = {
+      get isCancellationRequested() {
+        return cancel.isCancellationRequested || (progress?.token.isCancellationRequested ?? false);
+      },
+    };
+    status('analyzing');
+    try {
+      if (token.isCancellationRequested) throw new AnalysisCancelled();
+      const result = await analyzeTextInSlices(kind, this.deps.analyzerFor(kind), text, {
+        path,
+        token,
+        logger: this.deps.logger,
+        ...(progress ? { onProgress: (fraction: number) => progress?.report(fraction) } : {}),
+      });
+      const snapshot: DocumentSnapshot = { uri, version: document.version, kind, lines, result, cache: new Map(), onDisk: false };
+      if (this.open.get(uri) === entry && entry.document.version === document.version) {
+        entry.snapshot = snapshot;
+        status('done', result.findings.length);
+        this.emit(snapshot);
+      }
+      return snapshot;
+    } catch (error) {
+      if (error instanceof AnalysisCancelled) {
+        if (progress?.token.isCancellationRequested) entry.userCancelled = document.version;
+        status('cancelled');
+        return undefined;
+      }
+      // The runner guards analyzers, so this is a bug of the runner itself.
+      this.deps.logger.error(`analysis of ${uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      status('failed');
+      return undefined;
+    } finally {
+      progress?.done();
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * `gpuvmLens/analyzeFile`: the server reads a file from disk itself — VS Code
+ * does not hand files over 50 MB to language servers — streaming it with
+ * work-done progress and honouring cancellation (the request's own and the
+ * progress's cancel button). The findings are returned, published as the
+ * file's diagnostics, and the file stays in the store so hovers and
+ * navigation work on it afterwards.
+ */
+
+import { pathToFileURL } from 'node:url';
+import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver';
+import { DOCUMENT_KINDS, type DocumentKind } from '../../analysis/document';
+import { detectKind, DETECT_HEAD_BYTES } from '../../analysis/detect-kind';
+import { AnalysisStatusNotification, AnalyzeFileRequest, type AnalyzeFileParams, type AnalyzeFileResult } from '../../protocol/lsp-ext';
+import { AnalysisCancelled, type CancelFlag } from '../analysis-runner';
+import { findingsToDiagnostics } from '../convert';
+import { pathOfUri } from '../documents';
+import { guard, type ServerContext } from '../context';
+import { analyzeFileFromDisk, fileSize, readFileHead } from '../file-analysis';
+
+interface Progress {
+  report(fraction: number): void;
+  done(): void;
+  readonly token: CancelFlag | undefined;
+}
+
+async function startProgress(ctx: ServerContext, params: AnalyzeFileParams, title: string): Promise<Progress | undefined> {
+  let reporter;
+  let token: CancelFlag | undefined;
+  if (params.workDoneToken !== undefined) {
+    reporter = ctx.connection.window.attachWorkDoneProgress(params.workDoneToken);
+  } else if (ctx.support().workDoneProgress) {
+    const created = await ctx.connection.window.createWorkDoneProgress();
+    reporter = created;
+    token = created.token;
+  } else {
+    return undefined;
+  }
+  reporter.begin(title, 0, undefined, true);
+  let lastPercent = 0;
+  return {
+    report(fraction) {
+      const percent = Math.floor(fraction * 100);
+      if (percent === lastPercent) return;
+      lastPercent = percent;
+      reporter.report(percent, `${percent}%`);
+    },
+    done: () => reporter.done(),
+    token,
+  };
+}
+
+export async function analyzeFile(ctx: ServerContext, params: AnalyzeFileParams, requestToken: CancellationToken): Promise<AnalyzeFileResult> {
+  const started = performance.now();
+  const path = params.path.startsWith('file:') ? pathOfUri(params.path) : params.path;
+  let bytes: number;
+  let head: string;
+  try {
+    bytes = fileSize(path);
+    head = readFileHead(path, DETECT_HEAD_BYTES);
+  } catch (error) {
+    throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (params.kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(params.kind)) {
+    throw new ResponseError(ErrorCodes.InvalidParams, `unknown kind ${params.kind} (one of ${DOCUMENT_KINDS.join(', ')})`);
+  }
+  const kind = (params.kind as DocumentKind | undefined) ?? detectKind(head, path);
+  const uri = pathToFileURL(path).toString();
+  const progress = await startProgress(ctx, params, `GPUVM Lens: analyzing ${path.split('/').pop() ?? path}`);
+  const token: CancelFlag = {
+    get isCancellationRequested() {
+      return requestToken.isCancellationRequested || (progress?.token?.isCancellationRequested ?? false);
+    },
+  };
+  ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'analyzing', kind, findings: 0 });
+  try {
+    const analysis = await analyzeFileFromDisk(kind, ctx.analyzerFor(kind), path, {
+      path,
+      token,
+      logger: ctx.logger,
+      ...(progress ? { onProgress: (fraction: number) => progress.report(fraction) } : {}),
+    });
+    const snapshot = { uri, version: 0, kind, lines: analysis.lines, result: analysis.result, cache: new Map<string, unknown>(), onDisk: true };
+    ctx.store.addFile(snapshot);
+    const { diagnostics, total } = findingsToDiagnostics(analysis.result.findings, uri, analysis.lines, ctx.config());
+    if (params.publish !== false) void ctx.connection.sendDiagnostics({ uri, diagnostics });
+    ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'done', kind, findings: total });
+    return { uri, kind, lines: analysis.lines.lineCount, bytes: analysis.bytes || bytes, findingCount: total, diagnostics, durationMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    if (error instanceof AnalysisCancelled) {
+      ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'cancelled', kind, findings: 0 });
+      throw new ResponseError(LSPErrorCodes.RequestCancelled, `analysis of ${path} cancelled`);
+    }
+    ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'failed', kind, findings: 0 });
+    throw error;
+  } finally {
+    progress?.done();
+  }
+}
+
+export function register(ctx: ServerContext): void {
+  ctx.connection.onRequest(
+    AnalyzeFileRequest,
+    guard<AnalyzeFileParams, AnalyzeFileResult>(
+      ctx,
+      AnalyzeFileRequest.method,
+      // Unreachable in practice: failures are answered as errors below; this only types the guard.
+      { uri: '', kind: 'unknown', lines: 0, bytes: 0, findingCount: 0, diagnostics: [], durationMs: 0 },
+      async (params, token) => {
+        try {
+          return await analyzeFile(ctx, params, token);
+        } catch (error) {
+          if (error instanceof ResponseError) throw error;
+          ctx.logger.error(`${AnalyzeFileRequest.method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          throw new ResponseError(ErrorCodes.InternalError, `analysis failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
+    ),
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Hover: on a GPUVM script line, the ops the line produced and the VA space
+ * after it (and, on an address, the mapping covering it); on a trace line, the
+ * event decoded in words and its fields. Markdown, bounded in size: tables
+ * stop after `MAX_ROWS` rows.
+ */
+
+import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
+import { hex } from '../../base/u64';
+import type { DocumentSnapshot } from '../documents';
+import { guard, type ServerContext } from '../context';
+import { creationLine, identityAt, scriptOf, sectionAt, stateAfter, vaCovering, vmLabel, type ScriptState } from '../script-insight';
+import { decodeFtraceLine } from '../trace-insight';
+
+const MAX_ROWS = 40;
+
+function code(text: string): string {
+  return '`' + text.replace(/`/g, "'") + '`';
+}
+
+function vaTable(snapshot: DocumentSnapshot, state: ScriptState, index: number): string[] {
+  const rows = state.vas.filter((va) => !va.kernel);
+  if (rows.length === 0) return ['_No mappings._'];
+  const out = ['| start | end | object | offset | created |', '|---|---|---|---|---|'];
+  for (const va of rows.slice(0, MAX_ROWS)) {
+    const created = creationLine(snapshot, va, index);
+    out.push(
+      `| ${hex(va.addr)} | ${hex(va.addr + va.range)} | ${va.bo === null ? 'sparse' : `bo ${va.bo}`} | ${hex(va.offset)} | ${created === null ? '' : `line ${created + 1}`} |`,
+    );
+  }
+  if (rows.length > MAX_ROWS) out.push(`\n…and ${rows.length - MAX_ROWS} more.`);
+  return out;
+}
+
+export function scriptHover(snapshot: DocumentSnapshot, line: number, character: number): Hover | null {
+  const script = scriptOf(snapshot);
+  const scriptLine = script.lines[line];
+  if (!scriptLine || scriptLine.command.kind === 'comment') return null;
+  const block = script.replay.blocks[line] ?? [];
+  const parts: string[] = [`**${code(scriptLine.text.trim())}** (line ${line + 1})`];
+  if (block.length) parts.push('Replay output:', '```text\n' + block.slice(0, MAX_ROWS).join('\n') + '\n```');
+  else parts.push('_No output: the command changes nothing the kernel reports._');
+
+  const state = stateAfter(snapshot, line);
+  const identity = identityAt(scriptLine.text, character);
+  if (identity?.kind === 'addr' && state.valid) {
+    const va = vaCovering(state, identity.value);
+    if (va) {
+      const created = creationLine(snapshot, va, line);
+      parts.push(
+        `**${hex(identity.value)}** is mapped after this line by [${hex(va.addr)}, ${hex(va.addr + va.range)}) → ` +
+          `${va.kernel ? 'the kernel-reserved node' : va.bo === null ? 'a sparse mapping' : `bo ${va.bo} at offset ${hex(va.offset + (identity.value - va.addr))}`}` +
+          `${created === null ? '' : `, created on line ${created + 1}`}.`,
+      );
+    } else {
+      parts.push(`**${hex(identity.value)}** is not mapped after this line.`);
+    }
+  }
+  if (!state.valid) {
+    parts.push(`_No VA space to show: ${state.reason ?? 'unknown'}._`);
+  } else {
+    const section = sectionAt(snapshot, line);
+    parts.push(`**VA space after line ${line + 1}**${section ? ` — ${vmLabel(section)}` : ''}:`, ...vaTable(snapshot, state, line));
+    const bos = state.bos.filter((bo) => bo.vas > 0 || bo.vmBoRefcount !== null || bo.refcount !== 1);
+    if (bos.length) {
+      parts.push(
+        '**BOs**: ' +
+          bos
+            .slice(0, MAX_ROWS)
+            .map((bo) => `bo ${bo.id} ref=${bo.refcount}${bo.vmBoRefcount === null ? '' : ` vm_bo ref=${bo.vmBoRefcount}`} (${bo.vas} VA${bo.vas === 1 ? '' : 's'})`)
+            .join(' · '),
+      );
+    }
+  }
+  return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n') } };
+}
+
+export function traceLineHover(text: string): Hover | null {
+  const event = decodeFtraceLine(text);
+  if (!event) return null;
+  const parts = [`**${code(event.event)}** at ${event.timestamp} s on CPU ${Number(event.cpu)}, task ${code(`${event.task}-${event.pid}`)}`];
+  if (event.fields.length) {
+    parts.push('| field | value |\n|---|---|\n' + event.fields.slice(0, MAX_ROWS).map(([key, value]) => `| ${key} | ${code(value)} |`).join('\n'));
+  }
+  return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n') } };
+}
+
+export function register(ctx: ServerContext): void {
+  ctx.connection.onHover(
+    guard<HoverParams, Hover | null>(ctx, 'textDocument/hover', null, async (params, token) => {
+      const uri = params.textDocument.uri;
+      const snapshot = await ctx.store.snapshot(uri, token);
+      if (!snapshot) return null;
+      const { line, character } = params.position;
+      if (snapshot.kind === 'script') return scriptHover(snapshot, line, character);
+      if (snapshot.kind === 'trace') return traceLineHover(snapshot.lines.line(line));
+      return null;
+    }),
+  );
+}

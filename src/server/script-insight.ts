@@ -1,0 +1,334 @@
+/**
+ * What the editor features need to know about a GPUVM script beyond its
+ * findings: the VA space and the BOs after any line, the line that created
+ * each VA, the VM sections, a short summary of the ops each line produced,
+ * and which identity (BO id, address) a cursor position names.
+ *
+ * All of it comes from the model's own replay (`runScript`): the state after
+ * line N is read by replaying lines 1..N followed by `dump` and `bos`, which
+ * is exact and, for scripts of a few hundred lines, cheap; results are cached
+ * per document version by the callers.
+ */
+
+import { hex, parseCNumber, type U64 } from '../base/u64';
+import { analyzeScript, type ScriptAnalysis } from '../analysis/script-analyzer';
+import type { ScriptCommand, ScriptLine } from '../parse/script/parse-script';
+import { runScript } from '../model/script-runner';
+import { memo, type DocumentSnapshot } from './documents';
+
+export interface ScriptVa {
+  readonly addr: U64;
+  readonly range: U64;
+  /** BO label, null for a sparse VA. */
+  readonly bo: string | null;
+  readonly offset: U64;
+  readonly kernel: boolean;
+}
+
+export interface ScriptBo {
+  readonly id: string;
+  readonly refcount: number;
+  readonly vmBoRefcount: number | null;
+  readonly vas: number;
+}
+
+export interface ScriptState {
+  /** False when there is no VM yet, or the modelled kernel crashed before this line. */
+  readonly valid: boolean;
+  readonly reason?: string;
+  readonly vas: readonly ScriptVa[];
+  readonly bos: readonly ScriptBo[];
+}
+
+export interface VmSection {
+  /** Index of the `vm` line in the script's lines. */
+  readonly index: number;
+  /** Index of the section's last line. */
+  readonly lastIndex: number;
+  readonly start: U64;
+  readonly range: U64;
+}
+
+function isScriptAnalysis(result: unknown): result is ScriptAnalysis {
+  return typeof result === 'object' && result !== null && 'replay' in result && 'lines' in result;
+}
+
+/** The script analysis of a snapshot (replayed again only if the analyzer returned something else). */
+export function scriptOf(snapshot: DocumentSnapshot): ScriptAnalysis {
+  return memo(snapshot, 'script', () => {
+    if (isScriptAnalysis(snapshot.result)) return snapshot.result;
+    const text = snapshot.lines.text ?? Array.from({ length: snapshot.lines.lineCount }, (_, n) => snapshot.lines.line(n)).join('\n');
+    return analyzeScript(text);
+  });
+}
+
+const VA_LINE = /^VA addr=(\S+) range=(\S+) (?:(KERNEL)|obj=(\S+) off=(\S+))$/;
+const BO_LINE = /^BO (\S+) ref=(\d+) vm_bo=(?:none|\[ref=(\d+) vas=(\d+))/;
+
+function synthetic(line: number, command: ScriptCommand, text: string): ScriptLine {
+  return { line, text, command };
+}
+
+/** The VA space and BOs after line `index` (0-based index into the script's lines). */
+export function stateAfter(snapshot: DocumentSnapshot, index: number): ScriptState {
+  const script = scriptOf(snapshot);
+  const last = Math.min(index, script.lines.length - 1);
+  return memo(snapshot, `state:${last}`, () => {
+    const prefix = script.lines.slice(0, last + 1);
+    const lines = [...prefix, synthetic(last + 2, { kind: 'dump' }, 'dump'), synthetic(last + 3, { kind: 'bos' }, 'bos')];
+    const replay = runScript(lines);
+    const dump = replay.blocks[prefix.length] ?? [];
+    const bos = replay.blocks[prefix.length + 1] ?? [];
+    if (dump[0] === 'NOT-RUN') return { valid: false, reason: 'the modelled kernel crashed earlier in the script', vas: [], bos: [] };
+    if (dump[0] === 'ERR no-vm') return { valid: false, reason: 'no `vm` command has run yet', vas: [], bos: [] };
+    const vas: ScriptVa[] = [];
+    for (const row of dump) {
+      const match = VA_LINE.exec(row);
+      if (!match) continue;
+      const bo = match[4] ?? 'none';
+      vas.push({
+        addr: BigInt(match[1] as string),
+        range: BigInt(match[2] as string),
+        bo: match[3] || bo === 'none' ? null : bo,
+        offset: match[5] ? BigInt(match[5]) : 0n,
+        kernel: match[3] === 'KERNEL',
+      });
+    }
+    const boRows: ScriptBo[] = [];
+    for (const row of bos) {
+      const match = BO_LINE.exec(row);
+      if (!match) continue;
+      boRows.push({
+        id: match[1] as string,
+        refcount: Number(match[2]),
+        vmBoRefcount: match[3] ? Number(match[3]) : null,
+        vas: match[4] ? Number(match[4]) : 0,
+      });
+    }
+    return { valid: true, vas, bos: boRows };
+  });
+}
+
+/** The VM sections of the script: each `vm` line up to the next one. */
+export function vmSections(snapshot: DocumentSnapshot): readonly VmSection[] {
+  return memo(snapshot, 'vm-sections', () => {
+    const lines = scriptOf(snapshot).lines;
+    const sections: VmSection[] = [];
+    lines.forEach((line, index) => {
+      if (line.command.kind !== 'vm') return;
+      const previous = sections[sections.length - 1];
+      if (previous) sections[sections.length - 1] = { ...previous, lastIndex: index - 1 };
+      sections.push({ index, lastIndex: lines.length - 1, start: line.command.start, range: line.command.range });
+    });
+    return sections;
+  });
+}
+
+export function sectionAt(snapshot: DocumentSnapshot, index: number): VmSection | undefined {
+  return vmSections(snapshot).find((section) => index >= section.index && index <= section.lastIndex);
+}
+
+export function vmId(section: VmSection): string {
+  return `vm@${section.index + 1}`;
+}
+
+export function vmLabel(section: VmSection): string {
+  return `VM [${hex(section.start)}, ${hex(section.start + section.range)}) (line ${section.index + 1})`;
+}
+
+function vaKey(addr: string, range: string): string {
+  return `${addr}|${range}`;
+}
+
+const MAP_OP = /^MAP addr=(\S+) range=(\S+)/;
+const REMAP_PIECE = /(?:prev|next)=\[addr=(\S+) range=(\S+)/g;
+
+/** For each VA (by address and range), the lines (0-based indices, ascending) whose replay created such a VA. */
+function creations(snapshot: DocumentSnapshot): Map<string, number[]> {
+  return memo(snapshot, 'creations', () => {
+    const script = scriptOf(snapshot);
+    const byKey = new Map<string, number[]>();
+    const add = (key: string, index: number): void => {
+      const list = byKey.get(key);
+      if (list) list.push(index);
+      else byKey.set(key, [index]);
+    };
+    script.replay.blocks.forEach((block, index) => {
+      const command = script.lines[index]?.command;
+      for (const output of block) {
+        const map = MAP_OP.exec(output);
+        if (map) add(vaKey(map[1] as string, map[2] as string), index);
+        if (output.startsWith('REMAP ')) for (const piece of output.matchAll(REMAP_PIECE)) add(vaKey(piece[1] as string, piece[2] as string), index);
+        if (output === 'RET 0' && command?.kind === 'insert') add(vaKey(hex(command.addr), hex(command.range)), index);
+      }
+      if (command?.kind === 'vm') add(vaKey(hex(command.kernelStart), hex(command.kernelRange)), index);
+    });
+    return byKey;
+  });
+}
+
+/** The line (0-based index) at or before `index` that created `va`, if the replay shows one. */
+export function creationLine(snapshot: DocumentSnapshot, va: ScriptVa, index: number): number | null {
+  const list = creations(snapshot).get(vaKey(hex(va.addr), hex(va.range)));
+  if (!list) return null;
+  let found: number | null = null;
+  for (const candidate of list) if (candidate <= index) found = candidate;
+  return found;
+}
+
+/** The VA of `state` covering `addr` (a zero-size VA covers only its own address). */
+export function vaCovering(state: ScriptState, addr: U64): ScriptVa | undefined {
+  return state.vas.find((va) => (va.range === 0n ? va.addr === addr : addr >= va.addr && addr < va.addr + va.range));
+}
+
+// ---------------------------------------------------------------------------
+// Ops summaries (inlay hints)
+
+const DESCRIBED = /addr=(\S+) range=(\S+)(?: obj=(\S+) off=(\S+))?/;
+
+function shortVa(text: string): string {
+  const match = DESCRIBED.exec(text);
+  if (!match) return text;
+  const where = `${match[1]}+${match[2]}`;
+  if (match[3] === undefined) return where;
+  return match[3] === 'none' ? `${where} sparse` : `${where}→bo ${match[3]}`;
+}
+
+/** One replay output line, shortened for an inlay hint. */
+export function summarizeOutput(output: string): string {
+  if (output.startsWith('MAP ')) return `MAP ${shortVa(output)}`;
+  if (output.startsWith('UNMAP ')) return `UNMAP ${shortVa(output)}${output.endsWith('keep=1') ? ' keep' : ''}`;
+  if (output.startsWith('REMAP ')) {
+    const pieces = [...output.matchAll(/(prev|next)=\[([^\]]*)\]/g)].map((piece) => `${piece[1]} ${shortVa(piece[2] as string)}`);
+    const unmapped = /unmap=\[([^\]]*)\]/.exec(output);
+    return `REMAP ${unmapped ? shortVa(unmapped[1] as string) : ''}${pieces.length ? ` → ${pieces.join(', ')}` : ''}`;
+  }
+  if (output.startsWith('PREFETCH ')) return `PREFETCH ${shortVa(output)}`;
+  if (output.startsWith('FOUND ')) return `FOUND ${shortVa(output)}`;
+  return output.length > 60 ? `${output.slice(0, 59)}…` : output;
+}
+
+const MAX_HINT_CHARS = 120;
+
+export function summarizeBlock(block: readonly string[]): string {
+  let text = '';
+  for (const output of block) {
+    const piece = summarizeOutput(output);
+    const next = text ? `${text} · ${piece}` : piece;
+    if (next.length > MAX_HINT_CHARS) return `${text} · …(${block.length} lines)`;
+    text = next;
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------
+// Identities under the cursor
+
+export interface Token {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export function tokensOf(text: string): Token[] {
+  const tokens: Token[] = [];
+  for (const match of text.matchAll(/\S+/g)) {
+    if (match[0].startsWith('#')) break;
+    tokens.push({ text: match[0], start: match.index, end: match.index + match[0].length });
+  }
+  return tokens;
+}
+
+export type ScriptIdentity =
+  | { readonly kind: 'bo'; readonly id: U64; readonly token: Token }
+  | { readonly kind: 'addr'; readonly value: U64; readonly token: Token }
+  | { readonly kind: 'vm'; readonly token: Token };
+
+/** Which argument of each command is a BO id or an address. */
+function roleOf(command: string, argument: number): 'bo' | 'addr' | 'vm' | undefined {
+  if (argument < 0) return command === 'vm' ? 'vm' : undefined;
+  switch (command) {
+    case 'bo':
+    case 'bounmap':
+      return argument === 0 ? 'bo' : undefined;
+    case 'map':
+    case 'insert':
+      return argument === 0 ? 'addr' : argument === 2 ? 'bo' : undefined;
+    case 'unmap':
+    case 'madvise':
+    case 'prefetch':
+    case 'remove':
+    case 'find':
+    case 'find_first':
+    case 'find_prev':
+    case 'find_next':
+    case 'empty':
+    case 'valid':
+    case 'execlock_range':
+      return argument === 0 ? 'addr' : undefined;
+    case 'vm':
+      return 'vm';
+    default:
+      return undefined;
+  }
+}
+
+export function identityAt(text: string, character: number): ScriptIdentity | undefined {
+  const tokens = tokensOf(text);
+  const at = tokens.findIndex((token) => character >= token.start && character <= token.end);
+  if (at === -1) return undefined;
+  const token = tokens[at] as Token;
+  const role = roleOf(tokens[0]?.text ?? '', at - 1);
+  if (role === 'vm') return { kind: 'vm', token };
+  const value = parseCNumber(token.text);
+  if (value === undefined || role === undefined) return undefined;
+  return role === 'bo' ? { kind: 'bo', id: value, token } : { kind: 'addr', value, token };
+}
+
+/** Every token of the script naming BO `id`, by line index. */
+export function boMentions(snapshot: DocumentSnapshot, id: U64): { index: number; token: Token }[] {
+  const mentions: { index: number; token: Token }[] = [];
+  scriptOf(snapshot).lines.forEach((line, index) => {
+    const tokens = tokensOf(line.text);
+    const command = tokens[0]?.text ?? '';
+    tokens.forEach((token, at) => {
+      if (roleOf(command, at - 1) === 'bo' && parseCNumber(token.text) === id) mentions.push({ index, token });
+    });
+  });
+  return mentions;
+}
+
+/** The address range a command acts on, if it has one. */
+export function commandSpan(command: ScriptCommand): { addr: U64; range: U64 } | undefined {
+  switch (command.kind) {
+    case 'map':
+    case 'insert':
+    case 'unmap':
+    case 'madvise':
+    case 'prefetch':
+    case 'remove':
+    case 'find':
+    case 'find_first':
+    case 'empty':
+    case 'valid':
+    case 'execlock_range':
+      return { addr: command.addr, range: command.range };
+    case 'find_prev':
+    case 'find_next':
+      return { addr: command.at, range: 1n };
+    default:
+      return undefined;
+  }
+}
+
+/** Lines (indices) whose command acts on a range containing `addr`. */
+export function linesTouching(snapshot: DocumentSnapshot, addr: U64): number[] {
+  const touching: number[] = [];
+  scriptOf(snapshot).lines.forEach((line, index) => {
+    const span = commandSpan(line.command);
+    if (!span) return;
+    const inside = span.range === 0n ? addr === span.addr : addr >= span.addr && addr < span.addr + span.range;
+    if (inside) touching.push(index);
+  });
+  return touching;
+}

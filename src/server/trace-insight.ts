@@ -1,0 +1,125 @@
+/**
+ * Line-level understanding of trace text that needs no replay: the generic
+ * ftrace / trace-cmd report line layout (trace-formats spec §1.3, §2) decoded
+ * into task, CPU, timestamp, event and fields, and the object identities (the
+ * `%p` pointers and ids in `key=value` fields) a cursor can stand on, with
+ * their occurrences in the document.
+ *
+ * Invariants: decoding never throws and looks at one line only; occurrence
+ * searches stop after `cap` hits so a pointer that appears on every line of a
+ * 200 MB trace costs a bounded answer.
+ */
+
+import type { LineSource } from './line-source';
+
+export interface FtraceLine {
+  readonly task: string;
+  readonly pid: string;
+  readonly cpu: string;
+  readonly timestamp: string;
+  readonly event: string;
+  readonly fields: readonly (readonly [string, string])[];
+  /** The raw text after the event name. */
+  readonly body: string;
+}
+
+// task-pid [cpu] (flags) timestamp: event: body; task names may contain spaces and dashes.
+const FTRACE = /^\s*(.+?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:[\w.]{4,5}\s+)?(\d+\.\d+):\s+([\w:]+):\s?(.*)$/;
+const FIELD = /([A-Za-z_][\w.]*)[=:]\s?(\S+?)(?=[,\s]|$)/g;
+
+export function decodeFtraceLine(text: string): FtraceLine | undefined {
+  const match = FTRACE.exec(text);
+  if (!match) return undefined;
+  const body = match[6] ?? '';
+  const fields: [string, string][] = [];
+  for (const field of body.matchAll(FIELD)) fields.push([field[1] as string, field[2] as string]);
+  return {
+    task: (match[1] as string).trim(),
+    pid: match[2] as string,
+    cpu: match[3] as string,
+    timestamp: match[4] as string,
+    event: match[5] as string,
+    fields,
+    body,
+  };
+}
+
+export interface Identity {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+const WORD = /[0-9A-Za-z_]/;
+/** Pointers and ids worth following: 0x-prefixed hex, or bare hex of 8+ digits (hashed %p values). */
+const IDENTITY = /^(?:0x[0-9a-fA-F]+|[0-9a-fA-F]{8,})$/;
+
+/** The pointer-like token under `character`, if any. */
+export function identityAt(text: string, character: number): Identity | undefined {
+  let start = Math.min(character, text.length);
+  let end = start;
+  while (start > 0 && WORD.test(text[start - 1] as string)) start--;
+  while (end < text.length && WORD.test(text[end] as string)) end++;
+  if (start === end) return undefined;
+  const word = text.slice(start, end);
+  return IDENTITY.test(word) ? { text: word, start, end } : undefined;
+}
+
+export interface Occurrence {
+  readonly line: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+function isBoundary(text: string, index: number): boolean {
+  return index < 0 || index >= text.length || !WORD.test(text[index] as string);
+}
+
+/**
+ * Whole-word occurrences of `word` (case-insensitive for hex), in line order,
+ * at most `cap` of them. Searches the in-memory text when there is one, else
+ * reads the lines one by one.
+ */
+export function occurrences(lines: LineSource, word: string, cap: number): Occurrence[] {
+  const found: Occurrence[] = [];
+  const needle = word.toLowerCase();
+  const text = lines.text;
+  const offsetToLine = lines.lineOfOffset;
+  if (text !== undefined && offsetToLine) {
+    // Traces print pointers in lowercase; the word as written covers the rest.
+    const variants = new Set([word, needle]);
+    const hits: number[] = [];
+    for (const variant of variants) {
+      let from = 0;
+      for (;;) {
+        const at = text.indexOf(variant, from);
+        if (at === -1 || hits.length >= cap * 2) break;
+        if (isBoundary(text, at - 1) && isBoundary(text, at + variant.length)) hits.push(at);
+        from = at + variant.length;
+      }
+    }
+    hits.sort((a, b) => a - b);
+    let lastLine = -1;
+    let lastLineStart = 0;
+    for (const at of hits.slice(0, cap)) {
+      const line = offsetToLine(at);
+      if (line !== lastLine) {
+        lastLine = line;
+        lastLineStart = text.lastIndexOf('\n', at - 1) + 1;
+      }
+      found.push({ line, start: at - lastLineStart, end: at - lastLineStart + word.length });
+    }
+    return found;
+  }
+  for (let line = 0; line < lines.lineCount && found.length < cap; line++) {
+    const lower = lines.line(line).toLowerCase();
+    let from = 0;
+    for (;;) {
+      const at = lower.indexOf(needle, from);
+      if (at === -1) break;
+      if (isBoundary(lower, at - 1) && isBoundary(lower, at + needle.length)) found.push({ line, start: at, end: at + needle.length });
+      from = at + needle.length;
+    }
+  }
+  return found;
+}
