@@ -33,7 +33,6 @@ const nodeEntries = {
   'bench-review': 'bench/review.ts',
   // The language server the extension starts with `node dist/server.js --stdio`.
   server: 'src/server/entry.ts',
-  'bench-review': 'bench/review.ts',
 };
 
 const contexts = [

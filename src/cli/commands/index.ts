@@ -6,6 +6,5 @@ import { diffCommand } from './diff';
 import { lspCommand } from './lsp';
 import { replayCommand } from './replay';
 import { reviewCommand } from './review';
-import { reviewCommand } from './review';
 
-export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, reviewCommand, diffCommand, lspCommand];
+export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, diffCommand, lspCommand];
