@@ -13,9 +13,10 @@ import { scriptAnalyzer } from './script-analyzer';
 import { patchAnalyzer } from './patch-analyzer';
 import { traceAnalyzer } from './trace/trace-analyzer';
 import { dumpAnalyzer } from './dump/dump-analyzer';
+import { kernelLogAnalyzer } from './kernel-log/kernel-log-analyzer';
 import { unknownAnalyzer } from './unknown-analyzer';
 
-const ANALYZERS: readonly Analyzer[] = [scriptAnalyzer, patchAnalyzer, dumpAnalyzer, traceAnalyzer];
+const ANALYZERS: readonly Analyzer[] = [scriptAnalyzer, patchAnalyzer, dumpAnalyzer, kernelLogAnalyzer, traceAnalyzer];
 
 export function analyzerFor(kind: DocumentKind): Analyzer {
   return ANALYZERS.find((analyzer) => analyzer.kind === kind) ?? unknownAnalyzer(kind);

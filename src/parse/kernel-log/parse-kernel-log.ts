@@ -1,0 +1,114 @@
+/**
+ * Streams a kernel log (dmesg, journalctl -k, a syslog file, or a report
+ * pasted into a mail) into `KernelLogRecord`s: drm_gpuvm WARNs, refcount_t
+ * warnings, GPU page faults, amdgpu VA conflicts and KASAN reports. Lines
+ * that are none of these are counted and otherwise ignored: a kernel log is
+ * mostly unrelated noise, and reporting it would bury what matters.
+ *
+ * Never throws on user input; records are returned in line order.
+ */
+
+import { deviceOf, splitDmesgLine } from './dmesg-prefix';
+import { FaultRecognizer } from './gpu-faults';
+import { isKasanTitle, KasanReportReader } from './kasan-report';
+import type { KernelLogRecord } from './records';
+import { gpuvmWarnText, refcountWarnText, WarnBlockReader } from './warn-block';
+
+export interface KernelLog {
+  readonly records: KernelLogRecord[];
+  /** Lines seen. */
+  readonly lines: number;
+  /** Lines that carried a recognised log prefix (timestamp, priority, journal). */
+  readonly prefixedLines: number;
+}
+
+export class KernelLogParser {
+  private readonly records: KernelLogRecord[] = [];
+  private readonly faults = new FaultRecognizer((record) => this.records.push(record));
+  private warn: WarnBlockReader | undefined;
+  private kasan: KasanReportReader | undefined;
+  private lines = 0;
+  private prefixedLines = 0;
+
+  line(raw: string, lineNumber: number): void {
+    this.lines++;
+    const { message, timestamp, prefixed } = splitDmesgLine(raw);
+    if (prefixed) this.prefixedLines++;
+
+    if (this.kasan) {
+      if (this.kasan.line(message, lineNumber)) return;
+      this.kasan = undefined;
+    }
+    if (isKasanTitle(message)) {
+      this.closeWarn();
+      this.kasan = new KasanReportReader(message, lineNumber, timestamp);
+      this.records.push(this.kasan.record);
+      return;
+    }
+
+    if (message.includes('[ cut here ]')) {
+      this.closeWarn();
+      this.warn = this.newWarn(lineNumber, timestamp, undefined);
+      return;
+    }
+    if (gpuvmWarnText(message) || refcountWarnText(message)) {
+      const device = deviceOf(message);
+      if (!this.warn?.offerText(message, lineNumber)) {
+        // A WARN text without its cut-here line (older kernels, or a trimmed paste).
+        this.closeWarn();
+        this.warn = this.newWarn(lineNumber, timestamp, device);
+        this.warn.offerText(message, lineNumber);
+      }
+      const record = this.warn.record;
+      if (record) this.records.push(record);
+      return;
+    }
+    if (this.warn) {
+      if (this.warn.line(message, lineNumber)) return;
+      this.closeWarn();
+    }
+    if (message.startsWith('WARNING: ')) {
+      // A WARN whose cut-here line is missing: keep its header, decide at its end.
+      this.warn = this.newWarn(lineNumber, timestamp, undefined);
+      this.warn.line(message, lineNumber);
+      return;
+    }
+    this.faults.line(message, { line: lineNumber, ...(timestamp !== undefined ? { timestamp } : {}), ...deviceField(message) });
+  }
+
+  end(): KernelLog {
+    this.closeWarn();
+    this.records.sort((a, b) => a.line - b.line);
+    return { records: this.records, lines: this.lines, prefixedLines: this.prefixedLines };
+  }
+
+  private newWarn(line: number, timestamp: number | undefined, device: string | undefined): WarnBlockReader {
+    const reader = new WarnBlockReader(line, timestamp, device);
+    reader.whenGpuvmWarnWithoutText((record) => this.records.push(record));
+    return reader;
+  }
+
+  private closeWarn(): void {
+    this.warn?.finish();
+    this.warn = undefined;
+  }
+}
+
+function deviceField(message: string): { device?: string } {
+  const device = deviceOf(message);
+  return device ? { device } : {};
+}
+
+/** Parses a whole log held in memory. */
+export function parseKernelLog(text: string): KernelLog {
+  const parser = new KernelLogParser();
+  let start = 0;
+  let lineNumber = 1;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    parser.line(text.slice(start, end), lineNumber++);
+    start = end + 1;
+  }
+  return parser.end();
+}
