@@ -5,7 +5,8 @@
  * editor's inline ops.
  */
 
-import { hex } from '../base/u64';
+import { add, hex } from '../base/u64';
+import { optionsFor } from '../model/options';
 import { parseScript, type ScriptLine } from '../parse/script/parse-script';
 import { runScript, type ScriptResult } from '../model/script-runner';
 import type { Finding } from '../rules/rule';
@@ -28,69 +29,93 @@ export interface ScriptAnalysis extends AnalysisResult {
 /** Analyzes a whole script text. */
 export function analyzeScript(text: string): ScriptAnalysis {
   const lines = parseScript(text);
-  const replay = runScript(lines);
+  const replay = runScript(lines, optionsFor(), { trace: true });
   const findings: Finding[] = [];
+  const windows: { start: string; end: string }[] = [];
   let vmWindow = { start: '0x0', end: '0x0' };
+  let vmLine = 1;
+  let vmIndex = -1;
+  const spanOf = (index: number) => {
+    const line = lines[index] ?? lines[lines.length - 1];
+    return line ? { line: line.line, column: 1, endColumn: line.text.length + 1 } : { line: 1 };
+  };
 
   lines.forEach((line, index) => {
     const command = line.command;
-    const span = { line: line.line, column: 1, endColumn: line.text.length + 1 };
+    const span = spanOf(index);
     if (command.kind === 'bad') findings.push(scriptBadCommand.report(span, 'bad', { reason: command.reason }));
     if (command.kind === 'vm') {
-      vmWindow = { start: hex(command.start), end: hex(command.start + command.range) };
+      vmWindow = { start: hex(command.start), end: hex(add(command.start, command.range)) };
+      vmLine = line.line;
+      vmIndex = index;
     }
+    windows[index] = vmWindow;
     if ((command.kind === 'map' || command.kind === 'unmap') && command.range === 0n) {
       const extra = command.kind === 'map' ? ' and inserts a zero-size VA that later requests cannot see' : '';
       findings.push(zeroRangeRequest.report(span, 'zero', { command: command.kind, addr: hex(command.addr), extra }));
     }
     for (const output of replay.blocks[index] ?? []) {
-      const finding = findingForOutput(output, span, vmWindow);
+      const finding = replayErrorFinding(output, span, vmWindow);
       if (finding) findings.push(finding);
     }
   });
 
-  const last = lines[lines.length - 1];
-  const teardownSpan = { line: last ? last.line : 1 };
-  for (const output of replay.teardown) {
-    const finding = findingForOutput(output, teardownSpan, vmWindow);
-    if (finding) findings.push(finding);
+  // What happens while the VM is destroyed after the last line belongs to the
+  // line that created it.
+  const atLine = (index: number) => spanOf(index < 0 ? Math.max(vmIndex, 0) : index);
+  const failedLocks = new Map<number, string[]>();
+  for (const { index, event } of replay.events) {
+    const span = atLine(index);
+    if (event.kind === 'warn') findings.push(kernelWarn.report(span, 'warn', { text: event.text }));
+    else if (event.kind === 'lockdep') {
+      if (event.held) continue;
+      const list = failedLocks.get(index) ?? [];
+      list.push(`${event.assertion}(${event.lock}) in ${event.fn}`);
+      failedLocks.set(index, list);
+    } else {
+      const origin = event.blocker ? replay.origins.get(event.blocker) : undefined;
+      const related =
+        origin !== undefined && lines[origin]
+          ? [{ line: (lines[origin] as ScriptLine).line, message: `the VA at ${hex(event.blocker?.addr ?? 0n)} that blocks the insertion was created here` }]
+          : [];
+      findings.push(
+        silentInsertFailure.report(
+          span,
+          'failed',
+          { piece: event.piece.toLowerCase(), addr: hex(event.va.addr), range: hex(event.va.range), errno: event.errno },
+          related,
+        ),
+      );
+    }
   }
+
+  // One finding per line for its failed lock assertions, not one per assertion.
+  for (const [index, list] of failedLocks) {
+    findings.push(lockdepAssertion.report(atLine(index), 'fail', { count: list.length, list: list.join('; ') }));
+  }
+
   if (replay.crash) {
-    const span = replay.crash.index >= 0 ? { line: (lines[replay.crash.index] as ScriptLine).line } : teardownSpan;
-    findings.push(crashFinding(replay.crash.where, span));
+    const span = atLine(replay.crash.index);
+    findings.push(crashFinding(replay.crash.where, span, vmLine));
   }
 
   return { kind: 'script', stats: { lines: lines.length }, findings, lines, replay };
 }
 
-function crashFinding(where: string, span: { line: number }): Finding {
-  if (where === 'drm_gpuvm_fini') return kernelCrash.report(span, 'finiUninsertedNode');
+function crashFinding(where: string, span: { line: number }, vmLine: number): Finding {
+  if (where === 'drm_gpuvm_fini') {
+    return kernelCrash.report(span, 'finiUninsertedNode', undefined, [{ line: vmLine, message: 'the VM with the overflowing reserved range was created here' }]);
+  }
   if (where === 'drm_gpuvm_prepare_range') return kernelCrash.report(span, 'prepareRangeNullObject');
   return kernelCrash.report(span, 'other', { where });
 }
 
-const LOCKDEP_FAIL = /^LOCKDEP-FAIL (\w+)\(([^)]*)\) in (\w+)$/;
-const APPLY_ERR = /^APPLY-ERR (\w+) addr=(\S+) range=(\S+) .* ret=(\S+)$/;
-
-function findingForOutput(
+/** Replay errors are not kernel events: they come from the `ERR ...` lines of the output. */
+function replayErrorFinding(
   output: string,
   span: { line: number; column?: number; endColumn?: number },
   vmWindow: { start: string; end: string },
 ): Finding | undefined {
-  if (output.startsWith('WARN ')) return kernelWarn.report(span, 'warn', { text: output.slice(5) });
-  const lockdep = LOCKDEP_FAIL.exec(output);
-  if (lockdep) {
-    return lockdepAssertion.report(span, 'fail', { assertion: lockdep[1] ?? '', lock: lockdep[2] ?? '', fn: lockdep[3] ?? '' });
-  }
-  const apply = APPLY_ERR.exec(output);
-  if (apply) {
-    return silentInsertFailure.report(span, 'failed', {
-      piece: (apply[1] ?? '').toLowerCase(),
-      addr: apply[2] ?? '',
-      range: apply[3] ?? '',
-      errno: apply[4] ?? '',
-    });
-  }
   switch (output) {
     case 'ERR -EINVAL':
       return replayError.report(span, 'einval', vmWindow);

@@ -112,7 +112,9 @@ function insertPiece(vm: GpuVm, desc: MapDesc, piece: 'MAP' | 'PREV' | 'NEXT'): 
   const va = newVa(desc);
   const ret = vaInsert(vm, va);
   if (ret === 0) return va;
-  vm.env.sink({ kind: 'apply-error', piece, va, errno: ret });
+  // What stands in the way: the VA the tree's overlap check finds.
+  const blocker = ret === '-EEXIST' ? vm.tree.iterFirst(va.start, va.last) : null;
+  vm.env.sink({ kind: 'apply-error', piece, va, errno: ret, blocker });
   return null;
 }
 

@@ -135,6 +135,7 @@ function treeInsert(vm: GpuVm, va: GpuVa): Errno | 0 {
   va.vm = vm;
   vm.tree.insert(va);
   va.inserted = true;
+  vm.env.onInsert?.(va);
   return 0;
 }
 

@@ -23,7 +23,7 @@ export type KernelEvent =
    * of their insertion, so a failed one goes unnoticed in the kernel. The
    * driver policy reports it here, and does not link or keep that VA.
    */
-  | { kind: 'apply-error'; piece: 'MAP' | 'PREV' | 'NEXT'; va: GpuVa; errno: string };
+  | { kind: 'apply-error'; piece: 'MAP' | 'PREV' | 'NEXT'; va: GpuVa; errno: string; blocker: GpuVa | null };
 
 export type KernelEventSink = (event: KernelEvent) => void;
 
@@ -49,6 +49,11 @@ export class KernelEnv {
    * default: passing assertions are the hot path and nobody listens to them.
    */
   reportHeldLocks = false;
+  /**
+   * Called for every VA inserted into a tree, when set: lets an analyzer
+   * remember which input line created each mapping. Unset on hot paths.
+   */
+  onInsert: ((va: GpuVa) => void) | undefined = undefined;
 
   constructor(
     readonly options: ModelOptions,

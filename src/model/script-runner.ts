@@ -40,6 +40,17 @@ import { GemObject, type GpuVa, type GpuVm } from './objects';
 import { optionsFor, type ModelOptions } from './options';
 import { prefetchOps, type GpuVaOp, type MapDesc } from './split-merge';
 
+/** A kernel event as it happened while a given script line ran (`index`; -1: teardown). */
+export interface ScriptEvent {
+  readonly index: number;
+  readonly event: KernelEvent;
+}
+
+export interface RunOptions {
+  /** Record every kernel event and the line that inserted each VA (for analyzers). */
+  readonly trace?: boolean;
+}
+
 export interface ScriptResult {
   /** Output lines of each script line, in script order. */
   readonly blocks: string[][];
@@ -47,6 +58,10 @@ export interface ScriptResult {
   readonly teardown: string[];
   /** Where the modelled kernel crashed: the script line index (-1: teardown) and kernel function. */
   readonly crash: { readonly index: number; readonly where: string } | null;
+  /** With `trace`: every kernel event, in order. */
+  readonly events: readonly ScriptEvent[];
+  /** With `trace`: the script line index that inserted each VA. */
+  readonly origins: WeakMap<GpuVa, number>;
 }
 
 // ---------------------------------------------------------------------------
@@ -100,12 +115,20 @@ class ScriptRunner {
   private lockMode: LockMode = 'exec';
   private lockLog = false;
   private out: string[] = [];
+  private index = -1;
+  private readonly events: ScriptEvent[] = [];
+  private readonly origins = new WeakMap<GpuVa, number>();
 
-  constructor(options: ModelOptions) {
+  constructor(
+    options: ModelOptions,
+    private readonly tracing: boolean,
+  ) {
     this.env = new KernelEnv(options, (event) => this.onKernelEvent(event));
+    if (tracing) this.env.onInsert = (va) => this.origins.set(va, this.index);
   }
 
   private onKernelEvent(event: KernelEvent): void {
+    if (this.tracing) this.events.push({ index: this.index, event });
     switch (event.kind) {
       case 'warn':
         this.out.push(`WARN ${event.text}`);
@@ -128,15 +151,17 @@ class ScriptRunner {
         blocks.push(['NOT-RUN']);
         return;
       }
+      this.index = index;
       const where = this.guarded(() => this.execute(line.command));
       if (where) crash = { index, where };
       blocks.push(this.take());
     });
     if (!crash) {
+      this.index = -1;
       const where = this.guarded(() => this.finish());
       if (where) crash = { index: -1, where };
     }
-    return { blocks, teardown: this.take(), crash };
+    return { blocks, teardown: this.take(), crash, events: this.events, origins: this.origins };
   }
 
   /** Runs `body`; returns the kernel function that crashed, if the modelled kernel did. */
@@ -368,8 +393,8 @@ class ScriptRunner {
 }
 
 /** Replays a parsed script and returns its canonical output. */
-export function runScript(lines: readonly ScriptLine[], options: ModelOptions = optionsFor()): ScriptResult {
-  return new ScriptRunner(options).run(lines);
+export function runScript(lines: readonly ScriptLine[], options: ModelOptions = optionsFor(), run: RunOptions = {}): ScriptResult {
+  return new ScriptRunner(options, run.trace ?? false).run(lines);
 }
 
 /** The whole canonical output as text, as `gpuvm-lens replay` prints it. */

@@ -43,7 +43,7 @@ export const lockdepAssertion = defineRule({
   summary: 'A lockdep assertion evaluated by drm_gpuvm fails: the lock it requires is not held.',
   defaultSeverity: 'error',
   tags: ['locking'],
-  messages: { fail: '{assertion}({lock}) fails in {fn}: {lock} is not held here.' },
+  messages: { fail: 'Lock not held: {count} lockdep assertion(s) fail here: {list}.' },
 });
 
 export const kernelCrash = defineRule({
