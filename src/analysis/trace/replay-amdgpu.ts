@@ -87,7 +87,7 @@ function replayMapUnmap(ctx: ReplayContext): void {
   const lastPage = hexField(field(ctx.decoded, 'last'));
   const bo = field(ctx.decoded, 'bo') ?? '';
   const objectKey = isNullPointer(bo) ? '' : pointerKey(bo);
-  if (objectKey) ctx.touch(`bo:amdgpu:${objectKey}`);
+  if (objectKey) ctx.touch('bo', 'amdgpu', objectKey);
   const key = firstPage.toString(16);
   const { start, last } = pagesToBytes(firstPage, lastPage);
   const offset = hexField(field(ctx.decoded, 'offset'));
@@ -138,7 +138,7 @@ function replayMappingUse(ctx: ReplayContext): void {
 
 function replayPasid(ctx: ReplayContext, allocated: boolean): void {
   const pasid = field(ctx.decoded, 'pasid') ?? '';
-  ctx.touch(`pasid:amdgpu:${pasid}`);
+  ctx.touch('pasid', 'amdgpu', pasid);
   const aliases = ctx.state.aliases;
   if (allocated) {
     const key = processKey(ctx);

@@ -11,7 +11,7 @@ import { traceBindOverLiveMapping } from '../../rules/trace/trace-bind-over-live
 import { traceUnbindNeverBound } from '../../rules/trace/trace-unbind-never-bound';
 import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
 import { traceVmFreedWithLiveMappings } from '../../rules/trace/trace-vm-freed-with-live-mappings';
-import { addr, mappingName, mappingObjectKey, mappingRelated, vmObjectKey, vmRelated, type ReplayContext } from './replay-context';
+import { addr, mappingName, mappingRelated, vmRelated, type ReplayContext } from './replay-context';
 import type { TraceMapping, TraceVm, VmDriver } from './trace-state';
 
 export interface MappingRequest {
@@ -32,7 +32,7 @@ export const ANONYMOUS_PIECES: PieceNamer = () => null;
 export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: string): TraceVm | undefined {
   const state = ctx.state;
   const vm = state.vm(driver, key);
-  ctx.touch(`vm:${driver}:${key}`);
+  ctx.touch('vm', driver, key);
   if (vm) return vm;
   const freed = state.freedVm(driver, key);
   if (freed) {
@@ -51,7 +51,7 @@ export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
 export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingRequest): TraceMapping {
   const state = ctx.state;
   const name = ctx.event.event;
-  ctx.touch(mappingObjectKey(vm, request.key));
+  ctx.touch('mapping', vm.driver, vm.key, request.key);
   const existing = vm.byKey.get(request.key);
   if (existing) {
     if (existing.start === request.start && existing.last === request.last && existing.objectKey === request.objectKey) {
@@ -64,7 +64,8 @@ export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingReq
     // was not in the trace. Replace it without a finding of its own.
     state.removeMapping(existing, ctx.line, name, false);
   }
-  for (const other of vm.overlapping(request.start, request.last)) {
+  const overlaps = vm.gpuvm.tree.iterFirst(request.start, request.last) === null ? NONE : vm.overlapping(request.start, request.last);
+  for (const other of overlaps) {
     ctx.report(
       traceBindOverLiveMapping.report(
         ctx.span,
@@ -84,8 +85,19 @@ export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingReq
     // Already reported here: a later unbind of the replaced mapping stays quiet.
     state.removeMapping(other, ctx.line, REPLACED);
   }
-  return state.insertMapping(vm, { ...request, line: ctx.line, ts: ctx.event.ts, event: name });
+  return state.insertMapping(vm, {
+    key: request.key,
+    start: request.start,
+    last: request.last,
+    objectKey: request.objectKey,
+    offset: request.offset,
+    line: ctx.line,
+    ts: ctx.event.ts,
+    event: name,
+  });
 }
+
+const NONE: readonly TraceMapping[] = [];
 
 /** The tombstone event of a mapping replaced by an overlapping bind. */
 const REPLACED = '(replaced by an overlapping bind)';
@@ -108,7 +120,7 @@ export function unbindMapping(
   const state = ctx.state;
   const name = ctx.event.event;
   const data = { event: name, mapping: key, start: addr(start), end: addr(last), vm: vm.name };
-  ctx.touch(mappingObjectKey(vm, key));
+  ctx.touch('mapping', vm.driver, vm.key, key);
   if (found) {
     if (found.start === start && found.last === last) {
       state.removeMapping(found, ctx.line, name);
@@ -160,7 +172,7 @@ export function useMapping(
   request: MappingRequest,
   found: TraceMapping | undefined,
 ): TraceMapping | undefined {
-  ctx.touch(mappingObjectKey(vm, request.key));
+  ctx.touch('mapping', vm.driver, vm.key, request.key);
   if (found) return found;
   const state = ctx.state;
   const name = ctx.event.event;
@@ -193,7 +205,7 @@ export function clearInvalidation(mapping: TraceMapping): void {
 /** Frees a VM after the leak check ("GPUVA tree is not empty"). */
 export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: string): void {
   const state = ctx.state;
-  ctx.touch(`vm:${driver}:${key}`);
+  ctx.touch('vm', driver, key);
   const vm = state.vm(driver, key);
   if (!vm) {
     const freed = state.freedVm(driver, key);
@@ -231,12 +243,17 @@ export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
 }
 
 export function touchVm(ctx: ReplayContext, vm: TraceVm): void {
-  ctx.touch(vmObjectKey(vm));
+  ctx.touch('vm', vm.driver, vm.key);
 }
 
 /** Parses a hex field (with or without `0x`); 0 for anything unparsable. */
 export function hexField(value: string | undefined): U64 {
   if (!value) return 0n;
+  // Up to 13 hex digits fit a double exactly; parseInt is much cheaper than BigInt(string).
+  if (value.length <= 13 && value.charCodeAt(1) !== 120 /* x */) {
+    const number = parseInt(value, 16);
+    if (!Number.isNaN(number)) return BigInt(number);
+  }
   try {
     return BigInt(value.startsWith('0x') || value.startsWith('0X') ? value : '0x' + value);
   } catch {

@@ -21,8 +21,12 @@ export interface ReplayContext {
   /** The finding span of this event's payload. */
   readonly span: { line: number; column: number; endColumn: number };
   report(finding: Finding): void;
-  /** Records that the event touches an object (`vm:xe:…`, `vma:xe:…`, `mapping:amdgpu:…`). */
-  touch(objectKey: string): void;
+  /**
+   * Records that the event touches object `kind:driver:id` (or
+   * `kind:driver:id/sub`), for navigation. Takes the parts rather than the key
+   * so that nothing is concatenated when no index is being built (`check`).
+   */
+  touch(kind: string, driver: string, id: string, sub?: string): void;
 }
 
 /** `0x…` for messages. */
@@ -51,10 +55,7 @@ export function mappingName(mapping: TraceMapping): string {
   return mapping.key ?? `the piece ${addr(mapping.start)}-${addr(mapping.last)}`;
 }
 
-export function vmObjectKey(vm: TraceVm): string {
-  return `vm:${vm.driver}:${vm.key}`;
-}
-
-export function mappingObjectKey(vm: TraceVm, key: string): string {
-  return `mapping:${vm.driver}:${vm.key}/${key}`;
+/** The navigation key of an object (see `ReplayContext.touch`). */
+export function objectKey(kind: string, driver: string, id: string, sub?: string): string {
+  return sub === undefined ? `${kind}:${driver}:${id}` : `${kind}:${driver}:${id}/${sub}`;
 }

@@ -19,7 +19,7 @@ export function replayI915(ctx: ReplayContext): void {
     case 'i915_ppgtt_create': {
       const key = pointerKey(field(ctx.decoded, 'vm') ?? '');
       ctx.state.createVm('i915', key, key, ctx.line, true);
-      ctx.touch(`vm:i915:${key}`);
+      ctx.touch('vm', 'i915', key);
       return;
     }
     case 'i915_ppgtt_release': {
@@ -54,7 +54,7 @@ function replayVma(ctx: ReplayContext): void {
   const vm = liveVm(ctx, 'i915', key, key);
   if (!vm) return;
   const objectKey = pointerKey(field(ctx.decoded, 'obj') ?? '');
-  ctx.touch(`bo:i915:${objectKey}`);
+  ctx.touch('bo', 'i915', objectKey);
   const start = hexField(field(ctx.decoded, 'offset'));
   const size = hexField(field(ctx.decoded, 'size'));
   if (size === 0n) return;
@@ -69,7 +69,7 @@ function replayVma(ctx: ReplayContext): void {
 
 function replayObjectDestroy(ctx: ReplayContext): void {
   const objectKey = pointerKey(field(ctx.decoded, 'obj') ?? '');
-  ctx.touch(`bo:i915:${objectKey}`);
+  ctx.touch('bo', 'i915', objectKey);
   const gem = ctx.state.mappedGem('i915', objectKey);
   if (!gem) return;
   for (const vmBo of gem.vmBos) {

@@ -67,7 +67,7 @@ function replayVm(ctx: ReplayContext): void {
     vm.asid = asid;
     vm.dev = field(ctx.decoded, 'dev') ?? '';
     if (/[1-9a-f]/i.test(asid)) ctx.state.aliases.set(`xe-asid:${asid}`, key);
-    ctx.touch(`vm:xe:${key}`);
+    ctx.touch('vm', 'xe', key);
     return;
   }
   if (name === 'xe_vm_free') {
@@ -159,7 +159,7 @@ function replayBo(ctx: ReplayContext): void {
   if (vm === undefined || /^(?:0x)?0+$/.test(vm)) return;
   const key = pointerKey(vm);
   if (ctx.state.vm('xe', key)) {
-    ctx.touch(`vm:xe:${key}`);
+    ctx.touch('vm', 'xe', key);
     return;
   }
   const freed = ctx.state.freedVm('xe', key);

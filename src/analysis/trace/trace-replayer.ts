@@ -23,7 +23,7 @@ import { traceLostEvents } from '../../rules/trace/trace-lost-events';
 import { traceUnknownEvent } from '../../rules/trace/trace-unknown-event';
 import { traceUnparsableLine } from '../../rules/trace/trace-unparsable-line';
 import type { DocumentStats } from '../document';
-import type { ReplayContext } from './replay-context';
+import { objectKey, type ReplayContext } from './replay-context';
 import { replayAmdgpu } from './replay-amdgpu';
 import { replayI915 } from './replay-i915';
 import { replayXe } from './replay-xe';
@@ -90,12 +90,14 @@ export class TraceReplayer {
   private lastLineNumber = 0;
   /** The last line's problem, turned into a truncation finding if it is the final line. */
   private lastProblem: { line: number; kind: 'changed'; event: string } | { line: number; kind: 'other'; index: number } | null = null;
-  private touched: string[] = [];
+  /** One context, refilled for every event: no allocation per line. */
+  private readonly context: EventContext;
 
   constructor(options: TraceReplayOptions = {}, state?: StateSnapshot) {
     this.quiet = options.quiet ?? false;
     this.onEvent = options.onEvent;
     this.state = state ? TraceState.restore(state) : new TraceState();
+    this.context = new EventContext(this.state, (finding) => this.report(finding));
   }
 
   private report(finding: Finding): void {
@@ -169,27 +171,17 @@ export class TraceReplayer {
       return;
     }
     this.recognized++;
+    this.state.currentTs = event.ts;
     const decoded = result.event;
     this.continuation = decoded.spec.multiLine;
+    const ctx = this.context;
+    ctx.state = this.state;
+    ctx.line = lineNumber;
+    ctx.event = event;
+    ctx.decoded = decoded;
+    ctx.confident = this.confident;
     const indexing = this.onEvent !== undefined;
-    const touched = indexing ? [] : this.touched;
-    const replayer = this;
-    const ctx: ReplayContext = {
-      state: this.state,
-      line: lineNumber,
-      event,
-      decoded,
-      confident: this.confident,
-      span: { line: lineNumber, column: event.payloadColumn + 1, endColumn: event.payloadColumn + event.payload.length + 1 },
-      report(finding) {
-        replayer.report(finding);
-      },
-      touch: indexing
-        ? (key) => {
-            touched.push(key);
-          }
-        : noop,
-    };
+    if (indexing) ctx.touched = [];
     switch (decoded.spec.driver) {
       case 'xe':
         replayXe(ctx);
@@ -203,8 +195,9 @@ export class TraceReplayer {
       default:
         break;
     }
-    this.state.warnings.length = 0;
-    if (indexing) {
+    if (this.state.warnings.length > 0) this.state.warnings.length = 0;
+    if (this.onEvent) {
+      const touched = ctx.touched ?? [];
       addFieldRefs(decoded, touched);
       this.onEvent({ line: lineNumber, event, decoded, touched });
     }
@@ -282,7 +275,36 @@ export class TraceReplayer {
   }
 }
 
-function noop(): void {}
+/** The `ReplayContext` of the event being replayed; refilled per event. */
+class EventContext implements ReplayContext {
+  line = 0;
+  event!: TraceEventLine;
+  decoded!: DecodedEvent;
+  confident = true;
+  /** Collected object keys when indexing; null in `check`. */
+  touched: string[] | null = null;
+
+  constructor(
+    public state: TraceState,
+    private readonly sink: (finding: Finding) => void,
+  ) {}
+
+  get span(): { line: number; column: number; endColumn: number } {
+    const column = this.event.payloadColumn + 1;
+    return { line: this.line, column, endColumn: column + this.event.payload.length };
+  }
+
+  report(finding: Finding): void {
+    this.sink(finding);
+  }
+
+  touch(kind: string, driver: string, id: string, sub?: string): void {
+    const touched = this.touched;
+    if (touched === null) return;
+    const key = objectKey(kind, driver, id, sub);
+    if (!touched.includes(key)) touched.push(key);
+  }
+}
 
 /** Object references named by the event's own fields (fences, BOs, contexts). */
 function addFieldRefs(decoded: DecodedEvent, touched: string[]): void {

@@ -91,6 +91,8 @@ export class TraceVm {
   killedLine = 0;
   /** Mappings invalidated and not yet rebound. */
   readonly invalidated = new Set<TraceMapping>();
+  /** Unbound mappings by key, oldest first, bounded (use-after-unbind findings). */
+  readonly unbound = new Map<string, MappingTombstone>();
   /** Driver extras (Xe `dev`, `asid`; amdgpu process). */
   dev = '';
   asid = '';
@@ -255,13 +257,24 @@ class BoundedMap<V> {
 }
 
 const TOMBSTONE_LIMIT = 65536;
+const TOMBSTONES_PER_VM = 4096;
+
+/** Told about every mapping that becomes live or stops being live (`MappingHistory`). */
+export interface MappingObserver {
+  inserted(mapping: TraceMapping): void;
+  removed(mapping: TraceMapping, line: number, ts: number, event: string): void;
+}
 
 export class TraceState {
   readonly env: KernelEnv;
-  /** Live VMs by driver-qualified key. */
+  /** Timestamp of the event being replayed (for observers). */
+  currentTs = 0;
+  observer: MappingObserver | null = null;
+  /** Live VMs by driver-qualified key (`xe:<key>`). */
   readonly vms = new Map<string, TraceVm>();
+  /** The same VMs by driver, then key: the per-event lookup without building a key. */
+  private readonly byDriver: Readonly<Record<VmDriver, Map<string, TraceVm>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
   private readonly freedVms = new BoundedMap<VmTombstone>(TOMBSTONE_LIMIT);
-  private readonly unbound = new BoundedMap<MappingTombstone>(TOMBSTONE_LIMIT);
   /** GEM objects by driver-qualified pointer, while some VM maps them. */
   private readonly gems = new Map<string, GemObject>();
   private vmOrder = 0;
@@ -288,7 +301,7 @@ export class TraceState {
   }
 
   vm(driver: VmDriver, key: string): TraceVm | undefined {
-    return this.vms.get(TraceState.vmId(driver, key));
+    return this.byDriver[driver].get(key);
   }
 
   freedVm(driver: VmDriver, key: string): VmTombstone | undefined {
@@ -303,6 +316,7 @@ export class TraceState {
     this.freedVms.delete(id);
     const vm = new TraceVm(this.env, driver, key, name, line, this.vmOrder++, birthSeen);
     this.vms.set(id, vm);
+    this.byDriver[driver].set(key, vm);
     this.vmsSeen++;
     return vm;
   }
@@ -321,10 +335,11 @@ export class TraceState {
   private dropVm(vm: TraceVm, line: number): void {
     for (const mapping of [...vm.mappings()]) this.removeMapping(mapping, line, 'vm freed', false);
     this.vms.delete(TraceState.vmId(vm.driver, vm.key));
+    this.byDriver[vm.driver].delete(vm.key);
   }
 
   unboundTombstone(vm: TraceVm, key: string): MappingTombstone | undefined {
-    return this.unbound.get(`${vm.driver}:${vm.key}/${key}`);
+    return vm.unbound.get(key);
   }
 
   private gem(driver: VmDriver, objectKey: string): GemObject {
@@ -367,11 +382,12 @@ export class TraceState {
     }
     if (request.key !== null) {
       vm.byKey.set(request.key, mapping);
-      this.unbound.delete(`${vm.driver}:${vm.key}/${request.key}`);
+      if (vm.unbound.size > 0) vm.unbound.delete(request.key);
     }
     vm.changedLine = request.line;
     this.mappingsBound++;
     this.liveMappings++;
+    this.observer?.inserted(mapping);
     return mapping;
   }
 
@@ -382,6 +398,7 @@ export class TraceState {
     vaUnlink(mapping);
     vaRemove(mapping);
     this.liveMappings--;
+    this.observer?.removed(mapping, line, this.currentTs, event);
     vm.invalidated.delete(mapping);
     vm.changedLine = line;
     const obj = mapping.obj;
@@ -389,7 +406,12 @@ export class TraceState {
     if (mapping.key !== null) {
       if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
       if (tombstone) {
-        this.unbound.set(`${vm.driver}:${vm.key}/${mapping.key}`, {
+        const unbound = vm.unbound;
+        if (unbound.size >= TOMBSTONES_PER_VM) {
+          const oldest = unbound.keys().next();
+          if (!oldest.done) unbound.delete(oldest.value);
+        }
+        unbound.set(mapping.key, {
           vmKey: vm.key,
           key: mapping.key,
           start: mapping.start,
@@ -454,6 +476,7 @@ export class TraceState {
       vm.dev = data.dev;
       vm.asid = data.asid;
       state.vms.set(TraceState.vmId(data.driver, data.key), vm);
+      state.byDriver[data.driver].set(data.key, vm);
       for (const m of data.mappings) {
         const mapping = state.insertMapping(vm, {
           key: m.key,
@@ -490,6 +513,7 @@ export class TraceState {
     if (!candidate || candidate.key !== null || candidate.start !== start || candidate.last !== last) return undefined;
     candidate.key = key;
     vm.byKey.set(key, candidate);
+    this.observer?.inserted(candidate);
     return candidate;
   }
 }

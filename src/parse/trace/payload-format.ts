@@ -135,7 +135,8 @@ export function matchFormat(format: CompiledFormat, payload: string): string[] |
  * it was printed (`00000000a1b2c3d4`, `0xffff8881a1b2c3d4`, `(nil)`).
  */
 export function pointerKey(value: string): string {
-  if (value.length === 16 && value.charCodeAt(0) !== 40) return value.toLowerCase();
+  // The kernel and libtraceevent print pointers in lowercase: the common case is free.
+  if (value.length === 16 && value.charCodeAt(0) !== 40) return value;
   if (value.startsWith('(')) return '0000000000000000';
   const digits = value.startsWith('0x') || value.startsWith('0X') ? value.slice(2) : value;
   return digits.toLowerCase().padStart(16, '0');

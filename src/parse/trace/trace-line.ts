@@ -41,6 +41,30 @@ export interface TraceMarkerLine {
   readonly cpu?: number;
 }
 
+/** An event line; the task name is sliced only when asked for (most lines never need it). */
+class EventLine implements TraceEventLine {
+  readonly kind = 'event' as const;
+  private commText: string | null = null;
+
+  constructor(
+    private readonly text: string,
+    private readonly commStart: number,
+    private readonly commEnd: number,
+    readonly pid: number,
+    readonly tgid: number,
+    readonly cpu: number,
+    readonly ts: number,
+    readonly event: string,
+    readonly payload: string,
+    readonly payloadColumn: number,
+  ) {}
+
+  get comm(): string {
+    if (this.commText === null) this.commText = this.text.slice(this.commStart, this.commEnd);
+    return this.commText;
+  }
+}
+
 const BLANK: TraceMarkerLine = { kind: 'blank' };
 const HEADER: TraceMarkerLine = { kind: 'header' };
 const OTHER: TraceMarkerLine = { kind: 'other' };
@@ -123,7 +147,6 @@ function scanAfterCpu(text: string, open: number, close: number, cpu: number): T
   for (let k = digitsStart; k < end; k++) pid = pid * 10 + text.charCodeAt(k) - CODE_0;
   let commStart = 0;
   while (commStart < digitsStart - 1 && text.charCodeAt(commStart) === SPACE) commStart++;
-  const comm = text.slice(commStart, digitsStart - 1);
 
   // After the bracket: optional flags, then the timestamp and ':'.
   let i = close + 1;
@@ -154,17 +177,7 @@ function scanAfterCpu(text: string, open: number, close: number, cpu: number): T
   const event = text.slice(nameStart, colon);
   let payloadStart = colon + 1;
   while (text.charCodeAt(payloadStart) === SPACE) payloadStart++;
-  return {
-    kind: 'event',
-    comm,
-    pid,
-    tgid,
-    cpu,
-    ts,
-    event,
-    payload: text.slice(payloadStart),
-    payloadColumn: payloadStart,
-  };
+  return new EventLine(text, commStart, digitsStart - 1, pid, tgid, cpu, ts, event, text.slice(payloadStart), payloadStart);
 }
 
 /**
