@@ -71,9 +71,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let settingsGeneration = 0;
   const analyzerFor = options.analyzerFor ?? defaultAnalyzerFor;
 
+  // Logging must never throw, not even after the connection closed.
+  const log = (write: (message: string) => void, message: string): void => {
+    try {
+      write(message);
+    } catch {
+      // Nowhere left to report to.
+    }
+  };
   const logger: Logger = {
-    error: (message) => connection.console.error(message),
-    info: (message) => connection.console.info(message),
+    error: (message) => log((text) => connection.console.error(text), message),
+    info: (message) => log((text) => connection.console.info(text), message),
   };
 
   const store = new DocumentStore({
