@@ -6,5 +6,6 @@ import { diffCommand } from './diff';
 import { lspCommand } from './lsp';
 import { replayCommand } from './replay';
 import { reviewCommand } from './review';
+import { stateCommand } from './state';
 
-export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, diffCommand, lspCommand];
+export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, stateCommand, diffCommand, lspCommand];
