@@ -50,7 +50,7 @@ export function prepareVm(vm: GpuVm, exec: DrmExec): 0 | Errno {
 
 /** `drm_gpuvm_prepare_objects`: every external object of the VM. */
 export function prepareObjects(vm: GpuVm, exec: DrmExec): 0 | Errno {
-  if (vm.flags.resvProtected) {
+  if (vm.resvProtected) {
     // drm_gpuvm_prepare_objects_locked: walks the list under the VM's resv.
     assertVmResv(vm, 'drm_gpuvm_prepare_objects_locked');
     for (const vmBo of vm.extobj) {

@@ -314,7 +314,7 @@ export function boPut(vmBo: GpuVmBo | null): boolean {
 function boDestroy(vmBo: GpuVmBo): void {
   const vm = vmBo.vm;
   const obj = vmBo.obj;
-  if (vm.flags.resvProtected) assertVmResv(vm, 'drm_gpuvm_bo_destroy');
+  if (vm.resvProtected) assertVmResv(vm, 'drm_gpuvm_bo_destroy');
   vm.extobj.delete(vmBo);
   vm.evict.delete(vmBo);
   assertGemLock(vm, obj, 'drm_gpuvm_bo_destroy');
@@ -331,7 +331,7 @@ function boDestroy(vmBo: GpuVmBo): void {
 /** Removes a VM_BO whose count reached zero from the GEM (and lists), keeping its references: a zombie. */
 function boZombify(vmBo: GpuVmBo): void {
   const vm = vmBo.vm;
-  if (!vm.flags.resvProtected) {
+  if (!vm.resvProtected) {
     vm.extobj.delete(vmBo);
     vm.evict.delete(vmBo);
   }
@@ -382,7 +382,7 @@ export function vaUnlinkDefer(va: GpuVa): void {
 export function boDeferredCleanup(vm: GpuVm): void {
   const zombies = vm.boDefer.splice(0);
   if (zombies.length === 0) return;
-  if (vm.flags.resvProtected) {
+  if (vm.resvProtected) {
     const wasHeld = vm.resv.held;
     vm.resv.held = true;
     for (const vmBo of zombies) {
@@ -401,7 +401,7 @@ export function boDeferredCleanup(vm: GpuVm): void {
 /** `drm_gpuvm_bo_extobj_add`: idempotent; only objects with a foreign resv. */
 export function boExtobjAdd(vmBo: GpuVmBo): void {
   const vm = vmBo.vm;
-  if (vm.flags.resvProtected) assertVmResv(vm, 'drm_gpuvm_bo_extobj_add');
+  if (vm.resvProtected) assertVmResv(vm, 'drm_gpuvm_bo_extobj_add');
   if (isExtobj(vm, vmBo.obj) && !vm.extobj.has(vmBo)) vm.extobj.add(vmBo);
 }
 
@@ -412,7 +412,7 @@ export function boEvict(vmBo: GpuVmBo, evict: boolean): void {
   vmBo.evicted = evict;
   // With RESV_PROTECTED an external object's list membership waits for
   // prepare_objects, which runs under the VM's resv.
-  if (isExtobj(vm, vmBo.obj) && vm.flags.resvProtected) return;
+  if (isExtobj(vm, vmBo.obj) && vm.resvProtected) return;
   if (evict) {
     if (!vm.evict.has(vmBo)) vm.evict.add(vmBo);
   } else {

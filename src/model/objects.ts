@@ -127,6 +127,8 @@ export class GpuVm {
   ) {
     this.name = name;
     this.mmEnd = add(mmStart, mmRange);
+    this.immediateMode = flags.immediateMode && env.options.immediateModeSupported;
+    this.resvProtected = flags.resvProtected;
     this.kernelNode = new GpuVa(kernelStart, kernelRange, null, 0n);
     this.kernelNode.kernel = true;
   }
@@ -137,7 +139,7 @@ export class GpuVm {
   }
 
   /** `drm_gpuvm_immediate_mode()`, honouring versions that lack the flag. */
-  get immediateMode(): boolean {
-    return this.flags.immediateMode && this.env.options.immediateModeSupported;
-  }
+  readonly immediateMode: boolean;
+  /** `drm_gpuvm_resv_protected()`. */
+  readonly resvProtected: boolean;
 }
