@@ -74,15 +74,29 @@ function ago(unmap: HistoryUnmap, faultTimestamp: number | undefined): string {
   return seconds >= 0 ? `, ${seconds.toFixed(6)} s before the fault` : '';
 }
 
-/** One finding per fault with an address, on the fault's line, with the trace lines as related locations. */
-export function correlateFaults(faults: readonly GpuFaultRecord[], history: MappingHistory): Finding[] {
+/**
+ * One finding per fault with an address, on the fault's line, with the trace
+ * lines as related locations. With several traces, each fault is answered by
+ * the first trace that knows its VM.
+ */
+export function correlateFaults(faults: readonly GpuFaultRecord[], histories: MappingHistory | readonly MappingHistory[]): Finding[] {
+  const all: readonly MappingHistory[] = Array.isArray(histories) ? histories : [histories as MappingHistory];
   const findings: Finding[] = [];
+  if (all.length === 0) return findings;
   for (const fault of faults) {
     if (fault.address === undefined) continue;
     const address = hex16(fault.address);
     const span = { line: fault.addressLine ?? fault.line };
-    const answer = history.at(fault.vm, fault.address, fault.timestamp !== undefined ? { timestamp: fault.timestamp } : {});
+    const when = fault.timestamp !== undefined ? { timestamp: fault.timestamp } : {};
+    let history = all[0] as MappingHistory;
+    let answer: HistoryAnswer = {};
+    for (const candidate of all) {
+      answer = candidate.at(fault.vm, fault.address, when);
+      history = candidate;
+      if (answer.vm !== undefined) break;
+    }
     if (answer.vm === undefined) {
+      history = all[0] as MappingHistory;
       findings.push(logFaultHistory.report(span, 'unknownVm', { vm: describeVm(fault.vm), address, path: history.path }));
       continue;
     }

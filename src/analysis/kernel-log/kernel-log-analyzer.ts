@@ -19,7 +19,7 @@ export interface KernelLogAnalysis extends AnalysisResult {
   readonly records: readonly KernelLogRecord[];
 }
 
-export function kernelLogResult(log: KernelLog, history?: MappingHistory): KernelLogAnalysis {
+export function kernelLogResult(log: KernelLog, history?: MappingHistory | readonly MappingHistory[]): KernelLogAnalysis {
   const findings: Finding[] = log.records.map(explainRecord);
   const faults = log.records.filter((record): record is GpuFaultRecord => record.kind === 'gpu-fault');
   if (history) findings.push(...correlateFaults(faults, history));
@@ -40,7 +40,7 @@ export function kernelLogResult(log: KernelLog, history?: MappingHistory): Kerne
 }
 
 /** A kernel-log sink, optionally correlating faults with a trace's mapping history. */
-export function beginKernelLog(history?: MappingHistory): LineSink & { end(): KernelLogAnalysis } {
+export function beginKernelLog(history?: MappingHistory | readonly MappingHistory[]): LineSink & { end(): KernelLogAnalysis } {
   const parser = new KernelLogParser();
   return {
     line(text, lineNumber) {

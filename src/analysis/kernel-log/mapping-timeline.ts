@@ -34,6 +34,7 @@ export class MappingTimeline implements MappingHistory {
   private readonly intervals = new Map<string, Interval[]>();
   private readonly open = new Map<string, Interval[]>();
   private readonly aliases = new Map<string, string>();
+  private readonly byId = new WeakMap<object, Interval>();
 
   constructor(readonly path: string) {}
 
@@ -42,14 +43,32 @@ export class MappingTimeline implements MappingHistory {
     this.aliases.set(alias, vm);
   }
 
-  map(mapping: HistoryMapping): void {
+  /**
+   * Records a new live mapping. `id` identifies it for `unmapById` when the
+   * recorder has an identity better than the start address (a replayed
+   * mapping object, which survives renaming and splits).
+   */
+  map(mapping: HistoryMapping, id?: object): void {
     const interval: Interval = { mapping };
+    if (id) this.byId.set(id, interval);
     const all = this.intervals.get(mapping.vm);
     if (all) all.push(interval);
     else this.intervals.set(mapping.vm, [interval]);
     const open = this.open.get(mapping.vm);
     if (open) open.push(interval);
     else this.open.set(mapping.vm, [interval]);
+  }
+
+  /** Marks the mapping recorded with `id` as unmapped. Returns false when it is unknown or already unmapped. */
+  unmapById(id: object, line: number, event: string, timestamp?: number): boolean {
+    const interval = this.byId.get(id);
+    if (!interval || interval.unmap) return false;
+    this.byId.delete(id);
+    const open = this.open.get(interval.mapping.vm);
+    const index = open ? open.indexOf(interval) : -1;
+    if (open && index !== -1) open.splice(index, 1);
+    interval.unmap = { line, event, ...(timestamp !== undefined ? { timestamp } : {}) };
+    return true;
   }
 
   /** Marks the live mapping of `vm` starting at `start` as unmapped. Returns false when none was live. */

@@ -68,4 +68,18 @@ describe('fault correlation', () => {
     expect(late.at({ asid: 3 }, 0x200100000n, {}).covering?.createdLine).toBe(5);
     expect(late.unmap('vm', 0x1000n, 9, 'xe_vma_unbind')).toBe(false);
   });
+
+  it('answers each fault from the first of several traces that knows its VM, and follows mappings by identity', () => {
+    const other = new MappingTimeline('other.trace');
+    other.alias('vm-b', 'pasid:40000');
+    const piece = {};
+    other.map({ vm: 'vm-b', start: 0x400000n, end: 0x500000n, createdLine: 7, createdEvent: 'amdgpu_vm_bo_map', createdTimestamp: 1 }, piece);
+    expect(other.unmapById(piece, 8, 'amdgpu_vm_bo_unmap', 2)).toBe(true);
+    expect(other.unmapById(piece, 9, 'amdgpu_vm_bo_unmap', 3)).toBe(false);
+    const both = kernelLogResult(parseKernelLog(LOG), [timeline(), other]).findings.filter((finding) => finding.rule === 'log-fault-history');
+    const pasid40000 = both.find((finding) => finding.line === 8);
+    expect(pasid40000?.message).toContain('unmapped at trace line 8 by amdgpu_vm_bo_unmap');
+    expect(pasid40000?.related.map((related) => related.path)).toEqual(['other.trace', 'other.trace']);
+    expect(both.find((finding) => finding.line === 3)?.related[0]?.path).toBe('run.trace');
+  });
 });
