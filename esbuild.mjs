@@ -31,6 +31,7 @@ const nodeEntries = {
   cli: 'src/cli/main.ts',
   'bench-engine': 'bench/engine.ts',
   'bench-review': 'bench/review.ts',
+  'bench-trace': 'bench/trace.ts',
   // The language server the extension starts with `node dist/server.js --stdio`.
   server: 'src/server/entry.ts',
 };

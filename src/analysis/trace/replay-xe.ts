@@ -86,10 +86,18 @@ function replayVma(ctx: ReplayContext): void {
   if (!vm) return;
   if (!vm.dev) vm.dev = field(decoded, 'dev') ?? '';
   const key = pointerKey(field(decoded, 'vma') ?? '');
+  const name = ctx.event.event;
+  const known = vm.byKey.get(key);
+  if (known && isPlainUse(name)) {
+    // The common case: an event on a live VMA. Its range cannot have changed
+    // (Xe names a narrowed VMA only in its unbind), so skip the number parsing.
+    ctx.touch('mapping', 'xe', vm.key, key);
+    applyUse(ctx, vm, known, name);
+    return;
+  }
   const start = hexField(field(decoded, 'start'));
   const last = hexField(field(decoded, 'end'));
   const offset = hexField(field(decoded, 'userptr'));
-  const name = ctx.event.event;
   const request = { key, start, last, objectKey: '', offset };
 
   if (name === 'xe_vma_bind' || name === 'xe_vma_pf_bind') {
@@ -101,7 +109,15 @@ function replayVma(ctx: ReplayContext): void {
     return;
   }
   const mapping = useMapping(ctx, vm, request, findMapping(ctx, vm, key, start, last));
-  if (!mapping) return;
+  if (mapping) applyUse(ctx, vm, mapping, name);
+}
+
+function isPlainUse(name: string): boolean {
+  return name !== 'xe_vma_bind' && name !== 'xe_vma_pf_bind' && name !== 'xe_vma_unbind';
+}
+
+/** What a non-bind, non-unbind event does to a live VMA. */
+function applyUse(ctx: ReplayContext, vm: TraceVm, mapping: TraceMapping, name: string): void {
   if (name.startsWith('xe_vma_userptr_')) mapping.userptr = true;
   switch (name) {
     case 'xe_vma_userptr_invalidate':

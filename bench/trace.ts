@@ -1,0 +1,126 @@
+/**
+ * `npm run bench:trace`: end-to-end speed and memory of `gpuvm-lens check` on
+ * large traces, against the raw speed of reading the same file and finding
+ * its line breaks in Node.
+ *
+ * A seeded generator (bench/trace-generator.ts) writes realistic Xe and
+ * amdgpu traces of 1M and 10M lines into a scratch directory outside the
+ * repository (GPUVM_LENS_BENCH_DIR, default: the system temp directory),
+ * reused between runs. For each file it prints:
+ *
+ *   raw      lines/s of reading the file in 1 MiB chunks and counting LFs
+ *   check    lines/s of `node dist/cli.js check --format json <file>`, a child
+ *            process timed end to end, and its peak resident memory
+ *   ratio    check / raw (target: at least 1/3)
+ *
+ * Options (environment): BENCH_SIZES=1000000,10000000  BENCH_DRIVERS=xe,amdgpu
+ *
+ * Not a test: it prints figures and asserts nothing.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generateTrace, type GeneratedDriver } from './trace-generator';
+
+const SIZES = (process.env.BENCH_SIZES ?? '1000000,10000000').split(',').map(Number);
+const DRIVERS = (process.env.BENCH_DRIVERS ?? 'xe,amdgpu').split(',') as GeneratedDriver[];
+const DIR = process.env.GPUVM_LENS_BENCH_DIR ?? join(tmpdir(), 'gpuvm-lens-bench-trace');
+const CLI = resolve(__dirname, 'cli.js');
+const TARGET_RATIO = 1 / 3;
+const TARGET_RSS_MB = 300;
+
+function traceFile(driver: GeneratedDriver, lines: number): string {
+  mkdirSync(DIR, { recursive: true });
+  const path = join(DIR, `${driver}-${lines}.trace`);
+  if (existsSync(path)) return path;
+  const partial = `${path}.partial`;
+  const fd = openSync(partial, 'w');
+  const started = performance.now();
+  try {
+    generateTrace({ driver, lines, seed: lines + (driver === 'xe' ? 1 : 2), vms: 64, mappingsPerVm: 80 }, (chunk) => {
+      writeSync(fd, chunk);
+    });
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(partial, path);
+  process.stdout.write(`  generated ${path} (${(statSync(path).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return path;
+}
+
+/** Reads the file in 1 MiB chunks and counts line breaks: the floor any line-based reader pays. */
+function rawScan(path: string): { lines: number; seconds: number } {
+  const started = performance.now();
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let lines = 0;
+  try {
+    for (;;) {
+      const read = readSync(fd, buffer, 0, buffer.length, null);
+      if (read === 0) break;
+      let at = buffer.indexOf(10);
+      while (at !== -1 && at < read) {
+        lines++;
+        at = buffer.indexOf(10, at + 1);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { lines, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Runs `check --format json` in a child and reports its wall time and peak RSS (from the child itself). */
+function timedCheck(path: string): { seconds: number; rssMb: number; lines: number; findings: number; status: number | null } {
+  const reporter = join(DIR, 'report-rss.cjs');
+  writeFileSync(reporter, "process.on('exit', () => process.stderr.write('MAXRSS_KB ' + process.resourceUsage().maxRSS + '\\n'));\n");
+  const started = performance.now();
+  const child = spawnSync(process.execPath, ['--require', reporter, CLI, 'check', '--format', 'json', path], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const rss = /MAXRSS_KB (\d+)/.exec(child.stderr ?? '');
+  let lines = 0;
+  let findings = 0;
+  try {
+    const document = JSON.parse(child.stdout) as { files: { stats: { lines: number } }[]; findings: unknown[] };
+    lines = document.files[0]?.stats.lines ?? 0;
+    findings = document.findings.length;
+  } catch {
+    process.stdout.write(`  check failed: ${child.stderr}\n`);
+  }
+  return { seconds, rssMb: rss ? Number(rss[1]) / 1024 : NaN, lines, findings, status: child.status };
+}
+
+function rate(lines: number, seconds: number): string {
+  return `${(lines / seconds / 1e6).toFixed(2)}M lines/s`;
+}
+
+function main(): void {
+  process.stdout.write(`bench:trace — scratch directory ${DIR}\n`);
+  for (const lines of SIZES) {
+    for (const driver of DRIVERS) {
+      const path = traceFile(driver, lines);
+      const size = statSync(path).size;
+      const raw = rawScan(path);
+      const check = timedCheck(path);
+      const ratio = check.lines / check.seconds / (raw.lines / raw.seconds);
+      process.stdout.write(
+        [
+          `${driver} ${lines.toLocaleString('en')} lines (${(size / 1e6).toFixed(0)} MB, ${(size / raw.lines).toFixed(0)} bytes/line):`,
+          `  raw read + line breaks: ${rate(raw.lines, raw.seconds)} (${raw.seconds.toFixed(2)} s)`,
+          `  gpuvm-lens check:       ${rate(check.lines, check.seconds)} (${check.seconds.toFixed(2)} s, exit ${check.status}, ${check.findings} findings)`,
+          `  ratio check/raw:        ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO.toFixed(3)}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`,
+          `  peak RSS of check:      ${check.rssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB: ${check.rssMb < TARGET_RSS_MB ? 'met' : 'NOT met'})`,
+          '',
+        ].join('\n'),
+      );
+    }
+  }
+}
+
+main();
