@@ -62,6 +62,8 @@ export interface ScriptResult {
   readonly events: readonly ScriptEvent[];
   /** With `trace`: the script line index that inserted each VA. */
   readonly origins: WeakMap<GpuVa, number>;
+  /** Objects still allocated after the final teardown (the harness's allocation check). */
+  readonly leaks: readonly string[];
 }
 
 // ---------------------------------------------------------------------------
@@ -118,6 +120,8 @@ class ScriptRunner {
   private index = -1;
   private readonly events: ScriptEvent[] = [];
   private readonly origins = new WeakMap<GpuVa, number>();
+  /** Every VM the script created, for the leak check. */
+  private readonly vms: GpuVm[] = [];
 
   constructor(
     options: ModelOptions,
@@ -161,7 +165,8 @@ class ScriptRunner {
       const where = this.guarded(() => this.finish());
       if (where) crash = { index: -1, where };
     }
-    return { blocks, teardown: this.take(), crash, events: this.events, origins: this.origins };
+    const leaks = crash ? [] : this.leaks();
+    return { blocks, teardown: this.take(), crash, events: this.events, origins: this.origins, leaks };
   }
 
   /** Runs `body`; returns the kernel function that crashed, if the modelled kernel did. */
@@ -345,6 +350,7 @@ class ScriptRunner {
     });
     // The driver hands its allocation reference over to the VM.
     gemPut(this.env, rObj);
+    this.vms.push(this.vm);
   }
 
   private createBo(id: U64, size: U64, isPrivate: boolean): void {
@@ -383,6 +389,20 @@ class ScriptRunner {
           `evicted=${vmBo.evicted ? 1 : 0}] va=[${vas}]`,
       );
     }
+  }
+
+  /** What is still allocated after the end of the script: with balanced references, nothing. */
+  private leaks(): string[] {
+    const leaks: string[] = [];
+    for (const vm of this.vms) {
+      if (!vm.freed) leaks.push(`VM (kref ${vm.kref.value})`);
+      if (!vm.rObj.freed) leaks.push(`VM resv object (ref ${vm.rObj.refcount.value})`);
+    }
+    for (const obj of this.bos.values()) {
+      if (!obj.freed) leaks.push(`BO ${obj.label} (ref ${obj.refcount.value})`);
+      for (const vmBo of obj.vmBos) leaks.push(`VM_BO of BO ${obj.label} (ref ${vmBo.kref.value})`);
+    }
+    return leaks;
   }
 
   /** End of script: tear the VM down, release the BOs. */

@@ -18,6 +18,7 @@ function replayChecked(text: string): void {
   expect(result.blocks).toHaveLength(lines.length);
   const internal = [...result.blocks.flat(), ...result.teardown].filter((line) => line.startsWith('ERR internal'));
   expect(internal, text).toEqual([]);
+  expect(result.leaks, text).toEqual([]);
   expect(typeof renderScriptResult(result)).toBe('string');
 }
 

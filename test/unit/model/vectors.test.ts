@@ -26,6 +26,7 @@ describe('kernel replay vectors', () => {
             expect(got, `output of line ${i + 1}: ${vector.script[i]}`).toEqual(want);
           }
           expect(result.teardown, 'teardown output').toEqual(vector.teardown ?? []);
+          expect(result.leaks, 'objects left allocated after teardown').toEqual([]);
         });
       }
     });
