@@ -23,7 +23,7 @@ import { DEFAULT_RESOURCE_PAIRS, indexPairs, type PairIndex, type ResourcePair }
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { hunkImages, widenedImages, type ReadSource } from './patch/hunk-images';
-import { reviewHunk } from './patch/review-hunk';
+import { ownedByFunction, parseHunk, reviewHunk } from './patch/review-hunk';
 
 export interface PatchReviewConfig {
   /** Acquire/release pairs; defaults to the built-in table. */
@@ -102,11 +102,12 @@ export async function reviewPatchLines(lines: readonly string[], config: PatchRe
       const pairs = pairIndex ?? indexPairs(config.pairs ?? DEFAULT_RESOURCE_PAIRS);
       const changedText = (kind: '+' | '-') =>
         cHunks.flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, ''))).join('\n');
-      const context = { parser, pairs, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
-      for (const { path, hunk } of cHunks) {
-        const images = config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk);
-        findings.push(...reviewHunk(path, hunk, images, context));
-      }
+      const context = { pairs, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
+      const parsedHunks = cHunks.map(({ path, hunk }) =>
+        parseHunk(path, hunk, config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk), parser as CParser),
+      );
+      const owned = ownedByFunction(parsedHunks, pairs);
+      for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));
     }
   }
   return { kind: 'patch', stats, findings: dedupe(findings) };

@@ -8,29 +8,65 @@
  */
 
 import { buildFragment, type SourceRow } from '../../parse/c/fragment';
-import { functionsIn } from '../../parse/c/function-ir';
+import { functionsIn, type FunctionIr } from '../../parse/c/function-ir';
 import { withCTree, type CParser } from '../../parse/c/tree-sitter-c';
 import type { Hunk } from '../../parse/patch/parse-patch';
 import type { Finding } from '../../rules/rule';
 import { patchAnalysisLimit } from '../../rules/patch/patch-input-rules';
 import { PATCH_CHECKS } from '../../rules/patch/index';
 import type { PairIndex } from '../../rules/patch/resource-pairs';
-import { walkResources } from '../../rules/patch/resource-paths';
+import { releaseKeys, walkResources } from '../../rules/patch/resource-paths';
 import type { FunctionView, HunkReview, PatchIssue } from '../../rules/patch/review-context';
 import type { HunkImages } from './hunk-images';
 
 export interface HunkContext {
-  readonly parser: CParser;
   readonly pairs: PairIndex;
   readonly patchAddedText: string;
   readonly patchRemovedText: string;
 }
 
-function image(parser: CParser, rows: readonly SourceRow[], section: string, pairs: PairIndex): FunctionView[] {
-  if (!rows.some((row) => row.text.trim() !== '')) return [];
+/** A hunk parsed into the functions of both images, before the paths are walked. */
+export interface ParsedHunk {
+  readonly path: string;
+  readonly hunk: Hunk;
+  readonly pre: ParsedImage;
+  readonly post: ParsedImage;
+}
+
+interface ParsedImage {
+  readonly rows: readonly (SourceRow | undefined)[];
+  readonly functions: readonly FunctionIr[];
+}
+
+function parseImage(parser: CParser, rows: readonly SourceRow[], section: string): ParsedImage {
+  if (!rows.some((row) => row.text.trim() !== '')) return { rows: [], functions: [] };
   const fragment = buildFragment(rows, section);
   const functions = withCTree(parser, fragment.source, (root) => functionsIn(root, fragment.enclosing, fragment.openEnded));
-  return functions.map((ir) => ({ ir, rows: fragment.rows, paths: walkResources(ir, pairs) }));
+  return { rows: fragment.rows, functions };
+}
+
+export function parseHunk(path: string, hunk: Hunk, images: HunkImages, parser: CParser): ParsedHunk {
+  return { path, hunk, pre: parseImage(parser, images.pre, hunk.section), post: parseImage(parser, images.post, hunk.section) };
+}
+
+/** Key of a function across hunks and images. */
+export const functionKey = (path: string, fn: FunctionIr) => `${path}\u0001${fn.name}`;
+
+/** The releases of every function in every image of every hunk, by function: what each function owns. */
+export function ownedByFunction(hunks: readonly ParsedHunk[], pairs: PairIndex): Map<string, Set<string>> {
+  const owned = new Map<string, Set<string>>();
+  for (const parsed of hunks) {
+    for (const fn of [...parsed.pre.functions, ...parsed.post.functions]) {
+      if (!fn.name) continue;
+      const key = functionKey(parsed.path, fn);
+      owned.set(key, releaseKeys(fn.calls, pairs, owned.get(key)));
+    }
+  }
+  return owned;
+}
+
+function views(image: ParsedImage, path: string, pairs: PairIndex, owned: ReadonlyMap<string, Set<string>>): FunctionView[] {
+  return image.functions.map((ir) => ({ ir, rows: image.rows, paths: walkResources(ir, pairs, (ir.name && owned.get(functionKey(path, ir))) || new Set()) }));
 }
 
 function involvedRows(issue: PatchIssue): number[] {
@@ -47,12 +83,13 @@ function involvesChange(issue: PatchIssue): boolean {
   return false;
 }
 
-export function reviewHunk(path: string, hunk: Hunk, images: HunkImages, context: HunkContext): Finding[] {
+export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<string>>, context: HunkContext): Finding[] {
+  const { path, hunk } = parsed;
   const review: HunkReview = {
     path,
     hunk,
-    pre: image(context.parser, images.pre, hunk.section, context.pairs),
-    post: image(context.parser, images.post, hunk.section, context.pairs),
+    pre: views(parsed.pre, path, context.pairs, owned),
+    post: views(parsed.post, path, context.pairs, owned),
     pairs: context.pairs,
     patchAddedText: context.patchAddedText,
     patchRemovedText: context.patchRemovedText,

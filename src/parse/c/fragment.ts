@@ -104,7 +104,8 @@ export function buildFragment(rows: readonly SourceRow[], section: string): Frag
     if (depth + lineMin < min) min = depth + lineMin;
     depth += delta;
   }
-  const firstCode = rows.find((row) => row.text.trim() !== '');
+  // Labels, preprocessor lines and comments sit in column 0 inside functions too.
+  const firstCode = rows.find((row) => row.text.trim() !== '' && !/^(?:[A-Za-z_]\w*:\s*$|\s*#|\s*\/?\*|\s*\/\/)/.test(row.text));
   const enclosing = sectionFunction(section);
   let open = -min;
   // An indented window with balanced braces is still the inside of a function.

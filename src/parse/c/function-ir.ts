@@ -28,6 +28,8 @@ export interface CallSite {
   readonly target?: string;
   /** The call is the operand of `!`. */
   readonly negated: boolean;
+  /** The call is an argument of this other call (`WARN_ON(f(x))`). */
+  readonly within?: string;
 }
 
 export type IrNodeKind = 'entry' | 'exit' | 'stmt' | 'branch' | 'return' | 'unknown';
@@ -62,6 +64,8 @@ export interface FunctionIr {
   readonly name: string;
   /** The window's synthetic function: its end is not the function's end. */
   readonly synthetic: boolean;
+  /** The function's first statement is in the window (nothing before it is unknown). */
+  readonly startVisible: boolean;
   readonly startRow: number;
   readonly endRow: number;
   readonly nodes: IrNode[];
@@ -116,6 +120,9 @@ function collectFacts(node: CNode, into: IrNode): void {
           target = declaratorName(parent.childForFieldName('declarator'));
         }
         const negated = current.parent?.type === 'unary_expression' && current.parent.text.trimStart().startsWith('!');
+        let outer = current.parent;
+        while (outer && outer.type !== 'call_expression' && !/statement$|declaration$/.test(outer.type)) outer = outer.parent;
+        const within = outer?.type === 'call_expression' ? squash(outer.childForFieldName('function')?.text ?? '') : undefined;
         into.calls.push({
           name: squash(fn?.text ?? ''),
           args,
@@ -123,6 +130,7 @@ function collectFacts(node: CNode, into: IrNode): void {
           column: current.startPosition.column,
           ...(target ? { target } : {}),
           negated,
+          ...(within ? { within } : {}),
         });
         break;
       }
@@ -368,6 +376,7 @@ export function buildFunctionIr(definition: CNode, enclosing: string | undefined
   return {
     name,
     synthetic,
+    startVisible: declaratorName(declarator) !== SYNTHETIC_FUNCTION,
     startRow: definition.startPosition.row,
     endRow: definition.endPosition.row,
     nodes: ctx.nodes,

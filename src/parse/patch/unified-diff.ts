@@ -126,6 +126,18 @@ export function parseUnifiedDiffs(lines: readonly LogicalLine[]): { files: FileD
   return { files, problems };
 }
 
+/** Index of the quoted line that continues a hunk interrupted at `from` by reply text, or -1. */
+function resumeAfterComment(lines: readonly LogicalLine[], from: number, depth: number): number {
+  for (let j = from; j < lines.length && j < from + 60; j++) {
+    const line = lines[j] as LogicalLine;
+    if (line.depth !== depth) continue;
+    const text = line.text;
+    if (/^[ +-]/.test(text) && !text.startsWith('--- ') && !text.startsWith('+++ ') && !text.startsWith('-- ')) return j;
+    return -1;
+  }
+  return -1;
+}
+
 function readHunk(lines: readonly LogicalLine[], start: number, match: RegExpExecArray, file: FileDiff, problems: DiffProblem[]): number {
   const header = lines[start] as LogicalLine;
   const oldStart = Number(match[1]);
@@ -150,8 +162,14 @@ function readHunk(lines: readonly LogicalLine[], start: number, match: RegExpExe
   let newLine = newStart;
   let i = start + 1;
   while (i < lines.length && (oldLeft > 0 || newLeft > 0)) {
-    const at = lines[i] as LogicalLine;
-    if (at.depth !== header.depth) break;
+    let at = lines[i] as LogicalLine;
+    if (at.depth !== header.depth) {
+      // A reviewer's comment between quoted hunk lines: resume after it when the quote goes on with hunk lines.
+      const resume = header.depth > 0 ? resumeAfterComment(lines, i, header.depth) : -1;
+      if (resume === -1) break;
+      i = resume;
+      at = lines[i] as LogicalLine;
+    }
     const text = at.text;
     const marker = text.length === 0 ? ' ' : text[0];
     if (marker === '\\') {

@@ -21,6 +21,9 @@ export const gpuvmPutUnderGpuvaLock = defineRule({
   },
 });
 
+/** An extra VM_BO or GEM reference taken earlier makes the put non-final, or keeps the GEM (and its mutex) alive. */
+const KEEPS_ALIVE = new Set(['drm_gpuvm_bo_get', 'drm_gem_object_get']);
+
 const CALLS = new Map([
   ['drm_gpuvm_bo_put', 'drm_gpuvm_bo_put_deferred'],
   ['drm_gpuva_unlink', 'drm_gpuva_unlink_defer'],
@@ -30,7 +33,13 @@ export const gpuvmPutUnderGpuvaLockCheck: PatchRuleCheck = {
   rule: gpuvmPutUnderGpuvaLock,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    return callsWhileHeld(review, side, new Set(CALLS.keys()), isGpuvaLock).map(({ view, call, held }) => ({
+    return callsWhileHeld(review, side, new Set(CALLS.keys()), isGpuvaLock)
+      // Not the final put: asserted by a WARN around it, or the function holds its own VM_BO reference.
+      .filter(({ call }) => !/WARN/.test(call.within ?? ''))
+      .filter(({ view, call }) => !view.ir.calls.some((other) => KEEPS_ALIVE.has(other.name) && (other.row < call.row || (other.row === call.row && other.column < call.column))))
+      // Taking a GEM reference first is the documented mitigation; it can only be ruled out when the function start is visible.
+      .filter(({ view }) => view.ir.startVisible)
+      .map(({ view, call, held }) => ({
       view,
       key: `${view.ir.name}|${call.name}(${call.args.join(',')})|${held.key}`,
       row: call.row,

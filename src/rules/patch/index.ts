@@ -17,6 +17,7 @@ import { resvLockUnderGpuvaLockCheck } from './resv-lock-under-gpuva-lock';
 import { reclaimInSignallingPathCheck } from './reclaim-in-signalling-path';
 import { pinUserPagesLongtermCheck } from './pin-user-pages-longterm';
 import { drmDevEnterUnbalancedCheck } from './drm-dev-enter-unbalanced';
+import { gpuvmFreedDirectlyCheck } from './gpuvm-freed-directly';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -29,6 +30,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   gpuvmPutUnderGpuvaLockCheck,
   gpuvmDeferredUnderGpuvaLockCheck,
   resvLockUnderGpuvaLockCheck,
+  gpuvmFreedDirectlyCheck,
   reclaimInSignallingPathCheck,
   pinUserPagesLongtermCheck,
   drmDevEnterUnbalancedCheck,

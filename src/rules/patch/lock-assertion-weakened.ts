@@ -64,7 +64,8 @@ export const lockAssertionWeakenedCheck: PatchRuleCheck = {
     const postSignatures = new Set(review.post.flatMap((view) => view.ir.calls.map(signature)));
     for (const view of review.pre) {
       // A function removed as a whole (no context line left) is not weakened, it is gone.
-      if (!view.rows.some((row) => row && !row.changed && /\S/.test(row.text) && !/^[{}]\s*$/.test(row.text.trim()))) continue;
+      const own = view.rows.slice(view.ir.startRow, view.ir.endRow + 1);
+      if (!own.some((row) => row && !row.changed && /\S/.test(row.text) && !/^[{}]\s*$/.test(row.text.trim()))) continue;
       for (const call of view.ir.calls) {
         if (!LOCK_ASSERT_CALL.test(call.name) || !rowChanged(view, call.row)) continue;
         const sig = signature(call);

@@ -125,7 +125,25 @@ function mentions(text: string, key: string): boolean {
   return (before === undefined || !/\w/.test(before)) && (after === undefined || !/[\w]/.test(after));
 }
 
-export function walkResources(fn: FunctionIr, pairs: PairIndex): PathResult {
+/** `what` + key of every release call of a function: the resources it owns. */
+export function releaseKeys(calls: readonly CallSite[], pairs: PairIndex, into = new Set<string>()): Set<string> {
+  for (const call of calls) {
+    const released = pairs.releases.get(call.name);
+    if (!released) continue;
+    for (const pair of released) {
+      const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+      if (key) into.add(`${pair.what}\u0001${key}`);
+    }
+  }
+  return into;
+}
+
+/**
+ * `owned` adds releases seen elsewhere for the same function: in the other
+ * image of the hunk (a fix that adds the missing put) or in another hunk of
+ * the same function (the put sits further down, outside this window).
+ */
+export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlySet<string> = new Set()): PathResult {
   const events: PathEvent[] = [];
   const seenEvents = new Set<string>();
   const emit = (event: PathEvent, id: string) => {
@@ -134,15 +152,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex): PathResult {
     events.push(event);
   };
   /** Keys the function releases somewhere: only those are owned here. */
-  const releasedSomewhere = new Set<string>();
-  for (const call of fn.calls) {
-    const released = pairs.releases.get(call.name);
-    if (!released) continue;
-    for (const pair of released) {
-      const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
-      if (key) releasedSomewhere.add(`${pair.what}\u0001${key}`);
-    }
-  }
+  const releasedSomewhere = releaseKeys(fn.calls, pairs, new Set(owned));
   const lockFunction = /lock/.test(fn.name);
 
   const visited = new Set<string>();
