@@ -1,13 +1,14 @@
 /**
  * Turns an input file into VA-space snapshots for `diff`: a `gpuvas` dump is
- * parsed (streamed line by line); a trace is replayed to its end by the trace
- * side's state function. Each kind that can yield snapshots registers a loader
+ * parsed (streamed line by line); a trace is replayed to its end, and its live
+ * VMs become snapshots exactly as `gpuvm-lens state` prints them. Each kind that can yield snapshots registers a loader
  * in `SNAPSHOT_LOADERS`, so `diff` itself does not know how a kind is read.
  */
 
 import { statSync } from 'node:fs';
 import type { DocumentKind } from '../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../analysis/detect-kind';
+import { TraceStateReader } from '../analysis/trace/trace-snapshots';
 import { GpuvasDumpParser, type DumpParseError } from '../parse/dump/parse-gpuvas';
 import type { VaSpaceSnapshot } from '../parse/dump/snapshot';
 import { UsageError } from './commands/command';
@@ -30,9 +31,19 @@ async function loadDump(path: string): Promise<SnapshotSet> {
   return { path, kind: 'dump', snapshots: dump.snapshots, problems: dump.errors };
 }
 
+/** A trace replayed to its end: its live VMs, as `gpuvm-lens state` prints them. */
+async function loadTrace(path: string): Promise<SnapshotSet> {
+  const reader = new TraceStateReader();
+  await streamLines(path, (text, lineNumber) => {
+    reader.line(text, lineNumber);
+  });
+  return { path, kind: 'trace', snapshots: reader.snapshots(), problems: [] };
+}
+
 /** Loaders per kind; a kind missing here cannot be diffed. */
 export const SNAPSHOT_LOADERS: Partial<Record<DocumentKind, SnapshotLoader>> = {
   dump: loadDump,
+  trace: loadTrace,
 };
 
 /** Reads `path` as snapshots, detecting its kind unless `kind` is given. */

@@ -9,6 +9,7 @@ import { DOCUMENT_KINDS } from '../../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../../analysis/detect-kind';
 import { analyzerFor, analyzeText } from '../../analysis/registry';
 import { readHead, streamLines } from '../read-lines';
+import { correlateLogsWithTraces } from '../log-trace-correlation';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
 import { parseArgs, UsageError, type CliCommand } from './command';
 import { readTextInput } from './replay';
@@ -70,6 +71,10 @@ gpuvas debugfs dump, a patch or mail, a GPUVM script, a kernel log), analyzes
 it and prints the findings. Exit code 0: no warning or error; 1: at least one;
 2: usage error or unreadable input.
 
+A kernel log checked together with a trace of the same run gets, for each GPU
+page fault, the mapping that covered the faulting address and the event that
+unmapped it (log-fault-history).
+
   --format FORMAT   text (default), json or sarif
   --kind KIND       force the kind: ${DOCUMENT_KINDS.join(', ')}
 `,
@@ -84,6 +89,8 @@ it and prints the findings. Exit code 0: no warning or error; 1: at least one;
     if (parsed.positional.length === 0) throw new UsageError('check needs at least one file');
     const files: FileResult[] = [];
     for (const path of parsed.positional) files.push({ path, result: await analyzeFile(path, kind) });
+    // A kernel log checked with a trace of the same run: explain each GPU fault from the trace.
+    await correlateLogsWithTraces(files);
     process.stdout.write(render(format, files));
     return exitCodeFor(files);
   },

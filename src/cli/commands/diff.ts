@@ -19,12 +19,14 @@ function reportProblems(set: SnapshotSet): void {
 
 export const diffCommand: CliCommand = {
   name: 'diff',
-  summary: 'compare two VA-space snapshots (gpuvas dumps): mappings only in a, only in b, changed',
+  summary: 'compare two VA-space snapshots (gpuvas dumps, or a trace replayed to its end): mappings only in a, only in b, changed',
   usage: `usage: gpuvm-lens diff <a> <b> [--format text|json] [--ignore-object] [--by-order] [--vm NAME] [--kind KIND]
 
-Compares the VA spaces of two gpuvas debugfs dumps, VM by VM (matched by the
-name in "DRM GPU VA space (<name>)"), mapping by mapping (matched by start
-address): mappings only in a, only in b, and changed (range, object, offset).
+Compares the VA spaces of two gpuvas debugfs dumps, or of a trace replayed to
+its end (its live VMs, as \`gpuvm-lens state\` prints them) and a dump, VM by VM
+(matched by the name in "DRM GPU VA space (<name>)"), mapping by mapping
+(matched by start address): mappings only in a, only in b, and changed
+(range, object, offset).
 Lines of an input that cannot be read are listed on standard error.
 Exit code 0: the same; 1: different; 2: usage error or unreadable input.
 

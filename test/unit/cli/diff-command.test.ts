@@ -75,3 +75,22 @@ describe('gpuvm-lens diff', () => {
     expect((await runCommand(diffCommand, [nouveau, nouveau, '--format', 'sarif'])).code).toBe(2);
   });
 });
+
+describe('gpuvm-lens diff with a trace', () => {
+  const DIR = join(__dirname, '..', '..', 'fixtures', 'kernel-logs', 'with-trace');
+  const trace = join(DIR, 'xe-run.trace');
+
+  it('compares the state a trace replays to against a dump', async () => {
+    const same = await runCommand(diffCommand, [trace, join(DIR, 'xe-run-asid3.gpuvas'), '--vm', '000000007a6b5c4d']);
+    expect(same.stdout).toBe(`${trace} and ${join(DIR, 'xe-run-asid3.gpuvas')}: the same VA spaces (1 VM, 1 mapping)\n`);
+    expect(same.code).toBe(0);
+    const changed = join(DIR, 'xe-run-asid3-changed.gpuvas');
+    const different = await runCommand(diffCommand, [trace, changed, '--vm', '000000007a6b5c4d']);
+    expect(different.code).toBe(1);
+    expect(different.stdout.split('\n').slice(0, 3)).toEqual([
+      'VM "000000007a6b5c4d":',
+      `  ~ ${changed}:6: changed at 0x0000000200000000: range 0x0000000000200000 -> 0x0000000000100000 (a: ${trace})`,
+      `  + ${changed}:7: only in b: [0x0000000300000000, 0x0000000300001000) range 0x0000000000001000 object 0x0000000000000000 offset 0x0000000000000000`,
+    ]);
+  });
+});
