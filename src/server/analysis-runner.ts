@@ -38,12 +38,19 @@ export interface Logger {
   info(message: string): void;
 }
 
+/** A sink that can show the findings it has so far, before `end()`. */
+export interface ProgressiveSink extends LineSink {
+  partial?(): readonly Finding[];
+}
+
 export interface RunOptions {
   readonly path: string;
   readonly token: CancelFlag;
   readonly logger: Logger;
   /** Called between slices with the fraction done, 0..1. */
   readonly onProgress?: (fraction: number) => void;
+  /** Called between slices with the findings so far, for sinks that can tell. */
+  readonly onPartial?: (findings: readonly Finding[]) => void;
   /** Lines fed between two turns of the event loop. */
   readonly sliceLines?: number;
 }
@@ -77,15 +84,15 @@ export class GuardedSink {
   private failure: Finding | undefined;
   private failures = 0;
   private lines = 0;
-  private readonly sink: LineSink | undefined;
+  private readonly sink: ProgressiveSink | undefined;
 
   constructor(
     private readonly kind: DocumentKind,
-    analyzer: Analyzer,
+    analyzer: Analyzer | ProgressiveSink,
     private readonly options: RunOptions,
   ) {
     try {
-      this.sink = analyzer.begin({ path: options.path, isCancelled: () => options.token.isCancellationRequested });
+      this.sink = 'begin' in analyzer ? analyzer.begin({ path: options.path, isCancelled: () => options.token.isCancellationRequested }) : analyzer;
     } catch (error) {
       this.fail(1, 'starting the analysis', error);
     }
@@ -109,6 +116,17 @@ export class GuardedSink {
     }
   }
 
+  /** Findings so far (the sink's, plus the first internal failure). */
+  partial(): readonly Finding[] {
+    let found: readonly Finding[] = [];
+    try {
+      found = this.sink?.partial?.() ?? [];
+    } catch (error) {
+      this.fail(this.lines || 1, 'listing findings so far', error);
+    }
+    return this.failure ? [...found, this.failure] : found;
+  }
+
   async end(): Promise<AnalysisResult> {
     let result: AnalysisResult = { kind: this.kind, stats: { lines: this.lines }, findings: [] };
     if (this.sink) {
@@ -125,7 +143,12 @@ export class GuardedSink {
 }
 
 /** Analyzes text held in memory, in slices. */
-export async function analyzeTextInSlices(kind: DocumentKind, analyzer: Analyzer, text: string, options: RunOptions): Promise<AnalysisResult> {
+export async function analyzeTextInSlices(
+  kind: DocumentKind,
+  analyzer: Analyzer | ProgressiveSink,
+  text: string,
+  options: RunOptions,
+): Promise<AnalysisResult> {
   const sink = new GuardedSink(kind, analyzer, options);
   const slice = options.sliceLines ?? DEFAULT_SLICE_LINES;
   const length = text.length;
@@ -141,6 +164,7 @@ export async function analyzeTextInSlices(kind: DocumentKind, analyzer: Analyzer
     if (--untilYield === 0) {
       untilYield = slice;
       options.onProgress?.(start / length);
+      if (options.onPartial) options.onPartial(sink.partial());
       await yieldToEventLoop();
       if (options.token.isCancellationRequested) throw new AnalysisCancelled();
     }

@@ -28,6 +28,8 @@ export interface ServerContext {
   config(): GpuvmLensConfig;
   support(): ClientSupport;
   analyzerFor(kind: DocumentKind): Analyzer;
+  /** Traces are analyzed through a `TraceIndex` (the default analyzers are in use). */
+  readonly traceIndexing: boolean;
 }
 
 export function describeError(error: unknown): string {

@@ -23,6 +23,7 @@ import type { GpuvmLensConfig } from '../protocol/config';
 import { LANGUAGE_IDS, type AnalysisStatus } from '../protocol/lsp-ext';
 import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from './analysis-runner';
 import { textLineSource, type LineSource } from './line-source';
+import { TraceIndex } from './trace-index';
 
 export interface DocumentSnapshot {
   readonly uri: string;
@@ -34,6 +35,8 @@ export interface DocumentSnapshot {
   readonly cache: Map<string, unknown>;
   /** Read from disk by the server (not open in the editor). */
   readonly onDisk: boolean;
+  /** The replay index of a trace, for hovers, navigation and the VA-space view. */
+  readonly trace?: TraceIndex;
 }
 
 /** Computes `key` once per snapshot. */
@@ -52,6 +55,8 @@ export interface ProgressHandle {
 
 export interface StoreDeps {
   analyzerFor(kind: DocumentKind): Analyzer;
+  /** Analyze traces through a `TraceIndex` (off when tests inject analyzers). */
+  readonly traceIndexing?: boolean;
   readonly logger: Logger;
   config(): GpuvmLensConfig;
   /** Starts a work-done progress in the client, when it supports them. */
@@ -238,13 +243,23 @@ export class DocumentStore {
     status('analyzing');
     try {
       if (token.isCancellationRequested) throw new AnalysisCancelled();
-      const result = await analyzeTextInSlices(kind, this.deps.analyzerFor(kind), text, {
+      const index = kind === 'trace' && this.deps.traceIndexing ? new TraceIndex() : undefined;
+      const result = await analyzeTextInSlices(kind, index ? index.sink() : this.deps.analyzerFor(kind), text, {
         path,
         token,
         logger: this.deps.logger,
         ...(progress ? { onProgress: (fraction: number) => progress?.report(fraction) } : {}),
       });
-      const snapshot: DocumentSnapshot = { uri, version: document.version, kind, lines, result, cache: new Map(), onDisk: false };
+      const snapshot: DocumentSnapshot = {
+        uri,
+        version: document.version,
+        kind,
+        lines,
+        result,
+        cache: new Map(),
+        onDisk: false,
+        ...(index ? { trace: index } : {}),
+      };
       if (this.open.get(uri) === entry && entry.document.version === document.version) {
         entry.snapshot = snapshot;
         status('done', result.findings.length);

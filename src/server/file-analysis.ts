@@ -12,7 +12,7 @@
 
 import { createReadStream, readSync, openSync, closeSync, statSync } from 'node:fs';
 import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
-import { AnalysisCancelled, GuardedSink, MAX_FED_LINE_CHARS, type RunOptions } from './analysis-runner';
+import { AnalysisCancelled, GuardedSink, MAX_FED_LINE_CHARS, type ProgressiveSink, type RunOptions } from './analysis-runner';
 import { LineOffsets, fileLineSource, type LineSource } from './line-source';
 
 const CHUNK = 1 << 20;
@@ -41,7 +41,7 @@ export function readFileHead(path: string, bytes: number): string {
 /** Streams `path` through `analyzer`; rejects with `AnalysisCancelled` when the token fires. */
 export async function analyzeFileFromDisk(
   kind: DocumentKind,
-  analyzer: Analyzer,
+  analyzer: Analyzer | ProgressiveSink,
   path: string,
   options: RunOptions,
 ): Promise<FileAnalysis> {
@@ -86,6 +86,7 @@ export async function analyzeFileFromDisk(
     keep(chunk, start, chunk.length);
     position += chunk.length;
     options.onProgress?.(total > 0 ? position / total : 1);
+    if (options.onPartial) options.onPartial(sink.partial());
     if (options.token.isCancellationRequested) throw new AnalysisCancelled();
   }
   if (pendingBytes > 0) emit();

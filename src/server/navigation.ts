@@ -3,14 +3,16 @@
  * and document highlight. In a GPUVM script: a BO id leads to its `bo`
  * command and every command naming it; an address leads to the command that
  * created the mapping covering it and every command whose range contains it.
- * In a trace (and any other text): a pointer or id leads to its first
- * occurrence — the event that introduced the object — and all the others.
+ * In a trace: a VM, VMA or BO pointer leads to the first event touching that
+ * object in the replay and to every other one. In any other text, a pointer
+ * or id leads to its first occurrence and all the others.
  *
  * Invariant: answers are bounded by `cap` places.
  */
 
 import type { DocumentSnapshot } from './documents';
 import { boMentions, creationLine, identityAt as scriptIdentityAt, linesTouching, scriptOf, stateAfter, tokensOf, vaCovering } from './script-insight';
+import { traceNavigation } from './trace-features';
 import { identityAt as textIdentityAt, occurrences } from './trace-insight';
 
 export interface Place {
@@ -72,5 +74,7 @@ function textNavigation(snapshot: DocumentSnapshot, line: number, character: num
 
 export function navigate(snapshot: DocumentSnapshot, line: number, character: number, cap = MAX_PLACES): Navigation | undefined {
   if (snapshot.kind === 'script') return scriptNavigation(snapshot, line, character, cap);
+  // A trace object the replay knows leads to the events touching it; anything else to its text occurrences.
+  if (snapshot.trace) return traceNavigation(snapshot, snapshot.trace, line, character, cap) ?? textNavigation(snapshot, line, character, cap);
   return textNavigation(snapshot, line, character, cap);
 }

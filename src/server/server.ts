@@ -84,8 +84,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     info: (message) => log((text) => connection.console.info(text), message),
   };
 
+  const traceIndexing = options.analyzerFor === undefined;
   const store = new DocumentStore({
     analyzerFor,
+    traceIndexing,
     logger,
     config: () => config,
     startProgress: async (title) => {
@@ -105,7 +107,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     onStatus: (status) => void connection.sendNotification(AnalysisStatusNotification, status),
   });
 
-  const ctx: ServerContext = { connection, store, logger, config: () => config, support: () => support, analyzerFor };
+  const ctx: ServerContext = { connection, store, logger, config: () => config, support: () => support, analyzerFor, traceIndexing };
 
   const documents = new TextDocuments(TextDocument);
   documents.onDidOpen((event) => store.didOpen(event.document));

@@ -17,6 +17,9 @@ import { findingsToDiagnostics } from '../convert';
 import { pathOfUri } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { analyzeFileFromDisk, fileSize, readFileHead } from '../file-analysis';
+import type { LineSource } from '../line-source';
+import { TraceIndex } from '../trace-index';
+import type { Finding } from '../../rules/rule';
 
 interface Progress {
   report(fraction: number): void;
@@ -50,6 +53,32 @@ async function startProgress(ctx: ServerContext, params: AnalyzeFileParams, titl
   };
 }
 
+/** How often findings found so far are re-published while a file is still being read. */
+const PARTIAL_PUBLISH_MS = 1000;
+
+/**
+ * Publishes the findings found so far: the first ones as soon as they exist
+ * (so the user sees something within a second or two of a multi-gigabyte
+ * read), then at most once a second.
+ */
+function partialPublisher(ctx: ServerContext, uri: string, enabled: boolean): (findings: readonly Finding[]) => void {
+  let published = 0;
+  let lastAt = 0;
+  return (findings) => {
+    if (!enabled || findings.length === published) return;
+    const now = performance.now();
+    if (published > 0 && now - lastAt < PARTIAL_PUBLISH_MS) return;
+    published = findings.length;
+    lastAt = now;
+    const lines = ctx.store.lines(uri);
+    const { diagnostics } = findingsToDiagnostics(findings, uri, lines ?? EMPTY_LINES, ctx.config());
+    void ctx.connection.sendDiagnostics({ uri, diagnostics });
+  };
+}
+
+/** Findings of a file still being read are placed without its line texts (whole-line ranges end at column 0). */
+const EMPTY_LINES: LineSource = { lineCount: Number.MAX_SAFE_INTEGER, text: undefined, line: () => '' };
+
 export async function analyzeFile(ctx: ServerContext, params: AnalyzeFileParams, requestToken: CancellationToken): Promise<AnalyzeFileResult> {
   const started = performance.now();
   const path = params.path.startsWith('file:') ? pathOfUri(params.path) : params.path;
@@ -73,14 +102,26 @@ export async function analyzeFile(ctx: ServerContext, params: AnalyzeFileParams,
     },
   };
   ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'analyzing', kind, findings: 0 });
+  const index = kind === 'trace' && ctx.traceIndexing ? new TraceIndex() : undefined;
+  const publishPartial = partialPublisher(ctx, uri, params.publish !== false);
   try {
-    const analysis = await analyzeFileFromDisk(kind, ctx.analyzerFor(kind), path, {
+    const analysis = await analyzeFileFromDisk(kind, index ? index.sink() : ctx.analyzerFor(kind), path, {
       path,
       token,
       logger: ctx.logger,
+      onPartial: publishPartial,
       ...(progress ? { onProgress: (fraction: number) => progress.report(fraction) } : {}),
     });
-    const snapshot = { uri, version: 0, kind, lines: analysis.lines, result: analysis.result, cache: new Map<string, unknown>(), onDisk: true };
+    const snapshot = {
+      uri,
+      version: 0,
+      kind,
+      lines: analysis.lines,
+      result: analysis.result,
+      cache: new Map<string, unknown>(),
+      onDisk: true,
+      ...(index ? { trace: index } : {}),
+    };
     ctx.store.addFile(snapshot);
     const { diagnostics, total } = findingsToDiagnostics(analysis.result.findings, uri, analysis.lines, ctx.config());
     if (params.publish !== false) void ctx.connection.sendDiagnostics({ uri, diagnostics });

@@ -1,8 +1,9 @@
 /**
  * The outline: by VM, then objects. A GPUVM script shows each VM (its `vm`
  * line up to the next one) with its BOs and the mappings live at the end of
- * the section; a dump shows each VM block with its rows; a patch shows mails,
- * files and hunks.
+ * the section; a trace shows each VM with the mappings it ever had (from its
+ * first to its last event); a dump shows each VM block with its rows; a
+ * patch shows mails, files and hunks.
  */
 
 import { SymbolKind, type DocumentSymbol, type DocumentSymbolParams } from 'vscode-languageserver';
@@ -11,6 +12,8 @@ import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { creationLine, scriptOf, stateAfter, vmLabel, vmSections } from '../script-insight';
 import { dumpOutline, patchOutline, type OutlineNode } from '../text-structure';
+import { traceOutline } from '../trace-features';
+import type { TraceIndex } from '../trace-index';
 
 function lineSpan(snapshot: DocumentSnapshot, first: number, last: number) {
   return {
@@ -56,6 +59,14 @@ function fromOutline(snapshot: DocumentSnapshot, nodes: readonly OutlineNode[]):
   return nodes.map((node) => symbol(snapshot, node.name, node.detail, OUTLINE_KIND[node.kind], node.line, node.endLine, fromOutline(snapshot, node.children)));
 }
 
+export function traceSymbols(snapshot: DocumentSnapshot, index: TraceIndex): DocumentSymbol[] {
+  return traceOutline(index).map((vm) => {
+    const children = vm.mappings.map((mapping) => symbol(snapshot, mapping.name, 'mapping', SymbolKind.Field, mapping.first, mapping.last));
+    const more = vm.mappingCount - vm.mappings.length;
+    return symbol(snapshot, `VM ${vm.name}`, `${vm.mappingCount} mappings bound${more > 0 ? ` (first ${vm.mappings.length} listed)` : ''}`, SymbolKind.Namespace, vm.first, vm.last, children);
+  });
+}
+
 export function documentSymbols(snapshot: DocumentSnapshot): DocumentSymbol[] {
   switch (snapshot.kind) {
     case 'script':
@@ -64,6 +75,8 @@ export function documentSymbols(snapshot: DocumentSnapshot): DocumentSymbol[] {
       return fromOutline(snapshot, dumpOutline(snapshot.lines));
     case 'patch':
       return fromOutline(snapshot, patchOutline(snapshot.lines));
+    case 'trace':
+      return snapshot.trace ? traceSymbols(snapshot, snapshot.trace) : [];
     default:
       return [];
   }

@@ -1,7 +1,9 @@
 /**
  * Hover: on a GPUVM script line, the ops the line produced and the VA space
  * after it (and, on an address, the mapping covering it); on a trace line, the
- * event decoded in words and its fields. Markdown, bounded in size: tables
+ * event in words, the VM's mappings after it, the reference count of the
+ * object involved, and on an address the mapping covering it at that moment
+ * (see `trace-features.ts`). Markdown, bounded in size: tables
  * stop after `MAX_ROWS` rows.
  */
 
@@ -10,6 +12,7 @@ import { hex } from '../../base/u64';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { creationLine, identityAt, scriptOf, sectionAt, stateAfter, vaCovering, vmLabel, type ScriptState } from '../script-insight';
+import { traceHover } from '../trace-features';
 import { decodeFtraceLine } from '../trace-insight';
 
 const MAX_ROWS = 40;
@@ -93,7 +96,11 @@ export function register(ctx: ServerContext): void {
       if (!snapshot) return null;
       const { line, character } = params.position;
       if (snapshot.kind === 'script') return scriptHover(snapshot, line, character);
-      if (snapshot.kind === 'trace') return traceLineHover(snapshot.lines.line(line));
+      if (snapshot.kind === 'trace') {
+        if (!snapshot.trace) return traceLineHover(snapshot.lines.line(line));
+        const value = traceHover(snapshot, snapshot.trace, line, character);
+        return value ? { contents: { kind: MarkupKind.Markdown, value } } : null;
+      }
       return null;
     }),
   );

@@ -9,6 +9,7 @@ import { hex } from '../../base/u64';
 import { VaSpaceRequest, type VaGap, type VaMapping, type VaObject, type VaSpace, type VaSpaceParams, type VmSummary } from '../../protocol/lsp-ext';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
+import { traceVaSpace } from '../trace-features';
 import { creationLine, scriptOf, sectionAt, stateAfter, vmId, vmLabel, vmSections, type ScriptVa } from '../script-insight';
 
 const MAX_CHANGE_LINES = 10_000;
@@ -86,6 +87,7 @@ export function register(ctx: ServerContext): void {
       const snapshot = await ctx.store.snapshot(params.textDocument.uri, token);
       if (!snapshot) return null;
       if (snapshot.kind === 'script') return scriptVaSpace(snapshot, params.position.line, params.vm);
+      if (snapshot.trace) return traceVaSpace(snapshot, snapshot.trace, params.position.line, params.vm);
       return {
         uri: snapshot.uri,
         line: params.position.line,

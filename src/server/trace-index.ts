@@ -1,0 +1,184 @@
+/**
+ * The trace replay the language server keeps per trace document, built in
+ * the same pass that produces its findings (fed a slice or a disk chunk at a
+ * time, so nothing blocks): an index of the lines touching each object and
+ * state checkpoints every few thousand lines. It answers the editor's
+ * queries — the event at a line in words, the objects it touches, every line
+ * touching an object, the VMs and mappings after a line — by restoring the
+ * nearest checkpoint and replaying at most a few thousand lines, read back
+ * from the document (in memory or on disk).
+ *
+ * It sits on the analysis layer's `TraceReplayer` (the same replay `check`
+ * runs) and `TraceAnalysis` (for an event in words), so the editor and the
+ * CLI never disagree. Memory: the live state, the checkpoints and one line
+ * number per (object, event) pair.
+ */
+
+import type { U64 } from '../base/u64';
+import type { AnalysisResult } from '../analysis/document';
+import { TraceAnalysis, type TraceEventInfo } from '../analysis/trace/trace-analysis';
+import { TraceReplayer } from '../analysis/trace/trace-replayer';
+import type { StateSnapshot, TraceMapping, TraceVm } from '../analysis/trace/trace-state';
+import type { Finding } from '../rules/rule';
+import type { ProgressiveSink } from './analysis-runner';
+import type { LineSource } from './line-source';
+
+const CHECKPOINT_MIN_LINES = 2048;
+
+interface Checkpoint {
+  readonly line: number;
+  readonly snapshot: StateSnapshot;
+}
+
+export interface TraceQueryState {
+  readonly vms: readonly TraceVm[];
+  /** Object keys the event at the target line touches. */
+  readonly touched: readonly string[];
+}
+
+export class TraceIndex {
+  private readonly replayer: TraceReplayer;
+  private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: { vms: [], aliases: [], vmOrder: 0 } }];
+  private readonly objectLines = new Map<string, number[]>();
+  private lastCheckpoint = 0;
+  private cached: { line: number; replayer: TraceReplayer; checkpoint: number; touched: readonly string[] } | null = null;
+
+  constructor() {
+    this.replayer = new TraceReplayer({
+      onEvent: (info) => {
+        for (const key of info.touched) {
+          const list = this.objectLines.get(key);
+          if (!list) this.objectLines.set(key, [info.line]);
+          else if (list[list.length - 1] !== info.line) list.push(info.line);
+        }
+      },
+    });
+  }
+
+  /** Feeds one line (1-based), as the analyzer contract does. */
+  line(text: string, lineNumber: number): void {
+    this.replayer.line(text, lineNumber);
+    if (lineNumber - this.lastCheckpoint >= Math.max(CHECKPOINT_MIN_LINES, 4 * this.replayer.state.liveMappings)) {
+      this.checkpoints.push({ line: lineNumber, snapshot: this.replayer.snapshot() });
+      this.lastCheckpoint = lineNumber;
+    }
+  }
+
+  /** The index as an analyzer sink (see `analysis-runner`), with its findings so far. */
+  sink(): ProgressiveSink {
+    return { line: (text, lineNumber) => this.line(text, lineNumber), end: () => this.finish(), partial: () => this.partialFindings() };
+  }
+
+  /** Findings reported so far (shown while a long analysis is still running). */
+  partialFindings(): readonly Finding[] {
+    return this.replayer.findings;
+  }
+
+  finish(): AnalysisResult {
+    const findings = this.replayer.finish();
+    return { kind: 'trace', stats: this.replayer.stats(), findings };
+  }
+
+  /** 1-based lines of every event touching `key`, ascending. */
+  linesOf(key: string): readonly number[] {
+    return this.objectLines.get(key) ?? [];
+  }
+
+  objectKeys(): IterableIterator<string> {
+    return this.objectLines.keys();
+  }
+
+  /** The event at a 1-based line, decoded and described in words. */
+  eventAt(text: string): TraceEventInfo | undefined {
+    // A one-line analysis decodes and describes exactly as the full one does.
+    return new TraceAnalysis([text]).eventAt(1);
+  }
+
+  /** Live VMs after replaying through `line` (1-based, inclusive), and what that line's event touched. */
+  stateAt(lines: LineSource, line: number): TraceQueryState {
+    const target = Math.max(0, Math.min(line, lines.lineCount));
+    // Restore from a checkpoint strictly before the target so its event is replayed and its objects captured.
+    const index = this.checkpointIndex(target - 1);
+    const checkpoint = this.checkpoints[index] as Checkpoint;
+    let cached = this.cached;
+    if (!cached || cached.checkpoint !== index || cached.line > target) {
+      cached = { line: checkpoint.line, replayer: this.quietReplayer(checkpoint.snapshot), checkpoint: index, touched: [] };
+    }
+    let touched: readonly string[] = cached.line === target ? cached.touched : [];
+    const capture = { line: target, touched: [] as readonly string[] };
+    this.capture = capture;
+    for (let next = cached.line + 1; next <= target; next++) cached.replayer.line(lines.line(next - 1), next);
+    this.capture = null;
+    if (cached.line !== target) touched = capture.touched;
+    cached.line = target;
+    cached.touched = touched;
+    this.cached = cached;
+    return { vms: cached.replayer.state.vmsInOrder(), touched };
+  }
+
+  private capture: { line: number; touched: readonly string[] } | null = null;
+
+  private quietReplayer(snapshot: StateSnapshot): TraceReplayer {
+    return new TraceReplayer(
+      {
+        quiet: true,
+        onEvent: (info) => {
+          if (this.capture && info.line === this.capture.line) this.capture.touched = [...info.touched];
+        },
+      },
+      snapshot,
+    );
+  }
+
+  private checkpointIndex(line: number): number {
+    let low = 0;
+    let high = this.checkpoints.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((this.checkpoints[middle] as Checkpoint).line <= line) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+}
+
+/** The VM a key like `vm:xe:<key>` or `mapping:xe:<vm>/<key>` belongs to. */
+export function vmKeyOf(objectKey: string): string | undefined {
+  if (objectKey.startsWith('vm:')) return objectKey;
+  if (!objectKey.startsWith('mapping:')) return undefined;
+  const [, driver, rest] = /^mapping:([^:]+):(.*)$/.exec(objectKey) ?? [];
+  if (driver === undefined || rest === undefined) return undefined;
+  return `vm:${driver}:${rest.slice(0, rest.lastIndexOf('/'))}`;
+}
+
+export function vmObjectKey(vm: TraceVm): string {
+  return `vm:${vm.driver}:${vm.key}`;
+}
+
+export function mappingObjectKey(vm: TraceVm, mapping: TraceMapping): string | undefined {
+  return mapping.key === null ? undefined : `mapping:${vm.driver}:${vm.key}/${mapping.key}`;
+}
+
+/** Normalises a pointer or id as the trace prints it, to compare with the tail of an object key. */
+export function normalizeIdentity(text: string): string {
+  return text.toLowerCase().replace(/^0x/, '').replace(/^0+(?=.)/, '');
+}
+
+/** The object key among `keys` whose identity (last segment) is `token`. */
+export function keyForToken(keys: readonly string[], token: string): string | undefined {
+  const wanted = normalizeIdentity(token);
+  return keys.find((key) => {
+    const tail = key.slice(Math.max(key.lastIndexOf('/'), key.lastIndexOf(':')) + 1);
+    return normalizeIdentity(tail) === wanted;
+  });
+}
+
+/** The live mapping covering `addr` in any of `vms` (the event's own VM first). */
+export function mappingCovering(vms: readonly TraceVm[], addr: U64, preferVm?: string): { vm: TraceVm; mapping: TraceMapping } | undefined {
+  const ordered = preferVm ? [...vms].sort((a, b) => Number(vmObjectKey(b) === preferVm) - Number(vmObjectKey(a) === preferVm)) : vms;
+  for (const vm of ordered) {
+    const mapping = vm.mappingAt(addr);
+    if (mapping) return { vm, mapping };
+  }
+  return undefined;
+}
