@@ -78,8 +78,11 @@ function fitMappings(s: VaSpace): { start: bigint; end: bigint } | null {
     if (a < start) start = a;
     if (b > end) end = b;
   }
+  // A little room on both sides, rounded out to whole pages so the axis reads cleanly.
   const pad = (end - start) / 50n;
-  return clampView(start - pad, end + pad, s);
+  const from = ((start - pad) / PAGE) * PAGE;
+  const to = ((end + pad + PAGE - 1n) / PAGE) * PAGE;
+  return clampView(from < 0n ? 0n : from, to, s);
 }
 
 function clampView(start: bigint, end: bigint, s: VaSpace): { start: bigint; end: bigint } {

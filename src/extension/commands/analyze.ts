@@ -83,8 +83,10 @@ async function analyzeTraceFile(ctx: Ctx, arg?: unknown): Promise<void> {
     void vscode.window.showWarningMessage(`GPUVM: ${baseName(uri)} is not on the local file system; open it in an editor instead.`);
     return;
   }
+  // An open document already publishes its own diagnostics: publishing the file's too would list each finding twice.
+  const open = vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString());
   try {
-    const result = await analyzeFile(ctx, uri);
+    const result = await analyzeFile(ctx, uri, { publish: !open });
     if (!result) {
       void vscode.window.showInformationMessage(`GPUVM: analysis of ${baseName(uri)} cancelled.`);
       return;

@@ -1,0 +1,411 @@
+/**
+ * End-to-end test of the packaged extension in a real VS Code: code-server
+ * (VS Code for the browser, installed by scripts/e2e-setup.sh into a cache
+ * outside the repository) serves a throwaway profile with the built .vsix
+ * installed, and playwright-core drives Debian's Chromium through the
+ * workbench as a user would: Quick Open, the command palette, the Problems
+ * panel, hovers, notifications, the findings view and the VA-space webview.
+ *
+ * Every wait is on an event (a DOM selector, a file appearing, an animation
+ * finishing) with a deadline; there is no fixed sleep. code-server runs in
+ * its own process group and is stopped through it (killing only its PID
+ * leaves the extension host running). A screenshot of each step is saved
+ * under test-output/e2e/.
+ *
+ * Run by `npm run test:e2e` (part of `npm test`), which installs what is
+ * missing, packages the .vsix and then runs this file with node's runner.
+ */
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const CACHE =
+  process.env.GPUVM_LENS_E2E_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'gpuvm-lens-e2e');
+const CODE_SERVER = path.join(CACHE, 'cs', 'node_modules', '.bin', 'code-server');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const VSIX = process.env.GPUVM_LENS_VSIX || path.join(ROOT, 'gpuvm-lens.vsix');
+const SHOTS = path.join(ROOT, 'test-output', 'e2e');
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuvm-lens-e2e-'));
+const WS = path.join(WORK, 'ws');
+const USER_DATA = path.join(WORK, 'ud');
+
+/** Deadlines: generous for a 2-core CI machine, tight enough to fail fast when something is really wrong. */
+const STARTUP_MS = 90_000;
+const STEP_MS = 30_000;
+
+const env = {
+  ...process.env,
+  XDG_CONFIG_HOME: path.join(WORK, 'home', 'config'),
+  XDG_DATA_HOME: path.join(WORK, 'home', 'data'),
+  XDG_CACHE_HOME: path.join(WORK, 'home', 'cache'),
+};
+const csArgs = ['--user-data-dir', USER_DATA, '--extensions-dir', path.join(WORK, 'exts')];
+
+let server;
+let browser;
+let page;
+let shot = 0;
+
+async function screenshot(name) {
+  // Park the pointer where it raises no tooltip or hover over what the picture is about.
+  await page.mouse.move(200, 520);
+  shot += 1;
+  await page.screenshot({ path: path.join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`) });
+}
+
+/** Waits until the element's CSS animations and transitions (e.g. a toast sliding in) have finished. */
+async function settled(locator) {
+  await locator.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished.catch(() => undefined))));
+}
+
+async function quickInput(prefix, text) {
+  await page.keyboard.press(prefix);
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_MS });
+  return input;
+}
+
+/** Runs a command from the palette by its full title. */
+async function runCommand(title) {
+  const input = await quickInput('F1');
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: STEP_MS });
+  await row.click();
+}
+
+async function clearNotifications() {
+  await runCommand('Notifications: Clear All Notifications');
+  await page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: STEP_MS });
+}
+
+async function openFile(name, languageName) {
+  const input = await quickInput('Control+P');
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: STEP_MS });
+  await page.locator('.statusbar-item', { hasText: languageName }).first().waitFor({ timeout: STEP_MS });
+}
+
+async function goToLine(line) {
+  const input = await quickInput('Control+G');
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).first().waitFor({ timeout: STEP_MS });
+}
+
+async function problemRow(text) {
+  const row = page.locator('.markers-panel .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout: STEP_MS });
+  return row;
+}
+
+/** Waits (fs.watch, with a deadline) until the extension has written `file` as complete JSON. */
+function jsonFileAppears(file, timeoutMs) {
+  const ready = () => {
+    try {
+      JSON.parse(fs.readFileSync(file, 'utf8'));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return new Promise((resolve, reject) => {
+    if (ready()) return resolve();
+    const watcher = fs.watch(path.dirname(file), () => {
+      if (ready()) {
+        done();
+        resolve();
+      }
+    });
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${file} did not appear within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const done = () => {
+      watcher.close();
+      clearTimeout(timer);
+    };
+  });
+}
+
+function extensionHostLog() {
+  const logs = path.join(USER_DATA, 'logs');
+  if (!fs.existsSync(logs)) return '';
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/exthost/i.test(entry.name) && entry.name.endsWith('.log')) found.push(fs.readFileSync(full, 'utf8'));
+    }
+  };
+  walk(logs);
+  return found.join('\n');
+}
+
+before(async () => {
+  for (const [what, file] of [
+    ['code-server (run scripts/e2e-setup.sh)', CODE_SERVER],
+    ['Chromium (run scripts/e2e-setup.sh)', CHROMIUM],
+    ['the packaged extension (run npm run package)', VSIX],
+  ]) {
+    assert.ok(fs.existsSync(file), `missing ${what}: ${file}`);
+  }
+  fs.rmSync(SHOTS, { recursive: true, force: true });
+  for (const dir of [WS, path.join(USER_DATA, 'User'), SHOTS, path.join(WORK, 'chrome')]) fs.mkdirSync(dir, { recursive: true });
+  fs.cpSync(path.join(ROOT, 'test', 'e2e', 'workspace'), WS, { recursive: true });
+  fs.writeFileSync(
+    path.join(USER_DATA, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoUpdate': false,
+      'extensions.autoCheckUpdates': false,
+      'workbench.enableExperiments': false,
+      'workbench.tips.enabled': false,
+      'security.workspace.trust.enabled': false,
+      'editor.hover.delay': 200,
+      'files.simpleDialog.enable': true,
+      'window.dialogStyle': 'custom',
+    }),
+  );
+  execFileSync(CODE_SERVER, [...csArgs, '--install-extension', VSIX], { env, stdio: 'pipe' });
+
+  server = spawn(
+    CODE_SERVER,
+    [
+      ...csArgs,
+      '--bind-addr',
+      '127.0.0.1:0',
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      WS,
+    ],
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`code-server did not start:\n${output}`)), STARTUP_MS);
+    const onData = (data) => {
+      output += data;
+      const match = /HTTP server listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => reject(new Error(`code-server exited with ${code}:\n${output}`)));
+  });
+
+  browser = await chromium.launchPersistentContext(path.join(WORK, 'chrome'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    env,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  await page.goto(`${url.replace(/\/$/, '')}/?folder=${encodeURIComponent(WS)}`);
+  await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: STARTUP_MS });
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  if (server?.pid) {
+    // Our own process group only: code-server, its extension host and the language server.
+    const stopped = new Promise((resolve) => server.once('exit', resolve));
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const forced = setTimeout(() => {
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, 5000);
+    await stopped;
+    clearTimeout(forced);
+  }
+  fs.rmSync(WORK, { recursive: true, force: true });
+});
+
+/** A test step that leaves a screenshot of the workbench behind when it fails. */
+function step(name, body) {
+  test(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      await page?.screenshot({ path: path.join(SHOTS, `failed-${name.replace(/\W+/g, '-').slice(0, 60)}.png`) }).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+step('a GPUVM script activates the extension and its finding reaches the Problems panel', async () => {
+  await openFile('replay.gpuvm', 'GPUVM Script');
+  await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  const row = await problemRow('unknown command: unmapp');
+  assert.match(await row.innerText(), /script-bad-command/);
+  await screenshot('script-problems');
+  const log = extensionHostLog();
+  assert.doesNotMatch(log, /Activating extension .gpuvm-lens\.gpuvm-lens. failed/);
+});
+
+step('a hover on a script line shows the ops it produced and the VA space after it', async () => {
+  await goToLine(5);
+  const token = page.locator('.monaco-editor .view-line span', { hasText: /^0x20000$/ }).first();
+  await token.hover();
+  const hover = page.locator('.monaco-hover', { hasText: 'MAP addr=0x20000 range=0x8000' }).first();
+  await hover.waitFor({ state: 'visible', timeout: STEP_MS });
+  assert.match(await hover.innerText(), /0x20000/);
+  await screenshot('script-hover');
+  await page.mouse.move(5, 5);
+  await page.keyboard.press('Escape');
+});
+
+step('a trace opens as a GPUVM trace and its lifetime findings are listed', async () => {
+  await openFile('capture.trace', 'GPUVM Trace');
+  await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  await problemRow('trace-unbind-never-bound');
+  await problemRow('trace-vm-freed-with-live-mappings');
+  await screenshot('trace-problems');
+});
+
+step('a patch opens as a GPUVM patch and its review finding is listed', async () => {
+  await openFile('fix-unlink.patch', 'GPUVM Patch');
+  await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  const row = await problemRow('use-after-put');
+  assert.match(await row.innerText(), /drm_gpuvm_bo_put/);
+  await screenshot('patch-problems');
+});
+
+step('the GPUVM commands are in the palette under one category', async () => {
+  const input = await quickInput('F1');
+  await input.fill('>GPUVM: ');
+  for (const title of [
+    'GPUVM: Analyze Trace File…',
+    'GPUVM: Compare Dumps…',
+    'GPUVM: Review Patch',
+    'GPUVM: Export Findings as SARIF…',
+    'GPUVM: Copy Capture Recipe',
+  ]) {
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: STEP_MS });
+  }
+  await screenshot('palette');
+  await page.keyboard.press('Escape');
+});
+
+step('Copy Capture Recipe asks for the driver and copies its trace-cmd line', async () => {
+  await runCommand('GPUVM: Copy Capture Recipe');
+  const xe = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Intel Xe' }).first();
+  await xe.waitFor({ timeout: STEP_MS });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'AMD amdgpu' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('capture-recipe-pick');
+  await xe.click();
+  const toast = page.locator('.notification-toast', { hasText: 'Copied the Intel Xe capture command' }).first();
+  await toast.waitFor({ state: 'visible', timeout: STEP_MS });
+  await settled(toast);
+  assert.match(await toast.innerText(), /trace-cmd report -i gpuvm-xe\.dat/);
+  await screenshot('capture-recipe-copied');
+  await clearNotifications();
+});
+
+step('the VA-space view draws the mappings of the VM at the cursor and jumps to their creating line', async () => {
+  await openFile('replay.gpuvm', 'GPUVM Script');
+  await goToLine(7);
+  await runCommand('GPUVM: Show VA Space at Cursor');
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  const bars = view.locator('.map .mapping');
+  await bars.first().waitFor({ timeout: STEP_MS });
+  const count = await bars.count();
+  assert.ok(count >= 3, `expected the kernel-reserved node and at least two mappings, saw ${count} bars`);
+  await view.locator('table.mappings td', { hasText: '0x20000' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('va-space-view');
+
+  // Zoom in: the view range in the toolbar narrows.
+  const range = view.locator('.view-range');
+  const before = await range.innerText();
+  await view.locator('button.tool', { hasText: 'Fit mappings' }).click();
+  await view.locator('.view-range', { hasNotText: before }).waitFor({ timeout: STEP_MS });
+  await screenshot('va-space-zoomed');
+
+  // The time scrubber replays to the previous change of the VM: line 6, before the remap split bo 1's mapping.
+  await view.locator('button.tool[title="Previous change of this VM"]').click();
+  await view.locator('.line-label', { hasText: 'after line 6 of' }).waitFor({ timeout: STEP_MS });
+  await view.locator('table.mappings td', { hasText: '0x14000' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('va-space-scrubbed');
+
+  // A mapping's creating line opens in the editor.
+  const link = view.locator('a.line-link').first();
+  const label = await link.innerText();
+  const line = Number(/line (\d+)/.exec(label)?.[1]);
+  assert.ok(line > 0, `link label: ${label}`);
+  await link.click();
+  await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('va-space-reveal');
+});
+
+step('Analyze Trace File… has the server read the file from disk and lists its findings in the tree', async () => {
+  await runCommand('GPUVM: Analyze Trace File…');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_MS });
+  await input.fill(path.join(WS, 'capture.trace'));
+  // The simple file dialog resolves the typed path asynchronously: accept only once it lists the file.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'capture.trace' }).first().waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Enter');
+  const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Findings' }) });
+  await tree.locator('.monaco-list-row', { hasText: 'capture.trace' }).filter({ hasText: '2 findings' }).first().waitFor({ timeout: STEP_MS });
+  const finding = tree.locator('.monaco-list-row', { hasText: 'no such mapping was ever bound' }).first();
+  await finding.waitFor({ timeout: STEP_MS });
+  const toast = page.locator('.notification-toast', { hasText: 'capture.trace: 2 findings' }).first();
+  await toast.waitFor({ state: 'visible', timeout: STEP_MS });
+  await settled(toast);
+  await screenshot('analyze-trace-file');
+  await clearNotifications();
+
+  // A finding in the tree opens the file at its line (the unbind on line 11).
+  await finding.click();
+  await page.locator('.statusbar-item', { hasText: 'Ln 11,' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('findings-tree-reveal');
+});
+
+step('Export Findings as SARIF… writes every finding to a SARIF file', async () => {
+  const target = path.join(WS, 'findings.sarif');
+  await runCommand('GPUVM: Export Findings as SARIF…');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_MS });
+  await input.fill(target);
+  await page.keyboard.press('Enter');
+  await jsonFileAppears(target, STEP_MS);
+  const sarif = JSON.parse(fs.readFileSync(target, 'utf8'));
+  const rules = new Set(sarif.runs[0].results.map((result) => result.ruleId));
+  for (const rule of ['script-bad-command', 'trace-unbind-never-bound', 'use-after-put']) assert.ok(rules.has(rule), `${rule} in ${[...rules]}`);
+  const toast = page.locator('.notification-toast', { hasText: 'exported' }).first();
+  await toast.waitFor({ state: 'visible', timeout: STEP_MS });
+  await settled(toast);
+  await screenshot('export-sarif');
+});
