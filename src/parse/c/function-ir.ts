@@ -165,6 +165,8 @@ function collectFacts(node: CNode, into: IrNode): void {
       default:
         break;
     }
+    // A nested definition (a real function inside a window's synthetic one) has its own view.
+    if (current.type === 'function_definition' && current.id !== node.id) continue;
     // Children in reverse so calls come out in source order.
     const children = current.namedChildren;
     for (let i = children.length - 1; i >= 0; i--) {
@@ -327,6 +329,7 @@ function build(node: CNode | null, next: number, ctx: Ctx): number {
       (ctx.nodes[id] as IrNode).succ = [buildSequence(inner, next, ctx)];
       return id;
     }
+    case 'function_definition':
     case 'comment':
     case 'preproc_call':
     case 'preproc_def':

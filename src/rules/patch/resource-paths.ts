@@ -75,11 +75,18 @@ export function objectOf(key: string, pair: ResourcePair): string {
   return key;
 }
 
-/** Unwraps `likely(...)` / `unlikely(...)` / `WARN_ON(...)`. */
+/**
+ * Unwraps `likely(...)`, `unlikely(...)` and the warning wrappers that return
+ * their condition (`WARN_ON(c)`, `drm_WARN_ON(dev, c)`, `XE_IOCTL_DBG(xe, c)`).
+ */
 function unwrap(cond: string): string {
   let c = cond;
   for (;;) {
-    const match = /^(?:un)?likely\((.*)\)$/.exec(c) ?? /^\((.*)\)$/.exec(c);
+    const match =
+      /^(?:un)?likely\((.*)\)$/.exec(c) ??
+      /^(?:WARN_ON|WARN_ON_ONCE)\((.*)\)$/.exec(c) ??
+      /^(?:drm_WARN_ON|drm_WARN_ON_ONCE|XE_IOCTL_DBG|XE_WARN_ON)\([^,()]*(?:\([^()]*\))?[^,()]*,(.*)\)$/.exec(c) ??
+      /^\((.*)\)$/.exec(c);
     if (!match) return c;
     c = match[1] as string;
   }
@@ -90,7 +97,7 @@ type Outcome = 'success' | 'failure' | undefined;
 /** What the branch condition says about a pending pointer result in `v`, on the `then` side. */
 function pointerTest(cond: string, v: string): Outcome {
   const c = unwrap(cond);
-  if (c === `!${v}` || c === `${v}==NULL` || c === `NULL==${v}` || c === `IS_ERR(${v})` || c === `IS_ERR_OR_NULL(${v})` || c === `WARN_ON(!${v})` || c === `WARN_ON(IS_ERR(${v}))`) return 'failure';
+  if (c === `!${v}` || c === `${v}==NULL` || c === `NULL==${v}` || c === `IS_ERR(${v})` || c === `IS_ERR_OR_NULL(${v})`) return 'failure';
   if (c === v || c === `${v}!=NULL` || c === `!IS_ERR(${v})` || c === `!IS_ERR_OR_NULL(${v})`) return 'success';
   return undefined;
 }
@@ -98,7 +105,7 @@ function pointerTest(cond: string, v: string): Outcome {
 /** What the branch condition says about an errno result held in `v`, on the `then` side. */
 function errnoTest(cond: string, v: string): Outcome {
   const c = unwrap(cond);
-  if (c === v || c === `${v}<0` || c === `${v}!=0` || c === `WARN_ON(${v})` || c === `IS_ERR_VALUE(${v})`) return 'failure';
+  if (c === v || c === `${v}<0` || c === `${v}!=0` || c === `IS_ERR_VALUE(${v})`) return 'failure';
   if (c === `!${v}` || c === `${v}==0` || c === `${v}>=0`) return 'success';
   return undefined;
 }

@@ -6,7 +6,7 @@ import { analyzeText } from '../../../src/analysis/registry';
 import { useTreeSitterFromNodeModules } from '../../helpers/tree-sitter';
 import { largePatch, series } from '../../../bench/review-inputs';
 
-const PATCHES = join(__dirname, '..', '..', 'fixtures', 'patches');
+const PATCHES = join(__dirname, '..', '..', 'fixtures', 'patches', 'corpus');
 const review = (text: string) => reviewPatchLines(text.split('\n'));
 const summary = (findings: readonly { line: number; rule: string; severity: string }[]) => findings.map((f) => `${f.line}:${f.rule}:${f.severity}`);
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePatch } from '../../../../src/parse/patch/parse-patch';
 import { stripQuote } from '../../../../src/parse/patch/mail-lines';
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'fixtures', 'patches');
+const FIXTURES = join(__dirname, '..', '..', '..', 'fixtures', 'patches', 'corpus');
 const lines = (text: string) => text.split('\n');
 
 describe('patch input', () => {
