@@ -15,6 +15,7 @@
  * the mapping and the pieces outside stay live (named by their first page).
  */
 
+import { detach } from '../../base/detach-string';
 import type { U64 } from '../../base/u64';
 import { field } from '../../parse/trace/decode-event';
 import { isNullPointer, pointerKey } from '../../parse/trace/payload-format';
@@ -27,7 +28,7 @@ const PAGE_SHIFT = 12n;
 const BY_FIRST_PAGE: PieceNamer = (pieceStart) => (pieceStart >> PAGE_SHIFT).toString(16);
 
 export function replayAmdgpu(ctx: ReplayContext): void {
-  switch (ctx.event.event) {
+  switch (ctx.decoded.spec.name) {
     case 'amdgpu_vm_bo_map':
     case 'amdgpu_vm_bo_unmap':
       return replayMapUnmap(ctx);
@@ -91,7 +92,7 @@ function replayMapUnmap(ctx: ReplayContext): void {
   const key = firstPage.toString(16);
   const { start, last } = pagesToBytes(firstPage, lastPage);
   const offset = hexField(field(ctx.decoded, 'offset'));
-  if (ctx.event.event === 'amdgpu_vm_bo_map') {
+  if (ctx.decoded.spec.name === 'amdgpu_vm_bo_map') {
     const vm = processVm(ctx);
     if (vm) bindMapping(ctx, vm, { key, start, last, objectKey, offset });
     return;
@@ -130,9 +131,9 @@ function replayMappingUse(ctx: ReplayContext): void {
   const vm = located.vm ?? processVm(ctx);
   if (!vm) return;
   const mapping = useMapping(ctx, vm, { key, start, last, objectKey: '', offset: 0n }, located.mapping);
-  if (mapping && ctx.event.event === 'amdgpu_vm_bo_update') {
+  if (mapping && ctx.decoded.spec.name === 'amdgpu_vm_bo_update') {
     mapping.changedLine = ctx.line;
-    mapping.changedEvent = ctx.event.event;
+    mapping.changedEvent = ctx.decoded.spec.name;
   }
 }
 
@@ -145,7 +146,7 @@ function replayPasid(ctx: ReplayContext, allocated: boolean): void {
     const vm = ctx.state.vm('amdgpu', key);
     // A PASID allocated before the process's first mapping: the trace holds the VM's whole life.
     if (!vm) ctx.state.createVm('amdgpu', key, processName(ctx), ctx.line, true);
-    aliases.set(`amdgpu-pasid:${pasid}`, key);
+    aliases.set(detach(`amdgpu-pasid:${pasid}`), detach(key));
     return;
   }
   const key = aliases.get(`amdgpu-pasid:${pasid}`);

@@ -37,7 +37,7 @@ export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
   const freed = state.freedVm(driver, key);
   if (freed) {
     ctx.report(
-      traceUseAfterFree.report(ctx.span, 'vm', { event: ctx.event.event, vm: freed.name, freedLine: freed.freedLine }, [
+      traceUseAfterFree.report(ctx.span, 'vm', { event: ctx.decoded.spec.name, vm: freed.name, freedLine: freed.freedLine }, [
         { line: freed.createdLine, message: `VM ${freed.name} created` },
         { line: freed.freedLine, message: `VM ${freed.name} freed` },
       ]),
@@ -50,7 +50,7 @@ export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
 /** A bind: a new mapping, or a rebind of the same one. Overlaps are reported and replaced. */
 export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingRequest): TraceMapping {
   const state = ctx.state;
-  const name = ctx.event.event;
+  const name = ctx.decoded.spec.name;
   ctx.touch('mapping', vm.driver, vm.key, request.key);
   const existing = vm.byKey.get(request.key);
   if (existing) {
@@ -118,8 +118,9 @@ export function unbindMapping(
   pieces: PieceNamer,
 ): void {
   const state = ctx.state;
-  const name = ctx.event.event;
-  const data = { event: name, mapping: key, start: addr(start), end: addr(last), vm: vm.name };
+  const name = ctx.decoded.spec.name;
+  // Built only when a finding needs it: most unbinds are clean.
+  const data = () => ({ event: name, mapping: key, start: addr(start), end: addr(last), vm: vm.name });
   ctx.touch('mapping', vm.driver, vm.key, key);
   if (found) {
     if (found.start === start && found.last === last) {
@@ -136,7 +137,7 @@ export function unbindMapping(
       traceUnbindNeverBound.report(
         ctx.span,
         'rangeMismatch',
-        { ...data, boundStart: addr(found.start), boundEnd: addr(found.last) },
+        { ...data(), boundStart: addr(found.start), boundEnd: addr(found.last) },
         mappingRelated(found),
       ),
     );
@@ -149,13 +150,13 @@ export function unbindMapping(
     // Reported as an overlapping bind already.
   } else if (tombstone) {
     ctx.report(
-      traceUseAfterFree.report(ctx.span, 'doubleUnbind', { ...data, unboundLine: tombstone.unboundLine }, [
+      traceUseAfterFree.report(ctx.span, 'doubleUnbind', { ...data(), unboundLine: tombstone.unboundLine }, [
         { line: tombstone.createdLine, message: `${key} bound` },
         { line: tombstone.unboundLine, message: `${key} unbound by ${tombstone.unboundEvent}` },
       ]),
     );
   } else if (vm.birthSeen && ctx.confident) {
-    ctx.report(traceUnbindNeverBound.report(ctx.span, 'unbind', data, vmRelated(vm)));
+    ctx.report(traceUnbindNeverBound.report(ctx.span, 'unbind', data(), vmRelated(vm)));
   }
   // Whatever the replay holds in that range is gone now, as the trace says.
   state.unmapRange(vm, start, last, ctx.line, ctx.event.ts, name, pieces);
@@ -175,12 +176,12 @@ export function useMapping(
   ctx.touch('mapping', vm.driver, vm.key, request.key);
   if (found) return found;
   const state = ctx.state;
-  const name = ctx.event.event;
-  const data = { event: name, mapping: request.key, start: addr(request.start), end: addr(request.last), vm: vm.name };
+  const name = ctx.decoded.spec.name;
+  const data = () => ({ event: name, mapping: request.key, start: addr(request.start), end: addr(request.last), vm: vm.name });
   const tombstone = state.unboundTombstone(vm, request.key);
   if (tombstone && tombstone.unboundEvent !== REPLACED && vm.overlapping(request.start, request.last).length === 0) {
     ctx.report(
-      traceUseAfterFree.report(ctx.span, 'mapping', { ...data, unboundLine: tombstone.unboundLine }, [
+      traceUseAfterFree.report(ctx.span, 'mapping', { ...data(), unboundLine: tombstone.unboundLine }, [
         { line: tombstone.createdLine, message: `${request.key} bound` },
         { line: tombstone.unboundLine, message: `${request.key} unbound by ${tombstone.unboundEvent}` },
       ]),
@@ -188,7 +189,7 @@ export function useMapping(
     return undefined;
   }
   if (!tombstone && vm.birthSeen && ctx.confident) {
-    ctx.report(traceUnbindNeverBound.report(ctx.span, 'event', data, vmRelated(vm)));
+    ctx.report(traceUnbindNeverBound.report(ctx.span, 'event', data(), vmRelated(vm)));
   }
   // Adopt: the mapping existed before the trace (or its bind was not traced).
   for (const other of vm.overlapping(request.start, request.last)) state.removeMapping(other, ctx.line, name, false);
@@ -211,7 +212,7 @@ export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
     const freed = state.freedVm(driver, key);
     if (freed) {
       ctx.report(
-        traceUseAfterFree.report(ctx.span, 'doubleFree', { event: ctx.event.event, vm: freed.name, freedLine: freed.freedLine }, [
+        traceUseAfterFree.report(ctx.span, 'doubleFree', { event: ctx.decoded.spec.name, vm: freed.name, freedLine: freed.freedLine }, [
           { line: freed.createdLine, message: `VM ${freed.name} created` },
           { line: freed.freedLine, message: `VM ${freed.name} freed` },
         ]),
@@ -228,7 +229,7 @@ export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
         ctx.span,
         'leak',
         {
-          event: ctx.event.event,
+          event: ctx.decoded.spec.name,
           vm: vm.name,
           count: vm.liveCount,
           objects: vm.gpuvm.extobj.size,

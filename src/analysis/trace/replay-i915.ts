@@ -14,7 +14,7 @@ import { addr, mappingRelated, type ReplayContext } from './replay-context';
 import type { TraceMapping } from './trace-state';
 
 export function replayI915(ctx: ReplayContext): void {
-  const name = ctx.event.event;
+  const name = ctx.decoded.spec.name;
   switch (name) {
     case 'i915_ppgtt_create': {
       const key = pointerKey(field(ctx.decoded, 'vm') ?? '');
@@ -60,7 +60,7 @@ function replayVma(ctx: ReplayContext): void {
   if (size === 0n) return;
   const last = start + size - 1n;
   const mappingKey = start.toString(16);
-  if (ctx.event.event === 'i915_vma_bind') {
+  if (ctx.decoded.spec.name === 'i915_vma_bind') {
     bindMapping(ctx, vm, { key: mappingKey, start, last, objectKey, offset: 0n });
     return;
   }
@@ -79,7 +79,7 @@ function replayObjectDestroy(ctx: ReplayContext): void {
       traceUseAfterFree.report(
         ctx.span,
         'objectFreed',
-        { event: ctx.event.event, object: objectKey, vm: mapping.owner.name, start: addr(mapping.start), end: addr(mapping.last) },
+        { event: ctx.decoded.spec.name, object: objectKey, vm: mapping.owner.name, start: addr(mapping.start), end: addr(mapping.last) },
         mappingRelated(mapping),
       ),
     );

@@ -17,6 +17,7 @@
  *   through the ASID its `xe_vm_create` printed.
  */
 
+import { detach } from '../../base/detach-string';
 import { pointerKey } from '../../parse/trace/payload-format';
 import { field } from '../../parse/trace/decode-event';
 import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
@@ -60,13 +61,13 @@ function vmKey(ctx: ReplayContext): string {
 
 function replayVm(ctx: ReplayContext): void {
   const key = vmKey(ctx);
-  const name = ctx.event.event;
+  const name = ctx.decoded.spec.name;
   const asid = field(ctx.decoded, 'asid') ?? '';
   if (name === 'xe_vm_create') {
     const vm = ctx.state.createVm('xe', key, key, ctx.line, true);
-    vm.asid = asid;
-    vm.dev = field(ctx.decoded, 'dev') ?? '';
-    if (/[1-9a-f]/i.test(asid)) ctx.state.aliases.set(`xe-asid:${asid}`, key);
+    vm.asid = detach(asid);
+    vm.dev = detach(field(ctx.decoded, 'dev') ?? '');
+    if (/[1-9a-f]/i.test(asid)) ctx.state.aliases.set(detach(`xe-asid:${asid}`), vm.key);
     ctx.touch('vm', 'xe', key);
     return;
   }
@@ -84,9 +85,9 @@ function replayVma(ctx: ReplayContext): void {
   const decoded = ctx.decoded;
   const vm = liveVm(ctx, 'xe', vmKey(ctx), vmKey(ctx));
   if (!vm) return;
-  if (!vm.dev) vm.dev = field(decoded, 'dev') ?? '';
+  if (!vm.dev) vm.dev = detach(field(decoded, 'dev') ?? '');
   const key = pointerKey(field(decoded, 'vma') ?? '');
-  const name = ctx.event.event;
+  const name = ctx.decoded.spec.name;
   const known = vm.byKey.get(key);
   if (known && isPlainUse(name)) {
     // The common case: an event on a live VMA. Its range cannot have changed
@@ -149,7 +150,7 @@ function applyUse(ctx: ReplayContext, vm: TraceVm, mapping: TraceMapping, name: 
 
 function changed(ctx: ReplayContext, mapping: TraceMapping): void {
   mapping.changedLine = ctx.line;
-  mapping.changedEvent = ctx.event.event;
+  mapping.changedEvent = ctx.decoded.spec.name;
 }
 
 function reportUserptrUse(ctx: ReplayContext, vm: TraceVm, mapping: TraceMapping, messageId: 'exec' | 'access'): void {
@@ -158,7 +159,7 @@ function reportUserptrUse(ctx: ReplayContext, vm: TraceVm, mapping: TraceMapping
       ctx.span,
       messageId,
       {
-        event: ctx.event.event,
+        event: ctx.decoded.spec.name,
         vm: vm.name,
         mapping: mappingName(mapping),
         start: addr(mapping.start),
@@ -181,7 +182,7 @@ function replayBo(ctx: ReplayContext): void {
   const freed = ctx.state.freedVm('xe', key);
   if (freed) {
     ctx.report(
-      traceUseAfterFree.report(ctx.span, 'vm', { event: ctx.event.event, vm: freed.name, freedLine: freed.freedLine }, [
+      traceUseAfterFree.report(ctx.span, 'vm', { event: ctx.decoded.spec.name, vm: freed.name, freedLine: freed.freedLine }, [
         { line: freed.createdLine, message: `VM ${freed.name} created` },
         { line: freed.freedLine, message: `VM ${freed.name} freed` },
       ]),
@@ -191,7 +192,7 @@ function replayBo(ctx: ReplayContext): void {
 
 /** A job runs on the VM that maps its batch buffer; invalidated userptrs there must be rebound first. */
 function replayJob(ctx: ReplayContext): void {
-  const name = ctx.event.event;
+  const name = ctx.decoded.spec.name;
   if (name !== 'xe_sched_job_exec' && name !== 'xe_sched_job_run') return;
   const pending = ctx.state.vmsWithInvalidated;
   if (pending.size === 0) return;

@@ -15,6 +15,7 @@
  * counters; nothing per line is kept unless `onEvent` keeps it.
  */
 
+import { detach } from '../../base/detach-string';
 import { EventDecoder, type DecodedEvent } from '../../parse/trace/decode-event';
 import { parseTraceLine, type TraceEventLine } from '../../parse/trace/trace-line';
 import type { Finding } from '../../rules/rule';
@@ -165,8 +166,8 @@ export class TraceReplayer {
       const summaries = result.status === 'unknown' ? this.unknown : this.changed;
       const summary = summaries.get(event.event);
       if (summary) summary.count++;
-      else summaries.set(event.event, { count: 1, line: lineNumber, column: event.payloadColumn + 1, payload: event.payload });
-      if (result.status === 'changed') this.lastProblem = { line: lineNumber, kind: 'changed', event: event.event };
+      else summaries.set(detach(event.event), { count: 1, line: lineNumber, column: event.payloadColumn + 1, payload: detach(quote(event.payload)) });
+      if (result.status === 'changed') this.lastProblem = { line: lineNumber, kind: 'changed', event: result.spec.name };
       this.onEvent?.({ line: lineNumber, event, decoded: undefined, touched: [] });
       return;
     }
@@ -239,7 +240,7 @@ export class TraceReplayer {
           event,
           count: summary.count,
           layouts,
-          payload: quote(summary.payload),
+          payload: summary.payload,
         }),
       );
     }

@@ -17,6 +17,7 @@
  * mappings of all VMs.
  */
 
+import { detach } from '../../base/detach-string';
 import { add, sub, type U64 } from '../../base/u64';
 import { GemObject, GpuVa, GpuVm } from '../../model/objects';
 import { boExtobjAdd, boObtain, boPut, gpuvmInit, resvObjectAlloc, vaInsert, vaLink, vaRemove, vaUnlink } from '../../model/gpuvm';
@@ -309,7 +310,10 @@ export class TraceState {
   }
 
   /** Creates a VM (`birthSeen`: the trace shows its creation). */
-  createVm(driver: VmDriver, key: string, name: string, line: number, birthSeen: boolean): TraceVm {
+  createVm(driver: VmDriver, rawKey: string, rawName: string, line: number, birthSeen: boolean): TraceVm {
+    // Keys and names outlive the line they were cut from (see `detach`).
+    const key = detach(rawKey);
+    const name = detach(rawName);
     const id = TraceState.vmId(driver, key);
     const old = this.vms.get(id);
     if (old) this.dropVm(old, line);
@@ -359,19 +363,21 @@ export class TraceState {
 
   /** Inserts a mapping; the caller has removed whatever overlapped it. */
   insertMapping(vm: TraceVm, request: BindRequest): TraceMapping {
-    const obj = request.objectKey === '' ? null : this.gem(vm.driver, request.objectKey);
+    const key = request.key === null ? null : detach(request.key);
+    const objectKey = request.objectKey === '' ? '' : detach(request.objectKey);
+    const obj = objectKey === '' ? null : this.gem(vm.driver, objectKey);
     const range = add(sub(request.last, request.start), 1n);
     const mapping = new TraceMapping(
       request.start,
       range,
       obj,
       request.offset,
-      request.key,
+      key,
       vm,
       request.line,
       request.ts,
       request.event,
-      request.objectKey,
+      objectKey,
     );
     if (vaInsert(vm.gpuvm, mapping) !== 0) return mapping;
     if (obj) {
@@ -380,9 +386,9 @@ export class TraceState {
       vaLink(mapping, vmBo);
       boPut(vmBo);
     }
-    if (request.key !== null) {
-      vm.byKey.set(request.key, mapping);
-      if (vm.unbound.size > 0) vm.unbound.delete(request.key);
+    if (key !== null) {
+      vm.byKey.set(key, mapping);
+      if (vm.unbound.size > 0) vm.unbound.delete(key);
     }
     vm.changedLine = request.line;
     this.mappingsBound++;
@@ -511,8 +517,9 @@ export class TraceState {
   adoptPiece(vm: TraceVm, key: string, start: U64, last: U64): TraceMapping | undefined {
     const candidate = vm.mappingAt(start);
     if (!candidate || candidate.key !== null || candidate.start !== start || candidate.last !== last) return undefined;
-    candidate.key = key;
-    vm.byKey.set(key, candidate);
+    const owned = detach(key);
+    candidate.key = owned;
+    vm.byKey.set(owned, candidate);
     this.observer?.inserted(candidate);
     return candidate;
   }

@@ -47,7 +47,8 @@ export class EventDecoder {
       const candidate = layouts[k] as EventLayout;
       const other = matchFormat(candidate.compiled, payload);
       if (other) {
-        this.preferred.set(name, k);
+        // The table's own name: the argument is cut from a line (see base/detach-string).
+        this.preferred.set(spec.name, k);
         return { status: 'decoded', event: { spec, layout: candidate, values: other } };
       }
     }
