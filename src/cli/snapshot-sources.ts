@@ -54,7 +54,9 @@ export async function loadSnapshots(path: string, kind?: DocumentKind): Promise<
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const chosen = kind ?? detectKind(readHead(path, DETECT_HEAD_BYTES), path);
+  const head = readHead(path, DETECT_HEAD_BYTES);
+  // An empty file is the state of a trace with no live VM (`state` prints nothing): a dump of no VMs.
+  const chosen = kind ?? (head.trim() === '' ? 'dump' : detectKind(head, path));
   const loader = SNAPSHOT_LOADERS[chosen];
   if (!loader) {
     const supported = Object.keys(SNAPSHOT_LOADERS).join(', ');

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diffCommand } from '../../../src/cli/commands/diff';
+import { stateCommand } from '../../../src/cli/commands/state';
+import { parseGpuvasDump } from '../../../src/parse/dump/parse-gpuvas';
+import { renderGpuvas } from '../../../src/parse/dump/render-gpuvas';
 import { runCommand } from '../../helpers/run-command';
 
 const DUMPS = join(__dirname, '..', '..', 'fixtures', 'dumps');
@@ -92,5 +95,23 @@ describe('gpuvm-lens diff with a trace', () => {
       `  ~ ${changed}:6: changed at 0x0000000200000000: range 0x0000000000200000 -> 0x0000000000100000 (a: ${trace})`,
       `  + ${changed}:7: only in b: [0x0000000300000000, 0x0000000300001000) range 0x0000000000001000 object 0x0000000000000000 offset 0x0000000000000000`,
     ]);
+  });
+});
+
+describe('state, parse, diff round trip', () => {
+  const TRACES = join(__dirname, '..', '..', 'fixtures', 'traces');
+  const traces = [join(__dirname, '..', '..', 'fixtures', 'kernel-logs', 'with-trace', 'xe-run.trace'), join(TRACES, 'spec-examples.trace'), join(TRACES, 'all-events.trace'), join(TRACES, 'rules', 'amdgpu-clean.trace'), join(TRACES, 'rules', 'i915.trace'), join(TRACES, 'rules', 'xe-clean.trace')];
+
+  it.each(traces)('prints the state of %s as a dump that parses back byte for byte and diffs as equal', async (trace) => {
+    const state = await runCommand(stateCommand, [trace]);
+    expect(state.code).toBe(0);
+    const dump = parseGpuvasDump(state.stdout);
+    expect(dump.errors).toEqual([]);
+    expect(renderGpuvas(dump.snapshots)).toBe(state.stdout);
+    const path = join(mkdtempSync(join(tmpdir(), 'gpuvm-lens-state-')), 'state.gpuvas');
+    writeFileSync(path, state.stdout);
+    const diff = await runCommand(diffCommand, [trace, path]);
+    expect(diff.stderr).toBe('');
+    expect(diff.code).toBe(0);
   });
 });
