@@ -244,7 +244,7 @@ export class TraceReplayer {
         }),
       );
     }
-    if (this.events === 0 && this.lines > 0) {
+    if (this.events === 0) {
       this.findings.push(traceUnparsableLine.report({ line: 1 }, 'noEvents', { lines: this.lines }));
     }
     return this.findings;

@@ -16,7 +16,7 @@ export const traceUnparsableLine = defineRule({
     binary: 'Binary data (not ftrace text); ignored.',
     more: '{count} more unparsable line(s), from this one on, were ignored without a finding each.',
     truncated: 'The last event is cut off (truncated file?): "{text}"',
-    noEvents: 'The trace has {lines} line(s) but no event (only headers or comments); nothing was replayed.',
+    noEvents: 'The trace has {lines} line(s) but not a single event; nothing was replayed.',
     long: 'A {length}-character line; only its start was examined.',
   },
 });
