@@ -34,6 +34,7 @@ const nodeEntries = {
   'bench-trace': 'bench/trace.ts',
   // The language server the extension starts with `node dist/server.js --stdio`.
   server: 'src/server/entry.ts',
+  'bench-lsp': 'bench/lsp.ts',
 };
 
 const contexts = [

@@ -1,7 +1,7 @@
 /**
  * Analyzes a file the server reads from disk itself (`gpuvmLens/analyzeFile`):
  * VS Code hands no file over 50 MB to a language server, so the client sends
- * the path and the server streams it in 1 MiB chunks, feeding the analyzer
+ * the path and the server streams it in 256 KiB chunks, feeding the analyzer
  * line by line and recording each line's byte offset so hovers can later read
  * any line back without holding the file in memory.
  *
@@ -12,10 +12,11 @@
 
 import { createReadStream, readSync, openSync, closeSync, statSync } from 'node:fs';
 import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
-import { AnalysisCancelled, GuardedSink, MAX_FED_LINE_CHARS, type ProgressiveSink, type RunOptions } from './analysis-runner';
+import { AnalysisCancelled, GuardedSink, MAX_FED_LINE_CHARS, yieldToEventLoop, type ProgressiveSink, type RunOptions } from './analysis-runner';
 import { LineOffsets, fileLineSource, type LineSource } from './line-source';
 
-const CHUNK = 1 << 20;
+/** Bytes fed between two turns of the event loop: a few tens of milliseconds of replay. */
+const CHUNK = 256 << 10;
 
 export interface FileAnalysis {
   readonly result: AnalysisResult;
@@ -87,6 +88,9 @@ export async function analyzeFileFromDisk(
     position += chunk.length;
     options.onProgress?.(total > 0 ? position / total : 1);
     if (options.onPartial) options.onPartial(sink.partial());
+    // A buffered stream resolves the next chunk without a turn of the event
+    // loop; yield explicitly so requests (hovers, cancellation) get answered.
+    await yieldToEventLoop();
     if (options.token.isCancellationRequested) throw new AnalysisCancelled();
   }
   if (pendingBytes > 0) emit();

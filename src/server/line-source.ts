@@ -22,6 +22,14 @@ export interface LineSource {
   readonly text: string | undefined;
   /** The line of an offset into `text` (with `text` only). */
   readonly lineOfOffset?: (offset: number) => number;
+  /** Lines [from, to) at once (one read for a file on disk), each cut like `line`. */
+  range(from: number, to: number): string[];
+}
+
+function rangeByLine(source: Pick<LineSource, 'line' | 'lineCount'>, from: number, to: number): string[] {
+  const out: string[] = [];
+  for (let n = Math.max(0, from); n < Math.min(to, source.lineCount); n++) out.push(source.line(n));
+  return out;
 }
 
 function stripEol(text: string): string {
@@ -34,10 +42,11 @@ function stripEol(text: string): string {
 /** Lines of an open document (the text document computes its line offsets once per version). */
 export function textLineSource(document: TextDocument): LineSource {
   const text = document.getText();
-  return {
+  const source: LineSource = {
     lineCount: document.lineCount,
     text,
     lineOfOffset: (offset) => document.positionAt(offset).line,
+    range: (from, to) => rangeByLine(source, from, to),
     line(n) {
       if (n < 0 || n >= document.lineCount) return '';
       const start = document.offsetAt({ line: n, character: 0 });
@@ -45,6 +54,7 @@ export function textLineSource(document: TextDocument): LineSource {
       return stripEol(text.slice(start, Math.min(end, start + MAX_LINE_CHARS + 2))).slice(0, MAX_LINE_CHARS);
     },
   };
+  return source;
 }
 
 /** Byte offsets of line starts, grown by doubling while a file is streamed. */
@@ -78,10 +88,34 @@ export class LineOffsets {
  * Lines of a file on disk, read on demand through the byte offsets recorded
  * while it was analyzed; `totalBytes` closes the last line.
  */
+/** A batch read bigger than this falls back to reading line by line. */
+const MAX_RANGE_BYTES = 32 << 20;
+
 export function fileLineSource(path: string, offsets: LineOffsets, totalBytes: number): LineSource {
-  return {
+  const source: LineSource = {
     lineCount: offsets.length,
     text: undefined,
+    range(from, to) {
+      const first = Math.max(0, from);
+      const last = Math.min(to, offsets.length);
+      if (last <= first) return [];
+      const start = offsets.at(first);
+      const end = last < offsets.length ? offsets.at(last) : totalBytes;
+      if (end - start > MAX_RANGE_BYTES) return rangeByLine(source, first, last);
+      const buffer = Buffer.alloc(end - start);
+      let fd: number | undefined;
+      try {
+        fd = openSync(path, 'r');
+        const read = readSync(fd, buffer, 0, buffer.length, start);
+        const lines = buffer.toString('utf8', 0, read).split('\n');
+        if (lines.length > last - first) lines.length = last - first;
+        return lines.map((line) => stripEol(line).slice(0, MAX_LINE_CHARS));
+      } catch {
+        return rangeByLine(source, first, last);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    },
     line(n) {
       if (n < 0 || n >= offsets.length) return '';
       const start = offsets.at(n);
@@ -102,4 +136,5 @@ export function fileLineSource(path: string, offsets: LineOffsets, totalBytes: n
       }
     },
   };
+  return source;
 }

@@ -107,7 +107,8 @@ export class TraceIndex {
     let touched: readonly string[] = cached.line === target ? cached.touched : [];
     const capture = { line: target, touched: [] as readonly string[] };
     this.capture = capture;
-    for (let next = cached.line + 1; next <= target; next++) cached.replayer.line(lines.line(next - 1), next);
+    const texts = lines.range(cached.line, target);
+    for (let next = cached.line + 1; next <= target; next++) cached.replayer.line(texts[next - 1 - cached.line] ?? '', next);
     this.capture = null;
     if (cached.line !== target) touched = capture.touched;
     cached.line = target;

@@ -77,7 +77,7 @@ function partialPublisher(ctx: ServerContext, uri: string, enabled: boolean): (f
 }
 
 /** Findings of a file still being read are placed without its line texts (whole-line ranges end at column 0). */
-const EMPTY_LINES: LineSource = { lineCount: Number.MAX_SAFE_INTEGER, text: undefined, line: () => '' };
+const EMPTY_LINES: LineSource = { lineCount: Number.MAX_SAFE_INTEGER, text: undefined, line: () => '', range: () => [] };
 
 export async function analyzeFile(ctx: ServerContext, params: AnalyzeFileParams, requestToken: CancellationToken): Promise<AnalyzeFileResult> {
   const started = performance.now();

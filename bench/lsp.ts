@@ -1,0 +1,129 @@
+/**
+ * `npm run bench:lsp`: the language server (dist/server.js, a real child
+ * process over stdio) on a generated trace of 1M lines (about 200 MB) opened
+ * through `gpuvmLens/analyzeFile`, as VS Code's "Analyze Trace File…" does.
+ *
+ * Prints: time to first diagnostics, full analysis time, the slowest answer
+ * to a request sent while the analysis runs (does the server stay
+ * responsive?), hover latency (median and 95th percentile over 1,000 hovers
+ * at random lines) and the server's peak memory. Targets: first diagnostics
+ * < 2 s, hover p95 < 50 ms, memory < 400 MB.
+ *
+ *   node dist/bench-lsp.js [--lines N] [--hovers N]
+ */
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import type { AnalyzeFileResult } from '../src/protocol/lsp-ext';
+import { writeTrace } from './generate-trace';
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+}
+
+const LINES = option('--lines', 1_000_000);
+const HOVERS = option('--hovers', 1000);
+
+/** Peak resident memory of a process, from /proc (Linux), in MB. */
+function peakRssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'gpuvm-lens-bench-'));
+  const tracePath = join(scratch, 'bench.trace');
+  const generated = performance.now();
+  const bytes = writeTrace(tracePath, LINES);
+  console.log(`trace: ${LINES} lines, ${(bytes / 1e6).toFixed(0)} MB (generated in ${((performance.now() - generated) / 1000).toFixed(1)} s)`);
+
+  const server = spawn(process.execPath, [resolve(__dirname, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const client = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+  const uri = pathToFileURL(tracePath).toString();
+  let firstDiagnostics = NaN;
+  let started = 0;
+  client.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: unknown[] }) => {
+    if (params.uri === uri && params.diagnostics.length > 0 && Number.isNaN(firstDiagnostics)) firstDiagnostics = performance.now() - started;
+  });
+  client.onRequest('window/workDoneProgress/create', () => null);
+  client.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => null));
+  client.onRequest('client/registerCapability', () => null);
+  client.listen();
+  await client.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: { window: { workDoneProgress: true }, textDocument: { diagnostic: {} }, workspace: { configuration: true } },
+  });
+  client.sendNotification('initialized', {});
+
+  // A small open script, hovered while the big analysis runs, to see whether the server stays responsive.
+  const probe = 'file:///bench/probe.gpuvm';
+  client.sendNotification('textDocument/didOpen', {
+    textDocument: { uri: probe, languageId: 'gpuvm-script', version: 1, text: 'vm 0x0 0x100000 0x0 0x0\nbo 1 0x10000\nmap 0x1000 0x1000 1 0x0\n' },
+  });
+  await client.sendRequest('textDocument/hover', { textDocument: { uri: probe }, position: { line: 2, character: 1 } });
+
+  started = performance.now();
+  let analyzing = true;
+  const analysis = client.sendRequest<AnalyzeFileResult>('gpuvmLens/analyzeFile', { path: tracePath }).finally(() => (analyzing = false));
+  let slowestDuring = 0;
+  let probes = 0;
+  while (analyzing) {
+    const sent = performance.now();
+    await client.sendRequest('textDocument/hover', { textDocument: { uri: probe }, position: { line: 2, character: 1 } });
+    slowestDuring = Math.max(slowestDuring, performance.now() - sent);
+    probes++;
+  }
+  const result = await analysis;
+  const fullMs = performance.now() - started;
+
+  let seed = 12345;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const latencies: number[] = [];
+  for (let i = 0; i < HOVERS; i++) {
+    const line = Math.floor(random() * result.lines);
+    const sent = performance.now();
+    await client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 60 } });
+    latencies.push(performance.now() - sent);
+  }
+  latencies.sort((a, b) => a - b);
+  const memory = peakRssMb(server.pid ?? 0);
+
+  const verdict = (ok: boolean): string => (ok ? 'ok' : 'OVER TARGET');
+  console.log(`findings: ${result.findingCount} (${result.diagnostics.length} as diagnostics), ${result.lines} lines, ${(result.bytes / 1e6).toFixed(0)} MB`);
+  console.log(`time to first diagnostics: ${(firstDiagnostics / 1000).toFixed(2)} s  (target < 2 s: ${verdict(firstDiagnostics < 2000)})`);
+  console.log(`full analysis: ${(fullMs / 1000).toFixed(2)} s (${((result.bytes / 1e6) / (fullMs / 1000)).toFixed(0)} MB/s)`);
+  console.log(`slowest of ${probes} hovers answered during the analysis: ${slowestDuring.toFixed(0)} ms`);
+  console.log(
+    `hover latency over ${HOVERS} random lines: median ${percentile(latencies, 0.5).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms, max ${(latencies[latencies.length - 1] ?? NaN).toFixed(1)} ms  (target p95 < 50 ms: ${verdict(percentile(latencies, 0.95) < 50)})`,
+  );
+  console.log(`server peak memory (VmHWM): ${memory.toFixed(0)} MB  (target < 400 MB: ${verdict(memory < 400)})`);
+
+  await client.sendRequest('shutdown');
+  client.sendNotification('exit');
+  client.dispose();
+  server.kill();
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
