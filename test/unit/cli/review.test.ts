@@ -1,0 +1,104 @@
+/**
+ * `gpuvm-lens review` end to end through the built CLI (npm test builds dist/
+ * first): formats, exit codes, --kernel-tree widening and --pairs.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const SEED = join(ROOT, 'test', 'fixtures', 'patches', 'corpus', 'gpuvm-obj-lock-destructor-v5-review.txt');
+
+function run(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+// A hunk whose early return leaks the lock only in the light of the whole function.
+const PATCH = [
+  '--- a/drivers/gpu/drm/foo/foo_vm.c',
+  '+++ b/drivers/gpu/drm/foo/foo_vm.c',
+  '@@ -5,4 +5,6 @@ int foo_vm_bind(struct foo_vm *vm, u64 addr)',
+  ' \tmutex_lock(&vm->lock);',
+  ' \tret = foo_check(vm, addr);',
+  '+\tif (ret)',
+  '+\t\treturn ret;',
+  ' \tret = foo_map(vm, addr);',
+  ' \tfoo_flush(vm);',
+  '',
+].join('\n');
+
+const SOURCE = [
+  '#include "foo.h"',
+  '',
+  'int foo_vm_bind(struct foo_vm *vm, u64 addr)',
+  '{',
+  '\tmutex_lock(&vm->lock);',
+  '\tret = foo_check(vm, addr);',
+  '\tret = foo_map(vm, addr);',
+  '\tfoo_flush(vm);',
+  '\tmutex_unlock(&vm->lock);',
+  '\treturn ret;',
+  '}',
+  '',
+].join('\n');
+
+let work = '';
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error('dist/ is not built: run `npm run build` first');
+  work = mkdtempSync(join(tmpdir(), 'gpuvm-lens-review-'));
+  writeFileSync(join(work, 'bind.patch'), PATCH);
+  mkdirSync(join(work, 'linux', 'drivers', 'gpu', 'drm', 'foo'), { recursive: true });
+  writeFileSync(join(work, 'linux', 'drivers', 'gpu', 'drm', 'foo', 'foo_vm.c'), SOURCE);
+});
+
+describe('gpuvm-lens review', () => {
+  it('reports the seed thread finding on both hunks in gcc style and exits 1', () => {
+    const { code, stdout } = run('review', SEED);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/gpuvm-obj-lock-destructor-v5-review\.txt:28:7: warning: .*\[refcount-read-condition\]/);
+    expect(stdout).toMatch(/:39:7: warning: .*\[refcount-read-condition\]/);
+  });
+
+  it('quotes the patch as a reply with each finding under its line', () => {
+    const { stdout } = run('review', SEED, '--format', 'reply');
+    const lines = stdout.split('\n');
+    const at = lines.findIndex((line) => line === '> +\tif (kref_read(&obj->refcount) > 0)');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 2]).toMatch(/^The patch makes drm_gem_gpuva_assert_lock_held\(\)/);
+  });
+
+  it('writes SARIF and JSON with the patch kind', () => {
+    const sarif = JSON.parse(run('review', SEED, '--format', 'sarif').stdout) as { runs: { results: unknown[] }[] };
+    expect(sarif.runs[0]?.results).toHaveLength(2);
+    const json = JSON.parse(run('review', SEED, '--format', 'json').stdout) as { files: { kind: string }[] };
+    expect(json.files[0]?.kind).toBe('patch');
+  });
+
+  it('sees a leak only with the whole function from --kernel-tree', () => {
+    expect(run('review', join(work, 'bind.patch')).code).toBe(0);
+    const widened = run('review', join(work, 'bind.patch'), '--kernel-tree', join(work, 'linux'));
+    expect(widened.code).toBe(1);
+    expect(widened.stdout).toMatch(/bind\.patch:7:1: warning: The mutex on vm->lock taken at line 4 .*\[resource-leak\]/);
+  });
+
+  it('takes extra pairs from a settings file and rejects a bad one with exit 2', () => {
+    const pairs = join(work, 'pairs.json');
+    writeFileSync(pairs, JSON.stringify({ resourcePairs: [{ what: 'foo VM reference', acquire: ['foo_vm_get'], release: ['foo_vm_put'] }] }));
+    expect(run('review', SEED, '--pairs', pairs).code).toBe(1);
+    writeFileSync(pairs, JSON.stringify({ resourcePairs: [{ acquire: 'nope' }] }));
+    const bad = run('review', SEED, '--pairs', pairs);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/pair 0: acquire and release must be non-empty arrays/);
+  });
+
+  it('rejects an unknown format and a missing file with exit 2', () => {
+    expect(run('review', SEED, '--format', 'html').code).toBe(2);
+    expect(run('review', join(work, 'missing.patch')).code).toBe(2);
+  });
+});
