@@ -55,3 +55,17 @@ describe('trace analyzer', () => {
     expect(result.findings.map((finding) => finding.rule).sort()).toEqual(['trace-format-changed', 'trace-unparsable-line']);
   });
 });
+
+describe('kind detection of trace layouts without the usual markers', () => {
+  it.each([
+    ['latency format', '  vkcube-4123      3d..1.   12us : gpu_mem_total: gpu_id=0 pid=4123 size=1'],
+    ['trace-cmd report -l', '  vkcube-4123    3d..1  1523.407002: gpu_mem_total:        gpu_id=0 pid=4123 size=1'],
+    ['counter clock', '          vkcube-4123    [003] .....  88221002331: gpu_mem_total: gpu_id=0 pid=4123 size=1'],
+  ])('%s', (_name, line) => {
+    expect(detectKind(`${line}\n${line}\n`, 'x')).toBe('trace');
+  });
+
+  it('still tells a kernel log from a trace', () => {
+    expect(detectKind('[   12.345678] amdgpu 0000:03:00.0: amdgpu: [gfxhub] page fault\n', 'x')).toBe('kernel-log');
+  });
+});
