@@ -1,13 +1,16 @@
 /**
  * `gpuvmLens/vaSpace`: the VA space of one VM after a given line, for the
- * VA-space view — mappings, the gaps between them inside the VM's window,
- * the objects behind them, and the lines where the VM's VA space changed (the
- * stops of the view's time scrubber).
+ * VA-space view and the dump comparison — mappings, the gaps between them
+ * inside the VM's window, the objects behind them, and the lines where the
+ * VM's VA space changed (the stops of the view's time scrubber). Scripts and
+ * traces are replayed to the line; a gpuvas dump is shown block by block.
  */
 
-import { hex } from '../../base/u64';
+import { hex, hex16 } from '../../base/u64';
+import { parseGpuvasDump } from '../../parse/dump/parse-gpuvas';
+import type { VaSpaceSnapshot } from '../../parse/dump/snapshot';
 import { VaSpaceRequest, type VaGap, type VaMapping, type VaObject, type VaSpace, type VaSpaceParams, type VmSummary } from '../../protocol/lsp-ext';
-import type { DocumentSnapshot } from '../documents';
+import { memo, type DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { traceVaSpace } from '../trace-features';
 import { creationLine, scriptOf, sectionAt, stateAfter, vmId, vmLabel, vmSections, type ScriptVa } from '../script-insight';
@@ -80,6 +83,58 @@ export function scriptVaSpace(snapshot: DocumentSnapshot, line: number, vm: stri
   };
 }
 
+/** A gpuvas dump is one instant: each VM block as it was printed (rows jump to their line). */
+export function dumpVaSpace(snapshot: DocumentSnapshot, line: number, vm: string | undefined): VaSpace {
+  const dump = memo(snapshot, 'gpuvas', () =>
+    parseGpuvasDump(snapshot.lines.text ?? snapshot.lines.range(0, snapshot.lines.lineCount).join('\n')),
+  );
+  const blocks = dump.snapshots;
+  const idOf = (block: VaSpaceSnapshot, index: number): string => `${block.name}@${block.line ?? index + 1}`;
+  const vms: VmSummary[] = blocks.map((block, index) => ({ id: idOf(block, index), label: block.name, line: (block.line ?? 1) - 1 }));
+  let chosen = vm === undefined ? -1 : blocks.findIndex((block, index) => idOf(block, index) === vm);
+  if (chosen === -1) chosen = blocks.reduce((found, block, index) => ((block.line ?? 1) - 1 <= line ? index : found), 0);
+  const block = blocks[chosen];
+  const base = { uri: snapshot.uri, line, lineCount: snapshot.lines.lineCount, kind: 'dump', vms, changeLines: [] };
+  if (!block) return { ...base, vm: null, window: null, mappings: [], gaps: [], objects: [], note: 'No "DRM GPU VA space" block in this dump.' };
+  const mappings: VaMapping[] = block.rows.map((row) => ({
+    start: hex(row.addr),
+    end: hex(row.end),
+    range: hex(row.range),
+    object: row.object === 0n ? null : hex16(row.object),
+    offset: hex(row.offset),
+    kernelReserved: false,
+    createdAtLine: row.line === undefined ? null : row.line - 1,
+  }));
+  const occupied: ScriptVa[] = block.rows.map((row) => ({ addr: row.addr, range: row.range, bo: null, offset: 0n, kernel: false }));
+  if (block.reservedEnd > block.reservedStart) {
+    mappings.push({
+      start: hex(block.reservedStart),
+      end: hex(block.reservedEnd),
+      range: hex(block.reservedEnd - block.reservedStart),
+      object: null,
+      offset: '0x0',
+      kernelReserved: true,
+      createdAtLine: block.line === undefined ? null : block.line,
+    });
+    occupied.push({ addr: block.reservedStart, range: block.reservedEnd - block.reservedStart, bo: null, offset: 0n, kernel: true });
+  }
+  const objects = new Map<string, VaObject>();
+  for (const row of block.rows) {
+    if (row.object === 0n) continue;
+    const id = hex16(row.object);
+    const known = objects.get(id);
+    objects.set(id, { id, label: id, size: null, mappings: (known?.mappings ?? 0) + 1, line: known?.line ?? (row.line === undefined ? null : row.line - 1) });
+  }
+  return {
+    ...base,
+    vm: vms[chosen] ?? null,
+    window: { start: hex(block.start), end: hex(block.end) },
+    mappings,
+    gaps: gapsBetween(occupied, block.start, block.end),
+    objects: [...objects.values()],
+  };
+}
+
 export function register(ctx: ServerContext): void {
   ctx.connection.onRequest(
     VaSpaceRequest,
@@ -88,6 +143,7 @@ export function register(ctx: ServerContext): void {
       if (!snapshot) return null;
       if (snapshot.kind === 'script') return scriptVaSpace(snapshot, params.position.line, params.vm);
       if (snapshot.trace) return traceVaSpace(snapshot, snapshot.trace, params.position.line, params.vm);
+      if (snapshot.kind === 'dump') return dumpVaSpace(snapshot, params.position.line, params.vm);
       return {
         uri: snapshot.uri,
         line: params.position.line,
