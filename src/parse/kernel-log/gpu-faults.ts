@@ -20,6 +20,7 @@
  * open record it belongs to, or says the line is not its business.
  */
 
+import { deviceOf } from './dmesg-prefix';
 import type { FaultDriver, GpuFaultRecord, VaConflictRecord } from './records';
 
 const AMDGPU_HEADER =
@@ -33,6 +34,7 @@ const AMDGPU_OLD_ADDR = /VM_CONTEXT1_PROTECTION_FAULT_ADDR\s+0x([0-9a-fA-F]+)/;
 const AMDGPU_OLD_STATUS = /VM_CONTEXT1_PROTECTION_FAULT_STATUS\s+0x([0-9a-fA-F]+)/;
 const AMDGPU_OLD_DECODE = /VM fault \(0x([0-9a-fA-F]+), vmid (\d+)(?:, pasid (\d+))?\) at page (\d+), (read|write) from/;
 const AMDGPU_CONFLICT = /bo (\S+) va 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+) conflict with 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)/;
+const AMDGPU_DETAIL_HINT = /PROTECTION_FAULT|: 0x|Faulty UTCL2| pid \d|VM fault \(/;
 const XE_ASID = /^\s*ASID: (\d+)\s*$/;
 const XE_ADDRESS = /^\s*Faulted Address: 0x([0-9a-fA-F]+)\s*$/;
 const XE_FIELD = /^\s*(VFID|PDATA|Address Precision|FaultType|AccessType|FaultLevel|EngineClass|EngineInstance): (.*?)\s*$/;
@@ -61,7 +63,24 @@ function accessFrom(text: string): GpuFaultRecord['access'] {
 export interface FaultContext {
   readonly line: number;
   readonly timestamp?: number;
+  /** `driver device` of the message; computed only for lines that belong to a report. */
   readonly device?: string;
+}
+
+/** The context of one line; its device prefix is parsed only when asked for. */
+class LineContext implements FaultContext {
+  private cachedDevice: string | null | undefined;
+
+  constructor(
+    private readonly message: string,
+    readonly line: number,
+    readonly timestamp?: number,
+  ) {}
+
+  get device(): string | undefined {
+    if (this.cachedDevice === undefined) this.cachedDevice = deviceOf(this.message) ?? null;
+    return this.cachedDevice ?? undefined;
+  }
 }
 
 /** Collects fault records; open multi-line reports are continued by later lines. */
@@ -89,7 +108,8 @@ export class FaultRecognizer {
   }
 
   /** Returns true when the message was part of a fault report. */
-  line(message: string, context: FaultContext): boolean {
+  line(message: string, line: number, timestamp?: number): boolean {
+    const context = new LineContext(message, line, timestamp);
     return this.amdgpu(message, context) || this.xe(message, context) || this.others(message, context);
   }
 
@@ -146,6 +166,8 @@ export class FaultRecognizer {
       });
       return true;
     }
+    // Most lines of a log are none of the detail lines below: rule them out cheaply first.
+    if (!AMDGPU_DETAIL_HINT.test(message)) return false;
     const open = this.amdgpuOpen(context);
     if (!open) return false;
     const status = AMDGPU_STATUS.exec(message) ?? AMDGPU_OLD_STATUS.exec(message);
@@ -197,7 +219,7 @@ export class FaultRecognizer {
   }
 
   private xe(message: string, context: FaultContext): boolean {
-    const asid = XE_ASID.exec(message);
+    const asid = message.includes('ASID: ') ? XE_ASID.exec(message) : null;
     if (asid) {
       const record = this.start('xe', context);
       record.vm.asid = Number(asid[1]);

@@ -73,7 +73,7 @@ export class KernelLogParser {
       this.warn.line(message, lineNumber);
       return;
     }
-    this.faults.line(message, { line: lineNumber, ...(timestamp !== undefined ? { timestamp } : {}), ...deviceField(message) });
+    this.faults.line(message, lineNumber, timestamp);
   }
 
   end(): KernelLog {
@@ -92,11 +92,6 @@ export class KernelLogParser {
     this.warn?.finish();
     this.warn = undefined;
   }
-}
-
-function deviceField(message: string): { device?: string } {
-  const device = deviceOf(message);
-  return device ? { device } : {};
 }
 
 /** Parses a whole log held in memory. */
