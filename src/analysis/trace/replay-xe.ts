@@ -106,7 +106,7 @@ function replayVma(ctx: ReplayContext): void {
     return;
   }
   if (name === 'xe_vma_unbind') {
-    unbindMapping(ctx, vm, key, start, last, findMapping(ctx, vm, key, start, last), ANONYMOUS_PIECES);
+    unbindMapping(ctx, vm, key, start, last, findMapping(ctx, vm, key, start, last, true), ANONYMOUS_PIECES);
     return;
   }
   const mapping = useMapping(ctx, vm, request, findMapping(ctx, vm, key, start, last));

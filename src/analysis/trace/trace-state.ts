@@ -513,10 +513,17 @@ export class TraceState {
     return state;
   }
 
-  /** Adopts the anonymous piece with exactly [start, last] under `key`, if there is one. */
-  adoptPiece(vm: TraceVm, key: string, start: U64, last: U64): TraceMapping | undefined {
+  /**
+   * Adopts the anonymous piece with exactly [start, last] (or, with
+   * `containing`, the one containing it) under `key`, if there is one.
+   */
+  adoptPiece(vm: TraceVm, key: string, start: U64, last: U64, containing = false): TraceMapping | undefined {
     const candidate = vm.mappingAt(start);
-    if (!candidate || candidate.key !== null || candidate.start !== start || candidate.last !== last) return undefined;
+    if (!candidate || candidate.key !== null) return undefined;
+    const exact = candidate.start === start && candidate.last === last;
+    // An unbind may be narrowed (Xe skips rewriting aligned pieces), so it can
+    // name a piece by a sub-range; other events show the whole VMA.
+    if (!exact && !(containing && candidate.start <= start && candidate.last >= last)) return undefined;
     const owned = detach(key);
     candidate.key = owned;
     vm.byKey.set(owned, candidate);
