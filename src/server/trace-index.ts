@@ -18,12 +18,23 @@ import type { U64 } from '../base/u64';
 import type { AnalysisResult } from '../analysis/document';
 import { TraceAnalysis, type TraceEventInfo } from '../analysis/trace/trace-analysis';
 import { TraceReplayer } from '../analysis/trace/trace-replayer';
-import type { StateSnapshot, TraceMapping, TraceVm } from '../analysis/trace/trace-state';
+import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
 import type { ProgressiveSink } from './analysis-runner';
 import type { LineSource } from './line-source';
 
-const CHECKPOINT_MIN_LINES = 2048;
+/**
+ * A checkpoint every max(512 lines, live mappings) lines: a query replays at
+ * most that many lines (a few milliseconds), and the snapshots share their
+ * unchanged mappings so memory grows with the changes, not the checkpoints.
+ */
+const CHECKPOINT_MIN_LINES = 512;
+
+/** Shallow equality of two plain records (bigint fields compare by value). */
+function sameFields<T extends object>(a: T, b: T): boolean {
+  for (const key of Object.keys(a) as (keyof T)[]) if (a[key] !== b[key]) return false;
+  return true;
+}
 
 interface Checkpoint {
   readonly line: number;
@@ -58,11 +69,35 @@ export class TraceIndex {
   /** Feeds one line (1-based), as the analyzer contract does. */
   line(text: string, lineNumber: number): void {
     this.replayer.line(text, lineNumber);
-    if (lineNumber - this.lastCheckpoint >= Math.max(CHECKPOINT_MIN_LINES, 4 * this.replayer.state.liveMappings)) {
-      this.checkpoints.push({ line: lineNumber, snapshot: this.replayer.snapshot() });
+    if (lineNumber - this.lastCheckpoint >= Math.max(CHECKPOINT_MIN_LINES, this.replayer.state.liveMappings)) {
+      this.checkpoints.push({ line: lineNumber, snapshot: this.sharedSnapshot() });
       this.lastCheckpoint = lineNumber;
     }
   }
+
+  /**
+   * A state snapshot whose unchanged mappings are the very objects of the
+   * previous checkpoint: most mappings outlive many checkpoints, so dense
+   * checkpoints (fast queries) cost memory only for what changed.
+   */
+  private sharedSnapshot(): StateSnapshot {
+    const whole = this.replayer.snapshot();
+    const next = new Map<string, MappingSnapshot>();
+    const vms = whole.vms.map((vm) => ({
+      ...vm,
+      mappings: vm.mappings.map((mapping) => {
+        const id = `${vm.driver}:${vm.key}:${mapping.start}`;
+        const old = this.previousMappings.get(id);
+        const kept = old && sameFields(old, mapping) ? old : mapping;
+        next.set(id, kept);
+        return kept;
+      }),
+    }));
+    this.previousMappings = next;
+    return { ...whole, vms };
+  }
+
+  private previousMappings = new Map<string, MappingSnapshot>();
 
   /** The index as an analyzer sink (see `analysis-runner`), with its findings so far. */
   sink(): ProgressiveSink {
