@@ -177,11 +177,10 @@ function collectFacts(node: CNode, into: IrNode): void {
   into.calls.sort((a, b) => a.row - b.row || a.column - b.column);
 }
 
-function callsIn(node: CNode | null): CallSite[] {
-  if (!node) return [];
-  const holder: IrNode = { id: -1, kind: 'stmt', row: 0, calls: [], assigns: [], derefs: [], succ: [] };
-  collectFacts(node, holder);
-  return holder.calls;
+function callsOf(nodes: readonly IrNode[], from: number, to: number): CallSite[] {
+  const calls: CallSite[] = [];
+  for (let i = from; i < to; i++) calls.push(...(nodes[i] as IrNode).calls);
+  return calls.sort((a, b) => a.row - b.row || a.column - b.column);
 }
 
 function stripParens(node: CNode | null): CNode | null {
@@ -212,15 +211,19 @@ function build(node: CNode | null, next: number, ctx: Ctx): number {
       const consequence = node.childForFieldName('consequence');
       const alternative = node.childForFieldName('alternative');
       const elseBody = alternative?.type === 'else_clause' ? alternative.namedChildren.find((c) => c !== null) ?? null : alternative;
+      // The calls of each branch are those of the nodes built for it: no second walk of the tree.
+      const thenStart = ctx.nodes.length;
       const thenEntry = build(consequence, next, ctx);
+      const elseStart = ctx.nodes.length;
       const elseEntry = build(elseBody, next, ctx);
+      const elseEnd = ctx.nodes.length;
       branch.succ = [thenEntry, elseEntry];
       ctx.ifs.push({
         row: node.startPosition.row,
         cond: branch.cond ?? '',
         condCalls: branch.calls,
-        thenCalls: callsIn(consequence),
-        elseCalls: callsIn(elseBody),
+        thenCalls: callsOf(ctx.nodes, thenStart, elseStart),
+        elseCalls: callsOf(ctx.nodes, elseStart, elseEnd),
       });
       return branch.id;
     }

@@ -28,13 +28,17 @@ export const pinUserPagesLongtermCheck: PatchRuleCheck = {
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     const issues: PatchIssue[] = [];
     for (const view of review[side]) {
-      const functionText = view.rows.map((row) => row?.text ?? '').join('\n');
+      let functionText: string | undefined;
       for (const call of view.ir.calls) {
         const index = FLAGS_ARG[call.name];
         if (index === undefined) continue;
         const flags = call.args[index];
         if (flags === undefined || flags.includes('FOLL_LONGTERM')) continue;
         // A flags variable built elsewhere in the function may carry it.
+        functionText ??= view.rows
+          .slice(view.ir.startRow, view.ir.endRow + 1)
+          .map((row) => row?.text ?? '')
+          .join('\n');
         if (/^[A-Za-z_]\w*$/.test(flags) && functionText.includes('FOLL_LONGTERM')) continue;
         issues.push({
           view,

@@ -110,6 +110,13 @@ function errnoTest(cond: string, v: string): Outcome {
   return undefined;
 }
 
+/** `(struct foo *)key`: the value is `key` behind a cast. */
+function isCastOf(value: string, key: string): boolean {
+  if (!value.startsWith('(') || !value.endsWith(key)) return false;
+  const cast = value.slice(0, value.length - key.length);
+  return cast.endsWith(')') && cast.indexOf(')') === cast.length - 1 && !cast.slice(1, -1).includes('(');
+}
+
 function replace(state: readonly Res[], key: string, next: Res | undefined): Res[] {
   const out = state.filter((res) => res.key !== key);
   if (next) out.push(next);
@@ -236,7 +243,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     // Storing a held resource elsewhere hands its ownership over.
     for (const res of state) {
       if (res.status === 'released' || res.escaped || assign.target === res.key) continue;
-      if (assign.value === res.key || new RegExp(`^\\([^()]*\\)${res.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).test(assign.value)) {
+      if (assign.value === res.key || isCastOf(assign.value, res.key)) {
         state = replace(state, res.key, { ...res, escaped: true });
       }
     }
