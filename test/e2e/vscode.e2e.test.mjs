@@ -92,8 +92,10 @@ async function clearNotifications() {
 async function openFile(name, languageName) {
   const input = await quickInput('Control+P');
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: STEP_MS });
-  await page.keyboard.press('Enter');
+  // Click the matching row: Enter would take whichever row is highlighted while the list is still updating.
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ timeout: STEP_MS });
+  await row.click();
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: STEP_MS });
   await page.locator('.statusbar-item', { hasText: languageName }).first().waitFor({ timeout: STEP_MS });
 }
@@ -166,6 +168,14 @@ before(async () => {
   fs.rmSync(SHOTS, { recursive: true, force: true });
   for (const dir of [WS, path.join(USER_DATA, 'User'), SHOTS, path.join(WORK, 'chrome')]) fs.mkdirSync(dir, { recursive: true });
   fs.cpSync(path.join(ROOT, 'test', 'e2e', 'workspace'), WS, { recursive: true });
+  // A trace of binary garbage: 64 KiB of deterministic pseudo-random bytes without NUL (so the editor opens it as text).
+  const garbage = Buffer.alloc(64 * 1024);
+  let x = 12345;
+  for (let i = 0; i < garbage.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    garbage[i] = 1 + ((x >>> 16) % 255);
+  }
+  fs.writeFileSync(path.join(WS, 'garbage.trace'), garbage);
   fs.writeFileSync(
     path.join(USER_DATA, 'User', 'settings.json'),
     JSON.stringify({
@@ -301,6 +311,38 @@ step('a patch opens as a GPUVM patch and its review finding is listed', async ()
   const row = await problemRow('use-after-put');
   assert.match(await row.innerText(), /drm_gpuvm_bo_put/);
   await screenshot('patch-problems');
+});
+
+step('a trace of binary garbage opens, is reported, and the server keeps answering', async () => {
+  await openFile('garbage.trace', 'GPUVM Trace');
+  await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  await problemRow('garbage.trace');
+  await screenshot('garbage-trace');
+  // The server survived: it still answers requests about other documents (the next steps), and this hover.
+  await openFile('replay.gpuvm', 'GPUVM Script');
+  await goToLine(5);
+  await page.locator('.monaco-editor .view-line', { hasText: 'map 0x10000 0x4000' }).locator('span span', { hasText: /^0x10000$/ }).first().hover();
+  await page.locator('.monaco-hover', { hasText: 'MAP addr=0x10000' }).first().waitFor({ state: 'visible', timeout: STEP_MS });
+  await page.keyboard.press('Escape');
+});
+
+step('Compare Dumps… opens a side-by-side diff of two dumps’ VA spaces', async () => {
+  await runCommand('GPUVM: Compare Dumps…');
+  for (const name of ['before.gpuvas', 'after.gpuvas']) {
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: STEP_MS });
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: name === 'before.gpuvas' ? '(1/2)' : '(2/2)' }).waitFor({ timeout: STEP_MS });
+    await input.fill(path.join(WS, name));
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: STEP_MS });
+    await page.keyboard.press('Enter');
+  }
+  const diff = page.locator('.monaco-diff-editor');
+  await diff.waitFor({ timeout: STEP_MS });
+  await page.locator('.tabs-container .tab.active', { hasText: 'before.gpuvas ↔ after.gpuvas' }).waitFor({ timeout: STEP_MS });
+  // Each side is the canonical listing of one dump's replayed VA space.
+  await diff.locator('.original .view-line', { hasText: '# before.gpuvas' }).first().waitFor({ timeout: STEP_MS });
+  await diff.locator('.modified .view-line', { hasText: '# after.gpuvas' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('compare-dumps');
 });
 
 step('the GPUVM commands are in the palette under one category', async () => {

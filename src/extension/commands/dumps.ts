@@ -7,7 +7,7 @@
  */
 
 import * as vscode from 'vscode';
-import { VaSpaceRequest, type VaSpace } from '../../protocol/lsp-ext';
+import { LANGUAGE_IDS, VaSpaceRequest, type VaSpace } from '../../protocol/lsp-ext';
 import type { Ctx } from '../ctx';
 import type { CommandGroup } from './types';
 import { baseName, errorText } from './util';
@@ -55,6 +55,8 @@ async function describeDump(ctx: Ctx, uri: vscode.Uri): Promise<string> {
   const first = await client.sendRequest(VaSpaceRequest, { textDocument: { uri: document.uri.toString() }, position });
   if (!first) return `# ${baseName(uri)}: no VA space found\n`;
   const parts = [`# ${baseName(uri)}: ${first.vms.length} VM${first.vms.length === 1 ? '' : 's'}`];
+  // The server says why a state is partial or empty (e.g. a kind it cannot replay): keep that in view.
+  if (first.note) parts.push(`# ${first.note}`);
   // Sorted by label so the two sides line up even when the dumps list VMs in another order.
   const vms = [...first.vms].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
   for (const vm of vms) {
@@ -64,24 +66,34 @@ async function describeDump(ctx: Ctx, uri: vscode.Uri): Promise<string> {
   return parts.join('\n\n') + '\n';
 }
 
+const DUMP_FILTERS = { 'gpuvas dumps': ['gpuvas', 'txt'], 'All files': ['*'] };
+
+async function pickOne(title: string): Promise<vscode.Uri | undefined> {
+  const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, filters: DUMP_FILTERS });
+  return picked?.[0];
+}
+
+/**
+ * The two dumps, older first: two resources selected in the explorer; else
+ * the active dump editor as the older one; else asked for one at a time
+ * (VS Code's simple file dialog, used in remote windows, selects one file).
+ */
 async function pickDumps(args: unknown[]): Promise<[vscode.Uri, vscode.Uri] | undefined> {
-  // Explorer multi-selection passes (clicked, selected[]).
   const selected = args[1];
   if (Array.isArray(selected) && selected.length === 2) {
     const [a, b] = selected as unknown[];
     if (a instanceof vscode.Uri && b instanceof vscode.Uri) return [a, b];
   }
-  const picked = await vscode.window.showOpenDialog({
-    title: 'GPUVM: Compare Dumps (select two gpuvas dumps: older first)',
-    canSelectMany: true,
-    filters: { 'gpuvas dumps': ['gpuvas', 'txt'], 'All files': ['*'] },
-  });
-  if (!picked) return undefined;
-  if (picked.length !== 2) {
-    void vscode.window.showWarningMessage(`GPUVM: select exactly two dumps to compare (got ${picked.length}).`);
-    return undefined;
-  }
-  return [picked[0] as vscode.Uri, picked[1] as vscode.Uri];
+  const active = vscode.window.activeTextEditor?.document;
+  const first =
+    args[0] instanceof vscode.Uri
+      ? args[0]
+      : active?.languageId === LANGUAGE_IDS.dump
+        ? active.uri
+        : await pickOne('GPUVM: Compare Dumps (1/2): the older dump');
+  if (!first) return undefined;
+  const second = await pickOne(`GPUVM: Compare Dumps (2/2): the dump to compare with ${baseName(first)}`);
+  return second ? [first, second] : undefined;
 }
 
 async function compareDumps(ctx: Ctx, ...args: unknown[]): Promise<void> {
