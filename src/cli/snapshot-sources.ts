@@ -22,7 +22,15 @@ export interface SnapshotSet {
   readonly problems: readonly DumpParseError[];
 }
 
-export type SnapshotLoader = (path: string) => Promise<SnapshotSet>;
+/** Where to stop replaying a trace input (a dump is always read whole). */
+export interface SnapshotPoint {
+  /** Through this 1-based line, inclusive. */
+  readonly atLine?: number;
+  /** Every event up to this timestamp in seconds, inclusive. */
+  readonly atTs?: number;
+}
+
+export type SnapshotLoader = (path: string, point: SnapshotPoint) => Promise<SnapshotSet>;
 
 async function loadDump(path: string): Promise<SnapshotSet> {
   const parser = new GpuvasDumpParser();
@@ -31,9 +39,9 @@ async function loadDump(path: string): Promise<SnapshotSet> {
   return { path, kind: 'dump', snapshots: dump.snapshots, problems: dump.errors };
 }
 
-/** A trace replayed to its end: its live VMs, as `gpuvm-lens state` prints them. */
-async function loadTrace(path: string): Promise<SnapshotSet> {
-  const reader = new TraceStateReader();
+/** A trace replayed to its end (or to `point`): its live VMs, as `gpuvm-lens state` prints them. */
+async function loadTrace(path: string, point: SnapshotPoint): Promise<SnapshotSet> {
+  const reader = new TraceStateReader(point);
   await streamLines(path, (text, lineNumber) => {
     reader.line(text, lineNumber);
   });
@@ -47,7 +55,7 @@ export const SNAPSHOT_LOADERS: Partial<Record<DocumentKind, SnapshotLoader>> = {
 };
 
 /** Reads `path` as snapshots, detecting its kind unless `kind` is given. */
-export async function loadSnapshots(path: string, kind?: DocumentKind): Promise<SnapshotSet> {
+export async function loadSnapshots(path: string, kind?: DocumentKind, point: SnapshotPoint = {}): Promise<SnapshotSet> {
   try {
     if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory`);
   } catch (error) {
@@ -62,5 +70,5 @@ export async function loadSnapshots(path: string, kind?: DocumentKind): Promise<
     const supported = Object.keys(SNAPSHOT_LOADERS).join(', ');
     throw new UsageError(`${path} was detected as ${chosen}; diff compares VA-space snapshots (${supported}); use --kind to force one`);
   }
-  return loader(path);
+  return loader(path, point);
 }

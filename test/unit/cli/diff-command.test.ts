@@ -98,6 +98,22 @@ describe('gpuvm-lens diff with a trace', () => {
   });
 });
 
+describe('gpuvm-lens diff at a point of a trace', () => {
+  const DIR = join(__dirname, '..', '..', 'fixtures', 'kernel-logs', 'with-trace');
+  const trace = join(DIR, 'xe-run.trace');
+
+  it('replays the trace only up to --ts or --at before comparing', async () => {
+    // VM 000000007a6b5c4d gets its only mapping at 1527.004530 (line 23).
+    const before = await runCommand(diffCommand, [trace, join(DIR, 'xe-run-asid3.gpuvas'), '--ts', '1527.0', '--vm', '000000007a6b5c4d']);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toContain('VM "000000007a6b5c4d" only in b (1 mapping)');
+    const after = await runCommand(diffCommand, [trace, join(DIR, 'xe-run-asid3.gpuvas'), '--at', '23', '--vm', '000000007a6b5c4d']);
+    expect(after.code).toBe(0);
+    expect((await runCommand(diffCommand, [trace, trace, '--at', '0'])).code).toBe(2);
+    expect((await runCommand(diffCommand, [trace, trace, '--at', '3', '--ts', '1'])).code).toBe(2);
+  });
+});
+
 describe('state, parse, diff round trip', () => {
   const TRACES = join(__dirname, '..', '..', 'fixtures', 'traces');
   const traces = [join(__dirname, '..', '..', 'fixtures', 'kernel-logs', 'with-trace', 'xe-run.trace'), join(TRACES, 'spec-examples.trace'), join(TRACES, 'all-events.trace'), join(TRACES, 'rules', 'amdgpu-clean.trace'), join(TRACES, 'rules', 'i915.trace'), join(TRACES, 'rules', 'xe-clean.trace')];
