@@ -44,8 +44,9 @@ export interface Hunk {
 }
 
 export interface FileDiff {
-  readonly oldPath: string;
-  readonly newPath: string;
+  /** Set from `---`/`+++` when a wrapped `diff --git` line could not be read. */
+  oldPath: string;
+  newPath: string;
   readonly headerLine: number;
   readonly depth: number;
   readonly hunks: Hunk[];
@@ -98,8 +99,12 @@ export function parseUnifiedDiffs(lines: readonly LogicalLine[]): { files: FileD
         const file = current.get(at.depth);
         const oldPath = stripPrefix(text.slice(4));
         const newPath = stripPrefix(next.text.slice(4));
-        // `diff --git` already opened this file; a bare `---`/`+++` pair opens one.
-        if (!file || file.hunks.length > 0 || (file.newPath !== newPath && file.oldPath !== oldPath)) openFile(oldPath, newPath, at);
+        // `diff --git` already opened this file (its line may have been wrapped, leaving
+        // no paths); a bare `---`/`+++` pair opens one.
+        if (file && file.hunks.length === 0 && file.oldPath === '' && file.newPath === '') {
+          file.oldPath = oldPath;
+          file.newPath = newPath;
+        } else if (!file || file.hunks.length > 0 || (file.newPath !== newPath && file.oldPath !== oldPath)) openFile(oldPath, newPath, at);
         i += 2;
         continue;
       }
@@ -161,6 +166,10 @@ function readHunk(lines: readonly LogicalLine[], start: number, match: RegExpExe
   let oldLine = oldStart;
   let newLine = newStart;
   let i = start + 1;
+  // A mail client may wrap a long `@@` line: its section continues on the next line.
+  const wrapped = lines[i];
+  const after = lines[i + 1];
+  if (wrapped && after && wrapped.depth === header.depth && after.depth === header.depth && /^[^ +\-\\@]/.test(wrapped.text) && /^[ +-]/.test(after.text)) i++;
   while (i < lines.length && (oldLeft > 0 || newLeft > 0)) {
     let at = lines[i] as LogicalLine;
     if (at.depth !== header.depth) {
