@@ -20,6 +20,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../analysis/detect-kind';
 import type { GpuvmLensConfig } from '../protocol/config';
+import type { Finding } from '../rules/rule';
 import { LANGUAGE_IDS, type AnalysisStatus } from '../protocol/lsp-ext';
 import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from './analysis-runner';
 import { textLineSource, type LineSource } from './line-source';
@@ -104,6 +105,8 @@ interface OpenEntry {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** The version whose analysis the user cancelled from the progress UI. */
   userCancelled: number | undefined;
+  /** Findings the running analysis has reported so far (traces report as they go). */
+  partial: { version: number; findings: readonly Finding[] } | undefined;
 }
 
 type Listener = (snapshot: DocumentSnapshot) => void;
@@ -121,7 +124,7 @@ export class DocumentStore {
   }
 
   didOpen(document: TextDocument): void {
-    const entry: OpenEntry = { document, snapshot: undefined, run: undefined, timer: undefined, userCancelled: undefined };
+    const entry: OpenEntry = { document, snapshot: undefined, run: undefined, timer: undefined, userCancelled: undefined, partial: undefined };
     this.open.set(document.uri, entry);
     this.start(entry);
   }
@@ -174,6 +177,13 @@ export class DocumentStore {
     for (const entry of this.open.values()) if (entry.snapshot) snapshots.push(entry.snapshot);
     for (const [uri, snapshot] of this.files) if (!this.open.has(uri)) snapshots.push(snapshot);
     return snapshots;
+  }
+
+  /** What the running analysis of the current version has found so far, if it is still running. */
+  partialFindings(uri: string): { version: number; findings: readonly Finding[] } | undefined {
+    const entry = this.open.get(uri);
+    if (!entry || entry.snapshot?.version === entry.document.version) return undefined;
+    return entry.partial?.version === entry.document.version ? entry.partial : undefined;
   }
 
   /** The analysis of the current version (see the module invariants). */
@@ -248,6 +258,9 @@ export class DocumentStore {
         path,
         token,
         logger: this.deps.logger,
+        onPartial: (findings) => {
+          entry.partial = { version: document.version, findings };
+        },
         ...(progress ? { onProgress: (fraction: number) => progress?.report(fraction) } : {}),
       });
       const snapshot: DocumentSnapshot = {

@@ -43,6 +43,8 @@ import { VERSION } from './version';
 export interface ServerOptions {
   /** The analyzer of each kind (tests inject failing ones). */
   readonly analyzerFor?: (kind: DocumentKind) => Analyzer;
+  /** How long a pull waits for a running analysis before it gets the findings so far. */
+  readonly partialDiagnosticsAfterMs?: number;
 }
 
 const NO_SUPPORT: ClientSupport = {
@@ -168,7 +170,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     diagnostics.refreshAll(ctx);
   });
 
-  diagnostics.register(ctx, () => settingsGeneration);
+  diagnostics.register(ctx, () => settingsGeneration, options.partialDiagnosticsAfterMs);
   hover.register(ctx);
   definition.register(ctx);
   references.register(ctx);

@@ -50,20 +50,42 @@ export interface TraceQueryState {
 export class TraceIndex {
   private readonly replayer: TraceReplayer;
   private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: { vms: [], aliases: [], vmOrder: 0 } }];
-  private readonly objectLines = new Map<string, number[]>();
+  private readonly lastOccurrence = new Map<string, number>();
+  private occurrenceLine = new Int32Array(1 << 16);
+  private occurrencePrevious = new Int32Array(1 << 16);
+  private occurrences = 0;
   private lastCheckpoint = 0;
   private cached: { line: number; replayer: TraceReplayer; checkpoint: number; touched: readonly string[] } | null = null;
 
   constructor() {
     this.replayer = new TraceReplayer({
       onEvent: (info) => {
-        for (const key of info.touched) {
-          const list = this.objectLines.get(key);
-          if (!list) this.objectLines.set(key, [info.line]);
-          else if (list[list.length - 1] !== info.line) list.push(info.line);
-        }
+        for (const key of info.touched) this.note(key, info.line);
       },
     });
+  }
+
+  /**
+   * Records that `line` touches `key`. Occurrences are a linked list in two
+   * typed arrays (line, previous occurrence of the same key) plus one number
+   * per key: a small array per key would cost ~150 bytes each, and a trace
+   * has hundreds of thousands of VMAs.
+   */
+  private note(key: string, line: number): void {
+    const last = this.lastOccurrence.get(key);
+    if (last !== undefined && this.occurrenceLine[last] === line) return;
+    if (this.occurrences === this.occurrenceLine.length) {
+      const lines = new Int32Array(this.occurrenceLine.length * 2);
+      const previous = new Int32Array(this.occurrenceLine.length * 2);
+      lines.set(this.occurrenceLine);
+      previous.set(this.occurrencePrevious);
+      this.occurrenceLine = lines;
+      this.occurrencePrevious = previous;
+    }
+    const index = this.occurrences++;
+    this.occurrenceLine[index] = line;
+    this.occurrencePrevious[index] = last ?? -1;
+    this.lastOccurrence.set(key, index);
   }
 
   /** Feeds one line (1-based), as the analyzer contract does. */
@@ -116,11 +138,15 @@ export class TraceIndex {
 
   /** 1-based lines of every event touching `key`, ascending. */
   linesOf(key: string): readonly number[] {
-    return this.objectLines.get(key) ?? [];
+    const lines: number[] = [];
+    for (let index = this.lastOccurrence.get(key) ?? -1; index !== -1; index = this.occurrencePrevious[index] as number) {
+      lines.push(this.occurrenceLine[index] as number);
+    }
+    return lines.reverse();
   }
 
   objectKeys(): IterableIterator<string> {
-    return this.objectLines.keys();
+    return this.lastOccurrence.keys();
   }
 
   /** The event at a 1-based line, decoded and described in words. */

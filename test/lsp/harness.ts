@@ -40,6 +40,7 @@ export interface HarnessOptions {
   readonly modern?: boolean;
   readonly settings?: unknown;
   readonly analyzerFor?: (kind: DocumentKind) => Analyzer;
+  readonly partialDiagnosticsAfterMs?: number;
 }
 
 export interface Harness {
@@ -64,7 +65,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const toServer = new TestStream();
   const toClient = new TestStream();
   const serverConnection = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
-  startServer(serverConnection, options.analyzerFor ? { analyzerFor: options.analyzerFor } : {});
+  startServer(serverConnection, {
+    ...(options.analyzerFor ? { analyzerFor: options.analyzerFor } : {}),
+    ...(options.partialDiagnosticsAfterMs !== undefined ? { partialDiagnosticsAfterMs: options.partialDiagnosticsAfterMs } : {}),
+  });
   const client = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
 
   const notifications: Recorded[] = [];

@@ -20,7 +20,7 @@ import {
 import type { Analyzer, DocumentKind } from '../../src/analysis/document';
 import { analyzerFor } from '../../src/analysis/registry';
 import type { AnalyzeFileResult } from '../../src/protocol/lsp-ext';
-import { writeTrace } from '../../bench/generate-trace';
+import { generateTrace, writeTrace } from '../../bench/generate-trace';
 import { fileUri, startHarness, type Harness } from './harness';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gpuvm-lens-lsp-'));
@@ -172,6 +172,21 @@ describe('hostile documents', () => {
     expect(symbols[0]?.children?.[0]?.name).toBe('drivers/gpu/drm/xe/xe_vm.c');
     expect(symbols[0]?.children?.[0]?.children?.[0]?.detail).toBe('static int xe_vm_bind(void)');
     await stillAnswers(h);
+  });
+
+  it('answers a pull on a long trace analysis with the findings so far, then asks for a refresh', async () => {
+    const h = (harness = await startHarness({ partialDiagnosticsAfterMs: 0 }));
+    const lines: string[] = [];
+    generateTrace(60_000, (line) => lines.push(line));
+    const uri = 'file:///w/open.trace';
+    h.open(uri, 'gpuvm-trace', lines.join('\n'));
+    const early = await h.request<{ kind: string; resultId?: string; items: Diagnostic[] }>('textDocument/diagnostic', { textDocument: { uri } });
+    expect(early.resultId).toBeUndefined();
+    expect(early.items.length).toBeGreaterThan(0);
+    await h.waitFor('workspace/diagnostic/refresh');
+    const full = await h.request<{ kind: string; resultId?: string; items: Diagnostic[] }>('textDocument/diagnostic', { textDocument: { uri } });
+    expect(full.resultId).toMatch(/^1:/);
+    expect(full.items.length).toBeGreaterThan(early.items.length);
   });
 
   it('analyzes a document over the background threshold with work-done progress', async () => {

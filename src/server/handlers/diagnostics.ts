@@ -6,7 +6,10 @@
  * the version it asks about.
  *
  * Result ids are `<version>:<settings generation>`, so an unchanged document
- * answers `unchanged` and a settings change invalidates every result.
+ * answers `unchanged` and a settings change invalidates every result. A pull
+ * on a long analysis (a large trace) is answered after a moment with the
+ * findings so far, without a result id, and the client is asked to pull again
+ * (`workspace/diagnostic/refresh`) when the analysis is complete.
  */
 
 import type { Diagnostic, DocumentDiagnosticReport } from 'vscode-languageserver';
@@ -18,8 +21,13 @@ export function diagnosticsOf(ctx: ServerContext, snapshot: DocumentSnapshot): D
   return findingsToDiagnostics(snapshot.result.findings, snapshot.uri, snapshot.lines, ctx.config()).diagnostics;
 }
 
-export function register(ctx: ServerContext, settingsGeneration: () => number): void {
+/** A pull still unanswered after this long gets the findings so far, and a refresh when the rest is known. */
+export const DEFAULT_PARTIAL_AFTER_MS = 1500;
+
+export function register(ctx: ServerContext, settingsGeneration: () => number, partialAfterMs = DEFAULT_PARTIAL_AFTER_MS): void {
   const { connection, store } = ctx;
+  // Documents answered with partial findings: their completion triggers a diagnostic refresh.
+  const answeredPartially = new Set<string>();
 
   connection.languages.diagnostics.on(
     guard<{ textDocument: { uri: string }; previousResultId?: string }, DocumentDiagnosticReport>(
@@ -27,7 +35,24 @@ export function register(ctx: ServerContext, settingsGeneration: () => number): 
       'textDocument/diagnostic',
       { kind: 'full', items: [] },
       async (params, token) => {
-        const snapshot = await store.snapshot(params.textDocument.uri, token);
+        const uri = params.textDocument.uri;
+        const pending = store.snapshot(uri, token);
+        if (ctx.support().diagnosticRefresh) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const early = await Promise.race([
+            pending,
+            new Promise<'partial'>((resolve) => (timer = setTimeout(() => resolve('partial'), partialAfterMs))),
+          ]);
+          clearTimeout(timer);
+          const partial = early === 'partial' ? store.partialFindings(uri) : undefined;
+          if (partial) {
+            answeredPartially.add(uri);
+            const lines = store.lines(uri);
+            // No result id: the next pull must get a full answer.
+            return lines ? { kind: 'full', items: findingsToDiagnostics(partial.findings, uri, lines, ctx.config()).diagnostics } : { kind: 'full', items: [] };
+          }
+        }
+        const snapshot = await pending;
         if (!snapshot) return { kind: 'full', items: [] };
         const resultId = `${snapshot.version}:${settingsGeneration()}`;
         if (params.previousResultId === resultId) return { kind: 'unchanged', resultId };
@@ -38,6 +63,7 @@ export function register(ctx: ServerContext, settingsGeneration: () => number): 
 
   // Push: every finished analysis of an open document, for clients without pull support.
   store.onDidAnalyze((snapshot) => {
+    if (answeredPartially.delete(snapshot.uri)) void connection.languages.diagnostics.refresh();
     if (snapshot.onDisk || ctx.support().pullDiagnostics) return;
     void connection.sendDiagnostics({ uri: snapshot.uri, version: snapshot.version, diagnostics: diagnosticsOf(ctx, snapshot) });
   });
