@@ -85,7 +85,7 @@ function rewriteIterator(text: string): string {
   if (!match) return text;
   const name = match[2] as string;
   if (C_KEYWORD.has(name) || parenBalance(match[3] as string) !== 0) return text;
-  return `${match[1]}while (${name}${match[3]}) {`;
+  return `${match[1]}while (${name}${(match[3] as string).trimEnd()}) {`;
 }
 
 /** The function name in a hunk section header such as `drm_gpuvm_bo_destroy(struct kref *kref)`. */

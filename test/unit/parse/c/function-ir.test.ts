@@ -1,0 +1,102 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildFragment, type SourceRow } from '../../../../src/parse/c/fragment';
+import { functionsIn, type FunctionIr, type IrNode } from '../../../../src/parse/c/function-ir';
+import { cParser, withCTree, type CParser } from '../../../../src/parse/c/tree-sitter-c';
+import { useTreeSitterFromNodeModules } from '../../../helpers/tree-sitter';
+
+let parser: CParser;
+
+beforeAll(async () => {
+  useTreeSitterFromNodeModules();
+  parser = await cParser();
+});
+
+const rows = (text: string): SourceRow[] => text.split('\n').map((line, index) => ({ text: line, line: index + 1, changed: false }));
+
+function view(text: string, section = 'foo(void)'): { fns: FunctionIr[]; source: string } {
+  const fragment = buildFragment(rows(text), section);
+  const fns = withCTree(parser, fragment.source, (root) => functionsIn(root, fragment.enclosing, fragment.openEnded));
+  return { fns, source: fragment.source };
+}
+
+/** Every path from the entry as the list of node kinds and rows it visits (no loops in these samples). */
+function paths(fn: FunctionIr): string[] {
+  const out: string[] = [];
+  const walk = (id: number, trail: string[]) => {
+    const node = fn.nodes[id] as IrNode;
+    const here = [...trail, `${node.kind}@${node.row}`];
+    if (node.succ.length === 0) {
+      out.push(here.join(' '));
+      return;
+    }
+    for (const next of node.succ) walk(next, here);
+  };
+  walk(fn.entry, []);
+  return out;
+}
+
+describe('C fragments of hunks', () => {
+  it('wraps a window that starts and ends inside a function and closes its braces', () => {
+    const { source, fns } = view('\tif (x) {\n\t\ty();\n\t}\n\tz();\n\tif (w) {');
+    expect(source.split('\n')[0]).toBe('void __gpuvm_lens_window(void) {');
+    expect(source.trimEnd().endsWith('}}')).toBe(true);
+    expect(fns).toHaveLength(1);
+    expect(fns[0]?.name).toBe('foo');
+    expect(fns[0]?.synthetic).toBe(true);
+    expect(fns[0]?.startVisible).toBe(false);
+  });
+
+  it('opens as many blocks as the window closes before opening', () => {
+    const { source } = view('\t\tkfree(a);\n\t}\n\treturn 0;\n}');
+    expect(source.split('\n')[0]).toBe('void __gpuvm_lens_window(void) { {');
+  });
+
+  it('rewrites iterator macros into loops on the same line', () => {
+    const { source } = view('\tlist_for_each_entry(pos, head, link) {\n\t\tput(pos);\n\t}');
+    expect(source.split('\n')[1]).toBe('\twhile (list_for_each_entry(pos, head, link)) {');
+  });
+
+  it('keeps a whole function at the top level and knows its real end', () => {
+    const { fns } = view('static int bar(int a)\n{\n\treturn a;\n}');
+    expect(fns.map((fn) => [fn.name, fn.synthetic, fn.startVisible])).toEqual([['bar', false, true]]);
+  });
+});
+
+describe('control-flow view', () => {
+  it('follows an error label, an early return and the fall-through', () => {
+    const { fns } = view('int f(void)\n{\n\tlock(a);\n\tif (err)\n\t\tgoto out;\n\tif (bad)\n\t\treturn -1;\n\twork();\nout:\n\tunlock(a);\n\treturn 0;\n}');
+    const fn = fns[0] as FunctionIr;
+    expect(paths(fn)).toEqual([
+      'entry@0 stmt@2 branch@3 stmt@4 stmt@8 stmt@9 return@10',
+      'entry@0 stmt@2 branch@3 branch@5 return@6',
+      'entry@0 stmt@2 branch@3 branch@5 stmt@7 stmt@8 stmt@9 return@10',
+    ]);
+    expect(fn.calls.map((call) => call.name)).toEqual(['lock', 'work', 'unlock']);
+  });
+
+  it('records the variable a call result is assigned to, negation and the enclosing call', () => {
+    const { fns } = view('void g(void)\n{\n\tstruct x *p = get(a);\n\tq = make(b);\n\tif (!try_it(c))\n\t\treturn;\n\tWARN_ON(put(p));\n}');
+    const calls = (fns[0] as FunctionIr).calls.map((call) => [call.name, call.target ?? '', call.negated, call.within ?? '']);
+    expect(calls).toEqual([
+      ['get', 'p', false, ''],
+      ['make', 'q', false, ''],
+      ['try_it', '', true, ''],
+      ['WARN_ON', '', false, ''],
+      ['put', '', false, 'WARN_ON'],
+    ]);
+  });
+
+  it('ends the paths of a window that stops inside its function in an unknown node', () => {
+    const { fns } = view('\tlock(a);\n\tif (err)\n\t\treturn err;\n\twork();');
+    const kinds = paths(fns[0] as FunctionIr).map((path) => path.split(' ').pop()?.split('@')[0]);
+    expect(kinds).toEqual(['return', 'unknown']);
+  });
+
+  it('gives the calls of each branch of an if', () => {
+    const { fns } = view('void h(void)\n{\n\tif (kref_read(&o->ref) > 0)\n\t\tassert_held(o);\n\telse\n\t\tother(o);\n}');
+    const fact = (fns[0] as FunctionIr).ifs[0];
+    expect(fact?.cond).toBe('kref_read(&o->ref)>0');
+    expect(fact?.thenCalls.map((call) => call.name)).toEqual(['assert_held']);
+    expect(fact?.elseCalls.map((call) => call.name)).toEqual(['other']);
+  });
+});
