@@ -18,6 +18,7 @@ import { reclaimInSignallingPathCheck } from './reclaim-in-signalling-path';
 import { pinUserPagesLongtermCheck } from './pin-user-pages-longterm';
 import { drmDevEnterUnbalancedCheck } from './drm-dev-enter-unbalanced';
 import { gpuvmFreedDirectlyCheck } from './gpuvm-freed-directly';
+import { gpuvaLinkUnlockedCheck } from './gpuva-link-unlocked';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -31,6 +32,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   gpuvmDeferredUnderGpuvaLockCheck,
   resvLockUnderGpuvaLockCheck,
   gpuvmFreedDirectlyCheck,
+  gpuvaLinkUnlockedCheck,
   reclaimInSignallingPathCheck,
   pinUserPagesLongtermCheck,
   drmDevEnterUnbalancedCheck,
