@@ -17,6 +17,9 @@ import { decodeFtraceLine } from '../trace-insight';
 
 const MAX_ROWS = 40;
 
+/** How long a hover waits for a running analysis before it answers from the line's text alone. */
+const HOVER_WAIT_MS = 300;
+
 function code(text: string): string {
   return '`' + text.replace(/`/g, "'") + '`';
 }
@@ -92,9 +95,19 @@ export function register(ctx: ServerContext): void {
   ctx.connection.onHover(
     guard<HoverParams, Hover | null>(ctx, 'textDocument/hover', null, async (params, token) => {
       const uri = params.textDocument.uri;
-      const snapshot = await ctx.store.snapshot(uri, token);
-      if (!snapshot) return null;
       const { line, character } = params.position;
+      // While a large document is still being analyzed, answer from the line alone rather than wait.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const snapshot = await Promise.race([
+        ctx.store.snapshot(uri, token),
+        new Promise<'busy'>((resolve) => (timer = setTimeout(() => resolve('busy'), HOVER_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (snapshot === 'busy') {
+        const lines = ctx.store.lines(uri);
+        return lines ? traceLineHover(lines.line(line)) : null;
+      }
+      if (!snapshot) return null;
       if (snapshot.kind === 'script') return scriptHover(snapshot, line, character);
       if (snapshot.kind === 'trace') {
         if (!snapshot.trace) return traceLineHover(snapshot.lines.line(line));
