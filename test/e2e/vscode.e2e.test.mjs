@@ -42,6 +42,9 @@ const USER_DATA = path.join(WORK, 'ud');
 /** Deadlines: generous for a 2-core CI machine, tight enough to fail fast when something is really wrong. */
 const STARTUP_MS = 90_000;
 const STEP_MS = 30_000;
+/** "A 200 MB trace opens without freezing the editor": analyzed from disk by the server. */
+const BIG_TRACE_BYTES = 200 * 1024 * 1024;
+const BIG_TRACE_MS = 240_000;
 
 const env = {
   ...process.env,
@@ -82,6 +85,20 @@ async function runCommand(title) {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout: STEP_MS });
   await row.click();
+}
+
+/**
+ * Types a path into VS Code's simple file dialog (what code-server shows for open and save dialogs) and
+ * accepts it. The dialog fills in its start folder asynchronously, so wait for that before typing; for
+ * an existing file, wait until the dialog lists it before accepting.
+ */
+async function answerFileDialog(file, { exists = true } = {}) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_MS });
+  await page.waitForFunction((el) => el.value.endsWith('/'), await input.elementHandle(), { timeout: STEP_MS });
+  await input.fill(file);
+  if (exists) await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Enter');
 }
 
 async function clearNotifications() {
@@ -142,6 +159,53 @@ function jsonFileAppears(file, timeoutMs) {
   });
 }
 
+/** A patch whose single hunk adds `lines` lines to one function. */
+function writeLongHunkPatch(file, lines) {
+  const body = [];
+  for (let i = 0; i < lines; i++) body.push(`+\tregs[${i % 64}] = example_read(vm, ${i});`);
+  fs.writeFileSync(
+    file,
+    [
+      'diff --git a/drivers/gpu/drm/example/example_regs.c b/drivers/gpu/drm/example/example_regs.c',
+      '--- a/drivers/gpu/drm/example/example_regs.c',
+      '+++ b/drivers/gpu/drm/example/example_regs.c',
+      `@@ -10,3 +10,${lines + 3} @@ static void example_save(struct example_vm *vm, u32 *regs)`,
+      ' {',
+      ...body,
+      ' \treturn;',
+      ' }',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** An Xe trace of `bytes` bytes: one VM, then bind/unbind pairs cycling over 4096 mappings. */
+function writeBigTrace(file, bytes) {
+  const fd = fs.openSync(file, 'w');
+  const prefix = '          vkcube-4123    [003] .....  ';
+  let time = 1000;
+  fs.writeSync(fd, `${prefix}${time.toFixed(6)}: xe_vm_create: dev=0000:03:00.0, vm=000000005e6f7a8b, asid=0x00001, vm flags=0x00008\n`);
+  let written = 0;
+  let chunk = [];
+  for (let n = 0; written < bytes; n++) {
+    const vma = (0x10000000 + (n % 4096)).toString(16).padStart(16, '0');
+    const start = 0x100000000 + (n % 4096) * 0x200000;
+    const range = `start=0x${start.toString(16).padStart(12, '0')}, end=0x${(start + 0x1fffff).toString(16).padStart(12, '0')}`;
+    for (const event of ['xe_vma_bind', 'xe_vma_unbind']) {
+      time += 0.000013;
+      const line = `${prefix}${time.toFixed(6)}: ${event}: dev=0000:03:00.0, vma=${vma}, vm=000000005e6f7a8b, asid=0x00001, ${range}, userptr=0x000000000000\n`;
+      chunk.push(line);
+      written += line.length;
+    }
+    if (chunk.length >= 20_000) {
+      fs.writeSync(fd, chunk.join(''));
+      chunk = [];
+    }
+  }
+  fs.writeSync(fd, chunk.join(''));
+  fs.closeSync(fd);
+}
+
 function extensionHostLog() {
   const logs = path.join(USER_DATA, 'logs');
   if (!fs.existsSync(logs)) return '';
@@ -176,6 +240,8 @@ before(async () => {
     garbage[i] = 1 + ((x >>> 16) % 255);
   }
   fs.writeFileSync(path.join(WS, 'garbage.trace'), garbage);
+  writeLongHunkPatch(path.join(WS, 'long-hunk.patch'), 10_000);
+  writeBigTrace(path.join(WS, 'big.trace'), BIG_TRACE_BYTES);
   fs.writeFileSync(
     path.join(USER_DATA, 'User', 'settings.json'),
     JSON.stringify({
@@ -313,11 +379,14 @@ step('a patch opens as a GPUVM patch and its review finding is listed', async ()
   await screenshot('patch-problems');
 });
 
-step('a trace of binary garbage opens, is reported, and the server keeps answering', async () => {
+step('a trace of binary garbage and a patch with a 10,000-line hunk open, and the server keeps answering', async () => {
   await openFile('garbage.trace', 'GPUVM Trace');
   await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
   await problemRow('garbage.trace');
   await screenshot('garbage-trace');
+  await openFile('long-hunk.patch', 'GPUVM Patch');
+  await page.locator('.monaco-editor .view-line', { hasText: 'regs[' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('long-hunk-patch');
   // The server survived: it still answers requests about other documents (the next steps), and this hover.
   await openFile('replay.gpuvm', 'GPUVM Script');
   await goToLine(5);
@@ -328,13 +397,12 @@ step('a trace of binary garbage opens, is reported, and the server keeps answeri
 
 step('Compare Dumps… opens a side-by-side diff of two dumps’ VA spaces', async () => {
   await runCommand('GPUVM: Compare Dumps…');
-  for (const name of ['before.gpuvas', 'after.gpuvas']) {
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: STEP_MS });
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: name === 'before.gpuvas' ? '(1/2)' : '(2/2)' }).waitFor({ timeout: STEP_MS });
-    await input.fill(path.join(WS, name));
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: STEP_MS });
-    await page.keyboard.press('Enter');
+  for (const [name, title] of [
+    ['before.gpuvas', '(1/2)'],
+    ['after.gpuvas', '(2/2)'],
+  ]) {
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: STEP_MS });
+    await answerFileDialog(path.join(WS, name));
   }
   const diff = page.locator('.monaco-diff-editor');
   await diff.waitFor({ timeout: STEP_MS });
@@ -413,12 +481,7 @@ step('the VA-space view draws the mappings of the VM at the cursor and jumps to 
 
 step('Analyze Trace File… has the server read the file from disk and lists its findings in the tree', async () => {
   await runCommand('GPUVM: Analyze Trace File…');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: STEP_MS });
-  await input.fill(path.join(WS, 'capture.trace'));
-  // The simple file dialog resolves the typed path asynchronously: accept only once it lists the file.
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'capture.trace' }).first().waitFor({ timeout: STEP_MS });
-  await page.keyboard.press('Enter');
+  await answerFileDialog(path.join(WS, 'capture.trace'));
   const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Findings' }) });
   await tree.locator('.monaco-list-row', { hasText: 'capture.trace' }).filter({ hasText: '2 findings' }).first().waitFor({ timeout: STEP_MS });
   const finding = tree.locator('.monaco-list-row', { hasText: 'no such mapping was ever bound' }).first();
@@ -435,13 +498,28 @@ step('Analyze Trace File… has the server read the file from disk and lists its
   await screenshot('findings-tree-reveal');
 });
 
+step('a 200 MB trace is analyzed from disk with a progress notification while the editor stays responsive', async () => {
+  await runCommand('GPUVM: Analyze Trace File…');
+  await answerFileDialog(path.join(WS, 'big.trace'));
+  const progress = page.locator('.notification-toast', { hasText: 'GPUVM: analyzing big.trace' }).first();
+  await progress.waitFor({ state: 'visible', timeout: STEP_MS });
+  await settled(progress);
+  await screenshot('big-trace-progress');
+  // The editor is not frozen while the server reads: the palette opens and answers.
+  const palette = await quickInput('F1');
+  await palette.fill('>GPUVM: Copy');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'GPUVM: Copy Capture Recipe' }).first().waitFor({ timeout: STEP_MS });
+  await page.keyboard.press('Escape');
+  const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Findings' }) });
+  await tree.locator('.monaco-list-row', { hasText: 'big.trace' }).filter({ hasText: 'lines' }).first().waitFor({ timeout: BIG_TRACE_MS });
+  await screenshot('big-trace-analyzed');
+  await clearNotifications();
+});
+
 step('Export Findings as SARIF… writes every finding to a SARIF file', async () => {
   const target = path.join(WS, 'findings.sarif');
   await runCommand('GPUVM: Export Findings as SARIF…');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: STEP_MS });
-  await input.fill(target);
-  await page.keyboard.press('Enter');
+  await answerFileDialog(target, { exists: false });
   await jsonFileAppears(target, STEP_MS);
   const sarif = JSON.parse(fs.readFileSync(target, 'utf8'));
   const rules = new Set(sarif.runs[0].results.map((result) => result.ruleId));
