@@ -192,8 +192,11 @@ function explainKasan(record: KasanRecord): Finding {
     : logKasanReport.report(span, 'other', data, related);
 }
 
-export function explainRecord(record: KernelLogRecord): Finding {
+/** The finding for a record; undefined for records that are history, not problems (msm VM operations). */
+export function explainRecord(record: KernelLogRecord): Finding | undefined {
   switch (record.kind) {
+    case 'vm-op':
+      return undefined;
     case 'gpuvm-warn':
       return explainGpuvmWarn(record);
     case 'refcount-warn':

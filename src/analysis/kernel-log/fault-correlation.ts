@@ -49,8 +49,10 @@ export interface HistoryAnswer {
 }
 
 export interface MappingHistory {
-  /** Path of the trace, for related locations. */
-  readonly path: string;
+  /** Path of the trace, for related locations; undefined when the history comes from the analyzed log itself. */
+  readonly path: string | undefined;
+  /** How findings name the source: "the trace (run.trace)", "the VM operations msm logged". */
+  readonly source: string;
   /**
    * The state at `when` (a trace timestamp in seconds, or the end of the trace
    * when undefined) of `address` in the VM `vm` selects (any VM when the
@@ -66,6 +68,10 @@ function describeVm(vm: VmSelector): string {
   if (vm.name !== undefined) parts.push(`"${vm.name}"`);
   if (vm.ttbr0 !== undefined) parts.push(`ttbr0 ${hex16(vm.ttbr0)}`);
   return parts.length > 0 ? parts.join(', ') : 'of the faulting context';
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function ago(unmap: HistoryUnmap, faultTimestamp: number | undefined): string {
@@ -97,11 +103,12 @@ export function correlateFaults(faults: readonly GpuFaultRecord[], histories: Ma
     }
     if (answer.vm === undefined) {
       history = all[0] as MappingHistory;
-      findings.push(logFaultHistory.report(span, 'unknownVm', { vm: describeVm(fault.vm), address, path: history.path }));
+      findings.push(logFaultHistory.report(span, 'unknownVm', { vm: describeVm(fault.vm), address, source: capitalised(history.source) }));
       continue;
     }
     const vm = answer.vm;
     const mappingData = (mapping: HistoryMapping) => ({
+      lineWord: history.path !== undefined ? 'trace line' : 'line',
       address,
       vm,
       start: hex16(mapping.start),
@@ -109,11 +116,8 @@ export function correlateFaults(faults: readonly GpuFaultRecord[], histories: Ma
       createdLine: mapping.createdLine,
       createdEvent: mapping.createdEvent,
     });
-    const created = (mapping: HistoryMapping): RelatedLocation => ({
-      path: history.path,
-      line: mapping.createdLine,
-      message: `${mapping.createdEvent} maps [${hex16(mapping.start)}, ${hex16(mapping.end)})`,
-    });
+    const at = (line: number, message: string): RelatedLocation => (history.path !== undefined ? { path: history.path, line, message } : { line, message });
+    const created = (mapping: HistoryMapping): RelatedLocation => at(mapping.createdLine, `${mapping.createdEvent} maps [${hex16(mapping.start)}, ${hex16(mapping.end)})`);
     if (answer.covering) {
       findings.push(logFaultHistory.report(span, 'covered', mappingData(answer.covering), [created(answer.covering)]));
     } else if (answer.lastUnmap) {
@@ -123,11 +127,11 @@ export function correlateFaults(faults: readonly GpuFaultRecord[], histories: Ma
           span,
           'unmapped',
           { ...mappingData(unmap), unmappedLine: unmap.unmappedLine, unmappedEvent: unmap.unmappedEvent, ago: ago(unmap, fault.timestamp) },
-          [created(unmap), { path: history.path, line: unmap.unmappedLine, message: `${unmap.unmappedEvent} unmaps [${hex16(unmap.start)}, ${hex16(unmap.end)})` }],
+          [created(unmap), at(unmap.unmappedLine, `${unmap.unmappedEvent} unmaps [${hex16(unmap.start)}, ${hex16(unmap.end)})`)],
         ),
       );
     } else {
-      findings.push(logFaultHistory.report(span, 'never', { address, vm, path: history.path }));
+      findings.push(logFaultHistory.report(span, 'never', { address, vm, source: history.source }));
     }
   }
   return findings;

@@ -36,7 +36,23 @@ export class MappingTimeline implements MappingHistory {
   private readonly aliases = new Map<string, string>();
   private readonly byId = new WeakMap<object, Interval>();
 
-  constructor(readonly path: string) {}
+  readonly source: string;
+
+  /**
+   * `path`: the trace the mappings come from (undefined: the analyzed log
+   * itself). `anyVmWhenAlone`: a fault whose VM ids match nothing is still
+   * answered when only one VM was recorded (msm logs name a VM by pointer,
+   * its faults by page-table base).
+   */
+  constructor(
+    readonly path: string | undefined,
+    options: { readonly source?: string; readonly anyVmWhenAlone?: boolean } = {},
+  ) {
+    this.source = options.source ?? `the trace (${path ?? 'this log'})`;
+    this.anyVmWhenAlone = options.anyVmWhenAlone ?? false;
+  }
+
+  private readonly anyVmWhenAlone: boolean;
 
   /** Declares that the trace's VM `vm` is the one faults call `alias` (e.g. `asid:3`). */
   alias(vm: string, alias: string): void {
@@ -69,6 +85,26 @@ export class MappingTimeline implements MappingHistory {
     if (open && index !== -1) open.splice(index, 1);
     interval.unmap = { line, event, ...(timestamp !== undefined ? { timestamp } : {}) };
     return true;
+  }
+
+  /**
+   * Unmaps `[start, end)` of `vm`: every live mapping it touches is marked
+   * unmapped, and the parts of it outside the range stay live as pieces that
+   * keep the mapping's origin (the kernel only unmaps the gap of a remap).
+   * Returns how many mappings were touched.
+   */
+  unmapRange(vm: string, start: U64, end: U64, line: number, event: string, timestamp?: number): number {
+    const open = this.open.get(vm);
+    if (!open) return 0;
+    const touched = open.filter((interval) => interval.mapping.start < end && start < interval.mapping.end);
+    for (const interval of touched) {
+      open.splice(open.indexOf(interval), 1);
+      interval.unmap = { line, event, ...(timestamp !== undefined ? { timestamp } : {}) };
+      const { mapping } = interval;
+      if (mapping.start < start) this.map({ ...mapping, end: start });
+      if (end < mapping.end) this.map({ ...mapping, start: end });
+    }
+    return touched.length;
   }
 
   /** Marks the live mapping of `vm` starting at `start` as unmapped. Returns false when none was live. */
@@ -113,7 +149,7 @@ export class MappingTimeline implements MappingHistory {
       const vm = this.aliases.get(key);
       if (vm !== undefined) return vm;
     }
-    if (selectorKeys(selector).length === 0 && this.intervals.size === 1) return [...this.intervals.keys()][0];
+    if ((this.anyVmWhenAlone || selectorKeys(selector).length === 0) && this.intervals.size === 1) return [...this.intervals.keys()][0];
     return undefined;
   }
 }

@@ -24,9 +24,11 @@ const XE_VM_ASID = /\bvm=((?:0x)?[0-9a-f]+), asid=0x([0-9a-f]+)/;
 export class TraceFaultHistory implements MappingHistory, MappingObserver {
   private readonly timeline: MappingTimeline;
   private state: TraceState | undefined;
+  readonly source: string;
 
   constructor(readonly path: string) {
     this.timeline = new MappingTimeline(path);
+    this.source = this.timeline.source;
   }
 
   /** Starts observing a replay's state (it has a single observer slot). */

@@ -11,7 +11,7 @@
 import { deviceOf, splitDmesgLine } from './dmesg-prefix';
 import { FaultRecognizer } from './gpu-faults';
 import { isKasanTitle, KasanReportReader } from './kasan-report';
-import type { KernelLogRecord } from './records';
+import type { KernelLogRecord, VmOpRecord } from './records';
 import { gpuvmWarnText, refcountWarnText, WarnBlockReader } from './warn-block';
 
 export interface KernelLog {
@@ -73,7 +73,9 @@ export class KernelLogParser {
       this.warn.line(message, lineNumber);
       return;
     }
-    this.faults.line(message, lineNumber, timestamp);
+    if (this.faults.line(message, lineNumber, timestamp)) return;
+    const op = msmVmOp(message, lineNumber, timestamp);
+    if (op) this.records.push(op);
   }
 
   end(): KernelLog {
@@ -92,6 +94,27 @@ export class KernelLogParser {
     this.warn?.finish();
     this.warn = undefined;
   }
+}
+
+const MSM_VM_OP = /(?:^|\s)(?:\w+:\d+: )?([\w-]+):((?:0x)?[0-9a-f]+):(-?\d+): ([0-9a-f]{16}) ([0-9a-f]{16})\s*$/;
+
+/** An msm `vm_dbg` line (`vm_log:123: map:00000000c0ffee00:1: <iova> <end>`), or undefined. */
+function msmVmOp(message: string, line: number, timestamp: number | undefined): VmOpRecord | undefined {
+  // Cheap test first: the line ends in two 16-digit numbers separated by a space.
+  const length = message.trimEnd().length;
+  if (length < 40 || message.charCodeAt(length - 17) !== 32) return undefined;
+  const match = MSM_VM_OP.exec(message);
+  if (!match) return undefined;
+  return {
+    kind: 'vm-op',
+    op: match[1] as string,
+    vm: match[2] as string,
+    queue: Number(match[3]),
+    start: BigInt('0x' + (match[4] as string)),
+    end: BigInt('0x' + (match[5] as string)),
+    line,
+    ...(timestamp !== undefined ? { timestamp } : {}),
+  };
 }
 
 /** Parses a whole log held in memory. */

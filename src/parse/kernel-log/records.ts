@@ -125,4 +125,20 @@ export interface KasanRecord extends RecordBase {
   endLine: number;
 }
 
-export type KernelLogRecord = GpuvmWarnRecord | RefcountWarnRecord | GpuFaultRecord | VaConflictRecord | KasanRecord;
+/**
+ * One VM operation msm logs through dynamic debug (`vm_dbg`, VM_BIND series):
+ * `<op>:<vm ptr>:<queue id>: <iova> <iova + range>`, op `map`, `unmap` or an
+ * unmap reason. A log with these lines carries its own mapping history.
+ */
+export interface VmOpRecord extends RecordBase {
+  readonly kind: 'vm-op';
+  readonly op: string;
+  /** The VM pointer as printed. */
+  readonly vm: string;
+  readonly queue: number;
+  readonly start: U64;
+  /** Exclusive end. */
+  readonly end: U64;
+}
+
+export type KernelLogRecord = GpuvmWarnRecord | RefcountWarnRecord | GpuFaultRecord | VaConflictRecord | KasanRecord | VmOpRecord;

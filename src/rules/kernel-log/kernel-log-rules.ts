@@ -93,11 +93,11 @@ export const logFaultHistory = defineRule({
   tags: ['kernel-log', 'trace', 'fault'],
   messages: {
     unmapped:
-      '{address} was mapped by [{start}, {end}) of VM {vm} (trace line {createdLine}, {createdEvent}) and unmapped at trace line {unmappedLine} by {unmappedEvent}{ago}: the GPU used the address after it was unbound — a job submitted or still running with a stale address.',
+      '{address} was mapped by [{start}, {end}) of VM {vm} ({lineWord} {createdLine}, {createdEvent}) and unmapped at {lineWord} {unmappedLine} by {unmappedEvent}{ago}: the GPU used the address after it was unbound — a job submitted or still running with a stale address.',
     covered:
-      '{address} is inside the mapping [{start}, {end}) of VM {vm} (trace line {createdLine}, {createdEvent}) at the time of the fault: the VA is bound in software, so look for its page-table update, an invalidation or an eviction that was not waited for.',
-    never: '{address} was never mapped in VM {vm} in the trace ({path}): a wild or stale pointer, or a bind made before tracing started.',
-    unknownVm: 'The trace ({path}) has no VM matching {vm}; the fault at {address} cannot be traced to a mapping.',
+      '{address} is inside the mapping [{start}, {end}) of VM {vm} ({lineWord} {createdLine}, {createdEvent}) at the time of the fault: the VA is bound in software, so look for its page-table update, an invalidation or an eviction that was not waited for.',
+    never: '{address} was never mapped in VM {vm} in {source}: a wild or stale pointer, or a mapping made before the recorded history begins.',
+    unknownVm: '{source} has no VM matching {vm}; the fault at {address} cannot be traced to a mapping.',
   },
 });
 

@@ -55,7 +55,7 @@ describe('fault correlation', () => {
       'The trace (run.trace) has no VM matching pasid 40000; the fault at 0x0000000000410000 cannot be traced to a mapping.',
     );
     expect(history.find((finding) => finding.line === 10)?.message).toBe(
-      '0x0000000000500000 was never mapped in VM amdgpu-32770 in the trace (run.trace): a wild or stale pointer, or a bind made before tracing started.',
+      '0x0000000000500000 was never mapped in VM amdgpu-32770 in the trace (run.trace): a wild or stale pointer, or a mapping made before the recorded history begins.',
     );
     expect(history).toHaveLength(4);
   });

@@ -40,7 +40,7 @@ describe('kernel-log analyzer', () => {
     expect(finding(result, 16).message).toContain(
       'refused VA [0x0000001907700000, 0x0000001907806000) (pages 0x1907700-0x1907805) because mapping [0x0000001907800000, 0x0000001907900000) is still there',
     );
-    expect(result.stats).toEqual({ lines: 20, recognized: 4, faults: 3, warnings: 0, kasan: 0 });
+    expect(result.stats).toEqual({ lines: 20, recognized: 4, faults: 3, warnings: 0, kasan: 0, vmOps: 0 });
   });
 
   it('explains drm_gpuvm WARNs with their location and names the object of a refcount underflow', async () => {
@@ -78,6 +78,25 @@ describe('kernel-log analyzer', () => {
     expect(finding(result, 11).message).toContain('nouveau GPU page fault at 0x0000001000100000 in VM "vkcube[2742]" (channel 2) (write)');
     expect(finding(result, 12).message).toContain('panthor GPU page fault at 0x0000000002000800 in the VM bound to address space AS1 (write)');
     expect(finding(result, 18).message).toContain('msm GPU page fault at 0x0000000100004000 in the context with TTBR0 0x0001000123456000 (read)');
+  });
+
+  it('answers msm faults from the VM operations msm logged, with the log lines', async () => {
+    const result = await analyze('msm-vm-ops.log');
+    const history = (line: number) => result.findings.find((finding) => finding.rule === 'log-fault-history' && finding.line === line);
+    expect(history(7)?.message).toBe(
+      '0x0000000100102000 was mapped by [0x0000000100100000, 0x0000000100104000) of VM 00000000c0ffee00 (line 3, msm map) and unmapped at line 5 by msm unmap, 0.200000 s before the fault: the GPU used the address after it was unbound — a job submitted or still running with a stale address.',
+    );
+    expect(history(7)?.related).toEqual([
+      { line: 3, message: 'msm map maps [0x0000000100100000, 0x0000000100104000)' },
+      { line: 5, message: 'msm unmap unmaps [0x0000000100100000, 0x0000000100104000)' },
+    ]);
+    expect(history(8)?.message).toContain('is inside the mapping [0x0000000100000000, 0x0000000100010000) of VM 00000000c0ffee00 (line 2, msm map)');
+    expect(history(9)?.message).toContain('was mapped by [0x0000000100200000, 0x0000000100300000) of VM 00000000c0ffee00 (line 4, msm map) and unmapped at line 6');
+    expect(history(10)?.message).toContain('is inside the mapping [0x0000000100250000, 0x0000000100300000) of VM 00000000c0ffee00 (line 4, msm map)');
+    expect(history(11)?.message).toBe(
+      '0x0000000900000000 was never mapped in VM 00000000c0ffee00 in the VM operations msm logged: a wild or stale pointer, or a mapping made before the recorded history begins.',
+    );
+    expect(result.stats).toMatchObject({ recognized: 5, faults: 5, vmOps: 5 });
   });
 
   it('says so when the address line of a fault is missing', async () => {
