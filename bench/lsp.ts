@@ -116,10 +116,13 @@ async function main(): Promise<void> {
   );
   console.log(`server peak memory (VmHWM): ${memory.toFixed(0)} MB  (target < 400 MB: ${verdict(memory < 400)})`);
 
+  // Orderly exit: shutdown, exit, then wait for the process; writes after it closed are not errors.
+  server.stdin.on('error', () => undefined);
+  const exited = new Promise((resolveExit) => server.once('exit', resolveExit));
   await client.sendRequest('shutdown');
-  client.sendNotification('exit');
+  await client.sendNotification('exit');
+  await exited;
   client.dispose();
-  server.kill();
   rmSync(scratch, { recursive: true, force: true });
 }
 
