@@ -9,6 +9,9 @@
  * reused between runs. For each file it prints:
  *
  *   raw      lines/s of reading the file in 1 MiB chunks and counting LFs
+ *   decode   lines/s of streaming the file as lines and only tokenising and
+ *            decoding them (no replay, no rules), in this process: where the
+ *            time goes between reading and the full analysis
  *   check    lines/s of `node dist/cli.js check --format json <file>`, a child
  *            process timed end to end, and its peak resident memory
  *   ratio    check / raw (target: at least 1/3)
@@ -23,6 +26,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { streamLines } from '../src/cli/read-lines';
+import { EventDecoder } from '../src/parse/trace/decode-event';
+import { parseTraceLine } from '../src/parse/trace/trace-line';
 import { generateTrace, type GeneratedDriver } from './trace-generator';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000000,10000000').split(',').map(Number);
@@ -73,6 +79,19 @@ function rawScan(path: string): { lines: number; seconds: number } {
   return { lines, seconds: (performance.now() - started) / 1000 };
 }
 
+/** Streams the file as lines and only tokenises and decodes them. */
+async function decodeOnly(path: string): Promise<{ lines: number; seconds: number }> {
+  const started = performance.now();
+  const decoder = new EventDecoder();
+  let lines = 0;
+  await streamLines(path, (text) => {
+    lines++;
+    const parsed = parseTraceLine(text);
+    if (parsed.kind === 'event') decoder.decode(parsed.event, parsed.payload);
+  });
+  return { lines, seconds: (performance.now() - started) / 1000 };
+}
+
 /** Runs `check --format json` in a child and reports its wall time and peak RSS (from the child itself). */
 function timedCheck(path: string): { seconds: number; rssMb: number; lines: number; findings: number; status: number | null } {
   const reporter = join(DIR, 'report-rss.cjs');
@@ -100,19 +119,21 @@ function rate(lines: number, seconds: number): string {
   return `${(lines / seconds / 1e6).toFixed(2)}M lines/s`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   process.stdout.write(`bench:trace — scratch directory ${DIR}\n`);
   for (const lines of SIZES) {
     for (const driver of DRIVERS) {
       const path = traceFile(driver, lines);
       const size = statSync(path).size;
       const raw = rawScan(path);
+      const decoded = await decodeOnly(path);
       const check = timedCheck(path);
       const ratio = check.lines / check.seconds / (raw.lines / raw.seconds);
       process.stdout.write(
         [
           `${driver} ${lines.toLocaleString('en')} lines (${(size / 1e6).toFixed(0)} MB, ${(size / raw.lines).toFixed(0)} bytes/line):`,
           `  raw read + line breaks: ${rate(raw.lines, raw.seconds)} (${raw.seconds.toFixed(2)} s)`,
+          `  stream + tokenise + decode only: ${rate(decoded.lines, decoded.seconds)} (${decoded.seconds.toFixed(2)} s)`,
           `  gpuvm-lens check:       ${rate(check.lines, check.seconds)} (${check.seconds.toFixed(2)} s, exit ${check.status}, ${check.findings} findings)`,
           `  ratio check/raw:        ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO.toFixed(3)}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`,
           `  peak RSS of check:      ${check.rssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB: ${check.rssMb < TARGET_RSS_MB ? 'met' : 'NOT met'})`,
@@ -123,4 +144,4 @@ function main(): void {
   }
 }
 
-main();
+void main();
