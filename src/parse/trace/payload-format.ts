@@ -14,7 +14,8 @@
  * Pure, allocation-light (one array of value strings per match), never throws.
  */
 
-export type ConversionType = 'dec' | 'hex' | 'ptr' | 'str';
+/** `dec`: `%d`/`%i` (signed); `udec`: `%u`; `hex`: the `%x` family; `ptr`: `%p`; `str`: `%s`/`%c`. */
+export type ConversionType = 'dec' | 'udec' | 'hex' | 'ptr' | 'str';
 
 export interface CompiledFormat {
   readonly format: string;
@@ -35,7 +36,7 @@ export function compileFormat(format: string): CompiledFormat {
   for (let match = CONVERSION.exec(format); match; match = CONVERSION.exec(format)) {
     literals.push(format.slice(last, match.index).replace(/%%/g, '%'));
     const letter = match[1];
-    types.push(letter === 's' || letter === 'c' ? 'str' : letter === 'p' ? 'ptr' : letter === 'x' || letter === 'X' ? 'hex' : 'dec');
+    types.push(letter === 's' || letter === 'c' ? 'str' : letter === 'p' ? 'ptr' : letter === 'x' || letter === 'X' ? 'hex' : letter === 'u' ? 'udec' : 'dec');
     last = match.index + match[0].length;
   }
   literals.push(format.slice(last).replace(/%%/g, '%'));
@@ -55,8 +56,8 @@ function validHex(text: string, start: number, end: number): boolean {
   return true;
 }
 
-function validDec(text: string, start: number, end: number): boolean {
-  if (text.charCodeAt(start) === 45 /* - */) start++;
+function validDec(text: string, start: number, end: number, signed: boolean): boolean {
+  if (signed && text.charCodeAt(start) === 45 /* - */) start++;
   if (end <= start) return false;
   for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
@@ -81,7 +82,7 @@ function numericEnd(text: string, start: number, type: ConversionType): number {
   if (type === 'dec' && text.charCodeAt(i) === 45) i++;
   while (i < text.length) {
     const code = text.charCodeAt(i);
-    if (type === 'dec' ? code < C0 || code > C9 : !isHexCode(code)) break;
+    if (type === 'dec' || type === 'udec' ? code < C0 || code > C9 : !isHexCode(code)) break;
     i++;
   }
   return i;
@@ -120,7 +121,15 @@ export function matchFormat(format: CompiledFormat, payload: string): string[] |
     }
     if (end > length) end = length;
     if (end < pos) return null;
-    if (type === 'hex' ? !validHex(payload, pos, end) : type === 'dec' ? !validDec(payload, pos, end) : type === 'ptr' ? !validPointer(payload, pos, end) : false) {
+    const valid =
+      type === 'hex'
+        ? validHex(payload, pos, end)
+        : type === 'dec' || type === 'udec'
+          ? validDec(payload, pos, end, type === 'dec')
+          : type === 'ptr'
+            ? validPointer(payload, pos, end)
+            : true;
+    if (!valid) {
       return null;
     }
     values[k] = payload.slice(pos, end);
