@@ -13,10 +13,12 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { createClient, MAX_RESTARTS, RESTART_WINDOW_MS } from './client';
 import { FindingsTree } from './findings-tree';
 import { RestartBudget } from './restart-budget';
+import { AnalysisStatusItem } from './status';
 
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly findings: FindingsTree;
+  readonly status: AnalysisStatusItem;
   private readonly budget = new RestartBudget(MAX_RESTARTS, RESTART_WINDOW_MS);
   private languageClient: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
@@ -24,7 +26,8 @@ export class Ctx implements vscode.Disposable {
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('GPUVM Lens', { log: true });
     this.findings = new FindingsTree();
-    this.push(this.output, this.findings);
+    this.status = new AnalysisStatusItem();
+    this.push(this.output, this.findings, this.status);
   }
 
   /** Disposed with the extension, in reverse order of registration. */
@@ -49,7 +52,10 @@ export class Ctx implements vscode.Disposable {
   }
 
   private async startClient(): Promise<LanguageClient> {
-    if (!this.languageClient) this.languageClient = createClient(this.extension, this.output, this.budget);
+    if (!this.languageClient) {
+      this.languageClient = createClient(this.extension, this.output, this.budget);
+      this.status.attach(this.languageClient);
+    }
     await this.languageClient.start();
     return this.languageClient;
   }
