@@ -33,6 +33,8 @@ interface Res {
   readonly errVar?: string;
   /** Ownership went elsewhere (returned, stored, handed over), or held by assertion only. */
   readonly escaped: boolean;
+  /** The release's result was tested (`if (kref_put(...))`): the code knows whether it was the last one. */
+  readonly checked?: boolean;
 }
 
 export interface HeldResource {
@@ -125,7 +127,7 @@ function replace(state: readonly Res[], key: string, next: Res | undefined): Res
 
 function signature(state: readonly Res[]): string {
   return state
-    .map((r) => `${r.key}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.errVar ?? ''}`)
+    .map((r) => `${r.key}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}`)
     .sort()
     .join('\u0002');
 }
@@ -219,7 +221,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
 
   // Use after release: a dereference, or the object handed to a call other than its release.
   for (const res of state) {
-    if (res.status !== 'released' || res.releaseRow === undefined) continue;
+    if (res.status !== 'released' || res.releaseRow === undefined || res.checked) continue;
     if (res.pair.kind !== 'reference' && res.pair.kind !== 'memory') continue;
     const object = objectOf(res.key, res.pair);
     if (!/^[A-Za-z_][\w>.-]*$/.test(object)) continue;
@@ -284,6 +286,14 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       continue;
     }
 
+    // A kref release callback may drop the locks held around the put (kref_put_mutex style):
+    // what happens to them is no longer visible here.
+    if (call.name.startsWith('kref_put') && call.args.length > 1) {
+      for (const res of state) {
+        if (res.pair.kind === 'lock' && res.status !== 'released' && !res.escaped) state = replace(state, res.key, { ...res, escaped: true });
+      }
+    }
+
     const releasedPairs = pairs.releases.get(call.name);
     if (releasedPairs) {
       for (const pair of releasedPairs) {
@@ -297,6 +307,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
           );
         }
         if (res && res.status === 'released') continue;
+        const checked = call.target !== undefined || node.kind === 'branch';
         state = replace(state, key, {
           key,
           pair,
@@ -304,6 +315,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
           ...(res?.acquireRow !== undefined ? { acquireRow: res.acquireRow } : {}),
           releaseRow: call.row,
           escaped: false,
+          ...(checked ? { checked } : {}),
         });
         break;
       }
