@@ -218,6 +218,16 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
 function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event: PathEvent, id: string) => void, fn: FunctionIr): Res[] {
   let state = incoming;
   const conditionAcquire = node.kind === 'branch' ? conditionalAcquire(node, pairs) : undefined;
+  // An iterator macro (`list_for_each_entry_safe(pos, n, head, member)`) assigns its cursor
+  // on every round: what the previous round freed is not used again.
+  for (const call of node.calls) {
+    if (!/for_each/.test(call.name)) continue;
+    for (const cursor of call.args.slice(0, call.name.includes('_safe') ? 2 : 1)) {
+      if (state.some((res) => res.key === cursor || objectOf(res.key, res.pair) === cursor)) {
+        state = state.filter((res) => res.key !== cursor && objectOf(res.key, res.pair) !== cursor);
+      }
+    }
+  }
 
   // Use after release: a dereference, or the object handed to a call other than its release.
   for (const res of state) {
