@@ -11,7 +11,7 @@
  */
 
 import { add, hex16 } from '../../base/u64';
-import type { VaRow, VaSpaceSnapshot } from '../../parse/dump/snapshot';
+import type { RegionRow, VaRow, VaSpaceSnapshot } from '../../parse/dump/snapshot';
 import type { Finding } from '../../rules/rule';
 import {
   dumpEndMismatch,
@@ -84,6 +84,33 @@ export function checkSnapshot(snapshot: VaSpaceSnapshot, findings: Finding[]): v
     if (region.end !== add(region.start, region.range)) {
       findings.push(dumpEndMismatch.report(at(region), 'region', { end: hex16(region.end), expected: hex16(add(region.start, region.range)) }));
     }
+  }
+  checkRegionOverlaps(snapshot, findings);
+}
+
+/** nouveau's sparse regions never overlap each other (their maple tree refuses it). */
+function checkRegionOverlaps(snapshot: VaSpaceSnapshot, findings: Finding[]): void {
+  const regions = [...(snapshot.regions ?? [])].filter((region) => region.range !== 0n).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  for (let i = 1; i < regions.length; i++) {
+    const previous = regions[i - 1] as RegionRow;
+    const region = regions[i] as RegionRow;
+    if (region.start >= previous.start + previous.range) continue;
+    const [first, second] = (previous.line ?? 0) <= (region.line ?? 0) ? [previous, region] : [region, previous];
+    findings.push(
+      dumpOverlappingVas.report(
+        at(second),
+        'region',
+        {
+          addr: hex16(second.start),
+          end: hex16(add(second.start, second.range)),
+          vm: snapshot.name,
+          otherAddr: hex16(first.start),
+          otherEnd: hex16(add(first.start, first.range)),
+          otherLine: first.line ?? 1,
+        },
+        [{ line: first.line ?? 1, message: `the overlapping region [${hex16(first.start)}, ${hex16(add(first.start, first.range))})` }],
+      ),
+    );
   }
 }
 

@@ -158,6 +158,9 @@ export class GpuvasDumpParser {
   private lines = 0;
   private orphanRows = 0;
   private orphanLine = 0;
+  private strayLines = 0;
+  private strayFirst = 0;
+  private strayLast = 0;
 
   line(raw: string, lineNumber: number): void {
     this.lines++;
@@ -205,7 +208,9 @@ export class GpuvasDumpParser {
     }
     if (this.block && this.state === 'afterBlank') this.block.blankAfter = true;
     this.closeBlock();
+    this.flushStray();
     this.flushOrphans();
+    this.errors.sort((a, b) => a.line - b.line);
     return { snapshots: this.snapshots, errors: this.errors, lines: this.lines };
   }
 
@@ -224,6 +229,7 @@ export class GpuvasDumpParser {
     // An empty line after the rows and before the next header is panthor's separator.
     if (this.block && this.state === 'afterBlank') this.block.blankAfter = true;
     this.closeBlock();
+    this.flushStray();
     this.flushOrphans();
     const match = HEADER.exec(text);
     if (!match) {
@@ -258,10 +264,25 @@ export class GpuvasDumpParser {
       return;
     }
     if (isTableRow(text) && typeof readFields(text, 5) !== 'string') {
+      this.flushStray();
       if (this.orphanRows++ === 0) this.orphanLine = lineNumber;
       return;
     }
-    this.error(lineNumber, 'unexpected-line', 'not part of a gpuvas dump (expected a "DRM GPU VA space" line)');
+    // A run of foreign lines (a binary file, a mail around the dump) is one error, not one per line.
+    if (this.strayLines === 0) this.strayFirst = lineNumber;
+    this.strayLines++;
+    this.strayLast = lineNumber;
+  }
+
+  private flushStray(): void {
+    if (this.strayLines === 0) return;
+    const what = 'not part of a gpuvas dump (expected a "DRM GPU VA space" line)';
+    this.error(
+      this.strayFirst,
+      'unexpected-line',
+      this.strayLines === 1 ? what : `${this.strayLines} lines (${this.strayFirst}-${this.strayLast}) are ${what}`,
+    );
+    this.strayLines = 0;
   }
 
   private flushOrphans(): void {

@@ -30,6 +30,8 @@ export const dumpOverlappingVas = defineRule({
   messages: {
     overlap:
       'VA [{addr}, {end}) of VM "{vm}" overlaps VA [{otherAddr}, {otherEnd}) (line {otherLine}): drm_gpuva_insert() refuses overlapping VAs with -EEXIST, so the tree is corrupt or the dump raced with a bind (it must be taken under the VM lock).',
+    region:
+      'Region [{addr}, {end}) of VM "{vm}" overlaps region [{otherAddr}, {otherEnd}) (line {otherLine}): nouveau inserts regions into a maple tree that refuses overlaps, so its region tree is corrupt or the dump raced with a VM_BIND.',
   },
 });
 

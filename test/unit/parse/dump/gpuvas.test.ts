@@ -102,7 +102,7 @@ describe('parseGpuvasDump', () => {
     const panthor = read('panthor-spec-example.gpuvas').split('\n');
     const text = [...panthor.slice(5, 7), '$ cat gpuvas', ...panthor.slice(0, 2)].join('\n');
     const dump = parseGpuvasDump(text);
-    expect(dump.errors.map((error) => [error.line, error.code])).toEqual([[3, 'unexpected-line'], [1, 'orphan-rows'], [5, 'truncated-block']]);
+    expect(dump.errors.map((error) => [error.line, error.code])).toEqual([[1, 'orphan-rows'], [3, 'unexpected-line'], [5, 'truncated-block']]);
     expect(dump.snapshots).toHaveLength(1);
   });
 
@@ -117,6 +117,6 @@ describe('parseGpuvasDump', () => {
     expect(parseGpuvasDump('')).toEqual({ snapshots: [], errors: [], lines: 0 });
     const garbage = parseGpuvasDump('\u0000\u00ff\u0001|||\n\u0007');
     expect(garbage.snapshots).toEqual([]);
-    expect(garbage.errors.map((error) => error.code)).toEqual(['unexpected-line', 'unexpected-line']);
+    expect(garbage.errors).toEqual([{ line: 1, code: 'unexpected-line', message: '2 lines (1-2) are not part of a gpuvas dump (expected a "DRM GPU VA space" line)' }]);
   });
 });
