@@ -280,7 +280,7 @@ export class GpuvasDumpParser {
     this.error(
       this.strayFirst,
       'unexpected-line',
-      this.strayLines === 1 ? what : `${this.strayLines} lines (${this.strayFirst}-${this.strayLast}) are ${what}`,
+      this.strayLines === 1 ? what : `lines ${this.strayFirst}-${this.strayLast} are ${what}`,
     );
     this.strayLines = 0;
   }

@@ -117,6 +117,6 @@ describe('parseGpuvasDump', () => {
     expect(parseGpuvasDump('')).toEqual({ snapshots: [], errors: [], lines: 0 });
     const garbage = parseGpuvasDump('\u0000\u00ff\u0001|||\n\u0007');
     expect(garbage.snapshots).toEqual([]);
-    expect(garbage.errors).toEqual([{ line: 1, code: 'unexpected-line', message: '2 lines (1-2) are not part of a gpuvas dump (expected a "DRM GPU VA space" line)' }]);
+    expect(garbage.errors).toEqual([{ line: 1, code: 'unexpected-line', message: 'lines 1-2 are not part of a gpuvas dump (expected a "DRM GPU VA space" line)' }]);
   });
 });
