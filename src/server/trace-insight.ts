@@ -65,6 +65,8 @@ export function identityAt(text: string, character: number): Identity | undefine
   return IDENTITY.test(word) ? { text: word, start, end } : undefined;
 }
 
+const OCCURRENCE_BATCH = 10_000;
+
 export interface Occurrence {
   readonly line: number;
   readonly start: number;
@@ -111,14 +113,18 @@ export function occurrences(lines: LineSource, word: string, cap: number): Occur
     }
     return found;
   }
-  for (let line = 0; line < lines.lineCount && found.length < cap; line++) {
-    const lower = lines.line(line).toLowerCase();
-    let from = 0;
-    for (;;) {
-      const at = lower.indexOf(needle, from);
-      if (at === -1) break;
-      if (isBoundary(lower, at - 1) && isBoundary(lower, at + needle.length)) found.push({ line, start: at, end: at + needle.length });
-      from = at + needle.length;
+  // A file on disk: read it back in batches (one read each), not a read per line.
+  for (let first = 0; first < lines.lineCount && found.length < cap; first += OCCURRENCE_BATCH) {
+    const batch = lines.range(first, first + OCCURRENCE_BATCH);
+    for (let offset = 0; offset < batch.length && found.length < cap; offset++) {
+      const lower = (batch[offset] as string).toLowerCase();
+      let from = 0;
+      for (;;) {
+        const at = lower.indexOf(needle, from);
+        if (at === -1) break;
+        if (isBoundary(lower, at - 1) && isBoundary(lower, at + needle.length)) found.push({ line: first + offset, start: at, end: at + needle.length });
+        from = at + needle.length;
+      }
     }
   }
   return found;

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   /** Pull diagnostics and work-done progress support (VS Code-like) unless false (a minimal client). */
   readonly modern?: boolean;
   readonly settings?: unknown;
+  /** Settings sent in `initializationOptions.settings` (in force before any document opens). */
+  readonly initialSettings?: unknown;
   readonly analyzerFor?: (kind: DocumentKind) => Analyzer;
   readonly partialDiagnosticsAfterMs?: number;
 }
@@ -113,7 +115,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         workspace: { configuration: true, diagnostics: { refreshSupport: true } },
       }
     : { textDocument: { publishDiagnostics: { relatedInformation: true } } };
-  await client.sendRequest('initialize', { processId: null, rootUri: null, capabilities, workspaceFolders: null });
+  await client.sendRequest('initialize', {
+    processId: null,
+    rootUri: null,
+    capabilities,
+    workspaceFolders: null,
+    ...(options.initialSettings !== undefined ? { initializationOptions: { settings: options.initialSettings } } : {}),
+  });
   client.sendNotification('initialized', {});
 
   const waitFor = <T>(method: string, predicate: (params: T) => boolean = () => true): Promise<T> => {

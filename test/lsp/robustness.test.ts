@@ -175,9 +175,11 @@ describe('hostile documents', () => {
   });
 
   it('answers a pull on a long trace analysis with the findings so far, then asks for a refresh', async () => {
-    const h = (harness = await startHarness({ partialDiagnosticsAfterMs: 0 }));
+    // No background progress to set up (it would delay the first slice): the first slice runs as
+    // the document opens, and five more follow, so the pull finds findings reported and work left.
+    const h = (harness = await startHarness({ partialDiagnosticsAfterMs: 0, initialSettings: { analysis: { backgroundThresholdLines: 10_000_000 } } }));
     const lines: string[] = [];
-    generateTrace(60_000, (line) => lines.push(line));
+    generateTrace(120_000, (line) => lines.push(line));
     const uri = 'file:///w/open.trace';
     h.open(uri, 'gpuvm-trace', lines.join('\n'));
     const early = await h.request<{ kind: string; resultId?: string; items: Diagnostic[] }>('textDocument/diagnostic', { textDocument: { uri } });
