@@ -11,7 +11,8 @@
  * It sits on the analysis layer's `TraceReplayer` (the same replay `check`
  * runs) and `TraceAnalysis` (for an event in words), so the editor and the
  * CLI never disagree. Memory: the live state, the checkpoints and one line
- * number per (object, event) pair.
+ * number per (object, event) pair, both bounded by budgets (checkpoints are
+ * thinned, the object index stops growing) so a trace of any length fits.
  */
 
 import type { U64 } from '../base/u64';
@@ -29,6 +30,15 @@ import type { LineSource } from './line-source';
  * unchanged mappings so memory grows with the changes, not the checkpoints.
  */
 const CHECKPOINT_MIN_LINES = 512;
+
+export interface TraceIndexBudgets {
+  /** Mapping snapshots kept fresh in checkpoints before they are thinned (250k: about 40 MB). */
+  readonly checkpointMappings: number;
+  /** (object, event) pairs indexed at most (16M: 128 MB of typed arrays, some 5M events). */
+  readonly occurrences: number;
+}
+
+export const DEFAULT_BUDGETS: TraceIndexBudgets = { checkpointMappings: 250_000, occurrences: 16_000_000 };
 
 /** Shallow equality of two plain records (bigint fields compare by value). */
 function sameFields<T extends object>(a: T, b: T): boolean {
@@ -54,10 +64,17 @@ export class TraceIndex {
   private occurrenceLine = new Int32Array(1 << 16);
   private occurrencePrevious = new Int32Array(1 << 16);
   private occurrences = 0;
+  /** Checkpoints held (for tests and diagnostics of memory use). */
+  get checkpointCount(): number {
+    return this.checkpoints.length;
+  }
+
+  /** The last line whose objects are indexed, when the occurrence budget ran out. */
+  indexedThrough: number | undefined;
   private lastCheckpoint = 0;
   private cached: { line: number; replayer: TraceReplayer; checkpoint: number; touched: readonly string[] } | null = null;
 
-  constructor() {
+  constructor(private readonly budgets: TraceIndexBudgets = DEFAULT_BUDGETS) {
     this.replayer = new TraceReplayer({
       onEvent: (info) => {
         for (const key of info.touched) this.note(key, info.line);
@@ -72,6 +89,11 @@ export class TraceIndex {
    * has hundreds of thousands of VMAs.
    */
   private note(key: string, line: number): void {
+    if (this.occurrences >= this.budgets.occurrences) {
+      // Past the budget the index stops growing: navigation then knows the events up to here.
+      this.indexedThrough ??= line - 1;
+      return;
+    }
     const last = this.lastOccurrence.get(key);
     if (last !== undefined && this.occurrenceLine[last] === line) return;
     if (this.occurrences === this.occurrenceLine.length) {
@@ -91,9 +113,10 @@ export class TraceIndex {
   /** Feeds one line (1-based), as the analyzer contract does. */
   line(text: string, lineNumber: number): void {
     this.replayer.line(text, lineNumber);
-    if (lineNumber - this.lastCheckpoint >= Math.max(CHECKPOINT_MIN_LINES, this.replayer.state.liveMappings)) {
+    if (lineNumber - this.lastCheckpoint >= Math.max(this.checkpointInterval, this.replayer.state.liveMappings)) {
       this.checkpoints.push({ line: lineNumber, snapshot: this.sharedSnapshot() });
       this.lastCheckpoint = lineNumber;
+      if (this.freshMappings > this.budgets.checkpointMappings) this.thinCheckpoints();
     }
   }
 
@@ -111,6 +134,7 @@ export class TraceIndex {
         const id = `${vm.driver}:${vm.key}:${mapping.start}`;
         const old = this.previousMappings.get(id);
         const kept = old && sameFields(old, mapping) ? old : mapping;
+        if (kept === mapping) this.freshMappings++;
         next.set(id, kept);
         return kept;
       }),
@@ -120,6 +144,23 @@ export class TraceIndex {
   }
 
   private previousMappings = new Map<string, MappingSnapshot>();
+  private checkpointInterval = CHECKPOINT_MIN_LINES;
+  /** Mapping snapshots the checkpoints hold that are not shared with an earlier checkpoint (their memory). */
+  private freshMappings = 0;
+
+  /**
+   * Keeps checkpoint memory bounded on traces of any length: past the budget,
+   * every other checkpoint goes and the interval doubles, so queries replay
+   * twice as many lines at most and memory is halved.
+   */
+  private thinCheckpoints(): void {
+    const kept = this.checkpoints.filter((_, index) => index % 2 === 0);
+    this.checkpoints.length = 0;
+    this.checkpoints.push(...kept);
+    this.checkpointInterval *= 2;
+    this.freshMappings = Math.floor(this.freshMappings / 2);
+    this.cached = null;
+  }
 
   /** The index as an analyzer sink (see `analysis-runner`), with its findings so far. */
   sink(): ProgressiveSink {

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { generateTrace } from '../../../bench/generate-trace';
+import type { LineSource } from '../../../src/server/line-source';
+import { TraceIndex } from '../../../src/server/trace-index';
+
+function memorySource(lines: readonly string[]): LineSource {
+  return { lineCount: lines.length, text: undefined, line: (n) => lines[n] ?? '', range: (from, to) => lines.slice(from, to) };
+}
+
+function fingerprint(index: TraceIndex, source: LineSource, line: number): string {
+  const state = index.stateAt(source, line);
+  return state.vms.map((vm) => `${vm.key}:${[...vm.mappings()].map((m) => `${m.key}@${m.start}`).join(',')}`).join(' | ') + ` / ${state.touched.join(',')}`;
+}
+
+describe('TraceIndex', () => {
+  const lines: string[] = [];
+  generateTrace(30_000, (line) => lines.push(line));
+  const source = memorySource(lines);
+
+  it('answers state queries identically whether or not its checkpoints were thinned', () => {
+    const roomy = new TraceIndex();
+    const tight = new TraceIndex({ checkpointMappings: 2_000, occurrences: 16_000_000 });
+    lines.forEach((text, index) => {
+      roomy.line(text, index + 1);
+      tight.line(text, index + 1);
+    });
+    expect(tight.checkpointCount).toBeLessThan(roomy.checkpointCount / 4);
+    for (const line of [1, 700, 5_123, 17_000, 29_999, 12_345, 30_000]) {
+      expect(fingerprint(tight, source, line)).toBe(fingerprint(roomy, source, line));
+    }
+  });
+
+  it('stops growing its object index at the budget and says where', () => {
+    const index = new TraceIndex({ checkpointMappings: 250_000, occurrences: 1_000 });
+    lines.forEach((text, n) => index.line(text, n + 1));
+    expect(index.indexedThrough).toBeGreaterThan(0);
+    expect(index.indexedThrough).toBeLessThan(1_000);
+    const total = [...index.objectKeys()].reduce((sum, key) => sum + index.linesOf(key).length, 0);
+    expect(total).toBe(1_000);
+  });
+});
