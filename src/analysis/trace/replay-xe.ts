@@ -83,7 +83,8 @@ function replayVm(ctx: ReplayContext): void {
 
 function replayVma(ctx: ReplayContext): void {
   const decoded = ctx.decoded;
-  const vm = liveVm(ctx, 'xe', vmKey(ctx), vmKey(ctx));
+  const key0 = vmKey(ctx);
+  const vm = liveVm(ctx, 'xe', key0, key0);
   if (!vm) return;
   if (!vm.dev) vm.dev = detach(field(decoded, 'dev') ?? '');
   const key = pointerKey(field(decoded, 'vma') ?? '');

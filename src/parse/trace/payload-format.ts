@@ -24,6 +24,8 @@ export interface CompiledFormat {
   readonly types: readonly ConversionType[];
   /** `tails[k]` is the literal after conversion k ('' when the next conversion follows directly or at the end). */
   readonly tails: readonly string[];
+  /** The last literal without trailing spaces: what the payload must end with. */
+  readonly closing: string;
 }
 
 const CONVERSION = /%[-+ #0-9.]*(?:ll|l|L|z|h|hh)?([sduixXpc])/g;
@@ -40,7 +42,8 @@ export function compileFormat(format: string): CompiledFormat {
     last = match.index + match[0].length;
   }
   literals.push(format.slice(last).replace(/%%/g, '%'));
-  return { format, head: literals[0] ?? '', types, tails: literals.slice(1) };
+  const tails = literals.slice(1);
+  return { format, head: literals[0] ?? '', types, tails, closing: (tails[tails.length - 1] ?? '').trimEnd() };
 }
 
 const C0 = 48;
@@ -111,9 +114,9 @@ export function matchFormat(format: CompiledFormat, payload: string): string[] |
       if (end === -1) return null;
     } else if (k === count - 1) {
       // The last literal closes the payload (e.g. ` signaled`, a trailing comma).
-      const trimmed = tail.trimEnd();
-      if (trimmed.length === 0) end = length;
-      else if (payload.startsWith(trimmed, length - trimmed.length)) end = length - trimmed.length;
+      const closing = format.closing;
+      if (closing.length === 0) end = length;
+      else if (payload.startsWith(closing, length - closing.length)) end = length - closing.length;
       else return null;
     } else {
       end = payload.indexOf(tail, pos);
