@@ -85,6 +85,16 @@ function fitMappings(s: VaSpace): { start: bigint; end: bigint } | null {
   return clampView(from < 0n ? 0n : from, to, s);
 }
 
+/**
+ * The first view of a VM: its whole window, unless the mappings occupy less than 1% of it (a 48-bit
+ * window with a few MiB mapped would draw nothing visible); then the mapped part.
+ */
+function initialView(s: VaSpace): { start: bigint; end: bigint } {
+  const full = fullExtent(s);
+  const fit = fitMappings(s);
+  return fit && (fit.end - fit.start) * 100n < full.end - full.start ? fit : full;
+}
+
 function clampView(start: bigint, end: bigint, s: VaSpace): { start: bigint; end: bigint } {
   const full = fullExtent(s);
   let span = end - start;
@@ -253,7 +263,8 @@ function renderMap(s: VaSpace, v: { start: bigint; end: bigint }): HTMLElement {
 function renderAxis(v: { start: bigint; end: bigint }): HTMLElement {
   const axis = el('div', 'axis');
   const span = v.end - v.start;
-  const ticks = 4;
+  // Long (high) addresses get fewer labels so they never overlap.
+  const ticks = hex(v.end).length > 10 ? 2 : 4;
   for (let i = 0; i <= ticks; i++) {
     const at = v.start + (span * BigInt(i)) / BigInt(ticks);
     const label = el('span', 'tick', hex(at));
@@ -377,7 +388,7 @@ function renderTable(s: VaSpace): HTMLElement {
 function render(): void {
   if (!space) return;
   const s = space;
-  const v = view ?? fullExtent(s);
+  const v = view ?? initialView(s);
   view = v;
   const header = el('header');
   header.append(el('span', 'file', fileName));

@@ -95,9 +95,14 @@ async function runCommand(title) {
 async function answerFileDialog(file, { exists = true } = {}) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: STEP_MS });
-  await page.waitForFunction((el) => el.value.endsWith('/'), await input.elementHandle(), { timeout: STEP_MS });
-  await input.fill(file);
-  if (exists) await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor({ timeout: STEP_MS });
+  await page.waitForFunction((el) => el.value.length > 0, await input.elementHandle(), { timeout: STEP_MS });
+  // The dialog may still rewrite the value once after its first fill (prefixing its folder): type again until it holds.
+  for (let attempt = 1; ; attempt++) {
+    await input.fill(file);
+    if (exists) await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor({ timeout: STEP_MS });
+    if ((await input.inputValue()) === file) break;
+    assert.ok(attempt < 5, `the file dialog keeps rewriting the path: ${await input.inputValue()}`);
+  }
   await page.keyboard.press('Enter');
 }
 
@@ -477,6 +482,34 @@ step('the VA-space view draws the mappings of the VM at the cursor and jumps to 
   await link.click();
   await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).first().waitFor({ timeout: STEP_MS });
   await screenshot('va-space-reveal');
+});
+
+step('the VA-space view comes back after a window reload with its line and zoom', async () => {
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  const label = await view.locator('.line-label').innerText();
+  const range = await view.locator('.view-range').innerText();
+  await runCommand('Developer: Reload Window');
+  await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: STARTUP_MS });
+  const restored = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await restored.locator('.map .mapping').first().waitFor({ timeout: STEP_MS });
+  await restored.locator('.line-label', { hasText: label }).waitFor({ timeout: STEP_MS });
+  await restored.locator('.view-range', { hasText: range }).waitFor({ timeout: STEP_MS });
+  await screenshot('va-space-after-reload');
+});
+
+step('the "Show VA map" code lens of a trace opens the VA space of its VM, and the cursor picks a moment', async () => {
+  await openFile('capture.trace', 'GPUVM Trace');
+  const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Show VA map' }).first();
+  await lens.waitFor({ timeout: STEP_MS });
+  await lens.click();
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await view.locator('header', { hasText: 'capture.trace' }).waitFor({ timeout: STEP_MS });
+  // After the second bind (line 9) both mappings of the VM are live.
+  await goToLine(9);
+  await runCommand('GPUVM: Show VA Space at Cursor');
+  await view.locator('.line-label', { hasText: 'after line 9 of' }).waitFor({ timeout: STEP_MS });
+  await view.locator('table.mappings td', { hasText: '0x1a0400000' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('va-space-trace');
 });
 
 step('Analyze Trace File… has the server read the file from disk and lists its findings in the tree', async () => {
