@@ -7,7 +7,8 @@
  */
 
 import * as vscode from 'vscode';
-import { LANGUAGE_IDS, VaSpaceRequest, type VaSpace } from '../../protocol/lsp-ext';
+import { LANGUAGE_IDS, VaSpaceRequest } from '../../protocol/lsp-ext';
+import { canonicalSpace } from '../va-listing';
 import type { Ctx } from '../ctx';
 import type { CommandGroup } from './types';
 import { baseName, errorText } from './util';
@@ -35,17 +36,6 @@ function compareDocuments(ctx: Ctx): CompareDocuments {
     ctx.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents), { dispose: () => (documents = undefined) });
   }
   return documents;
-}
-
-/** The canonical listing of one VM's final state. */
-export function canonicalSpace(space: VaSpace): string {
-  const lines = [`VM ${space.vm?.label ?? '(none)'}${space.window ? ` window ${space.window.start}-${space.window.end}` : ''}`];
-  for (const m of space.mappings) {
-    const object = m.kernelReserved ? 'kernel-reserved' : (m.object ?? 'sparse');
-    lines.push(`  ${m.start}-${m.end} size ${m.range} object ${object} offset ${m.offset}`);
-  }
-  if (space.mappings.length === 0) lines.push('  (no mappings)');
-  return lines.join('\n');
 }
 
 async function describeDump(ctx: Ctx, uri: vscode.Uri): Promise<string> {
