@@ -11,6 +11,7 @@
  *                                               the first (go to definition, references)
  *   analysis.describeObject(key)                an object key in words
  *   analysis.stateAt(line)                      every live VM after `line`, with its mappings
+ *   analysis.vmStateAt(line, vm)                one VM after `line` (cheaper for a hover)
  *   analysis.mappingAt(line, address, vm?)      the live mapping covering an address
  *   analysis.history.covering(address, {line | ts, vm})
  *                                               the mapping that covered an address at a
@@ -23,13 +24,14 @@
  * `pasid:amdgpu:<pasid>`, `ctx:…`, `entity:…`, `job:…`.
  *
  * State queries replay from the nearest checkpoint: checkpoints are taken
- * every max(2048 lines, 4 × live mappings) lines, so a query replays a few
+ * every max(1024 lines, 2 × live mappings) lines, so a query replays a few
  * thousand lines at most, and the last query's replayer is reused when the
  * next one is further down (hovering down a file). Memory: the document's
  * lines (the server holds them anyway), the per-object line index, the
  * checkpoints and one lifetime record per mapping ever bound.
  */
 
+import { detach } from '../../base/detach-string';
 import type { U64 } from '../../base/u64';
 import { hex } from '../../base/u64';
 import type { VaSpaceSnapshot } from '../../parse/dump/snapshot';
@@ -83,7 +85,7 @@ interface Checkpoint {
   readonly snapshot: StateSnapshot;
 }
 
-const CHECKPOINT_MIN_LINES = 2048;
+const CHECKPOINT_MIN_LINES = 1024;
 
 const VERBS: Readonly<Record<string, string>> = {
   xe_vm_create: 'creates VM {vm}',
@@ -128,6 +130,7 @@ export class TraceAnalysis implements AnalysisResult {
   private readonly lines: readonly string[];
   private readonly objectLines = new Map<string, number[]>();
   private readonly lineObjects = new Map<number, readonly string[]>();
+  private readonly internedKeys = new Map<string, string>();
   private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: { vms: [], aliases: [], vmOrder: 0 } }];
   private cached: { line: number; replayer: TraceReplayer; checkpoint: number } | null = null;
 
@@ -136,13 +139,23 @@ export class TraceAnalysis implements AnalysisResult {
     const replayer = new TraceReplayer({
       onEvent: (info) => {
         if (info.touched.length === 0) return;
-        this.lineObjects.set(info.line, info.touched);
-        for (const key of info.touched) {
-          const list = this.objectLines.get(key);
+        // One string per object, shared by every line that touches it.
+        const keys: string[] = [];
+        for (const touched of info.touched) {
+          let list = this.objectLines.get(touched);
+          let key = touched;
           if (list) {
+            key = this.internedKeys.get(touched) ?? touched;
             if (list[list.length - 1] !== info.line) list.push(info.line);
-          } else this.objectLines.set(key, [info.line]);
+          } else {
+            key = detach(touched);
+            list = [info.line];
+            this.objectLines.set(key, list);
+            this.internedKeys.set(key, key);
+          }
+          keys.push(key);
         }
+        this.lineObjects.set(info.line, keys);
       },
     });
     replayer.state.observer = this.history;
@@ -150,7 +163,7 @@ export class TraceAnalysis implements AnalysisResult {
     for (let index = 0; index < lines.length; index++) {
       const lineNumber = index + 1;
       replayer.line(lines[index] as string, lineNumber);
-      if (lineNumber - lastCheckpoint >= Math.max(CHECKPOINT_MIN_LINES, 4 * replayer.state.liveMappings)) {
+      if (lineNumber - lastCheckpoint >= Math.max(CHECKPOINT_MIN_LINES, 2 * replayer.state.liveMappings)) {
         this.checkpoints.push({ line: lineNumber, snapshot: replayer.snapshot() });
         lastCheckpoint = lineNumber;
       }
@@ -233,6 +246,13 @@ export class TraceAnalysis implements AnalysisResult {
   stateAt(line: number): VmState[] {
     const replayer = this.replayerAt(line);
     return replayer.state.vmsInOrder().map((vm) => vmState(vm));
+  }
+
+  /** One VM (key or name) after replaying through `line`; undefined when it is not live then. */
+  vmStateAt(line: number, vm: string): VmState | undefined {
+    const replayer = this.replayerAt(line);
+    const found = replayer.state.vmsInOrder().find((candidate) => candidate.key === vm || candidate.name === vm);
+    return found ? vmState(found) : undefined;
   }
 
   /** The live mapping covering `address` after `line`, in VM `vm` (key or name) or in any VM. */

@@ -57,6 +57,8 @@ describe('TraceAnalysis on a small Xe trace', () => {
     ]);
     // The anonymous piece is named by the next event that shows its range.
     expect(analysis.stateAt(EVICT_D)[0]?.mappings[1]?.key).toBe('00000000d1d2d3d4');
+    expect(analysis.vmStateAt(BIND_A, '000000005e6f7a8b')?.mappings.length).toBe(1);
+    expect(analysis.vmStateAt(BIND_A, 'nope')).toBeUndefined();
     expect(analysis.stateAt(0)).toEqual([]);
     expect(analysis.stateAt(10_000)).toEqual([]);
   });
