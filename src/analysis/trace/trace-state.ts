@@ -92,8 +92,8 @@ export class TraceVm {
   killedLine = 0;
   /** Mappings invalidated and not yet rebound. */
   readonly invalidated = new Set<TraceMapping>();
-  /** Unbound mappings by key, oldest first, bounded (use-after-unbind findings). */
-  readonly unbound = new Map<string, MappingTombstone>();
+  /** Unbound mappings by key, bounded (use-after-unbind findings). */
+  readonly unbound = new GenerationalMap<MappingTombstone>(TOMBSTONES_PER_VM);
   /** Driver extras (Xe `dev`, `asid`; amdgpu process). */
   dev = '';
   asid = '';
@@ -234,31 +234,39 @@ export interface BindRequest {
   readonly event: string;
 }
 
-/** Bounded FIFO map: inserting beyond `limit` drops the oldest entry. */
-class BoundedMap<V> {
-  private readonly map = new Map<string, V>();
+/**
+ * A bounded map that forgets old entries in generations: when the current
+ * generation is full it becomes the old one and the previous old one is
+ * dropped. Every operation is O(1); evicting one oldest entry at a time from
+ * a JS Map is not (iteration from the start skips every deleted slot).
+ * Holds between `limit` and 2 x `limit` entries once full.
+ */
+export class GenerationalMap<V> {
+  private current = new Map<string, V>();
+  private previous = new Map<string, V>();
   constructor(private readonly limit: number) {}
   get(key: string): V | undefined {
-    return this.map.get(key);
+    return this.current.get(key) ?? this.previous.get(key);
   }
   set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.limit) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
+    if (this.current.size >= this.limit) {
+      this.previous = this.current;
+      this.current = new Map();
     }
+    this.previous.delete(key);
+    this.current.set(key, value);
   }
   delete(key: string): void {
-    this.map.delete(key);
+    this.current.delete(key);
+    this.previous.delete(key);
   }
   get size(): number {
-    return this.map.size;
+    return this.current.size + this.previous.size;
   }
 }
 
 const TOMBSTONE_LIMIT = 65536;
-const TOMBSTONES_PER_VM = 4096;
+const TOMBSTONES_PER_VM = 2048;
 
 /** Told about every mapping that becomes live or stops being live (`MappingHistory`). */
 export interface MappingObserver {
@@ -275,7 +283,7 @@ export class TraceState {
   readonly vms = new Map<string, TraceVm>();
   /** The same VMs by driver, then key: the per-event lookup without building a key. */
   private readonly byDriver: Readonly<Record<VmDriver, Map<string, TraceVm>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
-  private readonly freedVms = new BoundedMap<VmTombstone>(TOMBSTONE_LIMIT);
+  private readonly freedVms = new GenerationalMap<VmTombstone>(TOMBSTONE_LIMIT);
   /** GEM objects by driver-qualified pointer, while some VM maps them. */
   private readonly gems = new Map<string, GemObject>();
   private vmOrder = 0;
@@ -412,12 +420,7 @@ export class TraceState {
     if (mapping.key !== null) {
       if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
       if (tombstone) {
-        const unbound = vm.unbound;
-        if (unbound.size >= TOMBSTONES_PER_VM) {
-          const oldest = unbound.keys().next();
-          if (!oldest.done) unbound.delete(oldest.value);
-        }
-        unbound.set(mapping.key, {
+        vm.unbound.set(mapping.key, {
           vmKey: vm.key,
           key: mapping.key,
           start: mapping.start,
