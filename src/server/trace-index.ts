@@ -73,6 +73,8 @@ export class TraceIndex {
   indexedThrough: number | undefined;
   private lastCheckpoint = 0;
   private cached: { line: number; replayer: TraceReplayer; checkpoint: number; touched: readonly string[] } | null = null;
+  /** The line whose touched objects the query replayer records, while a query runs. */
+  private capture: { line: number; touched: readonly string[] } | null = null;
 
   constructor(private readonly budgets: TraceIndexBudgets = DEFAULT_BUDGETS) {
     this.replayer = new TraceReplayer({
@@ -218,8 +220,6 @@ export class TraceIndex {
     this.cached = cached;
     return { vms: cached.replayer.state.vmsInOrder(), touched };
   }
-
-  private capture: { line: number; touched: readonly string[] } | null = null;
 
   private quietReplayer(snapshot: StateSnapshot): TraceReplayer {
     return new TraceReplayer(
