@@ -58,6 +58,8 @@ let server;
 let browser;
 let page;
 let shot = 0;
+/** Console messages about blocked content (CSP violations) from the workbench and every webview frame. */
+const cspViolations = [];
 
 async function screenshot(name) {
   // Park the pointer where it raises no tooltip or hover over what the picture is about.
@@ -306,6 +308,9 @@ before(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = browser.pages()[0] ?? (await browser.newPage());
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to (load|execute|apply)/i.test(message.text())) cspViolations.push(message.text());
+  });
   await page.goto(`${url.replace(/\/$/, '')}/?folder=${encodeURIComponent(WS)}`);
   await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: STARTUP_MS });
   await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
@@ -460,6 +465,8 @@ step('the VA-space view draws the mappings of the VM at the cursor and jumps to 
   assert.ok(count >= 3, `expected the kernel-reserved node and at least two mappings, saw ${count} bars`);
   await view.locator('table.mappings td', { hasText: '0x20000' }).first().waitFor({ timeout: STEP_MS });
   await screenshot('va-space-view');
+  // Nonce scripts, a local style sheet and nothing else: the strict policy blocks nothing the view needs.
+  assert.deepEqual(cspViolations.filter((text) => /webview|vscode-cdn|vscode-resource/i.test(text)), []);
 
   // Zoom in: the view range in the toolbar narrows.
   const range = view.locator('.view-range');
@@ -546,6 +553,15 @@ step('a 200 MB trace is analyzed from disk with a progress notification while th
   const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Findings' }) });
   await tree.locator('.monaco-list-row', { hasText: 'big.trace' }).filter({ hasText: 'lines' }).first().waitFor({ timeout: BIG_TRACE_MS });
   await screenshot('big-trace-analyzed');
+  await clearNotifications();
+});
+
+step('Review Patch lists the active patch in the findings view', async () => {
+  await openFile('fix-unlink.patch', 'GPUVM Patch');
+  await runCommand('GPUVM: Review Patch');
+  const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Findings' }) });
+  await tree.locator('.monaco-list-row', { hasText: 'fix-unlink.patch' }).filter({ hasText: '· patch ·' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('review-patch');
   await clearNotifications();
 });
 
