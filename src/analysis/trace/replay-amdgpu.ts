@@ -89,7 +89,7 @@ function replayMapUnmap(ctx: ReplayContext): void {
   const bo = field(ctx.decoded, 'bo') ?? '';
   const objectKey = isNullPointer(bo) ? '' : pointerKey(bo);
   if (objectKey) ctx.touch('bo', 'amdgpu', objectKey);
-  const key = firstPage.toString(16);
+  const key = pageKey(field(ctx.decoded, 'start') ?? '');
   const { start, last } = pagesToBytes(firstPage, lastPage);
   const offset = hexField(field(ctx.decoded, 'offset'));
   if (ctx.decoded.spec.name === 'amdgpu_vm_bo_map') {
@@ -122,19 +122,33 @@ function findOverlappingVm(ctx: ReplayContext, start: U64, last: U64): TraceVm |
 }
 
 function replayMappingUse(ctx: ReplayContext): void {
-  const firstPage = hexField(field(ctx.decoded, 'soffs'));
-  const endPage = hexField(field(ctx.decoded, 'eoffs'));
-  if (endPage <= firstPage) return;
-  const key = firstPage.toString(16);
-  const { start, last } = pagesToBytes(firstPage, endPage - 1n);
+  // The key straight from the text: the common case (a live mapping) needs no numbers.
+  const key = pageKey(field(ctx.decoded, 'soffs') ?? '');
   const located = locate(ctx, key);
-  const vm = located.vm ?? processVm(ctx);
-  if (!vm) return;
-  const mapping = useMapping(ctx, vm, { key, start, last, objectKey: '', offset: 0n }, located.mapping);
+  let mapping = located.mapping;
+  if (mapping) {
+    ctx.touch('mapping', 'amdgpu', mapping.owner.key, key);
+  } else {
+    const firstPage = hexField(field(ctx.decoded, 'soffs'));
+    const endPage = hexField(field(ctx.decoded, 'eoffs'));
+    if (endPage <= firstPage) return;
+    const { start, last } = pagesToBytes(firstPage, endPage - 1n);
+    const vm = located.vm ?? processVm(ctx);
+    if (!vm) return;
+    mapping = useMapping(ctx, vm, { key, start, last, objectKey: '', offset: 0n }, undefined);
+  }
   if (mapping && ctx.decoded.spec.name === 'amdgpu_vm_bo_update') {
     mapping.changedLine = ctx.line;
     mapping.changedEvent = ctx.decoded.spec.name;
   }
+}
+
+/** A page number as a mapping key: lowercase hex without leading zeros (as `BigInt#toString(16)`). */
+function pageKey(text: string): string {
+  let start = 0;
+  while (start < text.length - 1 && text.charCodeAt(start) === 48 /* 0 */) start++;
+  const digits = start === 0 ? text : text.slice(start);
+  return /[A-F]/.test(digits) ? digits.toLowerCase() : digits;
 }
 
 function replayPasid(ctx: ReplayContext, allocated: boolean): void {
