@@ -9,7 +9,11 @@
  * at random lines) and the server's peak memory. Targets: first diagnostics
  * < 2 s, hover p95 < 50 ms, memory < 400 MB.
  *
- *   node dist/bench-lsp.js [--lines N] [--hovers N]
+ *   node dist/bench-lsp.js [--lines N] [--hovers N] [--server-heap MB]
+ *
+ * Peak memory (VmHWM) includes the slack V8 leaves before collecting a
+ * growing heap; `--server-heap` caps the server's old space to see the
+ * memory the server actually needs.
  */
 
 import { spawn } from 'node:child_process';
@@ -28,6 +32,8 @@ function option(name: string, fallback: number): number {
 
 const LINES = option('--lines', 1_000_000);
 const HOVERS = option('--hovers', 1000);
+/** Old-space limit for the server process in MB (0: V8's default sizing). */
+const SERVER_HEAP = option('--server-heap', 0);
 
 /** Peak resident memory of a process, from /proc (Linux), in MB. */
 function peakRssMb(pid: number): number {
@@ -51,7 +57,8 @@ async function main(): Promise<void> {
   const bytes = writeTrace(tracePath, LINES);
   console.log(`trace: ${LINES} lines, ${(bytes / 1e6).toFixed(0)} MB (generated in ${((performance.now() - generated) / 1000).toFixed(1)} s)`);
 
-  const server = spawn(process.execPath, [resolve(__dirname, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const heapFlags = SERVER_HEAP > 0 ? [`--max-old-space-size=${SERVER_HEAP}`] : [];
+  const server = spawn(process.execPath, [...heapFlags, resolve(__dirname, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const client = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
   const uri = pathToFileURL(tracePath).toString();
   let firstDiagnostics = NaN;
