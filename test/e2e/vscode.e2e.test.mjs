@@ -137,6 +137,13 @@ async function problemRow(text) {
   return row;
 }
 
+/** Types into the Problems panel's filter box (rows outside the visible part of its list are not in the DOM). */
+async function filterProblems(text) {
+  const filter = page.locator('.markers-panel-action-filter input, .viewpane-filter input').first();
+  await filter.waitFor({ timeout: STEP_MS });
+  await filter.fill(text);
+}
+
 /** Waits (fs.watch, with a deadline) until the extension has written `file` as complete JSON. */
 function jsonFileAppears(file, timeoutMs) {
   const ready = () => {
@@ -248,6 +255,8 @@ before(async () => {
   }
   fs.writeFileSync(path.join(WS, 'garbage.trace'), garbage);
   writeLongHunkPatch(path.join(WS, 'long-hunk.patch'), 10_000);
+  // A capture saved under a name that says nothing: Plain Text claims .txt, the extension recognises the content.
+  fs.copyFileSync(path.join(WS, 'capture.trace'), path.join(WS, 'run1.txt'));
   writeBigTrace(path.join(WS, 'big.trace'), BIG_TRACE_BYTES);
   fs.writeFileSync(
     path.join(USER_DATA, 'User', 'settings.json'),
@@ -379,21 +388,26 @@ step('a trace opens as a GPUVM trace and its lifetime findings are listed', asyn
   await problemRow('trace-unbind-never-bound');
   await problemRow('trace-vm-freed-with-live-mappings');
   await screenshot('trace-problems');
+  await openFile('run1.txt', 'GPUVM Trace');
 });
 
 step('a patch opens as a GPUVM patch and its review finding is listed', async () => {
   await openFile('fix-unlink.patch', 'GPUVM Patch');
   await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  await filterProblems('fix-unlink.patch');
   const row = await problemRow('use-after-put');
   assert.match(await row.innerText(), /drm_gpuvm_bo_put/);
   await screenshot('patch-problems');
+  await filterProblems('');
 });
 
 step('a trace of binary garbage and a patch with a 10,000-line hunk open, and the server keeps answering', async () => {
   await openFile('garbage.trace', 'GPUVM Trace');
   await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
-  await problemRow('garbage.trace');
+  await filterProblems('garbage.trace');
+  await problemRow('trace-unparsable-line');
   await screenshot('garbage-trace');
+  await filterProblems('');
   await openFile('long-hunk.patch', 'GPUVM Patch');
   await page.locator('.monaco-editor .view-line', { hasText: 'regs[' }).first().waitFor({ timeout: STEP_MS });
   await screenshot('long-hunk-patch');
