@@ -24,7 +24,7 @@ import { startHarness, type Harness } from './harness';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'lsp');
 const SCRIPT = readFileSync(join(FIXTURES, 'replay.gpuvm'), 'utf8');
-const URI = 'file:///work/replay.gpuvm';
+const URI = 'file:///w/replay.gpuvm';
 
 let harness: Harness | undefined;
 afterEach(() => harness?.dispose());
