@@ -15,6 +15,7 @@
 
 import type { VaMapping, VaSpace } from '../src/protocol/lsp-ext';
 import type { AddressWindow, FromWebview, ToWebview, VaViewState } from '../src/protocol/webview';
+import { type AddressRange, big, clampView, fitMappings, fraction, fullExtent, hex, hue, initialView, PAGE, sizeText } from './va-geometry';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -24,15 +25,12 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const PAGE = 0x1000n;
-/** Fully zoomed in, one page spans the whole map. */
-const MIN_SPAN = PAGE;
 /** Rows beyond this are summarised: the table is for reading, the map for overview. */
 const MAX_TABLE_ROWS = 500;
 
 let space: VaSpace | null = null;
 let fileName = '';
-let view: { start: bigint; end: bigint } | null = null;
+let view: AddressRange | null = null;
 let saved = readSavedState();
 
 function readSavedState(): VaViewState | null {
@@ -41,91 +39,6 @@ function readSavedState(): VaViewState | null {
 }
 
 // ---------------------------------------------------------------------------
-// Address helpers
-
-const big = (hex: string): bigint => BigInt(hex);
-const hex = (value: bigint): string => `0x${value.toString(16)}`;
-
-function sizeText(bytes: bigint): string {
-  const units: [bigint, string][] = [
-    [1n << 40n, 'TiB'],
-    [1n << 30n, 'GiB'],
-    [1n << 20n, 'MiB'],
-    [1n << 10n, 'KiB'],
-  ];
-  for (const [unit, name] of units) {
-    if (bytes >= unit && bytes % unit === 0n) return `${bytes / unit} ${name}`;
-  }
-  for (const [unit, name] of units) {
-    if (bytes >= unit) return `${(Number((bytes * 100n) / unit) / 100).toFixed(2)} ${name}`;
-  }
-  return `${bytes} B`;
-}
-
-/** Fraction of the view (0..1) at which `address` lies. */
-function fraction(address: bigint, from: bigint, span: bigint): number {
-  return Number(((address - from) * 1_000_000n) / span) / 1_000_000;
-}
-
-function fitMappings(s: VaSpace): { start: bigint; end: bigint } | null {
-  const user = s.mappings.filter((m) => !m.kernelReserved);
-  if (user.length === 0) return null;
-  let start = big(user[0]!.start);
-  let end = big(user[0]!.end);
-  for (const m of user) {
-    const a = big(m.start);
-    const b = big(m.end);
-    if (a < start) start = a;
-    if (b > end) end = b;
-  }
-  // A little room on both sides, rounded out to whole pages so the axis reads cleanly.
-  const pad = (end - start) / 50n;
-  const from = ((start - pad) / PAGE) * PAGE;
-  const to = ((end + pad + PAGE - 1n) / PAGE) * PAGE;
-  return clampView(from < 0n ? 0n : from, to, s);
-}
-
-/**
- * The first view of a VM: its whole window, unless the mappings occupy less than 1% of it (a 48-bit
- * window with a few MiB mapped would draw nothing visible); then the mapped part.
- */
-function initialView(s: VaSpace): { start: bigint; end: bigint } {
-  const full = fullExtent(s);
-  const fit = fitMappings(s);
-  return fit && (fit.end - fit.start) * 100n < full.end - full.start ? fit : full;
-}
-
-function clampView(start: bigint, end: bigint, s: VaSpace): { start: bigint; end: bigint } {
-  const full = fullExtent(s);
-  let span = end - start;
-  if (span < MIN_SPAN) span = MIN_SPAN;
-  const fullSpan = full.end - full.start;
-  if (span > fullSpan) span = fullSpan;
-  if (start < full.start) start = full.start;
-  if (start + span > full.end) start = full.end - span;
-  return { start, end: start + span };
-}
-
-/** The whole window, or the extent of the mappings when the window is unknown. */
-function fullExtent(s: VaSpace): { start: bigint; end: bigint } {
-  if (s.window) return { start: big(s.window.start), end: big(s.window.end) };
-  let start = 0n;
-  let end = 1n << 48n;
-  if (s.mappings.length > 0) {
-    start = s.mappings.reduce((min, m) => (big(m.start) < min ? big(m.start) : min), big(s.mappings[0]!.start));
-    end = s.mappings.reduce((max, m) => (big(m.end) > max ? big(m.end) : max), big(s.mappings[0]!.end));
-    if (end - start < MIN_SPAN) end = start + MIN_SPAN;
-  }
-  return { start, end };
-}
-
-/** A stable hue per object identity. */
-function hue(id: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
-  return (h >>> 0) % 360;
-}
-
 // ---------------------------------------------------------------------------
 // State
 
