@@ -7,7 +7,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { reviewPatchLines } from '../src/analysis/patch-analyzer';
-import { installTreeSitterAssets } from '../src/cli/tree-sitter-assets';
+import { installTreeSitterAssets } from '../src/server/tree-sitter-assets';
 import { largePatch, series, seriesPatch } from './review-inputs';
 
 async function time(text: string): Promise<{ ms: number; findings: number }> {

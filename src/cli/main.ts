@@ -6,7 +6,7 @@
 import { COMMANDS } from './commands/index';
 import { UsageError } from './commands/command';
 import { VERSION } from './version';
-import { installTreeSitterAssets } from './tree-sitter-assets';
+import { installTreeSitterAssets } from '../server/tree-sitter-assets';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

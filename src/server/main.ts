@@ -7,8 +7,11 @@
 
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';
+import { installTreeSitterAssets } from './tree-sitter-assets';
 
 export function runLanguageServer(): void {
+  // Patch review parses C with tree-sitter; its WASM sits next to the bundle.
+  installTreeSitterAssets();
   const connection = createConnection(ProposedFeatures.all);
   startServer(connection);
 }

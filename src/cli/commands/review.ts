@@ -12,7 +12,7 @@ import { feedText } from '../../analysis/registry';
 import { DEFAULT_RESOURCE_PAIRS, extendResourcePairs } from '../../rules/patch/resource-pairs';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
 import { renderReply } from '../render-reply';
-import { installTreeSitterAssets } from '../tree-sitter-assets';
+import { installTreeSitterAssets } from '../../server/tree-sitter-assets';
 import { parseArgs, UsageError, type CliCommand } from './command';
 import { readTextInput } from './replay';
 
