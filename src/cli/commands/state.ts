@@ -77,19 +77,38 @@ object column is the object identity the trace gives (0 when none).
       }
       const detected = kind ?? detectKind(readHead(path, DETECT_HEAD_BYTES), path);
       if (detected !== 'trace') throw new UsageError(`${path} does not look like an ftrace trace (detected: ${detected}); use --kind trace to force it`);
+      // Long replays report progress on standard error, only to a terminal (cli spec).
+      const size = statSync(path).size;
+      const showProgress = process.stderr.isTTY === true && size > 64 << 20;
+      let shown = -1;
       try {
-        await streamLines(path, (text, lineNumber) => {
-          if (!reader.line(text, lineNumber)) throw new StopReading();
-        });
+        await streamLines(
+          path,
+          (text, lineNumber) => {
+            if (!reader.line(text, lineNumber)) throw new StopReading();
+          },
+          showProgress
+            ? (bytes) => {
+                const percent = Math.floor((bytes / size) * 100);
+                if (percent !== shown) {
+                  shown = percent;
+                  process.stderr.write(`\r${path}: ${percent}%`);
+                }
+              }
+            : undefined,
+        );
       } catch (error) {
         if (!(error instanceof StopReading)) throw error;
+      } finally {
+        if (showProgress) process.stderr.write('\r\x1b[K');
       }
     }
 
     const selector = parsed.options.get('--vm');
     if (selector !== undefined && !reader.state.vmsInOrder().some((vm) => vmMatches(vm, selector))) {
       const live = reader.state.vmsInOrder().map((vm) => vm.name);
-      throw new UsageError(`no live VM matches ${selector}${live.length > 0 ? ` (live: ${live.join(', ')})` : ' (no VM is live at that point)'}`);
+      const shown = live.length > 10 ? `${live.slice(0, 10).join(', ')} and ${live.length - 10} more` : live.join(', ');
+      throw new UsageError(`no live VM matches ${selector}${live.length > 0 ? ` (live: ${shown})` : ' (no VM is live at that point)'}`);
     }
     process.stdout.write(renderGpuvas(reader.snapshots(selector), { separateBlocks: true }));
     return 0;
