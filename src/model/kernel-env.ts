@@ -50,6 +50,12 @@ export class KernelEnv {
    */
   reportHeldLocks = false;
   /**
+   * Whether lockdep assertions are evaluated at all. Replays of inputs that
+   * carry no lock information (traces) turn them off: every assertion would
+   * fail, and building those reports is pure cost on the hot path.
+   */
+  checkLocks = true;
+  /**
    * Called for every VA inserted into a tree, when set: lets an analyzer
    * remember which input line created each mapping. Unset on hot paths.
    */
@@ -74,7 +80,7 @@ export class KernelEnv {
 
   /** A lockdep assertion evaluated in kernel function `fn`. */
   assertHeld(assertion: LockAssertion, lock: Lock, fn: string): void {
-    if (lock.held && !this.reportHeldLocks) return;
+    if (!this.checkLocks || (lock.held && !this.reportHeldLocks)) return;
     this.sink({ kind: 'lockdep', assertion, lock: lock.name, fn, held: lock.held });
   }
 
