@@ -5,6 +5,7 @@
  * of gigabytes.
  */
 
+import { traceCrlfLineEnds } from '../../rules/trace/trace-crlf-line-ends';
 import type { AnalysisResult, Analyzer } from '../document';
 import { TraceReplayer } from './trace-replayer';
 
@@ -12,12 +13,16 @@ export const traceAnalyzer: Analyzer = {
   kind: 'trace',
   begin() {
     const replayer = new TraceReplayer();
+    let crlfLines = 0;
+    let firstCrlfLine = 0;
     return {
       line(text, lineNumber) {
+        if (text.length > 0 && text.charCodeAt(text.length - 1) === 13 && crlfLines++ === 0) firstCrlfLine = lineNumber;
         replayer.line(text, lineNumber);
       },
       end(): AnalysisResult {
         const findings = replayer.finish();
+        if (crlfLines > 0) findings.push(traceCrlfLineEnds.report({ line: firstCrlfLine }, 'crlf', { count: crlfLines }));
         return { kind: 'trace', stats: replayer.stats(), findings };
       },
     };

@@ -2,6 +2,7 @@
 
 import type { Rule } from '../rule';
 import { traceBindOverLiveMapping } from './trace-bind-over-live-mapping';
+import { traceCrlfLineEnds } from './trace-crlf-line-ends';
 import { traceFormatChanged } from './trace-format-changed';
 import { traceLostEvents } from './trace-lost-events';
 import { traceUnbindNeverBound } from './trace-unbind-never-bound';
@@ -21,4 +22,5 @@ export const TRACE_RULES: readonly Rule[] = [
   traceFormatChanged,
   traceUnknownEvent,
   traceUnparsableLine,
+  traceCrlfLineEnds,
 ];

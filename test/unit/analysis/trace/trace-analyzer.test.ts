@@ -32,11 +32,15 @@ describe('trace analyzer', () => {
     }
   });
 
-  it('gives the same result for CRLF and LF line ends', async () => {
+  it('gives the same result for CRLF and LF line ends, and says once that the line ends were CRLF', async () => {
     const lf = await analyzeText(read('layouts/trace-v5.18.trace'), { path: 'x', kind: 'trace' });
     const crlf = await analyzeText(read('layouts/edge-crlf.trace'), { path: 'x', kind: 'trace' });
     expect(crlf.stats).toEqual(lf.stats);
-    expect(crlf.findings).toEqual(lf.findings);
+    expect(crlf.findings.filter((finding) => finding.rule !== 'trace-crlf-line-ends')).toEqual(lf.findings);
+    expect(lf.findings.filter((finding) => finding.rule === 'trace-crlf-line-ends')).toEqual([]);
+    const notes = crlf.findings.filter((finding) => finding.rule === 'trace-crlf-line-ends');
+    expect(notes.map((finding) => finding.line)).toEqual([1]);
+    expect(notes[0]?.severity).toBe('info');
   });
 
   it('survives a 1 MB line between events and says so', async () => {
