@@ -595,3 +595,14 @@ step('Export Findings as SARIF… writes every finding to a SARIF file', async (
   await settled(toast);
   await screenshot('export-sarif');
 });
+
+step('Restart Language Server brings the server back and diagnostics return', async () => {
+  await openFile('replay.gpuvm', 'GPUVM Script');
+  await runCommand('GPUVM: Restart Language Server');
+  await page.locator('.statusbar-item', { hasText: 'GPUVM Lens language server restarted' }).first().waitFor({ timeout: STEP_MS });
+  await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  await filterProblems('replay.gpuvm');
+  await problemRow('unknown command: unmapp');
+  await filterProblems('');
+  await screenshot('server-restarted');
+});
