@@ -13,3 +13,15 @@ export const unrecognizedInput = defineRule({
     unsupported: 'No analyzer for documents of kind {kind} is available in this build.',
   },
 });
+
+/**
+ * Not a property of the input: GPUVM Lens itself failed while analyzing it.
+ * The language server reports it once per document instead of going down.
+ */
+export const internalError = defineRule({
+  id: 'internal-error',
+  summary: 'GPUVM Lens failed while analyzing this document; the rest of the analysis still ran.',
+  defaultSeverity: 'error',
+  tags: ['input'],
+  messages: { failed: 'GPUVM Lens failed while analyzing this document: {detail}. Please report it with the input.' },
+});
