@@ -1,7 +1,8 @@
 /**
- * Where the command line finds tree-sitter's WASM: next to the bundle in
- * dist/ (esbuild.mjs copies both files there, and the packaged extension
- * ships them), else in node_modules for runs from a checkout's sources.
+ * Where the command line and the language server find tree-sitter's WASM:
+ * next to the bundle in dist/ (esbuild.mjs copies both files there, and the
+ * packaged extension ships them), else in node_modules for runs from a
+ * checkout's sources.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
