@@ -147,26 +147,33 @@ class ScriptRunner {
     }
   }
 
+  private crash: ScriptResult['crash'] = null;
+  private lineCount = 0;
+
   run(lines: readonly ScriptLine[]): ScriptResult {
-    const blocks: string[][] = [];
-    let crash: ScriptResult['crash'] = null;
-    lines.forEach((line, index) => {
-      if (crash) {
-        blocks.push(['NOT-RUN']);
-        return;
-      }
-      this.index = index;
-      const where = this.guarded(() => this.execute(line.command));
-      if (where) crash = { index, where };
-      blocks.push(this.take());
-    });
-    if (!crash) {
+    const blocks = lines.map((line) => this.step(line.command));
+    return { blocks, ...this.end() };
+  }
+
+  /** Runs the next script line; returns its output block. */
+  step(command: ScriptCommand): string[] {
+    const index = this.lineCount++;
+    if (this.crash) return ['NOT-RUN'];
+    this.index = index;
+    const where = this.guarded(() => this.execute(command));
+    if (where) this.crash = { index, where };
+    return this.take();
+  }
+
+  /** After the last line: tears everything down and checks for leaks. */
+  end(): Omit<ScriptResult, 'blocks'> {
+    if (!this.crash) {
       this.index = -1;
       const where = this.guarded(() => this.finish());
-      if (where) crash = { index: -1, where };
+      if (where) this.crash = { index: -1, where };
     }
-    const leaks = crash ? [] : this.leaks();
-    return { blocks, teardown: this.take(), crash, events: this.events, origins: this.origins, leaks };
+    const leaks = this.crash ? [] : this.leaks();
+    return { teardown: this.take(), crash: this.crash, events: this.events, origins: this.origins, leaks };
   }
 
   /** Runs `body`; returns the kernel function that crashed, if the modelled kernel did. */
@@ -415,6 +422,19 @@ class ScriptRunner {
 /** Replays a parsed script and returns its canonical output. */
 export function runScript(lines: readonly ScriptLine[], options: ModelOptions = optionsFor(), run: RunOptions = {}): ScriptResult {
   return new ScriptRunner(options, run.trace ?? false).run(lines);
+}
+
+/** A replay fed one command at a time, for streaming large scripts. */
+export interface ScriptReplay {
+  /** Runs the next line; returns its output lines. */
+  step(command: ScriptCommand): string[];
+  /** Ends the script: the teardown's output lines. */
+  end(): string[];
+}
+
+export function createScriptReplay(options: ModelOptions = optionsFor()): ScriptReplay {
+  const runner = new ScriptRunner(options, false);
+  return { step: (command) => runner.step(command), end: () => runner.end().teardown };
 }
 
 /** The whole canonical output as text, as `gpuvm-lens replay` prints it. */

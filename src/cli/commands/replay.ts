@@ -1,8 +1,9 @@
 /** `gpuvm-lens replay <script>`: the canonical replay output (replay-script spec). */
 
-import { readFileSync } from 'node:fs';
-import { parseScript } from '../../parse/script/parse-script';
-import { renderScriptResult, runScript } from '../../model/script-runner';
+import { readFileSync, statSync } from 'node:fs';
+import { parseCommand } from '../../parse/script/parse-script';
+import { createScriptReplay } from '../../model/script-runner';
+import { streamLines } from '../read-lines';
 import { DEFAULT_VERSION, isKernelVersion, optionsFor } from '../../model/options';
 import { parseArgs, UsageError, type CliCommand } from './command';
 
@@ -11,6 +12,27 @@ export function readTextInput(path: string): string {
     return path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Collects output lines and writes them to standard output in ~1 MiB chunks. */
+class ChunkedWriter {
+  private parts: string[] = [];
+  private size = 0;
+
+  lines(lines: readonly string[]): void {
+    for (const line of lines) {
+      this.parts.push(line);
+      this.size += line.length + 1;
+    }
+    if (this.size >= 1 << 20) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    process.stdout.write(this.parts.join('\n') + '\n');
+    this.parts = [];
+    this.size = 0;
   }
 }
 
@@ -33,8 +55,27 @@ drm_gpuvm and prints, command by command, what the kernel produces.
     if (parsed.positional.length !== 1) throw new UsageError('replay takes exactly one script (or - for standard input)');
     const version = parsed.options.get('--kernel') ?? DEFAULT_VERSION;
     if (!isKernelVersion(version)) throw new UsageError(`unknown kernel version ${version}`);
-    const text = readTextInput(parsed.positional[0] as string);
-    process.stdout.write(renderScriptResult(runScript(parseScript(text), optionsFor(version))));
+    const path = parsed.positional[0] as string;
+    // Streamed: a script of millions of commands never sits in memory, and
+    // its output leaves in chunks as it is produced.
+    const replay = createScriptReplay(optionsFor(version));
+    const out = new ChunkedWriter();
+    const onLine = (text: string) => out.lines(replay.step(parseCommand(text.endsWith('\r') ? text.slice(0, -1) : text)));
+    if (path === '-') {
+      const lines = readTextInput('-').split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      for (const line of lines) onLine(line);
+    } else {
+      try {
+        if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory`);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      await streamLines(path, onLine);
+    }
+    out.lines(replay.end());
+    out.flush();
     return 0;
   },
 };
