@@ -11,9 +11,9 @@
  *
  *   node dist/bench-lsp.js [--lines N] [--hovers N] [--server-heap MB]
  *
- * Peak memory (VmHWM) includes the slack V8 leaves before collecting a
- * growing heap; `--server-heap` caps the server's old space to see the
- * memory the server actually needs.
+ * The server runs with the old-space limit the VS Code extension gives it
+ * (`SERVER_HEAP_LIMIT_MB`); `--server-heap 0` measures V8's default sizing,
+ * whose peak memory (VmHWM) includes the slack V8 leaves before collecting.
  */
 
 import { spawn } from 'node:child_process';
@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import type { AnalyzeFileResult } from '../src/protocol/lsp-ext';
+import { SERVER_HEAP_LIMIT_MB } from '../src/protocol/config';
 import { writeTrace } from './generate-trace';
 
 function option(name: string, fallback: number): number {
@@ -32,8 +33,8 @@ function option(name: string, fallback: number): number {
 
 const LINES = option('--lines', 1_000_000);
 const HOVERS = option('--hovers', 1000);
-/** Old-space limit for the server process in MB (0: V8's default sizing). */
-const SERVER_HEAP = option('--server-heap', 0);
+/** Old-space limit for the server process in MB: the extension's by default; 0 for V8's own sizing. */
+const SERVER_HEAP = option('--server-heap', SERVER_HEAP_LIMIT_MB);
 
 /** Peak resident memory of a process, from /proc (Linux), in MB. */
 function peakRssMb(pid: number): number {

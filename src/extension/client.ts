@@ -21,7 +21,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { LANGUAGE_IDS } from '../protocol/lsp-ext';
-import { CONFIG_SECTION } from '../protocol/config';
+import { CONFIG_SECTION, SERVER_HEAP_LIMIT_MB } from '../protocol/config';
 import { RestartBudget } from './restart-budget';
 
 export const CLIENT_ID = 'gpuvmLens';
@@ -53,7 +53,7 @@ class BoundedRestarts implements ErrorHandler {
 export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, budget: RestartBudget): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.stdio },
+    run: { module, transport: TransportKind.stdio, options: { execArgv: [`--max-old-space-size=${SERVER_HEAP_LIMIT_MB}`] } },
     debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const documentSelector = Object.values(LANGUAGE_IDS).flatMap((language) => [

@@ -160,3 +160,12 @@ export function readConfig(section: unknown): GpuvmLensConfig {
     backgroundThresholdLines: numberOr(get('analysis.backgroundThresholdLines'), DEFAULT_CONFIG.backgroundThresholdLines, 1),
   };
 }
+
+/**
+ * Old-space limit (MB) the language server runs with when the extension
+ * starts it. The server's working set is bounded by its own budgets
+ * (checkpoints are thinned, the object index caps itself), about 125 MB on a
+ * 1M-line trace; without a limit V8 lets the heap grow far past that before
+ * collecting. `npm run bench:lsp` measures with the same limit.
+ */
+export const SERVER_HEAP_LIMIT_MB = 384;
