@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { mulberry32 } from '../src/base/seeded-random';
 import { driverMap, driverUnmap, type DriverState } from '../src/model/driver';
 import { gemPut, gpuvmInit, resvObjectAlloc } from '../src/model/gpuvm';
 import { KernelEnv, Lock } from '../src/model/kernel-env';
@@ -24,17 +25,8 @@ import type { GpuVaOp } from '../src/model/split-merge';
 const PAGE = 0x1000;
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 1_000_000);
 
-/** mulberry32, so every run replays the same commands. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same commands on every run. */
+const rng = mulberry32;
 
 interface Command {
   readonly map: boolean;

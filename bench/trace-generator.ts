@@ -10,6 +10,8 @@
  * 10M-line file never sits in memory.
  */
 
+import { mulberry32 } from '../src/base/seeded-random';
+
 export type GeneratedDriver = 'xe' | 'amdgpu';
 
 export interface GenerateOptions {
@@ -22,17 +24,8 @@ export interface GenerateOptions {
   readonly mappingsPerVm?: number;
 }
 
-/** mulberry32: small, fast, good enough for shaping a workload. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded: the same workload on every run. */
+const random = mulberry32;
 
 const COMMS = ['vkcube', 'deqp-vk', 'glmark2', 'chrome', 'Xwayland', 'gnome-shell', 'blender', 'steam'];
 

@@ -170,34 +170,31 @@ export function driverMap(state: DriverState, req: MapDesc, onOps: OpsObserver):
   return 0;
 }
 
-/** An unmap request (`drm_gpuvm_sm_unmap_ops_create` path). */
-export function driverUnmap(state: DriverState, addr: bigint, range: bigint, onOps: OpsObserver): 0 | Errno {
-  const vm = state.vm;
-  const ops = smUnmapOps(vm, addr, range);
-  if (typeof ops === 'string') return ops;
+/**
+ * Applies an op list that needs no VM_BO of its own (unmap, madvise): lock
+ * what it touches, report the ops, apply them, unlock.
+ */
+function applyRequest(state: DriverState, ops: readonly GpuVaOp[], onOps: OpsObserver): 0 {
   const locks = new LockSession(state, touchedObjects(ops), false);
   try {
     onOps(ops);
-    applyOps(vm, ops, null);
+    applyOps(state.vm, ops, null);
   } finally {
     locks.release();
   }
   return 0;
 }
 
+/** An unmap request (`drm_gpuvm_sm_unmap_ops_create` path). */
+export function driverUnmap(state: DriverState, addr: bigint, range: bigint, onOps: OpsObserver): 0 | Errno {
+  const ops = smUnmapOps(state.vm, addr, range);
+  return typeof ops === 'string' ? ops : applyRequest(state, ops, onOps);
+}
+
 /** A madvise request: splits NULL-object VAs at the request's edges. */
 export function driverMadvise(state: DriverState, addr: bigint, range: bigint, onOps: OpsObserver): 0 | Errno {
-  const vm = state.vm;
-  const ops = smMapOps(vm, { addr, range, obj: null, offset: 0n }, true);
-  if (typeof ops === 'string') return ops;
-  const locks = new LockSession(state, touchedObjects(ops), false);
-  try {
-    onOps(ops);
-    applyOps(vm, ops, null);
-  } finally {
-    locks.release();
-  }
-  return 0;
+  const ops = smMapOps(state.vm, { addr, range, obj: null, offset: 0n }, true);
+  return typeof ops === 'string' ? ops : applyRequest(state, ops, onOps);
 }
 
 /** Unmaps every VA of `obj` in this VM; returns 'none' when it has no VM_BO. */

@@ -1,19 +1,17 @@
-/** A small seeded PRNG (mulberry32) so that random tests are reproducible from their seed. */
+/** A seeded PRNG (mulberry32, src/base/seeded-random.ts) so that random tests are reproducible from their seed. */
+
+import { mulberry32 } from '../../src/base/seeded-random';
 
 export class Random {
-  private state: number;
+  private readonly source: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.source = mulberry32(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.source();
   }
 
   /** Uniform integer in [min, max]. */
