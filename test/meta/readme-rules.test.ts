@@ -14,7 +14,7 @@ const START = '<!-- rules:start -->';
 const END = '<!-- rules:end -->';
 
 function table(): string {
-  const rows = RULES.map((rule) => `| [\`${rule.id}\`](docs/rules/${rule.id}.md) | ${rule.defaultSeverity} | ${rule.summary.replace(/\|/g, '\\|')} |`);
+  const rows = RULES.map((rule) => `| \`${rule.id}\` | ${rule.defaultSeverity} | ${rule.summary.replace(/\|/g, '\\|')} |`);
   return ['| rule | severity | what it reports |', '|---|---|---|', ...rows].join('\n');
 }
 
