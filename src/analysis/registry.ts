@@ -7,6 +7,7 @@
  * `unknownAnalyzer`, which reports the input as unrecognised (never silently).
  */
 
+import { forEachLine } from '../base/lines';
 import type { AnalysisResult, AnalyzeOptions, Analyzer, DocumentKind, LineSink } from './document';
 import { detectKind, DETECT_HEAD_BYTES } from './detect-kind';
 import { scriptAnalyzer } from './script-analyzer';
@@ -29,15 +30,7 @@ export interface AnalyzeTextOptions extends AnalyzeOptions {
 
 /** Feeds `text` line by line into `sink` (LF or CRLF; a final newline adds no line). */
 export function feedText(sink: LineSink, text: string): void {
-  let start = 0;
-  let lineNumber = 1;
-  const length = text.length;
-  while (start < length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = length;
-    sink.line(text.slice(start, end), lineNumber++);
-    start = end + 1;
-  }
+  forEachLine(text, (line, lineNumber) => sink.line(line, lineNumber));
 }
 
 /** Analyzes a whole document held in memory. */

@@ -16,6 +16,7 @@
  * `renderGpuvas`.
  */
 
+import { forEachLine } from '../../base/lines';
 import type { U64 } from '../../base/u64';
 import type { RegionRow, VaRow, VaSpaceSnapshot } from './snapshot';
 import { isTableRow, readFields } from './table-row';
@@ -332,13 +333,6 @@ export class GpuvasDumpParser {
 /** Parses a whole dump held in memory (LF or CRLF line ends). */
 export function parseGpuvasDump(text: string): GpuvasDump {
   const parser = new GpuvasDumpParser();
-  let start = 0;
-  let lineNumber = 1;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    parser.line(text.slice(start, end), lineNumber++);
-    start = end + 1;
-  }
+  forEachLine(text, (line, lineNumber) => parser.line(line, lineNumber));
   return parser.end();
 }

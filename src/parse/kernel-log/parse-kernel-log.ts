@@ -8,6 +8,7 @@
  * Never throws on user input; records are returned in line order.
  */
 
+import { forEachLine } from '../../base/lines';
 import { deviceOf, splitDmesgLine } from './dmesg-prefix';
 import { FaultRecognizer } from './gpu-faults';
 import { isKasanTitle, KasanReportReader } from './kasan-report';
@@ -120,13 +121,6 @@ function msmVmOp(message: string, line: number, timestamp: number | undefined): 
 /** Parses a whole log held in memory. */
 export function parseKernelLog(text: string): KernelLog {
   const parser = new KernelLogParser();
-  let start = 0;
-  let lineNumber = 1;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    parser.line(text.slice(start, end), lineNumber++);
-    start = end + 1;
-  }
+  forEachLine(text, (line, lineNumber) => parser.line(line, lineNumber));
   return parser.end();
 }

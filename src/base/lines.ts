@@ -1,0 +1,19 @@
+/**
+ * Splits text held in memory into lines without building an array of them:
+ * LF ends a line (a CR before it stays on the line, for the consumer to strip
+ * or report), a final line without LF counts, a trailing LF adds no line.
+ * The same convention as the streaming reader of the command line.
+ */
+
+/** Calls `onLine(text, lineNumber)` for every line (1-based). */
+export function forEachLine(text: string, onLine: (line: string, lineNumber: number) => void): void {
+  const length = text.length;
+  let start = 0;
+  let lineNumber = 1;
+  while (start < length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = length;
+    onLine(text.slice(start, end), lineNumber++);
+    start = end + 1;
+  }
+}
