@@ -216,12 +216,15 @@ export function driverBoUnmap(state: DriverState, obj: GemObject, onOps: OpsObse
 }
 
 /** Raw `drm_gpuva_insert`; on success the VA is linked to its VM_BO. */
-export function driverInsert(state: DriverState, desc: MapDesc): 0 | Errno {
+export function driverInsert(state: DriverState, desc: MapDesc, onResult: (ret: 0 | Errno) => void = () => undefined): 0 | Errno {
   const vm = state.vm;
   const locks = new LockSession(state, [desc.obj], false);
   try {
     const va = newVa(desc);
     const ret = vaInsert(vm, va);
+    // The result is reported as the kernel call returns, before the link
+    // (as a map's ops are reported before they are applied).
+    onResult(ret);
     if (ret !== 0 || !desc.obj) return ret;
     const vmBo = boObtain(vm, desc.obj);
     boExtobjAdd(vmBo);

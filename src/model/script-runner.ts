@@ -252,7 +252,7 @@ class ScriptRunner {
           const ret = driverMap(state, desc, this.printOps);
           if (ret) this.out.push(`ERR ${ret}`);
         } else {
-          this.out.push(`RET ${driverInsert(state, desc)}`);
+          driverInsert(state, desc, (ret) => this.out.push(`RET ${ret}`));
         }
         return;
       }
