@@ -5,13 +5,12 @@
  * in `SNAPSHOT_LOADERS`, so `diff` itself does not know how a kind is read.
  */
 
-import { statSync } from 'node:fs';
 import type { DocumentKind } from '../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../analysis/detect-kind';
 import { TraceStateReader } from '../analysis/trace/trace-snapshots';
 import { GpuvasDumpParser, type DumpParseError } from '../parse/dump/parse-gpuvas';
 import type { VaSpaceSnapshot } from '../parse/dump/snapshot';
-import { UsageError } from './commands/command';
+import { UsageError, statInputFile } from './commands/command';
 import { readHead, streamLines } from './read-lines';
 
 export interface SnapshotSet {
@@ -56,12 +55,7 @@ export const SNAPSHOT_LOADERS: Partial<Record<DocumentKind, SnapshotLoader>> = {
 
 /** Reads `path` as snapshots, detecting its kind unless `kind` is given. */
 export async function loadSnapshots(path: string, kind?: DocumentKind, point: SnapshotPoint = {}): Promise<SnapshotSet> {
-  try {
-    if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory`);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  statInputFile(path);
   const head = readHead(path, DETECT_HEAD_BYTES);
   // An empty file is the state of a trace with no live VM (`state` prints nothing): a dump of no VMs.
   const chosen = kind ?? (head.trim() === '' ? 'dump' : detectKind(head, path));

@@ -15,6 +15,7 @@
  * thinned, the object index stops growing) so a trace of any length fits.
  */
 
+import { lastAtOrBefore } from '../base/sorted-search';
 import type { U64 } from '../base/u64';
 import type { AnalysisResult } from '../analysis/document';
 import { TraceAnalysis, type TraceEventInfo } from '../analysis/trace/trace-analysis';
@@ -234,14 +235,7 @@ export class TraceIndex {
   }
 
   private checkpointIndex(line: number): number {
-    let low = 0;
-    let high = this.checkpoints.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if ((this.checkpoints[middle] as Checkpoint).line <= line) low = middle;
-      else high = middle - 1;
-    }
-    return low;
+    return lastAtOrBefore(this.checkpoints, line);
   }
 }
 

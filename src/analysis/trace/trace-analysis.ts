@@ -31,6 +31,7 @@
  * checkpoints and one lifetime record per mapping ever bound.
  */
 
+import { lastAtOrBefore } from '../../base/sorted-search';
 import { detach } from '../../base/detach-string';
 import type { U64 } from '../../base/u64';
 import { hex } from '../../base/u64';
@@ -282,14 +283,7 @@ export class TraceAnalysis implements AnalysisResult {
   }
 
   private checkpointIndex(line: number): number {
-    let low = 0;
-    let high = this.checkpoints.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if ((this.checkpoints[middle] as Checkpoint).line <= line) low = middle;
-      else high = middle - 1;
-    }
-    return low;
+    return lastAtOrBefore(this.checkpoints, line);
   }
 }
 

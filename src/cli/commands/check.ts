@@ -3,7 +3,6 @@
  * streams it through that kind's analyzer and prints the findings.
  */
 
-import { statSync } from 'node:fs';
 import type { AnalysisResult, DocumentKind } from '../../analysis/document';
 import { DOCUMENT_KINDS } from '../../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../../analysis/detect-kind';
@@ -11,7 +10,7 @@ import { analyzerFor, analyzeText } from '../../analysis/registry';
 import { readHead, streamLines } from '../read-lines';
 import { correlateLogsWithTraces } from '../log-trace-correlation';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
-import { parseArgs, UsageError, type CliCommand } from './command';
+import { parseArgs, UsageError, statInputFile, type CliCommand } from './command';
 import { readTextInput } from './replay';
 
 export const FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif'];
@@ -31,15 +30,7 @@ export function parseKind(value: string | undefined): DocumentKind | undefined {
 /** Analyzes one file from disk, streaming it; `-` reads standard input. */
 export async function analyzeFile(path: string, kind: DocumentKind | undefined): Promise<AnalysisResult> {
   if (path === '-') return analyzeText(readTextInput('-'), { path: '<stdin>', ...(kind ? { kind } : {}) });
-  let size: number;
-  try {
-    const stat = statSync(path);
-    if (stat.isDirectory()) throw new UsageError(`${path} is a directory`);
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const size = statInputFile(path).size;
   const chosen = kind ?? detectKind(readHead(path, DETECT_HEAD_BYTES), path);
   const sink = analyzerFor(chosen).begin({ path });
   const showProgress = process.stderr.isTTY && size > 64 << 20;

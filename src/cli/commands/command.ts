@@ -3,6 +3,8 @@
  * exit code 2 (cli spec).
  */
 
+import { statSync, type Stats } from 'node:fs';
+
 export interface CliCommand {
   readonly name: string;
   /** One line for the command list. */
@@ -48,4 +50,19 @@ export function parseArgs(args: readonly string[], valued: readonly string[], fl
     }
   }
   return { positional, options, flags };
+}
+
+/**
+ * Stats an input file named on the command line: a missing or unreadable
+ * file, or a directory, is a usage error (exit 2, cli spec).
+ */
+export function statInputFile(path: string): Stats {
+  let stat: Stats;
+  try {
+    stat = statSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (stat.isDirectory()) throw new UsageError(`${path} is a directory`);
+  return stat;
 }

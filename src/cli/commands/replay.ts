@@ -1,11 +1,11 @@
 /** `gpuvm-lens replay <script>`: the canonical replay output (replay-script spec). */
 
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseCommand } from '../../parse/script/parse-script';
 import { createScriptReplay } from '../../model/script-runner';
 import { streamLines } from '../read-lines';
 import { DEFAULT_VERSION, isKernelVersion, optionsFor } from '../../model/options';
-import { parseArgs, UsageError, type CliCommand } from './command';
+import { parseArgs, UsageError, statInputFile, type CliCommand } from './command';
 
 export function readTextInput(path: string): string {
   try {
@@ -66,12 +66,7 @@ drm_gpuvm and prints, command by command, what the kernel produces.
       if (lines[lines.length - 1] === '') lines.pop();
       for (const line of lines) onLine(line);
     } else {
-      try {
-        if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory`);
-      } catch (error) {
-        if (error instanceof UsageError) throw error;
-        throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-      }
+      statInputFile(path);
       await streamLines(path, onLine);
     }
     out.lines(replay.end());

@@ -13,7 +13,7 @@ import { DEFAULT_RESOURCE_PAIRS, extendResourcePairs } from '../../rules/patch/r
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
 import { renderReply } from '../render-reply';
 import { installTreeSitterAssets } from '../../server/tree-sitter-assets';
-import { parseArgs, UsageError, type CliCommand } from './command';
+import { parseArgs, UsageError, statInputFile, type CliCommand } from './command';
 import { readTextInput } from './replay';
 
 const FORMATS = ['text', 'json', 'sarif', 'reply'] as const;
@@ -93,12 +93,7 @@ usage error or unreadable input.
     const files: FileResult[] = [];
     const texts: string[] = [];
     for (const path of parsed.positional) {
-      try {
-        if (path !== '-' && statSync(path).isDirectory()) throw new UsageError(`${path} is a directory`);
-      } catch (error) {
-        if (error instanceof UsageError) throw error;
-        throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-      }
+      if (path !== '-') statInputFile(path);
       const text = readTextInput(path);
       const sink = analyzer.begin({ path });
       feedText(sink, text);

@@ -9,12 +9,11 @@
  * the state at line 1000 of a 2 GB trace reads only the start of the file.
  */
 
-import { statSync } from 'node:fs';
 import { detectKind, DETECT_HEAD_BYTES } from '../../analysis/detect-kind';
 import { TraceStateReader, vmMatches } from '../../analysis/trace/trace-snapshots';
 import { renderGpuvas } from '../../parse/dump/render-gpuvas';
 import { readHead, streamLines } from '../read-lines';
-import { parseArgs, UsageError, type CliCommand } from './command';
+import { parseArgs, UsageError, statInputFile, type CliCommand } from './command';
 import { readTextInput } from './replay';
 
 /** Thrown from the line callback to stop reading once the stop point is passed. */
@@ -69,16 +68,10 @@ object column is the object identity the trace gives (0 when none).
       let lineNumber = 1;
       for (const line of text.split('\n')) if (!reader.line(line, lineNumber++)) break;
     } else {
-      try {
-        if (statSync(path).isDirectory()) throw new UsageError(`${path} is a directory`);
-      } catch (error) {
-        if (error instanceof UsageError) throw error;
-        throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-      }
+      const { size } = statInputFile(path);
       const detected = kind ?? detectKind(readHead(path, DETECT_HEAD_BYTES), path);
       if (detected !== 'trace') throw new UsageError(`${path} does not look like an ftrace trace (detected: ${detected}); use --kind trace to force it`);
       // Long replays report progress on standard error, only to a terminal (cli spec).
-      const size = statSync(path).size;
       const showProgress = process.stderr.isTTY === true && size > 64 << 20;
       let shown = -1;
       try {
