@@ -43,16 +43,22 @@ const DIGITS_HEX = /^0[xX][0-9a-fA-F]+$/;
 const DIGITS_OCT = /^0[0-7]*$/;
 
 /**
- * Parses an unsigned integer in C syntax (decimal, `0x` hex, leading-zero octal),
- * as `strtoull(text, &end, 0)` with a check that the whole token was used.
- * Returns undefined for anything else, including values above 2^64-1, so that a
- * caller can report the line instead of guessing.
+ * Parses an integer in C syntax (decimal, `0x` hex, leading-zero octal) with
+ * an optional sign, as `strtoull(text, NULL, 0)` reads a whole token: a leading
+ * `-` negates modulo 2^64 (`-0x1000` is 0xfffffffffffff000), `+` is allowed.
+ * Returns undefined for a token that is not entirely such a number, or whose
+ * magnitude is above 2^64-1, so that a caller can report the line instead of
+ * guessing.
  */
 export function parseCNumber(text: string): U64 | undefined {
+  const sign = text.charCodeAt(0);
+  const negative = sign === 0x2d; /* - */
+  const digits = negative || sign === 0x2b /* + */ ? text.slice(1) : text;
   let value: bigint;
-  if (DIGITS_HEX.test(text)) value = BigInt(text.toLowerCase());
-  else if (DIGITS_OCT.test(text)) value = BigInt('0o' + (text.slice(1) || '0'));
-  else if (DIGITS_DEC.test(text)) value = BigInt(text);
+  if (DIGITS_HEX.test(digits)) value = BigInt(digits.toLowerCase());
+  else if (DIGITS_OCT.test(digits)) value = BigInt('0o' + (digits.slice(1) || '0'));
+  else if (DIGITS_DEC.test(digits)) value = BigInt(digits);
   else return undefined;
-  return value > U64_MAX ? undefined : value;
+  if (value > U64_MAX) return undefined;
+  return negative ? sub(0n, value) : value;
 }

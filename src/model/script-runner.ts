@@ -142,7 +142,12 @@ class ScriptRunner {
         else if (this.lockLog) this.out.push(`LOCKDEP ${event.assertion}(${event.lock}) in ${event.fn}: held`);
         break;
       case 'apply-error':
-        this.out.push(`APPLY-ERR ${event.piece} ${describeVa(event.va)} ret=${event.errno}`);
+        // The harness's wording: the MAP op's fields for a failed map, the piece alone for a remap.
+        this.out.push(
+          event.piece === 'MAP'
+            ? `APPLY-ERR map insert failed ${describeVa(event.va)}`
+            : `APPLY-ERR remap ${event.piece === 'PREV' ? 'prev' : 'next'} insert failed`,
+        );
         break;
     }
   }

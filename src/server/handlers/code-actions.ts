@@ -28,7 +28,6 @@ function indentOf(text: string): string {
   return /^\s*/.exec(text)?.[0] ?? '';
 }
 
-const APPLY_ERR = /^APPLY-ERR \w+ addr=(\S+) range=(\S+)/;
 const PAGE = 0x1000n;
 
 export function scriptCodeActions(snapshot: DocumentSnapshot, first: number, last: number, context: readonly Diagnostic[]): CodeAction[] {
@@ -57,11 +56,10 @@ export function scriptCodeActions(snapshot: DocumentSnapshot, first: number, las
     }
 
     if (rules.has('silent-insert-failure')) {
-      for (const output of block) {
-        const failed = APPLY_ERR.exec(output);
-        if (!failed) continue;
-        const addr = BigInt(failed[1] as string);
-        const end = addr + BigInt(failed[2] as string);
+      for (const { index: at, event } of script.replay.events) {
+        if (at !== index || event.kind !== 'apply-error') continue;
+        const addr = event.va.addr;
+        const end = addr + event.va.range;
         for (let earlier = index - 1; earlier >= 0; earlier--) {
           const previous = script.lines[earlier]?.command;
           if (previous?.kind === 'map' && previous.range === 0n && previous.addr >= addr && previous.addr <= end) {
