@@ -36,9 +36,24 @@ export interface EventSpec {
   readonly refs: Readonly<Record<string, ObjectKind>>;
   /** The payload continues on the following lines (amdgpu_vm_update_ptes). */
   readonly multiLine: boolean;
+  /**
+   * For a class whose every layout is a `key=value, key=value` list: how to
+   * read a payload whose keys were added or removed in a release no layout
+   * names (trace-formats notes: parse such payloads as key=value lists).
+   */
+  readonly keyValue: KeyValueScheme | null;
 }
 
-function layout(id: string, format: string, fields: readonly string[]): EventLayout {
+export interface KeyValueScheme {
+  /** Key as printed -> the conversion the kernel prints its value with (`0x%012llx`). */
+  readonly conversions: ReadonlyMap<string, string>;
+  /** Key as printed -> field name (`vm flags` -> `vmFlags`). */
+  readonly fields: ReadonlyMap<string, string>;
+  /** Fields every historical layout has: a payload without them is not this event. */
+  readonly required: readonly string[];
+}
+
+export function layout(id: string, format: string, fields: readonly string[]): EventLayout {
   const index: Record<string, number> = {};
   fields.forEach((field, position) => (index[field] = position));
   return { id, compiled: compileFormat(format), fields, index };
@@ -71,6 +86,7 @@ const CLASSES: readonly ClassDef[] = [
     layouts: [
       layout('xe v6.17', 'dev=%s, vma=%p, vm=%p, asid=0x%05x, start=0x%012llx, end=0x%012llx, userptr=0x%012llx', XE_VMA_FIELDS),
       layout('xe v6.12', 'dev=%s, vma=%p, asid=0x%05x, start=0x%012llx, end=0x%012llx, userptr=0x%012llx', ['dev', 'vma', 'asid', 'start', 'end', 'userptr']),
+      layout('xe v6.11', 'dev=%s, vma=%p, asid=0x%05x, start=0x%012llx, end=0x%012llx, userptr=0x%012llx,', ['dev', 'vma', 'asid', 'start', 'end', 'userptr']),
       layout('xe v6.8', 'vma=%p, asid=0x%05x, start=0x%012llx, end=0x%012llx, userptr=0x%012llx,', ['vma', 'asid', 'start', 'end', 'userptr']),
     ],
     refs: { vma: 'vma', vm: 'vm' },
@@ -540,9 +556,36 @@ const CLASSES: readonly ClassDef[] = [
   { driver: 'pvr', eventClass: 'pvr_job_done', events: ['pvr_job_done'], layouts: [layout('pvr', 'job=%p', ['job'])], refs: { job: 'job' } },
 ];
 
+const KEY_VALUE_ITEM = /^([A-Za-z_][A-Za-z0-9_ ]*)=([^=]*%[-+ #0-9.]*(?:ll|l|L|z|h|hh)?[sduixXpc][^=%]*)$/;
+
+/**
+ * The key=value scheme of a class, or null when some layout is not a plain
+ * comma-separated key=value list with one conversion per value.
+ */
+function keyValueScheme(layouts: readonly EventLayout[]): KeyValueScheme | null {
+  const conversions = new Map<string, string>();
+  const fields = new Map<string, string>();
+  let required: string[] | null = null;
+  for (const candidate of layouts) {
+    const format = candidate.compiled.format.replace(/,$/, '');
+    const items = format.split(', ');
+    if (items.length !== candidate.fields.length) return null;
+    for (let k = 0; k < items.length; k++) {
+      const match = KEY_VALUE_ITEM.exec(items[k] as string);
+      if (!match) return null;
+      const key = match[1] as string;
+      if (!conversions.has(key)) conversions.set(key, match[2] as string);
+      fields.set(key, candidate.fields[k] as string);
+    }
+    required = required ? required.filter((field) => candidate.fields.includes(field)) : [...candidate.fields];
+  }
+  return required && required.length > 0 ? { conversions, fields, required } : null;
+}
+
 function buildSpecs(): Map<string, EventSpec> {
   const specs = new Map<string, EventSpec>();
   for (const def of CLASSES) {
+    const keyValue = keyValueScheme(def.layouts);
     for (const name of def.events) {
       specs.set(name, {
         name,
@@ -551,6 +594,7 @@ function buildSpecs(): Map<string, EventSpec> {
         layouts: def.layouts,
         refs: def.refs ?? {},
         multiLine: def.multiLine ?? false,
+        keyValue,
       });
     }
   }

@@ -73,6 +73,38 @@ describe('fields', () => {
     expect(field(event, 'userptr')).toBe('000000000000');
   });
 
+  it('xe v6.11 VMA layout: dev= but no vm=, with the trailing comma', () => {
+    const event = decode('xe_vma_bind', 'dev=0000:03:00.0, vma=00000000a1b2c3d4, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff, userptr=0x000000000000,');
+    expect(event.layout.id).toBe('xe v6.11');
+    expect(field(event, 'vm')).toBeUndefined();
+    expect(field(event, 'start')).toBe('0001a0000000');
+  });
+
+  it.each([
+    {
+      what: 'an added field',
+      payload: 'dev=0000:03:00.0, vma=00000000a1b2c3d4, vm=000000005e6f7a8b, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff, userptr=0x000000000000, pat_index=3',
+      fields: { vm: '000000005e6f7a8b', end: '0001a01fffff', patIndex: '3' },
+    },
+    {
+      what: 'fields in another order, dev= removed',
+      payload: 'vma=00000000a1b2c3d4, start=0x0001a0000000, end=0x0001a01fffff, asid=0x00001, userptr=0x000000000000',
+      fields: { vma: '00000000a1b2c3d4', start: '0001a0000000', asid: '00001', dev: undefined },
+    },
+  ])('xe VMA payload with $what decodes as a key=value list', ({ payload, fields }) => {
+    const event = decode('xe_vma_bind', payload);
+    expect(event.layout.id).toBe('xe key=value');
+    for (const [name, value] of Object.entries(fields)) expect(field(event, name)).toBe(value);
+  });
+
+  it.each([
+    { what: 'a field every layout has is missing', payload: 'dev=0000:03:00.0, vma=00000000a1b2c3d4, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff' },
+    { what: 'a value of the wrong kind', payload: 'vma=00000000a1b2c3d4, asid=0x00001, start=somewhere, end=0x0001a01fffff, userptr=0x0' },
+    { what: 'not a key=value list', payload: 'bound vma 00000000a1b2c3d4 at 0x1a0000000' },
+  ])('xe VMA payload where $what stays a changed format', ({ payload }) => {
+    expect(decodeEvent('xe_vma_bind', payload).status).toBe('changed');
+  });
+
   it('xe v6.12 VM layout', () => {
     expect(decode('xe_vm_create', 'dev=0000:03:00.0, vm=000000005e6f7a8b, asid=0x00001').layout.id).toBe('xe v6.12');
   });
