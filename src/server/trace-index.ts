@@ -21,6 +21,7 @@ import type { AnalysisResult } from '../analysis/document';
 import { TraceAnalysis, type TraceEventInfo } from '../analysis/trace/trace-analysis';
 import { TraceReplayer } from '../analysis/trace/trace-replayer';
 import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm } from '../analysis/trace/trace-state';
+import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
 import type { ProgressiveSink } from './analysis-runner';
 import type { LineSource } from './line-source';
@@ -60,7 +61,7 @@ export interface TraceQueryState {
 
 export class TraceIndex {
   private readonly replayer: TraceReplayer;
-  private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: { vms: [], aliases: [], vmOrder: 0 } }];
+  private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: EMPTY_STATE_SNAPSHOT }];
   private readonly lastOccurrence = new Map<string, number>();
   private occurrenceLine = new Int32Array(1 << 16);
   private occurrencePrevious = new Int32Array(1 << 16);

@@ -52,7 +52,10 @@ export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingReq
   const state = ctx.state;
   const name = ctx.decoded.spec.name;
   ctx.touch('mapping', vm.driver, vm.key, request.key);
-  const existing = vm.byKey.get(request.key);
+  // A bind naming exactly the range of a piece that a narrowed unbind kept
+  // mapped is that piece getting its identity (a rebind or prefetch of it),
+  // not a second mapping over it.
+  const existing = vm.byKey.get(request.key) ?? state.adoptPiece(vm, request.key, request.start, request.last);
   if (existing) {
     if (existing.start === request.start && existing.last === request.last && existing.objectKey === request.objectKey) {
       existing.changedLine = ctx.line;

@@ -10,9 +10,13 @@
  *   piece the unbind is narrowed, so an unbind strictly inside the live VMA
  *   is partial and leaves anonymous pieces, named later by exact range.
  * - `xe_vma_userptr_invalidate` marks a userptr VMA invalidated until one of
- *   the rebind events; a fault/access on it, or a job on its VM
- *   (`xe_sched_job_exec`/`_run`, batch address in the VM), before that is a
- *   finding.
+ *   the rebind events; an access on it, or a job *submitted* on its VM
+ *   (`xe_sched_job_create`, or `xe_sched_job_exec` of a job whose creation
+ *   the trace did not show; batch address in the VM), before that is a
+ *   finding. Xe revalidates userptrs when a job is submitted and the MMU
+ *   notifier waits for jobs already submitted, so the run of an earlier job
+ *   is not one. A page fault on it in a fault-mode VM is how such a VM
+ *   rebinds (`xe_vma_pagefault` then `xe_vma_pf_bind`), not a use.
  * - Pre-6.12 layouts print no VM pointer in VMA events; the VM is found
  *   through the ASID its `xe_vm_create` printed.
  */
@@ -67,6 +71,8 @@ function replayVm(ctx: ReplayContext): void {
     const vm = ctx.state.createVm('xe', key, key, ctx.line, true);
     vm.asid = detach(asid);
     vm.dev = detach(field(ctx.decoded, 'dev') ?? '');
+    const flags = field(ctx.decoded, 'vmFlags');
+    vm.vmFlags = flags === undefined ? null : parseInt(flags, 16);
     if (/[1-9a-f]/i.test(asid)) ctx.state.aliases.set(detach(`xe-asid:${asid}`), vm.key);
     ctx.touch('vm', 'xe', key);
     return;
@@ -140,6 +146,12 @@ function applyUse(ctx: ReplayContext, vm: TraceVm, mapping: TraceMapping, name: 
       changed(ctx, mapping);
       return;
     case 'xe_vma_pagefault':
+      // Faults happen in fault-mode VMs, where they are the rebind path; only
+      // a VM known not to be in fault mode makes one a use.
+      if (mapping.invalidatedLine !== 0 && vm.vmFlags !== null && (vm.vmFlags & XE_VM_FLAG_FAULT_MODE) === 0) {
+        reportUserptrUse(ctx, vm, mapping, 'access');
+      }
+      return;
     case 'xe_vma_acc':
     case 'xe_vma_flush':
       if (mapping.invalidatedLine !== 0) reportUserptrUse(ctx, vm, mapping, 'access');
@@ -191,10 +203,33 @@ function replayBo(ctx: ReplayContext): void {
   }
 }
 
-/** A job runs on the VM that maps its batch buffer; invalidated userptrs there must be rebound first. */
+/** Bit 4 of `vm flags` (xe_vm_types.h, every layout that prints the flags). */
+const XE_VM_FLAG_FAULT_MODE = 0x10;
+
+/** Jobs remembered as submitted before the oldest is forgotten (a capture may lack the frees). */
+const SUBMITTED_JOBS_LIMIT = 65536;
+
+/**
+ * A job submitted on the VM that maps its batch buffer: invalidated userptrs
+ * there must be rebound first. Judged once per job, at its submission.
+ */
 function replayJob(ctx: ReplayContext): void {
   const name = ctx.decoded.spec.name;
-  if (name !== 'xe_sched_job_exec' && name !== 'xe_sched_job_run') return;
+  const submitted = ctx.state.submittedJobs;
+  const fence = field(ctx.decoded, 'fence');
+  const job = fence === undefined ? undefined : pointerKey(fence);
+  if (name === 'xe_sched_job_free') {
+    if (job !== undefined) submitted.delete(job);
+    return;
+  }
+  if (name === 'xe_sched_job_create') {
+    if (job !== undefined) {
+      if (submitted.size >= SUBMITTED_JOBS_LIMIT) submitted.delete(submitted.values().next().value as string);
+      submitted.add(detach(job));
+    }
+  } else if (name !== 'xe_sched_job_exec' || (job !== undefined && submitted.has(job))) {
+    return;
+  }
   const pending = ctx.state.vmsWithInvalidated;
   if (pending.size === 0) return;
   const batch = hexField(field(ctx.decoded, 'batchAddr'));

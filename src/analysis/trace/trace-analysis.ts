@@ -44,7 +44,7 @@ import { MappingHistory } from './mapping-history';
 import { TraceReplayer } from './trace-replayer';
 import { vmSnapshot } from './trace-snapshots';
 import type { MappingSnapshot, StateSnapshot, TraceVm, VmDriver } from './trace-state';
-import { snapshotMapping } from './trace-state';
+import { EMPTY_STATE_SNAPSHOT, snapshotMapping } from './trace-state';
 
 export interface TraceEventInfo {
   readonly line: number;
@@ -132,7 +132,7 @@ export class TraceAnalysis implements AnalysisResult {
   private readonly objectLines = new Map<string, number[]>();
   private readonly lineObjects = new Map<number, readonly string[]>();
   private readonly internedKeys = new Map<string, string>();
-  private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: { vms: [], aliases: [], vmOrder: 0 } }];
+  private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: EMPTY_STATE_SNAPSHOT }];
   private cached: { line: number; replayer: TraceReplayer; checkpoint: number } | null = null;
 
   constructor(lines: readonly string[]) {

@@ -97,6 +97,8 @@ export class TraceVm {
   /** Driver extras (Xe `dev`, `asid`; amdgpu process). */
   dev = '';
   asid = '';
+  /** Xe `vm flags` from the VM's creation, null when the layout does not print them. */
+  vmFlags: number | null = null;
 
   constructor(
     env: KernelEnv,
@@ -179,14 +181,19 @@ export interface VmSnapshot {
   readonly killedLine: number;
   readonly dev: string;
   readonly asid: string;
+  readonly vmFlags: number | null;
   readonly mappings: readonly MappingSnapshot[];
 }
 
 export interface StateSnapshot {
   readonly vms: readonly VmSnapshot[];
   readonly aliases: readonly (readonly [string, string])[];
+  readonly submittedJobs: readonly string[];
   readonly vmOrder: number;
 }
+
+/** The state before the first line of a trace. */
+export const EMPTY_STATE_SNAPSHOT: StateSnapshot = { vms: [], aliases: [], submittedJobs: [], vmOrder: 0 };
 
 export function snapshotMapping(mapping: TraceMapping): MappingSnapshot {
   return {
@@ -218,6 +225,7 @@ export function snapshotVm(vm: TraceVm): VmSnapshot {
     killedLine: vm.killedLine,
     dev: vm.dev,
     asid: vm.asid,
+    vmFlags: vm.vmFlags,
     mappings: [...vm.mappings()].map(snapshotMapping),
   };
 }
@@ -289,6 +297,11 @@ export class TraceState {
   private vmOrder = 0;
   /** Driver-specific aliases (Xe ASID -> VM pointer for old layouts, amdgpu PASID -> process). */
   readonly aliases = new Map<string, string>();
+  /**
+   * Jobs (Xe: by fence pointer) whose submission the trace showed and that
+   * are not freed yet: their later runs were judged when they were submitted.
+   */
+  readonly submittedJobs = new Set<string>();
   /** VMs that have invalidated, not yet rebound mappings (entries may be stale; check `invalidated`). */
   readonly vmsWithInvalidated = new Set<TraceVm>();
   vmsSeen = 0;
@@ -474,7 +487,7 @@ export class TraceState {
   }
 
   snapshot(): StateSnapshot {
-    return { vms: this.vmsInOrder().map(snapshotVm), aliases: [...this.aliases], vmOrder: this.vmOrder };
+    return { vms: this.vmsInOrder().map(snapshotVm), aliases: [...this.aliases], submittedJobs: [...this.submittedJobs], vmOrder: this.vmOrder };
   }
 
   /** Rebuilds live state from a snapshot (tombstones are not part of it). */
@@ -486,6 +499,7 @@ export class TraceState {
       vm.killedLine = data.killedLine;
       vm.dev = data.dev;
       vm.asid = data.asid;
+      vm.vmFlags = data.vmFlags;
       state.vms.set(TraceState.vmId(data.driver, data.key), vm);
       state.byDriver[data.driver].set(data.key, vm);
       for (const m of data.mappings) {
@@ -512,6 +526,7 @@ export class TraceState {
       vm.changedLine = data.changedLine;
     }
     for (const [key, value] of snapshot.aliases) state.aliases.set(key, value);
+    for (const job of snapshot.submittedJobs) state.submittedJobs.add(job);
     state.vmOrder = snapshot.vmOrder;
     state.vmsSeen = snapshot.vms.length;
     state.mappingsBound = 0;
