@@ -13,6 +13,7 @@
  * fraction only at the end.
  */
 
+import { mappingBacking } from '../src/protocol/va-backing';
 import type { VaMapping, VaSpace } from '../src/protocol/lsp-ext';
 import type { AddressWindow, FromWebview, ToWebview, VaViewState } from '../src/protocol/webview';
 import { type AddressRange, big, clampView, fitMappings, fraction, fullExtent, hex, hue, initialView, PAGE, sizeText } from './va-geometry';
@@ -112,7 +113,7 @@ function reveal(mapping: VaMapping): void {
 }
 
 function mappingTitle(m: VaMapping): string {
-  const object = m.kernelReserved ? 'kernel-reserved node' : m.object === null ? 'sparse (no object)' : `object ${m.object}`;
+  const object = mappingBacking(m);
   const origin = m.createdAtLine === null ? '' : `\ncreated at line ${m.createdAtLine + 1} (click to open)`;
   return `${m.start}–${m.end} (${sizeText(big(m.range))})\n${object}, offset ${m.offset}${origin}`;
 }
@@ -143,7 +144,7 @@ function renderMap(s: VaSpace, v: { start: bigint; end: bigint }): HTMLElement {
     if (b < v.start || a > v.end || (b === v.start && a !== b)) continue;
     const from = a < v.start ? v.start : a;
     const to = b > v.end ? v.end : b;
-    const bar = el('div', m.kernelReserved ? 'mapping reserved' : m.object === null ? 'mapping sparse' : 'mapping');
+    const bar = el('div', m.kernelReserved ? 'mapping reserved' : m.object !== null ? 'mapping' : m.objectTraced ? 'mapping sparse' : 'mapping untraced');
     bar.style.left = `${fraction(from, v.start, span) * 100}%`;
     bar.style.width = `${Math.max(0, fraction(to, v.start, span) - fraction(from, v.start, span)) * 100}%`;
     if (!m.kernelReserved && m.object !== null) bar.style.backgroundColor = `hsl(${hue(m.object)} 55% 48%)`;
@@ -266,7 +267,7 @@ function renderTable(s: VaSpace): HTMLElement {
   table.append(head);
   for (const m of s.mappings.slice(0, MAX_TABLE_ROWS)) {
     const row = el('tr', m.kernelReserved ? 'reserved' : '');
-    const object = m.kernelReserved ? 'kernel-reserved' : (s.objects.find((o) => o.id === m.object)?.label ?? m.object ?? 'sparse');
+    const object = mappingBacking(m, s.objects.find((o) => o.id === m.object)?.label ?? m.object);
     const swatch = el('span', 'swatch');
     if (!m.kernelReserved && m.object !== null) swatch.style.backgroundColor = `hsl(${hue(m.object)} 55% 48%)`;
     const objectCell = el('td');

@@ -6,6 +6,7 @@
  * `vscode`), unit-tested.
  */
 
+import { mappingBacking } from '../protocol/va-backing';
 import type { VaSpace } from '../protocol/lsp-ext';
 
 export function canonicalSpace(space: VaSpace): string {
@@ -16,8 +17,7 @@ export function canonicalSpace(space: VaSpace): string {
     return x < y ? -1 : x > y ? 1 : 0;
   });
   for (const m of mappings) {
-    const object = m.kernelReserved ? 'kernel-reserved' : (m.object ?? 'sparse');
-    lines.push(`  ${m.start}-${m.end} size ${m.range} object ${object} offset ${m.offset}`);
+    lines.push(`  ${m.start}-${m.end} size ${m.range} ${mappingBacking(m)} offset ${m.offset}`);
   }
   if (mappings.length === 0) lines.push('  (no mappings)');
   return lines.join('\n');

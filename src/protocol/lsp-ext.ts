@@ -66,8 +66,10 @@ export interface VaMapping {
   /** Exclusive. */
   readonly end: string;
   readonly range: string;
-  /** The backing object's identity (`VaObject.id`), null for a sparse (NULL-object) mapping. */
+  /** The backing object's identity (`VaObject.id`), null for a sparse (NULL-object) mapping or one whose object the input does not name. */
   readonly object: string | null;
+  /** False when the input does not say which object backs the mapping (Xe VMA events name none). */
+  readonly objectTraced: boolean;
   readonly offset: string;
   /** The kernel-reserved node of the VM. */
   readonly kernelReserved: boolean;

@@ -7,7 +7,7 @@
  */
 
 import { hex, parseCNumber } from '../base/u64';
-import { DRIVER_WINDOW, type TraceMapping, type TraceVm } from '../analysis/trace/trace-state';
+import { DRIVER_TRACES_OBJECTS, DRIVER_WINDOW, type TraceMapping, type TraceVm } from '../analysis/trace/trace-state';
 import type { VaGap, VaMapping, VaObject, VaSpace, VmSummary } from '../protocol/lsp-ext';
 import type { DocumentSnapshot } from './documents';
 import type { Place } from './navigation';
@@ -72,7 +72,7 @@ export function traceHover(snapshot: DocumentSnapshot, index: TraceIndex, line: 
     for (const mapping of rows) {
       const mark = mapping === touchedMapping ? '**' : '';
       table.push(
-        `| ${mark}${code(mappingName(mapping))}${mark} | ${span(mapping)} | ${mapping.objectKey ? code(mapping.objectKey) : ''} | ${hex(mapping.offset)} | line ${mapping.createdLine} |`,
+        `| ${mark}${code(mappingName(mapping))}${mark} | ${span(mapping)} | ${mapping.objectKey ? code(mapping.objectKey) : DRIVER_TRACES_OBJECTS[vm.driver] ? 'none' : 'not traced'} | ${hex(mapping.offset)} | line ${mapping.createdLine} |`,
       );
     }
     parts.push(`**VM ${code(vm.name)}** (${vm.driver}) after this event: ${vm.liveCount} live mapping${vm.liveCount === 1 ? '' : 's'}${vm.liveCount > rows.length ? `, ${rows.length} around this one shown` : ''}:`);
@@ -195,6 +195,7 @@ export function traceVaSpace(snapshot: DocumentSnapshot, index: TraceIndex, line
     end: hex(mapping.last + 1n),
     range: hex(mapping.last + 1n - mapping.start),
     object: mapping.objectKey || null,
+    objectTraced: DRIVER_TRACES_OBJECTS[vm.driver],
     offset: hex(mapping.offset),
     kernelReserved: false,
     createdAtLine: mapping.createdLine - 1,

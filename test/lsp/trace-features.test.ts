@@ -85,6 +85,8 @@ describe('a trace', () => {
     const space = await h.request<VaSpace | null>('gpuvmLens/vaSpace', { textDocument: { uri: URI }, position: { line: 3, character: 0 } });
     expect(space?.vm?.id).toBe('vm:xe:000000005e6f7a8b');
     expect(space?.mappings.map((m) => [m.start, m.end, m.createdAtLine])).toEqual([['0x1a0000000', '0x1a0200000', 3]]);
+    // Xe VMA events name no object: the mapping is "object not traced", not sparse.
+    expect(space?.mappings.map((m) => [m.object, m.objectTraced])).toEqual([[null, false]]);
     expect(space?.gaps).toEqual([
       { start: '0x0', end: '0x1a0000000' },
       { start: '0x1a0200000', end: '0x1000000000000' },

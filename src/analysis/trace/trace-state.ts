@@ -35,6 +35,14 @@ export const DRIVER_WINDOW: Readonly<Record<VmDriver, { start: U64; range: U64 }
   i915: { start: 0n, range: 1n << 48n },
 };
 
+/**
+ * Whether a driver's mapping events name the backing object. Xe VMA events
+ * carry none (`userptr=` holds the BO offset, or the CPU address of a
+ * userptr): an Xe mapping without an object is "object not traced", not a
+ * sparse (NULL-object) mapping.
+ */
+export const DRIVER_TRACES_OBJECTS: Readonly<Record<VmDriver, boolean>> = { xe: false, amdgpu: true, i915: true };
+
 /** A live mapping: the engine's `drm_gpuva` plus its trace history. */
 export class TraceMapping extends GpuVa {
   changedLine: number;

@@ -48,6 +48,7 @@ export function scriptVaSpace(snapshot: DocumentSnapshot, line: number, vm: stri
     range: hex(va.range),
     object: va.bo === null ? null : `bo:${va.bo}`,
     offset: hex(va.offset),
+    objectTraced: true,
     kernelReserved: va.kernel,
     createdAtLine: creationLine(snapshot, va, at),
   }));
@@ -102,6 +103,7 @@ export function dumpVaSpace(snapshot: DocumentSnapshot, line: number, vm: string
     range: hex(row.range),
     object: row.object === 0n ? null : hex16(row.object),
     offset: hex(row.offset),
+    objectTraced: true,
     kernelReserved: false,
     createdAtLine: row.line === undefined ? null : row.line - 1,
   }));
@@ -113,6 +115,7 @@ export function dumpVaSpace(snapshot: DocumentSnapshot, line: number, vm: string
       range: hex(block.reservedEnd - block.reservedStart),
       object: null,
       offset: '0x0',
+      objectTraced: true,
       kernelReserved: true,
       createdAtLine: block.line === undefined ? null : block.line,
     });

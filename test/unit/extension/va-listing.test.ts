@@ -8,6 +8,7 @@ const mapping = (start: string, end: string, object: string | null, extra: Parti
   range: `0x${(BigInt(end) - BigInt(start)).toString(16)}`,
   object,
   offset: '0x0',
+  objectTraced: true,
   kernelReserved: false,
   createdAtLine: null,
   ...extra,
@@ -34,14 +35,16 @@ describe('canonical VA-space listing', () => {
         mapping('0x100000000', '0x100200000', null),
         mapping('0x1000000', '0x1010000', '0xffff8881a2b3c000'),
         mapping('0x0', '0x1000000', null, { kernelReserved: true }),
+        mapping('0x200000000', '0x200020000', null, { objectTraced: false, offset: '0x1000' }),
       ]),
     );
     expect(text).toBe(
       [
         'VM example window 0x0-0x1000000000000',
-        '  0x0-0x1000000 size 0x1000000 object kernel-reserved offset 0x0',
+        '  0x0-0x1000000 size 0x1000000 kernel-reserved node offset 0x0',
         '  0x1000000-0x1010000 size 0x10000 object 0xffff8881a2b3c000 offset 0x0',
-        '  0x100000000-0x100200000 size 0x200000 object sparse offset 0x0',
+        '  0x100000000-0x100200000 size 0x200000 sparse (no object) offset 0x0',
+        '  0x200000000-0x200020000 size 0x20000 object not traced offset 0x1000',
       ].join('\n'),
     );
   });

@@ -8,6 +8,7 @@ const m = (start: string, end: string, kernelReserved = false): VaMapping => ({
   range: `0x${(BigInt(end) - BigInt(start)).toString(16)}`,
   object: kernelReserved ? null : 'bo',
   offset: '0x0',
+  objectTraced: true,
   kernelReserved,
   createdAtLine: null,
 });
