@@ -6,9 +6,10 @@
  * pages with `eoffs` exclusive. The model works in bytes.
  *
  * amdgpu events carry no VM identity. A VM is one per process (DRM file), so
- * the VM key is the TGID column when present, else the PID; events from
- * another thread of the process (no TGID column) find the mapping in any
- * amdgpu VM by its identity, the first page. `amdgpu_pasid_allocated`
+ * the VM key is the TGID column when present, else the PID; a thread with no
+ * VM of its own is given to its process by PID order and program name (see
+ * `threadOwner`), and events that name a mapping find it in any amdgpu VM
+ * by its identity, the first page. `amdgpu_pasid_allocated`
  * from a process marks its VM's birth; `amdgpu_pasid_freed` its end.
  *
  * A NULL-bo unmap is the clear path: clamped to the cleared range, it splits
@@ -45,8 +46,52 @@ export function replayAmdgpu(ctx: ReplayContext): void {
   }
 }
 
-function processKey(ctx: ReplayContext): string {
+/** The process an event comes from, as the trace says it: the TGID column, else the PID. */
+function ownKey(ctx: ReplayContext): string {
   return String(ctx.event.tgid >= 0 ? ctx.event.tgid : ctx.event.pid);
+}
+
+function processKey(ctx: ReplayContext): string {
+  const event = ctx.event;
+  if (event.tgid >= 0) return String(event.tgid);
+  if (ctx.state.vm('amdgpu', String(event.pid))) return String(event.pid);
+  return threadOwner(ctx) ?? String(event.pid);
+}
+
+/** A process name's program part: `vkcube` of `vkcube:cs0` or of `vkcube[5120]`. */
+function program(comm: string): string {
+  const end = comm.search(/[:[]/);
+  return end < 0 ? comm : comm.slice(0, end);
+}
+
+/**
+ * Without a TGID column, the process of a thread that has no VM of its own:
+ * the live amdgpu VM whose creation the trace showed, of the same program,
+ * owned by the highest PID below the thread's (Linux hands out thread ids
+ * after their process's id). Remembered per thread while that VM lives.
+ */
+function threadOwner(ctx: ReplayContext): string | undefined {
+  const state = ctx.state;
+  const pid = ctx.event.pid;
+  const alias = `amdgpu-thread:${pid}`;
+  const name = program(ctx.event.comm);
+  const remembered = state.aliases.get(alias);
+  if (remembered !== undefined) {
+    const vm = state.vm('amdgpu', remembered);
+    if (vm && program(vm.name) === name) return remembered;
+  }
+  let best: TraceVm | undefined;
+  let bestPid = -1;
+  for (const vm of state.vms.values()) {
+    if (vm.driver !== 'amdgpu' || !vm.birthSeen) continue;
+    const owner = Number(vm.key);
+    if (!(owner < pid) || owner <= bestPid || program(vm.name) !== name) continue;
+    best = vm;
+    bestPid = owner;
+  }
+  if (!best) return undefined;
+  state.aliases.set(detach(alias), best.key);
+  return best.key;
 }
 
 function processName(ctx: ReplayContext): string {
@@ -156,10 +201,11 @@ function replayPasid(ctx: ReplayContext, allocated: boolean): void {
   ctx.touch('pasid', 'amdgpu', pasid);
   const aliases = ctx.state.aliases;
   if (allocated) {
-    const key = processKey(ctx);
+    // The process that opens the device allocates the PASID itself: its own id is the VM's.
+    const key = ownKey(ctx);
     const vm = ctx.state.vm('amdgpu', key);
     // A PASID allocated before the process's first mapping: the trace holds the VM's whole life.
-    if (!vm) ctx.state.createVm('amdgpu', key, processName(ctx), ctx.line, true);
+    if (!vm) ctx.state.createVm('amdgpu', key, `${ctx.event.comm}[${key}]`, ctx.line, true);
     aliases.set(detach(`amdgpu-pasid:${pasid}`), detach(key));
     return;
   }
