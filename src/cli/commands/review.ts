@@ -5,8 +5,8 @@
  * settings file). Every input is reviewed as a patch, whatever its content.
  */
 
-import { readFileSync, statSync } from 'node:fs';
-import { join, normalize, isAbsolute } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, resolve, sep } from 'node:path';
 import { createPatchAnalyzer, type PatchReviewConfig } from '../../analysis/patch-analyzer';
 import { feedText } from '../../analysis/registry';
 import { DEFAULT_RESOURCE_PAIRS, extendResourcePairs } from '../../rules/patch/resource-pairs';
@@ -19,12 +19,26 @@ import { readTextInput } from './replay';
 const FORMATS = ['text', 'json', 'sarif', 'reply'] as const;
 type ReviewFormat = (typeof FORMATS)[number];
 
-/** Reads `path` (as named in the patch) from the checkout; never outside it. */
+/**
+ * Reads `path` (as named in a patch or mail) from the checkout, and never
+ * anything outside it: absolute paths, `..` escapes, NUL bytes and symbolic
+ * links that lead out of the tree all read nothing.
+ */
 export function kernelTreeReader(root: string): (path: string) => string | undefined {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return () => undefined;
+  }
   return (path) => {
-    if (path === '' || isAbsolute(path) || normalize(path).startsWith('..')) return undefined;
+    if (path === '' || path.includes('\0') || isAbsolute(path)) return undefined;
+    const inside = (candidate: string) => candidate === realRoot || candidate.startsWith(realRoot + sep);
+    const lexical = resolve(realRoot, path);
+    if (!inside(lexical)) return undefined;
     try {
-      return readFileSync(join(root, path), 'utf8');
+      const real = realpathSync(lexical);
+      return inside(real) ? readFileSync(real, 'utf8') : undefined;
     } catch {
       return undefined;
     }
