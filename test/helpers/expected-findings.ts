@@ -1,10 +1,12 @@
 /**
- * Fixture expectations kept in a sidecar file next to the fixture
- * (`<fixture>.expected`), for formats that have no comment syntax of their own
- * (gpuvas dumps, kernel logs): one expected finding per line as
- * `<line>: <rule-id>`, in any order; `#` starts a comment, blank lines are
- * ignored. An empty sidecar (comments only) asserts that nothing is reported,
- * which is how the negative fixtures of every rule are written.
+ * The one expectation syntax of every rule fixture (traces, scripts, patches,
+ * dumps, kernel logs): a sidecar file next to the fixture,
+ * `<fixture>.expected`, with one expected finding per line as
+ * `<line>: <rule-id>` or `<line>: <rule-id> <severity>` (the severity is then
+ * asserted too), in any order; `#` starts a comment, blank lines are
+ * ignored. An empty sidecar (comments only) asserts that nothing is
+ * reported, which is how the quiet fixtures of every rule are written. The
+ * fixture files themselves stay exactly what a user would feed the tool.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,16 +20,25 @@ export function readExpectedFindings(fixturePath: string): string[] {
   for (const raw of readFileSync(sidecar, 'utf8').split('\n')) {
     const text = raw.replace(/#.*$/, '').trim();
     if (text === '') continue;
-    const match = /^(\d+):\s*([a-z0-9-]+)$/.exec(text);
-    if (!match) throw new Error(`${sidecar}: cannot read expectation "${raw}" (want "<line>: <rule-id>")`);
-    keys.push(`${match[1]}: ${match[2]}`);
+    const match = /^(\d+):\s*([a-z0-9-]+)(?:\s+(error|warning|info|hint))?$/.exec(text);
+    if (!match) throw new Error(`${sidecar}: cannot read expectation "${raw}" (want "<line>: <rule-id> [severity]")`);
+    keys.push(`${match[1]}: ${match[2]}${match[3] ? ` ${match[3]}` : ''}`);
   }
   return sortKeys(keys);
 }
 
-/** Findings as the same sorted `line: rule-id` keys. */
-export function findingKeys(findings: readonly Finding[]): string[] {
-  return sortKeys(findings.map((finding) => `${finding.line}: ${finding.rule}`));
+/**
+ * Findings as the same sorted keys; a finding carries its severity in its
+ * key when the expectations name a severity for that line and rule.
+ */
+export function findingKeys(findings: readonly Finding[], expected: readonly string[] = []): string[] {
+  const withSeverity = new Set(expected.filter((key) => key.split(' ').length === 3).map((key) => key.split(' ').slice(0, 2).join(' ')));
+  return sortKeys(
+    findings.map((finding) => {
+      const key = `${finding.line}: ${finding.rule}`;
+      return withSeverity.has(key) ? `${key} ${finding.severity}` : key;
+    }),
+  );
 }
 
 function sortKeys(keys: string[]): string[] {
