@@ -11,9 +11,9 @@
 
 import type { Finding } from '../rules/rule';
 
-export type DocumentKind = 'trace' | 'dump' | 'patch' | 'script' | 'kernel-log' | 'unknown';
+import type { DocumentKind } from '../base/detect-kind';
 
-export const DOCUMENT_KINDS: readonly DocumentKind[] = ['trace', 'dump', 'patch', 'script', 'kernel-log', 'unknown'];
+export { DOCUMENT_KINDS, type DocumentKind } from '../base/detect-kind';
 
 /** The `files[].stats` object of the JSON output (cli spec). */
 export interface DocumentStats {

@@ -9,7 +9,7 @@
 
 import { forEachLine } from '../base/lines';
 import type { AnalysisResult, AnalyzeOptions, Analyzer, DocumentKind, LineSink } from './document';
-import { detectKind, DETECT_HEAD_BYTES } from './detect-kind';
+import { detectKind, DETECT_HEAD_BYTES } from '../base/detect-kind';
 import { scriptAnalyzer } from './script-analyzer';
 import { patchAnalyzer } from './patch-analyzer';
 import { traceAnalyzer } from './trace/trace-analyzer';

@@ -6,7 +6,7 @@
  */
 
 import type { DocumentKind } from '../analysis/document';
-import { detectKind, DETECT_HEAD_BYTES } from '../analysis/detect-kind';
+import { detectKind, DETECT_HEAD_BYTES } from '../base/detect-kind';
 import { TraceStateReader } from '../analysis/trace/trace-snapshots';
 import { GpuvasDumpParser, type DumpParseError } from '../parse/dump/parse-gpuvas';
 import type { VaSpaceSnapshot } from '../parse/dump/snapshot';

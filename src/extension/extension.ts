@@ -10,17 +10,24 @@ import { VA_VIEW_TYPE } from '../protocol/webview';
 import { FINDINGS_VIEW_ID } from './command-ids';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
-import { DETECT_LINES, detectLanguage } from './detect-language';
+import { DETECT_HEAD_BYTES, detectKind } from '../base/detect-kind';
+import { languageOfKind } from '../protocol/lsp-ext';
 import { VaSpacePanel } from './va-panel';
 
 let active: Ctx | undefined;
 
-/** Switches a plain-text document to the GPUVM language its first lines show. */
+/** Languages VS Code gives files that may well be GPUVM inputs saved under another name. */
+const GENERIC_LANGUAGES = new Set(['plaintext', 'log', 'diff', 'email']);
+
+/**
+ * Switches a generically typed document (a review mail saved as `.txt`, a
+ * `dmesg.log`, a capture without an extension) to the GPUVM language its
+ * content shows, with the same detector as the CLI and the server.
+ */
 async function detect(document: vscode.TextDocument): Promise<void> {
-  if (document.languageId !== 'plaintext' && document.languageId !== 'log') return;
-  const lines: string[] = [];
-  for (let i = 0; i < Math.min(DETECT_LINES, document.lineCount); i++) lines.push(document.lineAt(i).text);
-  const language = detectLanguage(lines);
+  if (!GENERIC_LANGUAGES.has(document.languageId)) return;
+  const head = document.getText(new vscode.Range(0, 0, Math.min(document.lineCount, 400), 0)).slice(0, DETECT_HEAD_BYTES);
+  const language = languageOfKind(detectKind(head, document.fileName));
   if (language) await vscode.languages.setTextDocumentLanguage(document, language);
 }
 

@@ -9,6 +9,7 @@
  * numbers cannot hold them; ranges of addresses are half-open [start, end).
  */
 
+import type { DocumentKind } from '../base/detect-kind';
 import {
   NotificationType,
   RequestType,
@@ -24,9 +25,21 @@ export const LANGUAGE_IDS = {
   dump: 'gpuvm-dump',
   script: 'gpuvm-script',
   patch: 'gpuvm-patch',
-} as const;
+  'kernel-log': 'gpuvm-log',
+} as const satisfies Record<Exclude<DocumentKind, 'unknown'>, string>;
 
 export type GpuvmLanguageId = (typeof LANGUAGE_IDS)[keyof typeof LANGUAGE_IDS];
+
+/** The editor language of a document kind (none for an unrecognised one). */
+export function languageOfKind(kind: DocumentKind): GpuvmLanguageId | undefined {
+  return kind === 'unknown' ? undefined : LANGUAGE_IDS[kind];
+}
+
+/** The document kind a GPUVM language stands for, if `languageId` is one. */
+export function kindOfLanguage(languageId: string): DocumentKind | undefined {
+  for (const [kind, language] of Object.entries(LANGUAGE_IDS)) if (language === languageId) return kind as DocumentKind;
+  return undefined;
+}
 
 /** Commands the client registers and the server's code lenses invoke. */
 export const CLIENT_COMMANDS = {

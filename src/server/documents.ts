@@ -18,10 +18,10 @@
 import { fileURLToPath } from 'node:url';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
-import { detectKind, DETECT_HEAD_BYTES } from '../analysis/detect-kind';
+import { detectKind, DETECT_HEAD_BYTES } from '../base/detect-kind';
 import type { GpuvmLensConfig } from '../protocol/config';
 import type { Finding } from '../rules/rule';
-import { LANGUAGE_IDS, type AnalysisStatus } from '../protocol/lsp-ext';
+import { kindOfLanguage, type AnalysisStatus } from '../protocol/lsp-ext';
 import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from './analysis-runner';
 import { textLineSource, type LineSource } from './line-source';
 import { TraceIndex } from './trace-index';
@@ -65,13 +65,6 @@ export interface StoreDeps {
   onStatus?(status: AnalysisStatus): void;
 }
 
-const KIND_OF_LANGUAGE: Readonly<Record<string, DocumentKind>> = {
-  [LANGUAGE_IDS.trace]: 'trace',
-  [LANGUAGE_IDS.dump]: 'dump',
-  [LANGUAGE_IDS.script]: 'script',
-  [LANGUAGE_IDS.patch]: 'patch',
-};
-
 /** The path an analyzer and related locations should name for a URI. */
 export function pathOfUri(uri: string): string {
   if (!uri.startsWith('file:')) return uri;
@@ -89,7 +82,7 @@ export function pathOfUri(uri: string): string {
 export function kindOfDocument(text: string, uri: string, languageId: string): DocumentKind {
   const detected = detectKind(text.slice(0, DETECT_HEAD_BYTES), pathOfUri(uri));
   if (detected !== 'unknown') return detected;
-  return KIND_OF_LANGUAGE[languageId] ?? 'unknown';
+  return kindOfLanguage(languageId) ?? 'unknown';
 }
 
 interface Run {

@@ -5,7 +5,7 @@
 
 import type { AnalysisResult, DocumentKind } from '../../analysis/document';
 import { DOCUMENT_KINDS } from '../../analysis/document';
-import { detectKind, DETECT_HEAD_BYTES } from '../../analysis/detect-kind';
+import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { analyzerFor, analyzeText } from '../../analysis/registry';
 import { readHead, streamLines } from '../read-lines';
 import { correlateLogsWithTraces } from '../log-trace-correlation';

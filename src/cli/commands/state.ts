@@ -9,7 +9,7 @@
  * the state at line 1000 of a 2 GB trace reads only the start of the file.
  */
 
-import { detectKind, DETECT_HEAD_BYTES } from '../../analysis/detect-kind';
+import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { TraceStateReader, vmMatches } from '../../analysis/trace/trace-snapshots';
 import { renderGpuvas } from '../../parse/dump/render-gpuvas';
 import { readHead, streamLines } from '../read-lines';

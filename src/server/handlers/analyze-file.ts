@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver';
 import { DOCUMENT_KINDS, type DocumentKind } from '../../analysis/document';
-import { detectKind, DETECT_HEAD_BYTES } from '../../analysis/detect-kind';
+import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { AnalysisStatusNotification, AnalyzeFileRequest, type AnalyzeFileParams, type AnalyzeFileResult } from '../../protocol/lsp-ext';
 import { AnalysisCancelled, type CancelFlag } from '../analysis-runner';
 import { findingsToDiagnostics } from '../convert';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeText } from '../../../src/analysis/registry';
 import { findingKeys } from '../../helpers/expected-findings';
-import { detectKind } from '../../../src/analysis/detect-kind';
+import { detectKind } from '../../../src/base/detect-kind';
 
 const DUMPS = join(__dirname, '..', '..', 'fixtures', 'dumps');
 const FINDINGS = join(DUMPS, 'findings');

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectKind } from '../../../src/analysis/detect-kind';
+import { detectKind } from '../../../src/base/detect-kind';
 import { analyzeText } from '../../../src/analysis/registry';
 import { findingKeys } from '../../helpers/expected-findings';
 

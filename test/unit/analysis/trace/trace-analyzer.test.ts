@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeText } from '../../../../src/analysis/registry';
-import { detectKind } from '../../../../src/analysis/detect-kind';
+import { detectKind } from '../../../../src/base/detect-kind';
 
 const ROOT = join(__dirname, '..', '..', '..', 'fixtures', 'traces');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');

@@ -1,11 +1,14 @@
 /**
- * Detects what a document is from its content (cli spec: "The kind of each
- * file is detected from its content, not its name"), with the file name only
- * as a tie-breaker. Looks at the first lines only, so it works on the first
- * chunk of a streamed file.
+ * Detects what a document is from its content, not its name (the file name
+ * is only a tie-breaker): the one content detector of the CLI, the language
+ * server and the VS Code extension, which is why it lives in `base`. Looks at
+ * the first lines only, so it works on the first chunk of a streamed file.
  */
 
-import type { DocumentKind } from './document';
+/** Every kind of input GPUVM Lens understands. */
+export type DocumentKind = 'trace' | 'dump' | 'patch' | 'script' | 'kernel-log' | 'unknown';
+
+export const DOCUMENT_KINDS: readonly DocumentKind[] = ['trace', 'dump', 'patch', 'script', 'kernel-log', 'unknown'];
 
 /** How much of the head of a file `detectKind` wants to see. */
 export const DETECT_HEAD_BYTES = 64 * 1024;
