@@ -257,6 +257,9 @@ before(async () => {
   writeLongHunkPatch(path.join(WS, 'long-hunk.patch'), 10_000);
   // A capture saved under a name that says nothing: Plain Text claims .txt, the extension recognises the content.
   fs.copyFileSync(path.join(WS, 'capture.trace'), path.join(WS, 'run1.txt'));
+  // A review mail saved as .txt and a kernel log named .log: recognised by content too.
+  fs.copyFileSync(path.join(ROOT, 'examples', 'review', 'gpuvm-obj-lock-destructor-v5-review.txt'), path.join(WS, 'review-mail.txt'));
+  fs.copyFileSync(path.join(ROOT, 'examples', 'xe-run', 'dmesg.log'), path.join(WS, 'dmesg.log'));
   writeBigTrace(path.join(WS, 'big.trace'), BIG_TRACE_BYTES);
   fs.writeFileSync(
     path.join(USER_DATA, 'User', 'settings.json'),
@@ -398,6 +401,23 @@ step('a patch opens as a GPUVM patch and its review finding is listed', async ()
   const row = await problemRow('use-after-put');
   assert.match(await row.innerText(), /drm_gpuvm_bo_put/);
   await screenshot('patch-problems');
+  await filterProblems('');
+});
+
+step('a review mail saved as .txt and a dmesg.log are recognised by content and get their diagnostics', async () => {
+  await openFile('review-mail.txt', 'GPUVM Patch');
+  // Kernel patches show at the kernel's tab size.
+  await page.locator('.statusbar-item', { hasText: 'Tab Size: 8' }).first().waitFor({ timeout: STEP_MS });
+  await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  await filterProblems('review-mail.txt');
+  const mail = await problemRow('refcount-read-condition');
+  assert.match(await mail.innerText(), /kref_read/);
+  await screenshot('review-mail-txt');
+  await openFile('dmesg.log', 'GPUVM Kernel Log');
+  await filterProblems('dmesg.log');
+  const fault = await problemRow('log-gpu-page-fault');
+  assert.match(await fault.innerText(), /GPU page fault/);
+  await screenshot('dmesg-log');
   await filterProblems('');
 });
 
