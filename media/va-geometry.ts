@@ -31,10 +31,13 @@ const UNITS: readonly (readonly [bigint, string])[] = [
   [1n << 10n, 'KiB'],
 ];
 
-/** `2 MiB`, `1.50 GiB`, `512 B`: exact units when they divide, else two decimals. */
+/**
+ * `2 MiB`, `1.50 GiB`, `512 B`: the largest binary unit that fits, exact when
+ * it divides, else two decimals (never `139342171472 KiB`).
+ */
 export function sizeText(bytes: bigint): string {
   for (const [unit, name] of UNITS) {
-    if (bytes >= unit && bytes % unit === 0n) return `${bytes / unit} ${name}`;
+    if (bytes >= unit && bytes % unit === 0n && (bytes / unit < 1024n || name === 'TiB')) return `${bytes / unit} ${name}`;
   }
   for (const [unit, name] of UNITS) {
     if (bytes >= unit) return `${(Number((bytes * 100n) / unit) / 100).toFixed(2)} ${name}`;
@@ -104,4 +107,77 @@ export function hue(id: string): number {
   let h = 2166136261;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
   return (h >>> 0) % 360;
+}
+
+/** A piece of the compact axis: a mapping (by index into the input) or an empty stretch. */
+export interface AxisSegment {
+  readonly kind: 'mapping' | 'gap';
+  /** Index of the mapping in the list given to `compactLayout` (mappings only). */
+  readonly index: number;
+  readonly start: bigint;
+  readonly end: bigint;
+  /** Position and width as fractions (0..1) of the map's width. */
+  readonly x: number;
+  readonly width: number;
+}
+
+/** Pixels an empty stretch takes on the compact axis, at most (fewer when there are many). */
+export const GAP_PX = 64;
+/** The narrowest a mapping is drawn on the compact axis while the width allows. */
+export const MIN_MAPPING_PX = 6;
+
+/**
+ * The compact axis of a view: empty stretches collapse to a few pixels
+ * (their size is shown as a label), and mapped bytes share the rest: every
+ * mapping gets `MIN_MAPPING_PX` first, the remaining room is shared by size.
+ * So mappings of a few KiB in a 48- or 57-bit space are visible and
+ * clickable. `ranges` are sorted by start and do not overlap (a VM's VAs
+ * never do; an overlap is clipped). Linear in the number of ranges.
+ */
+export function compactLayout(ranges: readonly AddressRange[], v: AddressRange, widthPx: number): AxisSegment[] {
+  const kinds: ('mapping' | 'gap')[] = [];
+  const indexes: number[] = [];
+  const starts: bigint[] = [];
+  const ends: bigint[] = [];
+  const push = (kind: 'mapping' | 'gap', index: number, start: bigint, end: bigint) => {
+    kinds.push(kind);
+    indexes.push(index);
+    starts.push(start);
+    ends.push(end);
+  };
+  let cursor = v.start;
+  for (let index = 0; index < ranges.length; index++) {
+    const range = ranges[index] as AddressRange;
+    if (range.end <= v.start && range.start < v.start) continue;
+    if (range.start >= v.end && !(range.start === v.end && range.end === v.end && v.end === v.start)) continue;
+    const start = range.start < cursor ? cursor : range.start;
+    const end = range.end > v.end ? v.end : range.end < start ? start : range.end;
+    if (start > cursor) push('gap', -1, cursor, start);
+    push('mapping', index, start, end);
+    if (end > cursor) cursor = end;
+  }
+  if (cursor < v.end) push('gap', -1, cursor, v.end);
+  const count = kinds.length;
+  let gaps = 0;
+  let bytes = 0;
+  for (let k = 0; k < count; k++) {
+    if (kinds[k] === 'gap') gaps++;
+    else bytes += Number((ends[k] as bigint) - (starts[k] as bigint));
+  }
+  const mapped = count - gaps;
+  const width = Math.max(1, widthPx);
+  const gapPx = gaps === 0 ? 0 : mapped === 0 ? width / gaps : Math.min(GAP_PX, (width * 0.3) / gaps);
+  const room = width - gapPx * gaps;
+  const minimum = mapped * MIN_MAPPING_PX <= room ? MIN_MAPPING_PX : room / Math.max(1, mapped);
+  const extra = room - minimum * mapped;
+  const segments: AxisSegment[] = new Array(count);
+  let x = 0;
+  for (let k = 0; k < count; k++) {
+    const kind = kinds[k] as 'mapping' | 'gap';
+    const size = kind === 'gap' ? 0 : Number((ends[k] as bigint) - (starts[k] as bigint));
+    const px = kind === 'gap' ? gapPx : minimum + (bytes > 0 ? (extra * size) / bytes : extra / mapped);
+    segments[k] = { kind, index: indexes[k] as number, start: starts[k] as bigint, end: ends[k] as bigint, x: x / width, width: px / width };
+    x += px;
+  }
+  return segments;
 }

@@ -16,7 +16,7 @@
 import { mappingBacking } from '../src/protocol/va-backing';
 import type { VaMapping, VaSpace } from '../src/protocol/lsp-ext';
 import type { AddressWindow, FromWebview, ToWebview, VaViewState } from '../src/protocol/webview';
-import { type AddressRange, big, clampView, fitMappings, fraction, fullExtent, hex, hue, initialView, PAGE, sizeText } from './va-geometry';
+import { type AddressRange, big, clampView, compactLayout, fitMappings, fraction, fullExtent, hex, hue, initialView, PAGE, sizeText } from './va-geometry';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -30,6 +30,12 @@ const vscode = acquireVsCodeApi();
 const MAX_TABLE_ROWS = 500;
 
 let space: VaSpace | null = null;
+/**
+ * Compact axis (the default): empty stretches collapse to a few pixels so
+ * that small mappings in a 48- or 57-bit space are visible; off, the axis is
+ * linear in addresses.
+ */
+let compact = true;
 let fileName = '';
 let view: AddressRange | null = null;
 let saved = readSavedState();
@@ -118,7 +124,90 @@ function mappingTitle(m: VaMapping): string {
   return `${m.start}–${m.end} (${sizeText(big(m.range))})\n${object}, offset ${m.offset}${origin}`;
 }
 
+/** A mapping bar with its colour, tooltip and click-through. */
+function mappingBar(m: VaMapping, a: bigint, b: bigint): HTMLElement {
+  const bar = el('div', m.kernelReserved ? 'mapping reserved' : m.object !== null ? 'mapping' : m.objectTraced ? 'mapping sparse' : 'mapping untraced');
+  if (!m.kernelReserved && m.object !== null) bar.style.backgroundColor = `hsl(${hue(m.object)} 55% 48%)`;
+  bar.title = mappingTitle(m);
+  bar.dataset.start = m.start;
+  bar.dataset.object = m.object ?? '';
+  if (m.createdAtLine !== null) {
+    bar.classList.add('linked');
+    bar.addEventListener('click', () => reveal(m));
+  }
+  bar.addEventListener('dblclick', (event) => {
+    event.preventDefault();
+    setView({ start: a, end: b > a ? b : a + PAGE });
+  });
+  return bar;
+}
+
+/** Pixels the map is drawn on (the webview's width less its padding). */
+function mapWidthPx(): number {
+  return Math.max(200, app.clientWidth - 4);
+}
+
+/**
+ * The compact map: mappings in address order, each at least a few pixels
+ * wide, empty stretches collapsed and labelled with their size. Runs of
+ * mappings narrower than a pixel are drawn as one dense bar, so 100k
+ * mappings make at most one element per pixel.
+ */
+function renderCompactMap(s: VaSpace, v: AddressRange): HTMLElement {
+  const map = el('div', 'map compact');
+  map.setAttribute('role', 'img');
+  map.setAttribute('aria-label', `Address space ${hex(v.start)} to ${hex(v.end)}, empty stretches collapsed`);
+  const track = el('div', 'track');
+  map.append(track);
+  const sorted = [...s.mappings].sort((x, y) => (big(x.start) < big(y.start) ? -1 : big(x.start) > big(y.start) ? 1 : 0));
+  const width = mapWidthPx();
+  const segments = compactLayout(
+    sorted.map((m) => ({ start: big(m.start), end: big(m.end) })),
+    v,
+    width,
+  );
+  let dense: { x: number; width: number; count: number } | null = null;
+  const flushDense = () => {
+    if (!dense) return;
+    const bar = el('div', 'mapping dense');
+    bar.style.left = `${dense.x * 100}%`;
+    bar.style.width = `${dense.width * 100}%`;
+    bar.title = `${dense.count} mappings too small to draw apart (zoom in)`;
+    track.append(bar);
+    dense = null;
+  };
+  for (const segment of segments) {
+    if (segment.kind === 'mapping' && segment.width * width < 1) {
+      if (dense) {
+        dense.width = segment.x + segment.width - dense.x;
+        dense.count++;
+      } else dense = { x: segment.x, width: segment.width, count: 1 };
+      continue;
+    }
+    flushDense();
+    if (segment.kind === 'gap') {
+      const gap = el('div', 'gap collapsed');
+      gap.style.left = `${segment.x * 100}%`;
+      gap.style.width = `${segment.width * 100}%`;
+      const size = sizeText(segment.end - segment.start);
+      gap.title = `unmapped ${hex(segment.start)}–${hex(segment.end)} (${size})`;
+      if (segment.width * width >= 48) gap.append(el('span', 'gap-size', size));
+      track.append(gap);
+      continue;
+    }
+    const m = sorted[segment.index] as VaMapping;
+    const bar = mappingBar(m, segment.start, segment.end);
+    bar.style.left = `${segment.x * 100}%`;
+    bar.style.width = `${segment.width * 100}%`;
+    track.append(bar);
+  }
+  flushDense();
+  installPointer(map);
+  return map;
+}
+
 function renderMap(s: VaSpace, v: { start: bigint; end: bigint }): HTMLElement {
+  if (compact) return renderCompactMap(s, v);
   const span = v.end - v.start;
   const map = el('div', 'map');
   map.setAttribute('role', 'img');
@@ -144,21 +233,9 @@ function renderMap(s: VaSpace, v: { start: bigint; end: bigint }): HTMLElement {
     if (b < v.start || a > v.end || (b === v.start && a !== b)) continue;
     const from = a < v.start ? v.start : a;
     const to = b > v.end ? v.end : b;
-    const bar = el('div', m.kernelReserved ? 'mapping reserved' : m.object !== null ? 'mapping' : m.objectTraced ? 'mapping sparse' : 'mapping untraced');
+    const bar = mappingBar(m, a, b);
     bar.style.left = `${fraction(from, v.start, span) * 100}%`;
     bar.style.width = `${Math.max(0, fraction(to, v.start, span) - fraction(from, v.start, span)) * 100}%`;
-    if (!m.kernelReserved && m.object !== null) bar.style.backgroundColor = `hsl(${hue(m.object)} 55% 48%)`;
-    bar.title = mappingTitle(m);
-    bar.dataset.start = m.start;
-    bar.dataset.object = m.object ?? '';
-    if (m.createdAtLine !== null) {
-      bar.classList.add('linked');
-      bar.addEventListener('click', () => reveal(m));
-    }
-    bar.addEventListener('dblclick', (event) => {
-      event.preventDefault();
-      setView({ start: a, end: b > a ? b : a + PAGE });
-    });
     track.append(bar);
   }
   // Page boundaries once a page is wide enough to see.
@@ -329,14 +406,20 @@ function render(): void {
     button('Fit mappings', 'Zoom to the mapped part of the window (F)', () => setView(fitMappings(s))),
     button('−', 'Zoom out (-)', () => zoomBy(2)),
     button('+', 'Zoom in (+)', () => zoomBy(0.5)),
+    button(compact ? 'Linear axis' : 'Compact axis', compact ? 'Draw addresses to scale (C)' : 'Collapse empty stretches so small mappings show (C)', () => toggleCompact()),
     el('span', 'view-range', `${hex(v.start)}–${hex(v.end)} · ${sizeText(v.end - v.start)} · ${Number((v.end - v.start) / PAGE).toLocaleString('en-US')} pages`),
   );
 
-  const children: HTMLElement[] = [header, toolbar, renderMap(s, v), renderAxis(v), renderScrubber(s)];
+  const children: HTMLElement[] = [header, toolbar, renderMap(s, v), compact ? el('div', 'axis-note', 'compact axis: empty stretches collapsed, their sizes shown') : renderAxis(v), renderScrubber(s)];
   if (s.note) children.push(el('p', 'note', s.note));
   children.push(renderTable(s));
   app.replaceChildren(...children);
   app.classList.remove('busy');
+}
+
+function toggleCompact(): void {
+  compact = !compact;
+  render();
 }
 
 function showMessage(text: string, className: string): void {
@@ -364,6 +447,9 @@ document.addEventListener('keydown', (event) => {
       break;
     case 'f':
       setView(fitMappings(space));
+      break;
+    case 'c':
+      toggleCompact();
       break;
     default:
       return;

@@ -260,6 +260,7 @@ before(async () => {
   // A review mail saved as .txt and a kernel log named .log: recognised by content too.
   fs.copyFileSync(path.join(ROOT, 'examples', 'review', 'gpuvm-obj-lock-destructor-v5-review.txt'), path.join(WS, 'review-mail.txt'));
   fs.copyFileSync(path.join(ROOT, 'examples', 'xe-run', 'dmesg.log'), path.join(WS, 'dmesg.log'));
+  fs.copyFileSync(path.join(ROOT, 'examples', 'xe-run', 'trace.txt'), path.join(WS, 'xe-run.trace'));
   writeBigTrace(path.join(WS, 'big.trace'), BIG_TRACE_BYTES);
   fs.writeFileSync(
     path.join(USER_DATA, 'User', 'settings.json'),
@@ -554,6 +555,24 @@ step('the "Show VA map" code lens of a trace opens the VA space of its VM, and t
   await view.locator('.line-label', { hasText: 'after line 9 of' }).waitFor({ timeout: STEP_MS });
   await view.locator('table.mappings td', { hasText: '0x1a0400000' }).first().waitFor({ timeout: STEP_MS });
   await screenshot('va-space-trace');
+});
+
+step('the VA-space view of a 48-bit Xe VM draws every mapping several pixels wide on its compact axis', async () => {
+  await openFile('xe-run.trace', 'GPUVM Trace');
+  // After line 16 VM 000000005e6f7a8b maps 2 MiB at 0x1a0000000 and a 1 MiB userptr at 0x7f3a5c000000: 128 TiB apart.
+  await goToLine(16);
+  await runCommand('GPUVM: Show VA Space at Cursor');
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await view.locator('.line-label', { hasText: 'after line 16 of' }).waitFor({ timeout: STEP_MS });
+  const bars = view.locator('.map.compact .mapping');
+  await bars.first().waitFor({ timeout: STEP_MS });
+  const widths = [];
+  for (let i = 0; i < (await bars.count()); i++) widths.push((await bars.nth(i).boundingBox())?.width ?? 0);
+  assert.equal(widths.length, 2, `bars: ${widths.join(', ')}`);
+  for (const width of widths) assert.ok(width >= 4, `a mapping is only ${width.toFixed(1)} px wide: ${widths.join(', ')}`);
+  // The empty stretch between them is collapsed and labelled with its size.
+  await view.locator('.gap.collapsed .gap-size', { hasText: 'TiB' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('va-space-compact-axis');
 });
 
 step('Analyze Trace File… has the server read the file from disk and lists its findings in the tree', async () => {

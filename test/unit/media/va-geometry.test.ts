@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampView, fitMappings, fraction, fullExtent, hue, initialView, sizeText } from '../../../media/va-geometry';
+import { clampView, compactLayout, fitMappings, fraction, fullExtent, hue, initialView, MIN_MAPPING_PX, sizeText } from '../../../media/va-geometry';
 import type { VaMapping, VaSpace } from '../../../src/protocol/lsp-ext';
 
 const m = (start: string, end: string, kernelReserved = false): VaMapping => ({
@@ -33,7 +33,9 @@ describe('VA-space view geometry', () => {
     [512n, '512 B'],
     [0x1000n, '4 KiB'],
     [0x200000n, '2 MiB'],
-    [0x180000n, '1536 KiB'],
+    [0x180000n, '1.50 MiB'],
+    [0x81c5c3354000n, '129.77 TiB'],
+    [1n << 50n, '1024 TiB'],
     [0x180001n, '1.50 MiB'],
     [1n << 48n, '256 TiB'],
   ])('sizeText(%s) = %s', (bytes, text) => {
@@ -85,3 +87,56 @@ describe('VA-space view geometry', () => {
     expect(hue('x')).toBeLessThan(360);
   });
 });
+
+describe('compact axis', () => {
+  const WINDOW = { start: 0n, end: 1n << 48n };
+  const WIDTH = 1200;
+
+  it('draws 128 KiB mappings in a 256 TiB window at least a few pixels wide, in address order', () => {
+    const ranges = [0x1a0000000n, 0x1a0040000n, 0x81c5c3334000n].map((start) => ({ start, end: start + 0x20000n }));
+    const segments = compactLayout(ranges, WINDOW, WIDTH);
+    const mappings = segments.filter((segment) => segment.kind === 'mapping');
+    expect(mappings.map((segment) => segment.index)).toEqual([0, 1, 2]);
+    for (const segment of mappings) expect(segment.width * WIDTH).toBeGreaterThanOrEqual(MIN_MAPPING_PX);
+    // Segments tile the map from left to right.
+    let x = 0;
+    for (const segment of segments) {
+      expect(segment.x).toBeCloseTo(x, 9);
+      x += segment.width;
+    }
+    expect(x).toBeCloseTo(1, 9);
+    // The empty stretches are there, with their exact sizes.
+    expect(segments.filter((segment) => segment.kind === 'gap').map((segment) => segment.end - segment.start)).toEqual([
+      0x1a0000000n,
+      0x20000n,
+      0x81c5c3334000n - 0x1a0060000n,
+      (1n << 48n) - 0x81c5c3354000n,
+    ]);
+  });
+
+  it('gives mapped bytes their share when there is room: a 4x larger mapping is drawn wider', () => {
+    const segments = compactLayout([{ start: 0x1000n, end: 0x2000n }, { start: 0x10000n, end: 0x14000n }], WINDOW, WIDTH);
+    const [small, large] = segments.filter((segment) => segment.kind === 'mapping');
+    expect(large!.width).toBeGreaterThan(small!.width * 3.5);
+  });
+
+  it('clips mappings to the view and keeps zero-size ones visible', () => {
+    const segments = compactLayout([{ start: 0n, end: 0x3000n }, { start: 0x5000n, end: 0x5000n }], { start: 0x2000n, end: 0x8000n }, WIDTH);
+    expect(segments.map((segment) => [segment.kind, segment.start, segment.end])).toEqual([
+      ['mapping', 0x2000n, 0x3000n],
+      ['gap', 0x3000n, 0x5000n],
+      ['mapping', 0x5000n, 0x5000n],
+      ['gap', 0x5000n, 0x8000n],
+    ]);
+    expect(segments[2]!.width * WIDTH).toBeGreaterThanOrEqual(MIN_MAPPING_PX);
+  });
+
+  it('lays out 100k mappings in linear time and fills exactly the width', () => {
+    const ranges = Array.from({ length: 100_000 }, (_, k) => ({ start: BigInt(k) * 0x40000n, end: BigInt(k) * 0x40000n + 0x20000n }));
+    const segments = compactLayout(ranges, WINDOW, WIDTH);
+    expect(segments.filter((segment) => segment.kind === 'mapping')).toHaveLength(100_000);
+    const last = segments[segments.length - 1]!;
+    expect(last.x + last.width).toBeCloseTo(1, 6);
+  });
+});
+
