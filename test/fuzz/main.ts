@@ -2,8 +2,9 @@
  * `npm run fuzz`: drives every parser, analyzer and the language server with
  * mutated fixtures. Each target runs in a worker thread; the main thread is
  * a watchdog that sees the worker's input counter through shared memory, so
- * an input that runs longer than a second is caught, regenerated from its
- * index and saved, and the worker restarted after it. A worker has a fixed
+ * an input that stalls the worker for a second is caught and the worker
+ * restarted after it; the input, regenerated from its index, is run again
+ * alone and saved as a hang when it takes over a second of CPU time. A worker has a fixed
  * heap limit, so unbounded memory growth ends it with an out-of-memory error
  * instead of going unnoticed; its heap after a forced collection is compared
  * between the first thousand inputs and the end.
@@ -27,6 +28,8 @@ import { check, fuzzLoop, generateInput, shrinkFailure, type Failure } from './e
 import { stopTargets, TARGETS, targetNamed } from './targets';
 
 const HANG_MS = 1000;
+/** Wall time a re-run stalled input gets: on a busy machine a niced worker may wait for a core for seconds. */
+const CONFIRM_WALL_MS = 30_000;
 const WORKER_HEAP_MB = 1024;
 
 interface WorkerJob {
@@ -35,6 +38,8 @@ interface WorkerJob {
   readonly from: number;
   readonly to: number;
   readonly deadline: number;
+  /** Re-running one stalled input: measure its CPU time, allow CONFIRM_WALL_MS of wall time. */
+  readonly confirm?: boolean;
   readonly heartbeat: SharedArrayBuffer;
 }
 
@@ -42,7 +47,7 @@ type WorkerMessage =
   | { type: 'progress'; done: number; slowestMs: number; slowestIndex: number; heapMb: number }
   | { type: 'baseline'; heapMb: number }
   | { type: 'failure'; failure: Failure }
-  | { type: 'done'; done: number; slowestMs: number; slowestIndex: number; heapMb: number; finalHeapMb: number };
+  | { type: 'done'; done: number; slowestMs: number; slowestIndex: number; heapMb: number; finalHeapMb: number; cpuMs: number };
 
 function heapMb(): number {
   return getHeapStatistics().used_heap_size / 2 ** 20;
@@ -62,6 +67,7 @@ async function workerMain(job: WorkerJob): Promise<void> {
   // Warm-up, untimed (tick 0): loads tree-sitter or starts the language server.
   await check(target, '', generateInput(target, job.seed, job.from).rng);
   let baselineTaken = false;
+  const cpuBefore = process.cpuUsage();
   const { progress } = await fuzzLoop(target, {
     seed: job.seed,
     from: job.from,
@@ -81,18 +87,19 @@ async function workerMain(job: WorkerJob): Promise<void> {
       port.postMessage({ type: 'progress', ...p, heapMb: heapMb() } satisfies WorkerMessage);
     },
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const peak = heapMb();
   await stopTargets();
   collect();
-  port.postMessage({ type: 'done', ...progress, heapMb: peak, finalHeapMb: heapMb() } satisfies WorkerMessage);
+  port.postMessage({ type: 'done', ...progress, heapMb: peak, finalHeapMb: heapMb(), cpuMs: (cpu.user + cpu.system) / 1000 } satisfies WorkerMessage);
 }
 
 interface Summary {
   target: string;
   inputs: number;
   failures: { message: string; index: number; file: string }[];
-  hangs: { index: number; file: string }[];
-  /** Inputs that stalled once but ran in time when repeated (the machine was busy). */
+  hangs: { index: number; file: string; cpuMs: number }[];
+  /** Inputs that stalled the worker but took under HANG_MS of CPU when run again (the machine was busy). */
   stalls: number;
   slowestMs: number;
   slowestIndex: number;
@@ -111,7 +118,7 @@ function save(out: string, target: string, ext: string, text: string, prefix = '
 }
 
 /** How a worker run ended: done, died at an input (resume after it), or stalled on an input for over HANG_MS. */
-type WorkerEnd = { kind: 'done' } | { kind: 'died'; index: number } | { kind: 'stalled'; index: number };
+type WorkerEnd = { kind: 'done'; cpuMs?: number } | { kind: 'died'; index: number } | { kind: 'stalled'; index: number };
 
 /** Runs one worker over [from, to) until it finishes, stalls or dies. */
 function runWorker(job: Omit<WorkerJob, 'heartbeat'>, summary: Summary, out: string): Promise<WorkerEnd> {
@@ -142,7 +149,7 @@ function runWorker(job: Omit<WorkerJob, 'heartbeat'>, summary: Summary, out: str
         lastChange = Date.now();
         return;
       }
-      if (tick > 0 && Date.now() - lastChange > HANG_MS) {
+      if (tick > 0 && Date.now() - lastChange > (job.confirm ? CONFIRM_WALL_MS : HANG_MS)) {
         void worker.terminate();
         summary.inputs = inputsBefore + tick - 1;
         finish({ kind: 'stalled', index: Atomics.load(beat, 0) });
@@ -169,7 +176,7 @@ function runWorker(job: Omit<WorkerJob, 'heartbeat'>, summary: Summary, out: str
       }
       if (message.type === 'done') {
         summary.finalHeapMb = message.finalHeapMb;
-        finish({ kind: 'done' });
+        finish({ kind: 'done', cpuMs: message.cpuMs });
       }
     });
     worker.on('error', (error) => {
@@ -186,9 +193,10 @@ function runWorker(job: Omit<WorkerJob, 'heartbeat'>, summary: Summary, out: str
 }
 
 /**
- * Runs [from, to) of one target. A stalled input is run again alone in a
- * fresh worker, twice: on a loaded machine a worker can be descheduled for
- * a second, so only an input that stalls all three times counts as a hang.
+ * Runs [from, to) of one target. An input that stalls the worker for over
+ * HANG_MS of wall time is run again alone in a fresh worker, where its CPU
+ * time is measured (the process then does little else): on a loaded machine a
+ * niced worker can wait for a core for seconds, so only CPU time decides.
  */
 async function runTarget(job: Omit<WorkerJob, 'heartbeat'>, summary: Summary, out: string): Promise<void> {
   const target = targetNamed(job.target);
@@ -200,15 +208,13 @@ async function runTarget(job: Omit<WorkerJob, 'heartbeat'>, summary: Summary, ou
       from = end.index + 1;
       continue;
     }
-    let again: WorkerEnd = end;
-    for (let attempt = 0; attempt < 2 && again.kind === 'stalled'; attempt++) {
-      again = await runWorker({ ...job, from: end.index, to: end.index + 1, deadline: Number.MAX_SAFE_INTEGER }, summary, out);
-    }
-    if (again.kind === 'stalled') {
+    const again = await runWorker({ ...job, from: end.index, to: end.index + 1, deadline: Number.MAX_SAFE_INTEGER, confirm: true }, summary, out);
+    const cpuMs = again.kind === 'done' ? again.cpuMs ?? 0 : Infinity;
+    if (cpuMs > HANG_MS) {
       const { text } = generateInput(target, job.seed, end.index);
       const file = save(out, target.name, target.ext, text, 'hang-');
-      summary.hangs.push({ index: end.index, file });
-      console.log(`${target.name}: input ${end.index} ran over ${HANG_MS} ms three times; saved to ${file}`);
+      summary.hangs.push({ index: end.index, file, cpuMs });
+      console.log(`${target.name}: input ${end.index} took ${cpuMs === Infinity ? `over ${CONFIRM_WALL_MS} ms` : `${cpuMs.toFixed(0)} ms of CPU`}; saved to ${file}`);
     } else {
       summary.stalls++;
     }
@@ -277,7 +283,7 @@ async function main(args: string[]): Promise<number> {
     const growth = summary.baselineHeapMb !== undefined && summary.finalHeapMb !== undefined ? `, heap after GC ${summary.baselineHeapMb.toFixed(1)} MB at 1,000 inputs -> ${summary.finalHeapMb.toFixed(1)} MB at the end` : '';
     console.log(
       `${target.name}: ${summary.inputs.toLocaleString('en-US')} inputs in ${summary.seconds.toFixed(0)} s, ` +
-        `${summary.failures.length} failures, ${summary.hangs.length} hangs (${summary.stalls} stalls cleared on repeat), slowest ${summary.slowestMs.toFixed(1)} ms (input ${summary.slowestIndex}), ` +
+        `${summary.failures.length} failures, ${summary.hangs.length} hangs (${summary.stalls} stalls cleared by CPU time), slowest ${summary.slowestMs.toFixed(1)} ms (input ${summary.slowestIndex}), ` +
         `peak heap ${summary.peakHeapMb.toFixed(1)} MB${growth}`,
     );
   }
