@@ -79,7 +79,8 @@ async function workerMain(job: WorkerJob): Promise<void> {
     },
     onFailure: (failure) => port.postMessage({ type: 'failure', failure } satisfies WorkerMessage),
     onProgress(p) {
-      if (!baselineTaken && p.done >= 1000) {
+      // The heap after a full collection: after 1,000 inputs (the baseline), then every 50,000.
+      if ((!baselineTaken && p.done >= 1000) || p.done % 50_000 === 0) {
         baselineTaken = true;
         collect();
         port.postMessage({ type: 'baseline', heapMb: heapMb() } satisfies WorkerMessage);
@@ -166,6 +167,7 @@ function runWorker(job: Omit<WorkerJob, 'heartbeat'>, summary: Summary, out: str
       }
       if (message.type === 'baseline') {
         summary.baselineHeapMb ??= message.heapMb;
+        summary.finalHeapMb = message.heapMb;
         return;
       }
       summary.peakHeapMb = Math.max(summary.peakHeapMb, message.heapMb);
@@ -272,24 +274,43 @@ async function main(args: string[]): Promise<number> {
   const to = inputsOption ? Number(inputsOption) + Number(option(args, '--from') ?? 0) : Number.MAX_SAFE_INTEGER;
   const seed = Number(option(args, '--seed') ?? 1);
   const summaries: Summary[] = [];
+  const report = option(args, '--report');
+  const finish = (): number => {
+    if (report) writeFileSync(report, JSON.stringify({ seed, summaries }, null, 2) + '\n');
+    return summaries.some((s) => s.failures.length > 0 || s.hangs.length > 0) ? 1 : 0;
+  };
+  // Interrupted (Ctrl-C, a time limit): print the figures so far, for the target under way too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      const current = summaries[summaries.length - 1];
+      if (current && current.seconds === 0) printSummary(current, started);
+      process.exit(finish());
+    });
+  }
+  let started = Date.now();
   for (const target of targets) {
-    const started = Date.now();
+    started = Date.now();
     const summary: Summary = { target: target.name, inputs: 0, failures: [], hangs: [], stalls: 0, slowestMs: 0, slowestIndex: -1, peakHeapMb: 0, seconds: 0 };
+    summaries.push(summary);
     const deadline = started + perTargetMs;
     const from = Number(option(args, '--from') ?? 0);
     await runTarget({ target: target.name, seed, from, to, deadline: Math.min(deadline, Number.MAX_SAFE_INTEGER) }, summary, out);
-    summary.seconds = (Date.now() - started) / 1000;
-    summaries.push(summary);
-    const growth = summary.baselineHeapMb !== undefined && summary.finalHeapMb !== undefined ? `, heap after GC ${summary.baselineHeapMb.toFixed(1)} MB at 1,000 inputs -> ${summary.finalHeapMb.toFixed(1)} MB at the end` : '';
-    console.log(
-      `${target.name}: ${summary.inputs.toLocaleString('en-US')} inputs in ${summary.seconds.toFixed(0)} s, ` +
-        `${summary.failures.length} failures, ${summary.hangs.length} hangs (${summary.stalls} stalls cleared by CPU time), slowest ${summary.slowestMs.toFixed(1)} ms (input ${summary.slowestIndex}), ` +
-        `peak heap ${summary.peakHeapMb.toFixed(1)} MB${growth}`,
-    );
+    printSummary(summary, started);
   }
-  const report = option(args, '--report');
-  if (report) writeFileSync(report, JSON.stringify({ seed, summaries }, null, 2) + '\n');
-  return summaries.some((s) => s.failures.length > 0 || s.hangs.length > 0) ? 1 : 0;
+  return finish();
+}
+
+function printSummary(summary: Summary, started: number): void {
+  summary.seconds = (Date.now() - started) / 1000;
+  const growth =
+    summary.baselineHeapMb !== undefined && summary.finalHeapMb !== undefined
+      ? `, heap after GC ${summary.baselineHeapMb.toFixed(1)} MB at 1,000 inputs -> ${summary.finalHeapMb.toFixed(1)} MB at the last check`
+      : '';
+  console.log(
+    `${summary.target}: ${summary.inputs.toLocaleString('en-US')} inputs in ${summary.seconds.toFixed(0)} s, ` +
+      `${summary.failures.length} failures, ${summary.hangs.length} hangs (${summary.stalls} stalls cleared by CPU time), ` +
+      `slowest ${summary.slowestMs.toFixed(1)} ms (input ${summary.slowestIndex}), peak heap ${summary.peakHeapMb.toFixed(1)} MB${growth}`,
+  );
 }
 
 if (isMainThread) {
