@@ -73,7 +73,7 @@ const BUFFER_KIB = 32768;
 
 /** Quotes a glob for POSIX shells; plain names stay bare. */
 function shellWord(word: string): string {
-  return /^[\w:.\/-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[\w:./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The `trace-cmd record` line: stop it with Ctrl-C, it writes `<output>`. */
