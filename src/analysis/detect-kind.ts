@@ -1,6 +1,6 @@
 /**
- * Detects what a document is from its content (cli spec: "The kind of each
- * file is detected from its content, not its name"), with the file name only
+ * Detects what a document is from its content, not its name (README.md,
+ * "The command line"), with the file name only
  * as a tie-breaker. Looks at the first lines only, so it works on the first
  * chunk of a streamed file.
  */

@@ -15,7 +15,7 @@ export type DocumentKind = 'trace' | 'dump' | 'patch' | 'script' | 'kernel-log' 
 
 export const DOCUMENT_KINDS: readonly DocumentKind[] = ['trace', 'dump', 'patch', 'script', 'kernel-log', 'unknown'];
 
-/** The `files[].stats` object of the JSON output (cli spec). */
+/** The `files[].stats` object of the JSON output (README.md, "Traces"). */
 export interface DocumentStats {
   lines: number;
   events?: number;
