@@ -35,6 +35,8 @@ const nodeEntries = {
   // The language server the extension starts with `node dist/server.js --stdio`.
   server: 'src/server/entry.ts',
   'bench-lsp': 'bench/lsp.ts',
+  // `npm run fuzz`: runs itself again as the worker thread its watchdog supervises.
+  fuzz: 'test/fuzz/main.ts',
 };
 
 const contexts = [

@@ -15,7 +15,7 @@ import type { DocumentKind } from '../base/detect-kind';
 
 export { DOCUMENT_KINDS, type DocumentKind } from '../base/detect-kind';
 
-/** The `files[].stats` object of the JSON output (cli spec). */
+/** The `files[].stats` object of the JSON output (README.md, "Traces"). */
 export interface DocumentStats {
   lines: number;
   events?: number;

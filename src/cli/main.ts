@@ -1,5 +1,5 @@
 /**
- * `gpuvm-lens`: the command line (cli spec). Dispatches to the subcommands
+ * `gpuvm-lens`: the command line (README.md, "The command line"). Dispatches to the subcommands
  * in `commands/`; maps usage errors and unreadable inputs to exit code 2.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Renders analysis results for the command line: `text` (gcc / checkpatch
- * --emacs shape), `json` (the cli spec's document) and SARIF 2.1.0.
+ * --emacs shape), `json` (README.md, "The command line") and SARIF 2.1.0.
  */
 
 import type { AnalysisResult } from '../analysis/document';
@@ -139,7 +139,7 @@ export function render(format: OutputFormat, files: readonly FileResult[]): stri
   return format === 'json' ? renderJson(files) : format === 'sarif' ? renderSarif(files) : renderText(files);
 }
 
-/** 1 when any finding is a warning or an error (cli spec exit codes). */
+/** 1 when any finding is a warning or an error (README.md, "The command line": exit codes). */
 export function exitCodeFor(files: readonly FileResult[]): number {
   return files.some(({ result }) => result.findings.some((f) => f.severity === 'error' || f.severity === 'warning')) ? 1 : 0;
 }

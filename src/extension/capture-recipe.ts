@@ -1,6 +1,6 @@
 /**
  * The `trace-cmd record` command lines that capture, for one driver, the
- * tracepoints the replay model consumes (trace-formats spec §4–§8): the VM
+ * tracepoints the replay model consumes (docs/trace-formats.md, "Drivers"): the VM
  * lifetime, every VA bind/unbind, the BO lifetime and moves, and the scheduler
  * events used to order work. Pure data and string building (no `vscode`), so
  * tests pin the exact commands users paste into a terminal.
@@ -73,7 +73,7 @@ const BUFFER_KIB = 32768;
 
 /** Quotes a glob for POSIX shells; plain names stay bare. */
 function shellWord(word: string): string {
-  return /^[\w:.\/-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[\w:./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The `trace-cmd record` line: stop it with Ctrl-C, it writes `<output>`. */

@@ -1,7 +1,7 @@
 /**
  * The driver policy: how a driver built on drm_gpuvm applies a bind request,
  * as the kernel's "DOC: Examples" does and as the replay vectors assume
- * (replay-script spec, "How each command is applied"):
+ * (README.md, "GPUVM scripts"):
  *
  *   lock -> create the ops -> report them -> obtain the VM_BO -> apply the
  *   ops in list order (MAP: insert + link; REMAP: remove, insert pieces, link

@@ -1,5 +1,5 @@
 /**
- * `drm_exec` and the gpuvm helpers built on it (spec §4.7): a lock set over
+ * `drm_exec` and the gpuvm helpers built on it (docs/model.md, "Locking helpers"): a lock set over
  * reservation objects that never contends and holds a GEM reference on every
  * object it locked until `fini`.
  *

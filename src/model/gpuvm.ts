@@ -1,7 +1,7 @@
 /**
  * The drm_gpuvm API: VM lifecycle, the VA tree, VA <-> VM_BO links and VM_BO
  * reference management, each function mirroring the kernel function named in
- * its comment (spec §3, §4, §6, §7), including every lockdep assertion and
+ * its comment (docs/model.md), including every lockdep assertion and
  * WARN the kernel evaluates, in the same order.
  *
  * Invariants kept here (checked by `invariants.ts`):
@@ -116,7 +116,7 @@ function gpuvmFini(vm: GpuVm): void {
 // ---------------------------------------------------------------------------
 // Range checks
 
-/** `drm_gpuvm_range_valid` (spec §3), wrapping arithmetic included. */
+/** `drm_gpuvm_range_valid` (docs/model.md, "Range validation"), wrapping arithmetic included. */
 export function rangeValid(vm: GpuVm, addr: U64, range: U64): boolean {
   if (range === 0n && vm.env.options.rejectZeroRange) return false;
   const end = addr + range;
@@ -176,7 +176,7 @@ export function vaFind(vm: GpuVm, addr: U64, range: U64): GpuVa | null {
   return va && va.addr === addr && va.range === range ? va : null;
 }
 
-/** `drm_gpuva_find_prev`: searches the window [start - 1, start] (spec §4.2 quirk). */
+/** `drm_gpuva_find_prev`: searches the window [start - 1, start] (docs/model.md, "VA tree lookups"). */
 export function vaFindPrev(vm: GpuVm, start: U64): GpuVa | null {
   const before = sub(start, 1n);
   if (!rangeValid(vm, before, 1n)) return null;

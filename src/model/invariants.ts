@@ -1,6 +1,6 @@
 /**
  * `checkInvariants`: the structural and reference-count invariants of a VM
- * between requests (spec §2, §6.1), used by the property tests and available
+ * between requests (docs/model.md, "Invariants of the VA space"), used by the property tests and available
  * to debug builds. Returns the violations found, empty when the state is sound.
  *
  * Checked: the tree's red-black and augmentation invariants; VAs in address

@@ -1,6 +1,6 @@
 /**
  * `struct kref` on `refcount_t`: a signed 32-bit counter with the kernel's
- * saturation semantics (lib/refcount.c, spec §6.3).
+ * saturation semantics (lib/refcount.c; docs/model.md, "Lifetime and references").
  *
  * - increment from 0: "addition on 0; use-after-free.", counter saturates;
  * - increment of a negative counter or past INT_MAX: "saturated; leaking memory.";

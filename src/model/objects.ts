@@ -1,6 +1,6 @@
 /**
  * The objects of the drm_gpuvm model, mirroring the kernel structures
- * (spec §1): `struct drm_gpuvm`, `struct drm_gpuva`, `struct drm_gpuvm_bo` and
+ * (docs/model.md, "Objects"): `struct drm_gpuvm`, `struct drm_gpuva`, `struct drm_gpuvm_bo` and
  * the parts of `struct drm_gem_object` that gpuvm uses.
  *
  * Ordered kernel lists (`list_add_tail` / `list_del`) are insertion-ordered

@@ -1,6 +1,6 @@
 /**
  * Kernel-version settings of the model. Behaviour that changed between kernel
- * releases is a switch here, never a fork of the model (see drm-gpuvm spec §0.2).
+ * releases is a switch here, never a fork of the model (docs/model.md, "Versions").
  *
  * The default is the v6.18 baseline that the replay vectors were produced with.
  */

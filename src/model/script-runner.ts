@@ -1,7 +1,7 @@
 /**
  * Runs a parsed GPUVM replay script against the model and renders the
- * canonical output of the replay-script spec, one block of lines per script
- * line, plus the lines printed while the VM is torn down at the end.
+ * canonical output of `gpuvm-lens replay` (README.md, "GPUVM scripts"), one
+ * block of lines per script line, plus the lines printed while the VM is torn down at the end.
  *
  * Invariants: the runner never throws. Replay errors print `ERR ...`; a
  * modelled kernel NULL dereference prints `CRASH SIGSEGV` and every later line

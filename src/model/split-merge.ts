@@ -1,7 +1,7 @@
 /**
  * Operation generation: what `drm_gpuvm_sm_map`, `drm_gpuvm_sm_unmap`,
  * `drm_gpuvm_madvise_ops_create`, `drm_gpuvm_prefetch_ops_create` and
- * `drm_gpuvm_bo_unmap_ops_create` compute (spec §5). Pure: nothing here
+ * `drm_gpuvm_bo_unmap_ops_create` compute (docs/model.md, "Split and merge"). Pure: nothing here
  * changes the VM; applying the ops is the driver's job (`driver.ts`).
  *
  * The walk and its u64 comparisons follow the kernel exactly, so the

@@ -1,5 +1,5 @@
 /**
- * Rules as data (house style §5.4): every finding GPUVM Lens reports comes from
+ * Rules as data: every finding GPUVM Lens reports comes from
  * a rule declared with `defineRule`, carrying a stable kebab-case ID, a
  * one-sentence summary, a default severity, tags and message templates. The
  * docs URL is derived from the ID, never written by hand.

@@ -85,7 +85,7 @@ const DUMP_ROW = /^\s+\| (0x[0-9a-f]+) \| (0x[0-9a-f]+) \| (0x[0-9a-f]+) \| (0x[
 /** Rows listed per VM block in the outline; a dump can hold hundreds of thousands. */
 const MAX_ROWS_PER_VM = 2000;
 
-/** VM blocks of a gpuvas dump (drm-gpuvm spec §8.2) with their mapping rows. */
+/** VM blocks of a gpuvas dump (docs/model.md, "The gpuvas debugfs dump") with their mapping rows. */
 export function dumpOutline(lines: LineSource): OutlineNode[] {
   const roots: OutlineNode[] = [];
   let vm: OutlineNode | undefined;

@@ -1,6 +1,6 @@
 /**
  * Line-level understanding of trace text that needs no replay: the generic
- * ftrace / trace-cmd report line layout (trace-formats spec §1.3, §2) decoded
+ * ftrace / trace-cmd report line layout (docs/trace-formats.md, "Line layout") decoded
  * into task, CPU, timestamp, event and fields, and the object identities (the
  * `%p` pointers and ids in `key=value` fields) a cursor can stand on, with
  * their occurrences in the document.

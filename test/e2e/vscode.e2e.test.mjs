@@ -73,7 +73,7 @@ async function settled(locator) {
   await locator.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished.catch(() => undefined))));
 }
 
-async function quickInput(prefix, text) {
+async function quickInput(prefix) {
   await page.keyboard.press(prefix);
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: STEP_MS });

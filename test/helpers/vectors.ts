@@ -1,7 +1,7 @@
 /**
- * Loads the kernel-produced replay vectors. They live beside the project in
- * `../shared/vectors` (or wherever GPUVM_LENS_VECTORS points) and are also
- * copied into `test/fixtures/vectors` so that a checkout alone can run them.
+ * Loads the kernel-produced replay vectors (scripts with the output the
+ * kernel's own drm_gpuvm gave), kept in `test/fixtures/vectors` so that a
+ * checkout alone can run them.
  */
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

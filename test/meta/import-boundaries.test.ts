@@ -1,7 +1,8 @@
 /**
  * Enforces the module boundaries of the architecture (README, "Architecture"):
  * builds the import graph of src/ and media/ and fails with the forbidden edge
- * and the reason, as Perfetto's check_imports does.
+ * and the reason, as Perfetto's check_imports does. The policy is the table in
+ * layer-policy.json, which eslint.config.mjs also turns into lint rules.
  */
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -22,63 +23,14 @@ interface Policy {
   readonly reason: string;
 }
 
-const POLICIES: Record<Layer, Policy> = {
-  base: { layers: [], packages: [], node: false, reason: 'The foundation stays dependency-free.' },
-  parse: {
-    layers: ['base'],
-    packages: ['web-tree-sitter'],
-    node: false,
-    reason: 'Parsing is pure: reused by the CLI, the server and tests without an editor or a file system.',
-  },
-  model: {
-    layers: ['base', 'parse'],
-    packages: [],
-    node: false,
-    reason: 'The replay engine is pure and deterministic: no editor, no LSP, no file system.',
-  },
-  rules: {
-    layers: ['base', 'parse', 'model'],
-    packages: [],
-    node: false,
-    reason: 'Rules return domain findings; only the server turns them into LSP.',
-  },
-  analysis: {
-    layers: ['base', 'parse', 'model', 'rules'],
-    packages: ['web-tree-sitter'],
-    node: false,
-    reason: 'Analysis wires parsers, the model and rules together and stays pure so the CLI and the server share it.',
-  },
-  protocol: {
-    layers: ['base'],
-    packages: ['vscode-languageserver-protocol', 'vscode-jsonrpc'],
-    node: false,
-    reason: 'Contracts shared by the extension, the server, the CLI and the webview.',
-  },
-  server: {
-    layers: ['base', 'parse', 'model', 'rules', 'analysis', 'protocol'],
-    packages: ['vscode-languageserver', 'vscode-languageserver-textdocument', 'vscode-jsonrpc', 'web-tree-sitter'],
-    node: true,
-    reason: 'The only module that knows LSP; it never knows the VS Code API.',
-  },
-  cli: {
-    layers: ['base', 'parse', 'model', 'rules', 'analysis', 'protocol', 'server'],
-    packages: ['vscode-languageserver', 'web-tree-sitter'],
-    node: true,
-    reason: 'Same engine as the server, no editor (it only starts the server for `lsp --stdio`).',
-  },
-  extension: {
-    layers: ['base', 'protocol'],
-    packages: ['vscode', 'vscode-languageclient'],
-    node: true,
-    reason: 'A thin shell: it asks the server for data through the protocol.',
-  },
-  media: { layers: ['base', 'protocol'], packages: [], node: false, reason: 'The webview runs in a browser sandbox.' },
+/** The one table of the policy, shared with eslint.config.mjs. */
+const TABLE = JSON.parse(readFileSync(join(ROOT, 'test', 'meta', 'layer-policy.json'), 'utf8')) as {
+  policies: Record<Layer, Policy>;
+  confined: Record<string, { layer: Layer; under: string; reason: string }>;
+  nodeBuiltins: string[];
 };
-
-const NODE_BUILTINS = new Set([
-  'fs', 'path', 'os', 'child_process', 'crypto', 'stream', 'util', 'url', 'net', 'http', 'https', 'events',
-  'readline', 'string_decoder', 'worker_threads', 'zlib', 'buffer', 'assert', 'process', 'module', 'perf_hooks',
-]);
+const POLICIES = TABLE.policies;
+const NODE_BUILTINS = new Set(TABLE.nodeBuiltins);
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -129,8 +81,9 @@ function violations(): string[] {
       }
       const allowed = policy.packages.some((pkg) => spec === pkg || spec.startsWith(pkg + '/'));
       if (!allowed) problems.push(`NoDep: ${where} (${layer}) imports package ${spec}. ${policy.reason}`);
-      if (layer === 'parse' && spec === 'web-tree-sitter' && !where.startsWith('src/parse/c/')) {
-        problems.push(`NoDep: ${where} imports web-tree-sitter outside src/parse/c. Tree-sitter stays behind one wrapper.`);
+      const confined = TABLE.confined[spec];
+      if (confined && layer === confined.layer && !where.startsWith(confined.under)) {
+        problems.push(`NoDep: ${where} imports ${spec} outside ${confined.under}. ${confined.reason}`);
       }
     }
   }

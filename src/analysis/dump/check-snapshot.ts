@@ -1,6 +1,6 @@
 /**
  * Checks one parsed VA-space snapshot against the invariants the kernel keeps
- * for every VM (drm-gpuvm spec §2 and §3): no overlap, address order, end =
+ * for every VM (docs/model.md, "Invariants of the VA space" and "Range validation"): no overlap, address order, end =
  * start + range, inside the window, outside the kernel-reserved node, no
  * zero-size VA. Each violation is a finding on the row's line, with the row it
  * conflicts with as a related location.

@@ -1,5 +1,5 @@
 /**
- * Replays amdgpu events (trace-formats spec §5) on the `TraceState`.
+ * Replays amdgpu events (docs/trace-formats.md, "Drivers") on the `TraceState`.
  *
  * Units: `start`/`last` of `amdgpu_vm_bo_map/unmap` are GPU page numbers
  * (4 KiB) with `last` inclusive; `soffs`/`eoffs` of the mapping class are

@@ -1,5 +1,5 @@
 /**
- * Replays i915 events (trace-formats spec §6) on the `TraceState`: VMA bind
+ * Replays i915 events (docs/trace-formats.md, "Drivers") on the `TraceState`: VMA bind
  * and unbind of GEM objects into an address space (`vm=`, GGTT or PPGTT),
  * `i915_ppgtt_create` / `_release` as the PPGTT's life, and object
  * destruction while still bound. A mapping's identity is its offset in its

@@ -1,5 +1,5 @@
 /**
- * Replays Intel Xe events (trace-formats spec §4) on the `TraceState`.
+ * Replays Intel Xe events (docs/trace-formats.md, "Drivers") on the `TraceState`.
  *
  * - `xe_vm_create` / `xe_vm_free` bracket a VM's life (free runs the leak
  *   check); `xe_vm_kill` marks it; other `xe_vm_*` events use it.

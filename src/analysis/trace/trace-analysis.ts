@@ -144,7 +144,7 @@ export class TraceAnalysis implements AnalysisResult {
         const keys: string[] = [];
         for (const touched of info.touched) {
           let list = this.objectLines.get(touched);
-          let key = touched;
+          let key: string;
           if (list) {
             key = this.internedKeys.get(touched) ?? touched;
             if (list[list.length - 1] !== info.line) list.push(info.line);

@@ -1,6 +1,6 @@
 /**
  * The shape of a `gpuvm-lens` subcommand, and the usage error that maps to
- * exit code 2 (cli spec).
+ * exit code 2 (README.md, "The command line").
  */
 
 import { statSync, type Stats } from 'node:fs';
@@ -54,7 +54,7 @@ export function parseArgs(args: readonly string[], valued: readonly string[], fl
 
 /**
  * Stats an input file named on the command line: a missing or unreadable
- * file, or a directory, is a usage error (exit 2, cli spec).
+ * file, or a directory, is a usage error (exit 2, README.md, "The command line").
  */
 export function statInputFile(path: string): Stats {
   let stat: Stats;

@@ -1,5 +1,5 @@
 /**
- * `gpuvm-lens diff <a> <b>`: compares two VA-space snapshots (cli spec) and
+ * `gpuvm-lens diff <a> <b>`: compares two VA-space snapshots (README.md, "The command line") and
  * prints the mappings only in a, only in b, and changed, per VM. Exit 0 when
  * the VA spaces are the same, 1 when they differ, 2 on a usage error or an
  * input that is not a snapshot at all.

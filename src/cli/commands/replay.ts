@@ -1,4 +1,4 @@
-/** `gpuvm-lens replay <script>`: the canonical replay output (replay-script spec). */
+/** `gpuvm-lens replay <script>`: the canonical replay output (README.md, "GPUVM scripts"). */
 
 import { readFileSync } from 'node:fs';
 import { parseCommand } from '../../parse/script/parse-script';

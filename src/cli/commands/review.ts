@@ -1,5 +1,5 @@
 /**
- * `gpuvm-lens review <patch>...`: `check` for patches (cli spec), plus the
+ * `gpuvm-lens review <patch>...`: `check` for patches (README.md, "Patch review"), plus the
  * `reply` format, a kernel checkout for whole-function context
  * (`--kernel-tree DIR`) and user resource pairs (`--pairs FILE`, a JSON
  * settings file). Every input is reviewed as a patch, whatever its content.

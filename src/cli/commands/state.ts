@@ -2,7 +2,7 @@
  * `gpuvm-lens state <trace> [--at LINE | --ts SECONDS] [--vm ID]`: replays a
  * trace up to a point and prints every live VM in the exact `gpuvas` debugfs
  * layout, one block per VM in order of creation, separated by one empty line
- * (cli spec), so it can be compared with a real dump by eye, with diff(1) or
+ * (README.md, "The command line"), so it can be compared with a real dump by eye, with diff(1) or
  * with `gpuvm-lens diff`.
  *
  * The trace is streamed and reading stops at the stop point, so asking for
@@ -71,7 +71,7 @@ object column is the object identity the trace gives (0 when none).
       const { size } = statInputFile(path);
       const detected = kind ?? detectKind(readHead(path, DETECT_HEAD_BYTES), path);
       if (detected !== 'trace') throw new UsageError(`${path} does not look like an ftrace trace (detected: ${detected}); use --kind trace to force it`);
-      // Long replays report progress on standard error, only to a terminal (cli spec).
+      // Long replays report progress on standard error, only to a terminal.
       const showProgress = process.stderr.isTTY === true && size > 64 << 20;
       let shown = -1;
       try {

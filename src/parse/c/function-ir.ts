@@ -84,6 +84,8 @@ interface Ctx {
   breakTo?: number;
   continueTo?: number;
   ifs: IfFact[];
+  /** Statements being built around the current one. */
+  depth: number;
 }
 
 function newNode(ctx: Ctx, kind: IrNodeKind, row: number): IrNode {
@@ -189,8 +191,24 @@ function stripParens(node: CNode | null): CNode | null {
   return current;
 }
 
+/**
+ * Statements nested deeper than this (only damaged or generated input has
+ * them) lead to the `unknown` node: building them would recurse past the stack.
+ */
+const MAX_NESTING = 256;
+
 /** Builds the statement and returns its entry node id; control continues at `next`. */
 function build(node: CNode | null, next: number, ctx: Ctx): number {
+  if (ctx.depth >= MAX_NESTING) return ctx.unknown;
+  ctx.depth++;
+  try {
+    return buildStatement(node, next, ctx);
+  } finally {
+    ctx.depth--;
+  }
+}
+
+function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
   if (!node) return next;
   switch (node.type) {
     case 'compound_statement':
@@ -367,7 +385,7 @@ export function buildFunctionIr(definition: CNode, enclosing: string | undefined
   // Only a window that stops inside its function has an unknown end.
   const synthetic = name === SYNTHETIC_FUNCTION && openEnded;
   if (name === SYNTHETIC_FUNCTION || name === SYNTHETIC_HEADER) name = enclosing ?? '';
-  const ctx: Ctx = { nodes: [], labels: new Map(), unknown: 0, ifs: [] };
+  const ctx: Ctx = { nodes: [], labels: new Map(), unknown: 0, ifs: [], depth: 0 };
   const entry = newNode(ctx, 'entry', definition.startPosition.row);
   const exit = newNode(ctx, synthetic ? 'unknown' : 'exit', definition.endPosition.row);
   const unknown = newNode(ctx, 'unknown', definition.endPosition.row);

@@ -1,5 +1,5 @@
 /**
- * Parses the kernel's `gpuvas` debugfs file (drm-gpuvm spec §8) into
+ * Parses the kernel's `gpuvas` debugfs file (docs/model.md, "The gpuvas debugfs dump") into
  * VA-space snapshots: the generic `drm_debugfs_gpuva_info()` block, nouveau's
  * region table after it, panthor's blank line after each VM, msm's blocks back
  * to back, and any number of VMs in one file.

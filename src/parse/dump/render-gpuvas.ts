@@ -1,6 +1,6 @@
 /**
  * Prints VA-space snapshots in the exact layout of the kernel's `gpuvas`
- * debugfs file (drm-gpuvm spec §8.2): the same widths, padding, separators and
+ * debugfs file (docs/model.md, "The gpuvas debugfs dump"): the same widths, padding, separators and
  * trailing spaces, so that a replayed state can be compared with a real dump
  * by eye or with `diff(1)`, and parse → render is byte-identical.
  *

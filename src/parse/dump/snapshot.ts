@@ -1,6 +1,6 @@
 /**
  * A VA-space snapshot: what one block of the `gpuvas` debugfs file
- * (`drm_debugfs_gpuva_info()`, drm-gpuvm spec §8) says about one VM, as typed
+ * (`drm_debugfs_gpuva_info()`, docs/model.md, "The gpuvas debugfs dump") says about one VM, as typed
  * data. Dumps parse into snapshots, a replayed trace's state is turned into
  * snapshots, and `diff` compares snapshots, so this type is the meeting point
  * of real dumps and the model.

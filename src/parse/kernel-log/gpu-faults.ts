@@ -28,7 +28,7 @@ const AMDGPU_HEADER =
 const AMDGPU_TASK = /(?:^|\s)(?:Process|in process|for process) (.*?) pid (\d+) thread (.*?) pid (\d+)\)?\s*$/;
 const AMDGPU_ADDRESS = /in page starting at address 0x([0-9a-fA-F]+) from (?:IH )?client (\S+)(?: \(([^)]*)\))?/;
 const AMDGPU_STATUS = /\b(\w*VM_L2_PROTECTION_FAULT_STATUS):\s*0x([0-9a-fA-F]+)/;
-const AMDGPU_FIELD = /\b(Faulty UTCL2 client ID|MORE_FAULTS|WALKER_ERROR|PERMISSION_FAULTS|MAPPING_ERROR|RW):\s*(\S.*?)\s*$/;
+const AMDGPU_FIELD = /\b(Faulty UTCL2 client ID|MORE_FAULTS|WALKER_ERROR|PERMISSION_FAULTS|MAPPING_ERROR|RW):\s*(\S(?:\s*\S)*)\s*$/;
 const AMDGPU_OLD_HEADER = /GPU fault detected: (\d+) 0x([0-9a-fA-F]+)(?: for process (.*?) pid (\d+) thread (.*?) pid (\d+))?/;
 const AMDGPU_OLD_ADDR = /VM_CONTEXT1_PROTECTION_FAULT_ADDR\s+0x([0-9a-fA-F]+)/;
 const AMDGPU_OLD_STATUS = /VM_CONTEXT1_PROTECTION_FAULT_STATUS\s+0x([0-9a-fA-F]+)/;
@@ -37,11 +37,13 @@ const AMDGPU_CONFLICT = /bo (\S+) va 0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+) conflict 
 const AMDGPU_DETAIL_HINT = /PROTECTION_FAULT|: 0x|Faulty UTCL2| pid \d|VM fault \(/;
 const XE_ASID = /^\s*ASID: (\d+)\s*$/;
 const XE_ADDRESS = /^\s*Faulted Address: 0x([0-9a-fA-F]+)\s*$/;
-const XE_FIELD = /^\s*(VFID|PDATA|Address Precision|FaultType|AccessType|FaultLevel|EngineClass|EngineInstance): (.*?)\s*$/;
+// A field's value is `(?:\s*\S)*` rather than `.*?` before `\s*$`: the lazy form backtracks
+// quadratically on a long run of blanks not at the end of the line (seconds on a 100 kB line).
+const XE_FIELD = /^\s*(VFID|PDATA|Address Precision|FaultType|AccessType|FaultLevel|EngineClass|EngineInstance): ((?:\s*\S)*)\s*$/;
 const NOUVEAU =
   /(?:fault [0-9a-f]{2} \[(\w*)\]|(read|write) fault) at ([0-9a-f]+) .*?reason [0-9a-f]{2} \[([^\]]*)\] on channel (-?\d+) \[[0-9a-f]+ (.*)\]\s*$/;
 const PANTHOR = /Unhandled Page fault in AS(\d+) at VA 0x([0-9a-fA-F]+)/;
-const PANTHOR_FIELD = /^\s*(Reason|raw fault status|decoded fault status|exception type 0x[0-9A-Fa-f]+|access type 0x[0-9A-Fa-f]+|source id): ?(.*?)\s*$/;
+const PANTHOR_FIELD = /^\s*(Reason|raw fault status|decoded fault status|exception type 0x[0-9A-Fa-f]+|access type 0x[0-9A-Fa-f]+|source id): ?((?:\s*\S)*)\s*$/;
 const MSM =
   /\*\*\* gpu fault: (?:cb=\d+ )?ttbr0=([0-9a-f]+) (?:cb0_ttbr0=[0-9a-f]+ cb1_ttbr0=[0-9a-f]+ )?iova=([0-9a-f]+) dir=(\w+) type=(\w+) source=(\S+)/;
 

@@ -35,7 +35,7 @@ interface RecordBase {
   readonly device?: string;
 }
 
-/** The WARN texts of drm_gpuvm.c (drm-gpuvm spec §4 and §6.2). */
+/** The WARN texts of drm_gpuvm.c (docs/model.md, "VA tree lookups" and "Lifetime and references"). */
 export type GpuvmWarnId =
   | 'tree-not-empty'
   | 'extobj-not-empty'

@@ -1,6 +1,6 @@
 /**
- * Parser for GPUVM replay scripts (`.gpuvm`, replay-script spec "Script
- * grammar"): one command per line, numbers in C syntax, `#` comment lines.
+ * Parser for GPUVM replay scripts (`.gpuvm`, README.md, "GPUVM scripts"):
+ * one command per line, numbers in C syntax, `#` comment lines.
  *
  * Never throws: a line that is not a well-formed command becomes a `bad`
  * command carrying the reason, so the runner can print `ERR bad-command` and go

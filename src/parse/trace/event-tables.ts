@@ -1,7 +1,7 @@
 /**
  * The GPU-VM tracepoints GPUVM Lens knows, as data: for every event name, the
  * driver it belongs to and every historical payload layout, each written as
- * the kernel's `TP_printk` format string (trace-formats spec §4–§8) with a
+ * the kernel's `TP_printk` format string (docs/trace-formats.md) with a
  * name for each conversion. Layouts are tried newest first; the first that
  * matches decodes the event. An event listed here whose payload matches none
  * of its layouts is a changed format, reported, never dropped.
@@ -74,7 +74,7 @@ const XE_QUEUE_FIELDS = ['dev', 'engineClass', 'logicalMask', 'gt', 'width', 'gu
 const XE_TLB_EVENTS = ['create', 'work_func', 'cb', 'send', 'recv', 'signal', 'timeout'];
 
 const CLASSES: readonly ClassDef[] = [
-  // ---- Intel xe (§4) ------------------------------------------------------
+  // ---- Intel xe ------------------------------------------------------
   {
     driver: 'xe',
     eventClass: 'xe_vma',
@@ -189,7 +189,7 @@ const CLASSES: readonly ClassDef[] = [
     layouts: [layout('xe', '%s CTB: action=0x%x, len=%d, tail=%d, head=%d', ['gtDirection', 'action', 'len', 'tail', 'head'])],
   },
 
-  // ---- amdgpu (§5) ---------------------------------------------------------
+  // ---- amdgpu ---------------------------------------------------------
   {
     driver: 'amdgpu',
     eventClass: 'amdgpu_vm_mapping_va',
@@ -337,7 +337,7 @@ const CLASSES: readonly ClassDef[] = [
     refs: { pasid: 'pasid' },
   },
 
-  // ---- i915 (§6) -----------------------------------------------------------
+  // ---- i915 -----------------------------------------------------------
   {
     driver: 'i915',
     eventClass: 'i915_vma_bind',
@@ -413,7 +413,7 @@ const CLASSES: readonly ClassDef[] = [
     refs: { obj: 'bo' },
   },
 
-  // ---- generic lifetime events (§8) ---------------------------------------------
+  // ---- generic lifetime events ---------------------------------------------
   {
     driver: 'gpu_scheduler',
     eventClass: 'drm_sched_job',
@@ -491,7 +491,7 @@ const CLASSES: readonly ClassDef[] = [
     layouts: [layout('gpu_mem', 'gpu_id=%u pid=%u size=%llu', ['gpuId', 'pid', 'size'])],
   },
 
-  // ---- other drivers (§7): no VA events, decoded so nothing is dropped ------------
+  // ---- other drivers: no VA events, decoded so nothing is dropped ------------
   { driver: 'msm', eventClass: 'msm_gpu_submit', events: ['msm_gpu_submit'], layouts: [layout('msm', 'id=%d pid=%d ring=%d bos=%d cmds=%d', ['id', 'pid', 'ring', 'bos', 'cmds'])] },
   {
     driver: 'msm',

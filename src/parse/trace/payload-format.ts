@@ -1,6 +1,6 @@
 /**
  * Matches an event payload against a kernel `TP_printk` format string, so that
- * event layouts are data (the format strings of the trace-formats spec) and
+ * event layouts are data (the kernel's format strings, docs/trace-formats.md) and
  * not one hand-written regular expression per event.
  *
  * A format is compiled once into literal pieces and conversions. Matching

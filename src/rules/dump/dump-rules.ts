@@ -1,6 +1,6 @@
 /**
  * Rules for `gpuvas` debugfs dumps: states the kernel's VA tree can never be
- * in (drm-gpuvm spec §2, "Invariants of the VA space"), and lines that are not
+ * in (docs/model.md, "Invariants of the VA space"), and lines that are not
  * the dump format. A dump that shows one of them was taken without the VM
  * lock, was edited by hand, or comes from a VM whose tree is corrupt; any of
  * these is worth knowing before trusting the dump in a bug report.

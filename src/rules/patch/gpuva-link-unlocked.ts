@@ -1,5 +1,5 @@
 /**
- * drm-gpuvm spec §7.1–§7.2: `drm_gpuva_link()` and `drm_gpuva_unlink()` change
+ * docs/model.md, "Locking": `drm_gpuva_link()` and `drm_gpuva_unlink()` change
  * the GEM's gpuva list and the VM_BO's VA list, which the GEM's lock protects
  * (its dma-resv, or the `gpuva.lock` mutex in immediate mode); both assert it.
  * A patch that removes the lock taken around such a call, leaving the call in

@@ -1,5 +1,5 @@
 /**
- * drm-gpuvm spec §7.2: `drm_gpuvm_bo_put_deferred()` (when it reaches zero),
+ * docs/model.md, "Locking": `drm_gpuvm_bo_put_deferred()` (when it reaches zero),
  * and `drm_gpuva_unlink_defer()` (both 6.19+) take the GEM's `gpuva.lock`
  * themselves. Calling them with that mutex held
  * deadlocks on the first call that needs it.

@@ -1,5 +1,5 @@
 /**
- * drm-gpuvm spec §6.2: a driver that embeds `struct drm_gpuvm` in its own VM
+ * docs/model.md, "Lifetime and references": a driver that embeds `struct drm_gpuvm` in its own VM
  * structure must free that structure from the `vm_free` callback, when the
  * last GPUVM reference goes. Freeing it next to `drm_gpuvm_put()` frees the
  * VM while VM_BOs and VAs may still hold references to it — the bug fixed in

@@ -1,5 +1,5 @@
 /**
- * drm-gpuvm spec §6.2, §7.3: in immediate mode a `drm_gpuvm_bo_put()` or
+ * docs/model.md, "Lifetime and references" and "Locking": in immediate mode a `drm_gpuvm_bo_put()` or
  * `drm_gpuva_unlink()` can drop the last VM_BO reference, and destroying the
  * VM_BO drops its GEM reference, which can free the GEM — and with it the
  * `gpuva.lock` mutex the caller is still holding. That is why 6.19 added

@@ -1,5 +1,5 @@
 /**
- * drm-gpuvm spec §7.3: nothing may allocate with reclaim inside a
+ * docs/model.md, "Locking": nothing may allocate with reclaim inside a
  * fence-signalling section (`dma_fence_begin_signalling()`), nor under the
  * GEM's `gpuva.lock` in immediate mode (it is taken in that path): reclaim can
  * wait on the very fence being signalled. Allocate before (create +

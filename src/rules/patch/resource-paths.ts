@@ -187,7 +187,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
     visited.add(memo);
     const node = fn.nodes[id] as IrNode;
     if (node.kind === 'unknown') continue;
-    let state = applyNode(node, incoming, pairs, emit, fn);
+    const state = applyNode(node, incoming, pairs, emit, fn);
 
     if (node.kind === 'return' || node.kind === 'exit') {
       for (const res of state) {

@@ -1,5 +1,5 @@
 /**
- * drm-gpuvm spec §7.1, §7.3: the GEM's `gpuva.lock` nests inside the dma-resv
+ * docs/model.md, "Locking": the GEM's `gpuva.lock` nests inside the dma-resv
  * locks and may be taken in the fence-signalling path; a blocking
  * `dma_resv_lock()` (or a drm_exec lock) taken while holding it inverts that
  * order and can wait on a fence that needs the gpuva.lock to signal.

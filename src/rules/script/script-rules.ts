@@ -1,8 +1,8 @@
 /**
  * Rules for GPUVM replay scripts: each turns a line of the canonical replay
  * output that signals trouble into a finding that explains the kernel
- * behaviour behind it (replay-script spec, "What the engine must add beyond
- * the kernel").
+ * behaviour behind it (README.md, "GPUVM scripts": what the replay prints
+ * beyond the kernel's own output).
  */
 
 import { defineRule } from '../rule';

@@ -1,5 +1,5 @@
 /**
- * The trace analyzer as `check` uses it: statistics of the cli spec, and the
+ * The trace analyzer as `check` uses it: statistics of README.md ("Traces"), and the
  * hostile inputs (CRLF, a 1 MB line) analyzed without a crash.
  */
 

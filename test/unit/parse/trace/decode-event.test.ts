@@ -1,5 +1,5 @@
 /**
- * Event decoding: every example line of the trace-formats spec decodes, every
+ * Event decoding: every example line of the fixtures decodes, every
  * event of the tables has a fixture line in each of its layouts, units and
  * identities come out as documented, and a known event with an unknown
  * layout is reported as changed, never decoded by accident.

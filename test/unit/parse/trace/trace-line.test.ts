@@ -1,5 +1,5 @@
 /**
- * The ftrace line tokeniser on every layout of the trace-formats spec §1–§2:
+ * The ftrace line tokeniser on every layout of docs/trace-formats.md ("Line layout", "trace-cmd report"):
  * each case is a line as the kernel or trace-cmd prints it and the fields it
  * must yield.
  */
