@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '..', '..');
 
-type Layer = 'base' | 'parse' | 'model' | 'rules' | 'analysis' | 'protocol' | 'server' | 'extension' | 'cli' | 'media';
+type Layer = 'base' | 'parse' | 'model' | 'rules' | 'analysis' | 'report' | 'protocol' | 'server' | 'extension' | 'cli' | 'media';
 
 interface Policy {
   /** Project layers this layer may import. */
@@ -48,6 +48,12 @@ const POLICIES: Record<Layer, Policy> = {
     node: false,
     reason: 'Analysis wires parsers, the model and rules together and stays pure so the CLI and the server share it.',
   },
+  report: {
+    layers: ['base', 'rules'],
+    packages: [],
+    node: false,
+    reason: 'Report formats (SARIF) shared by the CLI and the editor export: pure, from findings to text.',
+  },
   protocol: {
     layers: ['base'],
     packages: ['vscode-languageserver-protocol', 'vscode-jsonrpc'],
@@ -61,13 +67,13 @@ const POLICIES: Record<Layer, Policy> = {
     reason: 'The only module that knows LSP; it never knows the VS Code API.',
   },
   cli: {
-    layers: ['base', 'parse', 'model', 'rules', 'analysis', 'protocol', 'server'],
+    layers: ['base', 'parse', 'model', 'rules', 'analysis', 'report', 'protocol', 'server'],
     packages: ['vscode-languageserver', 'web-tree-sitter'],
     node: true,
     reason: 'Same engine as the server, no editor (it only starts the server for `lsp --stdio`).',
   },
   extension: {
-    layers: ['base', 'protocol'],
+    layers: ['base', 'protocol', 'report'],
     packages: ['vscode', 'vscode-languageclient'],
     node: true,
     reason: 'A thin shell: it asks the server for data through the protocol.',
