@@ -54,7 +54,7 @@ export async function analyzeFile(path: string, kind: DocumentKind | undefined):
   let lastShown = 0;
   await streamLines(
     path,
-    (text, lineNumber) => sink.line(text, lineNumber),
+    (text, lineNumber, unterminated) => sink.line(text, lineNumber, unterminated),
     showProgress
       ? (bytes) => {
           const percent = Math.floor((bytes / size) * 100);
