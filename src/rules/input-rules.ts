@@ -37,6 +37,6 @@ export const strayBytes = defineRule({
   defaultSeverity: 'info',
   tags: ['input'],
   messages: {
-    skipped: '{lines} line(s) could only be read without the {bytes} NUL or non-UTF-8 byte(s) they held, the first this one; the bytes were skipped and the lines analyzed without them.',
+    skipped: '{lines} line(s) could only be read without the {bytes} NUL, control or non-UTF-8 byte(s) they held, the first this one; the bytes were skipped and the lines analyzed without them.',
   },
 });

@@ -69,8 +69,16 @@ describe('line ends and stray bytes', () => {
     const result = expectAllEqual(await everySource('stray.trace', readFileSync(join(RULES, 'xe-vm-leak-stray-bytes.trace'))));
     expect(result.findings).toHaveLength(2);
     expect(result.findings).toContainEqual(expect.stringMatching(/^11 trace-vm-freed-with-live-mappings: /));
-    expect(result.findings).toContainEqual(expect.stringMatching(/^8 stray-bytes: 2 line\(s\) could only be read without the 4 NUL or non-UTF-8 byte\(s\) they held/));
+    expect(result.findings).toContainEqual(expect.stringMatching(/^8 stray-bytes: 2 line\(s\) could only be read without the 4 NUL, control or non-UTF-8 byte\(s\) they held/));
     expect(result.recognized).toBe(result.events);
+  });
+
+  it('other control characters that break a field are skipped too', async () => {
+    const text = readFileSync(join(RULES, 'xe-vm-leak.trace'), 'utf8').replace('start=0x0001a0200000', 'start=0x0001a02\x0700000');
+    const result = expectAllEqual(await everySource('bell.trace', Buffer.from(text)));
+    expect(result.findings).toHaveLength(2);
+    expect(result.findings).toContainEqual(expect.stringMatching(/^9 stray-bytes: 1 line\(s\) could only be read without the 1 /));
+    expect(result.findings).toContainEqual(expect.stringMatching(/^11 trace-vm-freed-with-live-mappings: .* at 0x1a0200000-0x1a03fffff/));
   });
 
   it('a line that is mostly binary is still binary data', async () => {
