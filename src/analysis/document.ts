@@ -34,8 +34,12 @@ export interface AnalysisResult {
 
 /** Receives a document line by line. */
 export interface LineSink {
-  /** `lineNumber` is 1-based. */
-  line(text: string, lineNumber: number): void;
+  /**
+   * `lineNumber` is 1-based. `unterminated` is true for a last line with no
+   * line break after it (the input ended inside it: possibly cut off); every
+   * line source passes it, so analyzers never guess from the text.
+   */
+  line(text: string, lineNumber: number, unterminated?: boolean): void;
   /** End of input: returns the analysis (a promise when it needs async set-up, e.g. tree-sitter). Called exactly once. */
   end(): AnalysisResult | Promise<AnalysisResult>;
 }

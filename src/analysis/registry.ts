@@ -30,7 +30,7 @@ export interface AnalyzeTextOptions extends AnalyzeOptions {
 
 /** Feeds `text` line by line into `sink` (LF or CRLF; a final newline adds no line). */
 export function feedText(sink: LineSink, text: string): void {
-  forEachLine(text, (line, lineNumber) => sink.line(line, lineNumber));
+  forEachLine(text, (line, lineNumber, unterminated) => sink.line(line, lineNumber, unterminated));
 }
 
 /** Analyzes a whole document held in memory. */

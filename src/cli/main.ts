@@ -8,10 +8,19 @@ import { UsageError } from './commands/command';
 import { VERSION } from './version';
 import { installTreeSitterAssets } from '../server/tree-sitter-assets';
 
+/** The exit-code contract, the same for every command (cli spec). */
+const EXIT_CODES = `exit codes (every command):
+  0  analysed; no finding of severity warning or error (diff: the same)
+  1  analysed; at least one warning or error (diff: different; replay: bad lines)
+  2  usage error, or an input that could not be analysed at all (missing,
+     unreadable, a directory, empty, of no recognised kind); standard error
+     says which and why, and the other inputs are still analysed
+`;
+
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
   const list = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n');
-  return `usage: gpuvm-lens <command> [options]\n\ncommands:\n${list}\n\nRun 'gpuvm-lens <command> --help' for a command's options.\n`;
+  return `usage: gpuvm-lens <command> [options]\n\ncommands:\n${list}\n\n${EXIT_CODES}\nRun 'gpuvm-lens <command> --help' for a command's options.\n`;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -26,12 +26,13 @@ export interface StreamProgress {
 }
 
 /**
- * Calls `onLine(text, lineNumber)` for every line of the file (1-based; a
- * final line without LF counts, a trailing LF adds none).
+ * Calls `onLine(text, lineNumber, unterminated)` for every line of the file
+ * (1-based; a final line without LF counts, and is the one `unterminated`
+ * line; a trailing LF adds none).
  */
 export async function streamLines(
   path: string,
-  onLine: (text: string, lineNumber: number) => void,
+  onLine: (text: string, lineNumber: number, unterminated: boolean) => void,
   onProgress?: StreamProgress,
 ): Promise<void> {
   const decoder = new StringDecoder('utf8');
@@ -46,12 +47,12 @@ export async function streamLines(
     for (;;) {
       const end = text.indexOf('\n', start);
       if (end === -1) break;
-      onLine(text.slice(start, end), lineNumber++);
+      onLine(text.slice(start, end), lineNumber++, false);
       start = end + 1;
     }
     carry = text.slice(start);
     onProgress?.(bytes);
   }
   carry += decoder.end();
-  if (carry.length > 0) onLine(carry, lineNumber);
+  if (carry.length > 0) onLine(carry, lineNumber, true);
 }

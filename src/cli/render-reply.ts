@@ -7,7 +7,6 @@
  */
 
 import type { Finding } from '../rules/rule';
-import { ruleById } from '../rules/index';
 
 export interface ReplyInput {
   readonly path: string;
@@ -60,8 +59,7 @@ export function renderReply(inputs: readonly ReplyInput[]): string {
         out.push('');
         out.push(...wrap(finding.message));
         for (const related of finding.related) out.push(...wrap(`(line ${related.line}: ${related.message})`));
-        const rule = ruleById(finding.rule);
-        out.push(`[${finding.rule}${rule ? `, ${rule.docsUrl}` : ''}]`);
+        out.push(`[${finding.rule}]`);
         out.push('');
       }
     });

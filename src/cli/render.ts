@@ -1,11 +1,12 @@
 /**
  * Renders analysis results for the command line: `text` (gcc / checkpatch
- * --emacs shape), `json` (README.md, "The command line") and SARIF 2.1.0.
+ * --emacs shape), `json` (the cli spec's document) and SARIF 2.1.0 (src/report).
  */
 
 import type { AnalysisResult } from '../analysis/document';
-import { ruleById } from '../rules/index';
-import { docsUrlFor, type Finding } from '../rules/rule';
+import type { Finding } from '../rules/rule';
+import { sarifFindingOf, toSarif } from '../report/sarif';
+import { ruleDocHref } from '../server/rule-docs';
 import { VERSION } from './version';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
@@ -60,79 +61,10 @@ export function renderJson(files: readonly FileResult[]): string {
   return JSON.stringify(document, null, 2) + '\n';
 }
 
-function sarifLevel(severity: Finding['severity']): string {
-  return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
-}
-
+/** SARIF through the writer the editor's export uses too, with links to the installed rule pages. */
 export function renderSarif(files: readonly FileResult[]): string {
-  const used = [...new Set(files.flatMap(({ result }) => result.findings.map((finding) => finding.rule)))].sort();
-  const rules = used.map((id) => {
-    const rule = ruleById(id);
-    return {
-      id,
-      shortDescription: { text: rule?.summary ?? id },
-      helpUri: rule?.docsUrl ?? docsUrlFor(id),
-      defaultConfiguration: { level: sarifLevel(rule?.defaultSeverity ?? 'warning') },
-      properties: { tags: rule?.tags ?? [] },
-    };
-  });
-  const location = (path: string, line: number, column = 1, endLine = line, endColumn = column, message?: string) => ({
-    physicalLocation: {
-      artifactLocation: { uri: path },
-      region: { startLine: line, startColumn: column, endLine, endColumn: Math.max(endColumn, column) },
-    },
-    ...(message ? { message: { text: message } } : {}),
-  });
-  const results = files.flatMap(({ path, result }) =>
-    sortFindings(result.findings).map((finding) => ({
-      ruleId: finding.rule,
-      ruleIndex: rules.findIndex((rule) => rule.id === finding.rule),
-      level: sarifLevel(finding.severity),
-      message: { text: finding.message },
-      locations: [location(path, finding.line, finding.column, finding.endLine, finding.endColumn)],
-      relatedLocations: finding.related.map((related, index) => ({
-        id: index + 1,
-        ...location(related.path ?? path, related.line, 1, related.line, 1, related.message),
-      })),
-      ...(finding.related.length > 0
-        ? {
-            codeFlows: [
-              {
-                threadFlows: [
-                  {
-                    locations: [
-                      ...finding.related.map((related) => ({
-                        location: location(related.path ?? path, related.line, 1, related.line, 1, related.message),
-                      })),
-                      { location: location(path, finding.line, finding.column, finding.endLine, finding.endColumn, finding.message) },
-                    ],
-                  },
-                ],
-              },
-            ],
-          }
-        : {}),
-    })),
-  );
-  const sarif = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'gpuvm-lens',
-            version: VERSION,
-            informationUri: 'https://gpuvm-lens.github.io/gpuvm-lens/',
-            rules,
-          },
-        },
-        artifacts: files.map(({ path }) => ({ location: { uri: path } })),
-        results,
-      },
-    ],
-  };
-  return JSON.stringify(sarif, null, 2) + '\n';
+  const findings = files.flatMap(({ path, result }) => result.findings.map((finding) => sarifFindingOf(path, finding)));
+  return toSarif(findings, { toolVersion: VERSION, helpUri: ruleDocHref, artifacts: files.map(({ path }) => path) });
 }
 
 export function render(format: OutputFormat, files: readonly FileResult[]): string {

@@ -55,7 +55,7 @@ export const SNAPSHOT_LOADERS: Partial<Record<DocumentKind, SnapshotLoader>> = {
 
 /** Reads `path` as snapshots, detecting its kind unless `kind` is given. */
 export async function loadSnapshots(path: string, kind?: DocumentKind, point: SnapshotPoint = {}): Promise<SnapshotSet> {
-  statInputFile(path);
+  statInputFile(path, { allowEmpty: true });
   const head = readHead(path, DETECT_HEAD_BYTES);
   // An empty file is the state of a trace with no live VM (`state` prints nothing): a dump of no VMs.
   const chosen = kind ?? (head.trim() === '' ? 'dump' : detectKind(head, path));

@@ -1,78 +1,65 @@
 /**
  * SARIF 2.1.0 export of the findings the editor currently shows (the
  * Problems panel's GPUVM Lens diagnostics and the findings of files analyzed
- * from disk), in the same shape as `gpuvm-lens check --format sarif`: one
- * run, tool `gpuvm-lens`, one rule entry per rule id used, related locations.
+ * from disk), written by the same writer as `gpuvm-lens check --format sarif`
+ * (src/report/sarif.ts): rule metadata, related locations and code flows.
  *
  * Pure (no `vscode`): the command converts editor diagnostics into
  * `ExportedFinding`s first, so the document built here is unit-tested.
  * Lines and columns are 1-based, as SARIF wants.
  */
 
-export type ExportedLevel = 'error' | 'warning' | 'note';
+import { toSarif as writeSarif, type SarifFinding, type SarifSeverity } from '../report/sarif';
 
-export interface ExportedLocation {
-  /** Workspace-relative path or absolute URI, as SARIF `artifactLocation.uri`. */
-  readonly uri: string;
-  readonly line: number;
-  readonly column: number;
-  readonly endLine: number;
-  readonly endColumn: number;
-  readonly message?: string;
-}
-
-export interface ExportedFinding {
-  readonly rule: string;
+export interface ExportedFinding extends SarifFinding {
+  /** The diagnostic's `codeDescription` link, when it has one. */
   readonly helpUri: string | null;
-  readonly level: ExportedLevel;
-  readonly message: string;
-  readonly location: ExportedLocation;
-  readonly related: readonly ExportedLocation[];
 }
 
-function sarifLocation(at: ExportedLocation): object {
-  return {
-    physicalLocation: {
-      artifactLocation: { uri: at.uri },
-      region: { startLine: at.line, startColumn: at.column, endLine: at.endLine, endColumn: Math.max(at.endColumn, at.column) },
-    },
-    ...(at.message ? { message: { text: at.message } } : {}),
-  };
+/** An LSP `DiagnosticSeverity` (1 error … 4 hint; absent: warning) as a finding severity. */
+export function severityOf(lspSeverity: number | undefined): SarifSeverity {
+  return lspSeverity === 1 ? 'error' : lspSeverity === 2 || lspSeverity === undefined ? 'warning' : lspSeverity === 3 ? 'info' : 'hint';
 }
 
-function compare(a: ExportedFinding, b: ExportedFinding): number {
-  const x = a.location;
-  const y = b.location;
-  return x.uri < y.uri ? -1 : x.uri > y.uri ? 1 : x.line - y.line || x.column - y.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
-}
-
-/** The SARIF log as JSON text (2-space indented, trailing newline, deterministic order). */
+/** The SARIF log as JSON text; each rule's link is the one its diagnostics carry. */
 export function toSarif(findings: readonly ExportedFinding[], toolVersion: string): string {
-  const sorted = [...findings].sort(compare);
-  const ruleIds = [...new Set(sorted.map((f) => f.rule))].sort();
-  const rules = ruleIds.map((id) => {
-    const helpUri = sorted.find((f) => f.rule === id && f.helpUri)?.helpUri;
-    return { id, ...(helpUri ? { helpUri } : {}) };
-  });
-  const artifacts = [...new Set(sorted.map((f) => f.location.uri))];
-  const results = sorted.map((f) => ({
-    ruleId: f.rule,
-    ruleIndex: ruleIds.indexOf(f.rule),
-    level: f.level,
-    message: { text: f.message },
-    locations: [sarifLocation(f.location)],
-    ...(f.related.length > 0 ? { relatedLocations: f.related.map((r, i) => ({ id: i + 1, ...sarifLocation(r) })) } : {}),
-  }));
-  const log = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: { driver: { name: 'gpuvm-lens', version: toolVersion, informationUri: 'https://gpuvm-lens.github.io/gpuvm-lens/', rules } },
-        artifacts: artifacts.map((uri) => ({ location: { uri } })),
-        results,
-      },
-    ],
+  const links = new Map<string, string>();
+  for (const finding of findings) if (finding.helpUri && !links.has(finding.rule)) links.set(finding.rule, finding.helpUri);
+  return writeSarif(
+    findings.map(({ helpUri: _link, ...finding }) => finding),
+    { toolVersion, helpUri: (id) => links.get(id) },
+  );
+}
+
+interface Range0 {
+  readonly start: { readonly line: number; readonly character: number };
+  readonly end: { readonly line: number; readonly character: number };
+}
+
+/** The parts of an LSP diagnostic (as the server sends it) the export uses. */
+export interface LspDiagnosticLike {
+  readonly code?: string | number;
+  readonly codeDescription?: { readonly href: string };
+  readonly severity?: number;
+  readonly message: string;
+  readonly range: Range0;
+  readonly relatedInformation?: readonly { readonly location: { readonly uri: string; readonly range: Range0 }; readonly message: string }[];
+}
+
+/** A server diagnostic of the document `path` as a finding; `pathOf` turns a related location's URI into the path written. */
+export function exportedFromDiagnostic(path: string, d: LspDiagnosticLike, pathOf: (uri: string) => string): ExportedFinding {
+  return {
+    rule: d.code === undefined ? 'unknown' : String(d.code),
+    helpUri: d.codeDescription?.href ?? null,
+    severity: severityOf(d.severity),
+    message: d.message,
+    location: {
+      uri: path,
+      line: d.range.start.line + 1,
+      column: d.range.start.character + 1,
+      endLine: d.range.end.line + 1,
+      endColumn: d.range.end.character + 1,
+    },
+    related: (d.relatedInformation ?? []).map((r) => ({ uri: pathOf(r.location.uri), line: r.location.range.start.line + 1, message: r.message })),
   };
-  return JSON.stringify(log, null, 2) + '\n';
 }

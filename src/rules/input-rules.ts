@@ -25,3 +25,18 @@ export const internalError = defineRule({
   tags: ['input'],
   messages: { failed: 'GPUVM Lens failed while analyzing this document: {detail}. Please report it with the input.' },
 });
+
+/**
+ * Lines that held a few NUL or non-UTF-8 bytes (src/base/stray-bytes.ts):
+ * they were read without them, so nothing was dropped; reported once per
+ * file with the totals, so a capture full of them is one finding.
+ */
+export const strayBytes = defineRule({
+  id: 'stray-bytes',
+  summary: 'Some lines hold a few NUL or non-UTF-8 bytes; they are skipped and the lines are still analyzed.',
+  defaultSeverity: 'info',
+  tags: ['input'],
+  messages: {
+    skipped: '{lines} line(s) could only be read without the {bytes} NUL, control or non-UTF-8 byte(s) they held, the first this one; the bytes were skipped and the lines analyzed without them.',
+  },
+});

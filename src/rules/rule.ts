@@ -2,7 +2,7 @@
  * Rules as data: every finding GPUVM Lens reports comes from
  * a rule declared with `defineRule`, carrying a stable kebab-case ID, a
  * one-sentence summary, a default severity, tags and message templates. The
- * docs URL is derived from the ID, never written by hand.
+ * docs location is derived from the ID, never written by hand.
  *
  * Findings are plain data with 1-based lines and columns into the analyzed
  * file; the server turns them into LSP diagnostics, the CLI into text, JSON
@@ -40,6 +40,7 @@ export interface RuleMeta<M extends string = string> {
 }
 
 export interface Rule<M extends string = string> extends RuleMeta<M> {
+  /** The rule's page, package-relative (`docsUrlFor`). */
   readonly docsUrl: string;
   /** Builds a finding of this rule. */
   report(at: FindingSpan, messageId: M, data?: Readonly<Record<string, string | number>>, related?: readonly RelatedLocation[]): Finding;
@@ -52,10 +53,23 @@ export interface FindingSpan {
   readonly endColumn?: number;
 }
 
-const DOCS_BASE = 'https://gpuvm-lens.github.io/gpuvm-lens/rules/';
+/**
+ * Where a rule's page is, relative to the package root. The pages travel with
+ * the tool (the npm package and the .vsix both ship docs/rules/), so a link
+ * never points at a web site that may not exist. This is the one place that
+ * says where a rule's documentation lives; every consumer derives from it.
+ */
+export function ruleDocPath(id: string): string {
+  return `docs/rules/${id}.md`;
+}
 
-export function docsUrlFor(id: string): string {
-  return `${DOCS_BASE}${id}.html`;
+/**
+ * A rule's page as a link: under `packageRootUri` (a `file:` URI of the
+ * installed package, which only the node-side layers know) when given, else
+ * the package-relative path of `ruleDocPath`.
+ */
+export function docsUrlFor(id: string, packageRootUri?: string): string {
+  return packageRootUri === undefined ? ruleDocPath(id) : `${packageRootUri.replace(/\/+$/, '')}/${ruleDocPath(id)}`;
 }
 
 function fill(template: string, data: Readonly<Record<string, string | number>> | undefined): string {

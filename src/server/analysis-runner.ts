@@ -106,11 +106,11 @@ export class GuardedSink {
     this.options.logger.error(`${this.options.path}:${line}: analyzer for ${this.kind} threw while ${what}: ${stack}`);
   }
 
-  line(text: string, lineNumber: number): void {
+  line(text: string, lineNumber: number, unterminated = false): void {
     this.lines = lineNumber;
     if (!this.sink) return;
     try {
-      this.sink.line(text.length > MAX_FED_LINE_CHARS ? text.slice(0, MAX_FED_LINE_CHARS) : text, lineNumber);
+      this.sink.line(text.length > MAX_FED_LINE_CHARS ? text.slice(0, MAX_FED_LINE_CHARS) : text, lineNumber, unterminated);
     } catch (error) {
       this.fail(lineNumber, `analyzing line ${lineNumber}`, error);
     }
@@ -157,9 +157,10 @@ export async function analyzeTextInSlices(
   let untilYield = slice;
   while (start < length) {
     let end = text.indexOf('\n', start);
-    if (end === -1) end = length;
+    const unterminated = end === -1;
+    if (unterminated) end = length;
     // Cut before slicing so a huge line never becomes a huge string.
-    sink.line(text.slice(start, Math.min(end, start + MAX_FED_LINE_CHARS)), lineNumber++);
+    sink.line(text.slice(start, Math.min(end, start + MAX_FED_LINE_CHARS)), lineNumber++, unterminated);
     start = end + 1;
     if (--untilYield === 0) {
       untilYield = slice;

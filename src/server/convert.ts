@@ -16,6 +16,7 @@ import { ruleById } from '../rules/index';
 import type { Finding, Severity } from '../rules/rule';
 import type { GpuvmLensConfig, RuleLevel } from '../protocol/config';
 import type { LineSource } from './line-source';
+import { ruleDocHref } from './rule-docs';
 
 export const DIAGNOSTIC_SOURCE = 'gpuvm-lens';
 
@@ -71,7 +72,7 @@ export function findingToDiagnostic(finding: Finding, uri: string, lines: LineSo
     code: finding.rule,
     source: DIAGNOSTIC_SOURCE,
     message: finding.message,
-    ...(rule ? { codeDescription: { href: rule.docsUrl } } : {}),
+    ...(rule ? { codeDescription: { href: ruleDocHref(rule.id) } } : {}),
     ...(related.length ? { relatedInformation: related } : {}),
     ...(UNNECESSARY_RULES.has(finding.rule) ? { tags: [DiagnosticTag.Unnecessary] } : {}),
   };

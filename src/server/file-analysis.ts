@@ -64,11 +64,11 @@ export async function analyzeFileFromDisk(
     pending.push(piece);
     pendingBytes += piece.length;
   };
-  const emit = (): void => {
+  const emit = (unterminated: boolean): void => {
     const bytes = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
     let text = bytes.toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
-    sink.line(text, lineNumber++);
+    sink.line(text, lineNumber++, unterminated);
     pending = [];
     pendingBytes = 0;
   };
@@ -80,7 +80,7 @@ export async function analyzeFileFromDisk(
       const newline = chunk.indexOf(10, start);
       if (newline === -1) break;
       keep(chunk, start, newline);
-      emit();
+      emit(false);
       offsets.push(position + newline + 1);
       start = newline + 1;
     }
@@ -93,7 +93,7 @@ export async function analyzeFileFromDisk(
     await yieldToEventLoop();
     if (options.token.isCancellationRequested) throw new AnalysisCancelled();
   }
-  if (pendingBytes > 0) emit();
+  if (pendingBytes > 0) emit(true);
   else if (offsets.length > 0 && offsets.at(offsets.length - 1) === position && position > 0) {
     // A final LF starts no further line (as the CLI counts lines).
     offsets.pop();

@@ -115,8 +115,8 @@ export class TraceIndex {
   }
 
   /** Feeds one line (1-based), as the analyzer contract does. */
-  line(text: string, lineNumber: number): void {
-    this.replayer.line(text, lineNumber);
+  line(text: string, lineNumber: number, unterminated = false): void {
+    this.replayer.line(text, lineNumber, unterminated);
     if (lineNumber - this.lastCheckpoint >= Math.max(this.checkpointInterval, this.replayer.state.liveMappings)) {
       this.checkpoints.push({ line: lineNumber, snapshot: this.sharedSnapshot() });
       this.lastCheckpoint = lineNumber;
@@ -168,7 +168,7 @@ export class TraceIndex {
 
   /** The index as an analyzer sink (see `analysis-runner`), with its findings so far. */
   sink(): ProgressiveSink {
-    return { line: (text, lineNumber) => this.line(text, lineNumber), end: () => this.finish(), partial: () => this.partialFindings() };
+    return { line: (text, lineNumber, unterminated) => this.line(text, lineNumber, unterminated), end: () => this.finish(), partial: () => this.partialFindings() };
   }
 
   /** Findings reported so far (shown while a long analysis is still running). */

@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { provideTreeSitterAssets } from '../parse/c/tree-sitter-c';
 
 function find(file: string, packageDir: string): string {
-  const candidates = [join(__dirname, file), join(__dirname, '..', 'dist', file)];
+  // Bundled: dist/ itself. From sources (src/server): the checkout's dist/ or node_modules/.
+  const candidates = [join(__dirname, file), join(__dirname, '..', 'dist', file), join(__dirname, '..', '..', 'node_modules', packageDir, file)];
   try {
     candidates.push(join(dirname(require.resolve(`${packageDir}/package.json`)), file));
   } catch {

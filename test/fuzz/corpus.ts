@@ -9,7 +9,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { detectKind, DETECT_HEAD_BYTES } from '../../src/analysis/detect-kind';
+import { detectKind, DETECT_HEAD_BYTES } from '../../src/base/detect-kind';
 import type { DocumentKind } from '../../src/analysis/document';
 
 /** The repository root: the nearest folder with a package.json (this module runs from test/fuzz/ and bundled from dist/). */

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentKind } from '../../src/analysis/document';
 import { analyzeText } from '../../src/analysis/registry';
-import { detectKind, DETECT_HEAD_BYTES } from '../../src/analysis/detect-kind';
+import { detectKind, DETECT_HEAD_BYTES } from '../../src/base/detect-kind';
 import { parseScript } from '../../src/parse/script/parse-script';
 import { parseTraceLine } from '../../src/parse/trace/trace-line';
 import { parseGpuvasDump } from '../../src/parse/dump/parse-gpuvas';

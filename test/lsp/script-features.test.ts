@@ -5,7 +5,8 @@
  * test/fixtures/lsp/replay.gpuvm (0-based in LSP, 1-based in comments there).
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type {
@@ -56,7 +57,10 @@ describe('diagnostics', () => {
     ]);
     for (const diagnostic of items) {
       expect(diagnostic.source).toBe('gpuvm-lens');
-      expect(diagnostic.codeDescription?.href).toMatch(new RegExp(`/rules/${String(diagnostic.code)}\\.html$`));
+      // The link is the page shipped with the tool, not a web site.
+      const href = diagnostic.codeDescription?.href ?? '';
+      expect(href).toMatch(new RegExp(`^file:.*/docs/rules/${String(diagnostic.code)}\\.md$`));
+      expect(existsSync(fileURLToPath(href)), href).toBe(true);
     }
     // The skipped line is faded (DiagnosticTag.Unnecessary).
     expect(items[2]?.tags).toEqual([1]);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '..', '..');
 
-type Layer = 'base' | 'parse' | 'model' | 'rules' | 'analysis' | 'protocol' | 'server' | 'extension' | 'cli' | 'media';
+type Layer = 'base' | 'parse' | 'model' | 'rules' | 'analysis' | 'report' | 'protocol' | 'server' | 'extension' | 'cli' | 'media';
 
 interface Policy {
   /** Project layers this layer may import. */

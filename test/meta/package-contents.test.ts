@@ -6,7 +6,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,8 @@ const REQUIRED = [
   'syntaxes/gpuvm-dump.tmLanguage.json',
   'syntaxes/gpuvm-script.tmLanguage.json',
   'syntaxes/gpuvm-patch.tmLanguage.json',
+  // Every rule's page: diagnostics link to the installed copy.
+  ...readdirSync(join(ROOT, 'docs', 'rules')).map((name) => `docs/rules/${name}`),
 ];
 /** Allowed when present. */
 const OPTIONAL = ['CHANGELOG.md'];

@@ -7,6 +7,7 @@
 
 import { hex16, type U64 } from '../../base/u64';
 import type {
+  AmdgpuVmFailureRecord,
   GpuFaultRecord,
   GpuvmWarnRecord,
   KasanRecord,
@@ -17,6 +18,7 @@ import type {
   WarnHeader,
 } from '../../parse/kernel-log/records';
 import {
+  logAmdgpuVmFailure,
   logGpuPageFault,
   logGpuvmWarn,
   logKasanReport,
@@ -161,6 +163,40 @@ function explainConflict(record: VaConflictRecord): Finding {
   });
 }
 
+/** errno names for the values these paths return. */
+const ERRNO: Record<number, string> = { [-1]: 'EPERM', [-4]: 'EINTR', [-11]: 'EAGAIN', [-12]: 'ENOMEM', [-14]: 'EFAULT', [-16]: 'EBUSY', [-22]: 'EINVAL', [-28]: 'ENOSPC', [-512]: 'ERESTARTSYS' };
+
+function errnoText(errno: number | undefined): string {
+  if (errno === undefined) return 'error';
+  const name = ERRNO[errno];
+  return name ? `-${name}` : `error ${errno}`;
+}
+
+function explainAmdgpuVmFailure(record: AmdgpuVmFailureRecord): Finding {
+  const span = { line: record.line, endLine: record.endLine };
+  const consequences = record.consequences.length > 0 ? ` Then: ${record.consequences.map((c) => c.text).join('; ')}.` : '';
+  const related: RelatedLocation[] = record.consequences.map((c) => ({ line: c.line, message: c.text }));
+  switch (record.failure) {
+    case 'map-va':
+      return logAmdgpuVmFailure.report(
+        span,
+        'mapVa',
+        {
+          address: record.address === undefined ? '?' : hex16(record.address),
+          errno: errnoText(record.errno),
+          // -EINVAL from amdgpu_vm_bo_map() is its answer to an overlap (or a range outside the VM).
+          overlap: record.errno === -22 ? ' -EINVAL here means the range overlaps a live mapping of the VM (or lies outside it): an earlier unmap was missed.' : '',
+          consequences,
+        },
+        related,
+      );
+    case 'user-pages':
+      return logAmdgpuVmFailure.report(span, 'userPages', { caller: record.caller ?? 'init_user_pages', errno: errnoText(record.errno), consequences }, related);
+    case 'pte-update':
+      return logAmdgpuVmFailure.report(span, 'pteUpdate', { consequences }, related);
+  }
+}
+
 function explainKasan(record: KasanRecord): Finding {
   const allocated = meaningful(record.allocated);
   const freed = meaningful(record.freed);
@@ -205,6 +241,8 @@ export function explainRecord(record: KernelLogRecord): Finding | undefined {
       return explainFault(record);
     case 'va-conflict':
       return explainConflict(record);
+    case 'amdgpu-vm-failure':
+      return explainAmdgpuVmFailure(record);
     case 'kasan':
       return explainKasan(record);
   }

@@ -135,7 +135,8 @@ export class TraceAnalysis implements AnalysisResult {
   private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: EMPTY_STATE_SNAPSHOT }];
   private cached: { line: number; replayer: TraceReplayer; checkpoint: number } | null = null;
 
-  constructor(lines: readonly string[]) {
+  /** `finalNewline`: the text ended with a line break, so its last line is complete. */
+  constructor(lines: readonly string[], finalNewline = false) {
     this.lines = lines;
     const replayer = new TraceReplayer({
       onEvent: (info) => {
@@ -163,7 +164,7 @@ export class TraceAnalysis implements AnalysisResult {
     let lastCheckpoint = 0;
     for (let index = 0; index < lines.length; index++) {
       const lineNumber = index + 1;
-      replayer.line(lines[index] as string, lineNumber);
+      replayer.line(lines[index] as string, lineNumber, !finalNewline && index === lines.length - 1);
       if (lineNumber - lastCheckpoint >= Math.max(CHECKPOINT_MIN_LINES, 2 * replayer.state.liveMappings)) {
         this.checkpoints.push({ line: lineNumber, snapshot: replayer.snapshot() });
         lastCheckpoint = lineNumber;
@@ -316,7 +317,7 @@ export function splitLines(text: string): string[] {
 
 /** Analyzes a whole trace held in memory. */
 export function analyzeTrace(text: string): TraceAnalysis {
-  return new TraceAnalysis(splitLines(text));
+  return new TraceAnalysis(splitLines(text), text.endsWith('\n'));
 }
 
 /** `0x…` for addresses in hovers. */

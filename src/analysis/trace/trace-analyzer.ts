@@ -16,9 +16,9 @@ export const traceAnalyzer: Analyzer = {
     let crlfLines = 0;
     let firstCrlfLine = 0;
     return {
-      line(text, lineNumber) {
+      line(text, lineNumber, unterminated) {
         if (text.length > 0 && text.charCodeAt(text.length - 1) === 13 && crlfLines++ === 0) firstCrlfLine = lineNumber;
-        replayer.line(text, lineNumber);
+        replayer.line(text, lineNumber, unterminated);
       },
       end(): AnalysisResult {
         const findings = replayer.finish();

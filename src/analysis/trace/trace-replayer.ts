@@ -9,13 +9,18 @@
  * whose format changed are counted and reported once per event name at the
  * end; lines that are not trace text are reported (the first ten, then a
  * count), except a preamble before the first event and the continuation
- * lines of multi-line events. A cut-off last line is reported as truncation.
+ * lines of multi-line events. A last line the input ended inside (no line
+ * break after it) that is not a whole event is reported as truncation. A few
+ * stray NUL or non-UTF-8 bytes in an event line are skipped (src/base/stray-bytes.ts),
+ * the event still decoded and replayed, and one `stray-bytes` note says so.
  *
  * Memory: the live state plus bounded tombstones and per-event-name
  * counters; nothing per line is kept unless `onEvent` keeps it.
  */
 
 import { detach } from '../../base/detach-string';
+import { hasStrayBytes, withoutStrayBytes } from '../../base/stray-bytes';
+import { strayBytes } from '../../rules/input-rules';
 import { EventDecoder, type DecodedEvent } from '../../parse/trace/decode-event';
 import { parseTraceLine, type TraceEventLine } from '../../parse/trace/trace-line';
 import type { Finding } from '../../rules/rule';
@@ -89,6 +94,10 @@ export class TraceReplayer {
   private longReported = false;
   private continuation = false;
   private lastLineNumber = 0;
+  /** Whether the last line seen had no line break after it (the input ended inside it). */
+  private lastUnterminated = false;
+  /** Lines decoded without their stray bytes: count, bytes, first line. */
+  private stray = { lines: 0, bytes: 0, first: 0 };
   /** The last line's problem, turned into a truncation finding if it is the final line. */
   private lastProblem: { line: number; kind: 'changed'; event: string } | { line: number; kind: 'other'; index: number } | null = null;
   /** One context, refilled for every event: no allocation per line. */
@@ -105,15 +114,29 @@ export class TraceReplayer {
     if (!this.quiet) this.findings.push(finding);
   }
 
-  /** One line (1-based number, without its line break). */
-  line(raw: string, lineNumber: number): void {
+  /**
+   * One line (1-based number, without its line break); `unterminated` when
+   * no line break follows it, i.e. the input ended inside it.
+   */
+  line(raw: string, lineNumber: number, unterminated = false): void {
     this.lines++;
     this.lastLineNumber = lineNumber;
+    this.lastUnterminated = unterminated;
     if (raw.length > LONG_LINE && !this.longReported) {
       this.longReported = true;
       this.report(traceUnparsableLine.report({ line: lineNumber }, 'long', { length: raw.length }));
     }
-    const parsed = parseTraceLine(raw);
+    let parsed = parseTraceLine(raw);
+    // A few stray bytes (NUL, not UTF-8) do not make an event line binary data:
+    // read it without them (an event's payload is cleaned in replayEvent).
+    if (parsed.kind !== 'event' && hasStrayBytes(raw)) {
+      const clean = withoutStrayBytes(raw);
+      const reparsed = clean && parseTraceLine(clean.text);
+      if (clean && reparsed && reparsed.kind === 'event') {
+        this.noteStray(lineNumber, clean.removed);
+        parsed = reparsed;
+      }
+    }
     switch (parsed.kind) {
       case 'event':
         this.continuation = false;
@@ -159,8 +182,25 @@ export class TraceReplayer {
     this.report(traceUnparsableLine.report({ line: lineNumber, column: 1, endColumn: Math.min(text.length, 4096) + 1 }, binary ? 'binary' : 'line', { text: quote(text) }));
   }
 
+  /** The event with its payload's stray bytes removed (and noted), or itself when there are none or too many. */
+  private withoutStray(event: TraceEventLine, lineNumber: number): TraceEventLine {
+    const clean = withoutStrayBytes(event.payload);
+    if (!clean) return event;
+    this.noteStray(lineNumber, clean.removed);
+    return { ...event, payload: clean.text };
+  }
+
+  private noteStray(lineNumber: number, bytes: number): void {
+    if (this.stray.lines++ === 0) this.stray.first = lineNumber;
+    this.stray.bytes += bytes;
+  }
+
   private replayEvent(event: TraceEventLine, lineNumber: number): void {
     this.events++;
+    // A field with a stray byte in it decodes to a wrong value (a hex number
+    // cut short, a VM that never frees), so every payload is checked, not
+    // only those that fail to decode: a few percent of the time per line.
+    if (hasStrayBytes(event.payload)) event = this.withoutStray(event, lineNumber);
     const result = this.decoder.decode(event.event, event.payload);
     if (result.status !== 'decoded') {
       const summaries = result.status === 'unknown' ? this.unknown : this.changed;
@@ -208,7 +248,8 @@ export class TraceReplayer {
   finish(): Finding[] {
     if (this.quiet) return this.findings;
     const last = this.lastProblem;
-    if (last && last.line === this.lastLineNumber) {
+    // Only a last line the input ended inside is cut off; one followed by its line break is complete.
+    if (last && last.line === this.lastLineNumber && this.lastUnterminated) {
       if (last.kind === 'changed') {
         const summary = this.changed.get(last.event);
         if (summary) {
@@ -220,6 +261,9 @@ export class TraceReplayer {
         const old = this.findings[last.index];
         if (old) this.findings[last.index] = traceUnparsableLine.report({ line: last.line }, 'truncated', { text: old.message.replace(/^[^"]*"|"$/g, '') });
       }
+    }
+    if (this.stray.lines > 0) {
+      this.findings.push(strayBytes.report({ line: this.stray.first }, 'skipped', { lines: this.stray.lines, bytes: this.stray.bytes }));
     }
     if (this.moreLine !== 0) {
       this.findings.push(traceUnparsableLine.report({ line: this.moreLine }, 'more', { count: this.unreported }));

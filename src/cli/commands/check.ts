@@ -10,7 +10,7 @@ import { analyzerFor, analyzeText } from '../../analysis/registry';
 import { readHead, streamLines } from '../read-lines';
 import { correlateLogsWithTraces } from '../log-trace-correlation';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
-import { parseArgs, UsageError, statInputFile, type CliCommand } from './command';
+import { combineExitCodes, isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';
 import { readTextInput } from './replay';
 
 export const FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif'];
@@ -27,17 +27,34 @@ export function parseKind(value: string | undefined): DocumentKind | undefined {
   return value as DocumentKind;
 }
 
-/** Analyzes one file from disk, streaming it; `-` reads standard input. */
+/**
+ * Why an analyzed input counts as not analysed at all (exit 2, cli spec):
+ * content of no recognised kind, or a patch mail without a diff (a cover
+ * letter). Undefined when it was analysed.
+ */
+export function unanalysedReason(result: AnalysisResult): string | undefined {
+  if (result.kind === 'unknown') return 'is not a trace, gpuvas dump, patch, GPUVM script or kernel log (--kind forces one)';
+  if (result.findings.some((finding) => finding.rule === 'patch-no-diff')) return 'holds no diff to review (a cover letter?)';
+  return undefined;
+}
+
+/** Analyzes one file from disk, streaming it; `-` reads standard input. Throws `UsageError` for an input that cannot be read or is empty. */
 export async function analyzeFile(path: string, kind: DocumentKind | undefined): Promise<AnalysisResult> {
-  if (path === '-') return analyzeText(readTextInput('-'), { path: '<stdin>', ...(kind ? { kind } : {}) });
+  if (path === '-') {
+    const text = readTextInput('-');
+    if (isBlankText(text)) throw new UsageError('standard input is empty: nothing to analyse');
+    return analyzeText(text, { path: '<stdin>', ...(kind ? { kind } : {}) });
+  }
   const size = statInputFile(path).size;
-  const chosen = kind ?? detectKind(readHead(path, DETECT_HEAD_BYTES), path);
+  const head = readHead(path, DETECT_HEAD_BYTES);
+  if (size <= DETECT_HEAD_BYTES && isBlankText(head)) throw new UsageError(`${path} holds only white space: nothing to analyse`);
+  const chosen = kind ?? detectKind(head, path);
   const sink = analyzerFor(chosen).begin({ path });
   const showProgress = process.stderr.isTTY && size > 64 << 20;
   let lastShown = 0;
   await streamLines(
     path,
-    (text, lineNumber) => sink.line(text, lineNumber),
+    (text, lineNumber, unterminated) => sink.line(text, lineNumber, unterminated),
     showProgress
       ? (bytes) => {
           const percent = Math.floor((bytes / size) * 100);
@@ -59,8 +76,15 @@ export const checkCommand: CliCommand = {
 
 Detects each file's kind from its content (ftrace text, trace-cmd report, a
 gpuvas debugfs dump, a patch or mail, a GPUVM script, a kernel log), analyzes
-it and prints the findings. Exit code 0: no warning or error; 1: at least one;
-2: usage error or unreadable input.
+it and prints the findings.
+
+Exit codes (the same for every command):
+  0  analysed; no finding of severity warning or error
+  1  analysed; at least one warning or error
+  2  usage error, or an input that could not be analysed at all (missing,
+     unreadable, a directory, empty, of no recognised kind, a mail without a
+     diff); standard error says which and why, the other files are still
+     analysed and reported
 
 A kernel log checked together with a trace of the same run gets, for each GPU
 page fault, the mapping that covered the faulting address and the event that
@@ -79,10 +103,27 @@ unmapped it (log-fault-history).
     const kind = parseKind(parsed.options.get('--kind'));
     if (parsed.positional.length === 0) throw new UsageError('check needs at least one file');
     const files: FileResult[] = [];
-    for (const path of parsed.positional) files.push({ path, result: await analyzeFile(path, kind) });
+    let unanalysed = 0;
+    for (const path of parsed.positional) {
+      let result: AnalysisResult;
+      try {
+        result = await analyzeFile(path, kind);
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        reportUnanalysable('check', error.message);
+        unanalysed++;
+        continue;
+      }
+      const reason = unanalysedReason(result);
+      if (reason !== undefined) {
+        reportUnanalysable('check', `${path} ${reason}`);
+        unanalysed++;
+      }
+      files.push({ path, result });
+    }
     // A kernel log checked with a trace of the same run: explain each GPU fault from the trace.
     await correlateLogsWithTraces(files);
     process.stdout.write(render(format, files));
-    return exitCodeFor(files);
+    return combineExitCodes(exitCodeFor(files), unanalysed > 0 ? 2 : 0);
   },
 };

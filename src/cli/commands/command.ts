@@ -1,9 +1,10 @@
 /**
- * The shape of a `gpuvm-lens` subcommand, and the usage error that maps to
- * exit code 2 (README.md, "The command line").
+ * The shape of a `gpuvm-lens` subcommand, the usage error that maps to exit
+ * code 2, and the checks every command applies to the files it is given
+ * (README.md, "The command line").
  */
 
-import { statSync, type Stats } from 'node:fs';
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
 
 export interface CliCommand {
   readonly name: string;
@@ -52,11 +53,18 @@ export function parseArgs(args: readonly string[], valued: readonly string[], fl
   return { positional, options, flags };
 }
 
+/** Options of `statInputFile`. */
+export interface InputFileOptions {
+  /** An empty file is a valid input (for `diff`, the state of no VM). */
+  readonly allowEmpty?: boolean;
+}
+
 /**
  * Stats an input file named on the command line: a missing or unreadable
- * file, or a directory, is a usage error (exit 2, README.md, "The command line").
+ * file, a directory, or (unless allowed) an empty one cannot be analysed at
+ * all: a usage error (exit 2, README.md, "The command line") whose message says which and why.
  */
-export function statInputFile(path: string): Stats {
+export function statInputFile(path: string, options: InputFileOptions = {}): Stats {
   let stat: Stats;
   try {
     stat = statSync(path);
@@ -64,5 +72,29 @@ export function statInputFile(path: string): Stats {
     throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (stat.isDirectory()) throw new UsageError(`${path} is a directory`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!options.allowEmpty && stat.isFile() && stat.size === 0) throw new UsageError(`${path} is empty: nothing to analyse`);
   return stat;
+}
+
+/** Text that holds nothing to analyse (no byte, or only white space). */
+export function isBlankText(text: string): boolean {
+  return text.trim() === '';
+}
+
+/**
+ * Exit code 2 wins over 1, 1 over 0: a run where some input could not be
+ * analysed exits 2 even when the others have findings (cli spec).
+ */
+export function combineExitCodes(...codes: number[]): number {
+  return Math.max(0, ...codes);
+}
+
+/** Reports an input that could not be analysed on standard error, as `gpuvm-lens <command>: <message>`. */
+export function reportUnanalysable(command: string, message: string): void {
+  process.stderr.write(`gpuvm-lens ${command}: ${message}\n`);
 }

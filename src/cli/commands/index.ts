@@ -3,9 +3,10 @@
 import type { CliCommand } from './command';
 import { checkCommand } from './check';
 import { diffCommand } from './diff';
+import { explainCommand } from './explain';
 import { lspCommand } from './lsp';
 import { replayCommand } from './replay';
 import { reviewCommand } from './review';
 import { stateCommand } from './state';
 
-export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, stateCommand, diffCommand, lspCommand];
+export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, stateCommand, diffCommand, explainCommand, lspCommand];

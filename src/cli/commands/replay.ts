@@ -5,7 +5,8 @@ import { parseCommand } from '../../parse/script/parse-script';
 import { createScriptReplay } from '../../model/script-runner';
 import { streamLines } from '../read-lines';
 import { DEFAULT_VERSION, isKernelVersion, optionsFor } from '../../model/options';
-import { parseArgs, UsageError, statInputFile, type CliCommand } from './command';
+import { isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';
+import { forEachLine } from '../../base/lines';
 
 export function readTextInput(path: string): string {
   try {
@@ -36,6 +37,32 @@ class ChunkedWriter {
   }
 }
 
+/** A reason quoting a line of binary data, made safe for a terminal and short. */
+function printable(text: string): string {
+  const cleaned = text.replace(/[\x00-\x1f\x7f-\x9f\ufffd]/g, '?');
+  return cleaned.length > 100 ? `${cleaned.slice(0, 100)}…` : cleaned;
+}
+
+/** Bad lines on standard error: the first `SHOWN` with their reasons, then how many more. */
+class BadLineReport {
+  private static readonly SHOWN = 20;
+  count = 0;
+  private firstUnshown = 0;
+
+  constructor(readonly path: string) {}
+
+  add(lineNumber: number, reason: string): void {
+    this.count++;
+    if (this.count <= BadLineReport.SHOWN) process.stderr.write(`${this.path}:${lineNumber}: bad line: ${printable(reason)}\n`);
+    else if (this.firstUnshown === 0) this.firstUnshown = lineNumber;
+  }
+
+  finish(): void {
+    const more = this.count - BadLineReport.SHOWN;
+    if (more > 0) process.stderr.write(`${this.path}:${this.firstUnshown}: ${more} more bad line(s) from here on\n`);
+  }
+}
+
 export const replayCommand: CliCommand = {
   name: 'replay',
   summary: 'replay a GPUVM script through the drm_gpuvm model and print the canonical output',
@@ -43,6 +70,11 @@ export const replayCommand: CliCommand = {
 
 Replays a GPUVM script (one command per line) through the built-in model of
 drm_gpuvm and prints, command by command, what the kernel produces.
+Standard output is exactly that output (a bad line prints ERR bad-command
+there); bad lines are also listed on standard error with their line numbers.
+Exit code 0: every line replayed; 1: there were bad lines; 2: usage error,
+or an input that could not be replayed (missing, unreadable, empty, not a
+GPUVM script at all).
 
   --kernel VERSION   kernel behaviour to model: 6.8, 6.17, 6.18 (default), 6.19, 7.0
 `,
@@ -57,20 +89,35 @@ drm_gpuvm and prints, command by command, what the kernel produces.
     if (!isKernelVersion(version)) throw new UsageError(`unknown kernel version ${version}`);
     const path = parsed.positional[0] as string;
     // Streamed: a script of millions of commands never sits in memory, and
-    // its output leaves in chunks as it is produced.
+    // its output leaves in chunks as it is produced. Standard output is the
+    // kernel's canonical output only; bad lines are also named on standard
+    // error, with their line numbers.
     const replay = createScriptReplay(optionsFor(version));
     const out = new ChunkedWriter();
-    const onLine = (text: string) => out.lines(replay.step(parseCommand(text.endsWith('\r') ? text.slice(0, -1) : text)));
+    const bad = new BadLineReport(path === '-' ? '<stdin>' : path);
+    let commands = 0;
+    const onLine = (raw: string, lineNumber: number) => {
+      const command = parseCommand(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+      if (command.kind === 'bad') bad.add(lineNumber, command.reason);
+      else if (command.kind !== 'comment') commands++;
+      out.lines(replay.step(command));
+    };
     if (path === '-') {
-      const lines = readTextInput('-').split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
-      for (const line of lines) onLine(line);
+      const text = readTextInput('-');
+      if (isBlankText(text)) throw new UsageError('standard input is empty: nothing to replay');
+      forEachLine(text, onLine);
     } else {
       statInputFile(path);
       await streamLines(path, onLine);
     }
     out.lines(replay.end());
     out.flush();
-    return 0;
+    bad.finish();
+    if (bad.count > 0 && commands === 0) {
+      // Not one command: this is no GPUVM script (binary data, another kind of file).
+      reportUnanalysable('replay', `${bad.path} is not a GPUVM script: none of its ${bad.count} non-comment line(s) is a command`);
+      return 2;
+    }
+    return bad.count > 0 ? 1 : 0;
   },
 };

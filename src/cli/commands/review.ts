@@ -6,14 +6,15 @@
  */
 
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, resolve, sep } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { createPatchAnalyzer, type PatchReviewConfig } from '../../analysis/patch-analyzer';
 import { feedText } from '../../analysis/registry';
 import { DEFAULT_RESOURCE_PAIRS, extendResourcePairs } from '../../rules/patch/resource-pairs';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
 import { renderReply } from '../render-reply';
 import { installTreeSitterAssets } from '../../server/tree-sitter-assets';
-import { parseArgs, UsageError, statInputFile, type CliCommand } from './command';
+import { combineExitCodes, isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';
+import { unanalysedReason } from './check';
 import { readTextInput } from './replay';
 
 const FORMATS = ['text', 'json', 'sarif', 'reply'] as const;
@@ -45,6 +46,35 @@ export function kernelTreeReader(root: string): (path: string) => string | undef
   };
 }
 
+/**
+ * A kernel checkout has MAINTAINERS, a top-level Makefile and drivers/ or
+ * include/; anything else given as `--kernel-tree` is a usage error rather
+ * than a silent run without function context.
+ */
+export function checkKernelTree(tree: string): void {
+  const isDirectory = (path: string): boolean => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const isFile = (path: string): boolean => {
+    try {
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (!isDirectory(tree)) throw new UsageError(`--kernel-tree ${tree} is not a directory`);
+  const missing = [
+    ...(isFile(join(tree, 'MAINTAINERS')) ? [] : ['MAINTAINERS']),
+    ...(isFile(join(tree, 'Makefile')) ? [] : ['Makefile']),
+    ...(isDirectory(join(tree, 'drivers')) || isDirectory(join(tree, 'include')) ? [] : ['drivers/ or include/']),
+  ];
+  if (missing.length > 0) throw new UsageError(`--kernel-tree ${tree} is not a kernel tree (no ${missing.join(', no ')})`);
+}
+
 export function loadPairs(file: string): PatchReviewConfig['pairs'] {
   let settings: unknown;
   try {
@@ -68,12 +98,14 @@ Reviews unified diffs, git format-patch mails, mboxes (a series) and mail
 threads (hunks quoted in replies are recognised as copies) for lifetime and
 locking problems in drm_gpuvm and GPU VM code, and prints the findings on the
 lines of the patch. Exit code 0: no warning or error; 1: at least one; 2:
-usage error or unreadable input.
+usage error, or a patch that could not be reviewed (missing, unreadable,
+empty, no diff in it); the other patches are still reviewed and reported.
 
   --format FORMAT    text (default), json, sarif, or reply: the patch quoted as
                      a reply mail with each finding under its line (an mbox when
                      several patches are given)
-  --kernel-tree DIR  a kernel checkout: widens each hunk to its whole function
+  --kernel-tree DIR  a kernel checkout (MAINTAINERS, Makefile, drivers/ or
+                     include/): widens each hunk to its whole function
   --pairs FILE       JSON settings file adding acquire/release pairs:
                      {"resourcePairs": [{"what": "foo reference", "kind": "reference",
                        "acquire": ["foo_get"], "release": ["foo_put"], "style": "always"}]}
@@ -88,15 +120,7 @@ usage error or unreadable input.
     if (!FORMATS.includes(format)) throw new UsageError(`unknown format ${format} (one of ${FORMATS.join(', ')})`);
     if (parsed.positional.length === 0) throw new UsageError('review needs at least one patch');
     const tree = parsed.options.get('--kernel-tree');
-    if (tree !== undefined) {
-      let isDirectory = false;
-      try {
-        isDirectory = statSync(tree).isDirectory();
-      } catch {
-        // Reported below.
-      }
-      if (!isDirectory) throw new UsageError(`--kernel-tree ${tree} is not a directory`);
-    }
+    if (tree !== undefined) checkKernelTree(tree);
     const pairsFile = parsed.options.get('--pairs');
     const config: PatchReviewConfig = {
       ...(pairsFile ? { pairs: loadPairs(pairsFile) } : {}),
@@ -106,12 +130,28 @@ usage error or unreadable input.
     const analyzer = createPatchAnalyzer(config);
     const files: FileResult[] = [];
     const texts: string[] = [];
+    let unanalysed = 0;
     for (const path of parsed.positional) {
-      if (path !== '-') statInputFile(path);
-      const text = readTextInput(path);
+      let text: string;
+      try {
+        if (path !== '-') statInputFile(path);
+        text = readTextInput(path);
+        if (isBlankText(text)) throw new UsageError(`${path === '-' ? 'standard input' : path} is empty: nothing to review`);
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        reportUnanalysable('review', error.message);
+        unanalysed++;
+        continue;
+      }
       const sink = analyzer.begin({ path });
       feedText(sink, text);
-      files.push({ path: path === '-' ? '<stdin>' : path, result: await sink.end() });
+      const file = { path: path === '-' ? '<stdin>' : path, result: await sink.end() };
+      const reason = unanalysedReason(file.result);
+      if (reason !== undefined) {
+        reportUnanalysable('review', `${file.path} ${reason}`);
+        unanalysed++;
+      }
+      files.push(file);
       texts.push(text);
     }
     if (format === 'reply') {
@@ -119,6 +159,6 @@ usage error or unreadable input.
     } else {
       process.stdout.write(render(format as OutputFormat, files));
     }
-    return exitCodeFor(files);
+    return combineExitCodes(exitCodeFor(files), unanalysed > 0 ? 2 : 0);
   },
 };

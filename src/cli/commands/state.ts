@@ -13,7 +13,7 @@ import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { TraceStateReader, vmMatches } from '../../analysis/trace/trace-snapshots';
 import { renderGpuvas } from '../../parse/dump/render-gpuvas';
 import { readHead, streamLines } from '../read-lines';
-import { parseArgs, UsageError, statInputFile, type CliCommand } from './command';
+import { isBlankText, parseArgs, UsageError, statInputFile, type CliCommand } from './command';
 import { readTextInput } from './replay';
 
 /** Thrown from the line callback to stop reading once the stop point is passed. */
@@ -49,6 +49,10 @@ object column is the object identity the trace gives (0 when none).
   --ts SECONDS    replay every event up to this timestamp (inclusive)
   --vm ID         print only this VM (its identity or block name)
   --kind trace    read the file as a trace even if it does not look like one
+
+When no VM is printed, standard error says why (none live at that point, or
+none in the capture). Exit code 0: replayed; 2: usage error, or an input
+that could not be replayed (missing, unreadable, empty, not a trace).
 `,
   async run(args) {
     const parsed = parseArgs(args, ['--at', '--ts', '--vm', '--kind']);
@@ -65,6 +69,7 @@ object column is the object identity the trace gives (0 when none).
 
     if (path === '-') {
       const text = readTextInput('-');
+      if (isBlankText(text)) throw new UsageError('standard input is empty: no trace to replay');
       let lineNumber = 1;
       for (const line of text.split('\n')) if (!reader.line(line, lineNumber++)) break;
     } else {
@@ -103,7 +108,20 @@ object column is the object identity the trace gives (0 when none).
       const shown = live.length > 10 ? `${live.slice(0, 10).join(', ')} and ${live.length - 10} more` : live.join(', ');
       throw new UsageError(`no live VM matches ${selector}${live.length > 0 ? ` (live: ${shown})` : ' (no VM is live at that point)'}`);
     }
-    process.stdout.write(renderGpuvas(reader.snapshots(selector), { separateBlocks: true }));
+    const snapshots = reader.snapshots(selector);
+    // Empty output is ambiguous: say why on standard error (standard output stays a valid, empty dump).
+    if (snapshots.length === 0) {
+      const where = path === '-' ? '<stdin>' : path;
+      const { events, recognized } = reader.replayer;
+      const message =
+        reader.state.vmsSeen > 0
+          ? `no VM is live at that point (${reader.state.vmsSeen} seen before it, all freed)`
+          : events === 0
+            ? 'no trace event was read, so there is no VM'
+            : `no VM in the capture: none of its ${events} event(s) (${recognized} decoded) creates or uses a GPU VM`;
+      process.stderr.write(`gpuvm-lens state: ${where}: ${message}\n`);
+    }
+    process.stdout.write(renderGpuvas(snapshots, { separateBlocks: true }));
     return 0;
   },
 };

@@ -7,7 +7,8 @@
 
 import * as vscode from 'vscode';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageclient';
-import { toSarif, type ExportedFinding, type ExportedLevel, type ExportedLocation } from '../sarif';
+import { exportedFromDiagnostic, severityOf, toSarif, type ExportedFinding } from '../sarif';
+import type { SarifRelated, SarifSpan } from '../../report/sarif';
 import type { Ctx } from '../ctx';
 import type { CommandGroup } from './types';
 import { errorText } from './util';
@@ -20,24 +21,23 @@ function relativePath(uri: vscode.Uri): string {
   return folder ? vscode.workspace.asRelativePath(uri, false) : uri.toString();
 }
 
-function level(severity: number | undefined): ExportedLevel {
-  return severity === 1 ? 'error' : severity === 2 || severity === undefined ? 'warning' : 'note';
-}
-
 interface Range0 {
   readonly start: { readonly line: number; readonly character: number };
   readonly end: { readonly line: number; readonly character: number };
 }
 
-function location(uri: vscode.Uri, range: Range0, message?: string): ExportedLocation {
+function span(uri: vscode.Uri, range: Range0): SarifSpan {
   return {
     uri: relativePath(uri),
     line: range.start.line + 1,
     column: range.start.character + 1,
     endLine: range.end.line + 1,
     endColumn: range.end.character + 1,
-    ...(message ? { message } : {}),
   };
+}
+
+function relatedAt(uri: vscode.Uri, range: Range0, message: string): SarifRelated {
+  return { uri: relativePath(uri), line: range.start.line + 1, message };
 }
 
 function codeOf(code: vscode.Diagnostic['code'] | LspDiagnostic['code']): { rule: string; helpUri: string | null } {
@@ -50,23 +50,15 @@ function fromEditor(uri: vscode.Uri, d: vscode.Diagnostic): ExportedFinding {
   return {
     rule,
     helpUri,
-    level: level(d.severity + 1),
+    severity: severityOf(d.severity + 1),
     message: d.message,
-    location: location(uri, d.range),
-    related: (d.relatedInformation ?? []).map((r) => location(r.location.uri, r.location.range, r.message)),
+    location: span(uri, d.range),
+    related: (d.relatedInformation ?? []).map((r) => relatedAt(r.location.uri, r.location.range, r.message)),
   };
 }
 
 function fromServer(uri: vscode.Uri, d: LspDiagnostic): ExportedFinding {
-  const rule = d.code === undefined ? 'unknown' : String(d.code);
-  return {
-    rule,
-    helpUri: d.codeDescription?.href ?? null,
-    level: level(d.severity),
-    message: d.message,
-    location: location(uri, d.range),
-    related: (d.relatedInformation ?? []).map((r) => location(vscode.Uri.parse(r.location.uri), r.location.range, r.message)),
-  };
+  return exportedFromDiagnostic(relativePath(uri), d, (related) => relativePath(vscode.Uri.parse(related)));
 }
 
 /** Every finding, each once (a file both open and analyzed from disk has the same findings twice). */

@@ -1,7 +1,8 @@
 /**
  * Streams a kernel log (dmesg, journalctl -k, a syslog file, or a report
  * pasted into a mail) into `KernelLogRecord`s: drm_gpuvm WARNs, refcount_t
- * warnings, GPU page faults, amdgpu VA conflicts and KASAN reports. Lines
+ * warnings, GPU page faults, amdgpu VA conflicts, amdgpu KFD VM failures
+ * (map, userptr pages, page-table update) and KASAN reports. Lines
  * that are none of these are counted and otherwise ignored: a kernel log is
  * mostly unrelated noise, and reporting it would bury what matters.
  *
@@ -10,6 +11,7 @@
 
 import { forEachLine } from '../../base/lines';
 import { deviceOf, splitDmesgLine } from './dmesg-prefix';
+import { AmdgpuVmFailureRecognizer } from './amdgpu-vm-failures';
 import { FaultRecognizer } from './gpu-faults';
 import { isKasanTitle, KasanReportReader } from './kasan-report';
 import type { KernelLogRecord, VmOpRecord } from './records';
@@ -26,6 +28,7 @@ export interface KernelLog {
 export class KernelLogParser {
   private readonly records: KernelLogRecord[] = [];
   private readonly faults = new FaultRecognizer((record) => this.records.push(record));
+  private readonly vmFailures = new AmdgpuVmFailureRecognizer((record) => this.records.push(record));
   private warn: WarnBlockReader | undefined;
   private kasan: KasanReportReader | undefined;
   private lines = 0;
@@ -75,6 +78,7 @@ export class KernelLogParser {
       return;
     }
     if (this.faults.line(message, lineNumber, timestamp)) return;
+    if (this.vmFailures.line(message, lineNumber, timestamp)) return;
     const op = msmVmOp(message, lineNumber, timestamp);
     if (op) this.records.push(op);
   }

@@ -109,6 +109,30 @@ export interface VaConflictRecord extends RecordBase {
   readonly existingEnd: U64;
 }
 
+/**
+ * A failure of amdgpu's KFD (compute) GPU VM path, from the pr_err() lines
+ * of amdgpu_amdkfd_gpuvm.c (prefixed `kfd2kgd: ` on older kernels, `amdgpu: `
+ * on newer): `Failed to map VA 0x%llx in vm. ret %d` (amdgpu_vm_bo_map()
+ * refused the mapping), `%s: Failed to get user pages: %d` (a userptr
+ * allocation whose pages could not be pinned) and `amdgpu_vm_bo_update failed`
+ * (the page tables were not updated for a mapping). The follow-on lines of
+ * the same failure (`update_gpuvm_pte() failed`, `Failed to map bo to gpuvm`,
+ * `…: update PTE failed`, `Failed to map peer:… mem_domain:n`) are folded in.
+ */
+export interface AmdgpuVmFailureRecord extends RecordBase {
+  readonly kind: 'amdgpu-vm-failure';
+  readonly failure: 'map-va' | 'user-pages' | 'pte-update';
+  /** The GPU virtual address (map-va). */
+  readonly address?: U64;
+  /** The negative errno the kernel printed. */
+  readonly errno?: number;
+  /** The function that printed it (user-pages: `init_user_pages`, …). */
+  readonly caller?: string;
+  /** Follow-on lines of the same failure, as printed. */
+  readonly consequences: { readonly line: number; readonly text: string }[];
+  endLine: number;
+}
+
 export interface KasanRecord extends RecordBase {
   readonly kind: 'kasan';
   /** `slab-use-after-free`, `use-after-free`, `double-free`, `slab-out-of-bounds`, … */
@@ -141,4 +165,4 @@ export interface VmOpRecord extends RecordBase {
   readonly end: U64;
 }
 
-export type KernelLogRecord = GpuvmWarnRecord | RefcountWarnRecord | GpuFaultRecord | VaConflictRecord | KasanRecord | VmOpRecord;
+export type KernelLogRecord = GpuvmWarnRecord | RefcountWarnRecord | GpuFaultRecord | VaConflictRecord | AmdgpuVmFailureRecord | KasanRecord | VmOpRecord;

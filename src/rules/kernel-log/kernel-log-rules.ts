@@ -101,4 +101,19 @@ export const logFaultHistory = defineRule({
   },
 });
 
-export const KERNEL_LOG_RULES = [logGpuvmWarn, logRefcountWarning, logGpuPageFault, logVaConflict, logKasanReport, logFaultHistory] as const;
+export const logAmdgpuVmFailure = defineRule({
+  id: 'log-amdgpu-vm-failure',
+  summary: "amdgpu's KFD GPU VM code failed to map a VA, obtain a userptr's pages, or update the page tables of a mapping.",
+  defaultSeverity: 'warning',
+  tags: ['kernel-log', 'va-space', 'amdgpu'],
+  messages: {
+    mapVa:
+      'amdgpu_vm_bo_map() refused to map VA {address} for a KFD allocation ({errno}): the map-to-GPU ioctl failed and nothing is mapped there.{overlap}{consequences}',
+    userPages:
+      '{caller}() could not get the pages of a userptr allocation ({errno}): the range is not (or no longer) valid user memory, so the BO has no backing and any GPU mapping of it would fault.{consequences}',
+    pteUpdate:
+      'amdgpu_vm_bo_update() failed: the page tables of a mapping were not written, so the GPU does not see it (or sees a stale one) although the VA is reserved; GPU accesses there fault or reach old pages.{consequences}',
+  },
+});
+
+export const KERNEL_LOG_RULES = [logGpuvmWarn, logRefcountWarning, logGpuPageFault, logVaConflict, logAmdgpuVmFailure, logKasanReport, logFaultHistory] as const;

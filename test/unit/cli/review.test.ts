@@ -55,6 +55,9 @@ beforeAll(() => {
   writeFileSync(join(work, 'bind.patch'), PATCH);
   mkdirSync(join(work, 'linux', 'drivers', 'gpu', 'drm', 'foo'), { recursive: true });
   writeFileSync(join(work, 'linux', 'drivers', 'gpu', 'drm', 'foo', 'foo_vm.c'), SOURCE);
+  // What makes a directory a kernel tree for --kernel-tree.
+  writeFileSync(join(work, 'linux', 'MAINTAINERS'), '');
+  writeFileSync(join(work, 'linux', 'Makefile'), '');
 });
 
 describe('gpuvm-lens review', () => {
