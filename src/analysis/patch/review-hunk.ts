@@ -38,8 +38,16 @@ interface ParsedImage {
   readonly functions: readonly FunctionIr[];
 }
 
+/**
+ * No C source has lines this long; a hunk that does is damaged or generated
+ * data. Not parsed: tree-sitter's WASM build takes seconds on such a line,
+ * and error recovery over one can overflow its stack and corrupt the module.
+ */
+const MAX_C_LINE = 4096;
+
 function parseImage(parser: CParser, rows: readonly SourceRow[], section: string): ParsedImage {
   if (!rows.some((row) => row.text.trim() !== '')) return { rows: [], functions: [] };
+  if (rows.some((row) => row.text.length > MAX_C_LINE)) return { rows: [], functions: [] };
   const fragment = buildFragment(rows, section);
   const functions = withCTree(parser, fragment.source, (root) => functionsIn(root, fragment.enclosing, fragment.openEnded));
   return { rows: fragment.rows, functions };
