@@ -28,7 +28,7 @@ export function parseKind(value: string | undefined): DocumentKind | undefined {
 }
 
 /**
- * Why an analyzed input counts as not analysed at all (exit 2, cli spec):
+ * Why an analyzed input counts as not analysed at all (exit 2; README.md, "The command line"):
  * content of no recognised kind, or a patch mail without a diff (a cover
  * letter). Undefined when it was analysed.
  */
