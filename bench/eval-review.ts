@@ -4,7 +4,9 @@
  * reconstructed kernel tree, and prints, for the tune half and the held-out
  * half, per-rule and overall recall at the right line (±3) and the false-alarm
  * rate on fix and clean patches (bench/review-corpus.ts says how each is
- * counted), then the time per file.
+ * counted), then the time per file. Damaged variants of every file (cut
+ * mid-hunk; interleaved with the next file) are reviewed too, for hangs and
+ * crashes only.
  *
  * Each file is reviewed in a worker thread under a time limit: a review that
  * overruns it is stopped (the worker is terminated and a fresh one takes the
@@ -27,6 +29,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { installTreeSitterAssets } from '../src/server/tree-sitter-assets';
 import {
   CORPUS,
+  damagedVariants,
   formatTable,
   HALVES,
   loadCorpus,
@@ -46,6 +49,8 @@ interface Job {
   readonly file: string;
   readonly mode: Mode;
   readonly tree: string | undefined;
+  /** Replaces the file's content (a damaged variant). */
+  readonly text?: string;
 }
 
 function workerMain(): void {
@@ -53,7 +58,7 @@ function workerMain(): void {
   const port = parentPort;
   if (!port) return;
   port.on('message', (job: Job) => {
-    reviewEntry(job.file, job.mode, job.tree).then(
+    reviewEntry(job.file, job.mode, job.tree, job.text).then(
       (outcome) => port.postMessage(outcome),
       (error: unknown) =>
         port.postMessage({
@@ -135,12 +140,16 @@ async function main(): Promise<void> {
 
   const reviewer = new Reviewer(limitMs);
   const outcomes: Outcome[] = [];
+  const damaged: { name: string; outcome: Outcome }[] = [];
   const files = Object.keys(corpus.patches);
   try {
     for (const mode of MODES) {
       for (const file of files) {
         outcomes.push(await reviewer.review({ file, mode, tree: trees.get(file) }));
       }
+    }
+    for (const variant of damagedVariants(files)) {
+      damaged.push({ name: variant.name, outcome: await reviewer.review({ file: variant.file, mode: 'tree', tree: trees.get(variant.file), text: variant.text }) });
     }
   } finally {
     reviewer.close();
@@ -165,6 +174,12 @@ async function main(): Promise<void> {
   const failed = outcomes.filter((outcome) => outcome.status !== 'ok');
   out.push(`${failed.length} of ${outcomes.length} reviews timed out (limit ${limitMs} ms) or crashed`);
   for (const outcome of failed) out.push(`  ${outcome.status} ${outcome.mode} ${outcome.file}${outcome.error ? `: ${outcome.error.split('\n')[0]}` : ''}`);
+  const damagedFailed = damaged.filter(({ outcome }) => outcome.status !== 'ok');
+  const damagedMs = damaged.map(({ outcome }) => outcome.ms);
+  out.push(
+    `damaged variants (each file cut mid-hunk, and interleaved with the next): ${damagedFailed.length} of ${damaged.length} timed out or crashed; slowest ${percentile(damagedMs, 1).toFixed(1)} ms`,
+  );
+  for (const { name, outcome } of damagedFailed) out.push(`  ${outcome.status} ${name}${outcome.error ? `: ${outcome.error.split('\n')[0]}` : ''}`);
   if (args.includes('--list')) {
     for (const half of HALVES) {
       for (const mode of MODES) {
@@ -192,7 +207,7 @@ async function main(): Promise<void> {
     writeFileSync(join(CORPUS, 'baseline.json'), `${JSON.stringify(baseline, null, 2)}\n`);
     process.stdout.write(`baseline written to ${relative(process.cwd(), join(CORPUS, 'baseline.json'))}\n`);
   }
-  if (failed.length > 0) process.exitCode = 1;
+  if (failed.length > 0 || damagedFailed.length > 0) process.exitCode = 1;
 }
 
 if (isMainThread) {

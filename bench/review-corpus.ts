@@ -117,10 +117,13 @@ export function temporaryTrees(corpus: Corpus): { trees: Map<string, string>; di
   return { trees: materializeTrees(corpus, root), dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Reviews one corpus file as `gpuvm-lens review` would, with the tree when one is given. */
-export async function reviewEntry(file: string, mode: Mode, tree: string | undefined): Promise<Outcome> {
+/**
+ * Reviews one corpus file as `gpuvm-lens review` would, with the tree when
+ * one is given; `text` replaces the file's content (the damaged variants).
+ */
+export async function reviewEntry(file: string, mode: Mode, tree: string | undefined, text?: string): Promise<Outcome> {
   const config: PatchReviewConfig = mode === 'tree' && tree ? { readSource: kernelTreeReader(tree) } : {};
-  const lines = readFileSync(join(CORPUS, file), 'utf8').split('\n');
+  const lines = (text ?? readCorpusFile(file)).split('\n');
   const start = performance.now();
   const result = await reviewPatchLines(lines, config);
   return {
@@ -134,6 +137,28 @@ export async function reviewEntry(file: string, mode: Mode, tree: string | undef
 
 /** The review's code rules (not the input rules: a damaged hunk is no finding about the code). */
 const CODE_RULES = new Set(PATCH_CHECKS.map((check) => check.rule.id));
+export function readCorpusFile(file: string): string {
+  return readFileSync(join(CORPUS, file), 'utf8');
+}
+
+/**
+ * Damaged variants of the corpus for the no-hang check, deterministic: each
+ * file cut at 60% of its lines (mid-hunk, mid-function), and interleaved line
+ * by line with the next file (hunk headers that lie about their counts).
+ */
+export function damagedVariants(files: readonly string[]): { name: string; file: string; text: string }[] {
+  const out: { name: string; file: string; text: string }[] = [];
+  files.forEach((file, index) => {
+    const lines = readCorpusFile(file).split('\n');
+    out.push({ name: `${file} (cut)`, file, text: lines.slice(0, Math.ceil(lines.length * 0.6)).join('\n') });
+    const other = readCorpusFile(files[(index + 1) % files.length] as string).split('\n');
+    const mixed: string[] = [];
+    for (let i = 0; i < Math.max(lines.length, other.length); i++) mixed.push(...(i % 2 === 0 ? [lines[i] ?? ''] : [other[i] ?? '']));
+    out.push({ name: `${file} (interleaved)`, file, text: mixed.join('\n') });
+  });
+  return out;
+}
+
 const isAlarm = (severity: Severity) => severity === 'warning' || severity === 'error';
 
 export interface Score {
