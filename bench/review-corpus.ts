@@ -170,6 +170,8 @@ export interface Score {
   alarmed: number;
   /** Per rule: buggy patches it hits at a problem line; fix/clean patches it warns on. */
   readonly rules: Map<string, { hits: number; alarms: number }>;
+  /** Per bug class of the buggy patches (from the fix's description): how many, how many hit. */
+  readonly classes: Map<string, { buggy: number; hit: number }>;
   /** Exact labels of the review mails. */
   readonly exact: { tp: number; fp: number; fn: number };
   /** Files that timed out or crashed. */
@@ -179,7 +181,7 @@ export interface Score {
 }
 
 export function score(corpus: Corpus, outcomes: readonly Outcome[], half: Half | 'all', mode: Mode): Score {
-  const s: Score = { buggy: 0, hit: 0, quiet: 0, alarmed: 0, rules: new Map(), exact: { tp: 0, fp: 0, fn: 0 }, failed: [], missed: [], falseAlarms: [] };
+  const s: Score = { buggy: 0, hit: 0, quiet: 0, alarmed: 0, rules: new Map(), classes: new Map(), exact: { tp: 0, fp: 0, fn: 0 }, failed: [], missed: [], falseAlarms: [] };
   const rule = (id: string) => {
     let r = s.rules.get(id);
     if (!r) s.rules.set(id, (r = { hits: 0, alarms: 0 }));
@@ -197,6 +199,12 @@ export function score(corpus: Corpus, outcomes: readonly Outcome[], half: Half |
       const hitting = new Set(alarms.filter((finding) => near(finding.line)).map((finding) => finding.rule));
       if (hitting.size > 0) s.hit++;
       else s.missed.push(outcome.file);
+      for (const name of entry.class === undefined ? ['rejected in review'] : typeof entry.class === 'string' ? [entry.class] : entry.class) {
+        let c = s.classes.get(name);
+        if (!c) s.classes.set(name, (c = { buggy: 0, hit: 0 }));
+        c.buggy++;
+        if (hitting.size > 0) c.hit++;
+      }
       for (const id of hitting) rule(id).hits++;
     } else {
       s.quiet++;
@@ -240,6 +248,11 @@ export function formatTable(corpus: Corpus, outcomes: readonly Outcome[], half: 
     lines.push(
       `${id.padEnd(30)} ${show(ratio(p.hits, patch.buggy)).padStart(12)} ${show(ratio(t.hits, tree.buggy)).padStart(12)} ${String(p.alarms).padStart(12)} ${String(t.alarms).padStart(12)}`,
     );
+  }
+  for (const name of [...patch.classes.keys()].sort()) {
+    const p = patch.classes.get(name) ?? { buggy: 0, hit: 0 };
+    const t = tree.classes.get(name) ?? { buggy: 0, hit: 0 };
+    lines.push(`${`bug class: ${name}`.padEnd(30)} ${`${p.hit}/${p.buggy}`.padStart(12)} ${`${t.hit}/${t.buggy}`.padStart(12)}`);
   }
   lines.push(
     `${'overall recall (±3 lines)'.padEnd(30)} ${`${show(ratio(patch.hit, patch.buggy))} ${patch.hit}/${patch.buggy}`.padStart(12)} ${`${show(ratio(tree.hit, tree.buggy))} ${tree.hit}/${tree.buggy}`.padStart(12)}`,
