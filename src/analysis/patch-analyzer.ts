@@ -17,6 +17,7 @@ import {
   patchBinaryContent,
   patchDamagedHunk,
   patchNoDiff,
+  patchHunkNotApplied,
   patchNonCFile,
 } from '../rules/patch/patch-input-rules';
 import { DEFAULT_RESOURCE_PAIRS, indexPairs, type PairIndex, type ResourcePair } from '../rules/patch/resource-pairs';
@@ -37,6 +38,8 @@ export interface PatchStats extends DocumentStats {
   hunks: number;
   quotedCopies: number;
   messages: number;
+  /** Whole functions from a kernel tree, or hunks widened from the patch alone. */
+  mode: 'tree' | 'patch-only';
 }
 
 const C_FILE = /\.(?:c|h)$/;
@@ -62,6 +65,7 @@ export async function reviewPatchLines(lines: readonly string[], config: PatchRe
     hunks: originals.length,
     quotedCopies: parsed.copies,
     messages: parsed.messages,
+    mode: config.readSource ? 'tree' : 'patch-only',
   };
 
   if (lines.every((line) => line.trim() === '')) {
@@ -103,9 +107,11 @@ export async function reviewPatchLines(lines: readonly string[], config: PatchRe
       const changedText = (kind: '+' | '-') =>
         cHunks.flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, ''))).join('\n');
       const context = { pairs, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
-      const parsedHunks = cHunks.map(({ path, hunk }) =>
-        parseHunk(path, hunk, config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk), parser as CParser),
-      );
+      const parsedHunks = cHunks.map(({ path, hunk }) => {
+        const images = config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk);
+        if (images.notApplied) findings.push(patchHunkNotApplied.report({ line: hunk.headerLine }, 'tree', { path, oldStart: hunk.oldStart }));
+        return parseHunk(path, hunk, images, parser as CParser);
+      });
       const owned = ownedByFunction(parsedHunks, pairs);
       for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));
     }
