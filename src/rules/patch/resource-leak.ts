@@ -39,7 +39,8 @@ export const resourceLeakCheck: PatchRuleCheck = {
       .filter(({ event }) => event.pair.kind !== 'drm-dev')
       .map(({ view, event }) => ({
         view,
-        key: textKey(view, event.key, event.acquireRow, event.exitRow),
+        // Resource and path, not the acquire's text: a lock that changes type is the same lock.
+        key: textKey(view, event.key, event.pair.kind, event.exitRow),
         row: event.exitRow,
         messageId: 'leak',
         data: {
