@@ -46,7 +46,16 @@ export interface HeldResource {
 }
 
 export type PathEvent =
-  | { readonly type: 'leak'; readonly key: string; readonly pair: ResourcePair; readonly acquireRow: number; readonly exitRow: number; readonly exitText: string }
+  | {
+      readonly type: 'leak';
+      readonly key: string;
+      readonly pair: ResourcePair;
+      readonly acquireRow: number;
+      readonly exitRow: number;
+      readonly exitText: string;
+      /** The leak is a second acquire (this call) over the one still held, not a return. */
+      readonly again?: string;
+    }
   | { readonly type: 'double-release'; readonly key: string; readonly pair: ResourcePair; readonly firstRow: number; readonly secondRow: number; readonly call: string }
   | { readonly type: 'use-after-release'; readonly key: string; readonly pair: ResourcePair; readonly releaseRow: number; readonly useRow: number; readonly release: string }
   | { readonly type: 'call-while-held'; readonly call: CallSite; readonly held: readonly HeldResource[] };
@@ -284,6 +293,21 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       if (slot !== 'result' && call.target && /->|\./.test(call.target)) key = undefined; // stored straight into an object
       if (key && !nested && acquired.style !== 'bool') {
         const previous = state.find((res) => res.key === key);
+        // Acquired again while this path still holds it: an init done twice leaks the first one.
+        if (
+          previous?.status === 'held' &&
+          !previous.escaped &&
+          previous.acquireRow !== undefined &&
+          previous.acquireRow < call.row &&
+          previous.pair === acquired &&
+          (acquired.kind === 'reference' || acquired.kind === 'memory') &&
+          releasedSomewhereOf(fn, pairs).has(`${acquired.what}\u0001${key}`)
+        ) {
+          emit(
+            { type: 'leak', key, pair: acquired, acquireRow: previous.acquireRow, exitRow: call.row, exitText: '', again: call.name },
+            `leak\u0001${key}\u0001${previous.acquireRow}\u0001${call.row}`,
+          );
+        }
         if (acquired.style === 'errno' && !call.target) {
           // The result is ignored (`dma_resv_lock(resv, NULL)` cannot fail): the caller treats it as taken.
           state = replace(state, key, { key, pair: acquired, status: 'held', acquireRow: call.row, escaped: previous?.callerHeld === true });
@@ -355,6 +379,16 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     for (const res of state) if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
   }
   return state;
+}
+
+const releasedCache = new WeakMap<FunctionIr, Set<string>>();
+function releasedSomewhereOf(fn: FunctionIr, pairs: PairIndex): Set<string> {
+  let keys = releasedCache.get(fn);
+  if (!keys) {
+    keys = releaseKeys(fn.calls, pairs);
+    releasedCache.set(fn, keys);
+  }
+  return keys;
 }
 
 /** A bool- or errno-style acquire that is itself the branch condition: `if (!mutex_trylock(&l))`. */
