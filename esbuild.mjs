@@ -31,6 +31,8 @@ const nodeEntries = {
   cli: 'src/cli/main.ts',
   'bench-engine': 'bench/engine.ts',
   'bench-review': 'bench/review.ts',
+  // `npm run eval:review`: runs itself again as the worker thread that reviews each corpus file under a time limit.
+  'eval-review': 'bench/eval-review.ts',
   'bench-trace': 'bench/trace.ts',
   // The language server the extension starts with `node dist/server.js --stdio`.
   server: 'src/server/entry.ts',

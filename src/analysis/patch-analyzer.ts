@@ -17,9 +17,11 @@ import {
   patchBinaryContent,
   patchDamagedHunk,
   patchNoDiff,
+  patchHunkNotApplied,
   patchNonCFile,
 } from '../rules/patch/patch-input-rules';
 import { DEFAULT_RESOURCE_PAIRS, indexPairs, type PairIndex, type ResourcePair } from '../rules/patch/resource-pairs';
+import { learnPairs, type LearnSource } from '../rules/patch/learned-pairs';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { hunkImages, widenedImages, type ReadSource } from './patch/hunk-images';
@@ -37,6 +39,8 @@ export interface PatchStats extends DocumentStats {
   hunks: number;
   quotedCopies: number;
   messages: number;
+  /** Whole functions from a kernel tree, or hunks widened from the patch alone. */
+  mode: 'tree' | 'patch-only';
 }
 
 const C_FILE = /\.(?:c|h)$/;
@@ -62,6 +66,7 @@ export async function reviewPatchLines(lines: readonly string[], config: PatchRe
     hunks: originals.length,
     quotedCopies: parsed.copies,
     messages: parsed.messages,
+    mode: config.readSource ? 'tree' : 'patch-only',
   };
 
   if (lines.every((line) => line.trim() === '')) {
@@ -99,18 +104,37 @@ export async function reviewPatchLines(lines: readonly string[], config: PatchRe
       findings.push(patchAnalysisLimit.report({ line: 1 }, 'parser', { reason: error instanceof Error ? error.message : String(error) }));
     }
     if (parser) {
-      const pairs = pairIndex ?? indexPairs(config.pairs ?? DEFAULT_RESOURCE_PAIRS);
+      const known = pairIndex ?? indexPairs(config.pairs ?? DEFAULT_RESOURCE_PAIRS);
+      const pairs = withLearnedPairs(known, cHunks, config.readSource);
       const changedText = (kind: '+' | '-') =>
         cHunks.flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, ''))).join('\n');
       const context = { pairs, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
-      const parsedHunks = cHunks.map(({ path, hunk }) =>
-        parseHunk(path, hunk, config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk), parser as CParser),
-      );
+      const parsedHunks = cHunks.map(({ path, hunk }) => {
+        const images = config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk);
+        if (images.notApplied) findings.push(patchHunkNotApplied.report({ line: hunk.headerLine }, 'tree', { path, oldStart: hunk.oldStart }));
+        return parseHunk(path, hunk, images, parser as CParser);
+      });
       const owned = ownedByFunction(parsedHunks, pairs);
       for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));
     }
   }
   return { kind: 'patch', stats, findings: dedupe(findings) };
+}
+
+/**
+ * The curated pairs plus those the code confirms: from the hunks of the patch
+ * and, with a tree, the whole of every file it touches.
+ */
+function withLearnedPairs(known: PairIndex, cHunks: readonly { path: string; hunk: Hunk }[], readSource: ReadSource | undefined): PairIndex {
+  const sources: LearnSource[] = cHunks.map(({ path, hunk }) => ({ path: path || 'the patch', lines: hunk.lines.map((line) => ({ text: line.text, line: line.line })) }));
+  if (readSource) {
+    for (const path of new Set(cHunks.map(({ path }) => path))) {
+      const text = path ? readSource(path) : undefined;
+      if (text !== undefined) sources.push({ path, lines: text.split('\n').map((line, index) => ({ text: line, line: index + 1 })) });
+    }
+  }
+  const learned = learnPairs(sources, known);
+  return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
 }
 
 export function createPatchAnalyzer(config: PatchReviewConfig = {}): Analyzer {

@@ -36,6 +36,7 @@ const SETS: readonly { readonly dir: string; readonly extension: string; readonl
 const NO_FIXTURE: Readonly<Record<string, string>> = {
   'internal-error': 'reported only when an analyzer throws, which no input may make it do (npm run fuzz checks that)',
   'patch-analysis-limit': 'reported only when the C parser cannot be loaded',
+  'patch-hunk-not-applied': 'needs a kernel tree next to the patch, which fixtures do not have: test/unit/cli/review.test.ts runs it',
 };
 
 interface Fixture {

@@ -18,6 +18,8 @@ export interface HunkImages {
   readonly post: SourceRow[];
   /** Widened from the kernel checkout. */
   readonly widened: boolean;
+  /** The checkout has the file, but the hunk's old lines are not in it (within 400 lines of where the header says). */
+  readonly notApplied?: boolean;
 }
 
 export function hunkImages(hunk: Hunk): HunkImages {
@@ -52,7 +54,7 @@ export function widenedImages(hunk: Hunk, path: string, readSource: ReadSource |
   if (text === undefined) return base;
   const file = text.split('\n');
   const start = locate(file, hunk);
-  if (start === undefined) return base;
+  if (start === undefined) return { ...base, notApplied: hunk.lines.some((line) => line.kind !== '+') };
   const oldLength = hunk.lines.filter((line) => line.kind !== '+').length;
   // Function bodies in kernel style open and close with a brace in column 0.
   let from = start;

@@ -81,13 +81,24 @@ function involvedRows(issue: PatchIssue): number[] {
   return [issue.row, ...issue.related.map((related) => related.row)];
 }
 
-/** The issue touches a line the patch changed: on it, or between the rows it involves. */
-function involvesChange(issue: PatchIssue): boolean {
+/** A line with its first callee renamed to a placeholder: `drm_gem_object_put_unlocked(obj);` and `drm_gem_object_put(obj);` look alike. */
+const callShape = (text: string) => text.replace(/\s+/g, '').replace(/^([^A-Za-z_]*)[A-Za-z_]\w*\(/, '$1\u0000(');
+
+/**
+ * The issue touches a line the patch changed: on it, or between the rows it
+ * involves. A line whose only change is the name of the function it calls (an
+ * API rename) is not a change of behaviour the patch is blamed for.
+ */
+function involvesChange(issue: PatchIssue, renamedShapes: ReadonlySet<string>): boolean {
+  const changed = (row: number) => {
+    const source = issue.view.rows[row];
+    return source?.changed === true && !renamedShapes.has(callShape(source.text));
+  };
   const rows = involvedRows(issue);
-  if (rows.some((row) => issue.view.rows[row]?.changed)) return true;
+  if (rows.some(changed)) return true;
   const low = Math.min(...rows);
   const high = Math.max(...rows);
-  for (let row = low; row <= high; row++) if (issue.view.rows[row]?.changed) return true;
+  for (let row = low; row <= high; row++) if (changed(row)) return true;
   return false;
 }
 
@@ -103,6 +114,16 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     patchRemovedText: context.patchRemovedText,
   };
   const findings: Finding[] = [];
+  // Shapes of the removed lines that come back with another callee: renames, not new behaviour.
+  const removedShapes = new Set(hunk.lines.filter((line) => line.kind === '-').map((line) => callShape(line.text)));
+  // (A line moved unchanged is a move, not a rename: it stays a change.)
+  const removedTexts = new Set(hunk.lines.filter((line) => line.kind === '-').map((line) => line.text.replace(/\s+/g, '')));
+  const renamedShapes = new Set(
+    hunk.lines
+      .filter((line) => line.kind === '+' && !removedTexts.has(line.text.replace(/\s+/g, '')))
+      .map((line) => callShape(line.text))
+      .filter((shape) => removedShapes.has(shape) && shape.includes('\u0000(')),
+  );
   const at = (issue: PatchIssue) => {
     const row = issue.view.rows[issue.row];
     const line = row?.line ?? hunk.headerLine;
@@ -119,12 +140,12 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     const preKeys = new Set(pre.map((issue) => issue.key));
     const postKeys = new Set(post.map((issue) => issue.key));
     for (const issue of post) {
-      if (preKeys.has(issue.key) || !involvesChange(issue)) continue;
+      if (preKeys.has(issue.key) || !involvesChange(issue, renamedShapes)) continue;
       findings.push(check.rule.report(at(issue), issue.messageId, issue.data, related(issue)));
     }
     if (check.fixedMessage) {
       for (const issue of pre) {
-        if (postKeys.has(issue.key) || !involvesChange(issue)) continue;
+        if (postKeys.has(issue.key) || !involvesChange(issue, renamedShapes)) continue;
         findings.push({ ...check.rule.report(at(issue), check.fixedMessage, issue.data, related(issue)), severity: 'info' });
       }
     }

@@ -75,6 +75,30 @@ export function checkKernelTree(tree: string): void {
   if (missing.length > 0) throw new UsageError(`--kernel-tree ${tree} is not a kernel tree (no ${missing.join(', no ')})`);
 }
 
+/**
+ * The kernel checkout the command runs in, as checkpatch and b4 find it: the
+ * nearest directory upwards from `start` that holds MAINTAINERS and either
+ * drivers/gpu/drm or a top-level Kbuild. Undefined outside a kernel tree.
+ */
+export function enclosingKernelTree(start: string): string | undefined {
+  const exists = (path: string): boolean => {
+    try {
+      statSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let dir = resolve(start);
+  for (let depth = 0; depth < 64; depth++) {
+    if (exists(join(dir, 'MAINTAINERS')) && (exists(join(dir, 'drivers', 'gpu', 'drm')) || exists(join(dir, 'Kbuild')))) return dir;
+    const parent = resolve(dir, '..');
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+  return undefined;
+}
+
 export function loadPairs(file: string): PatchReviewConfig['pairs'] {
   let settings: unknown;
   try {
@@ -106,12 +130,14 @@ empty, no diff in it); the other patches are still reviewed and reported.
                      several patches are given)
   --kernel-tree DIR  a kernel checkout (MAINTAINERS, Makefile, drivers/ or
                      include/): widens each hunk to its whole function
+                     (default: the kernel checkout the command runs in, if any)
+  --no-tree          review from the patch alone, even inside a kernel checkout
   --pairs FILE       JSON settings file adding acquire/release pairs:
                      {"resourcePairs": [{"what": "foo reference", "kind": "reference",
                        "acquire": ["foo_get"], "release": ["foo_put"], "style": "always"}]}
 `,
   async run(args) {
-    const parsed = parseArgs(args, ['--format', '--kernel-tree', '--pairs']);
+    const parsed = parseArgs(args, ['--format', '--kernel-tree', '--pairs'], ['--no-tree']);
     if (parsed.flags.has('--help')) {
       process.stdout.write(this.usage);
       return 0;
@@ -119,8 +145,10 @@ empty, no diff in it); the other patches are still reviewed and reported.
     const format = (parsed.options.get('--format') ?? 'text') as ReviewFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`unknown format ${format} (one of ${FORMATS.join(', ')})`);
     if (parsed.positional.length === 0) throw new UsageError('review needs at least one patch');
-    const tree = parsed.options.get('--kernel-tree');
-    if (tree !== undefined) checkKernelTree(tree);
+    if (parsed.flags.has('--no-tree') && parsed.options.has('--kernel-tree')) throw new UsageError('--no-tree and --kernel-tree exclude each other');
+    const explicitTree = parsed.options.get('--kernel-tree');
+    if (explicitTree !== undefined) checkKernelTree(explicitTree);
+    const tree = explicitTree ?? (parsed.flags.has('--no-tree') ? undefined : enclosingKernelTree(process.cwd()));
     const pairsFile = parsed.options.get('--pairs');
     const config: PatchReviewConfig = {
       ...(pairsFile ? { pairs: loadPairs(pairsFile) } : {}),

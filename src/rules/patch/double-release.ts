@@ -37,7 +37,7 @@ export const doubleReleaseCheck: PatchRuleCheck = {
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     return eventsOf(review, side, 'double-release').map(({ view, event }) => ({
       view,
-      key: textKey(view, event.key, event.firstRow, event.secondRow),
+      key: textKey(view, event.key, event.pair.kind, event.secondRow),
       row: event.secondRow,
       messageId: 'twice',
       data: {

@@ -60,4 +60,14 @@ export const patchAnalysisLimit = defineRule({
   },
 });
 
-export const PATCH_INPUT_RULES = [patchNoDiff, patchDamagedHunk, patchBinaryContent, patchNonCFile, patchAnalysisLimit];
+export const patchHunkNotApplied = defineRule({
+  id: 'patch-hunk-not-applied',
+  summary: 'A hunk does not apply to the kernel tree given (or found) for whole-function context; it is reviewed from the patch alone.',
+  defaultSeverity: 'info',
+  tags: ['patch', 'input'],
+  messages: {
+    tree: 'This hunk of {path} does not apply to the kernel tree (its old lines are not within 400 lines of line {oldStart}): the tree is at another revision; the hunk is reviewed from the patch alone.',
+  },
+});
+
+export const PATCH_INPUT_RULES = [patchNoDiff, patchDamagedHunk, patchBinaryContent, patchNonCFile, patchAnalysisLimit, patchHunkNotApplied];

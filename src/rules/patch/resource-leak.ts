@@ -17,6 +17,7 @@ export const resourceLeak = defineRule({
   tags: ['patch', 'lifetime', 'locking'],
   messages: {
     leak: 'The {what} on {key} taken at line {acquireLine} is still held when {fn} returns here ({exit}), while other paths release it: {consequence}.',
+    again: 'The {what} on {key} taken at line {acquireLine} is still held when {call}() takes it again here in {fn}: {consequence} (the first one is overwritten).',
     fixed: 'The patch releases the {what} on {key} on a path of {fn} that returned with it held.',
   },
 });
@@ -39,15 +40,17 @@ export const resourceLeakCheck: PatchRuleCheck = {
       .filter(({ event }) => event.pair.kind !== 'drm-dev')
       .map(({ view, event }) => ({
         view,
-        key: textKey(view, event.key, event.acquireRow, event.exitRow),
+        // Resource and path, not the acquire's text: a lock that changes type is the same lock.
+        key: textKey(view, event.key, event.pair.kind, event.exitRow),
         row: event.exitRow,
-        messageId: 'leak',
+        messageId: event.again ? 'again' : 'leak',
         data: {
           what: event.pair.what,
           key: event.key,
           acquireLine: view.rows[event.acquireRow]?.line ?? 0,
           fn: functionLabel(view),
           exit: rowText(view, event.exitRow),
+          call: event.again ?? '',
           consequence: CONSEQUENCE[event.pair.kind] ?? 'it leaks',
         },
         related: [{ row: event.acquireRow, message: `${event.pair.what} taken here` }],

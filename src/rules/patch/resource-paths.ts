@@ -35,6 +35,8 @@ interface Res {
   readonly escaped: boolean;
   /** The release's result was tested (`if (kref_put(...))`): the code knows whether it was the last one. */
   readonly checked?: boolean;
+  /** A lock released before this function took it: the caller holds it, and retaking it hands it back. */
+  readonly callerHeld?: boolean;
 }
 
 export interface HeldResource {
@@ -44,7 +46,16 @@ export interface HeldResource {
 }
 
 export type PathEvent =
-  | { readonly type: 'leak'; readonly key: string; readonly pair: ResourcePair; readonly acquireRow: number; readonly exitRow: number; readonly exitText: string }
+  | {
+      readonly type: 'leak';
+      readonly key: string;
+      readonly pair: ResourcePair;
+      readonly acquireRow: number;
+      readonly exitRow: number;
+      readonly exitText: string;
+      /** The leak is a second acquire (this call) over the one still held, not a return. */
+      readonly again?: string;
+    }
   | { readonly type: 'double-release'; readonly key: string; readonly pair: ResourcePair; readonly firstRow: number; readonly secondRow: number; readonly call: string }
   | { readonly type: 'use-after-release'; readonly key: string; readonly pair: ResourcePair; readonly releaseRow: number; readonly useRow: number; readonly release: string }
   | { readonly type: 'call-while-held'; readonly call: CallSite; readonly held: readonly HeldResource[] };
@@ -55,7 +66,9 @@ export interface PathResult {
 }
 
 const MAX_STEPS = 60_000;
-const ESCAPE_CALL = /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|queue|submit|append|enqueue|assign|list_add\w*|xa_store|transfer)(?:_|$)/;
+// `queue` is a noun as often as a verb (`foo_queue_prepare` acts on a queue and hands nothing
+// over): only as the first or last word (`queue_work`, `drm_sched_entity_queue`) is it a hand-over.
+const ESCAPE_CALL = /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|list_add\w*|xa_store|transfer)(?:_|$)|^queue_|_queue$/;
 const LOCK_ASSERT = /^(?:lockdep_assert_held|lockdep_assert_held_once|lockdep_assert_held_write)$/;
 
 /** `&(foo->bar)` → `foo->bar`. */
@@ -127,7 +140,7 @@ function replace(state: readonly Res[], key: string, next: Res | undefined): Res
 
 function signature(state: readonly Res[]): string {
   return state
-    .map((r) => `${r.key}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}`)
+    .map((r) => `${r.key}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}`)
     .sort()
     .join('\u0002');
 }
@@ -279,9 +292,25 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       let key = slot === 'result' ? call.target : resourceKey(call.args[slot]);
       if (slot !== 'result' && call.target && /->|\./.test(call.target)) key = undefined; // stored straight into an object
       if (key && !nested && acquired.style !== 'bool') {
+        const previous = state.find((res) => res.key === key);
+        // Acquired again while this path still holds it: an init done twice leaks the first one.
+        if (
+          previous?.status === 'held' &&
+          !previous.escaped &&
+          previous.acquireRow !== undefined &&
+          previous.acquireRow < call.row &&
+          previous.pair === acquired &&
+          (acquired.kind === 'reference' || acquired.kind === 'memory') &&
+          releasedSomewhereOf(fn, pairs).has(`${acquired.what}\u0001${key}`)
+        ) {
+          emit(
+            { type: 'leak', key, pair: acquired, acquireRow: previous.acquireRow, exitRow: call.row, exitText: '', again: call.name },
+            `leak\u0001${key}\u0001${previous.acquireRow}\u0001${call.row}`,
+          );
+        }
         if (acquired.style === 'errno' && !call.target) {
           // The result is ignored (`dma_resv_lock(resv, NULL)` cannot fail): the caller treats it as taken.
-          state = replace(state, key, { key, pair: acquired, status: 'held', acquireRow: call.row, escaped: false });
+          state = replace(state, key, { key, pair: acquired, status: 'held', acquireRow: call.row, escaped: previous?.callerHeld === true });
         } else {
           state = replace(state, key, {
             key,
@@ -289,7 +318,8 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             status: acquired.style === 'always' ? 'held' : 'pending',
             acquireRow: call.row,
             ...(acquired.style === 'errno' && call.target ? { errVar: call.target } : {}),
-            escaped: slot === 'result' && /->|\.|\[/.test(key),
+            // Stored into an object or through an out-parameter, or a lock the caller holds being retaken.
+            escaped: (slot === 'result' && /->|\.|\[|^\*/.test(key)) || previous?.callerHeld === true,
           });
         }
       }
@@ -318,7 +348,10 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         }
         if (res && res.status === 'released') continue;
         const checked = call.target !== undefined || node.kind === 'branch';
+        // Unlocking what this path never locked: the caller holds it (drop and retake around a sleep).
+        const callerHeld = res?.callerHeld === true || (!res && pair.kind === 'lock');
         state = replace(state, key, {
+          ...(callerHeld ? { callerHeld } : {}),
           key,
           pair,
           status: 'released',
@@ -346,6 +379,16 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     for (const res of state) if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
   }
   return state;
+}
+
+const releasedCache = new WeakMap<FunctionIr, Set<string>>();
+function releasedSomewhereOf(fn: FunctionIr, pairs: PairIndex): Set<string> {
+  let keys = releasedCache.get(fn);
+  if (!keys) {
+    keys = releaseKeys(fn.calls, pairs);
+    releasedCache.set(fn, keys);
+  }
+  return keys;
 }
 
 /** A bool- or errno-style acquire that is itself the branch condition: `if (!mutex_trylock(&l))`. */

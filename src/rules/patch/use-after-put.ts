@@ -26,7 +26,7 @@ export const useAfterPutCheck: PatchRuleCheck = {
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     return eventsOf(review, side, 'use-after-release').map(({ view, event }) => ({
       view,
-      key: textKey(view, event.key, event.releaseRow, event.useRow),
+      key: textKey(view, event.key, event.pair.kind, event.useRow),
       row: event.useRow,
       messageId: 'use',
       data: { fn: functionLabel(view), object: event.key, release: event.release, releaseLine: view.rows[event.releaseRow]?.line ?? 0 },

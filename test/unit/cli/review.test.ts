@@ -14,7 +14,11 @@ const CLI = join(ROOT, 'dist', 'cli.js');
 const SEED = join(ROOT, 'test', 'fixtures', 'patches', 'corpus', 'gpuvm-obj-lock-destructor-v5-review.txt');
 
 function run(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return runIn(ROOT, ...args);
+}
+
+function runIn(cwd: string, ...args: string[]): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -88,6 +92,24 @@ describe('gpuvm-lens review', () => {
     const widened = run('review', join(work, 'bind.patch'), '--kernel-tree', join(work, 'linux'));
     expect(widened.code).toBe(1);
     expect(widened.stdout).toMatch(/bind\.patch:7:1: warning: The mutex on vm->lock taken at line 4 .*\[resource-leak\]/);
+  });
+
+  it('uses the kernel checkout it runs in without flags, says which mode ran, and --no-tree turns it off', () => {
+    const inside = runIn(join(work, 'linux', 'drivers'), 'review', join(work, 'bind.patch'), '--format', 'json');
+    expect(inside.code).toBe(1);
+    const json = JSON.parse(inside.stdout) as { files: { stats: { mode: string } }[] };
+    expect(json.files[0]?.stats.mode).toBe('tree');
+    const off = runIn(join(work, 'linux'), 'review', join(work, 'bind.patch'), '--no-tree', '--format', 'json');
+    expect(off.code).toBe(0);
+    expect((JSON.parse(off.stdout) as { files: { stats: { mode: string } }[] }).files[0]?.stats.mode).toBe('patch-only');
+  });
+
+  it('says when a hunk does not apply to the tree and reviews it from the patch alone', () => {
+    const stale = join(work, 'stale.patch');
+    writeFileSync(stale, PATCH.replace(' \tret = foo_check(vm, addr);', ' \tret = foo_validate(vm, addr);'));
+    const result = run('review', stale, '--kernel-tree', join(work, 'linux'));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/stale\.patch:3:1: info: This hunk of drivers\/gpu\/drm\/foo\/foo_vm\.c does not apply to the kernel tree .*\[patch-hunk-not-applied\]/);
   });
 
   it('takes extra pairs from a settings file and rejects a bad one with exit 2', () => {
