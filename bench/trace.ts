@@ -26,7 +26,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { streamLines } from '../src/cli/read-lines';
+import { streamLines } from '../src/host/line-stream';
 import { EventDecoder } from '../src/parse/trace/decode-event';
 import { parseTraceLine } from '../src/parse/trace/trace-line';
 import { generateTrace, type GeneratedDriver } from './trace-generator';

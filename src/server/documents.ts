@@ -22,9 +22,9 @@ import { detectKind, DETECT_HEAD_BYTES } from '../base/detect-kind';
 import type { GpuvmLensConfig } from '../protocol/config';
 import type { Finding } from '../rules/rule';
 import { kindOfLanguage, type AnalysisStatus } from '../protocol/lsp-ext';
-import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from './analysis-runner';
-import { textLineSource, type LineSource } from './line-source';
-import { TraceIndex } from './trace-index';
+import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from '../ide/sliced-analysis';
+import { textLineSource, type LineSource } from '../ide/line-source';
+import { TraceIndex } from '../ide/trace-replay-index';
 
 export interface DocumentSnapshot {
   readonly uri: string;

@@ -12,8 +12,9 @@
 
 import { createReadStream, readSync, openSync, closeSync, statSync } from 'node:fs';
 import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
-import { AnalysisCancelled, GuardedSink, MAX_FED_LINE_CHARS, yieldToEventLoop, type ProgressiveSink, type RunOptions } from './analysis-runner';
-import { LineOffsets, fileLineSource, type LineSource } from './line-source';
+import { AnalysisCancelled, GuardedSink, MAX_FED_LINE_CHARS, yieldToEventLoop, type ProgressiveSink, type RunOptions } from '../ide/sliced-analysis';
+import { LineOffsets, fileLineSource } from '../host/file-lines';
+import type { LineSource } from '../ide/line-source';
 
 /** Bytes fed between two turns of the event loop: a few tens of milliseconds of replay. */
 const CHUNK = 256 << 10;

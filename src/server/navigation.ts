@@ -13,7 +13,7 @@
 import type { DocumentSnapshot } from './documents';
 import { boMentions, creationLine, identityAt as scriptIdentityAt, linesTouching, scriptOf, stateAfter, tokensOf, vaCovering } from './script-insight';
 import { traceNavigation } from './trace-features';
-import { identityAt as textIdentityAt, occurrences } from './trace-insight';
+import { identityAt as textIdentityAt, occurrences } from '../ide/trace-line-words';
 
 export interface Place {
   /** 0-based line and character span. */

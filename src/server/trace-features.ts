@@ -11,8 +11,8 @@ import { DRIVER_TRACES_OBJECTS, DRIVER_WINDOW, type TraceMapping, type TraceVm }
 import type { VaGap, VaMapping, VaObject, VaSpace, VmSummary } from '../protocol/lsp-ext';
 import type { DocumentSnapshot } from './documents';
 import type { Place } from './navigation';
-import { identityAt } from './trace-insight';
-import { keyForToken, mappingCovering, normalizeIdentity, vmKeyOf, vmObjectKey, type TraceIndex } from './trace-index';
+import { identityAt } from '../ide/trace-line-words';
+import { keyForToken, mappingCovering, normalizeIdentity, vmKeyOf, vmObjectKey, type TraceIndex } from '../ide/trace-replay-index';
 
 const MAX_ROWS = 12;
 const MAX_CHILDREN = 500;

@@ -7,7 +7,7 @@ import type { AnalysisResult, DocumentKind } from '../../analysis/document';
 import { DOCUMENT_KINDS } from '../../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { analyzerFor, analyzeText } from '../../analysis/registry';
-import { readHead, streamLines } from '../read-lines';
+import { readHead, streamLines } from '../../host/line-stream';
 import { correlateLogsWithTraces } from '../log-trace-correlation';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
 import { combineExitCodes, isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';

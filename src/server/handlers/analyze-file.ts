@@ -12,13 +12,13 @@ import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken } from
 import { DOCUMENT_KINDS, type DocumentKind } from '../../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { AnalysisStatusNotification, AnalyzeFileRequest, type AnalyzeFileParams, type AnalyzeFileResult } from '../../protocol/lsp-ext';
-import { AnalysisCancelled, type CancelFlag } from '../analysis-runner';
+import { AnalysisCancelled, type CancelFlag } from '../../ide/sliced-analysis';
 import { findingsToDiagnostics } from '../convert';
 import { pathOfUri } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { analyzeFileFromDisk, fileSize, readFileHead } from '../file-analysis';
-import type { LineSource } from '../line-source';
-import { TraceIndex } from '../trace-index';
+import type { LineSource } from '../../ide/line-source';
+import { TraceIndex } from '../../ide/trace-replay-index';
 import type { Finding } from '../../rules/rule';
 
 interface Progress {

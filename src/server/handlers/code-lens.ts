@@ -10,7 +10,7 @@ import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { stateAfter, vmId, vmSections } from '../script-insight';
 import { findingsOfVm, traceOutline } from '../trace-features';
-import { vmObjectKey, type TraceIndex } from '../trace-index';
+import { vmObjectKey, type TraceIndex } from '../../ide/trace-replay-index';
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;

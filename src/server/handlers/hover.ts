@@ -13,7 +13,7 @@ import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { creationLine, identityAt, scriptOf, sectionAt, stateAfter, vaCovering, vmLabel, type ScriptState } from '../script-insight';
 import { traceHover } from '../trace-features';
-import { decodeFtraceLine } from '../trace-insight';
+import { decodeFtraceLine } from '../../ide/trace-line-words';
 
 const MAX_ROWS = 40;
 

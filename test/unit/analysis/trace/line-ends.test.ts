@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../../../src/analysis/document';
 import { analyzerFor, analyzeText } from '../../../../src/analysis/registry';
 import { analyzeFile } from '../../../../src/cli/commands/check';
-import { analyzeTextInSlices } from '../../../../src/server/analysis-runner';
+import { analyzeTextInSlices } from '../../../../src/ide/sliced-analysis';
 import { analyzeFileFromDisk } from '../../../../src/server/file-analysis';
 
 const RULES = join(__dirname, '..', '..', '..', 'fixtures', 'traces', 'rules');

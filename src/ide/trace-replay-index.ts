@@ -23,7 +23,7 @@ import { TraceReplayer } from '../analysis/trace/trace-replayer';
 import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm } from '../analysis/trace/trace-state';
 import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
-import type { ProgressiveSink } from './analysis-runner';
+import type { ProgressiveSink } from './sliced-analysis';
 import type { LineSource } from './line-source';
 
 /**
