@@ -16,7 +16,8 @@ import { AnalysisCancelled, type CancelFlag } from '../../ide/sliced-analysis';
 import { findingsToDiagnostics } from '../convert';
 import { pathOfUri } from '../documents';
 import { guard, type ServerContext } from '../context';
-import { analyzeFileFromDisk, fileSize, readFileHead } from '../file-analysis';
+import { readHead } from '../../host/line-stream';
+import { analyzeFileFromDisk, fileSize } from '../file-analysis';
 import type { LineSource } from '../../ide/line-source';
 import { TraceIndex } from '../../ide/trace-replay-index';
 import type { Finding } from '../../rules/rule';
@@ -86,7 +87,7 @@ export async function analyzeFile(ctx: ServerContext, params: AnalyzeFileParams,
   let head: string;
   try {
     bytes = fileSize(path);
-    head = readFileHead(path, DETECT_HEAD_BYTES);
+    head = readHead(path, DETECT_HEAD_BYTES);
   } catch (error) {
     throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }

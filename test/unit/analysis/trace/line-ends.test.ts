@@ -81,6 +81,14 @@ describe('line ends and stray bytes', () => {
     expect(result.findings).toContainEqual(expect.stringMatching(/^11 trace-vm-freed-with-live-mappings: .* at 0x1a0200000-0x1a03fffff/));
   });
 
+  it('a CRLF capture gets the same findings from check and from the editor\'s Analyze command', async () => {
+    const crlf = Buffer.from(readFileSync(join(RULES, 'xe-vm-leak.trace'), 'utf8').replace(/\n/g, '\r\n'));
+    const result = expectAllEqual(await everySource('crlf.trace', crlf));
+    expect(result.findings).toContainEqual(expect.stringMatching(/^1 trace-crlf-line-ends: 13 line\(s\) end in CRLF/));
+    expect(result.findings).toContainEqual(expect.stringMatching(/^11 trace-vm-freed-with-live-mappings: /));
+    expect(result.recognized).toBe(result.events);
+  });
+
   it('a line that is mostly binary is still binary data', async () => {
     const bytes = Buffer.concat([readFileSync(join(RULES, 'xe-vm-leak.trace')), Buffer.from([0, 1, 2, 3, 0, 0, 5, 6, 0x0a])]);
     const result = expectAllEqual(await everySource('binary-tail.trace', bytes));
