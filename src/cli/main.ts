@@ -8,7 +8,7 @@ import { UsageError } from './commands/command';
 import { VERSION } from './version';
 import { installTreeSitterAssets } from '../server/tree-sitter-assets';
 
-/** The exit-code contract, the same for every command (cli spec). */
+/** The exit-code contract, the same for every command (README.md, "The command line"). */
 const EXIT_CODES = `exit codes (every command):
   0  analysed; no finding of severity warning or error (diff: the same)
   1  analysed; at least one warning or error (diff: different; replay: bad lines)

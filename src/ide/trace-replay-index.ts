@@ -166,7 +166,7 @@ export class TraceIndex {
     this.cached = null;
   }
 
-  /** The index as an analyzer sink (see `analysis-runner`), with its findings so far. */
+  /** The index as an analyzer sink (see `sliced-analysis`), with its findings so far. */
   sink(): ProgressiveSink {
     return { line: (text, lineNumber, unterminated) => this.line(text, lineNumber, unterminated), end: () => this.finish(), partial: () => this.partialFindings() };
   }

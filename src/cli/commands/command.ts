@@ -88,7 +88,7 @@ export function isBlankText(text: string): boolean {
 
 /**
  * Exit code 2 wins over 1, 1 over 0: a run where some input could not be
- * analysed exits 2 even when the others have findings (cli spec).
+ * analysed exits 2 even when the others have findings (README.md, "The command line").
  */
 export function combineExitCodes(...codes: number[]): number {
   return Math.max(0, ...codes);

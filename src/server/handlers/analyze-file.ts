@@ -80,7 +80,7 @@ function partialPublisher(ctx: ServerContext, uri: string, enabled: boolean): (f
 /** Findings of a file still being read are placed without its line texts (whole-line ranges end at column 0). */
 const EMPTY_LINES: LineSource = { lineCount: Number.MAX_SAFE_INTEGER, text: undefined, line: () => '', range: () => [] };
 
-export async function analyzeFile(ctx: ServerContext, params: AnalyzeFileParams, requestToken: CancellationToken): Promise<AnalyzeFileResult> {
+export async function answerAnalyzeFile(ctx: ServerContext, params: AnalyzeFileParams, requestToken: CancellationToken): Promise<AnalyzeFileResult> {
   const started = performance.now();
   const path = params.path.startsWith('file:') ? pathOfUri(params.path) : params.path;
   let bytes: number;
@@ -150,7 +150,7 @@ export function register(ctx: ServerContext): void {
       { uri: '', kind: 'unknown', lines: 0, bytes: 0, findingCount: 0, diagnostics: [], durationMs: 0 },
       async (params, token) => {
         try {
-          return await analyzeFile(ctx, params, token);
+          return await answerAnalyzeFile(ctx, params, token);
         } catch (error) {
           if (error instanceof ResponseError) throw error;
           ctx.logger.error(`${AnalyzeFileRequest.method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../../../src/analysis/document';
 import { analyzerFor, analyzeText } from '../../../../src/analysis/registry';
-import { analyzeFile } from '../../../../src/cli/commands/check';
+import { checkFile } from '../../../../src/cli/commands/check';
 import { analyzeTextInSlices } from '../../../../src/ide/sliced-analysis';
 import { analyzeFileFromDisk } from '../../../../src/server/file-analysis';
 
@@ -36,7 +36,7 @@ async function everySource(name: string, bytes: Buffer) {
   const text = bytes.toString('utf8');
   const options = { path, token: { isCancellationRequested: false }, logger: quiet, sliceLines: 3 };
   return {
-    cli: summary(await analyzeFile(path, 'trace')),
+    cli: summary(await checkFile(path, 'trace')),
     serverFile: summary((await analyzeFileFromDisk('trace', analyzerFor('trace'), path, options)).result),
     serverText: summary(await analyzeTextInSlices('trace', analyzerFor('trace'), text, options)),
     text: summary(await analyzeText(text, { path, kind: 'trace' })),
