@@ -12,7 +12,7 @@
 
 import type { DocumentSnapshot } from './documents';
 import { boMentions, creationLine, identityAt as scriptIdentityAt, linesTouching, scriptOf, stateAfter, tokensOf, vaCovering } from './script-insight';
-import { traceNavigation } from './trace-features';
+import { traceNavigation } from '../ide/trace-queries';
 import { identityAt as textIdentityAt, occurrences } from '../ide/trace-line-words';
 
 export interface Place {

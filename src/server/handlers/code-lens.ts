@@ -9,7 +9,7 @@ import { CLIENT_COMMANDS, type ShowVaSpaceArgs } from '../../protocol/lsp-ext';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { stateAfter, vmId, vmSections } from '../script-insight';
-import { findingsOfVm, traceOutline } from '../trace-features';
+import { findingsOfVm, traceOutline } from '../../ide/trace-queries';
 import { vmObjectKey, type TraceIndex } from '../../ide/trace-replay-index';
 
 function plural(count: number, word: string): string {

@@ -12,7 +12,7 @@ import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { creationLine, scriptOf, stateAfter, vmLabel, vmSections } from '../script-insight';
 import { dumpOutline, patchOutline, type OutlineNode } from '../../ide/text-outline';
-import { traceOutline } from '../trace-features';
+import { traceOutline } from '../../ide/trace-queries';
 import type { TraceIndex } from '../../ide/trace-replay-index';
 
 function lineSpan(snapshot: DocumentSnapshot, first: number, last: number) {

@@ -12,7 +12,7 @@ import { hex } from '../../base/u64';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { creationLine, identityAt, scriptOf, sectionAt, stateAfter, vaCovering, vmLabel, type ScriptState } from '../script-insight';
-import { traceHover } from '../trace-features';
+import { traceHover } from '../../ide/trace-queries';
 import { decodeFtraceLine } from '../../ide/trace-line-words';
 
 const MAX_ROWS = 40;
