@@ -15,7 +15,7 @@ import type { KernelLogAnalysis } from '../analysis/kernel-log/kernel-log-analyz
 import { TraceFaultHistory } from '../analysis/kernel-log/trace-fault-history';
 import { TraceReplayer } from '../analysis/trace/trace-replayer';
 import type { GpuFaultRecord } from '../parse/kernel-log/records';
-import { streamLines } from './read-lines';
+import { streamLines } from '../host/line-stream';
 import type { FileResult } from './render';
 
 function isKernelLog(result: AnalysisResult): result is KernelLogAnalysis {

@@ -1,6 +1,6 @@
 /**
  * Renders analysis results for the command line: `text` (gcc / checkpatch
- * --emacs shape), `json` (the document described in README.md) and SARIF 2.1.0 (src/report).
+ * --emacs shape), `json` (the document README.md describes under "Traces") and SARIF 2.1.0 (src/report).
  */
 
 import type { AnalysisResult } from '../analysis/document';

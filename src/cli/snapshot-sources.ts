@@ -11,7 +11,7 @@ import { TraceStateReader } from '../analysis/trace/trace-snapshots';
 import { GpuvasDumpParser, type DumpParseError } from '../parse/dump/parse-gpuvas';
 import type { VaSpaceSnapshot } from '../parse/dump/snapshot';
 import { UsageError, statInputFile } from './commands/command';
-import { readHead, streamLines } from './read-lines';
+import { readHead, streamLines } from '../host/line-stream';
 
 export interface SnapshotSet {
   readonly path: string;

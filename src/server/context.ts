@@ -8,7 +8,7 @@
 import { ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver';
 import type { Analyzer, DocumentKind } from '../analysis/document';
 import type { GpuvmLensConfig } from '../protocol/config';
-import type { Logger } from './analysis-runner';
+import type { Logger } from '../ide/sliced-analysis';
 import type { DocumentStore } from './documents';
 
 export interface ClientSupport {

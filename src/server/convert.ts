@@ -15,7 +15,7 @@ import { DiagnosticSeverity, DiagnosticTag, type Diagnostic, type DiagnosticRela
 import { ruleById } from '../rules/index';
 import type { Finding, Severity } from '../rules/rule';
 import type { GpuvmLensConfig, RuleLevel } from '../protocol/config';
-import type { LineSource } from './line-source';
+import type { LineSource } from '../ide/line-source';
 import { ruleDocHref } from './rule-docs';
 
 export const DIAGNOSTIC_SOURCE = 'gpuvm-lens';

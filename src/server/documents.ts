@@ -17,36 +17,19 @@
 
 import { fileURLToPath } from 'node:url';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
+import type { Analyzer, DocumentKind } from '../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../base/detect-kind';
 import type { GpuvmLensConfig } from '../protocol/config';
 import type { Finding } from '../rules/rule';
 import { kindOfLanguage, type AnalysisStatus } from '../protocol/lsp-ext';
-import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from './analysis-runner';
-import { textLineSource, type LineSource } from './line-source';
-import { TraceIndex } from './trace-index';
+import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from '../ide/sliced-analysis';
+import { textLineSource, type LineSource } from '../ide/line-source';
+import { TraceIndex } from '../ide/trace-replay-index';
+import { memo, type AnalyzedDocument } from '../ide/analyzed-document';
 
-export interface DocumentSnapshot {
-  readonly uri: string;
-  readonly version: number;
-  readonly kind: DocumentKind;
-  readonly lines: LineSource;
-  readonly result: AnalysisResult;
-  /** Derived data of this version, keyed by what computed it. */
-  readonly cache: Map<string, unknown>;
-  /** Read from disk by the server (not open in the editor). */
-  readonly onDisk: boolean;
-  /** The replay index of a trace, for hovers, navigation and the VA-space view. */
-  readonly trace?: TraceIndex;
-}
-
-/** Computes `key` once per snapshot. */
-export function memo<T>(snapshot: DocumentSnapshot, key: string, compute: () => T): T {
-  if (snapshot.cache.has(key)) return snapshot.cache.get(key) as T;
-  const value = compute();
-  snapshot.cache.set(key, value);
-  return value;
-}
+/** An analyzed document version (the store's name for `AnalyzedDocument`, see src/ide/analyzed-document.ts). */
+export type DocumentSnapshot = AnalyzedDocument;
+export { memo };
 
 export interface ProgressHandle {
   report(fraction: number): void;

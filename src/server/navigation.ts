@@ -12,8 +12,8 @@
 
 import type { DocumentSnapshot } from './documents';
 import { boMentions, creationLine, identityAt as scriptIdentityAt, linesTouching, scriptOf, stateAfter, tokensOf, vaCovering } from './script-insight';
-import { traceNavigation } from './trace-features';
-import { identityAt as textIdentityAt, occurrences } from './trace-insight';
+import { traceNavigation } from '../ide/trace-queries';
+import { identityAt as textIdentityAt, occurrences } from '../ide/trace-line-words';
 
 export interface Place {
   /** 0-based line and character span. */

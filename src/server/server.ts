@@ -23,7 +23,7 @@ import type { Analyzer, DocumentKind } from '../analysis/document';
 import { analyzerFor as defaultAnalyzerFor } from '../analysis/registry';
 import { CONFIG_SECTION, DEFAULT_CONFIG, readConfig, type GpuvmLensConfig } from '../protocol/config';
 import { AnalysisStatusNotification } from '../protocol/lsp-ext';
-import type { Logger } from './analysis-runner';
+import type { Logger } from '../ide/sliced-analysis';
 import { describeError, type ClientSupport, type ServerContext } from './context';
 import { DocumentStore } from './documents';
 import * as analyzeFile from './handlers/analyze-file';

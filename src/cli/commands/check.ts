@@ -7,7 +7,7 @@ import type { AnalysisResult, DocumentKind } from '../../analysis/document';
 import { DOCUMENT_KINDS } from '../../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { analyzerFor, analyzeText } from '../../analysis/registry';
-import { readHead, streamLines } from '../read-lines';
+import { readHead, streamLines } from '../../host/line-stream';
 import { correlateLogsWithTraces } from '../log-trace-correlation';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
 import { combineExitCodes, isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';
@@ -28,7 +28,7 @@ export function parseKind(value: string | undefined): DocumentKind | undefined {
 }
 
 /**
- * Why an analyzed input counts as not analysed at all (exit 2; README.md, "The command line"):
+ * Why an analyzed input counts as not analysed at all (exit 2, README.md, "The command line"):
  * content of no recognised kind, or a patch mail without a diff (a cover
  * letter). Undefined when it was analysed.
  */
@@ -39,7 +39,7 @@ export function unanalysedReason(result: AnalysisResult): string | undefined {
 }
 
 /** Analyzes one file from disk, streaming it; `-` reads standard input. Throws `UsageError` for an input that cannot be read or is empty. */
-export async function analyzeFile(path: string, kind: DocumentKind | undefined): Promise<AnalysisResult> {
+export async function checkFile(path: string, kind: DocumentKind | undefined): Promise<AnalysisResult> {
   if (path === '-') {
     const text = readTextInput('-');
     if (isBlankText(text)) throw new UsageError('standard input is empty: nothing to analyse');
@@ -107,7 +107,7 @@ unmapped it (log-fault-history).
     for (const path of parsed.positional) {
       let result: AnalysisResult;
       try {
-        result = await analyzeFile(path, kind);
+        result = await checkFile(path, kind);
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         reportUnanalysable('check', error.message);

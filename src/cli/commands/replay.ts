@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseCommand } from '../../parse/script/parse-script';
 import { createScriptReplay } from '../../model/script-runner';
-import { streamLines } from '../read-lines';
+import { streamLines } from '../../host/line-stream';
 import { DEFAULT_VERSION, isKernelVersion, optionsFor } from '../../model/options';
 import { isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';
 import { forEachLine } from '../../base/lines';

@@ -12,7 +12,7 @@
 import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { TraceStateReader, vmMatches } from '../../analysis/trace/trace-snapshots';
 import { renderGpuvas } from '../../parse/dump/render-gpuvas';
-import { readHead, streamLines } from '../read-lines';
+import { readHead, streamLines } from '../../host/line-stream';
 import { isBlankText, parseArgs, UsageError, statInputFile, type CliCommand } from './command';
 import { readTextInput } from './replay';
 

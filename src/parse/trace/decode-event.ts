@@ -12,10 +12,25 @@
  * with the conversion the kernel prints that key with), so a field added or
  * removed in a release the tables do not name still decodes, as long as the
  * fields every historical layout shares are there.
+ *
+ * Two entries, one result (producers of either kind feed the same replay and
+ * rules):
+ * - `decode(name, payload)`: an event of ftrace text, its payload as printed;
+ * - `decodeRecord(name, get)`: an event whose fields come by name, e.g. from
+ *   a binary `trace.dat` reader that reads them through the event's format
+ *   file. The decoder asks `get` for each field of a layout, under the
+ *   table's name (`lrcSeqno`) and then under the kernel's snake_case name
+ *   (`lrc_seqno`); a number or bigint is rendered with the conversion the
+ *   layout's `TP_printk` format gives it (`%x` hex digits, `%p` the 16 hex
+ *   digits of a hashed pointer, `%d`/`%u` decimal), exactly as the text path
+ *   would have read it, so a record and its printed line decode to the same
+ *   values. The layout with the most fields, all of them there, wins (a
+ *   record has every field of its kernel's format; an older layout may name
+ *   a subset); none: `changed`.
  */
 
 import { EVENT_SPECS, layout, type EventLayout, type EventSpec, type KeyValueScheme } from './event-tables';
-import { matchFormat } from './payload-format';
+import { matchFormat, type ConversionType } from './payload-format';
 
 export interface DecodedEvent {
   readonly spec: EventSpec;
@@ -69,6 +84,29 @@ function keyValueLayout(spec: EventSpec, scheme: KeyValueScheme, payload: string
   return found;
 }
 
+/** A field value as a binary producer holds it. */
+export type FieldValue = number | bigint | string;
+
+/** A producer's fields of one event, by name; undefined when the event has no such field. */
+export type FieldAccessor = (name: string) => FieldValue | undefined;
+
+function snakeCase(field: string): string {
+  return field.replace(/[A-Z]/g, (letter) => '_' + letter.toLowerCase());
+}
+
+/** A value as `TP_printk` would print it with `type`, minus the format's literal text (`0x`). */
+function renderValue(value: FieldValue, type: ConversionType): string {
+  if (typeof value === 'string') return value;
+  switch (type) {
+    case 'hex':
+      return value.toString(16);
+    case 'ptr':
+      return value.toString(16).padStart(16, '0');
+    default:
+      return value.toString();
+  }
+}
+
 export class EventDecoder {
   /** Event name -> the layout that matched last. */
   private readonly preferred = new Map<string, EventLayout>();
@@ -96,6 +134,34 @@ export class EventDecoder {
         this.preferred.set(spec.name, keyed);
         return { status: 'decoded', event: { spec, layout: keyed, values: other } };
       }
+    }
+    return { status: 'changed', spec };
+  }
+
+  /** An event whose fields come by name (see the module header). */
+  decodeRecord(name: string, get: FieldAccessor): DecodeResult {
+    const spec = EVENT_SPECS.get(name);
+    if (!spec) return UNKNOWN;
+    const preferred = this.preferred.get(name);
+    const layouts = preferred ? [preferred, ...spec.layouts.filter((candidate) => candidate !== preferred)] : spec.layouts;
+    let best: EventLayout | undefined;
+    let bestValues: string[] = [];
+    for (const candidate of layouts) {
+      if (best && candidate.fields.length <= best.fields.length) continue;
+      const values: string[] = [];
+      for (let k = 0; k < candidate.fields.length; k++) {
+        const fieldName = candidate.fields[k] as string;
+        const value = get(fieldName) ?? get(snakeCase(fieldName));
+        if (value === undefined) break;
+        values.push(renderValue(value, candidate.compiled.types[k] ?? 'str'));
+      }
+      if (values.length !== candidate.fields.length) continue;
+      best = candidate;
+      bestValues = values;
+    }
+    if (best) {
+      if (best !== preferred) this.preferred.set(spec.name, best);
+      return { status: 'decoded', event: { spec, layout: best, values: bestValues } };
     }
     return { status: 'changed', spec };
   }

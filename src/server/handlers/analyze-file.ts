@@ -12,13 +12,14 @@ import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken } from
 import { DOCUMENT_KINDS, type DocumentKind } from '../../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { AnalysisStatusNotification, AnalyzeFileRequest, type AnalyzeFileParams, type AnalyzeFileResult } from '../../protocol/lsp-ext';
-import { AnalysisCancelled, type CancelFlag } from '../analysis-runner';
+import { AnalysisCancelled, type CancelFlag } from '../../ide/sliced-analysis';
 import { findingsToDiagnostics } from '../convert';
 import { pathOfUri } from '../documents';
 import { guard, type ServerContext } from '../context';
-import { analyzeFileFromDisk, fileSize, readFileHead } from '../file-analysis';
-import type { LineSource } from '../line-source';
-import { TraceIndex } from '../trace-index';
+import { readHead } from '../../host/line-stream';
+import { analyzeFileFromDisk, fileSize } from '../file-analysis';
+import type { LineSource } from '../../ide/line-source';
+import { TraceIndex } from '../../ide/trace-replay-index';
 import type { Finding } from '../../rules/rule';
 
 interface Progress {
@@ -79,14 +80,14 @@ function partialPublisher(ctx: ServerContext, uri: string, enabled: boolean): (f
 /** Findings of a file still being read are placed without its line texts (whole-line ranges end at column 0). */
 const EMPTY_LINES: LineSource = { lineCount: Number.MAX_SAFE_INTEGER, text: undefined, line: () => '', range: () => [] };
 
-export async function analyzeFile(ctx: ServerContext, params: AnalyzeFileParams, requestToken: CancellationToken): Promise<AnalyzeFileResult> {
+export async function answerAnalyzeFile(ctx: ServerContext, params: AnalyzeFileParams, requestToken: CancellationToken): Promise<AnalyzeFileResult> {
   const started = performance.now();
   const path = params.path.startsWith('file:') ? pathOfUri(params.path) : params.path;
   let bytes: number;
   let head: string;
   try {
     bytes = fileSize(path);
-    head = readFileHead(path, DETECT_HEAD_BYTES);
+    head = readHead(path, DETECT_HEAD_BYTES);
   } catch (error) {
     throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -149,7 +150,7 @@ export function register(ctx: ServerContext): void {
       { uri: '', kind: 'unknown', lines: 0, bytes: 0, findingCount: 0, diagnostics: [], durationMs: 0 },
       async (params, token) => {
         try {
-          return await analyzeFile(ctx, params, token);
+          return await answerAnalyzeFile(ctx, params, token);
         } catch (error) {
           if (error instanceof ResponseError) throw error;
           ctx.logger.error(`${AnalyzeFileRequest.method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

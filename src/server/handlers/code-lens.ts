@@ -9,8 +9,8 @@ import { CLIENT_COMMANDS, type ShowVaSpaceArgs } from '../../protocol/lsp-ext';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { stateAfter, vmId, vmSections } from '../script-insight';
-import { findingsOfVm, traceOutline } from '../trace-features';
-import { vmObjectKey, type TraceIndex } from '../trace-index';
+import { findingsOfVm, traceOutline } from '../../ide/trace-queries';
+import { vmObjectKey, type TraceIndex } from '../../ide/trace-replay-index';
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;

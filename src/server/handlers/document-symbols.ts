@@ -11,9 +11,9 @@ import { hex } from '../../base/u64';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { creationLine, scriptOf, stateAfter, vmLabel, vmSections } from '../script-insight';
-import { dumpOutline, patchOutline, type OutlineNode } from '../text-structure';
-import { traceOutline } from '../trace-features';
-import type { TraceIndex } from '../trace-index';
+import { dumpOutline, patchOutline, type OutlineNode } from '../../ide/text-outline';
+import { traceOutline } from '../../ide/trace-queries';
+import type { TraceIndex } from '../../ide/trace-replay-index';
 
 function lineSpan(snapshot: DocumentSnapshot, first: number, last: number) {
   return {

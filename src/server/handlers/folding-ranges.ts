@@ -7,8 +7,8 @@
 import { FoldingRangeKind, type FoldingRange, type FoldingRangeParams } from 'vscode-languageserver';
 import { kindOfDocument } from '../documents';
 import { guard, type ServerContext } from '../context';
-import type { LineSource } from '../line-source';
-import { dumpOutline, outlineFolds, patchOutline, traceHeaderFold, type Fold } from '../text-structure';
+import type { LineSource } from '../../ide/line-source';
+import { dumpOutline, outlineFolds, patchOutline, traceHeaderFold, type Fold } from '../../ide/text-outline';
 
 /** Script folds: each `vm` line up to the next, and each `#` comment with the commands under it up to a blank line. */
 export function scriptFolds(lines: LineSource): Fold[] {

@@ -12,8 +12,8 @@ import { hex } from '../../base/u64';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { creationLine, identityAt, scriptOf, sectionAt, stateAfter, vaCovering, vmLabel, type ScriptState } from '../script-insight';
-import { traceHover } from '../trace-features';
-import { decodeFtraceLine } from '../trace-insight';
+import { traceHover } from '../../ide/trace-queries';
+import { decodeFtraceLine } from '../../ide/trace-line-words';
 
 const MAX_ROWS = 40;
 
@@ -84,7 +84,7 @@ export function scriptHover(snapshot: DocumentSnapshot, line: number, character:
 export function traceLineHover(text: string): Hover | null {
   const event = decodeFtraceLine(text);
   if (!event) return null;
-  const parts = [`**${code(event.event)}** at ${event.timestamp} s on CPU ${Number(event.cpu)}, task ${code(`${event.task}-${event.pid}`)}`];
+  const parts = [`**${code(event.event)}** at ${event.seconds} s on CPU ${event.cpu}, task ${code(`${event.task}-${event.pid}`)}`];
   if (event.fields.length) {
     parts.push('| field | value |\n|---|---|\n' + event.fields.slice(0, MAX_ROWS).map(([key, value]) => `| ${key} | ${code(value)} |`).join('\n'));
   }

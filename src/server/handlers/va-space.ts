@@ -12,7 +12,7 @@ import type { VaSpaceSnapshot } from '../../parse/dump/snapshot';
 import { VaSpaceRequest, type VaGap, type VaMapping, type VaObject, type VaSpace, type VaSpaceParams, type VmSummary } from '../../protocol/lsp-ext';
 import { memo, type DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
-import { traceVaSpace } from '../trace-features';
+import { traceVaSpace } from '../../ide/trace-queries';
 import { creationLine, scriptOf, sectionAt, stateAfter, vmId, vmLabel, vmSections, type ScriptVa } from '../script-insight';
 
 const MAX_CHANGE_LINES = 10_000;

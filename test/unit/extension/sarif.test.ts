@@ -11,7 +11,7 @@ import { exportedFromDiagnostic, toSarif, type ExportedFinding } from '../../../
 import { DEFAULT_CONFIG } from '../../../src/protocol/config';
 import type { Finding } from '../../../src/rules/rule';
 import { findingToDiagnostic } from '../../../src/server/convert';
-import { textLineSource } from '../../../src/server/line-source';
+import { textLineSource } from '../../../src/ide/line-source';
 import { ruleDocHref } from '../../../src/server/rule-docs';
 
 const at = (uri: string, line: number) => ({ uri, line, column: 1, endLine: line, endColumn: 10 });

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../../../src/analysis/document';
 import { analyzerFor, analyzeText } from '../../../../src/analysis/registry';
-import { analyzeFile } from '../../../../src/cli/commands/check';
-import { analyzeTextInSlices } from '../../../../src/server/analysis-runner';
+import { checkFile } from '../../../../src/cli/commands/check';
+import { analyzeTextInSlices } from '../../../../src/ide/sliced-analysis';
 import { analyzeFileFromDisk } from '../../../../src/server/file-analysis';
 
 const RULES = join(__dirname, '..', '..', '..', 'fixtures', 'traces', 'rules');
@@ -36,7 +36,7 @@ async function everySource(name: string, bytes: Buffer) {
   const text = bytes.toString('utf8');
   const options = { path, token: { isCancellationRequested: false }, logger: quiet, sliceLines: 3 };
   return {
-    cli: summary(await analyzeFile(path, 'trace')),
+    cli: summary(await checkFile(path, 'trace')),
     serverFile: summary((await analyzeFileFromDisk('trace', analyzerFor('trace'), path, options)).result),
     serverText: summary(await analyzeTextInSlices('trace', analyzerFor('trace'), text, options)),
     text: summary(await analyzeText(text, { path, kind: 'trace' })),
@@ -79,6 +79,14 @@ describe('line ends and stray bytes', () => {
     expect(result.findings).toHaveLength(2);
     expect(result.findings).toContainEqual(expect.stringMatching(/^9 stray-bytes: 1 line\(s\) could only be read without the 1 /));
     expect(result.findings).toContainEqual(expect.stringMatching(/^11 trace-vm-freed-with-live-mappings: .* at 0x1a0200000-0x1a03fffff/));
+  });
+
+  it('a CRLF capture gets the same findings from check and from the editor\'s Analyze command', async () => {
+    const crlf = Buffer.from(readFileSync(join(RULES, 'xe-vm-leak.trace'), 'utf8').replace(/\n/g, '\r\n'));
+    const result = expectAllEqual(await everySource('crlf.trace', crlf));
+    expect(result.findings).toContainEqual(expect.stringMatching(/^1 trace-crlf-line-ends: 13 line\(s\) end in CRLF/));
+    expect(result.findings).toContainEqual(expect.stringMatching(/^11 trace-vm-freed-with-live-mappings: /));
+    expect(result.recognized).toBe(result.events);
   });
 
   it('a line that is mostly binary is still binary data', async () => {

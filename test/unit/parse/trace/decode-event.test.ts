@@ -142,3 +142,35 @@ describe('fields', () => {
     expect(EVENT_SPECS.has('sched_switch')).toBe(false);
   });
 });
+
+describe('events whose fields come by name (a binary trace.dat producer)', () => {
+  /** A printed value as a producer reading the ring buffer holds it. */
+  const asRecord = (value: string, type: string): number | bigint | string => {
+    if (type === 'hex' || type === 'ptr') return /^(?:0x)?[0-9a-f]+$/i.test(value) ? BigInt(value.startsWith('0x') ? value : '0x' + value) : value;
+    if (type === 'dec' || type === 'udec') return /^-?\d+$/.test(value) ? Number(value) : value;
+    return value;
+  };
+  /** Values as the replay reads them: numbers by value, whatever the padding. */
+  const normal = (value: string, type: string): string =>
+    (type === 'hex' || type === 'ptr') && /^(?:0x)?[0-9a-f]+$/i.test(value) ? BigInt(value.startsWith('0x') ? value : '0x' + value).toString() : value;
+
+  const lines = events('all-events.trace');
+  it.each(lines.map((line) => ({ name: line.event, line })))('$name: a record decodes to the values its printed line does', ({ line }) => {
+    const text = decodeEvent(line.event, line.payload);
+    expect(text.status).toBe('decoded');
+    if (text.status !== 'decoded') return;
+    const { layout, values } = text.event;
+    const byName = new Map(layout.fields.map((name, k) => [name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), asRecord(values[k] as string, layout.compiled.types[k] as string)]));
+    const record = new EventDecoder().decodeRecord(line.event, (name) => byName.get(name));
+    expect(record.status).toBe('decoded');
+    if (record.status !== 'decoded') return;
+    const got = Object.fromEntries(record.event.layout.fields.map((name, k) => [name, normal(record.event.values[k] as string, record.event.layout.compiled.types[k] as string)]));
+    const want = Object.fromEntries(layout.fields.map((name, k) => [name, normal(values[k] as string, layout.compiled.types[k] as string)]));
+    expect(got).toEqual(want);
+  });
+
+  it('an unknown event is unknown, a known one lacking fields is changed', () => {
+    expect(new EventDecoder().decodeRecord('sched_switch', () => 1).status).toBe('unknown');
+    expect(new EventDecoder().decodeRecord('xe_vma_bind', () => undefined).status).toBe('changed');
+  });
+});

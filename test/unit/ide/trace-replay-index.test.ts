@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateTrace } from '../../../bench/generate-trace';
-import type { LineSource } from '../../../src/server/line-source';
-import { TraceIndex } from '../../../src/server/trace-index';
+import type { LineSource } from '../../../src/ide/line-source';
+import { TraceIndex } from '../../../src/ide/trace-replay-index';
 
 function memorySource(lines: readonly string[]): LineSource {
   return { lineCount: lines.length, text: undefined, line: (n) => lines[n] ?? '', range: (from, to) => lines.slice(from, to) };

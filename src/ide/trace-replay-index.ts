@@ -23,7 +23,7 @@ import { TraceReplayer } from '../analysis/trace/trace-replayer';
 import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm } from '../analysis/trace/trace-state';
 import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
-import type { ProgressiveSink } from './analysis-runner';
+import type { ProgressiveSink } from './sliced-analysis';
 import type { LineSource } from './line-source';
 
 /**
@@ -166,7 +166,7 @@ export class TraceIndex {
     this.cached = null;
   }
 
-  /** The index as an analyzer sink (see `analysis-runner`), with its findings so far. */
+  /** The index as an analyzer sink (see `sliced-analysis`), with its findings so far. */
   sink(): ProgressiveSink {
     return { line: (text, lineNumber, unterminated) => this.line(text, lineNumber, unterminated), end: () => this.finish(), partial: () => this.partialFindings() };
   }

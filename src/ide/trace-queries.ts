@@ -2,17 +2,21 @@
  * Editor features on a trace, built from its `TraceIndex`: the hover of an
  * event line, navigation between the events touching an object, the outline
  * by VM then mappings, a code lens per VM and the VA space of a VM at a line.
- * The handlers pick these for trace documents; everything is bounded (rows,
- * places, children) so a trace of millions of events answers quickly.
+ * Plain data out (markdown text, places, outline nodes, VA-space data); the
+ * server's handlers pick these for trace documents and only convert them to
+ * LSP. Everything is bounded (rows, places, children) so a trace of millions
+ * of events answers quickly.
  */
 
 import { hex, parseCNumber } from '../base/u64';
 import { DRIVER_TRACES_OBJECTS, DRIVER_WINDOW, type TraceMapping, type TraceVm } from '../analysis/trace/trace-state';
-import type { VaGap, VaMapping, VaObject, VaSpace, VmSummary } from '../protocol/lsp-ext';
-import type { DocumentSnapshot } from './documents';
-import type { Place } from './navigation';
-import { identityAt } from './trace-insight';
-import { keyForToken, mappingCovering, normalizeIdentity, vmKeyOf, vmObjectKey, type TraceIndex } from './trace-index';
+import type { VaGap, VaMapping, VaObject, VaSpace, VmSummary } from '../base/va-space-view';
+import type { AnalyzedDocument } from './analyzed-document';
+import { identityAt, type Occurrence } from './trace-line-words';
+import { keyForToken, mappingCovering, normalizeIdentity, vmKeyOf, vmObjectKey, type TraceIndex } from './trace-replay-index';
+
+/** A place in the document: 0-based line and character span. */
+type Place = Occurrence;
 
 const MAX_ROWS = 12;
 const MAX_CHILDREN = 500;
@@ -44,7 +48,7 @@ function neighbourhood(vm: TraceVm, center: TraceMapping | undefined): TraceMapp
   return all.slice(start, start + MAX_ROWS);
 }
 
-export function traceHover(snapshot: DocumentSnapshot, index: TraceIndex, line: number, character: number): string | undefined {
+export function traceHover(snapshot: AnalyzedDocument, index: TraceIndex, line: number, character: number): string | undefined {
   const text = snapshot.lines.line(line);
   const info = index.eventAt(text);
   if (!info) return undefined;
@@ -93,7 +97,7 @@ function placeOf(text: string, line: number, identity: string): Place {
   return { line, start: 0, end: 0 };
 }
 
-export function traceNavigation(snapshot: DocumentSnapshot, index: TraceIndex, line: number, character: number, cap: number): { definition: Place[]; references: Place[] } | undefined {
+export function traceNavigation(snapshot: AnalyzedDocument, index: TraceIndex, line: number, character: number, cap: number): { definition: Place[]; references: Place[] } | undefined {
   const token = identityAt(snapshot.lines.line(line), character);
   if (!token) return undefined;
   const state = index.stateAt(snapshot.lines, line + 1);
@@ -144,7 +148,7 @@ export function traceOutline(index: TraceIndex): TraceOutlineVm[] {
 }
 
 /** Findings (1-based lines) on lines that touch the VM `key`. */
-export function findingsOfVm(snapshot: DocumentSnapshot, index: TraceIndex, key: string): number {
+export function findingsOfVm(snapshot: AnalyzedDocument, index: TraceIndex, key: string): number {
   const lines = index.linesOf(key);
   let count = 0;
   for (const finding of snapshot.result.findings) {
@@ -183,7 +187,7 @@ function sample(lines: readonly number[], cap: number): number[] {
   return picked;
 }
 
-export function traceVaSpace(snapshot: DocumentSnapshot, index: TraceIndex, line: number, vmId: string | undefined): VaSpace {
+export function traceVaSpace(snapshot: AnalyzedDocument, index: TraceIndex, line: number, vmId: string | undefined): VaSpace {
   const state = index.stateAt(snapshot.lines, line + 1);
   const vms: VmSummary[] = state.vms.map((vm) => ({ id: vmObjectKey(vm), label: `${vm.driver} VM ${vm.name}`, line: vm.createdLine - 1 }));
   const vm = (vmId === undefined ? undefined : state.vms.find((candidate) => vmObjectKey(candidate) === vmId)) ?? vmOf(state.vms, state.touched) ?? state.vms[0];

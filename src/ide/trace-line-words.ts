@@ -1,7 +1,7 @@
 /**
- * Line-level understanding of trace text that needs no replay: the generic
- * ftrace / trace-cmd report line layout (docs/trace-formats.md, "Line layout") decoded
- * into task, CPU, timestamp, event and fields, and the object identities (the
+ * Line-level understanding of trace text that needs no replay: an event line
+ * (any layout of docs/trace-formats.md, "Line layout", read by the analysis's
+ * own tokeniser) in task, CPU, timestamp, event and fields, and the object identities (the
  * `%p` pointers and ids in `key=value` fields) a cursor can stand on, with
  * their occurrences in the document.
  *
@@ -10,38 +10,31 @@
  * 200 MB trace costs a bounded answer.
  */
 
+import { parseTraceLine } from '../parse/trace/trace-line';
 import type { LineSource } from './line-source';
 
 export interface FtraceLine {
   readonly task: string;
-  readonly pid: string;
-  readonly cpu: string;
-  readonly timestamp: string;
+  readonly pid: number;
+  readonly cpu: number;
+  /** Seconds, as the trace decoder reads the line's clock (microseconds / 1e6 in the latency format). */
+  readonly seconds: number;
   readonly event: string;
   readonly fields: readonly (readonly [string, string])[];
   /** The raw text after the event name. */
   readonly body: string;
 }
 
-// task-pid [cpu] (flags) timestamp: event: body; task names may contain spaces and dashes.
-const FTRACE = /^\s*(.+?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:[\w.]{4,5}\s+)?(\d+\.\d+):\s+([\w:]+):\s?(.*)$/;
 const FIELD = /([A-Za-z_][\w.]*)[=:]\s?(\S+?)(?=[,\s]|$)/g;
 
+/** One event line in words, by the same tokeniser the analysis uses (every layout, the latency format too). */
 export function decodeFtraceLine(text: string): FtraceLine | undefined {
-  const match = FTRACE.exec(text);
-  if (!match) return undefined;
-  const body = match[6] ?? '';
+  const line = parseTraceLine(text);
+  if (line.kind !== 'event') return undefined;
+  const body = line.payload;
   const fields: [string, string][] = [];
   for (const field of body.matchAll(FIELD)) fields.push([field[1] as string, field[2] as string]);
-  return {
-    task: (match[1] as string).trim(),
-    pid: match[2] as string,
-    cpu: match[3] as string,
-    timestamp: match[4] as string,
-    event: match[5] as string,
-    fields,
-    body,
-  };
+  return { task: line.comm.trim(), pid: line.pid, cpu: line.cpu, seconds: line.ts, event: line.event, fields, body };
 }
 
 export interface Identity {

@@ -1,0 +1,121 @@
+/**
+ * The one way a file on disk becomes lines, for the command line and the
+ * language server alike: bytes are read in chunks without holding the file
+ * in memory, split on LF by hand (the hot path for multi-gigabyte traces),
+ * and each line is decoded from its own bytes.
+ *
+ * Line rules (the same for every caller, so `gpuvm-lens check` and the
+ * editor's Analyze command see the same lines and report the same findings):
+ * - LF ends a line; a CR before it stays in the text, so each analyzer sees
+ *   CRLF line ends and decides (traces report `trace-crlf-line-ends`);
+ * - a final line without LF counts and is the one `unterminated` line; a
+ *   trailing LF adds no empty line; an empty file has no line;
+ * - a line longer than `MAX_FED_LINE_CHARS` characters is cut: at most four
+ *   bytes per character of it are kept, the rest is skipped byte-wise and
+ *   never decoded, so a binary file without line breaks costs one bounded line.
+ *
+ * Each line comes with the byte offset it starts at, which the server records
+ * to read lines back later (`file-lines.ts`).
+ */
+
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { MAX_FED_LINE_CHARS } from '../ide/sliced-analysis';
+
+/** 1 MiB: big enough that reading costs little per line, small enough to stay out of the live state's way. */
+export const STREAM_CHUNK_BYTES = 1 << 20;
+
+/** Reads up to `bytes` from the start of `path` (for kind detection). */
+export function readHead(path: string, bytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const read = readSync(fd, buffer, 0, bytes, 0);
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface StreamProgress {
+  (bytesRead: number): void;
+}
+
+export interface StreamOptions {
+  /** Bytes per read (default `STREAM_CHUNK_BYTES`). */
+  readonly chunkBytes?: number;
+  /**
+   * Called after the lines of each chunk, with the bytes read so far. The
+   * stream waits for a returned promise: the server yields to its event loop
+   * and checks cancellation there (a rejection stops the stream).
+   */
+  readonly onChunk?: (bytesRead: number) => void | Promise<void>;
+}
+
+/** What was read: the file's size as streamed and how many lines it held. */
+export interface StreamSummary {
+  readonly bytes: number;
+  readonly lines: number;
+}
+
+/**
+ * Calls `onLine(text, lineNumber, unterminated, startByte)` for every line
+ * of the file (1-based), by the rules of the module header.
+ */
+export async function streamLines(
+  path: string,
+  onLine: (text: string, lineNumber: number, unterminated: boolean, startByte: number) => void,
+  options: StreamOptions | StreamProgress = {},
+): Promise<StreamSummary> {
+  const { chunkBytes = STREAM_CHUNK_BYTES, onChunk } = typeof options === 'function' ? { onChunk: options } : options;
+  const cap = MAX_FED_LINE_CHARS * 4;
+  // The kept bytes of the current line while it spans chunks (at most `cap` of them).
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let lineStart = 0;
+  let position = 0;
+  let lineNumber = 1;
+
+  const keep = (chunk: Buffer, start: number, end: number): void => {
+    const room = cap - pendingBytes;
+    if (room <= 0 || end <= start) return;
+    // Copied: the stream may reuse the chunk's memory after this turn.
+    const piece = Buffer.from(chunk.subarray(start, Math.min(end, start + room)));
+    pending.push(piece);
+    pendingBytes += piece.length;
+  };
+  const emit = (text: string, unterminated: boolean): void => {
+    onLine(text.length > MAX_FED_LINE_CHARS ? text.slice(0, MAX_FED_LINE_CHARS) : text, lineNumber++, unterminated, lineStart);
+  };
+  const emitPending = (unterminated: boolean): void => {
+    const bytes = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    emit(bytes.toString('utf8'), unterminated);
+  };
+
+  for await (const data of createReadStream(path, { highWaterMark: chunkBytes })) {
+    const chunk = data as Buffer;
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf(10, start);
+      if (newline === -1) break;
+      if (pending.length === 0) {
+        // The common case: the whole line is inside this chunk; decode it in place.
+        emit(chunk.toString('utf8', start, Math.min(newline, start + cap)), false);
+      } else {
+        keep(chunk, start, newline);
+        emitPending(false);
+      }
+      start = newline + 1;
+      lineStart = position + start;
+    }
+    keep(chunk, start, chunk.length);
+    position += chunk.length;
+    if (onChunk) await onChunk(position);
+  }
+  if (lineStart < position) {
+    if (pending.length === 0) emit('', true);
+    else emitPending(true);
+  }
+  return { bytes: position, lines: lineNumber - 1 };
+}
