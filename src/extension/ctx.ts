@@ -19,6 +19,8 @@ export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly findings: FindingsTree;
   readonly status: AnalysisStatusItem;
+  /** Documents whose kind the user chose with "Analyze as…": the content detector leaves them alone. */
+  readonly kindOverrides = new Set<string>();
   private readonly budget = new RestartBudget(MAX_RESTARTS, RESTART_WINDOW_MS);
   private languageClient: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;

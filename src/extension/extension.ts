@@ -24,8 +24,8 @@ const GENERIC_LANGUAGES = new Set(['plaintext', 'log', 'diff', 'email']);
  * `dmesg.log`, a capture without an extension) to the GPUVM language its
  * content shows, with the same detector as the CLI and the server.
  */
-async function detect(document: vscode.TextDocument): Promise<void> {
-  if (!GENERIC_LANGUAGES.has(document.languageId)) return;
+async function detect(ctx: Ctx, document: vscode.TextDocument): Promise<void> {
+  if (!GENERIC_LANGUAGES.has(document.languageId) || ctx.kindOverrides.has(document.uri.toString())) return;
   const head = document.getText(new vscode.Range(0, 0, Math.min(document.lineCount, 400), 0)).slice(0, DETECT_HEAD_BYTES);
   const language = languageOfKind(detectKind(head, document.fileName));
   if (language) await vscode.languages.setTextDocumentLanguage(document, language);
@@ -38,9 +38,9 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx.push(
     vscode.window.registerTreeDataProvider(FINDINGS_VIEW_ID, ctx.findings),
     vscode.window.registerWebviewPanelSerializer(VA_VIEW_TYPE, VaSpacePanel.serializer(ctx)),
-    vscode.workspace.onDidOpenTextDocument((document) => void detect(document)),
+    vscode.workspace.onDidOpenTextDocument((document) => void detect(ctx, document)),
   );
-  for (const document of vscode.workspace.textDocuments) void detect(document);
+  for (const document of vscode.workspace.textDocuments) void detect(ctx, document);
   // Not awaited: activation stays fast, and a server that fails to start must not fail activation.
   ctx.client().catch((error: unknown) => {
     ctx.output.error(`the language server did not start: ${String(error)}`);

@@ -38,6 +38,7 @@ import * as hover from './handlers/hover';
 import * as inlayHints from './handlers/inlay-hints';
 import * as references from './handlers/references';
 import * as vaSpace from './handlers/va-space';
+import * as timeline from './handlers/timeline';
 import { VERSION } from './version';
 
 export interface ServerOptions {
@@ -181,6 +182,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   inlayHints.register(ctx);
   codeActions.register(ctx);
   vaSpace.register(ctx);
+  timeline.register(ctx);
   analyzeFile.register(ctx);
 
   documents.listen(connection);

@@ -108,7 +108,9 @@ describe('hover', () => {
     const text = hoverText(hover);
     expect(text).toContain('UNMAP addr=0x10000 range=0x4000 obj=1 off=0x0 keep=1');
     expect(text).toContain('MAP addr=0x10000 range=0x4000 obj=1 off=0x0');
-    expect(text).toContain('| 0x10000 | 0x14000 | bo 1 | 0x0 | line 7 |');
+    // One Markdown table: header, separator and rows on consecutive lines, ranges half-open.
+    expect(text).toContain('| range | object | offset | created |\n|---|---|---|---|\n| [0x10000, 0x14000) | bo 1 | 0x0 | line 7 |');
+    expect(text).not.toMatch(/:\s*$/);
   });
 
   it('names the mapping covering the address under the cursor', async () => {
@@ -165,10 +167,10 @@ describe('outline, lenses and hints', () => {
   it('puts a code lens on the VM that opens the VA map', async () => {
     const h = await openScript();
     const lenses = await h.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: URI } });
-    expect(lenses).toHaveLength(1);
-    expect(lenses[0]?.range.start.line).toBe(1);
-    expect(lenses[0]?.command?.title).toBe('3 live mappings · 3 findings · Show VA map');
-    expect(lenses[0]?.command?.command).toBe('gpuvmLens.showVaSpace');
+    expect(lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command])).toEqual([
+      [1, 'VM [0x0, 0x100000): 3 live mappings · 3 findings · Show VA map', 'gpuvmLens.showVaSpace'],
+      [1, 'Timeline', 'gpuvmLens.showTimeline'],
+    ]);
     expect(lenses[0]?.command?.arguments).toEqual([{ uri: URI, line: 11, vm: 'vm@2' }]);
   });
 

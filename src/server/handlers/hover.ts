@@ -24,18 +24,19 @@ function code(text: string): string {
   return '`' + text.replace(/`/g, "'") + '`';
 }
 
-function vaTable(snapshot: DocumentSnapshot, state: ScriptState, index: number): string[] {
+/** The VA space as one Markdown table (its rows must be joined by single line breaks to render as a table); undefined when empty. */
+function vaTable(snapshot: DocumentSnapshot, state: ScriptState, index: number): string | undefined {
   const rows = state.vas.filter((va) => !va.kernel);
-  if (rows.length === 0) return ['_No mappings._'];
-  const out = ['| start | end | object | offset | created |', '|---|---|---|---|---|'];
+  if (rows.length === 0) return undefined;
+  const out = ['| range | object | offset | created |', '|---|---|---|---|'];
   for (const va of rows.slice(0, MAX_ROWS)) {
     const created = creationLine(snapshot, va, index);
     out.push(
-      `| ${hex(va.addr)} | ${hex(va.addr + va.range)} | ${va.bo === null ? 'sparse' : `bo ${va.bo}`} | ${hex(va.offset)} | ${created === null ? '' : `line ${created + 1}`} |`,
+      `| [${hex(va.addr)}, ${hex(va.addr + va.range)}) | ${va.bo === null ? 'sparse' : `bo ${va.bo}`} | ${hex(va.offset)} | ${created === null ? 'before the script' : `line ${created + 1}`} |`,
     );
   }
-  if (rows.length > MAX_ROWS) out.push(`\n…and ${rows.length - MAX_ROWS} more.`);
-  return out;
+  const table = out.join('\n');
+  return rows.length > MAX_ROWS ? `${table}\n\n…and ${rows.length - MAX_ROWS} more.` : table;
 }
 
 export function scriptHover(snapshot: DocumentSnapshot, line: number, character: number): Hover | null {
@@ -44,7 +45,7 @@ export function scriptHover(snapshot: DocumentSnapshot, line: number, character:
   if (!scriptLine || scriptLine.command.kind === 'comment') return null;
   const block = script.replay.blocks[line] ?? [];
   const parts: string[] = [`**${code(scriptLine.text.trim())}** (line ${line + 1})`];
-  if (block.length) parts.push('Replay output:', '```text\n' + block.slice(0, MAX_ROWS).join('\n') + '\n```');
+  if (block.length) parts.push('Replay output:\n```text\n' + block.slice(0, MAX_ROWS).join('\n') + '\n```');
   else parts.push('_No output: the command changes nothing the kernel reports._');
 
   const state = stateAfter(snapshot, line);
@@ -66,7 +67,10 @@ export function scriptHover(snapshot: DocumentSnapshot, line: number, character:
     parts.push(`_No VA space to show: ${state.reason ?? 'unknown'}._`);
   } else {
     const section = sectionAt(snapshot, line);
-    parts.push(`**VA space after line ${line + 1}**${section ? ` — ${vmLabel(section)}` : ''}:`, ...vaTable(snapshot, state, line));
+    const table = vaTable(snapshot, state, line);
+    const title = `**VA space after line ${line + 1}**${section ? ` — ${vmLabel(section)}` : ''}`;
+    if (table) parts.push(`${title}:`, table);
+    else parts.push(`${title}: no mappings.`);
     const bos = state.bos.filter((bo) => bo.vas > 0 || bo.vmBoRefcount !== null || bo.refcount !== 1);
     if (bos.length) {
       parts.push(
