@@ -27,7 +27,7 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('GPUVM Lens', { log: true });
-    this.findings = new FindingsTree();
+    this.findings = new FindingsTree(() => this.client());
     this.status = new AnalysisStatusItem();
     this.push(this.output, this.findings, this.status);
   }

@@ -203,6 +203,34 @@ export const MAX_TIMELINE_BARS = 200_000;
 export const TimelineRequest = new RequestType<TimelineParams, Timeline | null, void>('gpuvmLens/timeline');
 
 // ---------------------------------------------------------------------------
+// gpuvmLens/findingGroups (client -> server)
+//
+// A document's diagnostics (the same list the Problems panel gets) with the
+// VM and mapping each finding is about, so the Findings view can group them.
+
+export interface FindingOwner {
+  /** The VM, as the VA-space view knows it (`VmSummary.id`); null when the finding concerns no VM. */
+  readonly vm: string | null;
+  readonly vmLabel: string | null;
+  /** The mapping's name (Xe VMA, amdgpu page range, script address range); null when none. */
+  readonly mapping: string | null;
+}
+
+export interface FindingGroupsParams {
+  readonly textDocument: TextDocumentIdentifier;
+}
+
+export interface FindingGroups {
+  readonly uri: string;
+  readonly kind: string;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Parallel to `diagnostics`. */
+  readonly owners: readonly FindingOwner[];
+}
+
+export const FindingGroupsRequest = new RequestType<FindingGroupsParams, FindingGroups | null, void>('gpuvmLens/findingGroups');
+
+// ---------------------------------------------------------------------------
 // gpuvmLens/analyzeFile (client -> server)
 //
 // VS Code does not hand files over 50 MB to extensions or language servers, so

@@ -39,6 +39,7 @@ import * as inlayHints from './handlers/inlay-hints';
 import * as references from './handlers/references';
 import * as vaSpace from './handlers/va-space';
 import * as timeline from './handlers/timeline';
+import * as findingGroups from './handlers/finding-groups';
 import { VERSION } from './version';
 
 export interface ServerOptions {
@@ -183,6 +184,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   codeActions.register(ctx);
   vaSpace.register(ctx);
   timeline.register(ctx);
+  findingGroups.register(ctx);
   analyzeFile.register(ctx);
 
   documents.listen(connection);

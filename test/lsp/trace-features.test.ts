@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CodeLens, Diagnostic, DocumentSymbol, Hover, Location, MarkupContent } from 'vscode-languageserver-protocol';
-import type { Timeline, VaSpace } from '../../src/protocol/lsp-ext';
+import type { FindingGroups, Timeline, VaSpace } from '../../src/protocol/lsp-ext';
 import { startHarness, type Harness } from './harness';
 
 const TRACE = readFileSync(join(__dirname, '..', 'fixtures', 'lsp', 'neovim.trace'), 'utf8');
@@ -135,6 +135,15 @@ describe('a trace', () => {
     expect(timeline?.marks.map((m) => [m.line, m.rule])).toEqual([
       [5, 'trace-use-after-free'],
       [6, 'trace-unbind-never-bound'],
+    ]);
+  });
+
+  it('tells the Findings view which VM and mapping each finding is about', async () => {
+    const h = await openTrace();
+    const groups = await h.request<FindingGroups | null>('gpuvmLens/findingGroups', { textDocument: { uri: URI } });
+    expect(groups?.diagnostics.map((d, i) => [d.range.start.line, d.code, groups.owners[i]])).toEqual([
+      [5, 'trace-use-after-free', { vm: 'vm:xe:000000005e6f7a8b', vmLabel: 'xe VM 000000005e6f7a8b', mapping: '00000000a1b2c3d4' }],
+      [6, 'trace-unbind-never-bound', { vm: 'vm:xe:000000005e6f7a8b', vmLabel: 'xe VM 000000005e6f7a8b', mapping: expect.any(String) }],
     ]);
   });
 });

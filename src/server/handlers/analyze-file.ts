@@ -15,6 +15,7 @@ import { AnalysisStatusNotification, AnalyzeFileRequest, type AnalyzeFileParams,
 import { AnalysisCancelled, type CancelFlag } from '../analysis-runner';
 import { findingsToDiagnostics } from '../convert';
 import { pathOfUri } from '../documents';
+import { findingsWithTraces } from '../log-correlation';
 import { guard, type ServerContext } from '../context';
 import { analyzeFileFromDisk, fileSize, readFileHead } from '../file-analysis';
 import type { LineSource } from '../line-source';
@@ -123,7 +124,7 @@ export async function analyzeFile(ctx: ServerContext, params: AnalyzeFileParams,
       ...(index ? { trace: index } : {}),
     };
     ctx.store.addFile(snapshot);
-    const { diagnostics, total } = findingsToDiagnostics(analysis.result.findings, uri, analysis.lines, ctx.config());
+    const { diagnostics, total } = findingsToDiagnostics(findingsWithTraces(ctx.store, snapshot), uri, analysis.lines, ctx.config());
     if (params.publish !== false) void ctx.connection.sendDiagnostics({ uri, diagnostics });
     ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'done', kind, findings: total });
     return { uri, kind, lines: analysis.lines.lineCount, bytes: analysis.bytes || bytes, findingCount: total, diagnostics, durationMs: Math.round(performance.now() - started) };

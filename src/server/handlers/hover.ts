@@ -10,7 +10,9 @@
 import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
 import { hex } from '../../base/u64';
 import type { DocumentSnapshot } from '../documents';
+import { pathToFileURL } from 'node:url';
 import { guard, type ServerContext } from '../context';
+import { findingsWithTraces } from '../log-correlation';
 import { creationLine, identityAt, scriptOf, sectionAt, stateAfter, vaCovering, vmLabel, type ScriptState } from '../script-insight';
 import { traceHover } from '../trace-features';
 import { decodeFtraceLine } from '../trace-insight';
@@ -95,6 +97,24 @@ export function traceLineHover(text: string): Hover | null {
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n') } };
 }
 
+/**
+ * On a kernel-log line: its findings, the fault-to-mapping answers from the
+ * traces among them, with their trace lines as links (one list item each).
+ */
+export function logHover(ctx: ServerContext, snapshot: DocumentSnapshot, line: number): Hover | null {
+  const findings = findingsWithTraces(ctx.store, snapshot).filter((finding) => finding.line - 1 === line);
+  if (findings.length === 0) return null;
+  const parts = findings.map((finding) => {
+    const links = finding.related.map((related) => {
+      const uri = related.path === undefined ? snapshot.uri : pathToFileURL(related.path).toString();
+      const name = uri.slice(uri.lastIndexOf('/') + 1);
+      return `  - [${name}:${related.line}](${uri}#L${related.line}) ${related.message}`;
+    });
+    return [`- **${code(finding.rule)}** ${finding.message}`, ...links].join('\n');
+  });
+  return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n') } };
+}
+
 export function register(ctx: ServerContext): void {
   ctx.connection.onHover(
     guard<HoverParams, Hover | null>(ctx, 'textDocument/hover', null, async (params, token) => {
@@ -113,6 +133,7 @@ export function register(ctx: ServerContext): void {
       }
       if (!snapshot) return null;
       if (snapshot.kind === 'script') return scriptHover(snapshot, line, character);
+      if (snapshot.kind === 'kernel-log') return logHover(ctx, snapshot, line);
       if (snapshot.kind === 'trace') {
         if (!snapshot.trace) return traceLineHover(snapshot.lines.line(line));
         const value = traceHover(snapshot, snapshot.trace, line, character);
