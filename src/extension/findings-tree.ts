@@ -151,15 +151,14 @@ export class FindingsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
     this.changed.fire(undefined);
   }
 
-  /** Open GPUVM documents with findings, then files analyzed from disk. */
+  /** Files analyzed from disk (what was just asked for), then open GPUVM documents with findings. */
   private roots(): Node[] {
-    const roots: Node[] = [];
+    const roots: Node[] = [...this.files].map(([uri, result]) => ({ kind: 'file', uri, result }));
     for (const document of vscode.workspace.textDocuments) {
       const uri = document.uri.toString();
       if (kindOfLanguage(document.languageId) === undefined || this.files.has(uri)) continue;
       if (vscode.languages.getDiagnostics(document.uri).some((d) => d.source === 'gpuvm-lens')) roots.push({ kind: 'file', uri });
     }
-    for (const [uri, result] of this.files) roots.push({ kind: 'file', uri, result });
     return roots;
   }
 
@@ -195,7 +194,8 @@ export class FindingsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
   getTreeItem(node: Node): vscode.TreeItem {
     switch (node.kind) {
       case 'file': {
-        const item = new vscode.TreeItem(baseName(node.uri), vscode.TreeItemCollapsibleState.Expanded);
+        // Open documents also fill the Problems panel: collapsed, they leave room for what was analyzed from disk.
+        const item = new vscode.TreeItem(baseName(node.uri), node.result ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         item.resourceUri = vscode.Uri.parse(node.uri);
         item.contextValue = 'file';
         const { result } = node;

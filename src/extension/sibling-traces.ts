@@ -18,7 +18,7 @@ const MAX_TRACES = 4;
 /** Traces already read this session (the server keeps them). */
 const analyzed = new Set<string>();
 /** A background read stays a few seconds at most. */
-const MAX_BYTES = 256 * 1024 * 1024;
+const MAX_BYTES = 64 * 1024 * 1024;
 const TRACE_NAME = /(?:trace|\.dat\.txt$|\.trace$)/i;
 
 async function head(path: string): Promise<string> {

@@ -198,7 +198,7 @@ export interface Timeline {
 }
 
 /** Bars one timeline carries at most; the view renders only the rows on screen. */
-export const MAX_TIMELINE_BARS = 200_000;
+export const MAX_TIMELINE_BARS = 100_000;
 
 export const TimelineRequest = new RequestType<TimelineParams, Timeline | null, void>('gpuvmLens/timeline');
 

@@ -20,7 +20,7 @@ import type {
   Location,
   MarkupContent,
 } from 'vscode-languageserver-protocol';
-import type { VaSpace } from '../../src/protocol/lsp-ext';
+import type { FindingGroups, Timeline, VaSpace } from '../../src/protocol/lsp-ext';
 import { startHarness, type Harness } from './harness';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'lsp');
@@ -246,5 +246,28 @@ describe('gpuvmLens/vaSpace', () => {
       ['bo:2', '0x100000', 1],
     ]);
     expect(space?.changeLines).toEqual([1, 5, 6, 7, 8]);
+  });
+});
+
+describe('gpuvmLens/timeline and gpuvmLens/findingGroups', () => {
+  it('gives each mapping of the VM its bind and end lines; a split ends one mapping and starts two', async () => {
+    const h = await openScript();
+    const timeline = await h.request<Timeline | null>('gpuvmLens/timeline', { textDocument: { uri: URI }, line: 3 });
+    expect(timeline?.vm?.id).toBe('vm@2');
+    expect(timeline?.bars.map((b) => [b.start, b.end, b.boundLine, b.unboundLine, b.unboundEvent])).toEqual([
+      ['0x10000', '0x14000', 5, 8, 'unmap'],
+      ['0x10000', '0x13000', 8, null, null],
+      ['0x13000', '0x14000', 8, null, null],
+      ['0x14000', '0x16000', 7, null, null],
+    ]);
+    expect(timeline?.marks.length).toBe(3);
+  });
+
+  it('puts each script finding under its VM and the range its command names', async () => {
+    const h = await openScript();
+    const groups = await h.request<FindingGroups | null>('gpuvmLens/findingGroups', { textDocument: { uri: URI } });
+    const owners = groups?.diagnostics.map((d, i) => [d.range.start.line, groups.owners[i]?.vm, groups.owners[i]?.mapping]);
+    expect(owners).toContainEqual([9, 'vm@2', '[0x30000, 0x31000)']);
+    expect(owners?.every(([, vm]) => vm === 'vm@2')).toBe(true);
   });
 });
