@@ -13,6 +13,8 @@ import { CLIENT_COMMANDS, type ShowVaSpaceArgs } from '../../protocol/lsp-ext';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { stateAfter, vmId, vmSections } from '../script-insight';
+import { findingsOfVm, traceOutline } from '../trace-features';
+import { vmObjectKey, type TraceIndex } from '../trace-index';
 import { lifetimesOf, traceVmInstanceId, traceVmLabel } from './timeline';
 
 function plural(count: number, word: string): string {
@@ -38,8 +40,26 @@ export function scriptCodeLenses(snapshot: DocumentSnapshot): CodeLens[] {
   });
 }
 
+/**
+ * A long trace: one lens per VM key from the replay index (no second replay
+ * for lifetimes on the server's thread); a VM re-created under the same key
+ * shares its lens.
+ */
+function indexedTraceCodeLenses(snapshot: DocumentSnapshot, index: TraceIndex): CodeLens[] {
+  const end = index.stateAt(snapshot.lines, snapshot.lines.lineCount);
+  const live = new Map(end.vms.map((vm) => [vmObjectKey(vm), vm.liveCount]));
+  return traceOutline(index).flatMap((vm) => {
+    const args: ShowVaSpaceArgs = { uri: snapshot.uri, line: vm.last, vm: vm.key };
+    const count = live.get(vm.key);
+    const state = count === undefined ? 'freed' : plural(count, 'live mapping');
+    const driver = vm.key.split(':')[1] ?? '';
+    return lensPair(vm.first, `${driver} VM ${vm.name}: ${state} · ${plural(findingsOfVm(snapshot, index, vm.key), 'finding')}`, args, { ...args, line: vm.first });
+  });
+}
+
 /** Lenses for every VM instance of a trace, on its creating line; live mappings are counted at its free or the end of the trace. */
-export function traceCodeLenses(snapshot: DocumentSnapshot): CodeLens[] {
+export function traceCodeLenses(snapshot: DocumentSnapshot, longAfterLines = Number.MAX_SAFE_INTEGER): CodeLens[] {
+  if (snapshot.trace && snapshot.lines.lineCount > longAfterLines) return indexedTraceCodeLenses(snapshot, snapshot.trace);
   const lives = lifetimesOf(snapshot);
   const vmLines = (key: string) => (snapshot.trace ? new Set(snapshot.trace.linesOf(key)) : undefined);
   return lives.vms.flatMap((vm) => {
@@ -62,7 +82,7 @@ export function register(ctx: ServerContext): void {
       if (!ctx.config().codeLensEnabled) return [];
       const snapshot = await ctx.store.snapshot(params.textDocument.uri, token);
       if (!snapshot) return [];
-      if (snapshot.kind === 'trace') return traceCodeLenses(snapshot);
+      if (snapshot.kind === 'trace') return traceCodeLenses(snapshot, ctx.config().backgroundThresholdLines);
       if (snapshot.kind !== 'script') return [];
       return scriptCodeLenses(snapshot);
     }),
