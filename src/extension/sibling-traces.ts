@@ -15,7 +15,7 @@ import { AnalyzeFileRequest, LANGUAGE_IDS } from '../protocol/lsp-ext';
 import type { Ctx } from './ctx';
 
 const MAX_TRACES = 4;
-/** Traces already read this session (the server keeps them). */
+/** Traces already read since activation (the server keeps them). */
 const analyzed = new Set<string>();
 /** A background read stays a few seconds at most. */
 const MAX_BYTES = 64 * 1024 * 1024;

@@ -3,7 +3,7 @@
  * document that VS Code opened as plain text (traces are often `.txt` files)
  * to the GPUVM Trace language, and "Analyze as…", which overrides the kind
  * the content detector chose (or did not choose) for the active document.
- * The choice sticks for the session: the detector leaves that document alone.
+ * The choice holds until the window is reloaded: the detector leaves that document alone.
  */
 
 import * as vscode from 'vscode';

@@ -34,7 +34,7 @@ function vaTable(snapshot: DocumentSnapshot, state: ScriptState, index: number):
   for (const va of rows.slice(0, MAX_ROWS)) {
     const created = creationLine(snapshot, va, index);
     out.push(
-      `| [${hex(va.addr)}, ${hex(va.addr + va.range)}) | ${va.bo === null ? 'sparse' : `bo ${va.bo}`} | ${hex(va.offset)} | ${created === null ? 'before the script' : `line ${created + 1}`} |`,
+      `| [${hex(va.addr)}, ${hex(va.addr + va.range)}) | ${va.bo === null ? 'sparse' : `bo ${va.bo}`} | ${hex(va.offset)} | ${created === null ? 'unknown' : `line ${created + 1}`} |`,
     );
   }
   const table = out.join('\n');
