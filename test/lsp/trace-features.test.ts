@@ -146,4 +146,14 @@ describe('a trace', () => {
       [6, 'trace-unbind-never-bound', { vm: 'vm:xe:000000005e6f7a8b', vmLabel: 'xe VM 000000005e6f7a8b', mapping: expect.any(String) }],
     ]);
   });
+
+  it('on a trace longer than the background threshold, takes one named lens per VM from the replay index', async () => {
+    harness = await startHarness({ initialSettings: { analysis: { backgroundThresholdLines: 3 } } });
+    harness.open(URI, 'plaintext', TRACE);
+    const lenses = await harness.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: URI } });
+    expect(lenses.map((l) => [l.range.start.line, l.command?.title])).toEqual([
+      [2, 'xe VM 000000005e6f7a8b: 0 live mappings · 2 findings · Show VA map'],
+      [2, 'Timeline'],
+    ]);
+  });
 });
