@@ -14,8 +14,9 @@
  */
 
 import { mappingBacking } from '../src/protocol/va-backing';
-import type { VaMapping, VaSpace } from '../src/protocol/lsp-ext';
+import type { Timeline, VaMapping, VaSpace } from '../src/protocol/lsp-ext';
 import type { AddressWindow, FromWebview, ToWebview, VaViewState } from '../src/protocol/webview';
+import { renderTimeline } from './timeline-view';
 import { type AddressRange, big, clampView, compactLayout, fitMappings, fraction, fullExtent, hex, hue, initialView, PAGE, sizeText } from './va-geometry';
 
 interface VsCodeApi {
@@ -30,6 +31,8 @@ const vscode = acquireVsCodeApi();
 const MAX_TABLE_ROWS = 500;
 
 let space: VaSpace | null = null;
+/** The timeline, while the view shows it instead of the map. */
+let timeline: Timeline | null = null;
 /**
  * Compact axis (the default): empty stretches collapse to a few pixels so
  * that small mappings in a 48- or 57-bit space are visible; off, the axis is
@@ -50,12 +53,14 @@ function readSavedState(): VaViewState | null {
 // State
 
 function currentState(): VaViewState | null {
+  if (timeline) return { uri: timeline.uri, line: timeline.vm?.line ?? 0, vm: timeline.vm?.id ?? null, zoom: null, mode: 'timeline' };
   if (!space) return saved;
   return {
     uri: space.uri,
     line: space.line,
     vm: space.vm?.id ?? null,
     zoom: view ? { start: hex(view.start), end: hex(view.end) } : null,
+    mode: 'map',
   };
 }
 
@@ -406,6 +411,7 @@ function render(): void {
     button('Fit mappings', 'Zoom to the mapped part of the window (F)', () => setView(fitMappings(s))),
     button('−', 'Zoom out (-)', () => zoomBy(2)),
     button('+', 'Zoom in (+)', () => zoomBy(0.5)),
+    button('Timeline', 'Show when each mapping of this VM was bound and unbound', () => vscode.postMessage({ type: 'mode', mode: 'timeline', vm: s.vm?.id ?? null, line: s.line })),
     button(compact ? 'Linear axis' : 'Compact axis', compact ? 'Draw addresses to scale (C)' : 'Collapse empty stretches so small mappings show (C)', () => toggleCompact()),
     el('span', 'view-range', `${hex(v.start)}–${hex(v.end)} · ${sizeText(v.end - v.start)} · ${Number((v.end - v.start) / PAGE).toLocaleString('en-US')} pages`),
   );
@@ -427,7 +433,7 @@ function showMessage(text: string, className: string): void {
 }
 
 document.addEventListener('keydown', (event) => {
-  if (!space || (event.target instanceof HTMLElement && ['INPUT', 'SELECT'].includes(event.target.tagName))) return;
+  if (!space || timeline || (event.target instanceof HTMLElement && ['INPUT', 'SELECT'].includes(event.target.tagName))) return;
   switch (event.key) {
     case '+':
     case '=':
@@ -460,7 +466,14 @@ document.addEventListener('keydown', (event) => {
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   const message = event.data;
   switch (message.type) {
+    case 'timeline':
+      timeline = message.timeline;
+      fileName = message.fileName;
+      renderTimeline(app, timeline, fileName, { post: (m) => vscode.postMessage(m), el, button });
+      persist();
+      break;
     case 'space': {
+      timeline = null;
       const previous = space;
       space = message.space;
       fileName = message.fileName;
@@ -475,7 +488,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     }
     case 'loading':
       app.classList.add('busy');
-      if (!space) showMessage(`Replaying to line ${message.line + 1}…`, 'placeholder');
+      if (!space && !timeline) showMessage(`Replaying to line ${message.line + 1}…`, 'placeholder');
       break;
     case 'error':
       app.classList.remove('busy');

@@ -12,6 +12,8 @@ export const COMMAND_IDS = {
   analyzeTraceFile: 'gpuvmLens.analyzeTraceFile',
   /** Also invoked by the server's code lenses, hence shared through the protocol. */
   showVaSpace: CLIENT_COMMANDS.showVaSpace,
+  showTimeline: CLIENT_COMMANDS.showTimeline,
+  analyzeAs: 'gpuvmLens.analyzeAs',
   compareDumps: 'gpuvmLens.compareDumps',
   reviewPatch: 'gpuvmLens.reviewPatch',
   exportSarif: 'gpuvmLens.exportSarif',

@@ -19,13 +19,15 @@ export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly findings: FindingsTree;
   readonly status: AnalysisStatusItem;
+  /** Documents whose kind the user chose with "Analyze as…": the content detector leaves them alone. */
+  readonly kindOverrides = new Set<string>();
   private readonly budget = new RestartBudget(MAX_RESTARTS, RESTART_WINDOW_MS);
   private languageClient: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('GPUVM Lens', { log: true });
-    this.findings = new FindingsTree();
+    this.findings = new FindingsTree(() => this.client());
     this.status = new AnalysisStatusItem();
     this.push(this.output, this.findings, this.status);
   }

@@ -11,7 +11,8 @@ import { FINDINGS_VIEW_ID } from './command-ids';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
 import { DETECT_HEAD_BYTES, detectKind } from '../base/detect-kind';
-import { languageOfKind } from '../protocol/lsp-ext';
+import { LANGUAGE_IDS, languageOfKind } from '../protocol/lsp-ext';
+import { analyzeSiblingTraces } from './sibling-traces';
 import { VaSpacePanel } from './va-panel';
 
 let active: Ctx | undefined;
@@ -24,11 +25,19 @@ const GENERIC_LANGUAGES = new Set(['plaintext', 'log', 'diff', 'email']);
  * `dmesg.log`, a capture without an extension) to the GPUVM language its
  * content shows, with the same detector as the CLI and the server.
  */
-async function detect(document: vscode.TextDocument): Promise<void> {
-  if (!GENERIC_LANGUAGES.has(document.languageId)) return;
+async function detect(ctx: Ctx, document: vscode.TextDocument): Promise<void> {
+  if (!GENERIC_LANGUAGES.has(document.languageId) || ctx.kindOverrides.has(document.uri.toString())) return;
   const head = document.getText(new vscode.Range(0, 0, Math.min(document.lineCount, 400), 0)).slice(0, DETECT_HEAD_BYTES);
   const language = languageOfKind(detectKind(head, document.fileName));
   if (language) await vscode.languages.setTextDocumentLanguage(document, language);
+}
+
+/** A kernel log (by extension or by content) brings the traces of its folder along, for its fault correlation. */
+function onOpen(ctx: Ctx, document: vscode.TextDocument): void {
+  void detect(ctx, document).then(() => {
+    if (document.languageId === LANGUAGE_IDS['kernel-log']) return analyzeSiblingTraces(ctx, document);
+    return undefined;
+  });
 }
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -38,9 +47,9 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx.push(
     vscode.window.registerTreeDataProvider(FINDINGS_VIEW_ID, ctx.findings),
     vscode.window.registerWebviewPanelSerializer(VA_VIEW_TYPE, VaSpacePanel.serializer(ctx)),
-    vscode.workspace.onDidOpenTextDocument((document) => void detect(document)),
+    vscode.workspace.onDidOpenTextDocument((document) => onOpen(ctx, document)),
   );
-  for (const document of vscode.workspace.textDocuments) void detect(document);
+  for (const document of vscode.workspace.textDocuments) onOpen(ctx, document);
   // Not awaited: activation stays fast, and a server that fails to start must not fail activation.
   ctx.client().catch((error: unknown) => {
     ctx.output.error(`the language server did not start: ${String(error)}`);

@@ -2,7 +2,10 @@
  * Hosts the VA-space webview: one panel that follows the document and VM it
  * was opened for, asks the server for the replayed state at a line
  * (`gpuvmLens/vaSpace`) whenever the webview's time scrubber moves, and opens
- * the document at a mapping's creating line when the webview asks.
+ * the document at a mapping's creating line when the webview asks. The same
+ * panel shows the mapping timeline (`gpuvmLens/timeline`): every mapping's
+ * bind-to-unbind bar over the document's lines; the webview switches between
+ * the two faces.
  *
  * Security: scripts only with the per-load nonce, no inline styles, no remote
  * resources, local resources limited to dist/ and media/. Messages from the
@@ -11,8 +14,8 @@
  */
 
 import * as vscode from 'vscode';
-import { VaSpaceRequest, type ShowVaSpaceArgs } from '../protocol/lsp-ext';
-import { isVaViewState, parseFromWebview, VA_VIEW_TYPE, type ToWebview, type VaViewState } from '../protocol/webview';
+import { TimelineRequest, VaSpaceRequest, type ShowVaSpaceArgs } from '../protocol/lsp-ext';
+import { isVaViewState, parseFromWebview, VA_VIEW_TYPE, type ToWebview, type VaViewState, type ViewMode } from '../protocol/webview';
 import type { Ctx } from './ctx';
 
 function nonce(): string {
@@ -29,9 +32,9 @@ export class VaSpacePanel implements vscode.Disposable {
   private generation = 0;
   private disposed = false;
 
-  /** Shows the panel for `args`, reusing the open one. */
-  static show(ctx: Ctx, args: ShowVaSpaceArgs): void {
-    const state: VaViewState = { uri: args.uri, line: args.line, vm: args.vm || null, zoom: null };
+  /** Shows the panel for `args` (the map, or the timeline), reusing the open one. */
+  static show(ctx: Ctx, args: ShowVaSpaceArgs, mode: ViewMode = 'map'): void {
+    const state: VaViewState = { uri: args.uri, line: args.line, vm: args.vm || null, zoom: null, mode };
     const existing = VaSpacePanel.current;
     if (existing) {
       existing.panel.reveal(undefined, true);
@@ -125,6 +128,10 @@ export class VaSpacePanel implements vscode.Disposable {
         this.state = { ...this.state, vm: message.vm, zoom: null };
         await this.load();
         return;
+      case 'mode':
+        this.state = { ...this.state, mode: message.mode, vm: message.vm, line: message.line, zoom: null };
+        await this.load();
+        return;
       case 'state':
         this.state = message.state;
         return;
@@ -134,7 +141,7 @@ export class VaSpacePanel implements vscode.Disposable {
     }
   }
 
-  /** Replays the document to the state's line and sends the VA space to the webview. */
+  /** Replays the document to the state's line and sends the VA space (or the timeline) to the webview. */
   private async load(): Promise<void> {
     const generation = ++this.generation;
     const { uri, line, vm } = this.state;
@@ -143,6 +150,17 @@ export class VaSpacePanel implements vscode.Disposable {
       const client = await this.ctx.client();
       // The server only knows open documents; opening is a no-op when it already is.
       const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+      if (this.state.mode === 'timeline') {
+        const timeline = await client.sendRequest(TimelineRequest, { textDocument: { uri: document.uri.toString() }, line, ...(vm ? { vm } : {}) });
+        if (generation !== this.generation) return;
+        if (!timeline) {
+          this.post({ type: 'error', message: `No mapping timeline for ${document.fileName}.` });
+          return;
+        }
+        this.panel.title = `Timeline · ${timeline.vm?.label ?? baseName(document.uri)}`;
+        this.post({ type: 'timeline', timeline, fileName: baseName(document.uri) });
+        return;
+      }
       const space = await client.sendRequest(VaSpaceRequest, {
         textDocument: { uri: document.uri.toString() },
         position: { line: Math.min(line, Math.max(0, document.lineCount - 1)), character: 0 },

@@ -79,8 +79,13 @@ export function traceHover(snapshot: AnalyzedDocument, index: TraceIndex, line: 
         `| ${mark}${code(mappingName(mapping))}${mark} | ${span(mapping)} | ${mapping.objectKey ? code(mapping.objectKey) : DRIVER_TRACES_OBJECTS[vm.driver] ? 'none' : 'not traced'} | ${hex(mapping.offset)} | line ${mapping.createdLine} |`,
       );
     }
-    parts.push(`**VM ${code(vm.name)}** (${vm.driver}) after this event: ${vm.liveCount} live mapping${vm.liveCount === 1 ? '' : 's'}${vm.liveCount > rows.length ? `, ${rows.length} around this one shown` : ''}:`);
-    if (rows.length) parts.push(table.join('\n'));
+    const summary = `**VM ${code(vm.name)}** (${vm.driver}) after this event: `;
+    if (rows.length) {
+      parts.push(`${summary}${vm.liveCount} live mapping${vm.liveCount === 1 ? '' : 's'}${vm.liveCount > rows.length ? `, ${rows.length} around this one shown` : ''}:`);
+      parts.push(table.join('\n'));
+    } else {
+      parts.push(`${summary}no live mappings.`);
+    }
     const obj = touchedMapping?.obj;
     if (obj) parts.push(`Object ${code(touchedMapping?.objectKey ?? obj.label)}: refcount ${obj.refcount.value}, ${obj.vmBos.size} VM_BO${obj.vmBos.size === 1 ? '' : 's'}.`);
   } else if (state.touched.length === 0 && info.status !== 'decoded') {

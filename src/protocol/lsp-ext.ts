@@ -45,6 +45,8 @@ export function kindOfLanguage(languageId: string): DocumentKind | undefined {
 export const CLIENT_COMMANDS = {
   /** Opens the VA-space view; arguments: one `ShowVaSpaceArgs`. */
   showVaSpace: 'gpuvmLens.showVaSpace',
+  /** Opens the mapping timeline; arguments: one `ShowVaSpaceArgs`. */
+  showTimeline: 'gpuvmLens.showTimeline',
 } as const;
 
 export interface ShowVaSpaceArgs {
@@ -71,6 +73,105 @@ export type { VaGap, VaMapping, VaObject, VaSpace, VmSummary } from '../base/va-
 import type { VaSpace } from '../base/va-space-view';
 
 export const VaSpaceRequest = new RequestType<VaSpaceParams, VaSpace | null, void>('gpuvmLens/vaSpace');
+
+// ---------------------------------------------------------------------------
+// gpuvmLens/timeline (client -> server)
+//
+// The life of every mapping of one VM instance over the document's lines:
+// bound where, unbound where (or still live at the end), with the findings
+// on the lines of that VM, for the timeline view.
+
+export interface TimelineParams {
+  readonly textDocument: TextDocumentIdentifier;
+  /** A `TimelineVm.id`; defaults to the VM instance live at `line`, else the first. */
+  readonly vm?: string;
+  /** 0-based line that picks the VM when `vm` is absent. */
+  readonly line?: number;
+}
+
+export interface TimelineVm {
+  /** VM instance identity within the document (the VM's key and its creating line). */
+  readonly id: string;
+  readonly label: string;
+  /** 0-based line that created (or first showed) the VM. */
+  readonly line: number;
+  /** 0-based line that freed it; null when it lives at the end of the document. */
+  readonly freedLine: number | null;
+  /** The id the VA-space view knows this VM by (`VmSummary.id`). */
+  readonly vaSpaceId: string;
+}
+
+export interface TimelineBar {
+  readonly start: string;
+  /** Exclusive. */
+  readonly end: string;
+  /** Mapping identity as the input names it, null when anonymous. */
+  readonly key: string | null;
+  /** 0-based line that bound the mapping, and its event or command. */
+  readonly boundLine: number;
+  readonly boundEvent: string;
+  /** 0-based line that ended it (unbind, split, VM free); null when live at the end. */
+  readonly unboundLine: number | null;
+  readonly unboundEvent: string | null;
+}
+
+export interface TimelineMark {
+  /** 0-based line. */
+  readonly line: number;
+  /** 1 error, 2 warning, 3 information, 4 hint (LSP's `DiagnosticSeverity`). */
+  readonly severity: number;
+  readonly rule: string;
+  readonly message: string;
+}
+
+export interface Timeline {
+  readonly uri: string;
+  readonly kind: string;
+  readonly lineCount: number;
+  readonly vms: readonly TimelineVm[];
+  readonly vm: TimelineVm | null;
+  /** In address order, then bind order; at most `MAX_TIMELINE_BARS`. */
+  readonly bars: readonly TimelineBar[];
+  /** Mappings of the VM left out beyond the cap. */
+  readonly omitted: number;
+  /** Findings on the VM's lines, in line order. */
+  readonly marks: readonly TimelineMark[];
+  /** Why the timeline is empty, in words, when it is. */
+  readonly note?: string;
+}
+
+/** Bars one timeline carries at most; the view renders only the rows on screen. */
+export const MAX_TIMELINE_BARS = 100_000;
+
+export const TimelineRequest = new RequestType<TimelineParams, Timeline | null, void>('gpuvmLens/timeline');
+
+// ---------------------------------------------------------------------------
+// gpuvmLens/findingGroups (client -> server)
+//
+// A document's diagnostics (the same list the Problems panel gets) with the
+// VM and mapping each finding is about, so the Findings view can group them.
+
+export interface FindingOwner {
+  /** The VM, as the VA-space view knows it (`VmSummary.id`); null when the finding concerns no VM. */
+  readonly vm: string | null;
+  readonly vmLabel: string | null;
+  /** The mapping's name (Xe VMA, amdgpu page range, script address range); null when none. */
+  readonly mapping: string | null;
+}
+
+export interface FindingGroupsParams {
+  readonly textDocument: TextDocumentIdentifier;
+}
+
+export interface FindingGroups {
+  readonly uri: string;
+  readonly kind: string;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Parallel to `diagnostics`. */
+  readonly owners: readonly FindingOwner[];
+}
+
+export const FindingGroupsRequest = new RequestType<FindingGroupsParams, FindingGroups | null, void>('gpuvmLens/findingGroups');
 
 // ---------------------------------------------------------------------------
 // gpuvmLens/analyzeFile (client -> server)

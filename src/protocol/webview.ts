@@ -8,7 +8,7 @@
  * for types only, so nothing here may have a runtime dependency.
  */
 
-import type { VaSpace } from './lsp-ext';
+import type { Timeline, VaSpace } from './lsp-ext';
 
 /** The webview type passed to `createWebviewPanel` and `registerWebviewPanelSerializer`. */
 export const VA_VIEW_TYPE = 'gpuvmLens.vaSpace';
@@ -26,11 +26,17 @@ export interface VaViewState {
   readonly vm: string | null;
   /** Null: the VM's whole window. */
   readonly zoom: AddressWindow | null;
+  /** The address map at a line, or the mapping timeline over all lines (absent in states saved before: the map). */
+  readonly mode?: ViewMode;
 }
+
+/** The two faces of the view: the VA space at one line, or every mapping's lifetime. */
+export type ViewMode = 'map' | 'timeline';
 
 /** Extension -> webview. */
 export type ToWebview =
   | { readonly type: 'space'; readonly space: VaSpace; readonly fileName: string }
+  | { readonly type: 'timeline'; readonly timeline: Timeline; readonly fileName: string }
   | { readonly type: 'loading'; readonly line: number }
   | { readonly type: 'error'; readonly message: string };
 
@@ -43,6 +49,8 @@ export type FromWebview =
   | { readonly type: 'selectVm'; readonly vm: string }
   /** Open the document at `line` (a mapping's creating event). */
   | { readonly type: 'reveal'; readonly line: number }
+  /** Switch between the map and the timeline, for `vm` (either view's VM id) around `line`. */
+  | { readonly type: 'mode'; readonly mode: ViewMode; readonly vm: string | null; readonly line: number }
   /** The webview saved new state (zoom, line); the host keeps the latest for its title. */
   | { readonly type: 'state'; readonly state: VaViewState };
 
@@ -62,6 +70,10 @@ export function parseFromWebview(message: unknown): FromWebview | null {
       return typeof line === 'number' && Number.isInteger(line) && line >= 0 ? { type: message.type, line } : null;
     case 'selectVm':
       return typeof message.vm === 'string' ? { type: 'selectVm', vm: message.vm } : null;
+    case 'mode':
+      return isMode(message.mode) && (message.vm === null || typeof message.vm === 'string') && typeof line === 'number' && Number.isInteger(line) && line >= 0
+        ? { type: 'mode', mode: message.mode, vm: message.vm, line }
+        : null;
     case 'state':
       return isVaViewState(message.state) ? { type: 'state', state: message.state } : null;
     default:
@@ -69,13 +81,18 @@ export function parseFromWebview(message: unknown): FromWebview | null {
   }
 }
 
+function isMode(value: unknown): value is ViewMode {
+  return value === 'map' || value === 'timeline';
+}
+
 const HEX = /^0x[0-9a-f]+$/i;
 
 /** True when `value` is a well-formed saved state (it comes back from disk after a reload). */
 export function isVaViewState(value: unknown): value is VaViewState {
   if (!isRecord(value)) return false;
-  const { uri, line, vm, zoom } = value;
+  const { uri, line, vm, zoom, mode } = value;
   if (typeof uri !== 'string' || typeof line !== 'number' || !Number.isInteger(line) || line < 0) return false;
+  if (mode !== undefined && !isMode(mode)) return false;
   if (vm !== null && typeof vm !== 'string') return false;
   if (zoom === null) return true;
   return isRecord(zoom) && typeof zoom.start === 'string' && typeof zoom.end === 'string' && HEX.test(zoom.start) && HEX.test(zoom.end);

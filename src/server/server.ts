@@ -38,6 +38,8 @@ import * as hover from './handlers/hover';
 import * as inlayHints from './handlers/inlay-hints';
 import * as references from './handlers/references';
 import * as vaSpace from './handlers/va-space';
+import * as timeline from './handlers/timeline';
+import * as findingGroups from './handlers/finding-groups';
 import { VERSION } from './version';
 
 export interface ServerOptions {
@@ -181,6 +183,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   inlayHints.register(ctx);
   codeActions.register(ctx);
   vaSpace.register(ctx);
+  timeline.register(ctx);
+  findingGroups.register(ctx);
   analyzeFile.register(ctx);
 
   documents.listen(connection);

@@ -381,6 +381,9 @@ step('a hover on a script line shows the ops it produced and the VA space after 
   const hover = page.locator('.monaco-hover', { hasText: 'MAP addr=0x20000 range=0x8000' }).first();
   await hover.waitFor({ state: 'visible', timeout: STEP_MS });
   assert.match(await hover.innerText(), /0x20000/);
+  // The VA space after the line is one rendered table, ranges half-open.
+  await hover.locator('table td', { hasText: '[0x20000, 0x28000)' }).first().waitFor({ timeout: STEP_MS });
+  assert.doesNotMatch(await hover.innerText(), /\|---/);
   await screenshot('script-hover');
   await page.mouse.move(5, 5);
   await page.keyboard.press('Escape');
@@ -418,7 +421,13 @@ step('a review mail saved as .txt and a dmesg.log are recognised by content and 
   await filterProblems('dmesg.log');
   const fault = await problemRow('log-gpu-page-fault');
   assert.match(await fault.innerText(), /GPU page fault/);
+  // The trace beside the log (xe-run.trace, not open) answers the faults: the mapping that was unbound before the fault.
   await screenshot('dmesg-log');
+  // One word: the Problems filter does not match a phrase across words.
+  await filterProblems('xe_vma_unbind');
+  const answer = await problemRow('unmapped at trace line 28 by xe_vma_unbind');
+  assert.match(await answer.innerText(), /log-fault-history/);
+  await screenshot('dmesg-log-fault-history');
   await filterProblems('');
 });
 
@@ -546,6 +555,8 @@ step('the "Show VA map" code lens of a trace opens the VA space of its VM, and t
   await openFile('capture.trace', 'GPUVM Trace');
   const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Show VA map' }).first();
   await lens.waitFor({ timeout: STEP_MS });
+  // The lens names its VM.
+  assert.match(await lens.innerText(), /^xe VM [0-9a-f]+: /);
   await lens.click();
   const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
   await view.locator('header', { hasText: 'capture.trace' }).waitFor({ timeout: STEP_MS });
@@ -575,6 +586,55 @@ step('the VA-space view of a 48-bit Xe VM draws every mapping several pixels wid
   await screenshot('va-space-compact-axis');
 });
 
+step('the timeline of the Xe VM shows each mapping from its bind to its unbind, and a bar opens its bind line', async () => {
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await view.locator('button', { hasText: 'Timeline' }).click();
+  const bars = view.locator('.tl-bar');
+  await bars.first().waitFor({ timeout: STEP_MS });
+  // VM 000000005e6f7a8b binds three mappings in xe-run.trace; each lifetime is a bar at least a few pixels wide.
+  const boxes = [];
+  for (let i = 0; i < (await bars.count()); i++) boxes.push(await bars.nth(i).boundingBox());
+  assert.ok(boxes.length >= 2, `bars: ${boxes.length}`);
+  for (const box of boxes) assert.ok((box?.width ?? 0) >= 3, `a lifetime is only ${box?.width} px wide`);
+  // Unbound mappings end in a cap that opens the unbind; the mapping unbound on line 28 is one of them.
+  await view.locator('.tl-bar .tl-cap').first().waitFor({ timeout: STEP_MS });
+  await view.locator('.view-range', { hasText: 'lines' }).waitFor({ timeout: STEP_MS });
+  await screenshot('timeline-xe');
+  const bound = Number(await bars.first().getAttribute('data-bound'));
+  await bars.first().click();
+  await page.locator('.statusbar-item', { hasText: `Ln ${bound + 1},` }).first().waitFor({ timeout: STEP_MS });
+  // And back to the map.
+  await view.locator('button', { hasText: 'VA map' }).click();
+  await view.locator('.map').first().waitFor({ timeout: STEP_MS });
+});
+
+step('Show Mapping Timeline on a trace shows its findings as marks on the VM timeline', async () => {
+  await openFile('capture.trace', 'GPUVM Trace');
+  // The VM's lens offers the timeline too (clicking it is the command below with the VM preset).
+  await page.locator('.contentWidgets .codelens-decoration a', { hasText: /^Timeline$/ }).first().waitFor({ timeout: STEP_MS });
+  await goToLine(9);
+  await runCommand('GPUVM: Show Mapping Timeline');
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await view.locator('.tl-bar').first().waitFor({ timeout: STEP_MS });
+  await view.locator('.tl-mark').first().waitFor({ timeout: STEP_MS });
+  assert.match(await view.locator('header .summary').innerText(), /finding/);
+  await screenshot('timeline-findings');
+});
+
+step('Analyze as… overrides the kind of a document', async () => {
+  await openFile('review-mail.txt', 'GPUVM Patch');
+  await runCommand('GPUVM: Analyze as…');
+  const plain = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Plain text' }).first();
+  await plain.waitFor({ timeout: STEP_MS });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Kernel log' }).first().waitFor({ timeout: STEP_MS });
+  await screenshot('analyze-as');
+  await plain.click();
+  await page.locator('.statusbar-item', { hasText: 'Plain Text' }).first().waitFor({ timeout: STEP_MS });
+  await runCommand('GPUVM: Analyze as…');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Kernel patch or review mail' }).first().click();
+  await page.locator('.statusbar-item', { hasText: 'GPUVM Patch' }).first().waitFor({ timeout: STEP_MS });
+});
+
 step('Analyze Trace File… has the server read the file from disk and lists its findings in the tree', async () => {
   await runCommand('GPUVM: Analyze Trace File…');
   await answerFileDialog(path.join(WS, 'capture.trace'));
@@ -589,6 +649,8 @@ step('Analyze Trace File… has the server read the file from disk and lists its
   await clearNotifications();
 
   // A finding in the tree opens the file at its line (the unbind on line 11).
+  // Grouped by what the Problems panel cannot show: the VM and the mapping each finding is about.
+  await tree.locator('.monaco-list-row', { hasText: 'xe VM 000000005e6f7a8b' }).first().waitFor({ timeout: STEP_MS });
   await finding.click();
   await page.locator('.statusbar-item', { hasText: 'Ln 11,' }).first().waitFor({ timeout: STEP_MS });
   await screenshot('findings-tree-reveal');

@@ -20,7 +20,7 @@ import type {
   Location,
   MarkupContent,
 } from 'vscode-languageserver-protocol';
-import type { VaSpace } from '../../src/protocol/lsp-ext';
+import type { FindingGroups, Timeline, VaSpace } from '../../src/protocol/lsp-ext';
 import { startHarness, type Harness } from './harness';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'lsp');
@@ -108,7 +108,9 @@ describe('hover', () => {
     const text = hoverText(hover);
     expect(text).toContain('UNMAP addr=0x10000 range=0x4000 obj=1 off=0x0 keep=1');
     expect(text).toContain('MAP addr=0x10000 range=0x4000 obj=1 off=0x0');
-    expect(text).toContain('| 0x10000 | 0x14000 | bo 1 | 0x0 | line 7 |');
+    // One Markdown table: header, separator and rows on consecutive lines, ranges half-open.
+    expect(text).toContain('| range | object | offset | created |\n|---|---|---|---|\n| [0x10000, 0x14000) | bo 1 | 0x0 | line 7 |');
+    expect(text).not.toMatch(/:\s*$/);
   });
 
   it('names the mapping covering the address under the cursor', async () => {
@@ -165,10 +167,10 @@ describe('outline, lenses and hints', () => {
   it('puts a code lens on the VM that opens the VA map', async () => {
     const h = await openScript();
     const lenses = await h.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: URI } });
-    expect(lenses).toHaveLength(1);
-    expect(lenses[0]?.range.start.line).toBe(1);
-    expect(lenses[0]?.command?.title).toBe('3 live mappings · 3 findings · Show VA map');
-    expect(lenses[0]?.command?.command).toBe('gpuvmLens.showVaSpace');
+    expect(lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command])).toEqual([
+      [1, 'VM [0x0, 0x100000): 3 live mappings · 3 findings · Show VA map', 'gpuvmLens.showVaSpace'],
+      [1, 'Timeline', 'gpuvmLens.showTimeline'],
+    ]);
     expect(lenses[0]?.command?.arguments).toEqual([{ uri: URI, line: 11, vm: 'vm@2' }]);
   });
 
@@ -244,5 +246,28 @@ describe('gpuvmLens/vaSpace', () => {
       ['bo:2', '0x100000', 1],
     ]);
     expect(space?.changeLines).toEqual([1, 5, 6, 7, 8]);
+  });
+});
+
+describe('gpuvmLens/timeline and gpuvmLens/findingGroups', () => {
+  it('gives each mapping of the VM its bind and end lines; a split ends one mapping and starts two', async () => {
+    const h = await openScript();
+    const timeline = await h.request<Timeline | null>('gpuvmLens/timeline', { textDocument: { uri: URI }, line: 3 });
+    expect(timeline?.vm?.id).toBe('vm@2');
+    expect(timeline?.bars.map((b) => [b.start, b.end, b.boundLine, b.unboundLine, b.unboundEvent])).toEqual([
+      ['0x10000', '0x14000', 5, 8, 'unmap'],
+      ['0x10000', '0x13000', 8, null, null],
+      ['0x13000', '0x14000', 8, null, null],
+      ['0x14000', '0x16000', 7, null, null],
+    ]);
+    expect(timeline?.marks.length).toBe(3);
+  });
+
+  it('puts each script finding under its VM and the range its command names', async () => {
+    const h = await openScript();
+    const groups = await h.request<FindingGroups | null>('gpuvmLens/findingGroups', { textDocument: { uri: URI } });
+    const owners = groups?.diagnostics.map((d, i) => [d.range.start.line, groups.owners[i]?.vm, groups.owners[i]?.mapping]);
+    expect(owners).toContainEqual([9, 'vm@2', '[0x30000, 0x31000)']);
+    expect(owners?.every(([, vm]) => vm === 'vm@2')).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CodeLens, Diagnostic, DocumentSymbol, Hover, Location, MarkupContent } from 'vscode-languageserver-protocol';
-import type { VaSpace } from '../../src/protocol/lsp-ext';
+import type { FindingGroups, Timeline, VaSpace } from '../../src/protocol/lsp-ext';
 import { startHarness, type Harness } from './harness';
 
 const TRACE = readFileSync(join(__dirname, '..', 'fixtures', 'lsp', 'neovim.trace'), 'utf8');
@@ -54,6 +54,16 @@ describe('a trace', () => {
     expect(text).toContain('**`xe_vma_bind`** binds VMA 00000000a1b2c3d4');
     expect(text).toContain('1 live mapping');
     expect(text).toContain('| **`00000000a1b2c3d4`** | [0x1a0000000, 0x1a0200000) |');
+    // One range notation: the event's inclusive `end=` is shown half-open too.
+    expect(text).toContain('binds VMA 00000000a1b2c3d4 at [0x1a0000000, 0x1a0200000) in VM');
+    expect(text).not.toContain('0x0001a01fffff');
+  });
+
+  it('says when a VM has no live mapping left, without a dangling colon', async () => {
+    const h = await openTrace();
+    const text = await hover(h, 4, 20);
+    expect(text).toContain('after this event: no live mappings.');
+    expect(text).not.toMatch(/:\s*$/);
   });
 
   it('names the mapping covering an address at that moment', async () => {
@@ -77,7 +87,10 @@ describe('a trace', () => {
     expect(symbols.map((s) => [s.name, s.range.start.line, s.range.end.line])).toEqual([['VM 000000005e6f7a8b', 2, 6]]);
     expect(symbols[0]?.children?.map((c) => c.name)).toContain('00000000a1b2c3d4');
     const lenses = await h.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: URI } });
-    expect(lenses.map((l) => [l.range.start.line, l.command?.title])).toEqual([[2, '0 live mappings · 2 findings · Show VA map']]);
+    expect(lenses.map((l) => [l.range.start.line, l.command?.title])).toEqual([
+      [2, 'xe VM 000000005e6f7a8b: 0 live mappings · 2 findings · Show VA map'],
+      [2, 'Timeline'],
+    ]);
   });
 
   it('returns the VA space of the VM at a line', async () => {
@@ -92,5 +105,55 @@ describe('a trace', () => {
       { start: '0x1a0200000', end: '0x1000000000000' },
     ]);
     expect(space?.changeLines).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  it('puts a lens naming the VM on every creation, also of a VM re-created under the same key', async () => {
+    harness = await startHarness();
+    const free = '   kworker/u64:2-231     [005] .....  1523.411000: xe_vm_free: dev=0000:03:00.0, vm=000000005e6f7a8b, asid=0x00001, vm flags=0x00008';
+    const text = [...LINES.slice(0, 5), free, LINES[2], LINES[3]?.replace('1523.407002', '1523.412002')].join('\n') + '\n';
+    harness.open(URI, 'plaintext', text);
+    const lenses = await harness.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: URI } });
+    expect(lenses.filter((l) => l.command?.command === 'gpuvmLens.showVaSpace').map((l) => [l.range.start.line, l.command?.title])).toEqual([
+      [2, 'xe VM 000000005e6f7a8b: freed on line 6 · 0 findings · Show VA map'],
+      [6, 'xe VM 000000005e6f7a8b: 1 live mapping · 0 findings · Show VA map'],
+    ]);
+    const timeline = await harness.request<Timeline | null>('gpuvmLens/timeline', { textDocument: { uri: URI }, line: 7 });
+    expect(timeline?.vms.map((vm) => [vm.id, vm.line, vm.freedLine])).toEqual([
+      ['vm:xe:000000005e6f7a8b@3', 2, 5],
+      ['vm:xe:000000005e6f7a8b@7', 6, null],
+    ]);
+    expect(timeline?.vm?.id).toBe('vm:xe:000000005e6f7a8b@7');
+    expect(timeline?.bars.map((b) => [b.start, b.end, b.boundLine, b.unboundLine])).toEqual([['0x1a0000000', '0x1a0200000', 7, null]]);
+  });
+
+  it('returns the lifetimes of a VM\'s mappings with its findings as marks', async () => {
+    const h = await openTrace();
+    const timeline = await h.request<Timeline | null>('gpuvmLens/timeline', { textDocument: { uri: URI }, vm: 'vm:xe:000000005e6f7a8b' });
+    expect(timeline?.bars.map((b) => [b.start, b.end, b.boundLine, b.boundEvent, b.unboundLine, b.unboundEvent])).toEqual([
+      ['0x1a0000000', '0x1a0200000', 3, 'xe_vma_bind', 4, 'xe_vma_unbind'],
+    ]);
+    expect(timeline?.marks.map((m) => [m.line, m.rule])).toEqual([
+      [5, 'trace-use-after-free'],
+      [6, 'trace-unbind-never-bound'],
+    ]);
+  });
+
+  it('tells the Findings view which VM and mapping each finding is about', async () => {
+    const h = await openTrace();
+    const groups = await h.request<FindingGroups | null>('gpuvmLens/findingGroups', { textDocument: { uri: URI } });
+    expect(groups?.diagnostics.map((d, i) => [d.range.start.line, d.code, groups.owners[i]])).toEqual([
+      [5, 'trace-use-after-free', { vm: 'vm:xe:000000005e6f7a8b', vmLabel: 'xe VM 000000005e6f7a8b', mapping: '00000000a1b2c3d4' }],
+      [6, 'trace-unbind-never-bound', { vm: 'vm:xe:000000005e6f7a8b', vmLabel: 'xe VM 000000005e6f7a8b', mapping: expect.any(String) }],
+    ]);
+  });
+
+  it('on a trace longer than the background threshold, takes one named lens per VM from the replay index', async () => {
+    harness = await startHarness({ initialSettings: { analysis: { backgroundThresholdLines: 3 } } });
+    harness.open(URI, 'plaintext', TRACE);
+    const lenses = await harness.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: URI } });
+    expect(lenses.map((l) => [l.range.start.line, l.command?.title])).toEqual([
+      [2, 'xe VM 000000005e6f7a8b: 0 live mappings · 2 findings · Show VA map'],
+      [2, 'Timeline'],
+    ]);
   });
 });

@@ -25,6 +25,8 @@ export interface MappingLifetime {
   /** VM identity as the trace gives it (Xe `vm=` pointer, amdgpu process id, i915 address space). */
   readonly vmKey: string;
   readonly vmName: string;
+  /** 1-based line that created (or first showed) the VM instance: a VM re-created under the same key is another instance. */
+  readonly vmCreatedLine: number;
   /** Mapping identity (Xe VMA pointer, amdgpu first page, i915 offset); null while anonymous. */
   key: string | null;
   readonly start: U64;
@@ -71,6 +73,7 @@ export class MappingHistory implements MappingObserver {
       driver: mapping.owner.driver,
       vmKey: mapping.owner.key,
       vmName: mapping.owner.name,
+      vmCreatedLine: mapping.owner.createdLine,
       key: mapping.key,
       start: mapping.start,
       last: mapping.last,

@@ -92,20 +92,20 @@ const VERBS: Readonly<Record<string, string>> = {
   xe_vm_create: 'creates VM {vm}',
   xe_vm_free: 'frees VM {vm}',
   xe_vm_kill: 'kills VM {vm}',
-  xe_vma_bind: 'binds VMA {vma} at {start}-{end} in VM {vm}',
-  xe_vma_pf_bind: 'binds VMA {vma} at {start}-{end} in VM {vm} from the page-fault handler',
-  xe_vma_unbind: 'unbinds VMA {vma} at {start}-{end} from VM {vm}',
-  xe_vma_userptr_invalidate: 'invalidates userptr VMA {vma} at {start}-{end} (MMU notifier)',
-  xe_vma_userptr_rebind_exec: 'rebinds userptr VMA {vma} at {start}-{end} from the exec ioctl',
-  xe_vma_userptr_rebind_worker: 'rebinds userptr VMA {vma} at {start}-{end} from the rebind worker',
-  xe_vma_rebind_exec: 'rebinds VMA {vma} at {start}-{end} from the exec ioctl',
-  xe_vma_rebind_worker: 'rebinds VMA {vma} at {start}-{end} from the rebind worker',
-  xe_vma_evict: 'evicts VMA {vma} at {start}-{end}',
-  xe_vma_pagefault: 'GPU page fault resolved against VMA {vma} at {start}-{end}',
-  amdgpu_vm_bo_map: 'maps BO {bo} at pages {start}-{last} (inclusive)',
-  amdgpu_vm_bo_unmap: 'unmaps BO {bo} at pages {start}-{last} (inclusive)',
-  amdgpu_vm_bo_update: 'writes the PTEs of pages {soffs}-{eoffs} (exclusive)',
-  amdgpu_vm_bo_cs: 'command submission uses pages {soffs}-{eoffs} (exclusive)',
+  xe_vma_bind: 'binds VMA {vma} at {start~end} in VM {vm}',
+  xe_vma_pf_bind: 'binds VMA {vma} at {start~end} in VM {vm} from the page-fault handler',
+  xe_vma_unbind: 'unbinds VMA {vma} at {start~end} from VM {vm}',
+  xe_vma_userptr_invalidate: 'invalidates userptr VMA {vma} at {start~end} (MMU notifier)',
+  xe_vma_userptr_rebind_exec: 'rebinds userptr VMA {vma} at {start~end} from the exec ioctl',
+  xe_vma_userptr_rebind_worker: 'rebinds userptr VMA {vma} at {start~end} from the rebind worker',
+  xe_vma_rebind_exec: 'rebinds VMA {vma} at {start~end} from the exec ioctl',
+  xe_vma_rebind_worker: 'rebinds VMA {vma} at {start~end} from the rebind worker',
+  xe_vma_evict: 'evicts VMA {vma} at {start~end}',
+  xe_vma_pagefault: 'GPU page fault resolved against VMA {vma} at {start~end}',
+  amdgpu_vm_bo_map: 'maps BO {bo} at pages {start~last}',
+  amdgpu_vm_bo_unmap: 'unmaps BO {bo} at pages {start~last}',
+  amdgpu_vm_bo_update: 'writes the PTEs of pages {soffs..eoffs}',
+  amdgpu_vm_bo_cs: 'command submission uses pages {soffs..eoffs}',
   amdgpu_pasid_allocated: 'allocates PASID {pasid}',
   amdgpu_pasid_freed: 'frees PASID {pasid}',
   i915_vma_bind: 'binds object {obj} at {offset} (size {size}) in address space {vm}',
@@ -114,9 +114,33 @@ const VERBS: Readonly<Record<string, string>> = {
   i915_ppgtt_release: 'releases PPGTT {vm}',
 };
 
+/** A trace field as a number: `0x` hex, or bare hex as amdgpu prints page numbers. */
+function fieldValue(text: string | undefined): bigint | undefined {
+  if (text === undefined) return undefined;
+  const digits = text.replace(/^0x/i, '');
+  return /^[0-9a-f]{1,16}$/i.test(digits) ? BigInt('0x' + digits) : undefined;
+}
+
+/**
+ * `{a~b}` is a range whose upper field is inclusive (Xe's `end`, amdgpu's
+ * `last`), `{a..b}` one whose upper field is exclusive; both are written
+ * half-open, `[start, end)`, the one range notation of every message and hover.
+ */
+function rangeText(fields: Readonly<Record<string, string>>, low: string, high: string, inclusive: boolean): string | undefined {
+  const start = fieldValue(fields[low]);
+  const end = fieldValue(fields[high]);
+  if (start === undefined || end === undefined) return undefined;
+  return `[${hex(start)}, ${hex(inclusive ? end + 1n : end)})`;
+}
+
 function describe(event: string, fields: Readonly<Record<string, string>>, driver: string | undefined, layout: string | undefined): string {
   const verb = VERBS[event];
-  if (verb) return `${event}: ${verb.replace(/\{(\w+)\}/g, (whole, name: string) => fields[name] ?? whole)} (${layout ?? driver ?? ''})`;
+  if (verb) {
+    const text = verb
+      .replace(/\{(\w+)(~|\.\.)(\w+)\}/g, (whole, low: string, kind: string, high: string) => rangeText(fields, low, high, kind === '~') ?? whole)
+      .replace(/\{(\w+)\}/g, (whole, name: string) => fields[name] ?? whole);
+    return `${event}: ${text} (${layout ?? driver ?? ''})`;
+  }
   const pairs = Object.entries(fields)
     .map(([name, value]) => `${name}=${value}`)
     .join(', ');

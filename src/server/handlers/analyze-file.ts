@@ -15,6 +15,7 @@ import { AnalysisStatusNotification, AnalyzeFileRequest, type AnalyzeFileParams,
 import { AnalysisCancelled, type CancelFlag } from '../../ide/sliced-analysis';
 import { findingsToDiagnostics } from '../convert';
 import { pathOfUri } from '../documents';
+import { findingsWithTraces } from '../log-correlation';
 import { guard, type ServerContext } from '../context';
 import { readHead } from '../../host/line-stream';
 import { analyzeFileFromDisk, fileSize } from '../file-analysis';
@@ -124,7 +125,7 @@ export async function answerAnalyzeFile(ctx: ServerContext, params: AnalyzeFileP
       ...(index ? { trace: index } : {}),
     };
     ctx.store.addFile(snapshot);
-    const { diagnostics, total } = findingsToDiagnostics(analysis.result.findings, uri, analysis.lines, ctx.config());
+    const { diagnostics, total } = findingsToDiagnostics(findingsWithTraces(ctx.store, snapshot), uri, analysis.lines, ctx.config());
     if (params.publish !== false) void ctx.connection.sendDiagnostics({ uri, diagnostics });
     ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'done', kind, findings: total });
     return { uri, kind, lines: analysis.lines.lineCount, bytes: analysis.bytes || bytes, findingCount: total, diagnostics, durationMs: Math.round(performance.now() - started) };

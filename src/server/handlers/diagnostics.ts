@@ -16,9 +16,10 @@ import type { Diagnostic, DocumentDiagnosticReport } from 'vscode-languageserver
 import { findingsToDiagnostics } from '../convert';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
+import { findingsWithTraces, generation as traceGeneration, noteAnalyzed } from '../log-correlation';
 
 export function diagnosticsOf(ctx: ServerContext, snapshot: DocumentSnapshot): Diagnostic[] {
-  return findingsToDiagnostics(snapshot.result.findings, snapshot.uri, snapshot.lines, ctx.config()).diagnostics;
+  return findingsToDiagnostics(findingsWithTraces(ctx.store, snapshot), snapshot.uri, snapshot.lines, ctx.config()).diagnostics;
 }
 
 /** A pull still unanswered after this long gets the findings so far, and a refresh when the rest is known. */
@@ -54,7 +55,8 @@ export function register(ctx: ServerContext, settingsGeneration: () => number, p
         }
         const snapshot = await pending;
         if (!snapshot) return { kind: 'full', items: [] };
-        const resultId = `${snapshot.version}:${settingsGeneration()}`;
+        // A kernel log's findings also depend on the traces it is correlated with.
+        const resultId = `${snapshot.version}:${settingsGeneration()}${snapshot.kind === 'kernel-log' ? `:${traceGeneration()}` : ''}`;
         if (params.previousResultId === resultId) return { kind: 'unchanged', resultId };
         return { kind: 'full', resultId, items: diagnosticsOf(ctx, snapshot) };
       },
@@ -63,6 +65,16 @@ export function register(ctx: ServerContext, settingsGeneration: () => number, p
 
   // Push: every finished analysis of an open document, for clients without pull support.
   store.onDidAnalyze((snapshot) => {
+    if (noteAnalyzed(snapshot)) {
+      // A new trace version: kernel logs' fault histories may change.
+      const logs = store.allLatest().filter((candidate) => candidate.kind === 'kernel-log');
+      if (logs.length > 0) {
+        if (ctx.support().pullDiagnostics && ctx.support().diagnosticRefresh) void connection.languages.diagnostics.refresh();
+        for (const log of logs) {
+          if (log.onDisk || !ctx.support().pullDiagnostics) void connection.sendDiagnostics({ uri: log.uri, diagnostics: diagnosticsOf(ctx, log) });
+        }
+      }
+    }
     if (answeredPartially.delete(snapshot.uri)) void connection.languages.diagnostics.refresh();
     if (snapshot.onDisk || ctx.support().pullDiagnostics) return;
     void connection.sendDiagnostics({ uri: snapshot.uri, version: snapshot.version, diagnostics: diagnosticsOf(ctx, snapshot) });

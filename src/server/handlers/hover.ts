@@ -10,7 +10,9 @@
 import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
 import { hex } from '../../base/u64';
 import type { DocumentSnapshot } from '../documents';
+import { pathToFileURL } from 'node:url';
 import { guard, type ServerContext } from '../context';
+import { findingsWithTraces } from '../log-correlation';
 import { creationLine, identityAt, scriptOf, sectionAt, stateAfter, vaCovering, vmLabel, type ScriptState } from '../script-insight';
 import { traceHover } from '../../ide/trace-queries';
 import { decodeFtraceLine } from '../../ide/trace-line-words';
@@ -24,18 +26,19 @@ function code(text: string): string {
   return '`' + text.replace(/`/g, "'") + '`';
 }
 
-function vaTable(snapshot: DocumentSnapshot, state: ScriptState, index: number): string[] {
+/** The VA space as one Markdown table (its rows must be joined by single line breaks to render as a table); undefined when empty. */
+function vaTable(snapshot: DocumentSnapshot, state: ScriptState, index: number): string | undefined {
   const rows = state.vas.filter((va) => !va.kernel);
-  if (rows.length === 0) return ['_No mappings._'];
-  const out = ['| start | end | object | offset | created |', '|---|---|---|---|---|'];
+  if (rows.length === 0) return undefined;
+  const out = ['| range | object | offset | created |', '|---|---|---|---|'];
   for (const va of rows.slice(0, MAX_ROWS)) {
     const created = creationLine(snapshot, va, index);
     out.push(
-      `| ${hex(va.addr)} | ${hex(va.addr + va.range)} | ${va.bo === null ? 'sparse' : `bo ${va.bo}`} | ${hex(va.offset)} | ${created === null ? '' : `line ${created + 1}`} |`,
+      `| [${hex(va.addr)}, ${hex(va.addr + va.range)}) | ${va.bo === null ? 'sparse' : `bo ${va.bo}`} | ${hex(va.offset)} | ${created === null ? 'unknown' : `line ${created + 1}`} |`,
     );
   }
-  if (rows.length > MAX_ROWS) out.push(`\n…and ${rows.length - MAX_ROWS} more.`);
-  return out;
+  const table = out.join('\n');
+  return rows.length > MAX_ROWS ? `${table}\n\n…and ${rows.length - MAX_ROWS} more.` : table;
 }
 
 export function scriptHover(snapshot: DocumentSnapshot, line: number, character: number): Hover | null {
@@ -44,7 +47,7 @@ export function scriptHover(snapshot: DocumentSnapshot, line: number, character:
   if (!scriptLine || scriptLine.command.kind === 'comment') return null;
   const block = script.replay.blocks[line] ?? [];
   const parts: string[] = [`**${code(scriptLine.text.trim())}** (line ${line + 1})`];
-  if (block.length) parts.push('Replay output:', '```text\n' + block.slice(0, MAX_ROWS).join('\n') + '\n```');
+  if (block.length) parts.push('Replay output:\n```text\n' + block.slice(0, MAX_ROWS).join('\n') + '\n```');
   else parts.push('_No output: the command changes nothing the kernel reports._');
 
   const state = stateAfter(snapshot, line);
@@ -66,7 +69,10 @@ export function scriptHover(snapshot: DocumentSnapshot, line: number, character:
     parts.push(`_No VA space to show: ${state.reason ?? 'unknown'}._`);
   } else {
     const section = sectionAt(snapshot, line);
-    parts.push(`**VA space after line ${line + 1}**${section ? ` — ${vmLabel(section)}` : ''}:`, ...vaTable(snapshot, state, line));
+    const table = vaTable(snapshot, state, line);
+    const title = `**VA space after line ${line + 1}**${section ? ` — ${vmLabel(section)}` : ''}`;
+    if (table) parts.push(`${title}:`, table);
+    else parts.push(`${title}: no mappings.`);
     const bos = state.bos.filter((bo) => bo.vas > 0 || bo.vmBoRefcount !== null || bo.refcount !== 1);
     if (bos.length) {
       parts.push(
@@ -91,6 +97,24 @@ export function traceLineHover(text: string): Hover | null {
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n') } };
 }
 
+/**
+ * On a kernel-log line: its findings, the fault-to-mapping answers from the
+ * traces among them, with their trace lines as links (one list item each).
+ */
+export function logHover(ctx: ServerContext, snapshot: DocumentSnapshot, line: number): Hover | null {
+  const findings = findingsWithTraces(ctx.store, snapshot).filter((finding) => finding.line - 1 === line);
+  if (findings.length === 0) return null;
+  const parts = findings.map((finding) => {
+    const links = finding.related.map((related) => {
+      const uri = related.path === undefined ? snapshot.uri : pathToFileURL(related.path).toString();
+      const name = uri.slice(uri.lastIndexOf('/') + 1);
+      return `  - [${name}:${related.line}](${uri}#L${related.line}) ${related.message}`;
+    });
+    return [`- **${code(finding.rule)}** ${finding.message}`, ...links].join('\n');
+  });
+  return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n') } };
+}
+
 export function register(ctx: ServerContext): void {
   ctx.connection.onHover(
     guard<HoverParams, Hover | null>(ctx, 'textDocument/hover', null, async (params, token) => {
@@ -109,6 +133,7 @@ export function register(ctx: ServerContext): void {
       }
       if (!snapshot) return null;
       if (snapshot.kind === 'script') return scriptHover(snapshot, line, character);
+      if (snapshot.kind === 'kernel-log') return logHover(ctx, snapshot, line);
       if (snapshot.kind === 'trace') {
         if (!snapshot.trace) return traceLineHover(snapshot.lines.line(line));
         const value = traceHover(snapshot, snapshot.trace, line, character);

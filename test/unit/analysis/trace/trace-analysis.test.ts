@@ -35,7 +35,7 @@ describe('TraceAnalysis on a small Xe trace', () => {
     const event = analysis.eventAt(BIND_A);
     expect(event?.status).toBe('decoded');
     expect(event?.layout).toBe('xe v6.17');
-    expect(event?.description).toContain('binds VMA 00000000a1b2c3d4 at 0001a0000000-0001a03fffff in VM 000000005e6f7a8b');
+    expect(event?.description).toContain('binds VMA 00000000a1b2c3d4 at [0x1a0000000, 0x1a0400000) in VM 000000005e6f7a8b');
     expect(analysis.eventAt(1)).toBeUndefined();
   });
 
