@@ -88,8 +88,14 @@ function rewriteIterator(text: string): string {
   return `${match[1]}while (${name}${(match[3] as string).trimEnd()}) {`;
 }
 
+/** Far above the 80 characters git puts in a hunk header's function part. */
+const MAX_SECTION = 512;
+
 /** The function name in a hunk section header such as `drm_gpuvm_bo_destroy(struct kref *kref)`. */
 export function sectionFunction(section: string): string | undefined {
+  // git writes at most 80 characters of the function line; a longer header is
+  // damaged, and the patterns below would backtrack over all of it.
+  if (section.length > MAX_SECTION) section = section.slice(0, MAX_SECTION);
   const match = /([A-Za-z_]\w*)\s*\([^()]*\)?\s*$/.exec(section) ?? /([A-Za-z_]\w*)\s*\(/.exec(section);
   const name = match?.[1];
   return name && !C_KEYWORD.has(name) ? name : undefined;

@@ -25,6 +25,9 @@ export interface KernelLog {
   readonly prefixedLines: number;
 }
 
+/** Longer than any message printk emits; see `line`. */
+const MAX_MESSAGE = 4096;
+
 export class KernelLogParser {
   private readonly records: KernelLogRecord[] = [];
   private readonly faults = new FaultRecognizer((record) => this.records.push(record));
@@ -38,6 +41,10 @@ export class KernelLogParser {
     this.lines++;
     const { message, timestamp, prefixed } = splitDmesgLine(raw);
     if (prefixed) this.prefixedLines++;
+    // printk cuts a message at about 1 KiB (PRINTK_MESSAGE_MAX in
+    // kernel/printk/printk.c): a longer line is no kernel message, and some
+    // report patterns backtrack over one for seconds.
+    if (message.length > MAX_MESSAGE) return;
 
     if (this.kasan) {
       if (this.kasan.line(message, lineNumber)) return;

@@ -56,6 +56,9 @@ const keyValueLayouts = new Map<string, EventLayout>();
 const KEY_VALUE_LAYOUT_LIMIT = 1024;
 
 function camelCase(key: string): string {
+  // No tracepoint field name is this long; the pattern is quadratic over a
+  // long run of blanks, which damaged lines do have.
+  if (key.length > 64) return key;
   return key.replace(/[ _]+([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 }
 
