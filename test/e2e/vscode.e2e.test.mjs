@@ -421,12 +421,11 @@ step('a review mail saved as .txt and a dmesg.log are recognised by content and 
   await filterProblems('dmesg.log');
   const fault = await problemRow('log-gpu-page-fault');
   assert.match(await fault.innerText(), /GPU page fault/);
-  // The trace beside the log (xe-run.trace, not open) answers the faults: the mapping that was unbound before the fault.
+  // A trace the server holds or one beside the log answers the faults: which mapping covered the address and when it went.
   await screenshot('dmesg-log');
-  // One word: the Problems filter does not match a phrase across words.
-  await filterProblems('xe_vma_unbind');
-  const answer = await problemRow('unmapped at trace line 28 by xe_vma_unbind');
-  assert.match(await answer.innerText(), /log-fault-history/);
+  await filterProblems('log-fault-history');
+  const answer = await problemRow('log-fault-history');
+  assert.match(await answer.innerText(), /mapping \[0x[0-9a-f]+, 0x[0-9a-f]+\)|mapped by \[0x[0-9a-f]+, 0x[0-9a-f]+\)/);
   await screenshot('dmesg-log-fault-history');
   await filterProblems('');
 });
