@@ -59,9 +59,7 @@ function processKey(ctx: ReplayContext): string {
 }
 
 /** A process name's program part: `vkcube` of `vkcube:cs0` or of `vkcube[5120]`. */
-function program(comm: string | undefined): string {
-  // A VM first named by an event of a line without a task column has no name.
-  if (comm === undefined) return '';
+function program(comm: string): string {
   const end = comm.search(/[:[]/);
   return end < 0 ? comm : comm.slice(0, end);
 }

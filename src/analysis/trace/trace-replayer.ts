@@ -187,7 +187,9 @@ export class TraceReplayer {
     const clean = withoutStrayBytes(event.payload);
     if (!clean) return event;
     this.noteStray(lineNumber, clean.removed);
-    return { ...event, payload: clean.text };
+    // Not a spread: the task name is a lazy getter, which a spread would drop.
+    const { kind, comm, pid, tgid, cpu, ts, event: name, payloadColumn } = event;
+    return { kind, comm, pid, tgid, cpu, ts, event: name, payload: clean.text, payloadColumn };
   }
 
   private noteStray(lineNumber: number, bytes: number): void {
