@@ -15,6 +15,7 @@ import type { Timeline, TimelineBar, TimelineMark } from '../src/protocol/lsp-ex
 import type { FromWebview } from '../src/protocol/webview';
 import { barBox, barEnd, lineFraction, type LineWindow, visibleRows, vmLifetime, wholeDocument, zoomWindow } from './timeline-geometry';
 import { big, sizeText } from './va-geometry';
+import { appendVmPicker } from './vm-picker';
 
 const ROW_PX = 18;
 /** Guides drawn across the rows at most (the strip above shows every mark). */
@@ -59,20 +60,7 @@ export function renderTimeline(app: HTMLElement, t: Timeline, fileName: string, 
 
   const header = el('header');
   header.append(el('span', 'file', fileName));
-  if (t.vms.length > 1) {
-    const select = el('select', 'vm-select');
-    select.setAttribute('aria-label', 'VM');
-    for (const vm of t.vms) {
-      const option = el('option', undefined, `${vm.label} (line ${vm.line + 1}${vm.freedLine === null ? '' : `–${vm.freedLine + 1}`})`);
-      option.value = vm.id;
-      option.selected = vm.id === t.vm?.id;
-      select.append(option);
-    }
-    select.addEventListener('change', () => post({ type: 'selectVm', vm: select.value }));
-    header.append(select);
-  } else {
-    header.append(el('span', 'vm-label', t.vm?.label ?? 'no VM'));
-  }
+  appendVmPicker(header, el, t.vms, t.vm, (vm) => `${vm.label} (line ${vm.line + 1}${vm.freedLine === null ? '' : `–${vm.freedLine + 1}`})`, post);
   const live = t.bars.filter((bar) => bar.unboundLine === null).length;
   const total = t.bars.length + t.omitted;
   header.append(

@@ -17,6 +17,7 @@ import { mappingBacking } from '../src/protocol/va-backing';
 import type { Timeline, VaMapping, VaSpace } from '../src/protocol/lsp-ext';
 import type { AddressWindow, FromWebview, ToWebview, VaViewState } from '../src/protocol/webview';
 import { renderTimeline } from './timeline-view';
+import { appendVmPicker } from './vm-picker';
 import { type AddressRange, big, clampView, compactLayout, fitMappings, fraction, fullExtent, hex, hue, initialView, PAGE, sizeText } from './va-geometry';
 
 interface VsCodeApi {
@@ -388,20 +389,7 @@ function render(): void {
   view = v;
   const header = el('header');
   header.append(el('span', 'file', fileName));
-  if (s.vms.length > 1) {
-    const select = el('select', 'vm-select');
-    select.setAttribute('aria-label', 'VM');
-    for (const vm of s.vms) {
-      const option = el('option', undefined, vm.label);
-      option.value = vm.id;
-      option.selected = vm.id === s.vm?.id;
-      select.append(option);
-    }
-    select.addEventListener('change', () => vscode.postMessage({ type: 'selectVm', vm: select.value }));
-    header.append(select);
-  } else {
-    header.append(el('span', 'vm-label', s.vm?.label ?? 'no VM'));
-  }
+  appendVmPicker(header, el, s.vms, s.vm, (vm) => vm.label, (message) => vscode.postMessage(message));
   const user = s.mappings.filter((m) => !m.kernelReserved).length;
   header.append(el('span', 'summary', `${user} mapping${user === 1 ? '' : 's'} · ${s.objects.length} object${s.objects.length === 1 ? '' : 's'}`));
 
