@@ -62,13 +62,6 @@ function accessFrom(text: string): GpuFaultRecord['access'] {
   return undefined;
 }
 
-/**
- * printk cuts a message at about 1 KiB (PRINTK_MESSAGE_MAX in
- * kernel/printk/printk.c), so a longer line is no fault report; the report
- * patterns are not run on it, as some of them backtrack over a long line.
- */
-const MAX_FAULT_MESSAGE = 4096;
-
 export interface FaultContext {
   readonly line: number;
   readonly timestamp?: number;
@@ -116,9 +109,8 @@ export class FaultRecognizer {
     return record;
   }
 
-  /** Returns true when the message was part of a fault report. */
+  /** Returns true when the message was part of a fault report (the parser passes no over-long line, see KernelLogParser.line). */
   line(message: string, line: number, timestamp?: number): boolean {
-    if (message.length > MAX_FAULT_MESSAGE) return false;
     const context = new LineContext(message, line, timestamp);
     return this.amdgpu(message, context) || this.xe(message, context) || this.others(message, context);
   }
