@@ -14,7 +14,7 @@ import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic
 import { hex, type U64 } from '../../base/u64';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
-import { scriptOf } from '../script-insight';
+import { scriptOf } from '../../ide/script-queries';
 
 function deleteLine(index: number): TextEdit {
   return { range: { start: { line: index, character: 0 }, end: { line: index + 1, character: 0 } }, newText: '' };

@@ -12,7 +12,7 @@ import { hex } from '../../base/u64';
 import { CLIENT_COMMANDS, type ShowVaSpaceArgs } from '../../protocol/lsp-ext';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
-import { stateAfter, vmId, vmSections } from '../script-insight';
+import { stateAfter, vmId, vmSections } from '../../ide/script-queries';
 import { findingsOfVm, traceOutline } from '../../ide/trace-queries';
 import { vmObjectKey, type TraceIndex } from '../../ide/trace-replay-index';
 import { lifetimesOf, traceVmInstanceId, traceVmLabel } from './timeline';

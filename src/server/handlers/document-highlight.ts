@@ -5,7 +5,7 @@
 
 import { DocumentHighlightKind, type DocumentHighlight, type DocumentHighlightParams } from 'vscode-languageserver';
 import { guard, type ServerContext } from '../context';
-import { navigate } from '../navigation';
+import { navigate } from '../../ide/navigation';
 
 /** Highlights are repainted on every cursor move; keep them cheap. */
 const MAX_HIGHLIGHTS = 2000;

@@ -10,7 +10,7 @@ import { SymbolKind, type DocumentSymbol, type DocumentSymbolParams } from 'vsco
 import { hex } from '../../base/u64';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
-import { creationLine, scriptOf, stateAfter, vmLabel, vmSections } from '../script-insight';
+import { creationLine, scriptOf, stateAfter, vmLabel, vmSections } from '../../ide/script-queries';
 import { dumpOutline, patchOutline, type OutlineNode } from '../../ide/text-outline';
 import { traceOutline } from '../../ide/trace-queries';
 import type { TraceIndex } from '../../ide/trace-replay-index';

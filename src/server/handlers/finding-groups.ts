@@ -13,7 +13,7 @@ import { findingsToDiagnostics } from '../convert';
 import { guard, type ServerContext } from '../context';
 import type { DocumentSnapshot } from '../documents';
 import { findingsWithTraces } from '../log-correlation';
-import { commandSpan, scriptOf, sectionAt, vmId, vmLabel } from '../script-insight';
+import { commandSpan, scriptOf, sectionAt, vmId, vmLabel } from '../../ide/script-queries';
 import { vmKeyOf } from '../../ide/trace-replay-index';
 
 const NO_OWNER: FindingOwner = { vm: null, vmLabel: null, mapping: null };

@@ -13,7 +13,7 @@ import type { DocumentSnapshot } from '../documents';
 import { pathToFileURL } from 'node:url';
 import { guard, type ServerContext } from '../context';
 import { findingsWithTraces } from '../log-correlation';
-import { creationLine, identityAt, scriptOf, sectionAt, stateAfter, vaCovering, vmLabel, type ScriptState } from '../script-insight';
+import { creationLine, identityAt, scriptOf, sectionAt, stateAfter, vaCovering, vmLabel, type ScriptState } from '../../ide/script-queries';
 import { traceHover } from '../../ide/trace-queries';
 import { decodeFtraceLine } from '../../ide/trace-line-words';
 

@@ -8,7 +8,7 @@
 import { InlayHintKind, MarkupKind, type InlayHint, type InlayHintParams } from 'vscode-languageserver';
 import { guard, type ServerContext } from '../context';
 import type { DocumentSnapshot } from '../documents';
-import { scriptOf, summarizeBlock } from '../script-insight';
+import { scriptOf, summarizeBlock } from '../../ide/script-queries';
 
 export function scriptInlayHints(snapshot: DocumentSnapshot, first: number, last: number): InlayHint[] {
   const script = scriptOf(snapshot);

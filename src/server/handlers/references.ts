@@ -2,7 +2,7 @@
 
 import type { Location, ReferenceParams } from 'vscode-languageserver';
 import { guard, type ServerContext } from '../context';
-import { navigate } from '../navigation';
+import { navigate } from '../../ide/navigation';
 
 export function register(ctx: ServerContext): void {
   ctx.connection.onReferences(

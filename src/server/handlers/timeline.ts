@@ -22,7 +22,7 @@ import {
 import { findingToDiagnostic } from '../convert';
 import { guard, type ServerContext } from '../context';
 import { memo, type DocumentSnapshot } from '../documents';
-import { scriptOf, stateAfter, vmId, vmLabel, vmSections, type ScriptVa } from '../script-insight';
+import { scriptOf, stateAfter, vmId, vmLabel, vmSections, type ScriptVa } from '../../ide/script-queries';
 
 /** The lifetimes of a trace document, replayed once per version. */
 export function lifetimesOf(snapshot: DocumentSnapshot): TraceLifetimes {

@@ -13,7 +13,7 @@ import { VaSpaceRequest, type VaGap, type VaMapping, type VaObject, type VaSpace
 import { memo, type DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { traceVaSpace } from '../../ide/trace-queries';
-import { creationLine, scriptOf, sectionAt, stateAfter, vmId, vmLabel, vmSections, type ScriptVa } from '../script-insight';
+import { creationLine, scriptOf, sectionAt, stateAfter, vmId, vmLabel, vmSections, type ScriptVa } from '../../ide/script-queries';
 
 const MAX_CHANGE_LINES = 10_000;
 const CHANGES = /^(?:MAP|REMAP|UNMAP) /;

@@ -10,10 +10,10 @@
  * Invariant: answers are bounded by `cap` places.
  */
 
-import type { DocumentSnapshot } from './documents';
-import { boMentions, creationLine, identityAt as scriptIdentityAt, linesTouching, scriptOf, stateAfter, tokensOf, vaCovering } from './script-insight';
-import { traceNavigation } from '../ide/trace-queries';
-import { identityAt as textIdentityAt, occurrences } from '../ide/trace-line-words';
+import type { AnalyzedDocument } from './analyzed-document';
+import { boMentions, creationLine, identityAt as scriptIdentityAt, linesTouching, scriptOf, stateAfter, tokensOf, vaCovering } from './script-queries';
+import { traceNavigation } from './trace-queries';
+import { identityAt as textIdentityAt, occurrences } from './trace-line-words';
 
 export interface Place {
   /** 0-based line and character span. */
@@ -29,7 +29,7 @@ export interface Navigation {
 
 export const MAX_PLACES = 5000;
 
-function scriptNavigation(snapshot: DocumentSnapshot, line: number, character: number, cap: number): Navigation | undefined {
+function scriptNavigation(snapshot: AnalyzedDocument, line: number, character: number, cap: number): Navigation | undefined {
   const script = scriptOf(snapshot);
   const scriptLine = script.lines[line];
   if (!scriptLine) return undefined;
@@ -65,14 +65,14 @@ function scriptNavigation(snapshot: DocumentSnapshot, line: number, character: n
   }
 }
 
-function textNavigation(snapshot: DocumentSnapshot, line: number, character: number, cap: number): Navigation | undefined {
+function textNavigation(snapshot: AnalyzedDocument, line: number, character: number, cap: number): Navigation | undefined {
   const identity = textIdentityAt(snapshot.lines.line(line), character);
   if (!identity) return undefined;
   const places = occurrences(snapshot.lines, identity.text, cap);
   return { definition: places.slice(0, 1), references: places };
 }
 
-export function navigate(snapshot: DocumentSnapshot, line: number, character: number, cap = MAX_PLACES): Navigation | undefined {
+export function navigate(snapshot: AnalyzedDocument, line: number, character: number, cap = MAX_PLACES): Navigation | undefined {
   if (snapshot.kind === 'script') return scriptNavigation(snapshot, line, character, cap);
   // A trace object the replay knows leads to the events touching it; anything else to its text occurrences.
   if (snapshot.trace) return traceNavigation(snapshot, snapshot.trace, line, character, cap) ?? textNavigation(snapshot, line, character, cap);

@@ -14,7 +14,7 @@ import { hex, parseCNumber, type U64 } from '../base/u64';
 import { analyzeScript, type ScriptAnalysis } from '../analysis/script-analyzer';
 import type { ScriptCommand, ScriptLine } from '../parse/script/parse-script';
 import { runScript } from '../model/script-runner';
-import { memo, type DocumentSnapshot } from './documents';
+import { memo, type AnalyzedDocument } from './analyzed-document';
 
 export interface ScriptVa {
   readonly addr: U64;
@@ -54,7 +54,7 @@ function isScriptAnalysis(result: unknown): result is ScriptAnalysis {
 }
 
 /** The script analysis of a snapshot (replayed again only if the analyzer returned something else). */
-export function scriptOf(snapshot: DocumentSnapshot): ScriptAnalysis {
+export function scriptOf(snapshot: AnalyzedDocument): ScriptAnalysis {
   return memo(snapshot, 'script', () => {
     if (isScriptAnalysis(snapshot.result)) return snapshot.result;
     const text = snapshot.lines.text ?? Array.from({ length: snapshot.lines.lineCount }, (_, n) => snapshot.lines.line(n)).join('\n');
@@ -70,7 +70,7 @@ function synthetic(line: number, command: ScriptCommand, text: string): ScriptLi
 }
 
 /** The VA space and BOs after line `index` (0-based index into the script's lines). */
-export function stateAfter(snapshot: DocumentSnapshot, index: number): ScriptState {
+export function stateAfter(snapshot: AnalyzedDocument, index: number): ScriptState {
   const script = scriptOf(snapshot);
   const last = Math.min(index, script.lines.length - 1);
   return memo(snapshot, `state:${last}`, () => {
@@ -110,7 +110,7 @@ export function stateAfter(snapshot: DocumentSnapshot, index: number): ScriptSta
 }
 
 /** The VM sections of the script: each `vm` line up to the next one. */
-export function vmSections(snapshot: DocumentSnapshot): readonly VmSection[] {
+export function vmSections(snapshot: AnalyzedDocument): readonly VmSection[] {
   return memo(snapshot, 'vm-sections', () => {
     const lines = scriptOf(snapshot).lines;
     const sections: VmSection[] = [];
@@ -124,7 +124,7 @@ export function vmSections(snapshot: DocumentSnapshot): readonly VmSection[] {
   });
 }
 
-export function sectionAt(snapshot: DocumentSnapshot, index: number): VmSection | undefined {
+export function sectionAt(snapshot: AnalyzedDocument, index: number): VmSection | undefined {
   return vmSections(snapshot).find((section) => index >= section.index && index <= section.lastIndex);
 }
 
@@ -144,7 +144,7 @@ const MAP_OP = /^MAP addr=(\S+) range=(\S+)/;
 const REMAP_PIECE = /(?:prev|next)=\[addr=(\S+) range=(\S+)/g;
 
 /** For each VA (by address and range), the lines (0-based indices, ascending) whose replay created such a VA. */
-function creations(snapshot: DocumentSnapshot): Map<string, number[]> {
+function creations(snapshot: AnalyzedDocument): Map<string, number[]> {
   return memo(snapshot, 'creations', () => {
     const script = scriptOf(snapshot);
     const byKey = new Map<string, number[]>();
@@ -168,7 +168,7 @@ function creations(snapshot: DocumentSnapshot): Map<string, number[]> {
 }
 
 /** The line (0-based index) at or before `index` that created `va`, if the replay shows one. */
-export function creationLine(snapshot: DocumentSnapshot, va: ScriptVa, index: number): number | null {
+export function creationLine(snapshot: AnalyzedDocument, va: ScriptVa, index: number): number | null {
   const list = creations(snapshot).get(vaKey(hex(va.addr), hex(va.range)));
   if (!list) return null;
   let found: number | null = null;
@@ -286,7 +286,7 @@ export function identityAt(text: string, character: number): ScriptIdentity | un
 }
 
 /** Every token of the script naming BO `id`, by line index. */
-export function boMentions(snapshot: DocumentSnapshot, id: U64): { index: number; token: Token }[] {
+export function boMentions(snapshot: AnalyzedDocument, id: U64): { index: number; token: Token }[] {
   const mentions: { index: number; token: Token }[] = [];
   scriptOf(snapshot).lines.forEach((line, index) => {
     const tokens = tokensOf(line.text);
@@ -322,7 +322,7 @@ export function commandSpan(command: ScriptCommand): { addr: U64; range: U64 } |
 }
 
 /** Lines (indices) whose command acts on a range containing `addr`. */
-export function linesTouching(snapshot: DocumentSnapshot, addr: U64): number[] {
+export function linesTouching(snapshot: AnalyzedDocument, addr: U64): number[] {
   const touching: number[] = [];
   scriptOf(snapshot).lines.forEach((line, index) => {
     const span = commandSpan(line.command);
