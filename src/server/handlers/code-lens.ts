@@ -15,7 +15,7 @@ import { guard, type ServerContext } from '../context';
 import { stateAfter, vmId, vmSections } from '../../ide/script-queries';
 import { findingsOfVm, traceOutline } from '../../ide/trace-queries';
 import { vmObjectKey, type TraceIndex } from '../../ide/trace-replay-index';
-import { lifetimesOf, traceVmInstanceId, traceVmLabel } from './timeline';
+import { lifetimesOf, traceVmInstanceId, traceVmLabel } from '../../ide/timeline';
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
