@@ -30,7 +30,7 @@ import { GemObject } from '../src/model/objects';
 import { optionsFor } from '../src/model/options';
 import type { GpuVaOp } from '../src/model/split-merge';
 
-const PAGE = 0x1000;
+const PAGE = Number(process.env.BENCH_PAGE ?? 0x1000);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 500_000);
 const SCRIPT_COMMANDS = Number(process.env.BENCH_SCRIPT_COMMANDS ?? 300_000);
 const SCRIPT_PREFILL = 35_000;
@@ -78,14 +78,16 @@ function run(commands: Iterable<Command>, vmPages: number): Run {
   const rObj = resvObjectAlloc();
   const vm = gpuvmInit(env, {
     flags: { immediateMode: false, resvProtected: false },
-    start: 0n,
-    range: BigInt(vmPages * PAGE),
-    kernelStart: 0n,
-    kernelRange: 0n,
+    start: 0,
+    range: vmPages * PAGE,
+    kernelStart: 0,
+    kernelRange: 0,
     rObj,
   });
   gemPut(env, rObj);
-  const bos = [1, 2, 3, 4].map((id) => new GemObject(String(id), 1n << 40n, new Lock(`bo${id}.resv`)));
+  // Nothing here keeps a removed VA: let the driver reuse them, as replay does.
+  vm.vaCache = [];
+  const bos = [1, 2, 3, 4].map((id) => new GemObject(String(id), 2 ** 40, new Lock(`bo${id}.resv`)));
   const state: DriverState = { vm, lockMode: 'exec', objects: bos };
   let ops = 0;
   const count = (list: readonly GpuVaOp[]) => {
@@ -94,11 +96,11 @@ function run(commands: Iterable<Command>, vmPages: number): Run {
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   for (const command of commands) {
-    const addr = BigInt(command.page * PAGE);
-    const range = BigInt(command.pages * PAGE);
+    const addr = command.page * PAGE;
+    const range = command.pages * PAGE;
     if (command.kind === 'map') {
       const obj = command.bo ? (bos[command.bo - 1] as GemObject) : null;
-      driverMap(state, { addr, range, obj, offset: BigInt(command.offsetPage * PAGE) }, count);
+      driverMap(state, { addr, range, obj, offset: command.offsetPage * PAGE }, count);
     } else {
       driverUnmap(state, addr, range, count);
     }

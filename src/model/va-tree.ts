@@ -14,11 +14,13 @@
  * - `iterFirst` is the interval tree's `iter_first`/`subtree_search`, including
  *   its early exits on the root's subtree maximum and on the leftmost start.
  *
- * Keys are u64 bigints, shadowed by their nearest doubles (`startKey`,
- * `lastKey`, `subLastKey`). Comparing the doubles first is exact whenever they
- * differ (rounding is monotonic) and whenever they are below 2^53; only equal
- * doubles at or above 2^53 fall back to the bigints. This keeps the hot
- * comparisons on in-object numbers instead of dereferencing heap bigints.
+ * Keys are u64s (`Num64`: numbers on the number path, else bigints; one tree
+ * holds one kind), shadowed by their nearest doubles (`startKey`, `lastKey`,
+ * `subLastKey`; on the number path the key itself). Comparing the doubles
+ * first is exact whenever they differ (rounding is monotonic) and whenever
+ * they are below 2^53; only equal doubles at or above 2^53 fall back to the
+ * bigints. So the hot comparisons are on in-object numbers, and a lookup
+ * allocates nothing.
  *
  * Invariants: `subLast` of every node is the maximum `last` of its subtree; the
  * in-order sequence is the kernel's `rb.list` (a VA is always listed right
@@ -26,13 +28,13 @@
  * Every operation is O(log n).
  */
 
-import type { U64 } from '../base/u64';
+import type { Num64 } from '../base/u64';
 
 /** The fields a node embeds, as `rb.node` and `rb.__subtree_last` in `struct drm_gpuva`. */
 export interface IntervalNode<N> {
-  start: U64;
-  last: U64;
-  subLast: U64;
+  start: Num64;
+  last: Num64;
+  subLast: Num64;
   /** `Number(start)`, `Number(last)`, `Number(subLast)`: see the module comment. */
   startKey: number;
   lastKey: number;
@@ -99,7 +101,7 @@ export class VaTree<N extends IntervalNode<N>> {
    * exactly as the kernel's `drm_gpuva_it_iter_first` finds it (degenerate
    * intervals included).
    */
-  iterFirst(start: U64, last: U64): N | null {
+  iterFirst(start: Num64, last: Num64): N | null {
     const root = this.root;
     if (!root) return null;
     const startKey = Number(start);
@@ -386,12 +388,12 @@ function isBlack<N extends IntervalNode<N>>(node: N | null): boolean {
 }
 
 /** Precise `a < b` for keys given as (double, bigint). */
-function lt(aKey: number, a: U64, bKey: number, b: U64): boolean {
+function lt(aKey: number, a: Num64, bKey: number, b: Num64): boolean {
   return aKey < bKey || (aKey === bKey && aKey >= TWO_53 && a < b);
 }
 
 /** Precise `a <= b` for keys given as (double, bigint). */
-function le(aKey: number, a: U64, bKey: number, b: U64): boolean {
+function le(aKey: number, a: Num64, bKey: number, b: Num64): boolean {
   return aKey < bKey || (aKey === bKey && (aKey < TWO_53 || a <= b));
 }
 
@@ -415,7 +417,7 @@ function updateSubLast<N extends IntervalNode<N>>(node: N): void {
   node.subLastKey = maxKey;
 }
 
-function computeSubLast<N extends IntervalNode<N>>(node: N): U64 {
+function computeSubLast<N extends IntervalNode<N>>(node: N): Num64 {
   let max = node.last;
   if (node.left && node.left.subLast > max) max = node.left.subLast;
   if (node.right && node.right.subLast > max) max = node.right.subLast;
