@@ -14,7 +14,7 @@
  * Rates of part 1 use this process's CPU time, so a busy machine skews them
  * less; part 2 is wall time of child processes. Not a test: it prints
  * figures, it asserts nothing. `BENCH_COMMANDS` and `BENCH_SCRIPT_COMMANDS`
- * scale the two parts.
+ * scale the two parts, `BENCH_SIZES=10k,90k` picks sizes.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -124,7 +124,8 @@ const SIZES = [
 ];
 
 console.log(`engine: ${format(COMMANDS)} commands per size (3/4 maps of 1-24 pages over 4 BOs, 1/8 sparse; 1/4 unmaps)`);
-for (const size of SIZES) {
+const only = process.env.BENCH_SIZES?.split(',');
+for (const size of SIZES.filter((candidate) => !only || only.includes(candidate.target))) {
   run(generate(50_000, size.vmPages, 1234), size.vmPages); // warm up the JIT
   const result = run(generate(COMMANDS, size.vmPages, 1234), size.vmPages);
   const opsPerS = result.ops / result.seconds;

@@ -17,8 +17,7 @@ import { add64, dec64, toU64, U64_MAX, type Num64, type U64 } from '../base/u64'
 import type { KernelEnv } from './kernel-env';
 import { Lock } from './kernel-env';
 import { Kref } from './kref';
-import type { IntervalNode } from './va-tree';
-import { VaTree } from './va-tree';
+import { setKeys, VaTree, type IntervalNode } from './va-tree';
 
 /** `struct drm_gem_object` (refcount, resv, `gpuva.list`, `gpuva.lock`). */
 export class GemObject {
@@ -46,17 +45,26 @@ export class GemObject {
  * the representation for users that only ever build bigint VMs (traces).
  */
 export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
-  // Interval-tree node fields (`rb.node`, `rb.__subtree_last`).
-  start: V;
-  last: V;
-  subLast: Num64;
-  startKey: number;
-  lastKey: number;
-  subLastKey: number;
+  // Interval-tree node fields (`rb.node`, `rb.__subtree_last`) first, in the
+  // order a lookup reads them (a descent reads the subtree maximum of a child
+  // before anything else of it): V8 lays fields out in this order, so the
+  // lookup touches the start of each node only.
+  subHi = 0;
+  subLo = 0;
   left: GpuVa | null = null;
   right: GpuVa | null = null;
+  startHi = 0;
+  startLo = 0;
+  lastHi = 0;
+  lastLo = 0;
   parent: GpuVa | null = null;
   red = false;
+
+  /** `va.addr`, and `addr + range - 1` wrapping: the closed interval the tree keys by. */
+  start: V;
+  last: V;
+  /** Exclusive end, `addr + range` wrapping. */
+  readonly end: V;
 
   /** Set by a successful insert and never cleared, as in the kernel. */
   vm: GpuVm | null = null;
@@ -70,9 +78,6 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   listPrev: GpuVa | null = null;
   listNext: GpuVa | null = null;
 
-  /** Exclusive end, `addr + range` wrapping. */
-  readonly end: V;
-
   constructor(
     readonly addr: V,
     readonly range: V,
@@ -82,10 +87,7 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
     this.start = addr;
     this.end = add64(addr, range) as V;
     this.last = dec64(this.end) as V;
-    this.subLast = this.last;
-    this.startKey = Number(addr);
-    this.lastKey = Number(this.last);
-    this.subLastKey = this.lastKey;
+    setKeys(this, addr, this.last);
   }
 
   /**
@@ -101,10 +103,7 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
     this.start = addr;
     self.end = add64(addr, range);
     this.last = dec64(self.end) as V;
-    this.subLast = this.last;
-    this.startKey = Number(addr);
-    this.lastKey = Number(this.last);
-    this.subLastKey = this.lastKey;
+    setKeys(this, addr, this.last);
     this.left = this.right = this.parent = null;
     this.red = false;
     this.vm = null;
@@ -115,7 +114,10 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
     this.list = this.listPrev = this.listNext = null;
   }
 
-  /** Turns the number fields into bigints (same values); the keys stay as they are. */
+  /**
+   * Turns the number fields into bigints (same values). The keys of a VA in
+   * a tree do not change; one outside it gets the keys of its wrapped `last`.
+   */
   widen(): void {
     const self = this as { addr: Num64; range: Num64; offset: Num64; start: Num64; end: Num64; last: Num64 };
     self.addr = toU64(this.addr);
@@ -124,9 +126,7 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
     self.start = self.addr;
     self.end = toU64(this.end);
     self.last = widenLast(this.last);
-    this.subLast = widenLast(this.subLast);
-    this.lastKey = Number(self.last);
-    this.subLastKey = Number(this.subLast);
+    if (!this.inserted) setKeys(this, self.start, self.last);
   }
 }
 

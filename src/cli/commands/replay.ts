@@ -74,7 +74,11 @@ GPUVM script at all).
     // chunks. Standard output is the kernel's canonical output only; bad
     // lines are also named on standard error, with their line numbers.
     // (Standard output may keep a chunk it is given: it gets a copy.)
-    const out = new ByteLines((chunk) => process.stdout.write(Buffer.from(chunk)));
+    const out = new ByteLines((chunk) => {
+      const copy = Buffer.allocUnsafe(chunk.length);
+      copy.set(chunk);
+      process.stdout.write(copy);
+    });
     const replay = createScriptReplay((record) => writeRecord(out, record), optionsFor(version));
     const bad = new BadLineReport(path === '-' ? '<stdin>' : path);
     let commands = 0;
