@@ -1,16 +1,24 @@
 /**
- * `npm run bench:engine`: throughput of the drm_gpuvm model in one Node
- * process. One million random commands (3/4 maps of 1 to 24 pages over four
- * BOs, 1/8 of them sparse; 1/4 unmaps), replayed with the same driver policy
- * as the replay scripts, at about 10k, 35k and 90k live mappings; prints
- * commands/s and ops/s for each size, and the heap in use. Then times
- * `gpuvm-lens replay` end to end on a generated 1M-command script.
+ * `npm run bench:engine`: throughput of the drm_gpuvm model.
  *
- * Not a test: it prints figures, it asserts nothing.
+ * 1. In process: random commands (3/4 maps of 1 to 24 pages over four BOs,
+ *    1/8 of them sparse; 1/4 unmaps) replayed with the replay scripts' driver
+ *    policy at about 10k, 35k and 90k live mappings; prints ops/s (ops: the
+ *    MAP/REMAP/UNMAP ops the requests produce) and the ratio to what the
+ *    kernel's drm_gpuvm.c does on this machine class (`KERNEL_OPS_PER_S`).
+ * 2. End to end: `gpuvm-lens replay` of a generated script (35k prefilled
+ *    mappings, then random map/unmap/madvise), output to a file, and beside it
+ *    a raw `node -e` copy of the same script to a file, measured in the same
+ *    run, with the ratio between them.
+ *
+ * Rates of part 1 use this process's CPU time, so a busy machine skews them
+ * less; part 2 is wall time of child processes. Not a test: it prints
+ * figures, it asserts nothing. `BENCH_COMMANDS` and `BENCH_SCRIPT_COMMANDS`
+ * scale the two parts, `BENCH_SIZES=10k,90k` picks sizes.
  */
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,38 +30,37 @@ import { GemObject } from '../src/model/objects';
 import { optionsFor } from '../src/model/options';
 import type { GpuVaOp } from '../src/model/split-merge';
 
-const PAGE = 0x1000;
-const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 1_000_000);
+const PAGE = Number(process.env.BENCH_PAGE ?? 0x1000);
+const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 500_000);
+const SCRIPT_COMMANDS = Number(process.env.BENCH_SCRIPT_COMMANDS ?? 300_000);
+const SCRIPT_PREFILL = 35_000;
 
-/** The same commands on every run. */
-const rng = mulberry32;
+/** The kernel's drm_gpuvm.c at -O2 through the same driver policy, ops/s on this machine class. */
+const KERNEL_OPS_PER_S: Readonly<Record<string, number>> = { '10k': 2.3e6, '35k': 2.0e6, '90k': 1.7e6 };
+/** The kernel code through a text script, commands/s (a 335k-command script, quiet machine). */
+const KERNEL_SCRIPT_COMMANDS_PER_S = 0.6e6;
 
 interface Command {
-  readonly map: boolean;
-  readonly addr: bigint;
-  readonly range: bigint;
+  readonly kind: 'map' | 'unmap' | 'madvise';
+  readonly page: number;
+  readonly pages: number;
   readonly bo: number; // 0 = sparse
-  readonly offset: bigint;
+  readonly offsetPage: number;
 }
 
 /**
  * The random commands, produced one at a time: holding a million of them would
  * put 100 MB of bench data in the heap that every major GC has to mark.
  */
-function* generate(count: number, vmPages: number, seed: number): IterableIterator<Command> {
-  const random = rng(seed);
+function* generate(count: number, vmPages: number, seed: number, madvise = 0): IterableIterator<Command> {
+  const random = mulberry32(seed);
   for (let i = 0; i < count; i++) {
     const pages = 1 + Math.floor(random() * 24);
     const page = Math.floor(random() * (vmPages - pages));
-    const map = random() < 0.75;
-    const bo = map && random() >= 1 / 8 ? 1 + Math.floor(random() * 4) : 0;
-    yield {
-      map,
-      addr: BigInt(page * PAGE),
-      range: BigInt(pages * PAGE),
-      bo,
-      offset: BigInt(Math.floor(random() * 4096) * PAGE),
-    };
+    const roll = random();
+    const kind = roll < 0.75 - madvise ? 'map' : roll < 1 - madvise ? 'unmap' : 'madvise';
+    const bo = kind === 'map' && random() >= 1 / 8 ? 1 + Math.floor(random() * 4) : 0;
+    yield { kind, page, pages, bo, offsetPage: Math.floor(random() * 4096) };
   }
 }
 
@@ -71,14 +78,16 @@ function run(commands: Iterable<Command>, vmPages: number): Run {
   const rObj = resvObjectAlloc();
   const vm = gpuvmInit(env, {
     flags: { immediateMode: false, resvProtected: false },
-    start: 0n,
-    range: BigInt(vmPages * PAGE),
-    kernelStart: 0n,
-    kernelRange: 0n,
+    start: 0,
+    range: vmPages * PAGE,
+    kernelStart: 0,
+    kernelRange: 0,
     rObj,
   });
   gemPut(env, rObj);
-  const bos = [1, 2, 3, 4].map((id) => new GemObject(String(id), 1n << 40n, new Lock(`bo${id}.resv`)));
+  // Nothing here keeps a removed VA: let the driver reuse them, as replay does.
+  vm.vaCache = [];
+  const bos = [1, 2, 3, 4].map((id) => new GemObject(String(id), 2 ** 40, new Lock(`bo${id}.resv`)));
   const state: DriverState = { vm, lockMode: 'exec', objects: bos };
   let ops = 0;
   const count = (list: readonly GpuVaOp[]) => {
@@ -87,11 +96,13 @@ function run(commands: Iterable<Command>, vmPages: number): Run {
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   for (const command of commands) {
-    if (command.map) {
+    const addr = command.page * PAGE;
+    const range = command.pages * PAGE;
+    if (command.kind === 'map') {
       const obj = command.bo ? (bos[command.bo - 1] as GemObject) : null;
-      driverMap(state, { addr: command.addr, range: command.range, obj, offset: command.offset }, count);
+      driverMap(state, { addr, range, obj, offset: command.offsetPage * PAGE }, count);
     } else {
-      driverUnmap(state, command.addr, command.range, count);
+      driverUnmap(state, addr, range, count);
     }
   }
   const wallSeconds = (performance.now() - started) / 1000;
@@ -107,41 +118,75 @@ function format(n: number): string {
 // VM sizes (in pages) at which the random workload settles near the target
 // number of live mappings.
 const SIZES = [
-  { target: '10k', vmPages: 75_000 },
-  { target: '35k', vmPages: 262_000 },
-  { target: '90k', vmPages: 675_000 },
+  { target: '10k', vmPages: 90_000 },
+  { target: '35k', vmPages: 318_000 },
+  { target: '90k', vmPages: 810_000 },
 ];
 
 console.log(`engine: ${format(COMMANDS)} commands per size (3/4 maps of 1-24 pages over 4 BOs, 1/8 sparse; 1/4 unmaps)`);
-for (const size of SIZES) {
+const only = process.env.BENCH_SIZES?.split(',');
+for (const size of SIZES.filter((candidate) => !only || only.includes(candidate.target))) {
   run(generate(50_000, size.vmPages, 1234), size.vmPages); // warm up the JIT
   const result = run(generate(COMMANDS, size.vmPages, 1234), size.vmPages);
+  const opsPerS = result.ops / result.seconds;
+  const kernel = KERNEL_OPS_PER_S[size.target] as number;
   console.log(
-    `  ~${size.target} live (ended with ${result.live}): ${format(COMMANDS / result.seconds)} commands/s, ` +
-      `${format(result.ops / result.seconds)} ops/s (${result.seconds.toFixed(2)} s CPU, ${result.wallSeconds.toFixed(2)} s wall), ` +
+    `  ~${size.target} live (ended with ${result.live}): ${format(opsPerS)} ops/s = ${(opsPerS / kernel).toFixed(2)}x the kernel's ${format(kernel)}; ` +
+      `${format(COMMANDS / result.seconds)} commands/s (${result.seconds.toFixed(2)} s CPU, ${result.wallSeconds.toFixed(2)} s wall), ` +
       `heap ${result.heapMb.toFixed(0)} MB`,
   );
 }
 
-// End to end: the CLI replaying a 1M-command script.
+/** Runs `node args...` with standard output into `outPath`; returns wall seconds. */
+function timeNode(args: readonly string[], outPath: string): number {
+  const out = openSync(outPath, 'w');
+  try {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, args, { stdio: ['ignore', out, 'inherit'] });
+    const seconds = (performance.now() - started) / 1000;
+    if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${result.status}`);
+    return seconds;
+  } finally {
+    closeSync(out);
+  }
+}
+
+// End to end: the CLI replaying a generated script, and a raw read-and-write
+// of the same file beside it.
 const dir = mkdtempSync(join(tmpdir(), 'gpuvm-lens-bench-'));
 try {
+  const vmPages = 262_000;
   const script = join(dir, 'bench.gpuvm');
-  const lines = ['vm 0x0 0x' + (262_000 * PAGE).toString(16) + ' 0x0 0x0', 'bo 1 0x10000000000', 'bo 2 0x10000000000', 'bo 3 0x10000000000', 'bo 4 0x10000000000'];
-  for (const c of generate(COMMANDS, 262_000, 99)) {
-    lines.push(
-      c.map
-        ? `map 0x${c.addr.toString(16)} 0x${c.range.toString(16)} ${c.bo || 'none'} 0x${c.offset.toString(16)}`
-        : `unmap 0x${c.addr.toString(16)} 0x${c.range.toString(16)}`,
-    );
+  const lines = ['vm 0x0 0x' + (vmPages * PAGE).toString(16) + ' 0x0 0x0', 'bo 1 0x10000000000', 'bo 2 0x10000000000', 'bo 3 0x10000000000', 'bo 4 0x10000000000'];
+  // Prefill: SCRIPT_PREFILL disjoint mappings of 1-4 pages spread over the window.
+  const prefillRandom = mulberry32(7);
+  const stride = Math.floor(vmPages / SCRIPT_PREFILL);
+  for (let i = 0; i < SCRIPT_PREFILL; i++) {
+    const pages = 1 + Math.floor(prefillRandom() * Math.min(4, stride));
+    const bo = 1 + (i % 4);
+    lines.push(`map 0x${(i * stride * PAGE).toString(16)} 0x${(pages * PAGE).toString(16)} ${bo} 0x${(i * PAGE).toString(16)}`);
+  }
+  for (const c of generate(SCRIPT_COMMANDS, vmPages, 99, 0.1)) {
+    const where = `0x${(c.page * PAGE).toString(16)} 0x${(c.pages * PAGE).toString(16)}`;
+    lines.push(c.kind === 'map' ? `map ${where} ${c.bo || 'none'} 0x${(c.offsetPage * PAGE).toString(16)}` : `${c.kind} ${where}`);
   }
   writeFileSync(script, lines.join('\n') + '\n');
-  const started = performance.now();
-  const output = execFileSync(process.execPath, [join(__dirname, 'cli.js'), 'replay', script], { maxBuffer: 1 << 30 });
-  const wall = (performance.now() - started) / 1000;
+  const commands = lines.length;
+  const replayOut = join(dir, 'replay.out');
+  const rawOut = join(dir, 'raw.out');
+  const raw = "const fs = require('fs'); fs.writeFileSync(1, fs.readFileSync(process.argv[1]));";
+  timeNode(['-e', raw, script], rawOut); // warm the page cache
+  const rawSeconds = timeNode(['-e', raw, script], rawOut);
+  const replaySeconds = timeNode([join(__dirname, 'cli.js'), 'replay', script], replayOut);
+  const rate = commands / replaySeconds;
   console.log(
-    `replay CLI: ${format(COMMANDS)} commands in ${wall.toFixed(2)} s wall = ${format(COMMANDS / wall)} commands/s end to end ` +
-      `(${(output.length / 2 ** 20).toFixed(0)} MB of output)`,
+    `replay CLI: ${format(commands)} commands (${format(SCRIPT_PREFILL)} prefilled mappings, then random map/unmap/madvise) in ` +
+      `${replaySeconds.toFixed(2)} s wall = ${format(rate)} commands/s = ${(rate / KERNEL_SCRIPT_COMMANDS_PER_S).toFixed(2)}x the kernel's ` +
+      `${format(KERNEL_SCRIPT_COMMANDS_PER_S)} (${(statSync(replayOut).size / 2 ** 20).toFixed(0)} MB of output)`,
+  );
+  console.log(
+    `  raw baseline, node -e reading the script and writing it to a file: ${rawSeconds.toFixed(2)} s wall ` +
+      `(${(statSync(script).size / 2 ** 20).toFixed(0)} MB); replay takes ${(replaySeconds / rawSeconds).toFixed(1)}x as long`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -58,12 +58,15 @@ export interface StreamSummary {
 }
 
 /**
- * Calls `onLine(text, lineNumber, unterminated, startByte)` for every line
- * of the file (1-based), by the rules of the module header.
+ * Calls `onLine(bytes, start, end, lineNumber, unterminated, startByte)` for
+ * every line of the file (1-based), by the rules of the module header; the
+ * line is `bytes[start, end)`, undecoded, and those bytes are only valid
+ * during the call (the next chunk may reuse them). For parsers that read
+ * bytes directly (the script replay); `streamLines` decodes each line.
  */
-export async function streamLines(
+export async function streamByteLines(
   path: string,
-  onLine: (text: string, lineNumber: number, unterminated: boolean, startByte: number) => void,
+  onLine: (bytes: Buffer, start: number, end: number, lineNumber: number, unterminated: boolean, startByte: number) => void,
   options: StreamOptions | StreamProgress = {},
 ): Promise<StreamSummary> {
   const { chunkBytes = STREAM_CHUNK_BYTES, onChunk } = typeof options === 'function' ? { onChunk: options } : options;
@@ -83,14 +86,11 @@ export async function streamLines(
     pending.push(piece);
     pendingBytes += piece.length;
   };
-  const emit = (text: string, unterminated: boolean): void => {
-    onLine(text.length > MAX_FED_LINE_CHARS ? text.slice(0, MAX_FED_LINE_CHARS) : text, lineNumber++, unterminated, lineStart);
-  };
   const emitPending = (unterminated: boolean): void => {
     const bytes = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    emit(bytes.toString('utf8'), unterminated);
+    onLine(bytes, 0, bytes.length, lineNumber++, unterminated, lineStart);
   };
 
   for await (const data of createReadStream(path, { highWaterMark: chunkBytes })) {
@@ -100,8 +100,8 @@ export async function streamLines(
       const newline = chunk.indexOf(10, start);
       if (newline === -1) break;
       if (pending.length === 0) {
-        // The common case: the whole line is inside this chunk; decode it in place.
-        emit(chunk.toString('utf8', start, Math.min(newline, start + cap)), false);
+        // The common case: the whole line is inside this chunk; hand it over in place.
+        onLine(chunk, start, Math.min(newline, start + cap), lineNumber++, false, lineStart);
       } else {
         keep(chunk, start, newline);
         emitPending(false);
@@ -114,8 +114,28 @@ export async function streamLines(
     if (onChunk) await onChunk(position);
   }
   if (lineStart < position) {
-    if (pending.length === 0) emit('', true);
+    if (pending.length === 0) onLine(Buffer.alloc(0), 0, 0, lineNumber++, true, lineStart);
     else emitPending(true);
   }
   return { bytes: position, lines: lineNumber - 1 };
+}
+
+/**
+ * Calls `onLine(text, lineNumber, unterminated, startByte)` for every line
+ * of the file (1-based), by the rules of the module header.
+ */
+export function streamLines(
+  path: string,
+  onLine: (text: string, lineNumber: number, unterminated: boolean, startByte: number) => void,
+  options: StreamOptions | StreamProgress = {},
+): Promise<StreamSummary> {
+  return streamByteLines(
+    path,
+    (bytes, start, end, lineNumber, unterminated, startByte) => {
+      // Each line is decoded from its own bytes, so a bad byte never spills into a neighbour.
+      const text = bytes.toString('utf8', start, end);
+      onLine(text.length > MAX_FED_LINE_CHARS ? text.slice(0, MAX_FED_LINE_CHARS) : text, lineNumber, unterminated, startByte);
+    },
+    options,
+  );
 }

@@ -15,6 +15,7 @@
  * same functions, so a trace and a script of the same binds agree.
  */
 
+import { zero64, type Num64 } from '../base/u64';
 import { Lock } from './kernel-env';
 import type { GemObject, GpuVm, GpuVmBo } from './objects';
 import { GpuVa } from './objects';
@@ -47,69 +48,80 @@ export interface DriverState {
 export type OpsObserver = (ops: readonly GpuVaOp[]) => void;
 
 /**
- * Locks taken for one request, released together.
+ * The locks the driver holds for the requests in progress, innermost last;
+ * a request releases down to where it started (`unlockTo`).
  *
- * In `exec` mode this is what the drm_exec loop of the example driver ends up
- * holding (the VM's resv, the request's object, the objects of every VA the
- * request splits or removes). It flags the resvs directly instead of building
- * a `DrmExec`: the references drm_exec holds are dropped again before the
- * request ends and never decide when anything is freed, and this is the hot
- * path of every replayed bind.
+ * In `exec` mode a request holds what the drm_exec loop of the example driver
+ * ends up holding (the VM's resv, the request's object, the objects of every
+ * VA the request splits or removes; in immediate mode also the `gpuva.lock`
+ * of every object whose resv is held). It flags the resvs directly instead of
+ * building a `DrmExec`: the references drm_exec holds are dropped again
+ * before the request ends and never decide when anything is freed, and this
+ * is the hot path of every replayed bind. Nothing here allocates.
  */
-class LockSession {
-  private readonly taken: Lock[] = [];
+const taken: Lock[] = [];
 
-  constructor(state: DriverState, touched: readonly (GemObject | null)[], everything: boolean) {
-    const vm = state.vm;
-    if (state.lockMode === 'none') return;
-    if (state.lockMode === 'all' || everything) {
-      this.hold(vm.resv);
-      for (const obj of state.objects) {
-        this.hold(obj.resv);
-        this.hold(obj.gpuvaLock);
-      }
-      return;
-    }
-    this.hold(vm.resv);
-    for (let i = 0; i < touched.length; i++) {
-      const obj = touched[i];
-      if (obj) this.hold(obj.resv);
-    }
-    if (vm.immediateMode) {
-      for (const obj of state.objects) if (obj.resv.held) this.hold(obj.gpuvaLock);
-    }
-  }
-
-  private hold(lock: Lock): void {
-    if (lock.held) return;
-    lock.held = true;
-    this.taken.push(lock);
-  }
-
-  release(): void {
-    const taken = this.taken;
-    for (let i = 0; i < taken.length; i++) (taken[i] as Lock).held = false;
-    taken.length = 0;
-  }
+function hold(lock: Lock): void {
+  if (lock.held) return;
+  lock.held = true;
+  taken.push(lock);
 }
 
-/** Objects whose VAs an op list removes or splits (what sm_*_exec_lock locks). */
-function touchedObjects(ops: readonly GpuVaOp[], first: GemObject | null = null): (GemObject | null)[] {
-  const objs: (GemObject | null)[] = [first];
-  for (const op of ops) {
-    if (op.kind === 'remap') objs.push(op.unmap.va.obj);
-    else if (op.kind === 'unmap') objs.push(op.va.obj);
-  }
-  return objs;
+/** Releases the locks taken since `mark` (what `lockRequest` returned). */
+function unlockTo(mark: number): void {
+  while (taken.length > mark) (taken.pop() as Lock).held = false;
 }
 
-function newVa(desc: MapDesc): GpuVa {
-  return new GpuVa(desc.addr, desc.range, desc.obj, desc.offset);
+/**
+ * Takes the locks of a request whose op list is `ops` and whose own object is
+ * `first` (what sm_*_exec_lock locks: the objects of the VAs it removes or
+ * splits); `everything` takes every lock. Returns the mark for `unlockTo`.
+ */
+function lockRequest(state: DriverState, ops: readonly GpuVaOp[], first: GemObject | null, everything = false): number {
+  const mark = taken.length;
+  const vm = state.vm;
+  if (state.lockMode === 'none') return mark;
+  hold(vm.resv);
+  if (state.lockMode === 'all' || everything) {
+    for (const obj of state.objects) {
+      hold(obj.resv);
+      hold(obj.gpuvaLock);
+    }
+    return mark;
+  }
+  if (first) hold(first.resv);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as GpuVaOp;
+    const obj = op.kind === 'remap' ? op.unmap.va.obj : op.kind === 'unmap' ? op.va.obj : null;
+    if (obj) hold(obj.resv);
+  }
+  if (vm.immediateMode) {
+    for (const obj of state.objects) if (obj.resv.held) hold(obj.gpuvaLock);
+  }
+  return mark;
+}
+
+const NO_OPS: readonly GpuVaOp[] = [];
+
+/** A new VA for `desc`: a freed one from the VM's cache if it keeps one. */
+function newVa(vm: GpuVm, desc: MapDesc): GpuVa {
+  const va = vm.vaCache?.pop();
+  if (va === undefined) return new GpuVa(desc.addr, desc.range, desc.obj, desc.offset);
+  va.reset(desc.addr, desc.range, desc.obj, desc.offset);
+  return va;
+}
+
+const VA_CACHE_LIMIT = 1024;
+
+/** The driver frees a VA it removed (the kernel's `kfree` after unmap): into the VM's cache, if any. */
+function freeVa(vm: GpuVm, va: GpuVa): void {
+  const cache = vm.vaCache;
+  if (cache !== null && !va.inserted && va.list === null && cache.length < VA_CACHE_LIMIT) cache.push(va);
 }
 
 /** Inserts a VA the way `drm_gpuva_map`/`drm_gpuva_remap` do, reporting a failure they ignore. */
 function insertPiece(vm: GpuVm, desc: MapDesc, piece: 'MAP' | 'PREV' | 'NEXT'): GpuVa | null {
-  const va = newVa(desc);
+  const va = newVa(vm, desc);
   const ret = vaInsert(vm, va);
   if (ret === 0) return va;
   // What stands in the way: the VA the tree's overlap check finds.
@@ -140,11 +152,13 @@ export function applyOps(vm: GpuVm, ops: readonly GpuVaOp[], vmBo: GpuVmBo | nul
           if (next) vaLink(next, oldBo);
         }
         vaUnlink(old);
+        freeVa(vm, old);
         break;
       }
       case 'unmap':
         vaUnlink(op.va);
         vaRemove(op.va);
+        freeVa(vm, op.va);
         break;
       case 'prefetch':
         break;
@@ -157,7 +171,7 @@ export function driverMap(state: DriverState, req: MapDesc, onOps: OpsObserver):
   const vm = state.vm;
   const ops = smMapOps(vm, req);
   if (typeof ops === 'string') return ops;
-  const locks = new LockSession(state, touchedObjects(ops, req.obj), false);
+  const mark = lockRequest(state, ops, req.obj);
   try {
     onOps(ops);
     const vmBo = req.obj ? boObtain(vm, req.obj) : null;
@@ -165,7 +179,7 @@ export function driverMap(state: DriverState, req: MapDesc, onOps: OpsObserver):
     applyOps(vm, ops, vmBo);
     boPut(vmBo);
   } finally {
-    locks.release();
+    unlockTo(mark);
   }
   return 0;
 }
@@ -175,32 +189,32 @@ export function driverMap(state: DriverState, req: MapDesc, onOps: OpsObserver):
  * what it touches, report the ops, apply them, unlock.
  */
 function applyRequest(state: DriverState, ops: readonly GpuVaOp[], onOps: OpsObserver): 0 {
-  const locks = new LockSession(state, touchedObjects(ops), false);
+  const mark = lockRequest(state, ops, null);
   try {
     onOps(ops);
     applyOps(state.vm, ops, null);
   } finally {
-    locks.release();
+    unlockTo(mark);
   }
   return 0;
 }
 
 /** An unmap request (`drm_gpuvm_sm_unmap_ops_create` path). */
-export function driverUnmap(state: DriverState, addr: bigint, range: bigint, onOps: OpsObserver): 0 | Errno {
+export function driverUnmap(state: DriverState, addr: Num64, range: Num64, onOps: OpsObserver): 0 | Errno {
   const ops = smUnmapOps(state.vm, addr, range);
   return typeof ops === 'string' ? ops : applyRequest(state, ops, onOps);
 }
 
 /** A madvise request: splits NULL-object VAs at the request's edges. */
-export function driverMadvise(state: DriverState, addr: bigint, range: bigint, onOps: OpsObserver): 0 | Errno {
-  const ops = smMapOps(state.vm, { addr, range, obj: null, offset: 0n }, true);
+export function driverMadvise(state: DriverState, addr: Num64, range: Num64, onOps: OpsObserver): 0 | Errno {
+  const ops = smMapOps(state.vm, { addr, range, obj: null, offset: zero64(addr) }, true);
   return typeof ops === 'string' ? ops : applyRequest(state, ops, onOps);
 }
 
 /** Unmaps every VA of `obj` in this VM; returns 'none' when it has no VM_BO. */
 export function driverBoUnmap(state: DriverState, obj: GemObject, onOps: OpsObserver): 0 | 'none' {
   const vm = state.vm;
-  const locks = new LockSession(state, [obj], false);
+  const mark = lockRequest(state, NO_OPS, obj);
   try {
     const vmBo = boFind(vm, obj);
     if (!vmBo) return 'none';
@@ -210,7 +224,7 @@ export function driverBoUnmap(state: DriverState, obj: GemObject, onOps: OpsObse
     applyOps(vm, ops, null);
     boPut(vmBo);
   } finally {
-    locks.release();
+    unlockTo(mark);
   }
   return 0;
 }
@@ -218,9 +232,9 @@ export function driverBoUnmap(state: DriverState, obj: GemObject, onOps: OpsObse
 /** Raw `drm_gpuva_insert`; on success the VA is linked to its VM_BO. */
 export function driverInsert(state: DriverState, desc: MapDesc, onResult: (ret: 0 | Errno) => void = () => undefined): 0 | Errno {
   const vm = state.vm;
-  const locks = new LockSession(state, [desc.obj], false);
+  const mark = lockRequest(state, NO_OPS, desc.obj);
   try {
-    const va = newVa(desc);
+    const va = newVa(vm, desc);
     const ret = vaInsert(vm, va);
     // The result is reported as the kernel call returns, before the link
     // (as a map's ops are reported before they are applied).
@@ -232,21 +246,21 @@ export function driverInsert(state: DriverState, desc: MapDesc, onResult: (ret: 
     boPut(vmBo);
     return 0;
   } finally {
-    locks.release();
+    unlockTo(mark);
   }
 }
 
 /** `drm_gpuva_find` on the exact range, then unlink and remove. */
-export function driverRemove(state: DriverState, addr: bigint, range: bigint): 0 | 'none' | 'kernel' {
+export function driverRemove(state: DriverState, addr: Num64, range: Num64): 0 | 'none' | 'kernel' {
   const vm = state.vm;
   const va = vaFind(vm, addr, range);
   if (!va) return 'none';
-  const locks = new LockSession(state, [va.obj], false);
+  const mark = lockRequest(state, NO_OPS, va.obj);
   try {
     vaUnlink(va);
     vaRemove(va);
   } finally {
-    locks.release();
+    unlockTo(mark);
   }
   return va.kernel ? 'kernel' : 0;
 }
@@ -257,7 +271,7 @@ export function driverRemove(state: DriverState, addr: bigint, range: bigint): 0
  */
 export function driverTeardown(state: DriverState): void {
   const vm = state.vm;
-  const locks = new LockSession(state, [], true);
+  const mark = lockRequest(state, NO_OPS, null, true);
   try {
     const vas = [...vm.tree].filter((va) => !va.kernel);
     for (const va of vas) {
@@ -265,7 +279,7 @@ export function driverTeardown(state: DriverState): void {
       vaRemove(va);
     }
   } finally {
-    locks.release();
+    unlockTo(mark);
   }
   gpuvmPut(vm);
 }

@@ -11,7 +11,7 @@
 import type { KernelEnv, Lock } from './kernel-env';
 import type { GemObject, GpuVm } from './objects';
 import { assertVmResv, gemGet, gemPut, vasInRange, type Errno } from './gpuvm';
-import { add } from '../base/u64';
+import { add64, type Num64 } from '../base/u64';
 
 export class DrmExec {
   /** Objects in the order they were locked (`drm_exec_for_each_locked_object`). */
@@ -71,8 +71,8 @@ export function prepareObjects(vm: GpuVm, exec: DrmExec): 0 | Errno {
 }
 
 /** `drm_gpuvm_prepare_range`: the object of every VA in the range. */
-export function prepareRange(vm: GpuVm, exec: DrmExec, addr: bigint, range: bigint): 0 | Errno {
-  for (const va of vasInRange(vm, addr, add(addr, range))) {
+export function prepareRange(vm: GpuVm, exec: DrmExec, addr: Num64, range: Num64): 0 | Errno {
+  for (const va of vasInRange(vm, addr, add64(addr, range))) {
     if (!va.obj && vm.env.options.prepareRangeSkipsNullObject) continue;
     const ret = exec.lock(va.obj, 'drm_gpuvm_prepare_range');
     if (ret) return ret;
@@ -86,6 +86,6 @@ export function execLock(vm: GpuVm, exec: DrmExec): 0 | Errno {
 }
 
 /** `drm_gpuvm_exec_lock_range`. Caller calls fini. */
-export function execLockRange(vm: GpuVm, exec: DrmExec, addr: bigint, range: bigint): 0 | Errno {
+export function execLockRange(vm: GpuVm, exec: DrmExec, addr: Num64, range: Num64): 0 | Errno {
   return prepareRange(vm, exec, addr, range);
 }

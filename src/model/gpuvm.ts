@@ -11,7 +11,8 @@
  * - a VA is on its VM_BO's list iff `va.vmBo` is set.
  */
 
-import { add, addOverflows, sub, U64_MAX, type U64 } from '../base/u64';
+import { add64, addOverflows64, dec64, inc64, isZero64, toU64, U64_MAX, type Num64 } from '../base/u64';
+import { windowOnNumbers } from './number-path';
 import { KernelEnv, Lock } from './kernel-env';
 import { GemObject, GpuVa, GpuVm, GpuVmBo, type GpuVmFlags } from './objects';
 
@@ -52,32 +53,39 @@ export function resvObjectAlloc(): GemObject {
 export interface GpuVmInit {
   name?: string;
   flags: GpuVmFlags;
-  start: U64;
-  range: U64;
-  kernelStart: U64;
-  kernelRange: U64;
+  start: Num64;
+  range: Num64;
+  kernelStart: Num64;
+  kernelRange: Num64;
   rObj: GemObject;
 }
 
-/** `drm_gpuvm_init`: cannot fail; WARNs on overflowing windows. */
+/**
+ * `drm_gpuvm_init`: cannot fail; WARNs on overflowing windows. The VM is on
+ * the number path when its windows qualify (`number-path.ts`), else every
+ * value is taken as a bigint.
+ */
 export function gpuvmInit(env: KernelEnv, init: GpuVmInit): GpuVm {
+  const numbers = windowOnNumbers(init.start, init.range, init.kernelStart, init.kernelRange);
+  const value = (v: Num64): Num64 => (numbers ? v : toU64(v));
   const vm = new GpuVm(
     env,
     init.name ?? 'unknown',
     init.flags,
-    init.start,
-    init.range,
-    init.kernelStart,
-    init.kernelRange,
+    value(init.start),
+    value(init.range),
+    value(init.kernelStart),
+    value(init.kernelRange),
     init.rObj,
   );
   gemGet(env, init.rObj);
-  if (addOverflows(init.start, init.range)) env.warn(WARN_ADDRESS_LIMIT);
-  if (init.kernelRange !== 0n) {
+  if (addOverflows64(vm.mmStart, vm.mmRange)) env.warn(WARN_ADDRESS_LIMIT);
+  const kernel = vm.kernelNode;
+  if (!isZero64(kernel.range)) {
     // An overflowing reserved window WARNs and is not inserted, but its bounds
     // stay set and keep being consulted by the range checks.
-    if (addOverflows(init.kernelStart, init.kernelRange)) env.warn(WARN_ADDRESS_LIMIT);
-    else treeInsert(vm, vm.kernelNode);
+    if (addOverflows64(kernel.addr, kernel.range)) env.warn(WARN_ADDRESS_LIMIT);
+    else treeInsert(vm, kernel);
   }
   return vm;
 }
@@ -100,7 +108,7 @@ export function gpuvmPut(vm: GpuVm | null): void {
 function gpuvmFini(vm: GpuVm): void {
   const env = vm.env;
   vm.name = null;
-  if (vm.kernelNode.range !== 0n) {
+  if (!isZero64(vm.kernelNode.range)) {
     // The kernel removes the node unconditionally; one that was never inserted
     // (overflowing window) has no VM pointer and the removal dereferences NULL.
     if (!vm.kernelNode.inserted) env.oops('drm_gpuvm_fini');
@@ -117,14 +125,20 @@ function gpuvmFini(vm: GpuVm): void {
 // Range checks
 
 /** `drm_gpuvm_range_valid` (docs/model.md, "Range validation"), wrapping arithmetic included. */
-export function rangeValid(vm: GpuVm, addr: U64, range: U64): boolean {
-  if (range === 0n && vm.env.options.rejectZeroRange) return false;
-  const end = addr + range;
-  // check_add_overflow: the unwrapped sum must fit in u64.
-  if (end > U64_MAX) return false;
+export function rangeValid(vm: GpuVm, addr: Num64, range: Num64): boolean {
+  if (isZero64(range) && vm.env.options.rejectZeroRange) return false;
+  let end: Num64;
+  if (typeof addr === 'number') {
+    end = addr + (range as number);
+  } else {
+    end = addr + (range as bigint);
+    // check_add_overflow: the unwrapped sum must fit in u64 (numbers on the
+    // number path never overflow).
+    if (end > U64_MAX) return false;
+  }
   if (!(addr >= vm.mmStart && end <= vm.mmEnd)) return false;
   const kernel = vm.kernelNode;
-  return kernel.range === 0n || !(addr < kernel.end && kernel.addr < end);
+  return isZero64(kernel.range) || !(addr < kernel.end && kernel.addr < end);
 }
 
 // ---------------------------------------------------------------------------
@@ -166,31 +180,31 @@ export function vaRemove(va: GpuVa): void {
 }
 
 /** `drm_gpuva_find_first`: the lowest VA meeting [addr, addr + range - 1]. */
-export function vaFindFirst(vm: GpuVm, addr: U64, range: U64): GpuVa | null {
-  return vm.tree.iterFirst(addr, sub(add(addr, range), 1n));
+export function vaFindFirst(vm: GpuVm, addr: Num64, range: Num64): GpuVa | null {
+  return vm.tree.iterFirst(addr, dec64(add64(addr, range)));
 }
 
 /** `drm_gpuva_find`: only an exact (addr, range) match. */
-export function vaFind(vm: GpuVm, addr: U64, range: U64): GpuVa | null {
+export function vaFind(vm: GpuVm, addr: Num64, range: Num64): GpuVa | null {
   const va = vaFindFirst(vm, addr, range);
   return va && va.addr === addr && va.range === range ? va : null;
 }
 
 /** `drm_gpuva_find_prev`: searches the window [start - 1, start] (docs/model.md, "VA tree lookups"). */
-export function vaFindPrev(vm: GpuVm, start: U64): GpuVa | null {
-  const before = sub(start, 1n);
-  if (!rangeValid(vm, before, 1n)) return null;
+export function vaFindPrev(vm: GpuVm, start: Num64): GpuVa | null {
+  const before = dec64(start);
+  if (!rangeValid(vm, before, typeof before === 'number' ? 1 : 1n)) return null;
   return vm.tree.iterFirst(before, start);
 }
 
 /** `drm_gpuva_find_next`: searches the window [end, end + 1]. */
-export function vaFindNext(vm: GpuVm, end: U64): GpuVa | null {
-  if (!rangeValid(vm, end, 1n)) return null;
-  return vm.tree.iterFirst(end, add(end, 1n));
+export function vaFindNext(vm: GpuVm, end: Num64): GpuVa | null {
+  if (!rangeValid(vm, end, typeof end === 'number' ? 1 : 1n)) return null;
+  return vm.tree.iterFirst(end, inc64(end));
 }
 
 /** `drm_gpuvm_interval_empty`: the kernel node counts as occupied. */
-export function intervalEmpty(vm: GpuVm, addr: U64, range: U64): boolean {
+export function intervalEmpty(vm: GpuVm, addr: Num64, range: Num64): boolean {
   return vaFindFirst(vm, addr, range) === null;
 }
 
@@ -199,10 +213,10 @@ export function intervalEmpty(vm: GpuVm, addr: U64, range: U64): boolean {
  * along the list while `va.addr < end`, collected up front (the callers'
  * "safe" iteration: the list may change while they are processed).
  */
-export function vasInRange(vm: GpuVm, start: U64, end: U64): GpuVa[] {
+export function vasInRange(vm: GpuVm, start: Num64, end: Num64): GpuVa[] {
   const vas: GpuVa[] = [];
   const tree = vm.tree;
-  for (let va = tree.iterFirst(start, sub(end, 1n)); va !== null && va.addr < end; va = tree.next(va)) vas.push(va);
+  for (let va = tree.iterFirst(start, dec64(end)); va !== null && va.addr < end; va = tree.next(va)) vas.push(va);
   return vas;
 }
 

@@ -11,7 +11,7 @@
  * membership exactly for VM_BOs whose object has a foreign resv.
  */
 
-import { add } from '../base/u64';
+import { add64, isZero64 } from '../base/u64';
 import { isExtobj } from './gpuvm';
 import type { GemObject, GpuVm } from './objects';
 
@@ -32,7 +32,7 @@ export function checkInvariants(vm: GpuVm, objects: Iterable<GemObject>, context
   for (const va of vm.tree) {
     if (!va.kernel) inserted++;
     if (!va.inserted || va.vm !== vm) problems.push(`VA ${va.addr.toString(16)} is in the tree but not marked inserted in this VM`);
-    if (previous && va.range !== 0n && previous.range !== 0n && add(previous.addr, previous.range) > va.addr) {
+    if (previous && !isZero64(va.range) && !isZero64(previous.range) && add64(previous.addr, previous.range) > va.addr) {
       problems.push(`VAs overlap: ${previous.addr.toString(16)}+${previous.range.toString(16)} and ${va.addr.toString(16)}`);
     }
     if (va.obj) {

@@ -6,14 +6,18 @@
  * Ordered kernel lists (`list_add_tail` / `list_del`) are insertion-ordered
  * `Set`s: deleting and re-adding an element moves it to the tail, exactly as
  * the kernel's lists do, with O(1) membership and removal.
+ *
+ * Addresses, ranges and offsets are `Num64`s: all numbers in a VM on the
+ * number path, all bigints otherwise (`GpuVm.numbers`); `GpuVm.widen` turns a
+ * number-path VM and its VAs into bigints in place, once, when a request needs
+ * the exact path (`number-path.ts`).
  */
 
-import { add, sub, type U64 } from '../base/u64';
+import { add64, dec64, toU64, U64_MAX, type Num64, type U64 } from '../base/u64';
 import type { KernelEnv } from './kernel-env';
 import { Lock } from './kernel-env';
 import { Kref } from './kref';
-import type { IntervalNode } from './va-tree';
-import { VaTree } from './va-tree';
+import { setKeys, VaTree, type IntervalNode } from './va-tree';
 
 /** `struct drm_gem_object` (refcount, resv, `gpuva.list`, `gpuva.lock`). */
 export class GemObject {
@@ -29,26 +33,38 @@ export class GemObject {
    */
   constructor(
     readonly label: string,
-    readonly size: U64,
+    readonly size: Num64,
     public resv: Lock,
   ) {
     this.gpuvaLock = new Lock(`bo${label}.gpuva.lock`);
   }
 }
 
-/** `struct drm_gpuva`: one mapping; also its node in the VA tree. */
-export class GpuVa implements IntervalNode<GpuVa> {
-  // Interval-tree node fields (`rb.node`, `rb.__subtree_last`).
-  start: U64;
-  last: U64;
-  subLast: U64;
-  startKey: number;
-  lastKey: number;
-  subLastKey: number;
+/**
+ * `struct drm_gpuva`: one mapping; also its node in the VA tree. `V` narrows
+ * the representation for users that only ever build bigint VMs (traces).
+ */
+export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
+  // Interval-tree node fields (`rb.node`, `rb.__subtree_last`) first, in the
+  // order a lookup reads them (a descent reads the subtree maximum of a child
+  // before anything else of it): V8 lays fields out in this order, so the
+  // lookup touches the start of each node only.
+  subHi = 0;
+  subLo = 0;
   left: GpuVa | null = null;
   right: GpuVa | null = null;
+  startHi = 0;
+  startLo = 0;
+  lastHi = 0;
+  lastLo = 0;
   parent: GpuVa | null = null;
   red = false;
+
+  /** `va.addr`, and `addr + range - 1` wrapping: the closed interval the tree keys by. */
+  start: V;
+  last: V;
+  /** Exclusive end, `addr + range` wrapping. */
+  readonly end: V;
 
   /** Set by a successful insert and never cleared, as in the kernel. */
   vm: GpuVm | null = null;
@@ -57,32 +73,134 @@ export class GpuVa implements IntervalNode<GpuVa> {
   flags = 0;
   /** True only for a VM's embedded `kernel_alloc_node`. */
   kernel = false;
-
-  /** Exclusive end, `addr + range` wrapping. */
-  readonly end: U64;
+  /** `gem.entry`: the VM_BO list this VA is on, and its neighbours there (`VaList`). */
+  list: VaList | null = null;
+  listPrev: GpuVa | null = null;
+  listNext: GpuVa | null = null;
 
   constructor(
-    readonly addr: U64,
-    readonly range: U64,
+    readonly addr: V,
+    readonly range: V,
     readonly obj: GemObject | null,
-    readonly offset: U64,
+    readonly offset: V,
   ) {
     this.start = addr;
-    this.end = add(addr, range);
-    this.last = sub(this.end, 1n);
-    this.subLast = this.last;
-    this.startKey = Number(addr);
-    this.lastKey = Number(this.last);
-    this.subLastKey = this.lastKey;
+    this.end = add64(addr, range) as V;
+    this.last = dec64(this.end) as V;
+    setKeys(this, addr, this.last);
   }
 
+  /**
+   * Makes this VA a new, unlinked, uninserted one (a freed VA reused from
+   * `GpuVm.vaCache`, as a slab cache hands memory out again).
+   */
+  reset(addr: V, range: V, obj: GemObject | null, offset: V): void {
+    const self = this as { addr: Num64; range: Num64; obj: GemObject | null; offset: Num64; end: Num64 };
+    self.addr = addr;
+    self.range = range;
+    self.obj = obj;
+    self.offset = offset;
+    this.start = addr;
+    self.end = add64(addr, range);
+    this.last = dec64(self.end) as V;
+    setKeys(this, addr, this.last);
+    this.left = this.right = this.parent = null;
+    this.red = false;
+    this.vm = null;
+    this.vmBo = null;
+    this.inserted = false;
+    this.flags = 0;
+    this.kernel = false;
+    this.list = this.listPrev = this.listNext = null;
+  }
+
+  /**
+   * Turns the number fields into bigints (same values). The keys of a VA in
+   * a tree do not change; one outside it gets the keys of its wrapped `last`.
+   */
+  widen(): void {
+    const self = this as { addr: Num64; range: Num64; offset: Num64; start: Num64; end: Num64; last: Num64 };
+    self.addr = toU64(this.addr);
+    self.range = toU64(this.range);
+    self.offset = toU64(this.offset);
+    self.start = self.addr;
+    self.end = toU64(this.end);
+    self.last = widenLast(this.last);
+    if (!this.inserted) setKeys(this, self.start, self.last);
+  }
+}
+
+/**
+ * A number-path `last` as a bigint. A number VA in a tree never ends at 0
+ * (`number-path.ts`), so -1 (`0 - 1` unwrapped) can only be the unused
+ * `last` of a zero-size kernel node that is not in the tree.
+ */
+function widenLast(last: Num64): U64 {
+  return last === -1 ? U64_MAX : toU64(last);
+}
+
+/**
+ * `list.gpuva` of a VM_BO: its VAs in link order, as the kernel's intrusive
+ * list (`list_add_tail`, `list_del`): the links live in the VAs, so linking
+ * and unlinking allocate nothing. A VA is on at most one list. The methods
+ * are the subset of `Set` the model uses, with the same results.
+ */
+export class VaList {
+  private head: GpuVa | null = null;
+  private tail: GpuVa | null = null;
+  size = 0;
+
+  has(va: GpuVa): boolean {
+    return va.list === this;
+  }
+
+  /** `list_add_tail`; a VA already on this list stays where it is. */
+  add(va: GpuVa): this {
+    if (va.list === this) return this;
+    if (va.list) va.list.delete(va);
+    va.list = this;
+    va.listPrev = this.tail;
+    va.listNext = null;
+    if (this.tail) this.tail.listNext = va;
+    else this.head = va;
+    this.tail = va;
+    this.size++;
+    return this;
+  }
+
+  /** `list_del`; false when the VA is not on this list. */
+  delete(va: GpuVa): boolean {
+    if (va.list !== this) return false;
+    const prev = va.listPrev;
+    const next = va.listNext;
+    if (prev) prev.listNext = next;
+    else this.head = next;
+    if (next) next.listPrev = prev;
+    else this.tail = prev;
+    va.list = va.listPrev = va.listNext = null;
+    this.size--;
+    return true;
+  }
+
+  *values(): IterableIterator<GpuVa> {
+    // The next VA is read first, so the current one may be unlinked meanwhile.
+    for (let va = this.head; va; ) {
+      const next: GpuVa | null = va.listNext;
+      yield va;
+      va = next;
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<GpuVa> {
+    return this.values();
+  }
 }
 
 /** `struct drm_gpuvm_bo`: the unique (VM, GEM) link. */
 export class GpuVmBo {
   readonly kref = new Kref();
   /** `list.gpuva`: linked VAs in link order. */
-  readonly vas = new Set<GpuVa>();
+  readonly vas = new VaList();
   evicted = false;
   destroyed = false;
 
@@ -109,7 +227,15 @@ export class GpuVm {
   /** The embedded `kernel_alloc_node`; in the tree only when inserted. */
   readonly kernelNode: GpuVa;
   /** `mm_start + mm_range` (wrapping), the exclusive end of the window. */
-  readonly mmEnd: U64;
+  readonly mmEnd: Num64;
+  /** Addresses, ranges and offsets of this VM and its VAs are numbers (see the module comment). */
+  readonly numbers: boolean;
+  /**
+   * VAs this VM's driver freed, kept for reuse by its next insertions, or
+   * null: only a driver that keeps no reference to a VA once it is removed
+   * (`gpuvm-lens replay`, which prints each op before it is applied) sets it.
+   */
+  vaCache: GpuVa[] | null = null;
   /** `name`; null once finalised (debugfs then reports -ENODEV). */
   name: string | null;
   freed = false;
@@ -118,19 +244,36 @@ export class GpuVm {
     readonly env: KernelEnv,
     name: string,
     readonly flags: GpuVmFlags,
-    readonly mmStart: U64,
-    readonly mmRange: U64,
-    kernelStart: U64,
-    kernelRange: U64,
+    readonly mmStart: Num64,
+    readonly mmRange: Num64,
+    kernelStart: Num64,
+    kernelRange: Num64,
     /** `r_obj`: the GEM whose resv is the VM's common resv. */
     readonly rObj: GemObject,
   ) {
     this.name = name;
-    this.mmEnd = add(mmStart, mmRange);
+    this.numbers = typeof mmStart === 'number';
+    this.mmEnd = add64(mmStart, mmRange);
     this.immediateMode = flags.immediateMode && env.options.immediateModeSupported;
     this.resvProtected = flags.resvProtected;
-    this.kernelNode = new GpuVa(kernelStart, kernelRange, null, 0n);
+    this.kernelNode = new GpuVa(kernelStart, kernelRange, null, this.numbers ? 0 : 0n);
     this.kernelNode.kernel = true;
+  }
+
+  /**
+   * Moves this VM to the bigint representation, in place: the window, the
+   * kernel node and every VA in the tree (the VAs of VM_BOs are all in it).
+   * The tree's shape and numeric keys do not change: the values do not.
+   */
+  widen(): void {
+    if (!this.numbers) return;
+    const self = this as { numbers: boolean; mmStart: Num64; mmRange: Num64; mmEnd: Num64 };
+    self.numbers = false;
+    self.mmStart = toU64(this.mmStart);
+    self.mmRange = toU64(this.mmRange);
+    self.mmEnd = toU64(this.mmEnd);
+    if (!this.kernelNode.inserted) this.kernelNode.widen();
+    for (const va of this.tree) va.widen();
   }
 
   /** `drm_gpuvm_resv(vm)`. */

@@ -1,17 +1,21 @@
 /**
- * Runs a parsed GPUVM replay script against the model and renders the
- * canonical output of `gpuvm-lens replay` (README.md, "GPUVM scripts"), one
- * block of lines per script line, plus the lines printed while the VM is torn down at the end.
+ * Runs a parsed GPUVM replay script against the model: each script line
+ * produces typed records (`replay-output.ts`), one per line of the canonical
+ * output of `gpuvm-lens replay` (README.md, "GPUVM scripts"), plus the records
+ * of the VM's teardown at the end.
  *
- * Invariants: the runner never throws. Replay errors print `ERR ...`; a
- * modelled kernel NULL dereference prints `CRASH SIGSEGV` and every later line
- * prints `NOT-RUN`, as the real kernel code would stop there. An unexpected
- * internal error is reported as `ERR internal: ...` on its line and the script
- * goes on.
+ * Invariants: the runner never throws. Replay errors are `error` records; a
+ * modelled kernel NULL dereference is a `crash` record and every later line a
+ * `not-run` one, as the real kernel code would stop there. An unexpected
+ * internal error is an `internal` record on its line and the script goes on.
+ *
+ * Values: the VM runs on numbers while every command qualifies
+ * (`number-path.ts`); the first command that does not moves it to bigints, and
+ * from then on the runner hands the model bigints.
  */
 
-import { hex, type U64 } from '../base/u64';
-import type { ScriptCommand, ScriptLine } from '../parse/script/parse-script';
+import { toNum64, type Num64 } from '../base/u64';
+import { exactCommand, type ScriptCommand, type ScriptLine } from '../parse/script/parse-script';
 import { DrmExec, execLock, execLockRange } from './exec';
 import {
   driverBoUnmap,
@@ -34,11 +38,24 @@ import {
   vaFindFirst,
   vaFindNext,
   vaFindPrev,
+  type Errno,
 } from './gpuvm';
 import { KernelEnv, KernelOops, Lock, type KernelEvent } from './kernel-env';
+import { findNextOnNumbers, findPrevOnNumbers, mapOnNumbers, spanOnNumbers } from './number-path';
 import { GemObject, type GpuVa, type GpuVm } from './objects';
 import { optionsFor, type ModelOptions } from './options';
-import { prefetchOps, type GpuVaOp, type MapDesc } from './split-merge';
+import {
+  CRASH,
+  errorRecord,
+  FOUND_NONE,
+  NONE,
+  NOT_RUN,
+  renderRecords,
+  RET_OK,
+  type BoRecord,
+  type ReplayRecord,
+} from './replay-output';
+import { prefetchOps, type GpuVaOp } from './split-merge';
 
 /** A kernel event as it happened while a given script line ran (`index`; -1: teardown). */
 export interface ScriptEvent {
@@ -52,9 +69,13 @@ export interface RunOptions {
 }
 
 export interface ScriptResult {
-  /** Output lines of each script line, in script order. */
+  /** What each script line produced, in script order: one record per output line. */
+  readonly records: readonly (readonly ReplayRecord[])[];
+  /** What the VM's teardown after the last line produced. */
+  readonly teardownRecords: readonly ReplayRecord[];
+  /** `records` as the canonical output lines. */
   readonly blocks: string[][];
-  /** Lines printed while the VM was torn down after the last line. */
+  /** `teardownRecords` as the canonical output lines. */
   readonly teardown: string[];
   /** Where the modelled kernel crashed: the script line index (-1: teardown) and kernel function. */
   readonly crash: { readonly index: number; readonly where: string } | null;
@@ -67,65 +88,35 @@ export interface ScriptResult {
 }
 
 // ---------------------------------------------------------------------------
-// Rendering
-
-function objLabel(obj: GemObject | null): string {
-  return obj ? obj.label : 'none';
-}
-
-function describe(addr: U64, range: U64, obj: GemObject | null, offset: U64): string {
-  return `addr=${hex(addr)} range=${hex(range)} obj=${objLabel(obj)} off=${hex(offset)}`;
-}
-
-function describeVa(va: GpuVa): string {
-  if (va.kernel) return `addr=${hex(va.addr)} range=${hex(va.range)} KERNEL`;
-  return describe(va.addr, va.range, va.obj, va.offset);
-}
-
-function describeMap(desc: MapDesc): string {
-  return describe(desc.addr, desc.range, desc.obj, desc.offset);
-}
-
-/** One op as the replay output prints it. */
-export function formatOp(op: GpuVaOp): string {
-  switch (op.kind) {
-    case 'map':
-      return `MAP ${describeMap(op.map)}`;
-    case 'remap': {
-      const prev = op.prev ? `[${describeMap(op.prev)}]` : 'none';
-      const next = op.next ? `[${describeMap(op.next)}]` : 'none';
-      return `REMAP prev=${prev} next=${next} unmap=[${describeVa(op.unmap.va)} keep=${op.unmap.keep ? 1 : 0}]`;
-    }
-    case 'unmap':
-      return `UNMAP ${describeVa(op.va)} keep=${op.keep ? 1 : 0}`;
-    case 'prefetch':
-      return `PREFETCH ${describeVa(op.va)}`;
-  }
-}
-
-function formatFound(va: GpuVa | null): string {
-  return va ? `FOUND ${describeVa(va)}` : 'NONE';
-}
-
-// ---------------------------------------------------------------------------
 // The runner
+
+/** Receives the records of the line being run (or of the teardown), in order. */
+export type RecordSink = (record: ReplayRecord) => void;
 
 class ScriptRunner {
   private readonly env: KernelEnv;
   private vm: GpuVm | null = null;
-  private readonly bos = new Map<U64, GemObject>();
+  /** BOs by id: a number below 2^53, else a bigint (`toNum64`), whatever the command carried. */
+  private readonly bos = new Map<Num64, GemObject>();
   private lockMode: LockMode = 'exec';
   private lockLog = false;
-  private out: string[] = [];
   private index = -1;
   private readonly events: ScriptEvent[] = [];
   private readonly origins = new WeakMap<GpuVa, number>();
   /** Every VM the script created, for the leak check. */
   private readonly vms: GpuVm[] = [];
+  private crash: ScriptResult['crash'] = null;
+  private lineCount = 0;
 
+  /**
+   * @param reuseVas the sink is done with each record when it returns, so VAs
+   *   the driver frees may be reused (`GpuVm.vaCache`)
+   */
   constructor(
     options: ModelOptions,
     private readonly tracing: boolean,
+    private readonly emit: RecordSink,
+    private readonly reuseVas = false,
   ) {
     this.env = new KernelEnv(options, (event) => this.onKernelEvent(event));
     if (tracing) this.env.onInsert = (va) => this.origins.set(va, this.index);
@@ -133,52 +124,31 @@ class ScriptRunner {
 
   private onKernelEvent(event: KernelEvent): void {
     if (this.tracing) this.events.push({ index: this.index, event });
-    switch (event.kind) {
-      case 'warn':
-        this.out.push(`WARN ${event.text}`);
-        break;
-      case 'lockdep':
-        if (!event.held) this.out.push(`LOCKDEP-FAIL ${event.assertion}(${event.lock}) in ${event.fn}`);
-        else if (this.lockLog) this.out.push(`LOCKDEP ${event.assertion}(${event.lock}) in ${event.fn}: held`);
-        break;
-      case 'apply-error':
-        // The harness's wording: the MAP op's fields for a failed map, the piece alone for a remap.
-        this.out.push(
-          event.piece === 'MAP'
-            ? `APPLY-ERR map insert failed ${describeVa(event.va)}`
-            : `APPLY-ERR remap ${event.piece === 'PREV' ? 'prev' : 'next'} insert failed`,
-        );
-        break;
-    }
+    // Passing assertions are only reported with `locklog on` (KernelEnv), and printed then.
+    this.emit(event);
   }
 
-  private crash: ScriptResult['crash'] = null;
-  private lineCount = 0;
-
-  run(lines: readonly ScriptLine[]): ScriptResult {
-    const blocks = lines.map((line) => this.step(line.command));
-    return { blocks, ...this.end() };
-  }
-
-  /** Runs the next script line; returns its output block. */
-  step(command: ScriptCommand): string[] {
+  /** Runs the next script line, emitting its records. */
+  step(command: ScriptCommand<Num64>): void {
     const index = this.lineCount++;
-    if (this.crash) return ['NOT-RUN'];
+    if (this.crash) {
+      this.emit(NOT_RUN);
+      return;
+    }
     this.index = index;
     const where = this.guarded(() => this.execute(command));
     if (where) this.crash = { index, where };
-    return this.take();
   }
 
-  /** After the last line: tears everything down and checks for leaks. */
-  end(): Omit<ScriptResult, 'blocks'> {
+  /** After the last line: tears everything down (emitting its records) and checks for leaks. */
+  end(): Pick<ScriptResult, 'crash' | 'events' | 'origins' | 'leaks'> {
     if (!this.crash) {
       this.index = -1;
       const where = this.guarded(() => this.finish());
       if (where) this.crash = { index: -1, where };
     }
     const leaks = this.crash ? [] : this.leaks();
-    return { teardown: this.take(), crash: this.crash, events: this.events, origins: this.origins, leaks };
+    return { crash: this.crash, events: this.events, origins: this.origins, leaks };
   }
 
   /** Runs `body`; returns the kernel function that crashed, if the modelled kernel did. */
@@ -188,39 +158,45 @@ class ScriptRunner {
       return null;
     } catch (error) {
       if (error instanceof KernelOops) {
-        this.out.push('CRASH SIGSEGV');
+        this.emit(CRASH);
         return error.where;
       }
-      this.out.push(`ERR internal: ${error instanceof Error ? error.message : String(error)}`);
+      this.emit({ kind: 'internal', message: error instanceof Error ? error.message : String(error) });
       return null;
     }
-  }
-
-  private take(): string[] {
-    const lines = this.out;
-    this.out = [];
-    return lines;
   }
 
   private driverState(vm: GpuVm): DriverState {
     return { vm, lockMode: this.lockMode, objects: this.bos.values() };
   }
 
-  private lookupBo(id: U64 | null): GemObject | null | undefined {
+  private lookupBo(id: Num64 | null): GemObject | null | undefined {
     if (id === null) return null;
-    return this.bos.get(id);
+    return this.bos.get(typeof id === 'bigint' ? toNum64(id) : id);
   }
 
   private readonly printOps = (ops: readonly GpuVaOp[]): void => {
-    for (const op of ops) this.out.push(formatOp(op));
+    for (let i = 0; i < ops.length; i++) this.emit(ops[i] as GpuVaOp);
   };
 
-  private execute(command: ScriptCommand): void {
+  /**
+   * The command in the VM's representation: a number-path VM meeting a
+   * command that does not qualify moves to bigints first (`number-path.ts`).
+   */
+  private forVm(vm: GpuVm, command: ScriptCommand<Num64>): ScriptCommand<Num64> {
+    if (vm.numbers) {
+      if (onNumbers(command)) return command;
+      vm.widen();
+    }
+    return exactCommand(command);
+  }
+
+  private execute(command: ScriptCommand<Num64>): void {
     switch (command.kind) {
       case 'comment':
         return;
       case 'bad':
-        this.out.push('ERR bad-command');
+        this.emit(errorRecord('bad-command'));
         return;
       case 'lockmode':
         this.lockMode = command.mode;
@@ -240,72 +216,73 @@ class ScriptRunner {
     }
     const vm = this.vm;
     if (!vm) {
-      this.out.push('ERR no-vm');
+      this.emit(errorRecord('no-vm'));
       return;
     }
+    command = this.forVm(vm, command);
     const state = this.driverState(vm);
     switch (command.kind) {
       case 'map':
       case 'insert': {
         const obj = this.lookupBo(command.bo);
         if (obj === undefined) {
-          this.out.push('ERR no-such-bo');
+          this.emit(errorRecord('no-such-bo'));
           return;
         }
         const desc = { addr: command.addr, range: command.range, obj, offset: command.offset };
         if (command.kind === 'map') {
           const ret = driverMap(state, desc, this.printOps);
-          if (ret) this.out.push(`ERR ${ret}`);
+          if (ret) this.emit(errorRecord(ret));
         } else {
-          driverInsert(state, desc, (ret) => this.out.push(`RET ${ret}`));
+          driverInsert(state, desc, (ret) => this.emit(ret === 0 ? RET_OK : { kind: 'ret', ret }));
         }
         return;
       }
       case 'unmap': {
         const ret = driverUnmap(state, command.addr, command.range, this.printOps);
-        if (ret) this.out.push(`ERR ${ret}`);
+        if (ret) this.emit(errorRecord(ret));
         return;
       }
       case 'madvise': {
         const ret = driverMadvise(state, command.addr, command.range, this.printOps);
-        if (ret) this.out.push(`ERR ${ret}`);
+        if (ret) this.emit(errorRecord(ret));
         return;
       }
       case 'prefetch':
         this.printOps(prefetchOps(vm, command.addr, command.range));
         return;
       case 'bounmap': {
-        const obj = this.bos.get(command.bo);
+        const obj = this.lookupBo(command.bo);
         if (!obj) {
-          this.out.push('ERR no-such-bo');
+          this.emit(errorRecord('no-such-bo'));
           return;
         }
-        if (driverBoUnmap(state, obj, this.printOps) === 'none') this.out.push('NONE');
+        if (driverBoUnmap(state, obj, this.printOps) === 'none') this.emit(NONE);
         return;
       }
       case 'remove': {
         const ret = driverRemove(state, command.addr, command.range);
-        if (ret === 'none') this.out.push('NONE');
-        else if (ret === 0) this.out.push('RET 0');
+        if (ret === 'none') this.emit(NONE);
+        else if (ret === 0) this.emit(RET_OK);
         return;
       }
       case 'find':
-        this.out.push(formatFound(vaFind(vm, command.addr, command.range)));
+        this.found(vaFind(vm, command.addr, command.range));
         return;
       case 'find_first':
-        this.out.push(formatFound(vaFindFirst(vm, command.addr, command.range)));
+        this.found(vaFindFirst(vm, command.addr, command.range));
         return;
       case 'find_prev':
-        this.out.push(formatFound(vaFindPrev(vm, command.at)));
+        this.found(vaFindPrev(vm, command.at));
         return;
       case 'find_next':
-        this.out.push(formatFound(vaFindNext(vm, command.at)));
+        this.found(vaFindNext(vm, command.at));
         return;
       case 'empty':
-        this.out.push(`EMPTY ${intervalEmpty(vm, command.addr, command.range) ? 1 : 0}`);
+        this.emit({ kind: 'empty', value: intervalEmpty(vm, command.addr, command.range) });
         return;
       case 'valid':
-        this.out.push(`VALID ${rangeValid(vm, command.addr, command.range) ? 1 : 0}`);
+        this.emit({ kind: 'valid', value: rangeValid(vm, command.addr, command.range) });
         return;
       case 'execlock':
         this.runExec((exec) => execLock(vm, exec));
@@ -314,7 +291,7 @@ class ScriptRunner {
         this.runExec((exec) => execLockRange(vm, exec, command.addr, command.range));
         return;
       case 'dump':
-        for (const va of vm.tree) this.out.push(`VA ${describeVa(va)}`);
+        for (const va of vm.tree) this.emit({ kind: 'va', va });
         return;
       case 'bos':
         this.printBos(vm);
@@ -322,12 +299,16 @@ class ScriptRunner {
     }
   }
 
-  /** `drm_gpuvm_exec_lock*` with one fence slot and ignore-duplicates; prints what got locked. */
-  private runExec(lock: (exec: DrmExec) => 0 | string): void {
+  private found(va: GpuVa | null): void {
+    this.emit(va ? { kind: 'found', va } : FOUND_NONE);
+  }
+
+  /** `drm_gpuvm_exec_lock*` with one fence slot and ignore-duplicates; reports what got locked. */
+  private runExec(lock: (exec: DrmExec) => 0 | Errno): void {
     const exec = new DrmExec(this.env, true);
     const ret = lock(exec);
-    if (ret) this.out.push(`ERR ${ret}`);
-    else this.out.push(['LOCKED', ...(exec.objects.length ? [exec.objects.map((obj) => obj.label).join(',')] : [])].join(' '));
+    if (ret) this.emit(errorRecord(ret));
+    else this.emit({ kind: 'locked', objects: exec.objects.map((obj) => obj.label) });
     exec.fini();
   }
 
@@ -348,7 +329,7 @@ class ScriptRunner {
     }
   }
 
-  private createVm(command: Extract<ScriptCommand, { kind: 'vm' }>): void {
+  private createVm(command: Extract<ScriptCommand<Num64>, { kind: 'vm' }>): void {
     this.teardownVm();
     const rObj = resvObjectAlloc();
     this.vm = gpuvmInit(this.env, {
@@ -360,21 +341,23 @@ class ScriptRunner {
       kernelRange: command.kernelRange,
       rObj,
     });
+    if (this.reuseVas) this.vm.vaCache = [];
     // The driver hands its allocation reference over to the VM.
     gemPut(this.env, rObj);
     this.vms.push(this.vm);
   }
 
-  private createBo(id: U64, size: U64, isPrivate: boolean): void {
+  private createBo(rawId: Num64, size: Num64, isPrivate: boolean): void {
+    const id = typeof rawId === 'bigint' ? toNum64(rawId) : rawId;
     if (this.bos.has(id)) {
-      this.out.push('ERR bo-exists');
+      this.emit(errorRecord('bo-exists'));
       return;
     }
     const label = id.toString(10);
     let resv: Lock;
     if (isPrivate) {
       if (!this.vm) {
-        this.out.push('ERR no-vm');
+        this.emit(errorRecord('no-vm'));
         return;
       }
       resv = this.vm.resv;
@@ -390,16 +373,18 @@ class ScriptRunner {
       const obj = this.bos.get(id) as GemObject;
       let vmBo = null;
       for (const candidate of obj.vmBos) if (candidate.vm === vm) vmBo = candidate;
-      const head = `BO ${obj.label} ref=${obj.refcount.value}`;
-      if (!vmBo) {
-        this.out.push(`${head} vm_bo=none`);
-        continue;
-      }
-      const vas = [...vmBo.vas].map((va) => `${hex(va.addr)}+${hex(va.range)}`).join(',');
-      this.out.push(
-        `${head} vm_bo=[ref=${vmBo.kref.value} vas=${vmBo.vas.size} extobj=${vm.extobj.has(vmBo) ? 1 : 0} ` +
-          `evicted=${vmBo.evicted ? 1 : 0}] va=[${vas}]`,
-      );
+      const record: BoRecord = {
+        kind: 'bo',
+        label: obj.label,
+        refcount: obj.refcount.value,
+        vmBo: vmBo && {
+          refcount: vmBo.kref.value,
+          vas: [...vmBo.vas],
+          extobj: vm.extobj.has(vmBo),
+          evicted: vmBo.evicted,
+        },
+      };
+      this.emit(record);
     }
   }
 
@@ -424,22 +409,66 @@ class ScriptRunner {
   }
 }
 
-/** Replays a parsed script and returns its canonical output. */
+/** Whether a command that acts on the VA space qualifies for the number path (`number-path.ts`). */
+function onNumbers(command: ScriptCommand<Num64>): boolean {
+  switch (command.kind) {
+    case 'map':
+    case 'insert':
+      return mapOnNumbers(command.addr, command.range, command.offset);
+    case 'unmap':
+    case 'madvise':
+    case 'prefetch':
+    case 'remove':
+    case 'find':
+    case 'find_first':
+    case 'empty':
+    case 'valid':
+    case 'execlock_range':
+      return spanOnNumbers(command.addr, command.range);
+    case 'find_prev':
+      return findPrevOnNumbers(command.at);
+    case 'find_next':
+      return findNextOnNumbers(command.at);
+    default:
+      return true;
+  }
+}
+
+/** Replays a parsed script; returns its records and canonical output. */
 export function runScript(lines: readonly ScriptLine[], options: ModelOptions = optionsFor(), run: RunOptions = {}): ScriptResult {
-  return new ScriptRunner(options, run.trace ?? false).run(lines);
+  let block: ReplayRecord[] = [];
+  const runner = new ScriptRunner(options, run.trace ?? false, (record) => block.push(record));
+  const records: ReplayRecord[][] = [];
+  for (const line of lines) {
+    block = [];
+    runner.step(line.command);
+    records.push(block);
+  }
+  block = [];
+  const end = runner.end();
+  return { records, teardownRecords: block, blocks: records.map(renderRecords), teardown: renderRecords(block), ...end };
 }
 
-/** A replay fed one command at a time, for streaming large scripts. */
+/**
+ * A replay fed one command at a time, for streaming large scripts: records go
+ * to `sink` as they happen, and the sink must be done with each record when
+ * it returns (the VAs it names may be reused afterwards).
+ */
 export interface ScriptReplay {
-  /** Runs the next line; returns its output lines. */
-  step(command: ScriptCommand): string[];
-  /** Ends the script: the teardown's output lines. */
-  end(): string[];
+  /** Runs the next line. */
+  step(command: ScriptCommand<Num64>): void;
+  /** Ends the script: tears the VM down. */
+  end(): void;
 }
 
-export function createScriptReplay(options: ModelOptions = optionsFor()): ScriptReplay {
-  const runner = new ScriptRunner(options, false);
-  return { step: (command) => runner.step(command), end: () => runner.end().teardown };
+export function createScriptReplay(sink: RecordSink, options: ModelOptions = optionsFor()): ScriptReplay {
+  const runner = new ScriptRunner(options, false, sink, true);
+  return {
+    step: (command) => runner.step(command),
+    end: () => {
+      runner.end();
+    },
+  };
 }
 
 /** The whole canonical output as text, as `gpuvm-lens replay` prints it. */

@@ -11,16 +11,16 @@
  * requests split the VA that straddles their address.
  */
 
-import { add, sub, type U64 } from '../base/u64';
+import { add64 as add, dec64, sub64 as sub, zero64, type Num64 } from '../base/u64';
 import { rangeValid, vasInRange, type Errno } from './gpuvm';
 import type { GemObject, GpuVa, GpuVm, GpuVmBo } from './objects';
 
 /** `struct drm_gpuva_op_map`: a mapping to create. */
 export interface MapDesc {
-  readonly addr: U64;
-  readonly range: U64;
+  readonly addr: Num64;
+  readonly range: Num64;
   readonly obj: GemObject | null;
-  readonly offset: U64;
+  readonly offset: Num64;
 }
 
 /** `struct drm_gpuva_op` (MAP, REMAP, UNMAP, PREFETCH). */
@@ -54,7 +54,7 @@ export function smMapOps(vm: GpuVm, req: MapDesc, madvise = false): GpuVaOp[] | 
   const tree = vm.tree;
   // drm_gpuvm_for_each_va_range_safe: the walk does not change the tree, so a
   // plain list walk visits the same VAs.
-  for (let va = tree.iterFirst(reqAddr, sub(reqEnd, 1n)); va !== null && va.addr < reqEnd; va = tree.next(va)) {
+  for (let va = tree.iterFirst(reqAddr, dec64(reqEnd)); va !== null && va.addr < reqEnd; va = tree.next(va)) {
     const obj = va.obj;
     if (madvise && obj) continue;
     const offset = va.offset;
@@ -90,7 +90,7 @@ export function smMapOps(vm: GpuVm, req: MapDesc, madvise = false): GpuVaOp[] | 
       }
       if (end < reqEnd) {
         ops.push({ kind: 'remap', prev, next: null, unmap: { va, keep } });
-        if (madvise) ops.push({ kind: 'map', map: { addr: reqAddr, range: sub(end, reqAddr), obj: null, offset: 0n } });
+        if (madvise) ops.push({ kind: 'map', map: { addr: reqAddr, range: sub(end, reqAddr), obj: null, offset: zero64(reqAddr) } });
         continue;
       }
       const next = { addr: reqEnd, range: sub(end, reqEnd), obj, offset: add(add(offset, leftRange), reqRange) };
@@ -113,7 +113,7 @@ export function smMapOps(vm: GpuVm, req: MapDesc, madvise = false): GpuVaOp[] | 
     ops.push({ kind: 'remap', prev: null, next, unmap: { va, keep } });
     if (madvise) {
       // madvise ends the walk here with a MAP of the covered head only.
-      ops.push({ kind: 'map', map: { addr, range: sub(reqEnd, addr), obj: null, offset: 0n } });
+      ops.push({ kind: 'map', map: { addr, range: sub(reqEnd, addr), obj: null, offset: zero64(addr) } });
       return ops;
     }
     break;
@@ -124,12 +124,12 @@ export function smMapOps(vm: GpuVm, req: MapDesc, madvise = false): GpuVaOp[] | 
 }
 
 /** `__drm_gpuvm_sm_unmap` in list form: keep is always false, no MAP. */
-export function smUnmapOps(vm: GpuVm, reqAddr: U64, reqRange: U64): GpuVaOp[] | Errno {
+export function smUnmapOps(vm: GpuVm, reqAddr: Num64, reqRange: Num64): GpuVaOp[] | Errno {
   const reqEnd = add(reqAddr, reqRange);
   if (!rangeValid(vm, reqAddr, reqRange)) return '-EINVAL';
   const ops: GpuVaOp[] = [];
   const tree = vm.tree;
-  for (let va = tree.iterFirst(reqAddr, sub(reqEnd, 1n)); va !== null && va.addr < reqEnd; va = tree.next(va)) {
+  for (let va = tree.iterFirst(reqAddr, dec64(reqEnd)); va !== null && va.addr < reqEnd; va = tree.next(va)) {
     const addr = va.addr;
     const end = va.end;
     const prev = addr < reqAddr ? { addr, range: sub(reqAddr, addr), obj: va.obj, offset: va.offset } : null;
@@ -142,7 +142,7 @@ export function smUnmapOps(vm: GpuVm, reqAddr: U64, reqRange: U64): GpuVaOp[] | 
 }
 
 /** `drm_gpuvm_prefetch_ops_create`: no range validation; the kernel node is listed too. */
-export function prefetchOps(vm: GpuVm, addr: U64, range: U64): GpuVaOp[] {
+export function prefetchOps(vm: GpuVm, addr: Num64, range: Num64): GpuVaOp[] {
   const ops: GpuVaOp[] = [];
   for (const va of vasInRange(vm, addr, add(addr, range))) ops.push({ kind: 'prefetch', va });
   return ops;

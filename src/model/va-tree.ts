@@ -14,33 +14,60 @@
  * - `iterFirst` is the interval tree's `iter_first`/`subtree_search`, including
  *   its early exits on the root's subtree maximum and on the leftmost start.
  *
- * Keys are u64 bigints, shadowed by their nearest doubles (`startKey`,
- * `lastKey`, `subLastKey`). Comparing the doubles first is exact whenever they
- * differ (rounding is monotonic) and whenever they are below 2^53; only equal
- * doubles at or above 2^53 fall back to the bigints. This keeps the hot
- * comparisons on in-object numbers instead of dereferencing heap bigints.
+ * Keys are compared as two small integers each: a u64 `k` is kept as
+ * `hi = floor(k / 2^27)` and `lo = k mod 2^27` (`setKeys`), which orders
+ * exactly like `k` for every u64, bigint or number. Below 2^53 (the number
+ * path) both halves are below 2^31, so V8 stores them inside the node as
+ * small integers: a comparison reads two fields of the node and no heap
+ * number or bigint, and a lookup allocates nothing.
  *
- * Invariants: `subLast` of every node is the maximum `last` of its subtree; the
+ * Invariants: `sub` of every node is the maximum `last` of its subtree; the
  * in-order sequence is the kernel's `rb.list` (a VA is always listed right
  * after its in-order predecessor), so `next`/`prev` double as list walks.
  * Every operation is O(log n).
  */
 
-import type { U64 } from '../base/u64';
+import type { Num64 } from '../base/u64';
 
 /** The fields a node embeds, as `rb.node` and `rb.__subtree_last` in `struct drm_gpuva`. */
 export interface IntervalNode<N> {
-  start: U64;
-  last: U64;
-  subLast: U64;
-  /** `Number(start)`, `Number(last)`, `Number(subLast)`: see the module comment. */
-  startKey: number;
-  lastKey: number;
-  subLastKey: number;
   left: N | null;
   right: N | null;
   parent: N | null;
   red: boolean;
+  /** `start`, `last` and the subtree's maximum `last` (`__subtree_last`) as keys (see the module comment). */
+  startHi: number;
+  startLo: number;
+  lastHi: number;
+  lastLo: number;
+  subHi: number;
+  subLo: number;
+  /** The exact interval, for `validate`. */
+  readonly start: Num64;
+  readonly last: Num64;
+}
+
+const SPLIT = 2 ** 27;
+const SPLIT_BITS = 27n;
+const LO_MASK = (1n << SPLIT_BITS) - 1n;
+
+/** The high key half of `k`; a number's is exact below 2^53 (and -1 for -1). */
+export function keyHi(k: Num64): number {
+  return typeof k === 'number' ? Math.floor(k / SPLIT) : Number(k >> SPLIT_BITS);
+}
+
+export function keyLo(k: Num64): number {
+  return typeof k === 'number' ? k - Math.floor(k / SPLIT) * SPLIT : Number(k & LO_MASK);
+}
+
+/** Sets a node's keys for the closed interval [start, last] (before it is inserted). */
+export function setKeys(node: IntervalNode<unknown>, start: Num64, last: Num64): void {
+  node.startHi = keyHi(start);
+  node.startLo = keyLo(start);
+  node.lastHi = keyHi(last);
+  node.lastLo = keyLo(last);
+  node.subHi = node.lastHi;
+  node.subLo = node.lastLo;
 }
 
 export class VaTree<N extends IntervalNode<N>> {
@@ -99,50 +126,57 @@ export class VaTree<N extends IntervalNode<N>> {
    * exactly as the kernel's `drm_gpuva_it_iter_first` finds it (degenerate
    * intervals included).
    */
-  iterFirst(start: U64, last: U64): N | null {
+  iterFirst(start: Num64, last: Num64): N | null {
     const root = this.root;
     if (!root) return null;
-    const startKey = Number(start);
-    const lastKey = Number(last);
-    if (lt(root.subLastKey, root.subLast, startKey, start)) return null;
+    const sHi = keyHi(start);
+    const sLo = keyLo(start);
+    const lHi = keyHi(last);
+    const lLo = keyLo(last);
+    // root.sub < start: nothing ends at or after start.
+    if (root.subHi < sHi || (root.subHi === sHi && root.subLo < sLo)) return null;
+    // last < leftmost.start: nothing starts at or before last.
     const leftmost = this.leftmost as N;
-    if (lt(lastKey, last, leftmost.startKey, leftmost.start)) return null;
+    if (lHi < leftmost.startHi || (lHi === leftmost.startHi && lLo < leftmost.startLo)) return null;
     let node: N = root;
     for (;;) {
       const left = node.left;
-      if (left && le(startKey, start, left.subLastKey, left.subLast)) {
+      // start <= left.sub: the answer, if any, is on the left.
+      if (left && (sHi < left.subHi || (sHi === left.subHi && sLo <= left.subLo))) {
         node = left;
         continue;
       }
-      if (le(node.startKey, node.start, lastKey, last)) {
-        if (le(startKey, start, node.lastKey, node.last)) return node;
+      // node.start <= last
+      if (node.startHi < lHi || (node.startHi === lHi && node.startLo <= lLo)) {
+        // start <= node.last
+        if (sHi < node.lastHi || (sHi === node.lastHi && sLo <= node.lastLo)) return node;
         const right = node.right;
         if (right) {
           node = right;
-          if (le(startKey, start, right.subLastKey, right.subLast)) continue;
+          if (sHi < right.subHi || (sHi === right.subHi && sLo <= right.subLo)) continue;
         }
       }
       return null;
     }
   }
 
-  /** Inserts `node` (its `start`/`last` already set); no overlap check here. */
+  /** Inserts `node` (its keys already set, `setKeys`); no overlap check here. */
   insert(node: N): void {
-    const last = node.last;
-    const lastKey = node.lastKey;
-    const start = node.start;
-    const startKey = node.startKey;
+    const lastHi = node.lastHi;
+    const lastLo = node.lastLo;
+    const startHi = node.startHi;
+    const startLo = node.startLo;
     let parent: N | null = null;
     let cur = this.root;
     let isLeftmost = true;
     let goLeft = false;
     while (cur) {
       parent = cur;
-      if (lt(cur.subLastKey, cur.subLast, lastKey, last)) {
-        cur.subLast = last;
-        cur.subLastKey = lastKey;
+      if (cur.subHi < lastHi || (cur.subHi === lastHi && cur.subLo < lastLo)) {
+        cur.subHi = lastHi;
+        cur.subLo = lastLo;
       }
-      if (lt(startKey, start, cur.startKey, cur.start)) {
+      if (startHi < cur.startHi || (startHi === cur.startHi && startLo < cur.startLo)) {
         cur = cur.left;
         goLeft = true;
       } else {
@@ -155,8 +189,8 @@ export class VaTree<N extends IntervalNode<N>> {
     node.left = null;
     node.right = null;
     node.red = true;
-    node.subLast = last;
-    node.subLastKey = lastKey;
+    node.subHi = lastHi;
+    node.subLo = lastLo;
     if (!parent) this.root = node;
     else if (goLeft) parent.left = node;
     else parent.right = node;
@@ -220,8 +254,8 @@ export class VaTree<N extends IntervalNode<N>> {
     this.transplant(x, y);
     y.left = x;
     x.parent = y;
-    y.subLast = x.subLast;
-    y.subLastKey = x.subLastKey;
+    y.subHi = x.subHi;
+    y.subLo = x.subLo;
     updateSubLast(x);
   }
 
@@ -232,8 +266,8 @@ export class VaTree<N extends IntervalNode<N>> {
     this.transplant(x, y);
     y.right = x;
     x.parent = y;
-    y.subLast = x.subLast;
-    y.subLastKey = x.subLastKey;
+    y.subHi = x.subHi;
+    y.subLo = x.subLo;
     updateSubLast(x);
   }
 
@@ -362,8 +396,14 @@ export class VaTree<N extends IntervalNode<N>> {
       if (node.red && ((node.left && node.left.red) || (node.right && node.right.red))) return 'red node with red child';
       if (node.left && node.left.start > node.start) return 'left child starts after its parent';
       if (node.right && node.right.start < node.start) return 'right child starts before its parent';
-      if (node.subLast !== computeSubLast(node) || node.subLastKey !== Number(node.subLast)) return 'stale subtree maximum';
-      if (node.startKey !== Number(node.start) || node.lastKey !== Number(node.last)) return 'stale numeric key';
+      if (node.startHi !== keyHi(node.start) || node.startLo !== keyLo(node.start)) return 'stale start key';
+      if (node.lastHi !== keyHi(node.last) || node.lastLo !== keyLo(node.last)) return 'stale last key';
+      let hi = node.lastHi;
+      let lo = node.lastLo;
+      for (const child of [node.left, node.right]) {
+        if (child && (hi < child.subHi || (hi === child.subHi && lo < child.subLo))) [hi, lo] = [child.subHi, child.subLo];
+      }
+      if (node.subHi !== hi || node.subLo !== lo) return 'stale subtree maximum';
       const lh = walk(node.left);
       if (typeof lh === 'string') return lh;
       const rh = walk(node.right);
@@ -385,39 +425,21 @@ function isBlack<N extends IntervalNode<N>>(node: N | null): boolean {
   return !node || !node.red;
 }
 
-/** Precise `a < b` for keys given as (double, bigint). */
-function lt(aKey: number, a: U64, bKey: number, b: U64): boolean {
-  return aKey < bKey || (aKey === bKey && aKey >= TWO_53 && a < b);
-}
-
-/** Precise `a <= b` for keys given as (double, bigint). */
-function le(aKey: number, a: U64, bKey: number, b: U64): boolean {
-  return aKey < bKey || (aKey === bKey && (aKey < TWO_53 || a <= b));
-}
-
-const TWO_53 = 2 ** 53;
-
-/** Recomputes a node's subtree maximum from its children, in both representations. */
+/** Recomputes a node's subtree maximum from its children. */
 function updateSubLast<N extends IntervalNode<N>>(node: N): void {
-  let max = node.last;
-  let maxKey = node.lastKey;
+  let hi = node.lastHi;
+  let lo = node.lastLo;
   const left = node.left;
   const right = node.right;
-  if (left && lt(maxKey, max, left.subLastKey, left.subLast)) {
-    max = left.subLast;
-    maxKey = left.subLastKey;
+  if (left && (hi < left.subHi || (hi === left.subHi && lo < left.subLo))) {
+    hi = left.subHi;
+    lo = left.subLo;
   }
-  if (right && lt(maxKey, max, right.subLastKey, right.subLast)) {
-    max = right.subLast;
-    maxKey = right.subLastKey;
+  if (right && (hi < right.subHi || (hi === right.subHi && lo < right.subLo))) {
+    hi = right.subHi;
+    lo = right.subLo;
   }
-  node.subLast = max;
-  node.subLastKey = maxKey;
+  node.subHi = hi;
+  node.subLo = lo;
 }
 
-function computeSubLast<N extends IntervalNode<N>>(node: N): U64 {
-  let max = node.last;
-  if (node.left && node.left.subLast > max) max = node.left.subLast;
-  if (node.right && node.right.subLast > max) max = node.right.subLast;
-  return max;
-}

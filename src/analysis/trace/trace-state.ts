@@ -44,7 +44,7 @@ export const DRIVER_WINDOW: Readonly<Record<VmDriver, { start: U64; range: U64 }
 export const DRIVER_TRACES_OBJECTS: Readonly<Record<VmDriver, boolean>> = { xe: false, amdgpu: true, i915: true };
 
 /** A live mapping: the engine's `drm_gpuva` plus its trace history. */
-export class TraceMapping extends GpuVa {
+export class TraceMapping extends GpuVa<U64> {
   changedLine: number;
   changedEvent: string;
   /** A userptr mapping (seen in a userptr event). */

@@ -1,39 +1,19 @@
 /** `gpuvm-lens replay <script>`: the canonical replay output (README.md, "GPUVM scripts"). */
 
 import { readFileSync } from 'node:fs';
-import { parseCommand } from '../../parse/script/parse-script';
+import { ByteLines } from '../../base/byte-lines';
+import { parseCommandBytes } from '../../parse/script/parse-script';
 import { createScriptReplay } from '../../model/script-runner';
-import { streamLines } from '../../host/line-stream';
+import { streamByteLines } from '../../host/line-stream';
+import { writeRecord } from '../../model/replay-output';
 import { DEFAULT_VERSION, isKernelVersion, optionsFor } from '../../model/options';
 import { isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';
-import { forEachLine } from '../../base/lines';
 
 export function readTextInput(path: string): string {
   try {
     return path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-/** Collects output lines and writes them to standard output in ~1 MiB chunks. */
-class ChunkedWriter {
-  private parts: string[] = [];
-  private size = 0;
-
-  lines(lines: readonly string[]): void {
-    for (const line of lines) {
-      this.parts.push(line);
-      this.size += line.length + 1;
-    }
-    if (this.size >= 1 << 20) this.flush();
-  }
-
-  flush(): void {
-    if (this.parts.length === 0) return;
-    process.stdout.write(this.parts.join('\n') + '\n');
-    this.parts = [];
-    this.size = 0;
   }
 }
 
@@ -88,29 +68,39 @@ GPUVM script at all).
     const version = parsed.options.get('--kernel') ?? DEFAULT_VERSION;
     if (!isKernelVersion(version)) throw new UsageError(`unknown kernel version ${version}`);
     const path = parsed.positional[0] as string;
-    // Streamed: a script of millions of commands never sits in memory, and
-    // its output leaves in chunks as it is produced. Standard output is the
-    // kernel's canonical output only; bad lines are also named on standard
-    // error, with their line numbers.
-    const replay = createScriptReplay(optionsFor(version));
-    const out = new ChunkedWriter();
+    // Streamed: a script of millions of commands never sits in memory. Lines
+    // are parsed from the bytes as read, and the records each command
+    // produces are written as text into one buffer that leaves in ~1 MiB
+    // chunks. Standard output is the kernel's canonical output only; bad
+    // lines are also named on standard error, with their line numbers.
+    // (Standard output may keep a chunk it is given: it gets a copy.)
+    const out = new ByteLines((chunk) => {
+      const copy = Buffer.allocUnsafe(chunk.length);
+      copy.set(chunk);
+      process.stdout.write(copy);
+    });
+    const replay = createScriptReplay((record) => writeRecord(out, record), optionsFor(version));
     const bad = new BadLineReport(path === '-' ? '<stdin>' : path);
     let commands = 0;
-    const onLine = (raw: string, lineNumber: number) => {
-      const command = parseCommand(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    const onLine = (bytes: Uint8Array, start: number, end: number, lineNumber: number) => {
+      const command = parseCommandBytes(bytes, start, end);
       if (command.kind === 'bad') bad.add(lineNumber, command.reason);
       else if (command.kind !== 'comment') commands++;
-      out.lines(replay.step(command));
+      replay.step(command);
     };
     if (path === '-') {
       const text = readTextInput('-');
       if (isBlankText(text)) throw new UsageError('standard input is empty: nothing to replay');
-      forEachLine(text, onLine);
+      forEachLine(Buffer.from(text, 'utf8'), onLine);
     } else {
       statInputFile(path);
-      await streamLines(path, onLine);
+      try {
+        await streamByteLines(path, onLine, { chunkBytes: 4 << 20 });
+      } catch (error) {
+        throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
-    out.lines(replay.end());
+    replay.end();
     out.flush();
     bad.finish();
     if (bad.count > 0 && commands === 0) {
@@ -121,3 +111,15 @@ GPUVM script at all).
     return bad.count > 0 ? 1 : 0;
   },
 };
+
+/** The lines of a buffer held in memory, with the convention of `streamByteLines` (host/line-stream.ts). */
+function forEachLine(bytes: Uint8Array, onLine: (bytes: Uint8Array, start: number, end: number, lineNumber: number) => void): void {
+  let start = 0;
+  let lineNumber = 1;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    onLine(bytes, start, end, lineNumber++);
+    start = end + 1;
+  }
+}

@@ -11,7 +11,7 @@
  */
 
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver';
-import { hex, type U64 } from '../../base/u64';
+import { hex, toU64, type U64 } from '../../base/u64';
 import type { DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { scriptOf } from '../../ide/script-queries';
@@ -58,8 +58,8 @@ export function scriptCodeActions(snapshot: DocumentSnapshot, first: number, las
     if (rules.has('silent-insert-failure')) {
       for (const { index: at, event } of script.replay.events) {
         if (at !== index || event.kind !== 'apply-error') continue;
-        const addr = event.va.addr;
-        const end = addr + event.va.range;
+        const addr = toU64(event.va.addr);
+        const end = addr + toU64(event.va.range);
         for (let earlier = index - 1; earlier >= 0; earlier--) {
           const previous = script.lines[earlier]?.command;
           if (previous?.kind === 'map' && previous.range === 0n && previous.addr >= addr && previous.addr <= end) {

@@ -10,7 +10,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { add, hex, sub } from '../../../src/base/u64';
+import { add, hex, sub, toU64 } from '../../../src/base/u64';
 import { driverMadvise, driverMap, driverUnmap, type DriverState } from '../../../src/model/driver';
 import { gemPut, gpuvmInit, resvObjectAlloc } from '../../../src/model/gpuvm';
 import { checkInvariants } from '../../../src/model/invariants';
@@ -135,7 +135,7 @@ function check(commands: readonly Command[], tamper: (vas: NaiveVa[]) => NaiveVa
         const unmap = op.kind === 'remap' ? op.unmap : op.kind === 'unmap' ? op : null;
         if (!unmap) continue;
         const va = unmap.va;
-        const contiguous = add(va.offset, sub(command.addr, va.addr)) === command.offset;
+        const contiguous = add(toU64(va.offset), sub(command.addr, toU64(va.addr))) === command.offset;
         const keep = va.obj !== null && va.obj === reqObj && contiguous;
         if (unmap.keep !== keep) return `${where}: keep=${unmap.keep} for ${hex(va.addr)}, expected ${keep}`;
       }
@@ -144,7 +144,7 @@ function check(commands: readonly Command[], tamper: (vas: NaiveVa[]) => NaiveVa
     }
 
     naive = tamper(sorted(naiveApply(naive, command)));
-    const engine = [...vm.tree].map((va) => ({ addr: va.addr, range: va.range, bo: va.obj ? Number(va.obj.label) : null, offset: va.offset }));
+    const engine = [...vm.tree].map((va) => ({ addr: toU64(va.addr), range: toU64(va.range), bo: va.obj ? Number(va.obj.label) : null, offset: toU64(va.offset) }));
     const want = render(naive).join('\n');
     const got = render(engine).join('\n');
     if (want !== got) return `${where}: VA space differs\nengine:\n${got}\nnaive:\n${want}`;
