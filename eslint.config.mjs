@@ -13,8 +13,9 @@ const readJson = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url
 const table = readJson('./test/meta/layer-policy.json');
 const manifest = readJson('./package.json');
 /** Every package the project could import: its dependencies, and the editor API. */
-const knownPackages = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {}), 'vscode']
-  .filter((name) => !name.startsWith('@types/'));
+const knownPackages = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {}), 'vscode'].filter(
+  (name) => !name.startsWith('@types/'),
+);
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -45,7 +46,8 @@ function restrictions(layer, home = false) {
   }
   if (!home) {
     for (const [name, rule] of Object.entries(table.confined)) {
-      if (rule.layer === layer) patterns.push({ regex: `^${escape(name)}(/.*)?$`, message: `${name} only under ${rule.under}. ${rule.reason}` });
+      if (rule.layer === layer)
+        patterns.push({ regex: `^${escape(name)}(/.*)?$`, message: `${name} only under ${rule.under}. ${rule.reason}` });
     }
   }
   return ['error', { patterns }];
@@ -66,9 +68,20 @@ function layerBlocks() {
 
 /** Node's globals for the plain JavaScript files (build scripts, the CLI launcher, the editor test). */
 const nodeGlobals = Object.fromEntries(
-  ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'require', 'module', '__dirname', '__filename'].map(
-    (name) => [name, 'readonly'],
-  ),
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'require',
+    'module',
+    '__dirname',
+    '__filename',
+  ].map((name) => [name, 'readonly']),
 );
 
 export default tseslint.config(

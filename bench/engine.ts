@@ -157,7 +157,13 @@ const dir = mkdtempSync(join(tmpdir(), 'gpuvm-lens-bench-'));
 try {
   const vmPages = 262_000;
   const script = join(dir, 'bench.gpuvm');
-  const lines = ['vm 0x0 0x' + (vmPages * PAGE).toString(16) + ' 0x0 0x0', 'bo 1 0x10000000000', 'bo 2 0x10000000000', 'bo 3 0x10000000000', 'bo 4 0x10000000000'];
+  const lines = [
+    'vm 0x0 0x' + (vmPages * PAGE).toString(16) + ' 0x0 0x0',
+    'bo 1 0x10000000000',
+    'bo 2 0x10000000000',
+    'bo 3 0x10000000000',
+    'bo 4 0x10000000000',
+  ];
   // Prefill: SCRIPT_PREFILL disjoint mappings of 1-4 pages spread over the window.
   const prefillRandom = mulberry32(7);
   const stride = Math.floor(vmPages / SCRIPT_PREFILL);

@@ -149,7 +149,10 @@ async function main(): Promise<void> {
       }
     }
     for (const variant of damagedVariants(files)) {
-      damaged.push({ name: variant.name, outcome: await reviewer.review({ file: variant.file, mode: 'tree', tree: trees.get(variant.file), text: variant.text }) });
+      damaged.push({
+        name: variant.name,
+        outcome: await reviewer.review({ file: variant.file, mode: 'tree', tree: trees.get(variant.file), text: variant.text }),
+      });
     }
   } finally {
     reviewer.close();
@@ -163,28 +166,41 @@ async function main(): Promise<void> {
   ];
   for (const half of HALVES) out.push('', formatTable(corpus, outcomes, half));
   const exact = score(corpus, outcomes, 'all', 'patch').exact;
-  out.push('', `review mails, exact labels (rule, line, kind): precision ${(ratio(exact.tp, exact.tp + exact.fp) ?? 1).toFixed(2)}, recall ${(ratio(exact.tp, exact.tp + exact.fn) ?? 1).toFixed(2)}`);
+  out.push(
+    '',
+    `review mails, exact labels (rule, line, kind): precision ${(ratio(exact.tp, exact.tp + exact.fp) ?? 1).toFixed(2)}, recall ${(ratio(exact.tp, exact.tp + exact.fn) ?? 1).toFixed(2)}`,
+  );
   out.push('', 'time per file (ms)             median      p95      max  slowest');
   for (const mode of MODES) {
     const mine = outcomes.filter((outcome) => outcome.mode === mode && outcome.status === 'ok');
     const slowest = mine.reduce<Outcome | undefined>((a, b) => (a && a.ms >= b.ms ? a : b), undefined);
     const ms = mine.map((outcome) => outcome.ms);
-    out.push(`${mode.padEnd(28)} ${percentile(ms, 0.5).toFixed(1).padStart(8)} ${percentile(ms, 0.95).toFixed(1).padStart(8)} ${percentile(ms, 1).toFixed(1).padStart(8)}  ${slowest?.file ?? '-'}`);
+    out.push(
+      `${mode.padEnd(28)} ${percentile(ms, 0.5).toFixed(1).padStart(8)} ${percentile(ms, 0.95).toFixed(1).padStart(8)} ${percentile(ms, 1).toFixed(1).padStart(8)}  ${slowest?.file ?? '-'}`,
+    );
   }
   const failed = outcomes.filter((outcome) => outcome.status !== 'ok');
   out.push(`${failed.length} of ${outcomes.length} reviews timed out (limit ${limitMs} ms) or crashed`);
-  for (const outcome of failed) out.push(`  ${outcome.status} ${outcome.mode} ${outcome.file}${outcome.error ? `: ${outcome.error.split('\n')[0]}` : ''}`);
+  for (const outcome of failed)
+    out.push(`  ${outcome.status} ${outcome.mode} ${outcome.file}${outcome.error ? `: ${outcome.error.split('\n')[0]}` : ''}`);
   const damagedFailed = damaged.filter(({ outcome }) => outcome.status !== 'ok');
   const damagedMs = damaged.map(({ outcome }) => outcome.ms);
   out.push(
     `damaged variants (each file cut mid-hunk, and interleaved with the next): ${damagedFailed.length} of ${damaged.length} timed out or crashed; slowest ${percentile(damagedMs, 1).toFixed(1)} ms`,
   );
-  for (const { name, outcome } of damagedFailed) out.push(`  ${outcome.status} ${name}${outcome.error ? `: ${outcome.error.split('\n')[0]}` : ''}`);
+  for (const { name, outcome } of damagedFailed)
+    out.push(`  ${outcome.status} ${name}${outcome.error ? `: ${outcome.error.split('\n')[0]}` : ''}`);
   if (args.includes('--list')) {
     for (const half of HALVES) {
       for (const mode of MODES) {
         const s = score(corpus, outcomes, half, mode);
-        out.push('', `${half}, ${mode}: missed`, ...s.missed.map((file) => `  ${file}`), `${half}, ${mode}: false alarms`, ...s.falseAlarms.map((line) => `  ${line}`));
+        out.push(
+          '',
+          `${half}, ${mode}: missed`,
+          ...s.missed.map((file) => `  ${file}`),
+          `${half}, ${mode}: false alarms`,
+          ...s.falseAlarms.map((line) => `  ${line}`),
+        );
       }
     }
   }

@@ -56,16 +56,21 @@ async function main(): Promise<void> {
   const tracePath = join(scratch, 'bench.trace');
   const generated = performance.now();
   const bytes = writeTrace(tracePath, LINES);
-  console.log(`trace: ${LINES} lines, ${(bytes / 1e6).toFixed(0)} MB (generated in ${((performance.now() - generated) / 1000).toFixed(1)} s)`);
+  console.log(
+    `trace: ${LINES} lines, ${(bytes / 1e6).toFixed(0)} MB (generated in ${((performance.now() - generated) / 1000).toFixed(1)} s)`,
+  );
 
   const heapFlags = SERVER_HEAP > 0 ? [`--max-old-space-size=${SERVER_HEAP}`] : [];
-  const server = spawn(process.execPath, [...heapFlags, resolve(__dirname, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...heapFlags, resolve(__dirname, 'server.js'), '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const client = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
   const uri = pathToFileURL(tracePath).toString();
   let firstDiagnostics = NaN;
   let started = 0;
   client.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: unknown[] }) => {
-    if (params.uri === uri && params.diagnostics.length > 0 && Number.isNaN(firstDiagnostics)) firstDiagnostics = performance.now() - started;
+    if (params.uri === uri && params.diagnostics.length > 0 && Number.isNaN(firstDiagnostics))
+      firstDiagnostics = performance.now() - started;
   });
   client.onRequest('window/workDoneProgress/create', () => null);
   client.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => null));
@@ -81,7 +86,12 @@ async function main(): Promise<void> {
   // A small open script, hovered while the big analysis runs, to see whether the server stays responsive.
   const probe = 'file:///bench/probe.gpuvm';
   client.sendNotification('textDocument/didOpen', {
-    textDocument: { uri: probe, languageId: 'gpuvm-script', version: 1, text: 'vm 0x0 0x100000 0x0 0x0\nbo 1 0x10000\nmap 0x1000 0x1000 1 0x0\n' },
+    textDocument: {
+      uri: probe,
+      languageId: 'gpuvm-script',
+      version: 1,
+      text: 'vm 0x0 0x100000 0x0 0x0\nbo 1 0x10000\nmap 0x1000 0x1000 1 0x0\n',
+    },
   });
   await client.sendRequest('textDocument/hover', { textDocument: { uri: probe }, position: { line: 2, character: 1 } });
 
@@ -115,9 +125,13 @@ async function main(): Promise<void> {
   const memory = peakRssMb(server.pid ?? 0);
 
   const verdict = (ok: boolean): string => (ok ? 'ok' : 'OVER TARGET');
-  console.log(`findings: ${result.findingCount} (${result.diagnostics.length} as diagnostics), ${result.lines} lines, ${(result.bytes / 1e6).toFixed(0)} MB`);
+  console.log(
+    `findings: ${result.findingCount} (${result.diagnostics.length} as diagnostics), ${result.lines} lines, ${(result.bytes / 1e6).toFixed(0)} MB`,
+  );
   console.log(`time to first diagnostics: ${(firstDiagnostics / 1000).toFixed(2)} s  (target < 2 s: ${verdict(firstDiagnostics < 2000)})`);
-  console.log(`full analysis: ${(fullMs / 1000).toFixed(2)} s (${((result.bytes / 1e6) / (fullMs / 1000)).toFixed(0)} MB/s)  (target < 3 s: ${verdict(fullMs < 3000)})`);
+  console.log(
+    `full analysis: ${(fullMs / 1000).toFixed(2)} s (${(result.bytes / 1e6 / (fullMs / 1000)).toFixed(0)} MB/s)  (target < 3 s: ${verdict(fullMs < 3000)})`,
+  );
   console.log(`slowest of ${probes} hovers answered during the analysis: ${slowestDuring.toFixed(0)} ms`);
   console.log(
     `hover latency over ${HOVERS} random lines: median ${percentile(latencies, 0.5).toFixed(1)} ms, p95 ${percentile(latencies, 0.95).toFixed(1)} ms, max ${(latencies[latencies.length - 1] ?? NaN).toFixed(1)} ms  (target p95 < 20 ms: ${verdict(percentile(latencies, 0.95) < 20)})`,

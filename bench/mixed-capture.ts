@@ -16,10 +16,12 @@ type Layout = (comm: string, pid: string, cpu: string, flags: string, ts: string
 
 const LAYOUTS: readonly Layout[] = [
   (comm, pid, cpu, flags, ts, rest) => `${comm.padStart(16)}-${pid.padEnd(7)} [${cpu}] ${flags} ${ts.padStart(12)}: ${rest}`,
-  (comm, pid, cpu, flags, ts, rest) => `${comm.padStart(16)}-${pid.padEnd(7)} (${pid.padStart(7)}) [${cpu}] ${flags} ${ts.padStart(12)}: ${rest}`,
+  (comm, pid, cpu, flags, ts, rest) =>
+    `${comm.padStart(16)}-${pid.padEnd(7)} (${pid.padStart(7)}) [${cpu}] ${flags} ${ts.padStart(12)}: ${rest}`,
   (comm, pid, cpu, flags, ts, rest) => `${comm.padStart(16)}-${pid.padEnd(5)} [${cpu}] ${flags.slice(1)} ${ts.padStart(12)}: ${rest}`,
   (comm, pid, cpu, _flags, ts, rest) => `${comm.padStart(16)}-${pid.padEnd(5)} [${cpu}] ${ts.padStart(12)}: ${rest}`,
-  (comm, pid, cpu, _flags, ts, rest) => `${comm.padStart(10)}-${pid.padEnd(7)} ${Number(cpu)}d..1. ${Math.round(Number(ts) * 1e6)}us : ${rest}`,
+  (comm, pid, cpu, _flags, ts, rest) =>
+    `${comm.padStart(10)}-${pid.padEnd(7)} ${Number(cpu)}d..1. ${Math.round(Number(ts) * 1e6)}us : ${rest}`,
 ];
 
 const PREFIX = /^\s*(.+?)-(\d+)\s+\[(\d{3})\] (\S{5})\s+(\d+\.\d+): (.*)$/;
@@ -29,7 +31,15 @@ function relayout(chunk: string, layout: Layout): string {
   const lines = chunk.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const match = PREFIX.exec(lines[i] as string);
-    if (match) lines[i] = layout(match[1] as string, match[2] as string, match[3] as string, match[4] as string, match[5] as string, match[6] as string);
+    if (match)
+      lines[i] = layout(
+        match[1] as string,
+        match[2] as string,
+        match[3] as string,
+        match[4] as string,
+        match[5] as string,
+        match[6] as string,
+      );
   }
   return lines.join('\n');
 }

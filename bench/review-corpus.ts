@@ -181,7 +181,18 @@ export interface Score {
 }
 
 export function score(corpus: Corpus, outcomes: readonly Outcome[], half: Half | 'all', mode: Mode): Score {
-  const s: Score = { buggy: 0, hit: 0, quiet: 0, alarmed: 0, rules: new Map(), classes: new Map(), exact: { tp: 0, fp: 0, fn: 0 }, failed: [], missed: [], falseAlarms: [] };
+  const s: Score = {
+    buggy: 0,
+    hit: 0,
+    quiet: 0,
+    alarmed: 0,
+    rules: new Map(),
+    classes: new Map(),
+    exact: { tp: 0, fp: 0, fn: 0 },
+    failed: [],
+    missed: [],
+    falseAlarms: [],
+  };
   const rule = (id: string) => {
     let r = s.rules.get(id);
     if (!r) s.rules.set(id, (r = { hits: 0, alarms: 0 }));
@@ -199,7 +210,11 @@ export function score(corpus: Corpus, outcomes: readonly Outcome[], half: Half |
       const hitting = new Set(alarms.filter((finding) => near(finding.line)).map((finding) => finding.rule));
       if (hitting.size > 0) s.hit++;
       else s.missed.push(outcome.file);
-      for (const name of entry.class === undefined ? ['rejected in review'] : typeof entry.class === 'string' ? [entry.class] : entry.class) {
+      for (const name of entry.class === undefined
+        ? ['rejected in review']
+        : typeof entry.class === 'string'
+          ? [entry.class]
+          : entry.class) {
         let c = s.classes.get(name);
         if (!c) s.classes.set(name, (c = { buggy: 0, hit: 0 }));
         c.buggy++;
@@ -221,8 +236,9 @@ export function score(corpus: Corpus, outcomes: readonly Outcome[], half: Half |
           .filter((finding) => CODE_RULES.has(finding.rule))
           .map((finding) => `${finding.rule}:${finding.line}:${finding.severity === 'info' ? 'fixed' : 'introduced'}`),
       );
-      for (const key of predicted) if (expected.has(key)) s.exact.tp++;
-      else s.exact.fp++;
+      for (const key of predicted)
+        if (expected.has(key)) s.exact.tp++;
+        else s.exact.fp++;
       for (const key of expected) if (!predicted.has(key)) s.exact.fn++;
     }
   }

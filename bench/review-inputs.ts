@@ -20,9 +20,22 @@ function driverFunction(index: number, bodyLines: number, marker: '+' | ' '): st
     `${marker}\t}`,
   ];
   for (let k = 0; k < bodyLines; k++) {
-    lines.push(k % 5 === 0 ? `${marker}\tif (addr & ${k + 1}) {` : k % 5 === 4 ? `${marker}\t}` : `${marker}\t\terr = xe_bench_step(vm, vm_bo, addr + ${k});`);
+    lines.push(
+      k % 5 === 0
+        ? `${marker}\tif (addr & ${k + 1}) {`
+        : k % 5 === 4
+          ? `${marker}\t}`
+          : `${marker}\t\terr = xe_bench_step(vm, vm_bo, addr + ${k});`,
+    );
   }
-  lines.push(`${marker}\tdrm_gpuvm_bo_put(vm_bo);`, `${marker}out_unlock:`, `${marker}\tmutex_unlock(&vm->lock);`, `${marker}\treturn err;`, `${marker}}`, `${marker}`);
+  lines.push(
+    `${marker}\tdrm_gpuvm_bo_put(vm_bo);`,
+    `${marker}out_unlock:`,
+    `${marker}\tmutex_unlock(&vm->lock);`,
+    `${marker}\treturn err;`,
+    `${marker}}`,
+    `${marker}`,
+  );
   return lines;
 }
 

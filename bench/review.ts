@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   const warmLarge: number[] = [];
   for (let i = 0; i < 3; i++) warmLarge.push((await time(large)).ms);
 
-  const row = (name: string, value: number, extra = '') => process.stdout.write(`${name.padEnd(40)} ${value.toFixed(1).padStart(9)} ms ${extra}\n`);
+  const row = (name: string, value: number, extra = '') =>
+    process.stdout.write(`${name.padEnd(40)} ${value.toFixed(1).padStart(9)} ms ${extra}\n`);
   process.stdout.write(`review benchmark (${seriesText.split('\n').length} series lines, ${large.split('\n').length} large-patch lines)\n`);
   row('40-patch series, cold', cold.ms, `(${cold.findings} findings)`);
   row('40-patch series, warm (median of 5)', median(warmSeries));

@@ -117,7 +117,13 @@ export function generateTrace(options: GenerateOptions, write: (chunk: string) =
     vm.mappings.push(mapping);
     if (xe) emit(vm.comm, vm.pid, vm.pid % 16, 'xe_vma_bind', vmaPayload(vm, mapping));
     else {
-      emit(vm.comm, vm.pid, vm.pid % 16, 'amdgpu_bo_create', `bo=${mapping.bo}, pages=${pages(size)}, type=2, preferred=4, allowed=6, visible=1`);
+      emit(
+        vm.comm,
+        vm.pid,
+        vm.pid % 16,
+        'amdgpu_bo_create',
+        `bo=${mapping.bo}, pages=${pages(size)}, type=2, preferred=4, allowed=6, visible=1`,
+      );
       emit(vm.comm, vm.pid, vm.pid % 16, 'amdgpu_vm_bo_map', amdMap(mapping, mapping.bo));
       emit(vm.comm, vm.pid, vm.pid % 16, 'amdgpu_vm_bo_update', amdRange(mapping));
     }
@@ -137,7 +143,13 @@ export function generateTrace(options: GenerateOptions, write: (chunk: string) =
     const cutStart = mapping.start + 0x10000;
     const cutLast = mapping.start + 0x1ffff;
     const prev: Mapping = { id: xe ? newPointer() : mapping.id, start: mapping.start, last: cutStart - 1, bo: mapping.bo, userptr: false };
-    const next: Mapping = { id: xe ? newPointer() : hex(pages(cutLast + 1), 0), start: cutLast + 1, last: mapping.last, bo: mapping.bo, userptr: false };
+    const next: Mapping = {
+      id: xe ? newPointer() : hex(pages(cutLast + 1), 0),
+      start: cutLast + 1,
+      last: mapping.last,
+      bo: mapping.bo,
+      userptr: false,
+    };
     if (xe) {
       emit(vm.comm, vm.pid, vm.pid % 16, 'xe_vma_unbind', vmaPayload(vm, mapping));
       emit(vm.comm, vm.pid, vm.pid % 16, 'xe_vma_bind', vmaPayload(vm, prev));
@@ -168,9 +180,21 @@ export function generateTrace(options: GenerateOptions, write: (chunk: string) =
     const r = rand();
     if (xe && r < 0.4) {
       const batch = vm.mappings[0] ? vm.mappings[0].start : 0;
-      emit('kworker/u64:1', 231, 5, 'xe_sched_job_exec', `${dev}, fence=${newPointer()}, seqno=${seq}, lrc_seqno=${seq}, guc_id=4, batch_addr=0x${hex(batch, 12)}, guc_state=0x0, flags=0x0, error=0`);
+      emit(
+        'kworker/u64:1',
+        231,
+        5,
+        'xe_sched_job_exec',
+        `${dev}, fence=${newPointer()}, seqno=${seq}, lrc_seqno=${seq}, guc_id=4, batch_addr=0x${hex(batch, 12)}, guc_state=0x0, flags=0x0, error=0`,
+      );
     } else if (r < 0.7) {
-      emit(vm.comm, vm.pid, vm.pid % 16, 'drm_sched_job_queue', `dev=0000:03:00.0, fence=${2400 + (vm.asid % 64)}:${seq}, ring=gfx_0.0.0, job count:0, hw job count:1, client_id:${vm.asid}`);
+      emit(
+        vm.comm,
+        vm.pid,
+        vm.pid % 16,
+        'drm_sched_job_queue',
+        `dev=0000:03:00.0, fence=${2400 + (vm.asid % 64)}:${seq}, ring=gfx_0.0.0, job count:0, hw job count:1, client_id:${vm.asid}`,
+      );
     } else {
       emit('<idle>', 0, 7, 'dma_fence_signaled', `driver=drm_sched timeline=gfx_0.0.0 context=${2400 + (vm.asid % 64)} seqno=${seq}`);
     }

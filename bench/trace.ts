@@ -59,7 +59,9 @@ function traceFile(lines: number): string {
     closeSync(fd);
   }
   renameSync(partial, path);
-  process.stdout.write(`  generated ${path} (${(statSync(path).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `  generated ${path} (${(statSync(path).size / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   return path;
 }
 

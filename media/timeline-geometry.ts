@@ -72,7 +72,13 @@ export function lineFraction(line: number, w: LineWindow): number | null {
 }
 
 /** Indexes [first, last) of the rows to render for a scroll position, with `overscan` rows either side. */
-export function visibleRows(scrollTop: number, viewportPx: number, rowPx: number, count: number, overscan = 10): { first: number; last: number } {
+export function visibleRows(
+  scrollTop: number,
+  viewportPx: number,
+  rowPx: number,
+  count: number,
+  overscan = 10,
+): { first: number; last: number } {
   const first = Math.max(0, Math.floor(scrollTop / rowPx) - overscan);
   const last = Math.min(count, Math.ceil((scrollTop + viewportPx) / rowPx) + overscan);
   return { first, last: Math.max(first, last) };

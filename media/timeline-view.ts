@@ -39,7 +39,9 @@ function barTitle(bar: TimelineBar, t: Timeline): string {
   const name = bar.key ? `${bar.key} ` : '';
   const bound = `bound on line ${bar.boundLine + 1} by ${bar.boundEvent} (click to open)`;
   const ended =
-    bar.unboundLine === null ? `live at the end of the document (line ${t.lineCount})` : `ended on line ${bar.unboundLine + 1} by ${bar.unboundEvent ?? 'an event'} (click the end to open)`;
+    bar.unboundLine === null
+      ? `live at the end of the document (line ${t.lineCount})`
+      : `ended on line ${bar.unboundLine + 1} by ${bar.unboundEvent ?? 'an event'} (click the end to open)`;
   return `${name}${rangeText(bar)} · ${sizeText(big(bar.end) - big(bar.start))}\n${bound}\n${ended}\ndouble-click: VA map at the bind`;
 }
 
@@ -60,17 +62,33 @@ export function renderTimeline(app: HTMLElement, t: Timeline, fileName: string, 
 
   const header = el('header');
   header.append(el('span', 'file', fileName));
-  appendVmPicker(header, el, t.vms, t.vm, (vm) => `${vm.label} (line ${vm.line + 1}${vm.freedLine === null ? '' : `–${vm.freedLine + 1}`})`, post);
+  appendVmPicker(
+    header,
+    el,
+    t.vms,
+    t.vm,
+    (vm) => `${vm.label} (line ${vm.line + 1}${vm.freedLine === null ? '' : `–${vm.freedLine + 1}`})`,
+    post,
+  );
   const live = t.bars.filter((bar) => bar.unboundLine === null).length;
   const total = t.bars.length + t.omitted;
   header.append(
-    el('span', 'summary', `${total} mapping${total === 1 ? '' : 's'} over time · ${live} live at the end · ${t.marks.length} finding${t.marks.length === 1 ? '' : 's'}`),
+    el(
+      'span',
+      'summary',
+      `${total} mapping${total === 1 ? '' : 's'} over time · ${live} live at the end · ${t.marks.length} finding${t.marks.length === 1 ? '' : 's'}`,
+    ),
   );
 
   const toolbar = el('div', 'toolbar');
   toolbar.append(
     button('VA map', 'Show the VM’s address space (at the line the timeline starts)', () =>
-      post({ type: 'mode', mode: 'map', vm: t.vm?.vaSpaceId ?? null, line: Math.max(0, Math.min(t.lineCount - 1, (t.vm?.freedLine ?? t.lineCount) - 1)) }),
+      post({
+        type: 'mode',
+        mode: 'map',
+        vm: t.vm?.vaSpaceId ?? null,
+        line: Math.max(0, Math.min(t.lineCount - 1, (t.vm?.freedLine ?? t.lineCount) - 1)),
+      }),
     ),
     button('VM lifetime', 'Show the lines the VM lived', () => rerender(vmLifetime(t))),
     button('Whole document', 'Show every line of the document', () => rerender(wholeDocument(t))),

@@ -176,7 +176,14 @@ export function compactLayout(ranges: readonly AddressRange[], v: AddressRange, 
     const kind = kinds[k] as 'mapping' | 'gap';
     const size = kind === 'gap' ? 0 : Number((ends[k] as bigint) - (starts[k] as bigint));
     const px = kind === 'gap' ? gapPx : minimum + (bytes > 0 ? (extra * size) / bytes : extra / mapped);
-    segments[k] = { kind, index: indexes[k] as number, start: starts[k] as bigint, end: ends[k] as bigint, x: x / width, width: px / width };
+    segments[k] = {
+      kind,
+      index: indexes[k] as number,
+      start: starts[k] as bigint,
+      end: ends[k] as bigint,
+      x: x / width,
+      width: px / width,
+    };
     x += px;
   }
   return segments;

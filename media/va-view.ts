@@ -18,7 +18,20 @@ import type { Timeline, VaMapping, VaSpace } from '../src/protocol/lsp-ext';
 import type { AddressWindow, FromWebview, ToWebview, VaViewState } from '../src/protocol/webview';
 import { renderTimeline } from './timeline-view';
 import { appendVmPicker } from './vm-picker';
-import { type AddressRange, big, clampView, compactLayout, fitMappings, fraction, fullExtent, hex, hue, initialView, PAGE, sizeText } from './va-geometry';
+import {
+  type AddressRange,
+  big,
+  clampView,
+  compactLayout,
+  fitMappings,
+  fraction,
+  fullExtent,
+  hex,
+  hue,
+  initialView,
+  PAGE,
+  sizeText,
+} from './va-geometry';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -132,7 +145,10 @@ function mappingTitle(m: VaMapping): string {
 
 /** A mapping bar with its colour, tooltip and click-through. */
 function mappingBar(m: VaMapping, a: bigint, b: bigint): HTMLElement {
-  const bar = el('div', m.kernelReserved ? 'mapping reserved' : m.object !== null ? 'mapping' : m.objectTraced ? 'mapping sparse' : 'mapping untraced');
+  const bar = el(
+    'div',
+    m.kernelReserved ? 'mapping reserved' : m.object !== null ? 'mapping' : m.objectTraced ? 'mapping sparse' : 'mapping untraced',
+  );
   if (!m.kernelReserved && m.object !== null) bar.style.backgroundColor = `hsl(${hue(m.object)} 55% 48%)`;
   bar.title = mappingTitle(m);
   bar.dataset.start = m.start;
@@ -355,7 +371,13 @@ function renderTable(s: VaSpace): HTMLElement {
     if (!m.kernelReserved && m.object !== null) swatch.style.backgroundColor = `hsl(${hue(m.object)} 55% 48%)`;
     const objectCell = el('td');
     objectCell.append(swatch, document.createTextNode(object));
-    row.append(el('td', 'addr', m.start), el('td', 'addr', m.end), el('td', undefined, sizeText(big(m.range))), objectCell, el('td', 'addr', m.offset));
+    row.append(
+      el('td', 'addr', m.start),
+      el('td', 'addr', m.end),
+      el('td', undefined, sizeText(big(m.range))),
+      objectCell,
+      el('td', 'addr', m.offset),
+    );
     const created = el('td');
     if (m.createdAtLine !== null) {
       const link = el('a', 'line-link', `line ${m.createdAtLine + 1}`);
@@ -369,7 +391,9 @@ function renderTable(s: VaSpace): HTMLElement {
       created.textContent = '—';
     }
     row.append(created);
-    row.addEventListener('dblclick', () => setView({ start: big(m.start), end: big(m.end) > big(m.start) ? big(m.end) : big(m.start) + PAGE }));
+    row.addEventListener('dblclick', () =>
+      setView({ start: big(m.start), end: big(m.end) > big(m.start) ? big(m.end) : big(m.start) + PAGE }),
+    );
     table.append(row);
   }
   if (s.mappings.length > MAX_TABLE_ROWS) {
@@ -389,9 +413,18 @@ function render(): void {
   view = v;
   const header = el('header');
   header.append(el('span', 'file', fileName));
-  appendVmPicker(header, el, s.vms, s.vm, (vm) => vm.label, (message) => vscode.postMessage(message));
+  appendVmPicker(
+    header,
+    el,
+    s.vms,
+    s.vm,
+    (vm) => vm.label,
+    (message) => vscode.postMessage(message),
+  );
   const user = s.mappings.filter((m) => !m.kernelReserved).length;
-  header.append(el('span', 'summary', `${user} mapping${user === 1 ? '' : 's'} · ${s.objects.length} object${s.objects.length === 1 ? '' : 's'}`));
+  header.append(
+    el('span', 'summary', `${user} mapping${user === 1 ? '' : 's'} · ${s.objects.length} object${s.objects.length === 1 ? '' : 's'}`),
+  );
 
   const toolbar = el('div', 'toolbar');
   toolbar.append(
@@ -399,12 +432,28 @@ function render(): void {
     button('Fit mappings', 'Zoom to the mapped part of the window (F)', () => setView(fitMappings(s))),
     button('−', 'Zoom out (-)', () => zoomBy(2)),
     button('+', 'Zoom in (+)', () => zoomBy(0.5)),
-    button('Timeline', 'Show when each mapping of this VM was bound and unbound', () => vscode.postMessage({ type: 'mode', mode: 'timeline', vm: s.vm?.id ?? null, line: s.line })),
-    button(compact ? 'Linear axis' : 'Compact axis', compact ? 'Draw addresses to scale (C)' : 'Collapse empty stretches so small mappings show (C)', () => toggleCompact()),
-    el('span', 'view-range', `${hex(v.start)}–${hex(v.end)} · ${sizeText(v.end - v.start)} · ${Number((v.end - v.start) / PAGE).toLocaleString('en-US')} pages`),
+    button('Timeline', 'Show when each mapping of this VM was bound and unbound', () =>
+      vscode.postMessage({ type: 'mode', mode: 'timeline', vm: s.vm?.id ?? null, line: s.line }),
+    ),
+    button(
+      compact ? 'Linear axis' : 'Compact axis',
+      compact ? 'Draw addresses to scale (C)' : 'Collapse empty stretches so small mappings show (C)',
+      () => toggleCompact(),
+    ),
+    el(
+      'span',
+      'view-range',
+      `${hex(v.start)}–${hex(v.end)} · ${sizeText(v.end - v.start)} · ${Number((v.end - v.start) / PAGE).toLocaleString('en-US')} pages`,
+    ),
   );
 
-  const children: HTMLElement[] = [header, toolbar, renderMap(s, v), compact ? el('div', 'axis-note', 'compact axis: empty stretches collapsed, their sizes shown') : renderAxis(v), renderScrubber(s)];
+  const children: HTMLElement[] = [
+    header,
+    toolbar,
+    renderMap(s, v),
+    compact ? el('div', 'axis-note', 'compact axis: empty stretches collapsed, their sizes shown') : renderAxis(v),
+    renderScrubber(s),
+  ];
   if (s.note) children.push(el('p', 'note', s.note));
   children.push(renderTable(s));
   app.replaceChildren(...children);
@@ -466,7 +515,8 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       space = message.space;
       fileName = message.fileName;
       const sameVm = previous ? previous.uri === space.uri && previous.vm?.id === space.vm?.id : false;
-      const restore: AddressWindow | null = !previous && saved && saved.uri === space.uri && saved.vm === (space.vm?.id ?? null) ? saved.zoom : null;
+      const restore: AddressWindow | null =
+        !previous && saved && saved.uri === space.uri && saved.vm === (space.vm?.id ?? null) ? saved.zoom : null;
       if (restore) view = clampView(big(restore.start), big(restore.end), space);
       else if (!sameVm) view = null;
       else if (view) view = clampView(view.start, view.end, space);

@@ -55,7 +55,11 @@ function dedupe(findings: readonly Finding[]): Finding[] {
   });
 }
 
-export async function reviewPatchLines(lines: readonly string[], config: PatchReviewConfig = {}, pairIndex?: PairIndex): Promise<AnalysisResult> {
+export async function reviewPatchLines(
+  lines: readonly string[],
+  config: PatchReviewConfig = {},
+  pairIndex?: PairIndex,
+): Promise<AnalysisResult> {
   const findings: Finding[] = [];
   const parsed = parsePatch(lines);
   const originals: { file: FileDiff; hunk: Hunk }[] = [];
@@ -72,11 +76,17 @@ export async function reviewPatchLines(lines: readonly string[], config: PatchRe
   if (lines.every((line) => line.trim() === '')) {
     return { kind: 'patch', stats, findings: [unrecognizedInput.report({ line: 1 }, 'empty')] };
   }
-  for (const problem of parsed.mailProblems) findings.push(patchBinaryContent.report({ line: problem.line }, 'attachment', { detail: problem.detail }));
+  for (const problem of parsed.mailProblems)
+    findings.push(patchBinaryContent.report({ line: problem.line }, 'attachment', { detail: problem.detail }));
   for (const problem of parsed.diffProblems) {
-    findings.push(patchDamagedHunk.report({ line: problem.line }, problem.kind === 'truncated-hunk' ? 'truncated' : 'header', { detail: problem.detail }));
+    findings.push(
+      patchDamagedHunk.report({ line: problem.line }, problem.kind === 'truncated-hunk' ? 'truncated' : 'header', {
+        detail: problem.detail,
+      }),
+    );
   }
-  for (const file of parsed.files) if (file.binary) findings.push(patchBinaryContent.report({ line: file.headerLine }, 'diff', { path: diffPath(file) }));
+  for (const file of parsed.files)
+    if (file.binary) findings.push(patchBinaryContent.report({ line: file.headerLine }, 'diff', { path: diffPath(file) }));
   if (parsed.files.every((file) => file.hunks.length === 0)) {
     if (!parsed.files.some((file) => file.binary)) findings.push(patchNoDiff.report({ line: 1 }, 'none', { lines: lines.length }));
     return { kind: 'patch', stats, findings: dedupe(findings) };
@@ -107,11 +117,14 @@ export async function reviewPatchLines(lines: readonly string[], config: PatchRe
       const known = pairIndex ?? indexPairs(config.pairs ?? DEFAULT_RESOURCE_PAIRS);
       const pairs = withLearnedPairs(known, cHunks, config.readSource);
       const changedText = (kind: '+' | '-') =>
-        cHunks.flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, ''))).join('\n');
+        cHunks
+          .flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, '')))
+          .join('\n');
       const context = { pairs, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
       const parsedHunks = cHunks.map(({ path, hunk }) => {
         const images = config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk);
-        if (images.notApplied) findings.push(patchHunkNotApplied.report({ line: hunk.headerLine }, 'tree', { path, oldStart: hunk.oldStart }));
+        if (images.notApplied)
+          findings.push(patchHunkNotApplied.report({ line: hunk.headerLine }, 'tree', { path, oldStart: hunk.oldStart }));
         return parseHunk(path, hunk, images, parser as CParser);
       });
       const owned = ownedByFunction(parsedHunks, pairs);
@@ -125,8 +138,15 @@ export async function reviewPatchLines(lines: readonly string[], config: PatchRe
  * The curated pairs plus those the code confirms: from the hunks of the patch
  * and, with a tree, the whole of every file it touches.
  */
-function withLearnedPairs(known: PairIndex, cHunks: readonly { path: string; hunk: Hunk }[], readSource: ReadSource | undefined): PairIndex {
-  const sources: LearnSource[] = cHunks.map(({ path, hunk }) => ({ path: path || 'the patch', lines: hunk.lines.map((line) => ({ text: line.text, line: line.line })) }));
+function withLearnedPairs(
+  known: PairIndex,
+  cHunks: readonly { path: string; hunk: Hunk }[],
+  readSource: ReadSource | undefined,
+): PairIndex {
+  const sources: LearnSource[] = cHunks.map(({ path, hunk }) => ({
+    path: path || 'the patch',
+    lines: hunk.lines.map((line) => ({ text: line.text, line: line.line })),
+  }));
   if (readSource) {
     for (const path of new Set(cHunks.map(({ path }) => path))) {
       const text = path ? readSource(path) : undefined;

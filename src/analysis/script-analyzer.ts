@@ -76,7 +76,12 @@ export function analyzeScript(text: string): ScriptAnalysis {
       const origin = event.blocker ? replay.origins.get(event.blocker) : undefined;
       const related =
         origin !== undefined && lines[origin]
-          ? [{ line: (lines[origin] as ScriptLine).line, message: `the VA at ${hex(event.blocker?.addr ?? 0n)} that blocks the insertion was created here` }]
+          ? [
+              {
+                line: (lines[origin] as ScriptLine).line,
+                message: `the VA at ${hex(event.blocker?.addr ?? 0n)} that blocks the insertion was created here`,
+              },
+            ]
           : [];
       findings.push(
         silentInsertFailure.report(
@@ -104,7 +109,9 @@ export function analyzeScript(text: string): ScriptAnalysis {
 
 function crashFinding(where: string, span: { line: number }, vmLine: number): Finding {
   if (where === 'drm_gpuvm_fini') {
-    return kernelCrash.report(span, 'finiUninsertedNode', undefined, [{ line: vmLine, message: 'the VM with the overflowing reserved range was created here' }]);
+    return kernelCrash.report(span, 'finiUninsertedNode', undefined, [
+      { line: vmLine, message: 'the VM with the overflowing reserved range was created here' },
+    ]);
   }
   if (where === 'drm_gpuvm_prepare_range') return kernelCrash.report(span, 'prepareRangeNullObject');
   return kernelCrash.report(span, 'other', { where });

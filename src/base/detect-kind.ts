@@ -13,10 +13,12 @@ export const DOCUMENT_KINDS: readonly DocumentKind[] = ['trace', 'dump', 'patch'
 /** How much of the head of a file `detectKind` wants to see. */
 export const DETECT_HEAD_BYTES = 64 * 1024;
 
-const SCRIPT_COMMAND = /^(vm|bo|map|unmap|madvise|prefetch|bounmap|insert|remove|find|find_first|find_prev|find_next|empty|valid|execlock|execlock_range|dump|bos|lockmode|locklog)(\s|$)/;
+const SCRIPT_COMMAND =
+  /^(vm|bo|map|unmap|madvise|prefetch|bounmap|insert|remove|find|find_first|find_prev|find_next|empty|valid|execlock|execlock_range|dump|bos|lockmode|locklog)(\s|$)/;
 const FTRACE_HEADER = /^# tracer: |^# entries-in-buffer|^CPU \d+ is empty|^cpus=\d+/;
 // Timestamps may be counter-clock integers; the latency format has no [cpu] brackets.
-const FTRACE_EVENT = /^\s*\S.*?\s+\[\d{3}\]\s+(?:\S{4,5}\s+)?\d+(?:\.\d+)?:\s+\w+:|^\s*\S{1,16}-\d+\s+\d{1,3}[.dDbX]\S{2,5}\s+(?:\d+us.|\d+\.\d+):? ?: \w+:/;
+const FTRACE_EVENT =
+  /^\s*\S.*?\s+\[\d{3}\]\s+(?:\S{4,5}\s+)?\d+(?:\.\d+)?:\s+\w+:|^\s*\S{1,16}-\d+\s+\d{1,3}[.dDbX]\S{2,5}\s+(?:\d+us.|\d+\.\d+):? ?: \w+:/;
 // dmesg (plain, -r, -x, -T), journalctl -k / syslog files, and KASAN or WARN reports pasted without prefixes.
 const DMESG_LINE =
   /^(?:<\d>)?\[\s*\d+\.\d+\]\s|^kern\s*:\s*\w+\s*: |^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4}\] |^(?:[A-Z][a-z]{2} [ \d]\d [\d:]{8}(?:\.\d+)?|\d{4}-\d\d-\d\dT\S+) \S+ kernel: |^BUG: KASAN: |^-+\[ cut here \]-+$/;

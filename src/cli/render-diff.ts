@@ -70,7 +70,10 @@ export function renderDiffText(diff: SnapshotDiff, a: SnapshotSet, b: SnapshotSe
   const paired = count((vm) => (vm.a && vm.b ? 1 : 0));
   out.push(
     diff.equal
-      ? `${a.path} and ${b.path}: the same VA spaces (${plural(paired, 'VM')}, ${plural(count((vm) => vm.a?.rows.length ?? 0), 'mapping')})`
+      ? `${a.path} and ${b.path}: the same VA spaces (${plural(paired, 'VM')}, ${plural(
+          count((vm) => vm.a?.rows.length ?? 0),
+          'mapping',
+        )})`
       : `${a.path} vs ${b.path}: ${plural(onlyA, 'mapping')} only in a, ${onlyB} only in b, ${changed} changed; ${plural(vmsOnlyA, 'VM')} only in a, ${vmsOnlyB} only in b`,
   );
   return out.join('\n') + '\n';
@@ -102,7 +105,12 @@ export function renderDiffJson(diff: SnapshotDiff, a: SnapshotSet, b: SnapshotSe
       reservedChanged: vm.reservedChanged,
       onlyInA: vm.onlyInA.map(rowJson),
       onlyInB: vm.onlyInB.map(rowJson),
-      changed: vm.changed.map((change) => ({ start: hex16(change.a.addr), fields: change.fields, a: rowJson(change.a), b: rowJson(change.b) })),
+      changed: vm.changed.map((change) => ({
+        start: hex16(change.a.addr),
+        fields: change.fields,
+        a: rowJson(change.a),
+        b: rowJson(change.b),
+      })),
     })),
   };
   return JSON.stringify(document, null, 2) + '\n';

@@ -34,9 +34,7 @@ export function renderText(files: readonly FileResult[]): string {
     }
   }
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  lines.push(
-    `${plural(files.length, 'file')} analyzed: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${infos} info`,
-  );
+  lines.push(`${plural(files.length, 'file')} analyzed: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${infos} info`);
   return lines.join('\n') + '\n';
 }
 

@@ -26,7 +26,14 @@ import { COMMAND_IDS, HAS_FILE_FINDINGS_CONTEXT } from './command-ids';
 /** A group of findings; VM nodes also carry `ShowVaSpaceArgs` (uri, line, vm) so their inline commands receive them as-is. */
 type Node =
   | { readonly kind: 'file'; readonly uri: string; readonly result?: AnalyzeFileResult }
-  | { readonly kind: 'vm'; readonly uri: string; readonly vm: string; readonly label: string; readonly line: number; readonly items: readonly Item[] }
+  | {
+      readonly kind: 'vm';
+      readonly uri: string;
+      readonly vm: string;
+      readonly label: string;
+      readonly line: number;
+      readonly items: readonly Item[];
+    }
   | { readonly kind: 'mapping'; readonly uri: string; readonly name: string; readonly items: readonly Item[] }
   | { readonly kind: 'finding'; readonly uri: string; readonly diagnostic: Diagnostic }
   | { readonly kind: 'related'; readonly info: DiagnosticRelatedInformation };
@@ -65,7 +72,9 @@ function worst(items: readonly Item[]): number {
 }
 
 function byLine(a: Item, b: Item): number {
-  return a.diagnostic.range.start.line - b.diagnostic.range.start.line || a.diagnostic.range.start.character - b.diagnostic.range.start.character;
+  return (
+    a.diagnostic.range.start.line - b.diagnostic.range.start.line || a.diagnostic.range.start.character - b.diagnostic.range.start.character
+  );
 }
 
 /** Groups a file's findings: VMs in order of first finding, mappings inside them, then the findings about no VM. */
@@ -195,7 +204,10 @@ export class FindingsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
     switch (node.kind) {
       case 'file': {
         // Open documents also fill the Problems panel: collapsed, they leave room for what was analyzed from disk.
-        const item = new vscode.TreeItem(baseName(node.uri), node.result ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          baseName(node.uri),
+          node.result ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.resourceUri = vscode.Uri.parse(node.uri);
         item.contextValue = 'file';
         const { result } = node;
@@ -228,11 +240,16 @@ export class FindingsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
       case 'finding': {
         const { diagnostic, uri } = node;
         const related = diagnostic.relatedInformation?.length ?? 0;
-        const item = new vscode.TreeItem(diagnostic.message, related > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          diagnostic.message,
+          related > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+        );
         item.description = `line ${diagnostic.range.start.line + 1} · ${ruleOf(diagnostic)}`;
         item.iconPath = SEVERITY_ICON[diagnostic.severity ?? 2];
         // The label is cut to the view's width: the tooltip has the whole message.
-        item.tooltip = new vscode.MarkdownString().appendText(`${diagnostic.message}\n\n`).appendMarkdown(`\`${ruleOf(diagnostic)}\` · line ${diagnostic.range.start.line + 1}`);
+        item.tooltip = new vscode.MarkdownString()
+          .appendText(`${diagnostic.message}\n\n`)
+          .appendMarkdown(`\`${ruleOf(diagnostic)}\` · line ${diagnostic.range.start.line + 1}`);
         item.command = {
           command: COMMAND_IDS.revealFinding,
           title: 'Go to Finding',

@@ -43,7 +43,10 @@ export interface LspDiagnosticLike {
   readonly severity?: number;
   readonly message: string;
   readonly range: Range0;
-  readonly relatedInformation?: readonly { readonly location: { readonly uri: string; readonly range: Range0 }; readonly message: string }[];
+  readonly relatedInformation?: readonly {
+    readonly location: { readonly uri: string; readonly range: Range0 };
+    readonly message: string;
+  }[];
 }
 
 /** A server diagnostic of the document `path` as a finding; `pathOf` turns a related location's URI into the path written. */
@@ -60,6 +63,10 @@ export function exportedFromDiagnostic(path: string, d: LspDiagnosticLike, pathO
       endLine: d.range.end.line + 1,
       endColumn: d.range.end.character + 1,
     },
-    related: (d.relatedInformation ?? []).map((r) => ({ uri: pathOf(r.location.uri), line: r.location.range.start.line + 1, message: r.message })),
+    related: (d.relatedInformation ?? []).map((r) => ({
+      uri: pathOf(r.location.uri),
+      line: r.location.range.start.line + 1,
+      message: r.message,
+    })),
   };
 }

@@ -19,11 +19,17 @@ export class AnalysisStatusItem implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor() {
-    this.item = vscode.languages.createLanguageStatusItem('gpuvmLens.analysis', Object.values(LANGUAGE_IDS).map((language) => ({ language })));
+    this.item = vscode.languages.createLanguageStatusItem(
+      'gpuvmLens.analysis',
+      Object.values(LANGUAGE_IDS).map((language) => ({ language })),
+    );
     this.item.name = 'GPUVM Lens analysis';
     this.item.text = 'GPUVM Lens';
     this.item.command = { command: 'workbench.actions.view.problems', title: 'Show Problems' };
-    this.disposables.push(this.item, vscode.window.onDidChangeActiveTextEditor(() => this.render()));
+    this.disposables.push(
+      this.item,
+      vscode.window.onDidChangeActiveTextEditor(() => this.render()),
+    );
   }
 
   /** Listens to a (re)started client. */

@@ -42,7 +42,12 @@ export class VaSpacePanel implements vscode.Disposable {
       void existing.load();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(VA_VIEW_TYPE, 'VA Space', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {});
+    const panel = vscode.window.createWebviewPanel(
+      VA_VIEW_TYPE,
+      'VA Space',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {},
+    );
     VaSpacePanel.current = new VaSpacePanel(ctx, panel, state);
   }
 
@@ -151,7 +156,11 @@ export class VaSpacePanel implements vscode.Disposable {
       // The server only knows open documents; opening is a no-op when it already is.
       const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
       if (this.state.mode === 'timeline') {
-        const timeline = await client.sendRequest(TimelineRequest, { textDocument: { uri: document.uri.toString() }, line, ...(vm ? { vm } : {}) });
+        const timeline = await client.sendRequest(TimelineRequest, {
+          textDocument: { uri: document.uri.toString() },
+          line,
+          ...(vm ? { vm } : {}),
+        });
         if (generation !== this.generation) return;
         if (!timeline) {
           this.post({ type: 'error', message: `No mapping timeline for ${document.fileName}.` });
@@ -176,7 +185,10 @@ export class VaSpacePanel implements vscode.Disposable {
     } catch (error) {
       if (generation !== this.generation) return;
       this.ctx.output.error(`gpuvmLens/vaSpace: ${String(error)}`);
-      this.post({ type: 'error', message: `Could not replay ${baseName(vscode.Uri.parse(uri))}: ${error instanceof Error ? error.message : String(error)}` });
+      this.post({
+        type: 'error',
+        message: `Could not replay ${baseName(vscode.Uri.parse(uri))}: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   }
 

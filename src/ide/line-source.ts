@@ -62,4 +62,3 @@ export function textLineSource(document: TextLines): LineSource {
   };
   return source;
 }
-

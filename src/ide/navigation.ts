@@ -11,7 +11,16 @@
  */
 
 import type { AnalyzedDocument } from './analyzed-document';
-import { boMentions, creationLine, identityAt as scriptIdentityAt, linesTouching, scriptOf, stateAfter, tokensOf, vaCovering } from './script-queries';
+import {
+  boMentions,
+  creationLine,
+  identityAt as scriptIdentityAt,
+  linesTouching,
+  scriptOf,
+  stateAfter,
+  tokensOf,
+  vaCovering,
+} from './script-queries';
 import { traceNavigation } from './trace-queries';
 import { identityAt as textIdentityAt, occurrences } from './trace-line-words';
 
@@ -46,7 +55,10 @@ function scriptNavigation(snapshot: AnalyzedDocument, line: number, character: n
       const mentions = boMentions(snapshot, identity.id).slice(0, cap);
       const places = mentions.map(({ index, token }) => ({ line: index, start: token.start, end: token.end }));
       const definition = mentions.filter(({ index }) => script.lines[index]?.command.kind === 'bo').slice(0, 1);
-      return { definition: definition.map(({ index, token }) => ({ line: index, start: token.start, end: token.end })), references: places };
+      return {
+        definition: definition.map(({ index, token }) => ({ line: index, start: token.start, end: token.end })),
+        references: places,
+      };
     }
     case 'addr': {
       // A map (or insert) creates what it names: look after it; any other command acts on what existed before it.
@@ -75,6 +87,7 @@ function textNavigation(snapshot: AnalyzedDocument, line: number, character: num
 export function navigate(snapshot: AnalyzedDocument, line: number, character: number, cap = MAX_PLACES): Navigation | undefined {
   if (snapshot.kind === 'script') return scriptNavigation(snapshot, line, character, cap);
   // A trace object the replay knows leads to the events touching it; anything else to its text occurrences.
-  if (snapshot.trace) return traceNavigation(snapshot, snapshot.trace, line, character, cap) ?? textNavigation(snapshot, line, character, cap);
+  if (snapshot.trace)
+    return traceNavigation(snapshot, snapshot.trace, line, character, cap) ?? textNavigation(snapshot, line, character, cap);
   return textNavigation(snapshot, line, character, cap);
 }

@@ -158,7 +158,8 @@ function creations(snapshot: AnalyzedDocument): Map<string, number[]> {
       for (const output of block) {
         const map = MAP_OP.exec(output);
         if (map) add(vaKey(map[1] as string, map[2] as string), index);
-        if (output.startsWith('REMAP ')) for (const piece of output.matchAll(REMAP_PIECE)) add(vaKey(piece[1] as string, piece[2] as string), index);
+        if (output.startsWith('REMAP '))
+          for (const piece of output.matchAll(REMAP_PIECE)) add(vaKey(piece[1] as string, piece[2] as string), index);
         if (output === 'RET 0' && command?.kind === 'insert') add(vaKey(hex(command.addr), hex(command.range)), index);
       }
       if (command?.kind === 'vm') add(vaKey(hex(command.kernelStart), hex(command.kernelRange)), index);

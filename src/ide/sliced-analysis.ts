@@ -92,7 +92,8 @@ export class GuardedSink {
     private readonly options: RunOptions,
   ) {
     try {
-      this.sink = 'begin' in analyzer ? analyzer.begin({ path: options.path, isCancelled: () => options.token.isCancellationRequested }) : analyzer;
+      this.sink =
+        'begin' in analyzer ? analyzer.begin({ path: options.path, isCancelled: () => options.token.isCancellationRequested }) : analyzer;
     } catch (error) {
       this.fail(1, 'starting the analysis', error);
     }

@@ -53,7 +53,14 @@ export function patchOutline(lines: LineSource): OutlineNode[] {
       close(hunk, n - 1);
       close(file, n - 1);
       hunk = undefined;
-      file = { name: diff[2] as string, detail: diff[1] === diff[2] ? '' : `from ${diff[1]}`, kind: 'file', line: n, endLine: n, children: [] };
+      file = {
+        name: diff[2] as string,
+        detail: diff[1] === diff[2] ? '' : `from ${diff[1]}`,
+        kind: 'file',
+        line: n,
+        endLine: n,
+        children: [],
+      };
       (message ? message.children : roots).push(file);
       continue;
     }
@@ -103,7 +110,14 @@ export function dumpOutline(lines: LineSource): OutlineNode[] {
       vm.endLine = n;
       if (vm.children.length < MAX_ROWS_PER_VM) {
         const object = /^0x0+$/.test(row[4] as string) ? 'sparse' : `object ${row[4]}`;
-        vm.children.push({ name: `[${row[1]}, ${row[3]})`, detail: `${object} +${row[5]}`, kind: 'mapping', line: n, endLine: n, children: [] });
+        vm.children.push({
+          name: `[${row[1]}, ${row[3]})`,
+          detail: `${object} +${row[5]}`,
+          kind: 'mapping',
+          line: n,
+          endLine: n,
+          children: [],
+        });
       }
     } else if (text.trim() !== '') {
       vm.endLine = n;

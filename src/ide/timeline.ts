@@ -61,7 +61,9 @@ function marksOf(snapshot: AnalyzedDocument, severityOf: SeverityOf, keep: (find
 
 function capped(bars: TimelineBar[]): { bars: TimelineBar[]; omitted: number } {
   sortByAddressThenLine(bars);
-  return bars.length > MAX_TIMELINE_BARS ? { bars: bars.slice(0, MAX_TIMELINE_BARS), omitted: bars.length - MAX_TIMELINE_BARS } : { bars, omitted: 0 };
+  return bars.length > MAX_TIMELINE_BARS
+    ? { bars: bars.slice(0, MAX_TIMELINE_BARS), omitted: bars.length - MAX_TIMELINE_BARS }
+    : { bars, omitted: 0 };
 }
 
 /**
@@ -91,7 +93,8 @@ export function traceTimeline(snapshot: AnalyzedDocument, severityOf: SeverityOf
   const index = pickVm(vms, params);
   const vm = vms[index];
   const life = lives.vms[index];
-  if (!vm || !life) return { ...base, vm: null, bars: [], omitted: 0, marks: [], note: 'The trace creates or uses no VM GPUVM Lens replays.' };
+  if (!vm || !life)
+    return { ...base, vm: null, bars: [], omitted: 0, marks: [], note: 'The trace creates or uses no VM GPUVM Lens replays.' };
   const bars: TimelineBar[] = [];
   for (const mapping of lives.mappings) {
     if (mapping.vmKey !== life.key || mapping.driver !== life.driver || mapping.vmCreatedLine !== life.createdLine) continue;
@@ -109,7 +112,11 @@ export function traceTimeline(snapshot: AnalyzedDocument, severityOf: SeverityOf
   const first = life.createdLine;
   const last = life.freedLine ?? Number.MAX_SAFE_INTEGER;
   const vmLines = snapshot.trace ? new Set(snapshot.trace.linesOf(vm.vaSpaceId)) : undefined;
-  const marks = marksOf(snapshot, severityOf, (finding) => finding.line >= first && finding.line <= last && (!vmLines || vmLines.has(finding.line)));
+  const marks = marksOf(
+    snapshot,
+    severityOf,
+    (finding) => finding.line >= first && finding.line <= last && (!vmLines || vmLines.has(finding.line)),
+  );
   return { ...base, vm, ...capped(bars), marks, ...(bars.length === 0 ? { note: 'This VM bound no mapping in the document.' } : {}) };
 }
 
@@ -136,7 +143,15 @@ export function scriptTimeline(snapshot: AnalyzedDocument, severityOf: SeverityO
   const open = new Map<string, { va: ScriptVa; line: number; event: string }>();
   const bars: TimelineBar[] = [];
   const close = (entry: { va: ScriptVa; line: number; event: string }, line: number | null, event: string | null) =>
-    bars.push({ start: hex(entry.va.addr), end: hex(entry.va.addr + entry.va.range), key: null, boundLine: entry.line, boundEvent: entry.event, unboundLine: line, unboundEvent: event });
+    bars.push({
+      start: hex(entry.va.addr),
+      end: hex(entry.va.addr + entry.va.range),
+      key: null,
+      boundLine: entry.line,
+      boundEvent: entry.event,
+      unboundLine: line,
+      unboundEvent: event,
+    });
   for (let at = section.index; at <= section.lastIndex; at++) {
     const block = script.replay.blocks[at] ?? [];
     if (at !== section.index && block.length === 0) continue;

@@ -115,7 +115,8 @@ export function occurrences(lines: LineSource, word: string, cap: number): Occur
       for (;;) {
         const at = lower.indexOf(needle, from);
         if (at === -1) break;
-        if (isBoundary(lower, at - 1) && isBoundary(lower, at + needle.length)) found.push({ line: first + offset, start: at, end: at + needle.length });
+        if (isBoundary(lower, at - 1) && isBoundary(lower, at + needle.length))
+          found.push({ line: first + offset, start: at, end: at + needle.length });
         from = at + needle.length;
       }
     }

@@ -52,12 +52,16 @@ export function traceHover(snapshot: AnalyzedDocument, index: TraceIndex, line: 
   const text = snapshot.lines.line(line);
   const info = index.eventAt(text);
   if (!info) return undefined;
-  const parts = [`**${code(info.event)}** ${info.description.startsWith(`${info.event}: `) ? info.description.slice(info.event.length + 2) : info.description}`];
+  const parts = [
+    `**${code(info.event)}** ${info.description.startsWith(`${info.event}: `) ? info.description.slice(info.event.length + 2) : info.description}`,
+  ];
   parts.push(`${code(`${info.comm}-${info.pid}`)} on CPU ${info.cpu} at ${info.ts.toFixed(6)} s`);
   const state = index.stateAt(snapshot.lines, line + 1);
   const vm = vmOf(state.vms, state.touched);
   const touchedMapping = vm
-    ? state.touched.map((key) => (key.startsWith('mapping:') ? vm.byKey.get(key.slice(key.lastIndexOf('/') + 1)) : undefined)).find((m) => m !== undefined)
+    ? state.touched
+        .map((key) => (key.startsWith('mapping:') ? vm.byKey.get(key.slice(key.lastIndexOf('/') + 1)) : undefined))
+        .find((m) => m !== undefined)
     : undefined;
 
   const token = identityAt(text, character);
@@ -81,13 +85,18 @@ export function traceHover(snapshot: AnalyzedDocument, index: TraceIndex, line: 
     }
     const summary = `**VM ${code(vm.name)}** (${vm.driver}) after this event: `;
     if (rows.length) {
-      parts.push(`${summary}${vm.liveCount} live mapping${vm.liveCount === 1 ? '' : 's'}${vm.liveCount > rows.length ? `, ${rows.length} around this one shown` : ''}:`);
+      parts.push(
+        `${summary}${vm.liveCount} live mapping${vm.liveCount === 1 ? '' : 's'}${vm.liveCount > rows.length ? `, ${rows.length} around this one shown` : ''}:`,
+      );
       parts.push(table.join('\n'));
     } else {
       parts.push(`${summary}no live mappings.`);
     }
     const obj = touchedMapping?.obj;
-    if (obj) parts.push(`Object ${code(touchedMapping?.objectKey ?? obj.label)}: refcount ${obj.refcount.value}, ${obj.vmBos.size} VM_BO${obj.vmBos.size === 1 ? '' : 's'}.`);
+    if (obj)
+      parts.push(
+        `Object ${code(touchedMapping?.objectKey ?? obj.label)}: refcount ${obj.refcount.value}, ${obj.vmBos.size} VM_BO${obj.vmBos.size === 1 ? '' : 's'}.`,
+      );
   } else if (state.touched.length === 0 && info.status !== 'decoded') {
     parts.push('_GPUVM Lens does not replay this event._');
   }
@@ -102,7 +111,13 @@ function placeOf(text: string, line: number, identity: string): Place {
   return { line, start: 0, end: 0 };
 }
 
-export function traceNavigation(snapshot: AnalyzedDocument, index: TraceIndex, line: number, character: number, cap: number): { definition: Place[]; references: Place[] } | undefined {
+export function traceNavigation(
+  snapshot: AnalyzedDocument,
+  index: TraceIndex,
+  line: number,
+  character: number,
+  cap: number,
+): { definition: Place[]; references: Place[] } | undefined {
   const token = identityAt(snapshot.lines.line(line), character);
   if (!token) return undefined;
   const state = index.stateAt(snapshot.lines, line + 1);
@@ -132,7 +147,14 @@ export function traceOutline(index: TraceIndex): TraceOutlineVm[] {
     let entry = vms.get(key);
     if (!entry) {
       const lines = index.linesOf(key);
-      entry = { key, name: key.slice(key.indexOf(':', 3) + 1), first: (lines[0] ?? 1) - 1, last: (lines[lines.length - 1] ?? 1) - 1, mappings: [], mappingCount: 0 };
+      entry = {
+        key,
+        name: key.slice(key.indexOf(':', 3) + 1),
+        first: (lines[0] ?? 1) - 1,
+        last: (lines[lines.length - 1] ?? 1) - 1,
+        mappings: [],
+        mappingCount: 0,
+      };
       vms.set(key, entry);
     }
     return entry;
@@ -146,7 +168,12 @@ export function traceOutline(index: TraceIndex): TraceOutlineVm[] {
       entry.mappingCount++;
       if (entry.mappings.length >= MAX_CHILDREN) continue;
       const lines = index.linesOf(key);
-      entry.mappings.push({ key, name: key.slice(key.lastIndexOf('/') + 1), first: (lines[0] ?? 1) - 1, last: (lines[lines.length - 1] ?? 1) - 1 });
+      entry.mappings.push({
+        key,
+        name: key.slice(key.lastIndexOf('/') + 1),
+        first: (lines[0] ?? 1) - 1,
+        last: (lines[lines.length - 1] ?? 1) - 1,
+      });
     }
   }
   return [...vms.values()].sort((a, b) => a.first - b.first);
@@ -195,9 +222,22 @@ function sample(lines: readonly number[], cap: number): number[] {
 export function traceVaSpace(snapshot: AnalyzedDocument, index: TraceIndex, line: number, vmId: string | undefined): VaSpace {
   const state = index.stateAt(snapshot.lines, line + 1);
   const vms: VmSummary[] = state.vms.map((vm) => ({ id: vmObjectKey(vm), label: `${vm.driver} VM ${vm.name}`, line: vm.createdLine - 1 }));
-  const vm = (vmId === undefined ? undefined : state.vms.find((candidate) => vmObjectKey(candidate) === vmId)) ?? vmOf(state.vms, state.touched) ?? state.vms[0];
+  const vm =
+    (vmId === undefined ? undefined : state.vms.find((candidate) => vmObjectKey(candidate) === vmId)) ??
+    vmOf(state.vms, state.touched) ??
+    state.vms[0];
   const base = { uri: snapshot.uri, line, lineCount: snapshot.lines.lineCount, kind: 'trace', vms };
-  if (!vm) return { ...base, vm: null, window: null, mappings: [], gaps: [], objects: [], changeLines: [], note: 'No VM is live after this line.' };
+  if (!vm)
+    return {
+      ...base,
+      vm: null,
+      window: null,
+      mappings: [],
+      gaps: [],
+      objects: [],
+      changeLines: [],
+      note: 'No VM is live after this line.',
+    };
   const live = [...vm.mappings()];
   const mappings: VaMapping[] = live.map((mapping) => ({
     start: hex(mapping.start),
@@ -214,7 +254,14 @@ export function traceVaSpace(snapshot: AnalyzedDocument, index: TraceIndex, line
     if (!mapping.objectKey) continue;
     const entry = objects.get(mapping.objectKey);
     if (entry) entry.mappings++;
-    else objects.set(mapping.objectKey, { id: mapping.objectKey, label: mapping.objectKey, size: null, mappings: 1, line: mapping.createdLine - 1 });
+    else
+      objects.set(mapping.objectKey, {
+        id: mapping.objectKey,
+        label: mapping.objectKey,
+        size: null,
+        mappings: 1,
+        line: mapping.createdLine - 1,
+      });
   }
   const window = DRIVER_WINDOW[vm.driver];
   const end = window.start + window.range;

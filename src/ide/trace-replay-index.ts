@@ -168,7 +168,11 @@ export class TraceIndex {
 
   /** The index as an analyzer sink (see `sliced-analysis`), with its findings so far. */
   sink(): ProgressiveSink {
-    return { line: (text, lineNumber, unterminated) => this.line(text, lineNumber, unterminated), end: () => this.finish(), partial: () => this.partialFindings() };
+    return {
+      line: (text, lineNumber, unterminated) => this.line(text, lineNumber, unterminated),
+      end: () => this.finish(),
+      partial: () => this.partialFindings(),
+    };
   }
 
   /** Findings reported so far (shown while a long analysis is still running). */
@@ -259,7 +263,10 @@ export function mappingObjectKey(vm: TraceVm, mapping: TraceMapping): string | u
 
 /** Normalises a pointer or id as the trace prints it, to compare with the tail of an object key. */
 export function normalizeIdentity(text: string): string {
-  return text.toLowerCase().replace(/^0x/, '').replace(/^0+(?=.)/, '');
+  return text
+    .toLowerCase()
+    .replace(/^0x/, '')
+    .replace(/^0+(?=.)/, '');
 }
 
 /** The object key among `keys` whose identity (last segment) is `token`. */

@@ -184,7 +184,7 @@ export class VaList {
 
   *values(): IterableIterator<GpuVa> {
     // The next VA is read first, so the current one may be unlinked meanwhile.
-    for (let va = this.head; va; ) {
+    for (let va = this.head; va;) {
       const next: GpuVa | null = va.listNext;
       yield va;
       va = next;

@@ -44,17 +44,7 @@ import { KernelEnv, KernelOops, Lock, type KernelEvent } from './kernel-env';
 import { findNextOnNumbers, findPrevOnNumbers, mapOnNumbers, spanOnNumbers } from './number-path';
 import { GemObject, type GpuVa, type GpuVm } from './objects';
 import { optionsFor, type ModelOptions } from './options';
-import {
-  CRASH,
-  errorRecord,
-  FOUND_NONE,
-  NONE,
-  NOT_RUN,
-  renderRecords,
-  RET_OK,
-  type BoRecord,
-  type ReplayRecord,
-} from './replay-output';
+import { CRASH, errorRecord, FOUND_NONE, NONE, NOT_RUN, renderRecords, RET_OK, type BoRecord, type ReplayRecord } from './replay-output';
 import { prefetchOps, type GpuVaOp } from './split-merge';
 
 /** A kernel event as it happened while a given script line ran (`index`; -1: teardown). */

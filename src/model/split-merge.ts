@@ -133,8 +133,7 @@ export function smUnmapOps(vm: GpuVm, reqAddr: Num64, reqRange: Num64): GpuVaOp[
     const addr = va.addr;
     const end = va.end;
     const prev = addr < reqAddr ? { addr, range: sub(reqAddr, addr), obj: va.obj, offset: va.offset } : null;
-    const next =
-      end > reqEnd ? { addr: reqEnd, range: sub(end, reqEnd), obj: va.obj, offset: add(va.offset, sub(reqEnd, addr)) } : null;
+    const next = end > reqEnd ? { addr: reqEnd, range: sub(end, reqEnd), obj: va.obj, offset: add(va.offset, sub(reqEnd, addr)) } : null;
     if (prev || next) ops.push({ kind: 'remap', prev, next, unmap: { va, keep: false } });
     else ops.push({ kind: 'unmap', va, keep: false });
   }

@@ -442,4 +442,3 @@ function updateSubLast<N extends IntervalNode<N>>(node: N): void {
   node.subHi = hi;
   node.subLo = lo;
 }
-

@@ -71,7 +71,11 @@ export function parseFromWebview(message: unknown): FromWebview | null {
     case 'selectVm':
       return typeof message.vm === 'string' ? { type: 'selectVm', vm: message.vm } : null;
     case 'mode':
-      return isMode(message.mode) && (message.vm === null || typeof message.vm === 'string') && typeof line === 'number' && Number.isInteger(line) && line >= 0
+      return isMode(message.mode) &&
+        (message.vm === null || typeof message.vm === 'string') &&
+        typeof line === 'number' &&
+        Number.isInteger(line) &&
+        line >= 0
         ? { type: 'mode', mode: message.mode, vm: message.vm, line }
         : null;
     case 'state':

@@ -12,7 +12,16 @@ import { PATCH_RULES } from './patch/index';
 import { DUMP_RULES } from './dump/dump-rules';
 import { KERNEL_LOG_RULES } from './kernel-log/kernel-log-rules';
 
-export const RULES: readonly Rule[] = [unrecognizedInput, internalError, strayBytes, ...SCRIPT_RULES, ...PATCH_RULES, ...DUMP_RULES, ...KERNEL_LOG_RULES, ...TRACE_RULES];
+export const RULES: readonly Rule[] = [
+  unrecognizedInput,
+  internalError,
+  strayBytes,
+  ...SCRIPT_RULES,
+  ...PATCH_RULES,
+  ...DUMP_RULES,
+  ...KERNEL_LOG_RULES,
+  ...TRACE_RULES,
+];
 
 export function ruleById(id: string): Rule | undefined {
   return RULES.find((rule) => rule.id === id);

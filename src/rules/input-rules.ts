@@ -8,7 +8,8 @@ export const unrecognizedInput = defineRule({
   defaultSeverity: 'warning',
   tags: ['input'],
   messages: {
-    unknown: 'Not recognised as a trace, gpuvas dump, patch, GPUVM script or kernel log ({lines} lines); nothing was analyzed. Use --kind to force a kind.',
+    unknown:
+      'Not recognised as a trace, gpuvas dump, patch, GPUVM script or kernel log ({lines} lines); nothing was analyzed. Use --kind to force a kind.',
     empty: 'The file is empty; nothing to analyze.',
     unsupported: 'No analyzer for documents of kind {kind} is available in this build.',
   },
@@ -37,6 +38,7 @@ export const strayBytes = defineRule({
   defaultSeverity: 'info',
   tags: ['input'],
   messages: {
-    skipped: '{lines} line(s) could only be read without the {bytes} NUL, control or non-UTF-8 byte(s) they held, the first this one; the bytes were skipped and the lines analyzed without them.',
+    skipped:
+      '{lines} line(s) could only be read without the {bytes} NUL, control or non-UTF-8 byte(s) they held, the first this one; the bytes were skipped and the lines analyzed without them.',
   },
 });

@@ -56,14 +56,19 @@ export function findingToDiagnostic(finding: Finding, uri: string, lines: LineSo
   const range = hasSpan
     ? {
         start: { line: whole.start.line, character: Math.max(0, finding.column - 1) },
-        end: { line: Math.max(whole.start.line, Math.min(finding.endLine - 1, lines.lineCount - 1)), character: Math.max(0, finding.endColumn - 1) },
+        end: {
+          line: Math.max(whole.start.line, Math.min(finding.endLine - 1, lines.lineCount - 1)),
+          character: Math.max(0, finding.endColumn - 1),
+        },
       }
     : whole;
   const rule = ruleById(finding.rule);
   const related: DiagnosticRelatedInformation[] = finding.related.map((location) => {
     const relatedUri = uriForRelated(location.path, uri);
     const relatedRange =
-      relatedUri === uri ? lineRange(lines, location.line - 1) : { start: { line: location.line - 1, character: 0 }, end: { line: location.line - 1, character: 0 } };
+      relatedUri === uri
+        ? lineRange(lines, location.line - 1)
+        : { start: { line: location.line - 1, character: 0 }, end: { line: location.line - 1, character: 0 } };
     return { location: { uri: relatedUri, range: relatedRange }, message: location.message };
   });
   const diagnostic: Diagnostic = {
@@ -86,7 +91,12 @@ export interface DiagnosticSet {
 }
 
 /** Converts findings in line order, keeping at most `config.maxDiagnosticsPerFile` of them. */
-export function findingsToDiagnostics(findings: readonly Finding[], uri: string, lines: LineSource, config: GpuvmLensConfig): DiagnosticSet {
+export function findingsToDiagnostics(
+  findings: readonly Finding[],
+  uri: string,
+  lines: LineSource,
+  config: GpuvmLensConfig,
+): DiagnosticSet {
   const sorted = [...findings].sort((a, b) => a.line - b.line || a.column - b.column);
   const diagnostics: Diagnostic[] = [];
   let total = 0;

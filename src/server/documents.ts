@@ -100,7 +100,14 @@ export class DocumentStore {
   }
 
   didOpen(document: TextDocument): void {
-    const entry: OpenEntry = { document, snapshot: undefined, run: undefined, timer: undefined, userCancelled: undefined, partial: undefined };
+    const entry: OpenEntry = {
+      document,
+      snapshot: undefined,
+      run: undefined,
+      timer: undefined,
+      userCancelled: undefined,
+      partial: undefined,
+    };
     this.open.set(document.uri, entry);
     this.start(entry);
   }
@@ -208,15 +215,18 @@ export class DocumentStore {
     entry.run = { version: document.version, promise, cancel };
   }
 
-  private async analyze(entry: OpenEntry, document: TextDocument, cancel: { isCancellationRequested: boolean }): Promise<DocumentSnapshot | undefined> {
+  private async analyze(
+    entry: OpenEntry,
+    document: TextDocument,
+    cancel: { isCancellationRequested: boolean },
+  ): Promise<DocumentSnapshot | undefined> {
     const lines = textLineSource(document);
     const text = lines.text ?? '';
     const uri = document.uri;
     const kind = kindOfDocument(text, uri, document.languageId);
     const config = this.deps.config();
     const path = pathOfUri(uri);
-    const status = (state: AnalysisStatus['state'], findings = 0): void =>
-      this.deps.onStatus?.({ uri, state, kind, findings });
+    const status = (state: AnalysisStatus['state'], findings = 0): void => this.deps.onStatus?.({ uri, state, kind, findings });
     let progress: ProgressHandle | undefined;
     if (lines.lineCount > config.backgroundThresholdLines && this.deps.startProgress) {
       progress = await this.deps.startProgress(`GPUVM Lens: analyzing ${path.split('/').pop() ?? path}`);

@@ -147,7 +147,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   const loadSettings = async (pushed?: unknown): Promise<void> => {
     try {
-      const section = pushed !== undefined ? pushed : support.configuration ? await connection.workspace.getConfiguration(CONFIG_SECTION) : undefined;
+      const section =
+        pushed !== undefined ? pushed : support.configuration ? await connection.workspace.getConfiguration(CONFIG_SECTION) : undefined;
       if (section === undefined || section === null) return;
       config = readConfig(section);
       settingsGeneration++;

@@ -11,7 +11,11 @@ import { provideTreeSitterAssets } from '../parse/c/tree-sitter-c';
 
 function find(file: string, packageDir: string): string {
   // Bundled: dist/ itself. From sources (src/server): the checkout's dist/ or node_modules/.
-  const candidates = [join(__dirname, file), join(__dirname, '..', 'dist', file), join(__dirname, '..', '..', 'node_modules', packageDir, file)];
+  const candidates = [
+    join(__dirname, file),
+    join(__dirname, '..', 'dist', file),
+    join(__dirname, '..', '..', 'node_modules', packageDir, file),
+  ];
   try {
     candidates.push(join(dirname(require.resolve(`${packageDir}/package.json`)), file));
   } catch {

@@ -101,7 +101,11 @@ async function answerFileDialog(file, { exists = true } = {}) {
   // The dialog may still rewrite the value once after its first fill (prefixing its folder): type again until it holds.
   for (let attempt = 1; ; attempt++) {
     await input.fill(file);
-    if (exists) await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor({ timeout: STEP_MS });
+    if (exists)
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) })
+        .first()
+        .waitFor({ timeout: STEP_MS });
     if ((await input.inputValue()) === file) break;
     assert.ok(attempt < 5, `the file dialog keeps rewriting the path: ${await input.inputValue()}`);
   }
@@ -128,7 +132,10 @@ async function goToLine(line) {
   const input = await quickInput('Control+G');
   await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
-  await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).first().waitFor({ timeout: STEP_MS });
+  await page
+    .locator('.statusbar-item', { hasText: `Ln ${line},` })
+    .first()
+    .waitFor({ timeout: STEP_MS });
 }
 
 async function problemRow(text) {
@@ -318,7 +325,15 @@ before(async () => {
     headless: true,
     viewport: { width: 1400, height: 900 },
     env,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.on('console', (message) => {
@@ -326,7 +341,10 @@ before(async () => {
   });
   await page.goto(`${url.replace(/\/$/, '')}/?folder=${encodeURIComponent(WS)}`);
   await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: STARTUP_MS });
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
+  await page
+    .locator('.monaco-workbench')
+    .click({ position: { x: 700, y: 400 } })
+    .catch(() => undefined);
 });
 
 after(async () => {
@@ -443,7 +461,11 @@ step('a trace of binary garbage and a patch with a 10,000-line hunk open, and th
   // The server survived: it still answers requests about other documents (the next steps), and this hover.
   await openFile('replay.gpuvm', 'GPUVM Script');
   await goToLine(5);
-  await page.locator('.monaco-editor .view-line', { hasText: 'map 0x10000 0x4000' }).locator('span span', { hasText: /^0x10000$/ }).first().hover();
+  await page
+    .locator('.monaco-editor .view-line', { hasText: 'map 0x10000 0x4000' })
+    .locator('span span', { hasText: /^0x10000$/ })
+    .first()
+    .hover();
   await page.locator('.monaco-hover', { hasText: 'MAP addr=0x10000' }).first().waitFor({ state: 'visible', timeout: STEP_MS });
   await page.keyboard.press('Escape');
 });
@@ -512,7 +534,10 @@ step('the VA-space view draws the mappings of the VM at the cursor and jumps to 
   await view.locator('table.mappings td', { hasText: '0x20000' }).first().waitFor({ timeout: STEP_MS });
   await screenshot('va-space-view');
   // Nonce scripts, a local style sheet and nothing else: the strict policy blocks nothing the view needs.
-  assert.deepEqual(cspViolations.filter((text) => /webview|vscode-cdn|vscode-resource/i.test(text)), []);
+  assert.deepEqual(
+    cspViolations.filter((text) => /webview|vscode-cdn|vscode-resource/i.test(text)),
+    [],
+  );
 
   // Zoom in: the view range in the toolbar narrows.
   const range = view.locator('.view-range');
@@ -533,7 +558,10 @@ step('the VA-space view draws the mappings of the VM at the cursor and jumps to 
   const line = Number(/line (\d+)/.exec(label)?.[1]);
   assert.ok(line > 0, `link label: ${label}`);
   await link.click();
-  await page.locator('.statusbar-item', { hasText: `Ln ${line},` }).first().waitFor({ timeout: STEP_MS });
+  await page
+    .locator('.statusbar-item', { hasText: `Ln ${line},` })
+    .first()
+    .waitFor({ timeout: STEP_MS });
   await screenshot('va-space-reveal');
 });
 
@@ -601,7 +629,10 @@ step('the timeline of the Xe VM shows each mapping from its bind to its unbind, 
   await screenshot('timeline-xe');
   const bound = Number(await bars.first().getAttribute('data-bound'));
   await bars.first().click();
-  await page.locator('.statusbar-item', { hasText: `Ln ${bound + 1},` }).first().waitFor({ timeout: STEP_MS });
+  await page
+    .locator('.statusbar-item', { hasText: `Ln ${bound + 1},` })
+    .first()
+    .waitFor({ timeout: STEP_MS });
   // And back to the map.
   await view.locator('button', { hasText: 'VA map' }).click();
   await view.locator('.map').first().waitFor({ timeout: STEP_MS });
@@ -610,7 +641,10 @@ step('the timeline of the Xe VM shows each mapping from its bind to its unbind, 
 step('Show Mapping Timeline on a trace shows its findings as marks on the VM timeline', async () => {
   await openFile('capture.trace', 'GPUVM Trace');
   // The VM's lens offers the timeline too (clicking it is the command below with the VM preset).
-  await page.locator('.contentWidgets .codelens-decoration a', { hasText: /^Timeline$/ }).first().waitFor({ timeout: STEP_MS });
+  await page
+    .locator('.contentWidgets .codelens-decoration a', { hasText: /^Timeline$/ })
+    .first()
+    .waitFor({ timeout: STEP_MS });
   await goToLine(9);
   await runCommand('GPUVM: Show Mapping Timeline');
   const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
@@ -638,7 +672,11 @@ step('Analyze Trace File… has the server read the file from disk and lists its
   await runCommand('GPUVM: Analyze Trace File…');
   await answerFileDialog(path.join(WS, 'capture.trace'));
   const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Findings' }) });
-  await tree.locator('.monaco-list-row', { hasText: 'capture.trace' }).filter({ hasText: '2 findings' }).first().waitFor({ timeout: STEP_MS });
+  await tree
+    .locator('.monaco-list-row', { hasText: 'capture.trace' })
+    .filter({ hasText: '2 findings' })
+    .first()
+    .waitFor({ timeout: STEP_MS });
   const finding = tree.locator('.monaco-list-row', { hasText: 'no such mapping was ever bound' }).first();
   await finding.waitFor({ timeout: STEP_MS });
   const toast = page.locator('.notification-toast', { hasText: 'capture.trace: 2 findings' }).first();
@@ -677,7 +715,11 @@ step('Review Patch lists the active patch in the findings view', async () => {
   await openFile('fix-unlink.patch', 'GPUVM Patch');
   await runCommand('GPUVM: Review Patch');
   const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Findings' }) });
-  await tree.locator('.monaco-list-row', { hasText: 'fix-unlink.patch' }).filter({ hasText: '· patch ·' }).first().waitFor({ timeout: STEP_MS });
+  await tree
+    .locator('.monaco-list-row', { hasText: 'fix-unlink.patch' })
+    .filter({ hasText: '· patch ·' })
+    .first()
+    .waitFor({ timeout: STEP_MS });
   await screenshot('review-patch');
   await clearNotifications();
 });
@@ -689,7 +731,8 @@ step('Export Findings as SARIF… writes every finding to a SARIF file', async (
   await jsonFileAppears(target, STEP_MS);
   const sarif = JSON.parse(fs.readFileSync(target, 'utf8'));
   const rules = new Set(sarif.runs[0].results.map((result) => result.ruleId));
-  for (const rule of ['script-bad-command', 'trace-unbind-never-bound', 'use-after-put']) assert.ok(rules.has(rule), `${rule} in ${[...rules]}`);
+  for (const rule of ['script-bad-command', 'trace-unbind-never-bound', 'use-after-put'])
+    assert.ok(rules.has(rule), `${rule} in ${[...rules]}`);
   const toast = page.locator('.notification-toast', { hasText: 'exported' }).first();
   await toast.waitFor({ state: 'visible', timeout: STEP_MS });
   await settled(toast);

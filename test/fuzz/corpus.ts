@@ -53,7 +53,12 @@ export function loadCorpus(root = ROOT): Corpus {
     if (rel.startsWith('test/fixtures/fuzz-regressions/') || /\.(json|wasm|md)$/.test(rel)) continue;
     // The evaluation corpus of real commits (and the gzipped sources behind it) is reviewed whole, under a
     // per-file time limit, by `npm run eval:review`; as seeds its hundreds of large patches would swamp the small ones.
-    if (rel.startsWith('test/fixtures/patches/corpus/history/') || rel.startsWith('test/fixtures/patches/corpus/trees/') || rel.endsWith('/LICENSE')) continue;
+    if (
+      rel.startsWith('test/fixtures/patches/corpus/history/') ||
+      rel.startsWith('test/fixtures/patches/corpus/trees/') ||
+      rel.endsWith('/LICENSE')
+    )
+      continue;
     const text = readFileSync(file, 'utf8').slice(0, MAX_SEED_BYTES);
     const kind = detectKind(text.slice(0, DETECT_HEAD_BYTES), rel);
     seeds[kind].push(text);

@@ -110,7 +110,10 @@ export async function fuzzLoop(target: FuzzTarget, options: LoopOptions): Promis
     done++;
     if (failure && !seen.has(failure.message)) {
       seen.add(failure.message);
-      const shrunk = options.shrink === false ? text : await shrinkFailure(target, options.seed, index, text, failure.message, () => options.onInput?.(index));
+      const shrunk =
+        options.shrink === false
+          ? text
+          : await shrinkFailure(target, options.seed, index, text, failure.message, () => options.onInput?.(index));
       const found: Failure = { target: target.name, index, ...failure, input: text, shrunk };
       failures.push(found);
       options.onFailure?.(found);

@@ -92,7 +92,13 @@ async function workerMain(job: WorkerJob): Promise<void> {
   const peak = heapMb();
   await stopTargets();
   collect();
-  port.postMessage({ type: 'done', ...progress, heapMb: peak, finalHeapMb: heapMb(), cpuMs: (cpu.user + cpu.system) / 1000 } satisfies WorkerMessage);
+  port.postMessage({
+    type: 'done',
+    ...progress,
+    heapMb: peak,
+    finalHeapMb: heapMb(),
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  } satisfies WorkerMessage);
 }
 
 interface Summary {
@@ -161,7 +167,9 @@ function runWorker(job: Omit<WorkerJob, 'heartbeat'>, summary: Summary, out: str
         const { failure } = message;
         const file = save(out, target.name, target.ext, failure.shrunk);
         summary.failures.push({ message: failure.message, index: failure.index, file });
-        console.log(`${target.name}: input ${failure.index}: ${failure.message}; shrunk ${failure.input.length} -> ${failure.shrunk.length} chars, saved to ${file}`);
+        console.log(
+          `${target.name}: input ${failure.index}: ${failure.message}; shrunk ${failure.input.length} -> ${failure.shrunk.length} chars, saved to ${file}`,
+        );
         if (failure.stack) console.log(failure.stack.split('\n').slice(0, 6).join('\n'));
         return;
       }
@@ -210,13 +218,19 @@ async function runTarget(job: Omit<WorkerJob, 'heartbeat'>, summary: Summary, ou
       from = end.index + 1;
       continue;
     }
-    const again = await runWorker({ ...job, from: end.index, to: end.index + 1, deadline: Number.MAX_SAFE_INTEGER, confirm: true }, summary, out);
-    const cpuMs = again.kind === 'done' ? again.cpuMs ?? 0 : Infinity;
+    const again = await runWorker(
+      { ...job, from: end.index, to: end.index + 1, deadline: Number.MAX_SAFE_INTEGER, confirm: true },
+      summary,
+      out,
+    );
+    const cpuMs = again.kind === 'done' ? (again.cpuMs ?? 0) : Infinity;
     if (cpuMs > HANG_MS) {
       const { text } = generateInput(target, job.seed, end.index);
       const file = save(out, target.name, target.ext, text, 'hang-');
       summary.hangs.push({ index: end.index, file, cpuMs });
-      console.log(`${target.name}: input ${end.index} took ${cpuMs === Infinity ? `over ${CONFIRM_WALL_MS} ms` : `${cpuMs.toFixed(0)} ms of CPU`}; saved to ${file}`);
+      console.log(
+        `${target.name}: input ${end.index} took ${cpuMs === Infinity ? `over ${CONFIRM_WALL_MS} ms` : `${cpuMs.toFixed(0)} ms of CPU`}; saved to ${file}`,
+      );
     } else {
       summary.stalls++;
     }
@@ -290,7 +304,17 @@ async function main(args: string[]): Promise<number> {
   let started = Date.now();
   for (const target of targets) {
     started = Date.now();
-    const summary: Summary = { target: target.name, inputs: 0, failures: [], hangs: [], stalls: 0, slowestMs: 0, slowestIndex: -1, peakHeapMb: 0, seconds: 0 };
+    const summary: Summary = {
+      target: target.name,
+      inputs: 0,
+      failures: [],
+      hangs: [],
+      stalls: 0,
+      slowestMs: 0,
+      slowestIndex: -1,
+      peakHeapMb: 0,
+      seconds: 0,
+    };
     summaries.push(summary);
     const deadline = started + perTargetMs;
     const from = Number(option(args, '--from') ?? 0);

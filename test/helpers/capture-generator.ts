@@ -54,7 +54,13 @@ const XE_BUGS: readonly BugClass[] = [
   'bind-over-live',
   'unbind-never-bound',
 ];
-const AMDGPU_BUGS: readonly BugClass[] = ['use-after-unbind', 'double-unbind', 'vm-freed-with-mappings', 'bind-over-live', 'unbind-never-bound'];
+const AMDGPU_BUGS: readonly BugClass[] = [
+  'use-after-unbind',
+  'double-unbind',
+  'vm-freed-with-mappings',
+  'bind-over-live',
+  'unbind-never-bound',
+];
 
 export interface InjectedBug {
   readonly bug: BugClass;
@@ -143,7 +149,9 @@ export function generateCapture(options: CaptureOptions): GeneratedCapture {
     const micros = Math.floor((ts - secs) * 1e6);
     const task = `${comm.slice(0, 16).padStart(16)}-${String(pid).padEnd(7)}`;
     const tgidColumn = layout === 'amdgpu-tgid' ? ` (${String(tgid).padStart(7)})` : '';
-    out.push(`${task}${tgidColumn} [${String(cpu).padStart(3, '0')}] ..... ${String(secs).padStart(5)}.${String(micros).padStart(6, '0')}: ${event}: ${payload}`);
+    out.push(
+      `${task}${tgidColumn} [${String(cpu).padStart(3, '0')}] ..... ${String(secs).padStart(5)}.${String(micros).padStart(6, '0')}: ${event}: ${payload}`,
+    );
     return out.length;
   };
 
@@ -256,7 +264,14 @@ export function generateCapture(options: CaptureOptions): GeneratedCapture {
     vm.mappings.push(m);
     if (xe) return emitVma(vm, 'xe_vma_bind', m);
     const tid = ioctlThread(vm);
-    line(vm.comm, tid, vm.pid, tid % 16, 'amdgpu_bo_create', `bo=${m.bo}, pages=${pages(last - start + 1)}, type=2, preferred=4, allowed=6, visible=1`);
+    line(
+      vm.comm,
+      tid,
+      vm.pid,
+      tid % 16,
+      'amdgpu_bo_create',
+      `bo=${m.bo}, pages=${pages(last - start + 1)}, type=2, preferred=4, allowed=6, visible=1`,
+    );
     const at = line(vm.comm, tid, vm.pid, tid % 16, 'amdgpu_vm_bo_map', amdMap(m.bo, start, last, m.offset));
     line(vm.comm, tid, vm.pid, tid % 16, 'amdgpu_vm_bo_update', amdRange(m));
     return at;
@@ -379,7 +394,14 @@ export function generateCapture(options: CaptureOptions): GeneratedCapture {
   const noise = (vm: Vm) => {
     const s = seqno++;
     if (chance(0.5)) {
-      line(vm.comm, vm.pid, vm.pid, vm.pid % 16, 'drm_sched_job_queue', `dev=0000:03:00.0, fence=${2400 + (vm.asid % 64)}:${s}, ring=gfx_0.0.0, job count:0, hw job count:1, client_id:${vm.asid}`);
+      line(
+        vm.comm,
+        vm.pid,
+        vm.pid,
+        vm.pid % 16,
+        'drm_sched_job_queue',
+        `dev=0000:03:00.0, fence=${2400 + (vm.asid % 64)}:${s}, ring=gfx_0.0.0, job count:0, hw job count:1, client_id:${vm.asid}`,
+      );
     } else {
       line('<idle>', 0, 0, 7, 'dma_fence_signaled', `driver=drm_sched timeline=gfx_0.0.0 context=${2400 + (vm.asid % 64)} seqno=${s}`);
     }

@@ -40,7 +40,11 @@ describe('a gpuvas dump', () => {
       ['0x100100000', '0x100120000', '0xffffff8012346000', 6],
     ]);
     expect(first.gaps[0]).toEqual({ start: '0x100001000', end: '0x100100000' });
-    const second = await h.request<VaSpace>('gpuvmLens/vaSpace', { textDocument: { uri: URI }, position: { line: 0, character: 0 }, vm: 'vkcube[31337]@8' });
+    const second = await h.request<VaSpace>('gpuvmLens/vaSpace', {
+      textDocument: { uri: URI },
+      position: { line: 0, character: 0 },
+      vm: 'vkcube[31337]@8',
+    });
     expect(second.mappings.map((m) => m.range)).toEqual(['0x4000']);
   });
 });

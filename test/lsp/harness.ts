@@ -127,7 +127,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const waitFor = <T>(method: string, predicate: (params: T) => boolean = () => true): Promise<T> => {
     const past = notifications.find((entry) => entry.method === method && predicate(entry.params as T));
     if (past) return Promise.resolve(past.params as T);
-    return new Promise<T>((resolve) => waiters.push({ method, predicate: predicate as (params: unknown) => boolean, resolve: resolve as (params: unknown) => void }));
+    return new Promise<T>((resolve) =>
+      waiters.push({ method, predicate: predicate as (params: unknown) => boolean, resolve: resolve as (params: unknown) => void }),
+    );
   };
 
   return {

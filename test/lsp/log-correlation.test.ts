@@ -35,12 +35,17 @@ describe('a kernel log with a trace of the same run', () => {
     const answers = await faultHistory(h);
     expect(answers.map((d) => d.range.start.line)).toEqual([3, 7, 11, 15, 19]);
     const unmapped = answers[2];
-    expect(unmapped?.message).toContain('was mapped by [0x00000001a0000000, 0x00000001a0200000) of VM 000000005e6f7a8b (trace line 8, xe_vma_bind) and unmapped at trace line 28 by xe_vma_unbind');
+    expect(unmapped?.message).toContain(
+      'was mapped by [0x00000001a0000000, 0x00000001a0200000) of VM 000000005e6f7a8b (trace line 8, xe_vma_bind) and unmapped at trace line 28 by xe_vma_unbind',
+    );
     expect(unmapped?.relatedInformation?.map((r) => [r.location.uri, r.location.range.start.line])).toEqual([
       [TRACE_URI, 7],
       [TRACE_URI, 27],
     ]);
-    const hover = await h.request<Hover | null>('textDocument/hover', { textDocument: { uri: LOG_URI }, position: { line: 11, character: 2 } });
+    const hover = await h.request<Hover | null>('textDocument/hover', {
+      textDocument: { uri: LOG_URI },
+      position: { line: 11, character: 2 },
+    });
     const text = (hover?.contents as MarkupContent | undefined)?.value ?? '';
     expect(text).toContain('**`log-fault-history`** 0x00000001a0010000 was mapped by');
     expect(text).toContain(`[trace.txt:28](${TRACE_URI}#L28) xe_vma_unbind unmaps [0x00000001a0000000, 0x00000001a0200000)`);

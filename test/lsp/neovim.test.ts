@@ -24,10 +24,16 @@ const DEADLINE_MS = 60_000;
 function ensureNeovim(): void {
   if (spawnSync('nvim', ['--version']).status === 0) return;
   if (process.getuid?.() !== 0) throw new Error('neovim is not installed; run `apt-get install -y neovim` as root');
-  const install = spawnSync('apt-get', ['install', '-y', 'neovim'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = spawnSync('apt-get', ['install', '-y', 'neovim'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   if (install.status !== 0) {
     spawnSync('apt-get', ['update'], { stdio: 'ignore' });
-    const retry = spawnSync('apt-get', ['install', '-y', 'neovim'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const retry = spawnSync('apt-get', ['install', '-y', 'neovim'], {
+      stdio: 'ignore',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (retry.status !== 0) throw new Error('apt-get install -y neovim failed');
   }
 }
@@ -77,17 +83,21 @@ describe('gpuvm-lens lsp --stdio under Neovim', () => {
   }, 300_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('publishes the trace findings as diagnostics and answers a hover', async () => {
-    const out = join(scratch, 'result.json');
-    const run = await runNeovim(TRACE, 5, out);
-    expect(existsSync(out), `neovim exited ${run.code} without a result: ${run.stderr}`).toBe(true);
-    const result = JSON.parse(readFileSync(out, 'utf8')) as NeovimResult;
-    expect(result.attached).toBe(true);
-    expect(result.got_diagnostics).toBe(true);
-    expect(result.diagnostics.map((d) => [d.line, d.code, d.source])).toEqual([
-      [5, 'trace-use-after-free', 'gpuvm-lens'],
-      [6, 'trace-unbind-never-bound', 'gpuvm-lens'],
-    ]);
-    expect(result.hover).toContain('xe_vma_rebind_exec');
-  }, DEADLINE_MS + 10_000);
+  it(
+    'publishes the trace findings as diagnostics and answers a hover',
+    async () => {
+      const out = join(scratch, 'result.json');
+      const run = await runNeovim(TRACE, 5, out);
+      expect(existsSync(out), `neovim exited ${run.code} without a result: ${run.stderr}`).toBe(true);
+      const result = JSON.parse(readFileSync(out, 'utf8')) as NeovimResult;
+      expect(result.attached).toBe(true);
+      expect(result.got_diagnostics).toBe(true);
+      expect(result.diagnostics.map((d) => [d.line, d.code, d.source])).toEqual([
+        [5, 'trace-use-after-free', 'gpuvm-lens'],
+        [6, 'trace-unbind-never-bound', 'gpuvm-lens'],
+      ]);
+      expect(result.hover).toContain('xe_vma_rebind_exec');
+    },
+    DEADLINE_MS + 10_000,
+  );
 });

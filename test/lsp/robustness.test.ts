@@ -177,16 +177,23 @@ describe('hostile documents', () => {
   it('answers a pull on a long trace analysis with the findings so far, then asks for a refresh', async () => {
     // No background progress to set up (it would delay the first slice): the first slice runs as
     // the document opens, and five more follow, so the pull finds findings reported and work left.
-    const h = (harness = await startHarness({ partialDiagnosticsAfterMs: 0, initialSettings: { analysis: { backgroundThresholdLines: 10_000_000 } } }));
+    const h = (harness = await startHarness({
+      partialDiagnosticsAfterMs: 0,
+      initialSettings: { analysis: { backgroundThresholdLines: 10_000_000 } },
+    }));
     const lines: string[] = [];
     generateTrace(120_000, (line) => lines.push(line));
     const uri = 'file:///w/open.trace';
     h.open(uri, 'gpuvm-trace', lines.join('\n'));
-    const early = await h.request<{ kind: string; resultId?: string; items: Diagnostic[] }>('textDocument/diagnostic', { textDocument: { uri } });
+    const early = await h.request<{ kind: string; resultId?: string; items: Diagnostic[] }>('textDocument/diagnostic', {
+      textDocument: { uri },
+    });
     expect(early.resultId).toBeUndefined();
     expect(early.items.length).toBeGreaterThan(0);
     await h.waitFor('workspace/diagnostic/refresh');
-    const full = await h.request<{ kind: string; resultId?: string; items: Diagnostic[] }>('textDocument/diagnostic', { textDocument: { uri } });
+    const full = await h.request<{ kind: string; resultId?: string; items: Diagnostic[] }>('textDocument/diagnostic', {
+      textDocument: { uri },
+    });
     expect(full.resultId).toMatch(/^1:/);
     expect(full.items.length).toBeGreaterThan(early.items.length);
   });

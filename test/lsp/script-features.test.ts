@@ -117,7 +117,9 @@ describe('hover', () => {
     const h = await openScript();
     // `unmap 0x13000 0x0` split [0x10000, 0x14000): 0x13000 is now the start of the second piece.
     const hover = await h.request<Hover | null>('textDocument/hover', { textDocument: { uri: URI }, position: { line: 8, character: 8 } });
-    expect(hoverText(hover)).toContain('**0x13000** is mapped after this line by [0x13000, 0x14000) → bo 1 at offset 0x3000, created on line 9.');
+    expect(hoverText(hover)).toContain(
+      '**0x13000** is mapped after this line by [0x13000, 0x14000) → bo 1 at offset 0x3000, created on line 9.',
+    );
   });
 
   it('has nothing to say on a comment line', async () => {
@@ -145,7 +147,10 @@ describe('navigation', () => {
   it('goes from an address to the command that created the mapping covering it', async () => {
     const h = await openScript();
     // On `unmap 0x13000 0x0`: the mapping covering 0x13000 before it was made by line 7's map.
-    const definition = await h.request<Location[]>('textDocument/definition', { textDocument: { uri: URI }, position: { line: 8, character: 8 } });
+    const definition = await h.request<Location[]>('textDocument/definition', {
+      textDocument: { uri: URI },
+      position: { line: 8, character: 8 },
+    });
     expect(definition.map((location) => location.range.start.line)).toEqual([6]);
   });
 });
@@ -203,7 +208,9 @@ describe('code actions', () => {
     const h = await openScript();
     const [action] = await actionsAt(h, 8);
     expect(action?.title).toBe('Remove the zero-range request');
-    expect(action?.edit?.changes?.[URI]).toEqual([{ range: { start: { line: 8, character: 0 }, end: { line: 9, character: 0 } }, newText: '' }]);
+    expect(action?.edit?.changes?.[URI]).toEqual([
+      { range: { start: { line: 8, character: 0 }, end: { line: 9, character: 0 } }, newText: '' },
+    ]);
   });
 
   it('creates a missing BO', async () => {

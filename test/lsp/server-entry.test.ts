@@ -11,7 +11,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type InitializeResult } from 'vscode-languageserver-protocol/node';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type InitializeResult,
+} from 'vscode-languageserver-protocol/node';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SERVER = join(ROOT, 'dist', 'server.js');
@@ -41,7 +46,12 @@ describe('dist/server.js --stdio', () => {
       const pushedFor = (uri: string) => new Promise<Pushed>((resolvePush) => waiting.set(uri, resolvePush));
       const script = pushedFor('file:///w/a.gpuvm');
       client.sendNotification('textDocument/didOpen', {
-        textDocument: { uri: 'file:///w/a.gpuvm', languageId: 'gpuvm-script', version: 1, text: 'vm 0x0 0x100000 0x0 0x0\nunmap 0x1000 0x0\n' },
+        textDocument: {
+          uri: 'file:///w/a.gpuvm',
+          languageId: 'gpuvm-script',
+          version: 1,
+          text: 'vm 0x0 0x100000 0x0 0x0\nunmap 0x1000 0x0\n',
+        },
       });
       expect((await script).diagnostics.map((d) => d.code)).toEqual(['zero-range-request']);
       // Patch review needs tree-sitter's WASM, which the bundle finds next to itself.

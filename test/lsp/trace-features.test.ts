@@ -76,7 +76,9 @@ describe('a trace', () => {
     const h = await openTrace();
     const at = { textDocument: { uri: URI }, position: { line: 5, character: column(5, 'vma=') + 6 } };
     const definition = await h.request<Location[]>('textDocument/definition', at);
-    expect(definition.map((l) => [l.range.start.line, l.range.start.character])).toEqual([[3, (LINES[3] ?? '').indexOf('00000000a1b2c3d4')]]);
+    expect(definition.map((l) => [l.range.start.line, l.range.start.character])).toEqual([
+      [3, (LINES[3] ?? '').indexOf('00000000a1b2c3d4')],
+    ]);
     const references = await h.request<Location[]>('textDocument/references', { ...at, context: { includeDeclaration: true } });
     expect(references.map((l) => l.range.start.line)).toEqual([3, 4, 5]);
   });
@@ -109,14 +111,17 @@ describe('a trace', () => {
 
   it('puts a lens naming the VM on every creation, also of a VM re-created under the same key', async () => {
     harness = await startHarness();
-    const free = '   kworker/u64:2-231     [005] .....  1523.411000: xe_vm_free: dev=0000:03:00.0, vm=000000005e6f7a8b, asid=0x00001, vm flags=0x00008';
+    const free =
+      '   kworker/u64:2-231     [005] .....  1523.411000: xe_vm_free: dev=0000:03:00.0, vm=000000005e6f7a8b, asid=0x00001, vm flags=0x00008';
     const text = [...LINES.slice(0, 5), free, LINES[2], LINES[3]?.replace('1523.407002', '1523.412002')].join('\n') + '\n';
     harness.open(URI, 'plaintext', text);
     const lenses = await harness.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: URI } });
-    expect(lenses.filter((l) => l.command?.command === 'gpuvmLens.showVaSpace').map((l) => [l.range.start.line, l.command?.title])).toEqual([
-      [2, 'xe VM 000000005e6f7a8b: freed on line 6 · 0 findings · Show VA map'],
-      [6, 'xe VM 000000005e6f7a8b: 1 live mapping · 0 findings · Show VA map'],
-    ]);
+    expect(lenses.filter((l) => l.command?.command === 'gpuvmLens.showVaSpace').map((l) => [l.range.start.line, l.command?.title])).toEqual(
+      [
+        [2, 'xe VM 000000005e6f7a8b: freed on line 6 · 0 findings · Show VA map'],
+        [6, 'xe VM 000000005e6f7a8b: 1 live mapping · 0 findings · Show VA map'],
+      ],
+    );
     const timeline = await harness.request<Timeline | null>('gpuvmLens/timeline', { textDocument: { uri: URI }, line: 7 });
     expect(timeline?.vms.map((vm) => [vm.id, vm.line, vm.freedLine])).toEqual([
       ['vm:xe:000000005e6f7a8b@3', 2, 5],
@@ -126,7 +131,7 @@ describe('a trace', () => {
     expect(timeline?.bars.map((b) => [b.start, b.end, b.boundLine, b.unboundLine])).toEqual([['0x1a0000000', '0x1a0200000', 7, null]]);
   });
 
-  it('returns the lifetimes of a VM\'s mappings with its findings as marks', async () => {
+  it("returns the lifetimes of a VM's mappings with its findings as marks", async () => {
     const h = await openTrace();
     const timeline = await h.request<Timeline | null>('gpuvmLens/timeline', { textDocument: { uri: URI }, vm: 'vm:xe:000000005e6f7a8b' });
     expect(timeline?.bars.map((b) => [b.start, b.end, b.boundLine, b.boundEvent, b.unboundLine, b.unboundEvent])).toEqual([

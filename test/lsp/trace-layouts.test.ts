@@ -46,7 +46,10 @@ describe('every trace layout in the editor', () => {
     const h = harness;
     h.open(URI, 'plaintext', text);
 
-    const hover = await h.request<Hover | null>('textDocument/hover', { textDocument: { uri: URI }, position: { line: bind, character: (lines[bind] ?? '').indexOf('xe_vma_bind') + 2 } });
+    const hover = await h.request<Hover | null>('textDocument/hover', {
+      textDocument: { uri: URI },
+      position: { line: bind, character: (lines[bind] ?? '').indexOf('xe_vma_bind') + 2 },
+    });
     const words = (hover?.contents as MarkupContent | undefined)?.value ?? '';
     expect(words).toContain('**`xe_vma_bind`** binds VMA');
     expect(words).toContain('1 live mapping');
@@ -55,7 +58,10 @@ describe('every trace layout in the editor', () => {
     const definition = await h.request<Location[]>('textDocument/definition', at);
     expect(definition.map((l) => [l.range.start.line, l.range.start.character])).toEqual([[bind, (lines[bind] ?? '').indexOf(vma)]]);
 
-    const space = await h.request<VaSpace | null>('gpuvmLens/vaSpace', { textDocument: { uri: URI }, position: { line: bind, character: 0 } });
+    const space = await h.request<VaSpace | null>('gpuvmLens/vaSpace', {
+      textDocument: { uri: URI },
+      position: { line: bind, character: 0 },
+    });
     expect(space?.mappings.map((m) => [m.start, m.end, m.createdAtLine])).toEqual([['0x1a0000000', '0x1a0200000', bind]]);
   });
 });

@@ -49,8 +49,10 @@ function citationProblems(files: readonly string[]): string[] {
         for (const path of paths) {
           if (!existsSync(join(ROOT, path))) problems.push(`${at}: cites ${path}, which is not in the repository`);
         }
-        if (NAMED_DOCUMENT.test(comment)) problems.push(`${at}: cites a document by name, not by its path in the repository: ${comment.trim()}`);
-        else if (comment.includes('§') && paths.length === 0) problems.push(`${at}: cites a section of no document in the repository: ${comment.trim()}`);
+        if (NAMED_DOCUMENT.test(comment))
+          problems.push(`${at}: cites a document by name, not by its path in the repository: ${comment.trim()}`);
+        else if (comment.includes('§') && paths.length === 0)
+          problems.push(`${at}: cites a section of no document in the repository: ${comment.trim()}`);
       });
   }
   return problems;

@@ -58,7 +58,9 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 function languageByName(file: string): string | undefined {
   const name = basename(file);
   const extension = extname(file);
-  return manifest.contributes.languages.find((language) => (language.filenames ?? []).includes(name) || (language.extensions ?? []).includes(extension))?.id;
+  return manifest.contributes.languages.find(
+    (language) => (language.filenames ?? []).includes(name) || (language.extensions ?? []).includes(extension),
+  )?.id;
 }
 
 describe('content detection', () => {

@@ -50,7 +50,7 @@ describe('the installed gpuvm-lens', () => {
   it('analyzes a trace and a patch with only what the tarball brought', () => {
     copyFileSync(join(ROOT, 'test', 'fixtures', 'traces', 'rules', 'xe-bind-over-live.trace'), join(work, 'a.trace'));
     const corpus = join(ROOT, 'test', 'fixtures', 'patches', 'corpus');
-    const patch = readdirSync(corpus, { recursive: true, encoding: 'utf8' }).find((name) => name.endsWith(".mbox"));
+    const patch = readdirSync(corpus, { recursive: true, encoding: 'utf8' }).find((name) => name.endsWith('.mbox'));
     expect(patch).toBeDefined();
     copyFileSync(join(corpus, patch!), join(work, 'b.mbox'));
     const check = run(bin, ['check', 'a.trace', 'b.mbox', '--format', 'json'], work);

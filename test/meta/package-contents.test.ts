@@ -44,7 +44,10 @@ beforeAll(() => {
   const vsce = join(dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
   const result = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' });
   expect(result.status, result.stderr).toBe(0);
-  listed = result.stdout.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  listed = result.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
 });
 
 describe('the packaged extension', () => {

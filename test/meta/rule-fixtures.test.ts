@@ -66,13 +66,17 @@ describe('rule fixtures', () => {
   it.each(fixtures)('$name reports exactly what it expects', async ({ path, name, kind }) => {
     const expected = readExpectedFindings(path);
     const result = await analyzeText(readFileSync(path, 'utf8'), kind ? { path: name, kind } : { path: name });
-    expect(findingKeys(result.findings, expected), result.findings.map((f) => `${f.line}: ${f.rule} ${f.severity}: ${f.message}`).join('\n')).toEqual(
-      expected,
-    );
+    expect(
+      findingKeys(result.findings, expected),
+      result.findings.map((f) => `${f.line}: ${f.rule} ${f.severity}: ${f.message}`).join('\n'),
+    ).toEqual(expected);
   });
 
   it('has, for every rule, a fixture where it fires and one of its kind where it stays quiet', () => {
-    const expectations = fixtures.map((fixture) => ({ ...fixture, rules: new Set(readExpectedFindings(fixture.path).map((key) => key.split(' ')[1])) }));
+    const expectations = fixtures.map((fixture) => ({
+      ...fixture,
+      rules: new Set(readExpectedFindings(fixture.path).map((key) => key.split(' ')[1])),
+    }));
     const missing: string[] = [];
     for (const rule of RULES) {
       if (NO_FIXTURE[rule.id]) continue;
@@ -82,7 +86,8 @@ describe('rule fixtures', () => {
         continue;
       }
       const kinds = new Set(firing.map((fixture) => fixture.kind));
-      if (!expectations.some((fixture) => kinds.has(fixture.kind) && !fixture.rules.has(rule.id))) missing.push(`${rule.id}: no fixture where it stays quiet`);
+      if (!expectations.some((fixture) => kinds.has(fixture.kind) && !fixture.rules.has(rule.id)))
+        missing.push(`${rule.id}: no fixture where it stays quiet`);
     }
     expect(missing).toEqual([]);
   });

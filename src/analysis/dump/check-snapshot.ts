@@ -82,7 +82,9 @@ export function checkSnapshot(snapshot: VaSpaceSnapshot, findings: Finding[]): v
 
   for (const region of snapshot.regions ?? []) {
     if (region.end !== add(region.start, region.range)) {
-      findings.push(dumpEndMismatch.report(at(region), 'region', { end: hex16(region.end), expected: hex16(add(region.start, region.range)) }));
+      findings.push(
+        dumpEndMismatch.report(at(region), 'region', { end: hex16(region.end), expected: hex16(add(region.start, region.range)) }),
+      );
     }
   }
   checkRegionOverlaps(snapshot, findings);
@@ -90,7 +92,9 @@ export function checkSnapshot(snapshot: VaSpaceSnapshot, findings: Finding[]): v
 
 /** nouveau's sparse regions never overlap each other (their maple tree refuses it). */
 function checkRegionOverlaps(snapshot: VaSpaceSnapshot, findings: Finding[]): void {
-  const regions = [...(snapshot.regions ?? [])].filter((region) => region.range !== 0n).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const regions = [...(snapshot.regions ?? [])]
+    .filter((region) => region.range !== 0n)
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   for (let i = 1; i < regions.length; i++) {
     const previous = regions[i - 1] as RegionRow;
     const region = regions[i] as RegionRow;

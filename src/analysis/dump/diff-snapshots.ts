@@ -51,7 +51,9 @@ export interface DiffOptions {
 
 /** True when a VM diff shows any difference. */
 export function vmDiffers(vm: VmDiff): boolean {
-  return !vm.a || !vm.b || vm.onlyInA.length > 0 || vm.onlyInB.length > 0 || vm.changed.length > 0 || vm.windowChanged || vm.reservedChanged;
+  return (
+    !vm.a || !vm.b || vm.onlyInA.length > 0 || vm.onlyInB.length > 0 || vm.changed.length > 0 || vm.windowChanged || vm.reservedChanged
+  );
 }
 
 export function diffSnapshots(a: readonly VaSpaceSnapshot[], b: readonly VaSpaceSnapshot[], options: DiffOptions = {}): SnapshotDiff {

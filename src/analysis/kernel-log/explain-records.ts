@@ -83,15 +83,10 @@ const GPUVM_MESSAGE = {
 
 function explainGpuvmWarn(record: GpuvmWarnRecord): Finding {
   const caller = meaningful(record.stack).find((frame) => frame.fn !== record.header?.fn);
-  return logGpuvmWarn.report(
-    { line: record.line },
-    GPUVM_MESSAGE[record.which],
-    { at: at(record.header), text: record.text },
-    [
-      ...(record.header && record.header.line !== record.line ? [{ line: record.header.line, message: 'the WARNING header' }] : []),
-      ...frameRelated(caller, `called from ${caller?.fn}`),
-    ],
-  );
+  return logGpuvmWarn.report({ line: record.line }, GPUVM_MESSAGE[record.which], { at: at(record.header), text: record.text }, [
+    ...(record.header && record.header.line !== record.line ? [{ line: record.header.line, message: 'the WARNING header' }] : []),
+    ...frameRelated(caller, `called from ${caller?.fn}`),
+  ]);
 }
 
 const REFCOUNT_MESSAGE = {
@@ -130,7 +125,17 @@ function describeVm(record: GpuFaultRecord): string {
   }
 }
 
-const DETAIL_KEYS = ['MORE_FAULTS', 'WALKER_ERROR', 'PERMISSION_FAULTS', 'MAPPING_ERROR', 'FaultType', 'FaultLevel', 'reason', 'type', 'exception type'];
+const DETAIL_KEYS = [
+  'MORE_FAULTS',
+  'WALKER_ERROR',
+  'PERMISSION_FAULTS',
+  'MAPPING_ERROR',
+  'FaultType',
+  'FaultLevel',
+  'reason',
+  'type',
+  'exception type',
+];
 
 function explainFault(record: GpuFaultRecord): Finding {
   const data = {
@@ -145,7 +150,9 @@ function explainFault(record: GpuFaultRecord): Finding {
   const span = { line: record.line, endLine: record.endLine };
   if (record.address === undefined) return logGpuPageFault.report(span, 'noAddress', data);
   const related: RelatedLocation[] =
-    record.addressLine !== undefined && record.addressLine !== record.line ? [{ line: record.addressLine, message: `the faulting address ${hex16(record.address)}` }] : [];
+    record.addressLine !== undefined && record.addressLine !== record.line
+      ? [{ line: record.addressLine, message: `the faulting address ${hex16(record.address)}` }]
+      : [];
   return logGpuPageFault.report(span, 'fault', { ...data, address: hex16(record.address) }, related);
 }
 
@@ -164,7 +171,17 @@ function explainConflict(record: VaConflictRecord): Finding {
 }
 
 /** errno names for the values these paths return. */
-const ERRNO: Record<number, string> = { [-1]: 'EPERM', [-4]: 'EINTR', [-11]: 'EAGAIN', [-12]: 'ENOMEM', [-14]: 'EFAULT', [-16]: 'EBUSY', [-22]: 'EINVAL', [-28]: 'ENOSPC', [-512]: 'ERESTARTSYS' };
+const ERRNO: Record<number, string> = {
+  [-1]: 'EPERM',
+  [-4]: 'EINTR',
+  [-11]: 'EAGAIN',
+  [-12]: 'ENOMEM',
+  [-14]: 'EFAULT',
+  [-16]: 'EBUSY',
+  [-22]: 'EINVAL',
+  [-28]: 'ENOSPC',
+  [-512]: 'ERESTARTSYS',
+};
 
 function errnoText(errno: number | undefined): string {
   if (errno === undefined) return 'error';
@@ -185,13 +202,21 @@ function explainAmdgpuVmFailure(record: AmdgpuVmFailureRecord): Finding {
           address: record.address === undefined ? '?' : hex16(record.address),
           errno: errnoText(record.errno),
           // -EINVAL from amdgpu_vm_bo_map() is its answer to an overlap (or a range outside the VM).
-          overlap: record.errno === -22 ? ' -EINVAL here means the range overlaps a live mapping of the VM (or lies outside it): an earlier unmap was missed.' : '',
+          overlap:
+            record.errno === -22
+              ? ' -EINVAL here means the range overlaps a live mapping of the VM (or lies outside it): an earlier unmap was missed.'
+              : '',
           consequences,
         },
         related,
       );
     case 'user-pages':
-      return logAmdgpuVmFailure.report(span, 'userPages', { caller: record.caller ?? 'init_user_pages', errno: errnoText(record.errno), consequences }, related);
+      return logAmdgpuVmFailure.report(
+        span,
+        'userPages',
+        { caller: record.caller ?? 'init_user_pages', errno: errnoText(record.errno), consequences },
+        related,
+      );
     case 'pte-update':
       return logAmdgpuVmFailure.report(span, 'pteUpdate', { consequences }, related);
   }
@@ -216,13 +241,22 @@ function explainKasan(record: KasanRecord): Finding {
     ? 'No drm_gpuvm object is involved in the stacks.'
     : useAfterFree
       ? 'A GPU VM object was used after its last reference was dropped: a reference is missing (a VA used after drm_gpuva_unlink() put its VM_BO, a VM_BO or VM put twice), or a lookup raced with the final put.'
-      : 'The stacks involve drm_gpuvm objects; check the object\'s lifetime and size assumptions.';
+      : "The stacks involve drm_gpuvm objects; check the object's lifetime and size assumptions.";
   const related: RelatedLocation[] = [
-    ...(record.allocatedLine !== undefined ? [{ line: record.allocatedLine, message: `allocated${allocated[0] ? ` in ${allocated[0].fn}` : ''}` }] : []),
+    ...(record.allocatedLine !== undefined
+      ? [{ line: record.allocatedLine, message: `allocated${allocated[0] ? ` in ${allocated[0].fn}` : ''}` }]
+      : []),
     ...(record.freedLine !== undefined ? [{ line: record.freedLine, message: `freed${freed[0] ? ` in ${freed[0].fn}` : ''}` }] : []),
   ];
   const span = { line: record.line, endLine: record.endLine };
-  const data = { bugType: record.bugType, where: record.where, access, object: objectText, meaning, freedIn: freed[0]?.fn ?? 'an unknown function' };
+  const data = {
+    bugType: record.bugType,
+    where: record.where,
+    access,
+    object: objectText,
+    meaning,
+    freedIn: freed[0]?.fn ?? 'an unknown function',
+  };
   return useAfterFree && record.freed.length > 0
     ? logKasanReport.report(span, 'useAfterFree', data, related)
     : logKasanReport.report(span, 'other', data, related);

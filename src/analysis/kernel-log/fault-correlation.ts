@@ -116,8 +116,10 @@ export function correlateFaults(faults: readonly GpuFaultRecord[], histories: Ma
       createdLine: mapping.createdLine,
       createdEvent: mapping.createdEvent,
     });
-    const at = (line: number, message: string): RelatedLocation => (history.path !== undefined ? { path: history.path, line, message } : { line, message });
-    const created = (mapping: HistoryMapping): RelatedLocation => at(mapping.createdLine, `${mapping.createdEvent} maps [${hex16(mapping.start)}, ${hex16(mapping.end)})`);
+    const at = (line: number, message: string): RelatedLocation =>
+      history.path !== undefined ? { path: history.path, line, message } : { line, message };
+    const created = (mapping: HistoryMapping): RelatedLocation =>
+      at(mapping.createdLine, `${mapping.createdEvent} maps [${hex16(mapping.start)}, ${hex16(mapping.end)})`);
     if (answer.covering) {
       findings.push(logFaultHistory.report(span, 'covered', mappingData(answer.covering), [created(answer.covering)]));
     } else if (answer.lastUnmap) {

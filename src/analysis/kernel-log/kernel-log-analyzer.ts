@@ -31,7 +31,12 @@ export function kernelLogResult(log: KernelLog, history?: MappingHistory | reado
   if (history) findings.push(...correlateFaults(faults, history));
   else if (vmOps.length > 0) {
     // msm logged its own VM operations: its faults can be answered without a trace.
-    findings.push(...correlateFaults(faults.filter((fault) => fault.driver === 'msm'), loggedHistory(vmOps)));
+    findings.push(
+      ...correlateFaults(
+        faults.filter((fault) => fault.driver === 'msm'),
+        loggedHistory(vmOps),
+      ),
+    );
   }
   if (log.lines === 0) findings.push(unrecognizedInput.report({ line: 1 }, 'empty'));
   const count = (kind: KernelLogRecord['kind']) => log.records.filter((record) => record.kind === kind).length;

@@ -120,7 +120,8 @@ export class MappingTimeline implements MappingHistory {
   at(selector: VmSelector, address: U64, when: { readonly timestamp?: number }): HistoryAnswer {
     const vm = this.resolve(selector);
     if (vm === undefined) return {};
-    const before = (timestamp: number | undefined) => when.timestamp === undefined || timestamp === undefined || timestamp <= when.timestamp;
+    const before = (timestamp: number | undefined) =>
+      when.timestamp === undefined || timestamp === undefined || timestamp <= when.timestamp;
     let covering: HistoryMapping | undefined;
     let lastUnmap: HistoryUnmap | undefined;
     for (const interval of this.intervals.get(vm) ?? []) {

@@ -52,7 +52,8 @@ export class TraceFaultHistory implements MappingHistory, MappingObserver {
     );
     this.timeline.alias(vm.name, `name:${vm.name}`);
     // Xe prints `asid=0x%05x` in its VMA events; a fault report prints it in decimal.
-    if (vm.asid !== '' && /^(?:0x)?[0-9a-f]+$/i.test(vm.asid)) this.timeline.alias(vm.name, `asid:${parseInt(vm.asid.replace(/^0x/i, ''), 16)}`);
+    if (vm.asid !== '' && /^(?:0x)?[0-9a-f]+$/i.test(vm.asid))
+      this.timeline.alias(vm.name, `asid:${parseInt(vm.asid.replace(/^0x/i, ''), 16)}`);
     // amdgpu: the replay keeps `amdgpu-pasid:<pasid>` -> VM key while the PASID is allocated.
     for (const [alias, key] of this.state?.aliases ?? []) {
       if (key === vm.key && alias.startsWith('amdgpu-pasid:')) this.timeline.alias(vm.name, `pasid:${alias.slice('amdgpu-pasid:'.length)}`);

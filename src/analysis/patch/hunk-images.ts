@@ -60,7 +60,8 @@ export function widenedImages(hunk: Hunk, path: string, readSource: ReadSource |
   let from = start;
   while (from > 0 && !/^\{/.test(file[from] ?? '') && !/^\}/.test(file[from - 1] ?? '')) from--;
   if (/^\{/.test(file[from] ?? '')) {
-    while (from > 0 && /^\S/.test(file[from - 1] ?? '') && !/^[}#]/.test(file[from - 1] ?? '') && !/;\s*$/.test(file[from - 1] ?? '')) from--;
+    while (from > 0 && /^\S/.test(file[from - 1] ?? '') && !/^[}#]/.test(file[from - 1] ?? '') && !/;\s*$/.test(file[from - 1] ?? ''))
+      from--;
   } else {
     from = start;
   }

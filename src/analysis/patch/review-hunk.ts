@@ -74,7 +74,11 @@ export function ownedByFunction(hunks: readonly ParsedHunk[], pairs: PairIndex):
 }
 
 function views(image: ParsedImage, path: string, pairs: PairIndex, owned: ReadonlyMap<string, Set<string>>): FunctionView[] {
-  return image.functions.map((ir) => ({ ir, rows: image.rows, paths: walkResources(ir, pairs, (ir.name && owned.get(functionKey(path, ir))) || new Set()) }));
+  return image.functions.map((ir) => ({
+    ir,
+    rows: image.rows,
+    paths: walkResources(ir, pairs, (ir.name && owned.get(functionKey(path, ir))) || new Set()),
+  }));
 }
 
 function involvedRows(issue: PatchIssue): number[] {
@@ -152,7 +156,9 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
   }
   for (const view of [...review.pre, ...review.post]) {
     if (view.paths.truncated) {
-      findings.push(patchAnalysisLimit.report({ line: hunk.headerLine }, 'paths', { fn: view.ir.name ? `${view.ir.name}()` : 'the function' }));
+      findings.push(
+        patchAnalysisLimit.report({ line: hunk.headerLine }, 'paths', { fn: view.ir.name ? `${view.ir.name}()` : 'the function' }),
+      );
     }
   }
   return findings;

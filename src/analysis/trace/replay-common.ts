@@ -109,7 +109,14 @@ const REPLACED = '(replaced by an overlapping bind)';
  * Finds a live mapping by identity, adopting an anonymous piece with exactly
  * this range (`forUnbind`: or containing it, as a narrowed unbind shows it).
  */
-export function findMapping(ctx: ReplayContext, vm: TraceVm, key: string, start: U64, last: U64, forUnbind = false): TraceMapping | undefined {
+export function findMapping(
+  ctx: ReplayContext,
+  vm: TraceVm,
+  key: string,
+  start: U64,
+  last: U64,
+  forUnbind = false,
+): TraceMapping | undefined {
   return vm.byKey.get(key) ?? ctx.state.adoptPiece(vm, key, start, last, forUnbind);
 }
 

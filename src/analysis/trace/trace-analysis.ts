@@ -137,7 +137,10 @@ function describe(event: string, fields: Readonly<Record<string, string>>, drive
   const verb = VERBS[event];
   if (verb) {
     const text = verb
-      .replace(/\{(\w+)(~|\.\.)(\w+)\}/g, (whole, low: string, kind: string, high: string) => rangeText(fields, low, high, kind === '~') ?? whole)
+      .replace(
+        /\{(\w+)(~|\.\.)(\w+)\}/g,
+        (whole, low: string, kind: string, high: string) => rangeText(fields, low, high, kind === '~') ?? whole,
+      )
       .replace(/\{(\w+)\}/g, (whole, name: string) => fields[name] ?? whole);
     return `${event}: ${text} (${layout ?? driver ?? ''})`;
   }

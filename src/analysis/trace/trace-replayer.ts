@@ -179,7 +179,11 @@ export class TraceReplayer {
     if (binary) this.binaryReported = true;
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     this.lastProblem = { line: lineNumber, kind: 'other', index: this.findings.length };
-    this.report(traceUnparsableLine.report({ line: lineNumber, column: 1, endColumn: Math.min(text.length, 4096) + 1 }, binary ? 'binary' : 'line', { text: quote(text) }));
+    this.report(
+      traceUnparsableLine.report({ line: lineNumber, column: 1, endColumn: Math.min(text.length, 4096) + 1 }, binary ? 'binary' : 'line', {
+        text: quote(text),
+      }),
+    );
   }
 
   /** The event with its payload's stray bytes removed (and noted), or itself when there are none or too many. */
@@ -208,7 +212,13 @@ export class TraceReplayer {
       const summaries = result.status === 'unknown' ? this.unknown : this.changed;
       const summary = summaries.get(event.event);
       if (summary) summary.count++;
-      else summaries.set(detach(event.event), { count: 1, line: lineNumber, column: event.payloadColumn + 1, payload: detach(quote(event.payload)) });
+      else
+        summaries.set(detach(event.event), {
+          count: 1,
+          line: lineNumber,
+          column: event.payloadColumn + 1,
+          payload: detach(quote(event.payload)),
+        });
       if (result.status === 'changed') this.lastProblem = { line: lineNumber, kind: 'changed', event: result.spec.name };
       this.onEvent?.({ line: lineNumber, event, decoded: undefined, touched: [] });
       return;
@@ -261,7 +271,10 @@ export class TraceReplayer {
         this.findings.push(traceUnparsableLine.report({ line: last.line }, 'truncated', { text: `${last.event}: …` }));
       } else {
         const old = this.findings[last.index];
-        if (old) this.findings[last.index] = traceUnparsableLine.report({ line: last.line }, 'truncated', { text: old.message.replace(/^[^"]*"|"$/g, '') });
+        if (old)
+          this.findings[last.index] = traceUnparsableLine.report({ line: last.line }, 'truncated', {
+            text: old.message.replace(/^[^"]*"|"$/g, ''),
+          });
       }
     }
     if (this.stray.lines > 0) {
@@ -275,9 +288,7 @@ export class TraceReplayer {
       this.findings.push(traceLostEvents.report({ line }, messageId, { count: this.lostEvents, markers: this.lostMarkers, cpu }));
     }
     for (const [event, summary] of this.unknown) {
-      this.findings.push(
-        traceUnknownEvent.report({ line: summary.line, column: 1 }, 'unknown', { event, count: summary.count }),
-      );
+      this.findings.push(traceUnknownEvent.report({ line: summary.line, column: 1 }, 'unknown', { event, count: summary.count }));
     }
     for (const [event, summary] of this.changed) {
       const layouts = this.layoutsOf(event);
@@ -364,7 +375,10 @@ function addFieldRefs(decoded: DecodedEvent, touched: string[]): void {
     if (position === undefined) continue;
     const value = decoded.values[position];
     if (value === undefined || /^(?:0x)?0+$|^\(nil\)$/.test(value)) continue;
-    const key = `${kind}:${driver}:${value.replace(/^0x/, '').toLowerCase().padStart(kind === 'pasid' ? 0 : 16, '0')}`;
+    const key = `${kind}:${driver}:${value
+      .replace(/^0x/, '')
+      .toLowerCase()
+      .padStart(kind === 'pasid' ? 0 : 16, '0')}`;
     if (!touched.includes(key)) touched.push(key);
   }
   const context = decoded.layout.index['context'];

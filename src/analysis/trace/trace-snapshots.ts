@@ -31,7 +31,12 @@ export function vmSnapshot(vm: TraceVm): VaSpaceSnapshot {
 /** True when `selector` names this VM (its key, its name, or its driver-qualified key). */
 export function vmMatches(vm: TraceVm, selector: string): boolean {
   const wanted = selector.toLowerCase().replace(/^0x/, '');
-  return vm.key === wanted || vm.name.toLowerCase() === wanted || `${vm.driver}:${vm.key}` === wanted || vm.key.replace(/^0+/, '') === wanted.replace(/^0+/, '');
+  return (
+    vm.key === wanted ||
+    vm.name.toLowerCase() === wanted ||
+    `${vm.driver}:${vm.key}` === wanted ||
+    vm.key.replace(/^0+/, '') === wanted.replace(/^0+/, '')
+  );
 }
 
 /** Live VMs as snapshots, in creation order, optionally only the VM `selector` names. */

@@ -476,7 +476,13 @@ export class TraceState {
       this.removeMapping(old, line, event);
       const base = { objectKey: old.objectKey, line, ts, event };
       if (old.start < start) {
-        const piece = this.insertMapping(vm, { ...base, key: pieceKey(old.start, old), start: old.start, last: sub(start, 1n), offset: old.offset });
+        const piece = this.insertMapping(vm, {
+          ...base,
+          key: pieceKey(old.start, old),
+          start: old.start,
+          last: sub(start, 1n),
+          offset: old.offset,
+        });
         inherit(piece, old);
       }
       if (old.last > last) {
@@ -495,7 +501,12 @@ export class TraceState {
   }
 
   snapshot(): StateSnapshot {
-    return { vms: this.vmsInOrder().map(snapshotVm), aliases: [...this.aliases], submittedJobs: [...this.submittedJobs], vmOrder: this.vmOrder };
+    return {
+      vms: this.vmsInOrder().map(snapshotVm),
+      aliases: [...this.aliases],
+      submittedJobs: [...this.submittedJobs],
+      vmOrder: this.vmOrder,
+    };
   }
 
   /** Rebuilds live state from a snapshot (tombstones are not part of it). */

@@ -9,4 +9,12 @@ import { replayCommand } from './replay';
 import { reviewCommand } from './review';
 import { stateCommand } from './state';
 
-export const COMMANDS: readonly CliCommand[] = [replayCommand, checkCommand, reviewCommand, stateCommand, diffCommand, explainCommand, lspCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  replayCommand,
+  checkCommand,
+  reviewCommand,
+  stateCommand,
+  diffCommand,
+  explainCommand,
+  lspCommand,
+];

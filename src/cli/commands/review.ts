@@ -145,7 +145,8 @@ empty, no diff in it); the other patches are still reviewed and reported.
     const format = (parsed.options.get('--format') ?? 'text') as ReviewFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`unknown format ${format} (one of ${FORMATS.join(', ')})`);
     if (parsed.positional.length === 0) throw new UsageError('review needs at least one patch');
-    if (parsed.flags.has('--no-tree') && parsed.options.has('--kernel-tree')) throw new UsageError('--no-tree and --kernel-tree exclude each other');
+    if (parsed.flags.has('--no-tree') && parsed.options.has('--kernel-tree'))
+      throw new UsageError('--no-tree and --kernel-tree exclude each other');
     const explicitTree = parsed.options.get('--kernel-tree');
     if (explicitTree !== undefined) checkKernelTree(explicitTree);
     const tree = explicitTree ?? (parsed.flags.has('--no-tree') ? undefined : enclosingKernelTree(process.cwd()));
@@ -183,7 +184,9 @@ empty, no diff in it); the other patches are still reviewed and reported.
       texts.push(text);
     }
     if (format === 'reply') {
-      process.stdout.write(renderReply(files.map((file, index) => ({ path: file.path, text: texts[index] as string, findings: file.result.findings }))));
+      process.stdout.write(
+        renderReply(files.map((file, index) => ({ path: file.path, text: texts[index] as string, findings: file.result.findings }))),
+      );
     } else {
       process.stdout.write(render(format as OutputFormat, files));
     }

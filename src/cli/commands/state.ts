@@ -75,7 +75,8 @@ that could not be replayed (missing, unreadable, empty, not a trace).
     } else {
       const { size } = statInputFile(path);
       const detected = kind ?? detectKind(readHead(path, DETECT_HEAD_BYTES), path);
-      if (detected !== 'trace') throw new UsageError(`${path} does not look like an ftrace trace (detected: ${detected}); use --kind trace to force it`);
+      if (detected !== 'trace')
+        throw new UsageError(`${path} does not look like an ftrace trace (detected: ${detected}); use --kind trace to force it`);
       // Long replays report progress on standard error, only to a terminal.
       const showProgress = process.stderr.isTTY === true && size > 64 << 20;
       let shown = -1;

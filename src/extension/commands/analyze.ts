@@ -49,7 +49,12 @@ export async function analyzeFile(
       try {
         return await client.sendRequest(
           AnalyzeFileRequest,
-          { path: uri.fsPath, workDoneToken: token, ...(options.kind ? { kind: options.kind } : {}), ...(options.publish === false ? { publish: false } : {}) },
+          {
+            path: uri.fsPath,
+            workDoneToken: token,
+            ...(options.kind ? { kind: options.kind } : {}),
+            ...(options.publish === false ? { publish: false } : {}),
+          },
           cancellation,
         );
       } catch (error) {

@@ -13,7 +13,12 @@ type RecipeItem = vscode.QuickPickItem & { readonly recipe: CaptureRecipe };
 async function copyCaptureRecipe(_ctx: Ctx, driver?: unknown): Promise<string | undefined> {
   let recipe = CAPTURE_RECIPES.find((r) => r.driver === driver);
   if (!recipe) {
-    const items: RecipeItem[] = CAPTURE_RECIPES.map((r) => ({ label: r.label, description: r.description, detail: recordCommand(r), recipe: r }));
+    const items: RecipeItem[] = CAPTURE_RECIPES.map((r) => ({
+      label: r.label,
+      description: r.description,
+      detail: recordCommand(r),
+      recipe: r,
+    }));
     const picked = await vscode.window.showQuickPick(items, { title: 'GPUVM: Copy Capture Recipe', placeHolder: 'Driver to capture' });
     recipe = picked?.recipe;
   }
@@ -23,7 +28,10 @@ async function copyCaptureRecipe(_ctx: Ctx, driver?: unknown): Promise<string | 
   const report = reportCommand(recipe);
   // Not awaited: a notification's promise resolves only when it is dismissed.
   void vscode.window
-    .showInformationMessage(`Copied the ${recipe.label} capture command. Run it as root, stop it with Ctrl-C, then: ${report}`, 'Copy Report Command')
+    .showInformationMessage(
+      `Copied the ${recipe.label} capture command. Run it as root, stop it with Ctrl-C, then: ${report}`,
+      'Copy Report Command',
+    )
     .then((choice) => (choice ? vscode.env.clipboard.writeText(report) : undefined));
   return record;
 }

@@ -50,7 +50,10 @@ async function describeDump(ctx: Ctx, uri: vscode.Uri): Promise<string> {
   // Sorted by label so the two sides line up even when the dumps list VMs in another order.
   const vms = [...first.vms].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
   for (const vm of vms) {
-    const space = vm.id === first.vm?.id ? first : await client.sendRequest(VaSpaceRequest, { textDocument: { uri: document.uri.toString() }, position, vm: vm.id });
+    const space =
+      vm.id === first.vm?.id
+        ? first
+        : await client.sendRequest(VaSpaceRequest, { textDocument: { uri: document.uri.toString() }, position, vm: vm.id });
     if (space) parts.push(canonicalSpace(space));
   }
   return parts.join('\n\n') + '\n';

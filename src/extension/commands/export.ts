@@ -88,7 +88,9 @@ async function exportSarif(ctx: Ctx, target?: unknown): Promise<vscode.Uri | und
   }
   const findings = collectFindings(ctx);
   if (findings.length === 0) {
-    void vscode.window.showInformationMessage('GPUVM: there are no findings to export. Open a trace, dump, patch or script, or analyze a trace file first.');
+    void vscode.window.showInformationMessage(
+      'GPUVM: there are no findings to export. Open a trace, dump, patch or script, or analyze a trace file first.',
+    );
     return undefined;
   }
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -107,7 +109,9 @@ async function exportSarif(ctx: Ctx, target?: unknown): Promise<vscode.Uri | und
     void vscode.window.showErrorMessage(`GPUVM: could not write ${uri.fsPath}: ${errorText(error)}`);
     return undefined;
   }
-  void vscode.window.showInformationMessage(`GPUVM: exported ${findings.length} finding${findings.length === 1 ? '' : 's'} to ${relativePath(uri)}.`);
+  void vscode.window.showInformationMessage(
+    `GPUVM: exported ${findings.length} finding${findings.length === 1 ? '' : 's'} to ${relativePath(uri)}.`,
+  );
   return uri;
 }
 

@@ -28,7 +28,11 @@ async function setLanguageTrace(_ctx: Ctx): Promise<void> {
 }
 
 /** The kinds a user can pick, in the words of the kernel developer's inputs. */
-const KIND_CHOICES: readonly { readonly documentKind: Exclude<DocumentKind, 'unknown'>; readonly label: string; readonly detail: string }[] = [
+const KIND_CHOICES: readonly {
+  readonly documentKind: Exclude<DocumentKind, 'unknown'>;
+  readonly label: string;
+  readonly detail: string;
+}[] = [
   { documentKind: 'trace', label: 'ftrace text', detail: 'trace-cmd report, trace_pipe or /sys/kernel/tracing/trace output' },
   { documentKind: 'kernel-log', label: 'Kernel log', detail: 'dmesg, journalctl -k, a serial console capture' },
   { documentKind: 'patch', label: 'Kernel patch or review mail', detail: 'git format-patch output, an mbox, a saved mail with a diff' },
@@ -47,11 +51,21 @@ async function analyzeAs(ctx: Ctx, arg?: unknown): Promise<void> {
   }
   const document = await vscode.workspace.openTextDocument(target);
   const current = kindOfLanguage(document.languageId);
-  const items = [...KIND_CHOICES.map((choice) => ({ ...choice, description: choice.documentKind === current ? 'current' : '' })), { ...NONE, documentKind: undefined, description: current ? '' : 'current' }];
-  const picked = await vscode.window.showQuickPick(items, { title: 'GPUVM: Analyze as…', placeHolder: `Analyze ${document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1)} as` });
+  const items = [
+    ...KIND_CHOICES.map((choice) => ({ ...choice, description: choice.documentKind === current ? 'current' : '' })),
+    { ...NONE, documentKind: undefined, description: current ? '' : 'current' },
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'GPUVM: Analyze as…',
+    placeHolder: `Analyze ${document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1)} as`,
+  });
   if (!picked) return;
   ctx.kindOverrides.add(document.uri.toString());
   await vscode.languages.setTextDocumentLanguage(document, picked.documentKind ? LANGUAGE_IDS[picked.documentKind] : 'plaintext');
 }
 
-export const serverCommands: CommandGroup<'restartServer' | 'setLanguageTrace' | 'analyzeAs'> = { restartServer, setLanguageTrace, analyzeAs };
+export const serverCommands: CommandGroup<'restartServer' | 'setLanguageTrace' | 'analyzeAs'> = {
+  restartServer,
+  setLanguageTrace,
+  analyzeAs,
+};

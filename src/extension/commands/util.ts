@@ -29,7 +29,10 @@ export async function pickFile(title: string, filters: Record<string, string[]>)
 
 /** True for the errors vscode-jsonrpc raises when a request was cancelled. */
 export function isCancellation(error: unknown): boolean {
-  return error instanceof vscode.CancellationError || (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === -32800);
+  return (
+    error instanceof vscode.CancellationError ||
+    (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === -32800)
+  );
 }
 
 export function errorText(error: unknown): string {

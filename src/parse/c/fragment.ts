@@ -116,7 +116,9 @@ export function buildFragment(rows: readonly SourceRow[], section: string): Frag
   let open = -min;
   // An indented window with balanced braces is still the inside of a function.
   // A function header shifted by a space (mail clients space-stuff quoted lines) is still at the top level.
-  const header = firstCode !== undefined && /^\s{1,2}(?:static|void|int|bool|struct|enum|const|unsigned|long|u8|u16|u32|u64|s32|s64|vm_fault_t)\b[^;]*\)\s*$/.test(firstCode.text);
+  const header =
+    firstCode !== undefined &&
+    /^\s{1,2}(?:static|void|int|bool|struct|enum|const|unsigned|long|u8|u16|u32|u64|s32|s64|vm_fault_t)\b[^;]*\)\s*$/.test(firstCode.text);
   if (open === 0 && firstCode && /^\s/.test(firstCode.text) && !header && enclosing !== undefined) open = 1;
   const out: (SourceRow | undefined)[] = [];
   const text: string[] = [];

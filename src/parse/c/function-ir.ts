@@ -111,7 +111,9 @@ function collectFacts(node: CNode, into: IrNode): void {
       case 'call_expression': {
         const fn = current.childForFieldName('function');
         const argList = current.childForFieldName('arguments');
-        const args = argList ? argList.namedChildren.filter((c): c is CNode => c !== null && c.type !== 'comment').map((c) => squash(c.text)) : [];
+        const args = argList
+          ? argList.namedChildren.filter((c): c is CNode => c !== null && c.type !== 'comment').map((c) => squash(c.text))
+          : [];
         let target: string | undefined;
         let parent = current.parent;
         while (parent && (parent.type === 'parenthesized_expression' || parent.type === 'cast_expression')) parent = parent.parent;
@@ -217,7 +219,11 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
     case 'preproc_ifdef':
     case 'preproc_else':
     case 'preproc_elif': {
-      return buildSequence(node.namedChildren.filter((c): c is CNode => c !== null), next, ctx);
+      return buildSequence(
+        node.namedChildren.filter((c): c is CNode => c !== null),
+        next,
+        ctx,
+      );
     }
     case 'if_statement': {
       const branch = newNode(ctx, 'branch', node.startPosition.row);
@@ -228,7 +234,7 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
       }
       const consequence = node.childForFieldName('consequence');
       const alternative = node.childForFieldName('alternative');
-      const elseBody = alternative?.type === 'else_clause' ? alternative.namedChildren.find((c) => c !== null) ?? null : alternative;
+      const elseBody = alternative?.type === 'else_clause' ? (alternative.namedChildren.find((c) => c !== null) ?? null) : alternative;
       // The calls of each branch are those of the nodes built for it: no second walk of the tree.
       const thenStart = ctx.nodes.length;
       const thenEntry = build(consequence, next, ctx);
@@ -360,7 +366,12 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
     case 'ERROR': {
       // Error recovery may keep whole statements inside an ERROR node.
       const statements = node.namedChildren.filter((c): c is CNode => c !== null && /statement$/.test(c.type));
-      if (statements.length > 0) return buildSequence(node.namedChildren.filter((c): c is CNode => c !== null), next, ctx);
+      if (statements.length > 0)
+        return buildSequence(
+          node.namedChildren.filter((c): c is CNode => c !== null),
+          next,
+          ctx,
+        );
       break;
     }
     default:

@@ -85,7 +85,6 @@ function words(text: string): string {
   return text.trim().replace(/\s+/g, ' ');
 }
 
-
 /** Streaming parser: call `line()` for each line in order, then `end()` once. */
 export class GpuvasDumpParser {
   private state: State = 'outside';
@@ -170,7 +169,11 @@ export class GpuvasDumpParser {
     this.flushOrphans();
     const match = HEADER.exec(text);
     if (!match) {
-      this.error(lineNumber, 'malformed-header', 'a "DRM GPU VA space (name) [0x…;0x…]" line whose name or window cannot be read; the block is skipped');
+      this.error(
+        lineNumber,
+        'malformed-header',
+        'a "DRM GPU VA space (name) [0x…;0x…]" line whose name or window cannot be read; the block is skipped',
+      );
       this.state = 'skip';
       return;
     }
@@ -214,11 +217,7 @@ export class GpuvasDumpParser {
   private flushStray(): void {
     if (this.strayLines === 0) return;
     const what = 'not part of a gpuvas dump (expected a "DRM GPU VA space" line)';
-    this.error(
-      this.strayFirst,
-      'unexpected-line',
-      this.strayLines === 1 ? what : `lines ${this.strayFirst}-${this.strayLast} are ${what}`,
-    );
+    this.error(this.strayFirst, 'unexpected-line', this.strayLines === 1 ? what : `lines ${this.strayFirst}-${this.strayLast} are ${what}`);
     this.strayLines = 0;
   }
 
@@ -244,7 +243,11 @@ export class GpuvasDumpParser {
       return;
     }
     if (this.state === 'reserved' && text.startsWith('Kernel reserved node')) {
-      this.error(lineNumber, 'malformed-header', 'a "Kernel reserved node [0x…;0x…]" line whose numbers cannot be read; assuming no reserved node');
+      this.error(
+        lineNumber,
+        'malformed-header',
+        'a "Kernel reserved node [0x…;0x…]" line whose numbers cannot be read; assuming no reserved node',
+      );
       this.state = 'blank';
       return;
     }
@@ -291,7 +294,11 @@ export class GpuvasDumpParser {
         this.state = 'regionRule';
         return;
       }
-      this.error(lineNumber, 'malformed-row', `not a VA row (${fields}); expected "     | 0x<start> | 0x<range> | 0x<end> | 0x<object> | 0x<offset>"`);
+      this.error(
+        lineNumber,
+        'malformed-row',
+        `not a VA row (${fields}); expected "     | 0x<start> | 0x<range> | 0x<end> | 0x<object> | 0x<offset>"`,
+      );
       return;
     }
     const [addr, range, end, object, offset] = fields as [U64, U64, U64, U64, U64];

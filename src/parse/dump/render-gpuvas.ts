@@ -13,8 +13,7 @@ import { hex16 } from '../../base/u64';
 import type { VaSpaceSnapshot } from './snapshot';
 
 /** The VA table header: 104 characters. */
-export const VA_TABLE_HEADER =
-  ' VAs | start              | range              | end                | object             | object offset';
+export const VA_TABLE_HEADER = ' VAs | start              | range              | end                | object             | object offset';
 /** The line under the VA table header: 109 hyphens. */
 export const VA_TABLE_RULE = '-'.repeat(109);
 /** Start of every VA row: five spaces before the first field separator. */

@@ -39,7 +39,8 @@ function readCanonicalFields(text: string, count: number, bar: number): U64[] | 
   const values: U64[] = [];
   for (let field = 0; field < count; field++) {
     const at = bar + 21 * field;
-    if (text.charCodeAt(at) !== 124 || text.charCodeAt(at + 1) !== 32 || text.charCodeAt(at + 2) !== 48 || text.charCodeAt(at + 3) !== 120) return undefined;
+    if (text.charCodeAt(at) !== 124 || text.charCodeAt(at + 1) !== 32 || text.charCodeAt(at + 2) !== 48 || text.charCodeAt(at + 3) !== 120)
+      return undefined;
     if (field < count - 1 && text.charCodeAt(at + 20) !== 32) return undefined;
     const high = hex8(text, at + 4);
     const low = hex8(text, at + 12);

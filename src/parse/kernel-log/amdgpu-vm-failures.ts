@@ -35,7 +35,10 @@ export class AmdgpuVmFailureRecognizer {
   line(message: string, line: number, timestamp?: number): boolean {
     // Every format contains "ailed"; most log lines do not: one cheap test first.
     if (!message.includes('ailed')) return false;
-    const start = (failure: AmdgpuVmFailureRecord['failure'], details: { address?: bigint; errno?: number; caller?: string } = {}): true => {
+    const start = (
+      failure: AmdgpuVmFailureRecord['failure'],
+      details: { address?: bigint; errno?: number; caller?: string } = {},
+    ): true => {
       const device = deviceOf(message);
       const record: AmdgpuVmFailureRecord = {
         kind: 'amdgpu-vm-failure',

@@ -43,7 +43,8 @@ const XE_FIELD = /^\s*(VFID|PDATA|Address Precision|FaultType|AccessType|FaultLe
 const NOUVEAU =
   /(?:fault [0-9a-f]{2} \[(\w*)\]|(read|write) fault) at ([0-9a-f]+) .*?reason [0-9a-f]{2} \[([^\]]*)\] on channel (-?\d+) \[[0-9a-f]+ (.*)\]\s*$/;
 const PANTHOR = /Unhandled Page fault in AS(\d+) at VA 0x([0-9a-fA-F]+)/;
-const PANTHOR_FIELD = /^\s*(Reason|raw fault status|decoded fault status|exception type 0x[0-9A-Fa-f]+|access type 0x[0-9A-Fa-f]+|source id): ?((?:\s*\S)*)\s*$/;
+const PANTHOR_FIELD =
+  /^\s*(Reason|raw fault status|decoded fault status|exception type 0x[0-9A-Fa-f]+|access type 0x[0-9A-Fa-f]+|source id): ?((?:\s*\S)*)\s*$/;
 const MSM =
   /\*\*\* gpu fault: (?:cb=\d+ )?ttbr0=([0-9a-f]+) (?:cb0_ttbr0=[0-9a-f]+ cb1_ttbr0=[0-9a-f]+ )?iova=([0-9a-f]+) dir=(\w+) type=(\w+) source=(\S+)/;
 
@@ -174,7 +175,10 @@ export class FaultRecognizer {
     if (!open) return false;
     const status = AMDGPU_STATUS.exec(message) ?? AMDGPU_OLD_STATUS.exec(message);
     if (status) {
-      const [name, value] = status.length === 3 && status[2] !== undefined ? [status[1] as string, status[2]] : ['VM_CONTEXT1_PROTECTION_FAULT_STATUS', status[1] as string];
+      const [name, value] =
+        status.length === 3 && status[2] !== undefined
+          ? [status[1] as string, status[2]]
+          : ['VM_CONTEXT1_PROTECTION_FAULT_STATUS', status[1] as string];
       open.details[name] = `0x${value}`;
       open.endLine = context.line;
       return true;
@@ -293,7 +297,9 @@ export class FaultRecognizer {
           const access = accessFrom(field[2] as string);
           if (access) open.access = access;
         }
-        open.details[name.replace(/ 0x[0-9A-Fa-f]+$/, '')] = name.includes('0x') ? `${name.slice(name.indexOf('0x'))}: ${field[2]}` : (field[2] as string);
+        open.details[name.replace(/ 0x[0-9A-Fa-f]+$/, '')] = name.includes('0x')
+          ? `${name.slice(name.indexOf('0x'))}: ${field[2]}`
+          : (field[2] as string);
         open.endLine = context.line;
         return true;
       }

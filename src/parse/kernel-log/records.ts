@@ -165,4 +165,5 @@ export interface VmOpRecord extends RecordBase {
   readonly end: U64;
 }
 
-export type KernelLogRecord = GpuvmWarnRecord | RefcountWarnRecord | GpuFaultRecord | VaConflictRecord | AmdgpuVmFailureRecord | KasanRecord | VmOpRecord;
+export type KernelLogRecord =
+  GpuvmWarnRecord | RefcountWarnRecord | GpuFaultRecord | VaConflictRecord | AmdgpuVmFailureRecord | KasanRecord | VmOpRecord;

@@ -86,7 +86,12 @@ export class WarnBlockReader {
       ...(this.device ? { device: this.device } : {}),
     };
     this.record = gpuvm
-      ? { ...base, kind: 'gpuvm-warn', which: gpuvm, text: warnText(message, (GPUVM_TEXTS.find(([, id]) => id === gpuvm) as [string, GpuvmWarnId])[0]) }
+      ? {
+          ...base,
+          kind: 'gpuvm-warn',
+          which: gpuvm,
+          text: warnText(message, (GPUVM_TEXTS.find(([, id]) => id === gpuvm) as [string, GpuvmWarnId])[0]),
+        }
       : { ...base, kind: 'refcount-warn', which: refcount as RefcountWarnId, text: warnText(message, 'refcount_t: ') };
     this.lastLine = line;
     return this.record;
@@ -147,7 +152,9 @@ export class WarnBlockReader {
     this.finished = true;
     if (this.record || !this.header) return;
     const fromFile = this.header.file !== undefined && GPUVM_FILE.test(this.header.file);
-    const topFrames = this.stack.filter((frame) => !/^(?:__warn|report_bug|handle_bug|exc_invalid_op|asm_exc_invalid_op|warn_slowpath)/.test(frame.fn)).slice(0, 2);
+    const topFrames = this.stack
+      .filter((frame) => !/^(?:__warn|report_bug|handle_bug|exc_invalid_op|asm_exc_invalid_op|warn_slowpath)/.test(frame.fn))
+      .slice(0, 2);
     const fromFrame = (this.header.fn !== undefined && GPUVM_FN.test(this.header.fn)) || topFrames.some((frame) => GPUVM_FN.test(frame.fn));
     if (!fromFile && !fromFrame) return;
     const fn = this.header.fn ?? topFrames[0]?.fn ?? 'drm_gpuvm';

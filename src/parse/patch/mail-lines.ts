@@ -165,7 +165,10 @@ export function readMailLines(physical: readonly string[]): MailLines {
   while (i < physical.length) {
     const raw = (physical[i] as string).replace(/\r$/, '');
     // A new message: an mbox separator, or a header block at the top of the file.
-    if (MBOX_FROM.test(raw) || (i === 0 && HEADER.test(raw) && /^(From|Subject|Date|Message-I[Dd]|Return-Path|Received|To|MIME-Version|Content-Type):/.test(raw))) {
+    if (
+      MBOX_FROM.test(raw) ||
+      (i === 0 && HEADER.test(raw) && /^(From|Subject|Date|Message-I[Dd]|Return-Path|Received|To|MIME-Version|Content-Type):/.test(raw))
+    ) {
       messages++;
       lines.push({ line: i + 1, depth: 0, text: raw });
       boundaries.length = 0;

@@ -169,7 +169,15 @@ function readHunk(lines: readonly LogicalLine[], start: number, match: RegExpExe
   // A mail client may wrap a long `@@` line: its section continues on the next line.
   const wrapped = lines[i];
   const after = lines[i + 1];
-  if (wrapped && after && wrapped.depth === header.depth && after.depth === header.depth && /^[^ +\-\\@]/.test(wrapped.text) && /^[ +-]/.test(after.text)) i++;
+  if (
+    wrapped &&
+    after &&
+    wrapped.depth === header.depth &&
+    after.depth === header.depth &&
+    /^[^ +\-\\@]/.test(wrapped.text) &&
+    /^[ +-]/.test(after.text)
+  )
+    i++;
   while (i < lines.length && (oldLeft > 0 || newLeft > 0)) {
     let at = lines[i] as LogicalLine;
     if (at.depth !== header.depth) {

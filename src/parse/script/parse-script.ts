@@ -88,14 +88,23 @@ export function exactCommand(command: ScriptCommand<Num64>): ScriptCommand {
         typeof command.kernelStart === 'bigint' &&
         typeof command.kernelRange === 'bigint'
         ? (command as ScriptCommand)
-        : { ...command, start: toU64(command.start), range: toU64(command.range), kernelStart: toU64(command.kernelStart), kernelRange: toU64(command.kernelRange) };
+        : {
+            ...command,
+            start: toU64(command.start),
+            range: toU64(command.range),
+            kernelStart: toU64(command.kernelStart),
+            kernelRange: toU64(command.kernelRange),
+          };
     case 'bo':
       return typeof command.id === 'bigint' && typeof command.size === 'bigint'
         ? (command as ScriptCommand)
         : { ...command, id: toU64(command.id), size: toU64(command.size) };
     case 'map':
     case 'insert':
-      return typeof command.addr === 'bigint' && typeof command.range === 'bigint' && typeof command.offset === 'bigint' && typeof command.bo !== 'number'
+      return typeof command.addr === 'bigint' &&
+        typeof command.range === 'bigint' &&
+        typeof command.offset === 'bigint' &&
+        typeof command.bo !== 'number'
         ? (command as ScriptCommand)
         : {
             kind: command.kind,

@@ -38,7 +38,17 @@ export function compileFormat(format: string): CompiledFormat {
   for (let match = CONVERSION.exec(format); match; match = CONVERSION.exec(format)) {
     literals.push(format.slice(last, match.index).replace(/%%/g, '%'));
     const letter = match[1];
-    types.push(letter === 's' || letter === 'c' ? 'str' : letter === 'p' ? 'ptr' : letter === 'x' || letter === 'X' ? 'hex' : letter === 'u' ? 'udec' : 'dec');
+    types.push(
+      letter === 's' || letter === 'c'
+        ? 'str'
+        : letter === 'p'
+          ? 'ptr'
+          : letter === 'x' || letter === 'X'
+            ? 'hex'
+            : letter === 'u'
+              ? 'udec'
+              : 'dec',
+    );
     last = match.index + match[0].length;
   }
   literals.push(format.slice(last).replace(/%%/g, '%'));

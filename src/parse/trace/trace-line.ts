@@ -82,8 +82,7 @@ const LOST = /^CPU:(\d+) \[LOST (\d+) EVENTS\]/;
 const BUFFER_STARTED = /^##### CPU (\d+) buffer started ####/;
 const ENTRIES = /^# entries-in-buffer\/entries-written: (\d+)\/(\d+)/;
 /** Latency format / `trace-cmd report -l`: no brackets around the CPU. */
-const LATENCY =
-  /^\s*(.{0,40}?)-(\d+)\s+(\d{1,4})([^\s\d][^\s]{2,5})\s+(?:(\d+)us[ +!#*@$]|(\d+(?:\.\d+)?)):? ?: ([\w.:-]+?):\s*/;
+const LATENCY = /^\s*(.{0,40}?)-(\d+)\s+(\d{1,4})([^\s\d][^\s]{2,5})\s+(?:(\d+)us[ +!#*@$]|(\d+(?:\.\d+)?)):? ?: ([\w.:-]+?):\s*/;
 
 /** Classifies and tokenises one line (a trailing CR is ignored). */
 export function parseTraceLine(raw: string): TraceLine {

@@ -53,13 +53,14 @@ export const dumpEndMismatch = defineRule({
   tags: ['dump', 'va-space'],
   messages: {
     va: 'The end {end} of this VA is not start + range = {expected}: the kernel computes the column from the other two, so the row was edited or garbled.',
-    region: 'The end {end} of this region is not start + range = {expected}: nouveau computes the column from the other two, so the row was edited or garbled.',
+    region:
+      'The end {end} of this region is not start + range = {expected}: nouveau computes the column from the other two, so the row was edited or garbled.',
   },
 });
 
 export const dumpVaInReservedNode = defineRule({
   id: 'dump-va-in-reserved-node',
-  summary: 'A VA overlaps the VM\'s kernel-reserved node, which drm_gpuvm_range_valid() forbids.',
+  summary: "A VA overlaps the VM's kernel-reserved node, which drm_gpuvm_range_valid() forbids.",
   defaultSeverity: 'error',
   tags: ['dump', 'va-space'],
   messages: {
@@ -70,7 +71,7 @@ export const dumpVaInReservedNode = defineRule({
 
 export const dumpVaOutsideWindow = defineRule({
   id: 'dump-va-outside-window',
-  summary: 'A VA lies (partly) outside its VM\'s window, which drm_gpuvm_range_valid() forbids.',
+  summary: "A VA lies (partly) outside its VM's window, which drm_gpuvm_range_valid() forbids.",
   defaultSeverity: 'error',
   tags: ['dump', 'va-space'],
   messages: {
@@ -87,8 +88,7 @@ export const dumpZeroRangeVa = defineRule({
   defaultSeverity: 'warning',
   tags: ['dump', 'va-space'],
   messages: {
-    zero:
-      'A zero-size VA at {addr} in VM "{vm}": kernels that do not reject range == 0 (v6.18 and older) insert it for a zero-length bind, and its degenerate interval can make later insertions at {addr} fail, which drm_gpuva_map() ignores. Drivers should reject zero-length binds.',
+    zero: 'A zero-size VA at {addr} in VM "{vm}": kernels that do not reject range == 0 (v6.18 and older) insert it for a zero-length bind, and its degenerate interval can make later insertions at {addr} fail, which drm_gpuva_map() ignores. Drivers should reject zero-length binds.',
   },
 });
 

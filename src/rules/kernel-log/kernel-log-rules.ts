@@ -80,8 +80,7 @@ export const logKasanReport = defineRule({
   defaultSeverity: 'error',
   tags: ['kernel-log', 'lifetime'],
   messages: {
-    useAfterFree:
-      'KASAN {bugType} in {where}: {access}{object}, freed in {freedIn} and used again here. {meaning}',
+    useAfterFree: 'KASAN {bugType} in {where}: {access}{object}, freed in {freedIn} and used again here. {meaning}',
     other: 'KASAN {bugType} in {where}: {access}{object}. {meaning}',
   },
 });
@@ -96,7 +95,8 @@ export const logFaultHistory = defineRule({
       '{address} was mapped by [{start}, {end}) of VM {vm} ({lineWord} {createdLine}, {createdEvent}) and unmapped at {lineWord} {unmappedLine} by {unmappedEvent}{ago}: the GPU used the address after it was unbound — a job submitted or still running with a stale address.',
     covered:
       '{address} is inside the mapping [{start}, {end}) of VM {vm} ({lineWord} {createdLine}, {createdEvent}) at the time of the fault: the VA is bound in software, so look for its page-table update, an invalidation or an eviction that was not waited for.',
-    never: '{address} was never mapped in VM {vm} in {source}: a wild or stale pointer, or a mapping made before the recorded history begins.',
+    never:
+      '{address} was never mapped in VM {vm} in {source}: a wild or stale pointer, or a mapping made before the recorded history begins.',
     unknownVm: '{source} has no VM matching {vm}; the fault at {address} cannot be traced to a mapping.',
   },
 });
@@ -116,4 +116,12 @@ export const logAmdgpuVmFailure = defineRule({
   },
 });
 
-export const KERNEL_LOG_RULES = [logGpuvmWarn, logRefcountWarning, logGpuPageFault, logVaConflict, logAmdgpuVmFailure, logKasanReport, logFaultHistory] as const;
+export const KERNEL_LOG_RULES = [
+  logGpuvmWarn,
+  logRefcountWarning,
+  logGpuPageFault,
+  logVaConflict,
+  logAmdgpuVmFailure,
+  logKasanReport,
+  logFaultHistory,
+] as const;

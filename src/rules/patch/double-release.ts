@@ -16,7 +16,8 @@ export const doubleRelease = defineRule({
   defaultSeverity: 'error',
   tags: ['patch', 'lifetime', 'locking'],
   messages: {
-    twice: 'On one path of {fn}, {key} is released a second time by {call}() after the release at line {firstLine} ({what}): {consequence}.',
+    twice:
+      'On one path of {fn}, {key} is released a second time by {call}() after the release at line {firstLine} ({what}): {consequence}.',
     fixed: 'The patch removes a second release of {key} ({what}) on a path of {fn}.',
   },
 });

@@ -14,7 +14,8 @@ export const drmDevEnterUnbalanced = defineRule({
   defaultSeverity: 'error',
   tags: ['patch', 'lifetime', 'hotplug'],
   messages: {
-    unbalanced: '{fn} returns here ({exit}) inside the drm_dev_enter() section opened at line {enterLine}: drm_dev_unplug() will wait for it forever. Call drm_dev_exit({key}) on this path.',
+    unbalanced:
+      '{fn} returns here ({exit}) inside the drm_dev_enter() section opened at line {enterLine}: drm_dev_unplug() will wait for it forever. Call drm_dev_exit({key}) on this path.',
     fixed: 'The patch closes the drm_dev_enter() section of {fn} on a path that returned without drm_dev_exit().',
   },
 });
@@ -30,7 +31,12 @@ export const drmDevEnterUnbalancedCheck: PatchRuleCheck = {
         key: textKey(view, event.key, event.acquireRow, event.exitRow),
         row: event.exitRow,
         messageId: 'unbalanced',
-        data: { fn: functionLabel(view), exit: rowText(view, event.exitRow), enterLine: view.rows[event.acquireRow]?.line ?? 0, key: event.key },
+        data: {
+          fn: functionLabel(view),
+          exit: rowText(view, event.exitRow),
+          enterLine: view.rows[event.acquireRow]?.line ?? 0,
+          key: event.key,
+        },
         related: [{ row: event.acquireRow, message: 'drm_dev_enter() here' }],
       }));
   },

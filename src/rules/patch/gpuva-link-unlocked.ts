@@ -20,7 +20,8 @@ export const gpuvaLinkUnlocked = defineRule({
   defaultSeverity: 'warning',
   tags: ['patch', 'drm_gpuvm', 'locking'],
   messages: {
-    removed: 'The patch removes {lock} from around {call}() in {fn}, which stays: link and unlink change the GEM\'s gpuva list and assert the GEM\'s lock (its resv, or gpuva.lock in immediate mode). Keep the lock, or assert that the caller holds it.',
+    removed:
+      "The patch removes {lock} from around {call}() in {fn}, which stays: link and unlink change the GEM's gpuva list and assert the GEM's lock (its resv, or gpuva.lock in immediate mode). Keep the lock, or assert that the caller holds it.",
   },
 });
 
@@ -43,7 +44,9 @@ export const gpuvaLinkUnlockedCheck: PatchRuleCheck = {
       if (!CALLS.has(event.call.name)) continue;
       const sig = signature(event.call);
       if (!stillCalled.has(sig) || lockedAfter.has(sig)) continue;
-      const held = event.held.find((item) => item.pair.kind === 'lock' && item.acquireRow !== undefined && rowChanged(view, item.acquireRow));
+      const held = event.held.find(
+        (item) => item.pair.kind === 'lock' && item.acquireRow !== undefined && rowChanged(view, item.acquireRow),
+      );
       if (!held || held.acquireRow === undefined || seen.has(sig)) continue;
       seen.add(sig);
       issues.push({

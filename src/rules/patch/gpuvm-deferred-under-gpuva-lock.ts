@@ -15,7 +15,8 @@ export const gpuvmDeferredUnderGpuvaLock = defineRule({
   defaultSeverity: 'error',
   tags: ['patch', 'drm_gpuvm', 'locking'],
   messages: {
-    deadlock: '{call}() takes the GEM\'s gpuva.lock itself (6.19+), but {fn} already holds {lock} (line {lockLine}): self-deadlock. Call it outside the lock.',
+    deadlock:
+      "{call}() takes the GEM's gpuva.lock itself (6.19+), but {fn} already holds {lock} (line {lockLine}): self-deadlock. Call it outside the lock.",
     fixed: 'The patch moves {call}() in {fn} out of the gpuva.lock section it would deadlock on.',
   },
 });

@@ -17,8 +17,10 @@ export const gpuvmFreedDirectly = defineRule({
   defaultSeverity: 'error',
   tags: ['patch', 'drm_gpuvm', 'lifetime'],
   messages: {
-    freed: '{fn} frees {container} itself, but it embeds the drm_gpuvm put at line {putLine}: VM_BOs and VAs may still hold GPUVM references, so the VM is freed under them (use-after-free). Free {container} from the vm_free callback and let drm_gpuvm_put() drop the last reference.',
-    fixed: 'The patch stops freeing {container} directly in {fn}: the structure embedding drm_gpuvm is now freed when the last GPUVM reference goes.',
+    freed:
+      '{fn} frees {container} itself, but it embeds the drm_gpuvm put at line {putLine}: VM_BOs and VAs may still hold GPUVM references, so the VM is freed under them (use-after-free). Free {container} from the vm_free callback and let drm_gpuvm_put() drop the last reference.',
+    fixed:
+      'The patch stops freeing {container} directly in {fn}: the structure embedding drm_gpuvm is now freed when the last GPUVM reference goes.',
   },
 });
 

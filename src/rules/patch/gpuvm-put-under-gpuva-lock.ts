@@ -33,26 +33,33 @@ export const gpuvmPutUnderGpuvaLockCheck: PatchRuleCheck = {
   rule: gpuvmPutUnderGpuvaLock,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    return callsWhileHeld(review, side, new Set(CALLS.keys()), isGpuvaLock)
-      // Not the final put: asserted by a WARN around it, or the function holds its own VM_BO reference.
-      .filter(({ call }) => !/WARN/.test(call.within ?? ''))
-      .filter(({ view, call }) => !view.ir.calls.some((other) => KEEPS_ALIVE.has(other.name) && (other.row < call.row || (other.row === call.row && other.column < call.column))))
-      // Taking a GEM reference first is the documented mitigation; it can only be ruled out when the function start is visible.
-      .filter(({ view }) => view.ir.startVisible)
-      .map(({ view, call, held }) => ({
-      view,
-      key: `${view.ir.name}|${call.name}(${call.args.join(',')})|${held.key}`,
-      row: call.row,
-      column: call.column,
-      messageId: 'held',
-      data: {
-        call: call.name,
-        fn: functionLabel(view),
-        lock: held.key,
-        lockLine: held.acquireRow !== undefined ? (view.rows[held.acquireRow]?.line ?? 0) : 0,
-        deferred: CALLS.get(call.name) as string,
-      },
-      related: held.acquireRow !== undefined ? [{ row: held.acquireRow, message: `${held.key} taken here` }] : [],
-    }));
+    return (
+      callsWhileHeld(review, side, new Set(CALLS.keys()), isGpuvaLock)
+        // Not the final put: asserted by a WARN around it, or the function holds its own VM_BO reference.
+        .filter(({ call }) => !/WARN/.test(call.within ?? ''))
+        .filter(
+          ({ view, call }) =>
+            !view.ir.calls.some(
+              (other) => KEEPS_ALIVE.has(other.name) && (other.row < call.row || (other.row === call.row && other.column < call.column)),
+            ),
+        )
+        // Taking a GEM reference first is the documented mitigation; it can only be ruled out when the function start is visible.
+        .filter(({ view }) => view.ir.startVisible)
+        .map(({ view, call, held }) => ({
+          view,
+          key: `${view.ir.name}|${call.name}(${call.args.join(',')})|${held.key}`,
+          row: call.row,
+          column: call.column,
+          messageId: 'held',
+          data: {
+            call: call.name,
+            fn: functionLabel(view),
+            lock: held.key,
+            lockLine: held.acquireRow !== undefined ? (view.rows[held.acquireRow]?.line ?? 0) : 0,
+            deferred: CALLS.get(call.name) as string,
+          },
+          related: held.acquireRow !== undefined ? [{ row: held.acquireRow, message: `${held.key} taken here` }] : [],
+        }))
+    );
   },
 };

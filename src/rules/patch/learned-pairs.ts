@@ -61,7 +61,11 @@ interface Call {
   readonly inCondition: boolean;
 }
 
-const squashKey = (arg: string) => arg.replace(/\s+/g, '').replace(/^&/, '').replace(/^\((.*)\)$/, '$1');
+const squashKey = (arg: string) =>
+  arg
+    .replace(/\s+/g, '')
+    .replace(/^&/, '')
+    .replace(/^\((.*)\)$/, '$1');
 
 function callsOf(lines: LearnSource['lines']): Call[] {
   const calls: Call[] = [];
@@ -126,7 +130,9 @@ function learnFrom(source: LearnSource): Evidence[] {
         const releases = byName.get(release);
         if (!releases) continue;
         const confirmed = releases.find((rel) =>
-          acquires.some((acq) => (suffix.returnsObject ? acq.target !== undefined && acq.target === rel.first : acq.first !== '' && acq.first === rel.first)),
+          acquires.some((acq) =>
+            suffix.returnsObject ? acq.target !== undefined && acq.target === rel.first : acq.first !== '' && acq.first === rel.first,
+          ),
         );
         if (!confirmed) continue;
         found.push({
@@ -162,7 +168,13 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
   const byPair = new Map<string, Evidence[]>();
   for (const source of sources) {
     for (const evidence of learnFrom(source)) {
-      if (known.acquires.has(evidence.acquire) || known.releases.has(evidence.acquire) || known.releases.has(evidence.release) || known.acquires.has(evidence.release)) continue;
+      if (
+        known.acquires.has(evidence.acquire) ||
+        known.releases.has(evidence.acquire) ||
+        known.releases.has(evidence.release) ||
+        known.acquires.has(evidence.release)
+      )
+        continue;
       const key = `${evidence.acquire}\u0001${evidence.release}`;
       byPair.set(key, [...(byPair.get(key) ?? []), evidence]);
     }

@@ -18,7 +18,8 @@ export const lockAssertionWeakened = defineRule({
   defaultSeverity: 'warning',
   tags: ['patch', 'locking'],
   messages: {
-    removed: 'The patch removes {call}() from {fn} and asserts nothing in its place: the locking rule it enforced is no longer checked by lockdep.',
+    removed:
+      'The patch removes {call}() from {fn} and asserts nothing in its place: the locking rule it enforced is no longer checked by lockdep.',
     conditional: 'The patch puts {call}() in {fn} under the condition ({cond}): on the other branch the locking rule is no longer checked.',
   },
 });
@@ -58,7 +59,9 @@ export const lockAssertionWeakenedCheck: PatchRuleCheck = {
     }
     // Removed without replacement: no assertion or lock is added anywhere in the hunk.
     const postHasNewAssertOrLock = review.post.some((view) =>
-      view.ir.calls.some((call) => rowChanged(view, call.row) && (LOCK_ASSERT_CALL.test(call.name) || /(?:^|_)lock(?:_\w+)?$/.test(call.name))),
+      view.ir.calls.some(
+        (call) => rowChanged(view, call.row) && (LOCK_ASSERT_CALL.test(call.name) || /(?:^|_)lock(?:_\w+)?$/.test(call.name)),
+      ),
     );
     if (postHasNewAssertOrLock) return issues;
     const postSignatures = new Set(review.post.flatMap((view) => view.ir.calls.map(signature)));

@@ -70,4 +70,11 @@ export const patchHunkNotApplied = defineRule({
   },
 });
 
-export const PATCH_INPUT_RULES = [patchNoDiff, patchDamagedHunk, patchBinaryContent, patchNonCFile, patchAnalysisLimit, patchHunkNotApplied];
+export const PATCH_INPUT_RULES = [
+  patchNoDiff,
+  patchDamagedHunk,
+  patchBinaryContent,
+  patchNonCFile,
+  patchAnalysisLimit,
+  patchHunkNotApplied,
+];

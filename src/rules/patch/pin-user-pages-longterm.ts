@@ -15,12 +15,18 @@ export const pinUserPagesLongterm = defineRule({
   defaultSeverity: 'warning',
   tags: ['patch', 'memory'],
   messages: {
-    missing: '{call}() in {fn} pins user pages for the GPU without FOLL_LONGTERM (flags: {flags}): a pin held for the lifetime of a GPU mapping is long-term, and without the flag the pages can block migration/CMA and diverge from the process after fork. Pass FOLL_LONGTERM, or do not pin (hmm_range_fault with an MMU notifier).',
+    missing:
+      '{call}() in {fn} pins user pages for the GPU without FOLL_LONGTERM (flags: {flags}): a pin held for the lifetime of a GPU mapping is long-term, and without the flag the pages can block migration/CMA and diverge from the process after fork. Pass FOLL_LONGTERM, or do not pin (hmm_range_fault with an MMU notifier).',
     fixed: 'The patch adds FOLL_LONGTERM to {call}() in {fn}.',
   },
 });
 
-const FLAGS_ARG: Record<string, number> = { pin_user_pages: 2, pin_user_pages_fast: 2, pin_user_pages_remote: 3, pin_user_pages_unlocked: 3 };
+const FLAGS_ARG: Record<string, number> = {
+  pin_user_pages: 2,
+  pin_user_pages_fast: 2,
+  pin_user_pages_remote: 3,
+  pin_user_pages_unlocked: 3,
+};
 
 export const pinUserPagesLongtermCheck: PatchRuleCheck = {
   rule: pinUserPagesLongterm,

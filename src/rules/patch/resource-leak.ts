@@ -17,7 +17,8 @@ export const resourceLeak = defineRule({
   tags: ['patch', 'lifetime', 'locking'],
   messages: {
     leak: 'The {what} on {key} taken at line {acquireLine} is still held when {fn} returns here ({exit}), while other paths release it: {consequence}.',
-    again: 'The {what} on {key} taken at line {acquireLine} is still held when {call}() takes it again here in {fn}: {consequence} (the first one is overwritten).',
+    again:
+      'The {what} on {key} taken at line {acquireLine} is still held when {call}() takes it again here in {fn}: {consequence} (the first one is overwritten).',
     fixed: 'The patch releases the {what} on {key} on a path of {fn} that returned with it held.',
   },
 });

@@ -41,14 +41,39 @@ const REF = 'reference' as const;
 export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   { what: 'kref', kind: REF, acquire: ['kref_get'], release: ['kref_put', 'kref_put_mutex', 'kref_put_lock'], style: 'always' },
   { what: 'kref', kind: REF, acquire: ['kref_get_unless_zero'], release: ['kref_put', 'kref_put_mutex', 'kref_put_lock'], style: 'bool' },
-  { what: 'GEM object reference', kind: REF, acquire: ['drm_gem_object_get'], release: ['drm_gem_object_put', 'drm_gem_object_put_locked'], style: 'always' },
-  { what: 'GEM object reference', kind: REF, acquire: ['drm_gem_object_lookup'], release: ['drm_gem_object_put'], style: 'pointer', acquireSlot: 'result' },
+  {
+    what: 'GEM object reference',
+    kind: REF,
+    acquire: ['drm_gem_object_get'],
+    release: ['drm_gem_object_put', 'drm_gem_object_put_locked'],
+    style: 'always',
+  },
+  {
+    what: 'GEM object reference',
+    kind: REF,
+    acquire: ['drm_gem_object_lookup'],
+    release: ['drm_gem_object_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
   { what: 'GPUVM reference', kind: REF, acquire: ['drm_gpuvm_get'], release: ['drm_gpuvm_put'], style: 'always' },
-  { what: 'VM_BO reference', kind: REF, acquire: ['drm_gpuvm_bo_get'], release: ['drm_gpuvm_bo_put', 'drm_gpuvm_bo_put_deferred'], style: 'always' },
   {
     what: 'VM_BO reference',
     kind: REF,
-    acquire: ['drm_gpuvm_bo_obtain', 'drm_gpuvm_bo_obtain_locked', 'drm_gpuvm_bo_find', 'drm_gpuvm_bo_obtain_prealloc', 'drm_gpuvm_bo_create'],
+    acquire: ['drm_gpuvm_bo_get'],
+    release: ['drm_gpuvm_bo_put', 'drm_gpuvm_bo_put_deferred'],
+    style: 'always',
+  },
+  {
+    what: 'VM_BO reference',
+    kind: REF,
+    acquire: [
+      'drm_gpuvm_bo_obtain',
+      'drm_gpuvm_bo_obtain_locked',
+      'drm_gpuvm_bo_find',
+      'drm_gpuvm_bo_obtain_prealloc',
+      'drm_gpuvm_bo_create',
+    ],
     release: ['drm_gpuvm_bo_put', 'drm_gpuvm_bo_put_deferred'],
     style: 'pointer',
     acquireSlot: 'result',
@@ -57,33 +82,137 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   { what: 'Xe VM reference', kind: REF, acquire: ['xe_vm_get'], release: ['xe_vm_put'], style: 'always' },
   { what: 'Xe VM reference', kind: REF, acquire: ['xe_vm_lookup'], release: ['xe_vm_put'], style: 'pointer', acquireSlot: 'result' },
   { what: 'Xe BO reference', kind: REF, acquire: ['xe_bo_get'], release: ['xe_bo_put'], style: 'always' },
-  { what: 'Xe exec queue reference', kind: REF, acquire: ['xe_exec_queue_lookup'], release: ['xe_exec_queue_put'], style: 'pointer', acquireSlot: 'result' },
+  {
+    what: 'Xe exec queue reference',
+    kind: REF,
+    acquire: ['xe_exec_queue_lookup'],
+    release: ['xe_exec_queue_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
   { what: 'amdgpu BO reference', kind: REF, acquire: ['amdgpu_bo_ref'], release: ['amdgpu_bo_unref'], style: 'always' },
   { what: 'nouveau uvmm reference', kind: REF, acquire: ['nouveau_uvmm_get'], release: ['nouveau_uvmm_put'], style: 'always' },
   { what: 'panthor VM reference', kind: REF, acquire: ['panthor_vm_get'], release: ['panthor_vm_put'], style: 'always' },
   { what: 'msm GEM VM reference', kind: REF, acquire: ['msm_gem_vm_get'], release: ['msm_gem_vm_put'], style: 'always' },
-  { what: 'runtime-PM reference', kind: 'pm', acquire: ['pm_runtime_get_sync', 'pm_runtime_get', 'pm_runtime_get_noresume'], release: ['pm_runtime_put', 'pm_runtime_put_sync', 'pm_runtime_put_autosuspend', 'pm_runtime_put_noidle', 'pm_runtime_put_sync_autosuspend'], style: 'always' },
-  { what: 'runtime-PM reference', kind: 'pm', acquire: ['pm_runtime_resume_and_get'], release: ['pm_runtime_put', 'pm_runtime_put_sync', 'pm_runtime_put_autosuspend', 'pm_runtime_put_noidle', 'pm_runtime_put_sync_autosuspend'], style: 'errno' },
-  { what: 'runtime-PM reference', kind: 'pm', acquire: ['xe_pm_runtime_get', 'xe_pm_runtime_get_noresume'], release: ['xe_pm_runtime_put'], style: 'always' },
-  { what: 'runtime-PM reference', kind: 'pm', acquire: ['xe_pm_runtime_get_if_active', 'xe_pm_runtime_get_if_in_use', 'xe_pm_runtime_get_ioctl'], release: ['xe_pm_runtime_put'], style: 'bool' },
+  {
+    what: 'runtime-PM reference',
+    kind: 'pm',
+    acquire: ['pm_runtime_get_sync', 'pm_runtime_get', 'pm_runtime_get_noresume'],
+    release: [
+      'pm_runtime_put',
+      'pm_runtime_put_sync',
+      'pm_runtime_put_autosuspend',
+      'pm_runtime_put_noidle',
+      'pm_runtime_put_sync_autosuspend',
+    ],
+    style: 'always',
+  },
+  {
+    what: 'runtime-PM reference',
+    kind: 'pm',
+    acquire: ['pm_runtime_resume_and_get'],
+    release: [
+      'pm_runtime_put',
+      'pm_runtime_put_sync',
+      'pm_runtime_put_autosuspend',
+      'pm_runtime_put_noidle',
+      'pm_runtime_put_sync_autosuspend',
+    ],
+    style: 'errno',
+  },
+  {
+    what: 'runtime-PM reference',
+    kind: 'pm',
+    acquire: ['xe_pm_runtime_get', 'xe_pm_runtime_get_noresume'],
+    release: ['xe_pm_runtime_put'],
+    style: 'always',
+  },
+  {
+    what: 'runtime-PM reference',
+    kind: 'pm',
+    acquire: ['xe_pm_runtime_get_if_active', 'xe_pm_runtime_get_if_in_use', 'xe_pm_runtime_get_ioctl'],
+    release: ['xe_pm_runtime_put'],
+    style: 'bool',
+  },
   { what: 'mutex', kind: 'lock', acquire: ['mutex_lock', 'mutex_lock_nested'], release: ['mutex_unlock'], style: 'always' },
   { what: 'mutex', kind: 'lock', acquire: ['mutex_lock_interruptible', 'mutex_lock_killable'], release: ['mutex_unlock'], style: 'errno' },
   { what: 'mutex', kind: 'lock', acquire: ['mutex_trylock'], release: ['mutex_unlock'], style: 'bool' },
-  { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_lock', 'dma_resv_lock_interruptible'], release: ['dma_resv_unlock'], style: 'errno' },
+  {
+    what: 'reservation lock',
+    kind: 'lock',
+    acquire: ['dma_resv_lock', 'dma_resv_lock_interruptible'],
+    release: ['dma_resv_unlock'],
+    style: 'errno',
+  },
   { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_trylock'], release: ['dma_resv_unlock'], style: 'bool' },
   { what: 'GEM gpuva lock', kind: 'lock', acquire: ['drm_gem_gpuva_lock'], release: ['drm_gem_gpuva_unlock'], style: 'always' },
-  { what: 'spinlock', kind: 'lock', acquire: ['spin_lock', 'spin_lock_irq', 'spin_lock_bh'], release: ['spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh'], style: 'always' },
+  {
+    what: 'spinlock',
+    kind: 'lock',
+    acquire: ['spin_lock', 'spin_lock_irq', 'spin_lock_bh'],
+    release: ['spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh'],
+    style: 'always',
+  },
   { what: 'spinlock', kind: 'lock', acquire: ['spin_lock_irqsave'], release: ['spin_unlock_irqrestore'], style: 'always' },
   { what: 'spinlock', kind: 'lock', acquire: ['spin_trylock'], release: ['spin_unlock'], style: 'bool' },
   { what: 'rw semaphore', kind: 'lock', acquire: ['down_read', 'down_write'], release: ['up_read', 'up_write'], style: 'always' },
-  { what: 'rw semaphore', kind: 'lock', acquire: ['down_read_interruptible', 'down_write_killable', 'down_read_killable'], release: ['up_read', 'up_write'], style: 'errno' },
+  {
+    what: 'rw semaphore',
+    kind: 'lock',
+    acquire: ['down_read_interruptible', 'down_write_killable', 'down_read_killable'],
+    release: ['up_read', 'up_write'],
+    style: 'errno',
+  },
   { what: 'drm_exec transaction', kind: 'lock', acquire: ['drm_exec_init'], release: ['drm_exec_fini'], style: 'always' },
-  { what: 'device unplug section', kind: 'drm-dev', acquire: ['drm_dev_enter'], release: ['drm_dev_exit'], style: 'bool', acquireSlot: 1, releaseSlot: 0 },
-  { what: 'fence-signalling section', kind: 'fence-signalling', acquire: ['dma_fence_begin_signalling'], release: ['dma_fence_end_signalling'], style: 'always', acquireSlot: 'result' },
-  { what: 'pinned user pages', kind: 'pin', acquire: ['pin_user_pages', 'pin_user_pages_fast'], release: ['unpin_user_pages', 'unpin_user_pages_dirty_lock'], style: 'always', acquireSlot: 3 },
-  { what: 'pinned user pages', kind: 'pin', acquire: ['pin_user_pages_unlocked'], release: ['unpin_user_pages', 'unpin_user_pages_dirty_lock'], style: 'always', acquireSlot: 2 },
-  { what: 'pinned user pages', kind: 'pin', acquire: ['pin_user_pages_remote'], release: ['unpin_user_pages', 'unpin_user_pages_dirty_lock'], style: 'always', acquireSlot: 4 },
-  { what: 'memory', kind: 'memory', acquire: ['kmalloc', 'kzalloc', 'kcalloc', 'kmalloc_array', 'kvmalloc', 'kvzalloc', 'kvcalloc', 'kvmalloc_array', 'kmemdup', 'kstrdup'], release: ['kfree', 'kvfree'], style: 'pointer', acquireSlot: 'result' },
+  {
+    what: 'device unplug section',
+    kind: 'drm-dev',
+    acquire: ['drm_dev_enter'],
+    release: ['drm_dev_exit'],
+    style: 'bool',
+    acquireSlot: 1,
+    releaseSlot: 0,
+  },
+  {
+    what: 'fence-signalling section',
+    kind: 'fence-signalling',
+    acquire: ['dma_fence_begin_signalling'],
+    release: ['dma_fence_end_signalling'],
+    style: 'always',
+    acquireSlot: 'result',
+  },
+  {
+    what: 'pinned user pages',
+    kind: 'pin',
+    acquire: ['pin_user_pages', 'pin_user_pages_fast'],
+    release: ['unpin_user_pages', 'unpin_user_pages_dirty_lock'],
+    style: 'always',
+    acquireSlot: 3,
+  },
+  {
+    what: 'pinned user pages',
+    kind: 'pin',
+    acquire: ['pin_user_pages_unlocked'],
+    release: ['unpin_user_pages', 'unpin_user_pages_dirty_lock'],
+    style: 'always',
+    acquireSlot: 2,
+  },
+  {
+    what: 'pinned user pages',
+    kind: 'pin',
+    acquire: ['pin_user_pages_remote'],
+    release: ['unpin_user_pages', 'unpin_user_pages_dirty_lock'],
+    style: 'always',
+    acquireSlot: 4,
+  },
+  {
+    what: 'memory',
+    kind: 'memory',
+    acquire: ['kmalloc', 'kzalloc', 'kcalloc', 'kmalloc_array', 'kvmalloc', 'kvzalloc', 'kvcalloc', 'kvmalloc_array', 'kmemdup', 'kstrdup'],
+    release: ['kfree', 'kvfree'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
 ];
 
 /** The index of every pair by function name, for the hot path. */
@@ -121,16 +250,21 @@ export function extendResourcePairs(base: readonly ResourcePair[], settings: unk
   const list = Array.isArray(settings) ? settings : (settings as { resourcePairs?: unknown } | null)?.resourcePairs;
   const pairs = [...base];
   const problems: PairsProblem[] = [];
-  if (!Array.isArray(list)) return { pairs, problems: [{ index: -1, message: 'expected an array of pairs or { "resourcePairs": [...] }' }] };
+  if (!Array.isArray(list))
+    return { pairs, problems: [{ index: -1, message: 'expected an array of pairs or { "resourcePairs": [...] }' }] };
   const kinds: readonly string[] = ['reference', 'lock', 'pm', 'drm-dev', 'pin', 'memory', 'fence-signalling'];
   const styles: readonly string[] = ['always', 'bool', 'errno', 'pointer'];
   list.forEach((entry: unknown, index) => {
     const pair = entry as Partial<Record<keyof ResourcePair, unknown>>;
-    const names = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && /^\w+$/.test(v));
+    const names = (value: unknown) =>
+      Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && /^\w+$/.test(v));
     if (typeof pair !== 'object' || pair === null) problems.push({ index, message: 'not an object' });
-    else if (!names(pair.acquire) || !names(pair.release)) problems.push({ index, message: 'acquire and release must be non-empty arrays of function names' });
-    else if (pair.kind !== undefined && !kinds.includes(String(pair.kind))) problems.push({ index, message: `kind must be one of ${kinds.join(', ')}` });
-    else if (pair.style !== undefined && !styles.includes(String(pair.style))) problems.push({ index, message: `style must be one of ${styles.join(', ')}` });
+    else if (!names(pair.acquire) || !names(pair.release))
+      problems.push({ index, message: 'acquire and release must be non-empty arrays of function names' });
+    else if (pair.kind !== undefined && !kinds.includes(String(pair.kind)))
+      problems.push({ index, message: `kind must be one of ${kinds.join(', ')}` });
+    else if (pair.style !== undefined && !styles.includes(String(pair.style)))
+      problems.push({ index, message: `style must be one of ${styles.join(', ')}` });
     else {
       pairs.push({
         what: typeof pair.what === 'string' ? pair.what : `${(pair.acquire as string[])[0]} reference`,

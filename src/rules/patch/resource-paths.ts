@@ -56,8 +56,22 @@ export type PathEvent =
       /** The leak is a second acquire (this call) over the one still held, not a return. */
       readonly again?: string;
     }
-  | { readonly type: 'double-release'; readonly key: string; readonly pair: ResourcePair; readonly firstRow: number; readonly secondRow: number; readonly call: string }
-  | { readonly type: 'use-after-release'; readonly key: string; readonly pair: ResourcePair; readonly releaseRow: number; readonly useRow: number; readonly release: string }
+  | {
+      readonly type: 'double-release';
+      readonly key: string;
+      readonly pair: ResourcePair;
+      readonly firstRow: number;
+      readonly secondRow: number;
+      readonly call: string;
+    }
+  | {
+      readonly type: 'use-after-release';
+      readonly key: string;
+      readonly pair: ResourcePair;
+      readonly releaseRow: number;
+      readonly useRow: number;
+      readonly release: string;
+    }
   | { readonly type: 'call-while-held'; readonly call: CallSite; readonly held: readonly HeldResource[] };
 
 export interface PathResult {
@@ -68,7 +82,8 @@ export interface PathResult {
 const MAX_STEPS = 60_000;
 // `queue` is a noun as often as a verb (`foo_queue_prepare` acts on a queue and hands nothing
 // over): only as the first or last word (`queue_work`, `drm_sched_entity_queue`) is it a hand-over.
-const ESCAPE_CALL = /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|list_add\w*|xa_store|transfer)(?:_|$)|^queue_|_queue$/;
+const ESCAPE_CALL =
+  /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|list_add\w*|xa_store|transfer)(?:_|$)|^queue_|_queue$/;
 const LOCK_ASSERT = /^(?:lockdep_assert_held|lockdep_assert_held_once|lockdep_assert_held_write)$/;
 
 /** `&(foo->bar)` → `foo->bar`. */
@@ -140,7 +155,10 @@ function replace(state: readonly Res[], key: string, next: Res | undefined): Res
 
 function signature(state: readonly Res[]): string {
   return state
-    .map((r) => `${r.key}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}`)
+    .map(
+      (r) =>
+        `${r.key}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}`,
+    )
     .sort()
     .join('\u0002');
 }
@@ -250,12 +268,24 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     if (!/^[A-Za-z_][\w>.-]*$/.test(object)) continue;
     const reassigned = node.assigns.some((a) => a.target === object);
     const deref = node.derefs.some((d) => d === object);
-    const passed = node.calls.some((call) => !pairs.releases.has(call.name) && !pairs.acquires.has(call.name) && call.args.some((arg) => arg === object || arg.startsWith(`${object}->`)));
+    const passed = node.calls.some(
+      (call) =>
+        !pairs.releases.has(call.name) &&
+        !pairs.acquires.has(call.name) &&
+        call.args.some((arg) => arg === object || arg.startsWith(`${object}->`)),
+    );
     const tested = node.kind === 'branch' && !deref && !passed;
     if ((deref || passed) && !reassigned && !tested) {
       const release = fn.calls.find((c) => c.row === res.releaseRow && res.pair.release.includes(c.name));
       emit(
-        { type: 'use-after-release', key: object, pair: res.pair, releaseRow: res.releaseRow, useRow: node.row, release: release?.name ?? res.pair.release[0] ?? '' },
+        {
+          type: 'use-after-release',
+          key: object,
+          pair: res.pair,
+          releaseRow: res.releaseRow,
+          useRow: node.row,
+          release: release?.name ?? res.pair.release[0] ?? '',
+        },
         `uar\u0001${object}\u0001${res.releaseRow}\u0001${node.row}`,
       );
     }
@@ -264,7 +294,8 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
   // Assignments overwrite what a variable held (`x = NULL` after a free).
   for (const assign of node.assigns) {
     const held = state.find((res) => res.key === assign.target);
-    if (held && !node.calls.some((call) => call.target === assign.target && pairs.acquires.has(call.name))) state = replace(state, assign.target, undefined);
+    if (held && !node.calls.some((call) => call.target === assign.target && pairs.acquires.has(call.name)))
+      state = replace(state, assign.target, undefined);
     // Storing a held resource elsewhere hands its ownership over.
     for (const res of state) {
       if (res.status === 'released' || res.escaped || assign.target === res.key) continue;
@@ -276,12 +307,21 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
 
   for (const call of node.calls) {
     const held = state.filter((res) => res.status !== 'released' && (res.pair.kind === 'lock' || res.pair.kind === 'fence-signalling'));
-    if (held.length > 0) emit({ type: 'call-while-held', call, held: held.map(({ key, pair, acquireRow }) => ({ key, pair, ...(acquireRow !== undefined ? { acquireRow } : {}) })) }, `call\u0001${call.row}\u0001${call.column}\u0001${held.map((h) => h.key).join(',')}`);
+    if (held.length > 0)
+      emit(
+        {
+          type: 'call-while-held',
+          call,
+          held: held.map(({ key, pair, acquireRow }) => ({ key, pair, ...(acquireRow !== undefined ? { acquireRow } : {}) })),
+        },
+        `call\u0001${call.row}\u0001${call.column}\u0001${held.map((h) => h.key).join(',')}`,
+      );
 
     if (LOCK_ASSERT.test(call.name)) {
       const key = resourceKey(call.args[0]);
       const mutex = pairs.acquires.get('mutex_lock');
-      if (key && mutex && !state.some((res) => res.key === key && res.status !== 'released')) state = replace(state, key, { key, pair: mutex, status: 'held', escaped: true });
+      if (key && mutex && !state.some((res) => res.key === key && res.status !== 'released'))
+        state = replace(state, key, { key, pair: mutex, status: 'held', escaped: true });
       continue;
     }
 
@@ -310,7 +350,13 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         }
         if (acquired.style === 'errno' && !call.target) {
           // The result is ignored (`dma_resv_lock(resv, NULL)` cannot fail): the caller treats it as taken.
-          state = replace(state, key, { key, pair: acquired, status: 'held', acquireRow: call.row, escaped: previous?.callerHeld === true });
+          state = replace(state, key, {
+            key,
+            pair: acquired,
+            status: 'held',
+            acquireRow: call.row,
+            escaped: previous?.callerHeld === true,
+          });
         } else {
           state = replace(state, key, {
             key,
@@ -330,7 +376,8 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     // what happens to them is no longer visible here.
     if (call.name.startsWith('kref_put') && call.args.length > 1) {
       for (const res of state) {
-        if (res.pair.kind === 'lock' && res.status !== 'released' && !res.escaped) state = replace(state, res.key, { ...res, escaped: true });
+        if (res.pair.kind === 'lock' && res.status !== 'released' && !res.escaped)
+          state = replace(state, res.key, { ...res, escaped: true });
       }
     }
 
@@ -368,7 +415,12 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     // Handing a held reference to an `*_add`/`*_link` style call transfers it.
     if (ESCAPE_CALL.test(call.name)) {
       for (const res of state) {
-        if (res.status !== 'released' && !res.escaped && res.pair.kind !== 'lock' && call.args.some((arg) => resourceKey(arg) === res.key)) {
+        if (
+          res.status !== 'released' &&
+          !res.escaped &&
+          res.pair.kind !== 'lock' &&
+          call.args.some((arg) => resourceKey(arg) === res.key)
+        ) {
           state = replace(state, res.key, { ...res, escaped: true });
         }
       }
@@ -376,7 +428,8 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
   }
 
   if (node.kind === 'return' && node.returned !== undefined) {
-    for (const res of state) if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
+    for (const res of state)
+      if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
   }
   return state;
 }
@@ -392,7 +445,10 @@ function releasedSomewhereOf(fn: FunctionIr, pairs: PairIndex): Set<string> {
 }
 
 /** A bool- or errno-style acquire that is itself the branch condition: `if (!mutex_trylock(&l))`. */
-function conditionalAcquire(node: IrNode, pairs: PairIndex): { call: CallSite; pair: ResourcePair; key: string; thenHolds: boolean } | undefined {
+function conditionalAcquire(
+  node: IrNode,
+  pairs: PairIndex,
+): { call: CallSite; pair: ResourcePair; key: string; thenHolds: boolean } | undefined {
   const cond = unwrap(node.cond ?? '');
   for (const call of node.calls) {
     const pair = pairs.acquires.get(call.name);

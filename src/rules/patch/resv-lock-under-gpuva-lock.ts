@@ -15,12 +15,21 @@ export const resvLockUnderGpuvaLock = defineRule({
   defaultSeverity: 'error',
   tags: ['patch', 'drm_gpuvm', 'locking'],
   messages: {
-    inversion: '{fn} takes a reservation lock with {call}() while holding {lock} (line {lockLine}): gpuva.lock nests inside dma_resv and is used in the fence-signalling path, so this inverts the lock order (deadlock). Take the resv first, or use dma_resv_trylock().',
+    inversion:
+      '{fn} takes a reservation lock with {call}() while holding {lock} (line {lockLine}): gpuva.lock nests inside dma_resv and is used in the fence-signalling path, so this inverts the lock order (deadlock). Take the resv first, or use dma_resv_trylock().',
     fixed: 'The patch stops taking a blocking reservation lock under {lock} in {fn}.',
   },
 });
 
-const CALLS = new Set(['dma_resv_lock', 'dma_resv_lock_interruptible', 'dma_resv_lock_slow', 'drm_exec_lock_obj', 'drm_exec_prepare_obj', 'ttm_bo_reserve', 'drm_gpuvm_bo_deferred_cleanup']);
+const CALLS = new Set([
+  'dma_resv_lock',
+  'dma_resv_lock_interruptible',
+  'dma_resv_lock_slow',
+  'drm_exec_lock_obj',
+  'drm_exec_prepare_obj',
+  'ttm_bo_reserve',
+  'drm_gpuvm_bo_deferred_cleanup',
+]);
 
 export const resvLockUnderGpuvaLockCheck: PatchRuleCheck = {
   rule: resvLockUnderGpuvaLock,

@@ -18,8 +18,10 @@ export const weakReference = defineRule({
   defaultSeverity: 'warning',
   tags: ['patch', 'lifetime'],
   messages: {
-    conditional: 'The patch makes {call}() in {fn} conditional ({cond}): when it is skipped, {object} is kept without a reference and may be freed under the pointer (a weak reference); the matching put must then be skipped too, on every path.',
-    removed: 'The patch removes {call}({object}) from {fn} but still stores the pointer ({store}): the object no longer holds the reference that keeps {object} alive.',
+    conditional:
+      'The patch makes {call}() in {fn} conditional ({cond}): when it is skipped, {object} is kept without a reference and may be freed under the pointer (a weak reference); the matching put must then be skipped too, on every path.',
+    removed:
+      'The patch removes {call}({object}) from {fn} but still stores the pointer ({store}): the object no longer holds the reference that keeps {object} alive.',
   },
 });
 
@@ -57,7 +59,9 @@ export const weakReferenceCheck: PatchRuleCheck = {
       }
     }
     const postSignatures = new Set(review.post.flatMap((view) => view.ir.calls.map(signature)));
-    const postStores = review.post.flatMap((view) => view.ir.nodes.flatMap((node) => node.assigns.map((assign) => ({ view, node, assign }))));
+    const postStores = review.post.flatMap((view) =>
+      view.ir.nodes.flatMap((node) => node.assigns.map((assign) => ({ view, node, assign }))),
+    );
     for (const view of review.pre) {
       for (const call of view.ir.calls) {
         if (!isGet(review, call) || !rowChanged(view, call.row)) continue;
@@ -65,7 +69,10 @@ export const weakReferenceCheck: PatchRuleCheck = {
         if (postSignatures.has(sig) || review.patchAddedText.includes(sig)) continue;
         const object = resourceKey(call.args[0]);
         if (!object) continue;
-        const store = postStores.find(({ assign }) => /->|\./.test(assign.target) && (assign.value === object || assign.value === `${call.name}(${call.args.join(',')})`));
+        const store = postStores.find(
+          ({ assign }) =>
+            /->|\./.test(assign.target) && (assign.value === object || assign.value === `${call.name}(${call.args.join(',')})`),
+        );
         if (!store) continue;
         issues.push({
           view,

@@ -21,7 +21,8 @@ export const replayError = defineRule({
   defaultSeverity: 'warning',
   tags: ['script'],
   messages: {
-    einval: 'The kernel rejects this request with -EINVAL: the range overflows, leaves the VM window [{start}, {end}) or touches the kernel-reserved node.',
+    einval:
+      'The kernel rejects this request with -EINVAL: the range overflows, leaves the VM window [{start}, {end}) or touches the kernel-reserved node.',
     errno: 'The kernel call returned {errno}.',
     noVm: 'No VM exists yet: start the script with a `vm` command.',
     noSuchBo: 'No BO with this id was created by a `bo` command.',

@@ -15,6 +15,7 @@ export const traceLostEvents = defineRule({
     lost: 'The ring buffer lost {count} event(s) here ({markers} LOST marker(s) in total); the replayed state may be incomplete from this line on.',
     overwritten:
       'The ring buffer overwrote {count} older event(s) before this capture was read; objects created before the first event are adopted as they appear.',
-    bufferStarted: 'CPU {cpu} lost its oldest events (buffer started); the replayed state may be incomplete for objects created before this line.',
+    bufferStarted:
+      'CPU {cpu} lost its oldest events (buffer started); the replayed state may be incomplete for objects created before this line.',
   },
 });

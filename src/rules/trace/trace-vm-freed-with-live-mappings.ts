@@ -13,7 +13,6 @@ export const traceVmFreedWithLiveMappings = defineRule({
   defaultSeverity: 'error',
   tags: ['trace', 'lifetime', 'leak'],
   messages: {
-    leak:
-      '{event} frees VM {vm} with {count} live mapping(s) ({objects} object(s) still linked), first {first}; the kernel warns "{warn}" and leaks them.',
+    leak: '{event} frees VM {vm} with {count} live mapping(s) ({objects} object(s) still linked), first {first}; the kernel warns "{warn}" and leaks them.',
   },
 });

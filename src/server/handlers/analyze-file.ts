@@ -81,7 +81,11 @@ function partialPublisher(ctx: ServerContext, uri: string, enabled: boolean): (f
 /** Findings of a file still being read are placed without its line texts (whole-line ranges end at column 0). */
 const EMPTY_LINES: LineSource = { lineCount: Number.MAX_SAFE_INTEGER, text: undefined, line: () => '', range: () => [] };
 
-export async function answerAnalyzeFile(ctx: ServerContext, params: AnalyzeFileParams, requestToken: CancellationToken): Promise<AnalyzeFileResult> {
+export async function answerAnalyzeFile(
+  ctx: ServerContext,
+  params: AnalyzeFileParams,
+  requestToken: CancellationToken,
+): Promise<AnalyzeFileResult> {
   const started = performance.now();
   const path = params.path.startsWith('file:') ? pathOfUri(params.path) : params.path;
   let bytes: number;
@@ -128,7 +132,15 @@ export async function answerAnalyzeFile(ctx: ServerContext, params: AnalyzeFileP
     const { diagnostics, total } = findingsToDiagnostics(findingsWithTraces(ctx.store, snapshot), uri, analysis.lines, ctx.config());
     if (params.publish !== false) void ctx.connection.sendDiagnostics({ uri, diagnostics });
     ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'done', kind, findings: total });
-    return { uri, kind, lines: analysis.lines.lineCount, bytes: analysis.bytes || bytes, findingCount: total, diagnostics, durationMs: Math.round(performance.now() - started) };
+    return {
+      uri,
+      kind,
+      lines: analysis.lines.lineCount,
+      bytes: analysis.bytes || bytes,
+      findingCount: total,
+      diagnostics,
+      durationMs: Math.round(performance.now() - started),
+    };
   } catch (error) {
     if (error instanceof AnalysisCancelled) {
       ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'cancelled', kind, findings: 0 });
@@ -154,7 +166,9 @@ export function register(ctx: ServerContext): void {
           return await answerAnalyzeFile(ctx, params, token);
         } catch (error) {
           if (error instanceof ResponseError) throw error;
-          ctx.logger.error(`${AnalyzeFileRequest.method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          ctx.logger.error(
+            `${AnalyzeFileRequest.method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
           throw new ResponseError(ErrorCodes.InternalError, `analysis failed: ${error instanceof Error ? error.message : String(error)}`);
         }
       },

@@ -87,7 +87,9 @@ export function scriptCodeActions(snapshot: DocumentSnapshot, first: number, las
 
     if (command.kind === 'map' && command.range > 0n) {
       const mapAt = block.findIndex((output) => output.startsWith('MAP '));
-      const implicit = block.slice(0, mapAt === -1 ? block.length : mapAt).some((output) => output.startsWith('UNMAP ') || output.startsWith('REMAP '));
+      const implicit = block
+        .slice(0, mapAt === -1 ? block.length : mapAt)
+        .some((output) => output.startsWith('UNMAP ') || output.startsWith('REMAP '));
       if (implicit) {
         actions.push({
           title: `Insert the missing unmap of [${hex(command.addr)}, ${hex(command.addr + command.range)}) before this map`,

@@ -33,7 +33,9 @@ export function scriptCodeLenses(snapshot: DocumentSnapshot): CodeLens[] {
   return vmSections(snapshot).flatMap((section) => {
     const state = stateAfter(snapshot, section.lastIndex);
     const live = state.vas.filter((va) => !va.kernel).length;
-    const findings = snapshot.result.findings.filter((finding) => finding.line - 1 >= section.index && finding.line - 1 <= section.lastIndex).length;
+    const findings = snapshot.result.findings.filter(
+      (finding) => finding.line - 1 >= section.index && finding.line - 1 <= section.lastIndex,
+    ).length;
     const args: ShowVaSpaceArgs = { uri: snapshot.uri, line: section.lastIndex, vm: vmId(section) };
     const name = `VM [${hex(section.start)}, ${hex(section.start + section.range)})`;
     return lensPair(section.index, `${name}: ${plural(live, 'live mapping')} · ${plural(findings, 'finding')}`, args, args);
@@ -53,7 +55,10 @@ function indexedTraceCodeLenses(snapshot: DocumentSnapshot, index: TraceIndex): 
     const count = live.get(vm.key);
     const state = count === undefined ? 'freed' : plural(count, 'live mapping');
     const driver = vm.key.split(':')[1] ?? '';
-    return lensPair(vm.first, `${driver} VM ${vm.name}: ${state} · ${plural(findingsOfVm(snapshot, index, vm.key), 'finding')}`, args, { ...args, line: vm.first });
+    return lensPair(vm.first, `${driver} VM ${vm.name}: ${state} · ${plural(findingsOfVm(snapshot, index, vm.key), 'finding')}`, args, {
+      ...args,
+      line: vm.first,
+    });
   });
 }
 
@@ -66,7 +71,9 @@ export function traceCodeLenses(snapshot: DocumentSnapshot, longAfterLines = Num
     const key = `vm:${vm.driver}:${vm.key}`;
     const last = vm.freedLine ?? snapshot.lines.lineCount;
     const mine = (line: number) => line >= vm.createdLine && line <= last;
-    const live = lives.mappings.filter((m) => m.vmKey === vm.key && m.driver === vm.driver && m.vmCreatedLine === vm.createdLine && m.unboundLine === undefined).length;
+    const live = lives.mappings.filter(
+      (m) => m.vmKey === vm.key && m.driver === vm.driver && m.vmCreatedLine === vm.createdLine && m.unboundLine === undefined,
+    ).length;
     const lines = vmLines(key);
     const findings = snapshot.result.findings.filter((finding) => mine(finding.line) && (!lines || lines.has(finding.line))).length;
     const state = vm.freedLine === undefined ? plural(live, 'live mapping') : `freed on line ${vm.freedLine}`;

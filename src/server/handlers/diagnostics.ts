@@ -50,7 +50,9 @@ export function register(ctx: ServerContext, settingsGeneration: () => number, p
             answeredPartially.add(uri);
             const lines = store.lines(uri);
             // No result id: the next pull must get a full answer.
-            return lines ? { kind: 'full', items: findingsToDiagnostics(partial.findings, uri, lines, ctx.config()).diagnostics } : { kind: 'full', items: [] };
+            return lines
+              ? { kind: 'full', items: findingsToDiagnostics(partial.findings, uri, lines, ctx.config()).diagnostics }
+              : { kind: 'full', items: [] };
           }
         }
         const snapshot = await pending;
@@ -71,7 +73,8 @@ export function register(ctx: ServerContext, settingsGeneration: () => number, p
       if (logs.length > 0) {
         if (ctx.support().pullDiagnostics && ctx.support().diagnosticRefresh) void connection.languages.diagnostics.refresh();
         for (const log of logs) {
-          if (log.onDisk || !ctx.support().pullDiagnostics) void connection.sendDiagnostics({ uri: log.uri, diagnostics: diagnosticsOf(ctx, log) });
+          if (log.onDisk || !ctx.support().pullDiagnostics)
+            void connection.sendDiagnostics({ uri: log.uri, diagnostics: diagnosticsOf(ctx, log) });
         }
       }
     }

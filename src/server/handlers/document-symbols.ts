@@ -22,7 +22,15 @@ function lineSpan(snapshot: DocumentSnapshot, first: number, last: number) {
   };
 }
 
-function symbol(snapshot: DocumentSnapshot, name: string, detail: string, kind: SymbolKind, first: number, last: number, children: DocumentSymbol[] = []): DocumentSymbol {
+function symbol(
+  snapshot: DocumentSnapshot,
+  name: string,
+  detail: string,
+  kind: SymbolKind,
+  first: number,
+  last: number,
+  children: DocumentSymbol[] = [],
+): DocumentSymbol {
   const range = lineSpan(snapshot, first, last);
   return { name, detail, kind, range, selectionRange: lineSpan(snapshot, first, first), children };
 }
@@ -33,7 +41,17 @@ export function scriptSymbols(snapshot: DocumentSnapshot): DocumentSymbol[] {
     const children: DocumentSymbol[] = [];
     for (let index = section.index + 1; index <= section.lastIndex; index++) {
       const command = script.lines[index]?.command;
-      if (command?.kind === 'bo') children.push(symbol(snapshot, `bo ${command.id}`, `size ${hex(command.size)}${command.private ? ', private' : ''}`, SymbolKind.Object, index, index));
+      if (command?.kind === 'bo')
+        children.push(
+          symbol(
+            snapshot,
+            `bo ${command.id}`,
+            `size ${hex(command.size)}${command.private ? ', private' : ''}`,
+            SymbolKind.Object,
+            index,
+            index,
+          ),
+        );
     }
     const state = stateAfter(snapshot, section.lastIndex);
     for (const va of state.vas) {
@@ -43,7 +61,15 @@ export function scriptSymbols(snapshot: DocumentSnapshot): DocumentSymbol[] {
       children.push(symbol(snapshot, `[${hex(va.addr)}, ${hex(va.addr + va.range)})`, backing, SymbolKind.Field, created, created));
     }
     children.sort((a, b) => a.range.start.line - b.range.start.line);
-    return symbol(snapshot, vmLabel(section), `${state.vas.filter((va) => !va.kernel).length} live mappings at the end`, SymbolKind.Namespace, section.index, section.lastIndex, children);
+    return symbol(
+      snapshot,
+      vmLabel(section),
+      `${state.vas.filter((va) => !va.kernel).length} live mappings at the end`,
+      SymbolKind.Namespace,
+      section.index,
+      section.lastIndex,
+      children,
+    );
   });
 }
 
@@ -56,14 +82,24 @@ const OUTLINE_KIND: Record<OutlineNode['kind'], SymbolKind> = {
 };
 
 function fromOutline(snapshot: DocumentSnapshot, nodes: readonly OutlineNode[]): DocumentSymbol[] {
-  return nodes.map((node) => symbol(snapshot, node.name, node.detail, OUTLINE_KIND[node.kind], node.line, node.endLine, fromOutline(snapshot, node.children)));
+  return nodes.map((node) =>
+    symbol(snapshot, node.name, node.detail, OUTLINE_KIND[node.kind], node.line, node.endLine, fromOutline(snapshot, node.children)),
+  );
 }
 
 export function traceSymbols(snapshot: DocumentSnapshot, index: TraceIndex): DocumentSymbol[] {
   return traceOutline(index).map((vm) => {
     const children = vm.mappings.map((mapping) => symbol(snapshot, mapping.name, 'mapping', SymbolKind.Field, mapping.first, mapping.last));
     const more = vm.mappingCount - vm.mappings.length;
-    return symbol(snapshot, `VM ${vm.name}`, `${vm.mappingCount} mappings bound${more > 0 ? ` (first ${vm.mappings.length} listed)` : ''}`, SymbolKind.Namespace, vm.first, vm.last, children);
+    return symbol(
+      snapshot,
+      `VM ${vm.name}`,
+      `${vm.mappingCount} mappings bound${more > 0 ? ` (first ${vm.mappings.length} listed)` : ''}`,
+      SymbolKind.Namespace,
+      vm.first,
+      vm.last,
+      children,
+    );
   });
 }
 

@@ -63,7 +63,12 @@ export function findingGroups(snapshot: DocumentSnapshot, ctx: ServerContext): F
   const sorted = [...findingsWithTraces(ctx.store, snapshot)].sort((a, b) => a.line - b.line || a.column - b.column);
   const { diagnostics } = findingsToDiagnostics(sorted, snapshot.uri, snapshot.lines, ctx.config());
   // The diagnostics keep the findings' order; the level overrides may have dropped some, so match by line and rule.
-  const owners = snapshot.kind === 'trace' ? traceOwners(snapshot, sorted) : snapshot.kind === 'script' ? scriptOwners(snapshot, sorted) : sorted.map(() => NO_OWNER);
+  const owners =
+    snapshot.kind === 'trace'
+      ? traceOwners(snapshot, sorted)
+      : snapshot.kind === 'script'
+        ? scriptOwners(snapshot, sorted)
+        : sorted.map(() => NO_OWNER);
   const byFinding = new Map<string, FindingOwner[]>();
   sorted.forEach((finding, i) => {
     const key = `${finding.line - 1}/${finding.rule}`;
@@ -75,7 +80,9 @@ export function findingGroups(snapshot: DocumentSnapshot, ctx: ServerContext): F
     uri: snapshot.uri,
     kind: snapshot.kind,
     diagnostics,
-    owners: diagnostics.map((diagnostic) => byFinding.get(`${diagnostic.range.start.line}/${String(diagnostic.code)}`)?.shift() ?? NO_OWNER),
+    owners: diagnostics.map(
+      (diagnostic) => byFinding.get(`${diagnostic.range.start.line}/${String(diagnostic.code)}`)?.shift() ?? NO_OWNER,
+    ),
   };
 }
 

@@ -79,7 +79,10 @@ export function scriptHover(snapshot: DocumentSnapshot, line: number, character:
         '**BOs**: ' +
           bos
             .slice(0, MAX_ROWS)
-            .map((bo) => `bo ${bo.id} ref=${bo.refcount}${bo.vmBoRefcount === null ? '' : ` vm_bo ref=${bo.vmBoRefcount}`} (${bo.vas} VA${bo.vas === 1 ? '' : 's'})`)
+            .map(
+              (bo) =>
+                `bo ${bo.id} ref=${bo.refcount}${bo.vmBoRefcount === null ? '' : ` vm_bo ref=${bo.vmBoRefcount}`} (${bo.vas} VA${bo.vas === 1 ? '' : 's'})`,
+            )
             .join(' · '),
       );
     }
@@ -92,7 +95,13 @@ export function traceLineHover(text: string): Hover | null {
   if (!event) return null;
   const parts = [`**${code(event.event)}** at ${event.seconds} s on CPU ${event.cpu}, task ${code(`${event.task}-${event.pid}`)}`];
   if (event.fields.length) {
-    parts.push('| field | value |\n|---|---|\n' + event.fields.slice(0, MAX_ROWS).map(([key, value]) => `| ${key} | ${code(value)} |`).join('\n'));
+    parts.push(
+      '| field | value |\n|---|---|\n' +
+        event.fields
+          .slice(0, MAX_ROWS)
+          .map(([key, value]) => `| ${key} | ${code(value)} |`)
+          .join('\n'),
+    );
   }
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n') } };
 }

@@ -9,7 +9,15 @@
 import { hex, hex16 } from '../../base/u64';
 import { parseGpuvasDump } from '../../parse/dump/parse-gpuvas';
 import type { VaSpaceSnapshot } from '../../parse/dump/snapshot';
-import { VaSpaceRequest, type VaGap, type VaMapping, type VaObject, type VaSpace, type VaSpaceParams, type VmSummary } from '../../protocol/lsp-ext';
+import {
+  VaSpaceRequest,
+  type VaGap,
+  type VaMapping,
+  type VaObject,
+  type VaSpace,
+  type VaSpaceParams,
+  type VmSummary,
+} from '../../protocol/lsp-ext';
 import { memo, type DocumentSnapshot } from '../documents';
 import { guard, type ServerContext } from '../context';
 import { traceVaSpace } from '../../ide/trace-queries';
@@ -35,10 +43,21 @@ export function scriptVaSpace(snapshot: DocumentSnapshot, line: number, vm: stri
   const script = scriptOf(snapshot);
   const sections = vmSections(snapshot);
   const vms: VmSummary[] = sections.map((section) => ({ id: vmId(section), label: vmLabel(section), line: section.index }));
-  const section = (vm === undefined ? undefined : sections.find((candidate) => vmId(candidate) === vm)) ?? sectionAt(snapshot, line) ?? sections[0];
+  const section =
+    (vm === undefined ? undefined : sections.find((candidate) => vmId(candidate) === vm)) ?? sectionAt(snapshot, line) ?? sections[0];
   const base = { uri: snapshot.uri, lineCount: snapshot.lines.lineCount, kind: snapshot.kind, vms };
   if (!section) {
-    return { ...base, line, vm: null, window: null, mappings: [], gaps: [], objects: [], changeLines: [], note: 'The script has no `vm` command yet.' };
+    return {
+      ...base,
+      line,
+      vm: null,
+      window: null,
+      mappings: [],
+      gaps: [],
+      objects: [],
+      changeLines: [],
+      note: 'The script has no `vm` command yet.',
+    };
   }
   const at = Math.max(section.index, Math.min(line, section.lastIndex));
   const state = stateAfter(snapshot, at);
@@ -58,7 +77,13 @@ export function scriptVaSpace(snapshot: DocumentSnapshot, line: number, vm: stri
     if (command?.kind !== 'bo') continue;
     const label = command.id.toString(10);
     if (objects.some((object) => object.id === `bo:${label}`)) continue;
-    objects.push({ id: `bo:${label}`, label: `bo ${label}`, size: hex(command.size), mappings: state.vas.filter((va) => va.bo === label).length, line: index });
+    objects.push({
+      id: `bo:${label}`,
+      label: `bo ${label}`,
+      size: hex(command.size),
+      mappings: state.vas.filter((va) => va.bo === label).length,
+      line: index,
+    });
   }
   const changeLines: number[] = [];
   for (let index = section.index; index <= section.lastIndex && changeLines.length < MAX_CHANGE_LINES; index++) {
@@ -96,7 +121,8 @@ export function dumpVaSpace(snapshot: DocumentSnapshot, line: number, vm: string
   if (chosen === -1) chosen = blocks.reduce((found, block, index) => ((block.line ?? 1) - 1 <= line ? index : found), 0);
   const block = blocks[chosen];
   const base = { uri: snapshot.uri, line, lineCount: snapshot.lines.lineCount, kind: 'dump', vms, changeLines: [] };
-  if (!block) return { ...base, vm: null, window: null, mappings: [], gaps: [], objects: [], note: 'No "DRM GPU VA space" block in this dump.' };
+  if (!block)
+    return { ...base, vm: null, window: null, mappings: [], gaps: [], objects: [], note: 'No "DRM GPU VA space" block in this dump.' };
   const mappings: VaMapping[] = block.rows.map((row) => ({
     start: hex(row.addr),
     end: hex(row.end),
@@ -126,7 +152,13 @@ export function dumpVaSpace(snapshot: DocumentSnapshot, line: number, vm: string
     if (row.object === 0n) continue;
     const id = hex16(row.object);
     const known = objects.get(id);
-    objects.set(id, { id, label: id, size: null, mappings: (known?.mappings ?? 0) + 1, line: known?.line ?? (row.line === undefined ? null : row.line - 1) });
+    objects.set(id, {
+      id,
+      label: id,
+      size: null,
+      mappings: (known?.mappings ?? 0) + 1,
+      line: known?.line ?? (row.line === undefined ? null : row.line - 1),
+    });
   }
   return {
     ...base,

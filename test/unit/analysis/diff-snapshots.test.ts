@@ -13,8 +13,14 @@ const vm = (name: string, rows: VaSpaceSnapshot['rows'], window: [bigint, bigint
 
 describe('diffSnapshots', () => {
   it('finds mappings only in a, only in b and changed ones, per VM matched by name', () => {
-    const a = [vm('x', [vaRow(0x1000n, 0x1000n, 0xaan, 0n), vaRow(0x3000n, 0x1000n, 0xaan, 0n), vaRow(0x5000n, 0x1000n, 0xaan, 0n)]), vm('y', [])];
-    const b = [vm('y', []), vm('x', [vaRow(0x1000n, 0x1000n, 0xaan, 0n), vaRow(0x3000n, 0x2000n, 0xbbn, 0x1000n), vaRow(0x7000n, 0x1000n, 0n, 0n)])];
+    const a = [
+      vm('x', [vaRow(0x1000n, 0x1000n, 0xaan, 0n), vaRow(0x3000n, 0x1000n, 0xaan, 0n), vaRow(0x5000n, 0x1000n, 0xaan, 0n)]),
+      vm('y', []),
+    ];
+    const b = [
+      vm('y', []),
+      vm('x', [vaRow(0x1000n, 0x1000n, 0xaan, 0n), vaRow(0x3000n, 0x2000n, 0xbbn, 0x1000n), vaRow(0x7000n, 0x1000n, 0n, 0n)]),
+    ];
     const diff = diffSnapshots(a, b);
     expect(diff.equal).toBe(false);
     const x = diff.vms[0];
@@ -46,6 +52,9 @@ describe('diffSnapshots', () => {
     const a = [vm('x', [vaRow(0x1000n, 0n, 0n, 0n), vaRow(0x1000n, 0x1000n, 0n, 0n)]), vm('x', [])];
     const b = [vm('x', [vaRow(0x1000n, 0n, 0n, 0n), vaRow(0x1000n, 0x1000n, 0n, 0n)]), vm('x', [vaRow(0x2000n, 0x1000n, 0n, 0n)])];
     const diff = diffSnapshots(a, b);
-    expect(diff.vms.map((entry) => [entry.onlyInA.length, entry.onlyInB.length, entry.changed.length])).toEqual([[0, 0, 0], [0, 1, 0]]);
+    expect(diff.vms.map((entry) => [entry.onlyInA.length, entry.onlyInB.length, entry.changed.length])).toEqual([
+      [0, 0, 0],
+      [0, 1, 0],
+    ]);
   });
 });

@@ -21,11 +21,32 @@ function timeline(): MappingTimeline {
   history.alias('000000007a6b5c4d', 'asid:3');
   history.alias('amdgpu-32770', 'pasid:32770');
   // The Xe mapping was bound, then unbound 0.4 s before the fault, then the range was bound again after it.
-  history.map({ vm: '000000007a6b5c4d', start: 0x200000000n, end: 0x200200000n, createdLine: 10, createdEvent: 'xe_vma_bind', createdTimestamp: 1520 });
+  history.map({
+    vm: '000000007a6b5c4d',
+    start: 0x200000000n,
+    end: 0x200200000n,
+    createdLine: 10,
+    createdEvent: 'xe_vma_bind',
+    createdTimestamp: 1520,
+  });
   history.unmap('000000007a6b5c4d', 0x200000000n, 40, 'xe_vma_unbind', 1526.7);
-  history.map({ vm: '000000007a6b5c4d', start: 0x200000000n, end: 0x200200000n, createdLine: 90, createdEvent: 'xe_vma_bind', createdTimestamp: 1600 });
+  history.map({
+    vm: '000000007a6b5c4d',
+    start: 0x200000000n,
+    end: 0x200200000n,
+    createdLine: 90,
+    createdEvent: 'xe_vma_bind',
+    createdTimestamp: 1600,
+  });
   // The amdgpu mapping is live at the fault.
-  history.map({ vm: 'amdgpu-32770', start: 0x400000n, end: 0x420000n, createdLine: 55, createdEvent: 'amdgpu_vm_bo_map', createdTimestamp: 1500 });
+  history.map({
+    vm: 'amdgpu-32770',
+    start: 0x400000n,
+    end: 0x420000n,
+    createdLine: 55,
+    createdEvent: 'amdgpu_vm_bo_map',
+    createdTimestamp: 1500,
+  });
   return history;
 }
 
@@ -46,8 +67,12 @@ describe('fault correlation', () => {
 
   it('finds the mapping live at the fault', () => {
     const covered = history.find((finding) => finding.line === 6);
-    expect(covered?.message).toContain('is inside the mapping [0x0000000000400000, 0x0000000000420000) of VM amdgpu-32770 (trace line 55, amdgpu_vm_bo_map)');
-    expect(covered?.related).toEqual([{ path: 'run.trace', line: 55, message: 'amdgpu_vm_bo_map maps [0x0000000000400000, 0x0000000000420000)' }]);
+    expect(covered?.message).toContain(
+      'is inside the mapping [0x0000000000400000, 0x0000000000420000) of VM amdgpu-32770 (trace line 55, amdgpu_vm_bo_map)',
+    );
+    expect(covered?.related).toEqual([
+      { path: 'run.trace', line: 55, message: 'amdgpu_vm_bo_map maps [0x0000000000400000, 0x0000000000420000)' },
+    ]);
   });
 
   it('says when the VM is not in the trace, and when the address was never mapped', () => {
@@ -73,10 +98,15 @@ describe('fault correlation', () => {
     const other = new MappingTimeline('other.trace');
     other.alias('vm-b', 'pasid:40000');
     const piece = {};
-    other.map({ vm: 'vm-b', start: 0x400000n, end: 0x500000n, createdLine: 7, createdEvent: 'amdgpu_vm_bo_map', createdTimestamp: 1 }, piece);
+    other.map(
+      { vm: 'vm-b', start: 0x400000n, end: 0x500000n, createdLine: 7, createdEvent: 'amdgpu_vm_bo_map', createdTimestamp: 1 },
+      piece,
+    );
     expect(other.unmapById(piece, 8, 'amdgpu_vm_bo_unmap', 2)).toBe(true);
     expect(other.unmapById(piece, 9, 'amdgpu_vm_bo_unmap', 3)).toBe(false);
-    const both = kernelLogResult(parseKernelLog(LOG), [timeline(), other]).findings.filter((finding) => finding.rule === 'log-fault-history');
+    const both = kernelLogResult(parseKernelLog(LOG), [timeline(), other]).findings.filter(
+      (finding) => finding.rule === 'log-fault-history',
+    );
     const pasid40000 = both.find((finding) => finding.line === 8);
     expect(pasid40000?.message).toContain('unmapped at trace line 8 by amdgpu_vm_bo_unmap');
     expect(pasid40000?.related.map((related) => related.path)).toEqual(['other.trace', 'other.trace']);

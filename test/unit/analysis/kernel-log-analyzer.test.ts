@@ -30,7 +30,9 @@ describe('kernel-log analyzer', () => {
   it('reads an amdgpu fault block whose lines interleave with another GPU', async () => {
     const result = await analyze('amdgpu-faults.log');
     const first = finding(result, 3);
-    expect(first.message).toContain('amdgpu GPU page fault at 0x0000800100002000 in VM pasid 32781 (vmid 3, gfxhub) (write), process vkcube pid 4123');
+    expect(first.message).toContain(
+      'amdgpu GPU page fault at 0x0000800100002000 in VM pasid 32781 (vmid 3, gfxhub) (write), process vkcube pid 4123',
+    );
     expect(first.message).toContain('PERMISSION_FAULTS 0x3');
     expect(first.endLine).toBe(14);
     expect(first.related).toEqual([{ line: 5, message: 'the faulting address 0x0000800100002000' }]);
@@ -55,7 +57,9 @@ describe('kernel-log analyzer', () => {
     const refcount = finding(result, 26);
     expect(refcount.message).toContain('a VM_BO (drm_gpuvm_bo) was put after its count reached zero');
     expect(refcount.message).toContain('in drm_gpuvm_bo_put, called from xe_vma_destroy');
-    expect(finding(result, 37).message).toContain('WARN inside drm_gpuvm (drivers/gpu/drm/drm_gpuvm.c:1877 in drm_gpuvm_bo_obtain_prealloc)');
+    expect(finding(result, 37).message).toContain(
+      'WARN inside drm_gpuvm (drivers/gpu/drm/drm_gpuvm.c:1877 in drm_gpuvm_bo_obtain_prealloc)',
+    );
   });
 
   it('names the freed VM_BO, where it was allocated and freed, in a KASAN report', async () => {
@@ -75,8 +79,12 @@ describe('kernel-log analyzer', () => {
     const result = await analyze('other-drivers-faults.log');
     expect(finding(result, 2).message).toContain('xe GPU page fault at 0x0000000200100000 in VM asid 3 (write)');
     expect(finding(result, 11).message).toContain('nouveau GPU page fault at 0x0000001000100000 in VM "vkcube[2742]" (channel 2) (write)');
-    expect(finding(result, 12).message).toContain('panthor GPU page fault at 0x0000000002000800 in the VM bound to address space AS1 (write)');
-    expect(finding(result, 18).message).toContain('msm GPU page fault at 0x0000000100004000 in the context with TTBR0 0x0001000123456000 (read)');
+    expect(finding(result, 12).message).toContain(
+      'panthor GPU page fault at 0x0000000002000800 in the VM bound to address space AS1 (write)',
+    );
+    expect(finding(result, 18).message).toContain(
+      'msm GPU page fault at 0x0000000100004000 in the context with TTBR0 0x0001000123456000 (read)',
+    );
   });
 
   it('answers msm faults from the VM operations msm logged, with the log lines', async () => {
@@ -89,9 +97,15 @@ describe('kernel-log analyzer', () => {
       { line: 3, message: 'msm map maps [0x0000000100100000, 0x0000000100104000)' },
       { line: 5, message: 'msm unmap unmaps [0x0000000100100000, 0x0000000100104000)' },
     ]);
-    expect(history(8)?.message).toContain('is inside the mapping [0x0000000100000000, 0x0000000100010000) of VM 00000000c0ffee00 (line 2, msm map)');
-    expect(history(9)?.message).toContain('was mapped by [0x0000000100200000, 0x0000000100300000) of VM 00000000c0ffee00 (line 4, msm map) and unmapped at line 6');
-    expect(history(10)?.message).toContain('is inside the mapping [0x0000000100250000, 0x0000000100300000) of VM 00000000c0ffee00 (line 4, msm map)');
+    expect(history(8)?.message).toContain(
+      'is inside the mapping [0x0000000100000000, 0x0000000100010000) of VM 00000000c0ffee00 (line 2, msm map)',
+    );
+    expect(history(9)?.message).toContain(
+      'was mapped by [0x0000000100200000, 0x0000000100300000) of VM 00000000c0ffee00 (line 4, msm map) and unmapped at line 6',
+    );
+    expect(history(10)?.message).toContain(
+      'is inside the mapping [0x0000000100250000, 0x0000000100300000) of VM 00000000c0ffee00 (line 4, msm map)',
+    );
     expect(history(11)?.message).toBe(
       '0x0000000900000000 was never mapped in VM 00000000c0ffee00 in the VM operations msm logged: a wild or stale pointer, or a mapping made before the recorded history begins.',
     );
@@ -109,7 +123,10 @@ describe('kernel-log analyzer', () => {
     const kasan = readFileSync(join(LOGS, 'kasan-use-after-free.log'), 'utf8').split('\n').slice(0, 20).join('\n');
     const cut = await analyzeText(kasan, { path: 'k', kind: 'kernel-log' });
     expect(findingKeys(cut.findings)).toEqual(['2: log-kasan-report']);
-    const huge = await analyzeText(`[ 1.0] ${'x'.repeat(1 << 20)}\n[ 2.0] refcount_t: underflow; use-after-free.\n`, { path: 'h', kind: 'kernel-log' });
+    const huge = await analyzeText(`[ 1.0] ${'x'.repeat(1 << 20)}\n[ 2.0] refcount_t: underflow; use-after-free.\n`, {
+      path: 'h',
+      kind: 'kernel-log',
+    });
     expect(findingKeys(huge.findings)).toEqual(['2: log-refcount-warning']);
     expect(findingKeys((await analyzeText('', { path: 'e', kind: 'kernel-log' })).findings)).toEqual(['1: unrecognized-input']);
   });

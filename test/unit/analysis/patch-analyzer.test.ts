@@ -8,7 +8,8 @@ import { largePatch, series } from '../../../bench/review-inputs';
 
 const PATCHES = join(__dirname, '..', '..', 'fixtures', 'patches', 'corpus');
 const review = (text: string) => reviewPatchLines(text.split('\n'));
-const summary = (findings: readonly { line: number; rule: string; severity: string }[]) => findings.map((f) => `${f.line}:${f.rule}:${f.severity}`);
+const summary = (findings: readonly { line: number; rule: string; severity: string }[]) =>
+  findings.map((f) => `${f.line}:${f.rule}:${f.severity}`);
 
 beforeAll(() => useTreeSitterFromNodeModules());
 
@@ -61,7 +62,15 @@ describe('patch analyzer', () => {
   });
 
   it('reports a patch for a file that is not C and reviews nothing in it', async () => {
-    const patch = ['diff --git a/Documentation/gpu/drm-mm.rst b/Documentation/gpu/drm-mm.rst', '--- a/Documentation/gpu/drm-mm.rst', '+++ b/Documentation/gpu/drm-mm.rst', '@@ -1,2 +1,2 @@', ' GPU VA', '-kref_read(&x) if (kref_read(&obj->refcount) > 0) drm_gem_gpuva_assert_lock_held(obj);', '+text'].join('\n');
+    const patch = [
+      'diff --git a/Documentation/gpu/drm-mm.rst b/Documentation/gpu/drm-mm.rst',
+      '--- a/Documentation/gpu/drm-mm.rst',
+      '+++ b/Documentation/gpu/drm-mm.rst',
+      '@@ -1,2 +1,2 @@',
+      ' GPU VA',
+      '-kref_read(&x) if (kref_read(&obj->refcount) > 0) drm_gem_gpuva_assert_lock_held(obj);',
+      '+text',
+    ].join('\n');
     expect(summary((await review(patch)).findings)).toEqual(['1:patch-non-c-file:info']);
   });
 

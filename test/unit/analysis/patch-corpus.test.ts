@@ -12,7 +12,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORPUS, formatTable, HALVES, loadCorpus, MODES, ratio, reviewEntry, score, temporaryTrees, type Half, type Mode, type Outcome } from '../../../bench/review-corpus';
+import {
+  CORPUS,
+  formatTable,
+  HALVES,
+  loadCorpus,
+  MODES,
+  ratio,
+  reviewEntry,
+  score,
+  temporaryTrees,
+  type Half,
+  type Mode,
+  type Outcome,
+} from '../../../bench/review-corpus';
 import { useTreeSitterFromNodeModules } from '../../helpers/tree-sitter';
 
 interface Baseline {
@@ -56,8 +69,12 @@ describe('patch review corpus', () => {
       for (const mode of MODES) {
         const s = score(corpus, outcomes, half, mode);
         expect(s.failed, `${half} ${mode}`).toEqual([]);
-        expect(ratio(s.hit, s.buggy) ?? 1, `${half} ${mode} recall; missed:\n${s.missed.join('\n')}`).toBeGreaterThanOrEqual(baseline[half][mode].recall);
-        expect(ratio(s.alarmed, s.quiet) ?? 0, `${half} ${mode} false alarms:\n${s.falseAlarms.join('\n')}`).toBeLessThanOrEqual(baseline[half][mode].falseAlarms);
+        expect(ratio(s.hit, s.buggy) ?? 1, `${half} ${mode} recall; missed:\n${s.missed.join('\n')}`).toBeGreaterThanOrEqual(
+          baseline[half][mode].recall,
+        );
+        expect(ratio(s.alarmed, s.quiet) ?? 0, `${half} ${mode} false alarms:\n${s.falseAlarms.join('\n')}`).toBeLessThanOrEqual(
+          baseline[half][mode].falseAlarms,
+        );
       }
     });
   }

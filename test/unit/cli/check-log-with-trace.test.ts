@@ -21,7 +21,13 @@ describe('gpuvm-lens check <log> <trace>', () => {
     const run = await runCommand(checkCommand, [log, trace, '--format', 'json']);
     expect(run.code).toBe(1);
     const findings = (JSON.parse(run.stdout).findings as JsonFinding[]).filter((finding) => finding.path === log);
-    const asFindings = findings.map((finding) => ({ ...finding, severity: 'info' as const, column: 1, endLine: finding.line, endColumn: 1 }));
+    const asFindings = findings.map((finding) => ({
+      ...finding,
+      severity: 'info' as const,
+      column: 1,
+      endLine: finding.line,
+      endColumn: 1,
+    }));
     expect(findingKeys(asFindings)).toEqual(readExpectedFindings(log));
     const unbound = findings.find((finding) => finding.rule === 'log-fault-history' && finding.line === 12);
     expect(unbound?.message).toContain('unmapped at trace line 28 by xe_vma_unbind, 0.089545 s before the fault');

@@ -53,8 +53,22 @@ describe('gpuvm-lens diff', () => {
       {
         start: '0x0000000800000000',
         fields: ['object'],
-        a: { start: '0x0000000800000000', range: '0x0000000000010000', end: '0x0000000800010000', object: '0xffff9a0c4b6e1800', offset: '0x0000000000000000', line: 6 },
-        b: { start: '0x0000000800000000', range: '0x0000000000010000', end: '0x0000000800010000', object: '0xffff9a0c4b6e2000', offset: '0x0000000000000000', line: 6 },
+        a: {
+          start: '0x0000000800000000',
+          range: '0x0000000000010000',
+          end: '0x0000000800010000',
+          object: '0xffff9a0c4b6e1800',
+          offset: '0x0000000000000000',
+          line: 6,
+        },
+        b: {
+          start: '0x0000000800000000',
+          range: '0x0000000000010000',
+          end: '0x0000000800010000',
+          object: '0xffff9a0c4b6e2000',
+          offset: '0x0000000000000000',
+          line: 6,
+        },
       },
     ]);
     expect(document.vms[0].onlyInB.map((row: { start: string }) => row.start)).toEqual(['0x0000000800010000']);
@@ -62,7 +76,10 @@ describe('gpuvm-lens diff', () => {
 
   it('lists unreadable dump lines on standard error and still compares the rest', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'gpuvm-lens-diff-')), 'cut.gpuvas');
-    writeFileSync(path, readFileSync(nouveau, 'utf8').replace('0x0000000000000000\n     | 0x0000001000000000', '0xzz\n     | 0x0000001000000000'));
+    writeFileSync(
+      path,
+      readFileSync(nouveau, 'utf8').replace('0x0000000000000000\n     | 0x0000001000000000', '0xzz\n     | 0x0000001000000000'),
+    );
     const run = await runCommand(diffCommand, [nouveau, path]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${path}:6: not compared:`);
@@ -116,7 +133,14 @@ describe('gpuvm-lens diff at a point of a trace', () => {
 
 describe('state, parse, diff round trip', () => {
   const TRACES = join(__dirname, '..', '..', 'fixtures', 'traces');
-  const traces = [join(__dirname, '..', '..', 'fixtures', 'kernel-logs', 'with-trace', 'xe-run.trace'), join(TRACES, 'spec-examples.trace'), join(TRACES, 'all-events.trace'), join(TRACES, 'rules', 'amdgpu-clean.trace'), join(TRACES, 'rules', 'i915.trace'), join(TRACES, 'rules', 'xe-clean.trace')];
+  const traces = [
+    join(__dirname, '..', '..', 'fixtures', 'kernel-logs', 'with-trace', 'xe-run.trace'),
+    join(TRACES, 'spec-examples.trace'),
+    join(TRACES, 'all-events.trace'),
+    join(TRACES, 'rules', 'amdgpu-clean.trace'),
+    join(TRACES, 'rules', 'i915.trace'),
+    join(TRACES, 'rules', 'xe-clean.trace'),
+  ];
 
   it.each(traces)('prints the state of %s as a dump that parses back byte for byte and diffs as equal', async (trace) => {
     const state = await runCommand(stateCommand, [trace]);

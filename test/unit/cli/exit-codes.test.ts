@@ -37,7 +37,10 @@ const inputs = {
   directory: dir,
   empty: write('empty', ''),
   blank: write('blank', '\n  \n\t\n'),
-  randomBytes: write('random.bin', Uint8Array.from({ length: 64 << 10 }, () => random.int(0, 255))),
+  randomBytes: write(
+    'random.bin',
+    Uint8Array.from({ length: 64 << 10 }, () => random.int(0, 255)),
+  ),
   prose: write('notes.txt', 'Some notes about the GPU.\nNothing here is a trace, a dump or a patch.\n'),
   coverLetter: write(
     '0000-cover-letter.patch',
@@ -83,7 +86,13 @@ const TABLE: readonly Row[] = [
   { command: checkCommand, given: ['randomBytes'], code: 2, stderr: /random\.bin is not a trace, gpuvas dump, patch/ },
   { command: checkCommand, given: ['prose'], code: 2, stderr: /notes\.txt is not a trace/ },
   { command: checkCommand, given: ['coverLetter'], code: 2, stderr: /cover-letter\.patch holds no diff/ },
-  { command: checkCommand, given: ['missing', 'leakTrace'], code: 2, stderr: UNREADABLE, stdout: /xe-bind-over-live\.trace:\d+:\d+: error: .*\[trace-bind-over-live-mapping\]/ },
+  {
+    command: checkCommand,
+    given: ['missing', 'leakTrace'],
+    code: 2,
+    stderr: UNREADABLE,
+    stdout: /xe-bind-over-live\.trace:\d+:\d+: error: .*\[trace-bind-over-live-mapping\]/,
+  },
   { command: checkCommand, given: ['cleanTrace', 'empty', 'cleanDump'], code: 2, stderr: EMPTY, stdout: /^2 files analyzed/m },
   { command: checkCommand, given: ['missing'], extra: ['--format', 'nope'], code: 2, stderr: /unknown format nope/ },
   // review
@@ -94,8 +103,20 @@ const TABLE: readonly Row[] = [
   { command: reviewCommand, given: ['empty'], code: 2, stderr: EMPTY },
   { command: reviewCommand, given: ['coverLetter'], code: 2, stderr: /holds no diff/ },
   { command: reviewCommand, given: ['randomBytes'], code: 2, stderr: /random\.bin holds no diff/ },
-  { command: reviewCommand, given: ['coverLetter', 'findingPatch'], code: 2, stderr: /holds no diff/, stdout: /soft-reference-v4\.mbox:\d+:\d+: warning/ },
-  { command: reviewCommand, given: ['cleanPatch'], extra: ['--kernel-tree', dir], code: 2, stderr: /is not a kernel tree \(no MAINTAINERS, no Makefile, no drivers\/ or include\/\)/ },
+  {
+    command: reviewCommand,
+    given: ['coverLetter', 'findingPatch'],
+    code: 2,
+    stderr: /holds no diff/,
+    stdout: /soft-reference-v4\.mbox:\d+:\d+: warning/,
+  },
+  {
+    command: reviewCommand,
+    given: ['cleanPatch'],
+    extra: ['--kernel-tree', dir],
+    code: 2,
+    stderr: /is not a kernel tree \(no MAINTAINERS, no Makefile, no drivers\/ or include\/\)/,
+  },
   { command: reviewCommand, given: ['cleanPatch'], extra: ['--kernel-tree', inputs.cleanTrace], code: 2, stderr: /is not a directory/ },
   // replay
   { command: replayCommand, given: ['cleanScript'], code: 0 },
@@ -103,7 +124,12 @@ const TABLE: readonly Row[] = [
   { command: replayCommand, given: ['missing'], code: 2, stderr: UNREADABLE },
   { command: replayCommand, given: ['directory'], code: 2, stderr: DIRECTORY },
   { command: replayCommand, given: ['empty'], code: 2, stderr: EMPTY },
-  { command: replayCommand, given: ['randomBytes'], code: 2, stderr: /random\.bin:1: bad line:[^\n]*\n(?:.*\n)*.*more bad line\(s\) from here on\n.*random\.bin is not a GPUVM script/ },
+  {
+    command: replayCommand,
+    given: ['randomBytes'],
+    code: 2,
+    stderr: /random\.bin:1: bad line:[^\n]*\n(?:.*\n)*.*more bad line\(s\) from here on\n.*random\.bin is not a GPUVM script/,
+  },
   { command: replayCommand, given: ['cleanScript'], extra: ['--kernel', '5.4'], code: 2, stderr: /unknown kernel version 5\.4/ },
   // state
   { command: stateCommand, given: ['leakTrace'], code: 0 },
@@ -125,16 +151,17 @@ const TABLE: readonly Row[] = [
 ];
 
 describe('exit codes', () => {
-  it.each(TABLE.map((row) => [`${row.command.name} ${row.given.join(' ')}${row.extra ? ` ${row.extra.join(' ')}` : ''} → ${row.code}`, row] as const))(
-    '%s',
-    async (_name, row) => {
-      const run = await runCommand(row.command, [...row.given.map((input) => inputs[input]), ...(row.extra ?? [])]);
-      expect(run.code, run.stderr).toBe(row.code);
-      if (row.stderr) expect(run.stderr).toMatch(row.stderr);
-      else if (row.code !== 2) expect(run.stderr).toBe('');
-      if (row.stdout) expect(run.stdout).toMatch(row.stdout);
-    },
-  );
+  it.each(
+    TABLE.map(
+      (row) => [`${row.command.name} ${row.given.join(' ')}${row.extra ? ` ${row.extra.join(' ')}` : ''} → ${row.code}`, row] as const,
+    ),
+  )('%s', async (_name, row) => {
+    const run = await runCommand(row.command, [...row.given.map((input) => inputs[input]), ...(row.extra ?? [])]);
+    expect(run.code, run.stderr).toBe(row.code);
+    if (row.stderr) expect(run.stderr).toMatch(row.stderr);
+    else if (row.code !== 2) expect(run.stderr).toBe('');
+    if (row.stdout) expect(run.stdout).toMatch(row.stdout);
+  });
 
   it('replay keeps standard output the canonical output, ERR line included, byte for byte', async () => {
     const run = await runCommand(replayCommand, [inputs.badLineScript]);
@@ -143,7 +170,10 @@ describe('exit codes', () => {
 
   it('explain: a rule page is 0, an unknown rule is a usage error', async () => {
     expect((await runCommand(explainCommand, ['kernel-warn'])).code).toBe(0);
-    expect(await runCommand(explainCommand, ['no-such-rule'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/no rule no-such-rule/) });
+    expect(await runCommand(explainCommand, ['no-such-rule'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no rule no-such-rule/),
+    });
   });
 
   it('a real kernel tree is accepted by --kernel-tree', async () => {

@@ -109,12 +109,17 @@ describe('gpuvm-lens review', () => {
     writeFileSync(stale, PATCH.replace(' \tret = foo_check(vm, addr);', ' \tret = foo_validate(vm, addr);'));
     const result = run('review', stale, '--kernel-tree', join(work, 'linux'));
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/stale\.patch:3:1: info: This hunk of drivers\/gpu\/drm\/foo\/foo_vm\.c does not apply to the kernel tree .*\[patch-hunk-not-applied\]/);
+    expect(result.stdout).toMatch(
+      /stale\.patch:3:1: info: This hunk of drivers\/gpu\/drm\/foo\/foo_vm\.c does not apply to the kernel tree .*\[patch-hunk-not-applied\]/,
+    );
   });
 
   it('takes extra pairs from a settings file and rejects a bad one with exit 2', () => {
     const pairs = join(work, 'pairs.json');
-    writeFileSync(pairs, JSON.stringify({ resourcePairs: [{ what: 'foo VM reference', acquire: ['foo_vm_get'], release: ['foo_vm_put'] }] }));
+    writeFileSync(
+      pairs,
+      JSON.stringify({ resourcePairs: [{ what: 'foo VM reference', acquire: ['foo_vm_get'], release: ['foo_vm_put'] }] }),
+    );
     expect(run('review', SEED, '--pairs', pairs).code).toBe(1);
     writeFileSync(pairs, JSON.stringify({ resourcePairs: [{ acquire: 'nope' }] }));
     const bad = run('review', SEED, '--pairs', pairs);

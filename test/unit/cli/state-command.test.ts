@@ -80,7 +80,10 @@ describe('round trip: replay, print state, parse it as a dump, diff', () => {
     expect(dump.snapshots.length).toBeGreaterThan(5);
 
     const replayer = new TraceReplayer({ quiet: true });
-    text.split('\n').slice(0, 15_000).forEach((line, index) => replayer.line(line, index + 1));
+    text
+      .split('\n')
+      .slice(0, 15_000)
+      .forEach((line, index) => replayer.line(line, index + 1));
     const expected = stateSnapshots(replayer.state);
     const diff = diffSnapshots(dump.snapshots, expected);
     expect(diff.vms.filter(vmDiffers)).toEqual([]);

@@ -10,7 +10,13 @@ describe('capture recipes', () => {
 
   it('amdgpu: mapping events, PASID lifetime, VMID grabs, BO create/move', () => {
     const line = recordCommand(recipeFor('amdgpu'));
-    for (const event of ["'amdgpu:amdgpu_vm_bo_*'", "'amdgpu:amdgpu_pasid_*'", 'amdgpu:amdgpu_vm_grab_id', 'amdgpu:amdgpu_bo_create', 'amdgpu:amdgpu_bo_move']) {
+    for (const event of [
+      "'amdgpu:amdgpu_vm_bo_*'",
+      "'amdgpu:amdgpu_pasid_*'",
+      'amdgpu:amdgpu_vm_grab_id',
+      'amdgpu:amdgpu_bo_create',
+      'amdgpu:amdgpu_bo_move',
+    ]) {
       expect(line).toContain(`-e ${event}`);
     }
   });

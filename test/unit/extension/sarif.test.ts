@@ -61,9 +61,17 @@ describe('SARIF export', () => {
     expect(run.results[1]).toMatchObject({
       ruleIndex: 1,
       level: 'error',
-      locations: [{ physicalLocation: { artifactLocation: { uri: 'b.trace' }, region: { startLine: 9, startColumn: 1, endLine: 9, endColumn: 10 } } }],
+      locations: [
+        { physicalLocation: { artifactLocation: { uri: 'b.trace' }, region: { startLine: 9, startColumn: 1, endLine: 9, endColumn: 10 } } },
+      ],
       relatedLocations: [{ id: 1, message: { text: 'unbound here' }, physicalLocation: { region: { startLine: 3 } } }],
-      codeFlows: [{ threadFlows: [{ locations: [{ location: { message: { text: 'unbound here' } } }, { location: { message: { text: 'used after unbind' } } }] }] }],
+      codeFlows: [
+        {
+          threadFlows: [
+            { locations: [{ location: { message: { text: 'unbound here' } } }, { location: { message: { text: 'used after unbind' } } }] },
+          ],
+        },
+      ],
     });
     expect(run.results[0]).not.toHaveProperty('relatedLocations');
     expect(run.results[0]).not.toHaveProperty('codeFlows');
@@ -87,14 +95,25 @@ describe('SARIF export', () => {
         endColumn: 20,
         related: [{ line: 4, message: 'bound here' }],
       },
-      { rule: 'trace-unknown-event', severity: 'info', message: '2 unknown events', line: 2, column: 1, endLine: 2, endColumn: 8, related: [] },
+      {
+        rule: 'trace-unknown-event',
+        severity: 'info',
+        message: '2 unknown events',
+        line: 2,
+        column: 1,
+        endLine: 2,
+        endColumn: 8,
+        related: [],
+      },
       { rule: 'trace-lost-events', severity: 'warning', message: 'events lost', line: 5, column: 2, endLine: 6, endColumn: 4, related: [] },
     ];
     const cli = renderSarif([{ path: 'run.trace', result: { kind: 'trace', stats: { lines: 12 }, findings: domain } }]);
     const uri = 'file:///captures/run.trace';
     const lines = textLineSource(TextDocument.create(uri, 'gpuvm-trace', 1, text));
     const exported = domain.map((finding) =>
-      exportedFromDiagnostic('run.trace', findingToDiagnostic(finding, uri, lines, DEFAULT_CONFIG)!, (related) => (related === uri ? 'run.trace' : related)),
+      exportedFromDiagnostic('run.trace', findingToDiagnostic(finding, uri, lines, DEFAULT_CONFIG)!, (related) =>
+        related === uri ? 'run.trace' : related,
+      ),
     );
     expect(exported.every((finding) => finding.helpUri === ruleDocHref(finding.rule))).toBe(true);
     expect(toSarif(exported, JSON.parse(cli).runs[0].tool.driver.version)).toBe(cli);

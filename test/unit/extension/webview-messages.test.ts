@@ -3,12 +3,30 @@ import { isVaViewState, parseFromWebview } from '../../../src/protocol/webview';
 
 describe('webview messages', () => {
   it.each([
-    [{ type: 'ready', state: null }, { type: 'ready', state: null }],
-    [{ type: 'scrub', line: 12 }, { type: 'scrub', line: 12 }],
-    [{ type: 'reveal', line: 0 }, { type: 'reveal', line: 0 }],
-    [{ type: 'selectVm', vm: '000000005e6f7a8b' }, { type: 'selectVm', vm: '000000005e6f7a8b' }],
-    [{ type: 'mode', mode: 'timeline', vm: 'vm:xe:1', line: 4 }, { type: 'mode', mode: 'timeline', vm: 'vm:xe:1', line: 4 }],
-    [{ type: 'mode', mode: 'map', vm: null, line: 0 }, { type: 'mode', mode: 'map', vm: null, line: 0 }],
+    [
+      { type: 'ready', state: null },
+      { type: 'ready', state: null },
+    ],
+    [
+      { type: 'scrub', line: 12 },
+      { type: 'scrub', line: 12 },
+    ],
+    [
+      { type: 'reveal', line: 0 },
+      { type: 'reveal', line: 0 },
+    ],
+    [
+      { type: 'selectVm', vm: '000000005e6f7a8b' },
+      { type: 'selectVm', vm: '000000005e6f7a8b' },
+    ],
+    [
+      { type: 'mode', mode: 'timeline', vm: 'vm:xe:1', line: 4 },
+      { type: 'mode', mode: 'timeline', vm: 'vm:xe:1', line: 4 },
+    ],
+    [
+      { type: 'mode', mode: 'map', vm: null, line: 0 },
+      { type: 'mode', mode: 'map', vm: null, line: 0 },
+    ],
     [{ type: 'mode', mode: 'gantt', vm: null, line: 0 }, null],
     [{ type: 'mode', mode: 'map', vm: 3, line: 0 }, null],
     [{ type: 'scrub', line: -1 }, null],

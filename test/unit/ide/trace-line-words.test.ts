@@ -13,7 +13,9 @@ const DIR = join(__dirname, '..', '..', 'fixtures', 'traces', 'layouts');
 const BINDS = readdirSync(DIR)
   .filter((name) => name.endsWith('.trace'))
   .flatMap((name) => {
-    const line = readFileSync(join(DIR, name), 'utf8').split('\n').find((text) => text.includes('xe_vma_bind:') && text.includes('userptr='));
+    const line = readFileSync(join(DIR, name), 'utf8')
+      .split('\n')
+      .find((text) => text.includes('xe_vma_bind:') && text.includes('userptr='));
     return line === undefined ? [] : [[name, line] as const];
   });
 
@@ -32,7 +34,9 @@ describe('the words of a trace line', () => {
   });
 
   it('reads the latency clock in seconds', () => {
-    expect(decodeFtraceLine('  vkcube-4123      3d..1.    19us : xe_vma_bind: dev=0000:03:00.0, vma=00000000a1b2c3d4')?.seconds).toBe(19e-6);
+    expect(decodeFtraceLine('  vkcube-4123      3d..1.    19us : xe_vma_bind: dev=0000:03:00.0, vma=00000000a1b2c3d4')?.seconds).toBe(
+      19e-6,
+    );
   });
 
   it('is nothing for a header or garbage', () => {

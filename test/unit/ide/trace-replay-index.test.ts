@@ -9,7 +9,10 @@ function memorySource(lines: readonly string[]): LineSource {
 
 function fingerprint(index: TraceIndex, source: LineSource, line: number): string {
   const state = index.stateAt(source, line);
-  return state.vms.map((vm) => `${vm.key}:${[...vm.mappings()].map((m) => `${m.key}@${m.start}`).join(',')}`).join(' | ') + ` / ${state.touched.join(',')}`;
+  return (
+    state.vms.map((vm) => `${vm.key}:${[...vm.mappings()].map((m) => `${m.key}@${m.start}`).join(',')}`).join(' | ') +
+    ` / ${state.touched.join(',')}`
+  );
 }
 
 describe('TraceIndex', () => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { clampView, compactLayout, fitMappings, fraction, fullExtent, hue, initialView, MIN_MAPPING_PX, sizeText } from '../../../media/va-geometry';
+import {
+  clampView,
+  compactLayout,
+  fitMappings,
+  fraction,
+  fullExtent,
+  hue,
+  initialView,
+  MIN_MAPPING_PX,
+  sizeText,
+} from '../../../media/va-geometry';
 import type { VaMapping, VaSpace } from '../../../src/protocol/lsp-ext';
 
 const m = (start: string, end: string, kernelReserved = false): VaMapping => ({
@@ -115,13 +125,27 @@ describe('compact axis', () => {
   });
 
   it('gives mapped bytes their share when there is room: a 4x larger mapping is drawn wider', () => {
-    const segments = compactLayout([{ start: 0x1000n, end: 0x2000n }, { start: 0x10000n, end: 0x14000n }], WINDOW, WIDTH);
+    const segments = compactLayout(
+      [
+        { start: 0x1000n, end: 0x2000n },
+        { start: 0x10000n, end: 0x14000n },
+      ],
+      WINDOW,
+      WIDTH,
+    );
     const [small, large] = segments.filter((segment) => segment.kind === 'mapping');
     expect(large!.width).toBeGreaterThan(small!.width * 3.5);
   });
 
   it('clips mappings to the view and keeps zero-size ones visible', () => {
-    const segments = compactLayout([{ start: 0n, end: 0x3000n }, { start: 0x5000n, end: 0x5000n }], { start: 0x2000n, end: 0x8000n }, WIDTH);
+    const segments = compactLayout(
+      [
+        { start: 0n, end: 0x3000n },
+        { start: 0x5000n, end: 0x5000n },
+      ],
+      { start: 0x2000n, end: 0x8000n },
+      WIDTH,
+    );
     expect(segments.map((segment) => [segment.kind, segment.start, segment.end])).toEqual([
       ['mapping', 0x2000n, 0x3000n],
       ['gap', 0x3000n, 0x5000n],
@@ -139,4 +163,3 @@ describe('compact axis', () => {
     expect(last.x + last.width).toBeCloseTo(1, 6);
   });
 });
-

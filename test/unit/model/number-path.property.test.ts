@@ -158,7 +158,9 @@ function randomScript(random: Random, commands: number): string {
     const kStart = window.start + PAGE * BigInt(random.int(0, 8));
     const kRange = kernel ? PAGE * BigInt(random.int(1, 4)) : 0n;
     const flags = [random.chance(0.2) ? 'immediate' : '', random.chance(0.2) ? 'resv_protected' : ''].filter(Boolean);
-    lines.push(['vm', token(random, window.start), token(random, window.range), token(random, kStart), token(random, kRange), ...flags].join(' '));
+    lines.push(
+      ['vm', token(random, window.start), token(random, window.range), token(random, kStart), token(random, kRange), ...flags].join(' '),
+    );
     return window;
   };
   let window = vm();

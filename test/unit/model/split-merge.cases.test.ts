@@ -12,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { replayAnnotated } from '../../helpers/annotated-script';
 
 const DIR = resolve(__dirname, '..', '..', 'fixtures', 'gpuvm-cases');
-const files = readdirSync(DIR).filter((name) => name.endsWith('.gpuvm')).sort();
+const files = readdirSync(DIR)
+  .filter((name) => name.endsWith('.gpuvm'))
+  .sort();
 
 describe('kernel split/merge cases', () => {
   it('cover the fifteen diagrams of the kernel documentation', () => {

@@ -35,7 +35,13 @@ interface NaiveVa {
 }
 
 function toScript(commands: readonly Command[]): string {
-  const lines = [`vm 0x0 ${hex(BigInt(VM_PAGES) * PAGE)} 0x0 0x0`, 'bo 1 0x100000', 'bo 2 0x100000', 'bo 3 0x100000', 'bo 4 0x100000 private'];
+  const lines = [
+    `vm 0x0 ${hex(BigInt(VM_PAGES) * PAGE)} 0x0 0x0`,
+    'bo 1 0x100000',
+    'bo 2 0x100000',
+    'bo 3 0x100000',
+    'bo 4 0x100000 private',
+  ];
   for (const c of commands) {
     if (c.kind === 'map') lines.push(`map ${hex(c.addr)} ${hex(c.range)} ${c.bo ?? 'none'} ${hex(c.offset)}`);
     else lines.push(`${c.kind} ${hex(c.addr)} ${hex(c.range)}`);
@@ -118,12 +124,22 @@ function check(commands: readonly Command[], tamper: (vas: NaiveVa[]) => NaiveVa
     const observe = (list: readonly GpuVaOp[]) => (ops = list);
     const ret =
       command.kind === 'map'
-        ? driverMap(state, { addr: command.addr, range: command.range, obj: command.bo ? (bos[command.bo - 1] as GemObject) : null, offset: command.offset }, observe)
+        ? driverMap(
+            state,
+            {
+              addr: command.addr,
+              range: command.range,
+              obj: command.bo ? (bos[command.bo - 1] as GemObject) : null,
+              offset: command.offset,
+            },
+            observe,
+          )
         : command.kind === 'unmap'
           ? driverUnmap(state, command.addr, command.range, observe)
           : driverMadvise(state, command.addr, command.range, observe);
     if (ret !== 0) return `${where}: unexpected ${ret}`;
-    if (events.length > 0) return `${where}: unexpected kernel event ${JSON.stringify(events[0], (_k, v) => (typeof v === 'bigint' ? hex(v) : v)).slice(0, 200)}`;
+    if (events.length > 0)
+      return `${where}: unexpected kernel event ${JSON.stringify(events[0], (_k, v) => (typeof v === 'bigint' ? hex(v) : v)).slice(0, 200)}`;
 
     if (command.kind === 'map') {
       const last = ops[ops.length - 1];
@@ -144,7 +160,12 @@ function check(commands: readonly Command[], tamper: (vas: NaiveVa[]) => NaiveVa
     }
 
     naive = tamper(sorted(naiveApply(naive, command)));
-    const engine = [...vm.tree].map((va) => ({ addr: toU64(va.addr), range: toU64(va.range), bo: va.obj ? Number(va.obj.label) : null, offset: toU64(va.offset) }));
+    const engine = [...vm.tree].map((va) => ({
+      addr: toU64(va.addr),
+      range: toU64(va.range),
+      bo: va.obj ? Number(va.obj.label) : null,
+      offset: toU64(va.offset),
+    }));
     const want = render(naive).join('\n');
     const got = render(engine).join('\n');
     if (want !== got) return `${where}: VA space differs\nengine:\n${got}\nnaive:\n${want}`;

@@ -79,7 +79,10 @@ function runSeed(seed: number, steps: number): void {
     }
     const problem = tree.validate();
     if (problem) throw new Error(`seed ${seed}: ${problem} after\n${log.join('\n')}`);
-    expect([...tree].map((node) => node.id), log.join('\n')).toEqual(oracle.nodes.map((node) => node.id));
+    expect(
+      [...tree].map((node) => node.id),
+      log.join('\n'),
+    ).toEqual(oracle.nodes.map((node) => node.id));
     for (let query = 0; query < 4; query++) {
       const at = random.int(0, 560);
       const start = value(base, at);

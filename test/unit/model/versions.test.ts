@@ -27,7 +27,9 @@ import { GemObject, GpuVa } from '../../../src/model/objects';
 import { checkInvariants } from '../../../src/model/invariants';
 
 function replay(version: KernelVersion, script: string): string[] {
-  return renderScriptResult(runScript(parseScript(script), optionsFor(version))).trimEnd().split('\n');
+  return renderScriptResult(runScript(parseScript(script), optionsFor(version)))
+    .trimEnd()
+    .split('\n');
 }
 
 describe('kernel versions', () => {
@@ -38,7 +40,8 @@ describe('kernel versions', () => {
   });
 
   it('crashes in drm_gpuvm_prepare_range over a sparse VA in 6.18 but skips it in 7.0', () => {
-    const script = 'vm 0x0 0x100000 0x0 0x0\nbo 1 0x1000\nmap 0x1000 0x1000 1 0x0\nmap 0x2000 0x1000 none 0x0\nexeclock_range 0x1000 0x2000';
+    const script =
+      'vm 0x0 0x100000 0x0 0x0\nbo 1 0x1000\nmap 0x1000 0x1000 1 0x0\nmap 0x2000 0x1000 none 0x0\nexeclock_range 0x1000 0x2000';
     expect(replay('6.18', script).slice(-1)).toEqual(['CRASH SIGSEGV']);
     expect(replay('7.0', script).slice(-1)).toEqual(['LOCKED 1']);
   });

@@ -48,7 +48,9 @@ describe.each(CAPTURE_LAYOUTS)('generated %s capture', (layout) => {
     const found = [...figures.found.values()].reduce((a, b) => a + b, 0);
     if (process.env['GPUVM_LENS_CAPTURE_TABLE']) {
       for (const [bug, count] of figures.injected) {
-        console.log(`| ${layout} | ${bug} | ${count} | ${figures.found.get(bug) ?? 0} | ${((figures.found.get(bug) ?? 0) / count).toFixed(2)} |`);
+        console.log(
+          `| ${layout} | ${bug} | ${count} | ${figures.found.get(bug) ?? 0} | ${((figures.found.get(bug) ?? 0) / count).toFixed(2)} |`,
+        );
       }
       console.log(`| ${layout} | clean: alarms per 10k lines | ${((figures.cleanAlarms.length * 10_000) / LINES).toFixed(2)} |`);
     }

@@ -69,7 +69,9 @@ describe('line ends and stray bytes', () => {
     const result = expectAllEqual(await everySource('stray.trace', readFileSync(join(RULES, 'xe-vm-leak-stray-bytes.trace'))));
     expect(result.findings).toHaveLength(2);
     expect(result.findings).toContainEqual(expect.stringMatching(/^11 trace-vm-freed-with-live-mappings: /));
-    expect(result.findings).toContainEqual(expect.stringMatching(/^8 stray-bytes: 2 line\(s\) could only be read without the 4 NUL, control or non-UTF-8 byte\(s\) they held/));
+    expect(result.findings).toContainEqual(
+      expect.stringMatching(/^8 stray-bytes: 2 line\(s\) could only be read without the 4 NUL, control or non-UTF-8 byte\(s\) they held/),
+    );
     expect(result.recognized).toBe(result.events);
   });
 
@@ -81,7 +83,7 @@ describe('line ends and stray bytes', () => {
     expect(result.findings).toContainEqual(expect.stringMatching(/^11 trace-vm-freed-with-live-mappings: .* at 0x1a0200000-0x1a03fffff/));
   });
 
-  it('a CRLF capture gets the same findings from check and from the editor\'s Analyze command', async () => {
+  it("a CRLF capture gets the same findings from check and from the editor's Analyze command", async () => {
     const crlf = Buffer.from(readFileSync(join(RULES, 'xe-vm-leak.trace'), 'utf8').replace(/\n/g, '\r\n'));
     const result = expectAllEqual(await everySource('crlf.trace', crlf));
     expect(result.findings).toContainEqual(expect.stringMatching(/^1 trace-crlf-line-ends: 13 line\(s\) end in CRLF/));

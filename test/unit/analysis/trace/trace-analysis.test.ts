@@ -93,7 +93,10 @@ describe('checkpoints agree with a straight replay', () => {
     for (const target of targets) {
       const straight = new TraceReplayer({ quiet: true });
       for (let index = 0; index < target; index++) straight.line(lines[index] as string, index + 1);
-      expect(analysis.stateAt(target).map((vm) => vm.snapshot), `line ${target}`).toEqual(stateSnapshots(straight.state));
+      expect(
+        analysis.stateAt(target).map((vm) => vm.snapshot),
+        `line ${target}`,
+      ).toEqual(stateSnapshots(straight.state));
     }
   });
 });

@@ -48,7 +48,10 @@ describe('trace analyzer', () => {
     lines.splice(14, 0, 'x'.repeat(1 << 20));
     const result = await analyzeText(lines.join('\n'), { path: 'x', kind: 'trace' });
     expect(result.stats.recognized).toBe(5);
-    expect(result.findings.map((finding) => `${finding.line} ${finding.rule}`)).toEqual(['15 trace-unparsable-line', '15 trace-unparsable-line']);
+    expect(result.findings.map((finding) => `${finding.line} ${finding.rule}`)).toEqual([
+      '15 trace-unparsable-line',
+      '15 trace-unparsable-line',
+    ]);
   });
 
   it('survives a 1 MB event payload', async () => {

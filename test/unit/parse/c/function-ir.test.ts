@@ -64,7 +64,9 @@ describe('C fragments of hunks', () => {
 
 describe('control-flow view', () => {
   it('follows an error label, an early return and the fall-through', () => {
-    const { fns } = view('int f(void)\n{\n\tlock(a);\n\tif (err)\n\t\tgoto out;\n\tif (bad)\n\t\treturn -1;\n\twork();\nout:\n\tunlock(a);\n\treturn 0;\n}');
+    const { fns } = view(
+      'int f(void)\n{\n\tlock(a);\n\tif (err)\n\t\tgoto out;\n\tif (bad)\n\t\treturn -1;\n\twork();\nout:\n\tunlock(a);\n\treturn 0;\n}',
+    );
     const fn = fns[0] as FunctionIr;
     expect(paths(fn)).toEqual([
       'entry@0 stmt@2 branch@3 stmt@4 stmt@8 stmt@9 return@10',

@@ -2,7 +2,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseGpuvasDump } from '../../../../src/parse/dump/parse-gpuvas';
-import { renderGpuvas, VA_TABLE_HEADER, VA_TABLE_RULE, REGION_TABLE_HEADER, REGION_TABLE_RULE } from '../../../../src/parse/dump/render-gpuvas';
+import {
+  renderGpuvas,
+  VA_TABLE_HEADER,
+  VA_TABLE_RULE,
+  REGION_TABLE_HEADER,
+  REGION_TABLE_RULE,
+} from '../../../../src/parse/dump/render-gpuvas';
 import { regionRow, vaRow, type VaSpaceSnapshot } from '../../../../src/parse/dump/snapshot';
 
 const DUMPS = join(__dirname, '..', '..', '..', 'fixtures', 'dumps');
@@ -40,12 +46,23 @@ describe('renderGpuvas', () => {
       { name: 'a[1]', start: 0n, end: 1n << 47n, reservedStart: 0n, reservedEnd: 0n, rows: [], regions: [regionRow(0x1000n, 0x1000n)] },
     ]);
     const lines = text.split('\n');
-    expect(lines.slice(5, 9)).toEqual(['', REGION_TABLE_HEADER, REGION_TABLE_RULE, '             | 0x0000000000001000 | 0x0000000000001000 | 0x0000000000002000']);
+    expect(lines.slice(5, 9)).toEqual([
+      '',
+      REGION_TABLE_HEADER,
+      REGION_TABLE_RULE,
+      '             | 0x0000000000001000 | 0x0000000000001000 | 0x0000000000002000',
+    ]);
   });
 
   it('separates blocks with one empty line only when asked, and never doubles a blank', () => {
     const block = (name: string, blankAfter?: boolean): VaSpaceSnapshot => ({
-      name, start: 0n, end: 0x1000n, reservedStart: 0n, reservedEnd: 0n, rows: [], ...(blankAfter ? { blankAfter } : {}),
+      name,
+      start: 0n,
+      end: 0x1000n,
+      reservedStart: 0n,
+      reservedEnd: 0n,
+      rows: [],
+      ...(blankAfter ? { blankAfter } : {}),
     });
     expect(renderGpuvas([block('a'), block('b')])).not.toContain('\n\nDRM');
     expect(renderGpuvas([block('a'), block('b')], { separateBlocks: true })).toContain('-\n\nDRM GPU VA space (b)');
@@ -75,7 +92,9 @@ describe('parseGpuvasDump', () => {
       [0x800210000n, 0x1000n, 0xffff9a0c4b6e1800n, 0x10000n, 8],
       [0x1000000000n, 0x100000n, 0n, 0n, 9],
     ]);
-    expect(vm.regions?.map((region) => [region.start, region.range, region.end, region.line])).toEqual([[0x1000000000n, 0x100000n, 0x1000100000n, 13]]);
+    expect(vm.regions?.map((region) => [region.start, region.range, region.end, region.line])).toEqual([
+      [0x1000000000n, 0x100000n, 0x1000100000n, 13],
+    ]);
   });
 
   it('marks the panthor block as followed by an empty line', () => {
@@ -94,7 +113,10 @@ describe('parseGpuvasDump', () => {
     const lines = read('panthor-spec-example.gpuvas').split('\n');
     lines.splice(5, 0, '     | 0x0000000000800000 | 0x00000000000010 | zz | 0x0 | 0x0', '     | 0x1 | 0x2');
     const dump = parseGpuvasDump(lines.join('\n'));
-    expect(dump.errors.map((error) => [error.line, error.code])).toEqual([[6, 'malformed-row'], [7, 'malformed-row']]);
+    expect(dump.errors.map((error) => [error.line, error.code])).toEqual([
+      [6, 'malformed-row'],
+      [7, 'malformed-row'],
+    ]);
     expect(dump.snapshots[0]?.rows).toHaveLength(2);
   });
 
@@ -102,7 +124,11 @@ describe('parseGpuvasDump', () => {
     const panthor = read('panthor-spec-example.gpuvas').split('\n');
     const text = [...panthor.slice(5, 7), '$ cat gpuvas', ...panthor.slice(0, 2)].join('\n');
     const dump = parseGpuvasDump(text);
-    expect(dump.errors.map((error) => [error.line, error.code])).toEqual([[1, 'orphan-rows'], [3, 'unexpected-line'], [5, 'truncated-block']]);
+    expect(dump.errors.map((error) => [error.line, error.code])).toEqual([
+      [1, 'orphan-rows'],
+      [3, 'unexpected-line'],
+      [5, 'truncated-block'],
+    ]);
     expect(dump.snapshots).toHaveLength(1);
   });
 
@@ -117,6 +143,8 @@ describe('parseGpuvasDump', () => {
     expect(parseGpuvasDump('')).toEqual({ snapshots: [], errors: [], lines: 0 });
     const garbage = parseGpuvasDump('\u0000\u00ff\u0001|||\n\u0007');
     expect(garbage.snapshots).toEqual([]);
-    expect(garbage.errors).toEqual([{ line: 1, code: 'unexpected-line', message: 'lines 1-2 are not part of a gpuvas dump (expected a "DRM GPU VA space" line)' }]);
+    expect(garbage.errors).toEqual([
+      { line: 1, code: 'unexpected-line', message: 'lines 1-2 are not part of a gpuvas dump (expected a "DRM GPU VA space" line)' },
+    ]);
   });
 });

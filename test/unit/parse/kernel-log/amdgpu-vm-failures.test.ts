@@ -16,7 +16,10 @@ describe('amdgpu KFD VM failures', () => {
   it.each([
     ['[ 5120.004211] kfd2kgd: Failed to map VA 0x7f3a40000000 in vm. ret -22', { failure: 'map-va', address: 0x7f3a40000000n, errno: -22 }],
     ['<3>[ 5120.004211] amdgpu: Failed to map VA 0x1000 in vm. ret -12', { failure: 'map-va', address: 0x1000n, errno: -12 }],
-    ['May 24 01:00:46 host kernel: amdgpu: init_user_pages: Failed to get user pages: -14', { failure: 'user-pages', caller: 'init_user_pages', errno: -14 }],
+    [
+      'May 24 01:00:46 host kernel: amdgpu: init_user_pages: Failed to get user pages: -14',
+      { failure: 'user-pages', caller: 'init_user_pages', errno: -14 },
+    ],
     ['kfd2kgd: init_user_pages: Failed to get user pages: -1', { failure: 'user-pages', caller: 'init_user_pages', errno: -1 }],
     ['[64036.631333] amdgpu: amdgpu_vm_bo_update failed', { failure: 'pte-update' }],
   ])('%s', (line, expected) => {
@@ -35,8 +38,16 @@ describe('amdgpu KFD VM failures', () => {
       ].join('\n'),
     );
     expect(first).toMatchObject({ line: 1, endLine: 4 });
-    expect(first!.consequences.map((c) => c.text)).toEqual(['update_gpuvm_pte() failed', 'Failed to map bo to gpuvm', 'Failed to map peer:0000:01:00.0 mem_domain:4']);
-    expect(second).toMatchObject({ line: 5, endLine: 6, consequences: [{ line: 6, text: 'validate_invalid_user_pages: update PTE failed' }] });
+    expect(first!.consequences.map((c) => c.text)).toEqual([
+      'update_gpuvm_pte() failed',
+      'Failed to map bo to gpuvm',
+      'Failed to map peer:0000:01:00.0 mem_domain:4',
+    ]);
+    expect(second).toMatchObject({
+      line: 5,
+      endLine: 6,
+      consequences: [{ line: 6, text: 'validate_invalid_user_pages: update PTE failed' }],
+    });
   });
 
   it('ignores look-alikes and follow-on lines without a failure', () => {

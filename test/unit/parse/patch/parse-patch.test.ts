@@ -20,7 +20,10 @@ describe('patch input', () => {
     const hunks = parsed.files.flatMap((file) => file.hunks);
     const originals = hunks.filter((hunk) => !hunk.copyOf);
     expect(originals.map((hunk) => hunk.headerLine)).toEqual([23, 34]);
-    expect(originals.map((hunk) => hunk.lines.filter((l) => l.kind === '+').map((l) => l.line))).toEqual([[28, 29, 30], [39, 40]]);
+    expect(originals.map((hunk) => hunk.lines.filter((l) => l.kind === '+').map((l) => l.line))).toEqual([
+      [28, 29, 30],
+      [39, 40],
+    ]);
     expect(hunks.length - originals.length).toBe(parsed.copies);
     expect(parsed.copies).toBeGreaterThanOrEqual(5);
     expect(parsed.diffProblems).toEqual([]);
@@ -29,7 +32,11 @@ describe('patch input', () => {
   it('keeps old and new line numbers of a plain diff and flags a damaged hunk', () => {
     const parsed = parsePatch(lines('--- a/x.c\n+++ b/x.c\n@@ -10,3 +10,3 @@ f(void)\n a();\n-b();\n+c();\n@@ -20,4 +20,4 @@\n x();\n'));
     const [first, second] = parsed.files[0]?.hunks ?? [];
-    expect(first?.lines.map((l) => [l.kind, l.oldLine, l.newLine])).toEqual([[' ', 10, 10], ['-', 11, undefined], ['+', undefined, 11]]);
+    expect(first?.lines.map((l) => [l.kind, l.oldLine, l.newLine])).toEqual([
+      [' ', 10, 10],
+      ['-', 11, undefined],
+      ['+', undefined, 11],
+    ]);
     expect(first?.truncated).toBe(true);
     expect(second?.truncated).toBe(true);
     expect(parsed.diffProblems.map((p) => p.line)).toEqual([3, 7]);

@@ -68,13 +68,19 @@ describe('fields', () => {
   });
 
   it('xe pre-split VMA layout with its trailing comma', () => {
-    const event = decode('xe_vma_bind', 'vma=00000000a1b2c3d4, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff, userptr=0x000000000000,');
+    const event = decode(
+      'xe_vma_bind',
+      'vma=00000000a1b2c3d4, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff, userptr=0x000000000000,',
+    );
     expect(event.layout.id).toBe('xe v6.8');
     expect(field(event, 'userptr')).toBe('000000000000');
   });
 
   it('xe v6.11 VMA layout: dev= but no vm=, with the trailing comma', () => {
-    const event = decode('xe_vma_bind', 'dev=0000:03:00.0, vma=00000000a1b2c3d4, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff, userptr=0x000000000000,');
+    const event = decode(
+      'xe_vma_bind',
+      'dev=0000:03:00.0, vma=00000000a1b2c3d4, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff, userptr=0x000000000000,',
+    );
     expect(event.layout.id).toBe('xe v6.11');
     expect(field(event, 'vm')).toBeUndefined();
     expect(field(event, 'start')).toBe('0001a0000000');
@@ -83,7 +89,8 @@ describe('fields', () => {
   it.each([
     {
       what: 'an added field',
-      payload: 'dev=0000:03:00.0, vma=00000000a1b2c3d4, vm=000000005e6f7a8b, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff, userptr=0x000000000000, pat_index=3',
+      payload:
+        'dev=0000:03:00.0, vma=00000000a1b2c3d4, vm=000000005e6f7a8b, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff, userptr=0x000000000000, pat_index=3',
       fields: { vm: '000000005e6f7a8b', end: '0001a01fffff', patIndex: '3' },
     },
     {
@@ -98,7 +105,10 @@ describe('fields', () => {
   });
 
   it.each([
-    { what: 'a field every layout has is missing', payload: 'dev=0000:03:00.0, vma=00000000a1b2c3d4, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff' },
+    {
+      what: 'a field every layout has is missing',
+      payload: 'dev=0000:03:00.0, vma=00000000a1b2c3d4, asid=0x00001, start=0x0001a0000000, end=0x0001a01fffff',
+    },
     { what: 'a value of the wrong kind', payload: 'vma=00000000a1b2c3d4, asid=0x00001, start=somewhere, end=0x0001a01fffff, userptr=0x0' },
     { what: 'not a key=value list', payload: 'bound vma 00000000a1b2c3d4 at 0x1a0000000' },
   ])('xe VMA payload where $what stays a changed format', ({ payload }) => {
@@ -115,14 +125,29 @@ describe('fields', () => {
   });
 
   it('i915 bind with and without mappable', () => {
-    expect(field(decode('i915_vma_bind', 'obj=00000000e3f1a2b4, offset=0x0000000000a40000 size=0x20000, mappable vm=000000004c5d6e7f'), 'mappable')).toBe(', mappable');
-    expect(field(decode('i915_vma_bind', 'obj=00000000e3f1a2b4, offset=0x0000000100020000 size=0x20000 vm=000000001a2b3c4d'), 'size')).toBe('20000');
-    expect(decode('i915_vma_bind', 'obj=00000000e3f1a2b4, offset=0000000100020000 size=20000 vm=000000001a2b3c4d').layout.id).toBe('i915 v4.x');
+    expect(
+      field(
+        decode('i915_vma_bind', 'obj=00000000e3f1a2b4, offset=0x0000000000a40000 size=0x20000, mappable vm=000000004c5d6e7f'),
+        'mappable',
+      ),
+    ).toBe(', mappable');
+    expect(field(decode('i915_vma_bind', 'obj=00000000e3f1a2b4, offset=0x0000000100020000 size=0x20000 vm=000000001a2b3c4d'), 'size')).toBe(
+      '20000',
+    );
+    expect(decode('i915_vma_bind', 'obj=00000000e3f1a2b4, offset=0000000100020000 size=20000 vm=000000001a2b3c4d').layout.id).toBe(
+      'i915 v4.x',
+    );
   });
 
   it('gpu_scheduler both eras', () => {
-    expect(decode('drm_sched_job_queue', 'dev=0000:03:00.0, fence=2411:1834, ring=gfx_0.0.0, job count:0, hw job count:1, client_id:42').layout.id).toBe('gpu_scheduler v6.17+');
-    expect(decode('drm_sched_job', 'entity=00000000c3d4e5f6, id=18523, fence=000000003e4f5a6b, ring=gfx_0.0.0, job count:0, hw job count:1').layout.id).toBe('gpu_scheduler ≤v6.16');
+    expect(
+      decode('drm_sched_job_queue', 'dev=0000:03:00.0, fence=2411:1834, ring=gfx_0.0.0, job count:0, hw job count:1, client_id:42').layout
+        .id,
+    ).toBe('gpu_scheduler v6.17+');
+    expect(
+      decode('drm_sched_job', 'entity=00000000c3d4e5f6, id=18523, fence=000000003e4f5a6b, ring=gfx_0.0.0, job count:0, hw job count:1')
+        .layout.id,
+    ).toBe('gpu_scheduler ≤v6.16');
   });
 
   it('trace-cmd pointers and (nil)', () => {
@@ -132,9 +157,13 @@ describe('fields', () => {
   });
 
   it('a changed layout is reported, not decoded', () => {
-    expect(decodeEvent('xe_vma_bind', 'dev=0000:03:00.0, vma=00000000a1b2c3d4, vm=000000005e6f7a8b, start=0x1, last=0x2').status).toBe('changed');
+    expect(decodeEvent('xe_vma_bind', 'dev=0000:03:00.0, vma=00000000a1b2c3d4, vm=000000005e6f7a8b, start=0x1, last=0x2').status).toBe(
+      'changed',
+    );
     expect(decodeEvent('amdgpu_vm_bo_map', 'bo=00000000d2e1c3b4, start=800100200').status).toBe('changed');
-    expect(decodeEvent('amdgpu_vm_bo_map', 'bo=00000000d2e1c3b4, start=zz, last=8001002ff, offset=0000000000, flags=70').status).toBe('changed');
+    expect(decodeEvent('amdgpu_vm_bo_map', 'bo=00000000d2e1c3b4, start=zz, last=8001002ff, offset=0000000000, flags=70').status).toBe(
+      'changed',
+    );
   });
 
   it('unknown events are unknown', () => {
@@ -146,13 +175,16 @@ describe('fields', () => {
 describe('events whose fields come by name (a binary trace.dat producer)', () => {
   /** A printed value as a producer reading the ring buffer holds it. */
   const asRecord = (value: string, type: string): number | bigint | string => {
-    if (type === 'hex' || type === 'ptr') return /^(?:0x)?[0-9a-f]+$/i.test(value) ? BigInt(value.startsWith('0x') ? value : '0x' + value) : value;
+    if (type === 'hex' || type === 'ptr')
+      return /^(?:0x)?[0-9a-f]+$/i.test(value) ? BigInt(value.startsWith('0x') ? value : '0x' + value) : value;
     if (type === 'dec' || type === 'udec') return /^-?\d+$/.test(value) ? Number(value) : value;
     return value;
   };
   /** Values as the replay reads them: numbers by value, whatever the padding. */
   const normal = (value: string, type: string): string =>
-    (type === 'hex' || type === 'ptr') && /^(?:0x)?[0-9a-f]+$/i.test(value) ? BigInt(value.startsWith('0x') ? value : '0x' + value).toString() : value;
+    (type === 'hex' || type === 'ptr') && /^(?:0x)?[0-9a-f]+$/i.test(value)
+      ? BigInt(value.startsWith('0x') ? value : '0x' + value).toString()
+      : value;
 
   const lines = events('all-events.trace');
   it.each(lines.map((line) => ({ name: line.event, line })))('$name: a record decodes to the values its printed line does', ({ line }) => {
@@ -160,12 +192,24 @@ describe('events whose fields come by name (a binary trace.dat producer)', () =>
     expect(text.status).toBe('decoded');
     if (text.status !== 'decoded') return;
     const { layout, values } = text.event;
-    const byName = new Map(layout.fields.map((name, k) => [name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), asRecord(values[k] as string, layout.compiled.types[k] as string)]));
+    const byName = new Map(
+      layout.fields.map((name, k) => [
+        name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()),
+        asRecord(values[k] as string, layout.compiled.types[k] as string),
+      ]),
+    );
     const record = new EventDecoder().decodeRecord(line.event, (name) => byName.get(name));
     expect(record.status).toBe('decoded');
     if (record.status !== 'decoded') return;
-    const got = Object.fromEntries(record.event.layout.fields.map((name, k) => [name, normal(record.event.values[k] as string, record.event.layout.compiled.types[k] as string)]));
-    const want = Object.fromEntries(layout.fields.map((name, k) => [name, normal(values[k] as string, layout.compiled.types[k] as string)]));
+    const got = Object.fromEntries(
+      record.event.layout.fields.map((name, k) => [
+        name,
+        normal(record.event.values[k] as string, record.event.layout.compiled.types[k] as string),
+      ]),
+    );
+    const want = Object.fromEntries(
+      layout.fields.map((name, k) => [name, normal(values[k] as string, layout.compiled.types[k] as string)]),
+    );
     expect(got).toEqual(want);
   });
 
