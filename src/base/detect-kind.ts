@@ -17,8 +17,10 @@ const SCRIPT_COMMAND =
   /^(vm|bo|map|unmap|madvise|prefetch|bounmap|insert|remove|find|find_first|find_prev|find_next|empty|valid|execlock|execlock_range|dump|bos|lockmode|locklog)(\s|$)/;
 const FTRACE_HEADER = /^# tracer: |^# entries-in-buffer|^CPU \d+ is empty|^cpus=\d+/;
 // Timestamps may be counter-clock integers; the latency format has no [cpu] brackets.
+// `.*?\s\[` and not `.*?\s+\[`: the same lines, but linear on a line of
+// spaces (the nested repetition backtracked quadratically).
 const FTRACE_EVENT =
-  /^\s*\S.*?\s+\[\d{3}\]\s+(?:\S{4,5}\s+)?\d+(?:\.\d+)?:\s+\w+:|^\s*\S{1,16}-\d+\s+\d{1,3}[.dDbX]\S{2,5}\s+(?:\d+us.|\d+\.\d+):? ?: \w+:/;
+  /^\s*\S.*?\s\[\d{3}\]\s+(?:\S{4,5}\s+)?\d+(?:\.\d+)?:\s+\w+:|^\s*\S{1,16}-\d+\s+\d{1,3}[.dDbX]\S{2,5}\s+(?:\d+us.|\d+\.\d+):? ?: \w+:/;
 // dmesg (plain, -r, -x, -T), journalctl -k / syslog files, and KASAN or WARN reports pasted without prefixes.
 const DMESG_LINE =
   /^(?:<\d>)?\[\s*\d+\.\d+\]\s|^kern\s*:\s*\w+\s*: |^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4}\] |^(?:[A-Z][a-z]{2} [ \d]\d [\d:]{8}(?:\.\d+)?|\d{4}-\d\d-\d\dT\S+) \S+ kernel: |^BUG: KASAN: |^-+\[ cut here \]-+$/;
@@ -26,8 +28,13 @@ const PATCH_START = /^(?:diff --git |--- \S|\+\+\+ \S|From [0-9a-f]{40} |From: |
 // A dump whose first lines were lost still has its VA table header.
 const DUMP_HEADER = /^DRM GPU VA space \(|^ VAs \| start +\| range /;
 
+/** The part of each line the patterns look at. */
+const DETECT_LINE_CHARS = 512;
+
 export function detectKind(head: string, path = ''): DocumentKind {
-  const lines = head.split('\n', 400).map((line) => line.replace(/\r$/, ''));
+  // Every pattern matches within a line's first few hundred characters, and
+  // the cut keeps a head of huge lines from costing more than a head of small ones.
+  const lines = head.split('\n', 400).map((line) => line.slice(0, DETECT_LINE_CHARS).replace(/\r$/, ''));
   let script = 0;
   let trace = 0;
   let dmesg = 0;

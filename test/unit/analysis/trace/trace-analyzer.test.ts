@@ -75,4 +75,9 @@ describe('kind detection of trace layouts without the usual markers', () => {
   it('still tells a kernel log from a trace', () => {
     expect(detectKind('[   12.345678] amdgpu 0000:03:00.0: amdgpu: [gfxhub] page fault\n', 'x')).toBe('kernel-log');
   });
+
+  it('reads a head of long blank-filled lines as nothing known (once a seconds-long backtrack)', () => {
+    const line = `x${' '.repeat(60_000)}y`;
+    expect(detectKind(`${line}\n`.repeat(5), 'x')).toBe('unknown');
+  });
 });
