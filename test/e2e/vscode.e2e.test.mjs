@@ -486,8 +486,8 @@ step('Compare Dumps… opens a side-by-side diff of two dumps’ VA spaces', asy
   await diff.locator('.original .view-line', { hasText: '# before.gpuvas' }).first().waitFor({ timeout: STEP_MS });
   await diff.locator('.modified .view-line', { hasText: '# after.gpuvas' }).first().waitFor({ timeout: STEP_MS });
   // The mapping the newer dump lost, and the one it gained.
-  await diff.locator('.original .view-line', { hasText: '0x1010000-0x1020000' }).first().waitFor({ timeout: STEP_MS });
-  await diff.locator('.modified .view-line', { hasText: '0x200000000-0x200100000' }).first().waitFor({ timeout: STEP_MS });
+  await diff.locator('.original .view-line', { hasText: '[0x1010000, 0x1020000)' }).first().waitFor({ timeout: STEP_MS });
+  await diff.locator('.modified .view-line', { hasText: '[0x200000000, 0x200100000)' }).first().waitFor({ timeout: STEP_MS });
   await screenshot('compare-dumps');
 });
 

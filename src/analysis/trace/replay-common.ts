@@ -76,11 +76,11 @@ export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingReq
         {
           event: name,
           start: addr(request.start),
-          end: addr(request.last),
+          end: addr(request.last + 1n),
           vm: vm.name,
           other: mappingName(other),
           otherStart: addr(other.start),
-          otherEnd: addr(other.last),
+          otherEnd: addr(other.last + 1n),
         },
         mappingRelated(other),
       ),
@@ -133,7 +133,7 @@ export function unbindMapping(
   const state = ctx.state;
   const name = ctx.decoded.spec.name;
   // Built only when a finding needs it: most unbinds are clean.
-  const data = () => ({ event: name, mapping: key, start: addr(start), end: addr(last), vm: vm.name });
+  const data = () => ({ event: name, mapping: key, start: addr(start), end: addr(last + 1n), vm: vm.name });
   ctx.touch('mapping', vm.driver, vm.key, key);
   if (found) {
     if (found.start === start && found.last === last) {
@@ -150,7 +150,7 @@ export function unbindMapping(
       traceUnbindNeverBound.report(
         ctx.span,
         'rangeMismatch',
-        { ...data(), boundStart: addr(found.start), boundEnd: addr(found.last) },
+        { ...data(), boundStart: addr(found.start), boundEnd: addr(found.last + 1n) },
         mappingRelated(found),
       ),
     );
@@ -190,7 +190,7 @@ export function useMapping(
   if (found) return found;
   const state = ctx.state;
   const name = ctx.decoded.spec.name;
-  const data = () => ({ event: name, mapping: request.key, start: addr(request.start), end: addr(request.last), vm: vm.name });
+  const data = () => ({ event: name, mapping: request.key, start: addr(request.start), end: addr(request.last + 1n), vm: vm.name });
   const tombstone = state.unboundTombstone(vm, request.key);
   if (tombstone && tombstone.unboundEvent !== REPLACED && vm.overlapping(request.start, request.last).length === 0) {
     ctx.report(
@@ -246,7 +246,7 @@ export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
           vm: vm.name,
           count: vm.liveCount,
           objects: vm.gpuvm.extobj.size,
-          first: `${mappingName(first)} at ${addr(first.start)}-${addr(first.last)}`,
+          first: `${mappingName(first)} at [${addr(first.start)}, ${addr(first.last + 1n)})`,
           warn: WARN_TREE_NOT_EMPTY,
         },
         [...vmRelated(vm), ...mappingRelated(first)],

@@ -52,7 +52,7 @@ export function vmRelated(vm: TraceVm): RelatedLocation[] {
 
 /** A mapping's display name: its identity, or its range when anonymous. */
 export function mappingName(mapping: TraceMapping): string {
-  return mapping.key ?? `the piece ${addr(mapping.start)}-${addr(mapping.last)}`;
+  return mapping.key ?? `the piece [${addr(mapping.start)}, ${addr(mapping.last + 1n)})`;
 }
 
 /** The navigation key of an object (see `ReplayContext.touch`). */

@@ -79,7 +79,13 @@ function replayObjectDestroy(ctx: ReplayContext): void {
       traceUseAfterFree.report(
         ctx.span,
         'objectFreed',
-        { event: ctx.decoded.spec.name, object: objectKey, vm: mapping.owner.name, start: addr(mapping.start), end: addr(mapping.last) },
+        {
+          event: ctx.decoded.spec.name,
+          object: objectKey,
+          vm: mapping.owner.name,
+          start: addr(mapping.start),
+          end: addr(mapping.last + 1n),
+        },
         mappingRelated(mapping),
       ),
     );

@@ -176,7 +176,7 @@ function reportUserptrUse(ctx: ReplayContext, vm: TraceVm, mapping: TraceMapping
         vm: vm.name,
         mapping: mappingName(mapping),
         start: addr(mapping.start),
-        end: addr(mapping.last),
+        end: addr(mapping.last + 1n),
         invalidatedLine: mapping.invalidatedLine,
       },
       [...mappingRelated(mapping), { line: mapping.invalidatedLine, message: 'invalidated (MMU notifier)' }],

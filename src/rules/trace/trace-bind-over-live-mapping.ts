@@ -14,6 +14,6 @@ export const traceBindOverLiveMapping = defineRule({
   tags: ['trace', 'va-space', 'lifetime'],
   messages: {
     overlap:
-      '{event} binds {start}-{end} in VM {vm}, but {other} ({otherStart}-{otherEnd}) is still bound there; the kernel would have refused this insert (-EEXIST). An unbind is missing or was lost.',
+      '{event} binds [{start}, {end}) in VM {vm}, but {other} [{otherStart}, {otherEnd}) is still bound there; the kernel would have refused this insert (-EEXIST). An unbind is missing or was lost.',
   },
 });

@@ -13,9 +13,9 @@ export const traceUnbindNeverBound = defineRule({
   defaultSeverity: 'warning',
   tags: ['trace', 'va-space', 'lifetime'],
   messages: {
-    unbind: '{event} unbinds {mapping} ({start}-{end}) in VM {vm}, but no such mapping was ever bound in that VM since its creation.',
-    event: '{event} names {mapping} ({start}-{end}) in VM {vm}, which was never bound in that VM since its creation.',
+    unbind: '{event} unbinds {mapping} [{start}, {end}) in VM {vm}, but no such mapping was ever bound in that VM since its creation.',
+    event: '{event} names {mapping} [{start}, {end}) in VM {vm}, which was never bound in that VM since its creation.',
     rangeMismatch:
-      '{event} unbinds {mapping} as {start}-{end}, but it is bound as {boundStart}-{boundEnd}; the replay removes the whole mapping.',
+      '{event} unbinds {mapping} as [{start}, {end}), but it is bound as [{boundStart}, {boundEnd}); the replay removes the whole mapping.',
   },
 });

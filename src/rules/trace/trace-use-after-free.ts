@@ -12,10 +12,10 @@ export const traceUseAfterFree = defineRule({
   defaultSeverity: 'error',
   tags: ['trace', 'lifetime', 'use-after-free'],
   messages: {
-    mapping: '{event} uses {mapping} ({start}-{end}) of VM {vm} after it was unbound at line {unboundLine}.',
-    doubleUnbind: '{event} unbinds {mapping} ({start}-{end}) of VM {vm} again; it was already unbound at line {unboundLine}.',
+    mapping: '{event} uses {mapping} [{start}, {end}) of VM {vm} after it was unbound at line {unboundLine}.',
+    doubleUnbind: '{event} unbinds {mapping} [{start}, {end}) of VM {vm} again; it was already unbound at line {unboundLine}.',
     vm: '{event} uses VM {vm} after it was freed at line {freedLine}.',
     doubleFree: '{event} frees VM {vm} again; it was already freed at line {freedLine}.',
-    objectFreed: '{event} frees object {object} while VM {vm} still maps it at {start}-{end}.',
+    objectFreed: '{event} frees object {object} while VM {vm} still maps it at [{start}, {end}).',
   },
 });

@@ -13,7 +13,7 @@ export const traceUserptrExecBeforeRebind = defineRule({
   defaultSeverity: 'error',
   tags: ['trace', 'userptr', 'lifetime'],
   messages: {
-    exec: '{event} runs a job on VM {vm} while userptr {mapping} ({start}-{end}) is invalidated (line {invalidatedLine}) and not rebound.',
-    access: '{event} accesses userptr {mapping} ({start}-{end}) of VM {vm}, invalidated at line {invalidatedLine} and not rebound.',
+    exec: '{event} runs a job on VM {vm} while userptr {mapping} [{start}, {end}) is invalidated (line {invalidatedLine}) and not rebound.',
+    access: '{event} accesses userptr {mapping} [{start}, {end}) of VM {vm}, invalidated at line {invalidatedLine} and not rebound.',
   },
 });

@@ -40,16 +40,16 @@ describe('canonical VA-space listing', () => {
     );
     expect(text).toBe(
       [
-        'VM example window 0x0-0x1000000000000',
-        '  0x0-0x1000000 size 0x1000000 kernel-reserved node offset 0x0',
-        '  0x1000000-0x1010000 size 0x10000 object 0xffff8881a2b3c000 offset 0x0',
-        '  0x100000000-0x100200000 size 0x200000 sparse (no object) offset 0x0',
-        '  0x200000000-0x200020000 size 0x20000 object not traced offset 0x1000',
+        'VM example window [0x0, 0x1000000000000)',
+        '  [0x0, 0x1000000) size 0x1000000 kernel-reserved node offset 0x0',
+        '  [0x1000000, 0x1010000) size 0x10000 object 0xffff8881a2b3c000 offset 0x0',
+        '  [0x100000000, 0x100200000) size 0x200000 sparse (no object) offset 0x0',
+        '  [0x200000000, 0x200020000) size 0x20000 object not traced offset 0x1000',
       ].join('\n'),
     );
   });
 
   it('says so when a VM has no mappings', () => {
-    expect(canonicalSpace(space([]))).toBe('VM example window 0x0-0x1000000000000\n  (no mappings)');
+    expect(canonicalSpace(space([]))).toBe('VM example window [0x0, 0x1000000000000)\n  (no mappings)');
   });
 });
