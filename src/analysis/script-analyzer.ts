@@ -9,6 +9,7 @@ import { add, hex } from '../base/u64';
 import { optionsFor } from '../model/options';
 import { parseScript, type ScriptLine } from '../parse/script/parse-script';
 import { runScript, type ScriptResult } from '../model/script-runner';
+import type { ReplayRecord } from '../model/replay-output';
 import type { Finding } from '../rules/rule';
 import {
   kernelCrash,
@@ -54,8 +55,8 @@ export function analyzeScript(text: string): ScriptAnalysis {
       const extra = command.kind === 'map' ? ' and inserts a zero-size VA that later requests cannot see' : '';
       findings.push(zeroRangeRequest.report(span, 'zero', { command: command.kind, addr: hex(command.addr), extra }));
     }
-    for (const output of replay.blocks[index] ?? []) {
-      const finding = replayErrorFinding(output, span, vmWindow);
+    for (const record of replay.records[index] ?? []) {
+      const finding = replayErrorFinding(record, span, vmWindow);
       if (finding) findings.push(finding);
     }
   });
@@ -119,25 +120,26 @@ function crashFinding(where: string, span: { line: number }, vmLine: number): Fi
 
 /** Replay errors are not kernel events: they come from the `ERR ...` lines of the output. */
 function replayErrorFinding(
-  output: string,
+  record: ReplayRecord,
   span: { line: number; column?: number; endColumn?: number },
   vmWindow: { start: string; end: string },
 ): Finding | undefined {
-  switch (output) {
-    case 'ERR -EINVAL':
+  if (record.kind === 'internal') return replayError.report(span, 'internal', { detail: record.message });
+  if (record.kind !== 'error') return undefined;
+  switch (record.error) {
+    case '-EINVAL':
       return replayError.report(span, 'einval', vmWindow);
-    case 'ERR no-vm':
+    case 'no-vm':
       return replayError.report(span, 'noVm');
-    case 'ERR no-such-bo':
+    case 'no-such-bo':
       return replayError.report(span, 'noSuchBo');
-    case 'ERR bo-exists':
+    case 'bo-exists':
       return replayError.report(span, 'boExists');
+    case 'bad-command':
+      return undefined;
     default:
-      break;
+      return replayError.report(span, 'errno', { errno: record.error });
   }
-  if (output.startsWith('ERR internal: ')) return replayError.report(span, 'internal', { detail: output.slice(14) });
-  if (output.startsWith('ERR -')) return replayError.report(span, 'errno', { errno: output.slice(4) });
-  return undefined;
 }
 
 export const scriptAnalyzer: Analyzer = {

@@ -5,12 +5,15 @@
  * and which identity (BO id, address) a cursor position names.
  *
  * All of it comes from the model's own replay (`runScript`): the state after
- * line N is read by replaying lines 1..N followed by `dump` and `bos`, which
+ * line N is read by replaying lines 1..N followed by `dump` and `bos` and
+ * taking the typed records those produce (never their printed text), which
  * is exact and, for scripts of a few hundred lines, cheap; results are cached
  * per document version by the callers.
  */
 
-import { hex, parseCNumber, type U64 } from '../base/u64';
+import { hex, parseCNumber, toU64, type Num64, type U64 } from '../base/u64';
+import type { GemObject } from '../model/objects';
+import type { ReplayRecord } from '../model/replay-output';
 import { analyzeScript, type ScriptAnalysis } from '../analysis/script-analyzer';
 import type { ScriptCommand, ScriptLine } from '../parse/script/parse-script';
 import { runScript } from '../model/script-runner';
@@ -62,9 +65,6 @@ export function scriptOf(snapshot: AnalyzedDocument): ScriptAnalysis {
   });
 }
 
-const VA_LINE = /^VA addr=(\S+) range=(\S+) (?:(KERNEL)|obj=(\S+) off=(\S+))$/;
-const BO_LINE = /^BO (\S+) ref=(\d+) vm_bo=(?:none|\[ref=(\d+) vas=(\d+))/;
-
 function synthetic(line: number, command: ScriptCommand, text: string): ScriptLine {
   return { line, text, command };
 }
@@ -76,33 +76,34 @@ export function stateAfter(snapshot: AnalyzedDocument, index: number): ScriptSta
   return memo(snapshot, `state:${last}`, () => {
     const prefix = script.lines.slice(0, last + 1);
     const lines = [...prefix, synthetic(last + 2, { kind: 'dump' }, 'dump'), synthetic(last + 3, { kind: 'bos' }, 'bos')];
+    // The model's typed records of the appended `dump` and `bos`, read field by field.
     const replay = runScript(lines);
-    const dump = replay.blocks[prefix.length] ?? [];
-    const bos = replay.blocks[prefix.length + 1] ?? [];
-    if (dump[0] === 'NOT-RUN') return { valid: false, reason: 'the modelled kernel crashed earlier in the script', vas: [], bos: [] };
-    if (dump[0] === 'ERR no-vm') return { valid: false, reason: 'no `vm` command has run yet', vas: [], bos: [] };
+    const dump = replay.records[prefix.length] ?? [];
+    const bos = replay.records[prefix.length + 1] ?? [];
+    const first = dump[0];
+    if (first?.kind === 'not-run') return { valid: false, reason: 'the modelled kernel crashed earlier in the script', vas: [], bos: [] };
+    if (first?.kind === 'error' && first.error === 'no-vm')
+      return { valid: false, reason: 'no `vm` command has run yet', vas: [], bos: [] };
     const vas: ScriptVa[] = [];
-    for (const row of dump) {
-      const match = VA_LINE.exec(row);
-      if (!match) continue;
-      const bo = match[4] ?? 'none';
+    for (const record of dump) {
+      if (record.kind !== 'va') continue;
+      const va = record.va;
       vas.push({
-        addr: BigInt(match[1] as string),
-        range: BigInt(match[2] as string),
-        bo: match[3] || bo === 'none' ? null : bo,
-        offset: match[5] ? BigInt(match[5]) : 0n,
-        kernel: match[3] === 'KERNEL',
+        addr: toU64(va.addr),
+        range: toU64(va.range),
+        bo: va.kernel || !va.obj ? null : va.obj.label,
+        offset: va.kernel ? 0n : toU64(va.offset),
+        kernel: va.kernel,
       });
     }
     const boRows: ScriptBo[] = [];
-    for (const row of bos) {
-      const match = BO_LINE.exec(row);
-      if (!match) continue;
+    for (const record of bos) {
+      if (record.kind !== 'bo') continue;
       boRows.push({
-        id: match[1] as string,
-        refcount: Number(match[2]),
-        vmBoRefcount: match[3] ? Number(match[3]) : null,
-        vas: match[4] ? Number(match[4]) : 0,
+        id: record.label,
+        refcount: record.refcount,
+        vmBoRefcount: record.vmBo ? record.vmBo.refcount : null,
+        vas: record.vmBo ? record.vmBo.vas.length : 0,
       });
     }
     return { valid: true, vas, bos: boRows };
@@ -140,9 +141,6 @@ function vaKey(addr: string, range: string): string {
   return `${addr}|${range}`;
 }
 
-const MAP_OP = /^MAP addr=(\S+) range=(\S+)/;
-const REMAP_PIECE = /(?:prev|next)=\[addr=(\S+) range=(\S+)/g;
-
 /** For each VA (by address and range), the lines (0-based indices, ascending) whose replay created such a VA. */
 function creations(snapshot: AnalyzedDocument): Map<string, number[]> {
   return memo(snapshot, 'creations', () => {
@@ -153,14 +151,15 @@ function creations(snapshot: AnalyzedDocument): Map<string, number[]> {
       if (list) list.push(index);
       else byKey.set(key, [index]);
     };
-    script.replay.blocks.forEach((block, index) => {
+    script.replay.records.forEach((records, index) => {
       const command = script.lines[index]?.command;
-      for (const output of block) {
-        const map = MAP_OP.exec(output);
-        if (map) add(vaKey(map[1] as string, map[2] as string), index);
-        if (output.startsWith('REMAP '))
-          for (const piece of output.matchAll(REMAP_PIECE)) add(vaKey(piece[1] as string, piece[2] as string), index);
-        if (output === 'RET 0' && command?.kind === 'insert') add(vaKey(hex(command.addr), hex(command.range)), index);
+      for (const record of records) {
+        if (record.kind === 'map') add(vaKey(hex(record.map.addr), hex(record.map.range)), index);
+        else if (record.kind === 'remap') {
+          if (record.prev) add(vaKey(hex(record.prev.addr), hex(record.prev.range)), index);
+          if (record.next) add(vaKey(hex(record.next.addr), hex(record.next.range)), index);
+        } else if (record.kind === 'ret' && record.ret === 0 && command?.kind === 'insert')
+          add(vaKey(hex(command.addr), hex(command.range)), index);
       }
       if (command?.kind === 'vm') add(vaKey(hex(command.kernelStart), hex(command.kernelRange)), index);
     });
@@ -185,38 +184,42 @@ export function vaCovering(state: ScriptState, addr: U64): ScriptVa | undefined 
 // ---------------------------------------------------------------------------
 // Ops summaries (inlay hints)
 
-const DESCRIBED = /addr=(\S+) range=(\S+)(?: obj=(\S+) off=(\S+))?/;
-
-function shortVa(text: string): string {
-  const match = DESCRIBED.exec(text);
-  if (!match) return text;
-  const where = `${match[1]}+${match[2]}`;
-  if (match[3] === undefined) return where;
-  return match[3] === 'none' ? `${where} sparse` : `${where}→bo ${match[3]}`;
+/** A VA or op piece in a few characters: `addr+range`, then `sparse` or `→bo N`. */
+function shortVa(desc: { readonly addr: Num64; readonly range: Num64; readonly obj: GemObject | null }, kernel = false): string {
+  const where = `${hex(desc.addr)}+${hex(desc.range)}`;
+  if (kernel) return where;
+  return desc.obj ? `${where}→bo ${desc.obj.label}` : `${where} sparse`;
 }
 
-/** One replay output line, shortened for an inlay hint. */
-export function summarizeOutput(output: string): string {
-  if (output.startsWith('MAP ')) return `MAP ${shortVa(output)}`;
-  if (output.startsWith('UNMAP ')) return `UNMAP ${shortVa(output)}${output.endsWith('keep=1') ? ' keep' : ''}`;
-  if (output.startsWith('REMAP ')) {
-    const pieces = [...output.matchAll(/(prev|next)=\[([^\]]*)\]/g)].map((piece) => `${piece[1]} ${shortVa(piece[2] as string)}`);
-    const unmapped = /unmap=\[([^\]]*)\]/.exec(output);
-    return `REMAP ${unmapped ? shortVa(unmapped[1] as string) : ''}${pieces.length ? ` → ${pieces.join(', ')}` : ''}`;
+/** One replay record, shortened for an inlay hint; `text` is its canonical output line. */
+export function summarizeRecord(record: ReplayRecord, text: string): string {
+  switch (record.kind) {
+    case 'map':
+      return `MAP ${shortVa(record.map)}`;
+    case 'unmap':
+      return `UNMAP ${shortVa(record.va, record.va.kernel)}${record.keep ? ' keep' : ''}`;
+    case 'remap': {
+      const pieces = [...(record.prev ? [`prev ${shortVa(record.prev)}`] : []), ...(record.next ? [`next ${shortVa(record.next)}`] : [])];
+      return `REMAP ${shortVa(record.unmap.va, record.unmap.va.kernel)}${pieces.length ? ` → ${pieces.join(', ')}` : ''}`;
+    }
+    case 'prefetch':
+      return `PREFETCH ${shortVa(record.va, record.va.kernel)}`;
+    case 'found':
+      return record.va ? `FOUND ${shortVa(record.va, record.va.kernel)}` : text;
+    default:
+      return text.length > 60 ? `${text.slice(0, 59)}…` : text;
   }
-  if (output.startsWith('PREFETCH ')) return `PREFETCH ${shortVa(output)}`;
-  if (output.startsWith('FOUND ')) return `FOUND ${shortVa(output)}`;
-  return output.length > 60 ? `${output.slice(0, 59)}…` : output;
 }
 
 const MAX_HINT_CHARS = 120;
 
-export function summarizeBlock(block: readonly string[]): string {
+/** A line's replay records (and their output lines, one each) as one inlay hint. */
+export function summarizeBlock(records: readonly ReplayRecord[], block: readonly string[]): string {
   let text = '';
-  for (const output of block) {
-    const piece = summarizeOutput(output);
+  for (let i = 0; i < records.length; i++) {
+    const piece = summarizeRecord(records[i] as ReplayRecord, block[i] ?? '');
     const next = text ? `${text} · ${piece}` : piece;
-    if (next.length > MAX_HINT_CHARS) return `${text} · …(${block.length} lines)`;
+    if (next.length > MAX_HINT_CHARS) return `${text} · …(${records.length} lines)`;
     text = next;
   }
   return text;

@@ -153,8 +153,7 @@ export function scriptTimeline(snapshot: AnalyzedDocument, severityOf: SeverityO
       unboundEvent: event,
     });
   for (let at = section.index; at <= section.lastIndex; at++) {
-    const block = script.replay.blocks[at] ?? [];
-    if (at !== section.index && block.length === 0) continue;
+    if (at !== section.index && (script.replay.records[at] ?? []).length === 0) continue;
     const state = stateAfter(snapshot, at);
     if (!state.valid) break;
     const now = new Map(state.vas.filter((va) => !va.kernel).map((va) => [vaIdentity(va), va]));

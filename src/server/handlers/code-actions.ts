@@ -42,7 +42,7 @@ export function scriptCodeActions(snapshot: DocumentSnapshot, first: number, las
     const line = script.lines[index];
     if (!line) continue;
     const command = line.command;
-    const block = script.replay.blocks[index] ?? [];
+    const records = script.replay.records[index] ?? [];
     const rules = new Set(snapshot.result.findings.filter((finding) => finding.line === index + 1).map((finding) => finding.rule));
 
     if (rules.has('zero-range-request')) {
@@ -74,7 +74,11 @@ export function scriptCodeActions(snapshot: DocumentSnapshot, first: number, las
       }
     }
 
-    if ((command.kind === 'map' || command.kind === 'insert') && command.bo !== null && block.includes('ERR no-such-bo')) {
+    if (
+      (command.kind === 'map' || command.kind === 'insert') &&
+      command.bo !== null &&
+      records.some((record) => record.kind === 'error' && record.error === 'no-such-bo')
+    ) {
       const needed: U64 = command.offset + command.range;
       const size = needed === 0n ? PAGE : ((needed + PAGE - 1n) / PAGE) * PAGE;
       actions.push({
@@ -86,10 +90,10 @@ export function scriptCodeActions(snapshot: DocumentSnapshot, first: number, las
     }
 
     if (command.kind === 'map' && command.range > 0n) {
-      const mapAt = block.findIndex((output) => output.startsWith('MAP '));
-      const implicit = block
-        .slice(0, mapAt === -1 ? block.length : mapAt)
-        .some((output) => output.startsWith('UNMAP ') || output.startsWith('REMAP '));
+      const mapAt = records.findIndex((record) => record.kind === 'map');
+      const implicit = records
+        .slice(0, mapAt === -1 ? records.length : mapAt)
+        .some((record) => record.kind === 'unmap' || record.kind === 'remap');
       if (implicit) {
         actions.push({
           title: `Insert the missing unmap of [${hex(command.addr)}, ${hex(command.addr + command.range)}) before this map`,

@@ -19,7 +19,7 @@ export function scriptInlayHints(snapshot: DocumentSnapshot, first: number, last
     if (!line || block.length === 0 || line.command.kind === 'comment') continue;
     hints.push({
       position: { line: index, character: line.text.length },
-      label: summarizeBlock(block),
+      label: summarizeBlock(script.replay.records[index] ?? [], block),
       kind: InlayHintKind.Type,
       paddingLeft: true,
       tooltip: { kind: MarkupKind.Markdown, value: '```text\n' + block.join('\n') + '\n```' },

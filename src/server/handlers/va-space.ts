@@ -24,7 +24,6 @@ import { traceVaSpace } from '../../ide/trace-queries';
 import { creationLine, scriptOf, sectionAt, stateAfter, vmId, vmLabel, vmSections, type ScriptVa } from '../../ide/script-queries';
 
 const MAX_CHANGE_LINES = 10_000;
-const CHANGES = /^(?:MAP|REMAP|UNMAP) /;
 
 function gapsBetween(vas: readonly ScriptVa[], start: bigint, end: bigint): VaGap[] {
   const sorted = vas.filter((va) => va.range > 0n).sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
@@ -87,12 +86,12 @@ export function scriptVaSpace(snapshot: DocumentSnapshot, line: number, vm: stri
   }
   const changeLines: number[] = [];
   for (let index = section.index; index <= section.lastIndex && changeLines.length < MAX_CHANGE_LINES; index++) {
-    const block = script.replay.blocks[index] ?? [];
+    const records = script.replay.records[index] ?? [];
     const command = script.lines[index]?.command;
     const changed =
       index === section.index ||
-      block.some((output) => CHANGES.test(output)) ||
-      ((command?.kind === 'insert' || command?.kind === 'remove') && block.includes('RET 0'));
+      records.some((record) => record.kind === 'map' || record.kind === 'remap' || record.kind === 'unmap') ||
+      ((command?.kind === 'insert' || command?.kind === 'remove') && records.some((record) => record.kind === 'ret' && record.ret === 0));
     if (changed) changeLines.push(index);
   }
   const windowEnd = section.start + section.range;
