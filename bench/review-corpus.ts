@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { reviewPatchLines, type PatchReviewConfig } from '../src/analysis/patch-analyzer';
-import { kernelTreeReader } from '../src/cli/commands/review';
+import { kernelTreeReader } from '../src/host/kernel-tree';
 import { PATCH_CHECKS } from '../src/rules/patch/index';
 import type { Severity } from '../src/rules/rule';
 

@@ -26,6 +26,8 @@ export interface GpuvmLensConfig {
   readonly analysisDebounceMs: number;
   /** Documents with more lines than this are analyzed in the background with progress. */
   readonly backgroundThresholdLines: number;
+  /** Patch review's kernel checkout: '' finds it (the patch's own checkout, else a workspace folder), 'off' uses none, else a path. */
+  readonly reviewKernelTree: string;
 }
 
 export const DEFAULT_CONFIG: GpuvmLensConfig = {
@@ -35,6 +37,7 @@ export const DEFAULT_CONFIG: GpuvmLensConfig = {
   codeLensEnabled: true,
   analysisDebounceMs: 200,
   backgroundThresholdLines: 50_000,
+  reviewKernelTree: '',
 };
 
 export type SettingScope = 'application' | 'machine' | 'window' | 'resource' | 'language-overridable' | 'machine-overridable';
@@ -106,6 +109,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     markdownDescription: 'Documents with more lines than this are analyzed in the background, in slices, with a progress notification.',
   },
   {
+    key: 'gpuvmLens.review.kernelTree',
+    type: 'string',
+    default: DEFAULT_CONFIG.reviewKernelTree,
+    scope: 'resource',
+    markdownDescription:
+      'The kernel checkout patches are reviewed against (whole functions before and after each hunk). Empty: the checkout the patch file is in, else the first workspace folder that is one, as `gpuvm-lens review` uses the checkout it runs in. `off`: review from the patch alone (`--no-tree`). Otherwise a path.',
+  },
+  {
     key: 'gpuvmLens.trace.server',
     type: 'string',
     default: 'off',
@@ -158,6 +169,8 @@ export function readConfig(section: unknown): GpuvmLensConfig {
     codeLensEnabled: booleanOr(get('codeLens.enabled'), DEFAULT_CONFIG.codeLensEnabled),
     analysisDebounceMs: numberOr(get('analysis.debounceMs'), DEFAULT_CONFIG.analysisDebounceMs, 0),
     backgroundThresholdLines: numberOr(get('analysis.backgroundThresholdLines'), DEFAULT_CONFIG.backgroundThresholdLines, 1),
+    reviewKernelTree:
+      typeof get('review.kernelTree') === 'string' ? (get('review.kernelTree') as string).trim() : DEFAULT_CONFIG.reviewKernelTree,
   };
 }
 

@@ -41,6 +41,8 @@ import * as vaSpace from './handlers/va-space';
 import * as timeline from './handlers/timeline';
 import * as findingGroups from './handlers/finding-groups';
 import { VERSION } from './version';
+import { withReviewTree } from './review-tree';
+import { fileURLToPath } from 'node:url';
 
 export interface ServerOptions {
   /** The analyzer of each kind (tests inject failing ones). */
@@ -68,12 +70,22 @@ function supportOf(params: InitializeParams): ClientSupport {
   };
 }
 
+/** The workspace folders that are on disk, as paths (a client may send only the older `rootUri`). */
+function foldersOf(params: InitializeParams): string[] {
+  const uris = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  return uris.filter((uri) => uri.startsWith('file:')).map((uri) => fileURLToPath(uri));
+}
+
 /** Wires the server onto `connection` and starts listening. */
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   let config: GpuvmLensConfig = DEFAULT_CONFIG;
   let support = NO_SUPPORT;
   let settingsGeneration = 0;
-  const analyzerFor = options.analyzerFor ?? defaultAnalyzerFor;
+  let workspaceFolders: readonly string[] = [];
+  const analyzerFor = withReviewTree(options.analyzerFor ?? defaultAnalyzerFor, {
+    setting: () => config.reviewKernelTree,
+    workspaceFolders: () => workspaceFolders,
+  });
 
   // Logging must never throw, not even after the connection closed.
   const log = (write: (message: string) => void, message: string): void => {
@@ -123,6 +135,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onInitialize((params): InitializeResult => {
     support = supportOf(params);
+    workspaceFolders = foldersOf(params);
     const initial = params.initializationOptions as { settings?: unknown } | undefined;
     if (initial?.settings !== undefined) config = readConfig(initial.settings);
     return {

@@ -43,6 +43,8 @@ export interface HarnessOptions {
   readonly initialSettings?: unknown;
   readonly analyzerFor?: (kind: DocumentKind) => Analyzer;
   readonly partialDiagnosticsAfterMs?: number;
+  /** Workspace folders (file-system paths) announced in `initialize`. */
+  readonly workspaceFolders?: readonly string[];
 }
 
 export interface Harness {
@@ -119,7 +121,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     processId: null,
     rootUri: null,
     capabilities,
-    workspaceFolders: null,
+    workspaceFolders: options.workspaceFolders ? options.workspaceFolders.map((path) => ({ uri: fileUri(path), name: path })) : null,
     ...(options.initialSettings !== undefined ? { initializationOptions: { settings: options.initialSettings } } : {}),
   });
   client.sendNotification('initialized', {});

@@ -5,8 +5,9 @@
  * settings file). Every input is reviewed as a patch, whatever its content.
  */
 
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { enclosingKernelTree, kernelTreeReader } from '../../host/kernel-tree';
 import { createPatchAnalyzer, type PatchReviewConfig } from '../../analysis/patch-analyzer';
 import { feedText } from '../../analysis/registry';
 import { DEFAULT_RESOURCE_PAIRS, extendResourcePairs } from '../../rules/patch/resource-pairs';
@@ -19,32 +20,6 @@ import { readTextInput } from './replay';
 
 const FORMATS = ['text', 'json', 'sarif', 'reply'] as const;
 type ReviewFormat = (typeof FORMATS)[number];
-
-/**
- * Reads `path` (as named in a patch or mail) from the checkout, and never
- * anything outside it: absolute paths, `..` escapes, NUL bytes and symbolic
- * links that lead out of the tree all read nothing.
- */
-export function kernelTreeReader(root: string): (path: string) => string | undefined {
-  let realRoot: string;
-  try {
-    realRoot = realpathSync(root);
-  } catch {
-    return () => undefined;
-  }
-  return (path) => {
-    if (path === '' || path.includes('\0') || isAbsolute(path)) return undefined;
-    const inside = (candidate: string) => candidate === realRoot || candidate.startsWith(realRoot + sep);
-    const lexical = resolve(realRoot, path);
-    if (!inside(lexical)) return undefined;
-    try {
-      const real = realpathSync(lexical);
-      return inside(real) ? readFileSync(real, 'utf8') : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-}
 
 /**
  * A kernel checkout has MAINTAINERS, a top-level Makefile and drivers/ or
@@ -73,30 +48,6 @@ export function checkKernelTree(tree: string): void {
     ...(isDirectory(join(tree, 'drivers')) || isDirectory(join(tree, 'include')) ? [] : ['drivers/ or include/']),
   ];
   if (missing.length > 0) throw new UsageError(`--kernel-tree ${tree} is not a kernel tree (no ${missing.join(', no ')})`);
-}
-
-/**
- * The kernel checkout the command runs in, as checkpatch and b4 find it: the
- * nearest directory upwards from `start` that holds MAINTAINERS and either
- * drivers/gpu/drm or a top-level Kbuild. Undefined outside a kernel tree.
- */
-export function enclosingKernelTree(start: string): string | undefined {
-  const exists = (path: string): boolean => {
-    try {
-      statSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  let dir = resolve(start);
-  for (let depth = 0; depth < 64; depth++) {
-    if (exists(join(dir, 'MAINTAINERS')) && (exists(join(dir, 'drivers', 'gpu', 'drm')) || exists(join(dir, 'Kbuild')))) return dir;
-    const parent = resolve(dir, '..');
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-  return undefined;
 }
 
 export function loadPairs(file: string): PatchReviewConfig['pairs'] {

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kernelTreeReader } from '../../../src/cli/commands/review';
+import { kernelTreeReader } from '../../../src/host/kernel-tree';
 
 const base = mkdtempSync(join(tmpdir(), 'gpuvm-lens-tree-'));
 const tree = join(base, 'linux');

@@ -1,0 +1,60 @@
+/**
+ * A kernel checkout on disk, for patch review's whole-function context: where
+ * the checkout is (the one the command or the patch file sits in, found as
+ * checkpatch and b4 find it) and a reader that never leaves it. Shared by
+ * `gpuvm-lens review` and the language server, so both review a patch against
+ * the same tree by the same rules.
+ */
+
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+
+/**
+ * Reads `path` (as named in a patch or mail) from the checkout, and never
+ * anything outside it: absolute paths, `..` escapes, NUL bytes and symbolic
+ * links that lead out of the tree all read nothing.
+ */
+export function kernelTreeReader(root: string): (path: string) => string | undefined {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return () => undefined;
+  }
+  return (path) => {
+    if (path === '' || path.includes('\0') || isAbsolute(path)) return undefined;
+    const inside = (candidate: string) => candidate === realRoot || candidate.startsWith(realRoot + sep);
+    const lexical = resolve(realRoot, path);
+    if (!inside(lexical)) return undefined;
+    try {
+      const real = realpathSync(lexical);
+      return inside(real) ? readFileSync(real, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/**
+ * The kernel checkout the command runs in, as checkpatch and b4 find it: the
+ * nearest directory upwards from `start` that holds MAINTAINERS and either
+ * drivers/gpu/drm or a top-level Kbuild. Undefined outside a kernel tree.
+ */
+export function enclosingKernelTree(start: string): string | undefined {
+  const exists = (path: string): boolean => {
+    try {
+      statSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let dir = resolve(start);
+  for (let depth = 0; depth < 64; depth++) {
+    if (exists(join(dir, 'MAINTAINERS')) && (exists(join(dir, 'drivers', 'gpu', 'drm')) || exists(join(dir, 'Kbuild')))) return dir;
+    const parent = resolve(dir, '..');
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+  return undefined;
+}
