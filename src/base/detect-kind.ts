@@ -31,7 +31,11 @@ const DUMP_HEADER = /^DRM GPU VA space \(|^ VAs \| start +\| range /;
 /** The part of each line the patterns look at. */
 const DETECT_LINE_CHARS = 512;
 
+/** trace-cmd's binary `trace.dat` magic, `\x17\x08\x44tracing`: read as the lines of its report. */
+const TRACE_DAT_MAGIC = '\u0017\u0008Dtracing';
+
 export function detectKind(head: string, path = ''): DocumentKind {
+  if (head.startsWith(TRACE_DAT_MAGIC)) return 'trace';
   // Every pattern matches within a line's first few hundred characters, and
   // the cut keeps a head of huge lines from costing more than a head of small ones.
   const lines = head.split('\n', 400).map((line) => line.slice(0, DETECT_LINE_CHARS).replace(/\r$/, ''));

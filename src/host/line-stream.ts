@@ -16,10 +16,15 @@
  *
  * Each line comes with the byte offset it starts at, which the server records
  * to read lines back later (`file-lines.ts`).
+ *
+ * A binary trace-cmd `trace.dat` (found by its magic, whatever its name) is
+ * streamed as the lines of its `trace-cmd report` text instead, so every
+ * caller analyzes a binary capture like its report.
  */
 
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { MAX_FED_LINE_CHARS } from '../ide/sliced-analysis';
+import { isTraceDatFile, openTraceDatLines } from './trace-dat-file';
 
 /** 1 MiB: big enough that reading costs little per line, small enough to stay out of the live state's way. */
 export const STREAM_CHUNK_BYTES = 1 << 20;
@@ -129,6 +134,7 @@ export function streamLines(
   onLine: (text: string, lineNumber: number, unterminated: boolean, startByte: number) => void,
   options: StreamOptions | StreamProgress = {},
 ): Promise<StreamSummary> {
+  if (isTraceDatFile(path)) return streamTraceDatLines(path, onLine, options);
   return streamByteLines(
     path,
     (bytes, start, end, lineNumber, unterminated, startByte) => {
@@ -138,4 +144,32 @@ export function streamLines(
     },
     options,
   );
+}
+
+/** Report lines between progress calls for a binary capture. */
+const DAT_LINES_PER_CHUNK = 20_000;
+
+/**
+ * A binary `trace.dat` as the text lines of its report (src/host/trace-dat-file.ts),
+ * by the same contract: every line terminated; `startByte` is -1, as these
+ * lines are not bytes of the file (they cannot be read back from it).
+ */
+async function streamTraceDatLines(
+  path: string,
+  onLine: (text: string, lineNumber: number, unterminated: boolean, startByte: number) => void,
+  options: StreamOptions | StreamProgress,
+): Promise<StreamSummary> {
+  const { onChunk } = typeof options === 'function' ? { onChunk: options } : options;
+  const file = openTraceDatLines(path);
+  let lineNumber = 1;
+  try {
+    for (const line of file.lines) {
+      onLine(line.text, lineNumber++, false, -1);
+      if (onChunk && lineNumber % DAT_LINES_PER_CHUNK === 0) await onChunk(file.bytesRead());
+    }
+    if (onChunk) await onChunk(file.bytesRead());
+    return { bytes: file.bytesRead(), lines: lineNumber - 1 };
+  } finally {
+    file.close();
+  }
 }

@@ -153,6 +153,14 @@ export class TraceReplayer {
       case 'buffer-started':
         this.noteLoss(lineNumber, 'bufferStarted', 0, parsed.cpu ?? -1, false);
         return;
+      case 'damaged':
+        this.report(
+          traceUnparsableLine.report({ line: lineNumber }, 'datDamaged', {
+            detail: parsed.detail ?? '',
+            offset: `0x${(parsed.offset ?? 0).toString(16)}`,
+          }),
+        );
+        return;
       default:
         this.otherLine(raw, lineNumber);
     }

@@ -35,10 +35,13 @@ export interface TraceEventLine {
 }
 
 export interface TraceMarkerLine {
-  readonly kind: 'blank' | 'header' | 'lost' | 'buffer-started' | 'other';
+  readonly kind: 'blank' | 'header' | 'lost' | 'buffer-started' | 'damaged' | 'other';
   /** `lost`: events dropped; `header` with entries-in-buffer: entries lost to overwrite. */
   readonly count?: number;
   readonly cpu?: number;
+  /** `damaged`: what a binary capture's reader could not read there, and the byte offset in the file. */
+  readonly detail?: string;
+  readonly offset?: number;
 }
 
 /** An event line; the task name is sliced only when asked for (most lines never need it). */
@@ -78,9 +81,12 @@ function isDigit(code: number): boolean {
   return code >= CODE_0 && code <= CODE_9;
 }
 
-const LOST = /^CPU:(\d+) \[LOST (\d+) EVENTS\]/;
+// ftrace's `trace` file says `[LOST n EVENTS]`; trace-cmd report says `[n EVENTS DROPPED]` (no count when unknown).
+const LOST = /^CPU:(\d+) \[(?:LOST (?:(\d+) )?EVENTS|(?:(\d+) )?EVENTS DROPPED)\]/;
 const BUFFER_STARTED = /^##### CPU (\d+) buffer started ####/;
 const ENTRIES = /^# entries-in-buffer\/entries-written: (\d+)\/(\d+)/;
+/** What the `trace.dat` reader writes where it could not read the file (src/parse/trace-dat/index.ts). */
+const DAMAGED = /^# trace\.dat: (.*) \(file offset (\d+)\)$/;
 /** Latency format / `trace-cmd report -l`: no brackets around the CPU. */
 const LATENCY = /^\s*(.{0,40}?)-(\d+)\s+(\d{1,4})([^\s\d][^\s]{2,5})\s+(?:(\d+)us[ +!#*@$]|(\d+(?:\.\d+)?)):? ?: ([\w.:-]+?):\s*/;
 
@@ -97,11 +103,13 @@ export function parseTraceLine(raw: string): TraceLine {
       const lostToOverwrite = Number(entries[2]) - Number(entries[1]);
       return { kind: 'header', count: lostToOverwrite > 0 ? lostToOverwrite : 0 };
     }
+    const damaged = text.startsWith('# trace.dat: ') ? DAMAGED.exec(text) : null;
+    if (damaged) return { kind: 'damaged', detail: damaged[1] as string, offset: Number(damaged[2]) };
     return HEADER;
   }
   if (first === 67 /* C */ && text.startsWith('CPU:')) {
     const lost = LOST.exec(text);
-    if (lost) return { kind: 'lost', cpu: Number(lost[1]), count: Number(lost[2]) };
+    if (lost) return { kind: 'lost', cpu: Number(lost[1]), count: Number(lost[2] ?? lost[3] ?? 0) };
   }
   const event = scanBracketed(text);
   if (event) return event;

@@ -1,6 +1,6 @@
 /**
  * Lines that are not ftrace text: garbage, binary data, a truncated last
- * line, or a file without a single event. Each problem gets a line number;
+ * line, a damaged part of a binary `trace.dat`, or a file without a single event. Each problem gets a line number;
  * long runs are summarised so binary input does not produce a finding per line.
  */
 
@@ -18,5 +18,6 @@ export const traceUnparsableLine = defineRule({
     truncated: 'The last event is cut off (truncated file?): "{text}"',
     noEvents: 'The trace has {lines} line(s) but not a single event; nothing was replayed.',
     long: 'A {length}-character line; only its start was examined.',
+    datDamaged: 'trace.dat: {detail} (at byte {offset} of the file); the events there are lost, the rest of the file is analyzed.',
   },
 });

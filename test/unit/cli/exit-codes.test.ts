@@ -50,6 +50,12 @@ const inputs = {
   badLineScript: write('bad-line.gpuvm', 'vm 0 0x100000 0 0\nbo 1 0x10000\nfrobnicate 1 2\nmap 0x1000 0x1000 1 0\n'),
   cleanTrace: join(FIXTURES, 'traces', 'rules', 'xe-clean.trace'),
   leakTrace: join(FIXTURES, 'traces', 'rules', 'xe-bind-over-live.trace'),
+  datTrace: join(FIXTURES, 'trace-dat', 'sched-v7-zstd.dat'),
+  datLostEvents: join(FIXTURES, 'trace-dat', 'lost-events-v7-zstd.dat'),
+  datUnknownVersion: write(
+    'version-9.dat',
+    Uint8Array.from(readFileSync(join(FIXTURES, 'trace-dat', 'sched-v7-zstd.dat')), (byte, index) => (index === 10 ? 0x39 : byte)),
+  ),
   noVmTrace: write('no-vm.trace', '# tracer: nop\n#\n  kworker/0:1-42   [000] .....  100.000001: sched_switch: prev_comm=a prev_pid=1\n'),
   cleanDump: join(FIXTURES, 'dumps', 'nouveau-two-clients.gpuvas'),
   cleanPatch: join(FIXTURES, 'patches', 'corpus', 'xe-fix-missing-xe-vm-put.mbox'),
@@ -131,9 +137,24 @@ const TABLE: readonly Row[] = [
     stderr: /random\.bin:1: bad line:[^\n]*\n(?:.*\n)*.*more bad line\(s\) from here on\n.*random\.bin is not a GPUVM script/,
   },
   { command: replayCommand, given: ['cleanScript'], extra: ['--kernel', '5.4'], code: 2, stderr: /unknown kernel version 5\.4/ },
+  { command: checkCommand, given: ['datTrace'], code: 0 },
+  {
+    command: checkCommand,
+    given: ['datLostEvents'],
+    code: 1,
+    stdout: /lost-events-v7-zstd\.dat:2:1: warning: The ring buffer lost 1374 event\(s\) here/,
+  },
+  {
+    command: checkCommand,
+    given: ['datUnknownVersion'],
+    code: 1,
+    stdout:
+      /version-9\.dat:1:1: warning: trace\.dat: file version "9" is not one this reader knows \(6 and 7\) \(at byte 0xa of the file\)/,
+  },
   // state
   { command: stateCommand, given: ['leakTrace'], code: 0 },
   { command: stateCommand, given: ['cleanTrace'], code: 0, stderr: /no VM is live at that point \(1 seen before it, all freed\)/ },
+  { command: stateCommand, given: ['datTrace'], code: 0, stderr: /no VM in the capture: none of its 3528 event/ },
   { command: stateCommand, given: ['noVmTrace'], code: 0, stderr: /no VM in the capture: none of its 1 event/ },
   { command: stateCommand, given: ['missing'], code: 2, stderr: UNREADABLE },
   { command: stateCommand, given: ['directory'], code: 2, stderr: DIRECTORY },
