@@ -33,6 +33,12 @@ const DETECT_LINE_CHARS = 512;
 
 /** trace-cmd's binary `trace.dat` magic, `\x17\x08\x44tracing`: read as the lines of its report. */
 const TRACE_DAT_MAGIC = '\u0017\u0008Dtracing';
+const TRACE_DAT_MAGIC_BYTES = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67] as const;
+
+/** True when a file's first bytes are the `trace.dat` magic (the one check of the reader, the CLI and the editor). */
+export function isTraceDatHead(head: Uint8Array): boolean {
+  return head.length >= TRACE_DAT_MAGIC_BYTES.length && TRACE_DAT_MAGIC_BYTES.every((byte, index) => head[index] === byte);
+}
 
 export function detectKind(head: string, path = ''): DocumentKind {
   if (head.startsWith(TRACE_DAT_MAGIC)) return 'trace';

@@ -20,7 +20,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { LANGUAGE_IDS } from '../protocol/lsp-ext';
+import { LANGUAGE_IDS, TRACE_DAT_SCHEME } from '../protocol/lsp-ext';
 import { CONFIG_SECTION, SERVER_HEAP_LIMIT_MB } from '../protocol/config';
 import { RestartBudget } from './restart-budget';
 
@@ -56,10 +56,14 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     run: { module, transport: TransportKind.stdio, options: { execArgv: [`--max-old-space-size=${SERVER_HEAP_LIMIT_MB}`] } },
     debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const documentSelector = Object.values(LANGUAGE_IDS).flatMap((language) => [
-    { scheme: 'file', language },
-    { scheme: 'untitled', language },
-  ]);
+  const documentSelector = [
+    ...Object.values(LANGUAGE_IDS).flatMap((language) => [
+      { scheme: 'file', language },
+      { scheme: 'untitled', language },
+    ]),
+    // A binary trace.dat shown as its report (trace-dat-view.ts).
+    { scheme: TRACE_DAT_SCHEME, language: LANGUAGE_IDS.trace },
+  ];
   const clientOptions: LanguageClientOptions = {
     documentSelector,
     outputChannel: output,

@@ -14,6 +14,7 @@ import { DETECT_HEAD_BYTES, detectKind } from '../base/detect-kind';
 import { LANGUAGE_IDS, languageOfKind } from '../protocol/lsp-ext';
 import { analyzeSiblingTraces } from './sibling-traces';
 import { VaSpacePanel } from './va-panel';
+import { registerTraceDatView } from './trace-dat-view';
 
 let active: Ctx | undefined;
 
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerTreeDataProvider(FINDINGS_VIEW_ID, ctx.findings),
     vscode.window.registerWebviewPanelSerializer(VA_VIEW_TYPE, VaSpacePanel.serializer(ctx)),
     vscode.workspace.onDidOpenTextDocument((document) => onOpen(ctx, document)),
+    ...registerTraceDatView(ctx),
   );
   for (const document of vscode.workspace.textDocuments) onOpen(ctx, document);
   // Not awaited: activation stays fast, and a server that fails to start must not fail activation.

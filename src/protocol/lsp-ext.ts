@@ -154,6 +154,33 @@ export interface AnalyzeFileResult {
 export const AnalyzeFileRequest = new RequestType<AnalyzeFileParams, AnalyzeFileResult, void>('gpuvmLens/analyzeFile');
 
 // ---------------------------------------------------------------------------
+// gpuvmLens/traceDatText (client -> server)
+//
+// A binary trace-cmd `trace.dat` is shown in the editor as the text of its
+// `trace-cmd report` (a read-only document of the `TRACE_DAT_SCHEME` scheme,
+// whose path is the file's with `TRACE_DAT_SUFFIX` added), analyzed like any
+// text capture. The server reads the file; a capture longer than `maxLines`
+// is shown up to there, and Analyze Trace File… reads all of it.
+
+export const TRACE_DAT_SCHEME = 'gpuvm-dat';
+export const TRACE_DAT_SUFFIX = '.report';
+
+export interface TraceDatTextParams {
+  /** A file system path or a `file:` URI. */
+  readonly path: string;
+  readonly maxLines?: number;
+}
+
+export interface TraceDatTextResult {
+  readonly text: string;
+  /** Lines in `text`, and in the whole report. */
+  readonly lines: number;
+  readonly totalLines: number;
+}
+
+export const TraceDatTextRequest = new RequestType<TraceDatTextParams, TraceDatTextResult, void>('gpuvmLens/traceDatText');
+
+// ---------------------------------------------------------------------------
 // gpuvmLens/analysisStatus (server -> client)
 
 export interface AnalysisStatus {

@@ -16,7 +16,7 @@ import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/documen
 import { AnalysisCancelled, GuardedSink, yieldToEventLoop, type ProgressiveSink, type RunOptions } from '../ide/sliced-analysis';
 import { LineOffsets, fileLineSource } from '../host/file-lines';
 import { streamLines } from '../host/line-stream';
-import type { LineSource } from '../ide/line-source';
+import { MAX_LINE_CHARS, rangeByLine, type LineSource } from '../ide/line-source';
 
 /** Bytes fed between two turns of the event loop: a few tens of milliseconds of replay. */
 const CHUNK = 256 << 10;
@@ -41,10 +41,14 @@ export async function analyzeFileFromDisk(
   const total = fileSize(path);
   const sink = new GuardedSink(kind, analyzer, options);
   const offsets = new LineOffsets();
+  // A binary trace.dat streams the lines of its report, which are not bytes of
+  // the file (startByte -1) and cannot be read back from it: they are kept.
+  const kept: string[] = [];
   const { bytes } = await streamLines(
     path,
     (text, lineNumber, unterminated, startByte) => {
-      offsets.push(startByte);
+      if (startByte < 0) kept.push(text.slice(0, MAX_LINE_CHARS));
+      else offsets.push(startByte);
       sink.line(text, lineNumber, unterminated);
     },
     {
@@ -60,5 +64,16 @@ export async function analyzeFileFromDisk(
     },
   );
   const result = await sink.end();
-  return { result, lines: fileLineSource(path, offsets, bytes), bytes };
+  return { result, lines: kept.length > 0 ? arrayLineSource(kept) : fileLineSource(path, offsets, bytes), bytes };
+}
+
+/** Lines held in memory (a binary capture's report). */
+function arrayLineSource(lines: readonly string[]): LineSource {
+  const source: LineSource = {
+    lineCount: lines.length,
+    text: undefined,
+    line: (n) => lines[n] ?? '',
+    range: (from, to) => rangeByLine(source, from, to),
+  };
+  return source;
 }

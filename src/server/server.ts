@@ -40,6 +40,7 @@ import * as references from './handlers/references';
 import * as vaSpace from './handlers/va-space';
 import * as timeline from './handlers/timeline';
 import * as findingGroups from './handlers/finding-groups';
+import * as traceDatText from './handlers/trace-dat-text';
 import { VERSION } from './version';
 import { withReviewTree } from './review-tree';
 import { fileURLToPath } from 'node:url';
@@ -200,6 +201,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   timeline.register(ctx);
   findingGroups.register(ctx);
   analyzeFile.register(ctx);
+  traceDatText.register(ctx);
 
   documents.listen(connection);
   connection.listen();

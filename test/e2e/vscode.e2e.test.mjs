@@ -268,6 +268,8 @@ before(async () => {
   fs.copyFileSync(path.join(ROOT, 'examples', 'review', 'gpuvm-obj-lock-destructor-v5-review.txt'), path.join(WS, 'review-mail.txt'));
   fs.copyFileSync(path.join(ROOT, 'examples', 'xe-run', 'dmesg.log'), path.join(WS, 'dmesg.log'));
   fs.copyFileSync(path.join(ROOT, 'examples', 'xe-run', 'trace.txt'), path.join(WS, 'xe-run.trace'));
+  // A real trace-cmd recording (binary, version 7, zstd) whose ring buffer lost events.
+  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'trace-dat', 'lost-events-v7-zstd.dat'), path.join(WS, 'capture.dat'));
   writeBigTrace(path.join(WS, 'big.trace'), BIG_TRACE_BYTES);
   fs.writeFileSync(
     path.join(USER_DATA, 'User', 'settings.json'),
@@ -445,6 +447,24 @@ step('a review mail saved as .txt and a dmesg.log are recognised by content and 
   const answer = await problemRow('log-fault-history');
   assert.match(await answer.innerText(), /mapping \[0x[0-9a-f]+, 0x[0-9a-f]+\)|mapped by \[0x[0-9a-f]+, 0x[0-9a-f]+\)/);
   await screenshot('dmesg-log-fault-history');
+  await filterProblems('');
+});
+
+step('a binary trace.dat opens as its trace-cmd report with diagnostics', async () => {
+  const input = await quickInput('Control+P');
+  await input.fill('capture.dat');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'capture.dat' }).first();
+  await row.waitFor({ timeout: STEP_MS });
+  await row.click();
+  // The custom editor hands the file over to a read-only document of its report.
+  await page.locator('.tabs-container .tab.active', { hasText: 'capture.dat.report' }).waitFor({ timeout: STEP_MS });
+  await page.locator('.statusbar-item', { hasText: 'GPUVM Trace' }).first().waitFor({ timeout: STEP_MS });
+  await page.locator('.view-line', { hasText: '[1374 EVENTS DROPPED]' }).first().waitFor({ timeout: STEP_MS });
+  await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  await filterProblems('capture.dat');
+  const lost = await problemRow('trace-lost-events');
+  assert.match(await lost.innerText(), /lost 1374 event/);
+  await screenshot('trace-dat-report');
   await filterProblems('');
 });
 

@@ -13,15 +13,12 @@
  */
 
 import { decompress as zstdDecompress } from 'fzstd';
+import { isTraceDatHead } from '../../base/detect-kind';
 import { ByteCursor, decodeText, TraceDatError, type ByteSource } from './byte-source';
 import { parseEventFormat, parsePageHeader, type EventFormat, type PageHeader } from './event-format';
 
-export const TRACE_DAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67] as const;
-
 /** True when `head` starts with the `\x17\x08\x44tracing` magic. */
-export function isTraceDat(head: Uint8Array): boolean {
-  return head.length >= TRACE_DAT_MAGIC.length && TRACE_DAT_MAGIC.every((byte, index) => head[index] === byte);
-}
+export const isTraceDat = isTraceDatHead;
 
 export interface TraceDatProblem {
   readonly offset: number;
