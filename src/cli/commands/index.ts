@@ -4,6 +4,7 @@ import type { CliCommand } from './command';
 import { checkCommand } from './check';
 import { diffCommand } from './diff';
 import { explainCommand } from './explain';
+import { exportCommand } from './export';
 import { lspCommand } from './lsp';
 import { replayCommand } from './replay';
 import { reviewCommand } from './review';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CliCommand[] = [
   reviewCommand,
   stateCommand,
   diffCommand,
+  exportCommand,
   explainCommand,
   lspCommand,
 ];
