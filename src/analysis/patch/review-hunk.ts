@@ -9,7 +9,7 @@
 
 import { buildFragment, type SourceRow } from '../../parse/c/fragment';
 import { functionsIn, type FunctionIr } from '../../parse/c/function-ir';
-import { withCTree, type CParser } from '../../parse/c/tree-sitter-c';
+import { ParseBudgetExceeded, withCTree, type CParser } from '../../parse/c/tree-sitter-c';
 import type { Hunk } from '../../parse/patch/parse-patch';
 import type { Finding } from '../../rules/rule';
 import { patchAnalysisLimit } from '../../rules/patch/patch-input-rules';
@@ -39,18 +39,24 @@ interface ParsedImage {
 }
 
 /**
- * No C source has lines this long; a hunk that does is damaged or generated
+ * No C source has lines this long (checkpatch warns past 100 characters); a hunk that does is damaged or generated
  * data. Not parsed: tree-sitter's WASM build takes seconds on such a line,
  * and error recovery over one can overflow its stack and corrupt the module.
  */
-const MAX_C_LINE = 4096;
+const MAX_C_LINE = 1024;
 
 function parseImage(parser: CParser, rows: readonly SourceRow[], section: string): ParsedImage {
   if (!rows.some((row) => row.text.trim() !== '')) return { rows: [], functions: [] };
   if (rows.some((row) => row.text.length > MAX_C_LINE)) return { rows: [], functions: [] };
   const fragment = buildFragment(rows, section);
-  const functions = withCTree(parser, fragment.source, (root) => functionsIn(root, fragment.enclosing, fragment.openEnded));
-  return { rows: fragment.rows, functions };
+  try {
+    const functions = withCTree(parser, fragment.source, (root) => functionsIn(root, fragment.enclosing, fragment.openEnded));
+    return { rows: fragment.rows, functions };
+  } catch (error) {
+    // Damaged or generated text that only looks like C, like the over-long lines above.
+    if (error instanceof ParseBudgetExceeded) return { rows: [], functions: [] };
+    throw error;
+  }
 }
 
 export function parseHunk(path: string, hunk: Hunk, images: HunkImages, parser: CParser): ParsedHunk {

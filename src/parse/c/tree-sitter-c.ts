@@ -52,10 +52,30 @@ export function cParser(): Promise<Parser> {
   return ready;
 }
 
+/**
+ * Progress calls a parse may take per character of source, beyond a base.
+ * Real C takes at most 0.015 per character (every hunk and every function of
+ * the review corpus's trees); error recovery over garbage that looks like C
+ * (lines of `*\/` repeated) takes over 4, and minutes. Counting calls, not
+ * time, keeps the cut deterministic.
+ */
+const PARSE_CALLS_PER_CHAR = 0.05;
+const PARSE_CALLS_BASE = 300;
+
+/** The error `withCTree` throws for source that would take tree-sitter far too long. */
+export class ParseBudgetExceeded extends Error {}
+
 /** Parses `source`, hands the root to `use`, and frees the tree whatever happens. */
 export function withCTree<T>(parser: Parser, source: string, use: (root: Node) => T): T {
-  const tree: Tree | null = parser.parse(source);
-  if (!tree) throw new Error('tree-sitter returned no tree');
+  const budget = PARSE_CALLS_BASE + source.length * PARSE_CALLS_PER_CHAR;
+  let calls = 0;
+  // The callback's `true` cancels the parse (web-tree-sitter's ParseOptions), though it is typed void.
+  const progressCallback = (() => ++calls > budget) as unknown as () => void;
+  const tree: Tree | null = parser.parse(source, null, { progressCallback });
+  if (!tree) {
+    if (calls > budget) throw new ParseBudgetExceeded(`tree-sitter gave up on ${source.length} characters that are not C`);
+    throw new Error('tree-sitter returned no tree');
+  }
   try {
     return use(tree.rootNode);
   } finally {

@@ -1,0 +1,39 @@
+/**
+ * tree-sitter's error recovery over text that only looks like C can take
+ * minutes; `withCTree` cuts it by a deterministic budget of progress calls
+ * per character, far above what real kernel C takes.
+ */
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cParser, ParseBudgetExceeded, withCTree, type CParser } from '../../../../src/parse/c/tree-sitter-c';
+import { useTreeSitterFromNodeModules } from '../../../helpers/tree-sitter';
+
+let parser: CParser;
+
+beforeAll(async () => {
+  useTreeSitterFromNodeModules();
+  parser = await cParser();
+});
+
+describe('the C parse budget', () => {
+  it('lets real C through', () => {
+    const source = [
+      'static int foo(struct foo_vm *vm)',
+      '{',
+      '\tint ret;',
+      '',
+      '\tmutex_lock(&vm->lock);',
+      '\tret = bar(vm);',
+      '\tmutex_unlock(&vm->lock);',
+      '\treturn ret;',
+      '}',
+      '',
+    ].join('\n');
+    expect(withCTree(parser, source.repeat(50), (root) => root.namedChildCount)).toBe(50);
+  });
+
+  it('stops on garbage that sends error recovery into minutes', () => {
+    const garbage = Array.from({ length: 60 }, () => ' */'.repeat(200)).join('\n');
+    expect(() => withCTree(parser, garbage, () => 0)).toThrow(ParseBudgetExceeded);
+  });
+});
