@@ -31,7 +31,7 @@ export { bytesSource, TraceDatError, type ByteSource } from './byte-source';
 export { isTraceDat, readTraceDatMeta, type TraceDatMeta, type TraceDatProblem, type Decompressor } from './container';
 export { chunkReader, type ChunkReader } from './chunks';
 export type { EventFormat, FormatField } from './event-format';
-export { renderRaw, rawValue } from './print-format';
+export { rawValue, renderRaw } from './print-format';
 
 /** An event with its format (undefined when the file has none for its id) and accessors. */
 export interface DatEvent extends RawEvent {
@@ -48,11 +48,19 @@ export type DatItem = DatEvent | LostEvents | PageProblem;
 export interface ItemOptions {
   /** Reads compressed chunks (default: zstd). */
   readonly chunks?: ChunkReader;
+  /**
+   * Lay lines out as `trace-cmd report -R` does (default: as `trace-cmd report`).
+   * Either way a field that the print format passes plainly is shown with its
+   * conversion (`%03d`), as both do; the rest as raw `name=value` fields.
+   */
+  readonly raw?: boolean;
 }
 
 export interface TextLineOptions {
   /** Decompresses what is not zstd (the host gives zlib). */
   readonly decompress?: Decompressor;
+  /** As `ItemOptions.raw`. */
+  readonly raw?: boolean;
 }
 
 function datEvent(raw: RawEvent, meta: TraceDatMeta): DatEvent {
@@ -112,14 +120,15 @@ export function formatTimestamp(ts: bigint, clock: string): string {
   const total = (ts + 500n) / 1000n;
   const seconds = total / 1_000_000n;
   const micros = total % 1_000_000n;
-  return `${seconds}.${micros.toString().padStart(6, '0')}`;
+  return `${seconds.toString().padStart(5)}.${micros.toString().padStart(6, '0')}`;
 }
 
 /** An event as `trace-cmd report` prints it: task-pid, CPU, time, event name, payload. */
-export function reportLine(event: DatEvent, clock: string): string {
+export function reportLine(event: DatEvent, clock: string, raw = false): string {
   const name = event.format?.name ?? `unknown-event-${event.id}`;
   const payload = event.format ? renderPayload(event.format, (field) => event.field(field.name)) : '';
-  return `${event.comm.padStart(16)}-${String(event.pid).padEnd(5)} [${String(event.cpu).padStart(3, '0')}] ${formatTimestamp(event.ts, clock)}: ${`${name}:`.padEnd(22)} ${payload}`;
+  // trace-cmd report pads the event name one column less than `report -R` does.
+  return `${event.comm.padStart(16)}-${String(event.pid).padEnd(5)} [${String(event.cpu).padStart(3, '0')}] ${formatTimestamp(event.ts, clock)}: ${`${name}:`.padEnd(raw ? 22 : 21)} ${payload}`;
 }
 
 /** One line of the report view: its text, and the problem it stands for when it is one. */
@@ -133,7 +142,7 @@ export function* traceDatReportLines(source: ByteSource, meta: TraceDatMeta, opt
   for (const problem of meta.problems) yield { text: `# trace.dat: ${problem.message} (file offset ${problem.offset})`, problem };
   yield { text: `cpus=${meta.cpuCount || Math.max(0, ...meta.buffers.flatMap((buffer) => buffer.cpus.map((cpu) => cpu.cpu + 1)))}` };
   for (const item of traceDatItems(source, meta, options)) {
-    if (item.kind === 'event') yield { text: reportLine(item, meta.clock) };
+    if (item.kind === 'event') yield { text: reportLine(item, meta.clock, options.raw) };
     else if (item.kind === 'lost')
       yield { text: item.count >= 0 ? `CPU:${item.cpu} [${item.count} EVENTS DROPPED]` : `CPU:${item.cpu} [EVENTS DROPPED]` };
     else yield { text: `# trace.dat: CPU ${item.cpu}: ${item.message} (file offset ${item.offset})`, problem: item };
@@ -160,5 +169,5 @@ export function* traceDatTextLines(source: ByteSource, options: TextLineOptions 
         algorithm === 'zstd' ? zstdDecompress(data, new Uint8Array(size)) : custom(algorithm, data, size),
       )
     : zstdChunks;
-  yield* traceDatReportLines(source, meta, { chunks });
+  yield* traceDatReportLines(source, meta, { chunks, ...(options.raw ? { raw: true } : {}) });
 }

@@ -19,8 +19,9 @@ function fixture(name: string): Uint8Array {
   return name.endsWith('.gz') ? gunzipSync(bytes) : bytes;
 }
 
+/** The file as `trace-cmd report -R` shows it (raw fields). */
 function reportOf(bytes: Uint8Array): string[] {
-  return [...traceDatTextLines(bytesSource(bytes))].map((line) => line.text);
+  return [...traceDatTextLines(bytesSource(bytes), { raw: true })].map((line) => line.text);
 }
 
 function expected(name: string): string[] {
