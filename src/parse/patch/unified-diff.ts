@@ -64,7 +64,10 @@ const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
 const DIFF_GIT = /^diff --git (?:"?a\/)?(\S+) (?:"?b\/)?(\S+?)"?$/;
 
 function stripPrefix(path: string): string {
-  const clean = path.replace(/\t.*$/, '').trim();
+  // Everything from the first tab on is a timestamp (`diff -u`). Cut by index:
+  // `/\t.*$/` backtracked quadratically on a long header full of tabs and CRs.
+  const tab = path.indexOf('\t');
+  const clean = (tab === -1 ? path : path.slice(0, tab)).trim();
   if (clean === '/dev/null') return clean;
   return clean.replace(/^[ab]\//, '');
 }
