@@ -15,7 +15,7 @@ import { statSync } from 'node:fs';
 import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
 import { AnalysisCancelled, GuardedSink, yieldToEventLoop, type ProgressiveSink, type RunOptions } from '../ide/sliced-analysis';
 import { LineOffsets, fileLineSource } from '../host/file-lines';
-import { streamLines } from '../host/line-stream';
+import { streamSinkLines } from '../host/line-stream';
 import type { LineSource } from '../ide/line-source';
 
 /** Bytes fed between two turns of the event loop: a few tens of milliseconds of replay. */
@@ -41,11 +41,18 @@ export async function analyzeFileFromDisk(
   const total = fileSize(path);
   const sink = new GuardedSink(kind, analyzer, options);
   const offsets = new LineOffsets();
-  const { bytes } = await streamLines(
+  const { bytes } = await streamSinkLines(
     path,
-    (text, lineNumber, unterminated, startByte) => {
-      offsets.push(startByte);
-      sink.line(text, lineNumber, unterminated);
+    {
+      line(text, lineNumber, unterminated, startByte) {
+        offsets.push(startByte);
+        sink.line(text, lineNumber, unterminated);
+      },
+      lineBytes(data, start, end, lineNumber, unterminated, startByte) {
+        if (!sink.lineBytes(data, start, end, lineNumber, unterminated)) return false;
+        offsets.push(startByte);
+        return true;
+      },
     },
     {
       chunkBytes: CHUNK,

@@ -28,8 +28,8 @@ export type PieceNamer = (pieceStart: U64, old: TraceMapping) => string | null;
 
 export const ANONYMOUS_PIECES: PieceNamer = () => null;
 
-/** The live VM for an event, or undefined after reporting a use of a freed VM. */
-export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: string): TraceVm | undefined {
+/** The live VM for an event, or undefined after reporting a use of a freed VM; `name` names a VM first seen here. */
+export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: string | (() => string)): TraceVm | undefined {
   const state = ctx.state;
   const vm = state.vm(driver, key);
   ctx.touch('vm', driver, key);
@@ -44,7 +44,7 @@ export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
     );
     return undefined;
   }
-  return state.createVm(driver, key, name, ctx.line, false);
+  return state.createVm(driver, key, typeof name === 'string' ? name : name(), ctx.line, false);
 }
 
 /** A bind: a new mapping, or a rebind of the same one. Overlaps are reported and replaced. */
@@ -258,19 +258,4 @@ export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
 
 export function touchVm(ctx: ReplayContext, vm: TraceVm): void {
   ctx.touch('vm', vm.driver, vm.key);
-}
-
-/** Parses a hex field (with or without `0x`); 0 for anything unparsable. */
-export function hexField(value: string | undefined): U64 {
-  if (!value) return 0n;
-  // Up to 13 hex digits fit a double exactly; parseInt is much cheaper than BigInt(string).
-  if (value.length <= 13 && value.charCodeAt(1) !== 120 /* x */) {
-    const number = parseInt(value, 16);
-    if (!Number.isNaN(number)) return BigInt(number);
-  }
-  try {
-    return BigInt(value.startsWith('0x') || value.startsWith('0X') ? value : '0x' + value);
-  } catch {
-    return 0n;
-  }
 }

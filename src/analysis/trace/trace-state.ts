@@ -300,8 +300,8 @@ export class TraceState {
   /** The same VMs by driver, then key: the per-event lookup without building a key. */
   private readonly byDriver: Readonly<Record<VmDriver, Map<string, TraceVm>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
   private readonly freedVms = new GenerationalMap<VmTombstone>(TOMBSTONE_LIMIT);
-  /** GEM objects by driver-qualified pointer, while some VM maps them. */
-  private readonly gems = new Map<string, GemObject>();
+  /** GEM objects by driver, then pointer, while some VM maps them (no key is built per event). */
+  private readonly gems: Readonly<Record<VmDriver, Map<string, GemObject>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
   private vmOrder = 0;
   /** Driver-specific aliases (Xe ASID -> VM pointer for old layouts, amdgpu PASID -> process). */
   readonly aliases = new Map<string, string>();
@@ -378,18 +378,18 @@ export class TraceState {
   }
 
   private gem(driver: VmDriver, objectKey: string): GemObject {
-    const id = `${driver}:${objectKey}`;
-    let gem = this.gems.get(id);
+    const gems = this.gems[driver];
+    let gem = gems.get(objectKey);
     if (!gem) {
       gem = new GemObject(objectKey, 0n, new Lock(`bo${objectKey}.resv`));
-      this.gems.set(id, gem);
+      gems.set(objectKey, gem);
     }
     return gem;
   }
 
   /** The GEM object of `objectKey` if some VM maps it. */
   mappedGem(driver: VmDriver, objectKey: string): GemObject | undefined {
-    return this.gems.get(`${driver}:${objectKey}`);
+    return this.gems[driver].get(objectKey);
   }
 
   /** Inserts a mapping; the caller has removed whatever overlapped it. */
@@ -439,7 +439,7 @@ export class TraceState {
     vm.invalidated.delete(mapping);
     vm.changedLine = line;
     const obj = mapping.obj;
-    if (obj && obj.vmBos.size === 0) this.gems.delete(`${vm.driver}:${obj.label}`);
+    if (obj && obj.vmBos.size === 0) this.gems[vm.driver].delete(obj.label);
     if (mapping.key !== null) {
       if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
       if (tombstone) {
