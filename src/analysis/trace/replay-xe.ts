@@ -95,15 +95,14 @@ function replayVma(ctx: ReplayContext): void {
   }
   const start = hexField(decoded, 'start');
   const last = hexField(decoded, 'end');
-  const offset = hexField(decoded, 'userptr');
-  const request = { key, start, last, objectKey: '', offset };
-
-  if (name === 'xe_vma_bind' || name === 'xe_vma_pf_bind') {
-    bindMapping(ctx, vm, request);
-    return;
-  }
   if (name === 'xe_vma_unbind') {
     unbindMapping(ctx, vm, key, start, last, findMapping(ctx, vm, key, start, last, true), ANONYMOUS_PIECES);
+    return;
+  }
+  // The offset only where a mapping is made from the event.
+  const request = { key, start, last, objectKey: '', offset: hexField(decoded, 'userptr') };
+  if (name === 'xe_vma_bind' || name === 'xe_vma_pf_bind') {
+    bindMapping(ctx, vm, request);
     return;
   }
   const mapping = useMapping(ctx, vm, request, findMapping(ctx, vm, key, start, last));

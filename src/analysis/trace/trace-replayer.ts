@@ -21,7 +21,7 @@
 import { detach } from '../../base/detach-string';
 import { hasStrayBytes, withoutStrayBytes } from '../../base/stray-bytes';
 import { strayBytes } from '../../rules/input-rules';
-import { isPrintableAscii, ownUnits, UnitInterner, UnitsScratch, unitsText, type CodeUnits } from '../../parse/trace/code-units';
+import { isPrintableAscii, ownUnits, UnitsScratch, unitsText, type CodeUnits } from '../../parse/trace/code-units';
 import { EventDecoder, type DecodedEvent } from '../../parse/trace/decode-event';
 import { specOfUnits } from '../../parse/trace/event-tables';
 import { ScannedLine, scanTraceLine, type TraceEventLine } from '../../parse/trace/trace-line';
@@ -81,8 +81,6 @@ export class TraceReplayer {
   private readonly scanned = new ScannedLine();
   private readonly scratch = new UnitsScratch();
   private readonly eventLine = new ReplayedLine();
-  /** Names of events no table knows, one string each. */
-  private readonly names = new UnitInterner(4096);
   private readonly quiet: boolean;
   private readonly onEvent: ((info: ReplayEventInfo) => void) | undefined;
 
@@ -248,7 +246,7 @@ export class TraceReplayer {
     const spec = specOfUnits(scanned.units, scanned.nameStart, scanned.nameEnd);
     const decoded = spec ? this.decoder.decodeLine(spec, units, payloadStart, payloadEnd) : null;
     if (!decoded) {
-      const name = spec ? spec.name : this.names.intern(scanned.units, scanned.nameStart, scanned.nameEnd);
+      const name = spec ? spec.name : unitsText(scanned.units, scanned.nameStart, scanned.nameEnd);
       const summaries = spec ? this.changed : this.unknown;
       const summary = summaries.get(name);
       if (summary) summary.count++;

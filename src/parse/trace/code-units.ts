@@ -8,10 +8,6 @@
  * units (a `Uint16Array`). Either way one unit is one character of the line's
  * string, so every column and length the tokeniser reports is the string's,
  * and both kinds of line decode to exactly what the string would.
- *
- * Also here: the interner that turns the units of an identity (a pointer, a
- * page number, an event name) into one shared string, so a value seen on
- * every line costs one string for the whole trace, not one per line.
  */
 
 export type CodeUnits = Uint8Array | Uint16Array;
@@ -79,6 +75,8 @@ export function ownUnits(text: string): Uint16Array {
 /** The string of `units[start, end)`. */
 export function unitsText(units: CodeUnits, start: number, end: number): string {
   if (end - start <= 0) return '';
+  // A pointer's 16 digits, the most common value made a string: no view of the units is needed.
+  if (end - start === 16) return text16(units, start);
   if (end - start < 256) return String.fromCharCode.apply(null, units.subarray(start, end) as unknown as number[]);
   let text = '';
   for (let from = start; from < end; from += 4096) {
@@ -87,57 +85,30 @@ export function unitsText(units: CodeUnits, start: number, end: number): string 
   return text;
 }
 
+function text16(u: CodeUnits, s: number): string {
+  return String.fromCharCode(
+    u[s] as number,
+    u[s + 1] as number,
+    u[s + 2] as number,
+    u[s + 3] as number,
+    u[s + 4] as number,
+    u[s + 5] as number,
+    u[s + 6] as number,
+    u[s + 7] as number,
+    u[s + 8] as number,
+    u[s + 9] as number,
+    u[s + 10] as number,
+    u[s + 11] as number,
+    u[s + 12] as number,
+    u[s + 13] as number,
+    u[s + 14] as number,
+    u[s + 15] as number,
+  );
+}
+
 /** Whether `units[start, start + text.length)` is `text`. */
 export function unitsEqual(units: CodeUnits, start: number, text: string): boolean {
   if (start + text.length > units.length) return false;
   for (let k = 0; k < text.length; k++) if (units[start + k] !== text.charCodeAt(k)) return false;
   return true;
-}
-
-/**
- * Shared strings for unit ranges: an open-addressing table keyed by a hash of
- * the units, checked unit by unit, so a hit allocates nothing. Bounded: once
- * `limit` strings are held the table starts over (a capture names far fewer
- * live objects than that; the strings already handed out stay valid).
- */
-export class UnitInterner {
-  private strings: (string | undefined)[];
-  private hashes: Int32Array;
-  private mask: number;
-  private size = 0;
-
-  constructor(private readonly limit = 1 << 16) {
-    const slots = 1 << Math.ceil(Math.log2(limit * 2));
-    this.strings = new Array<string | undefined>(slots).fill(undefined);
-    this.hashes = new Int32Array(slots);
-    this.mask = slots - 1;
-  }
-
-  intern(units: CodeUnits, start: number, end: number): string {
-    const length = end - start;
-    let hash = 0x811c9dc5 ^ length;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (units[i] as number), 0x01000193);
-    const strings = this.strings;
-    const mask = this.mask;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const found = strings[slot];
-      if (found === undefined) {
-        if (this.size >= this.limit) {
-          this.clear();
-          return this.intern(units, start, end);
-        }
-        const text = unitsText(units, start, end);
-        strings[slot] = text;
-        this.hashes[slot] = hash;
-        this.size++;
-        return text;
-      }
-      if (this.hashes[slot] === hash && found.length === length && unitsEqual(units, start, found)) return found;
-    }
-  }
-
-  private clear(): void {
-    this.strings.fill(undefined);
-    this.size = 0;
-  }
 }
