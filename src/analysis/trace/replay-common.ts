@@ -120,6 +120,11 @@ export function findMapping(
   return vm.byKey.get(key) ?? ctx.state.adoptPiece(vm, key, start, last, forUnbind);
 }
 
+/** A finding's data about an unbind; built only when a finding needs it (most unbinds are clean). */
+function unbindData(event: string, mapping: string, start: U64, last: U64, vm: TraceVm) {
+  return { event, mapping, start: addr(start), end: addr(last), vm: vm.name };
+}
+
 /** An unbind of [start, last] naming mapping `key`. */
 export function unbindMapping(
   ctx: ReplayContext,
@@ -132,8 +137,6 @@ export function unbindMapping(
 ): void {
   const state = ctx.state;
   const name = ctx.decoded.spec.name;
-  // Built only when a finding needs it: most unbinds are clean.
-  const data = () => ({ event: name, mapping: key, start: addr(start), end: addr(last), vm: vm.name });
   ctx.touch('mapping', vm.driver, vm.key, key);
   if (found) {
     if (found.start === start && found.last === last) {
@@ -150,7 +153,7 @@ export function unbindMapping(
       traceUnbindNeverBound.report(
         ctx.span,
         'rangeMismatch',
-        { ...data(), boundStart: addr(found.start), boundEnd: addr(found.last) },
+        { ...unbindData(name, key, start, last, vm), boundStart: addr(found.start), boundEnd: addr(found.last) },
         mappingRelated(found),
       ),
     );
@@ -163,13 +166,18 @@ export function unbindMapping(
     // Reported as an overlapping bind already.
   } else if (tombstone) {
     ctx.report(
-      traceUseAfterFree.report(ctx.span, 'doubleUnbind', { ...data(), unboundLine: tombstone.unboundLine }, [
-        { line: tombstone.createdLine, message: `${key} bound` },
-        { line: tombstone.unboundLine, message: `${key} unbound by ${tombstone.unboundEvent}` },
-      ]),
+      traceUseAfterFree.report(
+        ctx.span,
+        'doubleUnbind',
+        { ...unbindData(name, key, start, last, vm), unboundLine: tombstone.unboundLine },
+        [
+          { line: tombstone.createdLine, message: `${key} bound` },
+          { line: tombstone.unboundLine, message: `${key} unbound by ${tombstone.unboundEvent}` },
+        ],
+      ),
     );
   } else if (vm.birthSeen && ctx.confident) {
-    ctx.report(traceUnbindNeverBound.report(ctx.span, 'unbind', data(), vmRelated(vm)));
+    ctx.report(traceUnbindNeverBound.report(ctx.span, 'unbind', unbindData(name, key, start, last, vm), vmRelated(vm)));
   }
   // Whatever the replay holds in that range is gone now, as the trace says.
   state.unmapRange(vm, start, last, ctx.line, ctx.event.ts, name, pieces);

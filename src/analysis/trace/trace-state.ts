@@ -14,7 +14,7 @@
  *
  * Invariants: a `TraceMapping` is in its VM's tree iff it is live; a keyed
  * live mapping is in `byKey` under its key; `liveMappings` counts all live
- * mappings of all VMs.
+ * mappings of all VMs, and a VM's `anonymous` its live mappings without a key.
  */
 
 import { detach } from '../../base/detach-string';
@@ -100,6 +100,8 @@ export class TraceVm {
   killedLine = 0;
   /** Mappings invalidated and not yet rebound. */
   readonly invalidated = new Set<TraceMapping>();
+  /** Live mappings without a key (pieces a partial unbind left): while there are none, no event can adopt one. */
+  anonymous = 0;
   /** Unbound mappings by key, bounded (use-after-unbind findings). */
   readonly unbound = new GenerationalMap<MappingTombstone>(TOMBSTONES_PER_VM);
   /** Driver extras (Xe `dev`, `asid`; amdgpu process). */
@@ -420,6 +422,8 @@ export class TraceState {
     if (key !== null) {
       vm.byKey.set(key, mapping);
       if (vm.unbound.size > 0) vm.unbound.delete(key);
+    } else {
+      vm.anonymous++;
     }
     vm.changedLine = request.line;
     this.mappingsBound++;
@@ -440,6 +444,7 @@ export class TraceState {
     vm.changedLine = line;
     const obj = mapping.obj;
     if (obj && obj.vmBos.size === 0) this.gems[vm.driver].delete(obj.label);
+    if (mapping.key === null) vm.anonymous--;
     if (mapping.key !== null) {
       if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
       if (tombstone) {
@@ -557,6 +562,7 @@ export class TraceState {
    * `containing`, the one containing it) under `key`, if there is one.
    */
   adoptPiece(vm: TraceVm, key: string, start: U64, last: U64, containing = false): TraceMapping | undefined {
+    if (vm.anonymous === 0) return undefined;
     const candidate = vm.mappingAt(start);
     if (!candidate || candidate.key !== null) return undefined;
     const exact = candidate.start === start && candidate.last === last;
@@ -565,6 +571,7 @@ export class TraceState {
     if (!exact && !(containing && candidate.start <= start && candidate.last >= last)) return undefined;
     const owned = detach(key);
     candidate.key = owned;
+    vm.anonymous--;
     vm.byKey.set(owned, candidate);
     this.observer?.inserted(candidate);
     return candidate;
