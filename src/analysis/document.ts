@@ -40,6 +40,13 @@ export interface LineSink {
    * line source passes it, so analyzers never guess from the text.
    */
   line(text: string, lineNumber: number, unterminated?: boolean): void;
+  /**
+   * Optional: the same line as its bytes (`bytes[start, end)`, UTF-8 as read,
+   * valid during the call), for analyzers that read bytes without making a
+   * string. Returns false, having done nothing, for a line it leaves to
+   * `line` (the caller then decodes the line and passes it there).
+   */
+  lineBytes?(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated: boolean): boolean;
   /** End of input: returns the analysis (a promise when it needs async set-up, e.g. tree-sitter). Called exactly once. */
   end(): AnalysisResult | Promise<AnalysisResult>;
 }

@@ -125,6 +125,39 @@ export async function streamByteLines(
   return { bytes: position, lines: lineNumber - 1 };
 }
 
+/** The string of a line's bytes, by the rules of the module header. */
+function lineText(bytes: Buffer, start: number, end: number): string {
+  // Each line is decoded from its own bytes, so a bad byte never spills into a neighbour.
+  const text = bytes.toString('utf8', start, end);
+  return text.length > MAX_FED_LINE_CHARS ? text.slice(0, MAX_FED_LINE_CHARS) : text;
+}
+
+/** A consumer of lines that may take a line as bytes (`LineSink.lineBytes`). */
+export interface MixedLineSink {
+  line(text: string, lineNumber: number, unterminated: boolean, startByte: number): void;
+  /** Takes the line as bytes and returns true, or returns false and gets it as text. */
+  lineBytes?(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated: boolean, startByte: number): boolean;
+}
+
+/**
+ * Every line of the file (1-based), by the rules of the module header: to
+ * `sink.lineBytes` when the sink has it and takes the line, else decoded to
+ * `sink.line`, so either way the sink sees the lines `streamLines` gives (a
+ * binary `trace.dat` gives its report lines, always as text).
+ */
+export function streamSinkLines(path: string, sink: MixedLineSink, options: StreamOptions | StreamProgress = {}): Promise<StreamSummary> {
+  if (isTraceDatFile(path)) return streamTraceDatLines(path, sink.line.bind(sink), options);
+  const lineBytes = sink.lineBytes?.bind(sink);
+  return streamByteLines(
+    path,
+    (bytes, start, end, lineNumber, unterminated, startByte) => {
+      if (lineBytes && lineBytes(bytes, start, end, lineNumber, unterminated, startByte)) return;
+      sink.line(lineText(bytes, start, end), lineNumber, unterminated, startByte);
+    },
+    options,
+  );
+}
+
 /**
  * Calls `onLine(text, lineNumber, unterminated, startByte)` for every line
  * of the file (1-based), by the rules of the module header.
@@ -137,11 +170,7 @@ export function streamLines(
   if (isTraceDatFile(path)) return streamTraceDatLines(path, onLine, options);
   return streamByteLines(
     path,
-    (bytes, start, end, lineNumber, unterminated, startByte) => {
-      // Each line is decoded from its own bytes, so a bad byte never spills into a neighbour.
-      const text = bytes.toString('utf8', start, end);
-      onLine(text.length > MAX_FED_LINE_CHARS ? text.slice(0, MAX_FED_LINE_CHARS) : text, lineNumber, unterminated, startByte);
-    },
+    (bytes, start, end, lineNumber, unterminated, startByte) => onLine(lineText(bytes, start, end), lineNumber, unterminated, startByte),
     options,
   );
 }

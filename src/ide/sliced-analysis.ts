@@ -117,6 +117,18 @@ export class GuardedSink {
     }
   }
 
+  /** The line as bytes, when the sink takes it that way (see `LineSink.lineBytes`); false: pass it to `line`. */
+  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated: boolean): boolean {
+    if (!this.sink?.lineBytes) return false;
+    try {
+      if (!this.sink.lineBytes(bytes, start, end, lineNumber, unterminated)) return false;
+    } catch (error) {
+      this.fail(lineNumber, `analyzing line ${lineNumber}`, error);
+    }
+    this.lines = lineNumber;
+    return true;
+  }
+
   /** Findings so far (the sink's, plus the first internal failure). */
   partial(): readonly Finding[] {
     let found: readonly Finding[] = [];

@@ -117,6 +117,17 @@ export class TraceIndex {
   /** Feeds one line (1-based), as the analyzer contract does. */
   line(text: string, lineNumber: number, unterminated = false): void {
     this.replayer.line(text, lineNumber, unterminated);
+    this.afterLine(lineNumber);
+  }
+
+  /** Feeds one line as bytes when the replayer takes it (`TraceReplayer.lineBytes`); false leaves it to `line`. */
+  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated = false): boolean {
+    if (!this.replayer.lineBytes(bytes, start, end, lineNumber, unterminated)) return false;
+    this.afterLine(lineNumber);
+    return true;
+  }
+
+  private afterLine(lineNumber: number): void {
     if (lineNumber - this.lastCheckpoint >= Math.max(this.checkpointInterval, this.replayer.state.liveMappings)) {
       this.checkpoints.push({ line: lineNumber, snapshot: this.sharedSnapshot() });
       this.lastCheckpoint = lineNumber;
@@ -170,6 +181,7 @@ export class TraceIndex {
   sink(): ProgressiveSink {
     return {
       line: (text, lineNumber, unterminated) => this.line(text, lineNumber, unterminated),
+      lineBytes: (bytes, start, end, lineNumber, unterminated) => this.lineBytes(bytes, start, end, lineNumber, unterminated),
       end: () => this.finish(),
       partial: () => this.partialFindings(),
     };

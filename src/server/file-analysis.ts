@@ -15,7 +15,7 @@ import { statSync } from 'node:fs';
 import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
 import { AnalysisCancelled, GuardedSink, yieldToEventLoop, type ProgressiveSink, type RunOptions } from '../ide/sliced-analysis';
 import { LineOffsets, fileLineSource } from '../host/file-lines';
-import { streamLines } from '../host/line-stream';
+import { streamSinkLines } from '../host/line-stream';
 import { MAX_LINE_CHARS, rangeByLine, type LineSource } from '../ide/line-source';
 
 /** Bytes fed between two turns of the event loop: a few tens of milliseconds of replay. */
@@ -44,12 +44,19 @@ export async function analyzeFileFromDisk(
   // A binary trace.dat streams the lines of its report, which are not bytes of
   // the file (startByte -1) and cannot be read back from it: they are kept.
   const kept: string[] = [];
-  const { bytes } = await streamLines(
+  const { bytes } = await streamSinkLines(
     path,
-    (text, lineNumber, unterminated, startByte) => {
-      if (startByte < 0) kept.push(text.slice(0, MAX_LINE_CHARS));
-      else offsets.push(startByte);
-      sink.line(text, lineNumber, unterminated);
+    {
+      line(text, lineNumber, unterminated, startByte) {
+        if (startByte < 0) kept.push(text.slice(0, MAX_LINE_CHARS));
+        else offsets.push(startByte);
+        sink.line(text, lineNumber, unterminated);
+      },
+      lineBytes(data, start, end, lineNumber, unterminated, startByte) {
+        if (!sink.lineBytes(data, start, end, lineNumber, unterminated)) return false;
+        offsets.push(startByte);
+        return true;
+      },
     },
     {
       chunkBytes: CHUNK,

@@ -18,9 +18,8 @@
 
 import { detach } from '../../base/detach-string';
 import type { U64 } from '../../base/u64';
-import { field } from '../../parse/trace/decode-event';
-import { isNullPointer, pointerKey } from '../../parse/trace/payload-format';
-import { bindMapping, freeVm, hexField, liveVm, unbindMapping, useMapping, type PieceNamer } from './replay-common';
+import { field, hexField, hexKeyField, objectField } from '../../parse/trace/decode-event';
+import { bindMapping, freeVm, liveVm, unbindMapping, useMapping, type PieceNamer } from './replay-common';
 import type { ReplayContext } from './replay-context';
 import type { TraceMapping, TraceVm } from './trace-state';
 
@@ -46,16 +45,30 @@ export function replayAmdgpu(ctx: ReplayContext): void {
   }
 }
 
+/** Process ids as VM keys, one string per id (every amdgpu event needs its process's). */
+const idTexts = new Map<number, string>();
+
+function idText(id: number): string {
+  let text = idTexts.get(id);
+  if (text === undefined) {
+    if (idTexts.size >= 1 << 16) idTexts.clear();
+    text = String(id);
+    idTexts.set(id, text);
+  }
+  return text;
+}
+
 /** The process an event comes from, as the trace says it: the TGID column, else the PID. */
 function ownKey(ctx: ReplayContext): string {
-  return String(ctx.event.tgid >= 0 ? ctx.event.tgid : ctx.event.pid);
+  return idText(ctx.event.tgid >= 0 ? ctx.event.tgid : ctx.event.pid);
 }
 
 function processKey(ctx: ReplayContext): string {
   const event = ctx.event;
-  if (event.tgid >= 0) return String(event.tgid);
-  if (ctx.state.vm('amdgpu', String(event.pid))) return String(event.pid);
-  return threadOwner(ctx) ?? String(event.pid);
+  if (event.tgid >= 0) return idText(event.tgid);
+  const pid = idText(event.pid);
+  if (ctx.state.vm('amdgpu', pid)) return pid;
+  return threadOwner(ctx) ?? pid;
 }
 
 /** A process name's program part: `vkcube` of `vkcube:cs0` or of `vkcube[5120]`. */
@@ -94,12 +107,10 @@ function threadOwner(ctx: ReplayContext): string | undefined {
   return best.key;
 }
 
-function processName(ctx: ReplayContext): string {
-  return `${ctx.event.comm}[${processKey(ctx)}]`;
-}
-
 function processVm(ctx: ReplayContext): TraceVm | undefined {
-  return liveVm(ctx, 'amdgpu', processKey(ctx), processName(ctx));
+  const key = processKey(ctx);
+  // The name only when the VM is new (it costs the task name as a string).
+  return liveVm(ctx, 'amdgpu', key, () => `${ctx.event.comm}[${key}]`);
 }
 
 /**
@@ -129,14 +140,13 @@ function pagesToBytes(first: U64, lastInclusive: U64): { start: U64; last: U64 }
 }
 
 function replayMapUnmap(ctx: ReplayContext): void {
-  const firstPage = hexField(field(ctx.decoded, 'start'));
-  const lastPage = hexField(field(ctx.decoded, 'last'));
-  const bo = field(ctx.decoded, 'bo') ?? '';
-  const objectKey = isNullPointer(bo) ? '' : pointerKey(bo);
+  const firstPage = hexField(ctx.decoded, 'start');
+  const lastPage = hexField(ctx.decoded, 'last');
+  const objectKey = objectField(ctx.decoded, 'bo');
   if (objectKey) ctx.touch('bo', 'amdgpu', objectKey);
-  const key = pageKey(field(ctx.decoded, 'start') ?? '');
+  const key = hexKeyField(ctx.decoded, 'start');
   const { start, last } = pagesToBytes(firstPage, lastPage);
-  const offset = hexField(field(ctx.decoded, 'offset'));
+  const offset = hexField(ctx.decoded, 'offset');
   if (ctx.decoded.spec.name === 'amdgpu_vm_bo_map') {
     const vm = processVm(ctx);
     if (vm) bindMapping(ctx, vm, { key, start, last, objectKey, offset });
@@ -168,14 +178,14 @@ function findOverlappingVm(ctx: ReplayContext, start: U64, last: U64): TraceVm |
 
 function replayMappingUse(ctx: ReplayContext): void {
   // The key straight from the text: the common case (a live mapping) needs no numbers.
-  const key = pageKey(field(ctx.decoded, 'soffs') ?? '');
+  const key = hexKeyField(ctx.decoded, 'soffs');
   const located = locate(ctx, key);
   let mapping = located.mapping;
   if (mapping) {
     ctx.touch('mapping', 'amdgpu', mapping.owner.key, key);
   } else {
-    const firstPage = hexField(field(ctx.decoded, 'soffs'));
-    const endPage = hexField(field(ctx.decoded, 'eoffs'));
+    const firstPage = hexField(ctx.decoded, 'soffs');
+    const endPage = hexField(ctx.decoded, 'eoffs');
     if (endPage <= firstPage) return;
     const { start, last } = pagesToBytes(firstPage, endPage - 1n);
     const vm = located.vm ?? processVm(ctx);
@@ -186,14 +196,6 @@ function replayMappingUse(ctx: ReplayContext): void {
     mapping.changedLine = ctx.line;
     mapping.changedEvent = ctx.decoded.spec.name;
   }
-}
-
-/** A page number as a mapping key: lowercase hex without leading zeros (as `BigInt#toString(16)`). */
-function pageKey(text: string): string {
-  let start = 0;
-  while (start < text.length - 1 && text.charCodeAt(start) === 48 /* 0 */) start++;
-  const digits = start === 0 ? text : text.slice(start);
-  return /[A-F]/.test(digits) ? digits.toLowerCase() : digits;
 }
 
 function replayPasid(ctx: ReplayContext, allocated: boolean): void {

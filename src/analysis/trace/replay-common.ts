@@ -28,8 +28,8 @@ export type PieceNamer = (pieceStart: U64, old: TraceMapping) => string | null;
 
 export const ANONYMOUS_PIECES: PieceNamer = () => null;
 
-/** The live VM for an event, or undefined after reporting a use of a freed VM. */
-export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: string): TraceVm | undefined {
+/** The live VM for an event, or undefined after reporting a use of a freed VM; `name` names a VM first seen here. */
+export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: string | (() => string)): TraceVm | undefined {
   const state = ctx.state;
   const vm = state.vm(driver, key);
   ctx.touch('vm', driver, key);
@@ -44,7 +44,7 @@ export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
     );
     return undefined;
   }
-  return state.createVm(driver, key, name, ctx.line, false);
+  return state.createVm(driver, key, typeof name === 'string' ? name : name(), ctx.line, false);
 }
 
 /** A bind: a new mapping, or a rebind of the same one. Overlaps are reported and replaced. */
@@ -120,6 +120,11 @@ export function findMapping(
   return vm.byKey.get(key) ?? ctx.state.adoptPiece(vm, key, start, last, forUnbind);
 }
 
+/** A finding's data about an unbind; built only when a finding needs it (most unbinds are clean). */
+function unbindData(event: string, mapping: string, start: U64, last: U64, vm: TraceVm) {
+  return { event, mapping, start: addr(start), end: addr(last + 1n), vm: vm.name };
+}
+
 /** An unbind of [start, last] naming mapping `key`. */
 export function unbindMapping(
   ctx: ReplayContext,
@@ -132,8 +137,6 @@ export function unbindMapping(
 ): void {
   const state = ctx.state;
   const name = ctx.decoded.spec.name;
-  // Built only when a finding needs it: most unbinds are clean.
-  const data = () => ({ event: name, mapping: key, start: addr(start), end: addr(last + 1n), vm: vm.name });
   ctx.touch('mapping', vm.driver, vm.key, key);
   if (found) {
     if (found.start === start && found.last === last) {
@@ -150,7 +153,7 @@ export function unbindMapping(
       traceUnbindNeverBound.report(
         ctx.span,
         'rangeMismatch',
-        { ...data(), boundStart: addr(found.start), boundEnd: addr(found.last + 1n) },
+        { ...unbindData(name, key, start, last, vm), boundStart: addr(found.start), boundEnd: addr(found.last + 1n) },
         mappingRelated(found),
       ),
     );
@@ -163,13 +166,18 @@ export function unbindMapping(
     // Reported as an overlapping bind already.
   } else if (tombstone) {
     ctx.report(
-      traceUseAfterFree.report(ctx.span, 'doubleUnbind', { ...data(), unboundLine: tombstone.unboundLine }, [
-        { line: tombstone.createdLine, message: `${key} bound` },
-        { line: tombstone.unboundLine, message: `${key} unbound by ${tombstone.unboundEvent}` },
-      ]),
+      traceUseAfterFree.report(
+        ctx.span,
+        'doubleUnbind',
+        { ...unbindData(name, key, start, last, vm), unboundLine: tombstone.unboundLine },
+        [
+          { line: tombstone.createdLine, message: `${key} bound` },
+          { line: tombstone.unboundLine, message: `${key} unbound by ${tombstone.unboundEvent}` },
+        ],
+      ),
     );
   } else if (vm.birthSeen && ctx.confident) {
-    ctx.report(traceUnbindNeverBound.report(ctx.span, 'unbind', data(), vmRelated(vm)));
+    ctx.report(traceUnbindNeverBound.report(ctx.span, 'unbind', unbindData(name, key, start, last, vm), vmRelated(vm)));
   }
   // Whatever the replay holds in that range is gone now, as the trace says.
   state.unmapRange(vm, start, last, ctx.line, ctx.event.ts, name, pieces);
@@ -258,19 +266,4 @@ export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
 
 export function touchVm(ctx: ReplayContext, vm: TraceVm): void {
   ctx.touch('vm', vm.driver, vm.key);
-}
-
-/** Parses a hex field (with or without `0x`); 0 for anything unparsable. */
-export function hexField(value: string | undefined): U64 {
-  if (!value) return 0n;
-  // Up to 13 hex digits fit a double exactly; parseInt is much cheaper than BigInt(string).
-  if (value.length <= 13 && value.charCodeAt(1) !== 120 /* x */) {
-    const number = parseInt(value, 16);
-    if (!Number.isNaN(number)) return BigInt(number);
-  }
-  try {
-    return BigInt(value.startsWith('0x') || value.startsWith('0X') ? value : '0x' + value);
-  } catch {
-    return 0n;
-  }
 }

@@ -6,10 +6,10 @@
  * address space; `offset` + `size` are bytes.
  */
 
-import { field } from '../../parse/trace/decode-event';
+import { field, hexField, pointerField } from '../../parse/trace/decode-event';
 import { pointerKey } from '../../parse/trace/payload-format';
 import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
-import { ANONYMOUS_PIECES, bindMapping, freeVm, hexField, liveVm, unbindMapping } from './replay-common';
+import { ANONYMOUS_PIECES, bindMapping, freeVm, liveVm, unbindMapping } from './replay-common';
 import { addr, mappingRelated, type ReplayContext } from './replay-context';
 import type { TraceMapping } from './trace-state';
 
@@ -17,13 +17,13 @@ export function replayI915(ctx: ReplayContext): void {
   const name = ctx.decoded.spec.name;
   switch (name) {
     case 'i915_ppgtt_create': {
-      const key = pointerKey(field(ctx.decoded, 'vm') ?? '');
+      const key = pointerField(ctx.decoded, 'vm') ?? pointerKey('');
       ctx.state.createVm('i915', key, key, ctx.line, true);
       ctx.touch('vm', 'i915', key);
       return;
     }
     case 'i915_ppgtt_release': {
-      const key = pointerKey(field(ctx.decoded, 'vm') ?? '');
+      const key = pointerField(ctx.decoded, 'vm') ?? pointerKey('');
       freeVm(ctx, 'i915', key, key);
       return;
     }
@@ -50,13 +50,13 @@ export function replayI915(ctx: ReplayContext): void {
 }
 
 function replayVma(ctx: ReplayContext): void {
-  const key = pointerKey(field(ctx.decoded, 'vm') ?? '');
+  const key = pointerField(ctx.decoded, 'vm') ?? pointerKey('');
   const vm = liveVm(ctx, 'i915', key, key);
   if (!vm) return;
-  const objectKey = pointerKey(field(ctx.decoded, 'obj') ?? '');
+  const objectKey = pointerField(ctx.decoded, 'obj') ?? pointerKey('');
   ctx.touch('bo', 'i915', objectKey);
-  const start = hexField(field(ctx.decoded, 'offset'));
-  const size = hexField(field(ctx.decoded, 'size'));
+  const start = hexField(ctx.decoded, 'offset');
+  const size = hexField(ctx.decoded, 'size');
   if (size === 0n) return;
   const last = start + size - 1n;
   const mappingKey = start.toString(16);
@@ -68,7 +68,7 @@ function replayVma(ctx: ReplayContext): void {
 }
 
 function replayObjectDestroy(ctx: ReplayContext): void {
-  const objectKey = pointerKey(field(ctx.decoded, 'obj') ?? '');
+  const objectKey = pointerField(ctx.decoded, 'obj') ?? pointerKey('');
   ctx.touch('bo', 'i915', objectKey);
   const gem = ctx.state.mappedGem('i915', objectKey);
   if (!gem) return;

@@ -23,20 +23,10 @@
 
 import { detach } from '../../base/detach-string';
 import { pointerKey } from '../../parse/trace/payload-format';
-import { field } from '../../parse/trace/decode-event';
+import { field, hexField, pointerField } from '../../parse/trace/decode-event';
 import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
 import { traceUserptrExecBeforeRebind } from '../../rules/trace/trace-userptr-exec-before-rebind';
-import {
-  ANONYMOUS_PIECES,
-  bindMapping,
-  clearInvalidation,
-  findMapping,
-  freeVm,
-  hexField,
-  liveVm,
-  unbindMapping,
-  useMapping,
-} from './replay-common';
+import { ANONYMOUS_PIECES, bindMapping, clearInvalidation, findMapping, freeVm, liveVm, unbindMapping, useMapping } from './replay-common';
 import { addr, mappingName, mappingRelated, type ReplayContext } from './replay-context';
 import type { TraceMapping, TraceVm } from './trace-state';
 
@@ -57,8 +47,8 @@ export function replayXe(ctx: ReplayContext): void {
 
 /** The VM key of an event: its `vm=` pointer, else the VM its ASID belongs to. */
 function vmKey(ctx: ReplayContext): string {
-  const vm = field(ctx.decoded, 'vm');
-  if (vm !== undefined) return pointerKey(vm);
+  const vm = pointerField(ctx.decoded, 'vm');
+  if (vm !== undefined) return vm;
   const asid = field(ctx.decoded, 'asid') ?? '';
   return ctx.state.aliases.get(`xe-asid:${asid}`) ?? `asid-0x${asid}`;
 }
@@ -93,7 +83,7 @@ function replayVma(ctx: ReplayContext): void {
   const vm = liveVm(ctx, 'xe', key0, key0);
   if (!vm) return;
   if (!vm.dev) vm.dev = detach(field(decoded, 'dev') ?? '');
-  const key = pointerKey(field(decoded, 'vma') ?? '');
+  const key = pointerField(decoded, 'vma') ?? pointerKey('');
   const name = ctx.decoded.spec.name;
   const known = vm.byKey.get(key);
   if (known && isPlainUse(name)) {
@@ -103,17 +93,16 @@ function replayVma(ctx: ReplayContext): void {
     applyUse(ctx, vm, known, name);
     return;
   }
-  const start = hexField(field(decoded, 'start'));
-  const last = hexField(field(decoded, 'end'));
-  const offset = hexField(field(decoded, 'userptr'));
-  const request = { key, start, last, objectKey: '', offset };
-
-  if (name === 'xe_vma_bind' || name === 'xe_vma_pf_bind') {
-    bindMapping(ctx, vm, request);
-    return;
-  }
+  const start = hexField(decoded, 'start');
+  const last = hexField(decoded, 'end');
   if (name === 'xe_vma_unbind') {
     unbindMapping(ctx, vm, key, start, last, findMapping(ctx, vm, key, start, last, true), ANONYMOUS_PIECES);
+    return;
+  }
+  // The offset only where a mapping is made from the event.
+  const request = { key, start, last, objectKey: '', offset: hexField(decoded, 'userptr') };
+  if (name === 'xe_vma_bind' || name === 'xe_vma_pf_bind') {
+    bindMapping(ctx, vm, request);
     return;
   }
   const mapping = useMapping(ctx, vm, request, findMapping(ctx, vm, key, start, last));
@@ -216,8 +205,7 @@ const SUBMITTED_JOBS_LIMIT = 65536;
 function replayJob(ctx: ReplayContext): void {
   const name = ctx.decoded.spec.name;
   const submitted = ctx.state.submittedJobs;
-  const fence = field(ctx.decoded, 'fence');
-  const job = fence === undefined ? undefined : pointerKey(fence);
+  const job = pointerField(ctx.decoded, 'fence');
   if (name === 'xe_sched_job_free') {
     if (job !== undefined) submitted.delete(job);
     return;
@@ -232,7 +220,7 @@ function replayJob(ctx: ReplayContext): void {
   }
   const pending = ctx.state.vmsWithInvalidated;
   if (pending.size === 0) return;
-  const batch = hexField(field(ctx.decoded, 'batchAddr'));
+  const batch = hexField(ctx.decoded, 'batchAddr');
   const dev = field(ctx.decoded, 'dev');
   for (const vm of [...pending]) {
     if (vm.invalidated.size === 0 || !ctx.state.vms.has(`xe:${vm.key}`)) {

@@ -2,7 +2,7 @@
  * The `trace` analyzer: ftrace text (`trace`, `trace_pipe`, `trace-cmd
  * report`) streamed line by line through the `TraceReplayer`. Memory stays
  * proportional to the live VA state, so `gpuvm-lens check` can read traces
- * of gigabytes.
+ * of gigabytes; lines read from disk are taken as bytes (`lineBytes`).
  */
 
 import { traceCrlfLineEnds } from '../../rules/trace/trace-crlf-line-ends';
@@ -19,6 +19,11 @@ export const traceAnalyzer: Analyzer = {
       line(text, lineNumber, unterminated) {
         if (text.length > 0 && text.charCodeAt(text.length - 1) === 13 && crlfLines++ === 0) firstCrlfLine = lineNumber;
         replayer.line(text, lineNumber, unterminated);
+      },
+      lineBytes(bytes, start, end, lineNumber, unterminated) {
+        if (!replayer.lineBytes(bytes, start, end, lineNumber, unterminated)) return false;
+        if (end > start && bytes[end - 1] === 13 && crlfLines++ === 0) firstCrlfLine = lineNumber;
+        return true;
       },
       end(): AnalysisResult {
         const findings = replayer.finish();

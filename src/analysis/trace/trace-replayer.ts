@@ -21,8 +21,10 @@
 import { detach } from '../../base/detach-string';
 import { hasStrayBytes, withoutStrayBytes } from '../../base/stray-bytes';
 import { strayBytes } from '../../rules/input-rules';
+import { isPrintableAscii, ownUnits, UnitsScratch, unitsText, type CodeUnits } from '../../parse/trace/code-units';
 import { EventDecoder, type DecodedEvent } from '../../parse/trace/decode-event';
-import { parseTraceLine, type TraceEventLine } from '../../parse/trace/trace-line';
+import { specOfUnits } from '../../parse/trace/event-tables';
+import { ScannedLine, scanTraceLine, type TraceEventLine } from '../../parse/trace/trace-line';
 import type { Finding } from '../../rules/rule';
 import { traceFormatChanged } from '../../rules/trace/trace-format-changed';
 import { traceLostEvents } from '../../rules/trace/trace-lost-events';
@@ -63,6 +65,8 @@ const PREAMBLE = /^(?:version = \d+|cpus=\d+|CPU \d+ is empty|trace-cmd\b|\S+\.d
 const BINARY = /[\x00-\x08\x0e-\x1a\ufffd]/;
 const REPORTED_UNPARSABLE = 10;
 const LONG_LINE = 1 << 16;
+/** Byte lines longer than this go through the text path (where the long-line rules are). */
+const BYTE_LINE_LIMIT = 4096;
 const QUOTE_LIMIT = 80;
 
 function quote(text: string): string {
@@ -74,6 +78,9 @@ export class TraceReplayer {
   state: TraceState;
   readonly findings: Finding[] = [];
   private readonly decoder = new EventDecoder();
+  private readonly scanned = new ScannedLine();
+  private readonly scratch = new UnitsScratch();
+  private readonly eventLine = new ReplayedLine();
   private readonly quiet: boolean;
   private readonly onEvent: ((info: ReplayEventInfo) => void) | undefined;
 
@@ -119,50 +126,74 @@ export class TraceReplayer {
    * no line break follows it, i.e. the input ended inside it.
    */
   line(raw: string, lineNumber: number, unterminated = false): void {
+    this.lineUnits(this.scratch.of(raw), 0, raw.length, lineNumber, unterminated, raw);
+  }
+
+  /**
+   * The same for a line given as bytes (`bytes[start, end)`, read from disk),
+   * replayed without making it a string, when it is printable ASCII of at
+   * most `BYTE_LINE_LIMIT` bytes (a final CR aside) and returns true. Any other line is
+   * left alone (false): the caller decodes it and hands it to `line`, so
+   * UTF-8 and stray bytes follow the one rule of whoever reads the file.
+   */
+  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated = false): boolean {
+    const textEnd = end > start && bytes[end - 1] === 13 ? end - 1 : end;
+    if (end - start > BYTE_LINE_LIMIT || !isPrintableAscii(bytes, start, textEnd)) return false;
+    this.lineUnits(bytes, start, end, lineNumber, unterminated, null);
+    return true;
+  }
+
+  /** One line as code units; `raw` is its string when there is one (else it is made when needed). */
+  private lineUnits(units: CodeUnits, start: number, end: number, lineNumber: number, unterminated: boolean, raw: string | null): void {
     this.lines++;
     this.lastLineNumber = lineNumber;
     this.lastUnterminated = unterminated;
-    if (raw.length > LONG_LINE && !this.longReported) {
+    if (end - start > LONG_LINE && !this.longReported) {
       this.longReported = true;
-      this.report(traceUnparsableLine.report({ line: lineNumber }, 'long', { length: raw.length }));
+      this.report(traceUnparsableLine.report({ line: lineNumber }, 'long', { length: end - start }));
     }
-    let parsed = parseTraceLine(raw);
+    const scanned = this.scanned;
+    let kind = scanTraceLine(units, start, end, scanned);
     // A few stray bytes (NUL, not UTF-8) do not make an event line binary data:
     // read it without them (an event's payload is cleaned in replayEvent).
-    if (parsed.kind !== 'event' && hasStrayBytes(raw)) {
+    // A byte line is printable ASCII: it has none.
+    if (kind !== 'event' && raw !== null && hasStrayBytes(raw)) {
       const clean = withoutStrayBytes(raw);
-      const reparsed = clean && parseTraceLine(clean.text);
-      if (clean && reparsed && reparsed.kind === 'event') {
-        this.noteStray(lineNumber, clean.removed);
-        parsed = reparsed;
+      if (clean) {
+        if (scanTraceLine(ownUnits(clean.text), 0, clean.text.length, scanned) === 'event') {
+          this.noteStray(lineNumber, clean.removed);
+          kind = 'event';
+        } else {
+          scanTraceLine(units, start, end, scanned);
+        }
       }
     }
-    switch (parsed.kind) {
+    switch (kind) {
       case 'event':
         this.continuation = false;
-        this.replayEvent(parsed, lineNumber);
+        this.replayEvent(scanned, lineNumber);
         return;
       case 'blank':
         return;
       case 'header':
-        if (parsed.count) this.noteLoss(lineNumber, 'overwritten', parsed.count, -1, false);
+        if (scanned.count > 0) this.noteLoss(lineNumber, 'overwritten', scanned.count, -1, false);
         return;
       case 'lost':
-        this.noteLoss(lineNumber, 'lost', parsed.count ?? 0, parsed.cpu ?? -1, true);
+        this.noteLoss(lineNumber, 'lost', scanned.count, scanned.markerCpu, true);
         return;
       case 'buffer-started':
-        this.noteLoss(lineNumber, 'bufferStarted', 0, parsed.cpu ?? -1, false);
+        this.noteLoss(lineNumber, 'bufferStarted', 0, scanned.markerCpu, false);
         return;
       case 'damaged':
         this.report(
           traceUnparsableLine.report({ line: lineNumber }, 'datDamaged', {
-            detail: parsed.detail ?? '',
-            offset: `0x${(parsed.offset ?? 0).toString(16)}`,
+            detail: scanned.detail,
+            offset: `0x${scanned.count.toString(16)}`,
           }),
         );
         return;
       default:
-        this.otherLine(raw, lineNumber);
+        this.otherLine(raw ?? unitsText(units, start, end), lineNumber);
     }
   }
 
@@ -194,46 +225,52 @@ export class TraceReplayer {
     );
   }
 
-  /** The event with its payload's stray bytes removed (and noted), or itself when there are none or too many. */
-  private withoutStray(event: TraceEventLine, lineNumber: number): TraceEventLine {
-    const clean = withoutStrayBytes(event.payload);
-    if (!clean) return event;
-    this.noteStray(lineNumber, clean.removed);
-    // Not a spread: the task name is a lazy getter, which a spread would drop.
-    const { kind, comm, pid, tgid, cpu, ts, event: name, payloadColumn } = event;
-    return { kind, comm, pid, tgid, cpu, ts, event: name, payload: clean.text, payloadColumn };
-  }
-
   private noteStray(lineNumber: number, bytes: number): void {
     if (this.stray.lines++ === 0) this.stray.first = lineNumber;
     this.stray.bytes += bytes;
   }
 
-  private replayEvent(event: TraceEventLine, lineNumber: number): void {
+  private replayEvent(scanned: ScannedLine, lineNumber: number): void {
     this.events++;
+    const event = this.eventLine;
+    event.fill(scanned);
+    let units = scanned.units;
+    let payloadStart = scanned.payloadStart;
+    let payloadEnd = scanned.end;
     // A field with a stray byte in it decodes to a wrong value (a hex number
     // cut short, a VM that never frees), so every payload is checked, not
-    // only those that fail to decode: a few percent of the time per line.
-    if (hasStrayBytes(event.payload)) event = this.withoutStray(event, lineNumber);
-    const result = this.decoder.decode(event.event, event.payload);
-    if (result.status !== 'decoded') {
-      const summaries = result.status === 'unknown' ? this.unknown : this.changed;
-      const summary = summaries.get(event.event);
+    // only those that fail to decode. Byte lines are printable ASCII and have none.
+    if (!(units instanceof Uint8Array)) {
+      const payload = unitsText(units, payloadStart, payloadEnd);
+      const clean = hasStrayBytes(payload) ? withoutStrayBytes(payload) : undefined;
+      if (clean) {
+        this.noteStray(lineNumber, clean.removed);
+        event.cleanPayload(clean.text);
+        units = ownUnits(clean.text);
+        payloadStart = 0;
+        payloadEnd = clean.text.length;
+      }
+    }
+    const spec = specOfUnits(scanned.units, scanned.nameStart, scanned.nameEnd);
+    const decoded = spec ? this.decoder.decodeLine(spec, units, payloadStart, payloadEnd) : null;
+    if (!decoded) {
+      const name = spec ? spec.name : unitsText(scanned.units, scanned.nameStart, scanned.nameEnd);
+      const summaries = spec ? this.changed : this.unknown;
+      const summary = summaries.get(name);
       if (summary) summary.count++;
       else
-        summaries.set(detach(event.event), {
+        summaries.set(detach(name), {
           count: 1,
           line: lineNumber,
           column: event.payloadColumn + 1,
           payload: detach(quote(event.payload)),
         });
-      if (result.status === 'changed') this.lastProblem = { line: lineNumber, kind: 'changed', event: result.spec.name };
+      if (spec) this.lastProblem = { line: lineNumber, kind: 'changed', event: spec.name };
       this.onEvent?.({ line: lineNumber, event, decoded: undefined, touched: [] });
       return;
     }
     this.recognized++;
-    this.state.currentTs = event.ts;
-    const decoded = result.event;
+    this.state.currentTs = scanned.ts;
     this.continuation = decoded.spec.multiLine;
     const ctx = this.context;
     ctx.state = this.state;
@@ -344,7 +381,7 @@ export class TraceReplayer {
 /** The `ReplayContext` of the event being replayed; refilled per event. */
 class EventContext implements ReplayContext {
   line = 0;
-  event!: TraceEventLine;
+  event!: ReplayedLine;
   decoded!: DecodedEvent;
   confident = true;
   /** Collected object keys when indexing; null in `check`. */
@@ -357,7 +394,7 @@ class EventContext implements ReplayContext {
 
   get span(): { line: number; column: number; endColumn: number } {
     const column = this.event.payloadColumn + 1;
-    return { line: this.line, column, endColumn: column + this.event.payload.length };
+    return { line: this.line, column, endColumn: column + this.event.payloadLength };
   }
 
   report(finding: Finding): void {
@@ -393,5 +430,58 @@ function addFieldRefs(decoded: DecodedEvent, touched: string[]): void {
   const seqno = decoded.layout.index['seqno'];
   if (context !== undefined && seqno !== undefined) {
     touched.push(`fence:${decoded.values[context]}:${decoded.values[seqno]}`);
+  }
+}
+
+/**
+ * The event line being replayed, as `TraceEventLine`: numbers copied from
+ * the scan, strings (task, event name, payload) made only when asked for.
+ * One per replayer, refilled per event: valid while its line is handled.
+ */
+class ReplayedLine implements TraceEventLine {
+  readonly kind = 'event' as const;
+  private scanned: ScannedLine = new ScannedLine();
+  pid = 0;
+  tgid = -1;
+  cpu = 0;
+  ts = 0;
+  payloadColumn = 0;
+  payloadLength = 0;
+  private commText: string | null = null;
+  private payloadText: string | null = null;
+
+  fill(scanned: ScannedLine): void {
+    this.scanned = scanned;
+    this.pid = scanned.pid;
+    this.tgid = scanned.tgid;
+    this.cpu = scanned.cpu;
+    this.ts = scanned.ts;
+    this.payloadColumn = scanned.payloadStart - scanned.start;
+    this.payloadLength = scanned.end - scanned.payloadStart;
+    this.commText = null;
+    this.payloadText = null;
+  }
+
+  /** The payload without its stray bytes. */
+  cleanPayload(text: string): void {
+    this.payloadText = text;
+    this.payloadLength = text.length;
+  }
+
+  get comm(): string {
+    if (this.commText === null) this.commText = this.scanned.comm;
+    return this.commText;
+  }
+
+  get event(): string {
+    const scanned = this.scanned;
+    return (
+      specOfUnits(scanned.units, scanned.nameStart, scanned.nameEnd)?.name ?? unitsText(scanned.units, scanned.nameStart, scanned.nameEnd)
+    );
+  }
+
+  get payload(): string {
+    if (this.payloadText === null) this.payloadText = unitsText(this.scanned.units, this.scanned.payloadStart, this.scanned.end);
+    return this.payloadText;
   }
 }

@@ -14,7 +14,7 @@
  *
  * Invariants: a `TraceMapping` is in its VM's tree iff it is live; a keyed
  * live mapping is in `byKey` under its key; `liveMappings` counts all live
- * mappings of all VMs.
+ * mappings of all VMs, and a VM's `anonymous` its live mappings without a key.
  */
 
 import { detach } from '../../base/detach-string';
@@ -100,6 +100,8 @@ export class TraceVm {
   killedLine = 0;
   /** Mappings invalidated and not yet rebound. */
   readonly invalidated = new Set<TraceMapping>();
+  /** Live mappings without a key (pieces a partial unbind left): while there are none, no event can adopt one. */
+  anonymous = 0;
   /** Unbound mappings by key, bounded (use-after-unbind findings). */
   readonly unbound = new GenerationalMap<MappingTombstone>(TOMBSTONES_PER_VM);
   /** Driver extras (Xe `dev`, `asid`; amdgpu process). */
@@ -300,8 +302,8 @@ export class TraceState {
   /** The same VMs by driver, then key: the per-event lookup without building a key. */
   private readonly byDriver: Readonly<Record<VmDriver, Map<string, TraceVm>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
   private readonly freedVms = new GenerationalMap<VmTombstone>(TOMBSTONE_LIMIT);
-  /** GEM objects by driver-qualified pointer, while some VM maps them. */
-  private readonly gems = new Map<string, GemObject>();
+  /** GEM objects by driver, then pointer, while some VM maps them (no key is built per event). */
+  private readonly gems: Readonly<Record<VmDriver, Map<string, GemObject>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
   private vmOrder = 0;
   /** Driver-specific aliases (Xe ASID -> VM pointer for old layouts, amdgpu PASID -> process). */
   readonly aliases = new Map<string, string>();
@@ -378,18 +380,18 @@ export class TraceState {
   }
 
   private gem(driver: VmDriver, objectKey: string): GemObject {
-    const id = `${driver}:${objectKey}`;
-    let gem = this.gems.get(id);
+    const gems = this.gems[driver];
+    let gem = gems.get(objectKey);
     if (!gem) {
       gem = new GemObject(objectKey, 0n, new Lock(`bo${objectKey}.resv`));
-      this.gems.set(id, gem);
+      gems.set(objectKey, gem);
     }
     return gem;
   }
 
   /** The GEM object of `objectKey` if some VM maps it. */
   mappedGem(driver: VmDriver, objectKey: string): GemObject | undefined {
-    return this.gems.get(`${driver}:${objectKey}`);
+    return this.gems[driver].get(objectKey);
   }
 
   /** Inserts a mapping; the caller has removed whatever overlapped it. */
@@ -420,6 +422,8 @@ export class TraceState {
     if (key !== null) {
       vm.byKey.set(key, mapping);
       if (vm.unbound.size > 0) vm.unbound.delete(key);
+    } else {
+      vm.anonymous++;
     }
     vm.changedLine = request.line;
     this.mappingsBound++;
@@ -439,7 +443,8 @@ export class TraceState {
     vm.invalidated.delete(mapping);
     vm.changedLine = line;
     const obj = mapping.obj;
-    if (obj && obj.vmBos.size === 0) this.gems.delete(`${vm.driver}:${obj.label}`);
+    if (obj && obj.vmBos.size === 0) this.gems[vm.driver].delete(obj.label);
+    if (mapping.key === null) vm.anonymous--;
     if (mapping.key !== null) {
       if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
       if (tombstone) {
@@ -557,6 +562,7 @@ export class TraceState {
    * `containing`, the one containing it) under `key`, if there is one.
    */
   adoptPiece(vm: TraceVm, key: string, start: U64, last: U64, containing = false): TraceMapping | undefined {
+    if (vm.anonymous === 0) return undefined;
     const candidate = vm.mappingAt(start);
     if (!candidate || candidate.key !== null) return undefined;
     const exact = candidate.start === start && candidate.last === last;
@@ -565,6 +571,7 @@ export class TraceState {
     if (!exact && !(containing && candidate.start <= start && candidate.last >= last)) return undefined;
     const owned = detach(key);
     candidate.key = owned;
+    vm.anonymous--;
     vm.byKey.set(owned, candidate);
     this.observer?.inserted(candidate);
     return candidate;

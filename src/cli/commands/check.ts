@@ -7,7 +7,7 @@ import type { AnalysisResult, DocumentKind } from '../../analysis/document';
 import { DOCUMENT_KINDS } from '../../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { analyzerFor, analyzeText } from '../../analysis/registry';
-import { readHead, streamLines } from '../../host/line-stream';
+import { readHead, streamSinkLines } from '../../host/line-stream';
 import { correlateLogsWithTraces } from '../log-trace-correlation';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
 import { combineExitCodes, isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';
@@ -52,9 +52,9 @@ export async function checkFile(path: string, kind: DocumentKind | undefined): P
   const sink = analyzerFor(chosen).begin({ path });
   const showProgress = process.stderr.isTTY && size > 64 << 20;
   let lastShown = 0;
-  await streamLines(
+  await streamSinkLines(
     path,
-    (text, lineNumber, unterminated) => sink.line(text, lineNumber, unterminated),
+    sink,
     showProgress
       ? (bytes) => {
           const percent = Math.floor((bytes / size) * 100);

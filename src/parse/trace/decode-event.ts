@@ -29,13 +29,146 @@
  *   a subset); none: `changed`.
  */
 
+import type { U64 } from '../../base/u64';
+import { unitsOf, unitsText, type CodeUnits } from './code-units';
 import { EVENT_SPECS, layout, type EventLayout, type EventSpec, type KeyValueScheme } from './event-tables';
-import { matchFormat, type ConversionType } from './payload-format';
+import { hexValue, isNullPointer, matchUnits, pointerKey, type ConversionType } from './payload-format';
 
 export interface DecodedEvent {
   readonly spec: EventSpec;
   readonly layout: EventLayout;
   readonly values: readonly string[];
+}
+
+/**
+ * An event decoded from a line's units (`EventDecoder.decodeLine`): each
+ * value is a range of the line, made a string only when asked for. One
+ * object per decoder, refilled line after line: it is valid while its line
+ * is being handled, and must not be kept.
+ */
+export class LineEvent implements DecodedEvent {
+  spec!: EventSpec;
+  layout!: EventLayout;
+  units: CodeUnits = new Uint16Array(0);
+  /** Value k is `units[bounds[2k], bounds[2k + 1])`. */
+  bounds = new Int32Array(64);
+  private texts: string[] | null = null;
+
+  /** Every value as a string (made on first use, for hovers, JSON and field references). */
+  get values(): readonly string[] {
+    if (this.texts === null) {
+      const texts: string[] = new Array<string>(this.layout.fields.length);
+      for (let k = 0; k < texts.length; k++)
+        texts[k] = unitsText(this.units, this.bounds[2 * k] as number, this.bounds[2 * k + 1] as number);
+      this.texts = texts;
+    }
+    return this.texts;
+  }
+
+  /** Starts a line (the decoder only). */
+  reset(spec: EventSpec, units: CodeUnits): void {
+    this.spec = spec;
+    this.units = units;
+    this.texts = null;
+  }
+}
+
+/** A field of a decoded event, or undefined when its layout lacks it. */
+export function field(event: DecodedEvent, name: string): string | undefined {
+  const position = event.layout.index[name];
+  return position === undefined ? undefined : event.values[position];
+}
+
+const C0 = 48;
+
+function hexDigit(code: number): number {
+  if (code >= C0 && code <= 57) return code - C0;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
+}
+
+/** A pointer field as an identity key (`pointerKey`); undefined when the layout lacks it. */
+export function pointerField(event: DecodedEvent, name: string): string | undefined {
+  const position = event.layout.index[name];
+  if (position === undefined) return undefined;
+  if (event instanceof LineEvent) {
+    const start = event.bounds[2 * position] as number;
+    const end = event.bounds[2 * position + 1] as number;
+    // `pointerKey` keeps 16 characters not starting with `(` as they are: the shared string of them.
+    if (end - start === 16 && event.units[start] !== 40 /* ( */) return unitsText(event.units, start, end);
+  }
+  return pointerKey(event.values[position] as string);
+}
+
+/** A pointer field naming an object: its key (`pointerKey`), '' for NULL (`isNullPointer`); a field the layout lacks reads as ''. */
+export function objectField(event: DecodedEvent, name: string): string {
+  const position = event.layout.index[name];
+  if (position === undefined) return pointerKey('');
+  if (event instanceof LineEvent) {
+    const units = event.units;
+    const start = event.bounds[2 * position] as number;
+    const end = event.bounds[2 * position + 1] as number;
+    const second = units[start + 1] as number;
+    if (end - start === 16 && units[start] !== 40 /* ( */ && second !== 120 /* x */ && second !== 88 /* X */) {
+      // NULL is all zeros here.
+      let zero = start;
+      while (zero < end && units[zero] === C0) zero++;
+      return zero === end ? '' : unitsText(units, start, end);
+    }
+  }
+  const value = event.values[position] as string;
+  return isNullPointer(value) ? '' : pointerKey(value);
+}
+
+/** A hex field's value (`hexValue`: 0 when unparsable or when the layout lacks it). */
+export function hexField(event: DecodedEvent, name: string): U64 {
+  const position = event.layout.index[name];
+  if (position === undefined) return 0n;
+  if (event instanceof LineEvent) {
+    const units = event.units;
+    const start = event.bounds[2 * position] as number;
+    const end = event.bounds[2 * position + 1] as number;
+    // Up to 13 digits fit a double exactly; most fields are that short.
+    if (end > start && end - start <= 13 && units[start + 1] !== 120 /* x */) {
+      let value = 0;
+      let i = start;
+      for (; i < end; i++) {
+        const digit = hexDigit(units[i] as number);
+        if (digit < 0) break;
+        value = value * 16 + digit;
+      }
+      if (i === end) return BigInt(value);
+    }
+  }
+  return hexValue(event.values[position]);
+}
+
+/**
+ * A hex field as a key: its digits without leading zeros (one kept), as
+ * printed in lower case; '' when the layout lacks it. The same text for the
+ * same number, whatever the field's width.
+ */
+export function hexKeyField(event: DecodedEvent, name: string): string {
+  const position = event.layout.index[name];
+  if (position === undefined) return '';
+  if (event instanceof LineEvent) {
+    const units = event.units;
+    let start = event.bounds[2 * position] as number;
+    const end = event.bounds[2 * position + 1] as number;
+    while (start < end - 1 && units[start] === C0) start++;
+    let upper = false;
+    for (let i = start; i < end && !upper; i++) upper = (units[i] as number) >= 65 && (units[i] as number) <= 70;
+    if (!upper) return unitsText(units, start, end);
+  }
+  return hexKeyText(event.values[position] as string);
+}
+
+/** `hexKeyField` of a string. */
+export function hexKeyText(text: string): string {
+  let start = 0;
+  while (start < text.length - 1 && text.charCodeAt(start) === C0) start++;
+  const digits = start === 0 ? text : text.slice(start);
+  return /[A-F]/.test(digits) ? digits.toLowerCase() : digits;
 }
 
 export type DecodeResult =
@@ -44,12 +177,6 @@ export type DecodeResult =
   | { readonly status: 'unknown' };
 
 const UNKNOWN: DecodeResult = { status: 'unknown' };
-
-/** A field of a decoded event, or undefined when its layout lacks it. */
-export function field(event: DecodedEvent, name: string): string | undefined {
-  const position = event.layout.index[name];
-  return position === undefined ? undefined : event.values[position];
-}
 
 /** Key=value layouts built so far, by format; a capture has a handful. */
 const keyValueLayouts = new Map<string, EventLayout>();
@@ -111,41 +238,61 @@ function renderValue(value: FieldValue, type: ConversionType): string {
 }
 
 export class EventDecoder {
-  /** Event name -> the layout that matched last. */
-  private readonly preferred = new Map<string, EventLayout>();
+  /** Event -> the layout that matched last. */
+  private readonly preferred = new Map<EventSpec, EventLayout>();
+  private readonly event = new LineEvent();
+
+  /**
+   * Decodes the payload `units[start, end)` of an event of `spec`: the
+   * decoder's `LineEvent`, refilled (valid while the line is handled), or
+   * null when no layout matches (`changed`).
+   */
+  decodeLine(spec: EventSpec, units: CodeUnits, start: number, end: number): LineEvent | null {
+    const event = this.event;
+    event.reset(spec, units);
+    const layouts = spec.layouts;
+    const firstLayout = this.preferred.get(spec) ?? (layouts[0] as EventLayout);
+    if (this.matches(firstLayout, units, start, end)) return event;
+    for (const candidate of layouts) {
+      if (candidate === firstLayout) continue;
+      if (this.matches(candidate, units, start, end)) {
+        this.preferred.set(spec, candidate);
+        return event;
+      }
+    }
+    const keyed = spec.keyValue && keyValueLayout(spec, spec.keyValue, unitsText(units, start, end));
+    if (keyed && keyed !== firstLayout && this.matches(keyed, units, start, end)) {
+      this.preferred.set(spec, keyed);
+      return event;
+    }
+    return null;
+  }
+
+  private matches(candidate: EventLayout, units: CodeUnits, start: number, end: number): boolean {
+    const event = this.event;
+    const needed = candidate.compiled.types.length * 2;
+    if (event.bounds.length < needed) event.bounds = new Int32Array(needed);
+    if (!matchUnits(candidate.compiled, units, start, end, event.bounds)) return false;
+    event.layout = candidate;
+    return true;
+  }
 
   decode(name: string, payload: string): DecodeResult {
     const spec = EVENT_SPECS.get(name);
     if (!spec) return UNKNOWN;
-    const layouts = spec.layouts;
-    const firstLayout = this.preferred.get(name) ?? (layouts[0] as EventLayout);
-    const values = matchFormat(firstLayout.compiled, payload);
-    if (values) return { status: 'decoded', event: { spec, layout: firstLayout, values } };
-    for (const candidate of layouts) {
-      if (candidate === firstLayout) continue;
-      const other = matchFormat(candidate.compiled, payload);
-      if (other) {
-        // The table's own name: the argument is cut from a line (see base/detach-string).
-        this.preferred.set(spec.name, candidate);
-        return { status: 'decoded', event: { spec, layout: candidate, values: other } };
-      }
-    }
-    const keyed = spec.keyValue && keyValueLayout(spec, spec.keyValue, payload);
-    if (keyed && keyed !== firstLayout) {
-      const other = matchFormat(keyed.compiled, payload);
-      if (other) {
-        this.preferred.set(spec.name, keyed);
-        return { status: 'decoded', event: { spec, layout: keyed, values: other } };
-      }
-    }
-    return { status: 'changed', spec };
+    const event = this.decodeLine(spec, unitsOf(payload), 0, payload.length);
+    if (!event) return { status: 'changed', spec };
+    // Standalone: the values are cut from the payload string, not the scratch units.
+    const values: string[] = new Array<string>(event.layout.fields.length);
+    for (let k = 0; k < values.length; k++) values[k] = payload.slice(event.bounds[2 * k], event.bounds[2 * k + 1]);
+    return { status: 'decoded', event: { spec, layout: event.layout, values } };
   }
 
   /** An event whose fields come by name (see the module header). */
   decodeRecord(name: string, get: FieldAccessor): DecodeResult {
     const spec = EVENT_SPECS.get(name);
     if (!spec) return UNKNOWN;
-    const preferred = this.preferred.get(name);
+    const preferred = this.preferred.get(spec);
     const layouts = preferred ? [preferred, ...spec.layouts.filter((candidate) => candidate !== preferred)] : spec.layouts;
     let best: EventLayout | undefined;
     let bestValues: string[] = [];
@@ -163,7 +310,7 @@ export class EventDecoder {
       bestValues = values;
     }
     if (best) {
-      if (best !== preferred) this.preferred.set(spec.name, best);
+      if (best !== preferred) this.preferred.set(spec, best);
       return { status: 'decoded', event: { spec, layout: best, values: bestValues } };
     }
     return { status: 'changed', spec };

@@ -11,6 +11,7 @@
  * objects (VM, VMA, BO, fence, ...), for navigation between events.
  */
 
+import { unitsEqual, type CodeUnits } from './code-units';
 import { compileFormat, type CompiledFormat } from './payload-format';
 
 export type TraceDriver = 'xe' | 'amdgpu' | 'i915' | 'gpu_scheduler' | 'dma_fence' | 'gpu_mem' | 'msm' | 'panthor' | 'pvr';
@@ -800,3 +801,47 @@ export const EVENT_SPECS: ReadonlyMap<string, EventSpec> = buildSpecs();
 
 /** Every class definition (for documentation and table consistency tests). */
 export const EVENT_CLASSES: readonly ClassDef[] = CLASSES;
+
+/** Event names hashed for `specOfUnits` (FNV-1a over the name's units, open addressing). */
+const NAME_SLOTS: (EventSpec | undefined)[] = [];
+const NAME_HASHES: number[] = [];
+let nameMask = 0;
+
+function nameHash(units: CodeUnits, start: number, end: number): number {
+  let hash = 0x811c9dc5 ^ (end - start);
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (units[i] as number), 0x01000193);
+  return hash;
+}
+
+(function buildNameTable(): void {
+  const slots = 1 << Math.ceil(Math.log2(EVENT_SPECS.size * 4));
+  nameMask = slots - 1;
+  for (let slot = 0; slot < slots; slot++) {
+    NAME_SLOTS.push(undefined);
+    NAME_HASHES.push(0);
+  }
+  for (const spec of EVENT_SPECS.values()) {
+    const hash = nameHash(
+      Uint16Array.from(spec.name, (c) => c.charCodeAt(0)),
+      0,
+      spec.name.length,
+    );
+    let slot = hash & nameMask;
+    while (NAME_SLOTS[slot] !== undefined) slot = (slot + 1) & nameMask;
+    NAME_SLOTS[slot] = spec;
+    NAME_HASHES[slot] = hash;
+  }
+})();
+
+/**
+ * The event named by `units[start, end)`, without making the name a string:
+ * the dispatch of the trace replay's hot path (one hash, one comparison).
+ */
+export function specOfUnits(units: CodeUnits, start: number, end: number): EventSpec | undefined {
+  const hash = nameHash(units, start, end);
+  for (let slot = hash & nameMask; ; slot = (slot + 1) & nameMask) {
+    const spec = NAME_SLOTS[slot];
+    if (spec === undefined) return undefined;
+    if (NAME_HASHES[slot] === hash && spec.name.length === end - start && unitsEqual(units, start, spec.name)) return spec;
+  }
+}

@@ -11,8 +11,14 @@
  * pointer as the kernel or libtraceevent prints it, `%s` anything). A payload
  * that fails any step does not match: that is how a changed format is noticed.
  *
- * Pure, allocation-light (one array of value strings per match), never throws.
+ * Pure and never throws. Matching reads code units (`code-units.ts`) and
+ * records where each value is, so the trace replay makes no string for a
+ * value it only compares or converts; `matchFormat` is the same match for a
+ * string, with the values as strings.
  */
+
+import type { U64 } from '../../base/u64';
+import { unitsEqual, unitsOf, type CodeUnits } from './code-units';
 
 /** `dec`: `%d`/`%i` (signed); `udec`: `%u`; `hex`: the `%x` family; `ptr`: `%p`; `str`: `%s`/`%c`. */
 export type ConversionType = 'dec' | 'udec' | 'hex' | 'ptr' | 'str';
@@ -70,92 +76,126 @@ function isHexCode(code: number): boolean {
  * ends with a non-hex character, so sampling three digits keeps that check
  * at a constant cost per value.
  */
-function validHex(text: string, start: number, end: number): boolean {
+function validHex(units: CodeUnits, start: number, end: number): boolean {
   if (end <= start) return false;
-  return isHexCode(text.charCodeAt(start)) && isHexCode(text.charCodeAt(end - 1)) && isHexCode(text.charCodeAt((start + end) >> 1));
+  return isHexCode(units[start] as number) && isHexCode(units[end - 1] as number) && isHexCode(units[(start + end) >> 1] as number);
 }
 
-function validDec(text: string, start: number, end: number, signed: boolean): boolean {
-  if (signed && text.charCodeAt(start) === 45 /* - */) start++;
+function validDec(units: CodeUnits, start: number, end: number, signed: boolean): boolean {
+  if (signed && units[start] === 45 /* - */) start++;
   if (end <= start) return false;
   for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
+    const code = units[i] as number;
     if (code < C0 || code > C9) return false;
   }
   return true;
 }
 
-function validPointer(text: string, start: number, end: number): boolean {
-  if (text.charCodeAt(start) === 40 /* ( */) {
-    const value = text.slice(start, end);
-    return value === '(nil)' || value === '(null)' || value === '(____ptrval____)' || value === '(ptrval)';
+const NULL_POINTERS = ['(nil)', '(null)', '(____ptrval____)', '(ptrval)'];
+
+function validPointer(units: CodeUnits, start: number, end: number): boolean {
+  if (units[start] === 40 /* ( */) {
+    for (const text of NULL_POINTERS) if (text.length === end - start && unitsEqual(units, start, text)) return true;
+    return false;
   }
-  if (text.charCodeAt(start) === C0 && text.charCodeAt(start + 1) === 120 /* x */) start += 2;
-  return validHex(text, start, end);
+  if (units[start] === C0 && units[start + 1] === 120 /* x */) start += 2;
+  return validHex(units, start, end);
 }
 
-/** Where a value that runs up to the next conversion ends. */
-function numericEnd(text: string, start: number, type: ConversionType): number {
+/** Where a value that runs up to the next conversion ends (at most `end`). */
+function numericEnd(units: CodeUnits, start: number, end: number, type: ConversionType): number {
   let i = start;
-  if (type === 'ptr' && text.charCodeAt(i) === C0 && text.charCodeAt(i + 1) === 120) i += 2;
-  if (type === 'dec' && text.charCodeAt(i) === 45) i++;
-  while (i < text.length) {
-    const code = text.charCodeAt(i);
+  if (type === 'ptr' && units[i] === C0 && units[i + 1] === 120) i += 2;
+  if (type === 'dec' && units[i] === 45) i++;
+  while (i < end) {
+    const code = units[i] as number;
     if (type === 'dec' || type === 'udec' ? code < C0 || code > C9 : !isHexCode(code)) break;
     i++;
   }
   return i;
 }
 
+/** The first `text` in `units[from, end)`, or -1. */
+function indexOfText(units: CodeUnits, text: string, from: number, end: number): number {
+  const first = text.charCodeAt(0);
+  const last = end - text.length;
+  for (let i = from; i <= last; i++) {
+    if (units[i] !== first) continue;
+    let k = 1;
+    while (k < text.length && units[i + k] === text.charCodeAt(k)) k++;
+    if (k === text.length) return i;
+  }
+  return -1;
+}
+
+/** Whether `units[start, end)` is exactly `text`. */
+function rangeIs(units: CodeUnits, start: number, end: number, text: string): boolean {
+  return end - start === text.length && unitsEqual(units, start, text);
+}
+
+/**
+ * Matches the payload `units[start, end)` against `format`: true when it
+ * matches, with conversion value k at `bounds[2k]`..`bounds[2k + 1]`
+ * (absolute offsets; `bounds` holds at least two per conversion). Trailing
+ * spaces of the payload are tolerated (editors strip them).
+ */
+export function matchUnits(format: CompiledFormat, units: CodeUnits, start: number, end: number, bounds: Int32Array): boolean {
+  const head = format.head;
+  if (head.length > 0 && !(start + head.length <= end && unitsEqual(units, start, head))) return false;
+  let length = end;
+  while (length > start && units[length - 1] === 32) length--;
+  let pos = start + head.length;
+  const types = format.types;
+  const tails = format.tails;
+  const count = types.length;
+  for (let k = 0; k < count; k++) {
+    const type = types[k] as ConversionType;
+    const tail = tails[k] as string;
+    let valueEnd: number;
+    if (tail.length === 0) {
+      valueEnd = k === count - 1 ? length : type === 'str' ? -1 : numericEnd(units, pos, end, type);
+      if (valueEnd === -1) return false;
+    } else if (k === count - 1) {
+      // The last literal closes the payload (e.g. ` signaled`, a trailing comma).
+      const closing = format.closing;
+      if (closing.length === 0) valueEnd = length;
+      else if (length - closing.length >= start && unitsEqual(units, length - closing.length, closing)) valueEnd = length - closing.length;
+      else return false;
+    } else {
+      valueEnd = indexOfText(units, tail, pos, end);
+      if (valueEnd === -1) return false;
+    }
+    if (valueEnd > length) valueEnd = length;
+    if (valueEnd < pos) return false;
+    const valid =
+      type === 'hex'
+        ? validHex(units, pos, valueEnd)
+        : type === 'dec' || type === 'udec'
+          ? validDec(units, pos, valueEnd, type === 'dec')
+          : type === 'ptr'
+            ? validPointer(units, pos, valueEnd)
+            : true;
+    if (!valid) return false;
+    bounds[2 * k] = pos;
+    bounds[2 * k + 1] = valueEnd;
+    pos = k === count - 1 ? length : valueEnd + tail.length;
+  }
+  if (count === 0) return rangeIs(units, start, length, head.trimEnd()) || rangeIs(units, start, length, head);
+  return pos >= length;
+}
+
+const stringBounds = new Int32Array(128);
+
 /**
  * Matches `payload` against `format`; returns the conversion values in order,
  * or null. Trailing whitespace of the payload is tolerated (editors strip it).
  */
 export function matchFormat(format: CompiledFormat, payload: string): string[] | null {
-  const head = format.head;
-  if (head.length > 0 && !payload.startsWith(head)) return null;
-  let length = payload.length;
-  while (length > 0 && payload.charCodeAt(length - 1) === 32) length--;
-  let pos = head.length;
-  const types = format.types;
-  const tails = format.tails;
-  const count = types.length;
-  const values: string[] = new Array<string>(count);
-  for (let k = 0; k < count; k++) {
-    const type = types[k] as ConversionType;
-    const tail = tails[k] as string;
-    let end: number;
-    if (tail.length === 0) {
-      end = k === count - 1 ? length : type === 'str' ? -1 : numericEnd(payload, pos, type);
-      if (end === -1) return null;
-    } else if (k === count - 1) {
-      // The last literal closes the payload (e.g. ` signaled`, a trailing comma).
-      const closing = format.closing;
-      if (closing.length === 0) end = length;
-      else if (payload.startsWith(closing, length - closing.length)) end = length - closing.length;
-      else return null;
-    } else {
-      end = payload.indexOf(tail, pos);
-      if (end === -1) return null;
-    }
-    if (end > length) end = length;
-    if (end < pos) return null;
-    const valid =
-      type === 'hex'
-        ? validHex(payload, pos, end)
-        : type === 'dec' || type === 'udec'
-          ? validDec(payload, pos, end, type === 'dec')
-          : type === 'ptr'
-            ? validPointer(payload, pos, end)
-            : true;
-    if (!valid) {
-      return null;
-    }
-    values[k] = payload.slice(pos, end);
-    pos = k === count - 1 ? length : end + tail.length;
-  }
-  if (count === 0) return payload.slice(0, length) === head.trimEnd() || payload.slice(0, length) === head ? values : null;
-  return pos >= length ? values : null;
+  if (format.types.length * 2 > stringBounds.length) return null;
+  if (!matchUnits(format, unitsOf(payload), 0, payload.length, stringBounds)) return null;
+  const values: string[] = new Array<string>(format.types.length);
+  for (let k = 0; k < values.length; k++) values[k] = payload.slice(stringBounds[2 * k], stringBounds[2 * k + 1]);
+  return values;
 }
 
 /**
@@ -173,4 +213,19 @@ export function pointerKey(value: string): string {
 /** True for NULL however printed. */
 export function isNullPointer(value: string): boolean {
   return /^(?:0x)?0+$|^\(nil\)$|^\(null\)$/i.test(value);
+}
+
+/** A hex field's text as a number (with or without `0x`); 0 for anything unparsable or absent. */
+export function hexValue(value: string | undefined): U64 {
+  if (!value) return 0n;
+  // Up to 13 hex digits fit a double exactly; parseInt is much cheaper than BigInt(string).
+  if (value.length <= 13 && value.charCodeAt(1) !== 120 /* x */) {
+    const number = parseInt(value, 16);
+    if (!Number.isNaN(number)) return BigInt(number);
+  }
+  try {
+    return BigInt(value.startsWith('0x') || value.startsWith('0X') ? value : '0x' + value);
+  } catch {
+    return 0n;
+  }
 }

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../../src/base/seeded-random';
 import { parseTraceLine } from '../../../../src/parse/trace/trace-line';
 
 const PAYLOAD =
@@ -232,5 +233,108 @@ describe('parseTraceLine: markers and other lines', () => {
     if (parsed.kind === 'event') return;
     if (testCase.count !== undefined) expect(parsed.count).toBe(testCase.count);
     if (testCase.cpu !== undefined) expect(parsed.cpu).toBe(testCase.cpu);
+  });
+});
+
+/** The latency format's definition (docs/trace-formats.md): what the hand scan must read as. */
+const LATENCY = /^\s*(.{0,40}?)-(\d+)\s+(\d{1,4})([^\s\d][^\s]{2,5})\s+(?:(\d+)us[ +!#*@$]|(\d+(?:\.\d+)?)):? ?: ([\w.:-]+?):\s*/;
+
+function latencyReference(line: string) {
+  const match = LATENCY.exec(line);
+  if (!match) return { kind: 'other' };
+  const payloadColumn = match[0].length;
+  const ts = match[5] !== undefined ? Number(match[5]) / 1e6 : Number(match[6]);
+  const [comm, pid, cpu, event] = [(match[1] ?? '').trim(), Number(match[2]), Number(match[3]), match[7]];
+  return { kind: 'event', comm, pid, cpu, ts, event, payload: line.slice(payloadColumn), payloadColumn };
+}
+
+/** Near-misses of the latency layout: every piece usually as the format prints it, sometimes varied around what it allows. */
+function latencyLike(random: () => number): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const run = (alphabet: string, min: number, max: number): string =>
+    Array.from({ length: min + Math.floor(random() * (max - min + 1)) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+  const usually = (valid: () => string, variant: () => string): string => (random() < 0.85 ? valid() : variant());
+  return [
+    run(' ', 0, 3),
+    usually(
+      () => run('abcvk:/<>0123', 1, 16),
+      () => run('abcvk:/<>- 0123', 0, 44),
+    ),
+    usually(
+      () => '-',
+      () => pick(['', '--', '- ']),
+    ),
+    usually(
+      () => run('0123456789', 1, 6),
+      () => pick(['', 'x', '12x']),
+    ),
+    usually(
+      () => run(' ', 1, 4),
+      () => '',
+    ),
+    usually(
+      () => run('0123456789', 1, 3),
+      () => run('0123456789', 0, 6),
+    ),
+    usually(
+      () => pick(['d..1.', 'd.h2.', 'dNs1.', '...1', 'x!0']),
+      () => run('d.h1Ns!0x', 0, 8),
+    ),
+    usually(
+      () => run(' ', 1, 2),
+      () => '',
+    ),
+    usually(
+      () => pick([`${run('0123456789', 1, 12)}us`, `${run('0123456789', 1, 5)}.${run('0123456789', 1, 7)}`]),
+      () => pick([run('0123456789', 0, 17), `${run('0123456789', 16, 18)}us`, `${run('0123456789', 1, 5)}.`]),
+    ),
+    usually(
+      () => pick([' ', '!', '+', '#', '*', '@', '$']),
+      () => pick(['', 'x', '  ']),
+    ),
+    usually(
+      () => pick([': ', ' : ', ':: ', ': : ']),
+      () => pick([':', ' ', '::', ' :: ', ': :: ']),
+    ),
+    usually(
+      () => run('abcdef_xe.-', 1, 14),
+      () => run('abcdef_xe.-:0 ', 0, 14),
+    ),
+    usually(
+      () => ': ',
+      () => pick([':', '::', ' : ', '', ':   ']),
+    ),
+    pick(['vm=0000000012345678', 'soffs=0001101280, eoffs=0001101300, flags=70', '', ': x', ' y']),
+  ].join('');
+}
+
+describe('parseTraceLine: the latency format by hand equals its regular expression', () => {
+  it('on 50,000 near-miss lines', () => {
+    const random = mulberry32(17);
+    let events = 0;
+    for (let n = 0; n < 50_000; n++) {
+      const line = latencyLike(random);
+      if (line.includes('[') || line.trim() === '' || line.startsWith('#') || line.startsWith('CPU:')) continue;
+      const expected = latencyReference(line);
+      const parsed = parseTraceLine(line);
+      const actual =
+        parsed.kind === 'event'
+          ? {
+              kind: parsed.kind,
+              comm: parsed.comm,
+              pid: parsed.pid,
+              cpu: parsed.cpu,
+              ts: parsed.ts,
+              event: parsed.event,
+              payload: parsed.payload,
+              payloadColumn: parsed.payloadColumn,
+            }
+          : { kind: parsed.kind };
+      expect(actual, JSON.stringify(line)).toEqual(expected);
+      if (parsed.kind === 'event') events++;
+    }
+    // The generator must reach both outcomes often.
+    expect(events).toBeGreaterThan(2_000);
+    expect(events).toBeLessThan(48_000);
   });
 });

@@ -1,0 +1,114 @@
+/**
+ * A trace line as code units, the one representation the ftrace tokeniser
+ * (`trace-line.ts`) and the payload matcher (`payload-format.ts`) read.
+ *
+ * A line of printable ASCII is read in place, as the UTF-8 bytes it came in
+ * (a `Uint8Array`, no string made); any other line (non-ASCII text, control
+ * characters, a line from a JS string that is not ASCII) as its UTF-16 code
+ * units (a `Uint16Array`). Either way one unit is one character of the line's
+ * string, so every column and length the tokeniser reports is the string's,
+ * and both kinds of line decode to exactly what the string would.
+ */
+
+export type CodeUnits = Uint8Array | Uint16Array;
+
+/**
+ * True when `bytes[start, end)` is printable ASCII (space to `~`), the line
+ * the byte path reads in place. Tabs, control characters and non-ASCII bytes
+ * send the line to the string path, where the rules for white space, stray
+ * bytes and UTF-8 are the string's.
+ */
+export function isPrintableAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const code = bytes[i] as number;
+    if (code < 0x20 || code > 0x7e) return false;
+  }
+  return true;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Turns strings into units in buffers it reuses: what `of` returns is valid
+ * until its next call. One per reader, so two readers never share a buffer.
+ */
+export class UnitsScratch {
+  private bytes = new Uint8Array(4096);
+  private wide = new Uint16Array(4096);
+
+  /** The units of `text`: its bytes when it is printable ASCII, else its UTF-16 units. */
+  of(text: string): CodeUnits {
+    const length = text.length;
+    let ascii = true;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x20 || code > 0x7e) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      if (this.bytes.length < length) this.bytes = new Uint8Array(length * 2);
+      encoder.encodeInto(text, this.bytes);
+      return this.bytes.subarray(0, length);
+    }
+    if (this.wide.length < length) this.wide = new Uint16Array(length * 2);
+    for (let i = 0; i < length; i++) this.wide[i] = text.charCodeAt(i);
+    return this.wide.subarray(0, length);
+  }
+}
+
+const shared = new UnitsScratch();
+
+/** The units of a string, in a buffer the next call reuses (for one-off reads). */
+export function unitsOf(text: string): CodeUnits {
+  return shared.of(text);
+}
+
+/** The UTF-16 units of a string in a buffer of their own. */
+export function ownUnits(text: string): Uint16Array {
+  const units = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i);
+  return units;
+}
+
+/** The string of `units[start, end)`. */
+export function unitsText(units: CodeUnits, start: number, end: number): string {
+  if (end - start <= 0) return '';
+  // A pointer's 16 digits, the most common value made a string: no view of the units is needed.
+  if (end - start === 16) return text16(units, start);
+  if (end - start < 256) return String.fromCharCode.apply(null, units.subarray(start, end) as unknown as number[]);
+  let text = '';
+  for (let from = start; from < end; from += 4096) {
+    text += String.fromCharCode.apply(null, units.subarray(from, Math.min(end, from + 4096)) as unknown as number[]);
+  }
+  return text;
+}
+
+function text16(u: CodeUnits, s: number): string {
+  return String.fromCharCode(
+    u[s] as number,
+    u[s + 1] as number,
+    u[s + 2] as number,
+    u[s + 3] as number,
+    u[s + 4] as number,
+    u[s + 5] as number,
+    u[s + 6] as number,
+    u[s + 7] as number,
+    u[s + 8] as number,
+    u[s + 9] as number,
+    u[s + 10] as number,
+    u[s + 11] as number,
+    u[s + 12] as number,
+    u[s + 13] as number,
+    u[s + 14] as number,
+    u[s + 15] as number,
+  );
+}
+
+/** Whether `units[start, start + text.length)` is `text`. */
+export function unitsEqual(units: CodeUnits, start: number, text: string): boolean {
+  if (start + text.length > units.length) return false;
+  for (let k = 0; k < text.length; k++) if (units[start + k] !== text.charCodeAt(k)) return false;
+  return true;
+}
