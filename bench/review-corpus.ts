@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { reviewPatchLines, type PatchReviewConfig } from '../src/analysis/patch-analyzer';
-import { kernelTreeReader } from '../src/host/kernel-tree';
+import { kernelTreeSources } from '../src/host/kernel-tree';
 import { PATCH_CHECKS } from '../src/rules/patch/index';
 import type { Severity } from '../src/rules/rule';
 
@@ -122,7 +122,7 @@ export function temporaryTrees(corpus: Corpus): { trees: Map<string, string>; di
  * one is given; `text` replaces the file's content (the damaged variants).
  */
 export async function reviewEntry(file: string, mode: Mode, tree: string | undefined, text?: string): Promise<Outcome> {
-  const config: PatchReviewConfig = mode === 'tree' && tree ? { readSource: kernelTreeReader(tree) } : {};
+  const config: PatchReviewConfig = mode === 'tree' && tree ? kernelTreeSources(tree) : {};
   const lines = (text ?? readCorpusFile(file)).split('\n');
   const start = performance.now();
   const result = await reviewPatchLines(lines, config);

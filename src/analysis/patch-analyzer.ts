@@ -22,6 +22,7 @@ import {
 } from '../rules/patch/patch-input-rules';
 import { DEFAULT_RESOURCE_PAIRS, indexPairs, type PairIndex, type ResourcePair } from '../rules/patch/resource-pairs';
 import { learnPairs, type LearnSource } from '../rules/patch/learned-pairs';
+import { learnLockFacts, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { hunkImages, widenedImages, type ReadSource } from './patch/hunk-images';
@@ -32,6 +33,8 @@ export interface PatchReviewConfig {
   readonly pairs?: readonly ResourcePair[];
   /** Reads a file of a kernel checkout by its path in the patch (`--kernel-tree`). */
   readonly readSource?: ReadSource;
+  /** The C files (`.c`, `.h`) directly in a directory of that checkout, as paths `readSource` takes. */
+  readonly listSources?: (dir: string) => readonly string[];
 }
 
 export interface PatchStats extends DocumentStats {
@@ -120,13 +123,17 @@ export async function reviewPatchLines(
         cHunks
           .flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, '')))
           .join('\n');
-      const context = { pairs, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
       const parsedHunks = cHunks.map(({ path, hunk }) => {
         const images = config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk);
         if (images.notApplied)
           findings.push(patchHunkNotApplied.report({ line: hunk.headerLine }, 'tree', { path, oldStart: hunk.oldStart }));
         return parseHunk(path, hunk, images, parser as CParser);
       });
+      const changedFunctions = new Set(
+        parsedHunks.flatMap((parsed) => [...parsed.pre.functions, ...parsed.post.functions].map((fn) => fn.name)),
+      );
+      const locks = lockFacts(pairs, cHunks, config, changedFunctions);
+      const context = { pairs, locks, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
       const owned = ownedByFunction(parsedHunks, pairs);
       for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));
     }
@@ -155,6 +162,43 @@ function withLearnedPairs(
   }
   const learned = learnPairs(sources, known);
   return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
+}
+
+/** Files of one driver directory read for lock facts, at most (amdgpu has about 300). */
+const MAX_DRIVER_FILES = 600;
+
+/**
+ * Lock order and field beliefs: from the post-image of every hunk and, with a
+ * tree, from every C file in the directories the patch touches (the driver),
+ * leaving out the tree's old copies of the functions the patch changes.
+ */
+function lockFacts(
+  pairs: PairIndex,
+  cHunks: readonly { path: string; hunk: Hunk }[],
+  config: PatchReviewConfig,
+  changedFunctions: ReadonlySet<string>,
+): LockFacts {
+  // Cited by their line in the patched file, as a reader of the series finds them.
+  const sources: LockSource[] = cHunks.map(({ path, hunk }) => ({
+    path: path || 'the patch',
+    enclosing: hunk.section,
+    lines: hunk.lines.filter((line) => line.kind !== '-').map((line) => ({ text: line.text, line: line.newLine ?? line.line })),
+  }));
+  const { readSource, listSources } = config;
+  if (readSource) {
+    const files = new Set(cHunks.map(({ path }) => path).filter((path) => path !== ''));
+    if (listSources) {
+      for (const dir of new Set([...files].map((path) => path.slice(0, path.lastIndexOf('/') + 1)))) {
+        for (const path of listSources(dir).slice(0, MAX_DRIVER_FILES)) files.add(path);
+      }
+    }
+    for (const path of files) {
+      const text = readSource(path);
+      if (text !== undefined)
+        sources.push({ path, fromTree: true, lines: text.split('\n').map((line, index) => ({ text: line, line: index + 1 })) });
+    }
+  }
+  return learnLockFacts(sources, pairs, changedFunctions);
 }
 
 export function createPatchAnalyzer(config: PatchReviewConfig = {}): Analyzer {

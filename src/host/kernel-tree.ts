@@ -6,7 +6,7 @@
  * the same tree by the same rules.
  */
 
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 
 /**
@@ -33,6 +33,43 @@ export function kernelTreeReader(root: string): (path: string) => string | undef
       return undefined;
     }
   };
+}
+
+/**
+ * The C files (`.c`, `.h`) directly in directory `dir` of the checkout (a
+ * path as a patch names it, with or without the final `/`), sorted, as paths
+ * `kernelTreeReader` reads; nothing for a directory outside the tree.
+ */
+export function kernelTreeLister(root: string): (dir: string) => string[] {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return () => [];
+  }
+  return (dir) => {
+    const clean = dir.replace(/\/+$/, '');
+    if (clean.includes('\0') || isAbsolute(clean)) return [];
+    const inside = (candidate: string) => candidate === realRoot || candidate.startsWith(realRoot + sep);
+    try {
+      const real = realpathSync(resolve(realRoot, clean));
+      if (!inside(real)) return [];
+      return readdirSync(real, { withFileTypes: true })
+        .filter((entry) => entry.isFile() && /\.[ch]$/.test(entry.name))
+        .map((entry) => (clean === '' ? entry.name : `${clean}/${entry.name}`))
+        .sort();
+    } catch {
+      return [];
+    }
+  };
+}
+
+/** What patch review reads of a checkout: its files, and the C files of a directory. */
+export function kernelTreeSources(root: string): {
+  readSource: (path: string) => string | undefined;
+  listSources: (dir: string) => string[];
+} {
+  return { readSource: kernelTreeReader(root), listSources: kernelTreeLister(root) };
 }
 
 /**

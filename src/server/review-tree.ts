@@ -13,7 +13,7 @@
 import { dirname, isAbsolute } from 'node:path';
 import type { Analyzer, DocumentKind } from '../analysis/document';
 import { createPatchAnalyzer } from '../analysis/patch-analyzer';
-import { enclosingKernelTree, kernelTreeReader } from '../host/kernel-tree';
+import { enclosingKernelTree, kernelTreeSources } from '../host/kernel-tree';
 
 export interface ReviewTreeSource {
   /** The `gpuvmLens.review.kernelTree` setting. */
@@ -46,7 +46,7 @@ export function withReviewTree(analyzerFor: (kind: DocumentKind) => Analyzer, so
       if (tree === undefined) return analyzerFor('patch').begin(options);
       let analyzer = byTree.get(tree);
       if (!analyzer) {
-        analyzer = createPatchAnalyzer({ readSource: kernelTreeReader(tree) });
+        analyzer = createPatchAnalyzer(kernelTreeSources(tree));
         byTree.set(tree, analyzer);
       }
       return analyzer.begin(options);

@@ -14,6 +14,7 @@ import type { Hunk } from '../../parse/patch/parse-patch';
 import type { Finding } from '../../rules/rule';
 import { patchAnalysisLimit } from '../../rules/patch/patch-input-rules';
 import { PATCH_CHECKS } from '../../rules/patch/index';
+import type { LockFacts } from '../../rules/patch/lock-facts';
 import type { PairIndex } from '../../rules/patch/resource-pairs';
 import { releaseKeys, walkResources } from '../../rules/patch/resource-paths';
 import type { FunctionView, HunkReview, PatchIssue } from '../../rules/patch/review-context';
@@ -21,6 +22,7 @@ import type { HunkImages } from './hunk-images';
 
 export interface HunkContext {
   readonly pairs: PairIndex;
+  readonly locks: LockFacts;
   readonly patchAddedText: string;
   readonly patchRemovedText: string;
 }
@@ -120,6 +122,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     pre: views(parsed.pre, path, context.pairs, owned),
     post: views(parsed.post, path, context.pairs, owned),
     pairs: context.pairs,
+    locks: context.locks,
     patchAddedText: context.patchAddedText,
     patchRemovedText: context.patchRemovedText,
   };

@@ -7,7 +7,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { enclosingKernelTree, kernelTreeReader } from '../../host/kernel-tree';
+import { enclosingKernelTree, kernelTreeSources } from '../../host/kernel-tree';
 import { createPatchAnalyzer, type PatchReviewConfig } from '../../analysis/patch-analyzer';
 import { feedText } from '../../analysis/registry';
 import { DEFAULT_RESOURCE_PAIRS, extendResourcePairs } from '../../rules/patch/resource-pairs';
@@ -104,7 +104,7 @@ empty, no diff in it); the other patches are still reviewed and reported.
     const pairsFile = parsed.options.get('--pairs');
     const config: PatchReviewConfig = {
       ...(pairsFile ? { pairs: loadPairs(pairsFile) } : {}),
-      ...(tree ? { readSource: kernelTreeReader(tree) } : {}),
+      ...(tree ? kernelTreeSources(tree) : {}),
     };
     installTreeSitterAssets();
     const analyzer = createPatchAnalyzer(config);

@@ -19,6 +19,8 @@ import { pinUserPagesLongtermCheck } from './pin-user-pages-longterm';
 import { drmDevEnterUnbalancedCheck } from './drm-dev-enter-unbalanced';
 import { gpuvmFreedDirectlyCheck } from './gpuvm-freed-directly';
 import { gpuvaLinkUnlockedCheck } from './gpuva-link-unlocked';
+import { lockOrderInversionCheck } from './lock-order-inversion';
+import { unlockedFieldAccessCheck } from './unlocked-field-access';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -36,6 +38,8 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   reclaimInSignallingPathCheck,
   pinUserPagesLongtermCheck,
   drmDevEnterUnbalancedCheck,
+  lockOrderInversionCheck,
+  unlockedFieldAccessCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];

@@ -87,8 +87,8 @@ function callsOf(lines: LearnSource['lines']): Call[] {
   return calls;
 }
 
-/** Function bodies (kernel style) or the whole source when it has none. */
-function units(source: LearnSource): LearnSource['lines'][] {
+/** Function bodies (kernel style: each ends at a `}` in column 0), or the whole source when it has none. */
+export function functionUnits(source: LearnSource): LearnSource['lines'][] {
   const out: LearnSource['lines'][] = [];
   let current: { text: string; line: number }[] = [];
   for (const row of source.lines) {
@@ -119,7 +119,7 @@ function learnFrom(source: LearnSource): Evidence[] {
   const cached = cache.get(cacheKey);
   if (cached) return cached;
   const found: Evidence[] = [];
-  for (const unit of units(source)) {
+  for (const unit of functionUnits(source)) {
     const calls = callsOf(unit);
     const byName = new Map<string, Call[]>();
     for (const call of calls) byName.set(call.name, [...(byName.get(call.name) ?? []), call]);

@@ -15,6 +15,7 @@ import type { FunctionIr } from '../../parse/c/function-ir';
 import type { SourceRow } from '../../parse/c/fragment';
 import type { Hunk } from '../../parse/patch/parse-patch';
 import type { Rule } from '../rule';
+import type { LockFacts } from './lock-facts';
 import type { PairIndex } from './resource-pairs';
 import type { PathResult } from './resource-paths';
 
@@ -33,6 +34,8 @@ export interface HunkReview {
   readonly pre: readonly FunctionView[];
   readonly post: readonly FunctionView[];
   readonly pairs: PairIndex;
+  /** Lock order and field beliefs learned from the patch and the tree. */
+  readonly locks: LockFacts;
   /** Every line the patch adds (in any hunk), white space removed, joined: to see code moved elsewhere. */
   readonly patchAddedText: string;
   /** Every line the patch removes, likewise. */

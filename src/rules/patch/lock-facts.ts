@@ -1,0 +1,395 @@
+/**
+ * What the code itself says about its locks, learned as "bugs as deviant
+ * behaviour" checkers learn it: which lock is held when another is taken (the
+ * lock order), and which lock is held where a structure field is written or a
+ * list head is walked or changed (lock beliefs). The patch rules
+ * `lock-order-inversion` and `unlocked-field-access` check a patch's functions
+ * against what the rest of the code does.
+ *
+ * The scan is textual and linear, one function body at a time (kernel style: a
+ * body ends at a `}` in column 0): locks taken and released in source order,
+ * branches ignored. That is coarse, so it is used only for facts that survive
+ * it: an order or a belief must be seen in other functions, and a check looks
+ * at straight-line code from the function's start.
+ *
+ * Lock identity is a lock class, as lockdep has them, approximated by name:
+ * the last `owner->field` step of the lock expression (`&q->vm->lock` and
+ * `&vm->lock` are both `vm->lock`), a global's name, or, for a driver's own
+ * lock function learned from the code (`xe_vm_lock(vm)`), the call itself.
+ * Kernel code names its variables consistently enough for that to hold.
+ *
+ * Invariants: pure and total (any text is scanned without throwing); a scan
+ * of a source is cached by its content.
+ */
+
+import { functionUnits, type LearnSource } from './learned-pairs';
+import type { PairIndex, ResourcePair } from './resource-pairs';
+
+/** Code to learn from: a file of the tree, or the post-image lines of a hunk. */
+export interface LockSource extends LearnSource {
+  /** The function a hunk starts in (its `@@` section), for a body whose head is not shown. */
+  readonly enclosing?: string;
+  /** A file of the kernel tree as it was before the patch. */
+  readonly fromTree?: boolean;
+}
+
+/** Where a fact was seen. */
+export interface LockSite {
+  readonly path: string;
+  readonly line: number;
+  readonly fn: string;
+  /** The order comes from a call: `fn` holds the first lock and calls `via`, which takes the second. */
+  readonly via?: string;
+}
+
+/** One line of a function body as the scanner sees it. */
+export interface ScanLine {
+  readonly text: string;
+  readonly line: number;
+}
+
+export interface HeldLock {
+  readonly cls: string;
+  readonly line: number;
+}
+
+/** What the scanner reports, in source order. */
+export type LockEvent =
+  | { readonly type: 'acquire'; readonly cls: string; readonly line: number; readonly held: readonly HeldLock[]; readonly trylock: boolean }
+  | { readonly type: 'access'; readonly field: string; readonly line: number; readonly held: readonly HeldLock[]; readonly how: AccessKind }
+  /** A call of another function while locks are held (its own locks then nest inside them). */
+  | { readonly type: 'call'; readonly name: string; readonly line: number; readonly held: readonly HeldLock[] };
+
+export type AccessKind = 'write' | 'list';
+
+/** Locks that order nothing: a drm_exec transaction and a fence-signalling section are not locks of a class. */
+const NOT_ORDERED = /^(?:drm_exec_init|dma_fence_begin_signalling)$/;
+const ASSERT = /^lockdep_assert_held(?:_once|_write|_read)?$/;
+/** Functions whose callers hold the lock (`foo_locked`) or whose object nobody else sees yet or any more. */
+export const NO_BELIEF_FUNCTION =
+  /_locked$|(?:^|_)(?:init|fini|create|alloc|new|destroy|free|release|cleanup|probe|remove|teardown|close|open|reset|dump|debugfs|show|print)(?:_|$)/;
+
+const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
+const WRITE = /([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*|\[[^\]]*\])*(?:->|\.)[A-Za-z_]\w*)\s*(?:(?:[-+*/%|&^]|<<|>>)?=(?!=)|\+\+|--)/g;
+/** List heads: the second argument of `list_add*`/`list_move*`/`list_splice*`, the third of `list_for_each_entry*`. */
+const LIST_HEAD_ARG: Readonly<Record<string, number>> = {
+  list_add: 1,
+  list_add_tail: 1,
+  list_move: 1,
+  list_move_tail: 1,
+  list_splice: 1,
+  list_splice_init: 1,
+  list_splice_tail: 1,
+  list_splice_tail_init: 1,
+  list_for_each_entry: 1,
+  list_for_each_entry_safe: 2,
+  list_for_each_entry_reverse: 1,
+  list_for_each_entry_safe_reverse: 2,
+  list_first_entry: 0,
+  list_empty: 0,
+};
+/** Calls that take no lock of their own: assertions, warnings, list and bit helpers, printing. */
+const ASSERT_OR_MACRO =
+  /^(?:lockdep_|WARN|BUG|drm_WARN|xe_assert|xe_tile_assert|xe_gt_assert|list_|hlist_|test_bit|set_bit|clear_bit|READ_ONCE|WRITE_ONCE|container_of|IS_ERR|PTR_ERR|ERR_PTR|likely|unlikely|drm_dbg|drm_err|drm_warn|drm_info|dev_|pr_|printk|min|max|sizeof)/;
+const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', 'defined']);
+
+/** `&(q->vm->lock)` → `vm->lock`; `xe->usm.lock` → `xe->usm.lock`; `shrinker_lock` → itself. */
+export function lockClassOf(expression: string): string | undefined {
+  let key = expression.replace(/\s+/g, '');
+  for (;;) {
+    const before = key;
+    if (key.startsWith('&')) key = key.slice(1);
+    if (key.startsWith('(') && key.endsWith(')')) key = key.slice(1, -1);
+    if (key === before) break;
+  }
+  if (key === '' || key === 'NULL') return undefined;
+  const steps = key.split('->');
+  return steps.length >= 2 ? `${steps[steps.length - 2]}->${steps[steps.length - 1]}` : key;
+}
+
+/** The class a call of `pair` acquires or releases with these arguments. */
+function classOfCall(pair: ResourcePair, args: readonly string[], slot: number): string | undefined {
+  const cls = lockClassOf(args[slot] ?? '');
+  if (cls === undefined) return undefined;
+  // A driver's own lock function (learned) names its lock by itself: `xe_vm_lock(vm)`.
+  return 'learnedFrom' in pair ? `${pair.acquire[0]}(${cls})` : cls;
+}
+
+/** Argument texts of the call whose `(` is at `open`, as far as the line goes. */
+function argumentsAt(text: string, open: number): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open + 1; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 40 /* ( */ || ch === 91 /* [ */) depth++;
+    else if (ch === 41 /* ) */ || ch === 93 /* ] */) {
+      if (depth === 0) {
+        args.push(text.slice(start, i).trim());
+        return args;
+      }
+      depth--;
+    } else if (ch === 44 /* , */ && depth === 0) {
+      args.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const rest = text.slice(start).trim();
+  if (rest !== '') args.push(rest);
+  return args;
+}
+
+/** Comments and string literals blanked out (a body's text, not its prose). */
+function codeOf(text: string, inComment: { value: boolean }): string {
+  if (!inComment.value && !text.includes('/') && !text.includes('"')) return text;
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    if (inComment.value) {
+      const end = text.indexOf('*/', i);
+      if (end === -1) return out;
+      inComment.value = false;
+      i = end + 2;
+      continue;
+    }
+    const ch = text[i];
+    if (ch === '/' && text[i + 1] === '*') {
+      inComment.value = true;
+      i += 2;
+      continue;
+    }
+    if (ch === '/' && text[i + 1] === '/') return out;
+    if (ch === '"') {
+      const end = text.indexOf('"', i + 1);
+      out += '""';
+      i = end === -1 ? text.length : end + 1;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return out;
+}
+
+/**
+ * Scans one function body line by line and reports every lock acquire (with
+ * the locks held then) and every field write or list-head use (likewise).
+ * Locks asserted with `lockdep_assert_held()` count as held from there on.
+ */
+export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent: (event: LockEvent) => void): void {
+  let held: HeldLock[] = [];
+  const inComment = { value: false };
+  for (const { text, line } of lines) {
+    if (text.length > 1024) continue;
+    const code = codeOf(text, inComment);
+    if (code.trim() === '' || code.trimStart().startsWith('#')) continue;
+    CALL.lastIndex = 0;
+    for (let match = CALL.exec(code); match; match = CALL.exec(code)) {
+      const name = match[1] as string;
+      if (KEYWORDS.has(name)) continue;
+      const args = argumentsAt(code, match.index + match[0].length - 1);
+      if (ASSERT.test(name)) {
+        const cls = lockClassOf(args[0] ?? '');
+        if (cls && !held.some((h) => h.cls === cls)) held = [...held, { cls, line }];
+        continue;
+      }
+      const acquired = pairs.acquires.get(name);
+      if (acquired && acquired.kind === 'lock' && !NOT_ORDERED.test(name)) {
+        const slot = typeof acquired.acquireSlot === 'number' ? acquired.acquireSlot : 0;
+        const cls = classOfCall(acquired, args, slot);
+        if (cls) {
+          onEvent({ type: 'acquire', cls, line, held, trylock: acquired.style === 'bool' || /_nested$/.test(name) });
+          if (!held.some((h) => h.cls === cls)) held = [...held, { cls, line }];
+        }
+        continue;
+      }
+      const released = pairs.releases.get(name)?.find((pair) => pair.kind === 'lock');
+      if (released && !NOT_ORDERED.test(released.acquire[0] ?? '')) {
+        const cls = classOfCall(released, args, released.releaseSlot ?? 0);
+        if (cls) held = held.filter((h) => h.cls !== cls);
+        continue;
+      }
+      const headArg = LIST_HEAD_ARG[name];
+      if (headArg !== undefined) {
+        const field = fieldOf(args[headArg] ?? '');
+        if (field) onEvent({ type: 'access', field, line, held, how: 'list' });
+      } else if (held.length > 0 && !ASSERT_OR_MACRO.test(name)) {
+        onEvent({ type: 'call', name, line, held });
+      }
+    }
+    WRITE.lastIndex = 0;
+    for (let match = WRITE.exec(code); match; match = WRITE.exec(code)) {
+      const field = fieldOf(match[1] as string);
+      if (field) onEvent({ type: 'access', field, line, held, how: 'write' });
+    }
+  }
+}
+
+/** A field of a structure reached through a pointer: `&vm->userptr.list` → `vm->userptr.list`; a local is none. */
+function fieldOf(expression: string): string | undefined {
+  const cls = lockClassOf(expression.replace(/\[[^\]]*\]/g, ''));
+  return cls !== undefined && cls.includes('->') && /^[\w.>-]+$/.test(cls) ? cls : undefined;
+}
+
+/** The function a body belongs to: the name before the first `(` of its head, at column 0. */
+export function functionNameOf(lines: readonly ScanLine[]): string | undefined {
+  for (const { text } of lines.slice(0, 12)) {
+    const head = /^[A-Za-z_][\w\s*]*?\b([A-Za-z_]\w*)\s*\(/.exec(text);
+    if (head && !KEYWORDS.has(head[1] as string)) return head[1];
+    if (/^\{/.test(text)) break;
+  }
+  return undefined;
+}
+
+/** The functions that access a field: for each, the locks held at every access, and its first access. */
+export type FieldUses = ReadonlyMap<string, { readonly locks: ReadonlySet<string>; readonly site: LockSite }>;
+
+/** Everything learned from a body of code. */
+export interface LockFacts {
+  /** `held\u0001taken` → where `taken` is acquired while `held` is held (directly, or by a function called then). */
+  readonly order: ReadonlyMap<string, readonly LockSite[]>;
+  readonly fields: ReadonlyMap<string, FieldUses>;
+  /** Function name → the lock classes its body takes itself (not by trylock). */
+  readonly takes: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+interface UnitFacts {
+  readonly fn: string;
+  readonly orders: { key: string; site: LockSite }[];
+  readonly takes: Set<string>;
+  readonly calls: { name: string; held: readonly string[]; line: number }[];
+  /** field → locks held at its first access in the function (intersection over its accesses). */
+  readonly fields: Map<string, { locks: Set<string>; line: number }>;
+}
+
+const cache = new Map<string, UnitFacts[]>();
+const CACHE_LIMIT = 4096;
+
+function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): UnitFacts[] {
+  const cacheKey = `${pairsKey}\u0000${source.path}\u0000${source.enclosing ?? ''}\u0000${source.lines.length}\u0000${source.lines.map((row) => row.text).join('\n')}`;
+  const cached = cache.get(cacheKey);
+  if (cached) return cached;
+  const found: UnitFacts[] = [];
+  functionUnits(source).forEach((unit, index) => {
+    const enclosing = index === 0 && source.enclosing ? functionNameOf([{ text: source.enclosing, line: 0 }]) : undefined;
+    const fn = functionNameOf(unit) ?? enclosing ?? `${source.path}#${index}`;
+    const facts: UnitFacts = { fn, orders: [], takes: new Set(), calls: [], fields: new Map() };
+    scanLocks(unit, pairs, (event) => {
+      if (event.type === 'call') {
+        facts.calls.push({ name: event.name, held: event.held.map((h) => h.cls), line: event.line });
+        return;
+      }
+      if (event.type === 'acquire') {
+        if (event.trylock) return;
+        facts.takes.add(event.cls);
+        for (const held of event.held) {
+          if (held.cls !== event.cls)
+            facts.orders.push({ key: `${held.cls}\u0001${event.cls}`, site: { path: source.path, line: event.line, fn } });
+        }
+        return;
+      }
+      const locks = new Set(event.held.map((h) => h.cls));
+      const seen = facts.fields.get(event.field);
+      if (!seen) facts.fields.set(event.field, { locks, line: event.line });
+      else for (const lock of seen.locks) if (!locks.has(lock)) seen.locks.delete(lock);
+    });
+    found.push(facts);
+  });
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(cacheKey, found);
+  return found;
+}
+
+/**
+ * Learns lock order and field beliefs from `sources`, leaving out the tree's
+ * copies of the functions named in `skip` (those a patch changes: their old
+ * text is not evidence about the new one; the patch's own lines are).
+ */
+export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex, skip: ReadonlySet<string> = new Set()): LockFacts {
+  const pairsKey = [...pairs.acquires.keys()].filter((name) => pairs.acquires.get(name)?.kind === 'lock').join(',');
+  const order = new Map<string, LockSite[]>();
+  const fields = new Map<string, Map<string, { locks: ReadonlySet<string>; site: LockSite }>>();
+  const takes = new Map<string, Set<string>>();
+  const units: { unit: UnitFacts; path: string }[] = [];
+  const seenFunctions = new Set<string>();
+  for (const source of sources) {
+    for (const unit of scanSource(source, pairs, pairsKey)) {
+      if (source.fromTree && skip.has(unit.fn)) continue;
+      // A function defined twice (a header and its file, or #ifdef variants) counts once.
+      const identity = `${unit.fn}\u0000${source.path}`;
+      if (seenFunctions.has(identity)) continue;
+      seenFunctions.add(identity);
+      units.push({ unit, path: source.path });
+      if (unit.takes.size > 0) {
+        const set = takes.get(unit.fn) ?? new Set<string>();
+        for (const cls of unit.takes) set.add(cls);
+        takes.set(unit.fn, set);
+      }
+      for (const { key, site } of unit.orders) {
+        const list = order.get(key);
+        if (list) list.push(site);
+        else order.set(key, [site]);
+      }
+      if (NO_BELIEF_FUNCTION.test(unit.fn)) continue;
+      for (const [field, { locks, line }] of unit.fields) {
+        let uses = fields.get(field);
+        if (!uses) {
+          uses = new Map();
+          fields.set(field, uses);
+        }
+        if (!uses.has(unit.fn)) uses.set(unit.fn, { locks, site: { path: source.path, line, fn: unit.fn } });
+      }
+    }
+  }
+  // One level of calls: a function called with A held takes its own locks inside A.
+  for (const { unit, path } of units) {
+    for (const call of unit.calls) {
+      const inner = takes.get(call.name);
+      if (!inner || call.name === unit.fn) continue;
+      for (const cls of inner) {
+        for (const held of call.held) {
+          if (held === cls) continue;
+          const key = `${held}\u0001${cls}`;
+          const site = { path, line: call.line, fn: unit.fn, via: call.name };
+          const list = order.get(key);
+          if (list) list.push(site);
+          else order.set(key, [site]);
+        }
+      }
+    }
+  }
+  return { order, fields, takes };
+}
+
+/**
+ * The lock the functions other than `self` hold for `field`, when they are
+ * consistent enough to believe it: how many hold it, of how many, and one of them.
+ */
+export function believedLock(
+  facts: LockFacts,
+  field: string,
+  self: string,
+): { lock: string; count: number; functions: number; example: LockSite } | undefined {
+  const uses = facts.fields.get(field);
+  if (!uses) return undefined;
+  const byLock = new Map<string, { count: number; example: LockSite }>();
+  let functions = 0;
+  for (const [fn, { locks, site }] of uses) {
+    if (fn === self) continue;
+    functions++;
+    for (const lock of locks) {
+      const entry = byLock.get(lock);
+      if (entry) entry.count++;
+      else byLock.set(lock, { count: 1, example: site });
+    }
+  }
+  let best: { lock: string; count: number; functions: number; example: LockSite } | undefined;
+  for (const [lock, { count, example }] of byLock) if (!best || count > best.count) best = { lock, count, functions, example };
+  if (!best || best.count < MIN_BELIEF_FUNCTIONS || best.count < BELIEF_SHARE * functions) return undefined;
+  return best;
+}
+
+/** At least this many other functions hold the lock for the field... */
+export const MIN_BELIEF_FUNCTIONS = 3;
+/** ...and at least this share of those that touch it. */
+export const BELIEF_SHARE = 0.8;
