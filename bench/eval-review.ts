@@ -19,6 +19,10 @@
  *   --list            also list the buggy patches missed and the false alarms
  *   --trees DIR       unpack the reconstructed trees into DIR and keep them
  *                     (for `gpuvm-lens review --kernel-tree DIR/<name>`)
+ *   --history GITDIR  a clone of the history the corpus was taken from
+ *                     (github.com/lutzbichler/drm-kmod): trees then hold every
+ *                     C file of the touched driver directories at the parent
+ *                     commit, as a real checkout does, not only the touched files
  *   --write-baseline  record the current figures in the corpus's baseline.json,
  *                     the floor `npm test` holds the review to
  */
@@ -127,13 +131,14 @@ async function main(): Promise<void> {
   const limitMs = Number(option(args, '--limit-ms') ?? 10_000);
   const corpus = loadCorpus();
   const keepDir = option(args, '--trees');
+  const history = option(args, '--history');
   let dispose = () => {};
   let trees: Map<string, string>;
   if (keepDir) {
     mkdirSync(keepDir, { recursive: true });
-    trees = materializeTrees(corpus, keepDir);
+    trees = materializeTrees(corpus, keepDir, history);
   } else {
-    const temporary = temporaryTrees(corpus);
+    const temporary = temporaryTrees(corpus, history);
     trees = temporary.trees;
     dispose = temporary.dispose;
   }

@@ -22,6 +22,7 @@
  */
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -93,7 +94,7 @@ export interface Outcome {
  * Unpacks every entry's pre-images into `root`/<name>/ with the files that
  * make it a kernel tree for `--kernel-tree`; returns entry file -> tree folder.
  */
-export function materializeTrees(corpus: Corpus, root: string): Map<string, string> {
+export function materializeTrees(corpus: Corpus, root: string, history?: string): Map<string, string> {
   const trees = new Map<string, string>();
   for (const [file, entry] of Object.entries(corpus.patches)) {
     if (!entry.tree) continue;
@@ -106,15 +107,34 @@ export function materializeTrees(corpus: Corpus, root: string): Map<string, stri
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, gunzipSync(readFileSync(join(CORPUS, entry.tree, `${path}.gz`))));
     }
+    if (history) addDriverDirectories(history, entry, dir);
     trees.set(file, dir);
   }
   return trees;
 }
 
+/**
+ * With a clone of the history the corpus was taken from (`--history GITDIR`),
+ * every C file of the directories the patch touches, as they were at its
+ * parent commit: the whole driver, as in a real checkout, instead of the
+ * touched files alone. Entries whose commit the clone lacks keep the stored files.
+ */
+function addDriverDirectories(history: string, entry: CorpusEntry, dir: string): void {
+  const commit = /commit ([0-9a-f]{7,40})/.exec(entry.source)?.[1];
+  if (!commit) return;
+  const dirs = [...new Set((entry.treeFiles ?? []).map((path) => path.slice(0, path.lastIndexOf('/'))))].filter((d) => d !== '');
+  if (dirs.length === 0) return;
+  const archive = spawnSync('git', ['--git-dir', history, 'archive', `${commit}^`, '--', ...dirs.map((d) => `${d}/*.[ch]`)], {
+    maxBuffer: 1 << 30,
+  });
+  if (archive.status !== 0) return;
+  spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout, maxBuffer: 1 << 30 });
+}
+
 /** A temporary folder holding every entry's tree; `dispose` removes it. */
-export function temporaryTrees(corpus: Corpus): { trees: Map<string, string>; dispose(): void } {
+export function temporaryTrees(corpus: Corpus, history?: string): { trees: Map<string, string>; dispose(): void } {
   const root = mkdtempSync(join(tmpdir(), 'gpuvm-lens-corpus-'));
-  return { trees: materializeTrees(corpus, root), dispose: () => rmSync(root, { recursive: true, force: true }) };
+  return { trees: materializeTrees(corpus, root, history), dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 /**

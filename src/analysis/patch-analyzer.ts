@@ -22,10 +22,10 @@ import {
 } from '../rules/patch/patch-input-rules';
 import { DEFAULT_RESOURCE_PAIRS, indexPairs, type PairIndex, type ResourcePair } from '../rules/patch/resource-pairs';
 import { learnPairs, type LearnSource } from '../rules/patch/learned-pairs';
-import { learnLockFacts, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
+import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
-import { hunkImages, widenedImages, type ReadSource } from './patch/hunk-images';
+import { hunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
 import { ownedByFunction, parseHunk, reviewHunk } from './patch/review-hunk';
 
 export interface PatchReviewConfig {
@@ -123,11 +123,12 @@ export async function reviewPatchLines(
         cHunks
           .flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, '')))
           .join('\n');
-      const parsedHunks = cHunks.map(({ path, hunk }) => {
-        const images = config.readSource ? widenedImages(hunk, path, config.readSource) : hunkImages(hunk);
-        if (images.notApplied)
+      const images = imagesOf(cHunks, config.readSource);
+      const parsedHunks = cHunks.map(({ path, hunk }, index) => {
+        const image = images[index] as HunkImages;
+        if (image.notApplied)
           findings.push(patchHunkNotApplied.report({ line: hunk.headerLine }, 'tree', { path, oldStart: hunk.oldStart }));
-        return parseHunk(path, hunk, images, parser as CParser);
+        return parseHunk(path, hunk, image, parser as CParser);
       });
       const changedFunctions = new Set(
         parsedHunks.flatMap((parsed) => [...parsed.pre.functions, ...parsed.post.functions].map((fn) => fn.name)),
@@ -164,6 +165,23 @@ function withLearnedPairs(
   return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
 }
 
+/** Each hunk's images, in order: widened with the other hunks of its file applied when there is a tree. */
+function imagesOf(cHunks: readonly { path: string; hunk: Hunk }[], readSource: ReadSource | undefined): HunkImages[] {
+  if (!readSource) return cHunks.map(({ hunk }) => hunkImages(hunk));
+  const byPath = new Map<string, number[]>();
+  cHunks.forEach(({ path }, index) => byPath.set(path, [...(byPath.get(path) ?? []), index]));
+  const images: HunkImages[] = new Array(cHunks.length);
+  for (const [path, indexes] of byPath) {
+    const widened = widenedFileImages(
+      indexes.map((index) => (cHunks[index] as { hunk: Hunk }).hunk),
+      path,
+      readSource,
+    );
+    indexes.forEach((index, k) => (images[index] = widened[k] as HunkImages));
+  }
+  return images;
+}
+
 /** Files of one driver directory read for lock facts, at most (amdgpu has about 300). */
 const MAX_DRIVER_FILES = 600;
 
@@ -187,15 +205,18 @@ function lockFacts(
   const { readSource, listSources } = config;
   if (readSource) {
     const files = new Set(cHunks.map(({ path }) => path).filter((path) => path !== ''));
+    const touched = new Set(files);
     if (listSources) {
       for (const dir of new Set([...files].map((path) => path.slice(0, path.lastIndexOf('/') + 1)))) {
         for (const path of listSources(dir).slice(0, MAX_DRIVER_FILES)) files.add(path);
       }
     }
+    // Other files of the driver count only when they name a lock, field or callee the patch's code uses.
+    const words = [...lockWords(sources, pairs)];
     for (const path of files) {
       const text = readSource(path);
-      if (text !== undefined)
-        sources.push({ path, fromTree: true, lines: text.split('\n').map((line, index) => ({ text: line, line: index + 1 })) });
+      if (text === undefined || (!touched.has(path) && !words.some((word) => text.includes(word)))) continue;
+      sources.push({ path, fromTree: true, lines: text.split('\n').map((line, index) => ({ text: line, line: index + 1 })) });
     }
   }
   return learnLockFacts(sources, pairs, changedFunctions);

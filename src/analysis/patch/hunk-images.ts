@@ -47,29 +47,90 @@ function locate(file: readonly string[], hunk: Hunk): number | undefined {
   return undefined;
 }
 
-/** Widens the images to the enclosing function(s) of the old file, when it can be found. */
-export function widenedImages(hunk: Hunk, path: string, readSource: ReadSource | undefined): HunkImages {
-  const base = hunkImages(hunk);
-  const text = readSource?.(path);
-  if (text === undefined) return base;
-  const file = text.split('\n');
-  const start = locate(file, hunk);
-  if (start === undefined) return { ...base, notApplied: hunk.lines.some((line) => line.kind !== '+') };
-  const oldLength = hunk.lines.filter((line) => line.kind !== '+').length;
-  // Function bodies in kernel style open and close with a brace in column 0.
+interface ImageRow {
+  readonly row: SourceRow;
+  /** The hunk the row comes from; -1 for a line of the checkout outside every hunk. */
+  readonly hunk: number;
+}
+
+/** Rows `[from, to)` of an image, widened to the enclosing function(s): bodies in kernel style open and close with a brace in column 0. */
+function functionWindow(rows: readonly ImageRow[], start: number, end: number): [number, number] {
+  const text = (index: number) => rows[index]?.row.text ?? '';
   let from = start;
-  while (from > 0 && !/^\{/.test(file[from] ?? '') && !/^\}/.test(file[from - 1] ?? '')) from--;
-  if (/^\{/.test(file[from] ?? '')) {
-    while (from > 0 && /^\S/.test(file[from - 1] ?? '') && !/^[}#]/.test(file[from - 1] ?? '') && !/;\s*$/.test(file[from - 1] ?? ''))
-      from--;
+  while (from > 0 && !/^\{/.test(text(from)) && !/^\}/.test(text(from - 1))) from--;
+  if (/^\{/.test(text(from))) {
+    while (from > 0 && /^\S/.test(text(from - 1)) && !/^[}#]/.test(text(from - 1)) && !/;\s*$/.test(text(from - 1))) from--;
   } else {
     from = start;
   }
-  let to = start + oldLength;
-  while (to < file.length && !/^\}/.test(file[to - 1] ?? '')) to++;
-  if (to - from > 5000) return base;
-  const before: SourceRow[] = file.slice(from, start).map((line) => ({ text: line, line: hunk.headerLine, changed: false }));
-  const lastLine = hunk.lines[hunk.lines.length - 1]?.line ?? hunk.headerLine;
-  const after: SourceRow[] = file.slice(start + oldLength, to).map((line) => ({ text: line, line: lastLine, changed: false }));
-  return { pre: [...before, ...base.pre, ...after], post: [...before, ...base.post, ...after], widened: true };
+  let to = end;
+  while (to < rows.length && !/^\}/.test(text(to - 1))) to++;
+  return [from, to];
+}
+
+/**
+ * Widens every hunk of one file to the enclosing function(s), with all the
+ * file's hunks applied to the checkout's copy: a function that two hunks
+ * change is seen whole on both sides (a `goto` added by one hunk reaches the
+ * label another adds). Rows from the checkout are not in the patch: they map
+ * to the hunk's header line (before it) or its last line (after it). A hunk
+ * whose old lines are not in the checkout is reviewed from the patch alone.
+ */
+export function widenedFileImages(hunks: readonly Hunk[], path: string, readSource: ReadSource | undefined): HunkImages[] {
+  const bases = hunks.map(hunkImages);
+  const text = readSource?.(path);
+  if (text === undefined) return bases;
+  const file = text.split('\n');
+  const result: HunkImages[] = bases.map((base, k) => {
+    const hunk = hunks[k] as Hunk;
+    return { ...base, ...(hunk.lines.some((line) => line.kind !== '+') ? { notApplied: true } : {}) };
+  });
+  // Locate every hunk; keep those that do not overlap one placed before them.
+  const placed: { k: number; start: number; length: number }[] = [];
+  hunks.forEach((hunk, k) => {
+    const start = locate(file, hunk);
+    if (start === undefined) return;
+    const length = hunk.lines.filter((line) => line.kind !== '+').length;
+    if (placed.some((other) => start < other.start + other.length && other.start < start + length)) return;
+    placed.push({ k, start, length });
+  });
+  placed.sort((a, b) => a.start - b.start);
+  // The whole file, old and new, with each hunk's own rows in its place.
+  const pre: ImageRow[] = [];
+  const post: ImageRow[] = [];
+  const region = new Map<number, { pre: [number, number]; post: [number, number] }>();
+  let index = 0;
+  for (const { k, start, length } of placed) {
+    for (; index < start; index++) {
+      const row = { row: { text: file[index] as string, line: 0, changed: false }, hunk: -1 };
+      pre.push(row);
+      post.push(row);
+    }
+    const base = bases[k] as HunkImages;
+    region.set(k, { pre: [pre.length, pre.length + base.pre.length], post: [post.length, post.length + base.post.length] });
+    for (const row of base.pre) pre.push({ row, hunk: k });
+    for (const row of base.post) post.push({ row, hunk: k });
+    index = start + length;
+  }
+  for (; index < file.length; index++) {
+    const row = { row: { text: file[index] as string, line: 0, changed: false }, hunk: -1 };
+    pre.push(row);
+    post.push(row);
+  }
+  const window = (rows: readonly ImageRow[], [start, end]: [number, number], hunk: Hunk): SourceRow[] | undefined => {
+    const [from, to] = functionWindow(rows, start, end);
+    if (to - from > 5000) return undefined;
+    const lastLine = hunk.lines[hunk.lines.length - 1]?.line ?? hunk.headerLine;
+    return rows
+      .slice(from, to)
+      .map((item, offset) => (item.hunk >= 0 ? item.row : { ...item.row, line: from + offset < start ? hunk.headerLine : lastLine }));
+  };
+  for (const { k } of placed) {
+    const hunk = hunks[k] as Hunk;
+    const { pre: preRegion, post: postRegion } = region.get(k) as { pre: [number, number]; post: [number, number] };
+    const preRows = window(pre, preRegion, hunk);
+    const postRows = window(post, postRegion, hunk);
+    result[k] = preRows && postRows ? { pre: preRows, post: postRows, widened: true } : (bases[k] as HunkImages);
+  }
+  return result;
 }

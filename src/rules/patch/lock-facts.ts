@@ -362,6 +362,27 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
 }
 
 /**
+ * The words a file must contain to hold facts about what `sources` do: the
+ * lock classes they take (a learned lock function by its name), the fields
+ * they touch and the functions they call with locks held. Tree files without
+ * any of them are not scanned (a driver directory has hundreds of files).
+ */
+export function lockWords(sources: readonly LockSource[], pairs: PairIndex): Set<string> {
+  const words = new Set<string>();
+  for (const source of sources) {
+    for (const unit of functionUnits(source)) {
+      scanLocks(unit, pairs, (event) => {
+        if (event.type === 'acquire') words.add(event.cls.replace(/\(.*$/, ''));
+        else if (event.type === 'access') words.add(event.field);
+        else words.add(event.name);
+        for (const held of event.held) words.add(held.cls.replace(/\(.*$/, ''));
+      });
+    }
+  }
+  return words;
+}
+
+/**
  * The lock the functions other than `self` hold for `field`, when they are
  * consistent enough to believe it: how many hold it, of how many, and one of them.
  */

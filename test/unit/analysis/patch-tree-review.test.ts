@@ -1,9 +1,10 @@
 /**
- * Patch review learns lock order and lock beliefs from the rest of the driver
- * when it has a kernel tree: a file the patch does not touch, in the same
- * directory, is the evidence the finding cites; without the tree the same
- * patch is quiet, and the tree's old copy of a function the patch changes is
- * not evidence.
+ * Patch review with a kernel tree: every hunk of a file is applied to the
+ * tree's copy, so a function two hunks change is seen whole on both sides;
+ * lock order and lock beliefs are learned from the rest of the driver (a file
+ * the patch does not touch, in the same directory, is the evidence a finding
+ * cites), never from the tree's old copy of a function the patch changes.
+ * Without the tree the same patches are quiet.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -122,5 +123,65 @@ describe('lock scanner', () => {
     );
     expect(facts.order.get('vm->lock\u0001vm->list_lock')).toEqual([{ path: 'a.c', line: 4, fn: 'outer', via: 'inner' }]);
     expect([...(facts.takes.get('inner') ?? [])]).toEqual(['vm->list_lock']);
+  });
+});
+
+describe('whole functions with every hunk of the file applied', () => {
+  // Two hunks of one function: the first adds a goto, the second the label it
+  // reaches, whose kfree() frees what the first hunk's path already freed.
+  const FILE = [
+    'int foo_fence_driver_alloc(struct foo_device *fdev, struct foo_queue *q)',
+    '{',
+    '\tstruct foo_fence_driver *drv;',
+    '\tint r;',
+    '',
+    '\tdrv = kzalloc(sizeof(*drv), GFP_KERNEL);',
+    '\tif (!drv)',
+    '\t\treturn -ENOMEM;',
+    '',
+    '\tr = foo_seq64_alloc(fdev, &drv->gpu_addr);',
+    '\tif (r) {',
+    '\t\tkfree(drv);',
+    '\t\treturn -ENOMEM;',
+    '\t}',
+    '',
+    '\tdrv->fdev = fdev;',
+    '\tdrv->context = dma_fence_context_alloc(1);',
+    '\tdrv->seqno = 0;',
+    '\tdrv->flags = 0;',
+    '\tq->fence_drv = drv;',
+    '',
+    '\treturn 0;',
+    '}',
+    '',
+  ].join('\n');
+  const TWO_HUNKS = `--- a/drivers/gpu/drm/foo/foo_fence.c
++++ b/drivers/gpu/drm/foo/foo_fence.c
+@@ -10,5 +10,5 @@ int foo_fence_driver_alloc(struct foo_device *fdev, struct foo_queue *q)
+ 	r = foo_seq64_alloc(fdev, &drv->gpu_addr);
+ 	if (r) {
+ 		kfree(drv);
+-		return -ENOMEM;
++		goto free_seq64;
+ 	}
+@@ -20,4 +20,9 @@ int foo_fence_driver_alloc(struct foo_device *fdev, struct foo_queue *q)
+ 	q->fence_drv = drv;
+ 
+ 	return 0;
++
++free_seq64:
++	foo_seq64_free(fdev, drv->gpu_addr);
++	kfree(drv);
++	return r;
+ }
+`.split('\n');
+
+  it('follows a goto added by one hunk to the label another hunk adds', async () => {
+    const result = await reviewPatchLines(TWO_HUNKS, tree({ 'drivers/gpu/drm/foo/foo_fence.c': FILE }));
+    expect(result.findings.map((finding) => `${finding.line} ${finding.rule}`)).toEqual(['17 double-release', '16 use-after-put']);
+  });
+
+  it('from the patch alone the label is out of sight: no finding', async () => {
+    expect((await reviewPatchLines(TWO_HUNKS)).findings).toEqual([]);
   });
 });
