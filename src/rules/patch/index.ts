@@ -19,6 +19,7 @@ import { pinUserPagesLongtermCheck } from './pin-user-pages-longterm';
 import { drmDevEnterUnbalancedCheck } from './drm-dev-enter-unbalanced';
 import { gpuvmFreedDirectlyCheck } from './gpuvm-freed-directly';
 import { gpuvaLinkUnlockedCheck } from './gpuva-link-unlocked';
+import { heldLockFreedCheck } from './held-lock-freed';
 import { lockOrderInversionCheck } from './lock-order-inversion';
 import { unlockedFieldAccessCheck } from './unlocked-field-access';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
@@ -30,6 +31,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   resourceLeakCheck,
   doubleReleaseCheck,
   useAfterPutCheck,
+  heldLockFreedCheck,
   gpuvmPutUnderGpuvaLockCheck,
   gpuvmDeferredUnderGpuvaLockCheck,
   resvLockUnderGpuvaLockCheck,

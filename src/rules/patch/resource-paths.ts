@@ -31,6 +31,8 @@ interface Res {
   readonly releaseRow?: number;
   /** The variable holding an errno-style result still to be tested. */
   readonly errVar?: string;
+  /** The variable holding a trylock-style (bool) result still to be tested. */
+  readonly boolVar?: string;
   /** Ownership went elsewhere (returned, stored, handed over), or held by assertion only. */
   readonly escaped: boolean;
   /** The release's result was tested (`if (kref_put(...))`): the code knows whether it was the last one. */
@@ -72,7 +74,17 @@ export type PathEvent =
       readonly useRow: number;
       readonly release: string;
     }
-  | { readonly type: 'call-while-held'; readonly call: CallSite; readonly held: readonly HeldResource[] };
+  | { readonly type: 'call-while-held'; readonly call: CallSite; readonly held: readonly HeldResource[] }
+  | {
+      /** An object freed while a lock inside it is held (lockdep: "held lock freed!"). */
+      readonly type: 'freed-while-held';
+      readonly key: string;
+      readonly pair: ResourcePair;
+      readonly acquireRow: number;
+      readonly freeRow: number;
+      readonly call: string;
+      readonly object: string;
+    };
 
 export interface PathResult {
   readonly events: PathEvent[];
@@ -84,6 +96,8 @@ const MAX_STEPS = 60_000;
 // over): only as the first or last word (`queue_work`, `drm_sched_entity_queue`) is it a hand-over.
 const ESCAPE_CALL =
   /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|list_add\w*|xa_store|transfer)(?:_|$)|^queue_|_queue$/;
+/** Calls that assert their argument instead of branching on it. */
+const ASSERTION = /^(?:WARN_ON|WARN_ON_ONCE|BUG_ON|drm_WARN_ON|drm_WARN_ON_ONCE|XE_WARN_ON|xe_assert|xe_tile_assert|xe_gt_assert)$/;
 const LOCK_ASSERT = /^(?:lockdep_assert_held|lockdep_assert_held_once|lockdep_assert_held_write)$/;
 
 /** `&(foo->bar)` → `foo->bar`. */
@@ -133,6 +147,14 @@ function pointerTest(cond: string, v: string): Outcome {
 }
 
 /** What the branch condition says about an errno result held in `v`, on the `then` side. */
+/** A trylock-style result: true means acquired. */
+function boolTest(cond: string, v: string): Outcome {
+  const c = unwrap(cond);
+  if (c === v || c === `${v}!=0` || c === `${v}==true`) return 'success';
+  if (c === `!${v}` || c === `${v}==0` || c === `${v}==false`) return 'failure';
+  return undefined;
+}
+
 function errnoTest(cond: string, v: string): Outcome {
   const c = unwrap(cond);
   if (c === v || c === `${v}<0` || c === `${v}!=0` || c === `IS_ERR_VALUE(${v})`) return 'failure';
@@ -157,7 +179,7 @@ function signature(state: readonly Res[]): string {
   return state
     .map(
       (r) =>
-        `${r.key}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}`,
+        `${r.key}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}\u0001${r.boolVar ?? ''}`,
     )
     .sort()
     .join('\u0002');
@@ -291,6 +313,15 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     }
   }
 
+  // A trylock result asserted (`WARN_ON(!ret)`) or overwritten before any test: the code takes it as acquired.
+  for (const res of state) {
+    if (res.status !== 'pending' || !res.boolVar) continue;
+    const variable = res.boolVar;
+    const asserted = node.calls.some((call) => ASSERTION.test(call.name) && call.args.some((arg) => mentions(arg, variable)));
+    const overwritten = node.assigns.some((a) => a.target === variable) && !node.calls.some((call) => call.target === variable);
+    if (asserted || overwritten) state = replace(state, res.key, { ...res, status: 'held' });
+  }
+
   // Assignments overwrite what a variable held (`x = NULL` after a free).
   for (const assign of node.assigns) {
     const held = state.find((res) => res.key === assign.target);
@@ -331,7 +362,10 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       const nested = node.calls.some((other) => other !== call && other.args.some((arg) => arg.includes(`${call.name}(`)));
       let key = slot === 'result' ? call.target : resourceKey(call.args[slot]);
       if (slot !== 'result' && call.target && /->|\./.test(call.target)) key = undefined; // stored straight into an object
-      if (key && !nested && acquired.style !== 'bool') {
+      if (key && !nested && acquired.style === 'bool' && call.target && !/->|\.|\[/.test(call.target)) {
+        // `ret = dma_resv_trylock(...)`: acquired or not, as the tests of `ret` say.
+        state = replace(state, key, { key, pair: acquired, status: 'pending', acquireRow: call.row, boolVar: call.target, escaped: false });
+      } else if (key && !nested && acquired.style !== 'bool') {
         const previous = state.find((res) => res.key === key);
         // Acquired again while this path still holds it: an init done twice leaks the first one.
         if (
@@ -382,6 +416,26 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     }
 
     const releasedPairs = pairs.releases.get(call.name);
+    // Freeing an object whose lock this path holds: the lock dies held.
+    if (releasedPairs?.some((pair) => pair.kind === 'memory')) {
+      const object = resourceKey(call.args[0]);
+      for (const res of object ? state : []) {
+        if (res.pair.kind !== 'lock' || res.status !== 'held' || res.escaped || res.acquireRow === undefined || res.callerHeld) continue;
+        if (!res.key.startsWith(`${object}->`) && !res.key.startsWith(`${object}.`)) continue;
+        emit(
+          {
+            type: 'freed-while-held',
+            key: res.key,
+            pair: res.pair,
+            acquireRow: res.acquireRow,
+            freeRow: call.row,
+            call: call.name,
+            object: object as string,
+          },
+          `freed\u0001${res.key}\u0001${call.row}`,
+        );
+      }
+    }
     if (releasedPairs) {
       for (const pair of releasedPairs) {
         const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
@@ -478,7 +532,7 @@ function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex): [Res[],
   const cond = node.cond ?? '';
   for (const res of state) {
     if (res.status !== 'pending') continue;
-    const outcome = res.errVar ? errnoTest(cond, res.errVar) : pointerTest(cond, res.key);
+    const outcome = res.boolVar ? boolTest(cond, res.boolVar) : res.errVar ? errnoTest(cond, res.errVar) : pointerTest(cond, res.key);
     if (!outcome) continue;
     const held: Res = { ...res, status: 'held' };
     thenState = replace(thenState, res.key, outcome === 'success' ? held : undefined);
