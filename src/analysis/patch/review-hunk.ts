@@ -16,7 +16,7 @@ import { patchAnalysisLimit } from '../../rules/patch/patch-input-rules';
 import { PATCH_CHECKS } from '../../rules/patch/index';
 import type { LockFacts } from '../../rules/patch/lock-facts';
 import type { PairIndex } from '../../rules/patch/resource-pairs';
-import { releaseKeys, walkResources } from '../../rules/patch/resource-paths';
+import { releaseKeys, walkResources, type PathResult } from '../../rules/patch/resource-paths';
 import type { FunctionView, HunkReview, PatchIssue } from '../../rules/patch/review-context';
 import type { HunkImages } from './hunk-images';
 
@@ -47,12 +47,25 @@ interface ParsedImage {
  */
 const MAX_C_LINE = 1024;
 
+/**
+ * Functions parsed from the same text, by that text: with a tree, every hunk
+ * of one function widens to the same whole function, which is then parsed and
+ * walked once (the walk's results hang off the shared IR), not once per hunk.
+ */
+const parsedTexts = new Map<string, readonly FunctionIr[]>();
+const PARSED_TEXTS = 32;
+
 function parseImage(parser: CParser, rows: readonly SourceRow[], section: string): ParsedImage {
   if (!rows.some((row) => row.text.trim() !== '')) return { rows: [], functions: [] };
   if (rows.some((row) => row.text.length > MAX_C_LINE)) return { rows: [], functions: [] };
   const fragment = buildFragment(rows, section);
+  const key = `${fragment.enclosing ?? ''}\u0000${fragment.openEnded ? 1 : 0}\u0000${fragment.source}`;
+  const cached = parsedTexts.get(key);
+  if (cached) return { rows: fragment.rows, functions: cached };
   try {
     const functions = withCTree(parser, fragment.source, (root) => functionsIn(root, fragment.enclosing, fragment.openEnded));
+    if (parsedTexts.size >= PARSED_TEXTS) parsedTexts.delete(parsedTexts.keys().next().value as string);
+    parsedTexts.set(key, functions);
     return { rows: fragment.rows, functions };
   } catch (error) {
     // Damaged or generated text that only looks like C, like the over-long lines above.
@@ -81,11 +94,25 @@ export function ownedByFunction(hunks: readonly ParsedHunk[], pairs: PairIndex):
   return owned;
 }
 
+/** Walks of a (shared) function IR, by the pairs and the releases owned elsewhere they were walked with. */
+const walks = new WeakMap<FunctionIr, { pairs: PairIndex; owned: string; result: PathResult }[]>();
+
+function walked(ir: FunctionIr, pairs: PairIndex, owned: ReadonlySet<string>): PathResult {
+  const ownedKey = [...owned].sort().join('\u0002');
+  const list = walks.get(ir) ?? [];
+  const hit = list.find((entry) => entry.pairs === pairs && entry.owned === ownedKey);
+  if (hit) return hit.result;
+  const result = walkResources(ir, pairs, owned);
+  list.push({ pairs, owned: ownedKey, result });
+  walks.set(ir, list);
+  return result;
+}
+
 function views(image: ParsedImage, path: string, pairs: PairIndex, owned: ReadonlyMap<string, Set<string>>): FunctionView[] {
   return image.functions.map((ir) => ({
     ir,
     rows: image.rows,
-    paths: walkResources(ir, pairs, (ir.name && owned.get(functionKey(path, ir))) || new Set()),
+    paths: walked(ir, pairs, (ir.name && owned.get(functionKey(path, ir))) || new Set()),
   }));
 }
 
