@@ -1,0 +1,121 @@
+/**
+ * `streamSinkLines` on two threads for big files: a line reader thread
+ * (`line-reader-worker.ts`, bundled as dist/line-reader.js) reads the file
+ * and splits it into lines, and this thread only analyzes them, so reading
+ * and splitting overlap the replay instead of adding to it.
+ *
+ * Invariants:
+ * - the sink gets the same calls, in the same order, as from
+ *   `streamSinkLines` (the reader splits with `streamByteLines` and each
+ *   line is fed by `sinkByteLines`), so findings and stats are identical;
+ * - memory is bounded: at most `MAX_IN_FLIGHT` batches (plus the two a read
+ *   chunk can fill) exist at a time, their buffers transferred back and forth;
+ * - it always ends: the reader's error, its unexpected exit, the sink's
+ *   exception and a rejected `onChunk` all stop the reader thread and reject
+ *   (the reader's error with its message and code); nothing is left running.
+ *
+ * Small files, binary `trace.dat` captures (whose report is made from the
+ * whole file) and any file when the reader's script is not there (running
+ * from sources) stream on this thread, through `streamSinkLines` itself.
+ */
+
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { BATCH_BYTES, forEachBatchLine } from './line-batch';
+import type { BatchReturn, LineReaderJob, ReaderMessage } from './line-reader-worker';
+import {
+  sinkByteLines,
+  STREAM_CHUNK_BYTES,
+  streamSinkLines,
+  type MixedLineSink,
+  type StreamOptions,
+  type StreamSummary,
+} from './line-stream';
+import { isTraceDatFile } from './trace-dat-file';
+
+/** Batches read ahead of the analysis: enough to keep both threads busy, few enough to cost a few MB. */
+const MAX_IN_FLIGHT = 4;
+
+/** The reader's script: next to the bundle that runs this code (dist/cli.js, dist/server.js). */
+export const LINE_READER_SCRIPT = join(__dirname, 'line-reader.js');
+
+export interface ThreadedStreamOptions extends StreamOptions {
+  /**
+   * Files of at least this many bytes are read on a thread of their own;
+   * undefined: never (every file streams on this thread).
+   */
+  readonly threadFromBytes?: number;
+  /** The line reader's script (default `LINE_READER_SCRIPT`). */
+  readonly readerScript?: string;
+}
+
+/** `streamSinkLines`, with the reading on a second thread when the file is big enough (module header). */
+export function streamSinkLinesThreaded(path: string, sink: MixedLineSink, options: ThreadedStreamOptions = {}): Promise<StreamSummary> {
+  const { threadFromBytes, readerScript = LINE_READER_SCRIPT, ...streamOptions } = options;
+  const threaded =
+    threadFromBytes !== undefined && existsSync(readerScript) && statSync(path).size >= threadFromBytes && !isTraceDatFile(path);
+  if (!threaded) return streamSinkLines(path, sink, streamOptions);
+  return readOnThread(path, sink, readerScript, streamOptions);
+}
+
+function readOnThread(path: string, sink: MixedLineSink, script: string, options: StreamOptions): Promise<StreamSummary> {
+  // A caller's chunk size sets how often it hears of progress (the server yields to its requests there), so batches follow it.
+  const job: LineReaderJob = {
+    path,
+    chunkBytes: options.chunkBytes ?? STREAM_CHUNK_BYTES,
+    batchBytes: options.chunkBytes ?? BATCH_BYTES,
+    maxInFlight: MAX_IN_FLIGHT,
+  };
+  const worker = new Worker(script, { workerData: job });
+  const onLine = sinkByteLines(sink);
+  const onChunk = options.onChunk;
+  return new Promise<StreamSummary>((resolve, reject) => {
+    const queue: ReaderMessage[] = [];
+    let draining = false;
+    let settled = false;
+    const finish = (error: Error | null, summary?: StreamSummary): void => {
+      if (settled) return;
+      settled = true;
+      queue.length = 0;
+      // Ends the reader whatever it is doing (reading, waiting for a buffer, done).
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve(summary as StreamSummary);
+    };
+    // One message at a time, in order, each fully analyzed (and `onChunk` awaited) before the next.
+    const drain = async (): Promise<void> => {
+      if (draining) return;
+      draining = true;
+      try {
+        for (let message = queue.shift(); message !== undefined && !settled; message = queue.shift()) {
+          if (message.type === 'batch') {
+            forEachBatchLine(message, onLine);
+            const buffers = { bytes: message.bytes, ends: message.ends, startBytes: message.startBytes };
+            worker.postMessage({ type: 'free', buffers } satisfies BatchReturn, [buffers.bytes, buffers.ends, buffers.startBytes]);
+            if (onChunk) await onChunk(message.bytesRead);
+          } else if (message.type === 'end') {
+            finish(null, { bytes: message.bytes, lines: message.lines });
+          } else {
+            finish(Object.assign(new Error(message.message), message.code === undefined ? {} : { code: message.code }));
+          }
+        }
+      } catch (error) {
+        finish(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        draining = false;
+      }
+    };
+    // The reader's last word (end or error) may still wait in the queue when its thread exits.
+    let lastWord = false;
+    worker.on('message', (message: ReaderMessage) => {
+      if (message.type !== 'batch') lastWord = true;
+      queue.push(message);
+      void drain();
+    });
+    worker.on('error', (error) => finish(new Error(`the line reader thread failed on ${path}: ${error.message}`)));
+    worker.on('exit', (code) => {
+      if (!lastWord) finish(new Error(`the line reader thread stopped (exit code ${code}) before the end of ${path}`));
+    });
+  });
+}
