@@ -13,12 +13,15 @@
  */
 
 import { buildSync } from 'esbuild';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkCommand, checkFile } from '../../../src/cli/commands/check';
+import { render } from '../../../src/cli/render';
 import { streamSinkLines, type MixedLineSink } from '../../../src/host/line-stream';
 import { streamSinkLinesThreaded } from '../../../src/host/threaded-line-stream';
+import { runCommand } from '../../helpers/run-command';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -175,5 +178,49 @@ describe('streamSinkLinesThreaded', () => {
     });
     await expect(cancelled).rejects.toThrow('cancelled');
     expect(chunks).toBe(3);
+  });
+});
+
+describe('check on two threads', () => {
+  const traces = [
+    ...readdirSync(join(FIXTURES, 'traces', 'rules'))
+      .filter((name) => name.endsWith('.trace'))
+      .map((name) => join(FIXTURES, 'traces', 'rules', name)),
+    ...readdirSync(join(FIXTURES, 'traces', 'layouts'))
+      .filter((name) => name.endsWith('.trace'))
+      .map((name) => join(FIXTURES, 'traces', 'layouts', name)),
+    join(FIXTURES, 'traces', 'all-events.trace'),
+    join(FIXTURES, 'traces', 'spec-examples.trace'),
+  ];
+
+  async function json(path: string, threaded: boolean): Promise<string> {
+    const result = await checkFile(path, undefined, threaded ? { threadFromBytes: 0, readerScript } : { threadFromBytes: Infinity });
+    return render('json', [{ path, result }]);
+  }
+
+  it('prints the same JSON for every fixture trace and every delicate input', async () => {
+    const inputs = [...traces, ...Object.entries(delicateInputs()).map(([name, bytes]) => file(`check-${name}`, bytes))];
+    for (const path of inputs) expect(await json(path, true), path).toBe(await json(path, false));
+    expect(inputs.length).toBeGreaterThan(20);
+  });
+
+  it('analyzes a trace.dat on this thread, as before', async () => {
+    const dat = join(dir, 'sched-v7-zstd.dat');
+    copyFileSync(join(FIXTURES, 'trace-dat', 'sched-v7-zstd.dat'), dat);
+    // The reader would fail if it were started: the capture must not reach it.
+    const failing = script('dat-reader.js', 'throw new Error("started for a trace.dat");');
+    const result = await checkFile(dat, undefined, { threadFromBytes: 0, readerScript: failing });
+    expect(render('json', [{ path: dat, result }])).toBe(await json(dat, false));
+    expect(result.stats.lines).toBeGreaterThan(0);
+  });
+
+  it('takes the threshold as --thread-from-bytes, a number of bytes', async () => {
+    const path = file('option.trace', CAPTURE);
+    const usage = await runCommand(checkCommand, ['--thread-from-bytes', '32M', path]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--thread-from-bytes takes a number of bytes, not 32M/);
+    const forced = await runCommand(checkCommand, ['--format', 'json', '--thread-from-bytes', '0', path]);
+    const plain = await runCommand(checkCommand, ['--format', 'json', path]);
+    expect(forced).toEqual(plain);
   });
 });
