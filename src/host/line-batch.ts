@@ -12,8 +12,8 @@
  * refilled, so the reader allocates a fixed few of them.
  */
 
-/** Bytes of line text a batch holds by default (a longer line gets a batch of its own size); few messages, a few MB ahead. */
-export const BATCH_BYTES = 4 << 20;
+/** Bytes of line text a batch holds by default (a longer line gets a batch of its own size): some 6,000 trace lines, tens of milliseconds of replay. */
+export const BATCH_BYTES = 1 << 20;
 /** Lines a batch holds (bounds the offset arrays for files of empty lines). */
 export const BATCH_LINES = 16_384;
 
