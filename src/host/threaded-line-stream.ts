@@ -37,6 +37,14 @@ import { isTraceDatFile } from './trace-dat-file';
 /** Batches read ahead of the analysis: enough to keep both threads busy, few enough to cost a few MB. */
 const MAX_IN_FLIGHT = 4;
 
+/**
+ * Traces of at least this many bytes are worth a reader thread (`check` and
+ * the server's analysis of a file from disk): below it, starting the thread
+ * costs more than reading on the analyzing thread. Only a trace's replay is
+ * slow enough per byte for the reading to matter.
+ */
+export const TRACE_THREAD_FROM_BYTES = 32 << 20;
+
 /** The reader's script: next to the bundle that runs this code (dist/cli.js, dist/server.js). */
 export const LINE_READER_SCRIPT = join(__dirname, 'line-reader.js');
 

@@ -8,7 +8,7 @@ import { DOCUMENT_KINDS } from '../../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { analyzerFor, analyzeText } from '../../analysis/registry';
 import { readHead } from '../../host/line-stream';
-import { streamSinkLinesThreaded } from '../../host/threaded-line-stream';
+import { streamSinkLinesThreaded, TRACE_THREAD_FROM_BYTES } from '../../host/threaded-line-stream';
 import { correlateLogsWithTraces } from '../log-trace-correlation';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
 import { combineExitCodes, isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';
@@ -45,15 +45,8 @@ export function unanalysedReason(result: AnalysisResult): string | undefined {
   return undefined;
 }
 
-/**
- * Traces of at least this many bytes are read and split into lines on a
- * second thread while this one replays them (src/host/threaded-line-stream.ts):
- * below it, starting the thread costs more than it saves.
- */
-export const THREAD_FROM_BYTES = 32 << 20;
-
 export interface CheckFileOptions {
-  /** Traces of at least this many bytes are read on a second thread (default `THREAD_FROM_BYTES`). */
+  /** Traces of at least this many bytes are read on a second thread (default `TRACE_THREAD_FROM_BYTES`). */
   readonly threadFromBytes?: number;
   /** The line reader thread's script (default: next to the running bundle). */
   readonly readerScript?: string;
@@ -74,8 +67,7 @@ export async function checkFile(path: string, kind: DocumentKind | undefined, op
   const showProgress = process.stderr.isTTY && size > 64 << 20;
   let lastShown = 0;
   await streamSinkLinesThreaded(path, sink, {
-    // Only a trace's replay is slow enough per byte for the reading to matter.
-    ...(chosen === 'trace' ? { threadFromBytes: options.threadFromBytes ?? THREAD_FROM_BYTES } : {}),
+    ...(chosen === 'trace' ? { threadFromBytes: options.threadFromBytes ?? TRACE_THREAD_FROM_BYTES } : {}),
     ...(options.readerScript === undefined ? {} : { readerScript: options.readerScript }),
     ...(showProgress
       ? {
@@ -118,7 +110,7 @@ unmapped it (log-fault-history).
   --kind KIND       force the kind: ${DOCUMENT_KINDS.join(', ')}
   --thread-from-bytes N
                     read traces of at least N bytes on a second thread while
-                    this one replays them (default ${THREAD_FROM_BYTES}, 32 MiB; the
+                    this one replays them (default ${TRACE_THREAD_FROM_BYTES}, 32 MiB; the
                     findings are the same either way)
 `,
   async run(args) {

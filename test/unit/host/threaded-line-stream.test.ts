@@ -4,7 +4,8 @@
  * and `check --format json` prints the same bytes, for fixture traces and for
  * the inputs where line splitting is delicate (CRLF, an unterminated last
  * line, binary garbage, lines longer than a batch or than the cut, blank
- * lines by the batchful, a trace.dat). Every way the reader thread can fail
+ * lines by the batchful, a trace.dat); so does the server's analysis of a
+ * file from disk, down to the lines it reads back. Every way the reader thread can fail
  * or be stopped ends the stream with an error instead of a hang.
  *
  * The reader runs from a bundle of its source built here, as `npm run build`
@@ -21,6 +22,9 @@ import { checkCommand, checkFile } from '../../../src/cli/commands/check';
 import { render } from '../../../src/cli/render';
 import { streamSinkLines, type MixedLineSink } from '../../../src/host/line-stream';
 import { streamSinkLinesThreaded } from '../../../src/host/threaded-line-stream';
+import { analyzerFor } from '../../../src/analysis/registry';
+import { AnalysisCancelled } from '../../../src/ide/sliced-analysis';
+import { analyzeFileFromDisk } from '../../../src/server/file-analysis';
 import { runCommand } from '../../helpers/run-command';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -222,5 +226,43 @@ describe('check on two threads', () => {
     const forced = await runCommand(checkCommand, ['--format', 'json', '--thread-from-bytes', '0', path]);
     const plain = await runCommand(checkCommand, ['--format', 'json', path]);
     expect(forced).toEqual(plain);
+  });
+});
+
+describe("the server's analysis of a file from disk on two threads", () => {
+  const quiet = { error: () => undefined, info: () => undefined };
+
+  async function analysis(path: string, threaded: boolean) {
+    const options = { path, token: { isCancellationRequested: false }, logger: quiet };
+    const reading = threaded ? { threadFromBytes: 0, readerScript } : {};
+    const { result, lines, bytes } = await analyzeFileFromDisk('trace', analyzerFor('trace'), path, options, reading);
+    const text: string[] = [];
+    for (let n = 0; n < lines.lineCount; n++) text.push(lines.line(n));
+    return { json: render('json', [{ path, result }]), text, bytes };
+  }
+
+  it('finds the same, and reads back the same lines, as on one thread', async () => {
+    const inputs = [
+      join(FIXTURES, 'traces', 'all-events.trace'),
+      ...Object.entries(delicateInputs()).map(([name, bytes]) => file(`server-${name}`, bytes)),
+    ];
+    for (const path of inputs) expect(await analysis(path, true), path).toEqual(await analysis(path, false));
+  });
+
+  it('stops reading when the analysis is cancelled', async () => {
+    const path = file('server-cancelled.trace', CAPTURE.repeat(2000));
+    const token = { isCancellationRequested: false };
+    let reports = 0;
+    const options = {
+      path,
+      token,
+      logger: quiet,
+      onProgress: () => {
+        if (++reports === 2) token.isCancellationRequested = true;
+      },
+    };
+    await expect(
+      analyzeFileFromDisk('trace', analyzerFor('trace'), path, options, { threadFromBytes: 0, readerScript }),
+    ).rejects.toBeInstanceOf(AnalysisCancelled);
   });
 });
