@@ -2,33 +2,26 @@
  * The line reader thread (bundled as dist/line-reader.js, started by
  * `threaded-line-stream.ts`): reads a file and splits it into lines with
  * `streamByteLines` — the one disk line source, so the lines are exactly the
- * ones a single thread gets — and posts them in batches (`line-batch.ts`).
+ * ones a single thread gets — and hands them over in batches through the
+ * shared ring of `line-batch.ts`.
  *
- * Back-pressure: at most `maxInFlight` batches are posted and not yet handed
- * back; past that the reader stops reading until one comes back, so memory
- * stays a few batches however far the analysis falls behind. (It checks
- * after each read chunk, during which at most two more batches fill.)
+ * Back-pressure: before filling a batch the reader waits (`Atomics.wait`,
+ * which a worker may do) until the analyzing side has released the batch
+ * that last used its slot, so it never runs more than the ring ahead.
  *
- * Messages out: batches, then `{ type: 'end', bytes, lines }`, or
+ * Messages out: one per batch, then `{ type: 'end', bytes, lines }`, or
  * `{ type: 'error', message, code }` if the file cannot be read to its end.
  */
 
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { BatchWriter, newBatchBuffers, type BatchBuffers, type LineBatch } from './line-batch';
+import { BatchViews, BatchWriter, newBatchBuffers, type BatchRing, type LineBatch } from './line-batch';
 import { streamByteLines } from './line-stream';
 
 /** What the reader is started with (`workerData`). */
 export interface LineReaderJob {
   readonly path: string;
   readonly chunkBytes: number;
-  readonly batchBytes: number;
-  readonly maxInFlight: number;
-}
-
-/** What the analyzing side posts back: a batch's buffers, to be refilled. */
-export interface BatchReturn {
-  readonly type: 'free';
-  readonly buffers: BatchBuffers;
+  readonly ring: BatchRing;
 }
 
 export type ReaderMessage =
@@ -37,49 +30,40 @@ export type ReaderMessage =
   | { readonly type: 'error'; readonly message: string; readonly code: string | undefined };
 
 async function readLines(port: MessagePort, job: LineReaderJob): Promise<void> {
-  const pool: BatchBuffers[] = [];
-  let inFlight = 0;
-  let wake: (() => void) | null = null;
-  port.on('message', (message: BatchReturn) => {
-    inFlight--;
-    // Only standard-size buffers are kept: one made for a long line is let go.
-    if (message.buffers.bytes.byteLength === job.batchBytes) pool.push(message.buffers);
-    const resume = wake;
-    wake = null;
-    resume?.();
-  });
-  const fresh = (length: number): BatchWriter =>
-    new BatchWriter(length > job.batchBytes ? newBatchBuffers(length) : (pool.pop() ?? newBatchBuffers(job.batchBytes)));
-  let writer = fresh(0);
-  const post = (bytesRead: number): void => {
-    if (writer.count === 0) {
-      pool.push(writer.buffers);
-      return;
+  const slots = job.ring.slots.map((buffers) => new BatchViews(buffers));
+  const slotBytes = slots[0]?.bytes.length ?? 0;
+  const released = new Int32Array(job.ring.released);
+  let posted = 0;
+  /** The views batch number `posted` is filled in, once its turn has come. */
+  const nextViews = (length: number): { views: BatchViews; own: boolean } => {
+    for (;;) {
+      const done = Atomics.load(released, 0);
+      if (posted - done < slots.length) break;
+      Atomics.wait(released, 0, done);
     }
-    const batch = writer.seal(bytesRead);
-    inFlight++;
-    port.postMessage(batch, [batch.bytes, batch.ends, batch.startBytes]);
+    if (length > slotBytes) return { views: new BatchViews(newBatchBuffers(length)), own: true };
+    return { views: slots[posted % slots.length] as BatchViews, own: false };
+  };
+  let current = nextViews(0);
+  const writer = new BatchWriter(current.views);
+  const post = (bytesRead: number): void => {
+    port.postMessage(writer.seal(bytesRead, current.own) satisfies ReaderMessage);
+    posted++;
   };
   const summary = await streamByteLines(
     job.path,
     (bytes, start, end, lineNumber, unterminated, startByte) => {
       if (!writer.fits(end - start)) {
-        post(startByte);
-        writer = fresh(end - start);
+        if (writer.count > 0) post(startByte);
+        current = nextViews(end - start);
+        writer.use(current.views);
       }
       writer.push(bytes, start, end, lineNumber, unterminated, startByte);
     },
-    {
-      chunkBytes: job.chunkBytes,
-      onChunk: async () => {
-        while (inFlight >= job.maxInFlight) await new Promise<void>((resolve) => (wake = resolve));
-      },
-    },
+    { chunkBytes: job.chunkBytes },
   );
-  post(summary.bytes);
+  if (writer.count > 0) post(summary.bytes);
   port.postMessage({ type: 'end', bytes: summary.bytes, lines: summary.lines } satisfies ReaderMessage);
-  // Nothing more to wait for: let the thread end even if nobody terminates it.
-  port.unref();
 }
 
 if (parentPort) {

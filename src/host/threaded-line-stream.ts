@@ -8,8 +8,9 @@
  * - the sink gets the same calls, in the same order, as from
  *   `streamSinkLines` (the reader splits with `streamByteLines` and each
  *   line is fed by `sinkByteLines`), so findings and stats are identical;
- * - memory is bounded: at most `MAX_IN_FLIGHT` batches (plus the two a read
- *   chunk can fill) exist at a time, their buffers transferred back and forth;
+ * - memory is bounded: the reader fills a ring of `RING_SLOTS` shared
+ *   batches allocated here once, and waits for a slot the analysis has
+ *   released before filling it (`line-batch.ts`);
  * - it always ends: the reader's error, its unexpected exit, the sink's
  *   exception and a rejected `onChunk` all stop the reader thread and reject
  *   (the reader's error with its message and code); nothing is left running.
@@ -22,8 +23,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { BATCH_BYTES, forEachBatchLine } from './line-batch';
-import type { BatchReturn, LineReaderJob, ReaderMessage } from './line-reader-worker';
+import { BATCH_BYTES, BatchViews, forEachBatchLine, newBatchRing } from './line-batch';
+import type { LineReaderJob, ReaderMessage } from './line-reader-worker';
 import {
   sinkByteLines,
   STREAM_CHUNK_BYTES,
@@ -34,8 +35,8 @@ import {
 } from './line-stream';
 import { isTraceDatFile } from './trace-dat-file';
 
-/** Batches read ahead of the analysis: enough to keep both threads busy, few enough to cost a few MB. */
-const MAX_IN_FLIGHT = 4;
+/** Batches the reader may fill ahead of the analysis: enough to keep both threads busy, few enough to cost a few MB. */
+const RING_SLOTS = 4;
 
 /**
  * Traces of at least this many bytes are worth a reader thread (`check` and
@@ -69,24 +70,23 @@ export function streamSinkLinesThreaded(path: string, sink: MixedLineSink, optio
 
 function readOnThread(path: string, sink: MixedLineSink, script: string, options: StreamOptions): Promise<StreamSummary> {
   // A caller's chunk size sets how often it hears of progress (the server yields to its requests there), so batches follow it.
-  const job: LineReaderJob = {
-    path,
-    chunkBytes: options.chunkBytes ?? STREAM_CHUNK_BYTES,
-    batchBytes: options.chunkBytes ?? BATCH_BYTES,
-    maxInFlight: MAX_IN_FLIGHT,
-  };
+  const ring = newBatchRing(RING_SLOTS, options.chunkBytes ?? BATCH_BYTES);
+  const job: LineReaderJob = { path, chunkBytes: options.chunkBytes ?? STREAM_CHUNK_BYTES, ring };
+  const slots = ring.slots.map((buffers) => new BatchViews(buffers));
+  const released = new Int32Array(ring.released);
   const worker = new Worker(script, { workerData: job });
   const onLine = sinkByteLines(sink);
   const onChunk = options.onChunk;
   return new Promise<StreamSummary>((resolve, reject) => {
     const queue: ReaderMessage[] = [];
+    let received = 0;
     let draining = false;
     let settled = false;
     const finish = (error: Error | null, summary?: StreamSummary): void => {
       if (settled) return;
       settled = true;
       queue.length = 0;
-      // Ends the reader whatever it is doing (reading, waiting for a buffer, done).
+      // Ends the reader whatever it is doing (reading, waiting for its turn, done).
       void worker.terminate();
       if (error) reject(error);
       else resolve(summary as StreamSummary);
@@ -98,9 +98,11 @@ function readOnThread(path: string, sink: MixedLineSink, script: string, options
       try {
         for (let message = queue.shift(); message !== undefined && !settled; message = queue.shift()) {
           if (message.type === 'batch') {
-            forEachBatchLine(message, onLine);
-            const buffers = { bytes: message.bytes, ends: message.ends, startBytes: message.startBytes };
-            worker.postMessage({ type: 'free', buffers } satisfies BatchReturn, [buffers.bytes, buffers.ends, buffers.startBytes]);
+            forEachBatchLine(message, message.own ? new BatchViews(message.own) : (slots[received % slots.length] as BatchViews), onLine);
+            received++;
+            // Its slot is free again: the reader may be waiting for it.
+            Atomics.store(released, 0, received);
+            Atomics.notify(released, 0);
             if (onChunk) await onChunk(message.bytesRead);
           } else if (message.type === 'end') {
             finish(null, { bytes: message.bytes, lines: message.lines });
