@@ -39,10 +39,10 @@ import { isTraceDatFile } from './trace-dat-file';
 const RING_SLOTS = 4;
 
 /**
- * Traces of at least this many bytes are worth a reader thread (`check` and
- * the server's analysis of a file from disk): below it, starting the thread
- * costs more than reading on the analyzing thread. Only a trace's replay is
- * slow enough per byte for the reading to matter.
+ * Traces of at least this many bytes get a reader thread (`check` and the
+ * server's analysis of a file from disk): some 200,000 lines, a second of
+ * replay, against the few tens of milliseconds a thread takes to start.
+ * Only a trace's replay is slow enough per byte for the reading to matter.
  */
 export const TRACE_THREAD_FROM_BYTES = 32 << 20;
 
@@ -62,10 +62,18 @@ export interface ThreadedStreamOptions extends StreamOptions {
 /** `streamSinkLines`, with the reading on a second thread when the file is big enough (module header). */
 export function streamSinkLinesThreaded(path: string, sink: MixedLineSink, options: ThreadedStreamOptions = {}): Promise<StreamSummary> {
   const { threadFromBytes, readerScript = LINE_READER_SCRIPT, ...streamOptions } = options;
-  const threaded =
-    threadFromBytes !== undefined && existsSync(readerScript) && statSync(path).size >= threadFromBytes && !isTraceDatFile(path);
+  const threaded = threadFromBytes !== undefined && existsSync(readerScript) && sizeOf(path) >= threadFromBytes && !isTraceDatFile(path);
   if (!threaded) return streamSinkLines(path, sink, streamOptions);
   return readOnThread(path, sink, readerScript, streamOptions);
+}
+
+/** The file's size; -1 when it cannot be told (then `streamSinkLines` rejects with the reason, as it would anyway). */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
 }
 
 function readOnThread(path: string, sink: MixedLineSink, script: string, options: StreamOptions): Promise<StreamSummary> {

@@ -157,6 +157,9 @@ describe('streamSinkLinesThreaded', () => {
     );
     expect(threaded).toBeInstanceOf(Error);
     expect((threaded as NodeJS.ErrnoException).code).toBe((single as NodeJS.ErrnoException).code);
+    // A file that is not there is a rejection too, not an exception.
+    const missing = streamSinkLinesThreaded(join(dir, 'no-such.trace'), sink, { threadFromBytes: 0, readerScript });
+    await expect(missing).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('stops the reader and rejects when the sink throws or progress says stop', async () => {
