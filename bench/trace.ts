@@ -121,7 +121,7 @@ interface CheckRun {
 /** Runs `check --format json` in a child and reports its wall time and peak RSS (from the child itself). */
 function timedCheck(path: string, extraArgs: readonly string[] = []): CheckRun {
   const reporter = join(DIR, 'report-rss.cjs');
-  // The main thread's own CPU time too (Linux: its task's utime + stime, in ticks of 10 ms): the critical path when a second core is free.
+  // The main thread's own CPU time too (Linux: its utime + stime in /proc, in ticks of 10 ms): the critical path when a second core is free.
   writeFileSync(
     reporter,
     [
