@@ -29,6 +29,8 @@ const common = {
 /** Node-side entry points: name in dist/ -> source. */
 const nodeEntries = {
   cli: 'src/cli/main.ts',
+  // The thread that reads big files for `check` (src/host/threaded-line-stream.ts finds it next to the bundle running it).
+  'line-reader': 'src/host/line-reader-worker.ts',
   'bench-engine': 'bench/engine.ts',
   'bench-review': 'bench/review.ts',
   // `npm run eval:review`: runs itself again as the worker thread that reviews each corpus file under a time limit.

@@ -14,7 +14,10 @@
  *            and decoding them (no replay, no rules), in this process: where
  *            the time goes between reading and the full analysis
  *   check    lines/s of `node dist/cli.js check --format json <file>`, a child
- *            process timed end to end, and its peak resident memory
+ *            process timed end to end, and its peak resident memory (a file
+ *            this big is read and split into lines on a second thread)
+ *   1 thread the same with `--thread-from-bytes` above the file's size: all
+ *            on one thread, for how much the second thread gives
  *   ratio    check / raw (target: at least 0.25)
  *
  *   node dist/bench-trace.js [--lines 3000000]          the default: one 3M-line capture
@@ -103,17 +106,41 @@ async function decodeOnly(path: string): Promise<{ lines: number; seconds: numbe
   return { lines, seconds: (performance.now() - started) / 1000 };
 }
 
+interface CheckRun {
+  seconds: number;
+  rssMb: number;
+  /** CPU time of the main thread alone (NaN where /proc is not there). */
+  mainCpuSeconds: number;
+  lines: number;
+  findings: number;
+  status: number | null;
+  /** The JSON it printed, to tell whether both ways agree. */
+  output: string;
+}
+
 /** Runs `check --format json` in a child and reports its wall time and peak RSS (from the child itself). */
-function timedCheck(path: string): { seconds: number; rssMb: number; lines: number; findings: number; status: number | null } {
+function timedCheck(path: string, extraArgs: readonly string[] = []): CheckRun {
   const reporter = join(DIR, 'report-rss.cjs');
-  writeFileSync(reporter, "process.on('exit', () => process.stderr.write('MAXRSS_KB ' + process.resourceUsage().maxRSS + '\\n'));\n");
+  // The main thread's own CPU time too (Linux: its utime + stime in /proc, in ticks of 10 ms): the critical path when a second core is free.
+  writeFileSync(
+    reporter,
+    [
+      // Only the main thread reports (the reader thread loads this file too).
+      "if (require('worker_threads').isMainThread) process.on('exit', () => {",
+      '  let ticks = NaN;',
+      "  try { const fields = require('fs').readFileSync('/proc/self/task/' + process.pid + '/stat', 'utf8').split(') ')[1].split(' '); ticks = Number(fields[11]) + Number(fields[12]); } catch {}",
+      "  process.stderr.write('MAXRSS_KB ' + process.resourceUsage().maxRSS + ' MAIN_TICKS ' + ticks + '\\n');",
+      '});',
+      '',
+    ].join('\n'),
+  );
   const started = performance.now();
-  const child = spawnSync(process.execPath, ['--require', reporter, CLI, 'check', '--format', 'json', path], {
+  const child = spawnSync(process.execPath, ['--require', reporter, CLI, 'check', '--format', 'json', ...extraArgs, path], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
   const seconds = (performance.now() - started) / 1000;
-  const rss = /MAXRSS_KB (\d+)/.exec(child.stderr ?? '');
+  const rss = /MAXRSS_KB (\d+) MAIN_TICKS (\d+|NaN)/.exec(child.stderr ?? '');
   let lines = 0;
   let findings = 0;
   try {
@@ -123,7 +150,15 @@ function timedCheck(path: string): { seconds: number; rssMb: number; lines: numb
   } catch {
     process.stdout.write(`  check failed: ${child.stderr}\n`);
   }
-  return { seconds, rssMb: rss ? Number(rss[1]) / 1024 : NaN, lines, findings, status: child.status };
+  return {
+    seconds,
+    rssMb: rss ? Number(rss[1]) / 1024 : NaN,
+    mainCpuSeconds: rss ? Number(rss[2]) / 100 : NaN,
+    lines,
+    findings,
+    status: child.status,
+    output: child.stdout,
+  };
 }
 
 function rate(lines: number, seconds: number): string {
@@ -139,6 +174,7 @@ async function main(): Promise<void> {
       const raw = rawScan(path);
       const decoded = await decodeOnly(path);
       const check = timedCheck(path);
+      const single = timedCheck(path, ['--thread-from-bytes', String(size + 1)]);
       const ratio = check.lines / check.seconds / (raw.lines / raw.seconds);
       process.stdout.write(
         [
@@ -146,6 +182,8 @@ async function main(): Promise<void> {
           `  raw read + line breaks: ${rate(raw.lines, raw.seconds)} (${raw.seconds.toFixed(2)} s)`,
           `  stream + tokenise + decode only: ${rate(decoded.lines, decoded.seconds)} (${decoded.seconds.toFixed(2)} s)`,
           `  gpuvm-lens check:       ${rate(check.lines, check.seconds)} (${check.seconds.toFixed(2)} s, exit ${check.status}, ${check.findings} findings)`,
+          `  check on one thread:    ${rate(single.lines, single.seconds)} (${single.seconds.toFixed(2)} s, peak RSS ${single.rssMb.toFixed(0)} MB, output ${single.output === check.output ? 'identical' : 'DIFFERENT'})`,
+          `  two threads/one thread: ${(single.seconds / check.seconds).toFixed(2)} × the speed; main thread CPU ${check.mainCpuSeconds.toFixed(2)} s / ${single.mainCpuSeconds.toFixed(2)} s`,
           `  ratio check/raw:        ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO.toFixed(3)}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`,
           `  peak RSS of check:      ${check.rssMb.toFixed(0)} MB (target ≤ ${TARGET_RSS_MB} MB: ${check.rssMb <= TARGET_RSS_MB ? 'met' : 'NOT met'})`,
           '',

@@ -147,15 +147,22 @@ export interface MixedLineSink {
  */
 export function streamSinkLines(path: string, sink: MixedLineSink, options: StreamOptions | StreamProgress = {}): Promise<StreamSummary> {
   if (isTraceDatFile(path)) return streamTraceDatLines(path, sink.line.bind(sink), options);
+  return streamByteLines(path, sinkByteLines(sink), options);
+}
+
+/**
+ * How a byte line reaches a sink: to `sink.lineBytes` when the sink has it
+ * and takes the line, else decoded to `sink.line`. Shared with the threaded
+ * stream (`threaded-line-stream.ts`), so both hand a sink the same lines.
+ */
+export function sinkByteLines(
+  sink: MixedLineSink,
+): (bytes: Buffer, start: number, end: number, lineNumber: number, unterminated: boolean, startByte: number) => void {
   const lineBytes = sink.lineBytes?.bind(sink);
-  return streamByteLines(
-    path,
-    (bytes, start, end, lineNumber, unterminated, startByte) => {
-      if (lineBytes && lineBytes(bytes, start, end, lineNumber, unterminated, startByte)) return;
-      sink.line(lineText(bytes, start, end), lineNumber, unterminated, startByte);
-    },
-    options,
-  );
+  return (bytes, start, end, lineNumber, unterminated, startByte) => {
+    if (lineBytes && lineBytes(bytes, start, end, lineNumber, unterminated, startByte)) return;
+    sink.line(lineText(bytes, start, end), lineNumber, unterminated, startByte);
+  };
 }
 
 /**

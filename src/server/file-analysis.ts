@@ -5,7 +5,9 @@
  * source as `gpuvm-lens check` (`host/line-stream`: the same line ends, cut
  * lines and last-line rules, so both report the same findings), feeding the
  * analyzer line by line and recording each line's byte offset so hovers can
- * later read any line back without holding the file in memory.
+ * later read any line back without holding the file in memory. A big trace
+ * is read and split into lines on a second thread while this one replays it
+ * (`host/threaded-line-stream`: the same lines, so the same findings).
  *
  * Invariants: memory is the analyzer's live state plus 8 bytes per line;
  * cancellation is checked after every chunk.
@@ -15,7 +17,7 @@ import { statSync } from 'node:fs';
 import type { AnalysisResult, Analyzer, DocumentKind } from '../analysis/document';
 import { AnalysisCancelled, GuardedSink, yieldToEventLoop, type ProgressiveSink, type RunOptions } from '../ide/sliced-analysis';
 import { LineOffsets, fileLineSource } from '../host/file-lines';
-import { streamSinkLines } from '../host/line-stream';
+import { streamSinkLinesThreaded, TRACE_THREAD_FROM_BYTES, type ThreadedStreamOptions } from '../host/threaded-line-stream';
 import { MAX_LINE_CHARS, rangeByLine, type LineSource } from '../ide/line-source';
 
 /** Bytes fed between two turns of the event loop: a few tens of milliseconds of replay. */
@@ -31,12 +33,16 @@ export function fileSize(path: string): number {
   return statSync(path).size;
 }
 
+/** How the file is read: by default a trace of `TRACE_THREAD_FROM_BYTES` or more on a second thread. */
+export type FileReading = Pick<ThreadedStreamOptions, 'threadFromBytes' | 'readerScript'>;
+
 /** Streams `path` through `analyzer` (by the line rules of `host/line-stream`); rejects with `AnalysisCancelled` when the token fires. */
 export async function analyzeFileFromDisk(
   kind: DocumentKind,
   analyzer: Analyzer | ProgressiveSink,
   path: string,
   options: RunOptions,
+  reading: FileReading = kind === 'trace' ? { threadFromBytes: TRACE_THREAD_FROM_BYTES } : {},
 ): Promise<FileAnalysis> {
   const total = fileSize(path);
   const sink = new GuardedSink(kind, analyzer, options);
@@ -44,7 +50,7 @@ export async function analyzeFileFromDisk(
   // A binary trace.dat streams the lines of its report, which are not bytes of
   // the file (startByte -1) and cannot be read back from it: they are kept.
   const kept: string[] = [];
-  const { bytes } = await streamSinkLines(
+  const { bytes } = await streamSinkLinesThreaded(
     path,
     {
       line(text, lineNumber, unterminated, startByte) {
@@ -59,6 +65,7 @@ export async function analyzeFileFromDisk(
       },
     },
     {
+      ...reading,
       chunkBytes: CHUNK,
       onChunk: async (position) => {
         options.onProgress?.(total > 0 ? position / total : 1);

@@ -69,6 +69,8 @@ describe('the installed gpuvm-lens', () => {
 
   it('holds the bundle, the WASM and the rule pages, and no sources or tests', () => {
     expect(packed).toContain('dist/cli.js');
+    // The thread `check` reads big traces on (without it, check stays on one thread).
+    expect(packed).toContain('dist/line-reader.js');
     expect(packed).toContain('docs/rules/trace-bind-over-live-mapping.md');
     expect(packed.filter((path) => /^(src|test|bench|node_modules)\//.test(path) || path.endsWith('.map'))).toEqual([]);
   });

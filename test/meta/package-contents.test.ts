@@ -23,6 +23,8 @@ const REQUIRED = [
   'language-configuration.patch.json',
   'dist/extension.js',
   'dist/webview.js',
+  // The thread the server reads big traces from disk on.
+  'dist/line-reader.js',
   'dist/tree-sitter.wasm',
   'dist/tree-sitter-c.wasm',
   'media/va-view.css',

@@ -7,7 +7,8 @@ import type { AnalysisResult, DocumentKind } from '../../analysis/document';
 import { DOCUMENT_KINDS } from '../../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../../base/detect-kind';
 import { analyzerFor, analyzeText } from '../../analysis/registry';
-import { readHead, streamSinkLines } from '../../host/line-stream';
+import { readHead } from '../../host/line-stream';
+import { streamSinkLinesThreaded, TRACE_THREAD_FROM_BYTES } from '../../host/threaded-line-stream';
 import { correlateLogsWithTraces } from '../log-trace-correlation';
 import { exitCodeFor, render, type FileResult, type OutputFormat } from '../render';
 import { combineExitCodes, isBlankText, parseArgs, reportUnanalysable, UsageError, statInputFile, type CliCommand } from './command';
@@ -19,6 +20,12 @@ export function parseFormat(value: string | undefined, allowed: readonly string[
   const format = value ?? 'text';
   if (!allowed.includes(format)) throw new UsageError(`unknown format ${format} (one of ${allowed.join(', ')})`);
   return format;
+}
+
+function parseByteCount(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${name} takes a number of bytes, not ${value}`);
+  return Number(value);
 }
 
 export function parseKind(value: string | undefined): DocumentKind | undefined {
@@ -38,8 +45,15 @@ export function unanalysedReason(result: AnalysisResult): string | undefined {
   return undefined;
 }
 
+export interface CheckFileOptions {
+  /** Traces of at least this many bytes are read on a second thread (default `TRACE_THREAD_FROM_BYTES`). */
+  readonly threadFromBytes?: number;
+  /** The line reader thread's script (default: next to the running bundle). */
+  readonly readerScript?: string;
+}
+
 /** Analyzes one file from disk, streaming it; `-` reads standard input. Throws `UsageError` for an input that cannot be read or is empty. */
-export async function checkFile(path: string, kind: DocumentKind | undefined): Promise<AnalysisResult> {
+export async function checkFile(path: string, kind: DocumentKind | undefined, options: CheckFileOptions = {}): Promise<AnalysisResult> {
   if (path === '-') {
     const text = readTextInput('-');
     if (isBlankText(text)) throw new UsageError('standard input is empty: nothing to analyse');
@@ -52,19 +66,21 @@ export async function checkFile(path: string, kind: DocumentKind | undefined): P
   const sink = analyzerFor(chosen).begin({ path });
   const showProgress = process.stderr.isTTY && size > 64 << 20;
   let lastShown = 0;
-  await streamSinkLines(
-    path,
-    sink,
-    showProgress
-      ? (bytes) => {
-          const percent = Math.floor((bytes / size) * 100);
-          if (percent !== lastShown) {
-            lastShown = percent;
-            process.stderr.write(`\r${path}: ${percent}%`);
-          }
+  await streamSinkLinesThreaded(path, sink, {
+    ...(chosen === 'trace' ? { threadFromBytes: options.threadFromBytes ?? TRACE_THREAD_FROM_BYTES } : {}),
+    ...(options.readerScript === undefined ? {} : { readerScript: options.readerScript }),
+    ...(showProgress
+      ? {
+          onChunk: (bytes: number) => {
+            const percent = Math.floor((bytes / size) * 100);
+            if (percent !== lastShown) {
+              lastShown = percent;
+              process.stderr.write(`\r${path}: ${percent}%`);
+            }
+          },
         }
-      : undefined,
-  );
+      : {}),
+  });
   if (showProgress) process.stderr.write('\r\x1b[K');
   return await sink.end();
 }
@@ -92,22 +108,27 @@ unmapped it (log-fault-history).
 
   --format FORMAT   text (default), json or sarif
   --kind KIND       force the kind: ${DOCUMENT_KINDS.join(', ')}
+  --thread-from-bytes N
+                    read traces of at least N bytes on a second thread while
+                    this one replays them (default ${TRACE_THREAD_FROM_BYTES}, 32 MiB; the
+                    findings are the same either way)
 `,
   async run(args) {
-    const parsed = parseArgs(args, ['--format', '--kind']);
+    const parsed = parseArgs(args, ['--format', '--kind', '--thread-from-bytes']);
     if (parsed.flags.has('--help')) {
       process.stdout.write(this.usage);
       return 0;
     }
     const format = parseFormat(parsed.options.get('--format')) as OutputFormat;
     const kind = parseKind(parsed.options.get('--kind'));
+    const threadFromBytes = parseByteCount('--thread-from-bytes', parsed.options.get('--thread-from-bytes'));
     if (parsed.positional.length === 0) throw new UsageError('check needs at least one file');
     const files: FileResult[] = [];
     let unanalysed = 0;
     for (const path of parsed.positional) {
       let result: AnalysisResult;
       try {
-        result = await checkFile(path, kind);
+        result = await checkFile(path, kind, threadFromBytes === undefined ? {} : { threadFromBytes });
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         reportUnanalysable('check', error.message);
