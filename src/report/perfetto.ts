@@ -202,5 +202,32 @@ export function toChromeTrace(input: ExportInput): ChromeTrace {
       args: { line: event.line, task: event.task, payload: event.payload },
     });
   }
-  return { traceEvents: events, displayTimeUnit: 'ns', otherData: { source: input.source, tool: `gpuvm-lens ${input.toolVersion}` } };
+  return {
+    traceEvents: withUniqueThreadIds(events),
+    displayTimeUnit: 'ns',
+    otherData: { source: input.source, tool: `gpuvm-lens ${input.toolVersion}` },
+  };
+}
+
+/**
+ * Perfetto's JSON importer knows a thread by its tid alone, as Linux does: the
+ * same tid in two processes would be one thread moving between them. Above,
+ * each process numbers its own threads (0 for the process's main thread, then
+ * lanes or CPUs); here the main thread takes the pid as its tid, as on Linux,
+ * and every other thread a tid above every pid.
+ */
+function withUniqueThreadIds(events: readonly TraceEvent[]): TraceEvent[] {
+  let maxPid = 0;
+  for (const event of events) maxPid = Math.max(maxPid, event.pid);
+  const tids = new Map<string, number>();
+  return events.map((event) => {
+    if (event.tid === 0) return { ...event, tid: event.pid };
+    const key = `${event.pid}:${event.tid}`;
+    let tid = tids.get(key);
+    if (tid === undefined) {
+      tid = maxPid + 1 + tids.size;
+      tids.set(key, tid);
+    }
+    return { ...event, tid };
+  });
 }

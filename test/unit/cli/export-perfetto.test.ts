@@ -69,7 +69,7 @@ describe('export --format perfetto', () => {
       ts: 1524031000,
       dur: 1000,
       pid: 1,
-      tid: 1,
+      tid: 3,
       args: {
         start: '0x1a0000000',
         end: '0x1a0200000',
@@ -92,6 +92,15 @@ describe('export --format perfetto', () => {
       ['trace-use-after-free', 1524039000, 1, 16],
       ['trace-use-after-free', 1524040000, 1, 17],
     ]);
+  });
+
+  it('gives every thread a tid of its own, the main thread of a process its pid, as the importer expects', async () => {
+    const { trace } = await exported(join('examples', 'traces', 'xe-use-after-free.trace'));
+    const processesOfTid = new Map<number, Set<number>>();
+    for (const event of trace.traceEvents) processesOfTid.set(event.tid, (processesOfTid.get(event.tid) ?? new Set()).add(event.pid));
+    for (const [tid, pids] of processesOfTid) expect([tid, [...pids]]).toEqual([tid, [[...pids][0]]]);
+    for (const event of trace.traceEvents.filter((e) => e.name === 'process_name')) expect(event.tid).toBe(event.pid);
+    expect(processesOfTid.size).toBe(4);
   });
 
   it('refuses what is no trace and a missing format', async () => {
