@@ -7,7 +7,7 @@
  */
 
 import { defineRule } from '../rule';
-import { eventsOf, textKey } from './path-issues';
+import { eventsOf, jumpBetween, textKey } from './path-issues';
 import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const doubleRelease = defineRule({
@@ -18,6 +18,7 @@ export const doubleRelease = defineRule({
   messages: {
     twice:
       'On one path of {fn}, {key} is released a second time by {call}() after the release at line {firstLine} ({what}): {consequence}.',
+    jump: 'This goto in {fn} reaches a second release of {key} by {call}() at line {secondLine}, after the release at line {firstLine} ({what}): {consequence}. Jump to a label past that release.',
     fixed: 'The patch removes a second release of {key} ({what}) on a path of {fn}.',
   },
 });
@@ -36,20 +37,27 @@ export const doubleReleaseCheck: PatchRuleCheck = {
   rule: doubleRelease,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    return eventsOf(review, side, 'double-release').map(({ view, event }) => ({
-      view,
-      key: textKey(view, event.key, event.pair.kind, event.secondRow),
-      row: event.secondRow,
-      messageId: 'twice',
-      data: {
-        fn: functionLabel(view),
-        key: event.key,
-        call: event.call,
-        firstLine: view.rows[event.firstRow]?.line ?? 0,
-        what: event.pair.what,
-        consequence: CONSEQUENCE[event.pair.kind] ?? 'double release',
-      },
-      related: [{ row: event.firstRow, message: 'first release' }],
-    }));
+    return eventsOf(review, side, 'double-release').map(({ view, event }) => {
+      const jump = jumpBetween(view, event.firstRow, event.secondRow);
+      return {
+        view,
+        key: textKey(view, event.key, event.pair.kind, event.secondRow),
+        row: jump ?? event.secondRow,
+        messageId: jump === undefined ? 'twice' : 'jump',
+        data: {
+          fn: functionLabel(view),
+          key: event.key,
+          call: event.call,
+          firstLine: view.rows[event.firstRow]?.line ?? 0,
+          secondLine: view.rows[event.secondRow]?.line ?? 0,
+          what: event.pair.what,
+          consequence: CONSEQUENCE[event.pair.kind] ?? 'double release',
+        },
+        related: [
+          { row: event.firstRow, message: 'first release' },
+          ...(jump === undefined ? [] : [{ row: event.secondRow, message: 'second release' }]),
+        ],
+      };
+    });
   },
 };

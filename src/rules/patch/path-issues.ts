@@ -5,7 +5,7 @@
  */
 
 import type { PathEvent } from './resource-paths';
-import { rowText, type FunctionView, type HunkReview, type ImageSide } from './review-context';
+import { rowChanged, rowText, type FunctionView, type HunkReview, type ImageSide } from './review-context';
 
 export function eventsOf<T extends PathEvent['type']>(
   review: HunkReview,
@@ -22,4 +22,20 @@ export function eventsOf<T extends PathEvent['type']>(
 /** A key made of the function name and the texts of the rows involved. */
 export function textKey(view: FunctionView, ...parts: (string | number)[]): string {
   return [view.ir.name, ...parts.map((part) => (typeof part === 'number' ? rowText(view, part).replace(/\s+/g, '') : part))].join('|');
+}
+
+/**
+ * Where a path goes wrong, when the patch wrote it: a `goto` the patch adds
+ * after `fromRow` (a release), to a label at or before `toRow` (the second
+ * release, or the use): an error branch that frees and then jumps to a label
+ * that frees or uses again. Rules report there, since that is the line to change.
+ */
+export function jumpBetween(view: FunctionView, fromRow: number, toRow: number): number | undefined {
+  for (let row = fromRow + 1; row < toRow; row++) {
+    if (!rowChanged(view, row)) continue;
+    const label = /^goto\s+(\w+)\s*;/.exec(rowText(view, row))?.[1];
+    if (!label) continue;
+    for (let at = row + 1; at <= toRow; at++) if (new RegExp(`^${label}\\s*:`).test(rowText(view, at))) return row;
+  }
+  return undefined;
 }

@@ -6,7 +6,7 @@
  */
 
 import { defineRule } from '../rule';
-import { eventsOf, textKey } from './path-issues';
+import { eventsOf, jumpBetween, textKey } from './path-issues';
 import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const useAfterPut = defineRule({
@@ -16,6 +16,7 @@ export const useAfterPut = defineRule({
   tags: ['patch', 'lifetime'],
   messages: {
     use: '{fn} uses {object} here after {release}() at line {releaseLine} dropped the reference that kept it alive: if that was the last one, this is a use-after-free. Move the put after the last use.',
+    jump: 'This goto in {fn} reaches a use of {object} at line {useLine} after {release}() at line {releaseLine} dropped the reference that kept it alive: if that was the last one, this is a use-after-free. Jump to a label past that use.',
     fixed: 'The patch stops using {object} after {release}() in {fn}.',
   },
 });
@@ -24,13 +25,25 @@ export const useAfterPutCheck: PatchRuleCheck = {
   rule: useAfterPut,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    return eventsOf(review, side, 'use-after-release').map(({ view, event }) => ({
-      view,
-      key: textKey(view, event.key, event.pair.kind, event.useRow),
-      row: event.useRow,
-      messageId: 'use',
-      data: { fn: functionLabel(view), object: event.key, release: event.release, releaseLine: view.rows[event.releaseRow]?.line ?? 0 },
-      related: [{ row: event.releaseRow, message: `${event.release}() here` }],
-    }));
+    return eventsOf(review, side, 'use-after-release').map(({ view, event }) => {
+      const jump = jumpBetween(view, event.releaseRow, event.useRow);
+      return {
+        view,
+        key: textKey(view, event.key, event.pair.kind, event.useRow),
+        row: jump ?? event.useRow,
+        messageId: jump === undefined ? 'use' : 'jump',
+        data: {
+          fn: functionLabel(view),
+          object: event.key,
+          release: event.release,
+          releaseLine: view.rows[event.releaseRow]?.line ?? 0,
+          useLine: view.rows[event.useRow]?.line ?? 0,
+        },
+        related: [
+          { row: event.releaseRow, message: `${event.release}() here` },
+          ...(jump === undefined ? [] : [{ row: event.useRow, message: `${event.key} used here` }]),
+        ],
+      };
+    });
   },
 };
