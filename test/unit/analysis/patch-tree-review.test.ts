@@ -178,7 +178,10 @@ describe('whole functions with every hunk of the file applied', () => {
 
   it('follows a goto added by one hunk to the label another hunk adds', async () => {
     const result = await reviewPatchLines(TWO_HUNKS, tree({ 'drivers/gpu/drm/foo/foo_fence.c': FILE }));
-    expect(result.findings.map((finding) => `${finding.line} ${finding.rule}`)).toEqual(['17 double-release', '16 use-after-put']);
+    // Both reported at the added goto, the line to change, naming the label's release and use.
+    expect(result.findings.map((finding) => `${finding.line} ${finding.rule}`)).toEqual(['8 double-release', '8 use-after-put']);
+    expect(result.findings[0]?.message).toContain('second release of drv by kfree() at line 17, after the release at line 6');
+    expect(result.findings[1]?.related.map((related) => related.line)).toEqual([6, 16]);
   });
 
   it('from the patch alone the label is out of sight: no finding', async () => {
