@@ -51,6 +51,11 @@ export interface TraceReplayOptions {
   readonly quiet?: boolean;
   /** Called after every event line is replayed. */
   readonly onEvent?: (info: ReplayEventInfo) => void;
+  /**
+   * Every VM on the bigint path from its creation (`TraceState`): the
+   * reference the number path is tested against; the results are the same.
+   */
+  readonly exact?: boolean;
 }
 
 interface EventSummary {
@@ -113,7 +118,7 @@ export class TraceReplayer {
   constructor(options: TraceReplayOptions = {}, state?: StateSnapshot) {
     this.quiet = options.quiet ?? false;
     this.onEvent = options.onEvent;
-    this.state = state ? TraceState.restore(state) : new TraceState();
+    this.state = state ? TraceState.restore(state) : new TraceState(options.exact);
     this.context = new EventContext(this.state, (finding) => this.report(finding));
   }
 
