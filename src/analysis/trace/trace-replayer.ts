@@ -56,6 +56,8 @@ export interface TraceReplayOptions {
    * reference the number path is tested against; the results are the same.
    */
   readonly exact?: boolean;
+  /** Reuse removed mappings (`TraceState`): only for a caller that holds no mapping across lines. */
+  readonly recycle?: boolean;
 }
 
 interface EventSummary {
@@ -118,7 +120,7 @@ export class TraceReplayer {
   constructor(options: TraceReplayOptions = {}, state?: StateSnapshot) {
     this.quiet = options.quiet ?? false;
     this.onEvent = options.onEvent;
-    this.state = state ? TraceState.restore(state) : new TraceState(options.exact);
+    this.state = state ? TraceState.restore(state) : new TraceState(options.exact, options.recycle);
     this.context = new EventContext(this.state, (finding) => this.report(finding));
   }
 
@@ -275,6 +277,7 @@ export class TraceReplayer {
       return;
     }
     this.recognized++;
+    this.state.beginEvent();
     this.state.currentTs = scanned.ts;
     this.continuation = decoded.spec.multiLine;
     const ctx = this.context;

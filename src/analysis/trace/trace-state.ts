@@ -78,6 +78,35 @@ export class TraceMapping extends GpuVa {
     this.changedLine = createdLine;
     this.changedEvent = createdEvent;
   }
+
+  /** Makes this removed mapping a new one, as the constructor would (`TraceState` recycling). */
+  reuse(
+    addr: Num64,
+    range: Num64,
+    obj: GemObject | null,
+    offset: Num64,
+    key: string | null,
+    owner: TraceVm,
+    createdLine: number,
+    createdTs: number,
+    createdEvent: string,
+    objectKey: string,
+  ): this {
+    this.reset(addr, range, obj, offset);
+    const self = this as { owner: TraceVm; createdLine: number; createdTs: number; createdEvent: string; objectKey: string };
+    this.key = key;
+    self.owner = owner;
+    self.createdLine = createdLine;
+    self.createdTs = createdTs;
+    self.createdEvent = createdEvent;
+    self.objectKey = objectKey;
+    this.changedLine = createdLine;
+    this.changedEvent = createdEvent;
+    this.userptr = false;
+    this.invalidatedLine = 0;
+    this.adopted = false;
+    return this;
+  }
 }
 
 export interface VmTombstone {
@@ -307,6 +336,8 @@ export class GenerationalMap<V> {
 }
 
 const TOMBSTONE_LIMIT = 65536;
+/** Removed mappings kept for reuse at most (a VM freed with many mappings must not pin them all). */
+const SPARE_LIMIT = 4096;
 const TOMBSTONES_PER_VM = 2048;
 
 /** Told about every mapping that becomes live or stops being live (`MappingHistory`). */
@@ -343,8 +374,24 @@ export class TraceState {
   /** Kernel WARNs raised by the engine while applying the current event. */
   readonly warnings: string[] = [];
 
-  /** `exact`: every VM on the bigint path from its creation (see `TraceVm.admit`). */
-  constructor(private readonly exact = false) {
+  /**
+   * Mappings removed during the current event, and removed ones ready for
+   * reuse (`recycle`): a bind then allocates nothing that outlives young
+   * garbage collections, which is most of what a long capture costs.
+   */
+  private readonly retired: TraceMapping[] = [];
+  private readonly spare: TraceMapping[] = [];
+
+  /**
+   * `exact`: every VM on the bigint path from its creation (see
+   * `TraceVm.admit`). `recycle`: removed mappings are reused from the next
+   * event on, for an owner that keeps no mapping across events (the
+   * streaming analyzer): an observer turns it off.
+   */
+  constructor(
+    private readonly exact = false,
+    private readonly recycle = false,
+  ) {
     this.env = new KernelEnv(optionsFor(), (event) => {
       // WARNs are real model findings.
       if (event.kind === 'warn') this.warnings.push(event.text);
@@ -434,7 +481,10 @@ export class TraceState {
       offset = toU64(offset);
       range = add(sub(toU64(request.last), start), 1n);
     }
-    const mapping = new TraceMapping(start, range, obj, offset, key, vm, request.line, request.ts, request.event, objectKey);
+    const spare = this.spare.pop();
+    const mapping = spare
+      ? spare.reuse(start, range, obj, offset, key, vm, request.line, request.ts, request.event, objectKey)
+      : new TraceMapping(start, range, obj, offset, key, vm, request.line, request.ts, request.event, objectKey);
     if (vaInsert(vm.gpuvm, mapping) !== 0) return mapping;
     if (obj) {
       const vmBo = boObtain(vm.gpuvm, obj);
@@ -478,6 +528,19 @@ export class TraceState {
         });
       }
     }
+    if (this.recycle && this.observer === null) this.retired.push(mapping);
+  }
+
+  /**
+   * A new event begins: mappings removed by the previous one are no longer
+   * referenced by anything (findings and tombstones copy what they need), so
+   * they become reusable.
+   */
+  beginEvent(): void {
+    const retired = this.retired;
+    if (retired.length === 0) return;
+    for (let i = 0; i < retired.length && this.spare.length < SPARE_LIMIT; i++) this.spare.push(retired[i] as TraceMapping);
+    retired.length = 0;
   }
 
   /**
