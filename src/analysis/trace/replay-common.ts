@@ -100,16 +100,7 @@ export function bindMapping(ctx: ReplayContext, vm: TraceVm, asDecoded: MappingR
     // Already reported here: a later unbind of the replaced mapping stays quiet.
     state.removeMapping(other, ctx.line, REPLACED);
   }
-  return state.insertMapping(vm, {
-    key: request.key,
-    start: request.start,
-    last: request.last,
-    objectKey: request.objectKey,
-    offset: request.offset,
-    line: ctx.line,
-    ts: ctx.event.ts,
-    event: name,
-  });
+  return state.insertMapping(vm, request.key, request.start, request.last, request.objectKey, request.offset, ctx.line, ctx.event.ts, name);
 }
 
 const NONE: readonly TraceMapping[] = [];
@@ -230,7 +221,17 @@ export function useMapping(
   }
   // Adopt: the mapping existed before the trace (or its bind was not traced).
   for (const other of vm.overlapping(request.start, request.last)) state.removeMapping(other, ctx.line, name, false);
-  const mapping = state.insertMapping(vm, { ...request, line: ctx.line, ts: ctx.event.ts, event: name });
+  const mapping = state.insertMapping(
+    vm,
+    request.key,
+    request.start,
+    request.last,
+    request.objectKey,
+    request.offset,
+    ctx.line,
+    ctx.event.ts,
+    name,
+  );
   mapping.adopted = true;
   return mapping;
 }

@@ -292,18 +292,6 @@ export function snapshotVm(vm: TraceVm): VmSnapshot {
   };
 }
 
-export interface BindRequest {
-  readonly key: string | null;
-  readonly start: Num64;
-  /** Inclusive. */
-  readonly last: Num64;
-  readonly objectKey: string;
-  readonly offset: Num64;
-  readonly line: number;
-  readonly ts: number;
-  readonly event: string;
-}
-
 /**
  * A bounded map that forgets old entries in generations: when the current
  * generation is full it becomes the old one and the previous old one is
@@ -465,26 +453,40 @@ export class TraceState {
     return this.gems[driver].get(objectKey);
   }
 
-  /** Inserts a mapping; the caller has removed whatever overlapped it. */
-  insertMapping(vm: TraceVm, request: BindRequest): TraceMapping {
-    const key = request.key === null ? null : detach(request.key);
-    const objectKey = request.objectKey === '' ? '' : detach(request.objectKey);
+  /**
+   * Inserts mapping `rawKey` over [requestStart, last] (inclusive), made by
+   * `event` at `line`; the caller has removed whatever overlapped it. The
+   * request comes as arguments, not as an object: one bind, no garbage.
+   */
+  insertMapping(
+    vm: TraceVm,
+    rawKey: string | null,
+    requestStart: Num64,
+    last: Num64,
+    rawObjectKey: string,
+    requestOffset: Num64,
+    line: number,
+    ts: number,
+    event: string,
+  ): TraceMapping {
+    const key = rawKey === null ? null : detach(rawKey);
+    const objectKey = rawObjectKey === '' ? '' : detach(rawObjectKey);
     const obj = objectKey === '' ? null : this.gem(vm.driver, objectKey);
-    vm.admit(request.start, request.last, request.offset);
-    let start = request.start;
+    vm.admit(requestStart, last, requestOffset);
+    let start = requestStart;
     let range: Num64;
-    let offset = request.offset;
+    let offset = requestOffset;
     if (vm.gpuvm.numbers) {
-      range = (request.last as number) + 1 - (start as number);
+      range = (last as number) + 1 - (start as number);
     } else {
       start = toU64(start);
       offset = toU64(offset);
-      range = add(sub(toU64(request.last), start), 1n);
+      range = add(sub(toU64(last), start), 1n);
     }
     const spare = this.spare.pop();
     const mapping = spare
-      ? spare.reuse(start, range, obj, offset, key, vm, request.line, request.ts, request.event, objectKey)
-      : new TraceMapping(start, range, obj, offset, key, vm, request.line, request.ts, request.event, objectKey);
+      ? spare.reuse(start, range, obj, offset, key, vm, line, ts, event, objectKey)
+      : new TraceMapping(start, range, obj, offset, key, vm, line, ts, event, objectKey);
     if (vaInsert(vm.gpuvm, mapping) !== 0) return mapping;
     if (obj) {
       const vmBo = boObtain(vm.gpuvm, obj);
@@ -498,7 +500,7 @@ export class TraceState {
     } else {
       vm.anonymous++;
     }
-    vm.changedLine = request.line;
+    vm.changedLine = line;
     this.mappingsBound++;
     this.liveMappings++;
     this.observer?.inserted(mapping);
@@ -569,16 +571,7 @@ export class TraceState {
       // below 2^53 (`model/number-path.ts`).
       if (old.start < start) {
         const pieceLast = typeof start === 'number' ? start - 1 : sub(start, 1n);
-        const piece = this.insertMapping(vm, {
-          key: pieceKey(old.start, old),
-          start: old.start,
-          last: pieceLast,
-          objectKey: old.objectKey,
-          offset: old.offset,
-          line,
-          ts,
-          event,
-        });
+        const piece = this.insertMapping(vm, pieceKey(old.start, old), old.start, pieceLast, old.objectKey, old.offset, line, ts, event);
         inherit(piece, old);
       }
       if (old.last > last) {
@@ -591,16 +584,7 @@ export class TraceState {
           pieceStart = add(last, 1n);
           offset = add(old.offset as U64, sub(pieceStart, old.start as U64));
         }
-        const piece = this.insertMapping(vm, {
-          key: pieceKey(pieceStart, old),
-          start: pieceStart,
-          last: old.last,
-          objectKey: old.objectKey,
-          offset,
-          line,
-          ts,
-          event,
-        });
+        const piece = this.insertMapping(vm, pieceKey(pieceStart, old), pieceStart, old.last, old.objectKey, offset, line, ts, event);
         inherit(piece, old);
       }
     }
@@ -634,16 +618,7 @@ export class TraceState {
       state.vms.set(TraceState.vmId(data.driver, data.key), vm);
       state.byDriver[data.driver].set(data.key, vm);
       for (const m of data.mappings) {
-        const mapping = state.insertMapping(vm, {
-          key: m.key,
-          start: m.start,
-          last: m.last,
-          objectKey: m.objectKey,
-          offset: m.offset,
-          line: m.createdLine,
-          ts: m.createdTs,
-          event: m.createdEvent,
-        });
+        const mapping = state.insertMapping(vm, m.key, m.start, m.last, m.objectKey, m.offset, m.createdLine, m.createdTs, m.createdEvent);
         mapping.changedLine = m.changedLine;
         mapping.changedEvent = m.changedEvent;
         mapping.userptr = m.userptr;
