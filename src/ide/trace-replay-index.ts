@@ -81,7 +81,9 @@ export class TraceIndex {
   private capture: { line: number; touched: readonly string[] } | null = null;
 
   constructor(private readonly budgets: TraceIndexBudgets = DEFAULT_BUDGETS) {
+    // Its state is only ever copied (checkpoints): removed mappings are reused.
     this.replayer = new TraceReplayer({
+      recycle: true,
       onEvent: (info) => {
         for (const key of info.touched) this.note(key, info.line);
       },
