@@ -92,6 +92,16 @@ export function hex(value: Num64): string {
   return '0x' + value.toString(16);
 }
 
+/**
+ * `hex` of `last + 1`, the exclusive end of an inclusive range, not wrapped
+ * (a range ending at 2^64 - 1 ends at 0x10000000000000000). The same text
+ * for a number and for a bigint: a number `last` is below 2^53, so
+ * `last + 1` is exact.
+ */
+export function hexEnd(last: Num64): string {
+  return hex(typeof last === 'number' ? last + 1 : last + 1n);
+}
+
 /** `0x` and 16 lowercase hex digits, as the gpuvas debugfs file prints numbers. */
 export function hex16(value: Num64): string {
   return '0x' + value.toString(16).padStart(16, '0');

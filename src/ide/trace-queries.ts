@@ -8,7 +8,7 @@
  * of events answers quickly.
  */
 
-import { hex, parseCNumber } from '../base/u64';
+import { hex, hexEnd, parseCNumber, toU64 } from '../base/u64';
 import { DRIVER_TRACES_OBJECTS, DRIVER_WINDOW, type TraceMapping, type TraceVm } from '../analysis/trace/trace-state';
 import type { VaGap, VaMapping, VaObject, VaSpace, VmSummary } from '../base/va-space-view';
 import type { AnalyzedDocument } from './analyzed-document';
@@ -27,7 +27,7 @@ function code(text: string): string {
 }
 
 function span(mapping: TraceMapping): string {
-  return `[${hex(mapping.start)}, ${hex(mapping.last + 1n)})`;
+  return `[${hex(mapping.start)}, ${hexEnd(mapping.last)})`;
 }
 
 function mappingName(mapping: TraceMapping): string {
@@ -204,8 +204,10 @@ function gapsOf(mappings: readonly TraceMapping[], start: bigint, end: bigint): 
   const gaps: VaGap[] = [];
   let cursor = start;
   for (const mapping of mappings) {
-    if (mapping.start > cursor && cursor < end) gaps.push({ start: hex(cursor), end: hex(mapping.start < end ? mapping.start : end) });
-    if (mapping.last + 1n > cursor) cursor = mapping.last + 1n;
+    const mappingStart = toU64(mapping.start);
+    const mappingEnd = toU64(mapping.last) + 1n;
+    if (mappingStart > cursor && cursor < end) gaps.push({ start: hex(cursor), end: hex(mappingStart < end ? mappingStart : end) });
+    if (mappingEnd > cursor) cursor = mappingEnd;
   }
   if (cursor < end) gaps.push({ start: hex(cursor), end: hex(end) });
   return gaps;
@@ -241,8 +243,8 @@ export function traceVaSpace(snapshot: AnalyzedDocument, index: TraceIndex, line
   const live = [...vm.mappings()];
   const mappings: VaMapping[] = live.map((mapping) => ({
     start: hex(mapping.start),
-    end: hex(mapping.last + 1n),
-    range: hex(mapping.last + 1n - mapping.start),
+    end: hexEnd(mapping.last),
+    range: hex(toU64(mapping.last) + 1n - toU64(mapping.start)),
     object: mapping.objectKey || null,
     objectTraced: DRIVER_TRACES_OBJECTS[vm.driver],
     offset: hex(mapping.offset),

@@ -62,7 +62,9 @@ export interface TraceQueryState {
 export class TraceIndex {
   private readonly replayer: TraceReplayer;
   private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: EMPTY_STATE_SNAPSHOT }];
-  private readonly lastOccurrence = new Map<string, number>();
+  /** Each object key's number, in first-seen order; its last occurrence is `lastOccurrence[number]`. */
+  private readonly keyNumbers = new Map<string, number>();
+  private lastOccurrence = new Int32Array(1 << 12);
   private occurrenceLine = new Int32Array(1 << 16);
   private occurrencePrevious = new Int32Array(1 << 16);
   private occurrences = 0;
@@ -79,7 +81,9 @@ export class TraceIndex {
   private capture: { line: number; touched: readonly string[] } | null = null;
 
   constructor(private readonly budgets: TraceIndexBudgets = DEFAULT_BUDGETS) {
+    // Its state is only ever copied (checkpoints): removed mappings are reused.
     this.replayer = new TraceReplayer({
+      recycle: true,
       onEvent: (info) => {
         for (const key of info.touched) this.note(key, info.line);
       },
@@ -90,7 +94,9 @@ export class TraceIndex {
    * Records that `line` touches `key`. Occurrences are a linked list in two
    * typed arrays (line, previous occurrence of the same key) plus one number
    * per key: a small array per key would cost ~150 bytes each, and a trace
-   * has hundreds of thousands of VMAs.
+   * has hundreds of thousands of VMAs. A key is looked up once per event
+   * (its number, fixed when first seen): the last occurrence is updated in a
+   * typed array, not by a second hash lookup to set it in the map.
    */
   private note(key: string, line: number): void {
     if (this.occurrences >= this.budgets.occurrences) {
@@ -98,8 +104,20 @@ export class TraceIndex {
       this.indexedThrough ??= line - 1;
       return;
     }
-    const last = this.lastOccurrence.get(key);
-    if (last !== undefined && this.occurrenceLine[last] === line) return;
+    let number = this.keyNumbers.get(key);
+    let last = -1;
+    if (number === undefined) {
+      number = this.keyNumbers.size;
+      this.keyNumbers.set(key, number);
+      if (number === this.lastOccurrence.length) {
+        const grown = new Int32Array(number * 2);
+        grown.set(this.lastOccurrence);
+        this.lastOccurrence = grown;
+      }
+    } else {
+      last = this.lastOccurrence[number] as number;
+      if (this.occurrenceLine[last] === line) return;
+    }
     if (this.occurrences === this.occurrenceLine.length) {
       const lines = new Int32Array(this.occurrenceLine.length * 2);
       const previous = new Int32Array(this.occurrenceLine.length * 2);
@@ -110,8 +128,8 @@ export class TraceIndex {
     }
     const index = this.occurrences++;
     this.occurrenceLine[index] = line;
-    this.occurrencePrevious[index] = last ?? -1;
-    this.lastOccurrence.set(key, index);
+    this.occurrencePrevious[index] = last;
+    this.lastOccurrence[number] = index;
   }
 
   /** Feeds one line (1-based), as the analyzer contract does. */
@@ -200,14 +218,19 @@ export class TraceIndex {
   /** 1-based lines of every event touching `key`, ascending. */
   linesOf(key: string): readonly number[] {
     const lines: number[] = [];
-    for (let index = this.lastOccurrence.get(key) ?? -1; index !== -1; index = this.occurrencePrevious[index] as number) {
+    const number = this.keyNumbers.get(key);
+    for (
+      let index = number === undefined ? -1 : (this.lastOccurrence[number] as number);
+      index !== -1;
+      index = this.occurrencePrevious[index] as number
+    ) {
       lines.push(this.occurrenceLine[index] as number);
     }
     return lines.reverse();
   }
 
   objectKeys(): IterableIterator<string> {
-    return this.lastOccurrence.keys();
+    return this.keyNumbers.keys();
   }
 
   /** The event at a 1-based line, decoded and described in words. */

@@ -11,8 +11,7 @@
  * - a VA is on its VM_BO's list iff `va.vmBo` is set.
  */
 
-import { add64, addOverflows64, dec64, inc64, isZero64, toU64, U64_MAX, type Num64 } from '../base/u64';
-import { windowOnNumbers } from './number-path';
+import { add64, addOverflows64, dec64, inc64, isZero64, U64_MAX, type Num64 } from '../base/u64';
 import { KernelEnv, Lock } from './kernel-env';
 import { GemObject, GpuVa, GpuVm, GpuVmBo, type GpuVmFlags } from './objects';
 
@@ -66,18 +65,7 @@ export interface GpuVmInit {
  * value is taken as a bigint.
  */
 export function gpuvmInit(env: KernelEnv, init: GpuVmInit): GpuVm {
-  const numbers = windowOnNumbers(init.start, init.range, init.kernelStart, init.kernelRange);
-  const value = (v: Num64): Num64 => (numbers ? v : toU64(v));
-  const vm = new GpuVm(
-    env,
-    init.name ?? 'unknown',
-    init.flags,
-    value(init.start),
-    value(init.range),
-    value(init.kernelStart),
-    value(init.kernelRange),
-    init.rObj,
-  );
+  const vm = new GpuVm(env, init.name ?? 'unknown', init.flags, init.start, init.range, init.kernelStart, init.kernelRange, init.rObj);
   gemGet(env, init.rObj);
   if (addOverflows64(vm.mmStart, vm.mmRange)) env.warn(WARN_ADDRESS_LIMIT);
   const kernel = vm.kernelNode;

@@ -7,8 +7,13 @@
  * wraps. The predicates here say, per VM and per request, that this holds,
  * from the request's inputs alone:
  *
- * - a VM is on the number path when its window and its reserved window end at
- *   or below 2^53 - 1;
+ * - a VM is on the number path when its window's start and its reserved
+ *   window are given as numbers, the reserved window ends at or below
+ *   2^53 - 1 and the window does not wrap. A window reaching past 2^53 - 1
+ *   (a trace's VM spans the whole u64 space) is held clamped to end at 2^53:
+ *   every qualifying request ends at or below 2^53 - 1, so it compares with
+ *   that end exactly as with the real one (`GpuVm` keeps the real one for
+ *   `widen`);
  * - a request over [addr, addr + range) qualifies when `addr + range` is at
  *   most 2^53 - 1 and at least 1 (its `addr + range - 1` does not wrap: a
  *   zero-size request at 0 covers the whole u64 space), and, with an offset,
@@ -29,7 +34,7 @@
  * ways and compares them byte for byte.
  */
 
-import { MAX_EXACT, type Num64 } from '../base/u64';
+import { MAX_EXACT, toU64, U64_MAX, type Num64 } from '../base/u64';
 
 /** `addr + range` qualifies: both numbers, the end at most 2^53 - 1 and not 0. */
 export function spanOnNumbers(addr: Num64, range: Num64): boolean {
@@ -55,14 +60,20 @@ export function findNextOnNumbers(end: Num64): boolean {
   return typeof end === 'number' && end + 1 <= MAX_EXACT;
 }
 
-/** A VM's window and reserved window qualify. */
+/**
+ * A VM's window and reserved window qualify: the window's start and the
+ * reserved window are numbers, the reserved window ends at or below 2^53 - 1
+ * and the window (its range may be a bigint) does not wrap.
+ */
 export function windowOnNumbers(start: Num64, range: Num64, kernelStart: Num64, kernelRange: Num64): boolean {
   return (
     typeof start === 'number' &&
-    typeof range === 'number' &&
     typeof kernelStart === 'number' &&
     typeof kernelRange === 'number' &&
-    start + range <= MAX_EXACT &&
-    kernelStart + kernelRange <= MAX_EXACT
+    kernelStart + kernelRange <= MAX_EXACT &&
+    BigInt(start) + toU64(range) <= U64_MAX
   );
 }
+
+/** Where a number-path window reaching past 2^53 - 1 is held to end (see the module comment). */
+export const CLAMPED_END = 2 ** 53;

@@ -13,7 +13,8 @@
  * the exact path (`number-path.ts`).
  */
 
-import { add64, dec64, toU64, U64_MAX, type Num64, type U64 } from '../base/u64';
+import { add, add64, dec64, toU64, U64_MAX, type Num64, type U64 } from '../base/u64';
+import { CLAMPED_END, windowOnNumbers } from './number-path';
 import type { KernelEnv } from './kernel-env';
 import { Lock } from './kernel-env';
 import { Kref } from './kref';
@@ -226,8 +227,16 @@ export class GpuVm {
   readonly boDefer: GpuVmBo[] = [];
   /** The embedded `kernel_alloc_node`; in the tree only when inserted. */
   readonly kernelNode: GpuVa;
-  /** `mm_start + mm_range` (wrapping), the exclusive end of the window. */
+  /**
+   * `mm_start`, `mm_range` and `mm_start + mm_range` (wrapping), the
+   * exclusive end of the window; on the number path, a window reaching past
+   * 2^53 - 1 is held clamped to end at 2^53 (`number-path.ts`).
+   */
+  readonly mmStart: Num64;
+  readonly mmRange: Num64;
   readonly mmEnd: Num64;
+  /** The window as given, for `widen`. */
+  private readonly window: readonly [Num64, Num64];
   /** Addresses, ranges and offsets of this VM and its VAs are numbers (see the module comment). */
   readonly numbers: boolean;
   /**
@@ -244,19 +253,31 @@ export class GpuVm {
     readonly env: KernelEnv,
     name: string,
     readonly flags: GpuVmFlags,
-    readonly mmStart: Num64,
-    readonly mmRange: Num64,
+    mmStart: Num64,
+    mmRange: Num64,
     kernelStart: Num64,
     kernelRange: Num64,
     /** `r_obj`: the GEM whose resv is the VM's common resv. */
     readonly rObj: GemObject,
   ) {
     this.name = name;
-    this.numbers = typeof mmStart === 'number';
-    this.mmEnd = add64(mmStart, mmRange);
+    this.window = [mmStart, mmRange];
+    this.numbers = windowOnNumbers(mmStart, mmRange, kernelStart, kernelRange);
+    if (this.numbers) {
+      this.mmStart = mmStart;
+      // Below 2^53 the sum is exact; above, it rounds to at least 2^53.
+      this.mmEnd = Math.min((mmStart as number) + Number(mmRange), CLAMPED_END);
+      this.mmRange = this.mmEnd - (mmStart as number);
+    } else {
+      this.mmStart = toU64(mmStart);
+      this.mmRange = toU64(mmRange);
+      this.mmEnd = add(this.mmStart, this.mmRange);
+    }
     this.immediateMode = flags.immediateMode && env.options.immediateModeSupported;
     this.resvProtected = flags.resvProtected;
-    this.kernelNode = new GpuVa(kernelStart, kernelRange, null, this.numbers ? 0 : 0n);
+    this.kernelNode = this.numbers
+      ? new GpuVa(kernelStart, kernelRange, null, 0)
+      : new GpuVa(toU64(kernelStart), toU64(kernelRange), null, 0n);
     this.kernelNode.kernel = true;
   }
 
@@ -269,9 +290,9 @@ export class GpuVm {
     if (!this.numbers) return;
     const self = this as { numbers: boolean; mmStart: Num64; mmRange: Num64; mmEnd: Num64 };
     self.numbers = false;
-    self.mmStart = toU64(this.mmStart);
-    self.mmRange = toU64(this.mmRange);
-    self.mmEnd = toU64(this.mmEnd);
+    self.mmStart = toU64(this.window[0]);
+    self.mmRange = toU64(this.window[1]);
+    self.mmEnd = add(self.mmStart as U64, self.mmRange as U64);
     if (!this.kernelNode.inserted) this.kernelNode.widen();
     for (const va of this.tree) va.widen();
   }

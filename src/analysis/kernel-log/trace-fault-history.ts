@@ -12,7 +12,7 @@
  * `check <log> <trace>`, not for streaming a trace on its own.
  */
 
-import { add } from '../../base/u64';
+import { add, toU64 } from '../../base/u64';
 import type { VmSelector } from '../../parse/kernel-log/records';
 import { pointerKey } from '../../parse/trace/payload-format';
 import type { MappingObserver, TraceMapping, TraceState } from '../trace/trace-state';
@@ -42,8 +42,8 @@ export class TraceFaultHistory implements MappingHistory, MappingObserver {
     this.timeline.map(
       {
         vm: vm.name,
-        start: mapping.start,
-        end: add(mapping.start, mapping.range),
+        start: toU64(mapping.start),
+        end: add(toU64(mapping.start), toU64(mapping.range)),
         createdLine: mapping.createdLine,
         createdEvent: mapping.createdEvent,
         createdTimestamp: mapping.createdTs,

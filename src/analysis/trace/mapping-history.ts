@@ -17,7 +17,7 @@
  * for in-memory documents (`TraceAnalysis`), not for streaming `check`.
  */
 
-import type { U64 } from '../../base/u64';
+import { toU64, type U64 } from '../../base/u64';
 import type { MappingObserver, TraceMapping, VmDriver } from './trace-state';
 
 export interface MappingLifetime {
@@ -75,10 +75,10 @@ export class MappingHistory implements MappingObserver {
       vmName: mapping.owner.name,
       vmCreatedLine: mapping.owner.createdLine,
       key: mapping.key,
-      start: mapping.start,
-      last: mapping.last,
+      start: toU64(mapping.start),
+      last: toU64(mapping.last),
       objectKey: mapping.objectKey,
-      offset: mapping.offset,
+      offset: toU64(mapping.offset),
       boundLine: mapping.createdLine,
       boundTs: mapping.createdTs,
       boundEvent: mapping.createdEvent,

@@ -17,15 +17,17 @@
  */
 
 import { detach } from '../../base/detach-string';
-import type { U64 } from '../../base/u64';
+import { MAX_EXACT, toU64, type Num64 } from '../../base/u64';
 import { field, hexField, hexKeyField, objectField } from '../../parse/trace/decode-event';
 import { bindMapping, freeVm, liveVm, unbindMapping, useMapping, type PieceNamer } from './replay-common';
 import type { ReplayContext } from './replay-context';
 import type { TraceMapping, TraceVm } from './trace-state';
 
 const PAGE_SHIFT = 12n;
+const PAGE_SIZE = 4096;
 
-const BY_FIRST_PAGE: PieceNamer = (pieceStart) => (pieceStart >> PAGE_SHIFT).toString(16);
+const BY_FIRST_PAGE: PieceNamer = (pieceStart) =>
+  (typeof pieceStart === 'number' ? Math.floor(pieceStart / PAGE_SIZE) : pieceStart >> PAGE_SHIFT).toString(16);
 
 export function replayAmdgpu(ctx: ReplayContext): void {
   switch (ctx.decoded.spec.name) {
@@ -135,8 +137,19 @@ function locate(ctx: ReplayContext, key: string): { vm: TraceVm | undefined; map
   return { vm: own, mapping: undefined };
 }
 
-function pagesToBytes(first: U64, lastInclusive: U64): { start: U64; last: U64 } {
-  return { start: first << PAGE_SHIFT, last: ((lastInclusive + 1n) << PAGE_SHIFT) - 1n };
+/** The pages whose last byte is at most 2^53 - 1 are those below this one. */
+const MAX_BYTE_PAGE = (MAX_EXACT + 1) / PAGE_SIZE;
+
+/**
+ * Pages [first, lastInclusive] as bytes, not wrapped (a page number past
+ * 2^52 gives bytes past 2^64, as the trace says); numbers while the last
+ * byte is below 2^53, where every product is exact.
+ */
+function pagesToBytes(first: Num64, lastInclusive: Num64): { start: Num64; last: Num64 } {
+  if (typeof first === 'number' && typeof lastInclusive === 'number' && first < MAX_BYTE_PAGE && lastInclusive < MAX_BYTE_PAGE) {
+    return { start: first * PAGE_SIZE, last: (lastInclusive + 1) * PAGE_SIZE - 1 };
+  }
+  return { start: toU64(first) << PAGE_SHIFT, last: ((toU64(lastInclusive) + 1n) << PAGE_SHIFT) - 1n };
 }
 
 function replayMapUnmap(ctx: ReplayContext): void {
@@ -167,7 +180,7 @@ function replayMapUnmap(ctx: ReplayContext): void {
 }
 
 /** The process's VM if it has a mapping in [start, last], else any amdgpu VM that has one. */
-function findOverlappingVm(ctx: ReplayContext, start: U64, last: U64): TraceVm | undefined {
+function findOverlappingVm(ctx: ReplayContext, start: Num64, last: Num64): TraceVm | undefined {
   const own = ctx.state.vm('amdgpu', processKey(ctx));
   if (own && own.overlapping(start, last).length > 0) return own;
   for (const other of ctx.state.vms.values()) {
@@ -187,10 +200,10 @@ function replayMappingUse(ctx: ReplayContext): void {
     const firstPage = hexField(ctx.decoded, 'soffs');
     const endPage = hexField(ctx.decoded, 'eoffs');
     if (endPage <= firstPage) return;
-    const { start, last } = pagesToBytes(firstPage, endPage - 1n);
+    const { start, last } = pagesToBytes(firstPage, typeof endPage === 'number' ? endPage - 1 : endPage - 1n);
     const vm = located.vm ?? processVm(ctx);
     if (!vm) return;
-    mapping = useMapping(ctx, vm, { key, start, last, objectKey: '', offset: 0n }, undefined);
+    mapping = useMapping(ctx, vm, { key, start, last, objectKey: '', offset: 0 }, undefined);
   }
   if (mapping && ctx.decoded.spec.name === 'amdgpu_vm_bo_update') {
     mapping.changedLine = ctx.line;

@@ -5,26 +5,37 @@
  * the change to the `TraceState` and reports what the rules say about it.
  */
 
-import type { U64 } from '../../base/u64';
+import { toU64, type Num64 } from '../../base/u64';
 import { WARN_TREE_NOT_EMPTY } from '../../model/gpuvm';
 import { traceBindOverLiveMapping } from '../../rules/trace/trace-bind-over-live-mapping';
 import { traceUnbindNeverBound } from '../../rules/trace/trace-unbind-never-bound';
 import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
 import { traceVmFreedWithLiveMappings } from '../../rules/trace/trace-vm-freed-with-live-mappings';
-import { addr, mappingName, mappingRelated, vmRelated, type ReplayContext } from './replay-context';
+import { addr, addrEnd, mappingName, mappingRelated, vmRelated, type ReplayContext } from './replay-context';
 import type { TraceMapping, TraceVm, VmDriver } from './trace-state';
 
+/** Values as decoded: numbers below 2^53, else bigints (`admitted` fits them to the VM). */
 export interface MappingRequest {
   readonly key: string;
-  readonly start: U64;
+  readonly start: Num64;
   /** Inclusive. */
-  readonly last: U64;
+  readonly last: Num64;
   readonly objectKey: string;
-  readonly offset: U64;
+  readonly offset: Num64;
+}
+
+/**
+ * `request` in `vm`'s representation (`TraceVm.admit`): the same object on
+ * the number path, so the common case allocates nothing.
+ */
+function admitted(vm: TraceVm, request: MappingRequest): MappingRequest {
+  vm.admit(request.start, request.last, request.offset);
+  if (vm.gpuvm.numbers) return request;
+  return { ...request, start: toU64(request.start), last: toU64(request.last), offset: toU64(request.offset) };
 }
 
 /** Names pieces left by a partial unbind: anonymous (Xe) or by start (amdgpu). */
-export type PieceNamer = (pieceStart: U64, old: TraceMapping) => string | null;
+export type PieceNamer = (pieceStart: Num64, old: TraceMapping) => string | null;
 
 export const ANONYMOUS_PIECES: PieceNamer = () => null;
 
@@ -48,8 +59,9 @@ export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
 }
 
 /** A bind: a new mapping, or a rebind of the same one. Overlaps are reported and replaced. */
-export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingRequest): TraceMapping {
+export function bindMapping(ctx: ReplayContext, vm: TraceVm, asDecoded: MappingRequest): TraceMapping {
   const state = ctx.state;
+  const request = admitted(vm, asDecoded);
   const name = ctx.decoded.spec.name;
   ctx.touch('mapping', vm.driver, vm.key, request.key);
   // A bind naming exactly the range of a piece that a narrowed unbind kept
@@ -76,11 +88,11 @@ export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingReq
         {
           event: name,
           start: addr(request.start),
-          end: addr(request.last + 1n),
+          end: addrEnd(request.last),
           vm: vm.name,
           other: mappingName(other),
           otherStart: addr(other.start),
-          otherEnd: addr(other.last + 1n),
+          otherEnd: addrEnd(other.last),
         },
         mappingRelated(other),
       ),
@@ -88,16 +100,7 @@ export function bindMapping(ctx: ReplayContext, vm: TraceVm, request: MappingReq
     // Already reported here: a later unbind of the replaced mapping stays quiet.
     state.removeMapping(other, ctx.line, REPLACED);
   }
-  return state.insertMapping(vm, {
-    key: request.key,
-    start: request.start,
-    last: request.last,
-    objectKey: request.objectKey,
-    offset: request.offset,
-    line: ctx.line,
-    ts: ctx.event.ts,
-    event: name,
-  });
+  return state.insertMapping(vm, request.key, request.start, request.last, request.objectKey, request.offset, ctx.line, ctx.event.ts, name);
 }
 
 const NONE: readonly TraceMapping[] = [];
@@ -113,16 +116,16 @@ export function findMapping(
   ctx: ReplayContext,
   vm: TraceVm,
   key: string,
-  start: U64,
-  last: U64,
+  start: Num64,
+  last: Num64,
   forUnbind = false,
 ): TraceMapping | undefined {
   return vm.byKey.get(key) ?? ctx.state.adoptPiece(vm, key, start, last, forUnbind);
 }
 
 /** A finding's data about an unbind; built only when a finding needs it (most unbinds are clean). */
-function unbindData(event: string, mapping: string, start: U64, last: U64, vm: TraceVm) {
-  return { event, mapping, start: addr(start), end: addr(last + 1n), vm: vm.name };
+function unbindData(event: string, mapping: string, start: Num64, last: Num64, vm: TraceVm) {
+  return { event, mapping, start: addr(start), end: addrEnd(last), vm: vm.name };
 }
 
 /** An unbind of [start, last] naming mapping `key`. */
@@ -130,14 +133,17 @@ export function unbindMapping(
   ctx: ReplayContext,
   vm: TraceVm,
   key: string,
-  start: U64,
-  last: U64,
+  decodedStart: Num64,
+  decodedLast: Num64,
   found: TraceMapping | undefined,
   pieces: PieceNamer,
 ): void {
   const state = ctx.state;
   const name = ctx.decoded.spec.name;
   ctx.touch('mapping', vm.driver, vm.key, key);
+  vm.admit(decodedStart, decodedLast, 0);
+  const start = vm.value(decodedStart);
+  const last = vm.value(decodedLast);
   if (found) {
     if (found.start === start && found.last === last) {
       state.removeMapping(found, ctx.line, name);
@@ -153,7 +159,7 @@ export function unbindMapping(
       traceUnbindNeverBound.report(
         ctx.span,
         'rangeMismatch',
-        { ...unbindData(name, key, start, last, vm), boundStart: addr(found.start), boundEnd: addr(found.last + 1n) },
+        { ...unbindData(name, key, start, last, vm), boundStart: addr(found.start), boundEnd: addrEnd(found.last) },
         mappingRelated(found),
       ),
     );
@@ -191,14 +197,15 @@ export function unbindMapping(
 export function useMapping(
   ctx: ReplayContext,
   vm: TraceVm,
-  request: MappingRequest,
+  asDecoded: MappingRequest,
   found: TraceMapping | undefined,
 ): TraceMapping | undefined {
-  ctx.touch('mapping', vm.driver, vm.key, request.key);
+  ctx.touch('mapping', vm.driver, vm.key, asDecoded.key);
   if (found) return found;
+  const request = admitted(vm, asDecoded);
   const state = ctx.state;
   const name = ctx.decoded.spec.name;
-  const data = () => ({ event: name, mapping: request.key, start: addr(request.start), end: addr(request.last + 1n), vm: vm.name });
+  const data = () => ({ event: name, mapping: request.key, start: addr(request.start), end: addrEnd(request.last), vm: vm.name });
   const tombstone = state.unboundTombstone(vm, request.key);
   if (tombstone && tombstone.unboundEvent !== REPLACED && vm.overlapping(request.start, request.last).length === 0) {
     ctx.report(
@@ -214,7 +221,17 @@ export function useMapping(
   }
   // Adopt: the mapping existed before the trace (or its bind was not traced).
   for (const other of vm.overlapping(request.start, request.last)) state.removeMapping(other, ctx.line, name, false);
-  const mapping = state.insertMapping(vm, { ...request, line: ctx.line, ts: ctx.event.ts, event: name });
+  const mapping = state.insertMapping(
+    vm,
+    request.key,
+    request.start,
+    request.last,
+    request.objectKey,
+    request.offset,
+    ctx.line,
+    ctx.event.ts,
+    name,
+  );
   mapping.adopted = true;
   return mapping;
 }
@@ -254,7 +271,7 @@ export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
           vm: vm.name,
           count: vm.liveCount,
           objects: vm.gpuvm.extobj.size,
-          first: `${mappingName(first)} at [${addr(first.start)}, ${addr(first.last + 1n)})`,
+          first: `${mappingName(first)} at [${addr(first.start)}, ${addrEnd(first.last)})`,
           warn: WARN_TREE_NOT_EMPTY,
         },
         [...vmRelated(vm), ...mappingRelated(first)],

@@ -5,7 +5,7 @@
  * functions of this context, one module per driver.
  */
 
-import { hex, type U64 } from '../../base/u64';
+import { hex, hexEnd, type Num64 } from '../../base/u64';
 import type { DecodedEvent } from '../../parse/trace/decode-event';
 import type { TraceEventLine } from '../../parse/trace/trace-line';
 import type { Finding, RelatedLocation } from '../../rules/rule';
@@ -29,9 +29,14 @@ export interface ReplayContext {
   touch(kind: string, driver: string, id: string, sub?: string): void;
 }
 
-/** `0x…` for messages. */
-export function addr(value: U64): string {
+/** `0x…` for messages: the same text for a number and for the bigint of the same value. */
+export function addr(value: Num64): string {
   return hex(value);
+}
+
+/** `0x…` of the exclusive end of a range ending at `last` (`hexEnd`). */
+export function addrEnd(last: Num64): string {
+  return hexEnd(last);
 }
 
 /** Related locations for a mapping: where it was created and last changed. */
@@ -52,7 +57,7 @@ export function vmRelated(vm: TraceVm): RelatedLocation[] {
 
 /** A mapping's display name: its identity, or its range when anonymous. */
 export function mappingName(mapping: TraceMapping): string {
-  return mapping.key ?? `the piece [${addr(mapping.start)}, ${addr(mapping.last + 1n)})`;
+  return mapping.key ?? `the piece [${addr(mapping.start)}, ${addrEnd(mapping.last)})`;
 }
 
 /** The navigation key of an object (see `ReplayContext.touch`). */

@@ -6,11 +6,12 @@
  * address space; `offset` + `size` are bytes.
  */
 
+import { isZero64, MAX_EXACT, toU64 } from '../../base/u64';
 import { field, hexField, pointerField } from '../../parse/trace/decode-event';
 import { pointerKey } from '../../parse/trace/payload-format';
 import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
 import { ANONYMOUS_PIECES, bindMapping, freeVm, liveVm, unbindMapping } from './replay-common';
-import { addr, mappingRelated, type ReplayContext } from './replay-context';
+import { addr, addrEnd, mappingRelated, type ReplayContext } from './replay-context';
 import type { TraceMapping } from './trace-state';
 
 export function replayI915(ctx: ReplayContext): void {
@@ -57,11 +58,14 @@ function replayVma(ctx: ReplayContext): void {
   ctx.touch('bo', 'i915', objectKey);
   const start = hexField(ctx.decoded, 'offset');
   const size = hexField(ctx.decoded, 'size');
-  if (size === 0n) return;
-  const last = start + size - 1n;
+  if (isZero64(size)) return;
+  // Not wrapped, as the trace says; in numbers only while exact (below 2^53,
+  // a true sum past 2^53 - 1 rounds to at least 2^53).
+  const last =
+    typeof start === 'number' && typeof size === 'number' && start + size <= MAX_EXACT ? start + size - 1 : toU64(start) + toU64(size) - 1n;
   const mappingKey = start.toString(16);
   if (ctx.decoded.spec.name === 'i915_vma_bind') {
-    bindMapping(ctx, vm, { key: mappingKey, start, last, objectKey, offset: 0n });
+    bindMapping(ctx, vm, { key: mappingKey, start, last, objectKey, offset: 0 });
     return;
   }
   unbindMapping(ctx, vm, mappingKey, start, last, vm.byKey.get(mappingKey), ANONYMOUS_PIECES);
@@ -84,7 +88,7 @@ function replayObjectDestroy(ctx: ReplayContext): void {
           object: objectKey,
           vm: mapping.owner.name,
           start: addr(mapping.start),
-          end: addr(mapping.last + 1n),
+          end: addrEnd(mapping.last),
         },
         mappingRelated(mapping),
       ),

@@ -27,7 +27,7 @@ import { field, hexField, pointerField } from '../../parse/trace/decode-event';
 import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
 import { traceUserptrExecBeforeRebind } from '../../rules/trace/trace-userptr-exec-before-rebind';
 import { ANONYMOUS_PIECES, bindMapping, clearInvalidation, findMapping, freeVm, liveVm, unbindMapping, useMapping } from './replay-common';
-import { addr, mappingName, mappingRelated, type ReplayContext } from './replay-context';
+import { addr, addrEnd, mappingName, mappingRelated, type ReplayContext } from './replay-context';
 import type { TraceMapping, TraceVm } from './trace-state';
 
 export function replayXe(ctx: ReplayContext): void {
@@ -165,7 +165,7 @@ function reportUserptrUse(ctx: ReplayContext, vm: TraceVm, mapping: TraceMapping
         vm: vm.name,
         mapping: mappingName(mapping),
         start: addr(mapping.start),
-        end: addr(mapping.last + 1n),
+        end: addrEnd(mapping.last),
         invalidatedLine: mapping.invalidatedLine,
       },
       [...mappingRelated(mapping), { line: mapping.invalidatedLine, message: 'invalidated (MMU notifier)' }],

@@ -12,7 +12,8 @@ import { TraceReplayer } from './trace-replayer';
 export const traceAnalyzer: Analyzer = {
   kind: 'trace',
   begin() {
-    const replayer = new TraceReplayer();
+    // Nothing here holds a mapping across lines: removed ones are reused.
+    const replayer = new TraceReplayer({ recycle: true });
     let crlfLines = 0;
     let firstCrlfLine = 0;
     return {

@@ -51,6 +51,13 @@ export interface TraceReplayOptions {
   readonly quiet?: boolean;
   /** Called after every event line is replayed. */
   readonly onEvent?: (info: ReplayEventInfo) => void;
+  /**
+   * Every VM on the bigint path from its creation (`TraceState`): the
+   * reference the number path is tested against; the results are the same.
+   */
+  readonly exact?: boolean;
+  /** Reuse removed mappings (`TraceState`): only for a caller that holds no mapping across lines. */
+  readonly recycle?: boolean;
 }
 
 interface EventSummary {
@@ -113,7 +120,7 @@ export class TraceReplayer {
   constructor(options: TraceReplayOptions = {}, state?: StateSnapshot) {
     this.quiet = options.quiet ?? false;
     this.onEvent = options.onEvent;
-    this.state = state ? TraceState.restore(state) : new TraceState();
+    this.state = state ? TraceState.restore(state) : new TraceState(options.exact, options.recycle);
     this.context = new EventContext(this.state, (finding) => this.report(finding));
   }
 
@@ -270,6 +277,7 @@ export class TraceReplayer {
       return;
     }
     this.recognized++;
+    this.state.beginEvent();
     this.state.currentTs = scanned.ts;
     this.continuation = decoded.spec.multiLine;
     const ctx = this.context;

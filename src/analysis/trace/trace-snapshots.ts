@@ -11,6 +11,7 @@
  * userptr VMAs).
  */
 
+import { toU64 } from '../../base/u64';
 import type { VaSpaceSnapshot } from '../../parse/dump/snapshot';
 import { vaRow } from '../../parse/dump/snapshot';
 import { parseTraceLine } from '../../parse/trace/trace-line';
@@ -23,7 +24,7 @@ export function vmSnapshot(vm: TraceVm): VaSpaceSnapshot {
   const rows = [];
   for (const mapping of vm.mappings()) {
     const object = mapping.objectKey === '' ? 0n : BigInt('0x' + mapping.objectKey);
-    rows.push(vaRow(mapping.start, mapping.range, object, mapping.offset));
+    rows.push(vaRow(toU64(mapping.start), toU64(mapping.range), object, toU64(mapping.offset)));
   }
   return { name: vm.name, start: window.start, end: window.start + window.range, reservedStart: 0n, reservedEnd: 0n, rows };
 }

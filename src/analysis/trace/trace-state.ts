@@ -12,16 +12,23 @@
  * Memory is proportional to live state: unbound mappings and freed VMs leave
  * tombstones (for use-after-free findings) in bounded first-in-first-out maps.
  *
+ * Addresses, ranges and offsets are the engine's `Num64`s: a VM holds numbers
+ * while every value it meets is below 2^53 (the number path of
+ * src/model/number-path.ts, no bigint per event) and moves to bigints for good
+ * when one is not (`TraceVm.admit`); values are the same either way, and so
+ * are findings (test/unit/analysis/trace/number-path.property.test.ts).
+ *
  * Invariants: a `TraceMapping` is in its VM's tree iff it is live; a keyed
  * live mapping is in `byKey` under its key; `liveMappings` counts all live
  * mappings of all VMs, and a VM's `anonymous` its live mappings without a key.
  */
 
 import { detach } from '../../base/detach-string';
-import { add, sub, type U64 } from '../../base/u64';
+import { add, sub, toU64, U64_MAX, type Num64, type U64 } from '../../base/u64';
 import { GemObject, GpuVa, GpuVm } from '../../model/objects';
 import { boExtobjAdd, boObtain, boPut, gpuvmInit, resvObjectAlloc, vaInsert, vaLink, vaRemove, vaUnlink } from '../../model/gpuvm';
 import { KernelEnv, Lock } from '../../model/kernel-env';
+import { mapOnNumbers } from '../../model/number-path';
 import { optionsFor } from '../../model/options';
 
 export type VmDriver = 'xe' | 'amdgpu' | 'i915';
@@ -44,7 +51,7 @@ export const DRIVER_WINDOW: Readonly<Record<VmDriver, { start: U64; range: U64 }
 export const DRIVER_TRACES_OBJECTS: Readonly<Record<VmDriver, boolean>> = { xe: false, amdgpu: true, i915: true };
 
 /** A live mapping: the engine's `drm_gpuva` plus its trace history. */
-export class TraceMapping extends GpuVa<U64> {
+export class TraceMapping extends GpuVa {
   changedLine: number;
   changedEvent: string;
   /** A userptr mapping (seen in a userptr event). */
@@ -55,10 +62,10 @@ export class TraceMapping extends GpuVa<U64> {
   adopted = false;
 
   constructor(
-    addr: U64,
-    range: U64,
+    addr: Num64,
+    range: Num64,
     obj: GemObject | null,
-    offset: U64,
+    offset: Num64,
     public key: string | null,
     readonly owner: TraceVm,
     readonly createdLine: number,
@@ -71,6 +78,35 @@ export class TraceMapping extends GpuVa<U64> {
     this.changedLine = createdLine;
     this.changedEvent = createdEvent;
   }
+
+  /** Makes this removed mapping a new one, as the constructor would (`TraceState` recycling). */
+  reuse(
+    addr: Num64,
+    range: Num64,
+    obj: GemObject | null,
+    offset: Num64,
+    key: string | null,
+    owner: TraceVm,
+    createdLine: number,
+    createdTs: number,
+    createdEvent: string,
+    objectKey: string,
+  ): this {
+    this.reset(addr, range, obj, offset);
+    const self = this as { owner: TraceVm; createdLine: number; createdTs: number; createdEvent: string; objectKey: string };
+    this.key = key;
+    self.owner = owner;
+    self.createdLine = createdLine;
+    self.createdTs = createdTs;
+    self.createdEvent = createdEvent;
+    self.objectKey = objectKey;
+    this.changedLine = createdLine;
+    this.changedEvent = createdEvent;
+    this.userptr = false;
+    this.invalidatedLine = 0;
+    this.adopted = false;
+    return this;
+  }
 }
 
 export interface VmTombstone {
@@ -81,10 +117,6 @@ export interface VmTombstone {
 }
 
 export interface MappingTombstone {
-  readonly vmKey: string;
-  readonly key: string;
-  readonly start: U64;
-  readonly last: U64;
   readonly createdLine: number;
   readonly unboundLine: number;
   readonly unboundEvent: string;
@@ -119,16 +151,19 @@ export class TraceVm {
     /** Creation order, for `state` output. */
     readonly order: number,
     birthSeen: boolean,
+    /** On the bigint path from the start (`TraceState.exact`). */
+    exact = false,
   ) {
     // The engine window is the whole u64 space: a trace reports what the
-    // kernel accepted, so the model must not reject it a second time.
+    // kernel accepted, so the model must not reject it a second time. Given
+    // from a number start, it puts the VM on the number path (`admit`).
     this.gpuvm = gpuvmInit(env, {
       name,
       flags: { resvProtected: false, immediateMode: false },
-      start: 0n,
-      range: (1n << 64n) - 1n,
-      kernelStart: 0n,
-      kernelRange: 0n,
+      start: exact ? 0n : 0,
+      range: U64_MAX,
+      kernelStart: 0,
+      kernelRange: 0,
       rObj: resvObjectAlloc(),
     });
     this.birthSeen = birthSeen;
@@ -139,13 +174,30 @@ export class TraceVm {
     return this.gpuvm.tree.size;
   }
 
-  /** The live mapping containing `addr`, if any. */
-  mappingAt(addr: U64): TraceMapping | null {
+  /**
+   * Readies the VM for values [start, last] at `offset`: a VM on the number
+   * path (`model/number-path.ts`) meeting values that do not all qualify as
+   * numbers moves to bigints for good, before anything compares or stores
+   * them; then `value` gives each in the VM's representation. Either way the
+   * values compared and stored are the same, so findings do not depend on
+   * the path.
+   */
+  admit(start: Num64, last: Num64, offset: Num64): void {
+    if (this.gpuvm.numbers && !spanQualifies(start, last, offset)) this.gpuvm.widen();
+  }
+
+  /** `v` in this VM's representation (after `admit` of the values it came with). */
+  value(v: Num64): Num64 {
+    return this.gpuvm.numbers ? v : toU64(v);
+  }
+
+  /** The live mapping containing `addr`, if any (lookups take either representation). */
+  mappingAt(addr: Num64): TraceMapping | null {
     return this.gpuvm.tree.iterFirst(addr, addr) as TraceMapping | null;
   }
 
   /** Every live mapping overlapping [start, last], in address order. */
-  overlapping(start: U64, last: U64): TraceMapping[] {
+  overlapping(start: Num64, last: Num64): TraceMapping[] {
     const found: TraceMapping[] = [];
     const tree = this.gpuvm.tree;
     for (let va = tree.iterFirst(start, last) as TraceMapping | null; va && va.start <= last; va = tree.next(va) as TraceMapping | null) {
@@ -161,14 +213,14 @@ export class TraceVm {
   }
 }
 
-/** A mapping as plain data (checkpoints, `state` output). */
+/** A mapping as plain data (checkpoints, `state` output); values in its VM's representation. */
 export interface MappingSnapshot {
   readonly key: string | null;
-  readonly start: U64;
+  readonly start: Num64;
   /** Inclusive. */
-  readonly last: U64;
+  readonly last: Num64;
   readonly objectKey: string;
-  readonly offset: U64;
+  readonly offset: Num64;
   readonly createdLine: number;
   readonly createdTs: number;
   readonly createdEvent: string;
@@ -240,18 +292,6 @@ export function snapshotVm(vm: TraceVm): VmSnapshot {
   };
 }
 
-export interface BindRequest {
-  readonly key: string | null;
-  readonly start: U64;
-  /** Inclusive. */
-  readonly last: U64;
-  readonly objectKey: string;
-  readonly offset: U64;
-  readonly line: number;
-  readonly ts: number;
-  readonly event: string;
-}
-
 /**
  * A bounded map that forgets old entries in generations: when the current
  * generation is full it becomes the old one and the previous old one is
@@ -284,6 +324,8 @@ export class GenerationalMap<V> {
 }
 
 const TOMBSTONE_LIMIT = 65536;
+/** Removed mappings kept for reuse at most (a VM freed with many mappings must not pin them all). */
+const SPARE_LIMIT = 4096;
 const TOMBSTONES_PER_VM = 2048;
 
 /** Told about every mapping that becomes live or stops being live (`MappingHistory`). */
@@ -320,7 +362,24 @@ export class TraceState {
   /** Kernel WARNs raised by the engine while applying the current event. */
   readonly warnings: string[] = [];
 
-  constructor() {
+  /**
+   * Mappings removed during the current event, and removed ones ready for
+   * reuse (`recycle`): a bind then allocates nothing that outlives young
+   * garbage collections, which is most of what a long capture costs.
+   */
+  private readonly retired: TraceMapping[] = [];
+  private readonly spare: TraceMapping[] = [];
+
+  /**
+   * `exact`: every VM on the bigint path from its creation (see
+   * `TraceVm.admit`). `recycle`: removed mappings are reused from the next
+   * event on, for an owner that keeps no mapping across events (the
+   * streaming analyzer): an observer turns it off.
+   */
+  constructor(
+    private readonly exact = false,
+    private readonly recycle = false,
+  ) {
     this.env = new KernelEnv(optionsFor(), (event) => {
       // WARNs are real model findings.
       if (event.kind === 'warn') this.warnings.push(event.text);
@@ -351,7 +410,7 @@ export class TraceState {
     const old = this.vms.get(id);
     if (old) this.dropVm(old, line);
     this.freedVms.delete(id);
-    const vm = new TraceVm(this.env, driver, key, name, line, this.vmOrder++, birthSeen);
+    const vm = new TraceVm(this.env, driver, key, name, line, this.vmOrder++, birthSeen, this.exact);
     this.vms.set(id, vm);
     this.byDriver[driver].set(key, vm);
     this.vmsSeen++;
@@ -394,24 +453,40 @@ export class TraceState {
     return this.gems[driver].get(objectKey);
   }
 
-  /** Inserts a mapping; the caller has removed whatever overlapped it. */
-  insertMapping(vm: TraceVm, request: BindRequest): TraceMapping {
-    const key = request.key === null ? null : detach(request.key);
-    const objectKey = request.objectKey === '' ? '' : detach(request.objectKey);
+  /**
+   * Inserts mapping `rawKey` over [requestStart, last] (inclusive), made by
+   * `event` at `line`; the caller has removed whatever overlapped it. The
+   * request comes as arguments, not as an object: one bind, no garbage.
+   */
+  insertMapping(
+    vm: TraceVm,
+    rawKey: string | null,
+    requestStart: Num64,
+    last: Num64,
+    rawObjectKey: string,
+    requestOffset: Num64,
+    line: number,
+    ts: number,
+    event: string,
+  ): TraceMapping {
+    const key = rawKey === null ? null : detach(rawKey);
+    const objectKey = rawObjectKey === '' ? '' : detach(rawObjectKey);
     const obj = objectKey === '' ? null : this.gem(vm.driver, objectKey);
-    const range = add(sub(request.last, request.start), 1n);
-    const mapping = new TraceMapping(
-      request.start,
-      range,
-      obj,
-      request.offset,
-      key,
-      vm,
-      request.line,
-      request.ts,
-      request.event,
-      objectKey,
-    );
+    vm.admit(requestStart, last, requestOffset);
+    let start = requestStart;
+    let range: Num64;
+    let offset = requestOffset;
+    if (vm.gpuvm.numbers) {
+      range = (last as number) + 1 - (start as number);
+    } else {
+      start = toU64(start);
+      offset = toU64(offset);
+      range = add(sub(toU64(last), start), 1n);
+    }
+    const spare = this.spare.pop();
+    const mapping = spare
+      ? spare.reuse(start, range, obj, offset, key, vm, line, ts, event, objectKey)
+      : new TraceMapping(start, range, obj, offset, key, vm, line, ts, event, objectKey);
     if (vaInsert(vm.gpuvm, mapping) !== 0) return mapping;
     if (obj) {
       const vmBo = boObtain(vm.gpuvm, obj);
@@ -425,7 +500,7 @@ export class TraceState {
     } else {
       vm.anonymous++;
     }
-    vm.changedLine = request.line;
+    vm.changedLine = line;
     this.mappingsBound++;
     this.liveMappings++;
     this.observer?.inserted(mapping);
@@ -449,16 +524,25 @@ export class TraceState {
       if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
       if (tombstone) {
         vm.unbound.set(mapping.key, {
-          vmKey: vm.key,
-          key: mapping.key,
-          start: mapping.start,
-          last: mapping.last,
           createdLine: mapping.createdLine,
           unboundLine: line,
           unboundEvent: event,
         });
       }
     }
+    if (this.recycle && this.observer === null) this.retired.push(mapping);
+  }
+
+  /**
+   * A new event begins: mappings removed by the previous one are no longer
+   * referenced by anything (findings and tombstones copy what they need), so
+   * they become reusable.
+   */
+  beginEvent(): void {
+    const retired = this.retired;
+    if (retired.length === 0) return;
+    for (let i = 0; i < retired.length && this.spare.length < SPARE_LIMIT; i++) this.spare.push(retired[i] as TraceMapping);
+    retired.length = 0;
   }
 
   /**
@@ -469,31 +553,38 @@ export class TraceState {
    */
   unmapRange(
     vm: TraceVm,
-    start: U64,
-    last: U64,
+    start: Num64,
+    last: Num64,
     line: number,
     ts: number,
     event: string,
-    pieceKey: (pieceStart: U64, old: TraceMapping) => string | null,
+    pieceKey: (pieceStart: Num64, old: TraceMapping) => string | null,
   ): TraceMapping[] {
     const touched = vm.overlapping(start, last);
+    if (touched.length === 0) return touched;
+    vm.admit(start, last, 0);
+    start = vm.value(start);
+    last = vm.value(last);
     for (const old of touched) {
       this.removeMapping(old, line, event);
-      const base = { objectKey: old.objectKey, line, ts, event };
+      // A piece lies inside `old`, so on the number path its values stay
+      // below 2^53 (`model/number-path.ts`).
       if (old.start < start) {
-        const piece = this.insertMapping(vm, {
-          ...base,
-          key: pieceKey(old.start, old),
-          start: old.start,
-          last: sub(start, 1n),
-          offset: old.offset,
-        });
+        const pieceLast = typeof start === 'number' ? start - 1 : sub(start, 1n);
+        const piece = this.insertMapping(vm, pieceKey(old.start, old), old.start, pieceLast, old.objectKey, old.offset, line, ts, event);
         inherit(piece, old);
       }
       if (old.last > last) {
-        const pieceStart = add(last, 1n);
-        const offset = add(old.offset, sub(pieceStart, old.start));
-        const piece = this.insertMapping(vm, { ...base, key: pieceKey(pieceStart, old), start: pieceStart, last: old.last, offset });
+        let pieceStart: Num64;
+        let offset: Num64;
+        if (typeof last === 'number') {
+          pieceStart = last + 1;
+          offset = (old.offset as number) + (pieceStart - (old.start as number));
+        } else {
+          pieceStart = add(last, 1n);
+          offset = add(old.offset as U64, sub(pieceStart, old.start as U64));
+        }
+        const piece = this.insertMapping(vm, pieceKey(pieceStart, old), pieceStart, old.last, old.objectKey, offset, line, ts, event);
         inherit(piece, old);
       }
     }
@@ -527,16 +618,7 @@ export class TraceState {
       state.vms.set(TraceState.vmId(data.driver, data.key), vm);
       state.byDriver[data.driver].set(data.key, vm);
       for (const m of data.mappings) {
-        const mapping = state.insertMapping(vm, {
-          key: m.key,
-          start: m.start,
-          last: m.last,
-          objectKey: m.objectKey,
-          offset: m.offset,
-          line: m.createdLine,
-          ts: m.createdTs,
-          event: m.createdEvent,
-        });
+        const mapping = state.insertMapping(vm, m.key, m.start, m.last, m.objectKey, m.offset, m.createdLine, m.createdTs, m.createdEvent);
         mapping.changedLine = m.changedLine;
         mapping.changedEvent = m.changedEvent;
         mapping.userptr = m.userptr;
@@ -561,10 +643,13 @@ export class TraceState {
    * Adopts the anonymous piece with exactly [start, last] (or, with
    * `containing`, the one containing it) under `key`, if there is one.
    */
-  adoptPiece(vm: TraceVm, key: string, start: U64, last: U64, containing = false): TraceMapping | undefined {
+  adoptPiece(vm: TraceVm, key: string, start: Num64, last: Num64, containing = false): TraceMapping | undefined {
     if (vm.anonymous === 0) return undefined;
     const candidate = vm.mappingAt(start);
     if (!candidate || candidate.key !== null) return undefined;
+    vm.admit(start, last, 0);
+    start = vm.value(start);
+    last = vm.value(last);
     const exact = candidate.start === start && candidate.last === last;
     // An unbind may be narrowed (Xe skips rewriting aligned pieces), so it can
     // name a piece by a sub-range; other events show the whole VMA.
@@ -576,6 +661,15 @@ export class TraceState {
     this.observer?.inserted(candidate);
     return candidate;
   }
+}
+
+/**
+ * [start, last] at `offset` qualifies as a number-path request
+ * (`mapOnNumbers` of `start`, `last + 1 - start`, `offset`): all numbers,
+ * `last + 1` at most 2^53 - 1 and not below `start` (the range does not wrap).
+ */
+function spanQualifies(start: Num64, last: Num64, offset: Num64): boolean {
+  return typeof start === 'number' && typeof last === 'number' && last + 1 >= start && mapOnNumbers(start, last + 1 - start, offset);
 }
 
 function inherit(piece: TraceMapping, old: TraceMapping): void {

@@ -72,11 +72,22 @@ export function ownUnits(text: string): Uint16Array {
   return units;
 }
 
+const SHORT_TEXT = 24;
+/** One array per length up to `SHORT_TEXT`, reused by every call (this module is synchronous). */
+const SHORT_SCRATCH: number[][] = Array.from({ length: SHORT_TEXT + 1 }, (_, n) => Array.from({ length: n }, () => 0));
+
 /** The string of `units[start, end)`. */
 export function unitsText(units: CodeUnits, start: number, end: number): string {
   if (end - start <= 0) return '';
   // A pointer's 16 digits, the most common value made a string: no view of the units is needed.
   if (end - start === 16) return text16(units, start);
+  if (end - start <= SHORT_TEXT) {
+    // A short value (an amdgpu page key, a decimal id): its units copied
+    // into an array kept for its length, so no view of the units is made.
+    const scratch = SHORT_SCRATCH[end - start] as number[];
+    for (let i = start; i < end; i++) scratch[i - start] = units[i] as number;
+    return String.fromCharCode.apply(null, scratch);
+  }
   if (end - start < 256) return String.fromCharCode.apply(null, units.subarray(start, end) as unknown as number[]);
   let text = '';
   for (let from = start; from < end; from += 4096) {

@@ -29,7 +29,7 @@
  *   a subset); none: `changed`.
  */
 
-import type { U64 } from '../../base/u64';
+import type { Num64 } from '../../base/u64';
 import { unitsOf, unitsText, type CodeUnits } from './code-units';
 import { EVENT_SPECS, layout, type EventLayout, type EventSpec, type KeyValueScheme } from './event-tables';
 import { hexValue, isNullPointer, matchUnits, pointerKey, type ConversionType } from './payload-format';
@@ -120,10 +120,14 @@ export function objectField(event: DecodedEvent, name: string): string {
   return isNullPointer(value) ? '' : pointerKey(value);
 }
 
-/** A hex field's value (`hexValue`: 0 when unparsable or when the layout lacks it). */
-export function hexField(event: DecodedEvent, name: string): U64 {
+/**
+ * A hex field's value (`hexValue`: 0 when unparsable or when the layout lacks
+ * it), a number below 2^53: the common field is read from its code units
+ * without creating a string or a bigint.
+ */
+export function hexField(event: DecodedEvent, name: string): Num64 {
   const position = event.layout.index[name];
-  if (position === undefined) return 0n;
+  if (position === undefined) return 0;
   if (event instanceof LineEvent) {
     const units = event.units;
     const start = event.bounds[2 * position] as number;
@@ -137,7 +141,7 @@ export function hexField(event: DecodedEvent, name: string): U64 {
         if (digit < 0) break;
         value = value * 16 + digit;
       }
-      if (i === end) return BigInt(value);
+      if (i === end) return value;
     }
   }
   return hexValue(event.values[position]);

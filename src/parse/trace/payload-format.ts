@@ -17,7 +17,7 @@
  * string, with the values as strings.
  */
 
-import type { U64 } from '../../base/u64';
+import { toNum64, type Num64 } from '../../base/u64';
 import { unitsEqual, unitsOf, type CodeUnits } from './code-units';
 
 /** `dec`: `%d`/`%i` (signed); `udec`: `%u`; `hex`: the `%x` family; `ptr`: `%p`; `str`: `%s`/`%c`. */
@@ -215,17 +215,21 @@ export function isNullPointer(value: string): boolean {
   return /^(?:0x)?0+$|^\(nil\)$|^\(null\)$/i.test(value);
 }
 
-/** A hex field's text as a number (with or without `0x`); 0 for anything unparsable or absent. */
-export function hexValue(value: string | undefined): U64 {
-  if (!value) return 0n;
+/**
+ * A hex field's text as a value (with or without `0x`); 0 for anything
+ * unparsable or absent. A `Num64`: a number when it is in [0, 2^53), else
+ * the bigint.
+ */
+export function hexValue(value: string | undefined): Num64 {
+  if (!value) return 0;
   // Up to 13 hex digits fit a double exactly; parseInt is much cheaper than BigInt(string).
   if (value.length <= 13 && value.charCodeAt(1) !== 120 /* x */) {
     const number = parseInt(value, 16);
-    if (!Number.isNaN(number)) return BigInt(number);
+    if (!Number.isNaN(number)) return number >= 0 ? number : BigInt(number);
   }
   try {
-    return BigInt(value.startsWith('0x') || value.startsWith('0X') ? value : '0x' + value);
+    return toNum64(BigInt(value.startsWith('0x') || value.startsWith('0X') ? value : '0x' + value));
   } catch {
-    return 0n;
+    return 0;
   }
 }
