@@ -25,7 +25,7 @@ import { learnPairs, type LearnSource } from '../rules/patch/learned-pairs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
-import { hunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
+import { joinedHunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
 import { ownedByFunction, parseHunk, reviewHunk } from './patch/review-hunk';
 
 export interface PatchReviewConfig {
@@ -123,9 +123,7 @@ export async function reviewPatchLines(
         cHunks
           .flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, '')))
           .join('\n');
-      const images = imagesOf(cHunks, config.readSource);
-      const parsedHunks = cHunks.map(({ path, hunk }, index) => {
-        const image = images[index] as HunkImages;
+      const parsedHunks = reviewUnits(cHunks, config.readSource).map(({ path, hunk, images: image }) => {
         if (image.notApplied)
           findings.push(patchHunkNotApplied.report({ line: hunk.headerLine }, 'tree', { path, oldStart: hunk.oldStart }));
         return parseHunk(path, hunk, image, parser as CParser);
@@ -165,9 +163,26 @@ function withLearnedPairs(
   return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
 }
 
-/** Each hunk's images, in order: widened with the other hunks of its file applied when there is a tree. */
-function imagesOf(cHunks: readonly { path: string; hunk: Hunk }[], readSource: ReadSource | undefined): HunkImages[] {
-  if (!readSource) return cHunks.map(({ hunk }) => hunkImages(hunk));
+/**
+ * What is reviewed, in order: with a tree, each hunk widened with the other
+ * hunks of its file applied; from the patch alone, the hunks of one function
+ * joined into one window.
+ */
+function reviewUnits(
+  cHunks: readonly { path: string; hunk: Hunk }[],
+  readSource: ReadSource | undefined,
+): { path: string; hunk: Hunk; images: HunkImages }[] {
+  if (!readSource) {
+    const units: { path: string; hunk: Hunk; images: HunkImages }[] = [];
+    for (let start = 0; start < cHunks.length;) {
+      const path = (cHunks[start] as { path: string }).path;
+      let end = start;
+      while (end < cHunks.length && (cHunks[end] as { path: string }).path === path) end++;
+      for (const joined of joinedHunkImages(cHunks.slice(start, end).map(({ hunk }) => hunk))) units.push({ path, ...joined });
+      start = end;
+    }
+    return units;
+  }
   const byPath = new Map<string, number[]>();
   cHunks.forEach(({ path }, index) => byPath.set(path, [...(byPath.get(path) ?? []), index]));
   const images: HunkImages[] = new Array(cHunks.length);
@@ -179,7 +194,7 @@ function imagesOf(cHunks: readonly { path: string; hunk: Hunk }[], readSource: R
     );
     indexes.forEach((index, k) => (images[index] = widened[k] as HunkImages));
   }
-  return images;
+  return cHunks.map(({ path, hunk }, index) => ({ path, hunk, images: images[index] as HunkImages }));
 }
 
 /** Files of one driver directory read for lock facts, at most (amdgpu has about 300). */

@@ -8,7 +8,7 @@
  * line (rows before the hunk) or its last line (rows after it).
  */
 
-import type { SourceRow } from '../../parse/c/fragment';
+import { braceLevels, buildFragment, sectionFunction, WINDOW_GAP, type SourceRow } from '../../parse/c/fragment';
 import type { Hunk } from '../../parse/patch/parse-patch';
 
 export type ReadSource = (path: string) => string | undefined;
@@ -133,4 +133,83 @@ export function widenedFileImages(hunks: readonly Hunk[], path: string, readSour
     result[k] = preRows && postRows ? { pre: preRows, post: postRows, widened: true } : (bases[k] as HunkImages);
   }
   return result;
+}
+
+/** A function head in column 0: `static int foo_bar(struct foo *f)`. */
+const FUNCTION_HEAD = /^[A-Za-z_][\w\s*]*?\b([A-Za-z_]\w*)\s*\([^;]*$/;
+/** Rows of a joined window, at most: a larger group is reviewed hunk by hunk. */
+const MAX_JOINED_ROWS = 4000;
+
+/** The function a hunk's post-image stops inside, when it stops inside one. */
+function functionLeftOpen(hunk: Hunk, post: readonly SourceRow[]): string | undefined {
+  if (!buildFragment(post, hunk.section).openEnded) return undefined;
+  for (let i = post.length - 1; i >= 0; i--) {
+    const head = FUNCTION_HEAD.exec(post[i]?.text ?? '');
+    if (head && !/^(?:if|for|while|switch|return)$/.test(head[1] as string)) return head[1];
+  }
+  return sectionFunction(hunk.section);
+}
+
+/** `parts`' rows one after another, each joined to the previous by closing braces and the gap call. */
+function joinRows(parts: readonly SourceRow[][], lines: readonly number[]): SourceRow[] {
+  const rows: SourceRow[] = [];
+  let level = 0;
+  let lowest = 0;
+  parts.forEach((part, index) => {
+    if (index > 0) {
+      const line = lines[index] as number;
+      if (level > lowest) rows.push({ text: '}'.repeat(level - lowest), line, changed: false, synthetic: true });
+      rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
+      level = lowest;
+    }
+    const { end, min } = braceLevels(part);
+    lowest = Math.min(lowest, level + min);
+    level += end;
+    rows.push(...part);
+  });
+  return rows;
+}
+
+/**
+ * From the patch alone: consecutive hunks of one function (the next hunk's
+ * `@@` section names the function the previous one stops inside) are joined
+ * into one window, with the unknown code between them standing as a gap
+ * (`WINDOW_GAP`: paths go on through it holding nothing), so a `goto` added
+ * in one hunk reaches the label another hunk adds. Each group comes back as
+ * one hunk whose lines are all of its hunks' lines.
+ */
+export function joinedHunkImages(hunks: readonly Hunk[]): { hunk: Hunk; images: HunkImages }[] {
+  const groups: Hunk[][] = [];
+  let open: string | undefined;
+  let rows = 0;
+  for (const hunk of hunks) {
+    const images = hunkImages(hunk);
+    const last = groups[groups.length - 1];
+    const joins =
+      last !== undefined && open !== undefined && sectionFunction(hunk.section) === open && rows + images.post.length <= MAX_JOINED_ROWS;
+    if (joins) last.push(hunk);
+    else groups.push([hunk]);
+    rows = (joins ? rows : 0) + Math.max(images.pre.length, images.post.length);
+    open = functionLeftOpen(hunk, images.post);
+  }
+  return groups.map((group) => {
+    if (group.length === 1) return { hunk: group[0] as Hunk, images: hunkImages(group[0] as Hunk) };
+    const images = group.map(hunkImages);
+    const lines = group.map((hunk) => hunk.headerLine);
+    const first = group[0] as Hunk;
+    return {
+      hunk: { ...first, lines: group.flatMap((hunk) => hunk.lines), truncated: group.some((hunk) => hunk.truncated) },
+      images: {
+        pre: joinRows(
+          images.map((image) => image.pre),
+          lines,
+        ),
+        post: joinRows(
+          images.map((image) => image.post),
+          lines,
+        ),
+        widened: false,
+      },
+    };
+  });
 }

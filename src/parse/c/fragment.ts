@@ -21,7 +21,16 @@ export interface SourceRow {
   readonly line: number;
   /** Added (post-image) or removed (pre-image) by the patch. */
   readonly changed: boolean;
+  /** Text the reviewer put in (braces and the gap between two hunks), not a line of the file. */
+  readonly synthetic?: boolean;
 }
+
+/**
+ * A call standing for the unknown code between two hunks of one function
+ * (`hunk-images` joins them so a `goto` in one reaches its label in the
+ * other): the path walk and the lock scan forget what they held there.
+ */
+export const WINDOW_GAP = '__gpuvm_lens_gap';
 
 export interface Fragment {
   readonly source: string;
@@ -101,6 +110,19 @@ export function sectionFunction(section: string): string | undefined {
   return name && !C_KEYWORD.has(name) ? name : undefined;
 }
 
+/** The brace level after `rows` and the lowest level inside them, both relative to their start. */
+export function braceLevels(rows: readonly SourceRow[]): { end: number; min: number } {
+  const inComment = { value: false };
+  let end = 0;
+  let min = 0;
+  for (const row of rows) {
+    const { delta, min: lineMin } = braceDelta(row.text, inComment);
+    if (end + lineMin < min) min = end + lineMin;
+    end += delta;
+  }
+  return { end, min };
+}
+
 export function buildFragment(rows: readonly SourceRow[], section: string): Fragment {
   const inComment = { value: false };
   let depth = 0;
@@ -132,7 +154,7 @@ export function buildFragment(rows: readonly SourceRow[], section: string): Frag
   }
   for (const row of rows) {
     text.push(rewriteIterator(row.text));
-    out.push(row);
+    out.push(row.synthetic ? undefined : row);
   }
   const close = open + depth;
   if (close > 0) {

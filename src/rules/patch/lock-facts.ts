@@ -22,6 +22,7 @@
  * of a source is cached by its content.
  */
 
+import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, type LearnSource } from './learned-pairs';
 import type { PairIndex, ResourcePair } from './resource-pairs';
 
@@ -187,6 +188,11 @@ export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent:
     for (let match = CALL.exec(code); match; match = CALL.exec(code)) {
       const name = match[1] as string;
       if (KEYWORDS.has(name)) continue;
+      if (name === WINDOW_GAP) {
+        // The unknown code between two hunks: what was held is no longer known.
+        held = [];
+        continue;
+      }
       const args = argumentsAt(code, match.index + match[0].length - 1);
       if (ASSERT.test(name)) {
         const cls = lockClassOf(args[0] ?? '');

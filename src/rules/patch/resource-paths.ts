@@ -17,6 +17,7 @@
  * style call), and never at the unknown end of a window.
  */
 
+import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import type { PairIndex, ResourcePair } from './resource-pairs';
 
@@ -269,6 +270,8 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
 
 /** Applies one node's assignments and calls (a branch's condition calls outside bool-style acquires). */
 function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event: PathEvent, id: string) => void, fn: FunctionIr): Res[] {
+  // The code between two hunks is unknown: whatever was held before it may have been released there.
+  if (node.calls.some((call) => call.name === WINDOW_GAP)) return [];
   let state = incoming;
   const conditionAcquire = node.kind === 'branch' ? conditionalAcquire(node, pairs) : undefined;
   // An iterator macro (`list_for_each_entry_safe(pos, n, head, member)`) assigns its cursor

@@ -4,7 +4,8 @@
  * lock order and lock beliefs are learned from the rest of the driver (a file
  * the patch does not touch, in the same directory, is the evidence a finding
  * cites), never from the tree's old copy of a function the patch changes.
- * Without the tree the same patches are quiet.
+ * From the patch alone, consecutive hunks of one function are joined into one
+ * window, with the code between them unknown.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -184,7 +185,15 @@ describe('whole functions with every hunk of the file applied', () => {
     expect(result.findings[1]?.related.map((related) => related.line)).toEqual([6, 16]);
   });
 
-  it('from the patch alone the label is out of sight: no finding', async () => {
-    expect((await reviewPatchLines(TWO_HUNKS)).findings).toEqual([]);
+  it('from the patch alone the two hunks of the function are joined: the same findings', async () => {
+    const result = await reviewPatchLines(TWO_HUNKS);
+    expect(result.findings.map((finding) => `${finding.line} ${finding.rule}`)).toEqual(['8 double-release', '8 use-after-put']);
+  });
+
+  it('from the patch alone hunks of different functions stay apart', async () => {
+    const apart = TWO_HUNKS.map((line) =>
+      line.startsWith('@@ -20,4') ? line.replace('int foo_fence_driver_alloc', 'static void foo_other') : line,
+    );
+    expect((await reviewPatchLines(apart)).findings).toEqual([]);
   });
 });
