@@ -19,6 +19,7 @@ import { pinUserPagesLongtermCheck } from './pin-user-pages-longterm';
 import { drmDevEnterUnbalancedCheck } from './drm-dev-enter-unbalanced';
 import { gpuvmFreedDirectlyCheck } from './gpuvm-freed-directly';
 import { gpuvaLinkUnlockedCheck } from './gpuva-link-unlocked';
+import { publishBeforeInitCheck } from './publish-before-init';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -28,6 +29,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   resourceLeakCheck,
   doubleReleaseCheck,
   useAfterPutCheck,
+  publishBeforeInitCheck,
   gpuvmPutUnderGpuvaLockCheck,
   gpuvmDeferredUnderGpuvaLockCheck,
   resvLockUnderGpuvaLockCheck,

@@ -109,7 +109,7 @@ export function objectOf(key: string, pair: ResourcePair): string {
  * Unwraps `likely(...)`, `unlikely(...)` and the warning wrappers that return
  * their condition (`WARN_ON(c)`, `drm_WARN_ON(dev, c)`, `XE_IOCTL_DBG(xe, c)`).
  */
-function unwrap(cond: string): string {
+export function unwrap(cond: string): string {
   let c = cond;
   for (;;) {
     const match =
@@ -122,7 +122,7 @@ function unwrap(cond: string): string {
   }
 }
 
-type Outcome = 'success' | 'failure' | undefined;
+export type Outcome = 'success' | 'failure' | undefined;
 
 /** What the branch condition says about a pending pointer result in `v`, on the `then` side. */
 function pointerTest(cond: string, v: string): Outcome {
@@ -133,7 +133,7 @@ function pointerTest(cond: string, v: string): Outcome {
 }
 
 /** What the branch condition says about an errno result held in `v`, on the `then` side. */
-function errnoTest(cond: string, v: string): Outcome {
+export function errnoTest(cond: string, v: string): Outcome {
   const c = unwrap(cond);
   if (c === v || c === `${v}<0` || c === `${v}!=0` || c === `IS_ERR_VALUE(${v})`) return 'failure';
   if (c === `!${v}` || c === `${v}==0` || c === `${v}>=0`) return 'success';
@@ -163,7 +163,7 @@ function signature(state: readonly Res[]): string {
     .join('\u0002');
 }
 
-function mentions(text: string, key: string): boolean {
+export function mentions(text: string, key: string): boolean {
   if (text === key) return true;
   const index = text.indexOf(key);
   if (index === -1) return false;
