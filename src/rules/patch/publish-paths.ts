@@ -90,7 +90,8 @@ export interface Publish {
   readonly call: PublishCall;
   /** Locks held when the object was published. */
   readonly locks: readonly string[];
-  readonly idVar?: string;
+  /** Ids the publishes of the object pick (`&id` of `xa_alloc`, the result of `idr_alloc`): written only after them. */
+  readonly ids: readonly string[];
 }
 
 export type PublishEvent =
@@ -263,8 +264,8 @@ function applyNode(node: IrNode, incoming: State, context: WalkContext): State {
       continue;
     }
     if (tracked.errVar !== undefined && assign.target === tracked.errVar) continue;
-    const idVar = tracked.publish?.idVar;
-    if (idVar !== undefined && (mentions(assign.value, idVar) || assign.target === idVar)) continue;
+    const ids = tracked.publish?.ids ?? [];
+    if (ids.some((id) => mentions(assign.value, id) || assign.target === id)) continue;
     if (racyWrite(tracked, locks) && tracked.publish)
       context.emit({ type: 'write', object: root, publish: tracked.publish, row: node.row, what: assign.target });
   }
@@ -379,6 +380,10 @@ function publish(
 ): readonly Tracked[] {
   const object = objectRoot(call.args[publishCall.objectSlot]);
   const tracked = objects.find((o) => o.key === object);
+  const idVar = publishCall.idSlot !== undefined ? resourceKey(call.args[publishCall.idSlot]) : call.target;
+  // Published again (an id in a second xarray): the first publish stands, the new id is known only now too.
+  if (object && tracked?.publish && idVar !== undefined)
+    return [...without(objects, object), { ...tracked, publish: { ...tracked.publish, ids: [...tracked.publish.ids, idVar] } }];
   if (!object || !tracked || tracked.status !== 'created') return objects;
   let container = publishCall.containerSlot === undefined ? call.name : resourceKey(call.args[publishCall.containerSlot]);
   if (!container) return objects;
@@ -389,8 +394,7 @@ function publish(
   } else {
     container = `${call.name}()`;
   }
-  const idVar = publishCall.idSlot !== undefined ? resourceKey(call.args[publishCall.idSlot]) : call.target;
-  const record: Publish = { row: node.row, name: call.name, container, call: publishCall, locks, ...(idVar ? { idVar } : {}) };
+  const record: Publish = { row: node.row, name: call.name, container, call: publishCall, locks, ids: idVar !== undefined ? [idVar] : [] };
   const rest = without(objects, object);
   if (publishCall.result === 'none') return [...rest, { key: object, status: 'published', publish: record }];
   // The result decides: in a condition here, or in the variable it is assigned to, tested later.
@@ -423,9 +427,22 @@ function conditionTest(node: IrNode, publish: Publish): Outcome {
   return undefined;
 }
 
+/** `list_empty(&obj->link)`: the side of the condition where the object is on no list, if the condition says. */
+function emptySide(cond: string, object: string): 'then' | 'else' | undefined {
+  const match = /^(!?)(?:list_empty|list_empty_careful|hlist_unhashed|RB_EMPTY_NODE)\((.*)\)$/.exec(unwrap(cond));
+  if (!match || objectRoot(match[2]) !== object) return undefined;
+  return match[1] ? 'else' : 'then';
+}
+
 function splitOnCondition(node: IrNode, state: State): [State, State] {
   let thenObjects = state.objects;
   let elseObjects = state.objects;
+  // The code tests whether the object made it onto its list: where it did not, nothing was published.
+  for (const tracked of state.objects) {
+    const side = tracked.status === 'published' ? emptySide(node.cond ?? '', tracked.key) : undefined;
+    if (side === 'then') thenObjects = [...without(thenObjects, tracked.key), { key: tracked.key, status: 'created' }];
+    if (side === 'else') elseObjects = [...without(elseObjects, tracked.key), { key: tracked.key, status: 'created' }];
+  }
   for (const tracked of state.objects) {
     if (tracked.status !== 'pending' || !tracked.publish || tracked.errVar === undefined) continue;
     const outcome =
