@@ -21,6 +21,10 @@
  *     readers, except for RCU publishes (readers take no lock); a list, tree
  *     or IDR insert with no lock held in the function relies on a lock its
  *     caller holds, which covers the writes too;
+ *   - writes count only on a path that leaves the function (or the window)
+ *     with the object still published: on a path that takes it down again
+ *     they are teardown; a test of `list_empty(&obj->link)`, or of a flag set
+ *     after the publish, decides or ends what is known about the publish;
  *   - a put (not a plain free) counts only when the function takes no other
  *     reference to the object, and not after a publish that takes its own
  *     reference (`drm_gem_handle_create`);
@@ -104,6 +108,13 @@ interface Tracked {
   readonly publish?: Publish;
   /** The variable holding the publish's result, still to be tested. */
   readonly errVar?: string;
+  /**
+   * Writes since the publish: reported when the path leaves the function with the object still published
+   * (a write on a path that then takes it down again is teardown, not initialisation).
+   */
+  readonly writes?: readonly { readonly row: number; readonly what: string }[];
+  /** Local flags set since the publish (`added = true`): a later test of one may stand for the publish. */
+  readonly flags?: readonly string[];
 }
 
 interface State {
@@ -195,7 +206,8 @@ export function walkPublishes(fn: FunctionIr, pairs: PairIndex, rowText: (row: n
     seen.add(id);
     events.push(event);
   };
-  const context: WalkContext = { fn, pairs, locals, referenced, emit };
+  const resultVars = new Set(fn.calls.flatMap((call) => (call.target ? [call.target] : [])));
+  const context: WalkContext = { fn, pairs, locals, referenced, emit, resultVars };
 
   const visited = new Set<string>();
   const stack: { node: number; state: State }[] = [{ node: fn.entry, state: { objects: [], locks: heldAtEntry(fn, pairs) } }];
@@ -208,7 +220,13 @@ export function walkPublishes(fn: FunctionIr, pairs: PairIndex, rowText: (row: n
     visited.add(memo);
     const node = fn.nodes[id] as IrNode;
     if (node.kind === 'unknown' || node.kind === 'return' || node.kind === 'exit') {
-      if (node.kind === 'return') applyNode(node, incoming, context);
+      const final = node.kind === 'return' ? applyNode(node, incoming, context) : incoming;
+      // Still published when the path leaves (or the window ends): the writes initialised a visible object.
+      for (const tracked of final.objects) {
+        if (tracked.status !== 'published' || !tracked.publish) continue;
+        for (const write of tracked.writes ?? [])
+          context.emit({ type: 'write', object: tracked.key, publish: tracked.publish, row: write.row, what: write.what });
+      }
       continue;
     }
     const state = applyNode(node, incoming, context);
@@ -230,10 +248,17 @@ interface WalkContext {
   /** Variables the function takes a reference to somewhere: a put of them need not be the last. */
   readonly referenced: ReadonlySet<string>;
   readonly emit: (event: PublishEvent) => void;
+  /** Variables assigned a call's result somewhere in the function. */
+  readonly resultVars: ReadonlySet<string>;
 }
 
 function signature(state: State): string {
-  const objects = state.objects.map((o) => `${o.key}\u0001${o.status}\u0001${o.publish?.row ?? ''}\u0001${o.errVar ?? ''}`).sort();
+  const objects = state.objects
+    .map(
+      (o) =>
+        `${o.key}\u0001${o.status}\u0001${o.publish?.row ?? ''}\u0001${o.errVar ?? ''}\u0001${(o.writes ?? []).map((w) => w.row).join(',')}\u0001${(o.flags ?? []).join(',')}`,
+    )
+    .sort();
   return `${objects.join('\u0002')}\u0004${[...state.locks].sort().join('\u0002')}`;
 }
 
@@ -266,8 +291,15 @@ function applyNode(node: IrNode, incoming: State, context: WalkContext): State {
     if (tracked.errVar !== undefined && assign.target === tracked.errVar) continue;
     const ids = tracked.publish?.ids ?? [];
     if (ids.some((id) => mentions(assign.value, id) || assign.target === id)) continue;
-    if (racyWrite(tracked, locks) && tracked.publish)
-      context.emit({ type: 'write', object: root, publish: tracked.publish, row: node.row, what: assign.target });
+    if (racyWrite(tracked, locks)) objects = noteWrite(objects, tracked, node.row, assign.target);
+  }
+  for (const assign of node.assigns) {
+    if (!/^[A-Za-z_]\w*$/.test(assign.target) || !/^(?:true|false|-?\d+|NULL)$/.test(assign.value)) continue;
+    // (A variable that also holds call results is an error code, not a flag.)
+    if (context.resultVars.has(assign.target)) continue;
+    objects = objects.map((o) =>
+      o.status === 'published' && o.key !== assign.target ? { ...o, flags: [...(o.flags ?? []), assign.target] } : o,
+    );
   }
   // The result of a publish being overwritten before it is tested: nothing is known about it any more.
   for (const assign of node.assigns) {
@@ -318,8 +350,7 @@ function applyNode(node: IrNode, incoming: State, context: WalkContext): State {
     if (INIT_CALL.test(call.name)) {
       const root = objectRoot(call.args[0]);
       const tracked = objects.find((o) => o.key === root);
-      if (root && tracked && tracked.publish && racyWrite(tracked, locks))
-        context.emit({ type: 'write', object: root, publish: tracked.publish, row: node.row, what: `${call.name}()` });
+      if (root && tracked && racyWrite(tracked, locks)) objects = noteWrite(objects, tracked, node.row, `${call.name}()`);
       continue;
     }
 
@@ -333,6 +364,10 @@ function applyNode(node: IrNode, incoming: State, context: WalkContext): State {
       objects = [...without(objects, call.target), { key: call.target, status: 'created' }];
   }
   return { objects, locks };
+}
+
+function noteWrite(objects: readonly Tracked[], tracked: Tracked, row: number, what: string): readonly Tracked[] {
+  return [...without(objects, tracked.key), { ...tracked, writes: [...(tracked.writes ?? []), { row, what }] }];
 }
 
 function isNullStore(call: CallSite): boolean {
@@ -438,7 +473,13 @@ function splitOnCondition(node: IrNode, state: State): [State, State] {
   let thenObjects = state.objects;
   let elseObjects = state.objects;
   // The code tests whether the object made it onto its list: where it did not, nothing was published.
+  // A flag set after the publish and tested here may say the same: the object is no longer followed.
   for (const tracked of state.objects) {
+    if (tracked.flags?.some((flag) => mentions(node.cond ?? '', flag))) {
+      thenObjects = without(thenObjects, tracked.key);
+      elseObjects = without(elseObjects, tracked.key);
+      continue;
+    }
     const side = tracked.status === 'published' ? emptySide(node.cond ?? '', tracked.key) : undefined;
     if (side === 'then') thenObjects = [...without(thenObjects, tracked.key), { key: tracked.key, status: 'created' }];
     if (side === 'else') elseObjects = [...without(elseObjects, tracked.key), { key: tracked.key, status: 'created' }];
