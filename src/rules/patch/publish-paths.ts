@@ -298,7 +298,9 @@ function applyNode(node: IrNode, incoming: State, context: WalkContext): State {
     // (A variable that also holds call results is an error code, not a flag.)
     if (context.resultVars.has(assign.target)) continue;
     objects = objects.map((o) =>
-      o.status === 'published' && o.key !== assign.target ? { ...o, flags: [...(o.flags ?? []), assign.target] } : o,
+      o.status === 'published' && o.key !== assign.target && !o.flags?.includes(assign.target)
+        ? { ...o, flags: [...(o.flags ?? []), assign.target] }
+        : o,
     );
   }
   // The result of a publish being overwritten before it is tested: nothing is known about it any more.
@@ -366,7 +368,9 @@ function applyNode(node: IrNode, incoming: State, context: WalkContext): State {
   return { objects, locks };
 }
 
+/** Sets, not lists: a loop adds the same write, flag or id again on every round, and the walk must reach a fixed point. */
 function noteWrite(objects: readonly Tracked[], tracked: Tracked, row: number, what: string): readonly Tracked[] {
+  if (tracked.writes?.some((write) => write.row === row && write.what === what)) return objects;
   return [...without(objects, tracked.key), { ...tracked, writes: [...(tracked.writes ?? []), { row, what }] }];
 }
 
@@ -417,8 +421,10 @@ function publish(
   const tracked = objects.find((o) => o.key === object);
   const idVar = publishCall.idSlot !== undefined ? resourceKey(call.args[publishCall.idSlot]) : call.target;
   // Published again (an id in a second xarray): the first publish stands, the new id is known only now too.
-  if (object && tracked?.publish && idVar !== undefined)
+  if (object && tracked?.publish && idVar !== undefined) {
+    if (tracked.publish.ids.includes(idVar)) return objects;
     return [...without(objects, object), { ...tracked, publish: { ...tracked.publish, ids: [...tracked.publish.ids, idVar] } }];
+  }
   if (!object || !tracked || tracked.status !== 'created') return objects;
   let container = publishCall.containerSlot === undefined ? call.name : resourceKey(call.args[publishCall.containerSlot]);
   if (!container) return objects;
