@@ -22,6 +22,7 @@ import { gpuvaLinkUnlockedCheck } from './gpuva-link-unlocked';
 import { heldLockFreedCheck } from './held-lock-freed';
 import { lockOrderInversionCheck } from './lock-order-inversion';
 import { unlockedFieldAccessCheck } from './unlocked-field-access';
+import { publishBeforeInitCheck } from './publish-before-init';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -32,6 +33,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   doubleReleaseCheck,
   useAfterPutCheck,
   heldLockFreedCheck,
+  publishBeforeInitCheck,
   gpuvmPutUnderGpuvaLockCheck,
   gpuvmDeferredUnderGpuvaLockCheck,
   resvLockUnderGpuvaLockCheck,

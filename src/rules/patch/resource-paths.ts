@@ -124,7 +124,7 @@ export function objectOf(key: string, pair: ResourcePair): string {
  * Unwraps `likely(...)`, `unlikely(...)` and the warning wrappers that return
  * their condition (`WARN_ON(c)`, `drm_WARN_ON(dev, c)`, `XE_IOCTL_DBG(xe, c)`).
  */
-function unwrap(cond: string): string {
+export function unwrap(cond: string): string {
   let c = cond;
   for (;;) {
     const match =
@@ -137,7 +137,7 @@ function unwrap(cond: string): string {
   }
 }
 
-type Outcome = 'success' | 'failure' | undefined;
+export type Outcome = 'success' | 'failure' | undefined;
 
 /** What the branch condition says about a pending pointer result in `v`, on the `then` side. */
 function pointerTest(cond: string, v: string): Outcome {
@@ -156,7 +156,7 @@ function boolTest(cond: string, v: string): Outcome {
   return undefined;
 }
 
-function errnoTest(cond: string, v: string): Outcome {
+export function errnoTest(cond: string, v: string): Outcome {
   const c = unwrap(cond);
   if (c === v || c === `${v}<0` || c === `${v}!=0` || c === `IS_ERR_VALUE(${v})`) return 'failure';
   if (c === `!${v}` || c === `${v}==0` || c === `${v}>=0`) return 'success';
@@ -186,7 +186,7 @@ function signature(state: readonly Res[]): string {
     .join('\u0002');
 }
 
-function mentions(text: string, key: string): boolean {
+export function mentions(text: string, key: string): boolean {
   if (text === key) return true;
   const index = text.indexOf(key);
   if (index === -1) return false;
