@@ -268,8 +268,14 @@ interface UnitFacts {
   readonly fields: Map<string, { locks: Set<string>; line: number }>;
 }
 
+/**
+ * Scans of tree files, by content: the same driver files are read again for
+ * every patch of a series. Bounded by the text it keys on (a patch's own
+ * hunks are not kept: they are seen once).
+ */
 const cache = new Map<string, UnitFacts[]>();
-const CACHE_LIMIT = 4096;
+const CACHE_CHARS = 16 << 20;
+let cachedChars = 0;
 
 function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): UnitFacts[] {
   const cacheKey = `${pairsKey}\u0000${source.path}\u0000${source.enclosing ?? ''}\u0000${source.lines.length}\u0000${source.lines.map((row) => row.text).join('\n')}`;
@@ -301,8 +307,15 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Uni
     });
     found.push(facts);
   });
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(cacheKey, found);
+  if (source.fromTree && cacheKey.length <= CACHE_CHARS) {
+    while (cachedChars + cacheKey.length > CACHE_CHARS) {
+      const oldest = cache.keys().next().value as string;
+      cache.delete(oldest);
+      cachedChars -= oldest.length;
+    }
+    cache.set(cacheKey, found);
+    cachedChars += cacheKey.length;
+  }
   return found;
 }
 
