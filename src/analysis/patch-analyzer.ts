@@ -21,7 +21,7 @@ import {
   patchNonCFile,
 } from '../rules/patch/patch-input-rules';
 import { DEFAULT_RESOURCE_PAIRS, indexPairs, type PairIndex, type ResourcePair } from '../rules/patch/resource-pairs';
-import { learnPairs, type LearnSource } from '../rules/patch/learned-pairs';
+import { learnFreeingFunctions, learnPairs, type LearnSource } from '../rules/patch/learned-pairs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
@@ -151,7 +151,8 @@ function withLearnedPairs(
 ): PairIndex {
   const sources: LearnSource[] = cHunks.map(({ path, hunk }) => ({
     path: path || 'the patch',
-    lines: hunk.lines.map((line) => ({ text: line.text, line: line.line })),
+    // Cited by their line in the file (new or old), as the lock facts are.
+    lines: hunk.lines.map((line) => ({ text: line.text, line: line.newLine ?? line.oldLine ?? line.line })),
   }));
   if (readSource) {
     for (const path of new Set(cHunks.map(({ path }) => path))) {
@@ -159,7 +160,7 @@ function withLearnedPairs(
       if (text !== undefined) sources.push({ path, lines: text.split('\n').map((line, index) => ({ text: line, line: index + 1 })) });
     }
   }
-  const learned = learnPairs(sources, known);
+  const learned = [...learnPairs(sources, known), ...learnFreeingFunctions(sources, known)];
   return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
 }
 

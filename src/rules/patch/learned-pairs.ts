@@ -194,3 +194,48 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
   }
   return pairs;
 }
+
+/**
+ * Functions that free an argument: a driver's own `foo_del(m, c)` whose body
+ * ends `c`'s life with a plain `kfree(c)` at the top level of the body (not
+ * under a condition). A call of it then releases that argument, so a use
+ * after it is a use after free. Learned from the same sources as the pairs;
+ * each remembers where (`path:line` of the free).
+ */
+export function learnFreeingFunctions(sources: readonly LearnSource[], known: PairIndex): LearnedPair[] {
+  const found = new Map<string, LearnedPair>();
+  for (const source of sources) {
+    for (const unit of functionUnits(source)) {
+      const bodyStart = unit.findIndex((row) => /^\{/.test(row.text));
+      if (bodyStart <= 0) continue;
+      const head = unit
+        .slice(Math.max(0, bodyStart - 4), bodyStart)
+        .map((row) => row.text)
+        .join(' ');
+      const match = /\b([A-Za-z_]\w*)\s*\(([^()]*)\)\s*$/.exec(head);
+      if (!match) continue;
+      const name = match[1] as string;
+      if (known.acquires.has(name) || known.releases.has(name) || found.has(name)) continue;
+      const params = (match[2] as string).split(',').map((param) => /([A-Za-z_]\w*)\s*(?:\[\s*\])?\s*$/.exec(param.trim())?.[1] ?? '');
+      for (const row of unit.slice(bodyStart + 1)) {
+        const free = /^\t(\w+)\(\s*([A-Za-z_]\w*)\s*\);/.exec(row.text);
+        if (!free) continue;
+        const pair = known.releases.get(free[1] as string)?.find((candidate) => candidate.kind === 'memory');
+        const slot = params.indexOf(free[2] as string);
+        if (!pair || slot === -1) continue;
+        const at = `${source.path}:${row.line}`;
+        found.set(name, {
+          what: `which frees it with ${free[1]}() at ${at}`,
+          kind: 'memory',
+          acquire: [],
+          release: [name],
+          style: 'always',
+          releaseSlot: slot,
+          learnedFrom: at,
+        });
+        break;
+      }
+    }
+  }
+  return [...found.values()];
+}

@@ -15,8 +15,8 @@ export const useAfterPut = defineRule({
   defaultSeverity: 'error',
   tags: ['patch', 'lifetime'],
   messages: {
-    use: '{fn} uses {object} here after {release}() at line {releaseLine} dropped the reference that kept it alive: if that was the last one, this is a use-after-free. Move the put after the last use.',
-    jump: 'This goto in {fn} reaches a use of {object} at line {useLine} after {release}() at line {releaseLine} dropped the reference that kept it alive: if that was the last one, this is a use-after-free. Jump to a label past that use.',
+    use: '{fn} uses {object} here after {release}(){learned} at line {releaseLine} dropped the reference that kept it alive: if that was the last one, this is a use-after-free. Move the put after the last use.',
+    jump: 'This goto in {fn} reaches a use of {object} at line {useLine} after {release}(){learned} at line {releaseLine} dropped the reference that kept it alive: if that was the last one, this is a use-after-free. Jump to a label past that use.',
     fixed: 'The patch stops using {object} after {release}() in {fn}.',
   },
 });
@@ -36,6 +36,8 @@ export const useAfterPutCheck: PatchRuleCheck = {
           fn: functionLabel(view),
           object: event.key,
           release: event.release,
+          // A release learned from the code says where it was learned.
+          learned: 'learnedFrom' in event.pair ? ` (${event.pair.what})` : '',
           releaseLine: view.rows[event.releaseRow]?.line ?? 0,
           useLine: view.rows[event.useRow]?.line ?? 0,
         },
