@@ -118,12 +118,14 @@ export async function reviewPatchLines(
     }
     if (parser) {
       const known = pairIndex ?? indexPairs(config.pairs ?? DEFAULT_RESOURCE_PAIRS);
-      const pairs = withLearnedPairs(known, cHunks, config.readSource);
+      // Pairs, function windows and lock facts all read the touched files: read each once.
+      const readSource = config.readSource && readingOnce(config.readSource);
+      const pairs = withLearnedPairs(known, cHunks, readSource);
       const changedText = (kind: '+' | '-') =>
         cHunks
           .flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, '')))
           .join('\n');
-      const parsedHunks = reviewUnits(cHunks, config.readSource).map(({ path, hunk, images: image }) => {
+      const parsedHunks = reviewUnits(cHunks, readSource).map(({ path, hunk, images: image }) => {
         if (image.notApplied)
           findings.push(patchHunkNotApplied.report({ line: hunk.headerLine }, 'tree', { path, oldStart: hunk.oldStart }));
         return parseHunk(path, hunk, image, parser as CParser);
@@ -131,13 +133,22 @@ export async function reviewPatchLines(
       const changedFunctions = new Set(
         parsedHunks.flatMap((parsed) => [...parsed.pre.functions, ...parsed.post.functions].map((fn) => fn.name)),
       );
-      const locks = lockFacts(pairs, cHunks, config, changedFunctions);
+      const locks = lockFacts(pairs, cHunks, { ...config, ...(readSource ? { readSource } : {}) }, changedFunctions);
       const context = { pairs, locks, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
       const owned = ownedByFunction(parsedHunks, pairs);
       for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));
     }
   }
   return { kind: 'patch', stats, findings: dedupe(findings) };
+}
+
+/** `read` with each path read at most once. */
+function readingOnce(read: ReadSource): ReadSource {
+  const texts = new Map<string, string | undefined>();
+  return (path) => {
+    if (!texts.has(path)) texts.set(path, read(path));
+    return texts.get(path);
+  };
 }
 
 /**

@@ -124,14 +124,7 @@ export function braceLevels(rows: readonly SourceRow[]): { end: number; min: num
 }
 
 export function buildFragment(rows: readonly SourceRow[], section: string): Fragment {
-  const inComment = { value: false };
-  let depth = 0;
-  let min = 0;
-  for (const row of rows) {
-    const { delta, min: lineMin } = braceDelta(row.text, inComment);
-    if (depth + lineMin < min) min = depth + lineMin;
-    depth += delta;
-  }
+  const { end: depth, min } = braceLevels(rows);
   // Labels, preprocessor lines and comments sit in column 0 inside functions too.
   const firstCode = rows.find((row) => row.text.trim() !== '' && !/^(?:[A-Za-z_]\w*:\s*$|\s*#|\s*\/?\*|\s*\/\/)/.test(row.text));
   const enclosing = sectionFunction(section);

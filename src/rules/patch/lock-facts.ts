@@ -25,6 +25,7 @@
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, type LearnSource } from './learned-pairs';
 import type { PairIndex, ResourcePair } from './resource-pairs';
+import { resourceKey } from './resource-paths';
 
 /** Code to learn from: a file of the tree, or the post-image lines of a hunk. */
 export interface LockSource extends LearnSource {
@@ -96,14 +97,8 @@ const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 't
 
 /** `&(q->vm->lock)` → `vm->lock`; `xe->usm.lock` → `xe->usm.lock`; `shrinker_lock` → itself. */
 export function lockClassOf(expression: string): string | undefined {
-  let key = expression.replace(/\s+/g, '');
-  for (;;) {
-    const before = key;
-    if (key.startsWith('&')) key = key.slice(1);
-    if (key.startsWith('(') && key.endsWith(')')) key = key.slice(1, -1);
-    if (key === before) break;
-  }
-  if (key === '' || key === 'NULL') return undefined;
+  const key = resourceKey(expression.replace(/\s+/g, ''));
+  if (key === undefined || key === 'NULL') return undefined;
   const steps = key.split('->');
   return steps.length >= 2 ? `${steps[steps.length - 2]}->${steps[steps.length - 1]}` : key;
 }
