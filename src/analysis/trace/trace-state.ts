@@ -24,6 +24,7 @@
  */
 
 import { detach } from '../../base/detach-string';
+import { isCachedText } from '../../parse/trace/code-units';
 import { add, sub, toU64, U64_MAX, type Num64, type U64 } from '../../base/u64';
 import { GemObject, GpuVa, GpuVm } from '../../model/objects';
 import { boExtobjAdd, boObtain, boPut, gpuvmInit, resvObjectAlloc, vaInsert, vaLink, vaRemove, vaUnlink } from '../../model/gpuvm';
@@ -135,7 +136,7 @@ export class TraceVm {
   /** Live mappings without a key (pieces a partial unbind left): while there are none, no event can adopt one. */
   anonymous = 0;
   /** Unbound mappings by key, bounded (use-after-unbind findings). */
-  readonly unbound = new GenerationalMap<MappingTombstone>(TOMBSTONES_PER_VM);
+  readonly unbound = new TombstoneMap(TOMBSTONES_PER_VM);
   /** Driver extras (Xe `dev`, `asid`; amdgpu process). */
   dev = '';
   asid = '';
@@ -323,6 +324,90 @@ export class GenerationalMap<V> {
   }
 }
 
+/** One generation of a `TombstoneMap`: keys to slots of parallel arrays, freed slots reused. */
+class TombstoneGeneration {
+  readonly slots = new Map<string, number>();
+  readonly createdLines: number[] = [];
+  readonly unboundLines: number[] = [];
+  readonly unboundEvents: string[] = [];
+  readonly free: number[] = [];
+
+  /** Empties it for reuse as the new current generation (its arrays are kept). */
+  clear(): void {
+    this.slots.clear();
+    this.createdLines.length = 0;
+    this.unboundLines.length = 0;
+    this.unboundEvents.length = 0;
+    this.free.length = 0;
+  }
+
+  delete(key: string): void {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return;
+    this.slots.delete(key);
+    this.free.push(slot);
+  }
+}
+
+/**
+ * The unbound mappings of a VM by key: a `GenerationalMap` of
+ * `MappingTombstone`s with the same eviction, whose entries are slots of
+ * parallel arrays rather than an object per unbind (a long capture unbinds
+ * millions of mappings, and each tombstone outlived young collections).
+ */
+export class TombstoneMap {
+  private current = new TombstoneGeneration();
+  private previous = new TombstoneGeneration();
+  constructor(private readonly limit: number) {}
+
+  get(key: string): MappingTombstone | undefined {
+    let generation = this.current;
+    let slot = generation.slots.get(key);
+    if (slot === undefined) {
+      generation = this.previous;
+      slot = generation.slots.get(key);
+      if (slot === undefined) return undefined;
+    }
+    return {
+      createdLine: generation.createdLines[slot] as number,
+      unboundLine: generation.unboundLines[slot] as number,
+      unboundEvent: generation.unboundEvents[slot] as string,
+    };
+  }
+
+  has(key: string): boolean {
+    return this.current.slots.has(key) || this.previous.slots.has(key);
+  }
+
+  set(key: string, createdLine: number, unboundLine: number, unboundEvent: string): void {
+    let current = this.current;
+    if (current.slots.size >= this.limit) {
+      const dropped = this.previous;
+      dropped.clear();
+      this.previous = current;
+      this.current = current = dropped;
+    }
+    if (this.previous.slots.size > 0) this.previous.delete(key);
+    let slot = current.slots.get(key);
+    if (slot === undefined) {
+      slot = current.free.length > 0 ? (current.free.pop() as number) : current.createdLines.length;
+      current.slots.set(key, slot);
+    }
+    current.createdLines[slot] = createdLine;
+    current.unboundLines[slot] = unboundLine;
+    current.unboundEvents[slot] = unboundEvent;
+  }
+
+  delete(key: string): void {
+    this.current.delete(key);
+    if (this.previous.slots.size > 0) this.previous.delete(key);
+  }
+
+  get size(): number {
+    return this.current.slots.size + this.previous.slots.size;
+  }
+}
+
 const TOMBSTONE_LIMIT = 65536;
 /** Removed mappings kept for reuse at most (a VM freed with many mappings must not pin them all). */
 const SPARE_LIMIT = 4096;
@@ -404,8 +489,8 @@ export class TraceState {
   /** Creates a VM (`birthSeen`: the trace shows its creation). */
   createVm(driver: VmDriver, rawKey: string, rawName: string, line: number, birthSeen: boolean): TraceVm {
     // Keys and names outlive the line they were cut from (see `detach`).
-    const key = detach(rawKey);
-    const name = detach(rawName);
+    const key = owned(rawKey);
+    const name = rawName === rawKey ? key : owned(rawName);
     const id = TraceState.vmId(driver, key);
     const old = this.vms.get(id);
     if (old) this.dropVm(old, line);
@@ -436,6 +521,11 @@ export class TraceState {
 
   unboundTombstone(vm: TraceVm, key: string): MappingTombstone | undefined {
     return vm.unbound.get(key);
+  }
+
+  /** Whether `vm` has a tombstone for mapping `key` (`unboundTombstone` without building it). */
+  hasUnboundTombstone(vm: TraceVm, key: string): boolean {
+    return vm.unbound.has(key);
   }
 
   private gem(driver: VmDriver, objectKey: string): GemObject {
@@ -469,8 +559,8 @@ export class TraceState {
     ts: number,
     event: string,
   ): TraceMapping {
-    const key = rawKey === null ? null : detach(rawKey);
-    const objectKey = rawObjectKey === '' ? '' : detach(rawObjectKey);
+    const key = rawKey === null ? null : owned(rawKey);
+    const objectKey = rawObjectKey === '' ? '' : owned(rawObjectKey);
     const obj = objectKey === '' ? null : this.gem(vm.driver, objectKey);
     vm.admit(requestStart, last, requestOffset);
     let start = requestStart;
@@ -523,11 +613,7 @@ export class TraceState {
     if (mapping.key !== null) {
       if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
       if (tombstone) {
-        vm.unbound.set(mapping.key, {
-          createdLine: mapping.createdLine,
-          unboundLine: line,
-          unboundEvent: event,
-        });
+        vm.unbound.set(mapping.key, mapping.createdLine, line, event);
       }
     }
     if (this.recycle && this.observer === null) this.retired.push(mapping);
@@ -654,10 +740,10 @@ export class TraceState {
     // An unbind may be narrowed (Xe skips rewriting aligned pieces), so it can
     // name a piece by a sub-range; other events show the whole VMA.
     if (!exact && !(containing && candidate.start <= start && candidate.last >= last)) return undefined;
-    const owned = detach(key);
-    candidate.key = owned;
+    const ownKey = owned(key);
+    candidate.key = ownKey;
     vm.anonymous--;
-    vm.byKey.set(owned, candidate);
+    vm.byKey.set(ownKey, candidate);
     this.observer?.inserted(candidate);
     return candidate;
   }
@@ -670,6 +756,11 @@ export class TraceState {
  */
 function spanQualifies(start: Num64, last: Num64, offset: Num64): boolean {
   return typeof start === 'number' && typeof last === 'number' && last + 1 >= start && mapOnNumbers(start, last + 1 - start, offset);
+}
+
+/** `text` as a string that may outlive its line: the decoder's cached value as it is, anything else detached. */
+function owned(text: string): string {
+  return isCachedText(text) ? text : detach(text);
 }
 
 function inherit(piece: TraceMapping, old: TraceMapping): void {

@@ -123,3 +123,48 @@ export function unitsEqual(units: CodeUnits, start: number, text: string): boole
   for (let k = 0; k < text.length; k++) if (units[start + k] !== text.charCodeAt(k)) return false;
   return true;
 }
+
+/**
+ * Short values seen recently, as strings: a direct-mapped cache from a
+ * value's units to the one string made for them. Identities (a pointer's 16
+ * digits, an amdgpu page key) recur on every event about their object, so
+ * most lookups hit: no string is made, and the string a map is probed with
+ * is the one it was stored under, its hash already computed. A slot holds
+ * the last value hashed to it; a miss makes the string and replaces it.
+ * The strings are made by `unitsText`, never views of the line, so they may
+ * be kept.
+ */
+const CACHE_BITS = 16;
+const CACHE_MASK = (1 << CACHE_BITS) - 1;
+const cachedTexts: string[] = new Array<string>(1 << CACHE_BITS).fill('');
+
+/** `unitsText(units, start, end)`, from the cache of short values when it holds it (at most `SHORT_TEXT` units). */
+export function cachedUnitsText(units: CodeUnits, start: number, end: number): string {
+  const length = end - start;
+  if (length <= 0 || length > SHORT_TEXT) return unitsText(units, start, end);
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (units[i] as number), 0x01000193);
+  const slot = (hash ^ (hash >>> 16)) & CACHE_MASK;
+  const cached = cachedTexts[slot] as string;
+  if (cached.length === length) {
+    let k = 0;
+    while (k < length && cached.charCodeAt(k) === units[start + k]) k++;
+    if (k === length) return cached;
+  }
+  const text = unitsText(units, start, end);
+  cachedTexts[slot] = text;
+  return text;
+}
+
+/**
+ * Whether `text` is the very string the cache of short values holds for its
+ * units: a string made from units, not a view of a longer one, so it can be
+ * kept as it is (no `detach` copy).
+ */
+export function isCachedText(text: string): boolean {
+  const length = text.length;
+  if (length === 0 || length > SHORT_TEXT) return false;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return cachedTexts[(hash ^ (hash >>> 16)) & CACHE_MASK] === text;
+}
