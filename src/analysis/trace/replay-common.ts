@@ -270,7 +270,7 @@ export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
           event: ctx.decoded.spec.name,
           vm: vm.name,
           count: vm.liveCount,
-          objects: vm.gpuvm.extobj.size,
+          objects: vm.objectCount,
           first: `${mappingName(first)} at [${addr(first.start)}, ${addrEnd(first.last)})`,
           warn: WARN_TREE_NOT_EMPTY,
         },

@@ -61,6 +61,8 @@ export class TraceMapping extends GpuVa {
   invalidatedLine = 0;
   /** The mapping existed before the trace started (first seen in a non-bind event). */
   adopted = false;
+  /** When it was linked to its object (`TraceState` order of links), 0 when it has none; for object links without model objects. */
+  linkOrder = 0;
 
   constructor(
     addr: Num64,
@@ -106,6 +108,7 @@ export class TraceMapping extends GpuVa {
     this.userptr = false;
     this.invalidatedLine = 0;
     this.adopted = false;
+    this.linkOrder = 0;
     return this;
   }
 }
@@ -121,6 +124,15 @@ export interface MappingTombstone {
   readonly createdLine: number;
   readonly unboundLine: number;
   readonly unboundEvent: string;
+}
+
+/**
+ * What a VM_BO is to the trace rules, without the model's objects: when it
+ * was created (`TraceState` order) and how many live mappings link it.
+ */
+interface ObjectLink {
+  readonly order: number;
+  mappings: number;
 }
 
 /** A VM of the trace. */
@@ -142,6 +154,8 @@ export class TraceVm {
   asid = '';
   /** Xe `vm flags` from the VM's creation, null when the layout does not print them. */
   vmFlags: number | null = null;
+  /** The objects its live mappings link, by key, when the state keeps no model objects (`TraceState` recycling). */
+  readonly objectLinks = new Map<string, ObjectLink>();
 
   constructor(
     env: KernelEnv,
@@ -173,6 +187,11 @@ export class TraceVm {
 
   get liveCount(): number {
     return this.gpuvm.tree.size;
+  }
+
+  /** Objects its live mappings link (the engine's `extobj` list: every traced object has its own resv). */
+  get objectCount(): number {
+    return this.gpuvm.extobj.size + this.objectLinks.size;
   }
 
   /**
@@ -429,7 +448,12 @@ export class TraceState {
   /** The same VMs by driver, then key: the per-event lookup without building a key. */
   private readonly byDriver: Readonly<Record<VmDriver, Map<string, TraceVm>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
   private readonly freedVms = new GenerationalMap<VmTombstone>(TOMBSTONE_LIMIT);
-  /** GEM objects by driver, then pointer, while some VM maps them (no key is built per event). */
+  /**
+   * GEM objects by driver, then pointer, while some VM maps them (no key is
+   * built per event). Not kept when recycling: the streaming analyzer's
+   * rules need only which objects each VM links, and in which order
+   * (`TraceVm.objectLinks`), not a GEM object and a VM_BO per bind.
+   */
   private readonly gems: Readonly<Record<VmDriver, Map<string, GemObject>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
   private vmOrder = 0;
   /** Driver-specific aliases (Xe ASID -> VM pointer for old layouts, amdgpu PASID -> process). */
@@ -454,6 +478,8 @@ export class TraceState {
    */
   private readonly retired: TraceMapping[] = [];
   private readonly spare: TraceMapping[] = [];
+  /** Order of object links and of VM_BO creations without model objects (`objectLinks`). */
+  private links = 0;
 
   /**
    * `exact`: every VM on the bigint path from its creation (see
@@ -538,9 +564,36 @@ export class TraceState {
     return gem;
   }
 
-  /** The GEM object of `objectKey` if some VM maps it. */
-  mappedGem(driver: VmDriver, objectKey: string): GemObject | undefined {
-    return this.gems[driver].get(objectKey);
+  /**
+   * The live mapping through which object `objectKey` is mapped first, as
+   * the engine orders them: the first VM_BO of the object (in creation
+   * order), then its first linked VA; undefined when no VM maps it.
+   */
+  firstMappingOf(driver: VmDriver, objectKey: string): TraceMapping | undefined {
+    if (!this.recycle) {
+      const gem = this.gems[driver].get(objectKey);
+      if (!gem) return undefined;
+      for (const vmBo of gem.vmBos) {
+        const mapping = vmBo.vas.values().next().value as TraceMapping | undefined;
+        if (mapping) return mapping;
+      }
+      return undefined;
+    }
+    let owner: TraceVm | undefined;
+    let order = Infinity;
+    for (const vm of this.byDriver[driver].values()) {
+      const link = vm.objectLinks.get(objectKey);
+      if (link && link.order < order) {
+        owner = vm;
+        order = link.order;
+      }
+    }
+    if (!owner) return undefined;
+    let first: TraceMapping | undefined;
+    for (const mapping of owner.mappings()) {
+      if (mapping.objectKey === objectKey && (!first || mapping.linkOrder < first.linkOrder)) first = mapping;
+    }
+    return first;
   }
 
   /**
@@ -561,7 +614,8 @@ export class TraceState {
   ): TraceMapping {
     const key = rawKey === null ? null : owned(rawKey);
     const objectKey = rawObjectKey === '' ? '' : owned(rawObjectKey);
-    const obj = objectKey === '' ? null : this.gem(vm.driver, objectKey);
+    const linked = objectKey !== '';
+    const obj = linked && !this.recycle ? this.gem(vm.driver, objectKey) : null;
     vm.admit(requestStart, last, requestOffset);
     let start = requestStart;
     let range: Num64;
@@ -583,6 +637,11 @@ export class TraceState {
       boExtobjAdd(vmBo);
       vaLink(mapping, vmBo);
       boPut(vmBo);
+    } else if (linked) {
+      mapping.linkOrder = ++this.links;
+      const link = vm.objectLinks.get(objectKey);
+      if (link) link.mappings++;
+      else vm.objectLinks.set(objectKey, { order: mapping.linkOrder, mappings: 1 });
     }
     if (key !== null) {
       vm.byKey.set(key, mapping);
@@ -608,7 +667,12 @@ export class TraceState {
     vm.invalidated.delete(mapping);
     vm.changedLine = line;
     const obj = mapping.obj;
-    if (obj && obj.vmBos.size === 0) this.gems[vm.driver].delete(obj.label);
+    if (obj) {
+      if (obj.vmBos.size === 0) this.gems[vm.driver].delete(obj.label);
+    } else if (mapping.linkOrder !== 0) {
+      const link = vm.objectLinks.get(mapping.objectKey);
+      if (link && --link.mappings === 0) vm.objectLinks.delete(mapping.objectKey);
+    }
     if (mapping.key === null) vm.anonymous--;
     if (mapping.key !== null) {
       if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
