@@ -664,7 +664,8 @@ export class TraceState {
     vaRemove(mapping);
     this.liveMappings--;
     this.observer?.removed(mapping, line, this.currentTs, event);
-    vm.invalidated.delete(mapping);
+    // Only a mapping with an invalidation line is in `invalidated` (see `clearInvalidation`).
+    if (mapping.invalidatedLine !== 0) vm.invalidated.delete(mapping);
     vm.changedLine = line;
     const obj = mapping.obj;
     if (obj) {
