@@ -136,30 +136,56 @@ export function unitsEqual(units: CodeUnits, start: number, text: string): boole
  */
 const CACHE_BITS = 16;
 const CACHE_MASK = (1 << CACHE_BITS) - 1;
+/** Words of a cached value: its bytes four to a word, `SHORT_TEXT` bytes at most. */
+const CACHE_WORDS = SHORT_TEXT / 4;
 const cachedTexts: string[] = new Array<string>(1 << CACHE_BITS).fill('');
+/**
+ * The bytes of each slot's string, four to a 32-bit word (the last word
+ * padded with zeros): a hit is told by comparing a few words, not by reading
+ * the string unit by unit.
+ */
+const cachedWords = new Int32Array((1 << CACHE_BITS) * CACHE_WORDS);
+/** The words of the value being looked up. */
+const words = new Int32Array(CACHE_WORDS);
 
-/** `unitsText(units, start, end)`, from the cache of short values when it holds it (at most `SHORT_TEXT` units). */
+function slotOf(count: number, length: number): number {
+  let hash = length;
+  for (let w = 0; w < count; w++) hash = Math.imul(hash ^ (words[w] as number), 0x01000193);
+  return (hash ^ (hash >>> 15) ^ (hash >>> 26)) & CACHE_MASK;
+}
+
+/**
+ * `unitsText(units, start, end)`, from the cache of short values when it
+ * holds it (bytes only, at most `SHORT_TEXT` of them: a line of other units
+ * is rare and gets a string of its own).
+ */
 export function cachedUnitsText(units: CodeUnits, start: number, end: number): string {
   const length = end - start;
-  if (length <= 0 || length > SHORT_TEXT) return unitsText(units, start, end);
-  // Four units a step (pointers are 16): the same hash as `isCachedText` computes from the string.
-  let hash = length;
+  if (length <= 0 || length > SHORT_TEXT || !(units instanceof Uint8Array)) return unitsText(units, start, end);
+  // Each byte in its own 8 bits: equal words are equal bytes.
+  const count = (length + 3) >> 2;
+  let w = 0;
   let i = start;
   for (; i + 4 <= end; i += 4) {
-    const word =
-      (units[i] as number) ^ ((units[i + 1] as number) << 7) ^ ((units[i + 2] as number) << 14) ^ ((units[i + 3] as number) << 21);
-    hash = Math.imul(hash ^ word, 0x01000193);
+    words[w++] =
+      (units[i] as number) | ((units[i + 1] as number) << 8) | ((units[i + 2] as number) << 16) | ((units[i + 3] as number) << 24);
   }
-  for (; i < end; i++) hash = Math.imul(hash ^ (units[i] as number), 0x01000193);
-  const slot = (hash ^ (hash >>> 15) ^ (hash >>> 26)) & CACHE_MASK;
+  if (i < end) {
+    let last = 0;
+    for (let shift = 0; i < end; i++, shift += 8) last |= (units[i] as number) << shift;
+    words[w] = last;
+  }
+  const slot = slotOf(count, length);
   const cached = cachedTexts[slot] as string;
+  const at = slot * CACHE_WORDS;
   if (cached.length === length) {
     let k = 0;
-    while (k < length && cached.charCodeAt(k) === units[start + k]) k++;
-    if (k === length) return cached;
+    while (k < count && cachedWords[at + k] === words[k]) k++;
+    if (k === count) return cached;
   }
   const text = unitsText(units, start, end);
   cachedTexts[slot] = text;
+  for (let k = 0; k < count; k++) cachedWords[at + k] = words[k] as number;
   return text;
 }
 
@@ -171,12 +197,14 @@ export function cachedUnitsText(units: CodeUnits, start: number, end: number): s
 export function isCachedText(text: string): boolean {
   const length = text.length;
   if (length === 0 || length > SHORT_TEXT) return false;
-  let hash = length;
-  let i = 0;
-  for (; i + 4 <= length; i += 4) {
-    const word = text.charCodeAt(i) ^ (text.charCodeAt(i + 1) << 7) ^ (text.charCodeAt(i + 2) << 14) ^ (text.charCodeAt(i + 3) << 21);
-    hash = Math.imul(hash ^ word, 0x01000193);
+  const count = (length + 3) >> 2;
+  for (let w = 0, i = 0; w < count; w++, i += 4) {
+    // charCodeAt past the end is NaN, which `|` reads as 0, the padding. A unit above 0xff cannot be cached; the identity check below says no.
+    words[w] =
+      (text.charCodeAt(i) & 0xff) |
+      ((text.charCodeAt(i + 1) & 0xff) << 8) |
+      ((text.charCodeAt(i + 2) & 0xff) << 16) |
+      ((text.charCodeAt(i + 3) & 0xff) << 24);
   }
-  for (; i < length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return cachedTexts[(hash ^ (hash >>> 15) ^ (hash >>> 26)) & CACHE_MASK] === text;
+  return cachedTexts[slotOf(count, length)] === text;
 }
