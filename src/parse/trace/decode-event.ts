@@ -272,6 +272,26 @@ export class EventDecoder {
     return null;
   }
 
+  /**
+   * `decodeLine`'s result for a line another decoder matched with layout
+   * `position` of `spec`, its value bounds at `source[from, …)` relative to
+   * `origin`, when that layout is the one this decoder tries first: it would
+   * match the same units the same way. Null otherwise (the caller decodes
+   * the line itself).
+   */
+  acceptLine(spec: EventSpec, position: number, units: CodeUnits, source: Float64Array, from: number, origin: number): LineEvent | null {
+    const chosen = spec.layouts[position];
+    if (chosen === undefined || chosen !== (this.preferred.get(spec) ?? spec.layouts[0])) return null;
+    const event = this.event;
+    event.reset(spec, units);
+    const needed = chosen.compiled.types.length * 2;
+    if (event.bounds.length < needed) event.bounds = new Int32Array(needed);
+    const bounds = event.bounds;
+    for (let k = 0; k < needed; k++) bounds[k] = origin + (source[from + k] as number);
+    event.layout = chosen;
+    return event;
+  }
+
   private matches(candidate: EventLayout, units: CodeUnits, start: number, end: number): boolean {
     const event = this.event;
     const needed = candidate.compiled.types.length * 2;
