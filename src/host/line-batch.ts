@@ -13,12 +13,20 @@
  * slot travels in a shared buffer of its own, in a batch of its own (at most
  * one at a time: it also takes its turn in the ring).
  *
+ * The reader also tokenises each line it copies (`prescanTraceLine`, a
+ * record per line in `scans`): only traces are read on a second thread, and
+ * the analyzing side then skips that work for most lines.
+ *
  * Invariants: a batch holds consecutive lines, numbered from `firstLine`;
  * line `i` is `bytes[i === 0 ? 0 : ends[i - 1], ends[i])`, exactly the bytes
  * `streamByteLines` gave for it (already cut by its long-line rule); only the
  * last line of the file can be unterminated, and it is then the batch's last
  * line.
  */
+
+import { PRESCAN_STRIDE, prescanTraceLine, type Prescan } from '../parse/trace/prescan';
+import { EventDecoder } from '../parse/trace/decode-event';
+import { ScannedLine } from '../parse/trace/trace-line';
 
 /** Bytes of line text a slot holds by default: some 6,000 trace lines, tens of milliseconds of replay. */
 export const BATCH_BYTES = 1 << 20;
@@ -32,6 +40,8 @@ export interface BatchBuffers {
   readonly ends: SharedArrayBuffer;
   /** Float64: the byte of the file each line starts at. */
   readonly startBytes: SharedArrayBuffer;
+  /** Float64: each line's tokenising record (`PRESCAN_STRIDE` per line). */
+  readonly scans: SharedArrayBuffer;
 }
 
 /** The ring both threads share. */
@@ -59,6 +69,7 @@ export function newBatchBuffers(bytes = BATCH_BYTES): BatchBuffers {
     bytes: new SharedArrayBuffer(bytes),
     ends: new SharedArrayBuffer(BATCH_LINES * Int32Array.BYTES_PER_ELEMENT),
     startBytes: new SharedArrayBuffer(BATCH_LINES * Float64Array.BYTES_PER_ELEMENT),
+    scans: new SharedArrayBuffer(BATCH_LINES * PRESCAN_STRIDE * Float64Array.BYTES_PER_ELEMENT),
   };
 }
 
@@ -72,11 +83,13 @@ export class BatchViews {
   readonly bytes: Buffer;
   readonly ends: Int32Array;
   readonly startBytes: Float64Array;
+  readonly scans: Float64Array;
 
   constructor(readonly buffers: BatchBuffers) {
     this.bytes = Buffer.from(buffers.bytes);
     this.ends = new Int32Array(buffers.ends);
     this.startBytes = new Float64Array(buffers.startBytes);
+    this.scans = new Float64Array(buffers.scans);
   }
 }
 
@@ -87,6 +100,8 @@ export class BatchWriter {
   count = 0;
   firstLine = 0;
   unterminatedLast = false;
+  private readonly scanned = new ScannedLine();
+  private readonly decoder = new EventDecoder();
 
   constructor(views: BatchViews) {
     this.views = views;
@@ -102,6 +117,7 @@ export class BatchWriter {
     const views = this.views;
     if (this.count === 0) this.firstLine = lineNumber;
     views.bytes.set(source.subarray(start, end), this.used);
+    prescanTraceLine(views.bytes, this.used, this.used + end - start, this.scanned, this.decoder, views.scans, this.count * PRESCAN_STRIDE);
     this.used += end - start;
     views.ends[this.count] = this.used;
     views.startBytes[this.count] = startByte;
@@ -131,18 +147,38 @@ export class BatchWriter {
   }
 }
 
-/** Calls `onLine` for each line of a batch held in `views`, in order (the analyzing side); `bytes` is valid during the call only. */
+/** Where the analyzing side reads a line's record; one per batch walk, moved line by line. */
+class BatchPrescan implements Prescan {
+  at = 0;
+  constructor(readonly scans: Float64Array) {}
+}
+
+/**
+ * Calls `onLine` for each line of a batch held in `views`, in order (the
+ * analyzing side), with the line's tokenising record; `bytes` and the record
+ * are valid during the call only.
+ */
 export function forEachBatchLine(
   batch: LineBatch,
   views: BatchViews,
-  onLine: (bytes: Buffer, start: number, end: number, lineNumber: number, unterminated: boolean, startByte: number) => void,
+  onLine: (
+    bytes: Buffer,
+    start: number,
+    end: number,
+    lineNumber: number,
+    unterminated: boolean,
+    startByte: number,
+    prescan: Prescan,
+  ) => void,
 ): void {
   const { bytes, ends, startBytes } = views;
+  const prescan = new BatchPrescan(views.scans);
   const last = batch.count - 1;
   let start = 0;
   for (let i = 0; i <= last; i++) {
     const end = ends[i] as number;
-    onLine(bytes, start, end, batch.firstLine + i, i === last && batch.unterminatedLast, startBytes[i] as number);
+    prescan.at = i * PRESCAN_STRIDE;
+    onLine(bytes, start, end, batch.firstLine + i, i === last && batch.unterminatedLast, startBytes[i] as number, prescan);
     start = end;
   }
 }

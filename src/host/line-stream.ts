@@ -25,6 +25,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { MAX_FED_LINE_CHARS } from '../ide/sliced-analysis';
 import { isTraceDatFile, openTraceDatLines } from './trace-dat-file';
+import type { Prescan } from '../parse/trace/prescan';
 
 /** 1 MiB: big enough that reading costs little per line, small enough to stay out of the live state's way. */
 export const STREAM_CHUNK_BYTES = 1 << 20;
@@ -135,8 +136,20 @@ function lineText(bytes: Buffer, start: number, end: number): string {
 /** A consumer of lines that may take a line as bytes (`LineSink.lineBytes`). */
 export interface MixedLineSink {
   line(text: string, lineNumber: number, unterminated: boolean, startByte: number): void;
-  /** Takes the line as bytes and returns true, or returns false and gets it as text. */
-  lineBytes?(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated: boolean, startByte: number): boolean;
+  /**
+   * Takes the line as bytes and returns true, or returns false and gets it
+   * as text. `prescan`: the line's tokenising record when a reader thread
+   * read it (`line-batch.ts`), for a sink that replays a trace.
+   */
+  lineBytes?(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    lineNumber: number,
+    unterminated: boolean,
+    startByte: number,
+    prescan?: Prescan,
+  ): boolean;
 }
 
 /**
@@ -157,10 +170,10 @@ export function streamSinkLines(path: string, sink: MixedLineSink, options: Stre
  */
 export function sinkByteLines(
   sink: MixedLineSink,
-): (bytes: Buffer, start: number, end: number, lineNumber: number, unterminated: boolean, startByte: number) => void {
+): (bytes: Buffer, start: number, end: number, lineNumber: number, unterminated: boolean, startByte: number, prescan?: Prescan) => void {
   const lineBytes = sink.lineBytes?.bind(sink);
-  return (bytes, start, end, lineNumber, unterminated, startByte) => {
-    if (lineBytes && lineBytes(bytes, start, end, lineNumber, unterminated, startByte)) return;
+  return (bytes, start, end, lineNumber, unterminated, startByte, prescan) => {
+    if (lineBytes && lineBytes(bytes, start, end, lineNumber, unterminated, startByte, prescan)) return;
     sink.line(lineText(bytes, start, end), lineNumber, unterminated, startByte);
   };
 }

@@ -130,9 +130,9 @@ function locate(ctx: ReplayContext, key: string): { vm: TraceVm | undefined; map
     const mapping = other.byKey.get(key);
     if (mapping) return { vm: other, mapping };
   }
-  if (own && state.unboundTombstone(own, key)) return { vm: own, mapping: undefined };
+  if (own && state.hasUnboundTombstone(own, key)) return { vm: own, mapping: undefined };
   for (const other of state.vms.values()) {
-    if (other !== own && other.driver === 'amdgpu' && state.unboundTombstone(other, key)) return { vm: other, mapping: undefined };
+    if (other !== own && other.driver === 'amdgpu' && state.hasUnboundTombstone(other, key)) return { vm: other, mapping: undefined };
   }
   return { vm: own, mapping: undefined };
 }

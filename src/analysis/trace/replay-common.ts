@@ -60,6 +60,11 @@ export function liveVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
 
 /** A bind: a new mapping, or a rebind of the same one. Overlaps are reported and replaced. */
 export function bindMapping(ctx: ReplayContext, vm: TraceVm, asDecoded: MappingRequest): TraceMapping {
+  return bindKnownMapping(ctx, vm, asDecoded, vm.byKey.get(asDecoded.key));
+}
+
+/** `bindMapping` for a caller that looked the key up already: `live` is `vm.byKey.get(key)`. */
+export function bindKnownMapping(ctx: ReplayContext, vm: TraceVm, asDecoded: MappingRequest, live: TraceMapping | undefined): TraceMapping {
   const state = ctx.state;
   const request = admitted(vm, asDecoded);
   const name = ctx.decoded.spec.name;
@@ -67,7 +72,7 @@ export function bindMapping(ctx: ReplayContext, vm: TraceVm, asDecoded: MappingR
   // A bind naming exactly the range of a piece that a narrowed unbind kept
   // mapped is that piece getting its identity (a rebind or prefetch of it),
   // not a second mapping over it.
-  const existing = vm.byKey.get(request.key) ?? state.adoptPiece(vm, request.key, request.start, request.last);
+  const existing = live ?? state.adoptPiece(vm, request.key, request.start, request.last);
   if (existing) {
     if (existing.start === request.start && existing.last === request.last && existing.objectKey === request.objectKey) {
       existing.changedLine = ctx.line;
@@ -107,21 +112,6 @@ const NONE: readonly TraceMapping[] = [];
 
 /** The tombstone event of a mapping replaced by an overlapping bind. */
 const REPLACED = '(replaced by an overlapping bind)';
-
-/**
- * Finds a live mapping by identity, adopting an anonymous piece with exactly
- * this range (`forUnbind`: or containing it, as a narrowed unbind shows it).
- */
-export function findMapping(
-  ctx: ReplayContext,
-  vm: TraceVm,
-  key: string,
-  start: Num64,
-  last: Num64,
-  forUnbind = false,
-): TraceMapping | undefined {
-  return vm.byKey.get(key) ?? ctx.state.adoptPiece(vm, key, start, last, forUnbind);
-}
 
 /** A finding's data about an unbind; built only when a finding needs it (most unbinds are clean). */
 function unbindData(event: string, mapping: string, start: Num64, last: Num64, vm: TraceVm) {
@@ -270,7 +260,7 @@ export function freeVm(ctx: ReplayContext, driver: VmDriver, key: string, name: 
           event: ctx.decoded.spec.name,
           vm: vm.name,
           count: vm.liveCount,
-          objects: vm.gpuvm.extobj.size,
+          objects: vm.objectCount,
           first: `${mappingName(first)} at [${addr(first.start)}, ${addrEnd(first.last)})`,
           warn: WARN_TREE_NOT_EMPTY,
         },

@@ -12,7 +12,6 @@ import { pointerKey } from '../../parse/trace/payload-format';
 import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
 import { ANONYMOUS_PIECES, bindMapping, freeVm, liveVm, unbindMapping } from './replay-common';
 import { addr, addrEnd, mappingRelated, type ReplayContext } from './replay-context';
-import type { TraceMapping } from './trace-state';
 
 export function replayI915(ctx: ReplayContext): void {
   const name = ctx.decoded.spec.name;
@@ -74,11 +73,8 @@ function replayVma(ctx: ReplayContext): void {
 function replayObjectDestroy(ctx: ReplayContext): void {
   const objectKey = pointerField(ctx.decoded, 'obj') ?? pointerKey('');
   ctx.touch('bo', 'i915', objectKey);
-  const gem = ctx.state.mappedGem('i915', objectKey);
-  if (!gem) return;
-  for (const vmBo of gem.vmBos) {
-    const mapping = vmBo.vas.values().next().value as TraceMapping | undefined;
-    if (!mapping) continue;
+  const mapping = ctx.state.firstMappingOf('i915', objectKey);
+  if (mapping) {
     ctx.report(
       traceUseAfterFree.report(
         ctx.span,
@@ -93,6 +89,5 @@ function replayObjectDestroy(ctx: ReplayContext): void {
         mappingRelated(mapping),
       ),
     );
-    return;
   }
 }

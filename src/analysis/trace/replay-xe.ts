@@ -26,7 +26,7 @@ import { pointerKey } from '../../parse/trace/payload-format';
 import { field, hexField, pointerField } from '../../parse/trace/decode-event';
 import { traceUseAfterFree } from '../../rules/trace/trace-use-after-free';
 import { traceUserptrExecBeforeRebind } from '../../rules/trace/trace-userptr-exec-before-rebind';
-import { ANONYMOUS_PIECES, bindMapping, clearInvalidation, findMapping, freeVm, liveVm, unbindMapping, useMapping } from './replay-common';
+import { ANONYMOUS_PIECES, bindKnownMapping, clearInvalidation, freeVm, liveVm, unbindMapping, useMapping } from './replay-common';
 import { addr, addrEnd, mappingName, mappingRelated, type ReplayContext } from './replay-context';
 import type { TraceMapping, TraceVm } from './trace-state';
 
@@ -96,16 +96,17 @@ function replayVma(ctx: ReplayContext): void {
   const start = hexField(decoded, 'start');
   const last = hexField(decoded, 'end');
   if (name === 'xe_vma_unbind') {
-    unbindMapping(ctx, vm, key, start, last, findMapping(ctx, vm, key, start, last, true), ANONYMOUS_PIECES);
+    // The live VMA, else an anonymous piece of exactly this range (or containing it: a narrowed unbind).
+    unbindMapping(ctx, vm, key, start, last, known ?? ctx.state.adoptPiece(vm, key, start, last, true), ANONYMOUS_PIECES);
     return;
   }
   // The offset only where a mapping is made from the event.
   const request = { key, start, last, objectKey: '', offset: hexField(decoded, 'userptr') };
   if (name === 'xe_vma_bind' || name === 'xe_vma_pf_bind') {
-    bindMapping(ctx, vm, request);
+    bindKnownMapping(ctx, vm, request, known);
     return;
   }
-  const mapping = useMapping(ctx, vm, request, findMapping(ctx, vm, key, start, last));
+  const mapping = useMapping(ctx, vm, request, known ?? ctx.state.adoptPiece(vm, key, start, last));
   if (mapping) applyUse(ctx, vm, mapping, name);
 }
 

@@ -5,6 +5,7 @@
  * of gigabytes; lines read from disk are taken as bytes (`lineBytes`).
  */
 
+import type { Prescan } from '../../parse/trace/prescan';
 import { traceCrlfLineEnds } from '../../rules/trace/trace-crlf-line-ends';
 import type { AnalysisResult, Analyzer } from '../document';
 import { TraceReplayer } from './trace-replayer';
@@ -21,8 +22,17 @@ export const traceAnalyzer: Analyzer = {
         if (text.length > 0 && text.charCodeAt(text.length - 1) === 13 && crlfLines++ === 0) firstCrlfLine = lineNumber;
         replayer.line(text, lineNumber, unterminated);
       },
-      lineBytes(bytes, start, end, lineNumber, unterminated) {
-        if (!replayer.lineBytes(bytes, start, end, lineNumber, unterminated)) return false;
+      // A reader thread's record of the line comes after the line's first byte in the file (`MixedLineSink`).
+      lineBytes(
+        bytes: Uint8Array,
+        start: number,
+        end: number,
+        lineNumber: number,
+        unterminated: boolean,
+        _startByte?: number,
+        prescan?: Prescan,
+      ) {
+        if (!replayer.lineBytes(bytes, start, end, lineNumber, unterminated, prescan)) return false;
         if (end > start && bytes[end - 1] === 13 && crlfLines++ === 0) firstCrlfLine = lineNumber;
         return true;
       },

@@ -21,9 +21,10 @@
 import { detach } from '../../base/detach-string';
 import { hasStrayBytes, withoutStrayBytes } from '../../base/stray-bytes';
 import { strayBytes } from '../../rules/input-rules';
-import { isPrintableAscii, ownUnits, UnitsScratch, unitsText, type CodeUnits } from '../../parse/trace/code-units';
+import { ownUnits, UnitsScratch, unitsText, type CodeUnits } from '../../parse/trace/code-units';
 import { EventDecoder, type DecodedEvent } from '../../parse/trace/decode-event';
 import { specOfUnits } from '../../parse/trace/event-tables';
+import { acceptPrescanned, isByteLine, PRESCAN_EVENT, PRESCAN_NOT_BYTES, readPrescan, type Prescan } from '../../parse/trace/prescan';
 import { ScannedLine, scanTraceLine, type TraceEventLine } from '../../parse/trace/trace-line';
 import type { Finding } from '../../rules/rule';
 import { traceFormatChanged } from '../../rules/trace/trace-format-changed';
@@ -72,8 +73,6 @@ const PREAMBLE = /^(?:version = \d+|cpus=\d+|CPU \d+ is empty|trace-cmd\b|\S+\.d
 const BINARY = /[\x00-\x08\x0e-\x1a\ufffd]/;
 const REPORTED_UNPARSABLE = 10;
 const LONG_LINE = 1 << 16;
-/** Byte lines longer than this go through the text path (where the long-line rules are). */
-const BYTE_LINE_LIMIT = 4096;
 const QUOTE_LIMIT = 80;
 
 function quote(text: string): string {
@@ -114,6 +113,8 @@ export class TraceReplayer {
   private stray = { lines: 0, bytes: 0, first: 0 };
   /** The last line's problem, turned into a truncation finding if it is the final line. */
   private lastProblem: { line: number; kind: 'changed'; event: string } | { line: number; kind: 'other'; index: number } | null = null;
+  /** The record of the byte line being replayed, from the thread that read it (`lineBytes`). */
+  private prescan: Prescan | undefined = undefined;
   /** One context, refilled for every event: no allocation per line. */
   private readonly context: EventContext;
 
@@ -139,13 +140,30 @@ export class TraceReplayer {
   /**
    * The same for a line given as bytes (`bytes[start, end)`, read from disk),
    * replayed without making it a string, when it is printable ASCII of at
-   * most `BYTE_LINE_LIMIT` bytes (a final CR aside) and returns true. Any other line is
+   * most `BYTE_LINE_LIMIT` bytes (a final CR aside: `isByteLine`) and returns true. Any other line is
    * left alone (false): the caller decodes it and hands it to `line`, so
    * UTF-8 and stray bytes follow the one rule of whoever reads the file.
+   * `prescan`: the line's record from the thread that read it (`prescan.ts`),
+   * which spares the check and the tokenising it did.
    */
-  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated = false): boolean {
-    const textEnd = end > start && bytes[end - 1] === 13 ? end - 1 : end;
-    if (end - start > BYTE_LINE_LIMIT || !isPrintableAscii(bytes, start, textEnd)) return false;
+  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated = false, prescan?: Prescan): boolean {
+    if (prescan !== undefined) {
+      const known = prescan.scans[prescan.at];
+      if (known === PRESCAN_NOT_BYTES) return false;
+      if (known === PRESCAN_EVENT) {
+        // What `lineUnits` does with a line its scan reads as an event (a byte line is never long).
+        this.lines++;
+        this.lastLineNumber = lineNumber;
+        this.lastUnterminated = unterminated;
+        readPrescan(prescan, bytes, start, this.scanned);
+        this.continuation = false;
+        this.prescan = prescan;
+        this.replayEvent(this.scanned, lineNumber);
+        this.prescan = undefined;
+        return true;
+      }
+    }
+    if (!isByteLine(bytes, start, end)) return false;
     this.lineUnits(bytes, start, end, lineNumber, unterminated, null);
     return true;
   }
@@ -259,7 +277,11 @@ export class TraceReplayer {
       }
     }
     const spec = specOfUnits(scanned.units, scanned.nameStart, scanned.nameEnd);
-    const decoded = spec ? this.decoder.decodeLine(spec, units, payloadStart, payloadEnd) : null;
+    const prescan = this.prescan;
+    const decoded = !spec
+      ? null
+      : ((prescan && acceptPrescanned(this.decoder, spec, prescan, scanned.units as Uint8Array, scanned.start)) ??
+        this.decoder.decodeLine(spec, units, payloadStart, payloadEnd));
     if (!decoded) {
       const name = spec ? spec.name : unitsText(scanned.units, scanned.nameStart, scanned.nameEnd);
       const summaries = spec ? this.changed : this.unknown;

@@ -24,6 +24,7 @@
  */
 
 import { detach } from '../../base/detach-string';
+import { isCachedText } from '../../parse/trace/code-units';
 import { add, sub, toU64, U64_MAX, type Num64, type U64 } from '../../base/u64';
 import { GemObject, GpuVa, GpuVm } from '../../model/objects';
 import { boExtobjAdd, boObtain, boPut, gpuvmInit, resvObjectAlloc, vaInsert, vaLink, vaRemove, vaUnlink } from '../../model/gpuvm';
@@ -60,6 +61,8 @@ export class TraceMapping extends GpuVa {
   invalidatedLine = 0;
   /** The mapping existed before the trace started (first seen in a non-bind event). */
   adopted = false;
+  /** When it was linked to its object (`TraceState` order of links), 0 when it has none; for object links without model objects. */
+  linkOrder = 0;
 
   constructor(
     addr: Num64,
@@ -105,6 +108,7 @@ export class TraceMapping extends GpuVa {
     this.userptr = false;
     this.invalidatedLine = 0;
     this.adopted = false;
+    this.linkOrder = 0;
     return this;
   }
 }
@@ -122,6 +126,15 @@ export interface MappingTombstone {
   readonly unboundEvent: string;
 }
 
+/**
+ * What a VM_BO is to the trace rules, without the model's objects: when it
+ * was created (`TraceState` order) and how many live mappings link it.
+ */
+interface ObjectLink {
+  readonly order: number;
+  mappings: number;
+}
+
 /** A VM of the trace. */
 export class TraceVm {
   readonly gpuvm: GpuVm;
@@ -135,12 +148,14 @@ export class TraceVm {
   /** Live mappings without a key (pieces a partial unbind left): while there are none, no event can adopt one. */
   anonymous = 0;
   /** Unbound mappings by key, bounded (use-after-unbind findings). */
-  readonly unbound = new GenerationalMap<MappingTombstone>(TOMBSTONES_PER_VM);
+  readonly unbound = new TombstoneMap(TOMBSTONES_PER_VM);
   /** Driver extras (Xe `dev`, `asid`; amdgpu process). */
   dev = '';
   asid = '';
   /** Xe `vm flags` from the VM's creation, null when the layout does not print them. */
   vmFlags: number | null = null;
+  /** The objects its live mappings link, by key, when the state keeps no model objects (`TraceState` recycling). */
+  readonly objectLinks = new Map<string, ObjectLink>();
 
   constructor(
     env: KernelEnv,
@@ -172,6 +187,11 @@ export class TraceVm {
 
   get liveCount(): number {
     return this.gpuvm.tree.size;
+  }
+
+  /** Objects its live mappings link (the engine's `extobj` list: every traced object has its own resv). */
+  get objectCount(): number {
+    return this.gpuvm.extobj.size + this.objectLinks.size;
   }
 
   /**
@@ -323,6 +343,90 @@ export class GenerationalMap<V> {
   }
 }
 
+/** One generation of a `TombstoneMap`: keys to slots of parallel arrays, freed slots reused. */
+class TombstoneGeneration {
+  readonly slots = new Map<string, number>();
+  readonly createdLines: number[] = [];
+  readonly unboundLines: number[] = [];
+  readonly unboundEvents: string[] = [];
+  readonly free: number[] = [];
+
+  /** Empties it for reuse as the new current generation (its arrays are kept). */
+  clear(): void {
+    this.slots.clear();
+    this.createdLines.length = 0;
+    this.unboundLines.length = 0;
+    this.unboundEvents.length = 0;
+    this.free.length = 0;
+  }
+
+  delete(key: string): void {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return;
+    this.slots.delete(key);
+    this.free.push(slot);
+  }
+}
+
+/**
+ * The unbound mappings of a VM by key: a `GenerationalMap` of
+ * `MappingTombstone`s with the same eviction, whose entries are slots of
+ * parallel arrays rather than an object per unbind (a long capture unbinds
+ * millions of mappings, and each tombstone outlived young collections).
+ */
+export class TombstoneMap {
+  private current = new TombstoneGeneration();
+  private previous = new TombstoneGeneration();
+  constructor(private readonly limit: number) {}
+
+  get(key: string): MappingTombstone | undefined {
+    let generation = this.current;
+    let slot = generation.slots.get(key);
+    if (slot === undefined) {
+      generation = this.previous;
+      slot = generation.slots.get(key);
+      if (slot === undefined) return undefined;
+    }
+    return {
+      createdLine: generation.createdLines[slot] as number,
+      unboundLine: generation.unboundLines[slot] as number,
+      unboundEvent: generation.unboundEvents[slot] as string,
+    };
+  }
+
+  has(key: string): boolean {
+    return this.current.slots.has(key) || this.previous.slots.has(key);
+  }
+
+  set(key: string, createdLine: number, unboundLine: number, unboundEvent: string): void {
+    let current = this.current;
+    if (current.slots.size >= this.limit) {
+      const dropped = this.previous;
+      dropped.clear();
+      this.previous = current;
+      this.current = current = dropped;
+    }
+    if (this.previous.slots.size > 0) this.previous.delete(key);
+    let slot = current.slots.get(key);
+    if (slot === undefined) {
+      slot = current.free.length > 0 ? (current.free.pop() as number) : current.createdLines.length;
+      current.slots.set(key, slot);
+    }
+    current.createdLines[slot] = createdLine;
+    current.unboundLines[slot] = unboundLine;
+    current.unboundEvents[slot] = unboundEvent;
+  }
+
+  delete(key: string): void {
+    this.current.delete(key);
+    if (this.previous.slots.size > 0) this.previous.delete(key);
+  }
+
+  get size(): number {
+    return this.current.slots.size + this.previous.slots.size;
+  }
+}
+
 const TOMBSTONE_LIMIT = 65536;
 /** Removed mappings kept for reuse at most (a VM freed with many mappings must not pin them all). */
 const SPARE_LIMIT = 4096;
@@ -344,7 +448,12 @@ export class TraceState {
   /** The same VMs by driver, then key: the per-event lookup without building a key. */
   private readonly byDriver: Readonly<Record<VmDriver, Map<string, TraceVm>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
   private readonly freedVms = new GenerationalMap<VmTombstone>(TOMBSTONE_LIMIT);
-  /** GEM objects by driver, then pointer, while some VM maps them (no key is built per event). */
+  /**
+   * GEM objects by driver, then pointer, while some VM maps them (no key is
+   * built per event). Not kept when recycling: the streaming analyzer's
+   * rules need only which objects each VM links, and in which order
+   * (`TraceVm.objectLinks`), not a GEM object and a VM_BO per bind.
+   */
   private readonly gems: Readonly<Record<VmDriver, Map<string, GemObject>>> = { xe: new Map(), amdgpu: new Map(), i915: new Map() };
   private vmOrder = 0;
   /** Driver-specific aliases (Xe ASID -> VM pointer for old layouts, amdgpu PASID -> process). */
@@ -369,6 +478,8 @@ export class TraceState {
    */
   private readonly retired: TraceMapping[] = [];
   private readonly spare: TraceMapping[] = [];
+  /** Order of object links and of VM_BO creations without model objects (`objectLinks`). */
+  private links = 0;
 
   /**
    * `exact`: every VM on the bigint path from its creation (see
@@ -404,8 +515,8 @@ export class TraceState {
   /** Creates a VM (`birthSeen`: the trace shows its creation). */
   createVm(driver: VmDriver, rawKey: string, rawName: string, line: number, birthSeen: boolean): TraceVm {
     // Keys and names outlive the line they were cut from (see `detach`).
-    const key = detach(rawKey);
-    const name = detach(rawName);
+    const key = owned(rawKey);
+    const name = rawName === rawKey ? key : owned(rawName);
     const id = TraceState.vmId(driver, key);
     const old = this.vms.get(id);
     if (old) this.dropVm(old, line);
@@ -438,6 +549,11 @@ export class TraceState {
     return vm.unbound.get(key);
   }
 
+  /** Whether `vm` has a tombstone for mapping `key` (`unboundTombstone` without building it). */
+  hasUnboundTombstone(vm: TraceVm, key: string): boolean {
+    return vm.unbound.has(key);
+  }
+
   private gem(driver: VmDriver, objectKey: string): GemObject {
     const gems = this.gems[driver];
     let gem = gems.get(objectKey);
@@ -448,9 +564,36 @@ export class TraceState {
     return gem;
   }
 
-  /** The GEM object of `objectKey` if some VM maps it. */
-  mappedGem(driver: VmDriver, objectKey: string): GemObject | undefined {
-    return this.gems[driver].get(objectKey);
+  /**
+   * The live mapping through which object `objectKey` is mapped first, as
+   * the engine orders them: the first VM_BO of the object (in creation
+   * order), then its first linked VA; undefined when no VM maps it.
+   */
+  firstMappingOf(driver: VmDriver, objectKey: string): TraceMapping | undefined {
+    if (!this.recycle) {
+      const gem = this.gems[driver].get(objectKey);
+      if (!gem) return undefined;
+      for (const vmBo of gem.vmBos) {
+        const mapping = vmBo.vas.values().next().value as TraceMapping | undefined;
+        if (mapping) return mapping;
+      }
+      return undefined;
+    }
+    let owner: TraceVm | undefined;
+    let order = Infinity;
+    for (const vm of this.byDriver[driver].values()) {
+      const link = vm.objectLinks.get(objectKey);
+      if (link && link.order < order) {
+        owner = vm;
+        order = link.order;
+      }
+    }
+    if (!owner) return undefined;
+    let first: TraceMapping | undefined;
+    for (const mapping of owner.mappings()) {
+      if (mapping.objectKey === objectKey && (!first || mapping.linkOrder < first.linkOrder)) first = mapping;
+    }
+    return first;
   }
 
   /**
@@ -469,9 +612,10 @@ export class TraceState {
     ts: number,
     event: string,
   ): TraceMapping {
-    const key = rawKey === null ? null : detach(rawKey);
-    const objectKey = rawObjectKey === '' ? '' : detach(rawObjectKey);
-    const obj = objectKey === '' ? null : this.gem(vm.driver, objectKey);
+    const key = rawKey === null ? null : owned(rawKey);
+    const objectKey = rawObjectKey === '' ? '' : owned(rawObjectKey);
+    const linked = objectKey !== '';
+    const obj = linked && !this.recycle ? this.gem(vm.driver, objectKey) : null;
     vm.admit(requestStart, last, requestOffset);
     let start = requestStart;
     let range: Num64;
@@ -493,6 +637,11 @@ export class TraceState {
       boExtobjAdd(vmBo);
       vaLink(mapping, vmBo);
       boPut(vmBo);
+    } else if (linked) {
+      mapping.linkOrder = ++this.links;
+      const link = vm.objectLinks.get(objectKey);
+      if (link) link.mappings++;
+      else vm.objectLinks.set(objectKey, { order: mapping.linkOrder, mappings: 1 });
     }
     if (key !== null) {
       vm.byKey.set(key, mapping);
@@ -515,19 +664,21 @@ export class TraceState {
     vaRemove(mapping);
     this.liveMappings--;
     this.observer?.removed(mapping, line, this.currentTs, event);
-    vm.invalidated.delete(mapping);
+    // Only a mapping with an invalidation line is in `invalidated` (see `clearInvalidation`).
+    if (mapping.invalidatedLine !== 0) vm.invalidated.delete(mapping);
     vm.changedLine = line;
     const obj = mapping.obj;
-    if (obj && obj.vmBos.size === 0) this.gems[vm.driver].delete(obj.label);
+    if (obj) {
+      if (obj.vmBos.size === 0) this.gems[vm.driver].delete(obj.label);
+    } else if (mapping.linkOrder !== 0) {
+      const link = vm.objectLinks.get(mapping.objectKey);
+      if (link && --link.mappings === 0) vm.objectLinks.delete(mapping.objectKey);
+    }
     if (mapping.key === null) vm.anonymous--;
     if (mapping.key !== null) {
       if (vm.byKey.get(mapping.key) === mapping) vm.byKey.delete(mapping.key);
       if (tombstone) {
-        vm.unbound.set(mapping.key, {
-          createdLine: mapping.createdLine,
-          unboundLine: line,
-          unboundEvent: event,
-        });
+        vm.unbound.set(mapping.key, mapping.createdLine, line, event);
       }
     }
     if (this.recycle && this.observer === null) this.retired.push(mapping);
@@ -654,10 +805,10 @@ export class TraceState {
     // An unbind may be narrowed (Xe skips rewriting aligned pieces), so it can
     // name a piece by a sub-range; other events show the whole VMA.
     if (!exact && !(containing && candidate.start <= start && candidate.last >= last)) return undefined;
-    const owned = detach(key);
-    candidate.key = owned;
+    const ownKey = owned(key);
+    candidate.key = ownKey;
     vm.anonymous--;
-    vm.byKey.set(owned, candidate);
+    vm.byKey.set(ownKey, candidate);
     this.observer?.inserted(candidate);
     return candidate;
   }
@@ -670,6 +821,11 @@ export class TraceState {
  */
 function spanQualifies(start: Num64, last: Num64, offset: Num64): boolean {
   return typeof start === 'number' && typeof last === 'number' && last + 1 >= start && mapOnNumbers(start, last + 1 - start, offset);
+}
+
+/** `text` as a string that may outlive its line: the decoder's cached value as it is, anything else detached. */
+function owned(text: string): string {
+  return isCachedText(text) ? text : detach(text);
 }
 
 function inherit(piece: TraceMapping, old: TraceMapping): void {

@@ -123,3 +123,88 @@ export function unitsEqual(units: CodeUnits, start: number, text: string): boole
   for (let k = 0; k < text.length; k++) if (units[start + k] !== text.charCodeAt(k)) return false;
   return true;
 }
+
+/**
+ * Short values seen recently, as strings: a direct-mapped cache from a
+ * value's units to the one string made for them. Identities (a pointer's 16
+ * digits, an amdgpu page key) recur on every event about their object, so
+ * most lookups hit: no string is made, and the string a map is probed with
+ * is the one it was stored under, its hash already computed. A slot holds
+ * the last value hashed to it; a miss makes the string and replaces it.
+ * The strings are made by `unitsText`, never views of the line, so they may
+ * be kept.
+ */
+const CACHE_BITS = 16;
+const CACHE_MASK = (1 << CACHE_BITS) - 1;
+/** Words of a cached value: its bytes four to a word, `SHORT_TEXT` bytes at most. */
+const CACHE_WORDS = SHORT_TEXT / 4;
+const cachedTexts: string[] = new Array<string>(1 << CACHE_BITS).fill('');
+/**
+ * The bytes of each slot's string, four to a 32-bit word (the last word
+ * padded with zeros): a hit is told by comparing a few words, not by reading
+ * the string unit by unit.
+ */
+const cachedWords = new Int32Array((1 << CACHE_BITS) * CACHE_WORDS);
+/** The words of the value being looked up. */
+const words = new Int32Array(CACHE_WORDS);
+
+function slotOf(count: number, length: number): number {
+  let hash = length;
+  for (let w = 0; w < count; w++) hash = Math.imul(hash ^ (words[w] as number), 0x01000193);
+  return (hash ^ (hash >>> 15) ^ (hash >>> 26)) & CACHE_MASK;
+}
+
+/**
+ * `unitsText(units, start, end)`, from the cache of short values when it
+ * holds it (bytes only, at most `SHORT_TEXT` of them: a line of other units
+ * is rare and gets a string of its own).
+ */
+export function cachedUnitsText(units: CodeUnits, start: number, end: number): string {
+  const length = end - start;
+  if (length <= 0 || length > SHORT_TEXT || !(units instanceof Uint8Array)) return unitsText(units, start, end);
+  // Each byte in its own 8 bits: equal words are equal bytes.
+  const count = (length + 3) >> 2;
+  let w = 0;
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    words[w++] =
+      (units[i] as number) | ((units[i + 1] as number) << 8) | ((units[i + 2] as number) << 16) | ((units[i + 3] as number) << 24);
+  }
+  if (i < end) {
+    let last = 0;
+    for (let shift = 0; i < end; i++, shift += 8) last |= (units[i] as number) << shift;
+    words[w] = last;
+  }
+  const slot = slotOf(count, length);
+  const cached = cachedTexts[slot] as string;
+  const at = slot * CACHE_WORDS;
+  if (cached.length === length) {
+    let k = 0;
+    while (k < count && cachedWords[at + k] === words[k]) k++;
+    if (k === count) return cached;
+  }
+  const text = unitsText(units, start, end);
+  cachedTexts[slot] = text;
+  for (let k = 0; k < count; k++) cachedWords[at + k] = words[k] as number;
+  return text;
+}
+
+/**
+ * Whether `text` is the very string the cache of short values holds for its
+ * units: a string made from units, not a view of a longer one, so it can be
+ * kept as it is (no `detach` copy).
+ */
+export function isCachedText(text: string): boolean {
+  const length = text.length;
+  if (length === 0 || length > SHORT_TEXT) return false;
+  const count = (length + 3) >> 2;
+  for (let w = 0, i = 0; w < count; w++, i += 4) {
+    // charCodeAt past the end is NaN, which `|` reads as 0, the padding. A unit above 0xff cannot be cached; the identity check below says no.
+    words[w] =
+      (text.charCodeAt(i) & 0xff) |
+      ((text.charCodeAt(i + 1) & 0xff) << 8) |
+      ((text.charCodeAt(i + 2) & 0xff) << 16) |
+      ((text.charCodeAt(i + 3) & 0xff) << 24);
+  }
+  return cachedTexts[slotOf(count, length)] === text;
+}

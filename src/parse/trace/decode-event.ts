@@ -30,7 +30,7 @@
  */
 
 import type { Num64 } from '../../base/u64';
-import { unitsOf, unitsText, type CodeUnits } from './code-units';
+import { cachedUnitsText, unitsOf, unitsText, type CodeUnits } from './code-units';
 import { EVENT_SPECS, layout, type EventLayout, type EventSpec, type KeyValueScheme } from './event-tables';
 import { hexValue, isNullPointer, matchUnits, pointerKey, type ConversionType } from './payload-format';
 
@@ -95,7 +95,7 @@ export function pointerField(event: DecodedEvent, name: string): string | undefi
     const start = event.bounds[2 * position] as number;
     const end = event.bounds[2 * position + 1] as number;
     // `pointerKey` keeps 16 characters not starting with `(` as they are: the shared string of them.
-    if (end - start === 16 && event.units[start] !== 40 /* ( */) return unitsText(event.units, start, end);
+    if (end - start === 16 && event.units[start] !== 40 /* ( */) return cachedUnitsText(event.units, start, end);
   }
   return pointerKey(event.values[position] as string);
 }
@@ -113,7 +113,7 @@ export function objectField(event: DecodedEvent, name: string): string {
       // NULL is all zeros here.
       let zero = start;
       while (zero < end && units[zero] === C0) zero++;
-      return zero === end ? '' : unitsText(units, start, end);
+      return zero === end ? '' : cachedUnitsText(units, start, end);
     }
   }
   const value = event.values[position] as string;
@@ -162,7 +162,7 @@ export function hexKeyField(event: DecodedEvent, name: string): string {
     while (start < end - 1 && units[start] === C0) start++;
     let upper = false;
     for (let i = start; i < end && !upper; i++) upper = (units[i] as number) >= 65 && (units[i] as number) <= 70;
-    if (!upper) return unitsText(units, start, end);
+    if (!upper) return cachedUnitsText(units, start, end);
   }
   return hexKeyText(event.values[position] as string);
 }
@@ -270,6 +270,26 @@ export class EventDecoder {
       return event;
     }
     return null;
+  }
+
+  /**
+   * `decodeLine`'s result for a line another decoder matched with layout
+   * `position` of `spec`, its value bounds at `source[from, …)` relative to
+   * `origin`, when that layout is the one this decoder tries first: it would
+   * match the same units the same way. Null otherwise (the caller decodes
+   * the line itself).
+   */
+  acceptLine(spec: EventSpec, position: number, units: CodeUnits, source: Float64Array, from: number, origin: number): LineEvent | null {
+    const chosen = spec.layouts[position];
+    if (chosen === undefined || chosen !== (this.preferred.get(spec) ?? spec.layouts[0])) return null;
+    const event = this.event;
+    event.reset(spec, units);
+    const needed = chosen.compiled.types.length * 2;
+    if (event.bounds.length < needed) event.bounds = new Int32Array(needed);
+    const bounds = event.bounds;
+    for (let k = 0; k < needed; k++) bounds[k] = origin + (source[from + k] as number);
+    event.layout = chosen;
+    return event;
   }
 
   private matches(candidate: EventLayout, units: CodeUnits, start: number, end: number): boolean {
