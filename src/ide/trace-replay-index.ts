@@ -20,11 +20,12 @@ import type { U64 } from '../base/u64';
 import type { AnalysisResult } from '../analysis/document';
 import { TraceAnalysis, type TraceEventInfo } from '../analysis/trace/trace-analysis';
 import { TraceReplayer } from '../analysis/trace/trace-replayer';
-import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm } from '../analysis/trace/trace-state';
+import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm, VmSnapshot } from '../analysis/trace/trace-state';
 import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
 import type { ProgressiveSink } from './sliced-analysis';
 import type { LineSource } from './line-source';
+import { KeyTable } from './key-table';
 
 /**
  * A checkpoint every max(512 lines, live mappings) lines: a query replays at
@@ -63,7 +64,7 @@ export class TraceIndex {
   private readonly replayer: TraceReplayer;
   private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: EMPTY_STATE_SNAPSHOT }];
   /** Each object key's number, in first-seen order; its last occurrence is `lastOccurrence[number]`. */
-  private readonly keyNumbers = new Map<string, number>();
+  private readonly keys = new KeyTable();
   private lastOccurrence = new Int32Array(1 << 12);
   private occurrenceLine = new Int32Array(1 << 16);
   private occurrencePrevious = new Int32Array(1 << 16);
@@ -94,9 +95,9 @@ export class TraceIndex {
    * Records that `line` touches `key`. Occurrences are a linked list in two
    * typed arrays (line, previous occurrence of the same key) plus one number
    * per key: a small array per key would cost ~150 bytes each, and a trace
-   * has hundreds of thousands of VMAs. A key is looked up once per event
-   * (its number, fixed when first seen): the last occurrence is updated in a
-   * typed array, not by a second hash lookup to set it in the map.
+   * has hundreds of thousands of VMAs. A key is looked up once per event in
+   * the key table (its number, fixed when first seen); the last occurrence
+   * is a typed array indexed by that number.
    */
   private note(key: string, line: number): void {
     if (this.occurrences >= this.budgets.occurrences) {
@@ -104,11 +105,10 @@ export class TraceIndex {
       this.indexedThrough ??= line - 1;
       return;
     }
-    let number = this.keyNumbers.get(key);
+    const known = this.keys.size;
+    const number = this.keys.numberOf(key);
     let last = -1;
-    if (number === undefined) {
-      number = this.keyNumbers.size;
-      this.keyNumbers.set(key, number);
+    if (number === known) {
       if (number === this.lastOccurrence.length) {
         const grown = new Int32Array(number * 2);
         grown.set(this.lastOccurrence);
@@ -156,27 +156,33 @@ export class TraceIndex {
   /**
    * A state snapshot whose unchanged mappings are the very objects of the
    * previous checkpoint: most mappings outlive many checkpoints, so dense
-   * checkpoints (fast queries) cost memory only for what changed.
+   * checkpoints (fast queries) cost memory only for what changed. A VM's
+   * mappings come in address order in both snapshots, so the two lists are
+   * walked side by side (no lookup per mapping).
    */
   private sharedSnapshot(): StateSnapshot {
     const whole = this.replayer.snapshot();
-    const next = new Map<string, MappingSnapshot>();
-    const vms = whole.vms.map((vm) => ({
-      ...vm,
-      mappings: vm.mappings.map((mapping) => {
-        const id = `${vm.driver}:${vm.key}:${mapping.start}`;
-        const old = this.previousMappings.get(id);
-        const kept = old && sameFields(old, mapping) ? old : mapping;
-        if (kept === mapping) this.freshMappings++;
-        next.set(id, kept);
-        return kept;
-      }),
-    }));
-    this.previousMappings = next;
+    const previous = new Map(this.previousVms.map((vm) => [`${vm.driver}:${vm.key}`, vm.mappings]));
+    const vms = whole.vms.map((vm) => {
+      const before = previous.get(`${vm.driver}:${vm.key}`) ?? [];
+      let at = 0;
+      const mappings = vm.mappings.map((mapping) => {
+        // Mixed number and bigint starts compare by value (a VM may have moved to bigints since).
+        while (at < before.length && (before[at] as MappingSnapshot).start < mapping.start) at++;
+        const old = before[at];
+        if (old && sameFields(old, mapping)) return old;
+        this.freshMappings++;
+        return mapping;
+      });
+      return { ...vm, mappings };
+    });
+    this.previousVms = vms;
     return { ...whole, vms };
   }
 
-  private previousMappings = new Map<string, MappingSnapshot>();
+  /** The VMs of the last snapshot taken (whether or not thinning kept its checkpoint). */
+  private previousVms: readonly VmSnapshot[] = [];
+
   private checkpointInterval = CHECKPOINT_MIN_LINES;
   /** Mapping snapshots the checkpoints hold that are not shared with an earlier checkpoint (their memory). */
   private freshMappings = 0;
@@ -218,7 +224,7 @@ export class TraceIndex {
   /** 1-based lines of every event touching `key`, ascending. */
   linesOf(key: string): readonly number[] {
     const lines: number[] = [];
-    const number = this.keyNumbers.get(key);
+    const number = this.keys.find(key);
     for (
       let index = number === undefined ? -1 : (this.lastOccurrence[number] as number);
       index !== -1;
@@ -230,7 +236,7 @@ export class TraceIndex {
   }
 
   objectKeys(): IterableIterator<string> {
-    return this.keyNumbers.keys();
+    return this.keys.values();
   }
 
   /** The event at a 1-based line, decoded and described in words. */
