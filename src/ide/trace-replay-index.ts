@@ -2,7 +2,9 @@
  * The trace replay the language server keeps per trace document, built in
  * the same pass that produces its findings (fed a slice or a disk chunk at a
  * time, so nothing blocks): an index of the lines touching each object and
- * state checkpoints every few thousand lines. It answers the editor's
+ * state checkpoints every few thousand lines. A trace read from disk builds
+ * only the checkpoints with its findings and indexes the objects in a second,
+ * quiet pass once the findings are out (`objectsLater`, `objectsReady`). It answers the editor's
  * queries — the event at a line in words, the objects it touches, every line
  * touching an object, the VMs and mappings after a line — by restoring the
  * nearest checkpoint and replaying at most a few thousand lines, read back
@@ -19,7 +21,7 @@ import { lastAtOrBefore } from '../base/sorted-search';
 import type { U64 } from '../base/u64';
 import type { AnalysisResult } from '../analysis/document';
 import { TraceAnalysis, type TraceEventInfo } from '../analysis/trace/trace-analysis';
-import { TraceReplayer } from '../analysis/trace/trace-replayer';
+import { TraceReplayer, type ReplayEventInfo } from '../analysis/trace/trace-replayer';
 import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm, VmSnapshot } from '../analysis/trace/trace-state';
 import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
@@ -81,14 +83,60 @@ export class TraceIndex {
   /** The line whose touched objects the query replayer records, while a query runs. */
   private capture: { line: number; touched: readonly string[] } | null = null;
 
-  constructor(private readonly budgets: TraceIndexBudgets = DEFAULT_BUDGETS) {
+  /**
+   * Resolves once every event's objects are indexed: at once when they are
+   * indexed in the same pass as the findings, else when `objectSink()` ends.
+   */
+  readonly objectsReady: Promise<void>;
+  private objectsDone: (() => void) | undefined;
+  /** The last line the object pass has indexed (a deferred pass that stopped early says where). */
+  private objectsThrough = 0;
+
+  /**
+   * `objectsLater`: the findings pass replays as `check` does, without
+   * building the keys of the objects each event touches (about as costly as
+   * the replay itself), so findings and hovers (which need only the
+   * checkpoints) are ready sooner; the caller then feeds the same lines to
+   * `objectSink()` for navigation, the outline and the lenses.
+   */
+  constructor(
+    private readonly budgets: TraceIndexBudgets = DEFAULT_BUDGETS,
+    objectsLater = false,
+  ) {
     // Its state is only ever copied (checkpoints): removed mappings are reused.
-    this.replayer = new TraceReplayer({
-      recycle: true,
-      onEvent: (info) => {
-        for (const key of info.touched) this.note(key, info.line);
+    this.replayer = new TraceReplayer(objectsLater ? { recycle: true } : { recycle: true, onEvent: (info) => this.noteEvent(info) });
+    this.objectsReady = objectsLater ? new Promise((resolve) => (this.objectsDone = resolve)) : Promise.resolve();
+  }
+
+  private noteEvent(info: ReplayEventInfo): void {
+    this.objectsThrough = info.line;
+    for (const key of info.touched) this.note(key, info.line);
+  }
+
+  /**
+   * The deferred object pass: the same lines again, replayed quietly (no
+   * findings, the same state) only to index the objects each event touches.
+   * Its `end()` — or `endObjects()` when the pass is abandoned — resolves
+   * `objectsReady`.
+   */
+  objectSink(): ProgressiveSink {
+    const replayer = new TraceReplayer({ quiet: true, recycle: true, onEvent: (info) => this.noteEvent(info) });
+    return {
+      line: (text, lineNumber, unterminated) => replayer.line(text, lineNumber, unterminated),
+      lineBytes: (bytes, start, end, lineNumber, unterminated) => replayer.lineBytes(bytes, start, end, lineNumber, unterminated),
+      end: () => {
+        this.endObjects(true);
+        return { kind: 'trace', stats: replayer.stats(), findings: [] };
       },
-    });
+    };
+  }
+
+  /** Ends a deferred object pass; one that did not reach the end leaves the index knowing the events before (`indexedThrough`). */
+  endObjects(complete = false): void {
+    if (!this.objectsDone) return;
+    if (!complete) this.indexedThrough ??= this.objectsThrough;
+    this.objectsDone();
+    this.objectsDone = undefined;
   }
 
   /**

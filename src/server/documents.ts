@@ -185,6 +185,18 @@ export class DocumentStore {
     }
   }
 
+  /**
+   * The same, once a trace's object index is complete too (a file read from
+   * disk indexes its objects after its findings are out): for navigation,
+   * the outline, lenses and the VA view, which ask for every line touching
+   * an object. Hovers need only the checkpoints and do not wait.
+   */
+  async indexedSnapshot(uri: string, token?: CancelFlag): Promise<DocumentSnapshot | undefined> {
+    const snapshot = await this.snapshot(uri, token);
+    await snapshot?.trace?.objectsReady;
+    return token?.isCancellationRequested ? undefined : snapshot;
+  }
+
   /** Analyzes every open document again (the settings changed). */
   reanalyzeAll(): void {
     for (const entry of this.open.values()) {
