@@ -220,6 +220,24 @@ describe('hostile documents', () => {
     expect(full.items.length).toBeGreaterThan(early.items.length);
   });
 
+  it('answers navigation on an open trace over the background threshold with every event, asked as soon as its findings are out', async () => {
+    const h = (harness = await startHarness({ initialSettings: { analysis: { backgroundThresholdLines: 1000 } } }));
+    const lines: string[] = [];
+    generateTrace(20_000, (line) => lines.push(line));
+    const uri = 'file:///w/long-open.trace';
+    h.open(uri, 'gpuvm-trace', lines.join('\n'));
+    expect((await pullItems(h, uri)).length).toBeGreaterThan(0);
+    let last = lines.length - 1;
+    while (last > 0 && !(lines[last] ?? '').includes('xe_vma_unbind:')) last--;
+    const vma = /vma=([0-9a-f]+)/.exec(lines[last] ?? '')?.[1] ?? '';
+    const at = { textDocument: { uri }, position: { line: last, character: (lines[last] ?? '').indexOf(vma) + 2 } };
+    const references = await h.request<Location[]>('textDocument/references', { ...at, context: { includeDeclaration: true } });
+    const touching = lines.flatMap((line, n) => (line.includes(`vma=${vma}`) ? [n] : []));
+    expect(touching.length).toBeGreaterThan(1);
+    expect(references.map((l) => l.range.start.line)).toEqual(touching);
+    await stillAnswers(h);
+  });
+
   it('analyzes a document over the background threshold with work-done progress', async () => {
     const h = (harness = await startHarness({ settings: { analysis: { backgroundThresholdLines: 1000 } } }));
     // Settings are read after `initialized`; wait for them to be in force before opening.
