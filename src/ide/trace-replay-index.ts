@@ -47,7 +47,8 @@ export const DEFAULT_BUDGETS: TraceIndexBudgets = { checkpointMappings: 250_000,
 
 /** Shallow equality of two plain records (bigint fields compare by value). */
 function sameFields<T extends object>(a: T, b: T): boolean {
-  for (const key of Object.keys(a) as (keyof T)[]) if (a[key] !== b[key]) return false;
+  // `for in` rather than Object.keys: no array per comparison (hundreds of thousands per trace).
+  for (const key in a) if (a[key] !== b[key]) return false;
   return true;
 }
 
