@@ -2,7 +2,9 @@
  * The trace replay the language server keeps per trace document, built in
  * the same pass that produces its findings (fed a slice or a disk chunk at a
  * time, so nothing blocks): an index of the lines touching each object and
- * state checkpoints every few thousand lines. It answers the editor's
+ * state checkpoints every few thousand lines. A trace read from disk builds
+ * only the checkpoints with its findings and indexes the objects in a second,
+ * quiet pass once the findings are out (`objectsLater`, `objectsReady`). It answers the editor's
  * queries — the event at a line in words, the objects it touches, every line
  * touching an object, the VMs and mappings after a line — by restoring the
  * nearest checkpoint and replaying at most a few thousand lines, read back
@@ -19,12 +21,13 @@ import { lastAtOrBefore } from '../base/sorted-search';
 import type { U64 } from '../base/u64';
 import type { AnalysisResult } from '../analysis/document';
 import { TraceAnalysis, type TraceEventInfo } from '../analysis/trace/trace-analysis';
-import { TraceReplayer } from '../analysis/trace/trace-replayer';
-import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm } from '../analysis/trace/trace-state';
+import { TraceReplayer, type ReplayEventInfo } from '../analysis/trace/trace-replayer';
+import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm, VmSnapshot } from '../analysis/trace/trace-state';
 import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
 import type { ProgressiveSink } from './sliced-analysis';
 import type { LineSource } from './line-source';
+import { KeyTable } from './key-table';
 
 /**
  * A checkpoint every max(512 lines, live mappings) lines: a query replays at
@@ -44,7 +47,8 @@ export const DEFAULT_BUDGETS: TraceIndexBudgets = { checkpointMappings: 250_000,
 
 /** Shallow equality of two plain records (bigint fields compare by value). */
 function sameFields<T extends object>(a: T, b: T): boolean {
-  for (const key of Object.keys(a) as (keyof T)[]) if (a[key] !== b[key]) return false;
+  // `for in` rather than Object.keys: no array per comparison (hundreds of thousands per trace).
+  for (const key in a) if (a[key] !== b[key]) return false;
   return true;
 }
 
@@ -63,7 +67,7 @@ export class TraceIndex {
   private readonly replayer: TraceReplayer;
   private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: EMPTY_STATE_SNAPSHOT }];
   /** Each object key's number, in first-seen order; its last occurrence is `lastOccurrence[number]`. */
-  private readonly keyNumbers = new Map<string, number>();
+  private readonly keys = new KeyTable();
   private lastOccurrence = new Int32Array(1 << 12);
   private occurrenceLine = new Int32Array(1 << 16);
   private occurrencePrevious = new Int32Array(1 << 16);
@@ -80,23 +84,69 @@ export class TraceIndex {
   /** The line whose touched objects the query replayer records, while a query runs. */
   private capture: { line: number; touched: readonly string[] } | null = null;
 
-  constructor(private readonly budgets: TraceIndexBudgets = DEFAULT_BUDGETS) {
+  /**
+   * Resolves once every event's objects are indexed: at once when they are
+   * indexed in the same pass as the findings, else when `objectSink()` ends.
+   */
+  readonly objectsReady: Promise<void>;
+  private objectsDone: (() => void) | undefined;
+  /** The last line the object pass has indexed (a deferred pass that stopped early says where). */
+  private objectsThrough = 0;
+
+  /**
+   * `objectsLater`: the findings pass replays as `check` does, without
+   * building the keys of the objects each event touches (about as costly as
+   * the replay itself), so findings and hovers (which need only the
+   * checkpoints) are ready sooner; the caller then feeds the same lines to
+   * `objectSink()` for navigation, the outline and the lenses.
+   */
+  constructor(
+    private readonly budgets: TraceIndexBudgets = DEFAULT_BUDGETS,
+    objectsLater = false,
+  ) {
     // Its state is only ever copied (checkpoints): removed mappings are reused.
-    this.replayer = new TraceReplayer({
-      recycle: true,
-      onEvent: (info) => {
-        for (const key of info.touched) this.note(key, info.line);
+    this.replayer = new TraceReplayer(objectsLater ? { recycle: true } : { recycle: true, onEvent: (info) => this.noteEvent(info) });
+    this.objectsReady = objectsLater ? new Promise((resolve) => (this.objectsDone = resolve)) : Promise.resolve();
+  }
+
+  private noteEvent(info: ReplayEventInfo): void {
+    this.objectsThrough = info.line;
+    for (const key of info.touched) this.note(key, info.line);
+  }
+
+  /**
+   * The deferred object pass: the same lines again, replayed quietly (no
+   * findings, the same state) only to index the objects each event touches.
+   * Its `end()` — or `endObjects()` when the pass is abandoned — resolves
+   * `objectsReady`.
+   */
+  objectSink(): ProgressiveSink {
+    const replayer = new TraceReplayer({ quiet: true, recycle: true, onEvent: (info) => this.noteEvent(info) });
+    return {
+      line: (text, lineNumber, unterminated) => replayer.line(text, lineNumber, unterminated),
+      lineBytes: (bytes, start, end, lineNumber, unterminated) => replayer.lineBytes(bytes, start, end, lineNumber, unterminated),
+      end: () => {
+        this.endObjects(true);
+        return { kind: 'trace', stats: replayer.stats(), findings: [] };
       },
-    });
+    };
+  }
+
+  /** Ends a deferred object pass; one that did not reach the end leaves the index knowing the events before (`indexedThrough`). */
+  endObjects(complete = false): void {
+    if (!this.objectsDone) return;
+    if (!complete) this.indexedThrough ??= this.objectsThrough;
+    this.objectsDone();
+    this.objectsDone = undefined;
   }
 
   /**
    * Records that `line` touches `key`. Occurrences are a linked list in two
    * typed arrays (line, previous occurrence of the same key) plus one number
    * per key: a small array per key would cost ~150 bytes each, and a trace
-   * has hundreds of thousands of VMAs. A key is looked up once per event
-   * (its number, fixed when first seen): the last occurrence is updated in a
-   * typed array, not by a second hash lookup to set it in the map.
+   * has hundreds of thousands of VMAs. A key is looked up once per event in
+   * the key table (its number, fixed when first seen); the last occurrence
+   * is a typed array indexed by that number.
    */
   private note(key: string, line: number): void {
     if (this.occurrences >= this.budgets.occurrences) {
@@ -104,11 +154,10 @@ export class TraceIndex {
       this.indexedThrough ??= line - 1;
       return;
     }
-    let number = this.keyNumbers.get(key);
+    const known = this.keys.size;
+    const number = this.keys.numberOf(key);
     let last = -1;
-    if (number === undefined) {
-      number = this.keyNumbers.size;
-      this.keyNumbers.set(key, number);
+    if (number === known) {
       if (number === this.lastOccurrence.length) {
         const grown = new Int32Array(number * 2);
         grown.set(this.lastOccurrence);
@@ -156,27 +205,33 @@ export class TraceIndex {
   /**
    * A state snapshot whose unchanged mappings are the very objects of the
    * previous checkpoint: most mappings outlive many checkpoints, so dense
-   * checkpoints (fast queries) cost memory only for what changed.
+   * checkpoints (fast queries) cost memory only for what changed. A VM's
+   * mappings come in address order in both snapshots, so the two lists are
+   * walked side by side (no lookup per mapping).
    */
   private sharedSnapshot(): StateSnapshot {
     const whole = this.replayer.snapshot();
-    const next = new Map<string, MappingSnapshot>();
-    const vms = whole.vms.map((vm) => ({
-      ...vm,
-      mappings: vm.mappings.map((mapping) => {
-        const id = `${vm.driver}:${vm.key}:${mapping.start}`;
-        const old = this.previousMappings.get(id);
-        const kept = old && sameFields(old, mapping) ? old : mapping;
-        if (kept === mapping) this.freshMappings++;
-        next.set(id, kept);
-        return kept;
-      }),
-    }));
-    this.previousMappings = next;
+    const previous = new Map(this.previousVms.map((vm) => [`${vm.driver}:${vm.key}`, vm.mappings]));
+    const vms = whole.vms.map((vm) => {
+      const before = previous.get(`${vm.driver}:${vm.key}`) ?? [];
+      let at = 0;
+      const mappings = vm.mappings.map((mapping) => {
+        // Mixed number and bigint starts compare by value (a VM may have moved to bigints since).
+        while (at < before.length && (before[at] as MappingSnapshot).start < mapping.start) at++;
+        const old = before[at];
+        if (old && sameFields(old, mapping)) return old;
+        this.freshMappings++;
+        return mapping;
+      });
+      return { ...vm, mappings };
+    });
+    this.previousVms = vms;
     return { ...whole, vms };
   }
 
-  private previousMappings = new Map<string, MappingSnapshot>();
+  /** The VMs of the last snapshot taken (whether or not thinning kept its checkpoint). */
+  private previousVms: readonly VmSnapshot[] = [];
+
   private checkpointInterval = CHECKPOINT_MIN_LINES;
   /** Mapping snapshots the checkpoints hold that are not shared with an earlier checkpoint (their memory). */
   private freshMappings = 0;
@@ -218,7 +273,7 @@ export class TraceIndex {
   /** 1-based lines of every event touching `key`, ascending. */
   linesOf(key: string): readonly number[] {
     const lines: number[] = [];
-    const number = this.keyNumbers.get(key);
+    const number = this.keys.find(key);
     for (
       let index = number === undefined ? -1 : (this.lastOccurrence[number] as number);
       index !== -1;
@@ -230,7 +285,7 @@ export class TraceIndex {
   }
 
   objectKeys(): IterableIterator<string> {
-    return this.keyNumbers.keys();
+    return this.keys.values();
   }
 
   /** The event at a 1-based line, decoded and described in words. */

@@ -13,6 +13,9 @@
  *   when the request was cancelled or the user cancelled that analysis.
  * - Everything derived from a snapshot is cached on the snapshot itself, so a
  *   new version drops the whole cache at once.
+ * - A long trace (a file read from disk, or more lines than the background
+ *   threshold) is indexed by object after its findings are out;
+ *   `indexedSnapshot(uri)` resolves once that index is complete too.
  */
 
 import { fileURLToPath } from 'node:url';
@@ -24,7 +27,7 @@ import type { Finding } from '../rules/rule';
 import { kindOfLanguage, type AnalysisStatus } from '../protocol/lsp-ext';
 import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from '../ide/sliced-analysis';
 import { textLineSource, type LineSource } from '../ide/line-source';
-import { TraceIndex } from '../ide/trace-replay-index';
+import { DEFAULT_BUDGETS, TraceIndex } from '../ide/trace-replay-index';
 import { memo, type AnalyzedDocument } from '../ide/analyzed-document';
 
 /** An analyzed document version (the store's name for `AnalyzedDocument`, see src/ide/analyzed-document.ts). */
@@ -62,6 +65,9 @@ export function pathOfUri(uri: string): string {
  * A document's kind: its content decides (as for the CLI); the language id
  * decides only when the content says nothing (an empty or half-written file).
  */
+/** Lines the object pass replays between two turns of the event loop: a millisecond or two, so hovers answer at once. */
+const OBJECT_PASS_SLICE_LINES = 500;
+
 export function kindOfDocument(text: string, uri: string, languageId: string): DocumentKind {
   const detected = detectKind(text.slice(0, DETECT_HEAD_BYTES), pathOfUri(uri));
   if (detected !== 'unknown') return detected;
@@ -185,6 +191,18 @@ export class DocumentStore {
     }
   }
 
+  /**
+   * The same, once a trace's object index is complete too (a file read from
+   * disk indexes its objects after its findings are out): for navigation,
+   * the outline, lenses and the VA view, which ask for every line touching
+   * an object. Hovers need only the checkpoints and do not wait.
+   */
+  async indexedSnapshot(uri: string, token?: CancelFlag): Promise<DocumentSnapshot | undefined> {
+    const snapshot = await this.snapshot(uri, token);
+    await snapshot?.trace?.objectsReady;
+    return token?.isCancellationRequested ? undefined : snapshot;
+  }
+
   /** Analyzes every open document again (the settings changed). */
   reanalyzeAll(): void {
     for (const entry of this.open.values()) {
@@ -215,6 +233,30 @@ export class DocumentStore {
     entry.run = { version: document.version, promise, cancel };
   }
 
+  /**
+   * The object pass of a long trace (`TraceIndex` with `objectsLater`): the
+   * same text replayed quietly in slices, so hovers keep answering while
+   * navigation, the outline and lenses wait for it (`indexedSnapshot`). A
+   * new version or closing the document abandons it.
+   */
+  private async indexObjects(index: TraceIndex, kind: DocumentKind, text: string, path: string, cancel: CancelFlag): Promise<void> {
+    try {
+      await analyzeTextInSlices(kind, index.objectSink(), text, {
+        path,
+        token: cancel,
+        logger: this.deps.logger,
+        sliceLines: OBJECT_PASS_SLICE_LINES,
+      });
+    } catch (error) {
+      if (!(error instanceof AnalysisCancelled))
+        this.deps.logger.error(
+          `indexing the objects of ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+    } finally {
+      index.endObjects();
+    }
+  }
+
   private async analyze(
     entry: OpenEntry,
     document: TextDocument,
@@ -239,7 +281,9 @@ export class DocumentStore {
     status('analyzing');
     try {
       if (token.isCancellationRequested) throw new AnalysisCancelled();
-      const index = kind === 'trace' && this.deps.traceIndexing ? new TraceIndex() : undefined;
+      // A long trace indexes its objects after its findings are out (see `indexObjects`).
+      const long = lines.lineCount > config.backgroundThresholdLines;
+      const index = kind === 'trace' && this.deps.traceIndexing ? new TraceIndex(DEFAULT_BUDGETS, long) : undefined;
       const result = await analyzeTextInSlices(kind, index ? index.sink() : this.deps.analyzerFor(kind), text, {
         path,
         token,
@@ -264,6 +308,7 @@ export class DocumentStore {
         status('done', result.findings.length);
         this.emit(snapshot);
       }
+      if (index && long) void this.indexObjects(index, kind, text, path, cancel);
       return snapshot;
     } catch (error) {
       if (error instanceof AnalysisCancelled) {

@@ -33,8 +33,11 @@ export function fileSize(path: string): number {
   return statSync(path).size;
 }
 
-/** How the file is read: by default a trace of `TRACE_THREAD_FROM_BYTES` or more on a second thread. */
-export type FileReading = Pick<ThreadedStreamOptions, 'threadFromBytes' | 'readerScript'>;
+/**
+ * How the file is read: by default a trace of `TRACE_THREAD_FROM_BYTES` or
+ * more on a second thread, `CHUNK` bytes between two turns of the event loop.
+ */
+export type FileReading = Pick<ThreadedStreamOptions, 'threadFromBytes' | 'readerScript' | 'chunkBytes'>;
 
 /** Streams `path` through `analyzer` (by the line rules of `host/line-stream`); rejects with `AnalysisCancelled` when the token fires. */
 export async function analyzeFileFromDisk(
@@ -65,8 +68,8 @@ export async function analyzeFileFromDisk(
       },
     },
     {
-      ...reading,
       chunkBytes: CHUNK,
+      ...reading,
       onChunk: async (position) => {
         options.onProgress?.(total > 0 ? position / total : 1);
         if (options.onPartial) options.onPartial(sink.partial());

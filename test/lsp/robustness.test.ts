@@ -6,7 +6,7 @@
  * still answers.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   type Diagnostic,
   type DocumentSymbol,
   type FoldingRange,
+  type Location,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol';
 import type { Analyzer, DocumentKind } from '../../src/analysis/document';
@@ -108,6 +109,27 @@ describe('gpuvmLens/analyzeFile', () => {
     expect(hover?.contents.value).toContain('xe_vma_bind');
   });
 
+  it('answers navigation and the outline of a file it read with every event, asked as soon as the findings are out', async () => {
+    const h = (harness = await startHarness());
+    const result = await h.request<AnalyzeFileResult>('gpuvmLens/analyzeFile', { path: tracePath });
+    const uri = fileUri(tracePath);
+    // Its objects are indexed after the findings: these wait for that instead of answering from a partial index.
+    const lines = readFileSync(tracePath, 'utf8').split('\n');
+    let last = lines.length - 1;
+    while (last > 0 && !(lines[last] ?? '').includes('xe_vma_unbind:')) last--;
+    const vma = /vma=([0-9a-f]+)/.exec(lines[last] ?? '')?.[1] ?? '';
+    const at = { textDocument: { uri }, position: { line: last, character: (lines[last] ?? '').indexOf(vma) + 2 } };
+    const [references, symbols] = await Promise.all([
+      h.request<Location[]>('textDocument/references', { ...at, context: { includeDeclaration: true } }),
+      h.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } }),
+    ]);
+    const touching = lines.flatMap((line, n) => (line.includes(`vma=${vma}`) ? [n] : []));
+    expect(touching.length).toBeGreaterThan(1);
+    expect(references.map((l) => l.range.start.line)).toEqual(touching);
+    expect(symbols.length).toBeGreaterThan(0);
+    expect(result.lines).toBe(40_000);
+  });
+
   it('stops when the request is cancelled and answers RequestCancelled', async () => {
     const h = (harness = await startHarness());
     const source = new CancellationTokenSource();
@@ -196,6 +218,24 @@ describe('hostile documents', () => {
     });
     expect(full.resultId).toMatch(/^1:/);
     expect(full.items.length).toBeGreaterThan(early.items.length);
+  });
+
+  it('answers navigation on an open trace over the background threshold with every event, asked as soon as its findings are out', async () => {
+    const h = (harness = await startHarness({ initialSettings: { analysis: { backgroundThresholdLines: 1000 } } }));
+    const lines: string[] = [];
+    generateTrace(20_000, (line) => lines.push(line));
+    const uri = 'file:///w/long-open.trace';
+    h.open(uri, 'gpuvm-trace', lines.join('\n'));
+    expect((await pullItems(h, uri)).length).toBeGreaterThan(0);
+    let last = lines.length - 1;
+    while (last > 0 && !(lines[last] ?? '').includes('xe_vma_unbind:')) last--;
+    const vma = /vma=([0-9a-f]+)/.exec(lines[last] ?? '')?.[1] ?? '';
+    const at = { textDocument: { uri }, position: { line: last, character: (lines[last] ?? '').indexOf(vma) + 2 } };
+    const references = await h.request<Location[]>('textDocument/references', { ...at, context: { includeDeclaration: true } });
+    const touching = lines.flatMap((line, n) => (line.includes(`vma=${vma}`) ? [n] : []));
+    expect(touching.length).toBeGreaterThan(1);
+    expect(references.map((l) => l.range.start.line)).toEqual(touching);
+    await stillAnswers(h);
   });
 
   it('analyzes a document over the background threshold with work-done progress', async () => {

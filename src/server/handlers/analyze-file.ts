@@ -4,7 +4,10 @@
  * work-done progress and honouring cancellation (the request's own and the
  * progress's cancel button). The findings are returned, published as the
  * file's diagnostics, and the file stays in the store so hovers and
- * navigation work on it afterwards.
+ * navigation work on it afterwards. A trace's findings pass builds only the
+ * checkpoints hovers need; the objects each event touches (navigation, the
+ * outline, lenses) are indexed by a second, quiet read of the file started
+ * once the findings are out.
  */
 
 import { pathToFileURL } from 'node:url';
@@ -19,8 +22,9 @@ import { findingsWithTraces } from '../log-correlation';
 import { guard, type ServerContext } from '../context';
 import { readHead } from '../../host/line-stream';
 import { analyzeFileFromDisk, fileSize } from '../file-analysis';
+import { TRACE_THREAD_FROM_BYTES } from '../../host/threaded-line-stream';
 import type { LineSource } from '../../ide/line-source';
-import { TraceIndex } from '../../ide/trace-replay-index';
+import { DEFAULT_BUDGETS, TraceIndex } from '../../ide/trace-replay-index';
 import type { Finding } from '../../rules/rule';
 
 interface Progress {
@@ -81,6 +85,46 @@ function partialPublisher(ctx: ServerContext, uri: string, enabled: boolean): (f
 /** Findings of a file still being read are placed without its line texts (whole-line ranges end at column 0). */
 const EMPTY_LINES: LineSource = { lineCount: Number.MAX_SAFE_INTEGER, text: undefined, line: () => '', range: () => [] };
 
+/**
+ * Bytes the object pass replays between two turns of the event loop: a
+ * millisecond or two, so a hover sent while it runs is answered at once.
+ */
+const OBJECT_PASS_CHUNK = 32 << 10;
+
+/** The object pass running for each file (a new analysis of the file abandons the old one's). */
+const objectPasses = new Map<string, { isCancellationRequested: boolean }>();
+
+/**
+ * Indexes the objects every event of an analyzed trace touches, after its
+ * findings are out (`TraceIndex` with `objectsLater`): the file is read again
+ * and replayed quietly, a chunk per turn of the event loop, so hovers keep
+ * answering; navigation, the outline and the lenses wait for it
+ * (`DocumentStore.indexedSnapshot`).
+ */
+async function indexObjects(ctx: ServerContext, index: TraceIndex, kind: DocumentKind, path: string, uri: string): Promise<void> {
+  const previous = objectPasses.get(uri);
+  if (previous) previous.isCancellationRequested = true;
+  const token = { isCancellationRequested: false };
+  objectPasses.set(uri, token);
+  try {
+    await analyzeFileFromDisk(
+      kind,
+      index.objectSink(),
+      path,
+      { path, token, logger: ctx.logger },
+      { threadFromBytes: TRACE_THREAD_FROM_BYTES, chunkBytes: OBJECT_PASS_CHUNK },
+    );
+  } catch (error) {
+    if (!(error instanceof AnalysisCancelled))
+      ctx.logger.error(
+        `indexing the objects of ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+  } finally {
+    index.endObjects();
+    if (objectPasses.get(uri) === token) objectPasses.delete(uri);
+  }
+}
+
 export async function answerAnalyzeFile(
   ctx: ServerContext,
   params: AnalyzeFileParams,
@@ -108,7 +152,7 @@ export async function answerAnalyzeFile(
     },
   };
   ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'analyzing', kind, findings: 0 });
-  const index = kind === 'trace' && ctx.traceIndexing ? new TraceIndex() : undefined;
+  const index = kind === 'trace' && ctx.traceIndexing ? new TraceIndex(DEFAULT_BUDGETS, true) : undefined;
   const publishPartial = partialPublisher(ctx, uri, params.publish !== false);
   try {
     const analysis = await analyzeFileFromDisk(kind, index ? index.sink() : ctx.analyzerFor(kind), path, {
@@ -132,6 +176,7 @@ export async function answerAnalyzeFile(
     const { diagnostics, total } = findingsToDiagnostics(findingsWithTraces(ctx.store, snapshot), uri, analysis.lines, ctx.config());
     if (params.publish !== false) void ctx.connection.sendDiagnostics({ uri, diagnostics });
     ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'done', kind, findings: total });
+    if (index) void indexObjects(ctx, index, kind, path, uri);
     return {
       uri,
       kind,

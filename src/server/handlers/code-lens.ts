@@ -87,7 +87,7 @@ export function register(ctx: ServerContext): void {
   ctx.connection.onCodeLens(
     guard<CodeLensParams, CodeLens[]>(ctx, 'textDocument/codeLens', [], async (params, token) => {
       if (!ctx.config().codeLensEnabled) return [];
-      const snapshot = await ctx.store.snapshot(params.textDocument.uri, token);
+      const snapshot = await ctx.store.indexedSnapshot(params.textDocument.uri, token);
       if (!snapshot) return [];
       if (snapshot.kind === 'trace') return traceCodeLenses(snapshot, ctx.config().backgroundThresholdLines);
       if (snapshot.kind !== 'script') return [];

@@ -8,7 +8,7 @@ export function register(ctx: ServerContext): void {
   ctx.connection.onDefinition(
     guard<DefinitionParams, Location[]>(ctx, 'textDocument/definition', [], async (params, token) => {
       const uri = params.textDocument.uri;
-      const snapshot = await ctx.store.snapshot(uri, token);
+      const snapshot = await ctx.store.indexedSnapshot(uri, token);
       if (!snapshot) return [];
       const found = navigate(snapshot, params.position.line, params.position.character);
       return (found?.definition ?? []).map((place) => ({

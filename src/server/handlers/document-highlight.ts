@@ -13,7 +13,7 @@ const MAX_HIGHLIGHTS = 2000;
 export function register(ctx: ServerContext): void {
   ctx.connection.onDocumentHighlight(
     guard<DocumentHighlightParams, DocumentHighlight[]>(ctx, 'textDocument/documentHighlight', [], async (params, token) => {
-      const snapshot = await ctx.store.snapshot(params.textDocument.uri, token);
+      const snapshot = await ctx.store.indexedSnapshot(params.textDocument.uri, token);
       if (!snapshot) return [];
       const found = navigate(snapshot, params.position.line, params.position.character, MAX_HIGHLIGHTS);
       if (!found) return [];

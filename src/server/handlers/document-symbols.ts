@@ -121,7 +121,7 @@ export function documentSymbols(snapshot: DocumentSnapshot): DocumentSymbol[] {
 export function register(ctx: ServerContext): void {
   ctx.connection.onDocumentSymbol(
     guard<DocumentSymbolParams, DocumentSymbol[]>(ctx, 'textDocument/documentSymbol', [], async (params, token) => {
-      const snapshot = await ctx.store.snapshot(params.textDocument.uri, token);
+      const snapshot = await ctx.store.indexedSnapshot(params.textDocument.uri, token);
       return snapshot ? documentSymbols(snapshot) : [];
     }),
   );

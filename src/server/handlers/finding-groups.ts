@@ -90,7 +90,7 @@ export function register(ctx: ServerContext): void {
   ctx.connection.onRequest(
     FindingGroupsRequest,
     guard<FindingGroupsParams, FindingGroups | null>(ctx, FindingGroupsRequest.method, null, async (params, token) => {
-      const snapshot = await ctx.store.snapshot(params.textDocument.uri, token);
+      const snapshot = await ctx.store.indexedSnapshot(params.textDocument.uri, token);
       return snapshot ? findingGroups(snapshot, ctx) : null;
     }),
   );

@@ -12,7 +12,7 @@ export function register(ctx: ServerContext): void {
   ctx.connection.onRequest(
     TimelineRequest,
     guard<TimelineParams, Timeline | null>(ctx, TimelineRequest.method, null, async (params, token) => {
-      const snapshot = await ctx.store.snapshot(params.textDocument.uri, token);
+      const snapshot = await ctx.store.indexedSnapshot(params.textDocument.uri, token);
       if (!snapshot) return null;
       const config = ctx.config();
       const severityOf: SeverityOf = (finding) => {

@@ -173,7 +173,7 @@ export function register(ctx: ServerContext): void {
   ctx.connection.onRequest(
     VaSpaceRequest,
     guard<VaSpaceParams, VaSpace | null>(ctx, VaSpaceRequest.method, null, async (params, token) => {
-      const snapshot = await ctx.store.snapshot(params.textDocument.uri, token);
+      const snapshot = await ctx.store.indexedSnapshot(params.textDocument.uri, token);
       if (!snapshot) return null;
       if (snapshot.kind === 'script') return scriptVaSpace(snapshot, params.position.line, params.vm);
       if (snapshot.trace) return traceVaSpace(snapshot, snapshot.trace, params.position.line, params.vm);

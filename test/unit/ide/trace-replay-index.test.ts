@@ -41,4 +41,42 @@ describe('TraceIndex', () => {
     const total = [...index.objectKeys()].reduce((sum, key) => sum + index.linesOf(key).length, 0);
     expect(total).toBe(1_000);
   });
+
+  it('indexes the same objects in a deferred pass as in the findings pass, and resolves objectsReady at its end', async () => {
+    const inline = new TraceIndex();
+    const later = new TraceIndex(undefined, true);
+    let ready = false;
+    void later.objectsReady.then(() => (ready = true));
+    lines.forEach((text, n) => {
+      inline.line(text, n + 1);
+      later.line(text, n + 1);
+    });
+    expect(later.finish().findings).toEqual(inline.finish().findings);
+    expect([...later.objectKeys()]).toEqual([]);
+    const objects = later.objectSink();
+    lines.forEach((text, n) => objects.line(text, n + 1));
+    await Promise.resolve();
+    expect(ready).toBe(false);
+    await objects.end();
+    await later.objectsReady;
+    const keys = [...inline.objectKeys()];
+    expect(keys.length).toBeGreaterThan(100);
+    expect([...later.objectKeys()]).toEqual(keys);
+    for (const key of keys) expect(later.linesOf(key)).toEqual(inline.linesOf(key));
+    expect(later.indexedThrough).toBeUndefined();
+    for (const line of [1, 4_000, 29_999]) expect(fingerprint(later, source, line)).toBe(fingerprint(inline, source, line));
+  });
+
+  it('says how far an abandoned deferred pass indexed', async () => {
+    const index = new TraceIndex(undefined, true);
+    lines.forEach((text, n) => index.line(text, n + 1));
+    const objects = index.objectSink();
+    lines.slice(0, 5_000).forEach((text, n) => objects.line(text, n + 1));
+    index.endObjects();
+    await index.objectsReady;
+    expect(index.indexedThrough).toBeGreaterThan(4_900);
+    expect(index.indexedThrough).toBeLessThanOrEqual(5_000);
+    const last = Math.max(...[...index.objectKeys()].flatMap((key) => index.linesOf(key)));
+    expect(last).toBe(index.indexedThrough);
+  });
 });

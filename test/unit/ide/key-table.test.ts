@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { KeyTable, keyHash } from '../../../src/ide/key-table';
+
+describe('KeyTable', () => {
+  it('numbers keys densely in first-seen order and gives the same number to an equal string built anew', () => {
+    const table = new KeyTable();
+    const vm = '000000005e6f7a01';
+    expect(table.numberOf(`vm:xe:${vm}`)).toBe(0);
+    expect(table.numberOf(`mapping:xe:${vm}/00000000a100c319`)).toBe(1);
+    expect(table.numberOf(['vm', 'xe', vm].join(':'))).toBe(0);
+    expect(table.size).toBe(2);
+    expect(table.keyOf(1)).toBe(`mapping:xe:${vm}/00000000a100c319`);
+    expect(table.find('vm:xe:000000005e6f7a02')).toBeUndefined();
+    expect(table.find('')).toBeUndefined();
+    expect(table.numberOf('')).toBe(2);
+    expect(table.find('')).toBe(2);
+  });
+
+  it('keeps every key findable while it grows far past its first table', () => {
+    const table = new KeyTable();
+    const keys = Array.from({ length: 50_000 }, (_, i) => `mapping:xe:1/${(0xa1000000 + i * 4099).toString(16)}`);
+    keys.forEach((key, i) => expect(table.numberOf(key)).toBe(i));
+    keys.forEach((key, i) => expect(table.find(key)).toBe(i));
+    expect([...table.values()]).toEqual(keys);
+    expect(table.find('mapping:xe:1/0')).toBeUndefined();
+  });
+
+  it('tells apart keys whose 32-bit hashes collide', () => {
+    // Two distinct keys with the same hash, found by brute force (a birthday search over ~100k keys).
+    const table = new KeyTable();
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair && i < 1 << 20; i++) {
+      const key = `vm:xe:${i.toString(16)}`;
+      const h = keyHash(key);
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, key];
+      else seen.set(h, key);
+    }
+    expect(pair).toBeDefined();
+    const [a, b] = pair as [string, string];
+    expect(keyHash(a)).toBe(keyHash(b));
+    expect(table.numberOf(a)).toBe(0);
+    expect(table.numberOf(b)).toBe(1);
+    expect(table.find(a)).toBe(0);
+    expect(table.find(b)).toBe(1);
+  });
+});
