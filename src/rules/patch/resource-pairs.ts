@@ -155,6 +155,9 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   },
   { what: 'spinlock', kind: 'lock', acquire: ['spin_lock_irqsave'], release: ['spin_unlock_irqrestore'], style: 'always' },
   { what: 'spinlock', kind: 'lock', acquire: ['spin_trylock'], release: ['spin_unlock'], style: 'bool' },
+  // The FreeBSD port of the drm drivers (drm-kmod) locks the VM object behind a mapping in its fault paths.
+  { what: 'VM object lock', kind: 'lock', acquire: ['VM_OBJECT_WLOCK'], release: ['VM_OBJECT_WUNLOCK'], style: 'always' },
+  { what: 'VM object lock', kind: 'lock', acquire: ['VM_OBJECT_RLOCK'], release: ['VM_OBJECT_RUNLOCK'], style: 'always' },
   { what: 'rw semaphore', kind: 'lock', acquire: ['down_read', 'down_write'], release: ['up_read', 'up_write'], style: 'always' },
   {
     what: 'rw semaphore',
