@@ -25,6 +25,7 @@ import { unlockedFieldAccessCheck } from './unlocked-field-access';
 import { publishBeforeInitCheck } from './publish-before-init';
 import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
 import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
+import { uninitializedReadCheck } from './uninitialized-read';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -48,6 +49,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   unlockedFieldAccessCheck,
   sleepUnderSpinlockCheck,
   lockDroppedOnSomePathsCheck,
+  uninitializedReadCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];
