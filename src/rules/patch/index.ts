@@ -26,6 +26,7 @@ import { publishBeforeInitCheck } from './publish-before-init';
 import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
 import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
 import { uninitializedReadCheck } from './uninitialized-read';
+import { errorResultDroppedCheck } from './error-result-dropped';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -50,6 +51,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   sleepUnderSpinlockCheck,
   lockDroppedOnSomePathsCheck,
   uninitializedReadCheck,
+  errorResultDroppedCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];
