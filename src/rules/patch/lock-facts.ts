@@ -2,8 +2,10 @@
  * What the code itself says about its locks, learned as "bugs as deviant
  * behaviour" checkers learn it: which lock is held when another is taken (the
  * lock order), and which lock is held where a structure field is written or a
- * list head is walked or changed (lock beliefs). The patch rules
- * `lock-order-inversion` and `unlocked-field-access` check a patch's functions
+ * list head is walked or changed (lock beliefs), and which functions may
+ * sleep (they call a sleeping kernel function, or such a function of the
+ * driver, a few calls deep). The patch rules `lock-order-inversion`,
+ * `unlocked-field-access` and `sleep-under-spinlock` check a patch's functions
  * against what the rest of the code does.
  *
  * The scan is textual and linear, one function body at a time (kernel style: a
