@@ -23,6 +23,10 @@ import { heldLockFreedCheck } from './held-lock-freed';
 import { lockOrderInversionCheck } from './lock-order-inversion';
 import { unlockedFieldAccessCheck } from './unlocked-field-access';
 import { publishBeforeInitCheck } from './publish-before-init';
+import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
+import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
+import { uninitializedReadCheck } from './uninitialized-read';
+import { errorResultDroppedCheck } from './error-result-dropped';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -44,6 +48,10 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   drmDevEnterUnbalancedCheck,
   lockOrderInversionCheck,
   unlockedFieldAccessCheck,
+  sleepUnderSpinlockCheck,
+  lockDroppedOnSomePathsCheck,
+  uninitializedReadCheck,
+  errorResultDroppedCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];

@@ -65,7 +65,10 @@ export const lockAssertionWeakenedCheck: PatchRuleCheck = {
     );
     if (postHasNewAssertOrLock) return issues;
     const postSignatures = new Set(review.post.flatMap((view) => view.ir.calls.map(signature)));
+    const postNames = new Set(review.post.map((view) => view.ir.name));
     for (const view of review.pre) {
+      // A function the post-image no longer has (removed, or its lines reused by another function) is gone, not weakened.
+      if (!postNames.has(view.ir.name)) continue;
       // A function removed as a whole (no context line left) is not weakened, it is gone.
       const own = view.rows.slice(view.ir.startRow, view.ir.endRow + 1);
       if (!own.some((row) => row && !row.changed && /\S/.test(row.text) && !/^[{}]\s*$/.test(row.text.trim()))) continue;

@@ -2,8 +2,10 @@
  * What the code itself says about its locks, learned as "bugs as deviant
  * behaviour" checkers learn it: which lock is held when another is taken (the
  * lock order), and which lock is held where a structure field is written or a
- * list head is walked or changed (lock beliefs). The patch rules
- * `lock-order-inversion` and `unlocked-field-access` check a patch's functions
+ * list head is walked or changed (lock beliefs), and which functions may
+ * sleep (they call a sleeping kernel function, or such a function of the
+ * driver, a few calls deep). The patch rules `lock-order-inversion`,
+ * `unlocked-field-access` and `sleep-under-spinlock` check a patch's functions
  * against what the rest of the code does.
  *
  * The scan is textual and linear, one function body at a time (kernel style: a
@@ -26,6 +28,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, type LearnSource } from './learned-pairs';
 import type { PairIndex, ResourcePair } from './resource-pairs';
 import { resourceKey } from './resource-paths';
+import { sleepingCall } from './sleeping-calls';
 
 /** Code to learn from: a file of the tree, or the post-image lines of a hunk. */
 export interface LockSource extends LearnSource {
@@ -236,7 +239,8 @@ function fieldOf(expression: string): string | undefined {
 export function functionNameOf(lines: readonly ScanLine[]): string | undefined {
   for (const { text } of lines.slice(0, 12)) {
     const head = /^[A-Za-z_][\w\s*]*?\b([A-Za-z_]\w*)\s*\(/.exec(text);
-    if (head && !KEYWORDS.has(head[1] as string)) return head[1];
+    // A declaration before the function (`static DEFINE_SPINLOCK(lock);`, a prototype) is not its head.
+    if (head && !KEYWORDS.has(head[1] as string) && !/;\s*$/.test(text)) return head[1];
     if (/^\{/.test(text)) break;
   }
   return undefined;
@@ -252,6 +256,17 @@ export interface LockFacts {
   readonly fields: ReadonlyMap<string, FieldUses>;
   /** Function name → the lock classes its body takes itself (not by trylock). */
   readonly takes: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Functions that may sleep: they call a sleeping kernel function, or such a function of the driver (a few calls deep). */
+  readonly sleepers: ReadonlyMap<string, Sleeper>;
+}
+
+/** Why a function of the driver may sleep: the call in its body that does, and the reason at the end of the chain. */
+export interface Sleeper {
+  /** The call in this function's body that sleeps (a kernel function, or another sleeper). */
+  readonly callee: string;
+  readonly site: LockSite;
+  /** The sleeping kernel call the chain ends in, with why (`set_pages_wb() may sleep`). */
+  readonly reason: string;
 }
 
 interface UnitFacts {
@@ -261,6 +276,10 @@ interface UnitFacts {
   readonly calls: { name: string; held: readonly string[]; line: number }[];
   /** field → locks held at its first access in the function (intersection over its accesses). */
   readonly fields: Map<string, { locks: Set<string>; line: number }>;
+  /** The first call of a sleeping kernel function in the body, if any. */
+  sleeps?: { name: string; reason: string; line: number };
+  /** Every function the body calls, at its first call. */
+  readonly callees: Map<string, number>;
 }
 
 /**
@@ -280,7 +299,8 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Uni
   functionUnits(source).forEach((unit, index) => {
     const enclosing = index === 0 && source.enclosing ? functionNameOf([{ text: source.enclosing, line: 0 }]) : undefined;
     const fn = functionNameOf(unit) ?? enclosing ?? `${source.path}#${index}`;
-    const facts: UnitFacts = { fn, orders: [], takes: new Set(), calls: [], fields: new Map() };
+    const facts: UnitFacts = { fn, orders: [], takes: new Set(), calls: [], fields: new Map(), callees: new Map() };
+    collectCallees(unit, facts);
     scanLocks(unit, pairs, (event) => {
       if (event.type === 'call') {
         facts.calls.push({ name: event.name, held: event.held.map((h) => h.cls), line: event.line });
@@ -314,6 +334,28 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Uni
   return found;
 }
 
+/** The calls of a body, and the first sleeping kernel call among them. */
+function collectCallees(lines: readonly ScanLine[], facts: UnitFacts): void {
+  const inComment = { value: false };
+  for (const { text, line } of lines) {
+    if (text.length > 1024) continue;
+    const code = codeOf(text, inComment);
+    if (code.trimStart().startsWith('#')) continue;
+    CALL.lastIndex = 0;
+    for (let match = CALL.exec(code); match; match = CALL.exec(code)) {
+      const name = match[1] as string;
+      if (KEYWORDS.has(name) || name === WINDOW_GAP) continue;
+      if (!facts.callees.has(name)) facts.callees.set(name, line);
+      if (facts.sleeps) continue;
+      const reason = sleepingCall(name, argumentsAt(code, match.index + match[0].length - 1));
+      if (reason) facts.sleeps = { name, reason, line };
+    }
+  }
+}
+
+/** Calls deep a chain of driver functions is followed to a sleeping call. */
+const SLEEP_DEPTH = 3;
+
 /**
  * Learns lock order and field beliefs from `sources`, leaving out the tree's
  * copies of the functions named in `skip` (those a patch changes: their old
@@ -324,6 +366,7 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
   const order = new Map<string, LockSite[]>();
   const fields = new Map<string, Map<string, { locks: ReadonlySet<string>; site: LockSite }>>();
   const takes = new Map<string, Set<string>>();
+  const sleepers = new Map<string, Sleeper>();
   const units: { unit: UnitFacts; path: string }[] = [];
   const seenFunctions = new Set<string>();
   for (const source of sources) {
@@ -334,6 +377,12 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
       if (seenFunctions.has(identity)) continue;
       seenFunctions.add(identity);
       units.push({ unit, path: source.path });
+      if (unit.sleeps && !sleepers.has(unit.fn))
+        sleepers.set(unit.fn, {
+          callee: unit.sleeps.name,
+          site: { path: source.path, line: unit.sleeps.line, fn: unit.fn },
+          reason: unit.sleeps.reason,
+        });
       if (unit.takes.size > 0) {
         const set = takes.get(unit.fn) ?? new Set<string>();
         for (const cls of unit.takes) set.add(cls);
@@ -372,7 +421,22 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
       }
     }
   }
-  return { order, fields, takes };
+  // A function that calls a sleeper sleeps too, a few calls deep.
+  for (let depth = 1; depth < SLEEP_DEPTH; depth++) {
+    const found: [string, Sleeper][] = [];
+    for (const { unit, path } of units) {
+      if (sleepers.has(unit.fn)) continue;
+      for (const [callee, line] of unit.callees) {
+        const inner = callee === unit.fn ? undefined : sleepers.get(callee);
+        if (!inner) continue;
+        found.push([unit.fn, { callee, site: { path, line, fn: unit.fn }, reason: inner.reason }]);
+        break;
+      }
+    }
+    if (found.length === 0) break;
+    for (const [fn, sleeper] of found) if (!sleepers.has(fn)) sleepers.set(fn, sleeper);
+  }
+  return { order, fields, takes, sleepers };
 }
 
 /**

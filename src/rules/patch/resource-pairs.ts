@@ -155,6 +155,40 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   },
   { what: 'spinlock', kind: 'lock', acquire: ['spin_lock_irqsave'], release: ['spin_unlock_irqrestore'], style: 'always' },
   { what: 'spinlock', kind: 'lock', acquire: ['spin_trylock'], release: ['spin_unlock'], style: 'bool' },
+  // Raw spinlocks, reader/writer spinlocks and an xarray's own spinlock are spinlocks too: nothing may sleep under them.
+  {
+    what: 'spinlock',
+    kind: 'lock',
+    acquire: ['raw_spin_lock', 'raw_spin_lock_irq', 'raw_spin_lock_bh'],
+    release: ['raw_spin_unlock', 'raw_spin_unlock_irq', 'raw_spin_unlock_bh'],
+    style: 'always',
+  },
+  { what: 'spinlock', kind: 'lock', acquire: ['raw_spin_lock_irqsave'], release: ['raw_spin_unlock_irqrestore'], style: 'always' },
+  {
+    what: 'spinlock',
+    kind: 'lock',
+    acquire: ['read_lock', 'read_lock_irq', 'read_lock_bh', 'write_lock', 'write_lock_irq', 'write_lock_bh'],
+    release: ['read_unlock', 'read_unlock_irq', 'read_unlock_bh', 'write_unlock', 'write_unlock_irq', 'write_unlock_bh'],
+    style: 'always',
+  },
+  {
+    what: 'spinlock',
+    kind: 'lock',
+    acquire: ['read_lock_irqsave', 'write_lock_irqsave'],
+    release: ['read_unlock_irqrestore', 'write_unlock_irqrestore'],
+    style: 'always',
+  },
+  {
+    what: 'spinlock',
+    kind: 'lock',
+    acquire: ['xa_lock', 'xa_lock_irq', 'xa_lock_bh'],
+    release: ['xa_unlock', 'xa_unlock_irq', 'xa_unlock_bh'],
+    style: 'always',
+  },
+  { what: 'spinlock', kind: 'lock', acquire: ['xa_lock_irqsave'], release: ['xa_unlock_irqrestore'], style: 'always' },
+  // The FreeBSD port of the drm drivers (drm-kmod) locks the VM object behind a mapping in its fault paths.
+  { what: 'VM object lock', kind: 'lock', acquire: ['VM_OBJECT_WLOCK'], release: ['VM_OBJECT_WUNLOCK'], style: 'always' },
+  { what: 'VM object lock', kind: 'lock', acquire: ['VM_OBJECT_RLOCK'], release: ['VM_OBJECT_RUNLOCK'], style: 'always' },
   { what: 'rw semaphore', kind: 'lock', acquire: ['down_read', 'down_write'], release: ['up_read', 'up_write'], style: 'always' },
   {
     what: 'rw semaphore',

@@ -1,0 +1,99 @@
+/**
+ * A call whose result the function used to keep and act on (`ret = f(...);`
+ * followed by `return ret;` or `if (ret)`) that the patch turns into a bare
+ * `f(...);`: the errors `f()` reports are now ignored, and the caller is told
+ * everything went well. When `f()` reports something the caller relies on
+ * (`-EBUSY`: "I dropped your lock"), the caller then acts on a wrong belief
+ * ("drm/ttm: Fix a deadlock if the target BO is not idle during swap").
+ *
+ * Quiet when the patch makes `f()` return `void` (nothing left to check), and
+ * when the result was never looked at before.
+ */
+
+import { defineRule } from '../rule';
+import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
+import {
+  functionLabel,
+  rowChanged,
+  rowText,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
+
+export const errorResultDropped = defineRule({
+  id: 'error-result-dropped',
+  summary: "The patch stops looking at a call's result that the function used to return or test.",
+  defaultSeverity: 'warning',
+  tags: ['patch'],
+  messages: {
+    dropped:
+      '{fn} now calls {call}() without looking at its result; before the patch it kept it in {target} and {use} (`{useText}`). The errors {call}() reports are now lost, and the caller hears success. Keep the result, or say why it cannot fail here.',
+  },
+});
+
+const signature = (call: CallSite) => `${call.name}(${call.args.join(',')})`;
+
+export const errorResultDroppedCheck: PatchRuleCheck = {
+  rule: errorResultDropped,
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    if (side !== 'post') return [];
+    const issues: PatchIssue[] = [];
+    for (const view of review.post) {
+      const before = review.pre.find((pre) => pre.ir.name === view.ir.name);
+      if (!before) continue;
+      const keptAfter = new Set(view.ir.calls.filter((call) => call.target !== undefined).map((call) => call.name));
+      for (const call of view.ir.calls) {
+        if (call.target !== undefined || call.within !== undefined || call.negated || !rowChanged(view, call.row)) continue;
+        // A statement of its own: `f(...);`, not an argument or a condition.
+        if (!new RegExp(`^${call.name}\\s*\\(`).test(rowText(view, call.row))) continue;
+        if (keptAfter.has(call.name) || new RegExp(`void${call.name}\\(`).test(review.patchAddedText)) continue;
+        const old = before.ir.calls.find(
+          (candidate) => candidate.target !== undefined && signature(candidate) === signature(call) && rowChanged(before, candidate.row),
+        );
+        if (!old || !/^\w+$/.test(old.target as string)) continue;
+        const use = useOf(before.ir, old);
+        if (!use) continue;
+        issues.push({
+          view,
+          key: `${view.ir.name}|dropped|${call.name}`,
+          row: call.row,
+          column: call.column,
+          messageId: 'dropped',
+          data: {
+            fn: functionLabel(view),
+            call: call.name,
+            target: old.target as string,
+            use: use.returned ? 'returned it' : 'tested it',
+            useText: rowText(before, use.row),
+          },
+          related: [],
+        });
+      }
+    }
+    return issues;
+  },
+};
+
+/** The first node after `call` that returns or tests its target, before anything assigns the target again. */
+function useOf(ir: FunctionIr, call: CallSite): { row: number; returned: boolean } | undefined {
+  const target = call.target as string;
+  const mention = new RegExp(`(?<!\\.|->)\\b${target}\\b`);
+  const start = ir.nodes.find((node) => node.calls.includes(call));
+  if (!start) return undefined;
+  const seen = new Set<number>();
+  const stack = [...start.succ];
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = ir.nodes[id];
+    if (!node || node.kind === 'unknown') continue;
+    if (node.returned !== undefined && mention.test(node.returned)) return { row: node.row, returned: true };
+    if (node.cond !== undefined && mention.test(node.cond)) return { row: node.row, returned: false };
+    if (node.assigns.some((assign) => assign.target === target)) continue;
+    stack.push(...node.succ);
+  }
+  return undefined;
+}

@@ -1,0 +1,96 @@
+/**
+ * A call that may sleep made while a spinlock is held: a spinlock disables
+ * preemption, so sleeping under it is a bug ("BUG: sleeping function called
+ * from invalid context", or a scheduling-while-atomic splat, or a deadlock
+ * when the sleeper needs the CPU the spinning waiter holds).
+ *
+ * The call sleeps when it is a kernel function documented to sleep
+ * (`sleeping-calls`), or a function of the driver whose body calls one, up to
+ * a few calls deep (learned by `lock-facts` from the patch, the files it
+ * touches and, with a kernel tree, the rest of the driver). The spinlock is
+ * held on some path that reaches the call (the resource paths).
+ *
+ * The finding sits on the line the patch wrote: the spinlock's acquire when
+ * the patch added it (it chose a spinlock around code that sleeps), the call
+ * otherwise (it added a sleeping call under an existing spinlock).
+ */
+
+import { defineRule } from '../rule';
+import { callsWhileHeld } from './held-calls';
+import type { HeldResource } from './resource-paths';
+import { sleepingCall } from './sleeping-calls';
+import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+
+export const sleepUnderSpinlock = defineRule({
+  id: 'sleep-under-spinlock',
+  summary: 'A function that may sleep is called while a spinlock is held.',
+  defaultSeverity: 'warning',
+  tags: ['patch', 'locking'],
+  messages: {
+    direct:
+      '{fn} calls {call}() at line {callLine} while holding the spinlock {lock} (taken at line {acquireLine}): {reason}, and sleeping with a spinlock held is a bug (might_sleep: "sleeping function called from invalid context"). Move the call out of the locked section, or protect the data with a mutex.',
+    indirect:
+      '{fn} calls {call}() at line {callLine} while holding the spinlock {lock} (taken at line {acquireLine}), and {call}() may sleep: {chain} ({at}), and {reason}. Sleeping with a spinlock held is a bug (might_sleep: "sleeping function called from invalid context"). Move the call out of the locked section, or protect the data with a mutex.',
+    fixed: 'The patch stops calling {call}(), which may sleep, under the spinlock {lock} in {fn}.',
+  },
+});
+
+const isSpinlock = (held: HeldResource): boolean => held.pair.kind === 'lock' && held.pair.what === 'spinlock';
+
+export const sleepUnderSpinlockCheck: PatchRuleCheck = {
+  rule: sleepUnderSpinlock,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    const issues: PatchIssue[] = [];
+    const seen = new Set<string>();
+    for (const { view, call, held } of callsWhileHeld(review, side, /\w/, isSpinlock)) {
+      if (call.name === view.ir.name) continue;
+      const direct = sleepingCall(call.name, call.args);
+      const learned = direct ? undefined : review.locks.sleepers.get(call.name);
+      if (!direct && !learned) continue;
+      const key = `${view.ir.name}|${held.key}|${call.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const acquireChanged = held.acquireRow !== undefined && rowChanged(view, held.acquireRow);
+      const row = acquireChanged ? (held.acquireRow as number) : call.row;
+      const chain = learned ? chainOf(review, call.name) : '';
+      issues.push({
+        view,
+        key,
+        row,
+        ...(acquireChanged ? {} : { column: call.column }),
+        messageId: learned ? 'indirect' : 'direct',
+        data: {
+          fn: functionLabel(view),
+          call: call.name,
+          callLine: view.rows[call.row]?.line ?? 0,
+          lock: held.key,
+          acquireLine: held.acquireRow !== undefined ? (view.rows[held.acquireRow]?.line ?? 0) : 0,
+          reason: learned ? learned.reason : (direct as string),
+          chain,
+          at: learned ? `${learned.site.path}:${learned.site.line}` : '',
+        },
+        related: [
+          ...(acquireChanged ? [{ row: call.row, message: `${call.name}() may sleep` }] : []),
+          ...(held.acquireRow !== undefined && !acquireChanged
+            ? [{ row: held.acquireRow, message: `spinlock ${held.key} taken here` }]
+            : []),
+        ],
+      });
+    }
+    return issues;
+  },
+};
+
+/** `a() calls b(), which calls set_pages_wb()`: the learned chain from `name` down to the sleeping kernel call. */
+function chainOf(review: HunkReview, name: string): string {
+  const callees: string[] = [];
+  let current = name;
+  for (let depth = 0; depth < 4; depth++) {
+    const sleeper = review.locks.sleepers.get(current);
+    if (!sleeper) break;
+    callees.push(`${sleeper.callee}()`);
+    current = sleeper.callee;
+  }
+  return `${name}() calls ${callees.join(', which calls ')}`;
+}

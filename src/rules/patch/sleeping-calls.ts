@@ -1,0 +1,31 @@
+/**
+ * Kernel functions that may sleep, as their kernel-doc and `might_sleep()`
+ * annotations say: taking a mutex or rw semaphore, waiting (for an event, a
+ * completion, a fence, a work item, an RCU grace period), sleeping outright,
+ * touching user memory, changing page attributes (`set_pages_*`,
+ * `set_memory_*` flush and may take the vmap purge mutex), vmalloc-family
+ * allocations, and allocations whose GFP flags allow reclaim
+ * (`GFP_KERNEL`, `GFP_USER`, `GFP_NOFS`, `GFP_NOIO`, ...).
+ *
+ * Invariant: a call is listed only when it sleeps whatever the caller's
+ * state; an allocation whose flags are a variable is not assumed to sleep.
+ */
+
+const ALWAYS =
+  /^(?:mutex_lock(?:_nested|_interruptible|_killable|_io)?|down|down_(?:read|write)(?:_nested|_interruptible|_killable)?|down_(?:interruptible|killable)|msleep(?:_interruptible)?|ssleep|usleep_range(?:_state)?|schedule|schedule_timeout(?:_\w+)?|wait_event\w*|wait_for_completion\w*|synchronize_rcu\w*|synchronize_srcu\w*|flush_work|flush_delayed_work|flush_workqueue|drain_workqueue|destroy_workqueue|cancel_work_sync|cancel_delayed_work_sync|kthread_stop|dma_fence_wait(?:_timeout|_any_timeout)?|dma_resv_wait_timeout|might_sleep|vmalloc\w*|vzalloc\w*|vmap|vunmap|copy_from_user|copy_to_user|set_pages_(?:wb|uc|wc|array_wb|array_uc|array_wc)|set_memory_(?:wb|uc|wc|ro|rw|x|nx)|request_firmware\w*)$/;
+
+/** Allocators whose flags decide: they sleep when the flags allow direct reclaim. */
+const ALLOCATOR =
+  /^(?:kmalloc|kzalloc|kcalloc|kmalloc_array|krealloc|kmem_cache_alloc|kmem_cache_zalloc|kvmalloc|kvzalloc|kvcalloc|kvmalloc_array|alloc_pages|alloc_page|__get_free_pages|get_zeroed_page|dma_alloc_coherent|dma_alloc_attrs|kstrdup|kmemdup)$/;
+const BLOCKING_GFP = /\bGFP_(?:KERNEL|USER|HIGHUSER(?:_MOVABLE)?|NOFS|NOIO)\b/;
+
+/** Why a call of `name` with these argument texts may sleep, or undefined. */
+export function sleepingCall(name: string, args: readonly string[]): string | undefined {
+  // `wait_event_lock_irq()` and its kin are called with the spinlock held: they drop it to sleep.
+  if (ALWAYS.test(name) && !/_lock_irq/.test(name)) return `${name}() may sleep`;
+  if (ALLOCATOR.test(name)) {
+    const flags = args.find((arg) => BLOCKING_GFP.test(arg));
+    if (flags) return `${name}(${BLOCKING_GFP.exec(flags)?.[0] ?? ''}) may sleep in reclaim`;
+  }
+  return undefined;
+}

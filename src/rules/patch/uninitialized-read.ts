@@ -1,0 +1,136 @@
+/**
+ * A local variable read on some path before anything is assigned to it, when
+ * the patch made it so: it dropped the variable's initializer (often while
+ * moving the computation under a lock, into a branch) or declared it without
+ * one. The read gets whatever the stack held (Coverity: "uninitialized scalar
+ * variable"; the kernel builds with -Wno-maybe-uninitialized, so the compiler
+ * stays quiet).
+ *
+ * The walk is over the function's control flow, whole functions only. A
+ * variable whose address is taken, or that is handed bare to a call (a macro
+ * such as `list_for_each_entry(pos, ...)` or `get_user(v, ptr)` may assign
+ * it), counts as assigned there: precision over recall.
+ */
+
+import { defineRule } from '../rule';
+import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { WINDOW_GAP } from '../../parse/c/fragment';
+import {
+  functionLabel,
+  rowChanged,
+  rowText,
+  type FunctionView,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
+
+export const uninitializedRead = defineRule({
+  id: 'uninitialized-read',
+  summary: 'A local variable is read on some path before any value is assigned to it.',
+  defaultSeverity: 'warning',
+  tags: ['patch'],
+  messages: {
+    read: '{fn} declares {name} here without a value, and on some path reads it (`{read}`) before anything is assigned to it: it holds whatever was on the stack. Initialize it where it is declared.',
+    fixed: 'The patch gives {name} a value on every path to its read in {fn}.',
+  },
+});
+
+/** `unsigned int i, order;`, `struct page *p;`, `bool needed;`: a declaration without initializer. */
+const DECLARATION =
+  /^\s*(?:(?:const|unsigned|signed|long|short|struct|enum|union|static)\s+)*[A-Za-z_]\w*(?:\s+|\s*\*+\s*)([A-Za-z_]\w*(?:\s*,\s*\**\s*[A-Za-z_]\w*)*)\s*;\s*$/;
+/** Statements, and storage that C zero-fills (`static`) or that lives elsewhere (`extern`). */
+const NOT_A_TYPE = /^\s*(?:return|goto|break|continue|else|case|default|do)\b|\b(?:static|extern)\b/;
+const STEP_LIMIT = 20_000;
+/** A statement of the function body itself, not nested in a block (kernel style indents with one tab per level). */
+const TOP_LEVEL = /^(?:\t| {1,8})(?=\S)/;
+/** The head of a loop: `for`, `while`, or an iterator macro rewritten to one. */
+const LOOP = /^\s*(?:for|while)\b|^\s*\w*(?:for_each|until)\w*\s*\(/;
+
+export const uninitializedReadCheck: PatchRuleCheck = {
+  rule: uninitializedRead,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    const issues: PatchIssue[] = [];
+    for (const view of review[side]) {
+      const { ir } = view;
+      if (!ir.startVisible || ir.synthetic) continue;
+      for (const node of ir.nodes) {
+        if (node.kind !== 'stmt' || node.calls.length > 0 || node.assigns.length > 0) continue;
+        const text = rowText(view, node.row);
+        const match = DECLARATION.exec(text);
+        if (!match || NOT_A_TYPE.test(text)) continue;
+        for (const name of (match[1] as string).split(',').map((part) => part.replace(/[\s*]/g, ''))) {
+          const read = firstUnassignedRead(view, ir, node, name);
+          // Only a read at the body's top level, which every path through that point makes: a read under a
+          // condition is usually tied to the condition that assigned the variable (gcc's maybe-uninitialized noise).
+          if (read === undefined || !TOP_LEVEL.test(view.rows[read]?.text ?? '')) continue;
+          issues.push({
+            view,
+            key: `${ir.name}|uninitialized|${name}`,
+            row: node.row,
+            messageId: 'read',
+            data: { fn: functionLabel(view), name, read: rowText(view, read) },
+            related: [{ row: read, message: `${name} read here` }],
+          });
+        }
+      }
+    }
+    // Only declarations the patch wrote or changed, or reads it added, are its doing.
+    return issues.filter((issue) => issue.related.some((item) => rowChanged(issue.view, item.row)) || rowChanged(issue.view, issue.row));
+  },
+};
+
+/** `sizeof(*v)` and `typeof(*v)` read nothing. */
+const unevaluated = (part: string) => part.replace(/\b(?:sizeof|typeof|__typeof__)\((?:[^()]|\([^()]*\))*\)/g, '');
+
+/** The row of a read of `name` reached from its declaration with no assignment on the way, if any. */
+function firstUnassignedRead(view: FunctionView, ir: FunctionIr, declaration: IrNode, name: string): number | undefined {
+  const mention = new RegExp(`(?<!\\.|->)\\b${name}\\b`);
+  const bare = new RegExp(`^&?\\(?${name}\\)?$`);
+  // A statement that updates it in place (`v &= x;`, `v++;`): the IR records no read for those. Only at the
+  // start of the line: a `for` line's `++i` belongs to the loop's update, after its init assigned `i`.
+  const compound = new RegExp(`^\\s*(?:(?:\\+\\+|--)\\s*${name}\\b|${name}\\s*(?:(?:[-+*/%&|^]|<<|>>)=(?!=)|\\+\\+|--))`);
+  const addressTaken = new RegExp(`&\\s*${name}\\b`);
+  const seen = new Set<number>();
+  const loopHeads = new Set<number>();
+  const stack = [...declaration.succ];
+  let steps = 0;
+  while (stack.length > 0) {
+    if (++steps > STEP_LIMIT) return undefined;
+    const id = stack.pop() as number;
+    const node = ir.nodes[id];
+    if (!node || node.kind === 'unknown') continue;
+    // Loops are assumed to run at least once (iterator macros such as `drm_exec_until_all_locked()` always do):
+    // the exit of a loop is followed only when its body comes back to the head without assigning.
+    const firstLoopArrival = node.kind === 'branch' && !loopHeads.has(id) && LOOP.test(rowText(view, node.row));
+    if (firstLoopArrival) loopHeads.add(id);
+    else if (seen.has(id)) continue;
+    else seen.add(id);
+    if (node.calls.some((call) => call.name === WINDOW_GAP)) continue;
+    const text = rowText(view, node.row);
+    if (compound.test(text)) return node.row;
+    // Handed to a call bare or by address: the callee (or macro) may assign it.
+    if (node.calls.some((call) => call.args.some((arg) => bare.test(arg))) || addressTaken.test(text)) continue;
+    const assigned = node.assigns.some((assign) => assign.target === name);
+    // A node that assigns it reads it only in the value (`while ((res = first(list)))`, `p = kmalloc(sizeof(*p))`).
+    const readTexts = assigned
+      ? node.assigns.map((assign) => assign.value)
+      : [
+          node.cond ?? '',
+          node.returned ?? '',
+          ...node.assigns.flatMap((assign) => [assign.value, assign.target]),
+          ...node.calls.flatMap((call) => call.args),
+        ];
+    if (readTexts.some((part) => mention.test(unevaluated(part)))) return node.row;
+    if (assigned) continue;
+    if (firstLoopArrival) {
+      // Into the body only; the body's way back arrives a second time and may leave.
+      if (node.succ[0] !== undefined) stack.push(node.succ[0]);
+      continue;
+    }
+    stack.push(...node.succ);
+  }
+  return undefined;
+}
