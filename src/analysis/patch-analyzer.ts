@@ -171,7 +171,9 @@ function withLearnedPairs(
       if (text !== undefined) sources.push({ path, lines: text.split('\n').map((line, index) => ({ text: line, line: index + 1 })) });
     }
   }
-  const learned = [...learnPairs(sources, known), ...learnFreeingFunctions(sources, known)];
+  const pairs = learnPairs(sources, known);
+  // Freeing functions are recognised by the frees they call, learned pairs included.
+  const learned = [...pairs, ...learnFreeingFunctions(sources, pairs.length === 0 ? known : indexPairs([...known.pairs, ...pairs]))];
   return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
 }
 

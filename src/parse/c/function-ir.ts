@@ -73,6 +73,8 @@ export interface FunctionIr {
   readonly ifs: IfFact[];
   /** Every call in the function, in source order. */
   readonly calls: CallSite[];
+  /** Names of the parameters declared as pointers (`struct foo *bo`), in order; empty for a window without its header. */
+  readonly pointerParams?: readonly (string | undefined)[];
 }
 
 export const squash = (text: string): string => text.replace(/\s+/g, '');
@@ -418,7 +420,22 @@ export function buildFunctionIr(definition: CNode, enclosing: string | undefined
     entry: entry.id,
     ifs: ctx.ifs,
     calls,
+    pointerParams: pointerParams(declarator),
   };
+}
+
+/** Each parameter's name when it is a pointer (`undefined` for the others, so indexes stay argument slots). */
+function pointerParams(declarator: CNode | null): (string | undefined)[] {
+  let current = declarator;
+  while (current && current.type !== 'function_declarator') current = current.childForFieldName('declarator');
+  const list = current?.childForFieldName('parameters');
+  if (!list) return [];
+  return list.namedChildren
+    .filter((c): c is CNode => c !== null && c.type === 'parameter_declaration')
+    .map((param) => {
+      const decl = param.childForFieldName('declarator');
+      return decl?.type === 'pointer_declarator' ? declaratorName(decl) : undefined;
+    });
 }
 
 /** Every function definition in a parsed fragment, outermost first. */

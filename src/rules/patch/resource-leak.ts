@@ -4,11 +4,27 @@
  * leak (`if (err) return err;` after a get, a `goto` to the wrong label).
  * Only resources the function itself releases on another path are reported,
  * so functions that hand a reference to their caller stay quiet.
+ *
+ * A pointer parameter counts as taken at entry when the function shows it owns
+ * it: it frees it right before returning an error, or hands it to a function
+ * that takes ownership (frees it on failure, see `learned-pairs`). Then a new
+ * error return that does neither leaks it.
  */
 
 import { defineRule } from '../rule';
 import { eventsOf, textKey } from './path-issues';
-import { functionLabel, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import type { PathEvent } from './resource-paths';
+import {
+  functionLabel,
+  rowText,
+  type FunctionView,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
+
+type LeakEvent = Extract<PathEvent, { type: 'leak' }>;
 
 export const resourceLeak = defineRule({
   id: 'resource-leak',
@@ -19,6 +35,8 @@ export const resourceLeak = defineRule({
     leak: 'The {what} on {key} taken at line {acquireLine} is still held when {fn} returns here ({exit}), while other paths release it: {consequence}.',
     again:
       'The {what} on {key} taken at line {acquireLine} is still held when {call}() takes it again here in {fn}: {consequence} (the first one is overwritten).',
+    param:
+      'The error return here ({exit}) leaves {key} to nobody: {fn} owns this parameter, since it {how}{evidenceAt}, so it must free or hand it on on every failure: the memory leaks.',
     fixed: 'The patch releases the {what} on {key} on a path of {fn} that returned with it held.',
   },
 });
@@ -39,22 +57,54 @@ export const resourceLeakCheck: PatchRuleCheck = {
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     return eventsOf(review, side, 'leak')
       .filter(({ event }) => event.pair.kind !== 'drm-dev')
-      .map(({ view, event }) => ({
-        view,
-        // Resource and path, not the acquire's text: a lock that changes type is the same lock.
-        key: textKey(view, event.key, event.pair.kind, event.exitRow),
-        row: event.exitRow,
-        messageId: event.again ? 'again' : 'leak',
-        data: {
-          what: event.pair.what,
-          key: event.key,
-          acquireLine: view.rows[event.acquireRow]?.line ?? 0,
-          fn: functionLabel(view),
-          exit: rowText(view, event.exitRow),
-          call: event.again ?? '',
-          consequence: CONSEQUENCE[event.pair.kind] ?? 'it leaks',
-        },
-        related: [{ row: event.acquireRow, message: `${event.pair.what} taken here` }],
-      }));
+      .map(({ view, event }) =>
+        event.ownedParamRow !== undefined
+          ? ownedParamLeak(view, event, event.ownedParamRow)
+          : {
+              view,
+              // Resource and path, not the acquire's text: a lock that changes type is the same lock.
+              key: textKey(view, event.key, event.pair.kind, event.exitRow),
+              row: event.exitRow,
+              messageId: event.again ? 'again' : 'leak',
+              data: {
+                what: event.pair.what,
+                key: event.key,
+                acquireLine: view.rows[event.acquireRow]?.line ?? 0,
+                fn: functionLabel(view),
+                exit: rowText(view, event.exitRow),
+                call: event.again ?? '',
+                consequence: CONSEQUENCE[event.pair.kind] ?? 'it leaks',
+              },
+              related: [{ row: event.acquireRow, message: `${event.pair.what} taken here` }],
+            },
+      );
   },
 };
+
+function ownedParamLeak(view: FunctionView, event: LeakEvent, evidenceRow: number): PatchIssue {
+  const call = view.ir.calls.find((c) => c.row === evidenceRow && event.pair.release.includes(c.name));
+  const name = call?.name ?? event.pair.release[0] ?? 'a release';
+  const how = !call
+    ? `is a function ${event.pair.what}`
+    : event.pair.handsOver
+      ? `hands it to ${name}(), ${event.pair.what},`
+      : `frees it with ${name}() before returning an error`;
+  let before = event.exitRow - 1;
+  while (before > 0 && rowText(view, before) === '') before--;
+  return {
+    view,
+    // The guarding condition tells two identical `return ERR_PTR(-EINVAL);` apart.
+    key: textKey(view, event.key, 'owned-param', before, event.exitRow),
+    row: event.exitRow,
+    messageId: 'param',
+    data: {
+      key: event.key,
+      fn: functionLabel(view),
+      exit: rowText(view, event.exitRow),
+      how,
+      evidenceAt: call ? ` at line ${view.rows[evidenceRow]?.line ?? 0}` : '',
+    },
+    // Only the return itself: the finding belongs to a patch that adds it.
+    related: [],
+  };
+}

@@ -34,6 +34,12 @@ export interface ResourcePair {
   readonly acquireSlot?: ResourceSlot;
   /** Identity at the release; default 0. */
   readonly releaseSlot?: number;
+  /**
+   * The release takes ownership rather than freeing outright: the callee frees
+   * the argument when it fails and keeps it when it succeeds. The caller is
+   * done with it either way, but a later use is not a use after free.
+   */
+  readonly handsOver?: boolean;
 }
 
 const REF = 'reference' as const;

@@ -40,6 +40,10 @@ interface Res {
   readonly checked?: boolean;
   /** A lock released before this function took it: the caller holds it, and retaking it hands it back. */
   readonly callerHeld?: boolean;
+  /** A pointer parameter the function owns: it frees it, or hands it over, on some path (the row that shows it). */
+  readonly ownedParam?: number;
+  /** Released by handing it to a call that takes ownership: not freed here. */
+  readonly handedOver?: boolean;
 }
 
 export interface HeldResource {
@@ -58,6 +62,8 @@ export type PathEvent =
       readonly exitText: string;
       /** The leak is a second acquire (this call) over the one still held, not a return. */
       readonly again?: string;
+      /** The resource is a parameter the function owns; the row of the release that shows it. */
+      readonly ownedParamRow?: number;
     }
   | {
       readonly type: 'double-release';
@@ -180,7 +186,7 @@ function signature(state: readonly Res[]): string {
   return state
     .map(
       (r) =>
-        `${r.key}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}\u0001${r.boolVar ?? ''}`,
+        `${r.key}\u0001${r.ownedParam ?? ''}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}\u0001${r.boolVar ?? ''}`,
     )
     .sort()
     .join('\u0002');
@@ -226,7 +232,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
   const lockFunction = /lock/.test(fn.name);
 
   const visited = new Set<string>();
-  const stack: { node: number; state: Res[] }[] = [{ node: fn.entry, state: [] }];
+  const stack: { node: number; state: Res[] }[] = [{ node: fn.entry, state: ownedParams(fn, pairs) }];
   let steps = 0;
   let truncated = false;
 
@@ -247,6 +253,23 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
       for (const res of state) {
         if (res.status !== 'held' || res.escaped || res.acquireRow === undefined) continue;
         if (node.returned !== undefined && mentions(node.returned, res.key)) continue;
+        if (res.ownedParam !== undefined) {
+          // An owned parameter leaks only where the function reports failure: on success it may keep it.
+          if (node.kind !== 'return' || !FAILURE_RETURN.test(node.returned ?? '')) continue;
+          emit(
+            {
+              type: 'leak',
+              key: res.key,
+              pair: res.pair,
+              acquireRow: res.acquireRow,
+              exitRow: node.row,
+              exitText: node.returned ?? '',
+              ownedParamRow: res.ownedParam,
+            },
+            `leak\u0001${res.key}\u0001param\u0001${node.row}`,
+          );
+          continue;
+        }
         if (!releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`)) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
         emit(
@@ -283,6 +306,13 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         state = state.filter((res) => res.key !== cursor && objectOf(res.key, res.pair) !== cursor);
       }
     }
+  }
+
+  // An owned parameter handed whole to another call may be owned by that call now.
+  for (const res of state) {
+    if (res.ownedParam === undefined || res.status !== 'held' || res.escaped) continue;
+    if (node.calls.some((call) => !pairs.releases.has(call.name) && call.args.some((arg) => resourceKey(arg) === res.key)))
+      state = replace(state, res.key, { ...res, escaped: true });
   }
 
   // Use after release: a dereference, or the object handed to a call other than its release.
@@ -420,7 +450,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
 
     const releasedPairs = pairs.releases.get(call.name);
     // Freeing an object whose lock this path holds: the lock dies held.
-    if (releasedPairs?.some((pair) => pair.kind === 'memory')) {
+    if (releasedPairs?.some((pair) => pair.kind === 'memory' && !pair.handsOver)) {
       const object = resourceKey(call.args[0]);
       for (const res of object ? state : []) {
         if (res.pair.kind !== 'lock' || res.status !== 'held' || res.escaped || res.acquireRow === undefined || res.callerHeld) continue;
@@ -444,14 +474,22 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
         if (!key) continue;
         const res = state.find((r) => r.key === key && r.pair.what === pair.what);
-        if (res && res.status === 'released' && res.releaseRow !== undefined && res.releaseRow !== call.row) {
+        if (
+          res &&
+          res.status === 'released' &&
+          res.releaseRow !== undefined &&
+          res.releaseRow !== call.row &&
+          !res.handedOver &&
+          !pair.handsOver
+        ) {
           emit(
             { type: 'double-release', key, pair, firstRow: res.releaseRow, secondRow: call.row, call: call.name },
             `double\u0001${key}\u0001${res.releaseRow}\u0001${call.row}`,
           );
         }
         if (res && res.status === 'released') continue;
-        const checked = call.target !== undefined || node.kind === 'branch';
+        // A hand-over is not a free: what the caller does with it afterwards is not a use after free.
+        const checked = call.target !== undefined || node.kind === 'branch' || pair.handsOver === true;
         // Unlocking what this path never locked: the caller holds it (drop and retake around a sleep).
         const callerHeld = res?.callerHeld === true || (!res && pair.kind === 'lock');
         state = replace(state, key, {
@@ -463,6 +501,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
           releaseRow: call.row,
           escaped: false,
           ...(checked ? { checked } : {}),
+          ...(pair.handsOver ? { handedOver: true } : {}),
         });
         break;
       }
@@ -489,6 +528,47 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
   }
   return state;
+}
+
+/** A return that reports failure: `return ERR_PTR(-EINVAL)`, `return -ENOMEM`, `return ERR_CAST(x)`. */
+const FAILURE_RETURN = /^(?:ERR_PTR\(|ERR_CAST\(|-E[A-Z0-9]+$)/;
+
+/**
+ * The pointer parameters the function owns, held from its entry: those it
+ * frees right before returning an error, or hands to a call that takes
+ * ownership. Only for a function whose header is visible.
+ */
+function ownedParams(fn: FunctionIr, pairs: PairIndex): Res[] {
+  if (!fn.startVisible || !fn.pointerParams || fn.pointerParams.length === 0) return [];
+  const out: Res[] = [];
+  // A function known to take ownership of an argument owns that parameter.
+  const itself = pairs.releases.get(fn.name)?.find((pair) => pair.handsOver);
+  const slot = itself?.releaseSlot ?? 0;
+  const param = fn.pointerParams[slot];
+  if (itself && param)
+    out.push({ key: param, pair: itself, status: 'held', acquireRow: fn.startRow, escaped: false, ownedParam: fn.startRow });
+  for (const call of fn.calls) {
+    const released = pairs.releases.get(call.name)?.find((pair) => pair.kind === 'memory');
+    if (!released) continue;
+    const key = resourceKey(call.args[released.releaseSlot ?? 0]);
+    if (!key || !fn.pointerParams.includes(key) || out.some((res) => res.key === key)) continue;
+    if (!released.handsOver && !failsAfter(fn, call)) continue;
+    out.push({ key, pair: released, status: 'held', acquireRow: fn.startRow, escaped: false, ownedParam: call.row });
+  }
+  return out;
+}
+
+/** The call is followed (through statements without calls) by a return that reports failure. */
+function failsAfter(fn: FunctionIr, call: CallSite): boolean {
+  let node = fn.nodes.find((candidate) => candidate.calls.includes(call));
+  for (let steps = 0; node && steps < 4; steps++) {
+    const next = fn.nodes[node.succ[0] ?? -1];
+    if (!next || node.succ.length !== 1) return false;
+    if (next.kind === 'return') return FAILURE_RETURN.test(next.returned ?? '');
+    if (next.calls.length > 0 || next.kind !== 'stmt') return false;
+    node = next;
+  }
+  return false;
 }
 
 const releasedCache = new WeakMap<FunctionIr, Set<string>>();
