@@ -50,6 +50,9 @@ const SUFFIXES: readonly Suffix[] = [
   { acquire: '_create', release: '_destroy', kind: 'memory', returnsObject: true },
 ];
 
+/** A get in the middle of the name that returns the object it references. */
+const RETURNED_REFERENCE: Suffix = { acquire: '_get', release: '_put', kind: 'reference', returnsObject: true };
+
 const CALL = /(?:([A-Za-z_][\w>.\-[\]]*)\s*=\s*)?(\b[a-z_]\w*)\s*\(\s*([^,()]*(?:\([^()]*\))?[^,()]*)/g;
 
 interface Call {
@@ -142,6 +145,26 @@ function learnFrom(source: LearnSource): Evidence[] {
           at: `${source.path}:${confirmed.line}`,
           assigned: acquires.some((acq) => acq.target !== undefined),
           inCondition: acquires.some((acq) => acq.inCondition),
+        });
+      }
+      // `x = foo_get_info_by_id(...)` ... `foo_put_info(x)`: a lookup that returns a reference,
+      // named by its get, released by the put of the same prefix (the put's tail starts the get's).
+      const infix = /^(\w*?_)get(_\w+)$/.exec(name);
+      if (!infix) continue;
+      const [, prefix, rest] = infix as unknown as [string, string, string];
+      for (const [release, releases] of byName) {
+        if (!release.startsWith(`${prefix}put`)) continue;
+        const tail = release.slice(prefix.length + 3);
+        if ((tail !== '' && !tail.startsWith('_')) || !rest.startsWith(tail)) continue;
+        const confirmed = releases.find((rel) => acquires.some((acq) => acq.target !== undefined && acq.target === rel.first));
+        if (!confirmed) continue;
+        found.push({
+          suffix: RETURNED_REFERENCE,
+          acquire: name,
+          release,
+          at: `${source.path}:${confirmed.line}`,
+          assigned: true,
+          inCondition: false,
         });
       }
     }

@@ -13,9 +13,10 @@
 
 import { defineRule } from '../rule';
 import { eventsOf, textKey } from './path-issues';
-import type { PathEvent } from './resource-paths';
+import { resourceKey, type PathEvent } from './resource-paths';
 import {
   functionLabel,
+  rowChanged,
   rowText,
   type FunctionView,
   type HunkReview,
@@ -37,6 +38,8 @@ export const resourceLeak = defineRule({
       'The {what} on {key} taken at line {acquireLine} is still held when {call}() takes it again here in {fn}: {consequence} (the first one is overwritten).',
     param:
       'The error return here ({exit}) leaves {key} to nobody: {fn} owns this parameter, since it {how}{evidenceAt}, so it must free or hand it on on every failure: the memory leaks.',
+    skipped:
+      'The {what} on {key} taken at line {acquireLine} is released here, but a path of {fn} returns without reaching this release ({exit}): {consequence}.',
     fixed: 'The patch releases the {what} on {key} on a path of {fn} that returned with it held.',
   },
 });
@@ -57,29 +60,49 @@ export const resourceLeakCheck: PatchRuleCheck = {
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     return eventsOf(review, side, 'leak')
       .filter(({ event }) => event.pair.kind !== 'drm-dev')
-      .map(({ view, event }) =>
-        event.ownedParamRow !== undefined
-          ? ownedParamLeak(view, event, event.ownedParamRow)
-          : {
-              view,
-              // Resource and path, not the acquire's text: a lock that changes type is the same lock.
-              key: textKey(view, event.key, event.pair.kind, event.exitRow),
-              row: event.exitRow,
-              messageId: event.again ? 'again' : 'leak',
-              data: {
-                what: event.pair.what,
-                key: event.key,
-                acquireLine: view.rows[event.acquireRow]?.line ?? 0,
-                fn: functionLabel(view),
-                exit: rowText(view, event.exitRow),
-                call: event.again ?? '',
-                consequence: CONSEQUENCE[event.pair.kind] ?? 'it leaks',
-              },
-              related: [{ row: event.acquireRow, message: `${event.pair.what} taken here` }],
-            },
-      );
+      .map(({ view, event }) => {
+        if (event.ownedParamRow !== undefined) return ownedParamLeak(view, event, event.ownedParamRow);
+        const data = {
+          what: event.pair.what,
+          key: event.key,
+          acquireLine: view.rows[event.acquireRow]?.line ?? 0,
+          fn: functionLabel(view),
+          exit: rowText(view, event.exitRow),
+          consequence: CONSEQUENCE[event.pair.kind] ?? 'it leaks',
+        };
+        const related = [{ row: event.acquireRow, message: `${event.pair.what} taken here` }];
+        // Resource and path, not the acquire's text: a lock that changes type is the same lock.
+        const key = textKey(view, event.key, event.pair.kind, event.exitRow);
+        // The patch moved or added the release, not the exit: the release is the line to look at.
+        const skipped = event.again || rowChanged(view, event.exitRow) ? undefined : changedRelease(view, event);
+        if (skipped !== undefined)
+          return {
+            view,
+            key,
+            row: skipped,
+            messageId: 'skipped',
+            data,
+            related,
+          };
+        return {
+          view,
+          key,
+          row: event.exitRow,
+          messageId: event.again ? 'again' : 'leak',
+          data: { ...data, call: event.again ?? '' },
+          related,
+        };
+      });
   },
 };
+
+/** The row of a release of the leaked resource that the patch adds or moves, if any. */
+function changedRelease(view: FunctionView, event: LeakEvent): number | undefined {
+  const call = view.ir.calls.find(
+    (c) => rowChanged(view, c.row) && event.pair.release.includes(c.name) && resourceKey(c.args[event.pair.releaseSlot ?? 0]) === event.key,
+  );
+  return call?.row;
+}
 
 function ownedParamLeak(view: FunctionView, event: LeakEvent, evidenceRow: number): PatchIssue {
   const call = view.ir.calls.find((c) => c.row === evidenceRow && event.pair.release.includes(c.name));
