@@ -48,6 +48,12 @@ export interface IrNode {
   returned?: string;
   /** Successors; a branch has [then, else]. */
   succ: number[];
+  /** The label of a `goto` statement. */
+  goto?: string;
+  /** Variables declared here without a value (`struct dma_fence *fence;`): a new variable, whatever the name held before. */
+  declares?: string[];
+  /** Variables stepped here (`i++`, `--n`). */
+  steps?: string[];
 }
 
 export interface IfFact {
@@ -144,6 +150,19 @@ function collectFacts(node: CNode, into: IrNode): void {
         const left = current.childForFieldName('left');
         const right = current.childForFieldName('right');
         if (left && right) into.assigns.push({ target: squash(left.text), value: squash(right.text) });
+        break;
+      }
+      case 'update_expression': {
+        const argument = current.childForFieldName('argument');
+        if (argument) (into.steps ??= []).push(squash(argument.text));
+        break;
+      }
+      case 'declaration': {
+        for (const declarator of current.childrenForFieldName('declarator')) {
+          if (!declarator || declarator.type === 'init_declarator') continue;
+          const name = declaratorName(declarator);
+          if (name) (into.declares ??= []).push(name);
+        }
         break;
       }
       case 'init_declarator': {
@@ -339,6 +358,7 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
       const jump = newNode(ctx, 'stmt', node.startPosition.row);
       const label = node.childForFieldName('label')?.text ?? '';
       jump.succ = [ctx.labels.get(label) ?? ctx.unknown];
+      jump.goto = label;
       return jump.id;
     }
     case 'break_statement': {

@@ -38,6 +38,7 @@ export const resourceLeak = defineRule({
       'The {what} on {key} taken at line {acquireLine} is still held when {call}() takes it again here in {fn}: {consequence} (the first one is overwritten).',
     param:
       'The error return here ({exit}) leaves {key} to nobody: {fn} owns this parameter, since it {how}{evidenceAt}, so it must free or hand it on on every failure: the memory leaks.',
+    jump: 'The {what} on {key} taken at line {acquireLine} is still held when this jump ({exit}) leaves {fn} through a path that does not release it (it returns at {returned}): {consequence}.',
     skipped:
       'The {what} on {key} taken at line {acquireLine} is released here, but a path of {fn} returns without reaching this release ({exit}): {consequence}.',
     fixed: 'The patch releases the {what} on {key} on a path of {fn} that returned with it held.',
@@ -75,6 +76,18 @@ export const resourceLeakCheck: PatchRuleCheck = {
         const key = textKey(view, event.key, event.pair.kind, event.exitRow);
         // The patch moved or added the release, not the exit: the release is the line to look at.
         const skipped = event.again || rowChanged(view, event.exitRow) ? undefined : changedRelease(view, event);
+        // A `goto` the patch adds that leaves with it held: the jump is the line to change.
+        const via = event.viaRow;
+        if (!event.again && via !== undefined && rowChanged(view, via))
+          return {
+            view,
+            // The same resource leaking at the same exit as before the patch is not new, whatever the jump.
+            key,
+            row: via,
+            messageId: 'jump',
+            data: { ...data, exit: rowText(view, via), returned: rowText(view, event.exitRow) },
+            related,
+          };
         if (skipped !== undefined)
           return {
             view,

@@ -85,6 +85,23 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     acquireSlot: 'result',
   },
   { what: 'fence reference', kind: REF, acquire: ['dma_fence_get'], release: ['dma_fence_put'], style: 'always' },
+  {
+    what: 'fence reference',
+    kind: REF,
+    acquire: ['drm_syncobj_find_fence'],
+    release: ['dma_fence_put'],
+    style: 'errno',
+    // drm_syncobj_find_fence(file, handle, point, flags, &fence): the reference comes back in *fence.
+    acquireSlot: 4,
+  },
+  {
+    what: 'fence reference',
+    kind: REF,
+    acquire: ['drm_syncobj_fence_get'],
+    release: ['dma_fence_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
   { what: 'Xe VM reference', kind: REF, acquire: ['xe_vm_get'], release: ['xe_vm_put'], style: 'always' },
   { what: 'Xe VM reference', kind: REF, acquire: ['xe_vm_lookup'], release: ['xe_vm_put'], style: 'pointer', acquireSlot: 'result' },
   { what: 'Xe BO reference', kind: REF, acquire: ['xe_bo_get'], release: ['xe_bo_put'], style: 'always' },

@@ -44,6 +44,8 @@ interface Res {
   readonly ownedParam?: number;
   /** Released by handing it to a call that takes ownership: not freed here. */
   readonly handedOver?: boolean;
+  /** The row of the last `goto` this path took while holding it. */
+  readonly via?: number;
 }
 
 export interface HeldResource {
@@ -64,6 +66,8 @@ export type PathEvent =
       readonly again?: string;
       /** The resource is a parameter the function owns; the row of the release that shows it. */
       readonly ownedParamRow?: number;
+      /** The last `goto` the path took with the resource held. */
+      readonly viaRow?: number;
     }
   | {
       readonly type: 'double-release';
@@ -186,7 +190,7 @@ function signature(state: readonly Res[]): string {
   return state
     .map(
       (r) =>
-        `${r.key}\u0001${r.ownedParam ?? ''}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}\u0001${r.boolVar ?? ''}`,
+        `${r.key}\u0001${r.via ?? ''}\u0001${r.ownedParam ?? ''}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}\u0001${r.boolVar ?? ''}`,
     )
     .sort()
     .join('\u0002');
@@ -273,8 +277,16 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         if (!releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`)) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
         emit(
-          { type: 'leak', key: res.key, pair: res.pair, acquireRow: res.acquireRow, exitRow: node.row, exitText: node.returned ?? '' },
-          `leak\u0001${res.key}\u0001${res.acquireRow}\u0001${node.row}`,
+          {
+            type: 'leak',
+            key: res.key,
+            pair: res.pair,
+            acquireRow: res.acquireRow,
+            exitRow: node.row,
+            exitText: node.returned ?? '',
+            ...(res.via !== undefined ? { viaRow: res.via } : {}),
+          },
+          `leak\u0001${res.key}\u0001${res.acquireRow}\u0001${node.row}\u0001${res.via ?? ''}`,
         );
       }
       continue;
@@ -286,7 +298,12 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
       stack.push({ node: node.succ[0] as number, state: thenState });
       continue;
     }
-    for (let i = node.succ.length - 1; i >= 0; i--) stack.push({ node: node.succ[i] as number, state });
+    // A jump to an error label: remember it on what is held, it is where a leak is decided.
+    const next =
+      node.goto === undefined
+        ? state
+        : state.map((res) => (res.status === 'held' && !res.escaped && res.ownedParam === undefined ? { ...res, via: node.row } : res));
+    for (let i = node.succ.length - 1; i >= 0; i--) stack.push({ node: node.succ[i] as number, state: next });
   }
   return { events, truncated };
 }
@@ -353,6 +370,21 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     const asserted = node.calls.some((call) => ASSERTION.test(call.name) && call.args.some((arg) => mentions(arg, variable)));
     const overwritten = node.assigns.some((a) => a.target === variable) && !node.calls.some((call) => call.target === variable);
     if (asserted || overwritten) state = replace(state, res.key, { ...res, status: 'held' });
+  }
+
+  // A declaration starts a new variable (a loop body's `struct dma_fence *fence;`), and a new
+  // index value (`i = 0` of the next loop) a new element: what the old one held is not this one.
+  const fresh = [
+    ...(node.declares ?? []),
+    ...(node.steps ?? []),
+    ...node.assigns.map((a) => a.target).filter((t) => /^[A-Za-z_]\w*$/.test(t)),
+  ];
+  for (const name of fresh) {
+    state = state.filter(
+      (res) =>
+        (!node.declares?.includes(name) || (res.key !== name && !res.key.startsWith(`${name}->`) && !res.key.startsWith(`${name}.`))) &&
+        !res.key.includes(`[${name}]`),
+    );
   }
 
   // Assignments overwrite what a variable held (`x = NULL` after a free).
@@ -431,8 +463,10 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             status: acquired.style === 'always' ? 'held' : 'pending',
             acquireRow: call.row,
             ...(acquired.style === 'errno' && call.target ? { errVar: call.target } : {}),
-            // Stored into an object or through an out-parameter, or a lock the caller holds being retaken.
-            escaped: (slot === 'result' && /->|\.|\[|^\*/.test(key)) || previous?.callerHeld === true,
+            // Stored into an object or through an out-parameter, or a lock the caller holds being retaken,
+            // or stored just before the get (`fences[n++] = fence; dma_fence_get(fence);`): the store owns it.
+            escaped:
+              (slot === 'result' && /->|\.|\[|^\*/.test(key)) || previous?.callerHeld === true || storedJustBefore(fn, key, call.row),
           });
         }
       }
@@ -508,14 +542,15 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       continue;
     }
 
-    // Handing a held reference to an `*_add`/`*_link` style call transfers it.
+    // Handing a held reference to an `*_add`/`*_link` style call transfers it; so does linking a
+    // node embedded in it (`list_add_tail(&q->link, &fdev->queues)`): the list holds the object.
     if (ESCAPE_CALL.test(call.name)) {
       for (const res of state) {
         if (
           res.status !== 'released' &&
           !res.escaped &&
           res.pair.kind !== 'lock' &&
-          call.args.some((arg) => resourceKey(arg) === res.key)
+          call.args.some((arg) => resourceKey(arg) === res.key || (res.pair.kind === 'memory' && arg.startsWith(`&${res.key}->`)))
         ) {
           state = replace(state, res.key, { ...res, escaped: true });
         }
@@ -569,6 +604,11 @@ function failsAfter(fn: FunctionIr, call: CallSite): boolean {
     node = next;
   }
   return false;
+}
+
+/** `key` stored into something else on the two rows before `row`. */
+function storedJustBefore(fn: FunctionIr, key: string, row: number): boolean {
+  return fn.nodes.some((node) => node.row >= row - 2 && node.row < row && node.assigns.some((a) => a.target !== key && a.value === key));
 }
 
 const releasedCache = new WeakMap<FunctionIr, Set<string>>();
