@@ -69,7 +69,10 @@ export const resourceLeakCheck: PatchRuleCheck = {
           acquireLine: view.rows[event.acquireRow]?.line ?? 0,
           fn: functionLabel(view),
           exit: rowText(view, event.exitRow),
-          consequence: CONSEQUENCE[event.pair.kind] ?? 'it leaks',
+          consequence:
+            event.again !== undefined && /_init$/.test(event.again)
+              ? 'what the first initialisation set up is overwritten and leaks'
+              : (CONSEQUENCE[event.pair.kind] ?? 'it leaks'),
         };
         const related = [{ row: event.acquireRow, message: `${event.pair.what} taken here` }];
         // Resource and path, not the acquire's text: a lock that changes type is the same lock.

@@ -40,6 +40,12 @@ export interface ResourcePair {
    * done with it either way, but a later use is not a use after free.
    */
   readonly handsOver?: boolean;
+  /**
+   * When the release names another argument of the acquire than the resource
+   * (`xe_validation_ctx_init(&ctx, val, &exec, flags)` / `xe_validation_ctx_fini(&ctx)`):
+   * the acquire's argument the release is called with.
+   */
+  readonly releaseKeySlot?: number;
 }
 
 const REF = 'reference' as const;
@@ -187,6 +193,16 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     style: 'errno',
   },
   { what: 'drm_exec transaction', kind: 'lock', acquire: ['drm_exec_init'], release: ['drm_exec_fini'], style: 'always' },
+  {
+    // xe's validation context initialises the drm_exec it is given and finishes it in its fini.
+    what: 'drm_exec transaction',
+    kind: 'lock',
+    acquire: ['xe_validation_ctx_init'],
+    release: ['xe_validation_ctx_fini'],
+    style: 'always',
+    acquireSlot: 2,
+    releaseKeySlot: 0,
+  },
   {
     what: 'device unplug section',
     kind: 'drm-dev',

@@ -46,6 +46,8 @@ interface Res {
   readonly handedOver?: boolean;
   /** The row of the last `goto` this path took while holding it. */
   readonly via?: number;
+  /** The name its release is called with, when not `key` (see `ResourcePair.releaseKeySlot`). */
+  readonly releaseKey?: string;
 }
 
 export interface HeldResource {
@@ -190,7 +192,7 @@ function signature(state: readonly Res[]): string {
   return state
     .map(
       (r) =>
-        `${r.key}\u0001${r.via ?? ''}\u0001${r.ownedParam ?? ''}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}\u0001${r.boolVar ?? ''}`,
+        `${r.key}\u0001${r.releaseKey ?? ''}\u0001${r.via ?? ''}\u0001${r.ownedParam ?? ''}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}\u0001${r.boolVar ?? ''}`,
     )
     .sort()
     .join('\u0002');
@@ -433,14 +435,19 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       } else if (key && !nested && acquired.style !== 'bool') {
         const previous = state.find((res) => res.key === key);
         // Acquired again while this path still holds it: an init done twice leaks the first one.
+        // Two initialisations of the same object (`xe_validation_ctx_init()` sets up the drm_exec
+        // that `drm_exec_init()` then sets up again) overwrite the first, whatever the kind.
+        const initTwice =
+          previous?.pair.what === acquired.what && /_init$/.test(call.name) && previous.pair.acquire.some((name) => /_init$/.test(name));
         if (
           previous?.status === 'held' &&
           !previous.escaped &&
           previous.acquireRow !== undefined &&
           previous.acquireRow < call.row &&
-          previous.pair === acquired &&
-          (acquired.kind === 'reference' || acquired.kind === 'memory') &&
-          releasedSomewhereOf(fn, pairs).has(`${acquired.what}\u0001${key}`)
+          (initTwice ||
+            (previous.pair === acquired &&
+              (acquired.kind === 'reference' || acquired.kind === 'memory') &&
+              releasedSomewhereOf(fn, pairs).has(`${acquired.what}\u0001${key}`)))
         ) {
           emit(
             { type: 'leak', key, pair: acquired, acquireRow: previous.acquireRow, exitRow: call.row, exitText: '', again: call.name },
@@ -455,6 +462,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             status: 'held',
             acquireRow: call.row,
             escaped: previous?.callerHeld === true,
+            ...releaseKeyOf(acquired, call),
           });
         } else {
           state = replace(state, key, {
@@ -462,6 +470,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             pair: acquired,
             status: acquired.style === 'always' ? 'held' : 'pending',
             acquireRow: call.row,
+            ...releaseKeyOf(acquired, call),
             ...(acquired.style === 'errno' && call.target ? { errVar: call.target } : {}),
             // Stored into an object or through an out-parameter, or a lock the caller holds being retaken,
             // or stored just before the get (`fences[n++] = fence; dma_fence_get(fence);`): the store owns it.
@@ -507,7 +516,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       for (const pair of releasedPairs) {
         const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
         if (!key) continue;
-        const res = state.find((r) => r.key === key && r.pair.what === pair.what);
+        const res = state.find((r) => (r.key === key || r.releaseKey === key) && r.pair.what === pair.what);
         if (
           res &&
           res.status === 'released' &&
@@ -526,9 +535,11 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         const checked = call.target !== undefined || node.kind === 'branch' || pair.handsOver === true;
         // Unlocking what this path never locked: the caller holds it (drop and retake around a sleep).
         const callerHeld = res?.callerHeld === true || (!res && pair.kind === 'lock');
-        state = replace(state, key, {
+        const resKey = res?.key ?? key;
+        state = replace(state, resKey, {
           ...(callerHeld ? { callerHeld } : {}),
-          key,
+          key: resKey,
+          ...(res?.releaseKey !== undefined ? { releaseKey: res.releaseKey } : {}),
           pair,
           status: 'released',
           ...(res?.acquireRow !== undefined ? { acquireRow: res.acquireRow } : {}),
@@ -604,6 +615,12 @@ function failsAfter(fn: FunctionIr, call: CallSite): boolean {
     node = next;
   }
   return false;
+}
+
+/** The name the release will be called with, for a pair whose release names another argument. */
+function releaseKeyOf(pair: ResourcePair, call: CallSite): { releaseKey?: string } {
+  const releaseKey = pair.releaseKeySlot === undefined ? undefined : resourceKey(call.args[pair.releaseKeySlot]);
+  return releaseKey ? { releaseKey } : {};
 }
 
 /** `key` stored into something else on the two rows before `row`. */
