@@ -17,6 +17,8 @@ The put nobody took is the second release
 
 import type { CallSite } from '../../parse/c/function-ir';
 import { textKey } from './path-issues';
+import type { ResourcePair } from './resource-pairs';
+import { resourceKey } from './resource-paths';
 import { functionLabel, type FunctionView, type HunkReview, type ImageSide, type PatchIssue } from './review-context';
 
 /** The message of a borrowed reference handed over, for the rule that reports it (`double-release`). */
@@ -79,7 +81,58 @@ function issuesOf(view: FunctionView): PatchIssue[] {
   return issues;
 }
 
-/** Every borrowed reference handed to a call that consumes it, in the functions of one image. */
+/** The message of a cleanup action registered before what it releases is taken. */
+export const EARLY_ACTION_MESSAGE =
+  '{call}() in {fn} registers {action}(), which releases the {what} on {key} (learned from {learnedFrom}), before {acquire}() takes it at line {acquireLine}: the action can run without it (at once if the registration fails, at teardown if a path returns in between) and put a reference nobody took. Take it before registering the action.';
+
+const REGISTER = /^(?:drmm|devm)_add_action(?:_or_reset)?$/;
+
+function earlyActions(review: HunkReview, view: FunctionView): PatchIssue[] {
+  const issues: PatchIssue[] = [];
+  const calls = view.ir.calls;
+  calls.forEach((call, index) => {
+    if (!REGISTER.test(call.name)) return;
+    const action = call.args[1];
+    const key = resourceKey(call.args[2]);
+    const release = action
+      ? review.pairs.releases.get(action)?.find((pair) => pair.acquire.length === 0 && pair.releaseSlot === 1)
+      : undefined;
+    if (!action || !key || !release) return;
+    const keyOf = (other: CallSite, pair: ResourcePair) =>
+      pair.acquireSlot === 'result' ? other.target : resourceKey(other.args[pair.acquireSlot ?? 0]);
+    const takes = (other: CallSite) => {
+      const pair = review.pairs.acquires.get(other.name);
+      return pair !== undefined && pair.what === release.what && keyOf(other, pair) === key;
+    };
+    if (calls.slice(0, index).some(takes)) return;
+    const acquire = calls.slice(index + 1).find(takes);
+    if (!acquire) return;
+    issues.push({
+      view,
+      key: textKey(view, call.name, action, key, acquire.name),
+      row: call.row,
+      messageId: 'earlyAction',
+      data: {
+        call: call.name,
+        fn: functionLabel(view),
+        action,
+        what: release.what,
+        key,
+        learnedFrom: (release as ResourcePair & { learnedFrom?: string }).learnedFrom ?? 'its body',
+        acquire: acquire.name,
+        acquireLine: view.rows[acquire.row]?.line ?? 0,
+      },
+      related: [],
+    });
+  });
+  return issues;
+}
+
+/**
+ * Every borrowed reference handed to a call that consumes it, and every
+ * cleanup action registered before what it releases is taken, in the
+ * functions of one image.
+ */
 export function borrowedReferenceIssues(review: HunkReview, side: ImageSide): PatchIssue[] {
-  return review[side].flatMap(issuesOf);
+  return review[side].flatMap((view) => [...issuesOf(view), ...earlyActions(review, view)]);
 }

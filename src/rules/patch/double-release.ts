@@ -7,11 +7,12 @@
  *
  * Also a reference put that was never taken: a borrowed pointer (a fence lent
  * by an iterator) handed to a call that takes over the reference it is given
- * (`borrowed-references`).
+ * (`borrowed-references`), or a cleanup action that releases it registered
+ * before it is taken.
  */
 
 import { defineRule } from '../rule';
-import { BORROWED_MESSAGE, borrowedReferenceIssues } from './borrowed-references';
+import { BORROWED_MESSAGE, EARLY_ACTION_MESSAGE, borrowedReferenceIssues } from './borrowed-references';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
 import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
@@ -25,6 +26,7 @@ export const doubleRelease = defineRule({
       'On one path of {fn}, {key} is released a second time by {call}() after the release at line {firstLine} ({what}): {consequence}.',
     jump: 'This goto in {fn} reaches a second release of {key} by {call}() at line {secondLine}, after the release at line {firstLine} ({what}): {consequence}. Jump to a label past that release.',
     borrowed: BORROWED_MESSAGE,
+    earlyAction: EARLY_ACTION_MESSAGE,
     fixed: 'The patch removes a second release of {key} ({what}) on a path of {fn}.',
   },
 });

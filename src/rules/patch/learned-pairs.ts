@@ -374,3 +374,47 @@ function freeingFacts(source: LearnSource): FreeingFacts {
   freeingCache.set(cacheKey, facts);
   return facts;
 }
+
+/**
+ * Cleanup actions: a driver's own `foo_fini(struct drm_device *drm, void *arg)`
+ * whose body releases what `arg` stands for (`struct xe_device *xe = arg;
+ * xe_pm_runtime_put(xe);`). Registered with `drmm_add_action_or_reset()` or
+ * `devm_add_action_or_reset()`, it runs at teardown, and at once when the
+ * registration fails. Learned as a release of the pair it calls, by the
+ * argument slot of `arg`, citing the release's line.
+ */
+export function learnReleaseActions(sources: readonly LearnSource[], known: PairIndex): LearnedPair[] {
+  const found = new Map<string, LearnedPair>();
+  for (const source of sources) {
+    for (const unit of functionUnits(source)) {
+      const header = unitHeader(unit);
+      if (!header || header.params.length !== 2 || found.has(header.name)) continue;
+      if (known.acquires.has(header.name) || known.releases.has(header.name)) continue;
+      const arg = header.params[1] as string;
+      const names = new Set([arg]);
+      const body = unit.slice(header.bodyStart + 1);
+      for (const row of body) {
+        const alias = /^\t[\w\s*]*?\b([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*;/.exec(row.text);
+        if (alias && names.has(alias[2] as string)) names.add(alias[1] as string);
+        const call = /^\t(\w+)\(\s*&?([A-Za-z_]\w*)\s*[,)]/.exec(row.text);
+        if (!call || !names.has(call[2] as string)) continue;
+        const pair = known.releases
+          .get(call[1] as string)
+          ?.find((candidate) => candidate.kind !== 'memory' && (candidate.releaseSlot ?? 0) === 0);
+        if (!pair) continue;
+        const at = `${source.path}:${row.line}`;
+        found.set(header.name, {
+          what: pair.what,
+          kind: pair.kind,
+          acquire: [],
+          release: [header.name],
+          style: 'always',
+          releaseSlot: 1,
+          learnedFrom: at,
+        });
+        break;
+      }
+    }
+  }
+  return [...found.values()];
+}
