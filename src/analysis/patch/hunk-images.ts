@@ -59,7 +59,13 @@ function functionWindow(rows: readonly ImageRow[], start: number, end: number): 
   let from = start;
   while (from > 0 && !/^\{/.test(text(from)) && !/^\}/.test(text(from - 1))) from--;
   if (/^\{/.test(text(from))) {
-    while (from > 0 && /^\S/.test(text(from - 1)) && !/^[}#]/.test(text(from - 1)) && !/;\s*$/.test(text(from - 1))) from--;
+    // The header above the brace, with the indented lines of a parameter list split over several lines.
+    const headerLine = (line: string) =>
+      line.trim() !== '' && !/^[}#]/.test(line) && !/;\s*$/.test(line) && (/^\S/.test(line) || /[,()]\s*$/.test(line));
+    let top = from;
+    while (top > 0 && headerLine(text(top - 1))) top--;
+    while (top < from && !/^\S/.test(text(top))) top++;
+    from = top;
   } else {
     from = start;
   }

@@ -135,6 +135,12 @@ export function buildFragment(rows: readonly SourceRow[], section: string): Frag
     firstCode !== undefined &&
     /^\s{1,2}(?:static|void|int|bool|struct|enum|const|unsigned|long|u8|u16|u32|u64|s32|s64|vm_fault_t)\b[^;]*\)\s*$/.test(firstCode.text);
   if (open === 0 && firstCode && /^\s/.test(firstCode.text) && !header && enclosing !== undefined) open = 1;
+  // Kernel style indents one tab per open brace: a window that starts inside a nested block
+  // (`\t\treturn;\n\t}` ending an `if`) is that deep, or its closing braces end the function early.
+  const tabs = firstCode && /;\s*$/.test(firstCode.text) ? (/^\t*/.exec(firstCode.text)?.[0].length ?? 0) : 0;
+  const firstClose = rows.find((row) => /^\t*\}\s*$/.test(row.text));
+  const closeTabs = firstClose ? (/^\t*/.exec(firstClose.text)?.[0].length ?? 0) : -1;
+  if (open > 0 && tabs > open && closeTabs === tabs - 1 && closeTabs > 0 && !header) open = tabs;
   const out: (SourceRow | undefined)[] = [];
   const text: string[] = [];
   if (open === 0 && firstCode && /^\{/.test(firstCode.text) && enclosing !== undefined) {
@@ -145,10 +151,19 @@ export function buildFragment(rows: readonly SourceRow[], section: string): Frag
     text.push(`void ${SYNTHETIC_FUNCTION}(void) {${' {'.repeat(open - 1)}`);
     out.push(undefined);
   }
-  for (const row of rows) {
-    text.push(rewriteIterator(row.text));
-    out.push(row.synthetic ? undefined : row);
+  // A window cut in the middle of a statement (`drm_err(&xe->drm,` as its last context line)
+  // would turn the whole function into a parse error: its unfinished tail is left out.
+  let complete = rows.length;
+  while (complete > 0 && rows.length - complete < 6) {
+    const last = (rows[complete - 1] as SourceRow).text.trim();
+    if (last === '' || /[;{}:]$|\*\/$|^#|^\/\/|^\*/.test(last)) break;
+    complete--;
   }
+  if (rows.length - complete >= 6) complete = rows.length;
+  rows.forEach((row, index) => {
+    text.push(index < complete ? rewriteIterator(row.text) : '');
+    out.push(row.synthetic ? undefined : row);
+  });
   const close = open + depth;
   if (close > 0) {
     text.push('}'.repeat(close));

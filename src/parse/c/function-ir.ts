@@ -48,6 +48,12 @@ export interface IrNode {
   returned?: string;
   /** Successors; a branch has [then, else]. */
   succ: number[];
+  /** The label of a `goto` statement. */
+  goto?: string;
+  /** Variables declared here without a value (`struct dma_fence *fence;`): a new variable, whatever the name held before. */
+  declares?: string[];
+  /** Variables stepped here (`i++`, `--n`). */
+  steps?: string[];
 }
 
 export interface IfFact {
@@ -73,6 +79,8 @@ export interface FunctionIr {
   readonly ifs: IfFact[];
   /** Every call in the function, in source order. */
   readonly calls: CallSite[];
+  /** Names of the parameters declared as pointers (`struct foo *bo`), in order; empty for a window without its header. */
+  readonly pointerParams?: readonly (string | undefined)[];
 }
 
 export const squash = (text: string): string => text.replace(/\s+/g, '');
@@ -142,6 +150,19 @@ function collectFacts(node: CNode, into: IrNode): void {
         const left = current.childForFieldName('left');
         const right = current.childForFieldName('right');
         if (left && right) into.assigns.push({ target: squash(left.text), value: squash(right.text) });
+        break;
+      }
+      case 'update_expression': {
+        const argument = current.childForFieldName('argument');
+        if (argument) (into.steps ??= []).push(squash(argument.text));
+        break;
+      }
+      case 'declaration': {
+        for (const declarator of current.childrenForFieldName('declarator')) {
+          if (!declarator || declarator.type === 'init_declarator') continue;
+          const name = declaratorName(declarator);
+          if (name) (into.declares ??= []).push(name);
+        }
         break;
       }
       case 'init_declarator': {
@@ -337,6 +358,7 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
       const jump = newNode(ctx, 'stmt', node.startPosition.row);
       const label = node.childForFieldName('label')?.text ?? '';
       jump.succ = [ctx.labels.get(label) ?? ctx.unknown];
+      jump.goto = label;
       return jump.id;
     }
     case 'break_statement': {
@@ -418,7 +440,22 @@ export function buildFunctionIr(definition: CNode, enclosing: string | undefined
     entry: entry.id,
     ifs: ctx.ifs,
     calls,
+    pointerParams: pointerParams(declarator),
   };
+}
+
+/** Each parameter's name when it is a pointer (`undefined` for the others, so indexes stay argument slots). */
+function pointerParams(declarator: CNode | null): (string | undefined)[] {
+  let current = declarator;
+  while (current && current.type !== 'function_declarator') current = current.childForFieldName('declarator');
+  const list = current?.childForFieldName('parameters');
+  if (!list) return [];
+  return list.namedChildren
+    .filter((c): c is CNode => c !== null && c.type === 'parameter_declaration')
+    .map((param) => {
+      const decl = param.childForFieldName('declarator');
+      return decl?.type === 'pointer_declarator' ? declaratorName(decl) : undefined;
+    });
 }
 
 /** Every function definition in a parsed fragment, outermost first. */

@@ -4,9 +4,15 @@
  * followed by a cleanup that frees the same pointer. With krefs the second
  * put underflows (refcount_t saturates and warns) or frees an object someone
  * else still holds; with kfree it is a double free.
+ *
+ * Also a reference put that was never taken: a borrowed pointer (a fence lent
+ * by an iterator) handed to a call that takes over the reference it is given
+ * (`borrowed-references`), or a cleanup action that releases it registered
+ * before it is taken.
  */
 
 import { defineRule } from '../rule';
+import { BORROWED_MESSAGE, EARLY_ACTION_MESSAGE, borrowedReferenceIssues } from './borrowed-references';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
 import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
@@ -19,6 +25,8 @@ export const doubleRelease = defineRule({
     twice:
       'On one path of {fn}, {key} is released a second time by {call}() after the release at line {firstLine} ({what}): {consequence}.',
     jump: 'This goto in {fn} reaches a second release of {key} by {call}() at line {secondLine}, after the release at line {firstLine} ({what}): {consequence}. Jump to a label past that release.',
+    borrowed: BORROWED_MESSAGE,
+    earlyAction: EARLY_ACTION_MESSAGE,
     fixed: 'The patch removes a second release of {key} ({what}) on a path of {fn}.',
   },
 });
@@ -37,7 +45,7 @@ export const doubleReleaseCheck: PatchRuleCheck = {
   rule: doubleRelease,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    return eventsOf(review, side, 'double-release').map(({ view, event }) => {
+    const paths = eventsOf(review, side, 'double-release').map(({ view, event }): PatchIssue => {
       const jump = jumpBetween(view, event.firstRow, event.secondRow);
       return {
         view,
@@ -59,5 +67,6 @@ export const doubleReleaseCheck: PatchRuleCheck = {
         ],
       };
     });
+    return [...paths, ...borrowedReferenceIssues(review, side)];
   },
 };

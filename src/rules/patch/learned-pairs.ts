@@ -50,6 +50,9 @@ const SUFFIXES: readonly Suffix[] = [
   { acquire: '_create', release: '_destroy', kind: 'memory', returnsObject: true },
 ];
 
+/** A get in the middle of the name that returns the object it references. */
+const RETURNED_REFERENCE: Suffix = { acquire: '_get', release: '_put', kind: 'reference', returnsObject: true };
+
 const CALL = /(?:([A-Za-z_][\w>.\-[\]]*)\s*=\s*)?(\b[a-z_]\w*)\s*\(\s*([^,()]*(?:\([^()]*\))?[^,()]*)/g;
 
 interface Call {
@@ -144,6 +147,26 @@ function learnFrom(source: LearnSource): Evidence[] {
           inCondition: acquires.some((acq) => acq.inCondition),
         });
       }
+      // `x = foo_get_info_by_id(...)` ... `foo_put_info(x)`: a lookup that returns a reference,
+      // named by its get, released by the put of the same prefix (the put's tail starts the get's).
+      const infix = /^(\w*?_)get(_\w+)$/.exec(name);
+      if (!infix) continue;
+      const [, prefix, rest] = infix as unknown as [string, string, string];
+      for (const [release, releases] of byName) {
+        if (!release.startsWith(`${prefix}put`)) continue;
+        const tail = release.slice(prefix.length + 3);
+        if ((tail !== '' && !tail.startsWith('_')) || !rest.startsWith(tail)) continue;
+        const confirmed = releases.find((rel) => acquires.some((acq) => acq.target !== undefined && acq.target === rel.first));
+        if (!confirmed) continue;
+        found.push({
+          suffix: RETURNED_REFERENCE,
+          acquire: name,
+          release,
+          at: `${source.path}:${confirmed.line}`,
+          assigned: true,
+          inCondition: false,
+        });
+      }
     }
   }
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
@@ -195,42 +218,198 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
   return pairs;
 }
 
+/** The name and parameter names of a function unit, and the row its body opens at. */
+function unitHeader(unit: LearnSource['lines']): { name: string; params: string[]; bodyStart: number } | undefined {
+  const bodyStart = unit.findIndex((row) => /^\{/.test(row.text));
+  if (bodyStart <= 0) return undefined;
+  const head = unit
+    .slice(Math.max(0, bodyStart - 8), bodyStart)
+    .map((row) => row.text)
+    .join(' ');
+  const match = /\b([A-Za-z_]\w*)\s*\(([^()]*)\)\s*$/.exec(head);
+  if (!match) return undefined;
+  const params = (match[2] as string).split(',').map((param) => /([A-Za-z_]\w*)\s*(?:\[\s*\])?\s*$/.exec(param.trim())?.[1] ?? '');
+  return { name: match[1] as string, params, bodyStart };
+}
+
+/** A return that reports failure: `return ERR_PTR(...)`, `return -ENOMEM`, `return err;`. */
+const ERROR_RETURN = /^\s*return\s+(?:ERR_PTR\(|ERR_CAST\(|-E[A-Z0-9]+\b|(?:ret|err|error|r)\s*;)/;
+
 /**
  * Functions that free an argument: a driver's own `foo_del(m, c)` whose body
  * ends `c`'s life with a plain `kfree(c)` at the top level of the body (not
  * under a condition). A call of it then releases that argument, so a use
  * after it is a use after free. Learned from the same sources as the pairs;
  * each remembers where (`path:line` of the free).
+ *
+ * Then the functions that take ownership of an argument (`handsOver`): they
+ * free it when they fail and keep it when they succeed, so a caller that hands
+ * it to them must not free it again, and the function itself must free it on
+ * every failure. Believed when the body frees the parameter right before
+ * returning an error, or when a caller frees the object on one error path but
+ * returns without freeing it when this function fails.
  */
 export function learnFreeingFunctions(sources: readonly LearnSource[], known: PairIndex): LearnedPair[] {
+  const facts = sources.map(freeingFacts);
+  const found = new Map<string, LearnedPair>();
+  for (const { name, frees } of facts.flatMap((f) => f.units)) {
+    if (known.acquires.has(name) || known.releases.has(name) || found.has(name)) continue;
+    const free = frees.find((candidate) => known.releases.get(candidate.callee)?.some((pair) => pair.kind === 'memory' && !pair.handsOver));
+    if (!free) continue;
+    found.set(name, {
+      what: `which frees it with ${free.callee}() at ${free.at}`,
+      kind: 'memory',
+      acquire: [],
+      release: [name],
+      style: 'always',
+      releaseSlot: free.slot,
+      learnedFrom: free.at,
+    });
+  }
+  const freeing = (callee: string) =>
+    found.has(callee) || known.releases.get(callee)?.some((pair) => pair.kind === 'memory' && !pair.handsOver) === true;
+  const consumers = new Map<string, LearnedPair>();
+  const consumer = (name: string, slot: number, why: string, at: string) => {
+    if (known.acquires.has(name) || known.releases.has(name) || found.has(name) || consumers.has(name)) return;
+    consumers.set(name, {
+      what: `which takes ownership of it (${why})`,
+      kind: 'memory',
+      acquire: [],
+      release: [name],
+      style: 'always',
+      releaseSlot: slot,
+      handsOver: true,
+      learnedFrom: at,
+    });
+  };
+  for (const { units, handOvers } of facts) {
+    for (const { name, errorFrees } of units) {
+      const free = errorFrees.find((candidate) => freeing(candidate.callee));
+      if (free) consumer(name, free.slot, `it frees it with ${free.callee}() before returning an error at ${free.at}`, free.at);
+    }
+    for (const hand of handOvers) {
+      const free = hand.frees.find((candidate) => freeing(candidate.callee));
+      if (free)
+        consumer(
+          hand.callee,
+          hand.slot,
+          `${hand.caller}() frees ${hand.arg} at ${free.at} but not when ${hand.callee}() fails at ${hand.at}`,
+          hand.at,
+        );
+    }
+  }
+  return [...found.values(), ...consumers.values()];
+}
+
+interface FreeCandidate {
+  readonly callee: string;
+  readonly slot: number;
+  readonly at: string;
+}
+
+/** What one source says about freeing, before knowing which calls free: cached by its text. */
+interface FreeingFacts {
+  readonly units: {
+    readonly name: string;
+    /** `callee(param);` statements at the top level of the body. */
+    readonly frees: readonly FreeCandidate[];
+    /** `callee(param);` right before an error return. */
+    readonly errorFrees: readonly FreeCandidate[];
+  }[];
+  /** `r = callee(.., arg, ..); if (IS_ERR(r)) return r;` where the caller frees `arg` with one of `frees` elsewhere. */
+  readonly handOvers: {
+    readonly caller: string;
+    readonly callee: string;
+    readonly slot: number;
+    readonly arg: string;
+    readonly at: string;
+    readonly frees: readonly { readonly callee: string; readonly at: string }[];
+  }[];
+}
+
+const freeingCache = new Map<string, FreeingFacts>();
+
+function freeingFacts(source: LearnSource): FreeingFacts {
+  const cacheKey = `${source.path}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
+  const cached = freeingCache.get(cacheKey);
+  if (cached) return cached;
+  const facts: { units: FreeingFacts['units'][number][]; handOvers: FreeingFacts['handOvers'][number][] } = { units: [], handOvers: [] };
+  for (const unit of functionUnits(source)) {
+    const header = unitHeader(unit);
+    if (!header) continue;
+    const body = unit.slice(header.bodyStart + 1);
+    const at = (row: { line: number }) => `${source.path}:${row.line}`;
+    const next = (index: number) => body.slice(index + 1).find((row) => row.text.trim() !== '');
+    const frees: FreeCandidate[] = [];
+    const errorFrees: FreeCandidate[] = [];
+    const statement = (text: string) => /^(\t+)(\w+)\(\s*([A-Za-z_]\w*)\s*\);/.exec(text);
+    body.forEach((row, index) => {
+      const free = statement(row.text);
+      if (free) {
+        const slot = header.params.indexOf(free[3] as string);
+        if (slot !== -1 && free[1] === '\t') frees.push({ callee: free[2] as string, slot, at: at(row) });
+        const after = next(index);
+        if (slot !== -1 && after && ERROR_RETURN.test(after.text)) errorFrees.push({ callee: free[2] as string, slot, at: at(row) });
+      }
+      const call = /^\t+([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\(([^()]*)\);\s*$/.exec(row.text);
+      if (!call) return;
+      const [, result, callee, argText] = call as unknown as [string, string, string, string];
+      const test = next(index);
+      if (!test || !new RegExp(`^\\s*if\\s*\\((?:IS_ERR\\(${result}\\)|${result}|!${result})\\)\\s*$`).test(test.text)) return;
+      const exit = next(body.indexOf(test));
+      if (!exit || (!ERROR_RETURN.test(exit.text) && !new RegExp(`^\\s*return\\s+(?:ERR_CAST\\()?${result}\\)?;`).test(exit.text))) return;
+      argText.split(',').forEach((raw, slot) => {
+        const arg = raw.trim();
+        if (!/^[A-Za-z_]\w*$/.test(arg)) return;
+        const freesOfArg = body.flatMap((other) => {
+          const m = statement(other.text);
+          return m && m[3] === arg ? [{ callee: m[2] as string, at: at(other) }] : [];
+        });
+        if (freesOfArg.length > 0) facts.handOvers.push({ caller: header.name, callee, slot, arg, at: at(row), frees: freesOfArg });
+      });
+    });
+    facts.units.push({ name: header.name, frees, errorFrees });
+  }
+  if (freeingCache.size >= CACHE_LIMIT) freeingCache.delete(freeingCache.keys().next().value as string);
+  freeingCache.set(cacheKey, facts);
+  return facts;
+}
+
+/**
+ * Cleanup actions: a driver's own `foo_fini(struct drm_device *drm, void *arg)`
+ * whose body releases what `arg` stands for (`struct xe_device *xe = arg;
+ * xe_pm_runtime_put(xe);`). Registered with `drmm_add_action_or_reset()` or
+ * `devm_add_action_or_reset()`, it runs at teardown, and at once when the
+ * registration fails. Learned as a release of the pair it calls, by the
+ * argument slot of `arg`, citing the release's line.
+ */
+export function learnReleaseActions(sources: readonly LearnSource[], known: PairIndex): LearnedPair[] {
   const found = new Map<string, LearnedPair>();
   for (const source of sources) {
     for (const unit of functionUnits(source)) {
-      const bodyStart = unit.findIndex((row) => /^\{/.test(row.text));
-      if (bodyStart <= 0) continue;
-      const head = unit
-        .slice(Math.max(0, bodyStart - 4), bodyStart)
-        .map((row) => row.text)
-        .join(' ');
-      const match = /\b([A-Za-z_]\w*)\s*\(([^()]*)\)\s*$/.exec(head);
-      if (!match) continue;
-      const name = match[1] as string;
-      if (known.acquires.has(name) || known.releases.has(name) || found.has(name)) continue;
-      const params = (match[2] as string).split(',').map((param) => /([A-Za-z_]\w*)\s*(?:\[\s*\])?\s*$/.exec(param.trim())?.[1] ?? '');
-      for (const row of unit.slice(bodyStart + 1)) {
-        const free = /^\t(\w+)\(\s*([A-Za-z_]\w*)\s*\);/.exec(row.text);
-        if (!free) continue;
-        const pair = known.releases.get(free[1] as string)?.find((candidate) => candidate.kind === 'memory');
-        const slot = params.indexOf(free[2] as string);
-        if (!pair || slot === -1) continue;
+      const header = unitHeader(unit);
+      if (!header || header.params.length !== 2 || found.has(header.name)) continue;
+      if (known.acquires.has(header.name) || known.releases.has(header.name)) continue;
+      const arg = header.params[1] as string;
+      const names = new Set([arg]);
+      const body = unit.slice(header.bodyStart + 1);
+      for (const row of body) {
+        const alias = /^\t[\w\s*]*?\b([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*;/.exec(row.text);
+        if (alias && names.has(alias[2] as string)) names.add(alias[1] as string);
+        const call = /^\t(\w+)\(\s*&?([A-Za-z_]\w*)\s*[,)]/.exec(row.text);
+        if (!call || !names.has(call[2] as string)) continue;
+        const pair = known.releases
+          .get(call[1] as string)
+          ?.find((candidate) => candidate.kind !== 'memory' && (candidate.releaseSlot ?? 0) === 0);
+        if (!pair) continue;
         const at = `${source.path}:${row.line}`;
-        found.set(name, {
-          what: `which frees it with ${free[1]}() at ${at}`,
-          kind: 'memory',
+        found.set(header.name, {
+          what: pair.what,
+          kind: pair.kind,
           acquire: [],
-          release: [name],
+          release: [header.name],
           style: 'always',
-          releaseSlot: slot,
+          releaseSlot: 1,
           learnedFrom: at,
         });
         break;

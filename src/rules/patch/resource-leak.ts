@@ -4,11 +4,28 @@
  * leak (`if (err) return err;` after a get, a `goto` to the wrong label).
  * Only resources the function itself releases on another path are reported,
  * so functions that hand a reference to their caller stay quiet.
+ *
+ * A pointer parameter counts as taken at entry when the function shows it owns
+ * it: it frees it right before returning an error, or hands it to a function
+ * that takes ownership (frees it on failure, see `learned-pairs`). Then a new
+ * error return that does neither leaks it.
  */
 
 import { defineRule } from '../rule';
 import { eventsOf, textKey } from './path-issues';
-import { functionLabel, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { resourceKey, type PathEvent } from './resource-paths';
+import {
+  functionLabel,
+  rowChanged,
+  rowText,
+  type FunctionView,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
+
+type LeakEvent = Extract<PathEvent, { type: 'leak' }>;
 
 export const resourceLeak = defineRule({
   id: 'resource-leak',
@@ -19,6 +36,11 @@ export const resourceLeak = defineRule({
     leak: 'The {what} on {key} taken at line {acquireLine} is still held when {fn} returns here ({exit}), while other paths release it: {consequence}.',
     again:
       'The {what} on {key} taken at line {acquireLine} is still held when {call}() takes it again here in {fn}: {consequence} (the first one is overwritten).',
+    param:
+      'The error return here ({exit}) leaves {key} to nobody: {fn} owns this parameter, since it {how}{evidenceAt}, so it must free or hand it on on every failure: the memory leaks.',
+    jump: 'The {what} on {key} taken at line {acquireLine} is still held when this jump ({exit}) leaves {fn} through a path that does not release it (it returns at {returned}): {consequence}.',
+    skipped:
+      'The {what} on {key} taken at line {acquireLine} is released here, but a path of {fn} returns without reaching this release ({exit}): {consequence}.',
     fixed: 'The patch releases the {what} on {key} on a path of {fn} that returned with it held.',
   },
 });
@@ -39,22 +61,89 @@ export const resourceLeakCheck: PatchRuleCheck = {
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     return eventsOf(review, side, 'leak')
       .filter(({ event }) => event.pair.kind !== 'drm-dev')
-      .map(({ view, event }) => ({
-        view,
-        // Resource and path, not the acquire's text: a lock that changes type is the same lock.
-        key: textKey(view, event.key, event.pair.kind, event.exitRow),
-        row: event.exitRow,
-        messageId: event.again ? 'again' : 'leak',
-        data: {
+      .map(({ view, event }) => {
+        if (event.ownedParamRow !== undefined) return ownedParamLeak(view, event, event.ownedParamRow);
+        const data = {
           what: event.pair.what,
           key: event.key,
           acquireLine: view.rows[event.acquireRow]?.line ?? 0,
           fn: functionLabel(view),
           exit: rowText(view, event.exitRow),
-          call: event.again ?? '',
-          consequence: CONSEQUENCE[event.pair.kind] ?? 'it leaks',
-        },
-        related: [{ row: event.acquireRow, message: `${event.pair.what} taken here` }],
-      }));
+          consequence:
+            event.again !== undefined && /_init$/.test(event.again)
+              ? 'what the first initialisation set up is overwritten and leaks'
+              : (CONSEQUENCE[event.pair.kind] ?? 'it leaks'),
+        };
+        const related = [{ row: event.acquireRow, message: `${event.pair.what} taken here` }];
+        // Resource and path, not the acquire's text: a lock that changes type is the same lock.
+        const key = textKey(view, event.key, event.pair.kind, event.exitRow);
+        // The patch moved or added the release, not the exit: the release is the line to look at.
+        const skipped = event.again || rowChanged(view, event.exitRow) ? undefined : changedRelease(view, event);
+        // A `goto` the patch adds that leaves with it held: the jump is the line to change.
+        const via = event.viaRow;
+        if (!event.again && via !== undefined && rowChanged(view, via))
+          return {
+            view,
+            // The same resource leaking at the same exit as before the patch is not new, whatever the jump.
+            key,
+            row: via,
+            messageId: 'jump',
+            data: { ...data, exit: rowText(view, via), returned: rowText(view, event.exitRow) },
+            related,
+          };
+        if (skipped !== undefined)
+          return {
+            view,
+            key,
+            row: skipped,
+            messageId: 'skipped',
+            data,
+            related,
+          };
+        return {
+          view,
+          key,
+          row: event.exitRow,
+          messageId: event.again ? 'again' : 'leak',
+          data: { ...data, call: event.again ?? '' },
+          related,
+        };
+      });
   },
 };
+
+/** The row of a release of the leaked resource that the patch adds or moves, if any. */
+function changedRelease(view: FunctionView, event: LeakEvent): number | undefined {
+  const call = view.ir.calls.find(
+    (c) => rowChanged(view, c.row) && event.pair.release.includes(c.name) && resourceKey(c.args[event.pair.releaseSlot ?? 0]) === event.key,
+  );
+  return call?.row;
+}
+
+function ownedParamLeak(view: FunctionView, event: LeakEvent, evidenceRow: number): PatchIssue {
+  const call = view.ir.calls.find((c) => c.row === evidenceRow && event.pair.release.includes(c.name));
+  const name = call?.name ?? event.pair.release[0] ?? 'a release';
+  const how = !call
+    ? `is a function ${event.pair.what}`
+    : event.pair.handsOver
+      ? `hands it to ${name}(), ${event.pair.what},`
+      : `frees it with ${name}() before returning an error`;
+  let before = event.exitRow - 1;
+  while (before > 0 && rowText(view, before) === '') before--;
+  return {
+    view,
+    // The guarding condition tells two identical `return ERR_PTR(-EINVAL);` apart.
+    key: textKey(view, event.key, 'owned-param', before, event.exitRow),
+    row: event.exitRow,
+    messageId: 'param',
+    data: {
+      key: event.key,
+      fn: functionLabel(view),
+      exit: rowText(view, event.exitRow),
+      how,
+      evidenceAt: call ? ` at line ${view.rows[evidenceRow]?.line ?? 0}` : '',
+    },
+    // Only the return itself: the finding belongs to a patch that adds it.
+    related: [],
+  };
+}

@@ -34,6 +34,18 @@ export interface ResourcePair {
   readonly acquireSlot?: ResourceSlot;
   /** Identity at the release; default 0. */
   readonly releaseSlot?: number;
+  /**
+   * The release takes ownership rather than freeing outright: the callee frees
+   * the argument when it fails and keeps it when it succeeds. The caller is
+   * done with it either way, but a later use is not a use after free.
+   */
+  readonly handsOver?: boolean;
+  /**
+   * When the release names another argument of the acquire than the resource
+   * (`xe_validation_ctx_init(&ctx, val, &exec, flags)` / `xe_validation_ctx_fini(&ctx)`):
+   * the acquire's argument the release is called with.
+   */
+  readonly releaseKeySlot?: number;
 }
 
 const REF = 'reference' as const;
@@ -79,6 +91,23 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     acquireSlot: 'result',
   },
   { what: 'fence reference', kind: REF, acquire: ['dma_fence_get'], release: ['dma_fence_put'], style: 'always' },
+  {
+    what: 'fence reference',
+    kind: REF,
+    acquire: ['drm_syncobj_find_fence'],
+    release: ['dma_fence_put'],
+    style: 'errno',
+    // drm_syncobj_find_fence(file, handle, point, flags, &fence): the reference comes back in *fence.
+    acquireSlot: 4,
+  },
+  {
+    what: 'fence reference',
+    kind: REF,
+    acquire: ['drm_syncobj_fence_get'],
+    release: ['dma_fence_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
   { what: 'Xe VM reference', kind: REF, acquire: ['xe_vm_get'], release: ['xe_vm_put'], style: 'always' },
   { what: 'Xe VM reference', kind: REF, acquire: ['xe_vm_lookup'], release: ['xe_vm_put'], style: 'pointer', acquireSlot: 'result' },
   { what: 'Xe BO reference', kind: REF, acquire: ['xe_bo_get'], release: ['xe_bo_put'], style: 'always' },
@@ -198,6 +227,16 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     style: 'errno',
   },
   { what: 'drm_exec transaction', kind: 'lock', acquire: ['drm_exec_init'], release: ['drm_exec_fini'], style: 'always' },
+  {
+    // xe's validation context initialises the drm_exec it is given and finishes it in its fini.
+    what: 'drm_exec transaction',
+    kind: 'lock',
+    acquire: ['xe_validation_ctx_init'],
+    release: ['xe_validation_ctx_fini'],
+    style: 'always',
+    acquireSlot: 2,
+    releaseKeySlot: 0,
+  },
   {
     what: 'device unplug section',
     kind: 'drm-dev',

@@ -40,6 +40,14 @@ interface Res {
   readonly checked?: boolean;
   /** A lock released before this function took it: the caller holds it, and retaking it hands it back. */
   readonly callerHeld?: boolean;
+  /** A pointer parameter the function owns: it frees it, or hands it over, on some path (the row that shows it). */
+  readonly ownedParam?: number;
+  /** Released by handing it to a call that takes ownership: not freed here. */
+  readonly handedOver?: boolean;
+  /** The row of the last `goto` this path took while holding it. */
+  readonly via?: number;
+  /** The name its release is called with, when not `key` (see `ResourcePair.releaseKeySlot`). */
+  readonly releaseKey?: string;
 }
 
 export interface HeldResource {
@@ -58,6 +66,10 @@ export type PathEvent =
       readonly exitText: string;
       /** The leak is a second acquire (this call) over the one still held, not a return. */
       readonly again?: string;
+      /** The resource is a parameter the function owns; the row of the release that shows it. */
+      readonly ownedParamRow?: number;
+      /** The last `goto` the path took with the resource held. */
+      readonly viaRow?: number;
     }
   | {
       readonly type: 'double-release';
@@ -180,7 +192,7 @@ function signature(state: readonly Res[]): string {
   return state
     .map(
       (r) =>
-        `${r.key}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}\u0001${r.boolVar ?? ''}`,
+        `${r.key}\u0001${r.releaseKey ?? ''}\u0001${r.via ?? ''}\u0001${r.ownedParam ?? ''}\u0001${r.callerHeld ? 1 : 0}\u0001${r.status}\u0001${r.acquireRow ?? ''}\u0001${r.releaseRow ?? ''}\u0001${r.escaped ? 1 : 0}\u0001${r.checked ? 1 : 0}\u0001${r.errVar ?? ''}\u0001${r.boolVar ?? ''}`,
     )
     .sort()
     .join('\u0002');
@@ -226,7 +238,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
   const lockFunction = /lock/.test(fn.name);
 
   const visited = new Set<string>();
-  const stack: { node: number; state: Res[] }[] = [{ node: fn.entry, state: [] }];
+  const stack: { node: number; state: Res[] }[] = [{ node: fn.entry, state: ownedParams(fn, pairs) }];
   let steps = 0;
   let truncated = false;
 
@@ -247,11 +259,36 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
       for (const res of state) {
         if (res.status !== 'held' || res.escaped || res.acquireRow === undefined) continue;
         if (node.returned !== undefined && mentions(node.returned, res.key)) continue;
+        if (res.ownedParam !== undefined) {
+          // An owned parameter leaks only where the function reports failure: on success it may keep it.
+          if (node.kind !== 'return' || !FAILURE_RETURN.test(node.returned ?? '')) continue;
+          emit(
+            {
+              type: 'leak',
+              key: res.key,
+              pair: res.pair,
+              acquireRow: res.acquireRow,
+              exitRow: node.row,
+              exitText: node.returned ?? '',
+              ownedParamRow: res.ownedParam,
+            },
+            `leak\u0001${res.key}\u0001param\u0001${node.row}`,
+          );
+          continue;
+        }
         if (!releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`)) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
         emit(
-          { type: 'leak', key: res.key, pair: res.pair, acquireRow: res.acquireRow, exitRow: node.row, exitText: node.returned ?? '' },
-          `leak\u0001${res.key}\u0001${res.acquireRow}\u0001${node.row}`,
+          {
+            type: 'leak',
+            key: res.key,
+            pair: res.pair,
+            acquireRow: res.acquireRow,
+            exitRow: node.row,
+            exitText: node.returned ?? '',
+            ...(res.via !== undefined ? { viaRow: res.via } : {}),
+          },
+          `leak\u0001${res.key}\u0001${res.acquireRow}\u0001${node.row}\u0001${res.via ?? ''}`,
         );
       }
       continue;
@@ -263,7 +300,12 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
       stack.push({ node: node.succ[0] as number, state: thenState });
       continue;
     }
-    for (let i = node.succ.length - 1; i >= 0; i--) stack.push({ node: node.succ[i] as number, state });
+    // A jump to an error label: remember it on what is held, it is where a leak is decided.
+    const next =
+      node.goto === undefined
+        ? state
+        : state.map((res) => (res.status === 'held' && !res.escaped && res.ownedParam === undefined ? { ...res, via: node.row } : res));
+    for (let i = node.succ.length - 1; i >= 0; i--) stack.push({ node: node.succ[i] as number, state: next });
   }
   return { events, truncated };
 }
@@ -283,6 +325,13 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         state = state.filter((res) => res.key !== cursor && objectOf(res.key, res.pair) !== cursor);
       }
     }
+  }
+
+  // An owned parameter handed whole to another call may be owned by that call now.
+  for (const res of state) {
+    if (res.ownedParam === undefined || res.status !== 'held' || res.escaped) continue;
+    if (node.calls.some((call) => !pairs.releases.has(call.name) && call.args.some((arg) => resourceKey(arg) === res.key)))
+      state = replace(state, res.key, { ...res, escaped: true });
   }
 
   // Use after release: a dereference, or the object handed to a call other than its release.
@@ -323,6 +372,21 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     const asserted = node.calls.some((call) => ASSERTION.test(call.name) && call.args.some((arg) => mentions(arg, variable)));
     const overwritten = node.assigns.some((a) => a.target === variable) && !node.calls.some((call) => call.target === variable);
     if (asserted || overwritten) state = replace(state, res.key, { ...res, status: 'held' });
+  }
+
+  // A declaration starts a new variable (a loop body's `struct dma_fence *fence;`), and a new
+  // index value (`i = 0` of the next loop) a new element: what the old one held is not this one.
+  const fresh = [
+    ...(node.declares ?? []),
+    ...(node.steps ?? []),
+    ...node.assigns.map((a) => a.target).filter((t) => /^[A-Za-z_]\w*$/.test(t)),
+  ];
+  for (const name of fresh) {
+    state = state.filter(
+      (res) =>
+        (!node.declares?.includes(name) || (res.key !== name && !res.key.startsWith(`${name}->`) && !res.key.startsWith(`${name}.`))) &&
+        !res.key.includes(`[${name}]`),
+    );
   }
 
   // Assignments overwrite what a variable held (`x = NULL` after a free).
@@ -371,14 +435,19 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       } else if (key && !nested && acquired.style !== 'bool') {
         const previous = state.find((res) => res.key === key);
         // Acquired again while this path still holds it: an init done twice leaks the first one.
+        // Two initialisations of the same object (`xe_validation_ctx_init()` sets up the drm_exec
+        // that `drm_exec_init()` then sets up again) overwrite the first, whatever the kind.
+        const initTwice =
+          previous?.pair.what === acquired.what && /_init$/.test(call.name) && previous.pair.acquire.some((name) => /_init$/.test(name));
         if (
           previous?.status === 'held' &&
           !previous.escaped &&
           previous.acquireRow !== undefined &&
           previous.acquireRow < call.row &&
-          previous.pair === acquired &&
-          (acquired.kind === 'reference' || acquired.kind === 'memory') &&
-          releasedSomewhereOf(fn, pairs).has(`${acquired.what}\u0001${key}`)
+          (initTwice ||
+            (previous.pair === acquired &&
+              (acquired.kind === 'reference' || acquired.kind === 'memory') &&
+              releasedSomewhereOf(fn, pairs).has(`${acquired.what}\u0001${key}`)))
         ) {
           emit(
             { type: 'leak', key, pair: acquired, acquireRow: previous.acquireRow, exitRow: call.row, exitText: '', again: call.name },
@@ -393,6 +462,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             status: 'held',
             acquireRow: call.row,
             escaped: previous?.callerHeld === true,
+            ...releaseKeyOf(acquired, call),
           });
         } else {
           state = replace(state, key, {
@@ -400,9 +470,12 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             pair: acquired,
             status: acquired.style === 'always' ? 'held' : 'pending',
             acquireRow: call.row,
+            ...releaseKeyOf(acquired, call),
             ...(acquired.style === 'errno' && call.target ? { errVar: call.target } : {}),
-            // Stored into an object or through an out-parameter, or a lock the caller holds being retaken.
-            escaped: (slot === 'result' && /->|\.|\[|^\*/.test(key)) || previous?.callerHeld === true,
+            // Stored into an object or through an out-parameter, or a lock the caller holds being retaken,
+            // or stored just before the get (`fences[n++] = fence; dma_fence_get(fence);`): the store owns it.
+            escaped:
+              (slot === 'result' && /->|\.|\[|^\*/.test(key)) || previous?.callerHeld === true || storedJustBefore(fn, key, call.row),
           });
         }
       }
@@ -420,7 +493,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
 
     const releasedPairs = pairs.releases.get(call.name);
     // Freeing an object whose lock this path holds: the lock dies held.
-    if (releasedPairs?.some((pair) => pair.kind === 'memory')) {
+    if (releasedPairs?.some((pair) => pair.kind === 'memory' && !pair.handsOver)) {
       const object = resourceKey(call.args[0]);
       for (const res of object ? state : []) {
         if (res.pair.kind !== 'lock' || res.status !== 'held' || res.escaped || res.acquireRow === undefined || res.callerHeld) continue;
@@ -443,40 +516,52 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       for (const pair of releasedPairs) {
         const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
         if (!key) continue;
-        const res = state.find((r) => r.key === key && r.pair.what === pair.what);
-        if (res && res.status === 'released' && res.releaseRow !== undefined && res.releaseRow !== call.row) {
+        const res = state.find((r) => (r.key === key || r.releaseKey === key) && r.pair.what === pair.what);
+        if (
+          res &&
+          res.status === 'released' &&
+          res.releaseRow !== undefined &&
+          res.releaseRow !== call.row &&
+          !res.handedOver &&
+          !pair.handsOver
+        ) {
           emit(
             { type: 'double-release', key, pair, firstRow: res.releaseRow, secondRow: call.row, call: call.name },
             `double\u0001${key}\u0001${res.releaseRow}\u0001${call.row}`,
           );
         }
         if (res && res.status === 'released') continue;
-        const checked = call.target !== undefined || node.kind === 'branch';
+        // A hand-over is not a free: what the caller does with it afterwards is not a use after free.
+        const checked = call.target !== undefined || node.kind === 'branch' || pair.handsOver === true;
         // Unlocking what this path never locked: the caller holds it (drop and retake around a sleep).
         const callerHeld = res?.callerHeld === true || (!res && pair.kind === 'lock');
-        state = replace(state, key, {
+        const resKey = res?.key ?? key;
+        state = replace(state, resKey, {
           ...(callerHeld ? { callerHeld } : {}),
-          key,
+          key: resKey,
+          ...(res?.releaseKey !== undefined ? { releaseKey: res.releaseKey } : {}),
           pair,
           status: 'released',
           ...(res?.acquireRow !== undefined ? { acquireRow: res.acquireRow } : {}),
           releaseRow: call.row,
           escaped: false,
           ...(checked ? { checked } : {}),
+          ...(pair.handsOver ? { handedOver: true } : {}),
         });
         break;
       }
       continue;
     }
 
-    // Handing a held reference to an `*_add`/`*_link` style call transfers it.
+    // Handing a held reference to an `*_add`/`*_link` style call transfers it; so does linking a
+    // node embedded in it (`list_add_tail(&q->link, &fdev->queues)`): the list holds the object.
     if (ESCAPE_CALL.test(call.name)) {
       for (const res of state) {
         if (
           res.status !== 'released' &&
           !res.escaped &&
           res.pair.kind !== 'lock' &&
-          call.args.some((arg) => resourceKey(arg) === res.key)
+          call.args.some((arg) => resourceKey(arg) === res.key || (res.pair.kind === 'memory' && arg.startsWith(`&${res.key}->`)))
         ) {
           state = replace(state, res.key, { ...res, escaped: true });
         }
@@ -489,6 +574,58 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
   }
   return state;
+}
+
+/** A return that reports failure: `return ERR_PTR(-EINVAL)`, `return -ENOMEM`, `return ERR_CAST(x)`. */
+const FAILURE_RETURN = /^(?:ERR_PTR\(|ERR_CAST\(|-E[A-Z0-9]+$)/;
+
+/**
+ * The pointer parameters the function owns, held from its entry: those it
+ * frees right before returning an error, or hands to a call that takes
+ * ownership. Only for a function whose header is visible.
+ */
+function ownedParams(fn: FunctionIr, pairs: PairIndex): Res[] {
+  if (!fn.startVisible || !fn.pointerParams || fn.pointerParams.length === 0) return [];
+  const out: Res[] = [];
+  // A function known to take ownership of an argument owns that parameter.
+  const itself = pairs.releases.get(fn.name)?.find((pair) => pair.handsOver);
+  const slot = itself?.releaseSlot ?? 0;
+  const param = fn.pointerParams[slot];
+  if (itself && param)
+    out.push({ key: param, pair: itself, status: 'held', acquireRow: fn.startRow, escaped: false, ownedParam: fn.startRow });
+  for (const call of fn.calls) {
+    const released = pairs.releases.get(call.name)?.find((pair) => pair.kind === 'memory');
+    if (!released) continue;
+    const key = resourceKey(call.args[released.releaseSlot ?? 0]);
+    if (!key || !fn.pointerParams.includes(key) || out.some((res) => res.key === key)) continue;
+    if (!released.handsOver && !failsAfter(fn, call)) continue;
+    out.push({ key, pair: released, status: 'held', acquireRow: fn.startRow, escaped: false, ownedParam: call.row });
+  }
+  return out;
+}
+
+/** The call is followed (through statements without calls) by a return that reports failure. */
+function failsAfter(fn: FunctionIr, call: CallSite): boolean {
+  let node = fn.nodes.find((candidate) => candidate.calls.includes(call));
+  for (let steps = 0; node && steps < 4; steps++) {
+    const next = fn.nodes[node.succ[0] ?? -1];
+    if (!next || node.succ.length !== 1) return false;
+    if (next.kind === 'return') return FAILURE_RETURN.test(next.returned ?? '');
+    if (next.calls.length > 0 || next.kind !== 'stmt') return false;
+    node = next;
+  }
+  return false;
+}
+
+/** The name the release will be called with, for a pair whose release names another argument. */
+function releaseKeyOf(pair: ResourcePair, call: CallSite): { releaseKey?: string } {
+  const releaseKey = pair.releaseKeySlot === undefined ? undefined : resourceKey(call.args[pair.releaseKeySlot]);
+  return releaseKey ? { releaseKey } : {};
+}
+
+/** `key` stored into something else on the two rows before `row`. */
+function storedJustBefore(fn: FunctionIr, key: string, row: number): boolean {
+  return fn.nodes.some((node) => node.row >= row - 2 && node.row < row && node.assigns.some((a) => a.target !== key && a.value === key));
 }
 
 const releasedCache = new WeakMap<FunctionIr, Set<string>>();

@@ -51,6 +51,25 @@ describe('C fragments of hunks', () => {
     expect(source.split('\n')[0]).toBe('void __gpuvm_lens_window(void) { {');
   });
 
+  it('opens as many blocks as the indentation says when a nested block closes first', () => {
+    const { fns } = view('\t\treturn;\n\t}\n\n\tfoo_get(x);\n\tif (bar(x)) {\n\t\tbaz();');
+    expect(fns).toHaveLength(1);
+    expect(fns[0]?.calls.map((call) => call.name)).toEqual(['foo_get', 'bar', 'baz']);
+  });
+
+  it('leaves out a last statement the window cuts in the middle', () => {
+    const { fns, source } = view('\tfoo_get(x);\n\tif (y) {\n\t\tdrm_err(&x->drm,');
+    expect(source).not.toContain('drm_err');
+    expect(fns[0]?.calls.map((call) => call.name)).toEqual(['foo_get']);
+  });
+
+  it('knows the pointer parameters, the declarations and the stepped variables', () => {
+    const { fns } = view('static int bar(struct foo *a, int n, void *arg)\n{\n\tstruct baz *b;\n\tn++;\n\treturn 0;\n}');
+    expect(fns[0]?.pointerParams).toEqual(['a', undefined, 'arg']);
+    expect(fns[0]?.nodes.flatMap((node) => node.declares ?? [])).toEqual(['b']);
+    expect(fns[0]?.nodes.flatMap((node) => node.steps ?? [])).toEqual(['n']);
+  });
+
   it('rewrites iterator macros into loops on the same line', () => {
     const { source } = view('\tlist_for_each_entry(pos, head, link) {\n\t\tput(pos);\n\t}');
     expect(source.split('\n')[1]).toBe('\twhile (list_for_each_entry(pos, head, link)) {');
