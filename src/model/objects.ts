@@ -13,12 +13,12 @@
  * the exact path (`number-path.ts`).
  */
 
-import { add, add64, dec64, toU64, U64_MAX, type Num64, type U64 } from '../base/u64';
+import { add, sub, toU64, U64_MAX, type Num64, type U64 } from '../base/u64';
 import { CLAMPED_END, windowOnNumbers } from './number-path';
 import type { KernelEnv } from './kernel-env';
 import { Lock } from './kernel-env';
 import { Kref } from './kref';
-import { setKeys, VaTree, type IntervalNode } from './va-tree';
+import { keyHi, keyLo, setKeys, SPLIT, VaTree, type IntervalNode } from './va-tree';
 
 /** `struct drm_gem_object` (refcount, resv, `gpuva.list`, `gpuva.lock`). */
 export class GemObject {
@@ -41,9 +41,27 @@ export class GemObject {
   }
 }
 
+/** The exact (bigint) values of a VA off the number path. */
+interface ExactValues {
+  readonly addr: U64;
+  readonly range: U64;
+  readonly offset: U64;
+  readonly end: U64;
+  readonly last: U64;
+}
+
 /**
  * `struct drm_gpuva`: one mapping; also its node in the VA tree. `V` narrows
  * the representation for users that only ever build bigint VMs (traces).
+ *
+ * On the number path every field a lookup or the split/merge walk reads is a
+ * small integer stored inside the node: the address and `last` are the tree
+ * keys themselves (`setKeys`), the offset is kept the same way, and `addr`,
+ * `range`, `end`, `last` and `offset` are computed from them (exact below
+ * 2^53, and -1 for the `last` of a zero-size node at 0). A number field above
+ * 2^30 would be a separate heap box in V8, one more cache miss per read and
+ * one more allocation per write. Off the number path the values live in
+ * `exact` as bigints.
  */
 export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   // Interval-tree node fields (`rb.node`, `rb.__subtree_last`) first, in the
@@ -60,12 +78,12 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   lastLo = 0;
   parent: GpuVa | null = null;
   red = false;
-
-  /** `va.addr`, and `addr + range - 1` wrapping: the closed interval the tree keys by. */
-  start: V;
-  last: V;
-  /** Exclusive end, `addr + range` wrapping. */
-  readonly end: V;
+  /** The offset as two key halves, on the number path (see the class comment). */
+  offsetHi = 0;
+  offsetLo = 0;
+  /** The values as bigints, off the number path; null on it. */
+  exact: ExactValues | null = null;
+  readonly obj: GemObject | null;
 
   /** Set by a successful insert and never cleared, as in the kernel. */
   vm: GpuVm | null = null;
@@ -79,16 +97,61 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   listPrev: GpuVa | null = null;
   listNext: GpuVa | null = null;
 
-  constructor(
-    readonly addr: V,
-    readonly range: V,
-    readonly obj: GemObject | null,
-    readonly offset: V,
-  ) {
-    this.start = addr;
-    this.end = add64(addr, range) as V;
-    this.last = dec64(this.end) as V;
-    setKeys(this, addr, this.last);
+  constructor(addr: V, range: V, obj: GemObject | null, offset: V) {
+    this.obj = obj;
+    this.set(addr, range, offset);
+  }
+
+  /** `va.va.addr`. */
+  get addr(): V {
+    const exact = this.exact;
+    return (exact === null ? this.startHi * SPLIT + this.startLo : exact.addr) as V;
+  }
+
+  /** `va.va.range`. */
+  get range(): V {
+    const exact = this.exact;
+    return (exact === null ? (this.lastHi - this.startHi) * SPLIT + (this.lastLo - this.startLo) + 1 : exact.range) as V;
+  }
+
+  /** `va.gem.offset`. */
+  get offset(): V {
+    const exact = this.exact;
+    return (exact === null ? this.offsetHi * SPLIT + this.offsetLo : exact.offset) as V;
+  }
+
+  /** The start of the closed interval the tree keys by: `addr`. */
+  get start(): V {
+    return this.addr;
+  }
+
+  /** `addr + range - 1` wrapping: the end of the closed interval the tree keys by. */
+  get last(): V {
+    const exact = this.exact;
+    return (exact === null ? this.lastHi * SPLIT + this.lastLo : exact.last) as V;
+  }
+
+  /** Exclusive end, `addr + range` wrapping. */
+  get end(): V {
+    const exact = this.exact;
+    return (exact === null ? this.lastHi * SPLIT + this.lastLo + 1 : exact.end) as V;
+  }
+
+  /** Sets the values and the keys (before the VA is inserted). */
+  private set(addr: V, range: V, offset: V): void {
+    if (typeof addr === 'number') {
+      const last = addr + (range as number) - 1;
+      setKeys(this, addr, last);
+      this.offsetHi = keyHi(offset);
+      this.offsetLo = keyLo(offset);
+      this.exact = null;
+    } else {
+      const end = add(addr, range as U64);
+      const last = sub(end, 1n);
+      setKeys(this, addr, last);
+      this.offsetHi = this.offsetLo = 0;
+      this.exact = { addr, range: range as U64, offset: offset as U64, end, last };
+    }
   }
 
   /**
@@ -96,15 +159,8 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
    * `GpuVm.vaCache`, as a slab cache hands memory out again).
    */
   reset(addr: V, range: V, obj: GemObject | null, offset: V): void {
-    const self = this as { addr: Num64; range: Num64; obj: GemObject | null; offset: Num64; end: Num64 };
-    self.addr = addr;
-    self.range = range;
-    self.obj = obj;
-    self.offset = offset;
-    this.start = addr;
-    self.end = add64(addr, range);
-    this.last = dec64(self.end) as V;
-    setKeys(this, addr, this.last);
+    (this as { obj: GemObject | null }).obj = obj;
+    this.set(addr, range, offset);
     this.left = this.right = this.parent = null;
     this.red = false;
     this.vm = null;
@@ -116,18 +172,16 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   }
 
   /**
-   * Turns the number fields into bigints (same values). The keys of a VA in
+   * Turns the number values into bigints (same values). The keys of a VA in
    * a tree do not change; one outside it gets the keys of its wrapped `last`.
    */
   widen(): void {
-    const self = this as { addr: Num64; range: Num64; offset: Num64; start: Num64; end: Num64; last: Num64 };
-    self.addr = toU64(this.addr);
-    self.range = toU64(this.range);
-    self.offset = toU64(this.offset);
-    self.start = self.addr;
-    self.end = toU64(this.end);
-    self.last = widenLast(this.last);
-    if (!this.inserted) setKeys(this, self.start, self.last);
+    if (this.exact !== null) return;
+    const addr = toU64(this.addr);
+    const range = toU64(this.range);
+    const last = widenLast(this.last);
+    this.exact = { addr, range, offset: toU64(this.offset), end: add(addr, range), last };
+    if (!this.inserted) setKeys(this, addr, last);
   }
 }
 

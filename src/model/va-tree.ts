@@ -47,7 +47,8 @@ export interface IntervalNode<N> {
   readonly last: Num64;
 }
 
-const SPLIT = 2 ** 27;
+/** Where a key is split into its two halves (see the module comment). */
+export const SPLIT = 2 ** 27;
 const SPLIT_BITS = 27n;
 const LO_MASK = (1n << SPLIT_BITS) - 1n;
 
