@@ -18,7 +18,19 @@ import { CLAMPED_END, windowOnNumbers } from './number-path';
 import type { KernelEnv } from './kernel-env';
 import { Lock } from './kernel-env';
 import { Kref } from './kref';
-import { keyHi, keyLo, setKeys, SPLIT, VaTree, type IntervalNode } from './va-tree';
+import { VaTree, type IntervalNode } from './va-tree';
+
+/** Number-path values are held as `hi * SPLIT + lo`, both halves below 2^31 (V8 small integers). */
+const SPLIT = 2 ** 27;
+
+/** The high half of a number-path value (-1 for -1, the `last` of a zero-size VA at 0). */
+function hiHalf(value: number): number {
+  return Math.floor(value / SPLIT);
+}
+
+function loHalf(value: number): number {
+  return value - Math.floor(value / SPLIT) * SPLIT;
+}
 
 /** `struct drm_gem_object` (refcount, resv, `gpuva.list`, `gpuva.lock`). */
 export class GemObject {
@@ -54,31 +66,24 @@ interface ExactValues {
  * `struct drm_gpuva`: one mapping; also its node in the VA tree. `V` narrows
  * the representation for users that only ever build bigint VMs (traces).
  *
- * On the number path every field a lookup or the split/merge walk reads is a
- * small integer stored inside the node: the address and `last` are the tree
- * keys themselves (`setKeys`), the offset is kept the same way, and `addr`,
- * `range`, `end`, `last` and `offset` are computed from them (exact below
- * 2^53, and -1 for the `last` of a zero-size node at 0). A number field above
+ * On the number path every value the split/merge walk reads is held as small
+ * integers inside the object: the address, `last` and the offset each as two
+ * halves below 2^31 (`hiHalf`, `loHalf`), and `addr`, `range`, `end`, `last`
+ * and `offset` are computed from them (exact below 2^53, and -1 for the
+ * `last` of a zero-size node at 0). A number field above
  * 2^30 would be a separate heap box in V8, one more cache miss per read and
  * one more allocation per write. Off the number path the values live in
  * `exact` as bigints.
  */
-export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
-  // Interval-tree node fields (`rb.node`, `rb.__subtree_last`) first, in the
-  // order a lookup reads them (a descent reads the subtree maximum of a child
-  // before anything else of it): V8 lays fields out in this order, so the
-  // lookup touches the start of each node only.
-  subHi = 0;
-  subLo = 0;
-  left: GpuVa | null = null;
-  right: GpuVa | null = null;
+export class GpuVa<V extends Num64 = Num64> implements IntervalNode {
+  /** The VA's slot in its VM's tree (`VaTree`), 0 when it is in none. */
+  slot = 0;
+  /** On the number path: `addr` and `last` as halves (`hiHalf`, `loHalf`). */
   startHi = 0;
   startLo = 0;
   lastHi = 0;
   lastLo = 0;
-  parent: GpuVa | null = null;
-  red = false;
-  /** The offset as two key halves, on the number path (see the class comment). */
+  /** The offset as halves, on the number path (see the class comment). */
   offsetHi = 0;
   offsetLo = 0;
   /** The values as bigints, off the number path; null on it. */
@@ -141,15 +146,17 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   private set(addr: V, range: V, offset: V): void {
     if (typeof addr === 'number') {
       const last = addr + (range as number) - 1;
-      setKeys(this, addr, last);
-      this.offsetHi = keyHi(offset);
-      this.offsetLo = keyLo(offset);
+      this.startHi = hiHalf(addr);
+      this.startLo = loHalf(addr);
+      this.lastHi = hiHalf(last);
+      this.lastLo = loHalf(last);
+      this.offsetHi = hiHalf(offset as number);
+      this.offsetLo = loHalf(offset as number);
       this.exact = null;
     } else {
       const end = add(addr, range as U64);
       const last = sub(end, 1n);
-      setKeys(this, addr, last);
-      this.offsetHi = this.offsetLo = 0;
+      this.startHi = this.startLo = this.lastHi = this.lastLo = this.offsetHi = this.offsetLo = 0;
       this.exact = { addr, range: range as U64, offset: offset as U64, end, last };
     }
   }
@@ -161,8 +168,6 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   reset(addr: V, range: V, obj: GemObject | null, offset: V): void {
     (this as { obj: GemObject | null }).obj = obj;
     this.set(addr, range, offset);
-    this.left = this.right = this.parent = null;
-    this.red = false;
     this.vm = null;
     this.vmBo = null;
     this.inserted = false;
@@ -171,17 +176,13 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
     this.list = this.listPrev = this.listNext = null;
   }
 
-  /**
-   * Turns the number values into bigints (same values). The keys of a VA in
-   * a tree do not change; one outside it gets the keys of its wrapped `last`.
-   */
+  /** Turns the number values into bigints (same values; a tree keeps the keys it took). */
   widen(): void {
     if (this.exact !== null) return;
     const addr = toU64(this.addr);
     const range = toU64(this.range);
     const last = widenLast(this.last);
     this.exact = { addr, range, offset: toU64(this.offset), end: add(addr, range), last };
-    if (!this.inserted) setKeys(this, addr, last);
   }
 }
 

@@ -14,66 +14,68 @@
  * - `iterFirst` is the interval tree's `iter_first`/`subtree_search`, including
  *   its early exits on the root's subtree maximum and on the leftmost start.
  *
- * Keys are compared as two small integers each: a u64 `k` is kept as
- * `hi = floor(k / 2^27)` and `lo = k mod 2^27` (`setKeys`), which orders
- * exactly like `k` for every u64, bigint or number. Below 2^53 (the number
- * path) both halves are below 2^31, so V8 stores them inside the node as
- * small integers: a comparison reads two fields of the node and no heap
- * number or bigint, and a lookup allocates nothing.
+ * Layout: the tree is kept in typed arrays, not in the nodes. Each inserted
+ * node gets a slot (its `slot`, 0 when it is in no tree; slot 0 stands for
+ * NULL); `keys` holds, per slot, the subtree's maximum `last`, `start`, `last`
+ * (each a u64 as two u32 halves, compared high half first, which orders
+ * exactly like the u64, bigint or number) and the left and right child: the
+ * 32 bytes a descent reads, in one place, with no pointer to follow and no
+ * heap number or bigint to read. Parents and colours, which only rebalancing
+ * reads, are apart. A lookup allocates nothing, and 90k mappings take 3 MB of
+ * tree, so it stays in cache far better than the nodes themselves would.
  *
- * Invariants: `sub` of every node is the maximum `last` of its subtree; the
- * in-order sequence is the kernel's `rb.list` (a VA is always listed right
- * after its in-order predecessor), so `next`/`prev` double as list walks.
- * Every operation is O(log n).
+ * Invariants: the subtree maximum of every slot is the maximum `last` of its
+ * subtree; the in-order sequence is the kernel's `rb.list` (a VA is always
+ * listed right after its in-order predecessor), so `next`/`prev` double as
+ * list walks; a node's keys are taken when it is inserted (its values do not
+ * change while it is in the tree). Every operation is O(log n).
  */
 
 import type { Num64 } from '../base/u64';
 
-/** The fields a node embeds, as `rb.node` and `rb.__subtree_last` in `struct drm_gpuva`. */
-export interface IntervalNode<N> {
-  left: N | null;
-  right: N | null;
-  parent: N | null;
-  red: boolean;
-  /** `start`, `last` and the subtree's maximum `last` (`__subtree_last`) as keys (see the module comment). */
-  startHi: number;
-  startLo: number;
-  lastHi: number;
-  lastLo: number;
-  subHi: number;
-  subLo: number;
-  /** The exact interval, for `validate`. */
+/** What the tree needs of a node: its interval, and a field for its slot. */
+export interface IntervalNode {
+  /** The node's slot in the tree that holds it; 0 when it is in none. Only the tree writes it. */
+  slot: number;
   readonly start: Num64;
   readonly last: Num64;
 }
 
-/** Where a key is split into its two halves (see the module comment). */
-export const SPLIT = 2 ** 27;
-const SPLIT_BITS = 27n;
-const LO_MASK = (1n << SPLIT_BITS) - 1n;
+const TWO_32 = 2 ** 32;
+const MASK_32 = 0xffffffffn;
 
-/** The high key half of `k`; a number's is exact below 2^53 (and -1 for -1). */
-export function keyHi(k: Num64): number {
-  return typeof k === 'number' ? Math.floor(k / SPLIT) : Number(k >> SPLIT_BITS);
+/** Words per slot in `keys`, and where each field is. */
+const STRIDE = 8;
+const SUB_HI = 0;
+const SUB_LO = 1;
+const START_HI = 2;
+const START_LO = 3;
+const LAST_HI = 4;
+const LAST_LO = 5;
+const LEFT = 6;
+const RIGHT = 7;
+
+/** The high u32 of a u64 key (a number below 2^53, or -1 standing for 2^64 - 1, or a bigint). */
+function hi32(k: Num64): number {
+  if (typeof k === 'bigint') return Number(k >> 32n);
+  return k < 0 ? 0xffffffff : Math.floor(k / TWO_32);
 }
 
-export function keyLo(k: Num64): number {
-  return typeof k === 'number' ? k - Math.floor(k / SPLIT) * SPLIT : Number(k & LO_MASK);
+function lo32(k: Num64): number {
+  if (typeof k === 'bigint') return Number(k & MASK_32);
+  return k < 0 ? 0xffffffff : k >>> 0;
 }
 
-/** Sets a node's keys for the closed interval [start, last] (before it is inserted). */
-export function setKeys(node: IntervalNode<unknown>, start: Num64, last: Num64): void {
-  node.startHi = keyHi(start);
-  node.startLo = keyLo(start);
-  node.lastHi = keyHi(last);
-  node.lastLo = keyLo(last);
-  node.subHi = node.lastHi;
-  node.subLo = node.lastLo;
-}
-
-export class VaTree<N extends IntervalNode<N>> {
-  private root: N | null = null;
-  private leftmost: N | null = null;
+export class VaTree<N extends IntervalNode> {
+  private keys = new Uint32Array(STRIDE * 64);
+  private parents = new Uint32Array(64);
+  private reds = new Uint8Array(64);
+  /** The node in each slot (index 0: none). */
+  private nodes: (N | undefined)[] = [undefined];
+  /** Slots given back by removals, reused first. */
+  private free: number[] = [];
+  private root = 0;
+  private leftmost = 0;
   private count = 0;
 
   get size(): number {
@@ -82,44 +84,54 @@ export class VaTree<N extends IntervalNode<N>> {
 
   /** The lowest node in address order (head of `rb.list`), or null. */
   first(): N | null {
-    return this.leftmost;
+    return this.leftmost === 0 ? null : (this.nodes[this.leftmost] as N);
   }
 
   /** The node after `node` in address order, or null at the end of the list. */
   next(node: N): N | null {
-    let cur = node.right;
-    if (cur) {
-      while (cur.left) cur = cur.left;
-      return cur;
-    }
-    let child: N = node;
-    let parent = node.parent;
-    while (parent && child === parent.right) {
-      child = parent;
-      parent = parent.parent;
-    }
-    return parent;
+    const at = this.nextSlot(node.slot);
+    return at === 0 ? null : (this.nodes[at] as N);
   }
 
   /** The node before `node` in address order, or null at the head. */
   prev(node: N): N | null {
-    let cur = node.left;
-    if (cur) {
-      while (cur.right) cur = cur.right;
+    const keys = this.keys;
+    const parents = this.parents;
+    const slot = node.slot;
+    let cur = keys[slot * STRIDE + LEFT] as number;
+    if (cur !== 0) {
+      for (let right = keys[cur * STRIDE + RIGHT] as number; right !== 0; right = keys[cur * STRIDE + RIGHT] as number) cur = right;
+      return this.nodes[cur] as N;
+    }
+    let child = slot;
+    let parent = parents[slot] as number;
+    while (parent !== 0 && child === keys[parent * STRIDE + LEFT]) {
+      child = parent;
+      parent = parents[parent] as number;
+    }
+    return parent === 0 ? null : (this.nodes[parent] as N);
+  }
+
+  private nextSlot(slot: number): number {
+    const keys = this.keys;
+    let cur = keys[slot * STRIDE + RIGHT] as number;
+    if (cur !== 0) {
+      for (let left = keys[cur * STRIDE + LEFT] as number; left !== 0; left = keys[cur * STRIDE + LEFT] as number) cur = left;
       return cur;
     }
-    let child: N = node;
-    let parent = node.parent;
-    while (parent && child === parent.left) {
+    const parents = this.parents;
+    let child = slot;
+    let parent = parents[slot] as number;
+    while (parent !== 0 && child === keys[parent * STRIDE + RIGHT]) {
       child = parent;
-      parent = parent.parent;
+      parent = parents[parent] as number;
     }
     return parent;
   }
 
   /** Visits every node in address order. */
   *[Symbol.iterator](): IterableIterator<N> {
-    for (let node = this.leftmost; node; node = this.next(node)) yield node;
+    for (let at = this.leftmost; at !== 0; at = this.nextSlot(at)) yield this.nodes[at] as N;
   }
 
   /**
@@ -129,257 +141,303 @@ export class VaTree<N extends IntervalNode<N>> {
    */
   iterFirst(start: Num64, last: Num64): N | null {
     const root = this.root;
-    if (!root) return null;
-    const sHi = keyHi(start);
-    const sLo = keyLo(start);
-    const lHi = keyHi(last);
-    const lLo = keyLo(last);
+    if (root === 0) return null;
+    const keys = this.keys;
+    const sHi = hi32(start);
+    const sLo = lo32(start);
+    const lHi = hi32(last);
+    const lLo = lo32(last);
     // root.sub < start: nothing ends at or after start.
-    if (root.subHi < sHi || (root.subHi === sHi && root.subLo < sLo)) return null;
+    let hi = keys[root * STRIDE + SUB_HI] as number;
+    if (hi < sHi || (hi === sHi && (keys[root * STRIDE + SUB_LO] as number) < sLo)) return null;
     // last < leftmost.start: nothing starts at or before last.
-    const leftmost = this.leftmost as N;
-    if (lHi < leftmost.startHi || (lHi === leftmost.startHi && lLo < leftmost.startLo)) return null;
-    let node: N = root;
+    const lm = this.leftmost * STRIDE;
+    hi = keys[lm + START_HI] as number;
+    if (lHi < hi || (lHi === hi && lLo < (keys[lm + START_LO] as number))) return null;
+    let node = root;
     for (;;) {
-      const left = node.left;
+      const at = node * STRIDE;
+      const left = keys[at + LEFT] as number;
       // start <= left.sub: the answer, if any, is on the left.
-      if (left && (sHi < left.subHi || (sHi === left.subHi && sLo <= left.subLo))) {
-        node = left;
-        continue;
+      if (left !== 0) {
+        hi = keys[left * STRIDE + SUB_HI] as number;
+        if (sHi < hi || (sHi === hi && sLo <= (keys[left * STRIDE + SUB_LO] as number))) {
+          node = left;
+          continue;
+        }
       }
       // node.start <= last
-      if (node.startHi < lHi || (node.startHi === lHi && node.startLo <= lLo)) {
+      hi = keys[at + START_HI] as number;
+      if (hi < lHi || (hi === lHi && (keys[at + START_LO] as number) <= lLo)) {
         // start <= node.last
-        if (sHi < node.lastHi || (sHi === node.lastHi && sLo <= node.lastLo)) return node;
-        const right = node.right;
-        if (right) {
+        hi = keys[at + LAST_HI] as number;
+        if (sHi < hi || (sHi === hi && sLo <= (keys[at + LAST_LO] as number))) return this.nodes[node] as N;
+        const right = keys[at + RIGHT] as number;
+        if (right !== 0) {
           node = right;
-          if (sHi < right.subHi || (sHi === right.subHi && sLo <= right.subLo)) continue;
+          hi = keys[right * STRIDE + SUB_HI] as number;
+          if (sHi < hi || (sHi === hi && sLo <= (keys[right * STRIDE + SUB_LO] as number))) continue;
         }
       }
       return null;
     }
   }
 
-  /** Inserts `node` (its keys already set, `setKeys`); no overlap check here. */
+  /** A free slot, growing the arrays when there is none. */
+  private allocSlot(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    const slot = this.nodes.length;
+    this.nodes.push(undefined);
+    if (slot >= this.parents.length) {
+      const capacity = this.parents.length * 2;
+      const keys = new Uint32Array(capacity * STRIDE);
+      keys.set(this.keys);
+      this.keys = keys;
+      const parents = new Uint32Array(capacity);
+      parents.set(this.parents);
+      this.parents = parents;
+      const reds = new Uint8Array(capacity);
+      reds.set(this.reds);
+      this.reds = reds;
+    }
+    return slot;
+  }
+
+  /** Inserts `node`, which must be in no tree; no overlap check here. */
   insert(node: N): void {
-    const lastHi = node.lastHi;
-    const lastLo = node.lastLo;
-    const startHi = node.startHi;
-    const startLo = node.startLo;
-    let parent: N | null = null;
+    const slot = this.allocSlot();
+    this.nodes[slot] = node;
+    node.slot = slot;
+    const keys = this.keys;
+    const startHi = hi32(node.start);
+    const startLo = lo32(node.start);
+    const lastHi = hi32(node.last);
+    const lastLo = lo32(node.last);
+    const at = slot * STRIDE;
+    keys[at + START_HI] = startHi;
+    keys[at + START_LO] = startLo;
+    keys[at + LAST_HI] = lastHi;
+    keys[at + LAST_LO] = lastLo;
+    keys[at + SUB_HI] = lastHi;
+    keys[at + SUB_LO] = lastLo;
+    keys[at + LEFT] = 0;
+    keys[at + RIGHT] = 0;
+    let parent = 0;
     let cur = this.root;
     let isLeftmost = true;
     let goLeft = false;
-    while (cur) {
+    while (cur !== 0) {
       parent = cur;
-      if (cur.subHi < lastHi || (cur.subHi === lastHi && cur.subLo < lastLo)) {
-        cur.subHi = lastHi;
-        cur.subLo = lastLo;
+      const c = cur * STRIDE;
+      const subHi = keys[c + SUB_HI] as number;
+      if (subHi < lastHi || (subHi === lastHi && (keys[c + SUB_LO] as number) < lastLo)) {
+        keys[c + SUB_HI] = lastHi;
+        keys[c + SUB_LO] = lastLo;
       }
-      if (startHi < cur.startHi || (startHi === cur.startHi && startLo < cur.startLo)) {
-        cur = cur.left;
+      const curHi = keys[c + START_HI] as number;
+      if (startHi < curHi || (startHi === curHi && startLo < (keys[c + START_LO] as number))) {
+        cur = keys[c + LEFT] as number;
         goLeft = true;
       } else {
-        cur = cur.right;
+        cur = keys[c + RIGHT] as number;
         goLeft = false;
         isLeftmost = false;
       }
     }
-    node.parent = parent;
-    node.left = null;
-    node.right = null;
-    node.red = true;
-    node.subHi = lastHi;
-    node.subLo = lastLo;
-    if (!parent) this.root = node;
-    else if (goLeft) parent.left = node;
-    else parent.right = node;
-    if (isLeftmost) this.leftmost = node;
+    this.parents[slot] = parent;
+    this.reds[slot] = 1;
+    if (parent === 0) this.root = slot;
+    else keys[parent * STRIDE + (goLeft ? LEFT : RIGHT)] = slot;
+    if (isLeftmost) this.leftmost = slot;
     this.count++;
-    this.insertFixup(node);
+    this.insertFixup(slot);
   }
 
   /** Removes `node`, which must be in this tree. */
   remove(node: N): void {
-    if (this.leftmost === node) this.leftmost = this.next(node);
-    let removedRed = node.red;
-    let child: N | null;
-    let childParent: N | null;
-    if (!node.left) {
-      child = node.right;
-      childParent = node.parent;
-      this.transplant(node, child);
-    } else if (!node.right) {
-      child = node.left;
-      childParent = node.parent;
-      this.transplant(node, child);
+    const keys = this.keys;
+    const parents = this.parents;
+    const reds = this.reds;
+    const slot = node.slot;
+    const at = slot * STRIDE;
+    if (this.leftmost === slot) this.leftmost = this.nextSlot(slot);
+    let removedRed = reds[slot] === 1;
+    let child: number;
+    let childParent: number;
+    const left = keys[at + LEFT] as number;
+    const right = keys[at + RIGHT] as number;
+    if (left === 0) {
+      child = right;
+      childParent = parents[slot] as number;
+      this.transplant(slot, child);
+    } else if (right === 0) {
+      child = left;
+      childParent = parents[slot] as number;
+      this.transplant(slot, child);
     } else {
-      let successor: N = node.right;
-      while (successor.left) successor = successor.left;
-      removedRed = successor.red;
-      child = successor.right;
-      if (successor.parent === node) {
+      let successor = right;
+      for (let l = keys[successor * STRIDE + LEFT] as number; l !== 0; l = keys[successor * STRIDE + LEFT] as number) successor = l;
+      removedRed = reds[successor] === 1;
+      child = keys[successor * STRIDE + RIGHT] as number;
+      if (parents[successor] === slot) {
         childParent = successor;
       } else {
-        childParent = successor.parent;
+        childParent = parents[successor] as number;
         this.transplant(successor, child);
-        successor.right = node.right;
-        successor.right.parent = successor;
+        keys[successor * STRIDE + RIGHT] = right;
+        parents[right] = successor;
       }
-      this.transplant(node, successor);
-      successor.left = node.left;
-      successor.left.parent = successor;
-      successor.red = node.red;
+      this.transplant(slot, successor);
+      keys[successor * STRIDE + LEFT] = left;
+      parents[left] = successor;
+      reds[successor] = reds[slot] as number;
     }
-    node.parent = node.left = node.right = null;
+    this.nodes[slot] = undefined;
+    node.slot = 0;
+    this.free.push(slot);
     this.count--;
     // Restore the subtree maxima along the changed path before rotating.
-    for (let up = childParent; up; up = up.parent) updateSubLast(up);
+    for (let up = childParent; up !== 0; up = parents[up] as number) this.updateSub(up);
     if (!removedRed) this.eraseFixup(child, childParent);
   }
 
-  private transplant(old: N, replacement: N | null): void {
-    const parent = old.parent;
-    if (!parent) this.root = replacement;
-    else if (parent.left === old) parent.left = replacement;
-    else parent.right = replacement;
-    if (replacement) replacement.parent = parent;
+  private transplant(old: number, replacement: number): void {
+    const parent = this.parents[old] as number;
+    if (parent === 0) this.root = replacement;
+    else if (this.keys[parent * STRIDE + LEFT] === old) this.keys[parent * STRIDE + LEFT] = replacement;
+    else this.keys[parent * STRIDE + RIGHT] = replacement;
+    if (replacement !== 0) this.parents[replacement] = parent;
   }
 
-  /** Left rotation at `x`, keeping the augmented maxima (`augment_rotate`). */
-  private rotateLeft(x: N): void {
-    const y = x.right as N;
-    x.right = y.left;
-    if (y.left) y.left.parent = x;
+  /** Recomputes a slot's subtree maximum from its own `last` and its children's. */
+  private updateSub(slot: number): void {
+    const keys = this.keys;
+    const at = slot * STRIDE;
+    let hi = keys[at + LAST_HI] as number;
+    let lo = keys[at + LAST_LO] as number;
+    const left = keys[at + LEFT] as number;
+    if (left !== 0) {
+      const h = keys[left * STRIDE + SUB_HI] as number;
+      const l = keys[left * STRIDE + SUB_LO] as number;
+      if (hi < h || (hi === h && lo < l)) {
+        hi = h;
+        lo = l;
+      }
+    }
+    const right = keys[at + RIGHT] as number;
+    if (right !== 0) {
+      const h = keys[right * STRIDE + SUB_HI] as number;
+      const l = keys[right * STRIDE + SUB_LO] as number;
+      if (hi < h || (hi === h && lo < l)) {
+        hi = h;
+        lo = l;
+      }
+    }
+    keys[at + SUB_HI] = hi;
+    keys[at + SUB_LO] = lo;
+  }
+
+  /**
+   * Rotation at `x` (`toLeft`: its right child `y` takes its place), keeping
+   * the augmented maxima as `augment_rotate` does.
+   */
+  private rotate(x: number, toLeft: boolean): void {
+    const keys = this.keys;
+    const near = toLeft ? RIGHT : LEFT;
+    const far = toLeft ? LEFT : RIGHT;
+    const y = keys[x * STRIDE + near] as number;
+    const inner = keys[y * STRIDE + far] as number;
+    keys[x * STRIDE + near] = inner;
+    if (inner !== 0) this.parents[inner] = x;
     this.transplant(x, y);
-    y.left = x;
-    x.parent = y;
-    y.subHi = x.subHi;
-    y.subLo = x.subLo;
-    updateSubLast(x);
+    keys[y * STRIDE + far] = x;
+    this.parents[x] = y;
+    keys[y * STRIDE + SUB_HI] = keys[x * STRIDE + SUB_HI] as number;
+    keys[y * STRIDE + SUB_LO] = keys[x * STRIDE + SUB_LO] as number;
+    this.updateSub(x);
   }
 
-  private rotateRight(x: N): void {
-    const y = x.left as N;
-    x.left = y.right;
-    if (y.right) y.right.parent = x;
-    this.transplant(x, y);
-    y.right = x;
-    x.parent = y;
-    y.subHi = x.subHi;
-    y.subLo = x.subLo;
-    updateSubLast(x);
+  private child(slot: number, side: number): number {
+    return this.keys[slot * STRIDE + side] as number;
   }
 
-  private insertFixup(inserted: N): void {
+  private isBlack(slot: number): boolean {
+    return slot === 0 || this.reds[slot] === 0;
+  }
+
+  private insertFixup(inserted: number): void {
+    const parents = this.parents;
+    const reds = this.reds;
     let node = inserted;
     for (;;) {
-      const parent = node.parent;
-      if (!parent) {
-        node.red = false;
+      const parent = parents[node] as number;
+      if (parent === 0) {
+        reds[node] = 0;
         return;
       }
-      if (!parent.red) return;
-      const grand = parent.parent as N;
-      if (parent === grand.left) {
-        const uncle = grand.right;
-        if (uncle && uncle.red) {
-          uncle.red = false;
-          parent.red = false;
-          grand.red = true;
-          node = grand;
-          continue;
-        }
-        let top = parent;
-        if (node === parent.right) {
-          this.rotateLeft(parent);
-          top = node;
-        }
-        top.red = false;
-        grand.red = true;
-        this.rotateRight(grand);
-        return;
-      }
-      const uncle = grand.left;
-      if (uncle && uncle.red) {
-        uncle.red = false;
-        parent.red = false;
-        grand.red = true;
+      if (reds[parent] === 0) return;
+      const grand = parents[parent] as number;
+      // Mirror images: `side` is the side of the grandparent the parent is on.
+      const parentIsLeft = this.child(grand, LEFT) === parent;
+      const uncle = this.child(grand, parentIsLeft ? RIGHT : LEFT);
+      if (uncle !== 0 && reds[uncle] === 1) {
+        reds[uncle] = 0;
+        reds[parent] = 0;
+        reds[grand] = 1;
         node = grand;
         continue;
       }
       let top = parent;
-      if (node === parent.left) {
-        this.rotateRight(parent);
+      if (node === this.child(parent, parentIsLeft ? RIGHT : LEFT)) {
+        this.rotate(parent, parentIsLeft);
         top = node;
       }
-      top.red = false;
-      grand.red = true;
-      this.rotateLeft(grand);
+      reds[top] = 0;
+      reds[grand] = 1;
+      this.rotate(grand, !parentIsLeft);
       return;
     }
   }
 
-  private eraseFixup(start: N | null, startParent: N | null): void {
+  private eraseFixup(start: number, startParent: number): void {
+    const parents = this.parents;
+    const reds = this.reds;
     let node = start;
     let parent = startParent;
-    while (parent && (!node || !node.red)) {
-      if (node === parent.left) {
-        let sibling = parent.right as N;
-        if (sibling.red) {
-          sibling.red = false;
-          parent.red = true;
-          this.rotateLeft(parent);
-          sibling = parent.right as N;
-        }
-        if (isBlack(sibling.left) && isBlack(sibling.right)) {
-          sibling.red = true;
-          node = parent;
-          parent = node.parent;
-          continue;
-        }
-        if (isBlack(sibling.right)) {
-          (sibling.left as N).red = false;
-          sibling.red = true;
-          this.rotateRight(sibling);
-          sibling = parent.right as N;
-        }
-        sibling.red = parent.red;
-        parent.red = false;
-        if (sibling.right) sibling.right.red = false;
-        this.rotateLeft(parent);
-        node = this.root;
-        break;
-      } else {
-        let sibling = parent.left as N;
-        if (sibling.red) {
-          sibling.red = false;
-          parent.red = true;
-          this.rotateRight(parent);
-          sibling = parent.left as N;
-        }
-        if (isBlack(sibling.left) && isBlack(sibling.right)) {
-          sibling.red = true;
-          node = parent;
-          parent = node.parent;
-          continue;
-        }
-        if (isBlack(sibling.left)) {
-          (sibling.right as N).red = false;
-          sibling.red = true;
-          this.rotateLeft(sibling);
-          sibling = parent.left as N;
-        }
-        sibling.red = parent.red;
-        parent.red = false;
-        if (sibling.left) sibling.left.red = false;
-        this.rotateRight(parent);
-        node = this.root;
-        break;
+    while (parent !== 0 && (node === 0 || reds[node] === 0)) {
+      // Mirror images: `near` is the side `node` is on, `far` the sibling's.
+      const isLeft = node === this.child(parent, LEFT);
+      const near = isLeft ? LEFT : RIGHT;
+      const far = isLeft ? RIGHT : LEFT;
+      let sibling = this.child(parent, far);
+      if (reds[sibling] === 1) {
+        reds[sibling] = 0;
+        reds[parent] = 1;
+        this.rotate(parent, isLeft);
+        sibling = this.child(parent, far);
       }
+      if (this.isBlack(this.child(sibling, LEFT)) && this.isBlack(this.child(sibling, RIGHT))) {
+        reds[sibling] = 1;
+        node = parent;
+        parent = parents[node] as number;
+        continue;
+      }
+      if (this.isBlack(this.child(sibling, far))) {
+        reds[this.child(sibling, near)] = 0;
+        reds[sibling] = 1;
+        this.rotate(sibling, !isLeft);
+        sibling = this.child(parent, far);
+      }
+      reds[sibling] = reds[parent] as number;
+      reds[parent] = 0;
+      const outer = this.child(sibling, far);
+      if (outer !== 0) reds[outer] = 0;
+      this.rotate(parent, isLeft);
+      node = this.root;
+      break;
     }
-    if (node) node.red = false;
+    if (node !== 0) reds[node] = 0;
   }
 
   /**
@@ -387,59 +445,43 @@ export class VaTree<N extends IntervalNode<N>> {
    * the first violation, or undefined. Used by tests and the invariant checker.
    */
   validate(): string | undefined {
-    if (this.root && this.root.red) return 'root is red';
+    const keys = this.keys;
+    const reds = this.reds;
+    if (this.root !== 0 && reds[this.root] === 1) return 'root is red';
+    if (this.root !== 0 && this.parents[this.root] !== 0) return 'root has a parent';
     let seen = 0;
-    const walk = (node: N | null): number | string => {
-      if (!node) return 1;
+    const nodeAt = (slot: number): N => this.nodes[slot] as N;
+    const walk = (slot: number): number | string => {
+      if (slot === 0) return 1;
       seen++;
-      if (node.left && node.left.parent !== node) return 'broken parent link';
-      if (node.right && node.right.parent !== node) return 'broken parent link';
-      if (node.red && ((node.left && node.left.red) || (node.right && node.right.red))) return 'red node with red child';
-      if (node.left && node.left.start > node.start) return 'left child starts after its parent';
-      if (node.right && node.right.start < node.start) return 'right child starts before its parent';
-      if (node.startHi !== keyHi(node.start) || node.startLo !== keyLo(node.start)) return 'stale start key';
-      if (node.lastHi !== keyHi(node.last) || node.lastLo !== keyLo(node.last)) return 'stale last key';
-      let hi = node.lastHi;
-      let lo = node.lastLo;
-      for (const child of [node.left, node.right]) {
-        if (child && (hi < child.subHi || (hi === child.subHi && lo < child.subLo))) [hi, lo] = [child.subHi, child.subLo];
-      }
-      if (node.subHi !== hi || node.subLo !== lo) return 'stale subtree maximum';
-      const lh = walk(node.left);
+      const node = this.nodes[slot];
+      if (!node || node.slot !== slot) return 'slot not owned by its node';
+      const at = slot * STRIDE;
+      const left = keys[at + LEFT] as number;
+      const right = keys[at + RIGHT] as number;
+      if (left !== 0 && this.parents[left] !== slot) return 'broken parent link';
+      if (right !== 0 && this.parents[right] !== slot) return 'broken parent link';
+      if (reds[slot] === 1 && (reds[left] === 1 || reds[right] === 1)) return 'red node with red child';
+      if (left !== 0 && nodeAt(left).start > node.start) return 'left child starts after its parent';
+      if (right !== 0 && nodeAt(right).start < node.start) return 'right child starts before its parent';
+      if (keys[at + START_HI] !== hi32(node.start) || keys[at + START_LO] !== lo32(node.start)) return 'stale start key';
+      if (keys[at + LAST_HI] !== hi32(node.last) || keys[at + LAST_LO] !== lo32(node.last)) return 'stale last key';
+      const sub = [keys[at + SUB_HI], keys[at + SUB_LO]];
+      this.updateSub(slot);
+      if (keys[at + SUB_HI] !== sub[0] || keys[at + SUB_LO] !== sub[1]) return 'stale subtree maximum';
+      const lh = walk(left);
       if (typeof lh === 'string') return lh;
-      const rh = walk(node.right);
+      const rh = walk(right);
       if (typeof rh === 'string') return rh;
       if (lh !== rh) return 'unequal black heights';
-      return lh + (node.red ? 0 : 1);
+      return lh + (reds[slot] === 1 ? 0 : 1);
     };
     const result = walk(this.root);
     if (typeof result === 'string') return result;
     if (seen !== this.count) return `size ${this.count} but ${seen} nodes`;
     let min = this.root;
-    while (min && min.left) min = min.left;
+    while (min !== 0 && keys[min * STRIDE + LEFT] !== 0) min = keys[min * STRIDE + LEFT] as number;
     if (min !== this.leftmost) return 'stale leftmost node';
     return undefined;
   }
-}
-
-function isBlack<N extends IntervalNode<N>>(node: N | null): boolean {
-  return !node || !node.red;
-}
-
-/** Recomputes a node's subtree maximum from its children. */
-function updateSubLast<N extends IntervalNode<N>>(node: N): void {
-  let hi = node.lastHi;
-  let lo = node.lastLo;
-  const left = node.left;
-  const right = node.right;
-  if (left && (hi < left.subHi || (hi === left.subHi && lo < left.subLo))) {
-    hi = left.subHi;
-    lo = left.subLo;
-  }
-  if (right && (hi < right.subHi || (hi === right.subHi && lo < right.subLo))) {
-    hi = right.subHi;
-    lo = right.subLo;
-  }
-  node.subHi = hi;
-  node.subLo = lo;
 }
