@@ -265,6 +265,8 @@ export class VaTree<N extends IntervalNode> {
     let removedRed = reds[slot] === 1;
     let child: number;
     let childParent: number;
+    // The successor that takes the node's place, when it has two children.
+    let successor = 0;
     const left = keys[at + LEFT] as number;
     const right = keys[at + RIGHT] as number;
     if (left === 0) {
@@ -276,7 +278,7 @@ export class VaTree<N extends IntervalNode> {
       childParent = parents[slot] as number;
       this.transplant(slot, child);
     } else {
-      let successor = right;
+      successor = right;
       for (let l = keys[successor * STRIDE + LEFT] as number; l !== 0; l = keys[successor * STRIDE + LEFT] as number) successor = l;
       removedRed = reds[successor] === 1;
       child = keys[successor * STRIDE + RIGHT] as number;
@@ -292,13 +294,24 @@ export class VaTree<N extends IntervalNode> {
       keys[successor * STRIDE + LEFT] = left;
       parents[left] = successor;
       reds[successor] = reds[slot] as number;
+      // It takes over the node's subtree maximum too (`augment->copy`).
+      keys[successor * STRIDE + SUB_HI] = keys[at + SUB_HI] as number;
+      keys[successor * STRIDE + SUB_LO] = keys[at + SUB_LO] as number;
     }
     this.nodes[slot] = undefined;
     node.slot = 0;
     this.free.push(slot);
     this.count--;
-    // Restore the subtree maxima along the changed path before rotating.
-    for (let up = childParent; up !== 0; up = parents[up] as number) this.updateSub(up);
+    // Restore the subtree maxima along the changed path before rotating, as
+    // `__rb_erase_augmented` does: up to the successor (always recomputed),
+    // then on up; a maximum that comes out unchanged leaves every one above
+    // it unchanged too, so the walk stops there (`augment->propagate`).
+    let up = childParent;
+    if (successor !== 0) {
+      while (up !== successor && this.updateSub(up)) up = parents[up] as number;
+      up = successor;
+    }
+    while (up !== 0 && this.updateSub(up)) up = parents[up] as number;
     if (!removedRed) this.eraseFixup(child, childParent);
   }
 
@@ -310,8 +323,8 @@ export class VaTree<N extends IntervalNode> {
     if (replacement !== 0) this.parents[replacement] = parent;
   }
 
-  /** Recomputes a slot's subtree maximum from its own `last` and its children's. */
-  private updateSub(slot: number): void {
+  /** Recomputes a slot's subtree maximum from its own `last` and its children's; returns whether it changed. */
+  private updateSub(slot: number): boolean {
     const keys = this.keys;
     const at = slot * STRIDE;
     let hi = keys[at + LAST_HI] as number;
@@ -334,8 +347,10 @@ export class VaTree<N extends IntervalNode> {
         lo = l;
       }
     }
+    if (keys[at + SUB_HI] === hi && keys[at + SUB_LO] === lo) return false;
     keys[at + SUB_HI] = hi;
     keys[at + SUB_LO] = lo;
+    return true;
   }
 
   /**
@@ -466,13 +481,12 @@ export class VaTree<N extends IntervalNode> {
       if (right !== 0 && nodeAt(right).start < node.start) return 'right child starts before its parent';
       if (keys[at + START_HI] !== hi32(node.start) || keys[at + START_LO] !== lo32(node.start)) return 'stale start key';
       if (keys[at + LAST_HI] !== hi32(node.last) || keys[at + LAST_LO] !== lo32(node.last)) return 'stale last key';
-      const sub = [keys[at + SUB_HI], keys[at + SUB_LO]];
-      this.updateSub(slot);
-      if (keys[at + SUB_HI] !== sub[0] || keys[at + SUB_LO] !== sub[1]) return 'stale subtree maximum';
+      // Children first: a parent's maximum is only checked against correct ones.
       const lh = walk(left);
       if (typeof lh === 'string') return lh;
       const rh = walk(right);
       if (typeof rh === 'string') return rh;
+      if (this.updateSub(slot)) return 'stale subtree maximum';
       if (lh !== rh) return 'unequal black heights';
       return lh + (reds[slot] === 1 ? 0 : 1);
     };
