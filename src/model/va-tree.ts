@@ -93,6 +93,21 @@ export class VaTree<N extends IntervalNode> {
     return at === 0 ? null : (this.nodes[at] as N);
   }
 
+  /**
+   * The node after `node` when it starts below `end`, else null: the step of
+   * a `drm_gpuvm_for_each_va_range` walk (`va.addr < end`), decided on the
+   * tree's keys without touching the next node itself.
+   */
+  nextBelow(node: N, end: Num64): N | null {
+    const at = this.nextSlot(node.slot);
+    if (at === 0) return null;
+    const keys = this.keys;
+    const hi = keys[at * STRIDE + START_HI] as number;
+    const endHi = hi32(end);
+    if (hi < endHi || (hi === endHi && (keys[at * STRIDE + START_LO] as number) < lo32(end))) return this.nodes[at] as N;
+    return null;
+  }
+
   /** The node before `node` in address order, or null at the head. */
   prev(node: N): N | null {
     const keys = this.keys;
