@@ -97,10 +97,9 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode {
   flags = 0;
   /** True only for a VM's embedded `kernel_alloc_node`. */
   kernel = false;
-  /** `gem.entry`: the VM_BO list this VA is on, and its neighbours there (`VaList`). */
+  /** `gem.entry`: the VM_BO list this VA is on, and its entry there (`VaList`). */
   list: VaList | null = null;
-  listPrev: GpuVa | null = null;
-  listNext: GpuVa | null = null;
+  listIndex = -1;
 
   constructor(addr: V, range: V, obj: GemObject | null, offset: V) {
     this.obj = obj;
@@ -173,7 +172,8 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode {
     this.inserted = false;
     this.flags = 0;
     this.kernel = false;
-    this.list = this.listPrev = this.listNext = null;
+    this.list = null;
+    this.listIndex = -1;
   }
 
   /** Turns the number values into bigints (same values; a tree keeps the keys it took). */
@@ -196,14 +196,19 @@ function widenLast(last: Num64): U64 {
 }
 
 /**
- * `list.gpuva` of a VM_BO: its VAs in link order, as the kernel's intrusive
- * list (`list_add_tail`, `list_del`): the links live in the VAs, so linking
- * and unlinking allocate nothing. A VA is on at most one list. The methods
- * are the subset of `Set` the model uses, with the same results.
+ * `list.gpuva` of a VM_BO: its VAs in link order, as the kernel's list
+ * (`list_add_tail`, `list_del`). A VA is on at most one list (`va.list`) and
+ * knows its entry there (`va.listIndex`). Unlinking clears the entry and
+ * touches no other VA (a linked list would write both neighbours, two cache
+ * misses on VAs linked at random times); entries are appended, and the
+ * cleared ones are dropped once they outnumber the live ones, when nothing
+ * walks the list. The methods are the subset of `Set` the model uses, with
+ * the same results.
  */
 export class VaList {
-  private head: GpuVa | null = null;
-  private tail: GpuVa | null = null;
+  private entries: (GpuVa | null)[] = [];
+  /** Walks in progress: the entries are not moved under them. */
+  private walking = 0;
   size = 0;
 
   has(va: GpuVa): boolean {
@@ -214,12 +219,11 @@ export class VaList {
   add(va: GpuVa): this {
     if (va.list === this) return this;
     if (va.list) va.list.delete(va);
+    const entries = this.entries;
+    if (entries.length >= 64 && entries.length > 2 * this.size && this.walking === 0) this.compact();
     va.list = this;
-    va.listPrev = this.tail;
-    va.listNext = null;
-    if (this.tail) this.tail.listNext = va;
-    else this.head = va;
-    this.tail = va;
+    va.listIndex = this.entries.length;
+    this.entries.push(va);
     this.size++;
     return this;
   }
@@ -227,23 +231,37 @@ export class VaList {
   /** `list_del`; false when the VA is not on this list. */
   delete(va: GpuVa): boolean {
     if (va.list !== this) return false;
-    const prev = va.listPrev;
-    const next = va.listNext;
-    if (prev) prev.listNext = next;
-    else this.head = next;
-    if (next) next.listPrev = prev;
-    else this.tail = prev;
-    va.list = va.listPrev = va.listNext = null;
+    this.entries[va.listIndex] = null;
+    va.list = null;
+    va.listIndex = -1;
     this.size--;
     return true;
   }
 
+  /** Drops the cleared entries, keeping the order. */
+  private compact(): void {
+    const entries = this.entries;
+    let kept = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const va = entries[i] as GpuVa | null;
+      if (va === null) continue;
+      va.listIndex = kept;
+      entries[kept++] = va;
+    }
+    entries.length = kept;
+  }
+
   *values(): IterableIterator<GpuVa> {
-    // The next VA is read first, so the current one may be unlinked meanwhile.
-    for (let va = this.head; va;) {
-      const next: GpuVa | null = va.listNext;
-      yield va;
-      va = next;
+    // VAs linked meanwhile are visited too, unlinked ones are not.
+    this.walking++;
+    try {
+      const entries = this.entries;
+      for (let i = 0; i < entries.length; i++) {
+        const va = entries[i] as GpuVa | null;
+        if (va !== null) yield va;
+      }
+    } finally {
+      this.walking--;
     }
   }
 
