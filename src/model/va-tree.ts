@@ -10,21 +10,24 @@
  * - insertion descends by `start` (an equal start goes right) and rebalances as
  *   `rb_insert_augmented_cached`;
  * - erasure splices in the in-order successor and rebalances as
- *   `rb_erase_augmented_cached`;
+ *   `rb_erase_augmented_cached`, restoring the subtree maxima as its
+ *   `augment->copy` and `augment->propagate` do (the walk up stops at the
+ *   first maximum that does not change);
  * - `iterFirst` is the interval tree's `iter_first`/`subtree_search`, including
  *   its early exits on the root's subtree maximum and on the leftmost start.
  *
- * Layout: the tree is kept in typed arrays, not in the nodes. Each inserted
- * node gets a slot (its `slot`, 0 when it is in no tree; slot 0 stands for
- * NULL); `keys` holds, per slot, the subtree's maximum `last`, `start`, `last`
- * (each a u64 as two u32 halves, compared high half first, which orders
- * exactly like the u64, bigint or number) and the left and right child: the
- * 32 bytes a descent reads, in one place, with no pointer to follow and no
- * heap number or bigint to read. Parents and colours, which only rebalancing
- * reads, are apart. A lookup allocates nothing, and 90k mappings take 3 MB of
- * tree, so it stays in cache far better than the nodes themselves would.
+ * Layout: the tree is kept in one typed array, not in the nodes. Each
+ * inserted node gets a slot (its `slot`; 0 when it is in no tree, and slot 0
+ * stands for NULL) of 64 bytes: its `start` and `last`, the subtree maxima
+ * (`__subtree_last`) of its left and right child, both children, its parent
+ * and its colour. A u64 is two u32 halves, compared high half first, which
+ * orders exactly like the u64, bigint or number. A node's own subtree maximum
+ * is kept by its parent (the root's in slot 0), so a descent decides each
+ * step on the one slot it is at: one cache line a level, no pointer to
+ * follow, no heap number or bigint to read, nothing allocated. 90k mappings
+ * take 6 MB of tree.
  *
- * Invariants: the subtree maximum of every slot is the maximum `last` of its
+ * Invariants: every stored subtree maximum is the maximum `last` of that
  * subtree; the in-order sequence is the kernel's `rb.list` (a VA is always
  * listed right after its in-order predecessor), so `next`/`prev` double as
  * list walks; a node's keys are taken when it is inserted (its values do not
@@ -44,16 +47,20 @@ export interface IntervalNode {
 const TWO_32 = 2 ** 32;
 const MASK_32 = 0xffffffffn;
 
-/** Words per slot in `keys`, and where each field is. */
-const STRIDE = 8;
-const SUB_HI = 0;
-const SUB_LO = 1;
-const START_HI = 2;
-const START_LO = 3;
-const LAST_HI = 4;
-const LAST_LO = 5;
-const LEFT = 6;
-const RIGHT = 7;
+/** Words per slot, and where each field is (`LSUB`/`RSUB`: the children's subtree maxima). */
+const STRIDE = 16;
+const LSUB_HI = 0;
+const LSUB_LO = 1;
+const RSUB_HI = 2;
+const RSUB_LO = 3;
+const START_HI = 4;
+const START_LO = 5;
+const LAST_HI = 6;
+const LAST_LO = 7;
+const LEFT = 8;
+const RIGHT = 9;
+const PARENT = 10;
+const RED = 11;
 
 /** The high u32 of a u64 key (a number below 2^53, or -1 standing for 2^64 - 1, or a bigint). */
 function hi32(k: Num64): number {
@@ -67,9 +74,8 @@ function lo32(k: Num64): number {
 }
 
 export class VaTree<N extends IntervalNode> {
-  private keys = new Uint32Array(STRIDE * 64);
-  private parents = new Uint32Array(64);
-  private reds = new Uint8Array(64);
+  /** The slots; slot 0's LSUB is the root's subtree maximum. */
+  private t = new Uint32Array(STRIDE * 64);
   /** The node in each slot (index 0: none). */
   private nodes: (N | undefined)[] = [undefined];
   /** Slots given back by removals, reused first. */
@@ -101,45 +107,43 @@ export class VaTree<N extends IntervalNode> {
   nextBelow(node: N, end: Num64): N | null {
     const at = this.nextSlot(node.slot);
     if (at === 0) return null;
-    const keys = this.keys;
-    const hi = keys[at * STRIDE + START_HI] as number;
+    const t = this.t;
+    const hi = t[at * STRIDE + START_HI] as number;
     const endHi = hi32(end);
-    if (hi < endHi || (hi === endHi && (keys[at * STRIDE + START_LO] as number) < lo32(end))) return this.nodes[at] as N;
+    if (hi < endHi || (hi === endHi && (t[at * STRIDE + START_LO] as number) < lo32(end))) return this.nodes[at] as N;
     return null;
   }
 
   /** The node before `node` in address order, or null at the head. */
   prev(node: N): N | null {
-    const keys = this.keys;
-    const parents = this.parents;
+    const t = this.t;
     const slot = node.slot;
-    let cur = keys[slot * STRIDE + LEFT] as number;
+    let cur = t[slot * STRIDE + LEFT] as number;
     if (cur !== 0) {
-      for (let right = keys[cur * STRIDE + RIGHT] as number; right !== 0; right = keys[cur * STRIDE + RIGHT] as number) cur = right;
+      for (let right = t[cur * STRIDE + RIGHT] as number; right !== 0; right = t[cur * STRIDE + RIGHT] as number) cur = right;
       return this.nodes[cur] as N;
     }
     let child = slot;
-    let parent = parents[slot] as number;
-    while (parent !== 0 && child === keys[parent * STRIDE + LEFT]) {
+    let parent = t[slot * STRIDE + PARENT] as number;
+    while (parent !== 0 && child === t[parent * STRIDE + LEFT]) {
       child = parent;
-      parent = parents[parent] as number;
+      parent = t[parent * STRIDE + PARENT] as number;
     }
     return parent === 0 ? null : (this.nodes[parent] as N);
   }
 
   private nextSlot(slot: number): number {
-    const keys = this.keys;
-    let cur = keys[slot * STRIDE + RIGHT] as number;
+    const t = this.t;
+    let cur = t[slot * STRIDE + RIGHT] as number;
     if (cur !== 0) {
-      for (let left = keys[cur * STRIDE + LEFT] as number; left !== 0; left = keys[cur * STRIDE + LEFT] as number) cur = left;
+      for (let left = t[cur * STRIDE + LEFT] as number; left !== 0; left = t[cur * STRIDE + LEFT] as number) cur = left;
       return cur;
     }
-    const parents = this.parents;
     let child = slot;
-    let parent = parents[slot] as number;
-    while (parent !== 0 && child === keys[parent * STRIDE + RIGHT]) {
+    let parent = t[slot * STRIDE + PARENT] as number;
+    while (parent !== 0 && child === t[parent * STRIDE + RIGHT]) {
       child = parent;
-      parent = parents[parent] as number;
+      parent = t[parent * STRIDE + PARENT] as number;
     }
     return parent;
   }
@@ -157,66 +161,78 @@ export class VaTree<N extends IntervalNode> {
   iterFirst(start: Num64, last: Num64): N | null {
     const root = this.root;
     if (root === 0) return null;
-    const keys = this.keys;
+    const t = this.t;
     const sHi = hi32(start);
     const sLo = lo32(start);
     const lHi = hi32(last);
     const lLo = lo32(last);
     // root.sub < start: nothing ends at or after start.
-    let hi = keys[root * STRIDE + SUB_HI] as number;
-    if (hi < sHi || (hi === sHi && (keys[root * STRIDE + SUB_LO] as number) < sLo)) return null;
+    let hi = t[LSUB_HI] as number;
+    if (hi < sHi || (hi === sHi && (t[LSUB_LO] as number) < sLo)) return null;
     // last < leftmost.start: nothing starts at or before last.
     const lm = this.leftmost * STRIDE;
-    hi = keys[lm + START_HI] as number;
-    if (lHi < hi || (lHi === hi && lLo < (keys[lm + START_LO] as number))) return null;
+    hi = t[lm + START_HI] as number;
+    if (lHi < hi || (lHi === hi && lLo < (t[lm + START_LO] as number))) return null;
     let node = root;
     for (;;) {
       const at = node * STRIDE;
-      const left = keys[at + LEFT] as number;
+      const left = t[at + LEFT] as number;
       // start <= left.sub: the answer, if any, is on the left.
       if (left !== 0) {
-        hi = keys[left * STRIDE + SUB_HI] as number;
-        if (sHi < hi || (sHi === hi && sLo <= (keys[left * STRIDE + SUB_LO] as number))) {
+        hi = t[at + LSUB_HI] as number;
+        if (sHi < hi || (sHi === hi && sLo <= (t[at + LSUB_LO] as number))) {
           node = left;
           continue;
         }
       }
       // node.start <= last
-      hi = keys[at + START_HI] as number;
-      if (hi < lHi || (hi === lHi && (keys[at + START_LO] as number) <= lLo)) {
+      hi = t[at + START_HI] as number;
+      if (hi < lHi || (hi === lHi && (t[at + START_LO] as number) <= lLo)) {
         // start <= node.last
-        hi = keys[at + LAST_HI] as number;
-        if (sHi < hi || (sHi === hi && sLo <= (keys[at + LAST_LO] as number))) return this.nodes[node] as N;
-        const right = keys[at + RIGHT] as number;
+        hi = t[at + LAST_HI] as number;
+        if (sHi < hi || (sHi === hi && sLo <= (t[at + LAST_LO] as number))) return this.nodes[node] as N;
+        const right = t[at + RIGHT] as number;
         if (right !== 0) {
-          node = right;
-          hi = keys[right * STRIDE + SUB_HI] as number;
-          if (sHi < hi || (sHi === hi && sLo <= (keys[right * STRIDE + SUB_LO] as number))) continue;
+          hi = t[at + RSUB_HI] as number;
+          if (sHi < hi || (sHi === hi && sLo <= (t[at + RSUB_LO] as number))) {
+            node = right;
+            continue;
+          }
         }
       }
       return null;
     }
   }
 
-  /** A free slot, growing the arrays when there is none. */
+  /** A free slot, growing the array when there is none. */
   private allocSlot(): number {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
     const slot = this.nodes.length;
     this.nodes.push(undefined);
-    if (slot >= this.parents.length) {
-      const capacity = this.parents.length * 2;
-      const keys = new Uint32Array(capacity * STRIDE);
-      keys.set(this.keys);
-      this.keys = keys;
-      const parents = new Uint32Array(capacity);
-      parents.set(this.parents);
-      this.parents = parents;
-      const reds = new Uint8Array(capacity);
-      reds.set(this.reds);
-      this.reds = reds;
+    if ((slot + 1) * STRIDE > this.t.length) {
+      const t = new Uint32Array(this.t.length * 2);
+      t.set(this.t);
+      this.t = t;
     }
     return slot;
+  }
+
+  /** Where the subtree maximum of `slot` is kept: in its parent's LSUB or RSUB (the root's: slot 0's LSUB). */
+  private subAt(slot: number): number {
+    const t = this.t;
+    const parent = t[slot * STRIDE + PARENT] as number;
+    return parent * STRIDE + (t[parent * STRIDE + RIGHT] === slot ? RSUB_HI : LSUB_HI);
+  }
+
+  /** Raises the maximum kept at `at` (a `*SUB_HI` index) to [hi, lo]. */
+  private raise(at: number, hi: number, lo: number): void {
+    const t = this.t;
+    const h = t[at] as number;
+    if (h < hi || (h === hi && (t[at + 1] as number) < lo)) {
+      t[at] = hi;
+      t[at + 1] = lo;
+    }
   }
 
   /** Inserts `node`, which must be in no tree; no overlap check here. */
@@ -224,197 +240,206 @@ export class VaTree<N extends IntervalNode> {
     const slot = this.allocSlot();
     this.nodes[slot] = node;
     node.slot = slot;
-    const keys = this.keys;
+    const t = this.t;
     const startHi = hi32(node.start);
     const startLo = lo32(node.start);
     const lastHi = hi32(node.last);
     const lastLo = lo32(node.last);
     const at = slot * STRIDE;
-    keys[at + START_HI] = startHi;
-    keys[at + START_LO] = startLo;
-    keys[at + LAST_HI] = lastHi;
-    keys[at + LAST_LO] = lastLo;
-    keys[at + SUB_HI] = lastHi;
-    keys[at + SUB_LO] = lastLo;
-    keys[at + LEFT] = 0;
-    keys[at + RIGHT] = 0;
+    t[at + START_HI] = startHi;
+    t[at + START_LO] = startLo;
+    t[at + LAST_HI] = lastHi;
+    t[at + LAST_LO] = lastLo;
+    t[at + LEFT] = 0;
+    t[at + RIGHT] = 0;
+    // Every node on the way down gets the new `last` into its subtree maximum.
     let parent = 0;
     let cur = this.root;
     let isLeftmost = true;
-    let goLeft = false;
+    let goLeft = true;
+    if (cur !== 0) this.raise(LSUB_HI, lastHi, lastLo);
     while (cur !== 0) {
       parent = cur;
       const c = cur * STRIDE;
-      const subHi = keys[c + SUB_HI] as number;
-      if (subHi < lastHi || (subHi === lastHi && (keys[c + SUB_LO] as number) < lastLo)) {
-        keys[c + SUB_HI] = lastHi;
-        keys[c + SUB_LO] = lastLo;
-      }
-      const curHi = keys[c + START_HI] as number;
-      if (startHi < curHi || (startHi === curHi && startLo < (keys[c + START_LO] as number))) {
-        cur = keys[c + LEFT] as number;
-        goLeft = true;
-      } else {
-        cur = keys[c + RIGHT] as number;
-        goLeft = false;
-        isLeftmost = false;
-      }
+      const curHi = t[c + START_HI] as number;
+      goLeft = startHi < curHi || (startHi === curHi && startLo < (t[c + START_LO] as number));
+      if (!goLeft) isLeftmost = false;
+      cur = t[c + (goLeft ? LEFT : RIGHT)] as number;
+      if (cur !== 0) this.raise(c + (goLeft ? LSUB_HI : RSUB_HI), lastHi, lastLo);
     }
-    this.parents[slot] = parent;
-    this.reds[slot] = 1;
+    // The new node's own maximum is its `last`, kept by its parent.
+    const subAt = parent * STRIDE + (goLeft ? LSUB_HI : RSUB_HI);
+    t[subAt] = lastHi;
+    t[subAt + 1] = lastLo;
+    t[at + PARENT] = parent;
+    t[at + RED] = 1;
     if (parent === 0) this.root = slot;
-    else keys[parent * STRIDE + (goLeft ? LEFT : RIGHT)] = slot;
+    else t[parent * STRIDE + (goLeft ? LEFT : RIGHT)] = slot;
     if (isLeftmost) this.leftmost = slot;
     this.count++;
     this.insertFixup(slot);
   }
 
+  /** Copies the maximum kept at `from` to `to` (both `*SUB_HI` indices). */
+  private copySub(to: number, from: number): void {
+    const t = this.t;
+    t[to] = t[from] as number;
+    t[to + 1] = t[from + 1] as number;
+  }
+
   /** Removes `node`, which must be in this tree. */
   remove(node: N): void {
-    const keys = this.keys;
-    const parents = this.parents;
-    const reds = this.reds;
+    const t = this.t;
     const slot = node.slot;
     const at = slot * STRIDE;
     if (this.leftmost === slot) this.leftmost = this.nextSlot(slot);
-    let removedRed = reds[slot] === 1;
+    let removedRed = t[at + RED] === 1;
     let child: number;
     let childParent: number;
     // The successor that takes the node's place, when it has two children.
     let successor = 0;
-    const left = keys[at + LEFT] as number;
-    const right = keys[at + RIGHT] as number;
-    if (left === 0) {
-      child = right;
-      childParent = parents[slot] as number;
-      this.transplant(slot, child);
-    } else if (right === 0) {
-      child = left;
-      childParent = parents[slot] as number;
+    const left = t[at + LEFT] as number;
+    const right = t[at + RIGHT] as number;
+    if (left === 0 || right === 0) {
+      // The only child (or none) moves up into the node's place, with its maximum.
+      child = left === 0 ? right : left;
+      childParent = t[at + PARENT] as number;
+      this.copySub(this.subAt(slot), at + (left === 0 ? RSUB_HI : LSUB_HI));
       this.transplant(slot, child);
     } else {
       successor = right;
-      for (let l = keys[successor * STRIDE + LEFT] as number; l !== 0; l = keys[successor * STRIDE + LEFT] as number) successor = l;
-      removedRed = reds[successor] === 1;
-      child = keys[successor * STRIDE + RIGHT] as number;
-      if (parents[successor] === slot) {
+      for (let l = t[successor * STRIDE + LEFT] as number; l !== 0; l = t[successor * STRIDE + LEFT] as number) successor = l;
+      const s = successor * STRIDE;
+      removedRed = t[s + RED] === 1;
+      child = t[s + RIGHT] as number;
+      if (t[s + PARENT] === slot) {
         childParent = successor;
       } else {
-        childParent = parents[successor] as number;
+        // The successor is the left child of its parent; its right child moves up.
+        childParent = t[s + PARENT] as number;
+        this.copySub(childParent * STRIDE + LSUB_HI, s + RSUB_HI);
         this.transplant(successor, child);
-        keys[successor * STRIDE + RIGHT] = right;
-        parents[right] = successor;
+        t[s + RIGHT] = right;
+        this.copySub(s + RSUB_HI, at + RSUB_HI);
+        t[right * STRIDE + PARENT] = successor;
       }
+      // In the node's place the successor keeps the node's maximum (`augment->copy`).
       this.transplant(slot, successor);
-      keys[successor * STRIDE + LEFT] = left;
-      parents[left] = successor;
-      reds[successor] = reds[slot] as number;
-      // It takes over the node's subtree maximum too (`augment->copy`).
-      keys[successor * STRIDE + SUB_HI] = keys[at + SUB_HI] as number;
-      keys[successor * STRIDE + SUB_LO] = keys[at + SUB_LO] as number;
+      t[s + LEFT] = left;
+      this.copySub(s + LSUB_HI, at + LSUB_HI);
+      t[left * STRIDE + PARENT] = successor;
+      t[s + RED] = t[at + RED] as number;
     }
     this.nodes[slot] = undefined;
     node.slot = 0;
     this.free.push(slot);
     this.count--;
-    // Restore the subtree maxima along the changed path before rotating, as
-    // `__rb_erase_augmented` does: up to the successor (always recomputed),
-    // then on up; a maximum that comes out unchanged leaves every one above
-    // it unchanged too, so the walk stops there (`augment->propagate`).
+    // Restore the subtree maxima along the changed path before rotating:
+    // up to the successor (always recomputed), then on up, stopping at the
+    // first that comes out unchanged (`augment->propagate`).
     let up = childParent;
     if (successor !== 0) {
-      while (up !== successor && this.updateSub(up)) up = parents[up] as number;
+      while (up !== successor && this.updateSub(up)) up = t[up * STRIDE + PARENT] as number;
       up = successor;
     }
-    while (up !== 0 && this.updateSub(up)) up = parents[up] as number;
+    while (up !== 0 && this.updateSub(up)) up = t[up * STRIDE + PARENT] as number;
     if (!removedRed) this.eraseFixup(child, childParent);
   }
 
+  /** Puts `replacement` where `old` hangs from its parent (child pointers only). */
   private transplant(old: number, replacement: number): void {
-    const parent = this.parents[old] as number;
+    const t = this.t;
+    const parent = t[old * STRIDE + PARENT] as number;
     if (parent === 0) this.root = replacement;
-    else if (this.keys[parent * STRIDE + LEFT] === old) this.keys[parent * STRIDE + LEFT] = replacement;
-    else this.keys[parent * STRIDE + RIGHT] = replacement;
-    if (replacement !== 0) this.parents[replacement] = parent;
+    else if (t[parent * STRIDE + LEFT] === old) t[parent * STRIDE + LEFT] = replacement;
+    else t[parent * STRIDE + RIGHT] = replacement;
+    if (replacement !== 0) t[replacement * STRIDE + PARENT] = parent;
   }
 
-  /** Recomputes a slot's subtree maximum from its own `last` and its children's; returns whether it changed. */
+  /**
+   * Recomputes a slot's subtree maximum from its own `last` and its children's
+   * and stores it where it is kept (`subAt`); returns whether it changed.
+   */
   private updateSub(slot: number): boolean {
-    const keys = this.keys;
+    const t = this.t;
     const at = slot * STRIDE;
-    let hi = keys[at + LAST_HI] as number;
-    let lo = keys[at + LAST_LO] as number;
-    const left = keys[at + LEFT] as number;
-    if (left !== 0) {
-      const h = keys[left * STRIDE + SUB_HI] as number;
-      const l = keys[left * STRIDE + SUB_LO] as number;
+    let hi = t[at + LAST_HI] as number;
+    let lo = t[at + LAST_LO] as number;
+    if (t[at + LEFT] !== 0) {
+      const h = t[at + LSUB_HI] as number;
+      const l = t[at + LSUB_LO] as number;
       if (hi < h || (hi === h && lo < l)) {
         hi = h;
         lo = l;
       }
     }
-    const right = keys[at + RIGHT] as number;
-    if (right !== 0) {
-      const h = keys[right * STRIDE + SUB_HI] as number;
-      const l = keys[right * STRIDE + SUB_LO] as number;
+    if (t[at + RIGHT] !== 0) {
+      const h = t[at + RSUB_HI] as number;
+      const l = t[at + RSUB_LO] as number;
       if (hi < h || (hi === h && lo < l)) {
         hi = h;
         lo = l;
       }
     }
-    if (keys[at + SUB_HI] === hi && keys[at + SUB_LO] === lo) return false;
-    keys[at + SUB_HI] = hi;
-    keys[at + SUB_LO] = lo;
+    const sub = this.subAt(slot);
+    if (t[sub] === hi && t[sub + 1] === lo) return false;
+    t[sub] = hi;
+    t[sub + 1] = lo;
     return true;
   }
 
   /**
    * Rotation at `x` (`toLeft`: its right child `y` takes its place), keeping
-   * the augmented maxima as `augment_rotate` does.
+   * the augmented maxima as `augment_rotate` does: `y` keeps what `x` had
+   * (kept by their common parent), `x` is recomputed.
    */
   private rotate(x: number, toLeft: boolean): void {
-    const keys = this.keys;
+    const t = this.t;
     const near = toLeft ? RIGHT : LEFT;
     const far = toLeft ? LEFT : RIGHT;
-    const y = keys[x * STRIDE + near] as number;
-    const inner = keys[y * STRIDE + far] as number;
-    keys[x * STRIDE + near] = inner;
-    if (inner !== 0) this.parents[inner] = x;
+    const nearSub = toLeft ? RSUB_HI : LSUB_HI;
+    const farSub = toLeft ? LSUB_HI : RSUB_HI;
+    const y = t[x * STRIDE + near] as number;
+    const inner = t[y * STRIDE + far] as number;
+    t[x * STRIDE + near] = inner;
+    this.copySub(x * STRIDE + nearSub, y * STRIDE + farSub);
+    if (inner !== 0) t[inner * STRIDE + PARENT] = x;
     this.transplant(x, y);
-    keys[y * STRIDE + far] = x;
-    this.parents[x] = y;
-    keys[y * STRIDE + SUB_HI] = keys[x * STRIDE + SUB_HI] as number;
-    keys[y * STRIDE + SUB_LO] = keys[x * STRIDE + SUB_LO] as number;
+    t[y * STRIDE + far] = x;
+    t[x * STRIDE + PARENT] = y;
     this.updateSub(x);
   }
 
   private child(slot: number, side: number): number {
-    return this.keys[slot * STRIDE + side] as number;
+    return this.t[slot * STRIDE + side] as number;
   }
 
-  private isBlack(slot: number): boolean {
-    return slot === 0 || this.reds[slot] === 0;
+  private isRed(slot: number): boolean {
+    return slot !== 0 && this.t[slot * STRIDE + RED] === 1;
+  }
+
+  private paint(slot: number, red: boolean): void {
+    this.t[slot * STRIDE + RED] = red ? 1 : 0;
   }
 
   private insertFixup(inserted: number): void {
-    const parents = this.parents;
-    const reds = this.reds;
+    const t = this.t;
     let node = inserted;
     for (;;) {
-      const parent = parents[node] as number;
+      const parent = t[node * STRIDE + PARENT] as number;
       if (parent === 0) {
-        reds[node] = 0;
+        this.paint(node, false);
         return;
       }
-      if (reds[parent] === 0) return;
-      const grand = parents[parent] as number;
-      // Mirror images: `side` is the side of the grandparent the parent is on.
+      if (!this.isRed(parent)) return;
+      const grand = t[parent * STRIDE + PARENT] as number;
+      // Mirror images: the side of the grandparent the parent is on decides.
       const parentIsLeft = this.child(grand, LEFT) === parent;
       const uncle = this.child(grand, parentIsLeft ? RIGHT : LEFT);
-      if (uncle !== 0 && reds[uncle] === 1) {
-        reds[uncle] = 0;
-        reds[parent] = 0;
-        reds[grand] = 1;
+      if (this.isRed(uncle)) {
+        this.paint(uncle, false);
+        this.paint(parent, false);
+        this.paint(grand, true);
         node = grand;
         continue;
       }
@@ -423,51 +448,50 @@ export class VaTree<N extends IntervalNode> {
         this.rotate(parent, parentIsLeft);
         top = node;
       }
-      reds[top] = 0;
-      reds[grand] = 1;
+      this.paint(top, false);
+      this.paint(grand, true);
       this.rotate(grand, !parentIsLeft);
       return;
     }
   }
 
   private eraseFixup(start: number, startParent: number): void {
-    const parents = this.parents;
-    const reds = this.reds;
+    const t = this.t;
     let node = start;
     let parent = startParent;
-    while (parent !== 0 && (node === 0 || reds[node] === 0)) {
+    while (parent !== 0 && !this.isRed(node)) {
       // Mirror images: `near` is the side `node` is on, `far` the sibling's.
       const isLeft = node === this.child(parent, LEFT);
       const near = isLeft ? LEFT : RIGHT;
       const far = isLeft ? RIGHT : LEFT;
       let sibling = this.child(parent, far);
-      if (reds[sibling] === 1) {
-        reds[sibling] = 0;
-        reds[parent] = 1;
+      if (this.isRed(sibling)) {
+        this.paint(sibling, false);
+        this.paint(parent, true);
         this.rotate(parent, isLeft);
         sibling = this.child(parent, far);
       }
-      if (this.isBlack(this.child(sibling, LEFT)) && this.isBlack(this.child(sibling, RIGHT))) {
-        reds[sibling] = 1;
+      if (!this.isRed(this.child(sibling, LEFT)) && !this.isRed(this.child(sibling, RIGHT))) {
+        this.paint(sibling, true);
         node = parent;
-        parent = parents[node] as number;
+        parent = t[node * STRIDE + PARENT] as number;
         continue;
       }
-      if (this.isBlack(this.child(sibling, far))) {
-        reds[this.child(sibling, near)] = 0;
-        reds[sibling] = 1;
+      if (!this.isRed(this.child(sibling, far))) {
+        this.paint(this.child(sibling, near), false);
+        this.paint(sibling, true);
         this.rotate(sibling, !isLeft);
         sibling = this.child(parent, far);
       }
-      reds[sibling] = reds[parent] as number;
-      reds[parent] = 0;
+      this.paint(sibling, this.isRed(parent));
+      this.paint(parent, false);
       const outer = this.child(sibling, far);
-      if (outer !== 0) reds[outer] = 0;
+      if (outer !== 0) this.paint(outer, false);
       this.rotate(parent, isLeft);
       node = this.root;
       break;
     }
-    if (node !== 0) reds[node] = 0;
+    if (node !== 0) this.paint(node, false);
   }
 
   /**
@@ -475,10 +499,9 @@ export class VaTree<N extends IntervalNode> {
    * the first violation, or undefined. Used by tests and the invariant checker.
    */
   validate(): string | undefined {
-    const keys = this.keys;
-    const reds = this.reds;
-    if (this.root !== 0 && reds[this.root] === 1) return 'root is red';
-    if (this.root !== 0 && this.parents[this.root] !== 0) return 'root has a parent';
+    const t = this.t;
+    if (this.isRed(this.root)) return 'root is red';
+    if (this.root !== 0 && t[this.root * STRIDE + PARENT] !== 0) return 'root has a parent';
     let seen = 0;
     const nodeAt = (slot: number): N => this.nodes[slot] as N;
     const walk = (slot: number): number | string => {
@@ -487,29 +510,29 @@ export class VaTree<N extends IntervalNode> {
       const node = this.nodes[slot];
       if (!node || node.slot !== slot) return 'slot not owned by its node';
       const at = slot * STRIDE;
-      const left = keys[at + LEFT] as number;
-      const right = keys[at + RIGHT] as number;
-      if (left !== 0 && this.parents[left] !== slot) return 'broken parent link';
-      if (right !== 0 && this.parents[right] !== slot) return 'broken parent link';
-      if (reds[slot] === 1 && (reds[left] === 1 || reds[right] === 1)) return 'red node with red child';
+      const left = t[at + LEFT] as number;
+      const right = t[at + RIGHT] as number;
+      if (left !== 0 && t[left * STRIDE + PARENT] !== slot) return 'broken parent link';
+      if (right !== 0 && t[right * STRIDE + PARENT] !== slot) return 'broken parent link';
+      if (this.isRed(slot) && (this.isRed(left) || this.isRed(right))) return 'red node with red child';
       if (left !== 0 && nodeAt(left).start > node.start) return 'left child starts after its parent';
       if (right !== 0 && nodeAt(right).start < node.start) return 'right child starts before its parent';
-      if (keys[at + START_HI] !== hi32(node.start) || keys[at + START_LO] !== lo32(node.start)) return 'stale start key';
-      if (keys[at + LAST_HI] !== hi32(node.last) || keys[at + LAST_LO] !== lo32(node.last)) return 'stale last key';
-      // Children first: a parent's maximum is only checked against correct ones.
+      if (t[at + START_HI] !== hi32(node.start) || t[at + START_LO] !== lo32(node.start)) return 'stale start key';
+      if (t[at + LAST_HI] !== hi32(node.last) || t[at + LAST_LO] !== lo32(node.last)) return 'stale last key';
+      // Children first: a maximum is only checked against correct ones below it.
       const lh = walk(left);
       if (typeof lh === 'string') return lh;
       const rh = walk(right);
       if (typeof rh === 'string') return rh;
       if (this.updateSub(slot)) return 'stale subtree maximum';
       if (lh !== rh) return 'unequal black heights';
-      return lh + (reds[slot] === 1 ? 0 : 1);
+      return lh + (this.isRed(slot) ? 0 : 1);
     };
     const result = walk(this.root);
     if (typeof result === 'string') return result;
     if (seen !== this.count) return `size ${this.count} but ${seen} nodes`;
     let min = this.root;
-    while (min !== 0 && keys[min * STRIDE + LEFT] !== 0) min = keys[min * STRIDE + LEFT] as number;
+    while (min !== 0 && t[min * STRIDE + LEFT] !== 0) min = t[min * STRIDE + LEFT] as number;
     if (min !== this.leftmost) return 'stale leftmost node';
     return undefined;
   }
