@@ -22,14 +22,16 @@ import { VaTree, type IntervalNode } from './va-tree';
 
 /** Number-path values are held as `hi * SPLIT + lo`, both halves below 2^31 (V8 small integers). */
 const SPLIT = 2 ** 27;
+const INV_SPLIT = 2 ** -27;
 
 /** The high half of a number-path value (-1 for -1, the `last` of a zero-size VA at 0). */
 function hiHalf(value: number): number {
-  return Math.floor(value / SPLIT);
+  // Scaling by a power of two is exact (and cheaper than dividing).
+  return Math.floor(value * INV_SPLIT);
 }
 
 function loHalf(value: number): number {
-  return value - Math.floor(value / SPLIT) * SPLIT;
+  return value - Math.floor(value * INV_SPLIT) * SPLIT;
 }
 
 /** `struct drm_gem_object` (refcount, resv, `gpuva.list`, `gpuva.lock`). */
