@@ -204,8 +204,7 @@ export function intervalEmpty(vm: GpuVm, addr: Num64, range: Num64): boolean {
 export function vasInRange(vm: GpuVm, start: Num64, end: Num64): GpuVa[] {
   const vas: GpuVa[] = [];
   const tree = vm.tree;
-  const first = tree.iterFirst(start, dec64(end));
-  for (let va = first !== null && first.addr < end ? first : null; va !== null; va = tree.nextBelow(va, end)) vas.push(va);
+  for (let va = tree.iterFirst(start, dec64(end)); va !== null && va.addr < end; va = tree.next(va)) vas.push(va);
   return vas;
 }
 

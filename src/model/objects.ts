@@ -13,26 +13,12 @@
  * the exact path (`number-path.ts`).
  */
 
-import { add, sub, toU64, U64_MAX, type Num64, type U64 } from '../base/u64';
+import { add, add64, dec64, toU64, U64_MAX, type Num64, type U64 } from '../base/u64';
 import { CLAMPED_END, windowOnNumbers } from './number-path';
 import type { KernelEnv } from './kernel-env';
 import { Lock } from './kernel-env';
 import { Kref } from './kref';
-import { VaTree, type IntervalNode } from './va-tree';
-
-/** Number-path values are held as `hi * SPLIT + lo`, both halves below 2^31 (V8 small integers). */
-const SPLIT = 2 ** 27;
-const INV_SPLIT = 2 ** -27;
-
-/** The high half of a number-path value (-1 for -1, the `last` of a zero-size VA at 0). */
-function hiHalf(value: number): number {
-  // Scaling by a power of two is exact (and cheaper than dividing).
-  return Math.floor(value * INV_SPLIT);
-}
-
-function loHalf(value: number): number {
-  return value - Math.floor(value * INV_SPLIT) * SPLIT;
-}
+import { setKeys, VaTree, type IntervalNode } from './va-tree';
 
 /** `struct drm_gem_object` (refcount, resv, `gpuva.list`, `gpuva.lock`). */
 export class GemObject {
@@ -55,42 +41,31 @@ export class GemObject {
   }
 }
 
-/** The exact (bigint) values of a VA off the number path. */
-interface ExactValues {
-  readonly addr: U64;
-  readonly range: U64;
-  readonly offset: U64;
-  readonly end: U64;
-  readonly last: U64;
-}
-
 /**
  * `struct drm_gpuva`: one mapping; also its node in the VA tree. `V` narrows
  * the representation for users that only ever build bigint VMs (traces).
- *
- * On the number path every value the split/merge walk reads is held as small
- * integers inside the object: the address, `last` and the offset each as two
- * halves below 2^31 (`hiHalf`, `loHalf`), and `addr`, `range`, `end`, `last`
- * and `offset` are computed from them (exact below 2^53, and -1 for the
- * `last` of a zero-size node at 0). A number field above
- * 2^30 would be a separate heap box in V8, one more cache miss per read and
- * one more allocation per write. Off the number path the values live in
- * `exact` as bigints.
  */
-export class GpuVa<V extends Num64 = Num64> implements IntervalNode {
-  /** The VA's slot in its VM's tree (`VaTree`), 0 when it is in none. */
-  slot = 0;
-  /** On the number path: `addr` and `last` as halves (`hiHalf`, `loHalf`). */
+export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
+  // Interval-tree node fields (`rb.node`, `rb.__subtree_last`) first, in the
+  // order a lookup reads them (a descent reads the subtree maximum of a child
+  // before anything else of it): V8 lays fields out in this order, so the
+  // lookup touches the start of each node only.
+  subHi = 0;
+  subLo = 0;
+  left: GpuVa | null = null;
+  right: GpuVa | null = null;
   startHi = 0;
   startLo = 0;
   lastHi = 0;
   lastLo = 0;
-  /** The offset as halves, on the number path (see the class comment). */
-  offsetHi = 0;
-  offsetLo = 0;
-  /** The values as bigints, off the number path; null on it. */
-  exact: ExactValues | null = null;
-  readonly obj: GemObject | null;
+  parent: GpuVa | null = null;
+  red = false;
+
+  /** `va.addr`, and `addr + range - 1` wrapping: the closed interval the tree keys by. */
+  start: V;
+  last: V;
+  /** Exclusive end, `addr + range` wrapping. */
+  readonly end: V;
 
   /** Set by a successful insert and never cleared, as in the kernel. */
   vm: GpuVm | null = null;
@@ -99,67 +74,21 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode {
   flags = 0;
   /** True only for a VM's embedded `kernel_alloc_node`. */
   kernel = false;
-  /** `gem.entry`: the VM_BO list this VA is on, and its entry there (`VaList`). */
+  /** `gem.entry`: the VM_BO list this VA is on, and its neighbours there (`VaList`). */
   list: VaList | null = null;
-  listIndex = -1;
+  listPrev: GpuVa | null = null;
+  listNext: GpuVa | null = null;
 
-  constructor(addr: V, range: V, obj: GemObject | null, offset: V) {
-    this.obj = obj;
-    this.set(addr, range, offset);
-  }
-
-  /** `va.va.addr`. */
-  get addr(): V {
-    const exact = this.exact;
-    return (exact === null ? this.startHi * SPLIT + this.startLo : exact.addr) as V;
-  }
-
-  /** `va.va.range`. */
-  get range(): V {
-    const exact = this.exact;
-    return (exact === null ? (this.lastHi - this.startHi) * SPLIT + (this.lastLo - this.startLo) + 1 : exact.range) as V;
-  }
-
-  /** `va.gem.offset`. */
-  get offset(): V {
-    const exact = this.exact;
-    return (exact === null ? this.offsetHi * SPLIT + this.offsetLo : exact.offset) as V;
-  }
-
-  /** The start of the closed interval the tree keys by: `addr`. */
-  get start(): V {
-    return this.addr;
-  }
-
-  /** `addr + range - 1` wrapping: the end of the closed interval the tree keys by. */
-  get last(): V {
-    const exact = this.exact;
-    return (exact === null ? this.lastHi * SPLIT + this.lastLo : exact.last) as V;
-  }
-
-  /** Exclusive end, `addr + range` wrapping. */
-  get end(): V {
-    const exact = this.exact;
-    return (exact === null ? this.lastHi * SPLIT + this.lastLo + 1 : exact.end) as V;
-  }
-
-  /** Sets the values and the keys (before the VA is inserted). */
-  private set(addr: V, range: V, offset: V): void {
-    if (typeof addr === 'number') {
-      const last = addr + (range as number) - 1;
-      this.startHi = hiHalf(addr);
-      this.startLo = loHalf(addr);
-      this.lastHi = hiHalf(last);
-      this.lastLo = loHalf(last);
-      this.offsetHi = hiHalf(offset as number);
-      this.offsetLo = loHalf(offset as number);
-      this.exact = null;
-    } else {
-      const end = add(addr, range as U64);
-      const last = sub(end, 1n);
-      this.startHi = this.startLo = this.lastHi = this.lastLo = this.offsetHi = this.offsetLo = 0;
-      this.exact = { addr, range: range as U64, offset: offset as U64, end, last };
-    }
+  constructor(
+    readonly addr: V,
+    readonly range: V,
+    readonly obj: GemObject | null,
+    readonly offset: V,
+  ) {
+    this.start = addr;
+    this.end = add64(addr, range) as V;
+    this.last = dec64(this.end) as V;
+    setKeys(this, addr, this.last);
   }
 
   /**
@@ -167,24 +96,38 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode {
    * `GpuVm.vaCache`, as a slab cache hands memory out again).
    */
   reset(addr: V, range: V, obj: GemObject | null, offset: V): void {
-    (this as { obj: GemObject | null }).obj = obj;
-    this.set(addr, range, offset);
+    const self = this as { addr: Num64; range: Num64; obj: GemObject | null; offset: Num64; end: Num64 };
+    self.addr = addr;
+    self.range = range;
+    self.obj = obj;
+    self.offset = offset;
+    this.start = addr;
+    self.end = add64(addr, range);
+    this.last = dec64(self.end) as V;
+    setKeys(this, addr, this.last);
+    this.left = this.right = this.parent = null;
+    this.red = false;
     this.vm = null;
     this.vmBo = null;
     this.inserted = false;
     this.flags = 0;
     this.kernel = false;
-    this.list = null;
-    this.listIndex = -1;
+    this.list = this.listPrev = this.listNext = null;
   }
 
-  /** Turns the number values into bigints (same values; a tree keeps the keys it took). */
+  /**
+   * Turns the number fields into bigints (same values). The keys of a VA in
+   * a tree do not change; one outside it gets the keys of its wrapped `last`.
+   */
   widen(): void {
-    if (this.exact !== null) return;
-    const addr = toU64(this.addr);
-    const range = toU64(this.range);
-    const last = widenLast(this.last);
-    this.exact = { addr, range, offset: toU64(this.offset), end: add(addr, range), last };
+    const self = this as { addr: Num64; range: Num64; offset: Num64; start: Num64; end: Num64; last: Num64 };
+    self.addr = toU64(this.addr);
+    self.range = toU64(this.range);
+    self.offset = toU64(this.offset);
+    self.start = self.addr;
+    self.end = toU64(this.end);
+    self.last = widenLast(this.last);
+    if (!this.inserted) setKeys(this, self.start, self.last);
   }
 }
 
@@ -198,19 +141,14 @@ function widenLast(last: Num64): U64 {
 }
 
 /**
- * `list.gpuva` of a VM_BO: its VAs in link order, as the kernel's list
- * (`list_add_tail`, `list_del`). A VA is on at most one list (`va.list`) and
- * knows its entry there (`va.listIndex`). Unlinking clears the entry and
- * touches no other VA (a linked list would write both neighbours, two cache
- * misses on VAs linked at random times); entries are appended, and the
- * cleared ones are dropped once they outnumber the live ones, when nothing
- * walks the list. The methods are the subset of `Set` the model uses, with
- * the same results.
+ * `list.gpuva` of a VM_BO: its VAs in link order, as the kernel's intrusive
+ * list (`list_add_tail`, `list_del`): the links live in the VAs, so linking
+ * and unlinking allocate nothing. A VA is on at most one list. The methods
+ * are the subset of `Set` the model uses, with the same results.
  */
 export class VaList {
-  private entries: (GpuVa | null)[] = [];
-  /** Walks in progress: the entries are not moved under them. */
-  private walking = 0;
+  private head: GpuVa | null = null;
+  private tail: GpuVa | null = null;
   size = 0;
 
   has(va: GpuVa): boolean {
@@ -221,11 +159,12 @@ export class VaList {
   add(va: GpuVa): this {
     if (va.list === this) return this;
     if (va.list) va.list.delete(va);
-    const entries = this.entries;
-    if (entries.length >= 64 && entries.length > 2 * this.size && this.walking === 0) this.compact();
     va.list = this;
-    va.listIndex = this.entries.length;
-    this.entries.push(va);
+    va.listPrev = this.tail;
+    va.listNext = null;
+    if (this.tail) this.tail.listNext = va;
+    else this.head = va;
+    this.tail = va;
     this.size++;
     return this;
   }
@@ -233,37 +172,23 @@ export class VaList {
   /** `list_del`; false when the VA is not on this list. */
   delete(va: GpuVa): boolean {
     if (va.list !== this) return false;
-    this.entries[va.listIndex] = null;
-    va.list = null;
-    va.listIndex = -1;
+    const prev = va.listPrev;
+    const next = va.listNext;
+    if (prev) prev.listNext = next;
+    else this.head = next;
+    if (next) next.listPrev = prev;
+    else this.tail = prev;
+    va.list = va.listPrev = va.listNext = null;
     this.size--;
     return true;
   }
 
-  /** Drops the cleared entries, keeping the order. */
-  private compact(): void {
-    const entries = this.entries;
-    let kept = 0;
-    for (let i = 0; i < entries.length; i++) {
-      const va = entries[i] as GpuVa | null;
-      if (va === null) continue;
-      va.listIndex = kept;
-      entries[kept++] = va;
-    }
-    entries.length = kept;
-  }
-
   *values(): IterableIterator<GpuVa> {
-    // VAs linked meanwhile are visited too, unlinked ones are not.
-    this.walking++;
-    try {
-      const entries = this.entries;
-      for (let i = 0; i < entries.length; i++) {
-        const va = entries[i] as GpuVa | null;
-        if (va !== null) yield va;
-      }
-    } finally {
-      this.walking--;
+    // The next VA is read first, so the current one may be unlinked meanwhile.
+    for (let va = this.head; va;) {
+      const next: GpuVa | null = va.listNext;
+      yield va;
+      va = next;
     }
   }
 

@@ -35,12 +35,6 @@ export type GpuVaOp =
   | { readonly kind: 'unmap'; readonly va: GpuVa; readonly keep: boolean }
   | { readonly kind: 'prefetch'; readonly va: GpuVa };
 
-/** The first VA of a `drm_gpuvm_for_each_va_range` walk over [addr, end), or null. */
-function firstInRange(vm: GpuVm, addr: Num64, end: Num64): GpuVa | null {
-  const va = vm.tree.iterFirst(addr, dec64(end));
-  return va !== null && va.addr < end ? va : null;
-}
-
 /**
  * `__drm_gpuvm_sm_map` in list form. With `madvise`, VAs with an object are
  * skipped, no UNMAP is produced and MAPs only cover the split-off middles.
@@ -60,7 +54,7 @@ export function smMapOps(vm: GpuVm, req: MapDesc, madvise = false): GpuVaOp[] | 
   const tree = vm.tree;
   // drm_gpuvm_for_each_va_range_safe: the walk does not change the tree, so a
   // plain list walk visits the same VAs.
-  for (let va = firstInRange(vm, reqAddr, reqEnd); va !== null; va = tree.nextBelow(va, reqEnd)) {
+  for (let va = tree.iterFirst(reqAddr, dec64(reqEnd)); va !== null && va.addr < reqEnd; va = tree.next(va)) {
     const obj = va.obj;
     if (madvise && obj) continue;
     const offset = va.offset;
@@ -135,7 +129,7 @@ export function smUnmapOps(vm: GpuVm, reqAddr: Num64, reqRange: Num64): GpuVaOp[
   if (!rangeValid(vm, reqAddr, reqRange)) return '-EINVAL';
   const ops: GpuVaOp[] = [];
   const tree = vm.tree;
-  for (let va = firstInRange(vm, reqAddr, reqEnd); va !== null; va = tree.nextBelow(va, reqEnd)) {
+  for (let va = tree.iterFirst(reqAddr, dec64(reqEnd)); va !== null && va.addr < reqEnd; va = tree.next(va)) {
     const addr = va.addr;
     const end = va.end;
     const prev = addr < reqAddr ? { addr, range: sub(reqAddr, addr), obj: va.obj, offset: va.offset } : null;
