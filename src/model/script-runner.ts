@@ -126,8 +126,13 @@ class ScriptRunner {
       return;
     }
     this.index = index;
-    const where = this.guarded(() => this.execute(command));
-    if (where) this.crash = { index, where };
+    // `guarded`, inlined: this runs for every line of a script.
+    try {
+      this.execute(command);
+    } catch (error) {
+      const where = this.caught(error);
+      if (where) this.crash = { index, where };
+    }
   }
 
   /** After the last line: tears everything down (emitting its records) and checks for leaks. */
@@ -147,17 +152,29 @@ class ScriptRunner {
       body();
       return null;
     } catch (error) {
-      if (error instanceof KernelOops) {
-        this.emit(CRASH);
-        return error.where;
-      }
-      this.emit({ kind: 'internal', message: error instanceof Error ? error.message : String(error) });
-      return null;
+      return this.caught(error);
     }
   }
 
+  /** Reports what a line threw; returns the kernel function that crashed, if the modelled kernel did. */
+  private caught(error: unknown): string | null {
+    if (error instanceof KernelOops) {
+      this.emit(CRASH);
+      return error.where;
+    }
+    this.emit({ kind: 'internal', message: error instanceof Error ? error.message : String(error) });
+    return null;
+  }
+
+  /** The BOs, iterable any number of times (each walk sees the current ones). */
+  private readonly objects: Iterable<GemObject> = { [Symbol.iterator]: () => this.bos.values() };
+  /** The driver state of the last command, reused while the VM and lock mode stay. */
+  private state: DriverState | null = null;
+
   private driverState(vm: GpuVm): DriverState {
-    return { vm, lockMode: this.lockMode, objects: this.bos.values() };
+    const state = this.state;
+    if (state !== null && state.vm === vm && state.lockMode === this.lockMode) return state;
+    return (this.state = { vm, lockMode: this.lockMode, objects: this.objects });
   }
 
   private lookupBo(id: Num64 | null): GemObject | null | undefined {

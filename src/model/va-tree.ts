@@ -10,7 +10,9 @@
  * - insertion descends by `start` (an equal start goes right) and rebalances as
  *   `rb_insert_augmented_cached`;
  * - erasure splices in the in-order successor and rebalances as
- *   `rb_erase_augmented_cached`;
+ *   `rb_erase_augmented_cached`, restoring the subtree maxima as its
+ *   `augment->copy` and `augment->propagate` do (the walk up stops at the
+ *   first maximum that does not change);
  * - `iterFirst` is the interval tree's `iter_first`/`subtree_search`, including
  *   its early exits on the root's subtree maximum and on the leftmost start.
  *
@@ -205,6 +207,8 @@ export class VaTree<N extends IntervalNode<N>> {
     let removedRed = node.red;
     let child: N | null;
     let childParent: N | null;
+    // The successor that takes the node's place, when it has two children.
+    let spliced: N | null = null;
     if (!node.left) {
       child = node.right;
       childParent = node.parent;
@@ -216,6 +220,7 @@ export class VaTree<N extends IntervalNode<N>> {
     } else {
       let successor: N = node.right;
       while (successor.left) successor = successor.left;
+      spliced = successor;
       removedRed = successor.red;
       child = successor.right;
       if (successor.parent === node) {
@@ -230,11 +235,22 @@ export class VaTree<N extends IntervalNode<N>> {
       successor.left = node.left;
       successor.left.parent = successor;
       successor.red = node.red;
+      // In the node's place it takes over the node's maximum (`augment->copy`).
+      successor.subHi = node.subHi;
+      successor.subLo = node.subLo;
     }
     node.parent = node.left = node.right = null;
     this.count--;
-    // Restore the subtree maxima along the changed path before rotating.
-    for (let up = childParent; up; up = up.parent) updateSubLast(up);
+    // Restore the subtree maxima along the changed path before rotating, as
+    // `__rb_erase_augmented` does: up to the successor (always recomputed),
+    // then on up, stopping at the first maximum that comes out unchanged
+    // (every one above it is unchanged too: `augment->propagate`).
+    let up = childParent;
+    if (spliced) {
+      while (up && up !== spliced && updateSubLast(up)) up = up.parent;
+      up = spliced;
+    }
+    while (up && updateSubLast(up)) up = up.parent;
     if (!removedRed) this.eraseFixup(child, childParent);
   }
 
@@ -425,8 +441,8 @@ function isBlack<N extends IntervalNode<N>>(node: N | null): boolean {
   return !node || !node.red;
 }
 
-/** Recomputes a node's subtree maximum from its children. */
-function updateSubLast<N extends IntervalNode<N>>(node: N): void {
+/** Recomputes a node's subtree maximum from its children; returns whether it changed. */
+function updateSubLast<N extends IntervalNode<N>>(node: N): boolean {
   let hi = node.lastHi;
   let lo = node.lastLo;
   const left = node.left;
@@ -439,6 +455,8 @@ function updateSubLast<N extends IntervalNode<N>>(node: N): void {
     hi = right.subHi;
     lo = right.subLo;
   }
+  if (node.subHi === hi && node.subLo === lo) return false;
   node.subHi = hi;
   node.subLo = lo;
+  return true;
 }

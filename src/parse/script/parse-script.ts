@@ -183,6 +183,40 @@ function bad(reason: string): ScriptCommand<Num64> {
   return { kind: 'bad', reason };
 }
 
+// The line being parsed by `parseTrimmed`: module state rather than closures,
+// so that parsing a line allocates nothing but its command.
+let lineBytes: Uint8Array = new Uint8Array(0);
+let lineStart = 0;
+let lineEnd = 0;
+
+/** Token `n` as text (error messages only). */
+function token(n: number): string {
+  return n < MAX_TOKENS
+    ? decoder.decode(lineBytes.subarray(bounds[n * 2] as number, bounds[n * 2 + 1] as number))
+    : tokenText(lineBytes, lineStart, lineEnd, n);
+}
+
+/** Argument `n` (0-based) as a number, undefined when it is none. */
+function number(n: number): Num64 | undefined {
+  return parseCNumberBytes(lineBytes, bounds[n * 2 + 2] as number, bounds[n * 2 + 3] as number);
+}
+
+/** Whether argument `n` (0-based) is `word`. */
+function is(n: number, word: string): boolean {
+  if (n + 1 >= MAX_TOKENS) return tokenText(lineBytes, lineStart, lineEnd, n + 1) === word;
+  const s = bounds[n * 2 + 2] as number;
+  if ((bounds[n * 2 + 3] as number) - s !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if (lineBytes[s + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** `wanted` numeric arguments of command `name`, or why not. */
+function numbers(name: Name, args: number, wanted: number): string | undefined {
+  if (args !== wanted) return `${name} takes ${wanted} argument${wanted === 1 ? '' : 's'}, got ${args}`;
+  for (let n = 0; n < wanted; n++) if (number(n) === undefined) return `not a number: ${token(n + 1)}`;
+  return undefined;
+}
+
 function parseTrimmed(bytes: Uint8Array, start: number, end: number): ScriptCommand<Num64> {
   // Tokens: runs of anything but space and tab.
   let count = 0;
@@ -198,40 +232,24 @@ function parseTrimmed(bytes: Uint8Array, start: number, end: number): ScriptComm
     while (i < end && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
   }
   if (count === 0 || bytes[start] === 0x23 /* # */) return { kind: 'comment' };
+  lineBytes = bytes;
+  lineStart = start;
+  lineEnd = end;
   const args = count - 1;
-  /** Token `n` as text (error messages only). */
-  const token = (n: number): string =>
-    n < MAX_TOKENS ? decoder.decode(bytes.subarray(bounds[n * 2] as number, bounds[n * 2 + 1] as number)) : tokenText(bytes, start, end, n);
-  /** Argument `n` (0-based) as a number, undefined when it is none. */
-  const number = (n: number): Num64 | undefined => parseCNumberBytes(bytes, bounds[n * 2 + 2] as number, bounds[n * 2 + 3] as number);
-  /** Whether argument `n` (0-based) is `word`. */
-  const is = (n: number, word: string): boolean => {
-    if (n + 1 >= MAX_TOKENS) return tokenText(bytes, start, end, n + 1) === word;
-    const s = bounds[n * 2 + 2] as number;
-    if ((bounds[n * 2 + 3] as number) - s !== word.length) return false;
-    for (let k = 0; k < word.length; k++) if (bytes[s + k] !== word.charCodeAt(k)) return false;
-    return true;
-  };
   const name = nameOf(bytes, bounds[0] as number, bounds[1] as number);
   if (name === undefined) return bad(`unknown command: ${token(0)}`);
-
-  /** `count` numeric arguments, or why not. */
-  const numbers = (wanted: number): string | undefined => {
-    if (args !== wanted) return `${name} takes ${wanted} argument${wanted === 1 ? '' : 's'}, got ${args}`;
-    for (let n = 0; n < wanted; n++) if (number(n) === undefined) return `not a number: ${token(n + 1)}`;
-    return undefined;
-  };
 
   switch (name) {
     case 'map':
     case 'insert': {
-      const usage = `${name} takes <addr> <range> <bo-id|none> <offset>`;
-      if (args !== 4) return bad(usage);
+      if (args !== 4) return bad(`${name} takes <addr> <range> <bo-id|none> <offset>`);
       const addr = number(0);
       const range = number(1);
       const offset = number(3);
       const bo = is(2, 'none') ? null : number(2);
-      if (addr === undefined || range === undefined || offset === undefined || bo === undefined) return bad(usage);
+      if (addr === undefined || range === undefined || offset === undefined || bo === undefined) {
+        return bad(`${name} takes <addr> <range> <bo-id|none> <offset>`);
+      }
       return { kind: name, addr, range, bo, offset };
     }
     case 'unmap':
@@ -243,9 +261,12 @@ function parseTrimmed(bytes: Uint8Array, start: number, end: number): ScriptComm
     case 'empty':
     case 'valid':
     case 'execlock_range': {
-      const why = numbers(2);
-      if (why !== undefined) return bad(why);
-      return { kind: name, addr: number(0) as Num64, range: number(1) as Num64 };
+      if (args === 2) {
+        const addr = number(0);
+        const range = number(1);
+        if (addr !== undefined && range !== undefined) return { kind: name, addr, range };
+      }
+      return bad(numbers(name, args, 2) as string);
     }
     case 'vm': {
       if (args < 4) return bad('vm takes <start> <range> <kstart> <krange> [immediate] [resv_protected]');
@@ -277,12 +298,12 @@ function parseTrimmed(bytes: Uint8Array, start: number, end: number): ScriptComm
     }
     case 'find_prev':
     case 'find_next': {
-      const why = numbers(1);
+      const why = numbers(name, args, 1);
       if (why !== undefined) return bad(why);
       return { kind: name, at: number(0) as Num64 };
     }
     case 'bounmap': {
-      const why = numbers(1);
+      const why = numbers(name, args, 1);
       if (why !== undefined) return bad(why);
       return { kind: 'bounmap', bo: number(0) as Num64 };
     }
