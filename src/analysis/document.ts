@@ -9,6 +9,7 @@
  * (a trailing CR is left for the analyzer to notice and strip).
  */
 
+import type { Prescan } from '../parse/trace/prescan';
 import type { Finding } from '../rules/rule';
 
 import type { DocumentKind } from '../base/detect-kind';
@@ -45,8 +46,18 @@ export interface LineSink {
    * valid during the call), for analyzers that read bytes without making a
    * string. Returns false, having done nothing, for a line it leaves to
    * `line` (the caller then decodes the line and passes it there).
+   * `startByte` is the line's offset in the file; `prescan` the record a
+   * reader thread made of the line (`parse/trace/prescan.ts`), when one did.
    */
-  lineBytes?(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated: boolean): boolean;
+  lineBytes?(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    lineNumber: number,
+    unterminated: boolean,
+    startByte?: number,
+    prescan?: Prescan,
+  ): boolean;
   /** End of input: returns the analysis (a promise when it needs async set-up, e.g. tree-sitter). Called exactly once. */
   end(): AnalysisResult | Promise<AnalysisResult>;
 }

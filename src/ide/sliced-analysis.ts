@@ -16,6 +16,7 @@
 
 import type { AnalysisResult, Analyzer, DocumentKind, LineSink } from '../analysis/document';
 import type { Finding } from '../rules/rule';
+import type { Prescan } from '../parse/trace/prescan';
 
 export const MAX_FED_LINE_CHARS = 1 << 20;
 
@@ -118,10 +119,18 @@ export class GuardedSink {
   }
 
   /** The line as bytes, when the sink takes it that way (see `LineSink.lineBytes`); false: pass it to `line`. */
-  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated: boolean): boolean {
+  lineBytes(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    lineNumber: number,
+    unterminated: boolean,
+    startByte?: number,
+    prescan?: Prescan,
+  ): boolean {
     if (!this.sink?.lineBytes) return false;
     try {
-      if (!this.sink.lineBytes(bytes, start, end, lineNumber, unterminated)) return false;
+      if (!this.sink.lineBytes(bytes, start, end, lineNumber, unterminated, startByte, prescan)) return false;
     } catch (error) {
       this.fail(lineNumber, `analyzing line ${lineNumber}`, error);
     }

@@ -25,6 +25,7 @@ import { TraceReplayer, type ReplayEventInfo } from '../analysis/trace/trace-rep
 import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm, VmSnapshot } from '../analysis/trace/trace-state';
 import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
+import type { Prescan } from '../parse/trace/prescan';
 import type { ProgressiveSink } from './sliced-analysis';
 import type { LineSource } from './line-source';
 import { KeyTable } from './key-table';
@@ -124,7 +125,8 @@ export class TraceIndex {
     const replayer = new TraceReplayer({ quiet: true, recycle: true, onEvent: (info) => this.noteEvent(info) });
     return {
       line: (text, lineNumber, unterminated) => replayer.line(text, lineNumber, unterminated),
-      lineBytes: (bytes, start, end, lineNumber, unterminated) => replayer.lineBytes(bytes, start, end, lineNumber, unterminated),
+      lineBytes: (bytes, start, end, lineNumber, unterminated, _startByte, prescan) =>
+        replayer.lineBytes(bytes, start, end, lineNumber, unterminated, prescan),
       end: () => {
         this.endObjects(true);
         return { kind: 'trace', stats: replayer.stats(), findings: [] };
@@ -188,8 +190,8 @@ export class TraceIndex {
   }
 
   /** Feeds one line as bytes when the replayer takes it (`TraceReplayer.lineBytes`); false leaves it to `line`. */
-  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated = false): boolean {
-    if (!this.replayer.lineBytes(bytes, start, end, lineNumber, unterminated)) return false;
+  lineBytes(bytes: Uint8Array, start: number, end: number, lineNumber: number, unterminated = false, prescan?: Prescan): boolean {
+    if (!this.replayer.lineBytes(bytes, start, end, lineNumber, unterminated, prescan)) return false;
     this.afterLine(lineNumber);
     return true;
   }
@@ -254,7 +256,8 @@ export class TraceIndex {
   sink(): ProgressiveSink {
     return {
       line: (text, lineNumber, unterminated) => this.line(text, lineNumber, unterminated),
-      lineBytes: (bytes, start, end, lineNumber, unterminated) => this.lineBytes(bytes, start, end, lineNumber, unterminated),
+      lineBytes: (bytes, start, end, lineNumber, unterminated, _startByte, prescan) =>
+        this.lineBytes(bytes, start, end, lineNumber, unterminated, prescan),
       end: () => this.finish(),
       partial: () => this.partialFindings(),
     };

@@ -61,8 +61,8 @@ export async function analyzeFileFromDisk(
         else offsets.push(startByte);
         sink.line(text, lineNumber, unterminated);
       },
-      lineBytes(data, start, end, lineNumber, unterminated, startByte) {
-        if (!sink.lineBytes(data, start, end, lineNumber, unterminated)) return false;
+      lineBytes(data, start, end, lineNumber, unterminated, startByte, prescan) {
+        if (!sink.lineBytes(data, start, end, lineNumber, unterminated, startByte, prescan)) return false;
         offsets.push(startByte);
         return true;
       },
