@@ -105,6 +105,14 @@ export interface PathResult {
 }
 
 const MAX_STEPS = 60_000;
+/**
+ * Distinct states a node is walked with at most. Held resources multiply the
+ * states at every branch, and a walk that spends its step budget deep in the
+ * first error paths of a long ioctl never reaches the rest of it; past this
+ * many, a node's further states are dropped (the walk is then reported as
+ * truncated), so every node is still reached.
+ */
+const MAX_STATES_PER_NODE = 48;
 // `queue` is a noun as often as a verb (`foo_queue_prepare` acts on a queue and hands nothing
 // over): only as the first or last word (`queue_work`, `drm_sched_entity_queue`) is it a hand-over.
 const ESCAPE_CALL =
@@ -238,6 +246,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
   const lockFunction = /lock/.test(fn.name);
 
   const visited = new Set<string>();
+  const statesAt: number[] = [];
   const stack: { node: number; state: Res[] }[] = [{ node: fn.entry, state: ownedParams(fn, pairs) }];
   let steps = 0;
   let truncated = false;
@@ -250,6 +259,12 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
     const { node: id, state: incoming } = stack.pop() as { node: number; state: Res[] };
     const memo = `${id}\u0003${signature(incoming)}`;
     if (visited.has(memo)) continue;
+    const seen = statesAt[id] ?? 0;
+    if (seen >= MAX_STATES_PER_NODE) {
+      truncated = true;
+      continue;
+    }
+    statesAt[id] = seen + 1;
     visited.add(memo);
     const node = fn.nodes[id] as IrNode;
     if (node.kind === 'unknown') continue;
