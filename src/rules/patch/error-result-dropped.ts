@@ -21,6 +21,7 @@ import {
   type PatchIssue,
   type PatchRuleCheck,
 } from './review-context';
+import { regExpLiteral } from '../../base/regexp-literal';
 
 export const errorResultDropped = defineRule({
   id: 'error-result-dropped',
@@ -47,8 +48,8 @@ export const errorResultDroppedCheck: PatchRuleCheck = {
       for (const call of view.ir.calls) {
         if (call.target !== undefined || call.within !== undefined || call.negated || !rowChanged(view, call.row)) continue;
         // A statement of its own: `f(...);`, not an argument or a condition.
-        if (!new RegExp(`^${call.name}\\s*\\(`).test(rowText(view, call.row))) continue;
-        if (keptAfter.has(call.name) || new RegExp(`void${call.name}\\(`).test(review.patchAddedText)) continue;
+        if (!new RegExp(`^${regExpLiteral(call.name)}\\s*\\(`).test(rowText(view, call.row))) continue;
+        if (keptAfter.has(call.name) || new RegExp(`void${regExpLiteral(call.name)}\\(`).test(review.patchAddedText)) continue;
         const old = before.ir.calls.find(
           (candidate) => candidate.target !== undefined && signature(candidate) === signature(call) && rowChanged(before, candidate.row),
         );
@@ -79,7 +80,7 @@ export const errorResultDroppedCheck: PatchRuleCheck = {
 /** The first node after `call` that returns or tests its target, before anything assigns the target again. */
 function useOf(ir: FunctionIr, call: CallSite): { row: number; returned: boolean } | undefined {
   const target = call.target as string;
-  const mention = new RegExp(`(?<!\\.|->)\\b${target}\\b`);
+  const mention = new RegExp(`(?<!\\.|->)\\b${regExpLiteral(target)}\\b`);
   const start = ir.nodes.find((node) => node.calls.includes(call));
   if (!start) return undefined;
   const seen = new Set<number>();

@@ -18,6 +18,7 @@
  */
 
 import type { AcquireStyle, PairIndex, ResourceKind, ResourcePair } from './resource-pairs';
+import { regExpLiteral } from '../../base/regexp-literal';
 
 /** One piece of source to learn from: a file of the tree, or the lines of a hunk. */
 export interface LearnSource {
@@ -355,9 +356,19 @@ function freeingFacts(source: LearnSource): FreeingFacts {
       if (!call) return;
       const [, result, callee, argText] = call as unknown as [string, string, string, string];
       const test = next(index);
-      if (!test || !new RegExp(`^\\s*if\\s*\\((?:IS_ERR\\(${result}\\)|${result}|!${result})\\)\\s*$`).test(test.text)) return;
+      if (
+        !test ||
+        !new RegExp(
+          `^\\s*if\\s*\\((?:IS_ERR\\(${regExpLiteral(result)}\\)|${regExpLiteral(result)}|!${regExpLiteral(result)})\\)\\s*$`,
+        ).test(test.text)
+      )
+        return;
       const exit = next(body.indexOf(test));
-      if (!exit || (!ERROR_RETURN.test(exit.text) && !new RegExp(`^\\s*return\\s+(?:ERR_CAST\\()?${result}\\)?;`).test(exit.text))) return;
+      if (
+        !exit ||
+        (!ERROR_RETURN.test(exit.text) && !new RegExp(`^\\s*return\\s+(?:ERR_CAST\\()?${regExpLiteral(result)}\\)?;`).test(exit.text))
+      )
+        return;
       argText.split(',').forEach((raw, slot) => {
         const arg = raw.trim();
         if (!/^[A-Za-z_]\w*$/.test(arg)) return;

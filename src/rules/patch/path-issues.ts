@@ -6,6 +6,7 @@
 
 import type { PathEvent } from './resource-paths';
 import { rowChanged, rowText, type FunctionView, type HunkReview, type ImageSide } from './review-context';
+import { regExpLiteral } from '../../base/regexp-literal';
 
 export function eventsOf<T extends PathEvent['type']>(
   review: HunkReview,
@@ -35,7 +36,7 @@ export function jumpBetween(view: FunctionView, fromRow: number, toRow: number):
     if (!rowChanged(view, row)) continue;
     const label = /^goto\s+(\w+)\s*;/.exec(rowText(view, row))?.[1];
     if (!label) continue;
-    for (let at = row + 1; at <= toRow; at++) if (new RegExp(`^${label}\\s*:`).test(rowText(view, at))) return row;
+    for (let at = row + 1; at <= toRow; at++) if (new RegExp(`^${regExpLiteral(label)}\\s*:`).test(rowText(view, at))) return row;
   }
   return undefined;
 }

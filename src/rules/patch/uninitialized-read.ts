@@ -25,6 +25,7 @@ import {
   type PatchIssue,
   type PatchRuleCheck,
 } from './review-context';
+import { regExpLiteral } from '../../base/regexp-literal';
 
 export const uninitializedRead = defineRule({
   id: 'uninitialized-read',
@@ -87,12 +88,14 @@ const unevaluated = (part: string) => part.replace(/\b(?:sizeof|typeof|__typeof_
 
 /** The row of a read of `name` reached from its declaration with no assignment on the way, if any. */
 function firstUnassignedRead(view: FunctionView, ir: FunctionIr, declaration: IrNode, name: string): number | undefined {
-  const mention = new RegExp(`(?<!\\.|->)\\b${name}\\b`);
-  const bare = new RegExp(`^&?\\(?${name}\\)?$`);
+  const mention = new RegExp(`(?<!\\.|->)\\b${regExpLiteral(name)}\\b`);
+  const bare = new RegExp(`^&?\\(?${regExpLiteral(name)}\\)?$`);
   // A statement that updates it in place (`v &= x;`, `v++;`): the IR records no read for those. Only at the
   // start of the line: a `for` line's `++i` belongs to the loop's update, after its init assigned `i`.
-  const compound = new RegExp(`^\\s*(?:(?:\\+\\+|--)\\s*${name}\\b|${name}\\s*(?:(?:[-+*/%&|^]|<<|>>)=(?!=)|\\+\\+|--))`);
-  const addressTaken = new RegExp(`&\\s*${name}\\b`);
+  const compound = new RegExp(
+    `^\\s*(?:(?:\\+\\+|--)\\s*${regExpLiteral(name)}\\b|${regExpLiteral(name)}\\s*(?:(?:[-+*/%&|^]|<<|>>)=(?!=)|\\+\\+|--))`,
+  );
+  const addressTaken = new RegExp(`&\\s*${regExpLiteral(name)}\\b`);
   const seen = new Set<number>();
   const loopHeads = new Set<number>();
   const stack = [...declaration.succ];

@@ -25,6 +25,7 @@ import {
   type PatchIssue,
   type PatchRuleCheck,
 } from './review-context';
+import { regExpLiteral } from '../../base/regexp-literal';
 
 export const unlockedFieldAccess = defineRule({
   id: 'unlocked-field-access',
@@ -83,5 +84,5 @@ export const unlockedFieldAccessCheck: PatchRuleCheck = {
 /** `owner` holds an object this function allocated or created: not shared yet. */
 function justAllocated(body: string, owner: string): boolean {
   if (!/^\w+$/.test(owner)) return false;
-  return new RegExp(`\\b${owner}\\s*=\\s*(?:\\([^)]*\\)\\s*)?\\w*(?:alloc|create|new|dup)\\w*\\s*\\(`).test(body);
+  return new RegExp(`\\b${regExpLiteral(owner)}\\s*=\\s*(?:\\([^)]*\\)\\s*)?\\w*(?:alloc|create|new|dup)\\w*\\s*\\(`).test(body);
 }
