@@ -10,9 +10,20 @@
  * the string once, probes one `Int32Array`, and compares strings only when
  * the 32-bit hashes match.
  *
+ * An object key of a trace replay is `kind:driver:id` or `kind:driver:id/sub`
+ * (`objectKey` in the replay context). `numberOfParts` takes those parts
+ * as they are and hashes and compares them in place, so the replay hands
+ * over the strings it already holds and a key string is built only the
+ * first time its key is seen: per event, building and then reading back a
+ * concatenated key costs a flattening copy and its garbage.
+ *
  * Invariants: `numberOf(key)` returns the same number for equal strings and
- * `keyOf(number)` gives the string back; the table is at most half full.
+ * `keyOf(number)` gives the string back; `numberOfParts` gives the number
+ * `numberOf` gives the joined key (same hash, same comparison); the table is
+ * at most half full.
  */
+
+import { detach } from '../base/detach-string';
 
 const EMPTY = -1;
 
@@ -21,6 +32,33 @@ export function keyHash(key: string): number {
   let hash = 0x811c9dc5 ^ key.length;
   for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return hash;
+}
+
+/** Continues FNV-1a over `part`'s code units (see `keyHash`). */
+function hashPart(hash: number, part: string): number {
+  for (let i = 0; i < part.length; i++) hash = Math.imul(hash ^ part.charCodeAt(i), 0x01000193);
+  return hash;
+}
+
+const COLON = 0x3a;
+const SLASH = 0x2f;
+
+/** Whether `key` holds `part` from `at` on (in range); compared unit by unit, which the JIT inlines (a `startsWith` is a call). */
+function holds(key: string, part: string, at: number): boolean {
+  for (let i = 0; i < part.length; i++) if (key.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Whether `key` is exactly `kind:driver:id` or `kind:driver:id/sub` (length already equal). */
+function joins(key: string, kind: string, driver: string, id: string, sub: string | undefined): boolean {
+  // The id (and sub) tell keys apart; kind and driver are a handful of literals: compared last.
+  let at = kind.length + driver.length + 2;
+  if (!holds(key, id, at)) return false;
+  if (sub !== undefined && (key.charCodeAt(at + id.length) !== SLASH || !holds(key, sub, at + id.length + 1))) return false;
+  at = kind.length;
+  return (
+    holds(key, kind, 0) && key.charCodeAt(at) === COLON && holds(key, driver, at + 1) && key.charCodeAt(at + 1 + driver.length) === COLON
+  );
 }
 
 export class KeyTable {
@@ -41,6 +79,11 @@ export class KeyTable {
       if (this.hashes[number] === hash && this.keys[number] === key) return number;
       slot = (slot + 1) & mask;
     }
+    return this.insert(key, hash, slot);
+  }
+
+  /** Adds a key known to be absent at its free `slot`. */
+  private insert(key: string, hash: number, slot: number): number {
     const number = this.keys.length;
     this.keys.push(key);
     if (number === this.hashes.length) {
@@ -52,6 +95,31 @@ export class KeyTable {
     this.slots[slot] = number;
     if (this.keys.length * 2 > this.slots.length) this.grow();
     return number;
+  }
+
+  /**
+   * The number of the key `kind:driver:id` (or `kind:driver:id/sub`), as
+   * `numberOf` of that string; the string is built (and copied free of the
+   * parts' parent text) only when the key is new.
+   */
+  numberOfParts(kind: string, driver: string, id: string, sub?: string): number {
+    const length = kind.length + driver.length + id.length + 2 + (sub === undefined ? 0 : sub.length + 1);
+    let hash = 0x811c9dc5 ^ length;
+    hash = Math.imul(hashPart(hash, kind) ^ COLON, 0x01000193);
+    hash = Math.imul(hashPart(hash, driver) ^ COLON, 0x01000193);
+    hash = hashPart(hash, id);
+    if (sub !== undefined) hash = hashPart(Math.imul(hash ^ SLASH, 0x01000193), sub);
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    for (let number = this.slots[slot] as number; number !== EMPTY; number = this.slots[slot] as number) {
+      if (this.hashes[number] === hash) {
+        const key = this.keys[number] as string;
+        if (key.length === length && joins(key, kind, driver, id, sub)) return number;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const key = detach(sub === undefined ? `${kind}:${driver}:${id}` : `${kind}:${driver}:${id}/${sub}`);
+    return this.insert(key, hash, slot);
   }
 
   /** The key's number, or undefined when it was never added. */

@@ -21,7 +21,7 @@ import { lastAtOrBefore } from '../base/sorted-search';
 import type { U64 } from '../base/u64';
 import type { AnalysisResult } from '../analysis/document';
 import { TraceAnalysis, type TraceEventInfo } from '../analysis/trace/trace-analysis';
-import { TraceReplayer, type ReplayEventInfo } from '../analysis/trace/trace-replayer';
+import { TraceReplayer, type TouchSink } from '../analysis/trace/trace-replayer';
 import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm, VmSnapshot } from '../analysis/trace/trace-state';
 import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
@@ -106,14 +106,17 @@ export class TraceIndex {
     objectsLater = false,
   ) {
     // Its state is only ever copied (checkpoints): removed mappings are reused.
-    this.replayer = new TraceReplayer(objectsLater ? { recycle: true } : { recycle: true, onEvent: (info) => this.noteEvent(info) });
+    this.replayer = new TraceReplayer(objectsLater ? { recycle: true } : { recycle: true, touches: this.touches });
     this.objectsReady = objectsLater ? new Promise((resolve) => (this.objectsDone = resolve)) : Promise.resolve();
   }
 
-  private noteEvent(info: ReplayEventInfo): void {
-    this.objectsThrough = info.line;
-    for (const key of info.touched) this.note(key, info.line);
-  }
+  /** Where the replays that index (the findings pass, or the object pass) hand over each event's objects, as key parts. */
+  private readonly touches: TouchSink = {
+    touch: (line, kind, driver, id, sub) => this.note(line, kind, driver, id, sub),
+    eventDone: (line) => {
+      this.objectsThrough = line;
+    },
+  };
 
   /**
    * The deferred object pass: the same lines again, replayed quietly (no
@@ -122,7 +125,7 @@ export class TraceIndex {
    * `objectsReady`.
    */
   objectSink(): ProgressiveSink {
-    const replayer = new TraceReplayer({ quiet: true, recycle: true, onEvent: (info) => this.noteEvent(info) });
+    const replayer = new TraceReplayer({ quiet: true, recycle: true, touches: this.touches });
     return {
       line: (text, lineNumber, unterminated) => replayer.line(text, lineNumber, unterminated),
       lineBytes: (bytes, start, end, lineNumber, unterminated, _startByte, prescan) =>
@@ -143,21 +146,22 @@ export class TraceIndex {
   }
 
   /**
-   * Records that `line` touches `key`. Occurrences are a linked list in two
+   * Records that `line` touches the object `kind:driver:id[/sub]` (a key
+   * the event names twice is recorded once). Occurrences are a linked list in two
    * typed arrays (line, previous occurrence of the same key) plus one number
    * per key: a small array per key would cost ~150 bytes each, and a trace
-   * has hundreds of thousands of VMAs. A key is looked up once per event in
-   * the key table (its number, fixed when first seen); the last occurrence
-   * is a typed array indexed by that number.
+   * has hundreds of thousands of VMAs. A key is looked up by its parts in
+   * the key table (its number, fixed when first seen; its string built only
+   * then); the last occurrence is a typed array indexed by that number.
    */
-  private note(key: string, line: number): void {
+  private note(line: number, kind: string, driver: string, id: string, sub: string | undefined): void {
     if (this.occurrences >= this.budgets.occurrences) {
       // Past the budget the index stops growing: navigation then knows the events up to here.
       this.indexedThrough ??= line - 1;
       return;
     }
     const known = this.keys.size;
-    const number = this.keys.numberOf(key);
+    const number = this.keys.numberOfParts(kind, driver, id, sub);
     let last = -1;
     if (number === known) {
       if (number === this.lastOccurrence.length) {

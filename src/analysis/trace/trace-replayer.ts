@@ -15,7 +15,11 @@
  * the event still decoded and replayed, and one `stray-bytes` note says so.
  *
  * Memory: the live state plus bounded tombstones and per-event-name
- * counters; nothing per line is kept unless `onEvent` keeps it.
+ * counters; nothing per line is kept unless `onEvent` or `touches` keeps it.
+ *
+ * The objects an event touches reach `onEvent` as key strings, or `touches`
+ * as the key's parts (kind, driver, id, sub): an index that numbers its keys
+ * takes the parts as they are, so no key string is built per event.
  */
 
 import { detach } from '../../base/detach-string';
@@ -47,11 +51,24 @@ export interface ReplayEventInfo {
   readonly touched: readonly string[];
 }
 
+/**
+ * Receives the objects each event touches as the parts of their keys
+ * (`objectKey(kind, driver, id, sub)` joins them), in the order `onEvent`'s
+ * `touched` lists them; a key may come more than once for one event.
+ */
+export interface TouchSink {
+  touch(line: number, kind: string, driver: string, id: string, sub: string | undefined): void;
+  /** After every event line, once its objects are handed over. */
+  eventDone(line: number): void;
+}
+
 export interface TraceReplayOptions {
   /** Replay only: no findings (checkpoint restores for queries). */
   readonly quiet?: boolean;
   /** Called after every event line is replayed. */
   readonly onEvent?: (info: ReplayEventInfo) => void;
+  /** Receives the objects each event touches, without key strings (see `TouchSink`). */
+  readonly touches?: TouchSink;
   /**
    * Every VM on the bigint path from its creation (`TraceState`): the
    * reference the number path is tested against; the results are the same.
@@ -89,6 +106,7 @@ export class TraceReplayer {
   private readonly eventLine = new ReplayedLine();
   private readonly quiet: boolean;
   private readonly onEvent: ((info: ReplayEventInfo) => void) | undefined;
+  private readonly touches: TouchSink | undefined;
 
   lines = 0;
   events = 0;
@@ -121,8 +139,9 @@ export class TraceReplayer {
   constructor(options: TraceReplayOptions = {}, state?: StateSnapshot) {
     this.quiet = options.quiet ?? false;
     this.onEvent = options.onEvent;
+    this.touches = options.touches;
     this.state = state ? TraceState.restore(state) : new TraceState(options.exact, options.recycle);
-    this.context = new EventContext(this.state, (finding) => this.report(finding));
+    this.context = new EventContext(this.state, (finding) => this.report(finding), this.touches ?? null);
   }
 
   private report(finding: Finding): void {
@@ -296,6 +315,7 @@ export class TraceReplayer {
         });
       if (spec) this.lastProblem = { line: lineNumber, kind: 'changed', event: spec.name };
       this.onEvent?.({ line: lineNumber, event, decoded: undefined, touched: [] });
+      this.touches?.eventDone(lineNumber);
       return;
     }
     this.recognized++;
@@ -308,8 +328,7 @@ export class TraceReplayer {
     ctx.event = event;
     ctx.decoded = decoded;
     ctx.confident = this.confident;
-    const indexing = this.onEvent !== undefined;
-    if (indexing) ctx.touched = [];
+    if (this.onEvent) ctx.touched = [];
     switch (decoded.spec.driver) {
       case 'xe':
         replayXe(ctx);
@@ -324,11 +343,9 @@ export class TraceReplayer {
         break;
     }
     if (this.state.warnings.length > 0) this.state.warnings.length = 0;
-    if (this.onEvent) {
-      const touched = ctx.touched ?? [];
-      addFieldRefs(decoded, touched);
-      this.onEvent({ line: lineNumber, event, decoded, touched });
-    }
+    if (this.onEvent || this.touches) addFieldRefs(decoded, ctx);
+    if (this.onEvent) this.onEvent({ line: lineNumber, event, decoded, touched: ctx.touched ?? [] });
+    this.touches?.eventDone(lineNumber);
   }
 
   /** Summaries, truncation and the no-event case; returns all findings. */
@@ -414,12 +431,13 @@ class EventContext implements ReplayContext {
   event!: ReplayedLine;
   decoded!: DecodedEvent;
   confident = true;
-  /** Collected object keys when indexing; null in `check`. */
+  /** Collected object keys for `onEvent`; null in `check`. */
   touched: string[] | null = null;
 
   constructor(
     public state: TraceState,
     private readonly sink: (finding: Finding) => void,
+    private readonly touches: TouchSink | null,
   ) {}
 
   get span(): { line: number; column: number; endColumn: number } {
@@ -432,34 +450,65 @@ class EventContext implements ReplayContext {
   }
 
   touch(kind: string, driver: string, id: string, sub?: string): void {
+    this.touches?.touch(this.line, kind, driver, id, sub);
     const touched = this.touched;
     if (touched === null) return;
     const key = objectKey(kind, driver, id, sub);
     if (!touched.includes(key)) touched.push(key);
   }
+
+  /** A fence by its context and seqno, `fence:<context>:<seqno>` (listed even when repeated). */
+  touchFence(context: string, seqno: string): void {
+    this.touches?.touch(this.line, 'fence', context, seqno, undefined);
+    this.touched?.push(objectKey('fence', context, seqno));
+  }
+}
+
+const ZERO = 0x30;
+const LOWER_X = 0x78;
+const UPPER_A = 0x41;
+const UPPER_Z = 0x5a;
+
+/**
+ * A pointer or id field as its object key names it: without a leading `0x`,
+ * in lower case, padded to `width` digits; undefined for a null one (all
+ * zeros, `(nil)`). One scan of the value, no regular expression: it runs for
+ * every reference field of every event, and the usual value (`0x` and
+ * sixteen lower-case digits) comes back as a slice, not a copy.
+ */
+function fieldIdentity(value: string, width: number): string | undefined {
+  const start = value.charCodeAt(0) === ZERO && value.charCodeAt(1) === LOWER_X ? 2 : 0;
+  let zeros = start < value.length;
+  let lower = true;
+  for (let i = start; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit !== ZERO) zeros = false;
+    if ((unit >= UPPER_A && unit <= UPPER_Z) || unit > 0x7f) lower = false;
+  }
+  if (zeros || value === '(nil)') return undefined;
+  let identity = start === 0 ? value : value.slice(start);
+  if (!lower) identity = identity.toLowerCase();
+  return identity.length < width ? identity.padStart(width, '0') : identity;
 }
 
 /** Object references named by the event's own fields (fences, BOs, contexts). */
-function addFieldRefs(decoded: DecodedEvent, touched: string[]): void {
+function addFieldRefs(decoded: DecodedEvent, ctx: EventContext): void {
   const refs = decoded.spec.refs;
   const driver = decoded.spec.driver;
   for (const name in refs) {
-    const kind = refs[name];
+    const kind = refs[name] as string;
     if (kind === 'vm' || kind === 'vma') continue;
     const position = decoded.layout.index[name];
     if (position === undefined) continue;
     const value = decoded.values[position];
-    if (value === undefined || /^(?:0x)?0+$|^\(nil\)$/.test(value)) continue;
-    const key = `${kind}:${driver}:${value
-      .replace(/^0x/, '')
-      .toLowerCase()
-      .padStart(kind === 'pasid' ? 0 : 16, '0')}`;
-    if (!touched.includes(key)) touched.push(key);
+    if (value === undefined) continue;
+    const identity = fieldIdentity(value, kind === 'pasid' ? 0 : 16);
+    if (identity !== undefined) ctx.touch(kind, driver, identity);
   }
   const context = decoded.layout.index['context'];
   const seqno = decoded.layout.index['seqno'];
   if (context !== undefined && seqno !== undefined) {
-    touched.push(`fence:${decoded.values[context]}:${decoded.values[seqno]}`);
+    ctx.touchFence(String(decoded.values[context]), String(decoded.values[seqno]));
   }
 }
 

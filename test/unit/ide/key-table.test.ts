@@ -45,4 +45,48 @@ describe('KeyTable', () => {
     expect(table.find(a)).toBe(0);
     expect(table.find(b)).toBe(1);
   });
+
+  it('gives a key handed over as parts the number of its joined string, and builds the string once', () => {
+    const table = new KeyTable();
+    const vm = '000000005e6f7a01';
+    expect(table.numberOfParts('vm', 'xe', vm)).toBe(0);
+    expect(table.keyOf(0)).toBe(`vm:xe:${vm}`);
+    expect(table.numberOf(`vm:xe:${vm}`)).toBe(0);
+    expect(table.numberOf(`mapping:xe:${vm}/00000000a100c319`)).toBe(1);
+    expect(table.numberOfParts('mapping', 'xe', vm, '00000000a100c319')).toBe(1);
+    expect(table.find(`mapping:xe:${vm}/00000000a100c319`)).toBe(1);
+    // Parts that join to a different key: other separators, or the same characters cut elsewhere.
+    expect(table.numberOfParts('mapping', 'xe', `${vm}/00000000a100c31`, '9')).toBe(2);
+    expect(table.keyOf(2)).toBe(`mapping:xe:${vm}/00000000a100c31/9`);
+    expect(table.numberOfParts('vm', 'xe:0', vm.slice(1))).toBe(3);
+    expect(table.numberOfParts('vm:xe', '', vm)).toBe(4);
+    expect(table.numberOfParts('fence', '1', '2')).toBe(5);
+    expect(table.find('fence:1:2')).toBe(5);
+    expect([...table.values()]).toEqual([
+      `vm:xe:${vm}`,
+      `mapping:xe:${vm}/00000000a100c319`,
+      `mapping:xe:${vm}/00000000a100c31/9`,
+      `vm:xe:0:${vm.slice(1)}`,
+      `vm:xe::${vm}`,
+      'fence:1:2',
+    ]);
+  });
+
+  it('tells apart keys handed over as parts whose hashes collide', () => {
+    const table = new KeyTable();
+    const seen = new Map<number, number>();
+    let pair: [number, number] | undefined;
+    for (let i = 0; !pair && i < 1 << 20; i++) {
+      const h = keyHash(`bo:i915:${i.toString(16)}`);
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, i];
+      else seen.set(h, i);
+    }
+    expect(pair).toBeDefined();
+    const [a, b] = (pair as [number, number]).map((i) => i.toString(16)) as [string, string];
+    expect(table.numberOfParts('bo', 'i915', a)).toBe(0);
+    expect(table.numberOfParts('bo', 'i915', b)).toBe(1);
+    expect(table.numberOf(`bo:i915:${a}`)).toBe(0);
+    expect(table.numberOfParts('bo', 'i915', b)).toBe(1);
+  });
 });

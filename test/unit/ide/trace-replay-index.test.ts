@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateTrace } from '../../../bench/generate-trace';
+import { TraceReplayer } from '../../../src/analysis/trace/trace-replayer';
 import type { LineSource } from '../../../src/ide/line-source';
 import { TraceIndex } from '../../../src/ide/trace-replay-index';
 
@@ -31,6 +34,42 @@ describe('TraceIndex', () => {
     for (const line of [1, 700, 5_123, 17_000, 29_999, 12_345, 30_000]) {
       expect(fingerprint(tight, source, line)).toBe(fingerprint(roomy, source, line));
     }
+  });
+
+  it("indexes, from the key parts, exactly the objects and lines of the replay's touched keys on every trace fixture", () => {
+    const root = join(__dirname, '../../fixtures/traces');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.trace'));
+    expect(files.length).toBeGreaterThan(20);
+    const inputs = [lines, ...files.map((file) => readFileSync(join(root, file), 'utf8').split(/\r?\n/))];
+    let compared = 0;
+    for (const input of inputs) {
+      const expected = new Map<string, number[]>();
+      const replayer = new TraceReplayer({
+        onEvent: (info) => {
+          for (const key of info.touched) {
+            const at = expected.get(key) ?? [];
+            if (at[at.length - 1] !== info.line) at.push(info.line);
+            expected.set(key, at);
+          }
+        },
+      });
+      const inline = new TraceIndex();
+      const later = new TraceIndex(undefined, true);
+      input.forEach((text, n) => {
+        replayer.line(text, n + 1);
+        inline.line(text, n + 1);
+        later.line(text, n + 1);
+      });
+      const objects = later.objectSink();
+      input.forEach((text, n) => objects.line(text, n + 1));
+      objects.end();
+      for (const index of [inline, later]) {
+        expect([...index.objectKeys()]).toEqual([...expected.keys()]);
+        for (const [key, at] of expected) expect(index.linesOf(key)).toEqual(at);
+      }
+      compared += expected.size;
+    }
+    expect(compared).toBeGreaterThan(1_000);
   });
 
   it('stops growing its object index at the budget and says where', () => {
