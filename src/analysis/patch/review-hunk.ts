@@ -7,7 +7,7 @@
  * issues the post-image no longer has, as info findings).
  */
 
-import { buildFragment, type SourceRow } from '../../parse/c/fragment';
+import { buildFragment, SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, type SourceRow } from '../../parse/c/fragment';
 import { functionsIn, type FunctionIr } from '../../parse/c/function-ir';
 import { ParseBudgetExceeded, withCTree, type CParser } from '../../parse/c/tree-sitter-c';
 import type { Hunk } from '../../parse/patch/parse-patch';
@@ -59,7 +59,10 @@ function parseImage(parser: CParser, rows: readonly SourceRow[], section: string
   if (!rows.some((row) => row.text.trim() !== '')) return { rows: [], functions: [] };
   if (rows.some((row) => row.text.length > MAX_C_LINE)) return { rows: [], functions: [] };
   const fragment = buildFragment(rows, section);
-  const key = `${fragment.enclosing ?? ''}\u0000${fragment.openEnded ? 1 : 0}\u0000${fragment.source}`;
+  // The hunk header's enclosing name only names a synthetic wrapper (`buildFunctionIr`): a whole
+  // function parses the same under every hunk header, including one that names a label.
+  const named = fragment.source.includes(SYNTHETIC_FUNCTION) || fragment.source.includes(SYNTHETIC_HEADER);
+  const key = `${named ? (fragment.enclosing ?? '') : ''}\u0000${fragment.openEnded ? 1 : 0}\u0000${fragment.source}`;
   const cached = parsedTexts.get(key);
   if (cached) return { rows: fragment.rows, functions: cached };
   try {
