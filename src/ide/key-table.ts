@@ -24,14 +24,13 @@
  */
 
 import { detach } from '../base/detach-string';
+import { objectKey } from '../analysis/trace/replay-context';
 
 const EMPTY = -1;
 
 /** FNV-1a over the key's UTF-16 code units (exported for tests of colliding keys). */
 export function keyHash(key: string): number {
-  let hash = 0x811c9dc5 ^ key.length;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return hash;
+  return hashPart(0x811c9dc5 ^ key.length, key);
 }
 
 /** Continues FNV-1a over `part`'s code units (see `keyHash`). */
@@ -118,7 +117,7 @@ export class KeyTable {
       }
       slot = (slot + 1) & mask;
     }
-    const key = detach(sub === undefined ? `${kind}:${driver}:${id}` : `${kind}:${driver}:${id}/${sub}`);
+    const key = detach(objectKey(kind, driver, id, sub));
     return this.insert(key, hash, slot);
   }
 

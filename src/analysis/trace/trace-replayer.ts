@@ -171,9 +171,7 @@ export class TraceReplayer {
       if (known === PRESCAN_NOT_BYTES) return false;
       if (known === PRESCAN_EVENT) {
         // What `lineUnits` does with a line its scan reads as an event (a byte line is never long).
-        this.lines++;
-        this.lastLineNumber = lineNumber;
-        this.lastUnterminated = unterminated;
+        this.countLine(lineNumber, unterminated);
         readPrescan(prescan, bytes, start, this.scanned);
         this.continuation = false;
         this.prescan = prescan;
@@ -188,10 +186,15 @@ export class TraceReplayer {
   }
 
   /** One line as code units; `raw` is its string when there is one (else it is made when needed). */
-  private lineUnits(units: CodeUnits, start: number, end: number, lineNumber: number, unterminated: boolean, raw: string | null): void {
+  /** Every line, whichever way it comes in, is counted and remembered as the last one (for truncation). */
+  private countLine(lineNumber: number, unterminated: boolean): void {
     this.lines++;
     this.lastLineNumber = lineNumber;
     this.lastUnterminated = unterminated;
+  }
+
+  private lineUnits(units: CodeUnits, start: number, end: number, lineNumber: number, unterminated: boolean, raw: string | null): void {
+    this.countLine(lineNumber, unterminated);
     if (end - start > LONG_LINE && !this.longReported) {
       this.longReported = true;
       this.report(traceUnparsableLine.report({ line: lineNumber }, 'long', { length: end - start }));
