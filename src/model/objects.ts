@@ -13,12 +13,12 @@
  * the exact path (`number-path.ts`).
  */
 
-import { add, add64, dec64, toU64, U64_MAX, type Num64, type U64 } from '../base/u64';
+import { add, sub, toU64, U64_MAX, type Num64, type U64 } from '../base/u64';
 import { CLAMPED_END, windowOnNumbers } from './number-path';
 import type { KernelEnv } from './kernel-env';
 import { Lock } from './kernel-env';
 import { Kref } from './kref';
-import { setKeys, VaTree, type IntervalNode } from './va-tree';
+import { keyHi, keyLo, setKeys, SPLIT, VaTree, type IntervalNode } from './va-tree';
 
 /** `struct drm_gem_object` (refcount, resv, `gpuva.list`, `gpuva.lock`). */
 export class GemObject {
@@ -41,9 +41,27 @@ export class GemObject {
   }
 }
 
+/** A bigint VA's values (`GpuVa.wide`). */
+interface WideValues {
+  readonly addr: U64;
+  readonly range: U64;
+  readonly offset: U64;
+  readonly end: U64;
+  readonly last: U64;
+}
+
 /**
  * `struct drm_gpuva`: one mapping; also its node in the VA tree. `V` narrows
  * the representation for users that only ever build bigint VMs (traces).
+ *
+ * On the number path the values live only in the split keys (`va-tree.ts`):
+ * `addr` is the start key, `last` the last key, `offset` a key pair of its
+ * own, and `end`/`range` follow from them (all exact below 2^53). Every field
+ * of such a VA is then a small integer or a pointer: a number above 2^31
+ * kept in a field would be a heap number of its own, one more object per
+ * value to allocate, to follow on every read and for the GC to trace, which
+ * made a tree of 90k VAs with addresses above 4 GiB a third slower than one
+ * below. A bigint VA keeps its exact values in `wide`.
  */
 export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   // Interval-tree node fields (`rb.node`, `rb.__subtree_last`) first, in the
@@ -60,12 +78,11 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   lastLo = 0;
   parent: GpuVa | null = null;
   red = false;
-
-  /** `va.addr`, and `addr + range - 1` wrapping: the closed interval the tree keys by. */
-  start: V;
-  last: V;
-  /** Exclusive end, `addr + range` wrapping. */
-  readonly end: V;
+  /** `offset` as a key pair, on the number path. */
+  private offsetHi = 0;
+  private offsetLo = 0;
+  /** The exact values of a bigint VA; null on the number path. */
+  private wide: WideValues | null = null;
 
   /** Set by a successful insert and never cleared, as in the kernel. */
   vm: GpuVm | null = null;
@@ -78,17 +95,62 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   list: VaList | null = null;
   listPrev: GpuVa | null = null;
   listNext: GpuVa | null = null;
+  readonly obj: GemObject | null;
 
-  constructor(
-    readonly addr: V,
-    readonly range: V,
-    readonly obj: GemObject | null,
-    readonly offset: V,
-  ) {
-    this.start = addr;
-    this.end = add64(addr, range) as V;
-    this.last = dec64(this.end) as V;
-    setKeys(this, addr, this.last);
+  constructor(addr: V, range: V, obj: GemObject | null, offset: V) {
+    this.obj = obj;
+    this.setValues(addr, range, offset);
+  }
+
+  /** `va.addr`. */
+  get addr(): V {
+    const wide = this.wide;
+    return (wide === null ? this.startHi * SPLIT + this.startLo : wide.addr) as V;
+  }
+
+  /** `va.range`. */
+  get range(): V {
+    const wide = this.wide;
+    return (wide === null ? (this.lastHi - this.startHi) * SPLIT + (this.lastLo - this.startLo) + 1 : wide.range) as V;
+  }
+
+  /** `gem.offset`. */
+  get offset(): V {
+    const wide = this.wide;
+    return (wide === null ? this.offsetHi * SPLIT + this.offsetLo : wide.offset) as V;
+  }
+
+  /** `va.addr`, the start of the closed interval the tree keys by. */
+  get start(): V {
+    return this.addr;
+  }
+
+  /** `addr + range - 1` wrapping: the end of the closed interval the tree keys by. */
+  get last(): V {
+    const wide = this.wide;
+    return (wide === null ? this.lastHi * SPLIT + this.lastLo : wide.last) as V;
+  }
+
+  /** Exclusive end, `addr + range` wrapping. */
+  get end(): V {
+    const wide = this.wide;
+    return (wide === null ? this.lastHi * SPLIT + this.lastLo + 1 : wide.end) as V;
+  }
+
+  private setValues(addr: Num64, range: Num64, offset: Num64): void {
+    if (typeof addr === 'number') {
+      const end = addr + (range as number);
+      setKeys(this, addr, end - 1);
+      this.offsetHi = keyHi(offset);
+      this.offsetLo = keyLo(offset);
+      this.wide = null;
+    } else {
+      const end = add(addr, range as U64);
+      const last = sub(end, 1n);
+      setKeys(this, addr, last);
+      this.offsetHi = this.offsetLo = 0;
+      this.wide = { addr, range: range as U64, offset: offset as U64, end, last };
+    }
   }
 
   /**
@@ -96,15 +158,8 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
    * `GpuVm.vaCache`, as a slab cache hands memory out again).
    */
   reset(addr: V, range: V, obj: GemObject | null, offset: V): void {
-    const self = this as { addr: Num64; range: Num64; obj: GemObject | null; offset: Num64; end: Num64 };
-    self.addr = addr;
-    self.range = range;
-    self.obj = obj;
-    self.offset = offset;
-    this.start = addr;
-    self.end = add64(addr, range);
-    this.last = dec64(self.end) as V;
-    setKeys(this, addr, this.last);
+    (this as { obj: GemObject | null }).obj = obj;
+    this.setValues(addr, range, offset);
     this.left = this.right = this.parent = null;
     this.red = false;
     this.vm = null;
@@ -116,18 +171,16 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   }
 
   /**
-   * Turns the number fields into bigints (same values). The keys of a VA in
+   * Turns the number values into bigints (same values). The keys of a VA in
    * a tree do not change; one outside it gets the keys of its wrapped `last`.
    */
   widen(): void {
-    const self = this as { addr: Num64; range: Num64; offset: Num64; start: Num64; end: Num64; last: Num64 };
-    self.addr = toU64(this.addr);
-    self.range = toU64(this.range);
-    self.offset = toU64(this.offset);
-    self.start = self.addr;
-    self.end = toU64(this.end);
-    self.last = widenLast(this.last);
-    if (!this.inserted) setKeys(this, self.start, self.last);
+    if (this.wide !== null) return;
+    const addr = toU64(this.addr);
+    const last = widenLast(this.last);
+    const end = toU64(this.end);
+    this.wide = { addr, range: toU64(this.range), offset: toU64(this.offset), end, last };
+    if (!this.inserted) setKeys(this, addr, last);
   }
 }
 

@@ -49,7 +49,8 @@ export interface IntervalNode<N> {
   readonly last: Num64;
 }
 
-const SPLIT = 2 ** 27;
+/** The key split: a key is `hi * SPLIT + lo` (see the module comment). */
+export const SPLIT = 2 ** 27;
 const SPLIT_BITS = 27n;
 const LO_MASK = (1n << SPLIT_BITS) - 1n;
 
