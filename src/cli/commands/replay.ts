@@ -1,6 +1,6 @@
 /** `gpuvm-lens replay <script>`: the canonical replay output (README.md, "GPUVM scripts"). */
 
-import { readFileSync } from 'node:fs';
+import { fstatSync, readFileSync, writeSync } from 'node:fs';
 import { ByteLines } from '../../base/byte-lines';
 import { parseCommandBytes } from '../../parse/script/parse-script';
 import { createScriptReplay } from '../../model/script-runner';
@@ -71,14 +71,10 @@ GPUVM script at all).
     // Streamed: a script of millions of commands never sits in memory. Lines
     // are parsed from the bytes as read, and the records each command
     // produces are written as text into one buffer that leaves in ~1 MiB
-    // chunks. Standard output is the kernel's canonical output only; bad
-    // lines are also named on standard error, with their line numbers.
-    // (Standard output may keep a chunk it is given: it gets a copy.)
-    const out = new ByteLines((chunk) => {
-      const copy = Buffer.allocUnsafe(chunk.length);
-      copy.set(chunk);
-      process.stdout.write(copy);
-    });
+    // chunks (`stdoutChunkWriter`). Standard output is the kernel's canonical
+    // output only; bad lines are also named on standard error, with their
+    // line numbers.
+    const out = new ByteLines(stdoutChunkWriter());
     const replay = createScriptReplay((record) => writeRecord(out, record), optionsFor(version));
     const bad = new BadLineReport(path === '-' ? '<stdin>' : path);
     let commands = 0;
@@ -111,6 +107,32 @@ GPUVM script at all).
     return bad.count > 0 ? 1 : 0;
   },
 };
+
+/**
+ * How `ByteLines` hands its chunks to standard output. Redirected to a file
+ * (the usual way to keep a replay's output), each chunk is written at once
+ * with `writeSync`, so the buffer can be refilled straight away; a pipe or a
+ * terminal goes through `process.stdout`, which may keep a chunk it is given
+ * until it is written, so it gets a copy.
+ */
+function stdoutChunkWriter(): (chunk: Uint8Array) => void {
+  let toFile = false;
+  try {
+    toFile = fstatSync(1).isFile();
+  } catch {
+    // No usable descriptor 1: let process.stdout deal with it.
+  }
+  if (toFile) {
+    return (chunk) => {
+      for (let done = 0; done < chunk.length;) done += writeSync(1, chunk, done, chunk.length - done);
+    };
+  }
+  return (chunk) => {
+    const copy = Buffer.allocUnsafe(chunk.length);
+    copy.set(chunk);
+    process.stdout.write(copy);
+  };
+}
 
 /** The lines of a buffer held in memory, with the convention of `streamByteLines` (host/line-stream.ts). */
 function forEachLine(bytes: Uint8Array, onLine: (bytes: Uint8Array, start: number, end: number, lineNumber: number) => void): void {
