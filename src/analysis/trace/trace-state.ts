@@ -350,21 +350,31 @@ class TombstoneGeneration {
   readonly unboundLines: number[] = [];
   readonly unboundEvents: string[] = [];
   readonly free: number[] = [];
+  /**
+   * Slots handed out so far, and how many of `free` are free: the arrays
+   * keep their storage from one generation to the next (emptying an array
+   * drops it, and refilling allocates it again).
+   */
+  used = 0;
+  freeCount = 0;
 
   /** Empties it for reuse as the new current generation (its arrays are kept). */
   clear(): void {
     this.slots.clear();
-    this.createdLines.length = 0;
-    this.unboundLines.length = 0;
-    this.unboundEvents.length = 0;
-    this.free.length = 0;
+    this.used = 0;
+    this.freeCount = 0;
+  }
+
+  /** A slot for a new key. */
+  take(): number {
+    return this.freeCount > 0 ? (this.free[--this.freeCount] as number) : this.used++;
   }
 
   delete(key: string): void {
     const slot = this.slots.get(key);
     if (slot === undefined) return;
     this.slots.delete(key);
-    this.free.push(slot);
+    this.free[this.freeCount++] = slot;
   }
 }
 
@@ -409,7 +419,7 @@ export class TombstoneMap {
     if (this.previous.slots.size > 0) this.previous.delete(key);
     let slot = current.slots.get(key);
     if (slot === undefined) {
-      slot = current.free.length > 0 ? (current.free.pop() as number) : current.createdLines.length;
+      slot = current.take();
       current.slots.set(key, slot);
     }
     current.createdLines[slot] = createdLine;
@@ -476,8 +486,15 @@ export class TraceState {
    * reuse (`recycle`): a bind then allocates nothing that outlives young
    * garbage collections, which is most of what a long capture costs.
    */
-  private readonly retired: TraceMapping[] = [];
-  private readonly spare: TraceMapping[] = [];
+  private readonly retired: (TraceMapping | null)[] = [];
+  private readonly spare: (TraceMapping | null)[] = [];
+  /**
+   * How many of `retired` and `spare` are in use: the arrays keep their
+   * length, since emptying an array (`length = 0`) drops its storage and the
+   * next push allocates it again, once per event that removes a mapping.
+   */
+  private retiredCount = 0;
+  private spareCount = 0;
   /** Order of object links and of VM_BO creations without model objects (`objectLinks`). */
   private links = 0;
 
@@ -627,7 +644,11 @@ export class TraceState {
       offset = toU64(offset);
       range = add(sub(toU64(last), start), 1n);
     }
-    const spare = this.spare.pop();
+    let spare: TraceMapping | null = null;
+    if (this.spareCount > 0) {
+      spare = this.spare[--this.spareCount] as TraceMapping;
+      this.spare[this.spareCount] = null;
+    }
     const mapping = spare
       ? spare.reuse(start, range, obj, offset, key, vm, line, ts, event, objectKey)
       : new TraceMapping(start, range, obj, offset, key, vm, line, ts, event, objectKey);
@@ -681,7 +702,7 @@ export class TraceState {
         vm.unbound.set(mapping.key, mapping.createdLine, line, event);
       }
     }
-    if (this.recycle && this.observer === null) this.retired.push(mapping);
+    if (this.recycle && this.observer === null) this.retired[this.retiredCount++] = mapping;
   }
 
   /**
@@ -691,9 +712,15 @@ export class TraceState {
    */
   beginEvent(): void {
     const retired = this.retired;
-    if (retired.length === 0) return;
-    for (let i = 0; i < retired.length && this.spare.length < SPARE_LIMIT; i++) this.spare.push(retired[i] as TraceMapping);
-    retired.length = 0;
+    const count = this.retiredCount;
+    if (count === 0) return;
+    const spare = this.spare;
+    for (let i = 0; i < count; i++) {
+      if (this.spareCount < SPARE_LIMIT) spare[this.spareCount++] = retired[i] as TraceMapping;
+      // Past the limit a removed mapping is let go.
+      retired[i] = null;
+    }
+    this.retiredCount = 0;
   }
 
   /**
