@@ -343,9 +343,31 @@ export class GenerationalMap<V> {
   }
 }
 
-/** One generation of a `TombstoneMap`: keys to slots of parallel arrays, freed slots reused. */
+/** Bits of a `TombstoneGeneration`'s key filter (a power of two). */
+const FILTER_BITS = 4096;
+
+/**
+ * A key's bit in a generation's filter: FNV-1a over its units, folded. The
+ * same key always gives the same bit, whichever string holds it.
+ */
+function filterBit(key: string): number {
+  let hash = 0x811c9dc5 ^ key.length;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash ^ (hash >>> 15)) & (FILTER_BITS - 1);
+}
+
+/**
+ * One generation of a `TombstoneMap`: keys to slots of parallel arrays, freed
+ * slots reused, and a one-bit-per-key filter of the keys it was given since
+ * it was last cleared (a bit is never cleared by a delete, so a clear bit
+ * means the key is not there; a set one, that it may be). Every bind asks
+ * whether its key has a tombstone to drop, and nine times in ten it has
+ * none: the filter answers that without probing a map.
+ */
 class TombstoneGeneration {
   readonly slots = new Map<string, number>();
+  /** Made at the first key (most VMs never unbind anything). */
+  private filter: Int32Array | null = null;
   readonly createdLines: number[] = [];
   readonly unboundLines: number[] = [];
   readonly unboundEvents: string[] = [];
@@ -361,8 +383,32 @@ class TombstoneGeneration {
   /** Empties it for reuse as the new current generation (its arrays are kept). */
   clear(): void {
     this.slots.clear();
+    this.filter?.fill(0);
     this.used = 0;
     this.freeCount = 0;
+  }
+
+  /** False when `key` (its `filterBit`) is certainly not in `slots`. */
+  mayHave(bit: number): boolean {
+    const filter = this.filter;
+    return filter !== null && ((filter[bit >>> 5] as number) & (1 << (bit & 31))) !== 0;
+  }
+
+  /** The slot of `key` (`bit` its `filterBit`), a new one when it has none. */
+  slotFor(key: string, bit: number): number {
+    let slot = this.mayHave(bit) ? this.slots.get(key) : undefined;
+    if (slot === undefined) {
+      slot = this.take();
+      this.slots.set(key, slot);
+      const filter = (this.filter ??= new Int32Array(FILTER_BITS >>> 5));
+      filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
+    }
+    return slot;
+  }
+
+  /** The slot of `key`, undefined when it has none. */
+  slotOf(key: string, bit: number): number | undefined {
+    return this.mayHave(bit) ? this.slots.get(key) : undefined;
   }
 
   /** A slot for a new key. */
@@ -370,8 +416,8 @@ class TombstoneGeneration {
     return this.freeCount > 0 ? (this.free[--this.freeCount] as number) : this.used++;
   }
 
-  delete(key: string): void {
-    const slot = this.slots.get(key);
+  delete(key: string, bit: number): void {
+    const slot = this.slotOf(key, bit);
     if (slot === undefined) return;
     this.slots.delete(key);
     this.free[this.freeCount++] = slot;
@@ -390,11 +436,12 @@ export class TombstoneMap {
   constructor(private readonly limit: number) {}
 
   get(key: string): MappingTombstone | undefined {
+    const bit = filterBit(key);
     let generation = this.current;
-    let slot = generation.slots.get(key);
+    let slot = generation.slotOf(key, bit);
     if (slot === undefined) {
       generation = this.previous;
-      slot = generation.slots.get(key);
+      slot = generation.slotOf(key, bit);
       if (slot === undefined) return undefined;
     }
     return {
@@ -405,7 +452,8 @@ export class TombstoneMap {
   }
 
   has(key: string): boolean {
-    return this.current.slots.has(key) || this.previous.slots.has(key);
+    const bit = filterBit(key);
+    return this.current.slotOf(key, bit) !== undefined || this.previous.slotOf(key, bit) !== undefined;
   }
 
   set(key: string, createdLine: number, unboundLine: number, unboundEvent: string): void {
@@ -416,20 +464,18 @@ export class TombstoneMap {
       this.previous = current;
       this.current = current = dropped;
     }
-    if (this.previous.slots.size > 0) this.previous.delete(key);
-    let slot = current.slots.get(key);
-    if (slot === undefined) {
-      slot = current.take();
-      current.slots.set(key, slot);
-    }
+    const bit = filterBit(key);
+    if (this.previous.slots.size > 0) this.previous.delete(key, bit);
+    const slot = current.slotFor(key, bit);
     current.createdLines[slot] = createdLine;
     current.unboundLines[slot] = unboundLine;
     current.unboundEvents[slot] = unboundEvent;
   }
 
   delete(key: string): void {
-    this.current.delete(key);
-    if (this.previous.slots.size > 0) this.previous.delete(key);
+    const bit = filterBit(key);
+    this.current.delete(key, bit);
+    if (this.previous.slots.size > 0) this.previous.delete(key, bit);
   }
 
   get size(): number {
