@@ -28,7 +28,15 @@ import { strayBytes } from '../../rules/input-rules';
 import { ownUnits, UnitsScratch, unitsText, type CodeUnits } from '../../parse/trace/code-units';
 import { EventDecoder, type DecodedEvent } from '../../parse/trace/decode-event';
 import { specOfUnits } from '../../parse/trace/event-tables';
-import { acceptPrescanned, isByteLine, PRESCAN_EVENT, PRESCAN_NOT_BYTES, readPrescan, type Prescan } from '../../parse/trace/prescan';
+import {
+  acceptPrescanned,
+  isByteLine,
+  PRESCAN_EVENT,
+  PRESCAN_NOT_BYTES,
+  prescannedSpec,
+  readPrescan,
+  type Prescan,
+} from '../../parse/trace/prescan';
 import { ScannedLine, scanTraceLine, type TraceEventLine } from '../../parse/trace/trace-line';
 import type { Finding } from '../../rules/rule';
 import { traceFormatChanged } from '../../rules/trace/trace-format-changed';
@@ -298,8 +306,9 @@ export class TraceReplayer {
         payloadEnd = clean.text.length;
       }
     }
-    const spec = specOfUnits(scanned.units, scanned.nameStart, scanned.nameEnd);
     const prescan = this.prescan;
+    // The reader thread's record names the event (the same table lookup, done there).
+    const spec = prescan !== undefined ? prescannedSpec(prescan) : specOfUnits(scanned.units, scanned.nameStart, scanned.nameEnd);
     const decoded = !spec
       ? null
       : ((prescan && acceptPrescanned(this.decoder, spec, prescan, scanned.units as Uint8Array, scanned.start)) ??

@@ -343,28 +343,84 @@ export class GenerationalMap<V> {
   }
 }
 
-/** One generation of a `TombstoneMap`: keys to slots of parallel arrays, freed slots reused. */
+/** Bits of a `TombstoneGeneration`'s key filter (a power of two). */
+const FILTER_BITS = 4096;
+
+/**
+ * A key's bit in a generation's filter: FNV-1a over its units, folded. The
+ * same key always gives the same bit, whichever string holds it.
+ */
+function filterBit(key: string): number {
+  let hash = 0x811c9dc5 ^ key.length;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash ^ (hash >>> 15)) & (FILTER_BITS - 1);
+}
+
+/**
+ * One generation of a `TombstoneMap`: keys to slots of parallel arrays, freed
+ * slots reused, and a one-bit-per-key filter of the keys it was given since
+ * it was last cleared (a bit is never cleared by a delete, so a clear bit
+ * means the key is not there; a set one, that it may be). Every bind asks
+ * whether its key has a tombstone to drop, and nine times in ten it has
+ * none: the filter answers that without probing a map.
+ */
 class TombstoneGeneration {
   readonly slots = new Map<string, number>();
+  /** Made at the first key (most VMs never unbind anything). */
+  private filter: Int32Array | null = null;
   readonly createdLines: number[] = [];
   readonly unboundLines: number[] = [];
   readonly unboundEvents: string[] = [];
   readonly free: number[] = [];
+  /**
+   * Slots handed out so far, and how many of `free` are free: the arrays
+   * keep their storage from one generation to the next (emptying an array
+   * drops it, and refilling allocates it again).
+   */
+  used = 0;
+  freeCount = 0;
 
   /** Empties it for reuse as the new current generation (its arrays are kept). */
   clear(): void {
     this.slots.clear();
-    this.createdLines.length = 0;
-    this.unboundLines.length = 0;
-    this.unboundEvents.length = 0;
-    this.free.length = 0;
+    this.filter?.fill(0);
+    this.used = 0;
+    this.freeCount = 0;
   }
 
-  delete(key: string): void {
-    const slot = this.slots.get(key);
+  /** False when `key` (its `filterBit`) is certainly not in `slots`. */
+  mayHave(bit: number): boolean {
+    const filter = this.filter;
+    return filter !== null && ((filter[bit >>> 5] as number) & (1 << (bit & 31))) !== 0;
+  }
+
+  /** The slot of `key` (`bit` its `filterBit`), a new one when it has none. */
+  slotFor(key: string, bit: number): number {
+    let slot = this.mayHave(bit) ? this.slots.get(key) : undefined;
+    if (slot === undefined) {
+      slot = this.take();
+      this.slots.set(key, slot);
+      const filter = (this.filter ??= new Int32Array(FILTER_BITS >>> 5));
+      filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
+    }
+    return slot;
+  }
+
+  /** The slot of `key`, undefined when it has none. */
+  slotOf(key: string, bit: number): number | undefined {
+    return this.mayHave(bit) ? this.slots.get(key) : undefined;
+  }
+
+  /** A slot for a new key. */
+  take(): number {
+    return this.freeCount > 0 ? (this.free[--this.freeCount] as number) : this.used++;
+  }
+
+  delete(key: string, bit: number): void {
+    const slot = this.slotOf(key, bit);
     if (slot === undefined) return;
     this.slots.delete(key);
-    this.free.push(slot);
+    this.free[this.freeCount++] = slot;
   }
 }
 
@@ -380,11 +436,12 @@ export class TombstoneMap {
   constructor(private readonly limit: number) {}
 
   get(key: string): MappingTombstone | undefined {
+    const bit = filterBit(key);
     let generation = this.current;
-    let slot = generation.slots.get(key);
+    let slot = generation.slotOf(key, bit);
     if (slot === undefined) {
       generation = this.previous;
-      slot = generation.slots.get(key);
+      slot = generation.slotOf(key, bit);
       if (slot === undefined) return undefined;
     }
     return {
@@ -395,7 +452,8 @@ export class TombstoneMap {
   }
 
   has(key: string): boolean {
-    return this.current.slots.has(key) || this.previous.slots.has(key);
+    const bit = filterBit(key);
+    return this.current.slotOf(key, bit) !== undefined || this.previous.slotOf(key, bit) !== undefined;
   }
 
   set(key: string, createdLine: number, unboundLine: number, unboundEvent: string): void {
@@ -406,20 +464,18 @@ export class TombstoneMap {
       this.previous = current;
       this.current = current = dropped;
     }
-    if (this.previous.slots.size > 0) this.previous.delete(key);
-    let slot = current.slots.get(key);
-    if (slot === undefined) {
-      slot = current.free.length > 0 ? (current.free.pop() as number) : current.createdLines.length;
-      current.slots.set(key, slot);
-    }
+    const bit = filterBit(key);
+    if (this.previous.slots.size > 0) this.previous.delete(key, bit);
+    const slot = current.slotFor(key, bit);
     current.createdLines[slot] = createdLine;
     current.unboundLines[slot] = unboundLine;
     current.unboundEvents[slot] = unboundEvent;
   }
 
   delete(key: string): void {
-    this.current.delete(key);
-    if (this.previous.slots.size > 0) this.previous.delete(key);
+    const bit = filterBit(key);
+    this.current.delete(key, bit);
+    if (this.previous.slots.size > 0) this.previous.delete(key, bit);
   }
 
   get size(): number {
@@ -476,8 +532,15 @@ export class TraceState {
    * reuse (`recycle`): a bind then allocates nothing that outlives young
    * garbage collections, which is most of what a long capture costs.
    */
-  private readonly retired: TraceMapping[] = [];
-  private readonly spare: TraceMapping[] = [];
+  private readonly retired: (TraceMapping | null)[] = [];
+  private readonly spare: (TraceMapping | null)[] = [];
+  /**
+   * How many of `retired` and `spare` are in use: the arrays keep their
+   * length, since emptying an array (`length = 0`) drops its storage and the
+   * next push allocates it again, once per event that removes a mapping.
+   */
+  private retiredCount = 0;
+  private spareCount = 0;
   /** Order of object links and of VM_BO creations without model objects (`objectLinks`). */
   private links = 0;
 
@@ -627,7 +690,11 @@ export class TraceState {
       offset = toU64(offset);
       range = add(sub(toU64(last), start), 1n);
     }
-    const spare = this.spare.pop();
+    let spare: TraceMapping | null = null;
+    if (this.spareCount > 0) {
+      spare = this.spare[--this.spareCount] as TraceMapping;
+      this.spare[this.spareCount] = null;
+    }
     const mapping = spare
       ? spare.reuse(start, range, obj, offset, key, vm, line, ts, event, objectKey)
       : new TraceMapping(start, range, obj, offset, key, vm, line, ts, event, objectKey);
@@ -681,7 +748,7 @@ export class TraceState {
         vm.unbound.set(mapping.key, mapping.createdLine, line, event);
       }
     }
-    if (this.recycle && this.observer === null) this.retired.push(mapping);
+    if (this.recycle && this.observer === null) this.retired[this.retiredCount++] = mapping;
   }
 
   /**
@@ -691,9 +758,15 @@ export class TraceState {
    */
   beginEvent(): void {
     const retired = this.retired;
-    if (retired.length === 0) return;
-    for (let i = 0; i < retired.length && this.spare.length < SPARE_LIMIT; i++) this.spare.push(retired[i] as TraceMapping);
-    retired.length = 0;
+    const count = this.retiredCount;
+    if (count === 0) return;
+    const spare = this.spare;
+    for (let i = 0; i < count; i++) {
+      if (this.spareCount < SPARE_LIMIT) spare[this.spareCount++] = retired[i] as TraceMapping;
+      // Past the limit a removed mapping is let go.
+      retired[i] = null;
+    }
+    this.retiredCount = 0;
   }
 
   /**

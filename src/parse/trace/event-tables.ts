@@ -838,10 +838,24 @@ function nameHash(units: CodeUnits, start: number, end: number): number {
  * the dispatch of the trace replay's hot path (one hash, one comparison).
  */
 export function specOfUnits(units: CodeUnits, start: number, end: number): EventSpec | undefined {
+  return NAME_SLOTS[specSlotOfUnits(units, start, end)];
+}
+
+/**
+ * Where `specOfUnits` finds the event named by `units[start, end)` in its
+ * table, -1 for none: a number another thread can hand over, since every
+ * thread builds the same table from the same code (`specAtSlot`).
+ */
+export function specSlotOfUnits(units: CodeUnits, start: number, end: number): number {
   const hash = nameHash(units, start, end);
   for (let slot = hash & nameMask; ; slot = (slot + 1) & nameMask) {
     const spec = NAME_SLOTS[slot];
-    if (spec === undefined) return undefined;
-    if (NAME_HASHES[slot] === hash && spec.name.length === end - start && unitsEqual(units, start, spec.name)) return spec;
+    if (spec === undefined) return -1;
+    if (NAME_HASHES[slot] === hash && spec.name.length === end - start && unitsEqual(units, start, spec.name)) return slot;
   }
+}
+
+/** The event at a slot `specSlotOfUnits` returned (undefined for -1). */
+export function specAtSlot(slot: number): EventSpec | undefined {
+  return slot < 0 ? undefined : NAME_SLOTS[slot];
 }

@@ -9,7 +9,8 @@
  * (`isByteLine`), so it goes through the text path. `PRESCAN_EVENT`: it is a
  * byte line, `scanTraceLine` reads it as an event, and `readPrescan` refills
  * a `ScannedLine` with exactly the fields that scan set (offsets relative to
- * the line's start, so the record holds wherever the bytes are). Anything
+ * the line's start, so the record holds wherever the bytes are), and
+ * `prescannedSpec` gives the event `specOfUnits` finds for its name. Anything
  * else (markers, other lines, an event whose task name the latency scan made
  * a string): `PRESCAN_UNKNOWN`, and the line is scanned as if there were no
  * record.
@@ -26,7 +27,7 @@
 
 import { isPrintableAscii } from './code-units';
 import type { EventDecoder, LineEvent } from './decode-event';
-import { specOfUnits, type EventSpec } from './event-tables';
+import { specAtSlot, specSlotOfUnits, type EventSpec } from './event-tables';
 import { scanTraceLine, type ScannedLine } from './trace-line';
 
 /** Byte lines longer than this go through the text path (where the long-line rules are). */
@@ -43,8 +44,10 @@ export function isByteLine(bytes: Uint8Array, start: number, end: number): boole
 
 /** Values of a decoded payload a record holds at most (more: the replaying side decodes it). */
 const PRESCAN_VALUES = 16;
+/** Slot of the event's place in the table of event names (`specSlotOfUnits`, -1: not an event GPUVM Lens knows). */
+const SPEC_SLOT = 11;
 /** Slot of the layout's position (-1: not decoded); the values' bounds follow it. */
-const LAYOUT_SLOT = 11;
+const LAYOUT_SLOT = 12;
 export const PRESCAN_STRIDE = LAYOUT_SLOT + 1 + 2 * PRESCAN_VALUES;
 export const PRESCAN_UNKNOWN = 0;
 export const PRESCAN_EVENT = 1;
@@ -89,7 +92,9 @@ export function prescanTraceLine(
   out[at + 9] = scanned.nameEnd - start;
   out[at + 10] = scanned.payloadStart - start;
   out[at + LAYOUT_SLOT] = -1;
-  const spec = specOfUnits(bytes, scanned.nameStart, scanned.nameEnd);
+  const specSlot = specSlotOfUnits(bytes, scanned.nameStart, scanned.nameEnd);
+  out[at + SPEC_SLOT] = specSlot;
+  const spec = specAtSlot(specSlot);
   const event = spec ? decoder.decodeLine(spec, bytes, scanned.payloadStart, scanned.end) : null;
   if (!event) return;
   const position = event.spec.layouts.indexOf(event.layout);
@@ -98,6 +103,11 @@ export function prescanTraceLine(
   out[at + LAYOUT_SLOT] = position;
   const bounds = event.bounds;
   for (let k = 0; k < 2 * values; k++) out[at + LAYOUT_SLOT + 1 + k] = (bounds[k] as number) - start;
+}
+
+/** The event a `PRESCAN_EVENT` record names: what `specOfUnits` gives for its name, undefined when GPUVM Lens does not know it. */
+export function prescannedSpec(prescan: Prescan): EventSpec | undefined {
+  return specAtSlot(prescan.scans[prescan.at + SPEC_SLOT] as number);
 }
 
 /**

@@ -350,12 +350,20 @@ const isNotSpace = (code: number): boolean => code !== SPACE;
  */
 function scanLatencyAscii(units: Uint8Array, start: number, end: number, out: ScannedLine): boolean | null {
   const commStart = runEnd(units, start, end, isSpace);
+  // The first dash within 40 units followed by a digit: the lazy task name
+  // stops at each dash in turn, and one without a digit after it fails the
+  // match right there (`gnome-shell-3033`), so the expression goes on to the
+  // next dash as this loop does (giving back leading blanks only shortens
+  // the reach). Past that dash the scan follows the expression's first
+  // choices only: a failure there would be the expression's next try.
   let dash = commStart;
-  while (dash < end && dash <= commStart + 40 && units[dash] !== 45) dash++;
-  if (dash >= end || dash > commStart + 40) return false;
-  // After this dash only: a different dash would be the expression's next try.
+  for (;;) {
+    while (dash < end && dash <= commStart + 40 && units[dash] !== 45) dash++;
+    if (dash >= end || dash > commStart + 40) return false;
+    if (dash + 1 < end && isDigit(units[dash + 1] as number)) break;
+    dash++;
+  }
   const pidEnd = runEnd(units, dash + 1, end, isDigit);
-  if (pidEnd === dash + 1) return null;
   const cpuStart = runEnd(units, pidEnd, end, isSpace);
   if (cpuStart === pidEnd) return null;
   const cpuEnd = runEnd(units, cpuStart, end, isDigit);

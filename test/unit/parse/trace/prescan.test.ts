@@ -17,6 +17,7 @@ import {
   PRESCAN_NOT_BYTES,
   PRESCAN_STRIDE,
   PRESCAN_UNKNOWN,
+  prescannedSpec,
   prescanTraceLine,
   readPrescan,
 } from '../../../../src/parse/trace/prescan';
@@ -74,6 +75,7 @@ describe('prescanTraceLine', () => {
       readPrescan({ scans: records, at: 3 }, bytes, start, refilled);
       expect(fields(refilled)).toEqual(fields(expected));
       expect(refilled.units).toBe(bytes);
+      expect(prescannedSpec({ scans: records, at: 3 })).toBe(specOfUnits(bytes, expected.nameStart, expected.nameEnd));
     }
     // All three answers were given.
     expect(counts[PRESCAN_EVENT]).toBeGreaterThan(100);

@@ -257,7 +257,8 @@ function latencyLike(random: () => number): string {
   return [
     run(' ', 0, 3),
     usually(
-      () => run('abcvk:/<>0123', 1, 16),
+      // Task names with dashes too (`gnome-shell`): the expression tries each dash in turn.
+      () => run('abcvk:/<>0123-', 1, 16),
       () => run('abcvk:/<>- 0123', 0, 44),
     ),
     usually(
