@@ -13,8 +13,9 @@
  * string, so every key comes back exactly as the replay named it.
  *
  * Invariants: `forEach` hands back every touch in the order logged, with the
- * same line and the same key parts; a record is `RECORD_WORDS` Int32s, so
- * the log's memory is 24 bytes a touch (its owner bounds the count).
+ * same line and the same key parts; a record is at most `MAX_RECORD_WORDS`
+ * Int32s (20 bytes an event of a VM and one of its mappings), so the log's
+ * memory is bounded by the touches its owner lets it hold.
  */
 
 import { detach } from '../base/detach-string';
@@ -22,41 +23,56 @@ import type { TouchSink } from '../analysis/trace/trace-replayer';
 import { objectKey } from '../analysis/trace/replay-context';
 import type { KeyTable } from './key-table';
 
-/** line, head (prefix number and flags), id (two words or a text's number), sub (the same). */
-const RECORD_WORDS = 6;
-/** Records per chunk of the log (1.5 MB): the log grows by chunks, never copied. */
-const CHUNK_RECORDS = 1 << 16;
-const ID_TEXT = 1;
-const HAS_SUB = 2;
-const SUB_TEXT = 4;
-const FLAG_BITS = 3;
+/**
+ * A record: a head word (the (kind, driver) pair's number and the flags
+ * below), then the line when it differs from the previous record's, then
+ * the id unless it is the previous record's (two words for a pointer, one
+ * for a text's number), then the sub if any (the same). An event touching
+ * its VM and one mapping of it thus costs 5 words.
+ */
+const LINE = 1;
+const ID_SAME = 2;
+const ID_TEXT = 4;
+const HAS_SUB = 8;
+const SUB_TEXT = 16;
+const FLAG_BITS = 5;
+/** The longest record. */
+const MAX_RECORD_WORDS = 6;
+/** Words per chunk of the log (1 MB): the log grows by chunks, never copied. */
+const CHUNK_WORDS = 1 << 18;
 
-/** A hex digit's value, or -1 (upper case is not how keys print pointers: kept as text). */
-function hexDigit(unit: number): number {
-  if (unit >= 0x30 && unit <= 0x39) return unit - 0x30;
-  if (unit >= 0x61 && unit <= 0x66) return unit - 0x57;
-  return -1;
-}
+/** Each ASCII unit's hex digit value, or -1 (upper case is not how keys print pointers: such an id is kept as text). */
+const HEX_DIGITS = Int8Array.from({ length: 128 }, (_, unit) =>
+  unit >= 0x30 && unit <= 0x39 ? unit - 0x30 : unit >= 0x61 && unit <= 0x66 ? unit - 0x57 : -1,
+);
 
 /** The words of the last pointer `parsePointer` read. */
 let pointerHigh = 0;
 let pointerLow = 0;
 
-/** Whether `text` is a pointer as keys print it (16 lower-case hex digits); its value is then in `pointerHigh`, `pointerLow`. */
+/**
+ * Whether `text` is a pointer as keys print it (16 lower-case hex digits);
+ * its value is then in `pointerHigh`, `pointerLow`. Without a branch per
+ * digit: a bad one (-1) sets the sign bit of `bad`.
+ */
 function parsePointer(text: string): boolean {
   if (text.length !== 16) return false;
   let high = 0;
   let low = 0;
+  let bad = 0;
   for (let i = 0; i < 8; i++) {
-    const digit = hexDigit(text.charCodeAt(i));
-    if (digit < 0) return false;
-    high = (high << 4) | digit;
+    const unit = text.charCodeAt(i);
+    const digit = unit < 128 ? (HEX_DIGITS[unit] as number) : -1;
+    bad |= digit;
+    high = (high << 4) | (digit & 15);
   }
   for (let i = 8; i < 16; i++) {
-    const digit = hexDigit(text.charCodeAt(i));
-    if (digit < 0) return false;
-    low = (low << 4) | digit;
+    const unit = text.charCodeAt(i);
+    const digit = unit < 128 ? (HEX_DIGITS[unit] as number) : -1;
+    bad |= digit;
+    low = (low << 4) | (digit & 15);
   }
+  if (bad < 0) return false;
   pointerHigh = high;
   pointerLow = low;
   return true;
@@ -67,7 +83,7 @@ export function pointerText(high: number, low: number): string {
   return (high >>> 0).toString(16).padStart(8, '0') + (low >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Receives one logged touch: its key parts are either a pointer's two words or a text. */
+/** One logged touch: its key parts are either a pointer's two words or a text. */
 export interface LoggedTouch {
   line: number;
   /** The number of the (kind, driver) pair in this log. */
@@ -84,10 +100,30 @@ export interface LoggedTouch {
   subLow: number;
 }
 
+/** Where a reading of the log is, and the touch it decodes records into (a record may leave the line and id as they were). */
+export class TouchCursor {
+  chunk = 0;
+  at = 0;
+  readonly touch: LoggedTouch = {
+    line: 0,
+    prefix: 0,
+    kind: '',
+    driver: '',
+    idText: undefined,
+    idHigh: 0,
+    idLow: 0,
+    hasSub: false,
+    subText: undefined,
+    subHigh: 0,
+    subLow: 0,
+  };
+}
+
 export class TouchLog implements TouchSink {
   private chunks: Int32Array[] = [];
+  /** Words used in each chunk but the last (`used`). */
+  private readonly ends: number[] = [];
   private chunk: Int32Array = new Int32Array(0);
-  /** Words used in `chunk`, the last of `chunks`. */
   private used = 0;
   private count = 0;
   private readonly texts: string[] = [];
@@ -95,11 +131,9 @@ export class TouchLog implements TouchSink {
   private readonly prefixes = new Map<string, Map<string, number>>();
   private readonly kinds: string[] = [];
   private readonly drivers: string[] = [];
-  /** The last id logged and its record words: an event's VM comes again and again. */
-  private lastId = '';
-  private lastIdHead = 0;
-  private lastIdHigh = 0;
-  private lastIdLow = 0;
+  private lastLine = -1;
+  /** The last id logged: an event names its VM again and again. */
+  private lastId: string | undefined = undefined;
 
   /** Touches logged. */
   get size(): number {
@@ -107,37 +141,39 @@ export class TouchLog implements TouchSink {
   }
 
   touch(line: number, kind: string, driver: string, id: string, sub: string | undefined): void {
-    if (this.used === this.chunk.length) this.addChunk();
+    if (this.used + MAX_RECORD_WORDS > this.chunk.length) this.addChunk();
     const words = this.chunk;
-    const at = this.used;
-    words[at] = line;
-    if (id !== this.lastId) {
-      this.lastId = id;
-      if (parsePointer(id)) {
-        this.lastIdHead = 0;
-        this.lastIdHigh = pointerHigh;
-        this.lastIdLow = pointerLow;
-      } else {
-        this.lastIdHead = ID_TEXT;
-        this.lastIdHigh = this.texts.push(detach(id)) - 1;
-        this.lastIdLow = 0;
-      }
+    const headAt = this.used;
+    let at = headAt + 1;
+    let head = this.prefixOf(kind, driver) << FLAG_BITS;
+    if (line !== this.lastLine) {
+      head |= LINE;
+      words[at++] = line;
+      this.lastLine = line;
     }
-    let head = (this.prefixOf(kind, driver) << FLAG_BITS) | this.lastIdHead;
-    words[at + 2] = this.lastIdHigh;
-    words[at + 3] = this.lastIdLow;
+    if (id === this.lastId) {
+      head |= ID_SAME;
+    } else if (parsePointer(id)) {
+      this.lastId = id;
+      words[at++] = pointerHigh;
+      words[at++] = pointerLow;
+    } else {
+      this.lastId = id;
+      head |= ID_TEXT;
+      words[at++] = this.texts.push(detach(id)) - 1;
+    }
     if (sub !== undefined) {
       head |= HAS_SUB;
       if (parsePointer(sub)) {
-        words[at + 4] = pointerHigh;
-        words[at + 5] = pointerLow;
+        words[at++] = pointerHigh;
+        words[at++] = pointerLow;
       } else {
         head |= SUB_TEXT;
-        words[at + 4] = this.texts.push(detach(sub)) - 1;
+        words[at++] = this.texts.push(detach(sub)) - 1;
       }
     }
-    words[at + 1] = head;
-    this.used = at + RECORD_WORDS;
+    words[headAt] = head;
+    this.used = at;
     this.count++;
   }
 
@@ -145,54 +181,66 @@ export class TouchLog implements TouchSink {
     // Lines are in the records.
   }
 
+  /** A reading from the first touch logged. */
+  cursor(): TouchCursor {
+    return new TouchCursor();
+  }
+
   /**
-   * Calls `onTouch` with each touch from the `from`-th on, in order, until it
-   * returns false; returns the number of the touch it refused (the log's
-   * size when it took them all). `touch` is one object, refilled per call.
+   * Calls `onTouch` with each touch from the cursor on, in order, until it
+   * returns false (the cursor then stays before the touch it refused);
+   * returns whether the cursor reached the end of the log. The touch is the
+   * cursor's one object, refilled per call.
    */
-  forEach(from: number, onTouch: (touch: LoggedTouch) => boolean): number {
-    const touch: LoggedTouch = {
-      line: 0,
-      prefix: 0,
-      kind: '',
-      driver: '',
-      idText: undefined,
-      idHigh: 0,
-      idLow: 0,
-      hasSub: false,
-      subText: undefined,
-      subHigh: 0,
-      subLow: 0,
-    };
-    for (let number = from; number < this.count; number++) {
-      const words = this.chunks[Math.floor(number / CHUNK_RECORDS)] as Int32Array;
-      const at = (number % CHUNK_RECORDS) * RECORD_WORDS;
-      const head = words[at + 1] as number;
-      const prefix = head >> FLAG_BITS;
-      touch.line = words[at] as number;
+  forEach(cursor: TouchCursor, onTouch: (touch: LoggedTouch) => boolean): boolean {
+    const touch = cursor.touch;
+    for (;;) {
+      const words = this.chunks[cursor.chunk];
+      if (words === undefined) return true;
+      const end = cursor.chunk === this.chunks.length - 1 ? this.used : (this.ends[cursor.chunk] as number);
+      if (cursor.at >= end) {
+        if (cursor.chunk === this.chunks.length - 1) return true;
+        cursor.chunk++;
+        cursor.at = 0;
+        continue;
+      }
+      let at = cursor.at;
+      const head = words[at++] as number;
+      const prefix = head >>> FLAG_BITS;
       touch.prefix = prefix;
       touch.kind = this.kinds[prefix] as string;
       touch.driver = this.drivers[prefix] as string;
-      touch.idText = head & ID_TEXT ? this.texts[words[at + 2] as number] : undefined;
-      touch.idHigh = words[at + 2] as number;
-      touch.idLow = words[at + 3] as number;
+      if (head & LINE) touch.line = words[at++] as number;
+      if (head & ID_TEXT) {
+        touch.idText = this.texts[words[at++] as number];
+      } else if (!(head & ID_SAME)) {
+        touch.idText = undefined;
+        touch.idHigh = words[at++] as number;
+        touch.idLow = words[at++] as number;
+      }
       touch.hasSub = (head & HAS_SUB) !== 0;
-      touch.subText = head & SUB_TEXT ? this.texts[words[at + 4] as number] : undefined;
-      touch.subHigh = words[at + 4] as number;
-      touch.subLow = words[at + 5] as number;
-      if (!onTouch(touch)) return number;
+      touch.subText = undefined;
+      if (head & SUB_TEXT) {
+        touch.subText = this.texts[words[at++] as number];
+      } else if (touch.hasSub) {
+        touch.subHigh = words[at++] as number;
+        touch.subLow = words[at++] as number;
+      }
+      if (!onTouch(touch)) return false;
+      cursor.at = at;
     }
-    return this.count;
   }
 
   /** Forgets every touch, keeping one chunk to fill again (the prefixes stay: a handful of strings). */
   clear(): void {
     this.chunks.length = Math.min(this.chunks.length, 1);
+    this.ends.length = 0;
     this.chunk = this.chunks[0] ?? new Int32Array(0);
     this.used = 0;
     this.count = 0;
     this.texts.length = 0;
-    this.lastId = '';
+    this.lastLine = -1;
+    this.lastId = undefined;
   }
 
   /** Frees the log's memory once it has been read. */
@@ -235,7 +283,8 @@ export class TouchLog implements TouchSink {
   private otherPrefix = 0;
 
   private addChunk(): void {
-    this.chunk = new Int32Array(CHUNK_RECORDS * RECORD_WORDS);
+    if (this.chunks.length > 0 && this.chunk.length > 0) this.ends.push(this.used);
+    this.chunk = new Int32Array(CHUNK_WORDS);
     this.chunks.push(this.chunk);
     this.used = 0;
   }

@@ -30,7 +30,7 @@ import type { Prescan } from '../parse/trace/prescan';
 import { AnalysisCancelled, yieldToEventLoop, type CancelFlag, type ProgressiveSink } from './sliced-analysis';
 import type { LineSource } from './line-source';
 import { KeyTable } from './key-table';
-import { LoggedKeyNumbers, TouchLog, type LoggedTouch } from './touch-log';
+import { LoggedKeyNumbers, TouchLog, type LoggedTouch, type TouchCursor } from './touch-log';
 
 /**
  * A checkpoint every max(512 lines, live mappings) lines: a query replays at
@@ -55,8 +55,8 @@ export interface TraceIndexBudgets {
 
 export const DEFAULT_BUDGETS: TraceIndexBudgets = { checkpointMappings: 250_000, occurrences: 16_000_000, loggedTouches: 4_000_000 };
 
-/** Logged touches indexed between two turns of the event loop: a few milliseconds. */
-const INDEX_SLICE_TOUCHES = 10_000;
+/** Logged touches indexed between two turns of the event loop: about a millisecond, so a hover waits for little. */
+const INDEX_SLICE_TOUCHES = 2_000;
 
 /** Shallow equality of two plain records (bigint fields compare by value). */
 function sameFields<T extends object>(a: T, b: T): boolean {
@@ -159,21 +159,25 @@ export class TraceIndex {
    */
   async indexObjects(token: CancelFlag): Promise<void> {
     try {
-      for (let at = 0; this.log !== undefined && at < this.log.size;) {
-        const stop = at + INDEX_SLICE_TOUCHES;
-        let count = at;
+      const log = this.log;
+      const cursor = log?.cursor();
+      for (let done = log === undefined; !done;) {
+        let count = 0;
         let line = -1;
         // A slice ends where a line does, so an abandoned run has indexed whole lines.
-        at = this.log.forEach(at, (touch) => {
-          if (count >= stop && touch.line !== line) return false;
+        done = (log as TouchLog).forEach(cursor as TouchCursor, (touch) => {
+          if (count >= INDEX_SLICE_TOUCHES && touch.line !== line) return false;
           count++;
           line = touch.line;
           this.indexLogged(touch);
           return true;
         });
-        this.objectsThrough = line;
+        if (line >= 0) this.objectsThrough = line;
+        if (done) break;
         await yieldToEventLoop();
         if (token.isCancellationRequested) throw new AnalysisCancelled();
+        // Abandoned meanwhile (`endObjects`): the log is gone.
+        if (this.log !== log) return;
       }
       this.endObjects(true);
     } finally {
@@ -183,11 +187,13 @@ export class TraceIndex {
 
   /** Indexes (and forgets) every logged touch at once: the findings pass filled the log's budget. */
   private indexLog(log: TouchLog): void {
-    log.forEach(0, (touch) => {
+    let line = -1;
+    log.forEach(log.cursor(), (touch) => {
       this.indexLogged(touch);
-      this.objectsThrough = touch.line;
+      line = touch.line;
       return true;
     });
+    if (line >= 0) this.objectsThrough = line;
     log.clear();
   }
 
