@@ -46,7 +46,8 @@ export interface TraceIndexBudgets {
   readonly occurrences: number;
   /**
    * Touches a deferred index logs before it numbers them during the
-   * findings pass after all (4M: 96 MB, some 2M events); past it the log is
+   * findings pass after all (4M: some 40 MB for events of a VM and one of
+   * its mappings, 96 MB at most; some 2M events); past it the log is
    * indexed and emptied each time it fills, so memory stays bounded and only
    * the touches of the last stretch wait for the findings to be out.
    */
@@ -112,7 +113,7 @@ export class TraceIndex {
   /**
    * `objectsLater`: the findings pass replays as `check` does and only
    * writes down the objects each event touches (`TouchLog`), without
-   * numbering their keys (about a third of the replay's own time), so
+   * numbering their keys (half the replay's own time), so
    * findings and hovers (which need only the checkpoints) are ready sooner;
    * the caller then runs `indexObjects()` for navigation, the outline and
    * the lenses.
