@@ -14,7 +14,11 @@
  * memory. Targets: first diagnostics < 2 s, full analysis
  * < 3 s, hover p95 < 20 ms, memory < 400 MB.
  *
- *   node dist/bench-lsp.js [--lines N] [--hovers N] [--server-heap MB]
+ *   node dist/bench-lsp.js [--lines N] [--hovers N] [--server-heap MB] [--trace PATH]
+ *
+ * `--trace PATH` analyzes that file instead of generating one (the
+ * generated trace is written there first when it does not exist yet), so
+ * runs compared back to back skip the generation and read the same bytes.
  *
  * The server runs with the old-space limit the VS Code extension gives it
  * (`SERVER_HEAP_LIMIT_MB`); `--server-heap 0` measures V8's default sizing,
@@ -22,7 +26,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,14 +60,25 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 }
 
+/** A trace file kept between runs (`--trace`), or undefined for a generated one removed at the end. */
+function keptTrace(): string | undefined {
+  const at = process.argv.indexOf('--trace');
+  return at === -1 ? undefined : resolve(process.argv[at + 1] ?? '');
+}
+
 async function main(): Promise<void> {
+  const kept = keptTrace();
   const scratch = mkdtempSync(join(tmpdir(), 'gpuvm-lens-bench-'));
-  const tracePath = join(scratch, 'bench.trace');
-  const generated = performance.now();
-  const bytes = writeTrace(tracePath, LINES);
-  console.log(
-    `trace: ${LINES} lines, ${(bytes / 1e6).toFixed(0)} MB (generated in ${((performance.now() - generated) / 1000).toFixed(1)} s)`,
-  );
+  const tracePath = kept ?? join(scratch, 'bench.trace');
+  if (kept !== undefined && existsSync(kept)) {
+    console.log(`trace: ${tracePath}, ${(statSync(tracePath).size / 1e6).toFixed(0)} MB`);
+  } else {
+    const generated = performance.now();
+    const bytes = writeTrace(tracePath, LINES);
+    console.log(
+      `trace: ${LINES} lines, ${(bytes / 1e6).toFixed(0)} MB (generated in ${((performance.now() - generated) / 1000).toFixed(1)} s)`,
+    );
+  }
 
   const heapFlags = SERVER_HEAP > 0 ? [`--max-old-space-size=${SERVER_HEAP}`] : [];
   const server = spawn(process.execPath, [...heapFlags, resolve(__dirname, 'server.js'), '--stdio'], {

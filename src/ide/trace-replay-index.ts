@@ -2,9 +2,10 @@
  * The trace replay the language server keeps per trace document, built in
  * the same pass that produces its findings (fed a slice or a disk chunk at a
  * time, so nothing blocks): an index of the lines touching each object and
- * state checkpoints every few thousand lines. A trace read from disk builds
- * only the checkpoints with its findings and indexes the objects in a second,
- * quiet pass once the findings are out (`objectsLater`, `objectsReady`). It answers the editor's
+ * state checkpoints every few thousand lines. A long trace builds only the
+ * checkpoints with its findings, writing down the objects each event touches
+ * (`TouchLog`), and indexes them once the findings are out (`objectsLater`,
+ * `indexObjects`, `objectsReady`), without reading the trace again. It answers the editor's
  * queries — the event at a line in words, the objects it touches, every line
  * touching an object, the VMs and mappings after a line — by restoring the
  * nearest checkpoint and replaying at most a few thousand lines, read back
@@ -26,9 +27,10 @@ import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm, VmSnapshot 
 import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
 import type { Prescan } from '../parse/trace/prescan';
-import type { ProgressiveSink } from './sliced-analysis';
+import { AnalysisCancelled, yieldToEventLoop, type CancelFlag, type ProgressiveSink } from './sliced-analysis';
 import type { LineSource } from './line-source';
 import { KeyTable } from './key-table';
+import { LoggedKeyNumbers, TouchLog, type LoggedTouch, type TouchCursor } from './touch-log';
 
 /**
  * A checkpoint every max(512 lines, live mappings) lines: a query replays at
@@ -42,9 +44,20 @@ export interface TraceIndexBudgets {
   readonly checkpointMappings: number;
   /** (object, event) pairs indexed at most (16M: 128 MB of typed arrays, some 5M events). */
   readonly occurrences: number;
+  /**
+   * Touches a deferred index logs before it numbers them during the
+   * findings pass after all (4M: some 40 MB for events of a VM and one of
+   * its mappings, 96 MB at most; some 2M events); past it the log is
+   * indexed and emptied each time it fills, so memory stays bounded and only
+   * the touches of the last stretch wait for the findings to be out.
+   */
+  readonly loggedTouches: number;
 }
 
-export const DEFAULT_BUDGETS: TraceIndexBudgets = { checkpointMappings: 250_000, occurrences: 16_000_000 };
+export const DEFAULT_BUDGETS: TraceIndexBudgets = { checkpointMappings: 250_000, occurrences: 16_000_000, loggedTouches: 4_000_000 };
+
+/** Logged touches indexed between two turns of the event loop: about a millisecond, so a hover waits for little. */
+const INDEX_SLICE_TOUCHES = 2_000;
 
 /** Shallow equality of two plain records (bigint fields compare by value). */
 function sameFields<T extends object>(a: T, b: T): boolean {
@@ -70,6 +83,8 @@ export class TraceIndex {
   /** Each object key's number, in first-seen order; its last occurrence is `lastOccurrence[number]`. */
   private readonly keys = new KeyTable();
   private lastOccurrence = new Int32Array(1 << 12);
+  /** Keys with an occurrence: numbers below it. */
+  private notedKeys = 0;
   private occurrenceLine = new Int32Array(1 << 16);
   private occurrencePrevious = new Int32Array(1 << 16);
   private occurrences = 0;
@@ -91,87 +106,134 @@ export class TraceIndex {
    */
   readonly objectsReady: Promise<void>;
   private objectsDone: (() => void) | undefined;
-  /** The last line the object pass has indexed (a deferred pass that stopped early says where). */
-  private objectsThrough = 0;
+  /** The touches of a deferred index not indexed yet (`objectsLater`); undefined once indexed or abandoned. */
+  private log: TouchLog | undefined;
+  private loggedNumbers: LoggedKeyNumbers | undefined;
 
   /**
-   * `objectsLater`: the findings pass replays as `check` does, without
-   * building the keys of the objects each event touches (about as costly as
-   * the replay itself), so findings and hovers (which need only the
-   * checkpoints) are ready sooner; the caller then feeds the same lines to
-   * `objectSink()` for navigation, the outline and the lenses.
+   * `objectsLater`: the findings pass replays as `check` does and only
+   * writes down the objects each event touches (`TouchLog`), without
+   * numbering their keys (half the replay's own time), so
+   * findings and hovers (which need only the checkpoints) are ready sooner;
+   * the caller then runs `indexObjects()` for navigation, the outline and
+   * the lenses.
    */
   constructor(
     private readonly budgets: TraceIndexBudgets = DEFAULT_BUDGETS,
     objectsLater = false,
   ) {
+    if (objectsLater) {
+      this.log = new TouchLog();
+      this.loggedNumbers = new LoggedKeyNumbers(this.keys);
+    }
     // Its state is only ever copied (checkpoints): removed mappings are reused.
-    this.replayer = new TraceReplayer(objectsLater ? { recycle: true } : { recycle: true, touches: this.touches });
+    this.replayer = new TraceReplayer({ recycle: true, touches: this.log ?? this.touches });
     this.objectsReady = objectsLater ? new Promise((resolve) => (this.objectsDone = resolve)) : Promise.resolve();
   }
 
-  /** Where the replays that index (the findings pass, or the object pass) hand over each event's objects, as key parts. */
+  /** Where the findings pass hands over each event's objects, as key parts, when it indexes them itself. */
   private readonly touches: TouchSink = {
-    touch: (line, kind, driver, id, sub) => this.note(line, kind, driver, id, sub),
-    eventDone: (line) => {
-      this.objectsThrough = line;
+    touch: (line, kind, driver, id, sub) => {
+      if (!this.full(line)) this.note(line, this.keys.numberOfParts(kind, driver, id, sub));
     },
+    eventDone: () => undefined,
   };
 
-  /**
-   * The deferred object pass: the same lines again, replayed quietly (no
-   * findings, the same state) only to index the objects each event touches.
-   * Its `end()` — or `endObjects()` when the pass is abandoned — resolves
-   * `objectsReady`.
-   */
-  objectSink(): ProgressiveSink {
-    const replayer = new TraceReplayer({ quiet: true, recycle: true, touches: this.touches });
-    return {
-      line: (text, lineNumber, unterminated) => replayer.line(text, lineNumber, unterminated),
-      lineBytes: (bytes, start, end, lineNumber, unterminated, _startByte, prescan) =>
-        replayer.lineBytes(bytes, start, end, lineNumber, unterminated, prescan),
-      end: () => {
-        this.endObjects(true);
-        return { kind: 'trace', stats: replayer.stats(), findings: [] };
-      },
-    };
+  /** Indexes one logged touch. */
+  private indexLogged(touch: LoggedTouch): void {
+    if (!this.full(touch.line)) this.note(touch.line, (this.loggedNumbers as LoggedKeyNumbers).numberOf(touch));
   }
 
-  /** Ends a deferred object pass; one that did not reach the end leaves the index knowing the events before (`indexedThrough`). */
+  /** Whether the index has reached its budget (then navigation knows the events before `line`). */
+  private full(line: number): boolean {
+    if (this.occurrences < this.budgets.occurrences) return false;
+    this.indexedThrough ??= line - 1;
+    return true;
+  }
+
+  /**
+   * The deferred object index (`objectsLater`), once the findings pass is
+   * over: the logged touches, indexed a slice at a time with a turn of the
+   * event loop between slices (hovers keep answering). Resolves
+   * `objectsReady` when done; a cancelled run (or `endObjects()`) leaves the
+   * index knowing the events before (`indexedThrough`).
+   */
+  async indexObjects(token: CancelFlag): Promise<void> {
+    try {
+      const log = this.log;
+      const cursor = log?.cursor();
+      for (let done = log === undefined; !done;) {
+        let count = 0;
+        let line = -1;
+        // A slice ends where a line does, so an abandoned run has indexed whole lines.
+        done = (log as TouchLog).forEach(cursor as TouchCursor, (touch) => {
+          if (count >= INDEX_SLICE_TOUCHES && touch.line !== line) return false;
+          count++;
+          line = touch.line;
+          this.indexLogged(touch);
+          return true;
+        });
+        if (line >= 0) this.objectsThrough = line;
+        if (done) break;
+        await yieldToEventLoop();
+        if (token.isCancellationRequested) throw new AnalysisCancelled();
+        // Abandoned meanwhile (`endObjects`): the log is gone.
+        if (this.log !== log) return;
+      }
+      this.endObjects(true);
+    } finally {
+      this.endObjects();
+    }
+  }
+
+  /** Indexes (and forgets) every logged touch at once: the findings pass filled the log's budget. */
+  private indexLog(log: TouchLog): void {
+    let line = -1;
+    log.forEach(log.cursor(), (touch) => {
+      this.indexLogged(touch);
+      line = touch.line;
+      return true;
+    });
+    if (line >= 0) this.objectsThrough = line;
+    log.clear();
+  }
+
+  /** Ends a deferred object index; one that did not reach the end leaves the index knowing the events before (`indexedThrough`). */
   endObjects(complete = false): void {
     if (!this.objectsDone) return;
     if (!complete) this.indexedThrough ??= this.objectsThrough;
+    this.log?.release();
+    this.log = undefined;
+    this.loggedNumbers = undefined;
     this.objectsDone();
     this.objectsDone = undefined;
   }
 
+  /** The last line whose touches are indexed. */
+  private objectsThrough = 0;
+
   /**
-   * Records that `line` touches the object `kind:driver:id[/sub]` (a key
-   * the event names twice is recorded once). Occurrences are a linked list in two
-   * typed arrays (line, previous occurrence of the same key) plus one number
-   * per key: a small array per key would cost ~150 bytes each, and a trace
-   * has hundreds of thousands of VMAs. A key is looked up by its parts in
-   * the key table (its number, fixed when first seen; its string built only
-   * then); the last occurrence is a typed array indexed by that number.
+   * Records that `line` touches the object numbered `number` in the key
+   * table (a key the event names twice is recorded once). Occurrences are a
+   * linked list in two typed arrays (line, previous occurrence of the same
+   * key) plus one number per key: a small array per key would cost ~150
+   * bytes each, and a trace has hundreds of thousands of VMAs. Keys are
+   * numbered densely, each just before its first occurrence is noted, so a
+   * number past the ones noted so far is a new key; the last occurrence is
+   * a typed array indexed by that number.
    */
-  private note(line: number, kind: string, driver: string, id: string, sub: string | undefined): void {
-    if (this.occurrences >= this.budgets.occurrences) {
-      // Past the budget the index stops growing: navigation then knows the events up to here.
-      this.indexedThrough ??= line - 1;
-      return;
-    }
-    const known = this.keys.size;
-    const number = this.keys.numberOfParts(kind, driver, id, sub);
+  private note(line: number, number: number): void {
     let last = -1;
-    if (number === known) {
-      if (number === this.lastOccurrence.length) {
-        const grown = new Int32Array(number * 2);
+    if (number < this.notedKeys) {
+      last = this.lastOccurrence[number] as number;
+      if (this.occurrenceLine[last] === line) return;
+    } else {
+      this.notedKeys = number + 1;
+      if (number >= this.lastOccurrence.length) {
+        const grown = new Int32Array(Math.max(number + 1, this.lastOccurrence.length * 2));
         grown.set(this.lastOccurrence);
         this.lastOccurrence = grown;
       }
-    } else {
-      last = this.lastOccurrence[number] as number;
-      if (this.occurrenceLine[last] === line) return;
     }
     if (this.occurrences === this.occurrenceLine.length) {
       const lines = new Int32Array(this.occurrenceLine.length * 2);
@@ -201,6 +263,7 @@ export class TraceIndex {
   }
 
   private afterLine(lineNumber: number): void {
+    if (this.log !== undefined && this.log.size >= this.budgets.loggedTouches) this.indexLog(this.log);
     if (lineNumber - this.lastCheckpoint >= Math.max(this.checkpointInterval, this.replayer.state.liveMappings)) {
       this.checkpoints.push({ line: lineNumber, snapshot: this.sharedSnapshot() });
       this.lastCheckpoint = lineNumber;

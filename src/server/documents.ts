@@ -65,9 +65,6 @@ export function pathOfUri(uri: string): string {
  * A document's kind: its content decides (as for the CLI); the language id
  * decides only when the content says nothing (an empty or half-written file).
  */
-/** Lines the object pass replays between two turns of the event loop: a millisecond or two, so hovers answer at once. */
-const OBJECT_PASS_SLICE_LINES = 500;
-
 export function kindOfDocument(text: string, uri: string, languageId: string): DocumentKind {
   const detected = detectKind(text.slice(0, DETECT_HEAD_BYTES), pathOfUri(uri));
   if (detected !== 'unknown') return detected;
@@ -234,19 +231,14 @@ export class DocumentStore {
   }
 
   /**
-   * The object pass of a long trace (`TraceIndex` with `objectsLater`): the
-   * same text replayed quietly in slices, so hovers keep answering while
-   * navigation, the outline and lenses wait for it (`indexedSnapshot`). A
-   * new version or closing the document abandons it.
+   * The object index of a long trace (`TraceIndex` with `objectsLater`):
+   * the touches its findings pass logged, indexed in slices, so hovers keep
+   * answering while navigation, the outline and lenses wait for it
+   * (`indexedSnapshot`). A new version or closing the document abandons it.
    */
-  private async indexObjects(index: TraceIndex, kind: DocumentKind, text: string, path: string, cancel: CancelFlag): Promise<void> {
+  private async indexObjects(index: TraceIndex, path: string, cancel: CancelFlag): Promise<void> {
     try {
-      await analyzeTextInSlices(kind, index.objectSink(), text, {
-        path,
-        token: cancel,
-        logger: this.deps.logger,
-        sliceLines: OBJECT_PASS_SLICE_LINES,
-      });
+      await index.indexObjects(cancel);
     } catch (error) {
       if (!(error instanceof AnalysisCancelled))
         this.deps.logger.error(
@@ -308,7 +300,7 @@ export class DocumentStore {
         status('done', result.findings.length);
         this.emit(snapshot);
       }
-      if (index && long) void this.indexObjects(index, kind, text, path, cancel);
+      if (index && long) void this.indexObjects(index, path, cancel);
       return snapshot;
     } catch (error) {
       if (error instanceof AnalysisCancelled) {

@@ -5,9 +5,9 @@
  * progress's cancel button). The findings are returned, published as the
  * file's diagnostics, and the file stays in the store so hovers and
  * navigation work on it afterwards. A trace's findings pass builds only the
- * checkpoints hovers need; the objects each event touches (navigation, the
- * outline, lenses) are indexed by a second, quiet read of the file started
- * once the findings are out.
+ * checkpoints hovers need and writes down the objects each event touches;
+ * they are indexed (navigation, the outline, lenses) once the findings are
+ * out, without reading the file again.
  */
 
 import { pathToFileURL } from 'node:url';
@@ -22,7 +22,6 @@ import { findingsWithTraces } from '../log-correlation';
 import { guard, type ServerContext } from '../context';
 import { readHead } from '../../host/line-stream';
 import { analyzeFileFromDisk, fileSize } from '../file-analysis';
-import { TRACE_THREAD_FROM_BYTES } from '../../host/threaded-line-stream';
 import type { LineSource } from '../../ide/line-source';
 import { DEFAULT_BUDGETS, TraceIndex } from '../../ide/trace-replay-index';
 import type { Finding } from '../../rules/rule';
@@ -85,35 +84,23 @@ function partialPublisher(ctx: ServerContext, uri: string, enabled: boolean): (f
 /** Findings of a file still being read are placed without its line texts (whole-line ranges end at column 0). */
 const EMPTY_LINES: LineSource = { lineCount: Number.MAX_SAFE_INTEGER, text: undefined, line: () => '', range: () => [] };
 
-/**
- * Bytes the object pass replays between two turns of the event loop: a
- * millisecond or two, so a hover sent while it runs is answered at once.
- */
-const OBJECT_PASS_CHUNK = 32 << 10;
-
 /** The object pass running for each file (a new analysis of the file abandons the old one's). */
 const objectPasses = new Map<string, { isCancellationRequested: boolean }>();
 
 /**
  * Indexes the objects every event of an analyzed trace touches, after its
- * findings are out (`TraceIndex` with `objectsLater`): the file is read again
- * and replayed quietly, a chunk per turn of the event loop, so hovers keep
+ * findings are out (`TraceIndex` with `objectsLater`): the touches the
+ * findings pass logged, a slice per turn of the event loop, so hovers keep
  * answering; navigation, the outline and the lenses wait for it
  * (`DocumentStore.indexedSnapshot`).
  */
-async function indexObjects(ctx: ServerContext, index: TraceIndex, kind: DocumentKind, path: string, uri: string): Promise<void> {
+async function indexObjects(ctx: ServerContext, index: TraceIndex, path: string, uri: string): Promise<void> {
   const previous = objectPasses.get(uri);
   if (previous) previous.isCancellationRequested = true;
   const token = { isCancellationRequested: false };
   objectPasses.set(uri, token);
   try {
-    await analyzeFileFromDisk(
-      kind,
-      index.objectSink(),
-      path,
-      { path, token, logger: ctx.logger },
-      { threadFromBytes: TRACE_THREAD_FROM_BYTES, chunkBytes: OBJECT_PASS_CHUNK },
-    );
+    await index.indexObjects(token);
   } catch (error) {
     if (!(error instanceof AnalysisCancelled))
       ctx.logger.error(
@@ -176,7 +163,7 @@ export async function answerAnalyzeFile(
     const { diagnostics, total } = findingsToDiagnostics(findingsWithTraces(ctx.store, snapshot), uri, analysis.lines, ctx.config());
     if (params.publish !== false) void ctx.connection.sendDiagnostics({ uri, diagnostics });
     ctx.connection.sendNotification(AnalysisStatusNotification, { uri, state: 'done', kind, findings: total });
-    if (index) void indexObjects(ctx, index, kind, path, uri);
+    if (index) void indexObjects(ctx, index, path, uri);
     return {
       uri,
       kind,

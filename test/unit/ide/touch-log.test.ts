@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { objectKey } from '../../../src/analysis/trace/replay-context';
+import { KeyTable } from '../../../src/ide/key-table';
+import { LoggedKeyNumbers, TouchLog, type LoggedTouch } from '../../../src/ide/touch-log';
+
+type Touch = [line: number, kind: string, driver: string, id: string, sub: string | undefined];
+
+/** The touches of `log` from its start, each as its line and its key. */
+function readBack(log: TouchLog, keys: KeyTable): [number, string][] {
+  const numbers = new LoggedKeyNumbers(keys);
+  const out: [number, string][] = [];
+  log.forEach(log.cursor(), (touch: LoggedTouch) => {
+    out.push([touch.line, keys.keyOf(numbers.numberOf(touch)) as string]);
+    return true;
+  });
+  return out;
+}
+
+describe('TouchLog', () => {
+  const vm = '000000005e6f7a01';
+  const touches: Touch[] = [
+    [3, 'vm', 'xe', vm, undefined],
+    [3, 'mapping', 'xe', vm, '00000000a100c319'],
+    [3, 'mapping', 'xe', vm, '00000000a100c319'],
+    [4, 'vm', 'xe', 'ffffffffffffffff', undefined],
+    [4, 'mapping', 'xe', 'ffffffffffffffff', '8000000000000000'],
+    // Not pointers as keys print them: upper case, short, empty, 17 digits, not hex: kept as text.
+    [5, 'vm', 'xe', '000000005E6F7A01', undefined],
+    [5, 'bo', 'i915', '1f', undefined],
+    [6, 'pasid', 'amdgpu', '', undefined],
+    [6, 'mapping', 'amdgpu', '', '0000000000000001'],
+    [7, 'mapping', 'xe', vm, '00000000a100c3190'],
+    [7, 'mapping', 'xe', vm, 'g000000000000000'],
+    [8, 'fence', '12', '3456', undefined],
+    [8, 'fence', '13', '3456', undefined],
+    [9, 'mapping', 'xe', vm, '00000000a100c319'],
+  ];
+
+  it('gives back every touch in order with its line and the key the replay named', () => {
+    const log = new TouchLog();
+    for (const [line, kind, driver, id, sub] of touches) log.touch(line, kind, driver, id, sub);
+    expect(log.size).toBe(touches.length);
+    const keys = new KeyTable();
+    expect(readBack(log, keys)).toEqual(touches.map(([line, kind, driver, id, sub]) => [line, objectKey(kind, driver, id, sub)]));
+    // One number per distinct key, whichever way (words or text) it was logged.
+    expect(keys.size).toBe(new Set(touches.map(([, kind, driver, id, sub]) => objectKey(kind, driver, id, sub))).size);
+  });
+
+  it('numbers a key logged as words and the same key named as text alike', () => {
+    const keys = new KeyTable();
+    const text = keys.numberOfParts('mapping', 'xe', vm, '00000000a100c319');
+    const log = new TouchLog();
+    log.touch(1, 'mapping', 'xe', vm, '00000000a100c319');
+    expect(readBack(log, keys)).toEqual([[1, `mapping:xe:${vm}/00000000a100c319`]]);
+    expect(keys.size).toBe(text + 1);
+  });
+
+  it('starts afresh after clear, and resumes a cursor where a refused touch stopped it', () => {
+    const log = new TouchLog();
+    log.touch(1, 'vm', 'xe', vm, undefined);
+    log.clear();
+    expect(log.size).toBe(0);
+    // After clear the first touch names its line and id again.
+    for (const [line, kind, driver, id, sub] of touches) log.touch(line, kind, driver, id, sub);
+    const cursor = log.cursor();
+    const lines: number[] = [];
+    let budget = 4;
+    for (let done = false; !done; budget = 4) {
+      done = log.forEach(cursor, (touch) => {
+        if (budget-- === 0) return false;
+        lines.push(touch.line);
+        return true;
+      });
+    }
+    expect(lines).toEqual(touches.map(([line]) => line));
+  });
+});
