@@ -123,6 +123,46 @@ export function braceLevels(rows: readonly SourceRow[]): { end: number; min: num
   return { end, min };
 }
 
+/** Code lines looked at to estimate a window's starting depth. */
+const DEPTH_SAMPLE = 40;
+
+/**
+ * The brace depth (1: a function body) at the start of `rows`. Exact when the
+ * rows reach the function's closing `}` in column 0 (depth 1 before it).
+ * Otherwise estimated from kernel-style indentation (one tab per open brace):
+ * each tab-indented code line gives its depth minus the braces the rows before
+ * it opened, and the lowest estimate wins (a continuation line is indented
+ * deeper, never shallower). A `}` line or a `case`/`default` label sits one
+ * tab left of its block's contents, and a label's own `{` indents nothing.
+ * Undefined when no line is indented with tabs alone.
+ */
+export function startDepth(rows: readonly SourceRow[]): number | undefined {
+  const inComment = { value: false };
+  let level = 0;
+  let indentLevel = 0;
+  let best: number | undefined;
+  let seen = 0;
+  for (const row of rows) {
+    const wasComment = inComment.value;
+    const text = row.text;
+    const code = text.trim();
+    if (!wasComment && /^\}\s*(?:\/[*/].*)?$/.test(text)) return 1 - level;
+    if (!wasComment && code !== '' && !/^(?:[A-Za-z_]\w*:(?!:)|#|\/\*|\*|\/\/)/.test(code) && seen++ < DEPTH_SAMPLE) {
+      const indent = /^(\t*)(.?)/.exec(text) as RegExpExecArray;
+      if (indent[2] !== ' ') {
+        const tabs = (indent[1] as string).length;
+        const depth = tabs + (/^(?:\}|case\b|default\s*:)/.test(code) ? 1 : 0) - indentLevel;
+        if (best === undefined || depth < best) best = depth;
+      }
+    }
+    const { delta } = braceDelta(text, inComment);
+    level += delta;
+    // `case FOO: {` opens a block without indenting its contents.
+    if (!/^(?:case\b|default\s*:)/.test(code)) indentLevel += delta;
+  }
+  return best;
+}
+
 export function buildFragment(rows: readonly SourceRow[], section: string): Fragment {
   const { end: depth, min } = braceLevels(rows);
   // Labels, preprocessor lines and comments sit in column 0 inside functions too.

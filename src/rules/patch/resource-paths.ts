@@ -327,8 +327,10 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
 
 /** Applies one node's assignments and calls (a branch's condition calls outside bool-style acquires). */
 function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event: PathEvent, id: string) => void, fn: FunctionIr): Res[] {
-  // The code between two hunks is unknown: whatever was held before it may have been released there.
-  if (node.calls.some((call) => call.name === WINDOW_GAP)) return [];
+  // The code between two hunks is unknown: whatever was held before it may have been released there,
+  // unless the code right after it releases it (then the gap did not: that would be a double release).
+  const gap = node.calls.find((call) => call.name === WINDOW_GAP);
+  if (gap) return incoming.filter((res) => res.status === 'held' && !res.escaped && releasedAfterGap(fn, pairs, gap.row, res));
   let state = incoming;
   const conditionAcquire = node.kind === 'branch' ? conditionalAcquire(node, pairs) : undefined;
   // An iterator macro (`list_for_each_entry_safe(pos, n, head, member)`) assigns its cursor
@@ -589,6 +591,24 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
   }
   return state;
+}
+
+/**
+ * `res` is released (by its own key) between the gap at `gapRow` and the next
+ * gap: the window after the gap shows it still held there.
+ */
+function releasedAfterGap(fn: FunctionIr, pairs: PairIndex, gapRow: number, res: Res): boolean {
+  const nextGap = Math.min(...fn.calls.filter((call) => call.name === WINDOW_GAP && call.row > gapRow).map((call) => call.row), Infinity);
+  return fn.calls.some(
+    (call) =>
+      call.row > gapRow &&
+      call.row < nextGap &&
+      res.pair.release.includes(call.name) &&
+      (pairs.releases.get(call.name) ?? []).some((pair) => {
+        const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+        return pair.what === res.pair.what && (key === res.key || key === res.releaseKey);
+      }),
+  );
 }
 
 /** A return that reports failure: `return ERR_PTR(-EINVAL)`, `return -ENOMEM`, `return ERR_CAST(x)`. */
