@@ -31,6 +31,12 @@ export interface SourceRow {
  * other): the path walk and the lock scan forget what they held there.
  */
 export const WINDOW_GAP = '__gpuvm_lens_gap';
+/**
+ * The condition of a loop standing for a block that code between two hunks
+ * opened (`while (WINDOW_LOOP()) {`): a `break` in it goes on after it. Not a
+ * gap itself: the gap call follows it.
+ */
+export const WINDOW_LOOP = '__gpuvm_lens_loop';
 
 export interface Fragment {
   readonly source: string;
@@ -163,7 +169,23 @@ export function startDepth(rows: readonly SourceRow[]): number | undefined {
   return best;
 }
 
-export function buildFragment(rows: readonly SourceRow[], section: string): Fragment {
+/**
+ * Rows that only end a function header whose start is above the window (the
+ * last parameters and their `)`, before the body's `{` in column 0): blanked,
+ * so the window starts at the body's brace.
+ */
+function headerTail(rows: readonly SourceRow[]): number {
+  for (let i = 0; i < Math.min(rows.length, 6); i++) {
+    const text = (rows[i] as SourceRow).text;
+    if (/^\{\s*$/.test(text)) return i;
+    if (text.trim() !== '' && !/^\s+[^;{}]*[,)]\s*$/.test(text)) return 0;
+  }
+  return 0;
+}
+
+export function buildFragment(allRows: readonly SourceRow[], section: string): Fragment {
+  const tail = headerTail(allRows);
+  const rows = tail === 0 ? allRows : allRows.map((row, index) => (index < tail ? { ...row, text: '' } : row));
   const { end: depth, min } = braceLevels(rows);
   // Labels, preprocessor lines and comments sit in column 0 inside functions too.
   const firstCode = rows.find((row) => row.text.trim() !== '' && !/^(?:[A-Za-z_]\w*:\s*$|\s*#|\s*\/?\*|\s*\/\/)/.test(row.text));
