@@ -141,9 +141,21 @@ export function resourceKey(arg: string | undefined): string | undefined {
   return key.length > 0 ? key : undefined;
 }
 
-/** The object a reference key stands for: `&bo->refcount` → `bo`. */
+/**
+ * The object a reference key stands for: `&bo->refcount` → `bo`, and the
+ * object embedding a counted base (`drm_gem_object_put(&bo->tbo.base)`,
+ * `ttm_bo_put(&bo->ttm)`) → `bo`: it dies with its base.
+ */
 export function objectOf(key: string, pair: ResourcePair): string {
   if (pair.acquire.some((name) => name.startsWith('kref_'))) return key.replace(/(?:->|\.)(?:refcount|kref|ref|base\.refcount)$/, '');
+  if (pair.kind === 'reference') {
+    let object = key;
+    for (let before = ''; before !== object;) {
+      before = object;
+      object = object.replace(/(?:->|\.)(?:base|tbo|ttm|gem)$/, '');
+    }
+    return object;
+  }
   return key;
 }
 
