@@ -644,6 +644,8 @@ function heldOutOfSight(fn: FunctionIr, pairs: PairIndex, afterRow: number): Res
       if (key) acquired.add(`${taken.what}\u0001${key}`);
       continue;
     }
+    // A release under a test of a lock or ownership state (`if (locked)`) shows nothing about other paths.
+    if (fn.ifs.some((fact) => STATE_TEST.test(fact.cond) && (fact.thenCalls.includes(call) || fact.elseCalls.includes(call)))) continue;
     for (const pair of pairs.releases.get(call.name) ?? []) {
       if (pair.handsOver || !UNSEEN_KINDS.has(pair.kind)) continue;
       const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
@@ -655,6 +657,9 @@ function heldOutOfSight(fn: FunctionIr, pairs: PairIndex, afterRow: number): Res
   }
   return out;
 }
+
+/** A condition on whether something is held: `locked`, `need_unlock`, `bo_owned`, `acquired`. */
+const STATE_TEST = /lock|held|own|acquired|need/i;
 
 /** Kinds believed held out of sight: those whose release is only ever called on what is held. */
 const UNSEEN_KINDS = new Set(['lock', 'memory', 'reference', 'pm']);
