@@ -8,7 +8,7 @@
  * line (rows before the hunk) or its last line (rows after it).
  */
 
-import { braceLevels, buildFragment, sectionFunction, WINDOW_GAP, type SourceRow } from '../../parse/c/fragment';
+import { braceLevels, buildFragment, sectionFunction, startDepth, WINDOW_GAP, WINDOW_LOOP, type SourceRow } from '../../parse/c/fragment';
 import type { Hunk } from '../../parse/patch/parse-patch';
 
 export type ReadSource = (path: string) => string | undefined;
@@ -161,12 +161,23 @@ function joinRows(parts: readonly SourceRow[][], lines: readonly number[]): Sour
   const rows: SourceRow[] = [];
   let level = 0;
   let lowest = 0;
+  // Depth of the first part's start, from its indentation: the next part's indentation says how many
+  // of the blocks open at a gap it is still inside (a `switch` whose cases span several hunks).
+  const base = parts[0] ? startDepth(parts[0]) : undefined;
   parts.forEach((part, index) => {
     if (index > 0) {
       const line = lines[index] as number;
-      if (level > lowest) rows.push({ text: '}'.repeat(level - lowest), line, changed: false, synthetic: true });
+      const target = base === undefined ? undefined : startDepth(part);
+      const close =
+        base === undefined || target === undefined ? level - lowest : Math.min(level - lowest, Math.max(0, base + level - target));
+      // A hunk that starts deeper than the previous one ended (inside a loop or `switch` the gap opened)
+      // gets the blocks it closes, or its closing braces would end the function. They stand as loops
+      // around unknown code, so a `break` in them goes on after them.
+      const open = base === undefined || target === undefined ? 0 : Math.max(0, target - (base + level - close));
+      const braces = '}'.repeat(close) + `while (${WINDOW_LOOP}()) {`.repeat(open);
+      if (braces) rows.push({ text: braces, line, changed: false, synthetic: true });
       rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
-      level = lowest;
+      level += open - close;
     }
     const { end, min } = braceLevels(part);
     lowest = Math.min(lowest, level + min);

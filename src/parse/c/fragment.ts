@@ -31,6 +31,12 @@ export interface SourceRow {
  * other): the path walk and the lock scan forget what they held there.
  */
 export const WINDOW_GAP = '__gpuvm_lens_gap';
+/**
+ * The condition of a loop standing for a block that code between two hunks
+ * opened (`while (WINDOW_LOOP()) {`): a `break` in it goes on after it. Not a
+ * gap itself: the gap call follows it.
+ */
+export const WINDOW_LOOP = '__gpuvm_lens_loop';
 
 export interface Fragment {
   readonly source: string;
@@ -123,7 +129,63 @@ export function braceLevels(rows: readonly SourceRow[]): { end: number; min: num
   return { end, min };
 }
 
-export function buildFragment(rows: readonly SourceRow[], section: string): Fragment {
+/** Code lines looked at to estimate a window's starting depth. */
+const DEPTH_SAMPLE = 40;
+
+/**
+ * The brace depth (1: a function body) at the start of `rows`. Exact when the
+ * rows reach the function's closing `}` in column 0 (depth 1 before it).
+ * Otherwise estimated from kernel-style indentation (one tab per open brace):
+ * each tab-indented code line gives its depth minus the braces the rows before
+ * it opened, and the lowest estimate wins (a continuation line is indented
+ * deeper, never shallower). A `}` line or a `case`/`default` label sits one
+ * tab left of its block's contents, and a label's own `{` indents nothing.
+ * Undefined when no line is indented with tabs alone.
+ */
+export function startDepth(rows: readonly SourceRow[]): number | undefined {
+  const inComment = { value: false };
+  let level = 0;
+  let indentLevel = 0;
+  let best: number | undefined;
+  let seen = 0;
+  for (const row of rows) {
+    const wasComment = inComment.value;
+    const text = row.text;
+    const code = text.trim();
+    if (!wasComment && /^\}\s*(?:\/[*/].*)?$/.test(text)) return 1 - level;
+    if (!wasComment && code !== '' && !/^(?:[A-Za-z_]\w*:(?!:)|#|\/\*|\*|\/\/)/.test(code) && seen++ < DEPTH_SAMPLE) {
+      const indent = /^(\t*)(.?)/.exec(text) as RegExpExecArray;
+      if (indent[2] !== ' ') {
+        const tabs = (indent[1] as string).length;
+        const depth = tabs + (/^(?:\}|case\b|default\s*:)/.test(code) ? 1 : 0) - indentLevel;
+        if (best === undefined || depth < best) best = depth;
+      }
+    }
+    const { delta } = braceDelta(text, inComment);
+    level += delta;
+    // `case FOO: {` opens a block without indenting its contents.
+    if (!/^(?:case\b|default\s*:)/.test(code)) indentLevel += delta;
+  }
+  return best;
+}
+
+/**
+ * Rows that only end a function header whose start is above the window (the
+ * last parameters and their `)`, before the body's `{` in column 0): blanked,
+ * so the window starts at the body's brace.
+ */
+function headerTail(rows: readonly SourceRow[]): number {
+  for (let i = 0; i < Math.min(rows.length, 6); i++) {
+    const text = (rows[i] as SourceRow).text;
+    if (/^\{\s*$/.test(text)) return i;
+    if (text.trim() !== '' && !/^\s+[^;{}]*[,)]\s*$/.test(text)) return 0;
+  }
+  return 0;
+}
+
+export function buildFragment(allRows: readonly SourceRow[], section: string): Fragment {
+  const tail = headerTail(allRows);
+  const rows = tail === 0 ? allRows : allRows.map((row, index) => (index < tail ? { ...row, text: '' } : row));
   const { end: depth, min } = braceLevels(rows);
   // Labels, preprocessor lines and comments sit in column 0 inside functions too.
   const firstCode = rows.find((row) => row.text.trim() !== '' && !/^(?:[A-Za-z_]\w*:\s*$|\s*#|\s*\/?\*|\s*\/\/)/.test(row.text));

@@ -39,6 +39,8 @@ export const resourceLeak = defineRule({
     param:
       'The error return here ({exit}) leaves {key} to nobody: {fn} owns this parameter, since it {how}{evidenceAt}, so it must free or hand it on on every failure: the memory leaks.',
     jump: 'The {what} on {key} taken at line {acquireLine} is still held when this jump ({exit}) leaves {fn} through a path that does not release it (it returns at {returned}): {consequence}.',
+    unseen:
+      'The {what} on {key} is still held when {fn} returns here ({exit}): line {releaseLine} releases it after this return, so it is held here, and this path does not release it: {consequence}.',
     skipped:
       'The {what} on {key} taken at line {acquireLine} is released here, but a path of {fn} returns without reaching this release ({exit}): {consequence}.',
     fixed: 'The patch releases the {what} on {key} on a path of {fn} that returned with it held.',
@@ -59,56 +61,73 @@ export const resourceLeakCheck: PatchRuleCheck = {
   rule: resourceLeak,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    return eventsOf(review, side, 'leak')
-      .filter(({ event }) => event.pair.kind !== 'drm-dev')
-      .map(({ view, event }) => {
-        if (event.ownedParamRow !== undefined) return ownedParamLeak(view, event, event.ownedParamRow);
-        const data = {
-          what: event.pair.what,
-          key: event.key,
-          acquireLine: view.rows[event.acquireRow]?.line ?? 0,
-          fn: functionLabel(view),
-          exit: rowText(view, event.exitRow),
-          consequence:
-            event.again !== undefined && /_init$/.test(event.again)
-              ? 'what the first initialisation set up is overwritten and leaks'
-              : (CONSEQUENCE[event.pair.kind] ?? 'it leaks'),
-        };
-        const related = [{ row: event.acquireRow, message: `${event.pair.what} taken here` }];
-        // Resource and path, not the acquire's text: a lock that changes type is the same lock.
-        const key = textKey(view, event.key, event.pair.kind, event.exitRow);
-        // The patch moved or added the release, not the exit: the release is the line to look at.
-        const skipped = event.again || rowChanged(view, event.exitRow) ? undefined : changedRelease(view, event);
-        // A `goto` the patch adds that leaves with it held: the jump is the line to change.
-        const via = event.viaRow;
-        if (!event.again && via !== undefined && rowChanged(view, via))
+    return (
+      eventsOf(review, side, 'leak')
+        .filter(({ event }) => event.pair.kind !== 'drm-dev')
+        // Taken out of sight: only a release the patch leaves as it was, after this exit, shows it held here.
+        .filter(
+          ({ view, event }) =>
+            event.unseenReleaseRow === undefined || (!rowChanged(view, event.unseenReleaseRow) && event.unseenReleaseRow > event.exitRow),
+        )
+        .map(({ view, event }) => {
+          if (event.ownedParamRow !== undefined) return ownedParamLeak(view, event, event.ownedParamRow);
+          const data = {
+            what: event.pair.what,
+            key: event.key,
+            acquireLine: view.rows[event.acquireRow]?.line ?? 0,
+            fn: functionLabel(view),
+            exit: rowText(view, event.exitRow),
+            consequence:
+              event.again !== undefined && /_init$/.test(event.again)
+                ? 'what the first initialisation set up is overwritten and leaks'
+                : (CONSEQUENCE[event.pair.kind] ?? 'it leaks'),
+          };
+          const related = [{ row: event.acquireRow, message: `${event.pair.what} taken here` }];
+          // Resource and path, not the acquire's text: a lock that changes type is the same lock.
+          const key = textKey(view, event.key, event.pair.kind, event.exitRow);
+          // The patch moved or added the release, not the exit: the release is the line to look at.
+          const skipped = event.again || rowChanged(view, event.exitRow) ? undefined : changedRelease(view, event);
+          // A `goto` the patch adds that leaves with it held: the jump is the line to change.
+          const via = event.viaRow;
+          if (!event.again && via !== undefined && rowChanged(view, via))
+            return {
+              view,
+              // The same resource leaking at the same exit as before the patch is not new, whatever the jump.
+              key,
+              row: via,
+              messageId: 'jump',
+              data: { ...data, exit: rowText(view, via), returned: rowText(view, event.exitRow) },
+              related,
+            };
+          // Taken where the window does not show: the release after the return is the evidence.
+          if (event.unseenReleaseRow !== undefined && !event.again && (via === undefined || !rowChanged(view, via)))
+            return {
+              view,
+              key,
+              row: event.exitRow,
+              messageId: 'unseen',
+              data: { ...data, releaseLine: view.rows[event.unseenReleaseRow]?.line ?? 0 },
+              related: [{ row: event.unseenReleaseRow, message: `${event.pair.what} released here, so held before it` }],
+            };
+          if (skipped !== undefined)
+            return {
+              view,
+              key,
+              row: skipped,
+              messageId: 'skipped',
+              data,
+              related,
+            };
           return {
             view,
-            // The same resource leaking at the same exit as before the patch is not new, whatever the jump.
             key,
-            row: via,
-            messageId: 'jump',
-            data: { ...data, exit: rowText(view, via), returned: rowText(view, event.exitRow) },
+            row: event.exitRow,
+            messageId: event.again ? 'again' : 'leak',
+            data: { ...data, call: event.again ?? '' },
             related,
           };
-        if (skipped !== undefined)
-          return {
-            view,
-            key,
-            row: skipped,
-            messageId: 'skipped',
-            data,
-            related,
-          };
-        return {
-          view,
-          key,
-          row: event.exitRow,
-          messageId: event.again ? 'again' : 'leak',
-          data: { ...data, call: event.again ?? '' },
-          related,
-        };
-      });
+        })
+    );
   },
 };
 

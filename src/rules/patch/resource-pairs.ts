@@ -123,6 +123,22 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   { what: 'nouveau uvmm reference', kind: REF, acquire: ['nouveau_uvmm_get'], release: ['nouveau_uvmm_put'], style: 'always' },
   { what: 'panthor VM reference', kind: REF, acquire: ['panthor_vm_get'], release: ['panthor_vm_put'], style: 'always' },
   { what: 'msm GEM VM reference', kind: REF, acquire: ['msm_gem_vm_get'], release: ['msm_gem_vm_put'], style: 'always' },
+  { what: 'TTM BO reference', kind: REF, acquire: ['ttm_bo_get'], release: ['ttm_bo_put'], style: 'always' },
+  { what: 'TTM BO reference', kind: REF, acquire: ['ttm_bo_get_unless_zero'], release: ['ttm_bo_put'], style: 'bool' },
+  { what: 'Xe exec queue reference', kind: REF, acquire: ['xe_exec_queue_get'], release: ['xe_exec_queue_put'], style: 'always' },
+  {
+    // A resv-only GEM object (drm_gpuvm's dummy object for a shared reservation).
+    what: 'GEM object reference',
+    kind: REF,
+    acquire: ['drm_gpuvm_resv_object_alloc'],
+    release: ['drm_gem_object_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
+  { what: 'dma-buf reference', kind: REF, acquire: ['dma_buf_get'], release: ['dma_buf_put'], style: 'pointer', acquireSlot: 'result' },
+  { what: 'task reference', kind: REF, acquire: ['get_task_struct'], release: ['put_task_struct'], style: 'always' },
+  { what: 'mm reference', kind: REF, acquire: ['mmget_not_zero'], release: ['mmput', 'mmput_async'], style: 'bool' },
+  { what: 'mm_struct pin', kind: REF, acquire: ['mmgrab'], release: ['mmdrop'], style: 'always' },
   {
     what: 'runtime-PM reference',
     kind: 'pm',
@@ -174,6 +190,26 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     style: 'errno',
   },
   { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_trylock'], release: ['dma_resv_unlock'], style: 'bool' },
+  // BO and VM reservation wrappers: an errno result, 0 when the lock is taken.
+  { what: 'TTM BO reservation', kind: 'lock', acquire: ['ttm_bo_reserve'], release: ['ttm_bo_unreserve'], style: 'errno' },
+  { what: 'amdgpu BO reservation', kind: 'lock', acquire: ['amdgpu_bo_reserve'], release: ['amdgpu_bo_unreserve'], style: 'errno' },
+  { what: 'Xe VM lock', kind: 'lock', acquire: ['xe_vm_lock'], release: ['xe_vm_unlock'], style: 'errno' },
+  { what: 'Xe BO lock', kind: 'lock', acquire: ['xe_bo_lock'], release: ['xe_bo_unlock'], style: 'errno' },
+  {
+    what: 'wound-wait mutex',
+    kind: 'lock',
+    acquire: ['ww_mutex_lock', 'ww_mutex_lock_interruptible'],
+    release: ['ww_mutex_unlock'],
+    style: 'errno',
+  },
+  { what: 'wound-wait mutex', kind: 'lock', acquire: ['ww_mutex_trylock'], release: ['ww_mutex_unlock'], style: 'bool' },
+  {
+    what: 'mmap lock',
+    kind: 'lock',
+    acquire: ['mmap_read_lock', 'mmap_write_lock'],
+    release: ['mmap_read_unlock', 'mmap_write_unlock'],
+    style: 'always',
+  },
   { what: 'GEM gpuva lock', kind: 'lock', acquire: ['drm_gem_gpuva_lock'], release: ['drm_gem_gpuva_unlock'], style: 'always' },
   {
     what: 'spinlock',
@@ -286,6 +322,20 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     style: 'pointer',
     acquireSlot: 'result',
   },
+  { what: 'vmalloc memory', kind: 'memory', acquire: ['vmalloc', 'vzalloc'], release: ['vfree'], style: 'pointer', acquireSlot: 'result' },
+  {
+    what: 'slab object',
+    kind: 'memory',
+    acquire: ['kmem_cache_alloc', 'kmem_cache_zalloc'],
+    release: ['kmem_cache_free'],
+    style: 'pointer',
+    acquireSlot: 'result',
+    releaseSlot: 1,
+  },
+  // BO pins: the BO cannot move or be evicted until unpinned.
+  { what: 'amdgpu BO pin', kind: 'pin', acquire: ['amdgpu_bo_pin'], release: ['amdgpu_bo_unpin'], style: 'errno' },
+  { what: 'Xe BO pin', kind: 'pin', acquire: ['xe_bo_pin'], release: ['xe_bo_unpin'], style: 'errno' },
+  { what: 'TTM BO pin', kind: 'pin', acquire: ['ttm_bo_pin'], release: ['ttm_bo_unpin'], style: 'always' },
 ];
 
 /** The index of every pair by function name, for the hot path. */

@@ -48,6 +48,11 @@ interface Res {
   readonly via?: number;
   /** The name its release is called with, when not `key` (see `ResourcePair.releaseKeySlot`). */
   readonly releaseKey?: string;
+  /**
+   * Taken where the window does not show (before its first line, or in lines between two hunks):
+   * believed held because the code after that point releases it, on this row.
+   */
+  readonly unseenUntil?: number;
 }
 
 export interface HeldResource {
@@ -70,6 +75,8 @@ export type PathEvent =
       readonly ownedParamRow?: number;
       /** The last `goto` the path took with the resource held. */
       readonly viaRow?: number;
+      /** Taken out of sight (see `Res.unseenUntil`): the row of the release that shows it held. */
+      readonly unseenReleaseRow?: number;
     }
   | {
       readonly type: 'double-release';
@@ -134,9 +141,21 @@ export function resourceKey(arg: string | undefined): string | undefined {
   return key.length > 0 ? key : undefined;
 }
 
-/** The object a reference key stands for: `&bo->refcount` → `bo`. */
+/**
+ * The object a reference key stands for: `&bo->refcount` → `bo`, and the
+ * object embedding a counted base (`drm_gem_object_put(&bo->tbo.base)`,
+ * `ttm_bo_put(&bo->ttm)`) → `bo`: it dies with its base.
+ */
 export function objectOf(key: string, pair: ResourcePair): string {
   if (pair.acquire.some((name) => name.startsWith('kref_'))) return key.replace(/(?:->|\.)(?:refcount|kref|ref|base\.refcount)$/, '');
+  if (pair.kind === 'reference') {
+    let object = key;
+    for (let before = ''; before !== object;) {
+      before = object;
+      object = object.replace(/(?:->|\.)(?:base|tbo|ttm|gem)$/, '');
+    }
+    return object;
+  }
   return key;
 }
 
@@ -247,7 +266,10 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
 
   const visited = new Set<string>();
   const statesAt: number[] = [];
-  const stack: { node: number; state: Res[] }[] = [{ node: fn.entry, state: ownedParams(fn, pairs) }];
+  const start = fn.startVisible ? [] : heldOutOfSight(fn, pairs, -1);
+  const stack: { node: number; state: Res[] }[] = [{ node: fn.entry, state: [...ownedParams(fn, pairs), ...start] }];
+  // The code after a gap is reached from the unknown code too (a `break` out of a loop the gap opened).
+  for (const node of fn.nodes) if (node.calls.some((call) => call.name === WINDOW_GAP)) stack.unshift({ node: node.id, state: [] });
   let steps = 0;
   let truncated = false;
 
@@ -302,6 +324,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
             exitRow: node.row,
             exitText: node.returned ?? '',
             ...(res.via !== undefined ? { viaRow: res.via } : {}),
+            ...(res.unseenUntil !== undefined ? { unseenReleaseRow: res.unseenUntil } : {}),
           },
           `leak\u0001${res.key}\u0001${res.acquireRow}\u0001${node.row}\u0001${res.via ?? ''}`,
         );
@@ -327,8 +350,13 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
 
 /** Applies one node's assignments and calls (a branch's condition calls outside bool-style acquires). */
 function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event: PathEvent, id: string) => void, fn: FunctionIr): Res[] {
-  // The code between two hunks is unknown: whatever was held before it may have been released there.
-  if (node.calls.some((call) => call.name === WINDOW_GAP)) return [];
+  // The code between two hunks is unknown: whatever was held before it may have been released there,
+  // unless the code right after it releases it (then the gap did not: that would be a double release).
+  const gap = node.calls.find((call) => call.name === WINDOW_GAP);
+  if (gap) {
+    const kept = incoming.filter((res) => res.status === 'held' && !res.escaped && releasedAfterGap(fn, pairs, gap.row, res));
+    return [...kept, ...heldOutOfSight(fn, pairs, gap.row).filter((res) => !kept.some((other) => other.key === res.key))];
+  }
   let state = incoming;
   const conditionAcquire = node.kind === 'branch' ? conditionalAcquire(node, pairs) : undefined;
   // An iterator macro (`list_for_each_entry_safe(pos, n, head, member)`) assigns its cursor
@@ -549,7 +577,8 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         // A hand-over is not a free: what the caller does with it afterwards is not a use after free.
         const checked = call.target !== undefined || node.kind === 'branch' || pair.handsOver === true;
         // Unlocking what this path never locked: the caller holds it (drop and retake around a sleep).
-        const callerHeld = res?.callerHeld === true || (!res && pair.kind === 'lock');
+        // So does one only believed held from before the window (drop and retake, as far as it shows).
+        const callerHeld = res?.callerHeld === true || (pair.kind === 'lock' && (!res || res.unseenUntil !== undefined));
         const resKey = res?.key ?? key;
         state = replace(state, resKey, {
           ...(callerHeld ? { callerHeld } : {}),
@@ -589,6 +618,68 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
   }
   return state;
+}
+
+/** The row of the first gap after `afterRow` (-1: the window's start): the end of the code known to follow it. */
+function nextGapRow(fn: FunctionIr, afterRow: number): number {
+  return Math.min(...fn.calls.filter((call) => call.name === WINDOW_GAP && call.row > afterRow).map((call) => call.row), Infinity);
+}
+
+/**
+ * What the code after an unknown stretch (the window's start, `afterRow` -1,
+ * or a gap at `afterRow`) shows was taken in it: a lock, reference or
+ * allocation it releases before the next gap, with no acquire of it in
+ * between. Only such a release's own object counts, and nothing handed over.
+ */
+function heldOutOfSight(fn: FunctionIr, pairs: PairIndex, afterRow: number): Res[] {
+  const nextGap = nextGapRow(fn, afterRow);
+  const out: Res[] = [];
+  const acquired = new Set<string>();
+  for (const call of fn.calls) {
+    if (call.row <= afterRow || call.row >= nextGap) continue;
+    const taken = pairs.acquires.get(call.name);
+    if (taken) {
+      const slot = taken.acquireSlot ?? 0;
+      const key = slot === 'result' ? call.target : resourceKey(call.args[slot]);
+      if (key) acquired.add(`${taken.what}\u0001${key}`);
+      continue;
+    }
+    // A release under a test of a lock or ownership state (`if (locked)`) shows nothing about other paths.
+    if (fn.ifs.some((fact) => STATE_TEST.test(fact.cond) && (fact.thenCalls.includes(call) || fact.elseCalls.includes(call)))) continue;
+    for (const pair of pairs.releases.get(call.name) ?? []) {
+      if (pair.handsOver || !UNSEEN_KINDS.has(pair.kind)) continue;
+      const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+      if (!key || !/^[A-Za-z_][\w>.-]*$/.test(key) || acquired.has(`${pair.what}\u0001${key}`) || out.some((res) => res.key === key))
+        continue;
+      out.push({ key, pair, status: 'held', acquireRow: Math.max(afterRow, fn.startRow), escaped: false, unseenUntil: call.row });
+      break;
+    }
+  }
+  return out;
+}
+
+/** A condition on whether something is held: `locked`, `need_unlock`, `bo_owned`, `acquired`. */
+const STATE_TEST = /lock|held|own|acquired|need/i;
+
+/** Kinds believed held out of sight: those whose release is only ever called on what is held. */
+const UNSEEN_KINDS = new Set(['lock', 'memory', 'reference', 'pm']);
+
+/**
+ * `res` is released (by its own key) between the gap at `gapRow` and the next
+ * gap: the window after the gap shows it still held there.
+ */
+function releasedAfterGap(fn: FunctionIr, pairs: PairIndex, gapRow: number, res: Res): boolean {
+  const nextGap = nextGapRow(fn, gapRow);
+  return fn.calls.some(
+    (call) =>
+      call.row > gapRow &&
+      call.row < nextGap &&
+      res.pair.release.includes(call.name) &&
+      (pairs.releases.get(call.name) ?? []).some((pair) => {
+        const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+        return pair.what === res.pair.what && (key === res.key || key === res.releaseKey);
+      }),
+  );
 }
 
 /** A return that reports failure: `return ERR_PTR(-EINVAL)`, `return -ENOMEM`, `return ERR_CAST(x)`. */

@@ -5,6 +5,9 @@
  * VM_BO, every VA its VM) rely on these references; the maintainers rejected
  * "weak reference" modes because each one leaves a use-after-free trap for
  * the next driver that frees in a different order.
+ *
+ * A get removed together with the function's own put of the same pointer is
+ * a transfer, not a weakening: the store keeps the reference the function had.
  */
 
 import { defineRule } from '../rule';
@@ -69,6 +72,15 @@ export const weakReferenceCheck: PatchRuleCheck = {
         if (postSignatures.has(sig) || review.patchAddedText.includes(sig)) continue;
         const object = resourceKey(call.args[0]);
         if (!object) continue;
+        // The patch drops the function's own put of it too: its reference now goes to the store (a transfer).
+        const putRemoved = view.ir.calls.some(
+          (other) =>
+            rowChanged(view, other.row) &&
+            review.pairs.releases.get(other.name)?.some((pair) => pair.kind === 'reference') === true &&
+            resourceKey(other.args[0]) === object &&
+            !postSignatures.has(signature(other)),
+        );
+        if (putRemoved) continue;
         const store = postStores.find(
           ({ assign }) =>
             /->|\./.test(assign.target) && (assign.value === object || assign.value === `${call.name}(${call.args.join(',')})`),
