@@ -380,12 +380,18 @@ function main() {
     }
     labels.patches[`history/${name}.patch`] = { ...entry, tree: `trees/${name}`, treeFiles, by: BY };
   }
-  // The kept entries keep their text; the new ones follow in the same layout.
-  const tail = labelsText.lastIndexOf('\n  }\n}');
+  // The kept entries keep their text (this script's earlier entries, at the
+  // end, are cut off); the new ones follow in the same layout.
+  const before = JSON.parse(labelsText).patches;
+  const files = Object.keys(before);
+  const firstOwn = files.findIndex((file) => before[file].by === BY);
+  const ownAtEnd = files.slice(Math.max(firstOwn, 0)).every((file) => firstOwn < 0 || before[file].by === BY);
   const keptText =
-    kept.length === Object.keys(JSON.parse(labelsText).patches).length
-      ? labelsText.slice(0, tail)
-      : formatJson({ ...labels, patches: Object.fromEntries(kept) }).slice(0, -'\n  }\n}\n'.length);
+    firstOwn < 0
+      ? labelsText.slice(0, labelsText.lastIndexOf('\n  }\n}'))
+      : ownAtEnd
+        ? labelsText.slice(0, labelsText.indexOf(`,\n    ${JSON.stringify(files[firstOwn])}: {`))
+        : formatJson({ ...labels, patches: Object.fromEntries(kept) }).slice(0, -'\n  }\n}'.length);
   const added = entries.map(
     ({ name }) => `    ${JSON.stringify(`history/${name}.patch`)}: ${formatJson(labels.patches[`history/${name}.patch`], '    ')}`,
   );
@@ -549,7 +555,7 @@ function formatJson(value, indent = '') {
     return `{\n${Object.entries(value)
       .map(([key, item]) => `${indent}  ${JSON.stringify(key)}: ${formatJson(item, `${indent}  `)}`)
       .join(',\n')}\n${indent}}`;
-  return JSON.stringify(value);
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 if (!existsSync(CORPUS)) throw new Error(`no corpus folder at ${CORPUS}`);
