@@ -81,6 +81,11 @@ export interface FunctionIr {
   readonly calls: CallSite[];
   /** Names of the parameters declared as pointers (`struct foo *bo`), in order; empty for a window without its header. */
   readonly pointerParams?: readonly (string | undefined)[];
+  /**
+   * Variables declared with a cleanup attribute (`struct foo *p __free(kfree) = ...`), each with the
+   * cleanup's name: the compiler releases them when they go out of scope, on every path.
+   */
+  readonly autoReleased?: ReadonlyMap<string, string>;
 }
 
 export const squash = (text: string): string => text.replace(/\s+/g, '');
@@ -102,7 +107,15 @@ function newNode(ctx: Ctx, kind: IrNodeKind, row: number): IrNode {
   return node;
 }
 
+/**
+ * `*p __free(kfree)` / `*p __cleanup(fn)`: the grammar reads the attribute as a function
+ * declarator named `__free` (with `p` in an error node), so the name comes from the text.
+ */
+const CLEANUP_DECLARATOR = /^[\s*]*(?:const\s+)?([A-Za-z_]\w*)\s+__(?:free|cleanup)\s*\(\s*([A-Za-z_]\w*)\s*\)/;
+
 function declaratorName(node: CNode | null): string | undefined {
+  const cleanup = node ? CLEANUP_DECLARATOR.exec(node.text) : null;
+  if (cleanup) return cleanup[1];
   let current = node;
   while (current && current.type !== 'identifier') {
     current = current.childForFieldName('declarator') ?? current.namedChildren.find((c) => c?.type === 'identifier') ?? null;
@@ -441,7 +454,22 @@ export function buildFunctionIr(definition: CNode, enclosing: string | undefined
     ifs: ctx.ifs,
     calls,
     pointerParams: pointerParams(declarator),
+    ...autoReleasedIn(body),
   };
+}
+
+/** The variables of a body declared with a cleanup attribute (see `FunctionIr.autoReleased`). */
+function autoReleasedIn(body: CNode | null): { autoReleased?: Map<string, string> } {
+  if (!body || !/__(?:free|cleanup)\s*\(/.test(body.text)) return {};
+  const found = new Map<string, string>();
+  for (const declaration of body.descendantsOfType('declaration')) {
+    for (const declarator of declaration?.childrenForFieldName('declarator') ?? []) {
+      const inner = declarator?.type === 'init_declarator' ? declarator.childForFieldName('declarator') : declarator;
+      const cleanup = inner ? CLEANUP_DECLARATOR.exec(inner.text) : null;
+      if (cleanup) found.set(cleanup[1] as string, cleanup[2] as string);
+    }
+  }
+  return found.size > 0 ? { autoReleased: found } : {};
 }
 
 /** Each parameter's name when it is a pointer (`undefined` for the others, so indexes stay argument slots). */

@@ -517,8 +517,12 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             ...(acquired.style === 'errno' && call.target ? { errVar: call.target } : {}),
             // Stored into an object or through an out-parameter, or a lock the caller holds being retaken,
             // or stored just before the get (`fences[n++] = fence; dma_fence_get(fence);`): the store owns it.
+            // A variable with a cleanup attribute (`__free(kfree)`) is released by the compiler on every path.
             escaped:
-              (slot === 'result' && /->|\.|\[|^\*/.test(key)) || previous?.callerHeld === true || storedJustBefore(fn, key, call.row),
+              (slot === 'result' && /->|\.|\[|^\*/.test(key)) ||
+              previous?.callerHeld === true ||
+              storedJustBefore(fn, key, call.row) ||
+              fn.autoReleased?.has(key) === true,
           });
         }
       }

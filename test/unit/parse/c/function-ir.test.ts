@@ -121,3 +121,30 @@ describe('control-flow view', () => {
     expect(fact?.elseCalls.map((call) => call.name)).toEqual(['other']);
   });
 });
+
+describe('cleanup attributes', () => {
+  it('names the variable of a __free() declaration, not the attribute, and records its cleanup', () => {
+    const { fns } = view(
+      [
+        'int foo(struct foo_vm *vm)',
+        '{',
+        '\tstruct foo_range *range __free(kfree) = kzalloc(sizeof(*range), GFP_KERNEL);',
+        '\tvoid *buf __free(kvfree) = NULL;',
+        '\tstruct foo_bo *bo;',
+        '\treturn 0;',
+        '}',
+      ].join('\n'),
+    );
+    const fn = fns[0] as FunctionIr;
+    expect(fn.calls.find((call) => call.name === 'kzalloc')?.target).toBe('range');
+    expect([...(fn.autoReleased ?? [])]).toEqual([
+      ['range', 'kfree'],
+      ['buf', 'kvfree'],
+    ]);
+  });
+
+  it('records nothing for a function without one', () => {
+    const { fns } = view('int foo(void)\n{\n\tstruct foo_range *range = kzalloc(8, GFP_KERNEL);\n\treturn 0;\n}');
+    expect(fns[0]?.autoReleased).toBeUndefined();
+  });
+});
