@@ -19,7 +19,7 @@
 
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
-import type { PairIndex, ResourcePair } from './resource-pairs';
+import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
 export type ResourceStatus = 'held' | 'pending' | 'released';
 
@@ -358,6 +358,11 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     return [...kept, ...heldOutOfSight(fn, pairs, gap.row).filter((res) => !kept.some((other) => other.key === res.key))];
   }
   let state = incoming;
+  // The end of a guard's scope releases its lock (see `IrNode.scopeExit`).
+  for (const lock of node.scopeExit ?? []) {
+    const key = resourceKey(lock);
+    if (key) state = state.filter((res) => res.key !== key);
+  }
   const conditionAcquire = node.kind === 'branch' ? conditionalAcquire(node, pairs) : undefined;
   // An iterator macro (`list_for_each_entry_safe(pos, n, head, member)`) assigns its cursor
   // on every round: what the previous round freed is not used again.
@@ -463,6 +468,15 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       const mutex = pairs.acquires.get('mutex_lock');
       if (key && mutex && !state.some((res) => res.key === key && res.status !== 'released'))
         state = replace(state, key, { key, pair: mutex, status: 'held', escaped: true });
+      continue;
+    }
+
+    // A scope-based guard holds its lock up to the end of its scope, on every path: never a leak.
+    const guard = guardAcquire(call);
+    if (guard) {
+      const pair = pairs.acquires.get(guard.acquire);
+      const key = resourceKey(guard.lock);
+      if (pair && key) state = replace(state, key, { key, pair, status: 'held', acquireRow: call.row, escaped: true });
       continue;
     }
 

@@ -148,3 +148,29 @@ describe('cleanup attributes', () => {
     expect(fns[0]?.autoReleased).toBeUndefined();
   });
 });
+
+describe('scope-based guards', () => {
+  const exits = (fn: FunctionIr) => fn.nodes.filter((node) => node.scopeExit).map((node) => `${node.scopeExit?.join(',')}@${node.row}`);
+
+  it('ends a guard() at the end of its block and a scoped_guard() after its block', () => {
+    const { fns } = view(
+      [
+        'void foo(struct foo_queue *q)',
+        '{',
+        '\tif (q->busy) {',
+        '\t\tguard(mutex)(&q->vm->lock);',
+        '\t\tfoo_flush(q);',
+        '\t}',
+        '\tscoped_guard(spinlock, &q->lock) {',
+        '\t\tq->stopped = true;',
+        '\t}',
+        '\tfoo_drain(q);',
+        '}',
+      ].join('\n'),
+    );
+    const fn = fns[0] as FunctionIr;
+    expect(exits(fn).sort()).toEqual(['&q->lock@8', '&q->vm->lock@4']);
+    // The scoped block runs once: no branch node for it.
+    expect(paths(fn)).toHaveLength(2);
+  });
+});
