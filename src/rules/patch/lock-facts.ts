@@ -112,6 +112,8 @@ export function lockClassOf(expression: string): string | undefined {
 
 /** The class a call of `pair` acquires or releases with these arguments. */
 function classOfCall(pair: ResourcePair, args: readonly string[], slot: number): string | undefined {
+  // A wrapper that releases a field of its argument (`foo_unlock(q)`: `q->lock`) names that field's class.
+  if (pair.releasePath !== undefined) return args[slot] ? lockClassOf(`${args[slot]}${pair.releasePath}`) : undefined;
   const cls = lockClassOf(args[slot] ?? '');
   if (cls === undefined) return undefined;
   // A driver's own lock function (learned) names its lock by itself: `xe_vm_lock(vm)`.

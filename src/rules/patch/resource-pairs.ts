@@ -35,6 +35,12 @@ export interface ResourcePair {
   /** Identity at the release; default 0. */
   readonly releaseSlot?: number;
   /**
+   * The release takes the object the resource is a field of: a driver's `foo_unlock(q)` whose
+   * body is `mutex_unlock(&q->lock)` releases `q->lock`, so its key is the argument's with this
+   * path (`->lock`) appended.
+   */
+  readonly releasePath?: string;
+  /**
    * The release takes ownership rather than freeing outright: the callee frees
    * the argument when it fails and keeps it when it succeeds. The caller is
    * done with it either way, but a later use is not a use after free.

@@ -141,6 +141,12 @@ export function resourceKey(arg: string | undefined): string | undefined {
   return key.length > 0 ? key : undefined;
 }
 
+/** The key a release call of `pair` names: its argument at the release slot, and the field a wrapper releases. */
+export function releaseKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
+  const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+  return key !== undefined && pair.releasePath !== undefined ? `${key}${pair.releasePath}` : key;
+}
+
 /**
  * The object a reference key stands for: `&bo->refcount` → `bo`, and the
  * object embedding a counted base (`drm_gem_object_put(&bo->tbo.base)`,
@@ -240,7 +246,7 @@ export function releaseKeys(calls: readonly CallSite[], pairs: PairIndex, into =
     const released = pairs.releases.get(call.name);
     if (!released) continue;
     for (const pair of released) {
-      const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+      const key = releaseKeyOfCall(pair, call);
       if (key) into.add(`${pair.what}\u0001${key}`);
     }
   }
@@ -575,7 +581,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     }
     if (releasedPairs) {
       for (const pair of releasedPairs) {
-        const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+        const key = releaseKeyOfCall(pair, call);
         if (!key) continue;
         const res = state.find((r) => (r.key === key || r.releaseKey === key) && r.pair.what === pair.what);
         if (
@@ -666,7 +672,7 @@ function heldOutOfSight(fn: FunctionIr, pairs: PairIndex, afterRow: number): Res
     if (fn.ifs.some((fact) => STATE_TEST.test(fact.cond) && (fact.thenCalls.includes(call) || fact.elseCalls.includes(call)))) continue;
     for (const pair of pairs.releases.get(call.name) ?? []) {
       if (pair.handsOver || !UNSEEN_KINDS.has(pair.kind)) continue;
-      const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+      const key = releaseKeyOfCall(pair, call);
       if (!key || !/^[A-Za-z_][\w>.-]*$/.test(key) || acquired.has(`${pair.what}\u0001${key}`) || out.some((res) => res.key === key))
         continue;
       out.push({ key, pair, status: 'held', acquireRow: Math.max(afterRow, fn.startRow), escaped: false, unseenUntil: call.row });
@@ -694,7 +700,7 @@ function releasedAfterGap(fn: FunctionIr, pairs: PairIndex, gapRow: number, res:
       call.row < nextGap &&
       res.pair.release.includes(call.name) &&
       (pairs.releases.get(call.name) ?? []).some((pair) => {
-        const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+        const key = releaseKeyOfCall(pair, call);
         return pair.what === res.pair.what && (key === res.key || key === res.releaseKey);
       }),
   );
@@ -720,7 +726,7 @@ function ownedParams(fn: FunctionIr, pairs: PairIndex): Res[] {
   for (const call of fn.calls) {
     const released = pairs.releases.get(call.name)?.find((pair) => pair.kind === 'memory');
     if (!released) continue;
-    const key = resourceKey(call.args[released.releaseSlot ?? 0]);
+    const key = releaseKeyOfCall(released, call);
     if (!key || !fn.pointerParams.includes(key) || out.some((res) => res.key === key)) continue;
     if (!released.handsOver && !failsAfter(fn, call)) continue;
     out.push({ key, pair: released, status: 'held', acquireRow: fn.startRow, escaped: false, ownedParam: call.row });
