@@ -21,7 +21,13 @@ import {
   patchNonCFile,
 } from '../rules/patch/patch-input-rules';
 import { DEFAULT_RESOURCE_PAIRS, indexPairs, type PairIndex, type ResourcePair } from '../rules/patch/resource-pairs';
-import { learnFreeingFunctions, learnPairs, learnReleaseActions, type LearnSource } from '../rules/patch/learned-pairs';
+import {
+  learnFreeingFunctions,
+  learnPairs,
+  learnReleaseActions,
+  learnReleaseWrappers,
+  type LearnSource,
+} from '../rules/patch/learned-pairs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
@@ -174,7 +180,12 @@ function withLearnedPairs(
   const pairs = learnPairs(sources, known);
   // Freeing functions are recognised by the frees they call, learned pairs included.
   const withPairs = pairs.length === 0 ? known : indexPairs([...known.pairs, ...pairs]);
-  const learned = [...pairs, ...learnFreeingFunctions(sources, withPairs), ...learnReleaseActions(sources, withPairs)];
+  const learned = [
+    ...pairs,
+    ...learnFreeingFunctions(sources, withPairs),
+    ...learnReleaseActions(sources, withPairs),
+    ...learnReleaseWrappers(sources, withPairs),
+  ];
   return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
 }
 

@@ -54,6 +54,12 @@ export interface IrNode {
   declares?: string[];
   /** Variables stepped here (`i++`, `--n`). */
   steps?: string[];
+  /**
+   * Locks taken by a scope-based guard (`guard(mutex)(&vm->lock);` up to the end of its block,
+   * `scoped_guard(spinlock, &q->lock) { ... }` over its block) whose scope ends here, as their
+   * lock argument: leaving the scope by a `return` or `goto` releases them too.
+   */
+  scopeExit?: string[];
 }
 
 export interface IfFact {
@@ -81,6 +87,11 @@ export interface FunctionIr {
   readonly calls: CallSite[];
   /** Names of the parameters declared as pointers (`struct foo *bo`), in order; empty for a window without its header. */
   readonly pointerParams?: readonly (string | undefined)[];
+  /**
+   * Variables declared with a cleanup attribute (`struct foo *p __free(kfree) = ...`), each with the
+   * cleanup's name: the compiler releases them when they go out of scope, on every path.
+   */
+  readonly autoReleased?: ReadonlyMap<string, string>;
 }
 
 export const squash = (text: string): string => text.replace(/\s+/g, '');
@@ -102,7 +113,15 @@ function newNode(ctx: Ctx, kind: IrNodeKind, row: number): IrNode {
   return node;
 }
 
+/**
+ * `*p __free(kfree)` / `*p __cleanup(fn)`: the grammar reads the attribute as a function
+ * declarator named `__free` (with `p` in an error node), so the name comes from the text.
+ */
+const CLEANUP_DECLARATOR = /^[\s*]*(?:const\s+)?([A-Za-z_]\w*)\s+__(?:free|cleanup)\s*\(\s*([A-Za-z_]\w*)\s*\)/;
+
 function declaratorName(node: CNode | null): string | undefined {
+  const cleanup = node ? CLEANUP_DECLARATOR.exec(node.text) : null;
+  if (cleanup) return cleanup[1];
   let current = node;
   while (current && current.type !== 'identifier') {
     current = current.childForFieldName('declarator') ?? current.namedChildren.find((c) => c?.type === 'identifier') ?? null;
@@ -274,6 +293,18 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
     }
     case 'while_statement':
     case 'for_statement': {
+      const scoped = node.type === 'while_statement' ? scopedGuardOf(node) : undefined;
+      if (scoped) {
+        // `scoped_guard(K, lock) {` (read as a loop like the iterator macros): runs its block once.
+        const body = node.childForFieldName('body');
+        const exit = newNode(ctx, 'stmt', node.endPosition.row);
+        exit.scopeExit = [scoped.lock];
+        exit.succ = [next];
+        const head = newNode(ctx, 'stmt', node.startPosition.row);
+        collectFacts(scoped.call, head);
+        head.succ = [build(body, exit.id, ctx)];
+        return head.id;
+      }
       const branch = newNode(ctx, 'branch', node.startPosition.row);
       const condition = stripParens(node.childForFieldName('condition'));
       if (condition) {
@@ -405,7 +436,54 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
   return stmt.id;
 }
 
+/**
+ * The lock argument of a scope-based guard statement: `guard(K)(lock);` holds it to the end of
+ * the enclosing block, `scoped_guard(K, lock) { ... }` (the grammar reads the head as a statement
+ * of its own, followed by the block) over the block that follows.
+ */
+export function guardOf(statement: CNode, following: CNode | undefined): { lock: string; scoped: boolean } | undefined {
+  if (statement.type !== 'expression_statement') return undefined;
+  const call = statement.namedChildren.find((c) => c !== null && c.type !== 'comment');
+  if (call?.type !== 'call_expression') return undefined;
+  const fn = call.childForFieldName('function');
+  const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is CNode => c !== null && c.type !== 'comment');
+  if (fn?.type === 'call_expression' && fn.childForFieldName('function')?.text === 'guard' && args.length === 1)
+    return { lock: squash((args[0] as CNode).text), scoped: false };
+  if (fn?.text === 'scoped_guard' && args.length >= 2 && following?.type === 'compound_statement')
+    return { lock: squash((args[1] as CNode).text), scoped: true };
+  return undefined;
+}
+
+/** The `scoped_guard(K, lock)` call of a loop the fragment made of it, and its lock argument. */
+function scopedGuardOf(loop: CNode): { call: CNode; lock: string } | undefined {
+  const condition = stripParens(loop.childForFieldName('condition'));
+  if (condition?.type !== 'call_expression' || condition.childForFieldName('function')?.text !== 'scoped_guard') return undefined;
+  const args = (condition.childForFieldName('arguments')?.namedChildren ?? []).filter(
+    (c): c is CNode => c !== null && c.type !== 'comment',
+  );
+  return args.length >= 2 ? { call: condition, lock: squash((args[1] as CNode).text) } : undefined;
+}
+
 function buildSequence(statements: readonly CNode[], next: number, ctx: Ctx): number {
+  // A guard's scope is the rest of this block (or the block after a scoped_guard): its end
+  // releases the lock, on the way to what follows.
+  for (let i = 0; i < statements.length; i++) {
+    const guard = guardOf(statements[i] as CNode, statements[i + 1]);
+    if (!guard) continue;
+    const scopeEnd = guard.scoped ? i + 2 : statements.length;
+    const after = buildSequence(statements.slice(scopeEnd), next, ctx);
+    const lastRow = (statements[scopeEnd - 1] as CNode).endPosition.row;
+    const exit = newNode(ctx, 'stmt', lastRow);
+    exit.scopeExit = [guard.lock];
+    exit.succ = [after];
+    const inside = buildSequence(statements.slice(i + 1, scopeEnd), exit.id, ctx);
+    const head = build(statements[i] as CNode, inside, ctx);
+    return buildSequence(statements.slice(0, i), head, ctx);
+  }
+  return buildPlainSequence(statements, next, ctx);
+}
+
+function buildPlainSequence(statements: readonly CNode[], next: number, ctx: Ctx): number {
   let following = next;
   for (let i = statements.length - 1; i >= 0; i--) following = build(statements[i] as CNode, following, ctx);
   return following;
@@ -441,7 +519,22 @@ export function buildFunctionIr(definition: CNode, enclosing: string | undefined
     ifs: ctx.ifs,
     calls,
     pointerParams: pointerParams(declarator),
+    ...autoReleasedIn(body),
   };
+}
+
+/** The variables of a body declared with a cleanup attribute (see `FunctionIr.autoReleased`). */
+function autoReleasedIn(body: CNode | null): { autoReleased?: Map<string, string> } {
+  if (!body || !/__(?:free|cleanup)\s*\(/.test(body.text)) return {};
+  const found = new Map<string, string>();
+  for (const declaration of body.descendantsOfType('declaration')) {
+    for (const declarator of declaration?.childrenForFieldName('declarator') ?? []) {
+      const inner = declarator?.type === 'init_declarator' ? declarator.childForFieldName('declarator') : declarator;
+      const cleanup = inner ? CLEANUP_DECLARATOR.exec(inner.text) : null;
+      if (cleanup) found.set(cleanup[1] as string, cleanup[2] as string);
+    }
+  }
+  return found.size > 0 ? { autoReleased: found } : {};
 }
 
 /** Each parameter's name when it is a pointer (`undefined` for the others, so indexes stay argument slots). */

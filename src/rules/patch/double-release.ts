@@ -9,6 +9,11 @@
  * by an iterator) handed to a call that takes over the reference it is given
  * (`borrowed-references`), or a cleanup action that releases it registered
  * before it is taken.
+ *
+ * And an explicit free of a variable declared with a cleanup attribute
+ * (`struct foo *p __free(kfree) = ...; ... kfree(p);`): the compiler frees it
+ * again when it goes out of scope, unless the code clears it (`p = NULL`) or
+ * takes it out with `no_free_ptr()`.
  */
 
 import { defineRule } from '../rule';
@@ -25,6 +30,8 @@ export const doubleRelease = defineRule({
     twice:
       'On one path of {fn}, {key} is released a second time by {call}() after the release at line {firstLine} ({what}): {consequence}.',
     jump: 'This goto in {fn} reaches a second release of {key} by {call}() at line {secondLine}, after the release at line {firstLine} ({what}): {consequence}. Jump to a label past that release.',
+    cleanup:
+      '{fn} frees {key} with {call}() here, but {key} is declared with __free({cleanup}): the compiler frees it again when it goes out of scope (double free). Drop the explicit free, or take the pointer out with no_free_ptr() first.',
     borrowed: BORROWED_MESSAGE,
     earlyAction: EARLY_ACTION_MESSAGE,
     fixed: 'The patch removes a second release of {key} ({what}) on a path of {fn}.',
@@ -67,6 +74,38 @@ export const doubleReleaseCheck: PatchRuleCheck = {
         ],
       };
     });
-    return [...paths, ...borrowedReferenceIssues(review, side)];
+    return [...paths, ...cleanupFreedTwice(review, side), ...borrowedReferenceIssues(review, side)];
   },
 };
+
+/** Explicit frees of a variable that a `__free()` attribute frees at the end of its scope. */
+function cleanupFreedTwice(review: HunkReview, side: ImageSide): PatchIssue[] {
+  const issues: PatchIssue[] = [];
+  for (const view of review[side]) {
+    const auto = view.ir.autoReleased;
+    if (!auto) continue;
+    for (const call of view.ir.calls) {
+      const key = call.args[0];
+      const cleanup = key === undefined ? undefined : auto.get(key);
+      if (key === undefined || cleanup === undefined || call.within !== undefined) continue;
+      const frees =
+        call.name === cleanup || review.pairs.releases.get(call.name)?.some((pair) => pair.kind === 'memory' && !pair.handsOver);
+      if (!frees) continue;
+      // `kfree(p); p = NULL;`: the scope's free sees NULL.
+      const cleared = view.ir.nodes.some(
+        (node) => node.row >= call.row && node.row <= call.row + 1 && node.assigns.some((a) => a.target === key && a.value === 'NULL'),
+      );
+      if (cleared) continue;
+      issues.push({
+        view,
+        key: textKey(view, key, 'cleanup', call.row),
+        row: call.row,
+        column: call.column,
+        messageId: 'cleanup',
+        data: { fn: functionLabel(view), key, call: call.name, cleanup },
+        related: [],
+      });
+    }
+  }
+  return issues;
+}

@@ -429,3 +429,45 @@ export function learnReleaseActions(sources: readonly LearnSource[], known: Pair
   }
   return [...found.values()];
 }
+
+/**
+ * Release wrappers, one level deep: a driver's own `foo_queue_unlock(struct foo_queue *q)`
+ * whose body unlocks a field of a parameter at its top level (`mutex_unlock(&q->lock);`)
+ * without taking it there. A call of it releases that field of its argument, so
+ * `mutex_lock(&q->lock); ... foo_queue_unlock(q);` balances, and a path that misses the
+ * wrapper keeps the lock. Learned as a release of the unlocked pair with the field as its
+ * `releasePath`, citing the unlock's line.
+ */
+export function learnReleaseWrappers(sources: readonly LearnSource[], known: PairIndex): LearnedPair[] {
+  const found = new Map<string, LearnedPair>();
+  for (const source of sources) {
+    for (const unit of functionUnits(source)) {
+      const header = unitHeader(unit);
+      if (!header || found.has(header.name) || known.acquires.has(header.name) || known.releases.has(header.name)) continue;
+      const body = unit.slice(header.bodyStart + 1);
+      for (const row of body) {
+        const call = /^\t([a-z_]\w*)\(\s*&\s*([A-Za-z_]\w*)((?:->[A-Za-z_]\w*|\.[A-Za-z_]\w*)+)\s*\);/.exec(row.text);
+        if (!call) continue;
+        const [, callee, param, path] = call as unknown as [string, string, string, string];
+        const slot = header.params.indexOf(param);
+        const pair = known.releases.get(callee)?.find((candidate) => candidate.kind === 'lock' && (candidate.releaseSlot ?? 0) === 0);
+        if (slot === -1 || !pair) continue;
+        // Taken in the same body: a locked section of its own, not a wrapper.
+        const expression = `&${param}${path}`.replace(/\s+/g, '');
+        if (body.some((other) => pair.acquire.some((name) => other.text.replace(/\s+/g, '').includes(`${name}(${expression}`)))) continue;
+        found.set(header.name, {
+          what: pair.what,
+          kind: 'lock',
+          acquire: [],
+          release: [header.name],
+          style: 'always',
+          releaseSlot: slot,
+          releasePath: path,
+          learnedFrom: `${source.path}:${row.line}`,
+        });
+        break;
+      }
+    }
+  }
+  return [...found.values()];
+}

@@ -17,7 +17,7 @@ import { defineRule } from '../rule';
 import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { PairIndex, ResourcePair } from './resource-pairs';
-import { resourceKey } from './resource-paths';
+import { releaseKeyOfCall, resourceKey } from './resource-paths';
 import { functionLabel, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const lockDroppedOnSomePaths = defineRule({
@@ -97,7 +97,7 @@ function callerLockReleases(ir: FunctionIr, pairs: PairIndex): Map<string, Relea
   for (const call of ir.calls) {
     const pair = pairs.releases.get(call.name)?.find((candidate) => candidate.kind === 'lock');
     if (!pair || /^drm_exec_/.test(pair.acquire[0] ?? '')) continue;
-    const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+    const key = releaseKeyOfCall(pair, call);
     if (!key || acquired.has(key)) continue;
     if (guarded.has(call)) skip.add(key);
     out.set(key, [...(out.get(key) ?? []), { call, pair, key }]);
@@ -116,7 +116,7 @@ function walk(ir: FunctionIr, key: string, pairs: PairIndex): { releasingRows: S
   const releaseIn = (calls: readonly CallSite[]) =>
     calls.find((call) => {
       const pair = pairs.releases.get(call.name)?.find((candidate) => candidate.kind === 'lock');
-      return pair !== undefined && resourceKey(call.args[pair.releaseSlot ?? 0]) === key;
+      return pair !== undefined && releaseKeyOfCall(pair, call) === key;
     });
   const seen = new Set<string>();
   const stack: { node: number; released: number | undefined }[] = [{ node: ir.entry, released: undefined }];

@@ -26,7 +26,7 @@
 
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, type LearnSource } from './learned-pairs';
-import type { PairIndex, ResourcePair } from './resource-pairs';
+import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 import { resourceKey } from './resource-paths';
 import { sleepingCall } from './sleeping-calls';
 
@@ -56,6 +56,8 @@ export interface ScanLine {
 export interface HeldLock {
   readonly cls: string;
   readonly line: number;
+  /** Taken by a scope-based guard: held while the brace depth is at least this. */
+  readonly scopeDepth?: number;
 }
 
 /** What the scanner reports, in source order. */
@@ -75,6 +77,8 @@ export const NO_BELIEF_FUNCTION =
   /_locked$|(?:^|_)(?:init|fini|create|alloc|new|destroy|free|release|cleanup|probe|remove|teardown|close|open|reset|dump|debugfs|show|print)(?:_|$)/;
 
 const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
+/** `guard(mutex)(`: the class, up to the opening parenthesis of the lock argument. */
+const GUARD_HEAD = /^guard\s*\(\s*(\w+)\s*\)\s*\(/;
 const WRITE = /([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*|\[[^\]]*\])*(?:->|\.)[A-Za-z_]\w*)\s*(?:(?:[-+*/%|&^]|<<|>>)?=(?!=)|\+\+|--)/g;
 /** List heads: the second argument of `list_add*`/`list_move*`/`list_splice*`, the third of `list_for_each_entry*`. */
 const LIST_HEAD_ARG: Readonly<Record<string, number>> = {
@@ -108,6 +112,8 @@ export function lockClassOf(expression: string): string | undefined {
 
 /** The class a call of `pair` acquires or releases with these arguments. */
 function classOfCall(pair: ResourcePair, args: readonly string[], slot: number): string | undefined {
+  // A wrapper that releases a field of its argument (`foo_unlock(q)`: `q->lock`) names that field's class.
+  if (pair.releasePath !== undefined) return args[slot] ? lockClassOf(`${args[slot]}${pair.releasePath}`) : undefined;
   const cls = lockClassOf(args[slot] ?? '');
   if (cls === undefined) return undefined;
   // A driver's own lock function (learned) names its lock by itself: `xe_vm_lock(vm)`.
@@ -178,6 +184,8 @@ function codeOf(text: string, inComment: { value: boolean }): string {
 export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent: (event: LockEvent) => void): void {
   let held: HeldLock[] = [];
   const inComment = { value: false };
+  // Brace depth relative to the first line: a guard's lock ends with its block.
+  let depth = 0;
   for (const { text, line } of lines) {
     if (text.length > 1024) continue;
     const code = codeOf(text, inComment);
@@ -186,6 +194,20 @@ export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent:
     for (let match = CALL.exec(code); match; match = CALL.exec(code)) {
       const name = match[1] as string;
       if (KEYWORDS.has(name)) continue;
+      if (name === 'guard' || name === 'scoped_guard') {
+        // `guard(mutex)(&vm->lock);` holds to the end of this block, `scoped_guard(mutex, &vm->lock) {` over the block it opens.
+        const plain = name === 'guard' ? GUARD_HEAD.exec(code.slice(match.index)) : null;
+        const args = argumentsAt(code, plain ? match.index + plain[0].length - 1 : match.index + match[0].length - 1);
+        const guard = guardAcquire(plain ? { name: `guard(${plain[1]})`, args } : { name, args });
+        const pair = guard ? pairs.acquires.get(guard.acquire) : undefined;
+        const cls = guard && pair ? lockClassOf(guard.lock) : undefined;
+        if (cls) {
+          onEvent({ type: 'acquire', cls, line, held, trylock: false });
+          if (!held.some((h) => h.cls === cls)) held = [...held, { cls, line, scopeDepth: plain ? depth : depth + 1 }];
+        }
+        if (plain) CALL.lastIndex = match.index + plain[0].length;
+        continue;
+      }
       if (name === WINDOW_GAP) {
         // The unknown code between two hunks: what was held is no longer known.
         held = [];
@@ -226,6 +248,13 @@ export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent:
       const field = fieldOf(match[1] as string);
       if (field) onEvent({ type: 'access', field, line, held, how: 'write' });
     }
+    for (const ch of code) {
+      if (ch === '{') depth++;
+      else if (ch === '}') depth--;
+    }
+    // A `scoped_guard()` line without its `{` guards the next statement (taken as the next line).
+    const ended = (h: HeldLock) => h.scopeDepth !== undefined && depth < h.scopeDepth && (h.line !== line || code.includes('{'));
+    if (held.some(ended)) held = held.filter((h) => !ended(h));
   }
 }
 

@@ -34,7 +34,7 @@
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import type { PairIndex } from './resource-pairs';
-import { errnoTest, mentions, resourceKey, unwrap, type Outcome } from './resource-paths';
+import { errnoTest, mentions, releaseKeyOfCall, resourceKey, unwrap, type Outcome } from './resource-paths';
 
 /** Who a reader of the container synchronises with. */
 type Readers = 'container' | 'caller-lock' | 'rcu';
@@ -152,7 +152,7 @@ function lockAcquired(call: CallSite, pairs: PairIndex): string | undefined {
 
 function lockReleased(call: CallSite, pairs: PairIndex): string | undefined {
   const pair = pairs.releases.get(call.name)?.find((p) => p.kind === 'lock');
-  if (pair) return resourceKey(call.args[pair.releaseSlot ?? 0]) ?? call.name;
+  if (pair) return releaseKeyOfCall(pair, call) ?? call.name;
   if (/(?:^|_)unlock(?:_|$)|^up_(?:read|write)$|(?:^|_)bo_unreserve$/.test(call.name)) return resourceKey(call.args[0]) ?? call.name;
   return undefined;
 }

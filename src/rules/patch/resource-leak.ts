@@ -13,7 +13,7 @@
 
 import { defineRule } from '../rule';
 import { eventsOf, textKey } from './path-issues';
-import { resourceKey, type PathEvent } from './resource-paths';
+import { releaseKeyOfCall, type PathEvent } from './resource-paths';
 import {
   functionLabel,
   rowChanged,
@@ -33,7 +33,7 @@ export const resourceLeak = defineRule({
   defaultSeverity: 'warning',
   tags: ['patch', 'lifetime', 'locking'],
   messages: {
-    leak: 'The {what} on {key} taken at line {acquireLine} is still held when {fn} returns here ({exit}), while other paths release it: {consequence}.',
+    leak: 'The {what} on {key} taken at line {acquireLine} is still held when {fn} returns here ({exit}), while other paths release it{wrapper}: {consequence}.',
     again:
       'The {what} on {key} taken at line {acquireLine} is still held when {call}() takes it again here in {fn}: {consequence} (the first one is overwritten).',
     param:
@@ -77,6 +77,7 @@ export const resourceLeakCheck: PatchRuleCheck = {
             acquireLine: view.rows[event.acquireRow]?.line ?? 0,
             fn: functionLabel(view),
             exit: rowText(view, event.exitRow),
+            wrapper: wrapperRelease(review, view, event),
             consequence:
               event.again !== undefined && /_init$/.test(event.again)
                 ? 'what the first initialisation set up is overwritten and leaks'
@@ -131,10 +132,20 @@ export const resourceLeakCheck: PatchRuleCheck = {
   },
 };
 
+/** ` with foo_unlock(), which unlocks q->lock at foo.c:41`: the function releases it through a learned wrapper. */
+function wrapperRelease(review: HunkReview, view: FunctionView, event: LeakEvent): string {
+  for (const call of view.ir.calls) {
+    const pair = review.pairs.releases.get(call.name)?.find((p) => p.releasePath !== undefined && p.what === event.pair.what);
+    if (pair && releaseKeyOfCall(pair, call) === event.key)
+      return ` with ${call.name}(), which releases ${event.key}${'learnedFrom' in pair ? ` at ${String(pair.learnedFrom)}` : ''}`;
+  }
+  return '';
+}
+
 /** The row of a release of the leaked resource that the patch adds or moves, if any. */
 function changedRelease(view: FunctionView, event: LeakEvent): number | undefined {
   const call = view.ir.calls.find(
-    (c) => rowChanged(view, c.row) && event.pair.release.includes(c.name) && resourceKey(c.args[event.pair.releaseSlot ?? 0]) === event.key,
+    (c) => rowChanged(view, c.row) && event.pair.release.includes(c.name) && releaseKeyOfCall(event.pair, c) === event.key,
   );
   return call?.row;
 }

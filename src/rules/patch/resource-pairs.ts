@@ -35,6 +35,12 @@ export interface ResourcePair {
   /** Identity at the release; default 0. */
   readonly releaseSlot?: number;
   /**
+   * The release takes the object the resource is a field of: a driver's `foo_unlock(q)` whose
+   * body is `mutex_unlock(&q->lock)` releases `q->lock`, so its key is the argument's with this
+   * path (`->lock`) appended.
+   */
+  readonly releasePath?: string;
+  /**
    * The release takes ownership rather than freeing outright: the callee frees
    * the argument when it fails and keeps it when it succeeds. The caller is
    * done with it either way, but a later use is not a use after free.
@@ -337,6 +343,42 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   { what: 'Xe BO pin', kind: 'pin', acquire: ['xe_bo_pin'], release: ['xe_bo_unpin'], style: 'errno' },
   { what: 'TTM BO pin', kind: 'pin', acquire: ['ttm_bo_pin'], release: ['ttm_bo_unpin'], style: 'always' },
 ];
+
+/**
+ * The lock classes of the kernel's scope-based guards (`guard(mutex)(&l)`, `scoped_guard(spinlock_irqsave, &l)`,
+ * defined with DEFINE_GUARD/DEFINE_LOCK_GUARD in the kernel's cleanup and lock headers), each by the acquire
+ * it stands for, so a guarded section holds the same pair as the explicit lock would.
+ */
+const GUARD_ACQUIRES: Readonly<Record<string, string>> = {
+  mutex: 'mutex_lock',
+  spinlock: 'spin_lock',
+  spinlock_irq: 'spin_lock_irq',
+  spinlock_irqsave: 'spin_lock_irqsave',
+  spinlock_bh: 'spin_lock_bh',
+  raw_spinlock: 'raw_spin_lock',
+  raw_spinlock_irq: 'raw_spin_lock_irq',
+  raw_spinlock_irqsave: 'raw_spin_lock_irqsave',
+  read_lock: 'read_lock',
+  read_lock_irq: 'read_lock_irq',
+  read_lock_irqsave: 'read_lock_irqsave',
+  write_lock: 'write_lock',
+  write_lock_irq: 'write_lock_irq',
+  write_lock_irqsave: 'write_lock_irqsave',
+  rwsem_read: 'down_read',
+  rwsem_write: 'down_write',
+};
+
+/** The acquire a guard class stands for: `guard(mutex)` → `mutex_lock`; `undefined` for a class it does not know. */
+export function guardAcquire(call: {
+  readonly name: string;
+  readonly args: readonly string[];
+}): { acquire: string; lock: string } | undefined {
+  const plain = /^guard\((\w+)\)$/.exec(call.name);
+  const cls = plain ? plain[1] : call.name === 'scoped_guard' ? call.args[0] : undefined;
+  const lock = plain ? call.args[0] : call.args[1];
+  const acquire = cls !== undefined && Object.hasOwn(GUARD_ACQUIRES, cls) ? GUARD_ACQUIRES[cls] : undefined;
+  return acquire && lock ? { acquire, lock } : undefined;
+}
 
 /** The index of every pair by function name, for the hot path. */
 export interface PairIndex {

@@ -19,7 +19,7 @@
 
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
-import type { PairIndex, ResourcePair } from './resource-pairs';
+import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
 export type ResourceStatus = 'held' | 'pending' | 'released';
 
@@ -141,6 +141,12 @@ export function resourceKey(arg: string | undefined): string | undefined {
   return key.length > 0 ? key : undefined;
 }
 
+/** The key a release call of `pair` names: its argument at the release slot, and the field a wrapper releases. */
+export function releaseKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
+  const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+  return key !== undefined && pair.releasePath !== undefined ? `${key}${pair.releasePath}` : key;
+}
+
 /**
  * The object a reference key stands for: `&bo->refcount` → `bo`, and the
  * object embedding a counted base (`drm_gem_object_put(&bo->tbo.base)`,
@@ -240,7 +246,7 @@ export function releaseKeys(calls: readonly CallSite[], pairs: PairIndex, into =
     const released = pairs.releases.get(call.name);
     if (!released) continue;
     for (const pair of released) {
-      const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+      const key = releaseKeyOfCall(pair, call);
       if (key) into.add(`${pair.what}\u0001${key}`);
     }
   }
@@ -358,6 +364,11 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     return [...kept, ...heldOutOfSight(fn, pairs, gap.row).filter((res) => !kept.some((other) => other.key === res.key))];
   }
   let state = incoming;
+  // The end of a guard's scope releases its lock (see `IrNode.scopeExit`).
+  for (const lock of node.scopeExit ?? []) {
+    const key = resourceKey(lock);
+    if (key) state = state.filter((res) => res.key !== key);
+  }
   const conditionAcquire = node.kind === 'branch' ? conditionalAcquire(node, pairs) : undefined;
   // An iterator macro (`list_for_each_entry_safe(pos, n, head, member)`) assigns its cursor
   // on every round: what the previous round freed is not used again.
@@ -466,6 +477,15 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       continue;
     }
 
+    // A scope-based guard holds its lock up to the end of its scope, on every path: never a leak.
+    const guard = guardAcquire(call);
+    if (guard) {
+      const pair = pairs.acquires.get(guard.acquire);
+      const key = resourceKey(guard.lock);
+      if (pair && key) state = replace(state, key, { key, pair, status: 'held', acquireRow: call.row, escaped: true });
+      continue;
+    }
+
     const acquired = pairs.acquires.get(call.name);
     if (acquired && call !== conditionAcquire?.call) {
       const slot = acquired.acquireSlot ?? 0;
@@ -517,8 +537,12 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             ...(acquired.style === 'errno' && call.target ? { errVar: call.target } : {}),
             // Stored into an object or through an out-parameter, or a lock the caller holds being retaken,
             // or stored just before the get (`fences[n++] = fence; dma_fence_get(fence);`): the store owns it.
+            // A variable with a cleanup attribute (`__free(kfree)`) is released by the compiler on every path.
             escaped:
-              (slot === 'result' && /->|\.|\[|^\*/.test(key)) || previous?.callerHeld === true || storedJustBefore(fn, key, call.row),
+              (slot === 'result' && /->|\.|\[|^\*/.test(key)) ||
+              previous?.callerHeld === true ||
+              storedJustBefore(fn, key, call.row) ||
+              fn.autoReleased?.has(key) === true,
           });
         }
       }
@@ -557,7 +581,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     }
     if (releasedPairs) {
       for (const pair of releasedPairs) {
-        const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+        const key = releaseKeyOfCall(pair, call);
         if (!key) continue;
         const res = state.find((r) => (r.key === key || r.releaseKey === key) && r.pair.what === pair.what);
         if (
@@ -648,7 +672,7 @@ function heldOutOfSight(fn: FunctionIr, pairs: PairIndex, afterRow: number): Res
     if (fn.ifs.some((fact) => STATE_TEST.test(fact.cond) && (fact.thenCalls.includes(call) || fact.elseCalls.includes(call)))) continue;
     for (const pair of pairs.releases.get(call.name) ?? []) {
       if (pair.handsOver || !UNSEEN_KINDS.has(pair.kind)) continue;
-      const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+      const key = releaseKeyOfCall(pair, call);
       if (!key || !/^[A-Za-z_][\w>.-]*$/.test(key) || acquired.has(`${pair.what}\u0001${key}`) || out.some((res) => res.key === key))
         continue;
       out.push({ key, pair, status: 'held', acquireRow: Math.max(afterRow, fn.startRow), escaped: false, unseenUntil: call.row });
@@ -676,7 +700,7 @@ function releasedAfterGap(fn: FunctionIr, pairs: PairIndex, gapRow: number, res:
       call.row < nextGap &&
       res.pair.release.includes(call.name) &&
       (pairs.releases.get(call.name) ?? []).some((pair) => {
-        const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
+        const key = releaseKeyOfCall(pair, call);
         return pair.what === res.pair.what && (key === res.key || key === res.releaseKey);
       }),
   );
@@ -702,7 +726,7 @@ function ownedParams(fn: FunctionIr, pairs: PairIndex): Res[] {
   for (const call of fn.calls) {
     const released = pairs.releases.get(call.name)?.find((pair) => pair.kind === 'memory');
     if (!released) continue;
-    const key = resourceKey(call.args[released.releaseSlot ?? 0]);
+    const key = releaseKeyOfCall(released, call);
     if (!key || !fn.pointerParams.includes(key) || out.some((res) => res.key === key)) continue;
     if (!released.handsOver && !failsAfter(fn, call)) continue;
     out.push({ key, pair: released, status: 'held', acquireRow: fn.startRow, escaped: false, ownedParam: call.row });

@@ -121,3 +121,56 @@ describe('control-flow view', () => {
     expect(fact?.elseCalls.map((call) => call.name)).toEqual(['other']);
   });
 });
+
+describe('cleanup attributes', () => {
+  it('names the variable of a __free() declaration, not the attribute, and records its cleanup', () => {
+    const { fns } = view(
+      [
+        'int foo(struct foo_vm *vm)',
+        '{',
+        '\tstruct foo_range *range __free(kfree) = kzalloc(sizeof(*range), GFP_KERNEL);',
+        '\tvoid *buf __free(kvfree) = NULL;',
+        '\tstruct foo_bo *bo;',
+        '\treturn 0;',
+        '}',
+      ].join('\n'),
+    );
+    const fn = fns[0] as FunctionIr;
+    expect(fn.calls.find((call) => call.name === 'kzalloc')?.target).toBe('range');
+    expect([...(fn.autoReleased ?? [])]).toEqual([
+      ['range', 'kfree'],
+      ['buf', 'kvfree'],
+    ]);
+  });
+
+  it('records nothing for a function without one', () => {
+    const { fns } = view('int foo(void)\n{\n\tstruct foo_range *range = kzalloc(8, GFP_KERNEL);\n\treturn 0;\n}');
+    expect(fns[0]?.autoReleased).toBeUndefined();
+  });
+});
+
+describe('scope-based guards', () => {
+  const exits = (fn: FunctionIr) => fn.nodes.filter((node) => node.scopeExit).map((node) => `${node.scopeExit?.join(',')}@${node.row}`);
+
+  it('ends a guard() at the end of its block and a scoped_guard() after its block', () => {
+    const { fns } = view(
+      [
+        'void foo(struct foo_queue *q)',
+        '{',
+        '\tif (q->busy) {',
+        '\t\tguard(mutex)(&q->vm->lock);',
+        '\t\tfoo_flush(q);',
+        '\t}',
+        '\tscoped_guard(spinlock, &q->lock) {',
+        '\t\tq->stopped = true;',
+        '\t}',
+        '\tfoo_drain(q);',
+        '}',
+      ].join('\n'),
+    );
+    const fn = fns[0] as FunctionIr;
+    expect(exits(fn).sort()).toEqual(['&q->lock@8', '&q->vm->lock@4']);
+    // The scoped block runs once: no branch node for it.
+    expect(paths(fn)).toHaveLength(2);
+  });
+});
