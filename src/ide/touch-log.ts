@@ -16,7 +16,7 @@
  *
  * Invariants: `forEach` hands back every touch in the order logged, with the
  * same line and the same key parts; a record is at most `MAX_RECORD_WORDS`
- * Int32s (16 bytes an event of a recent VM and one of its mappings), so the log's
+ * Int32s (8 to 12 bytes an event of a recent VM and one of its mappings), so the log's
  * memory is bounded by the touches its owner lets it hold.
  */
 
@@ -26,12 +26,14 @@ import { objectKey } from '../analysis/trace/replay-context';
 import type { KeyTable } from './key-table';
 
 /**
- * A record: a head word (the (kind, driver) pair's number and the flags
- * below), then the line when it differs from the previous record's, then
+ * A record: a head word (the flags below and, unless too big, the
+ * (kind, driver) pair's number), then the pair's number when too big, then
+ * the line unless it is the previous record's or the one after it, then
  * the id unless it is the previous record's or a recent one (two words for
- * a pointer, one for a text's number), then the sub if any (two words or
- * one). An event touching a recent VM and one mapping of it thus costs 4
- * words.
+ * a pointer, one for a text's number), then the sub if any (two words for a
+ * pointer, one when its high word is the last one's, one for a text's
+ * number). An event on the next line touching a recent VM and one mapping
+ * of it thus costs 2 or 3 words.
  */
 const LINE = 1;
 const ID_SAME = 2;
@@ -42,9 +44,17 @@ const SUB_TEXT = 16;
 const ID_RECENT = 32;
 const RECENT_SHIFT = 6;
 const RECENT_BITS = 3;
-const FLAG_BITS = RECENT_SHIFT + RECENT_BITS;
+/** The line is the previous record's plus one (no line word): a trace is mostly one event a line. */
+const LINE_NEXT = 1 << 9;
+/** The sub's high word is that of the last sub logged as words (only its low word follows): kernel pointers share their top half. */
+const SUB_HIGH_SAME = 1 << 10;
+/** The (kind, driver) pair's number is the word after the head (too big for the head's bits). */
+const PREFIX_WORD = 1 << 11;
+const FLAG_BITS = 12;
+/** Pair numbers the head holds: `head >>> FLAG_BITS` reads back 32 - FLAG_BITS bits. */
+const HEAD_PREFIXES = 1 << (32 - FLAG_BITS);
 /** The longest record. */
-const MAX_RECORD_WORDS = 6;
+const MAX_RECORD_WORDS = 7;
 /** Pointer ids remembered (`recentSlot`), by the writer and each reader alike. */
 const RECENT_IDS = 1 << RECENT_BITS;
 /** Words per chunk of the log (1 MB): the log grows by chunks, never copied. */
@@ -110,6 +120,8 @@ export interface LoggedTouch {
 export class TouchCursor {
   chunk = 0;
   at = 0;
+  /** The line of the last touch taken (`TouchLog.lastLine` as it was when that touch was logged). */
+  line = -1;
   /** The words of the last pointer ids read as words: the log's recent ids (`TouchLog.recentSlot`), replayed. */
   readonly recentWords = new Int32Array(2 * RECENT_IDS);
   private recentNext = 0;
@@ -148,7 +160,10 @@ export class TouchLog implements TouchSink {
   private readonly prefixes = new Map<string, Map<string, number>>();
   private readonly kinds: string[] = [];
   private readonly drivers: string[] = [];
+  /** The last line logged; -1 as `TouchCursor.line` starts. */
   private lastLine = -1;
+  /** The high word of the last sub logged as words; 0 as a cursor's touch starts. */
+  private lastSubHigh = 0;
   /** The last id logged: an event names its VM again and again. */
   private lastId: string | undefined = undefined;
 
@@ -162,10 +177,21 @@ export class TouchLog implements TouchSink {
     const words = this.chunk;
     const headAt = this.used;
     let at = headAt + 1;
-    let head = this.prefixOf(kind, driver) << FLAG_BITS;
+    const prefix = this.prefixOf(kind, driver);
+    let head = 0;
+    if (prefix < HEAD_PREFIXES) {
+      head = prefix << FLAG_BITS;
+    } else {
+      head = PREFIX_WORD;
+      words[at++] = prefix;
+    }
     if (line !== this.lastLine) {
-      head |= LINE;
-      words[at++] = line;
+      if (line === this.lastLine + 1) {
+        head |= LINE_NEXT;
+      } else {
+        head |= LINE;
+        words[at++] = line;
+      }
       this.lastLine = line;
     }
     if (id === this.lastId) {
@@ -186,7 +212,15 @@ export class TouchLog implements TouchSink {
     if (sub !== undefined) {
       head |= HAS_SUB;
       if (parsePointer(sub, words, at)) {
-        at += 2;
+        const high = words[at] as number;
+        if (high === this.lastSubHigh) {
+          head |= SUB_HIGH_SAME;
+          words[at] = words[at + 1] as number;
+          at += 1;
+        } else {
+          this.lastSubHigh = high;
+          at += 2;
+        }
       } else {
         head |= SUB_TEXT;
         words[at++] = this.texts.push(detach(sub)) - 1;
@@ -253,11 +287,12 @@ export class TouchLog implements TouchSink {
       // A pointer id read as words, remembered once the touch is taken (a refused one is read again).
       let fresh = false;
       const head = words[at++] as number;
-      const prefix = head >>> FLAG_BITS;
+      const prefix = head & PREFIX_WORD ? (words[at++] as number) : head >>> FLAG_BITS;
       touch.prefix = prefix;
       touch.kind = this.kinds[prefix] as string;
       touch.driver = this.drivers[prefix] as string;
-      if (head & LINE) touch.line = words[at++] as number;
+      // From the line of the last touch taken: a refused touch is read again.
+      touch.line = head & LINE ? (words[at++] as number) : head & LINE_NEXT ? cursor.line + 1 : cursor.line;
       if (head & ID_TEXT) {
         touch.idText = this.texts[words[at++] as number];
       } else if (head & ID_RECENT) {
@@ -275,12 +310,16 @@ export class TouchLog implements TouchSink {
       touch.subText = undefined;
       if (head & SUB_TEXT) {
         touch.subText = this.texts[words[at++] as number];
+      } else if (head & SUB_HIGH_SAME) {
+        // The high word of the last sub read as words, which `touch` still holds.
+        touch.subLow = words[at++] as number;
       } else if (touch.hasSub) {
         touch.subHigh = words[at++] as number;
         touch.subLow = words[at++] as number;
       }
       if (!onTouch(touch)) return false;
       if (fresh) cursor.remember(touch.idHigh, touch.idLow);
+      cursor.line = touch.line;
       cursor.at = at;
     }
   }
@@ -294,6 +333,7 @@ export class TouchLog implements TouchSink {
     this.count = 0;
     this.texts.length = 0;
     this.lastLine = -1;
+    this.lastSubHigh = 0;
     this.lastId = undefined;
     // A reading of what is logged next starts with no recent ids.
     this.recentIds.fill(undefined);
