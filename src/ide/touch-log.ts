@@ -178,13 +178,8 @@ export class TouchLog implements TouchSink {
     const headAt = this.used;
     let at = headAt + 1;
     const prefix = this.prefixOf(kind, driver);
-    let head = 0;
-    if (prefix < HEAD_PREFIXES) {
-      head = prefix << FLAG_BITS;
-    } else {
-      head = PREFIX_WORD;
-      words[at++] = prefix;
-    }
+    let head = prefix < HEAD_PREFIXES ? prefix << FLAG_BITS : PREFIX_WORD;
+    if (head === PREFIX_WORD) words[at++] = prefix;
     if (line !== this.lastLine) {
       if (line === this.lastLine + 1) {
         head |= LINE_NEXT;
