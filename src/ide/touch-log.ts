@@ -7,15 +7,16 @@
  * Numbering a key is what costs (hashing and comparing its parts against a
  * table of hundreds of thousands of keys: on a 1M-line trace some 1.2 s of
  * main-thread CPU, half the replay's own); writing a touch down is a few
- * integer stores (some 0.3 s). An id or sub that is
- * a pointer as object keys print it (exactly 16 lower-case hex digits, what
- * nearly every touch of a real trace names) is kept as two 32-bit words, so
- * the log holds no strings for it; any other text is kept as a (detached)
- * string, so every key comes back exactly as the replay named it.
+ * integer stores. An id or sub that is a pointer as object keys print it
+ * (exactly 16 lower-case hex digits, what nearly every touch of a real
+ * trace names) is kept as two 32-bit words, so the log holds no strings for
+ * it, and an id that is one of the last few such ids (a VM, nearly always)
+ * as their slot number in the record's head; any other text is kept as a
+ * (detached) string, so every key comes back exactly as the replay named it.
  *
  * Invariants: `forEach` hands back every touch in the order logged, with the
  * same line and the same key parts; a record is at most `MAX_RECORD_WORDS`
- * Int32s (20 bytes an event of a VM and one of its mappings), so the log's
+ * Int32s (8 to 12 bytes an event of a recent VM and one of its mappings), so the log's
  * memory is bounded by the touches its owner lets it hold.
  */
 
@@ -25,20 +26,37 @@ import { objectKey } from '../analysis/trace/replay-context';
 import type { KeyTable } from './key-table';
 
 /**
- * A record: a head word (the (kind, driver) pair's number and the flags
- * below), then the line when it differs from the previous record's, then
- * the id unless it is the previous record's (two words for a pointer, one
- * for a text's number), then the sub if any (the same). An event touching
- * its VM and one mapping of it thus costs 5 words.
+ * A record: a head word (the flags below and, unless too big, the
+ * (kind, driver) pair's number), then the pair's number when too big, then
+ * the line unless it is the previous record's or the one after it, then
+ * the id unless it is the previous record's or a recent one (two words for
+ * a pointer, one for a text's number), then the sub if any (two words for a
+ * pointer, one when its high word is the last one's, one for a text's
+ * number). An event on the next line touching a recent VM and one mapping
+ * of it thus costs 2 or 3 words.
  */
 const LINE = 1;
 const ID_SAME = 2;
 const ID_TEXT = 4;
 const HAS_SUB = 8;
 const SUB_TEXT = 16;
-const FLAG_BITS = 5;
+/** The id is the pointer in the recent ids' slot given by the `RECENT_BITS` bits above this flag (no id words). */
+const ID_RECENT = 32;
+const RECENT_SHIFT = 6;
+const RECENT_BITS = 3;
+/** The line is the previous record's plus one (no line word): a trace is mostly one event a line. */
+const LINE_NEXT = 1 << 9;
+/** The sub's high word is that of the last sub logged as words (only its low word follows): kernel pointers share their top half. */
+const SUB_HIGH_SAME = 1 << 10;
+/** The (kind, driver) pair's number is the word after the head (too big for the head's bits). */
+const PREFIX_WORD = 1 << 11;
+const FLAG_BITS = 12;
+/** Pair numbers the head holds: `head >>> FLAG_BITS` reads back 32 - FLAG_BITS bits. */
+const HEAD_PREFIXES = 1 << (32 - FLAG_BITS);
 /** The longest record. */
-const MAX_RECORD_WORDS = 6;
+const MAX_RECORD_WORDS = 7;
+/** Pointer ids remembered (`recentSlot`), by the writer and each reader alike. */
+const RECENT_IDS = 1 << RECENT_BITS;
 /** Words per chunk of the log (1 MB): the log grows by chunks, never copied. */
 const CHUNK_WORDS = 1 << 18;
 
@@ -47,36 +65,33 @@ const HEX_DIGITS = Int8Array.from({ length: 128 }, (_, unit) =>
   unit >= 0x30 && unit <= 0x39 ? unit - 0x30 : unit >= 0x61 && unit <= 0x66 ? unit - 0x57 : -1,
 );
 
-/** The words of the last pointer `parsePointer` read. */
-let pointerHigh = 0;
-let pointerLow = 0;
-
 /**
- * Whether `text` is a pointer as keys print it (16 lower-case hex digits);
- * its value is then in `pointerHigh`, `pointerLow`. Without a branch per
- * digit: a bad one (-1) sets the sign bit of `bad`.
+ * Whether `text` is a pointer as keys print it (16 lower-case hex digits),
+ * its value then written to `words[at]` (high half) and `words[at + 1]`
+ * (written over anyway when it is not: the record's room is reserved).
+ * Without a branch per digit: a bad digit (-1), or a unit past
+ * ASCII (`unit >>> 7`, negated), sets the sign bit of `bad`.
  */
-function parsePointer(text: string): boolean {
+function parsePointer(text: string, words: Int32Array, at: number): boolean {
   if (text.length !== 16) return false;
   let high = 0;
   let low = 0;
   let bad = 0;
   for (let i = 0; i < 8; i++) {
     const unit = text.charCodeAt(i);
-    const digit = unit < 128 ? (HEX_DIGITS[unit] as number) : -1;
-    bad |= digit;
+    const digit = HEX_DIGITS[unit & 127] as number;
+    bad |= digit | -(unit >>> 7);
     high = (high << 4) | (digit & 15);
   }
   for (let i = 8; i < 16; i++) {
     const unit = text.charCodeAt(i);
-    const digit = unit < 128 ? (HEX_DIGITS[unit] as number) : -1;
-    bad |= digit;
+    const digit = HEX_DIGITS[unit & 127] as number;
+    bad |= digit | -(unit >>> 7);
     low = (low << 4) | (digit & 15);
   }
-  if (bad < 0) return false;
-  pointerHigh = high;
-  pointerLow = low;
-  return true;
+  words[at] = high;
+  words[at + 1] = low;
+  return bad >= 0;
 }
 
 /** The 16-digit text of a pointer's two words (`parsePointer` backwards). */
@@ -105,6 +120,19 @@ export interface LoggedTouch {
 export class TouchCursor {
   chunk = 0;
   at = 0;
+  /** The line of the last touch taken (`TouchLog.lastLine` as it was when that touch was logged). */
+  line = -1;
+  /** The words of the last pointer ids read as words: the log's recent ids (`TouchLog.recentSlot`), replayed. */
+  readonly recentWords = new Int32Array(2 * RECENT_IDS);
+  private recentNext = 0;
+
+  remember(high: number, low: number): void {
+    const k = this.recentNext;
+    this.recentNext = (k + 1) & (RECENT_IDS - 1);
+    this.recentWords[2 * k] = high;
+    this.recentWords[2 * k + 1] = low;
+  }
+
   readonly touch: LoggedTouch = {
     line: 0,
     prefix: 0,
@@ -132,7 +160,10 @@ export class TouchLog implements TouchSink {
   private readonly prefixes = new Map<string, Map<string, number>>();
   private readonly kinds: string[] = [];
   private readonly drivers: string[] = [];
+  /** The last line logged; -1 as `TouchCursor.line` starts. */
   private lastLine = -1;
+  /** The high word of the last sub logged as words; 0 as a cursor's touch starts. */
+  private lastSubHigh = 0;
   /** The last id logged: an event names its VM again and again. */
   private lastId: string | undefined = undefined;
 
@@ -146,28 +177,45 @@ export class TouchLog implements TouchSink {
     const words = this.chunk;
     const headAt = this.used;
     let at = headAt + 1;
-    let head = this.prefixOf(kind, driver) << FLAG_BITS;
+    const prefix = this.prefixOf(kind, driver);
+    let head = prefix < HEAD_PREFIXES ? prefix << FLAG_BITS : PREFIX_WORD;
+    if (head === PREFIX_WORD) words[at++] = prefix;
     if (line !== this.lastLine) {
-      head |= LINE;
-      words[at++] = line;
+      if (line === this.lastLine + 1) {
+        head |= LINE_NEXT;
+      } else {
+        head |= LINE;
+        words[at++] = line;
+      }
       this.lastLine = line;
     }
     if (id === this.lastId) {
       head |= ID_SAME;
-    } else if (parsePointer(id)) {
-      this.lastId = id;
-      words[at++] = pointerHigh;
-      words[at++] = pointerLow;
     } else {
+      const recent = this.recentSlot(id);
+      if (recent >= 0) {
+        head |= ID_RECENT | (recent << RECENT_SHIFT);
+      } else if (parsePointer(id, words, at)) {
+        this.remember(id);
+        at += 2;
+      } else {
+        head |= ID_TEXT;
+        words[at++] = this.texts.push(detach(id)) - 1;
+      }
       this.lastId = id;
-      head |= ID_TEXT;
-      words[at++] = this.texts.push(detach(id)) - 1;
     }
     if (sub !== undefined) {
       head |= HAS_SUB;
-      if (parsePointer(sub)) {
-        words[at++] = pointerHigh;
-        words[at++] = pointerLow;
+      if (parsePointer(sub, words, at)) {
+        const high = words[at] as number;
+        if (high === this.lastSubHigh) {
+          head |= SUB_HIGH_SAME;
+          words[at] = words[at + 1] as number;
+          at += 1;
+        } else {
+          this.lastSubHigh = high;
+          at += 2;
+        }
       } else {
         head |= SUB_TEXT;
         words[at++] = this.texts.push(detach(sub)) - 1;
@@ -177,6 +225,31 @@ export class TouchLog implements TouchSink {
     this.used = at;
     this.count++;
   }
+
+  /**
+   * The slot of `id` among the last few pointer ids logged as words, or -1:
+   * an id is nearly always a VM, and a trace interleaves the events of a
+   * few, so most ids are logged as a slot number in the head word rather
+   * than parsed and written as two words. Comparing with a string the
+   * replay looked up in a map fails on its hash unless the text is the
+   * same, so a miss costs a few integer compares.
+   */
+  private recentSlot(id: string): number {
+    const ids = this.recentIds;
+    for (let k = 0; k < RECENT_IDS; k++) if (ids[k] === id) return k;
+    return -1;
+  }
+
+  /** Remembers a pointer id logged as words in the oldest slot (`TouchCursor.remember` does the same on reading). */
+  private remember(id: string): void {
+    const k = this.recentNext;
+    this.recentNext = (k + 1) & (RECENT_IDS - 1);
+    this.recentIds[k] = id;
+  }
+
+  /** The last pointer ids logged as words, oldest replaced first. */
+  private readonly recentIds: (string | undefined)[] = new Array<string | undefined>(RECENT_IDS).fill(undefined);
+  private recentNext = 0;
 
   eventDone(): void {
     // Lines are in the records.
@@ -206,28 +279,42 @@ export class TouchLog implements TouchSink {
         continue;
       }
       let at = cursor.at;
+      // A pointer id read as words, remembered once the touch is taken (a refused one is read again).
+      let fresh = false;
       const head = words[at++] as number;
-      const prefix = head >>> FLAG_BITS;
+      const prefix = head & PREFIX_WORD ? (words[at++] as number) : head >>> FLAG_BITS;
       touch.prefix = prefix;
       touch.kind = this.kinds[prefix] as string;
       touch.driver = this.drivers[prefix] as string;
-      if (head & LINE) touch.line = words[at++] as number;
+      // From the line of the last touch taken: a refused touch is read again.
+      touch.line = head & LINE ? (words[at++] as number) : head & LINE_NEXT ? cursor.line + 1 : cursor.line;
       if (head & ID_TEXT) {
         touch.idText = this.texts[words[at++] as number];
+      } else if (head & ID_RECENT) {
+        const k = (head >>> RECENT_SHIFT) & (RECENT_IDS - 1);
+        touch.idText = undefined;
+        touch.idHigh = cursor.recentWords[2 * k] as number;
+        touch.idLow = cursor.recentWords[2 * k + 1] as number;
       } else if (!(head & ID_SAME)) {
         touch.idText = undefined;
         touch.idHigh = words[at++] as number;
         touch.idLow = words[at++] as number;
+        fresh = true;
       }
       touch.hasSub = (head & HAS_SUB) !== 0;
       touch.subText = undefined;
       if (head & SUB_TEXT) {
         touch.subText = this.texts[words[at++] as number];
+      } else if (head & SUB_HIGH_SAME) {
+        // The high word of the last sub read as words, which `touch` still holds.
+        touch.subLow = words[at++] as number;
       } else if (touch.hasSub) {
         touch.subHigh = words[at++] as number;
         touch.subLow = words[at++] as number;
       }
       if (!onTouch(touch)) return false;
+      if (fresh) cursor.remember(touch.idHigh, touch.idLow);
+      cursor.line = touch.line;
       cursor.at = at;
     }
   }
@@ -241,7 +328,11 @@ export class TouchLog implements TouchSink {
     this.count = 0;
     this.texts.length = 0;
     this.lastLine = -1;
+    this.lastSubHigh = 0;
     this.lastId = undefined;
+    // A reading of what is logged next starts with no recent ids.
+    this.recentIds.fill(undefined);
+    this.recentNext = 0;
   }
 
   /** Frees the log's memory once it has been read. */

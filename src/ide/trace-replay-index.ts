@@ -46,8 +46,8 @@ export interface TraceIndexBudgets {
   readonly occurrences: number;
   /**
    * Touches a deferred index logs before it numbers them during the
-   * findings pass after all (4M: some 40 MB for events of a VM and one of
-   * its mappings, 96 MB at most; some 2M events); past it the log is
+   * findings pass after all (4M: some 24 MB for events of a VM and one of
+   * its mappings, 112 MB at most; some 2M events); past it the log is
    * indexed and emptied each time it fills, so memory stays bounded and only
    * the touches of the last stretch wait for the findings to be out.
    */

@@ -74,4 +74,33 @@ describe('TouchLog', () => {
     }
     expect(lines).toEqual(touches.map(([line]) => line));
   });
+
+  it('gives back the ids of more interleaved VMs than it keeps as recent, across refused touches and a clear', () => {
+    // VMs cycling in a period longer than the recent ids, then shorter; some names as text, some repeated at once.
+    const vms = Array.from({ length: 11 }, (_, n) => `00000000000000${(n + 0xa0).toString(16)}`);
+    const named: Touch[] = [];
+    for (let n = 0; n < 60; n++) {
+      const vmId = n < 30 ? (vms[n % 11] as string) : (vms[n % 3] as string);
+      named.push([n + 1, 'mapping', 'xe', vmId, `00000000a100${(0xc000 + n).toString(16)}`]);
+      if (n % 7 === 0) named.push([n + 1, 'vm', 'xe', vmId, undefined]);
+      if (n % 13 === 0) named.push([n + 1, 'vm', 'xe', `asid-0x${n}`, undefined]);
+    }
+    const log = new TouchLog();
+    for (const [line, kind, driver, id, sub] of named.slice(0, 10)) log.touch(line, kind, driver, id, sub);
+    log.clear();
+    for (const [line, kind, driver, id, sub] of named) log.touch(line, kind, driver, id, sub);
+    const keys = new KeyTable();
+    const numbers = new LoggedKeyNumbers(keys);
+    const cursor = log.cursor();
+    const read: [number, string][] = [];
+    let budget = 3;
+    for (let done = false; !done; budget = 3) {
+      done = log.forEach(cursor, (touch) => {
+        if (budget-- === 0) return false;
+        read.push([touch.line, keys.keyOf(numbers.numberOf(touch)) as string]);
+        return true;
+      });
+    }
+    expect(read).toEqual(named.map(([line, kind, driver, id, sub]) => [line, objectKey(kind, driver, id, sub)]));
+  });
 });
