@@ -2,7 +2,8 @@
  * Acquire/release pairs learned from the code under review instead of listed
  * by hand: a driver's own `foo_get`/`foo_put`, `foo_lock`/`foo_unlock`,
  * `foo_init`/`foo_fini`, `foo_pin`/`foo_unpin`, `foo_begin`/`foo_end`,
- * `foo_alloc`/`foo_free`, `foo_create`/`foo_destroy`, `foo_enter`/`foo_exit`.
+ * `foo_alloc`/`foo_free`, `foo_create`/`foo_destroy`, `foo_enter`/`foo_exit`,
+ * and lookups that return a reference (`x = foo_find(...)`/`foo_put(x)`).
  *
  * A name pair is only believed when the code confirms it: some function calls
  * both on the same object (the same first argument, or the result of the
@@ -53,6 +54,12 @@ const SUFFIXES: readonly Suffix[] = [
 
 /** A get in the middle of the name that returns the object it references. */
 const RETURNED_REFERENCE: Suffix = { acquire: '_get', release: '_put', kind: 'reference', returnsObject: true };
+
+/**
+ * A lookup by handle or id that returns a referenced object: `x = foo_find(...)`,
+ * `foo_lookup(...)`, `foo_lookup_by_id(...)`, released by `foo_put(x)`.
+ */
+const LOOKUP = /^(\w+)_(?:find|lookup)(?:_\w+)?$/;
 
 const CALL = /(?:([A-Za-z_][\w>.\-[\]]*)\s*=\s*)?(\b[a-z_]\w*)\s*\(\s*([^,()]*(?:\([^()]*\))?[^,()]*)/g;
 
@@ -146,6 +153,20 @@ function learnFrom(source: LearnSource): Evidence[] {
           at: `${source.path}:${confirmed.line}`,
           assigned: acquires.some((acq) => acq.target !== undefined),
           inCondition: acquires.some((acq) => acq.inCondition),
+        });
+      }
+      const lookup = LOOKUP.exec(name);
+      const lookupReleases = lookup ? byName.get(`${lookup[1]}_put`) : undefined;
+      // Only a put of the object the lookup returned confirms it: most finds return a borrowed pointer.
+      const lookupConfirmed = lookupReleases?.find((rel) => acquires.some((acq) => acq.target !== undefined && acq.target === rel.first));
+      if (lookup && lookupConfirmed) {
+        found.push({
+          suffix: RETURNED_REFERENCE,
+          acquire: name,
+          release: `${lookup[1]}_put`,
+          at: `${source.path}:${lookupConfirmed.line}`,
+          assigned: true,
+          inCondition: false,
         });
       }
       // `x = foo_get_info_by_id(...)` ... `foo_put_info(x)`: a lookup that returns a reference,
