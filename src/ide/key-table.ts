@@ -1,7 +1,7 @@
 /**
  * Dense numbers for strings (object keys of a trace), in first-seen order:
  * an open-addressing table of key numbers in a typed array, hashed with
- * FNV-1a over the string's code units.
+ * FNV-1a over the string's code units (`base/string-hash.ts`).
  *
  * Why not a `Map<string, number>`: the trace index looks up two freshly built
  * key strings per event in a table of a few hundred thousand keys, and a
@@ -24,20 +24,13 @@
  */
 
 import { detach } from '../base/detach-string';
+import { FNV_OFFSET, FNV_PRIME, hashUnits, stringHash } from '../base/string-hash';
 import { objectKey } from '../analysis/trace/replay-context';
 
 const EMPTY = -1;
 
-/** FNV-1a over the key's UTF-16 code units (exported for tests of colliding keys). */
-export function keyHash(key: string): number {
-  return hashPart(0x811c9dc5 ^ key.length, key);
-}
-
-/** Continues FNV-1a over `part`'s code units (see `keyHash`). */
-function hashPart(hash: number, part: string): number {
-  for (let i = 0; i < part.length; i++) hash = Math.imul(hash ^ part.charCodeAt(i), 0x01000193);
-  return hash;
-}
+/** A key's hash (exported for tests of colliding keys). */
+export const keyHash = stringHash;
 
 const COLON = 0x3a;
 const SLASH = 0x2f;
@@ -103,11 +96,11 @@ export class KeyTable {
    */
   numberOfParts(kind: string, driver: string, id: string, sub?: string): number {
     const length = kind.length + driver.length + id.length + 2 + (sub === undefined ? 0 : sub.length + 1);
-    let hash = 0x811c9dc5 ^ length;
-    hash = Math.imul(hashPart(hash, kind) ^ COLON, 0x01000193);
-    hash = Math.imul(hashPart(hash, driver) ^ COLON, 0x01000193);
-    hash = hashPart(hash, id);
-    if (sub !== undefined) hash = hashPart(Math.imul(hash ^ SLASH, 0x01000193), sub);
+    let hash = FNV_OFFSET ^ length;
+    hash = Math.imul(hashUnits(hash, kind) ^ COLON, FNV_PRIME);
+    hash = Math.imul(hashUnits(hash, driver) ^ COLON, FNV_PRIME);
+    hash = hashUnits(hash, id);
+    if (sub !== undefined) hash = hashUnits(Math.imul(hash ^ SLASH, FNV_PRIME), sub);
     const mask = this.slots.length - 1;
     let slot = hash & mask;
     for (let number = this.slots[slot] as number; number !== EMPTY; number = this.slots[slot] as number) {

@@ -24,6 +24,7 @@
  */
 
 import { detach } from '../../base/detach-string';
+import { stringHash } from '../../base/string-hash';
 import { isCachedText } from '../../parse/trace/code-units';
 import { add, sub, toU64, U64_MAX, type Num64, type U64 } from '../../base/u64';
 import { GemObject, GpuVa, GpuVm } from '../../model/objects';
@@ -347,12 +348,11 @@ export class GenerationalMap<V> {
 const FILTER_BITS = 4096;
 
 /**
- * A key's bit in a generation's filter: FNV-1a over its units, folded. The
+ * A key's bit in a generation's filter: its `stringHash`, folded. The
  * same key always gives the same bit, whichever string holds it.
  */
 function filterBit(key: string): number {
-  let hash = 0x811c9dc5 ^ key.length;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  const hash = stringHash(key);
   return (hash ^ (hash >>> 15)) & (FILTER_BITS - 1);
 }
 
