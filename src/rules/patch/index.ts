@@ -22,6 +22,7 @@ import { gpuvaLinkUnlockedCheck } from './gpuva-link-unlocked';
 import { heldLockFreedCheck } from './held-lock-freed';
 import { lockOrderInversionCheck } from './lock-order-inversion';
 import { unlockedFieldAccessCheck } from './unlocked-field-access';
+import { writeOutsideLockedSectionCheck } from './write-outside-locked-section';
 import { publishBeforeInitCheck } from './publish-before-init';
 import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
 import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
@@ -48,6 +49,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   drmDevEnterUnbalancedCheck,
   lockOrderInversionCheck,
   unlockedFieldAccessCheck,
+  writeOutsideLockedSectionCheck,
   sleepUnderSpinlockCheck,
   lockDroppedOnSomePathsCheck,
   uninitializedReadCheck,

@@ -181,7 +181,13 @@ function codeOf(text: string, inComment: { value: boolean }): string {
  * the locks held then) and every field write or list-head use (likewise).
  * Locks asserted with `lockdep_assert_held()` count as held from there on.
  */
-export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent: (event: LockEvent) => void): void {
+export function scanLocks(
+  lines: readonly ScanLine[],
+  pairs: PairIndex,
+  onEvent: (event: LockEvent) => void,
+  /** Each line of code with the locks held when it starts and when it ends (comments and strings blanked out). */
+  onLine?: (line: number, code: string, before: readonly HeldLock[], after: readonly HeldLock[]) => void,
+): void {
   let held: HeldLock[] = [];
   const inComment = { value: false };
   // Brace depth relative to the first line: a guard's lock ends with its block.
@@ -190,6 +196,7 @@ export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent:
     if (text.length > 1024) continue;
     const code = codeOf(text, inComment);
     if (code.trim() === '' || code.trimStart().startsWith('#')) continue;
+    const before = held;
     CALL.lastIndex = 0;
     for (let match = CALL.exec(code); match; match = CALL.exec(code)) {
       const name = match[1] as string;
@@ -255,6 +262,7 @@ export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent:
     // A `scoped_guard()` line without its `{` guards the next statement (taken as the next line).
     const ended = (h: HeldLock) => h.scopeDepth !== undefined && depth < h.scopeDepth && (h.line !== line || code.includes('{'));
     if (held.some(ended)) held = held.filter((h) => !ended(h));
+    onLine?.(line, code, before, held);
   }
 }
 
