@@ -23,6 +23,7 @@ import { heldLockFreedCheck } from './held-lock-freed';
 import { lockOrderInversionCheck } from './lock-order-inversion';
 import { unlockedFieldAccessCheck } from './unlocked-field-access';
 import { writeOutsideLockedSectionCheck } from './write-outside-locked-section';
+import { elementLockNotHeldCheck } from './element-lock-not-held';
 import { publishBeforeInitCheck } from './publish-before-init';
 import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
 import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
@@ -50,6 +51,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   lockOrderInversionCheck,
   unlockedFieldAccessCheck,
   writeOutsideLockedSectionCheck,
+  elementLockNotHeldCheck,
   sleepUnderSpinlockCheck,
   lockDroppedOnSomePathsCheck,
   uninitializedReadCheck,
