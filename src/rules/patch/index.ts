@@ -24,6 +24,7 @@ import { lockOrderInversionCheck } from './lock-order-inversion';
 import { unlockedFieldAccessCheck } from './unlocked-field-access';
 import { writeOutsideLockedSectionCheck } from './write-outside-locked-section';
 import { elementLockNotHeldCheck } from './element-lock-not-held';
+import { taskMmWithoutReferenceCheck } from './task-mm-without-reference';
 import { publishBeforeInitCheck } from './publish-before-init';
 import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
 import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
@@ -52,6 +53,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   unlockedFieldAccessCheck,
   writeOutsideLockedSectionCheck,
   elementLockNotHeldCheck,
+  taskMmWithoutReferenceCheck,
   sleepUnderSpinlockCheck,
   lockDroppedOnSomePathsCheck,
   uninitializedReadCheck,

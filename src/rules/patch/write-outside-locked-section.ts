@@ -14,8 +14,10 @@
  *
  * Quiet where the lock cannot be expected, as `unlocked-field-access` is:
  * functions whose callers hold the locks (`*_locked`), set-up and tear-down
- * functions, an object the function has just allocated, and a window that
- * does not show the function's start.
+ * functions, and an object the function has just allocated. The window need
+ * not show the function's start (the lock is one it takes in view, so no
+ * caller holds it), but code a window leaves out between the locked access
+ * and the write may take the lock again: a gap forgets the locked accesses.
  */
 
 import { defineRule } from '../rule';
@@ -32,6 +34,7 @@ import {
   type PatchRuleCheck,
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
+import { WINDOW_GAP } from '../../parse/c/fragment';
 
 export const writeOutsideLockedSection = defineRule({
   id: 'write-outside-locked-section',
@@ -59,13 +62,15 @@ export const writeOutsideLockedSectionCheck: PatchRuleCheck = {
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     const issues: PatchIssue[] = [];
     for (const view of review[side]) {
-      if (!view.ir.startVisible || view.ir.synthetic || NO_BELIEF_FUNCTION.test(view.ir.name)) continue;
+      if (view.ir.synthetic || NO_BELIEF_FUNCTION.test(view.ir.name)) continue;
       const lines = viewLines(view);
       const body = lines.map((line) => line.text).join('\n');
       // Locks the function takes itself: asserted ones are its caller's.
       const taken = new Set<string>();
       const locked = new Map<string, LockedAccess>();
       const seen = new Set<string>();
+      // The rows standing for code between two hunks (not rows of the view's text).
+      const gaps = view.ir.calls.filter((call) => call.name === WINDOW_GAP).map((call) => call.row);
       scanLocks(
         lines,
         review.pairs,
@@ -76,7 +81,8 @@ export const writeOutsideLockedSectionCheck: PatchRuleCheck = {
           }
           if (event.type !== 'access' || event.how !== 'write' || event.held.length > 0 || !rowChanged(view, event.line)) return;
           const prior = locked.get(event.field);
-          if (!prior) return;
+          // Code the window leaves out between the two may take the lock again.
+          if (!prior || gaps.some((gap) => gap > prior.line && gap < event.line)) return;
           const owner = event.field.split('->')[0] as string;
           // The field of the owner itself, not of something reached through it (`x->entity->field`).
           const text = view.rows[event.line]?.text ?? '';
