@@ -29,6 +29,7 @@ import {
   type LearnSource,
 } from '../rules/patch/learned-pairs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
+import { learnObjectLocks } from '../rules/patch/object-locks';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { joinedHunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
@@ -260,7 +261,7 @@ function lockFacts(
       sources.push({ path, fromTree: true, lines: text.split('\n').map((line, index) => ({ text: line, line: index + 1 })) });
     }
   }
-  return learnLockFacts(sources, pairs, changedFunctions);
+  return { ...learnLockFacts(sources, pairs, changedFunctions), objects: learnObjectLocks(sources, pairs, changedFunctions) };
 }
 
 export function createPatchAnalyzer(config: PatchReviewConfig = {}): Analyzer {

@@ -22,6 +22,9 @@ import { gpuvaLinkUnlockedCheck } from './gpuva-link-unlocked';
 import { heldLockFreedCheck } from './held-lock-freed';
 import { lockOrderInversionCheck } from './lock-order-inversion';
 import { unlockedFieldAccessCheck } from './unlocked-field-access';
+import { writeOutsideLockedSectionCheck } from './write-outside-locked-section';
+import { elementLockNotHeldCheck } from './element-lock-not-held';
+import { taskMmWithoutReferenceCheck } from './task-mm-without-reference';
 import { publishBeforeInitCheck } from './publish-before-init';
 import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
 import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
@@ -48,6 +51,9 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   drmDevEnterUnbalancedCheck,
   lockOrderInversionCheck,
   unlockedFieldAccessCheck,
+  writeOutsideLockedSectionCheck,
+  elementLockNotHeldCheck,
+  taskMmWithoutReferenceCheck,
   sleepUnderSpinlockCheck,
   lockDroppedOnSomePathsCheck,
   uninitializedReadCheck,

@@ -29,6 +29,7 @@ import { functionUnits, type LearnSource } from './learned-pairs';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 import { resourceKey } from './resource-paths';
 import { sleepingCall } from './sleeping-calls';
+import type { ObjectLockFacts } from './object-locks';
 
 /** Code to learn from: a file of the tree, or the post-image lines of a hunk. */
 export interface LockSource extends LearnSource {
@@ -181,7 +182,13 @@ function codeOf(text: string, inComment: { value: boolean }): string {
  * the locks held then) and every field write or list-head use (likewise).
  * Locks asserted with `lockdep_assert_held()` count as held from there on.
  */
-export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent: (event: LockEvent) => void): void {
+export function scanLocks(
+  lines: readonly ScanLine[],
+  pairs: PairIndex,
+  onEvent: (event: LockEvent) => void,
+  /** Each line of code with the locks held when it starts and when it ends (comments and strings blanked out). */
+  onLine?: (line: number, code: string, before: readonly HeldLock[], after: readonly HeldLock[]) => void,
+): void {
   let held: HeldLock[] = [];
   const inComment = { value: false };
   // Brace depth relative to the first line: a guard's lock ends with its block.
@@ -190,6 +197,7 @@ export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent:
     if (text.length > 1024) continue;
     const code = codeOf(text, inComment);
     if (code.trim() === '' || code.trimStart().startsWith('#')) continue;
+    const before = held;
     CALL.lastIndex = 0;
     for (let match = CALL.exec(code); match; match = CALL.exec(code)) {
       const name = match[1] as string;
@@ -255,6 +263,7 @@ export function scanLocks(lines: readonly ScanLine[], pairs: PairIndex, onEvent:
     // A `scoped_guard()` line without its `{` guards the next statement (taken as the next line).
     const ended = (h: HeldLock) => h.scopeDepth !== undefined && depth < h.scopeDepth && (h.line !== line || code.includes('{'));
     if (held.some(ended)) held = held.filter((h) => !ended(h));
+    onLine?.(line, code, before, held);
   }
 }
 
@@ -267,7 +276,8 @@ function fieldOf(expression: string): string | undefined {
 /** The function a body belongs to: the name before the first `(` of its head, at column 0. */
 export function functionNameOf(lines: readonly ScanLine[]): string | undefined {
   for (const { text } of lines.slice(0, 12)) {
-    const head = /^[A-Za-z_][\w\s*]*?\b([A-Za-z_]\w*)\s*\(/.exec(text);
+    // The return type may stand on the line above (`int\nfoo_bar(struct foo *f)`).
+    const head = /^(?:[A-Za-z_][\w\s*]*?\b)?([A-Za-z_]\w*)\s*\(/.exec(text);
     // A declaration before the function (`static DEFINE_SPINLOCK(lock);`, a prototype) is not its head.
     if (head && !KEYWORDS.has(head[1] as string) && !/;\s*$/.test(text)) return head[1];
     if (/^\{/.test(text)) break;
@@ -287,6 +297,8 @@ export interface LockFacts {
   readonly takes: ReadonlyMap<string, ReadonlySet<string>>;
   /** Functions that may sleep: they call a sleeping kernel function, or such a function of the driver (a few calls deep). */
   readonly sleepers: ReadonlyMap<string, Sleeper>;
+  /** Fields of a struct type and the lock of the same object that protects them (`object-locks`), for the patch's loops. */
+  readonly objects?: ObjectLockFacts;
 }
 
 /** Why a function of the driver may sleep: the call in its body that does, and the reason at the end of the chain. */

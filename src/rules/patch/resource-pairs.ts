@@ -268,6 +268,13 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     release: ['up_read', 'up_write'],
     style: 'errno',
   },
+  {
+    what: 'rw semaphore',
+    kind: 'lock',
+    acquire: ['down_read_trylock', 'down_write_trylock'],
+    release: ['up_read', 'up_write'],
+    style: 'bool',
+  },
   { what: 'drm_exec transaction', kind: 'lock', acquire: ['drm_exec_init'], release: ['drm_exec_fini'], style: 'always' },
   {
     // xe's validation context initialises the drm_exec it is given and finishes it in its fini.

@@ -82,7 +82,7 @@ export const unlockedFieldAccessCheck: PatchRuleCheck = {
 };
 
 /** `owner` holds an object this function allocated or created: not shared yet. */
-function justAllocated(body: string, owner: string): boolean {
+export function justAllocated(body: string, owner: string): boolean {
   if (!/^\w+$/.test(owner)) return false;
   return new RegExp(`\\b${regExpLiteral(owner)}\\s*=\\s*(?:\\([^)]*\\)\\s*)?\\w*(?:alloc|create|new|dup)\\w*\\s*\\(`).test(body);
 }
