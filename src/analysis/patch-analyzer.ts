@@ -28,6 +28,7 @@ import {
   learnReleaseWrappers,
   type LearnSource,
 } from '../rules/patch/learned-pairs';
+import { learnErrnoFunctions } from '../rules/patch/errno-functions';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
@@ -140,7 +141,8 @@ export async function reviewPatchLines(
         parsedHunks.flatMap((parsed) => [...parsed.pre.functions, ...parsed.post.functions].map((fn) => fn.name)),
       );
       const locks = lockFacts(pairs, cHunks, { ...config, ...(readSource ? { readSource } : {}) }, changedFunctions);
-      const context = { pairs, locks, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
+      const errnoFunctions = learnErrnoFunctions(parsedHunks);
+      const context = { pairs, locks, patchAddedText: changedText('+'), patchRemovedText: changedText('-'), errnoFunctions };
       const owned = ownedByFunction(parsedHunks, pairs);
       for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));
     }

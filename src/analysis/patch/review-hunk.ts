@@ -19,12 +19,14 @@ import type { PairIndex } from '../../rules/patch/resource-pairs';
 import { releaseKeys, walkResources, type PathResult } from '../../rules/patch/resource-paths';
 import type { FunctionView, HunkReview, PatchIssue } from '../../rules/patch/review-context';
 import type { HunkImages } from './hunk-images';
+import type { ErrnoFunctions } from '../../rules/patch/errno-functions';
 
 export interface HunkContext {
   readonly pairs: PairIndex;
   readonly locks: LockFacts;
   readonly patchAddedText: string;
   readonly patchRemovedText: string;
+  readonly errnoFunctions?: ErrnoFunctions;
 }
 
 /** A hunk parsed into the functions of both images, before the paths are walked. */
@@ -155,6 +157,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     locks: context.locks,
     patchAddedText: context.patchAddedText,
     patchRemovedText: context.patchRemovedText,
+    ...(context.errnoFunctions ? { errnoFunctions: context.errnoFunctions } : {}),
   };
   const findings: Finding[] = [];
   // Shapes of the removed lines that come back with another callee: renames, not new behaviour.

@@ -28,6 +28,7 @@ import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
 import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
 import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
+import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -54,6 +55,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   uninitializedReadCheck,
   errorResultDroppedCheck,
   loopStoreOverwrittenCheck,
+  errnoTestedAsSuccessCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];

@@ -18,6 +18,7 @@ import type { Rule } from '../rule';
 import type { LockFacts } from './lock-facts';
 import type { PairIndex } from './resource-pairs';
 import type { PathResult } from './resource-paths';
+import type { ErrnoFunctions } from './errno-functions';
 
 export type ImageSide = 'pre' | 'post';
 
@@ -40,6 +41,8 @@ export interface HunkReview {
   readonly patchAddedText: string;
   /** Every line the patch removes, likewise. */
   readonly patchRemovedText: string;
+  /** Functions the patch's code shows failing with a negative errno (`errno-functions.ts`). */
+  readonly errnoFunctions?: ErrnoFunctions;
 }
 
 export interface PatchIssue {
