@@ -29,6 +29,7 @@ import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
 import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
+import { globalWithoutStaticCheck } from './global-without-static';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -56,6 +57,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   errorResultDroppedCheck,
   loopStoreOverwrittenCheck,
   errnoTestedAsSuccessCheck,
+  globalWithoutStaticCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];
