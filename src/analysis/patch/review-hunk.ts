@@ -20,6 +20,7 @@ import { releaseKeys, walkResources, type PathResult } from '../../rules/patch/r
 import type { FunctionView, HunkReview, PatchIssue } from '../../rules/patch/review-context';
 import type { HunkImages } from './hunk-images';
 import type { ErrnoFunctions } from '../../rules/patch/errno-functions';
+import type { NullBeliefs } from '../../rules/patch/null-beliefs';
 
 export interface HunkContext {
   readonly pairs: PairIndex;
@@ -27,6 +28,7 @@ export interface HunkContext {
   readonly patchAddedText: string;
   readonly patchRemovedText: string;
   readonly errnoFunctions?: ErrnoFunctions;
+  readonly nullBeliefs?: NullBeliefs;
 }
 
 /** A hunk parsed into the functions of both images, before the paths are walked. */
@@ -158,6 +160,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     patchAddedText: context.patchAddedText,
     patchRemovedText: context.patchRemovedText,
     ...(context.errnoFunctions ? { errnoFunctions: context.errnoFunctions } : {}),
+    ...(context.nullBeliefs ? { nullBeliefs: context.nullBeliefs } : {}),
   };
   const findings: Finding[] = [];
   // Shapes of the removed lines that come back with another callee: renames, not new behaviour.

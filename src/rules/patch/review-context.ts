@@ -19,6 +19,7 @@ import type { LockFacts } from './lock-facts';
 import type { PairIndex } from './resource-pairs';
 import type { PathResult } from './resource-paths';
 import type { ErrnoFunctions } from './errno-functions';
+import type { NullBeliefs } from './null-beliefs';
 
 export type ImageSide = 'pre' | 'post';
 
@@ -43,6 +44,8 @@ export interface HunkReview {
   readonly patchRemovedText: string;
   /** Functions the patch's code shows failing with a negative errno (`errno-functions.ts`). */
   readonly errnoFunctions?: ErrnoFunctions;
+  /** What the code tests for NULL: lookups and fields (`null-beliefs.ts`). */
+  readonly nullBeliefs?: NullBeliefs;
 }
 
 export interface PatchIssue {
