@@ -28,6 +28,8 @@ import {
   learnReleaseWrappers,
   type LearnSource,
 } from '../rules/patch/learned-pairs';
+import { learnErrnoFunctions } from '../rules/patch/errno-functions';
+import { learnNullBeliefs, type NullSource } from '../rules/patch/null-beliefs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import { learnObjectLocks } from '../rules/patch/object-locks';
 import type { Finding } from '../rules/rule';
@@ -141,12 +143,31 @@ export async function reviewPatchLines(
         parsedHunks.flatMap((parsed) => [...parsed.pre.functions, ...parsed.post.functions].map((fn) => fn.name)),
       );
       const locks = lockFacts(pairs, cHunks, { ...config, ...(readSource ? { readSource } : {}) }, changedFunctions);
-      const context = { pairs, locks, patchAddedText: changedText('+'), patchRemovedText: changedText('-') };
+      const errnoFunctions = learnErrnoFunctions(parsedHunks);
+      const nullBeliefs = learnNullBeliefs(nullSources(cHunks, readSource));
+      const context = { pairs, locks, patchAddedText: changedText('+'), patchRemovedText: changedText('-'), errnoFunctions, nullBeliefs };
       const owned = ownedByFunction(parsedHunks, pairs);
       for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));
     }
   }
   return { kind: 'patch', stats, findings: dedupe(findings) };
+}
+
+/** The patch's post-image lines and, with a tree, the files it touches: where NULL tests are learned. */
+function nullSources(cHunks: readonly { path: string; hunk: Hunk }[], readSource: ReadSource | undefined): NullSource[] {
+  const sources: NullSource[] = cHunks.map(({ path, hunk }) => ({
+    path: path || 'the patch',
+    lines: hunk.lines
+      .filter((line) => line.kind !== '-')
+      .map((line) => ({ text: line.text, line: line.newLine ?? line.line, added: line.kind === '+' })),
+  }));
+  if (readSource) {
+    for (const path of new Set(cHunks.map(({ path }) => path))) {
+      const text = path ? readSource(path) : undefined;
+      if (text !== undefined) sources.push({ path, lines: text.split('\n').map((line, index) => ({ text: line, line: index + 1 })) });
+    }
+  }
+  return sources;
 }
 
 /** `read` with each path read at most once. */

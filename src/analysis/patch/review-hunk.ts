@@ -19,12 +19,16 @@ import type { PairIndex } from '../../rules/patch/resource-pairs';
 import { releaseKeys, walkResources, type PathResult } from '../../rules/patch/resource-paths';
 import type { FunctionView, HunkReview, PatchIssue } from '../../rules/patch/review-context';
 import type { HunkImages } from './hunk-images';
+import type { ErrnoFunctions } from '../../rules/patch/errno-functions';
+import type { NullBeliefs } from '../../rules/patch/null-beliefs';
 
 export interface HunkContext {
   readonly pairs: PairIndex;
   readonly locks: LockFacts;
   readonly patchAddedText: string;
   readonly patchRemovedText: string;
+  readonly errnoFunctions?: ErrnoFunctions;
+  readonly nullBeliefs?: NullBeliefs;
 }
 
 /** A hunk parsed into the functions of both images, before the paths are walked. */
@@ -155,6 +159,8 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     locks: context.locks,
     patchAddedText: context.patchAddedText,
     patchRemovedText: context.patchRemovedText,
+    ...(context.errnoFunctions ? { errnoFunctions: context.errnoFunctions } : {}),
+    ...(context.nullBeliefs ? { nullBeliefs: context.nullBeliefs } : {}),
   };
   const findings: Finding[] = [];
   // Shapes of the removed lines that come back with another callee: renames, not new behaviour.

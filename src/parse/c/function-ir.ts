@@ -16,6 +16,7 @@
 
 import type { CNode } from './tree-sitter-c';
 import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER } from './fragment';
+import { loopStoresIn, type LoopStore } from './loop-stores';
 
 export interface CallSite {
   readonly name: string;
@@ -92,6 +93,8 @@ export interface FunctionIr {
    * cleanup's name: the compiler releases them when they go out of scope, on every path.
    */
   readonly autoReleased?: ReadonlyMap<string, string>;
+  /** Stores a `for` loop makes to one fixed element on every pass (`loop-stores.ts`). */
+  readonly loopStores?: readonly LoopStore[];
 }
 
 export const squash = (text: string): string => text.replace(/\s+/g, '');
@@ -520,6 +523,7 @@ export function buildFunctionIr(definition: CNode, enclosing: string | undefined
     calls,
     pointerParams: pointerParams(declarator),
     ...autoReleasedIn(body),
+    ...loopStoresOf(body),
   };
 }
 
@@ -535,6 +539,11 @@ function autoReleasedIn(body: CNode | null): { autoReleased?: Map<string, string
     }
   }
   return found.size > 0 ? { autoReleased: found } : {};
+}
+
+function loopStoresOf(body: CNode | null): { loopStores?: LoopStore[] } {
+  const stores = loopStoresIn(body);
+  return stores.length > 0 ? { loopStores: stores } : {};
 }
 
 /** Each parameter's name when it is a pointer (`undefined` for the others, so indexes stay argument slots). */

@@ -30,6 +30,10 @@ import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
 import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
 import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
+import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
+import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
+import { globalWithoutStaticCheck } from './global-without-static';
+import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -58,6 +62,10 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   lockDroppedOnSomePathsCheck,
   uninitializedReadCheck,
   errorResultDroppedCheck,
+  loopStoreOverwrittenCheck,
+  errnoTestedAsSuccessCheck,
+  globalWithoutStaticCheck,
+  maybeNullDereferencedCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];

@@ -18,6 +18,8 @@ import type { Rule } from '../rule';
 import type { LockFacts } from './lock-facts';
 import type { PairIndex } from './resource-pairs';
 import type { PathResult } from './resource-paths';
+import type { ErrnoFunctions } from './errno-functions';
+import type { NullBeliefs } from './null-beliefs';
 
 export type ImageSide = 'pre' | 'post';
 
@@ -40,6 +42,10 @@ export interface HunkReview {
   readonly patchAddedText: string;
   /** Every line the patch removes, likewise. */
   readonly patchRemovedText: string;
+  /** Functions the patch's code shows failing with a negative errno (`errno-functions.ts`). */
+  readonly errnoFunctions?: ErrnoFunctions;
+  /** What the code tests for NULL: lookups and fields (`null-beliefs.ts`). */
+  readonly nullBeliefs?: NullBeliefs;
 }
 
 export interface PatchIssue {

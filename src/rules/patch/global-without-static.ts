@@ -1,0 +1,64 @@
+/**
+ * A file-scope variable the patch defines in a `.c` file without `static`,
+ * that nothing in the patch declares `extern` or exports: sparse reports
+ * "symbol 'x' was not declared. Should it be static?", and the name joins the
+ * kernel's global namespace, where another driver's global of the same name
+ * clashes at link time ("drm/amdgpu: kfd_initialized can be static").
+ *
+ * Invariants: only lines the patch adds, at column 0, outside every function
+ * of the image; a variable the patch moves from elsewhere (its definition is
+ * among the removed lines) keeps whatever linkage it had.
+ */
+
+import { defineRule } from '../rule';
+import { regExpLiteral } from '../../base/regexp-literal';
+import type { HunkReview, ImageSide, PatchIssue, PatchRuleCheck } from './review-context';
+
+export const globalWithoutStatic = defineRule({
+  id: 'global-without-static',
+  summary: 'A new file-scope variable of a .c file is neither static nor declared anywhere else in the patch.',
+  defaultSeverity: 'warning',
+  tags: ['patch'],
+  messages: {
+    global:
+      '{name} is defined at file scope without `static`, and nothing in the patch declares it `extern` or exports it: sparse warns "symbol \'{name}\' was not declared. Should it be static?", and the name is global to the whole kernel. Make it static, or declare it in a header.',
+  },
+});
+
+/** `type name;` / `type name = value;` / `type name[N] = {` at column 0, without a call or a prototype. */
+const DEFINITION =
+  /^(?:(?:const|volatile|unsigned|signed|long|short)\s+)*(?:(?:struct|enum|union)\s+)?[A-Za-z_]\w*(?:\s+(?:const|long|int))*[\s*]+([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*(?:=[^()]*|=\s*\{.*)?;?\s*$/;
+const NOT_A_DEFINITION =
+  /^(?:static|extern|typedef|return|case|default|goto|else|do|if|for|while|switch|struct\s+\w+\s*\{|enum\s+\w+\s*\{|union\s+\w+\s*\{)\b|\\\s*$|^\w+:/;
+
+export const globalWithoutStaticCheck: PatchRuleCheck = {
+  rule: globalWithoutStatic,
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    if (side !== 'post' || !/\.c$/.test(review.path)) return [];
+    const view = review.post[0];
+    if (!view) return [];
+    const issues: PatchIssue[] = [];
+    view.rows.forEach((row, index) => {
+      if (!row?.changed || row.synthetic || !/^[A-Za-z_]/.test(row.text)) return;
+      if (NOT_A_DEFINITION.test(row.text) || !/[;{=]\s*$/.test(row.text)) return;
+      const name = DEFINITION.exec(row.text)?.[1];
+      if (!name) return;
+      if (review.post.some((fn) => index >= fn.ir.startRow && index <= fn.ir.endRow)) return;
+      const word = regExpLiteral(name);
+      // The patch's text has its white space removed (`externintfoo;`): the name is found by what follows it.
+      if (new RegExp(`extern[^;\\n]*${word}(?:\\[|;)|EXPORT_SYMBOL\\w*\\(${word}\\)`).test(review.patchAddedText)) return;
+      // Moved, not new: the removed lines define it already.
+      if (new RegExp(`${word}(?:\\[[^\\]\\n]*\\])*(?:=[^;\\n]*)?;`).test(review.patchRemovedText)) return;
+      issues.push({
+        view,
+        key: `global|${name}`,
+        row: index,
+        column: row.text.indexOf(name),
+        messageId: 'global',
+        data: { name },
+        related: [],
+      });
+    });
+    return issues;
+  },
+};

@@ -1,0 +1,102 @@
+/**
+ * What the code believes may be NULL, learned from how it tests things:
+ *
+ * - a function whose result its callers test for NULL right after the call
+ *   (`dev = foo_by_id(id);` then `if (!dev)`), at least twice and in most of
+ *   its calls: a lookup that can fail;
+ * - a field expression the patch's own added code tests for NULL
+ *   (`if (res->bo && ...)`): the author knows it can be NULL.
+ *
+ * Each belief keeps where it was learned, for the finding to cite. Only
+ * NULL tests count (`!x`, `x == NULL`, `x != NULL`, `if (x)`, `IS_ERR_OR_NULL(x)`):
+ * a result tested with `IS_ERR()` alone is an error pointer, not NULL.
+ */
+
+import { regExpLiteral } from '../../base/regexp-literal';
+
+export interface NullSourceLine {
+  readonly text: string;
+  readonly line: number;
+  /** A line the patch adds. */
+  readonly added?: boolean;
+}
+
+export interface NullSource {
+  readonly path: string;
+  readonly lines: readonly NullSourceLine[];
+}
+
+export interface NullBelief {
+  readonly path: string;
+  readonly line: number;
+  readonly text: string;
+  /** For a function: how many of its calls are tested, of how many. */
+  readonly tested?: number;
+  readonly calls?: number;
+}
+
+export interface NullBeliefs {
+  /** Functions whose result is tested for NULL by their callers. */
+  readonly calls: ReadonlyMap<string, NullBelief>;
+  /** Field expressions (`res->bo`, white space removed) the patch's added code tests for NULL. */
+  readonly fields: ReadonlyMap<string, NullBelief>;
+}
+
+const ASSIGNED_CALL = /(?:^|[^=!<>])\b([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/;
+/** Lines after a call where its result's test counts. */
+const TEST_WINDOW = 3;
+const FIELD = String.raw`[A-Za-z_]\w*(?:->[A-Za-z_]\w*|\.[A-Za-z_]\w*)*->[A-Za-z_]\w*`;
+const FIELD_TESTS = [
+  new RegExp(String.raw`\bif\s*\(\s*!?\s*(${FIELD})\s*(?:&&|\|\||\))`),
+  new RegExp(String.raw`(?:&&|\|\|)\s*!?\s*(${FIELD})\s*(?:&&|\|\||\))`),
+  new RegExp(String.raw`\b(${FIELD})\s*[!=]=\s*NULL\b`),
+  new RegExp(String.raw`\bNULL\s*[!=]=\s*(${FIELD})`),
+  new RegExp(String.raw`\bIS_ERR_OR_NULL\s*\(\s*(${FIELD})\s*\)`),
+];
+
+/** The line tests `name` for NULL. */
+export function testsForNull(text: string, name: string): boolean {
+  const n = regExpLiteral(name);
+  return new RegExp(
+    String.raw`(?:\bif\s*\(\s*!?\s*${n}\s*(?:&&|\|\||\))|(?:&&|\|\|)\s*!?\s*${n}\s*(?:&&|\|\||\))|\b${n}\s*[!=]=\s*NULL\b|\bNULL\s*[!=]=\s*${n}\b|IS_ERR_OR_NULL\s*\(\s*${n}\s*\)|\bWARN_ON(?:_ONCE)?\s*\(\s*!\s*${n}\s*\))`,
+  ).test(text);
+}
+
+export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
+  const counts = new Map<string, { tested: number; calls: number; first?: NullBelief }>();
+  const fields = new Map<string, NullBelief>();
+  for (const source of sources) {
+    const lines = source.lines;
+    lines.forEach((entry, index) => {
+      const text = entry.text.replace(/\/\*.*?\*\/|\/\/.*$/g, '');
+      const assigned = ASSIGNED_CALL.exec(text);
+      if (assigned && !/^\s*(?:return|if|while|for)\b/.test(text)) {
+        const [, target, callee] = assigned as unknown as [string, string, string];
+        const count = counts.get(callee) ?? { tested: 0, calls: 0 };
+        count.calls++;
+        const window = lines.slice(index + 1, index + 1 + TEST_WINDOW).map((l) => l.text);
+        const tested = window.findIndex((next) => testsForNull(next, target));
+        if (tested >= 0) {
+          count.tested++;
+          const at = lines[index + 1 + tested] as NullSourceLine;
+          count.first ??= { path: source.path, line: at.line, text: at.text.trim() };
+        }
+        counts.set(callee, count);
+      }
+      if (entry.added) {
+        for (const test of FIELD_TESTS) {
+          const field = test.exec(text)?.[1];
+          if (field && !fields.has(field.replace(/\s+/g, '')))
+            fields.set(field.replace(/\s+/g, ''), { path: source.path, line: entry.line, text: entry.text.trim() });
+        }
+      }
+    });
+  }
+  const calls = new Map<string, NullBelief>();
+  for (const [callee, count] of counts) {
+    // Most of the other callers test it, and more than one: a belief, not a habit of one author.
+    if (count.first && count.tested >= 2 && count.tested * 4 >= (count.calls - 1) * 3)
+      calls.set(callee, { ...count.first, tested: count.tested, calls: count.calls });
+  }
+  return { calls, fields };
+}
