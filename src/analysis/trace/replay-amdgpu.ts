@@ -115,41 +115,60 @@ function processVm(ctx: ReplayContext): TraceVm | undefined {
   return liveVm(ctx, 'amdgpu', key, () => `${ctx.event.comm}[${key}]`);
 }
 
+/** Where `locate` found a mapping; one object, refilled by every call (read it before the next). */
+const lastLocated: { vm: TraceVm | undefined; mapping: TraceMapping | undefined } = { vm: undefined, mapping: undefined };
+
+function found(vm: TraceVm | undefined, mapping: TraceMapping | undefined): typeof lastLocated {
+  lastLocated.vm = vm;
+  lastLocated.mapping = mapping;
+  return lastLocated;
+}
+
 /**
  * Where mapping `key` lives: the process's own VM, else another amdgpu VM
  * (another thread of the process when there is no TGID column), live first,
  * then as a tombstone. Falls back to the process's VM.
  */
-function locate(ctx: ReplayContext, key: string): { vm: TraceVm | undefined; mapping: TraceMapping | undefined } {
+function locate(ctx: ReplayContext, key: string): typeof lastLocated {
   const state = ctx.state;
   const own = state.vm('amdgpu', processKey(ctx));
   const mine = own?.byKey.get(key);
-  if (own && mine) return { vm: own, mapping: mine };
+  if (own && mine) return found(own, mine);
   for (const other of state.vms.values()) {
     if (other === own || other.driver !== 'amdgpu') continue;
     const mapping = other.byKey.get(key);
-    if (mapping) return { vm: other, mapping };
+    if (mapping) return found(other, mapping);
   }
-  if (own && state.hasUnboundTombstone(own, key)) return { vm: own, mapping: undefined };
+  if (own && state.hasUnboundTombstone(own, key)) return found(own, undefined);
   for (const other of state.vms.values()) {
-    if (other !== own && other.driver === 'amdgpu' && state.hasUnboundTombstone(other, key)) return { vm: other, mapping: undefined };
+    if (other !== own && other.driver === 'amdgpu' && state.hasUnboundTombstone(other, key)) return found(other, undefined);
   }
-  return { vm: own, mapping: undefined };
+  return found(own, undefined);
 }
 
 /** The pages whose last byte is at most 2^53 - 1 are those below this one. */
 const MAX_BYTE_PAGE = (MAX_EXACT + 1) / PAGE_SIZE;
 
 /**
- * Pages [first, lastInclusive] as bytes, not wrapped (a page number past
- * 2^52 gives bytes past 2^64, as the trace says); numbers while the last
- * byte is below 2^53, where every product is exact.
+ * Whether pages [first, lastInclusive] are bytes below 2^53, where every
+ * product is exact (`firstByte` and `lastByte` give numbers then).
  */
-function pagesToBytes(first: Num64, lastInclusive: Num64): { start: Num64; last: Num64 } {
-  if (typeof first === 'number' && typeof lastInclusive === 'number' && first < MAX_BYTE_PAGE && lastInclusive < MAX_BYTE_PAGE) {
-    return { start: first * PAGE_SIZE, last: (lastInclusive + 1) * PAGE_SIZE - 1 };
-  }
-  return { start: toU64(first) << PAGE_SHIFT, last: ((toU64(lastInclusive) + 1n) << PAGE_SHIFT) - 1n };
+function pagesFit(first: Num64, lastInclusive: Num64): boolean {
+  return typeof first === 'number' && typeof lastInclusive === 'number' && first < MAX_BYTE_PAGE && lastInclusive < MAX_BYTE_PAGE;
+}
+
+/*
+ * Pages as bytes, not wrapped (a page number past 2^52 gives bytes past
+ * 2^64, as the trace says): numbers when the pages fit (`pagesFit`), else
+ * bigints. Two functions rather than a pair, so a map or unmap allocates
+ * nothing.
+ */
+function firstByte(first: Num64, fit: boolean): Num64 {
+  return fit ? (first as number) * PAGE_SIZE : toU64(first) << PAGE_SHIFT;
+}
+
+function lastByte(lastInclusive: Num64, fit: boolean): Num64 {
+  return fit ? ((lastInclusive as number) + 1) * PAGE_SIZE - 1 : ((toU64(lastInclusive) + 1n) << PAGE_SHIFT) - 1n;
 }
 
 function replayMapUnmap(ctx: ReplayContext): void {
@@ -158,7 +177,9 @@ function replayMapUnmap(ctx: ReplayContext): void {
   const objectKey = objectField(ctx.decoded, 'bo');
   if (objectKey) ctx.touch('bo', 'amdgpu', objectKey);
   const key = hexKeyField(ctx.decoded, 'start');
-  const { start, last } = pagesToBytes(firstPage, lastPage);
+  const fit = pagesFit(firstPage, lastPage);
+  const start = firstByte(firstPage, fit);
+  const last = lastByte(lastPage, fit);
   const offset = hexField(ctx.decoded, 'offset');
   if (ctx.decoded.spec.name === 'amdgpu_vm_bo_map') {
     const vm = processVm(ctx);
@@ -200,7 +221,10 @@ function replayMappingUse(ctx: ReplayContext): void {
     const firstPage = hexField(ctx.decoded, 'soffs');
     const endPage = hexField(ctx.decoded, 'eoffs');
     if (endPage <= firstPage) return;
-    const { start, last } = pagesToBytes(firstPage, typeof endPage === 'number' ? endPage - 1 : endPage - 1n);
+    const lastPage = typeof endPage === 'number' ? endPage - 1 : endPage - 1n;
+    const fit = pagesFit(firstPage, lastPage);
+    const start = firstByte(firstPage, fit);
+    const last = lastByte(lastPage, fit);
     const vm = located.vm ?? processVm(ctx);
     if (!vm) return;
     mapping = useMapping(ctx, vm, { key, start, last, objectKey: '', offset: 0 }, undefined);

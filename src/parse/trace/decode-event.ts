@@ -132,16 +132,21 @@ export function hexField(event: DecodedEvent, name: string): Num64 {
     const units = event.units;
     const start = event.bounds[2 * position] as number;
     const end = event.bounds[2 * position + 1] as number;
-    // Up to 13 digits fit a double exactly; most fields are that short.
-    if (end > start && end - start <= 13 && units[start + 1] !== 120 /* x */) {
-      let value = 0;
+    // Up to 13 significant digits fit a double exactly; most fields are that
+    // short, or zero-padded to a fixed width (i915's 16-digit offsets), which
+    // `hexValue` reads through a bigint to the same number.
+    if (end > start && units[start + 1] !== 120 /* x */) {
       let i = start;
-      for (; i < end; i++) {
-        const digit = hexDigit(units[i] as number);
-        if (digit < 0) break;
-        value = value * 16 + digit;
+      while (i < end - 1 && units[i] === C0) i++;
+      if (end - i <= 13) {
+        let value = 0;
+        for (; i < end; i++) {
+          const digit = hexDigit(units[i] as number);
+          if (digit < 0) break;
+          value = value * 16 + digit;
+        }
+        if (i === end) return value;
       }
-      if (i === end) return value;
     }
   }
   return hexValue(event.values[position]);

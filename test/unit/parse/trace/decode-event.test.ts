@@ -8,9 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, EventDecoder, field } from '../../../../src/parse/trace/decode-event';
+import { decodeEvent, EventDecoder, field, hexField } from '../../../../src/parse/trace/decode-event';
+import { unitsOf } from '../../../../src/parse/trace/code-units';
 import { EVENT_CLASSES, EVENT_SPECS } from '../../../../src/parse/trace/event-tables';
-import { pointerKey } from '../../../../src/parse/trace/payload-format';
+import { hexValue, pointerKey } from '../../../../src/parse/trace/payload-format';
 import { parseTraceLine, type TraceEventLine } from '../../../../src/parse/trace/trace-line';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'fixtures', 'traces');
@@ -137,6 +138,18 @@ describe('fields', () => {
     expect(decode('i915_vma_bind', 'obj=00000000e3f1a2b4, offset=0000000100020000 size=20000 vm=000000001a2b3c4d').layout.id).toBe(
       'i915 v4.x',
     );
+  });
+
+  it('hex fields read from the line are the values of their strings, zero-padded or not', () => {
+    const decoder = new EventDecoder();
+    const spec = EVENT_SPECS.get('i915_vma_bind');
+    if (!spec) throw new Error('i915_vma_bind is in the tables');
+    for (const offset of ['0000000000a40000', '000fffffffffffff', '001fffffffffffff', 'ffffffffffff0000', '0000000000000000', '00000000000A4000']) {
+      const payload = `obj=00000000e3f1a2b4, offset=0x${offset} size=0x20000 vm=000000001a2b3c4d`;
+      const event = decoder.decodeLine(spec, unitsOf(payload), 0, payload.length);
+      if (!event) throw new Error(`${payload} decodes`);
+      expect(hexField(event, 'offset')).toStrictEqual(hexValue(offset));
+    }
   });
 
   it('gpu_scheduler both eras', () => {
