@@ -122,7 +122,7 @@ function run(commands: Commands, vmPages: number): Run {
   });
   gemPut(env, rObj);
   // Nothing here keeps a removed VA: let the driver reuse them, as replay does.
-  vm.vaCache = [];
+  vm.reuseVas = true;
   const bos = [1, 2, 3, 4].map((id) => new GemObject(String(id), 2 ** 40, new Lock(`bo${id}.resv`)));
   const state: DriverState = { vm, lockMode: 'exec', objects: bos };
   let ops = 0;
