@@ -105,18 +105,23 @@ const NO_OPS: readonly GpuVaOp[] = [];
 
 /** A new VA for `desc`: a freed one from the VM's cache if it keeps one. */
 function newVa(vm: GpuVm, desc: MapDesc): GpuVa {
-  const va = vm.vaCache?.pop();
-  if (va === undefined) return new GpuVa(desc.addr, desc.range, desc.obj, desc.offset);
+  const va = vm.freeVas;
+  if (va === null) return new GpuVa(desc.addr, desc.range, desc.obj, desc.offset);
+  vm.freeVas = va.listNext;
+  vm.freeVaCount--;
   va.reset(desc.addr, desc.range, desc.obj, desc.offset);
   return va;
 }
 
 const VA_CACHE_LIMIT = 1024;
 
-/** The driver frees a VA it removed (the kernel's `kfree` after unmap): into the VM's cache, if any. */
+/** The driver frees a VA it removed (the kernel's `kfree` after unmap): into the VM's cache, if it keeps one. */
 function freeVa(vm: GpuVm, va: GpuVa): void {
-  const cache = vm.vaCache;
-  if (cache !== null && !va.inserted && va.list === null && cache.length < VA_CACHE_LIMIT) cache.push(va);
+  if (vm.reuseVas && !va.inserted && va.list === null && vm.freeVaCount < VA_CACHE_LIMIT) {
+    va.listNext = vm.freeVas;
+    vm.freeVas = va;
+    vm.freeVaCount++;
+  }
 }
 
 /** Inserts a VA the way `drm_gpuva_map`/`drm_gpuva_remap` do, reporting a failure they ignore. */

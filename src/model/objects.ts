@@ -155,7 +155,7 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
 
   /**
    * Makes this VA a new, unlinked, uninserted one (a freed VA reused from
-   * `GpuVm.vaCache`, as a slab cache hands memory out again).
+   * `GpuVm.freeVas`, as a slab cache hands memory out again).
    */
   reset(addr: V, range: V, obj: GemObject | null, offset: V): void {
     (this as { obj: GemObject | null }).obj = obj;
@@ -293,11 +293,19 @@ export class GpuVm {
   /** Addresses, ranges and offsets of this VM and its VAs are numbers (see the module comment). */
   readonly numbers: boolean;
   /**
-   * VAs this VM's driver freed, kept for reuse by its next insertions, or
-   * null: only a driver that keeps no reference to a VA once it is removed
+   * The VAs this VM's driver freed are kept for reuse by its next insertions:
+   * only a driver that keeps no reference to a VA once it is removed
    * (`gpuvm-lens replay`, which prints each op before it is applied) sets it.
    */
-  vaCache: GpuVa[] | null = null;
+  reuseVas = false;
+  /**
+   * The freed VAs kept (`reuseVas`), linked through `listNext` (a freed VA
+   * is on no VM_BO list), and how many. A chain in the VAs, not an array: an
+   * array's elements kind would be set anew for every VM, and code compiled
+   * for one VM's cache would be thrown away at the next VM's first pop.
+   */
+  freeVas: GpuVa | null = null;
+  freeVaCount = 0;
   /** `name`; null once finalised (debugfs then reports -ENODEV). */
   name: string | null;
   freed = false;

@@ -100,7 +100,7 @@ class ScriptRunner {
 
   /**
    * @param reuseVas the sink is done with each record when it returns, so VAs
-   *   the driver frees may be reused (`GpuVm.vaCache`)
+   *   the driver frees may be reused (`GpuVm.reuseVas`)
    */
   constructor(
     options: ModelOptions,
@@ -348,7 +348,7 @@ class ScriptRunner {
       kernelRange: command.kernelRange,
       rObj,
     });
-    if (this.reuseVas) this.vm.vaCache = [];
+    this.vm.reuseVas = this.reuseVas;
     // The driver hands its allocation reference over to the VM.
     gemPut(this.env, rObj);
     this.vms.push(this.vm);
