@@ -27,6 +27,7 @@ import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
 import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
 import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
+import { plain64bitDivisionCheck } from './plain-64bit-division';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -52,6 +53,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   lockDroppedOnSomePathsCheck,
   uninitializedReadCheck,
   errorResultDroppedCheck,
+  plain64bitDivisionCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];
