@@ -28,6 +28,7 @@ import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
 import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
 import { plain64bitDivisionCheck } from './plain-64bit-division';
+import { staleFieldAfterReleaseCheck } from './stale-field-after-release';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -54,6 +55,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   uninitializedReadCheck,
   errorResultDroppedCheck,
   plain64bitDivisionCheck,
+  staleFieldAfterReleaseCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];
