@@ -29,6 +29,7 @@ import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
 import { plain64bitDivisionCheck } from './plain-64bit-division';
 import { staleFieldAfterReleaseCheck } from './stale-field-after-release';
+import { nullBranchDereferenceCheck } from './null-branch-dereference';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -56,6 +57,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   errorResultDroppedCheck,
   plain64bitDivisionCheck,
   staleFieldAfterReleaseCheck,
+  nullBranchDereferenceCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];
