@@ -30,6 +30,7 @@ import { errorResultDroppedCheck } from './error-result-dropped';
 import { plain64bitDivisionCheck } from './plain-64bit-division';
 import { staleFieldAfterReleaseCheck } from './stale-field-after-release';
 import { nullBranchDereferenceCheck } from './null-branch-dereference';
+import { printkFormatTypeCheck } from './printk-format-type';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -58,6 +59,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   plain64bitDivisionCheck,
   staleFieldAfterReleaseCheck,
   nullBranchDereferenceCheck,
+  printkFormatTypeCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];
