@@ -101,14 +101,16 @@ export function valueWhenNull(cond: string, pointer: string, depth = 0): Truth {
   return undefined;
 }
 
+const POINTER_PATH = String.raw`[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*`;
+const TRUTH_ATOM = new RegExp(String.raw`(?:^|[(!&|])(${POINTER_PATH})(?=$|[)&|])`, 'g');
+const NULL_TEST = new RegExp(String.raw`(${POINTER_PATH})[!=]=NULL|NULL[!=]=(${POINTER_PATH})|IS_ERR_OR_NULL\((${POINTER_PATH})\)`, 'g');
+
 /** Pointers the condition tests for NULL: bare truth values, `== NULL`, `IS_ERR_OR_NULL()`. */
 function testedPointers(cond: string): string[] {
   const found = new Set<string>();
-  const path = String.raw`[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*`;
-  for (const match of cond.matchAll(new RegExp(String.raw`(?:^|[(!&|])(${path})(?=$|[)&|])`, 'g'))) found.add(match[1] as string);
-  for (const match of cond.matchAll(new RegExp(String.raw`(${path})[!=]=NULL|NULL[!=]=(${path})|IS_ERR_OR_NULL\((${path})\)`, 'g')))
-    found.add((match[1] ?? match[2] ?? match[3]) as string);
-  // Upper-case names are macros or constants, and `.` paths are embedded structs, not pointers.
+  for (const match of cond.matchAll(TRUTH_ATOM)) found.add(match[1] as string);
+  for (const match of cond.matchAll(NULL_TEST)) found.add((match[1] ?? match[2] ?? match[3]) as string);
+  // Upper-case names are macros or constants, not pointers.
   return [...found].filter((name) => !/^[A-Z_][A-Z0-9_]*$/.test(name) && !/^(?:true|false|NULL)$/.test(name));
 }
 
@@ -182,13 +184,20 @@ export const nullBranchDereferenceCheck: PatchRuleCheck = {
     const issues: PatchIssue[] = [];
     for (const view of review[side]) {
       const { ir } = view;
+      // Only pointers the function dereferences somewhere can be dereferenced in a branch.
+      const dereferenced = new Set(ir.nodes.flatMap((node) => node.derefs));
+      if (dereferenced.size === 0) continue;
       for (const node of ir.nodes) {
-        if (node.kind !== 'branch' || node.cond === undefined || /^\s*(?:for|while|do)\b/.test(rowText(view, node.row))) continue;
-        if (!/^\s*(?:}\s*else\s+)?if\b/.test(rowText(view, node.row))) continue;
-        const rows = { from: node.row, to: bodyEnd(view, node.row) };
-        for (const pointer of testedPointers(node.cond)) {
+        if (node.kind !== 'branch' || node.cond === undefined) continue;
+        const pointers = testedPointers(node.cond).filter((pointer) => dereferenced.has(pointer));
+        if (pointers.length === 0) continue;
+        const head = rowText(view, node.row);
+        if (!/^\s*(?:}\s*else\s+)?if\b/.test(head)) continue;
+        let rows: { from: number; to: number } | undefined;
+        for (const pointer of pointers) {
           const value = valueWhenNull(node.cond, pointer);
           if (value === undefined) continue;
+          rows ??= { from: node.row, to: bodyEnd(view, node.row) };
           const found = dereferenceIn(view, ir, node.succ[value ? 0 : 1], pointer, rows);
           if (!found) continue;
           issues.push({

@@ -35,6 +35,8 @@ const SIXTY_FOUR =
   /^(?:(?:const|volatile)\s+)*(?:u64|s64|__u64|__s64|u_int64_t|uint64_t|int64_t|ktime_t|(?:unsigned\s+|signed\s+)?long\s+long(?:\s+int)?)$/;
 const CAST = String.raw`\(\s*(?:u64|s64|__u64|__s64|uint64_t|int64_t|(?:unsigned\s+)?long\s+long)\s*\)`;
 const ROUNDING_MACRO = /\b(DIV_ROUND_UP|DIV_ROUND_CLOSEST|DIV_ROUND_DOWN|roundup|rounddown)\s*\(/g;
+/** A line that may divide: an operator or a rounding macro (comments and `//` included; the exact scan follows). */
+const DIVISION_HINT = /[\w)]\s*[/%]|DIV_ROUND|roundup|rounddown/;
 /** A divisor that compiles to a shift, or is unknown (a macro): left alone. */
 const SAFE_DIVISOR = /^(?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*$|^\(*[A-Z_][A-Z0-9_]*\)*$|^sizeof\b/;
 
@@ -93,6 +95,10 @@ export const plain64bitDivisionCheck: PatchRuleCheck = {
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     const issues: PatchIssue[] = [];
     for (const view of review[side]) {
+      // Most functions divide nothing: the declarations are read only for those that do.
+      let divides = false;
+      for (let row = view.ir.startRow; row <= view.ir.endRow && !divides; row++) divides = DIVISION_HINT.test(view.rows[row]?.text ?? '');
+      if (!divides) continue;
       const types = declaredTypes(view);
       const wide = namesOfType(types, SIXTY_FOUR);
       const dividend = new RegExp(String.raw`^(?:${CAST}\s*)?\(*\s*(?:${wide ?? '(?!)'})\b(?!\s*(?:->|\.|\[|\())|^${CAST}`);

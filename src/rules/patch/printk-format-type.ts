@@ -71,7 +71,7 @@ function conversions(format: string): string[] {
 
 /** The string literal argument of a printing call, joined when split (`"a" "b"`), with its index. */
 function formatOf(call: CallSite): { index: number; text: string } | undefined {
-  const index = call.args.findIndex((arg) => /^(?:"(?:[^"\\]|\\.)*")+$/.test(arg) && arg.includes('%'));
+  const index = call.args.findIndex((arg) => arg.startsWith('"') && arg.includes('%') && /^(?:"(?:[^"\\]|\\.)*")+$/.test(arg));
   if (index === -1) return undefined;
   return { index, text: (call.args[index] as string).replace(/"(?:)"/g, '') };
 }
