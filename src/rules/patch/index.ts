@@ -31,6 +31,7 @@ import { plain64bitDivisionCheck } from './plain-64bit-division';
 import { staleFieldAfterReleaseCheck } from './stale-field-after-release';
 import { nullBranchDereferenceCheck } from './null-branch-dereference';
 import { printkFormatTypeCheck } from './printk-format-type';
+import { unwindSkipsStepCheck } from './unwind-skips-step';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -60,6 +61,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   staleFieldAfterReleaseCheck,
   nullBranchDereferenceCheck,
   printkFormatTypeCheck,
+  unwindSkipsStepCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];
