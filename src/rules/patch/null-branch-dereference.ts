@@ -77,7 +77,7 @@ function wrapped(text: string): boolean {
 /** The value of condition `cond` (white space removed) when `pointer` is NULL; undefined when it depends on more. */
 export function valueWhenNull(cond: string, pointer: string, depth = 0): Truth {
   if (depth > 64) return undefined;
-  const c = unwrap(cond);
+  const c = cond;
   const ors = splitTop(c, '||');
   if (ors.length > 1) {
     const values = ors.map((part) => valueWhenNull(part, pointer, depth + 1));
@@ -95,6 +95,9 @@ export function valueWhenNull(cond: string, pointer: string, depth = 0): Truth {
     return inner === undefined ? undefined : !inner;
   }
   if (wrapped(c)) return valueWhenNull(c.slice(1, -1), pointer, depth + 1);
+  // `unlikely(...)`, `WARN_ON(...)`: their value is their condition's.
+  const inner = unwrap(c);
+  if (inner !== c) return valueWhenNull(inner, pointer, depth + 1);
   if (c === pointer) return false;
   if (c === `${pointer}==NULL` || c === `NULL==${pointer}` || c === `IS_ERR_OR_NULL(${pointer})`) return true;
   if (c === `${pointer}!=NULL` || c === `NULL!=${pointer}` || c === `IS_ERR(${pointer})`) return false;
