@@ -34,6 +34,11 @@ import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
+import { plain64bitDivisionCheck } from './plain-64bit-division';
+import { staleFieldAfterReleaseCheck } from './stale-field-after-release';
+import { nullBranchDereferenceCheck } from './null-branch-dereference';
+import { printkFormatTypeCheck } from './printk-format-type';
+import { unwindSkipsStepCheck } from './unwind-skips-step';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -66,6 +71,11 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   errnoTestedAsSuccessCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,
+  plain64bitDivisionCheck,
+  staleFieldAfterReleaseCheck,
+  nullBranchDereferenceCheck,
+  printkFormatTypeCheck,
+  unwindSkipsStepCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];

@@ -1,0 +1,156 @@
+/**
+ * A function releases what a field of its caller's object points to
+ * (`foo_node_fini(bo->node)`, `kfree(vm->pt)`, `dma_fence_put(q->last_fence)`)
+ * and returns with the field still pointing there. The object outlives the
+ * call (it came in as a parameter), so the next code that looks at the field
+ * — the object's own teardown, a retry, a lookup — uses freed memory or drops
+ * the reference a second time ("drm/xe: Don't keep stale pointer to
+ * bo->ggtt_node": the failed insert finished the node, the BO's destroy found
+ * it still set and removed it again).
+ *
+ * A path is stale from the release to a `return` or the function's end when
+ * nothing on it assigns the field (`bo->node = NULL`), assigns or releases the
+ * object itself, or hands the object to a teardown call. Functions that are
+ * themselves a teardown (`*_fini`, `*_destroy`, `*_free`, `*_release`,
+ * `*_remove`, ...) leave their object dying on purpose and are not checked;
+ * paths into code the patch does not show are not followed.
+ */
+
+import { defineRule } from '../rule';
+import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
+import { WINDOW_GAP } from '../../parse/c/fragment';
+import { mentions, resourceKey } from './resource-paths';
+import {
+  functionLabel,
+  rowText,
+  type FunctionView,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
+import type { PairIndex } from './resource-pairs';
+import { regExpLiteral } from '../../base/regexp-literal';
+
+export const staleFieldAfterRelease = defineRule({
+  id: 'stale-field-after-release',
+  summary: "A function releases what a field of its caller's object points to and returns with the field still set.",
+  defaultSeverity: 'warning',
+  tags: ['patch', 'lifetime'],
+  messages: {
+    stale:
+      '{fn} releases {field} with {call}() but returns (`{exit}`) with {field} still pointing at it: {object} outlives the call (it is a parameter), so the next code that looks at {field} (its teardown, a retry) uses freed memory or releases it twice. Clear it after the release ({field} = NULL).',
+    fixed: 'The patch no longer leaves {field} pointing at what {fn} released.',
+  },
+});
+
+/** Names that free or drop a reference, when no learned pair says so. */
+const RELEASE_NAME = /(?:^|_)(?:free|fini|destroy|release|put|unref|unreference)$|^kv?free$|^kfree_\w+$/;
+/** Kinds of resource whose release ends the pointed-to object's life for this holder. */
+const LIFETIME_KINDS = new Set(['reference', 'memory']);
+/** A function that is itself a teardown: its object is dying on purpose. */
+const TEARDOWN =
+  /(?:^|_)(?:fini|destroy|free|release|remove|put|cleanup|clean_up|teardown|close|unbind|uninit|exit|delete|del|detach|reset|shutdown|unload|unregister|unmap|unpin|evict|drop|kill|cancel|flush|purge|reclaim|shrink|invalidate|disable|suspend|stop|finish|done|complete|retire|unref|clear|dispose|deinit|discard)(?:_|$)/;
+const STEP_LIMIT = 20_000;
+
+function isRelease(call: CallSite, pairs: PairIndex): boolean {
+  const learned = pairs.releases.get(call.name);
+  if (learned) return learned.some((pair) => LIFETIME_KINDS.has(pair.kind) && !pair.handsOver);
+  return RELEASE_NAME.test(call.name);
+}
+
+/** `bo->node`, `vm->pt.bo`: a field path under a parameter, not an address of one or an element. */
+function fieldOf(arg: string | undefined, params: ReadonlySet<string>): { field: string; object: string } | undefined {
+  if (arg === undefined || arg.startsWith('&')) return undefined;
+  const key = resourceKey(arg);
+  const match = key === undefined ? null : /^([A-Za-z_]\w*)((?:->|\.)[A-Za-z_]\w*)+$/.exec(key);
+  if (!match || !key?.includes('->')) return undefined;
+  const object = match[1] as string;
+  return params.has(object) ? { field: key, object } : undefined;
+}
+
+/** The first `return` or function end reached from `from` with nothing clearing `field` on the way. */
+function staleExit(ir: FunctionIr, from: number, field: string, object: string, pairs: PairIndex): number | undefined {
+  const seen = new Set<number>();
+  const stack = [...(ir.nodes[from]?.succ ?? [])];
+  let steps = 0;
+  while (stack.length > 0) {
+    if (++steps > STEP_LIMIT) return undefined;
+    const id = stack.pop() as number;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = ir.nodes[id];
+    if (!node || node.kind === 'unknown') continue;
+    if (node.calls.some((call) => call.name === WINDOW_GAP)) continue;
+    // Cleared, overwritten, or the object itself reassigned (any field path through the object is a new one).
+    if (node.assigns.some((assign) => assign.target === field || assign.target === object || field.startsWith(`${assign.target}->`)))
+      continue;
+    // The object handed to a teardown, or the field handed back by address (`foo_node_fini(&bo->node)` may clear it).
+    if (
+      node.calls.some(
+        (call) =>
+          (call.args.some((arg) => resourceKey(arg) === object) && (isRelease(call, pairs) || TEARDOWN.test(call.name))) ||
+          call.args.some((arg) => arg.startsWith('&') && mentions(arg, field)) ||
+          /^(?:memset|memzero_explicit|swap)$/.test(call.name),
+      )
+    )
+      continue;
+    if (node.kind === 'return' || node.kind === 'exit') return id;
+    stack.push(...node.succ);
+  }
+  return undefined;
+}
+
+export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
+  rule: staleFieldAfterRelease,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    const issues: PatchIssue[] = [];
+    for (const view of review[side]) {
+      const { ir } = view;
+      if (TEARDOWN.test(ir.name)) continue;
+      const params = new Set((ir.pointerParams ?? []).filter((name): name is string => name !== undefined));
+      // A window without its header: the hunk's section line often holds it (`@@ ... @@ static int foo(struct bar *b,`).
+      if (params.size === 0) for (const name of sectionPointerParams(review.hunk.section, ir.name)) params.add(name);
+      if (params.size === 0) continue;
+      for (const node of ir.nodes) {
+        for (const call of node.calls) {
+          if (call.within !== undefined || !isRelease(call, review.pairs)) continue;
+          const target = fieldOf(call.args[0], params);
+          if (!target) continue;
+          const exit = staleExit(ir, node.id, target.field, target.object, review.pairs);
+          if (exit === undefined) continue;
+          issues.push(issueAt(view, call, target, exit));
+        }
+      }
+    }
+    return issues;
+  },
+};
+
+/** Pointer parameters named by a hunk's section line when it is the header of `fn` (possibly cut after a comma). */
+function sectionPointerParams(section: string, fn: string): string[] {
+  const open = section.indexOf('(');
+  if (open === -1 || !fn || !new RegExp(String.raw`\b${regExpLiteral(fn)}\s*$`).test(section.slice(0, open))) return [];
+  return [...section.slice(open + 1).matchAll(/\*\s*([A-Za-z_]\w*)\s*(?=[,)]|$)/g)].map((match) => match[1] as string);
+}
+
+function issueAt(view: FunctionView, call: CallSite, target: { field: string; object: string }, exit: number): PatchIssue {
+  const exitNode = view.ir.nodes[exit];
+  const exitRow = exitNode?.kind === 'return' ? exitNode.row : view.ir.endRow;
+  return {
+    view,
+    key: `${view.ir.name}|stale-field|${target.field}|${call.name}`,
+    row: call.row,
+    column: call.column,
+    messageId: 'stale',
+    data: {
+      fn: functionLabel(view),
+      field: target.field,
+      object: target.object,
+      call: call.name,
+      exit: exitNode?.kind === 'return' ? rowText(view, exitRow) : 'the end of the function',
+    },
+    related: [{ row: exitRow, message: `returns here with ${target.field} still set` }],
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * Two failure exits in a row go to the same unwind label although a set-up
+ * step succeeded between them: the first exit is the failure of
+ * `foo_init()`/`foo_create()`/`foo_add()` (nothing of it to undo yet), the
+ * second is the failure of the next step, by which time `foo_init()` has done
+ * its work, and the shared label never undoes it. Kernel unwinding gives each
+ * step its own label in reverse order for this reason; reusing the earlier
+ * label leaks (or leaves half set up) what the step built ("drm/xe: Fix error
+ * handling if PXP fails to start": a PXP failure after the queue's init went
+ * to the label that only frees the allocation).
+ *
+ * The set-up step is recognised by its name (`_init`, `_create`, `_alloc`,
+ * `_add`, `_register`, `_enable`, `_start`, `_map`, `_pin`, ...), and the rule
+ * stays quiet when the code after the label calls the step's counterpart by
+ * name (`foo_fini()` for `foo_init()`, `foo_remove()` for `foo_add()`), which
+ * means the unwind takes care of it somehow.
+ */
+
+import { defineRule } from '../rule';
+import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { mentions, unwrap } from './resource-paths';
+import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+
+export const unwindSkipsStep = defineRule({
+  id: 'unwind-skips-step',
+  summary: 'A failure exit after a set-up step jumps to the label of that step’s own failure, so the step is never undone.',
+  defaultSeverity: 'warning',
+  tags: ['patch', 'lifetime'],
+  messages: {
+    skips:
+      '{fn} handles a failure of {later}() with `goto {label}`, the same label as the failure of {step}() before it; by then {step}() has succeeded, and nothing after {label} undoes it ({undo}): what it set up leaks or stays half-initialised. Give this exit its own label that undoes {step}() first.',
+    fixed: 'The patch gives the failure of {later}() an unwind that undoes {step}() in {fn}.',
+  },
+});
+
+/** Set-up verbs, and the names their undo takes. */
+const UNDO: Readonly<Record<string, readonly string[]>> = {
+  // Not `free`: `foo_free()` undoes `foo_alloc()`, and an init's work is more than the memory.
+  init: ['fini', 'uninit', 'deinit', 'cleanup', 'destroy', 'teardown', 'exit'],
+  create: ['destroy', 'free', 'put', 'release', 'fini', 'delete'],
+  alloc: ['free', 'put', 'release', 'destroy'],
+  add: ['remove', 'del', 'delete', 'fini'],
+  register: ['unregister'],
+  enable: ['disable'],
+  start: ['stop', 'fini', 'cancel'],
+  map: ['unmap'],
+  vmap: ['vunmap'],
+  pin: ['unpin'],
+  attach: ['detach'],
+  open: ['close', 'release'],
+  request: ['release', 'free'],
+  insert: ['remove', 'del', 'delete'],
+  bind: ['unbind'],
+  setup: ['teardown', 'cleanup', 'fini', 'destroy'],
+  install: ['uninstall', 'remove'],
+  reserve: ['unreserve', 'release', 'free'],
+};
+/** Undoes every step of an object: its teardown (not `free`, which undoes only the allocation). */
+const TEARDOWN = ['fini', 'destroy', 'deinit', 'uninit', 'cleanup', 'teardown'];
+const CONTAINER = /^(?:xa|idr|ida|list|hlist|hash|rb|radix_tree|maple_tree|mtree)_/;
+const STEP = new RegExp(`(?:^|_)(${Object.keys(UNDO).join('|')})(?:_|$)`);
+
+interface FailureExit {
+  readonly call: CallSite;
+  readonly label: string;
+  /** Row of the `goto`. */
+  readonly row: number;
+  /** The failure test, white space removed. */
+  readonly cond: string;
+}
+
+/** The `goto` a failure branch takes: its first statement, or one of the next two (an error message first). */
+function gotoOf(ir: FunctionIr, start: number | undefined): IrNode | undefined {
+  let node = start === undefined ? undefined : ir.nodes[start];
+  for (let step = 0; node && step < 3; step++) {
+    if (node.goto !== undefined) return node;
+    if (node.kind !== 'stmt' || node.succ.length !== 1) return undefined;
+    node = ir.nodes[node.succ[0] as number];
+  }
+  return undefined;
+}
+
+/** The call a branch condition tests: a call in the condition itself, or the one that just assigned the tested variable. */
+function testedCall(ir: FunctionIr, branch: IrNode): CallSite | undefined {
+  const cond = branch.cond ?? '';
+  const inCond = branch.calls.find(
+    (call) => !/^(?:IS_ERR|IS_ERR_OR_NULL|PTR_ERR|unlikely|likely|WARN_ON\w*|XE_WARN_ON|drm_WARN_ON\w*)$/.test(call.name),
+  );
+  if (inCond) return inCond;
+  let best: CallSite | undefined;
+  for (const node of ir.nodes) {
+    if (node.row >= branch.row || node.row < branch.row - 3) continue;
+    for (const call of node.calls)
+      if (call.target !== undefined && mentions(cond, call.target) && (!best || call.row > best.row)) best = call;
+  }
+  return best;
+}
+
+function failureExits(ir: FunctionIr): FailureExit[] {
+  const exits: FailureExit[] = [];
+  for (const node of ir.nodes) {
+    if (node.kind !== 'branch' || node.cond === undefined) continue;
+    const jump = gotoOf(ir, node.succ[0]);
+    if (!jump) continue;
+    const call = testedCall(ir, node);
+    if (call) exits.push({ call, label: jump.goto as string, row: jump.row, cond: node.cond });
+  }
+  return exits.sort((a, b) => a.call.row - b.call.row);
+}
+
+/** Whether a call after the label undoes `step` by name (`foo_init` → `foo_fini`). */
+function undoneAfter(ir: FunctionIr, labelRow: number, step: string): boolean {
+  const verb = STEP.exec(step)?.[1] as string;
+  const stem = step.replace(STEP, '_').replace(/^_+|_+$/g, '');
+  // The object's own teardown (`foo_node_fini()` after `foo_node_insert()`) undoes whatever was done to it.
+  const undo = new RegExp(`(?:^|_)(?:${[...(UNDO[verb] ?? []), ...TEARDOWN].join('|')})(?:_|$)`);
+  return ir.calls.some(
+    (call) => call.row > labelRow && undo.test(call.name) && call.name.replace(undo, '_').replace(/^_+|_+$/g, '') === stem,
+  );
+}
+
+export const unwindSkipsStepCheck: PatchRuleCheck = {
+  rule: unwindSkipsStep,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    const issues: PatchIssue[] = [];
+    for (const view of review[side]) {
+      const { ir } = view;
+      if (!ir.calls.some((call) => STEP.test(call.name))) continue;
+      const exits = failureExits(ir);
+      for (let i = 1; i < exits.length; i++) {
+        const before = exits[i - 1] as FailureExit;
+        const exit = exits[i] as FailureExit;
+        if (before.label !== exit.label || before.call.name === exit.call.name || !STEP.test(before.call.name)) continue;
+        // Publishing into a container (`xa_alloc()`, `idr_alloc()`) is publish-before-init's: it says what the unwind frees while published.
+        if (CONTAINER.test(before.call.name)) continue;
+        // The code after the label must be in view to say it undoes nothing.
+        const target = ir.nodes[labelTarget(ir, exit) ?? -1];
+        if (!target || target.kind === 'unknown' || undoneAfter(ir, target.row - 1, before.call.name)) continue;
+        // A step that returned what it set up (`cf = foo_alloc()`): an unwind that hands that on (`kfree(cf)`) undoes it.
+        const made = before.call.target;
+        const pointer =
+          made !== undefined && [`!${made}`, `IS_ERR(${made})`, `IS_ERR_OR_NULL(${made})`, `${made}==NULL`].includes(unwrap(before.cond));
+        if (
+          made !== undefined &&
+          pointer &&
+          ir.calls.some((call) => call.row >= target.row && call.args.some((arg) => mentions(arg, made)))
+        )
+          continue;
+        issues.push({
+          view,
+          key: `${ir.name}|unwind|${before.call.name}|${exit.call.name}|${exit.label}`,
+          row: exit.row,
+          messageId: 'skips',
+          data: {
+            fn: functionLabel(view),
+            later: exit.call.name,
+            label: exit.label,
+            step: before.call.name,
+            undo: `no call named like ${undoHint(before.call.name)}`,
+          },
+          related: [{ row: before.call.row, message: `${before.call.name}() has succeeded when ${exit.call.name}() fails` }],
+        });
+      }
+    }
+    return issues;
+  },
+};
+
+/** The node a `goto` of this exit lands on. */
+function labelTarget(ir: FunctionIr, exit: FailureExit): number | undefined {
+  return ir.nodes.find((node) => node.row === exit.row && node.goto === exit.label)?.succ[0];
+}
+
+function undoHint(step: string): string {
+  const verb = STEP.exec(step)?.[1] as string;
+  return `${step.replace(STEP, (whole) => whole.replace(verb, (UNDO[verb] ?? ['undo'])[0] as string))}()`;
+}
