@@ -501,7 +501,10 @@ export function buildFunctionIr(definition: CNode, enclosing: string | undefined
   if (name === SYNTHETIC_FUNCTION || name === SYNTHETIC_HEADER) name = enclosing ?? '';
   const ctx: Ctx = { nodes: [], labels: new Map(), unknown: 0, ifs: [], depth: 0 };
   const entry = newNode(ctx, 'entry', definition.startPosition.row);
-  const exit = newNode(ctx, synthetic ? 'unknown' : 'exit', definition.endPosition.row);
+  // A function still open where the window stops (its closing brace is the
+  // reviewer's, not the file's) goes on in code nobody sees: falling off the
+  // window is not a return.
+  const exit = newNode(ctx, openEnded ? 'unknown' : 'exit', definition.endPosition.row);
   const unknown = newNode(ctx, 'unknown', definition.endPosition.row);
   ctx.unknown = unknown.id;
   const body = definition.childForFieldName('body');
