@@ -67,6 +67,8 @@ interface FailureExit {
   readonly row: number;
   /** The failure test, white space removed. */
   readonly cond: string;
+  /** The branch node that tests it. */
+  readonly branch: number;
 }
 
 /** The `goto` a failure branch takes: its first statement, or one of the next two (an error message first). */
@@ -103,20 +105,60 @@ function failureExits(ir: FunctionIr): FailureExit[] {
     const jump = gotoOf(ir, node.succ[0]);
     if (!jump) continue;
     const call = testedCall(ir, node);
-    if (call) exits.push({ call, label: jump.goto as string, row: jump.row, cond: node.cond });
+    if (call) exits.push({ call, label: jump.goto as string, row: jump.row, cond: node.cond, branch: node.id });
   }
   return exits.sort((a, b) => a.call.row - b.call.row);
 }
 
-/** Whether a call after the label undoes `step` by name (`foo_init` → `foo_fini`). */
-function undoneAfter(ir: FunctionIr, labelRow: number, step: string): boolean {
+/**
+ * A test that is false exactly when the step succeeded (`ret`, `ret < 0`,
+ * `!p`, `IS_ERR(p)`, `foo_init(x)`), so the branch's other way is the success.
+ * `ret != -ENOSPC` is not: its other way is one failure the code retries.
+ */
+const PLAIN_FAILURE =
+  /^(?:unlikely\()?(?:!?[\w.>-]+|[\w.>-]+(?:<0|!=0)|IS_ERR(?:_OR_NULL)?\([^()]*\)|[\w.>-]+==NULL|\w+\([^()]*\)(?:<0|!=0)?)\)?$/;
+
+/**
+ * Whether the way out of `before`'s test that is the step's success reaches
+ * `later`'s test without running the step again or undoing it: a success that
+ * `break`s out of a retry loop or returns never meets the later failure.
+ */
+function successReaches(ir: FunctionIr, before: FailureExit, later: FailureExit): boolean {
+  if (!PLAIN_FAILURE.test(unwrap(before.cond))) return false;
+  const success = ir.nodes[before.branch]?.succ[1];
+  if (success === undefined) return false;
+  const seen = new Set<number>([before.branch]);
+  const stack = [success];
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (id === later.branch) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = ir.nodes[id];
+    // Running the step again, or undoing it, ends the state in which it had succeeded.
+    if (
+      !node ||
+      node.kind === 'unknown' ||
+      node.calls.some((call) => call.name === before.call.name || undoes(call.name, before.call.name))
+    )
+      continue;
+    stack.push(...node.succ);
+  }
+  return false;
+}
+
+/** Whether `call` undoes `step` by name (`foo_init` → `foo_fini`, or the object's own teardown). */
+function undoes(call: string, step: string): boolean {
   const verb = STEP.exec(step)?.[1] as string;
   const stem = step.replace(STEP, '_').replace(/^_+|_+$/g, '');
   // The object's own teardown (`foo_node_fini()` after `foo_node_insert()`) undoes whatever was done to it.
   const undo = new RegExp(`(?:^|_)(?:${[...(UNDO[verb] ?? []), ...TEARDOWN].join('|')})(?:_|$)`);
-  return ir.calls.some(
-    (call) => call.row > labelRow && undo.test(call.name) && call.name.replace(undo, '_').replace(/^_+|_+$/g, '') === stem,
-  );
+  return undo.test(call) && call.replace(undo, '_').replace(/^_+|_+$/g, '') === stem;
+}
+
+/** Whether a call after the label undoes `step` by name. */
+function undoneAfter(ir: FunctionIr, labelRow: number, step: string): boolean {
+  return ir.calls.some((call) => call.row > labelRow && undoes(call.name, step));
 }
 
 export const unwindSkipsStepCheck: PatchRuleCheck = {
@@ -134,6 +176,8 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         if (before.label !== exit.label || before.call.name === exit.call.name || !STEP.test(before.call.name)) continue;
         // Publishing into a container (`xa_alloc()`, `idr_alloc()`) is publish-before-init's: it says what the unwind frees while published.
         if (CONTAINER.test(before.call.name)) continue;
+        // The step must have succeeded on the way to the later failure, not failed in a way the code retries.
+        if (!successReaches(ir, before, exit)) continue;
         // The code after the label must be in view to say it undoes nothing.
         const target = ir.nodes[labelTarget(ir, exit) ?? -1];
         if (!target || target.kind === 'unknown' || undoneAfter(ir, target.row - 1, before.call.name)) continue;
