@@ -39,15 +39,17 @@ interface Suffix {
   readonly kind: ResourceKind;
   /** The acquire returns the object (allocators), rather than taking it as first argument. */
   readonly returnsObject?: boolean;
+  /** The release undoes a step, not the object's life (`ResourcePair.objectLivesOn`). */
+  readonly objectLivesOn?: boolean;
 }
 
 const SUFFIXES: readonly Suffix[] = [
   { acquire: '_get', release: '_put', kind: 'reference' },
   { acquire: '_lock', release: '_unlock', kind: 'lock' },
-  { acquire: '_init', release: '_fini', kind: 'reference' },
-  { acquire: '_pin', release: '_unpin', kind: 'reference' },
-  { acquire: '_begin', release: '_end', kind: 'reference' },
-  { acquire: '_enter', release: '_exit', kind: 'reference' },
+  { acquire: '_init', release: '_fini', kind: 'reference', objectLivesOn: true },
+  { acquire: '_pin', release: '_unpin', kind: 'reference', objectLivesOn: true },
+  { acquire: '_begin', release: '_end', kind: 'reference', objectLivesOn: true },
+  { acquire: '_enter', release: '_exit', kind: 'reference', objectLivesOn: true },
   { acquire: '_alloc', release: '_free', kind: 'memory', returnsObject: true },
   { acquire: '_create', release: '_destroy', kind: 'memory', returnsObject: true },
 ];
@@ -234,6 +236,7 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       release: [first.release],
       style: styleOf(list, first.suffix, first.acquire),
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
+      ...(first.suffix.objectLivesOn ? { objectLivesOn: true } : {}),
       learnedFrom: first.at,
     });
   }

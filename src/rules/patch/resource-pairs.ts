@@ -47,6 +47,12 @@ export interface ResourcePair {
    */
   readonly handsOver?: boolean;
   /**
+   * The release undoes a step done to the object (`foo_fini()` after
+   * `foo_init()`, `_unpin`, `_end`, `_exit`), not the object's life: the
+   * object is still there after it, so a later use is no use after release.
+   */
+  readonly objectLivesOn?: boolean;
+  /**
    * When the release names another argument of the acquire than the resource
    * (`xe_validation_ctx_init(&ctx, val, &exec, flags)` / `xe_validation_ctx_fini(&ctx)`):
    * the acquire's argument the release is called with.

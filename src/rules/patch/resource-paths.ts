@@ -391,7 +391,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
   // Use after release: a dereference, or the object handed to a call other than its release.
   for (const res of state) {
     if (res.status !== 'released' || res.releaseRow === undefined || res.checked) continue;
-    if (res.pair.kind !== 'reference' && res.pair.kind !== 'memory') continue;
+    if ((res.pair.kind !== 'reference' && res.pair.kind !== 'memory') || res.pair.objectLivesOn) continue;
     const object = objectOf(res.key, res.pair);
     if (!/^[A-Za-z_][\w>.-]*$/.test(object)) continue;
     const reassigned = node.assigns.some((a) => a.target === object);
