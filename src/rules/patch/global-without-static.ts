@@ -47,8 +47,9 @@ export const globalWithoutStaticCheck: PatchRuleCheck = {
       const word = regExpLiteral(name);
       // The patch's text has its white space removed (`externintfoo;`): the name is found by what follows it.
       if (new RegExp(`extern[^;\\n]*${word}(?:\\[|;)|EXPORT_SYMBOL\\w*\\(${word}\\)`).test(review.patchAddedText)) return;
-      // Moved, not new: the removed lines define it already.
-      if (new RegExp(`${word}(?:\\[[^\\]\\n]*\\])*(?:=[^;\\n]*)?;`).test(review.patchRemovedText)) return;
+      // Moved, not new: the removed lines define it already (`foo_funcs = {` opens an initialiser that goes on below).
+      // Not a member (`->foo =`, `.foo =`) nor a comparison.
+      if (new RegExp(`(?<![>.])${word}(?:\\[[^\\]\\n]*\\])*(?:=(?!=)|;)`).test(review.patchRemovedText)) return;
       issues.push({
         view,
         key: `global|${name}`,
