@@ -58,6 +58,8 @@ const UNDO: Readonly<Record<string, readonly string[]>> = {
 /** Undoes every step of an object: its teardown (not `free`, which undoes only the allocation). */
 const TEARDOWN = ['fini', 'destroy', 'deinit', 'uninit', 'cleanup', 'teardown'];
 const CONTAINER = /^(?:xa|idr|ida|list|hlist|hash|rb|radix_tree|maple_tree|mtree)_/;
+/** Set-up steps by name that leave nothing to undo: a reserved fence slot is used or dropped with the reservation. */
+const NOTHING_TO_UNDO = /^(?:dma_resv|reservation_object)_reserve_(?:shared|fences)$/;
 const STEP = new RegExp(`(?:^|_)(${Object.keys(UNDO).join('|')})(?:_|$)`);
 
 interface FailureExit {
@@ -175,7 +177,7 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         const exit = exits[i] as FailureExit;
         if (before.label !== exit.label || before.call.name === exit.call.name || !STEP.test(before.call.name)) continue;
         // Publishing into a container (`xa_alloc()`, `idr_alloc()`) is publish-before-init's: it says what the unwind frees while published.
-        if (CONTAINER.test(before.call.name)) continue;
+        if (CONTAINER.test(before.call.name) || NOTHING_TO_UNDO.test(before.call.name)) continue;
         // The step must have succeeded on the way to the later failure, not failed in a way the code retries.
         if (!successReaches(ir, before, exit)) continue;
         // The code after the label must be in view to say it undoes nothing.
@@ -191,6 +193,9 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           ir.calls.some((call) => call.row >= target.row && call.args.some((arg) => mentions(arg, made)))
         )
           continue;
+        // Likewise a step that hands back what it set up through an out-parameter (`foo_create_array(in, &info)`, then `kvfree(info)`).
+        const outs = before.call.args.flatMap((arg) => /^&([A-Za-z_]\w*)$/.exec(arg.trim())?.[1] ?? []);
+        if (outs.some((out) => ir.calls.some((call) => call.row >= target.row && call.args.some((arg) => mentions(arg, out))))) continue;
         issues.push({
           view,
           key: `${ir.name}|unwind|${before.call.name}|${exit.call.name}|${exit.label}`,
