@@ -403,7 +403,17 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         call.args.some((arg) => arg === object || arg.startsWith(`${object}->`)),
     );
     const tested = node.kind === 'branch' && !deref && !passed;
-    if ((deref || passed) && !reassigned && !tested) {
+    // A reference taken on the object just before the put and kept elsewhere (`s->parent = dma_fence_get(f);
+    // dma_fence_put(f);`) keeps it alive: the put drops the caller's own, not the last one.
+    const kept = fn.calls.some(
+      (call) =>
+        call.row < (res.releaseRow as number) &&
+        call.row >= (res.releaseRow as number) - 3 &&
+        res.pair.acquire.includes(call.name) &&
+        call.target !== undefined &&
+        call.args.some((arg) => arg === object),
+    );
+    if ((deref || passed) && !reassigned && !tested && !kept) {
       const release = fn.calls.find((c) => c.row === res.releaseRow && res.pair.release.includes(c.name));
       emit(
         {
