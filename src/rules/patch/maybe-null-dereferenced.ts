@@ -42,6 +42,8 @@ export const maybeNullDereferenced = defineRule({
 /** The first node reached from `from` that dereferences `name` before a test of it or a new value. */
 function firstUnguardedDeref(ir: FunctionIr, from: number, name: string): number | undefined {
   const mention = new RegExp(`(?<![\\w.>])${regExpLiteral(name)}(?!\\w)`);
+  // A condition that tests it before it dereferences it (`p && p->x`, `!p || p->x`): the && or || guards the use.
+  const guard = new RegExp(`(?:^|[(&|])(?:!?${regExpLiteral(name)}|${regExpLiteral(name)}[!=]=NULL)(?:&&|\\|\\|)`);
   const start = ir.nodes[from];
   if (!start) return undefined;
   const seen = new Set<number>();
@@ -52,6 +54,7 @@ function firstUnguardedDeref(ir: FunctionIr, from: number, name: string): number
     seen.add(id);
     const node = ir.nodes[id];
     if (!node || node.kind === 'unknown' || node.kind === 'exit') continue;
+    if (node.cond !== undefined && guard.test(node.cond)) continue;
     if (node.derefs.includes(name)) return id;
     if (node.cond !== undefined && mention.test(node.cond)) continue;
     if (node.returned !== undefined && mention.test(node.returned)) continue;
