@@ -321,6 +321,8 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         }
         if (!releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`)) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
+        // A set-up step (`foo_init()` undone by `foo_fini()`) kept when the function reports success is its purpose.
+        if (res.pair.objectLivesOn && SUCCESS_RETURN.test(node.kind === 'return' ? (node.returned ?? '') : '')) continue;
         emit(
           {
             type: 'leak',
@@ -718,6 +720,8 @@ function releasedAfterGap(fn: FunctionIr, pairs: PairIndex, gapRow: number, res:
 
 /** A return that reports failure: `return ERR_PTR(-EINVAL)`, `return -ENOMEM`, `return ERR_CAST(x)`. */
 const FAILURE_RETURN = /^(?:ERR_PTR\(|ERR_CAST\(|-E[A-Z0-9]+$)/;
+/** What a function returns on success: nothing (`return;`, the closing brace), 0 or true. */
+const SUCCESS_RETURN = /^(?:0|true|)$/;
 
 /**
  * The pointer parameters the function owns, held from its entry: those it
