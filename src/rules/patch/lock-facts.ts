@@ -382,6 +382,9 @@ function collectCallees(lines: readonly ScanLine[], facts: UnitFacts): void {
     if (text.length > 1024) continue;
     const code = codeOf(text, inComment);
     if (code.trimStart().startsWith('#')) continue;
+    // A line of code at column 0 is a function's head, a prototype or a file-scope macro, never a call in a body:
+    // a header's prototypes (`int foo_init(...);` above `void foo_unbind(...`) are not what foo_unbind() calls.
+    if (/^[A-Za-z_]/.test(code)) continue;
     CALL.lastIndex = 0;
     for (let match = CALL.exec(code); match; match = CALL.exec(code)) {
       const name = match[1] as string;
