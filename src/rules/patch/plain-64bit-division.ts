@@ -47,12 +47,16 @@ function powerOfTwoLiteral(text: string): boolean | undefined {
   return value > 0 && Number.isInteger(Math.log2(value));
 }
 
+/** An expression of upper-case macros alone (`(PAGE_SIZE / GPU_PAGE_SIZE)`), folded at compile time like one macro. */
+const MACRO_EXPRESSION = /^\(\s*[A-Z_][A-Z0-9_]*(?:\s*(?:[*/]|<<|>>)\s*(?:[A-Z_][A-Z0-9_]*|\d+[uUlL]*))*\s*\)$/;
+
 /** The divisor is a constant the compiler turns into a shift, or an upper-case macro whose value is unknown. */
 function safeDivisor(divisor: string): boolean {
   const power = powerOfTwoLiteral(divisor);
   if (power !== undefined) return power;
-  return SAFE_DIVISOR.test(divisor) || /^[A-Z_][A-Z0-9_]*\s*\(/.test(divisor);
+  return SAFE_DIVISOR.test(divisor) || /^[A-Z_][A-Z0-9_]*\s*\(/.test(divisor) || MACRO_EXPRESSION.test(divisor);
 }
+
 
 /** Splits a macro's argument list at its top-level commas (or undefined when it does not close on this line). */
 function macroArgs(text: string, open: number): string[] | undefined {
