@@ -24,7 +24,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { reviewPatchLines, type PatchReviewConfig } from '../src/analysis/patch-analyzer';
 import { kernelTreeSources } from '../src/host/kernel-tree';
@@ -45,7 +45,10 @@ function findRoot(start: string): string {
   }
 }
 
-export const CORPUS = join(findRoot(__dirname), 'test', 'fixtures', 'patches', 'corpus');
+/** The labelled corpus: the repository's, or another folder of the same layout named by GPUVM_LENS_CORPUS. */
+export const CORPUS = process.env.GPUVM_LENS_CORPUS
+  ? resolve(process.env.GPUVM_LENS_CORPUS)
+  : join(findRoot(__dirname), 'test', 'fixtures', 'patches', 'corpus');
 /** A finding this many lines from a problem line still points at it (the fix may touch the line next to the culprit). */
 export const LINE_TOLERANCE = 3;
 export const HALVES = ['tune', 'held-out'] as const;

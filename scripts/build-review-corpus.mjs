@@ -3,7 +3,10 @@
 // from a git history of the kernel's drivers/gpu/drm, such as a clone of the
 // public mirror github.com/lutzbichler/drm-kmod:
 //
-//   node scripts/build-review-corpus.mjs GITDIR [--buggy N] [--clean N] [--dry-run]
+//   node scripts/build-review-corpus.mjs GITDIR [--buggy N] [--clean N] [--corpus DIR] [--dry-run]
+//
+// --corpus DIR works on a copy of the corpus folder instead of the repository's
+// (a larger --clean there gives fresh clean commits to measure false alarms on).
 //
 // The method, applied to every commit of every branch (merges left out):
 // - A commit named by a later commit's `Fixes:` tag is an original. The tag is
@@ -43,7 +46,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -51,7 +54,11 @@ const BY = 'scripts/build-review-corpus.mjs';
 const MIRROR = 'github.com/lutzbichler/drm-kmod';
 const MAX_PATCH_LINES = 1500;
 const HALF_YEAR = 183 * 24 * 3600;
-const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'patches', 'corpus');
+const corpusAt = process.argv.indexOf('--corpus');
+const CORPUS =
+  corpusAt >= 0 && process.argv[corpusAt + 1]
+    ? resolve(process.argv[corpusAt + 1])
+    : join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'patches', 'corpus');
 
 /** Which files are the GPU VM code in scope, and the driver each belongs to (first match wins). */
 const SCOPE = [
@@ -100,9 +107,9 @@ const TRAILER =
 
 function main() {
   const args = process.argv.slice(2);
-  const gitDir = args.find((arg, i) => !arg.startsWith('--') && !['--buggy', '--clean'].includes(args[i - 1] ?? ''));
+  const gitDir = args.find((arg, i) => !arg.startsWith('--') && !['--buggy', '--clean', '--corpus'].includes(args[i - 1] ?? ''));
   if (!gitDir) {
-    process.stderr.write('usage: node scripts/build-review-corpus.mjs GITDIR [--buggy N] [--clean N] [--dry-run]\n');
+    process.stderr.write('usage: node scripts/build-review-corpus.mjs GITDIR [--buggy N] [--clean N] [--corpus DIR] [--dry-run]\n');
     process.exit(2);
   }
   const option = (name, fallback) => {
