@@ -57,7 +57,6 @@ function safeDivisor(divisor: string): boolean {
   return SAFE_DIVISOR.test(divisor) || /^[A-Z_][A-Z0-9_]*\s*\(/.test(divisor) || MACRO_EXPRESSION.test(divisor);
 }
 
-
 /** Splits a macro's argument list at its top-level commas (or undefined when it does not close on this line). */
 function macroArgs(text: string, open: number): string[] | undefined {
   const args: string[] = [];

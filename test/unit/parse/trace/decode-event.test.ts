@@ -144,7 +144,14 @@ describe('fields', () => {
     const decoder = new EventDecoder();
     const spec = EVENT_SPECS.get('i915_vma_bind');
     if (!spec) throw new Error('i915_vma_bind is in the tables');
-    for (const offset of ['0000000000a40000', '000fffffffffffff', '001fffffffffffff', 'ffffffffffff0000', '0000000000000000', '00000000000A4000']) {
+    for (const offset of [
+      '0000000000a40000',
+      '000fffffffffffff',
+      '001fffffffffffff',
+      'ffffffffffff0000',
+      '0000000000000000',
+      '00000000000A4000',
+    ]) {
       const payload = `obj=00000000e3f1a2b4, offset=0x${offset} size=0x20000 vm=000000001a2b3c4d`;
       const event = decoder.decodeLine(spec, unitsOf(payload), 0, payload.length);
       if (!event) throw new Error(`${payload} decodes`);
