@@ -373,13 +373,16 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
   }
   const conditionAcquire = node.kind === 'branch' ? conditionalAcquire(node, pairs) : undefined;
   // An iterator macro (`list_for_each_entry_safe(pos, n, head, member)`) assigns its cursor
-  // on every round: what the previous round freed is not used again.
+  // on every round: what the previous round freed, or held through it (`pos->base.resv`), is not this round's.
   for (const call of node.calls) {
     if (!/for_each/.test(call.name)) continue;
     for (const cursor of call.args.slice(0, call.name.includes('_safe') ? 2 : 1)) {
-      if (state.some((res) => res.key === cursor || objectOf(res.key, res.pair) === cursor)) {
-        state = state.filter((res) => res.key !== cursor && objectOf(res.key, res.pair) !== cursor);
-      }
+      const previous = (res: Res) =>
+        res.key === cursor ||
+        objectOf(res.key, res.pair) === cursor ||
+        res.key.startsWith(`${cursor}->`) ||
+        res.key.startsWith(`${cursor}.`);
+      if (state.some(previous)) state = state.filter((res) => !previous(res));
     }
   }
 
