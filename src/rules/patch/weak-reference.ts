@@ -86,6 +86,16 @@ export const weakReferenceCheck: PatchRuleCheck = {
             /->|\./.test(assign.target) && (assign.value === object || assign.value === `${call.name}(${call.args.join(',')})`),
         );
         if (!store) continue;
+        // The patch drops the put of what the field held before too: the field no longer holds references at
+        // all (it now keeps a sequence number or a borrowed pointer by design), so nothing is left weak.
+        const fieldPutRemoved = view.ir.calls.some(
+          (other) =>
+            rowChanged(view, other.row) &&
+            review.pairs.releases.get(other.name)?.some((pair) => pair.kind === 'reference') === true &&
+            (other.args[0] ?? '').replace(/\s+/g, '') === store.assign.target.replace(/\s+/g, '') &&
+            !postSignatures.has(signature(other)),
+        );
+        if (fieldPutRemoved) continue;
         issues.push({
           view,
           key: `${view.ir.name}|removed|${sig}`,
