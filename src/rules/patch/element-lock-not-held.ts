@@ -15,7 +15,7 @@
 import { defineRule } from '../rule';
 import { NO_BELIEF_FUNCTION } from './lock-facts';
 import { viewLines } from './lock-view';
-import { believedObjectLock, cursorsOf, declaredTypes, objectAccesses } from './object-locks';
+import { believedObjectLock, cursorsOf, structPointerTypes, objectAccesses } from './object-locks';
 import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const elementLockNotHeld = defineRule({
@@ -39,7 +39,7 @@ export const elementLockNotHeldCheck: PatchRuleCheck = {
     for (const view of review[side]) {
       if (!view.ir.startVisible || view.ir.synthetic || NO_BELIEF_FUNCTION.test(view.ir.name)) continue;
       const lines = viewLines(view);
-      const cursors = cursorsOf(lines, declaredTypes(lines));
+      const cursors = cursorsOf(lines, structPointerTypes(lines));
       if (cursors.size === 0) continue;
       const seen = new Set<string>();
       for (const access of objectAccesses(lines, review.pairs)) {

@@ -68,7 +68,7 @@ const CURSOR_ARG: readonly [RegExp, number][] = [
 const CONTAINER_OP = /\b(?:idr|ida|xa)_\w+\s*\(\s*&\s*([A-Za-z_]\w*)\s*->\s*(\w+)\s*[,)]/g;
 
 /** Variables a function body declares as `struct T *name` (parameters and locals), by name. */
-export function declaredTypes(lines: readonly ScanLine[]): Map<string, string> {
+export function structPointerTypes(lines: readonly ScanLine[]): Map<string, string> {
   const types = new Map<string, string>();
   for (const { text } of lines) {
     DECLARATION.lastIndex = 0;
@@ -201,7 +201,7 @@ export function learnObjectLocks(sources: readonly LockSource[], pairs: PairInde
   for (const source of sources) {
     if (source.fromTree) continue;
     for (const unit of functionUnits(source)) {
-      const types = declaredTypes(unit);
+      const types = structPointerTypes(unit);
       const cursors = cursorsOf(unit, types);
       if (cursors.size === 0) continue;
       for (const access of objectAccesses(unit, pairs)) {
@@ -224,7 +224,7 @@ export function learnObjectLocks(sources: readonly LockSource[], pairs: PairInde
       units.push({ lines: unit, fn, path: source.path });
       if (NO_BELIEF_FUNCTION.test(fn) || (source.fromTree && skip.has(fn))) return;
       if (!unit.some(({ text }) => fields.some((field) => text.includes(`->${field}`)))) return;
-      const types = declaredTypes(unit);
+      const types = structPointerTypes(unit);
       const params = parameterNames(unit);
       const taken = new Set<string>();
       const accesses = objectAccesses(unit, pairs, (_name, _line, held) => {
@@ -265,7 +265,7 @@ export function learnObjectLocks(sources: readonly LockSource[], pairs: PairInde
     const calls = new Map<string, { locks: Set<string>; site: LockSite }[]>();
     for (const { lines, fn, path } of units) {
       if (!lines.some(({ text }) => names.some((name) => text.includes(`${name}(`)))) continue;
-      const types = declaredTypes(lines);
+      const types = structPointerTypes(lines);
       objectAccesses(lines, pairs, (name, line, held) => {
         if (!viaCallers.has(name) || name === fn) return;
         const locks = new Set<string>();

@@ -408,17 +408,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         call.args.some((arg) => arg === object || arg.startsWith(`${object}->`)),
     );
     const tested = node.kind === 'branch' && !deref && !passed;
-    // A reference taken on the object just before the put and kept elsewhere (`s->parent = dma_fence_get(f);
-    // dma_fence_put(f);`) keeps it alive: the put drops the caller's own, not the last one.
-    const kept = fn.calls.some(
-      (call) =>
-        call.row < (res.releaseRow as number) &&
-        call.row >= (res.releaseRow as number) - 3 &&
-        res.pair.acquire.includes(call.name) &&
-        call.target !== undefined &&
-        call.args.some((arg) => arg === object),
-    );
-    if ((deref || passed) && !reassigned && !tested && !kept) {
+    if ((deref || passed) && !reassigned && !tested && !keptJustBefore(fn, res, object)) {
       const release = fn.calls.find((c) => c.row === res.releaseRow && res.pair.release.includes(c.name));
       emit(
         {
@@ -723,6 +713,22 @@ function releasedAfterGap(fn: FunctionIr, pairs: PairIndex, gapRow: number, res:
 
 /** A return that reports failure: `return ERR_PTR(-EINVAL)`, `return -ENOMEM`, `return ERR_CAST(x)`. */
 const FAILURE_RETURN = /^(?:ERR_PTR\(|ERR_CAST\(|-E[A-Z0-9]+$)/;
+/**
+ * A reference taken on the object just before the put and kept elsewhere (`s->parent = dma_fence_get(f);
+ * dma_fence_put(f);`) keeps it alive: the put drops the caller's own, not the last one.
+ */
+function keptJustBefore(fn: FunctionIr, res: Res, object: string): boolean {
+  const releaseRow = res.releaseRow as number;
+  return fn.calls.some(
+    (call) =>
+      call.row < releaseRow &&
+      call.row >= releaseRow - 3 &&
+      res.pair.acquire.includes(call.name) &&
+      call.target !== undefined &&
+      call.args.some((arg) => arg === object),
+  );
+}
+
 /** What a function returns on success: nothing (`return;`, the closing brace), 0 or true. */
 const SUCCESS_RETURN = /^(?:0|true|)$/;
 

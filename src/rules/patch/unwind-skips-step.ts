@@ -129,6 +129,7 @@ function successReaches(ir: FunctionIr, before: FailureExit, later: FailureExit)
   if (!PLAIN_FAILURE.test(unwrap(before.cond))) return false;
   const success = ir.nodes[before.branch]?.succ[1];
   if (success === undefined) return false;
+  const undoes = undoneBy(before.call.name);
   const seen = new Set<number>([before.branch]);
   const stack = [success];
   while (stack.length > 0) {
@@ -138,29 +139,25 @@ function successReaches(ir: FunctionIr, before: FailureExit, later: FailureExit)
     seen.add(id);
     const node = ir.nodes[id];
     // Running the step again, or undoing it, ends the state in which it had succeeded.
-    if (
-      !node ||
-      node.kind === 'unknown' ||
-      node.calls.some((call) => call.name === before.call.name || undoes(call.name, before.call.name))
-    )
-      continue;
+    if (!node || node.kind === 'unknown' || node.calls.some((call) => call.name === before.call.name || undoes(call.name))) continue;
     stack.push(...node.succ);
   }
   return false;
 }
 
-/** Whether `call` undoes `step` by name (`foo_init` → `foo_fini`, or the object's own teardown). */
-function undoes(call: string, step: string): boolean {
+/** Whether a call undoes `step` by name (`foo_init` → `foo_fini`, or the object's own teardown). */
+function undoneBy(step: string): (call: string) => boolean {
   const verb = STEP.exec(step)?.[1] as string;
   const stem = step.replace(STEP, '_').replace(/^_+|_+$/g, '');
   // The object's own teardown (`foo_node_fini()` after `foo_node_insert()`) undoes whatever was done to it.
   const undo = new RegExp(`(?:^|_)(?:${[...(UNDO[verb] ?? []), ...TEARDOWN].join('|')})(?:_|$)`);
-  return undo.test(call) && call.replace(undo, '_').replace(/^_+|_+$/g, '') === stem;
+  return (call) => undo.test(call) && call.replace(undo, '_').replace(/^_+|_+$/g, '') === stem;
 }
 
 /** Whether a call after the label undoes `step` by name. */
 function undoneAfter(ir: FunctionIr, labelRow: number, step: string): boolean {
-  return ir.calls.some((call) => call.row > labelRow && undoes(call.name, step));
+  const undoes = undoneBy(step);
+  return ir.calls.some((call) => call.row > labelRow && undoes(call.name));
 }
 
 export const unwindSkipsStepCheck: PatchRuleCheck = {

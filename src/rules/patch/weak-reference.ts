@@ -72,15 +72,17 @@ export const weakReferenceCheck: PatchRuleCheck = {
         if (postSignatures.has(sig) || review.patchAddedText.includes(sig)) continue;
         const object = resourceKey(call.args[0]);
         if (!object) continue;
+        /** A put the patch removes from this function, on the first argument `matches` accepts. */
+        const putRemoved = (matches: (arg: string | undefined) => boolean) =>
+          view.ir.calls.some(
+            (other) =>
+              rowChanged(view, other.row) &&
+              review.pairs.releases.get(other.name)?.some((pair) => pair.kind === 'reference') === true &&
+              matches(other.args[0]) &&
+              !postSignatures.has(signature(other)),
+          );
         // The patch drops the function's own put of it too: its reference now goes to the store (a transfer).
-        const putRemoved = view.ir.calls.some(
-          (other) =>
-            rowChanged(view, other.row) &&
-            review.pairs.releases.get(other.name)?.some((pair) => pair.kind === 'reference') === true &&
-            resourceKey(other.args[0]) === object &&
-            !postSignatures.has(signature(other)),
-        );
-        if (putRemoved) continue;
+        if (putRemoved((arg) => resourceKey(arg) === object)) continue;
         const store = postStores.find(
           ({ assign }) =>
             /->|\./.test(assign.target) && (assign.value === object || assign.value === `${call.name}(${call.args.join(',')})`),
@@ -88,14 +90,8 @@ export const weakReferenceCheck: PatchRuleCheck = {
         if (!store) continue;
         // The patch drops the put of what the field held before too: the field no longer holds references at
         // all (it now keeps a sequence number or a borrowed pointer by design), so nothing is left weak.
-        const fieldPutRemoved = view.ir.calls.some(
-          (other) =>
-            rowChanged(view, other.row) &&
-            review.pairs.releases.get(other.name)?.some((pair) => pair.kind === 'reference') === true &&
-            (other.args[0] ?? '').replace(/\s+/g, '') === store.assign.target.replace(/\s+/g, '') &&
-            !postSignatures.has(signature(other)),
-        );
-        if (fieldPutRemoved) continue;
+        const field = store.assign.target.replace(/\s+/g, '');
+        if (putRemoved((arg) => (arg ?? '').replace(/\s+/g, '') === field)) continue;
         issues.push({
           view,
           key: `${view.ir.name}|removed|${sig}`,

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { functionNameOf, type ScanLine } from '../../../src/rules/patch/lock-facts';
-import { cursorsOf, declaredTypes, parameterNames } from '../../../src/rules/patch/object-locks';
+import { cursorsOf, structPointerTypes, parameterNames } from '../../../src/rules/patch/object-locks';
 
 const lines = (text: string): ScanLine[] => text.split('\n').map((line, index) => ({ text: line, line: index + 1 }));
 
@@ -30,7 +30,7 @@ foo_suspend_all(struct foo_device *fdev,
 
 describe('object-locks', () => {
   it('types every declarator of a line, parameters included', () => {
-    const types = declaredTypes(BODY);
+    const types = structPointerTypes(BODY);
     expect(types.get('fdev')).toBe('foo_device');
     expect(types.get('skip')).toBe('foo_ctx');
     expect(types.get('mgr')).toBe('foo_mgr');
@@ -45,7 +45,7 @@ describe('object-locks', () => {
   });
 
   it('finds the element of each walk in its own argument slot', () => {
-    const cursors = cursorsOf(BODY, declaredTypes(BODY));
+    const cursors = cursorsOf(BODY, structPointerTypes(BODY));
     expect([...cursors.keys()].sort()).toEqual(['ctx', 'mgr', 'q']);
     expect(cursors.get('q')?.type).toBe('foo_queue');
   });
