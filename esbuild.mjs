@@ -28,7 +28,10 @@ const common = {
 
 /** Node-side entry points: name in dist/ -> source. */
 const nodeEntries = {
-  cli: 'src/cli/main.ts',
+  // `gpuvm-lens`: picks one of the next two bundles by command (src/cli/entry.ts).
+  cli: 'src/cli/entry.ts',
+  'cli-main': 'src/cli/main.ts',
+  'cli-replay': 'src/cli/replay-main.ts',
   // The thread that reads big files for `check` (src/host/threaded-line-stream.ts finds it next to the bundle running it).
   'line-reader': 'src/host/line-reader-worker.ts',
   'bench-engine': 'bench/engine.ts',

@@ -40,7 +40,8 @@ export class ByteLines {
 
   text(piece: string): void {
     const n = piece.length;
-    this.reserve(n * 3);
+    // `reserve` inlined: a record line is a dozen calls of a few bytes each.
+    if (this.length + n * 3 > this.buffer.length) this.reserve(n * 3);
     const buffer = this.buffer;
     let at = this.length;
     for (let i = 0; i < n; i++) {
@@ -61,17 +62,17 @@ export class ByteLines {
       this.text('0x' + value.toString(16));
       return;
     }
-    this.reserve(18);
+    if (this.length + 18 > this.buffer.length) this.reserve(18);
     const buffer = this.buffer;
     let at = this.length;
     buffer[at++] = 0x30;
     buffer[at++] = 0x78;
     if (value < TWO_32) {
-      at = hex32(buffer, at, value >>> 0, false);
+      at = hex32(buffer, at, value >>> 0);
     } else {
       // Below 2^53: a high part of up to 21 bits, then 8 digits of the low 32.
-      at = hex32(buffer, at, Math.floor(value / TWO_32), false);
-      at = hex32(buffer, at, value >>> 0, true);
+      at = hex32(buffer, at, Math.floor(value / TWO_32));
+      at = hex32Padded(buffer, at, value >>> 0);
     }
     this.length = at;
   }
@@ -82,7 +83,7 @@ export class ByteLines {
   }
 
   endLine(): void {
-    this.reserve(1);
+    if (this.length + 1 > this.buffer.length) this.reserve(1);
     this.buffer[this.length++] = 0x0a;
     if (this.length >= this.chunkSize) this.flush();
   }
@@ -95,10 +96,24 @@ export class ByteLines {
   }
 }
 
-/** Writes `value` (32 bits) in hex at `at`: all 8 digits with `pad`, else without leading zeros. */
-function hex32(buffer: Uint8Array, at: number, value: number, pad: boolean): number {
-  let shift = 28;
-  if (!pad) while (shift > 0 && value >>> shift === 0) shift -= 4;
-  for (; shift >= 0; shift -= 4) buffer[at++] = HEX[(value >>> shift) & 0xf] as number;
-  return at;
+/** Writes `value` (32 bits) in hex at `at` without leading zeros (`0` for zero); returns the end. */
+function hex32(buffer: Uint8Array, at: number, value: number): number {
+  // The digit count from the leading zero bits: the digits are then written
+  // from the last one back, with no search for the first.
+  const digits = value === 0 ? 1 : (35 - Math.clz32(value)) >> 2;
+  const end = at + digits;
+  for (let i = end - 1; i >= at; i--) {
+    buffer[i] = HEX[value & 0xf] as number;
+    value >>>= 4;
+  }
+  return end;
+}
+
+/** Writes `value` (32 bits) as all 8 hex digits at `at`; returns the end. */
+function hex32Padded(buffer: Uint8Array, at: number, value: number): number {
+  for (let i = at + 7; i >= at; i--) {
+    buffer[i] = HEX[value & 0xf] as number;
+    value >>>= 4;
+  }
+  return at + 8;
 }

@@ -4,7 +4,7 @@
  */
 
 import { COMMANDS } from './commands/index';
-import { UsageError } from './commands/command';
+import { exitWhenDone, runCommand } from './run-command';
 import { VERSION } from './version';
 import { installTreeSitterAssets } from '../server/tree-sitter-assets';
 
@@ -42,26 +42,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`gpuvm-lens: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  try {
-    return await command.run(rest);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`gpuvm-lens ${name}: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  return runCommand(command, rest);
 }
 
 // Patches are parsed with tree-sitter by every command that analyzes them (check, review, lsp).
 installTreeSitterAssets();
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`gpuvm-lens: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 3;
-  },
-);
+exitWhenDone(main(process.argv.slice(2)));

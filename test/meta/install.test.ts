@@ -2,7 +2,7 @@
  * The command line installs anywhere: `npm pack` (which builds through the
  * `prepare` script) gives a tarball that `npm install -g` puts on PATH with
  * nothing else, offline (every run-time dependency is bundled into
- * dist/cli.js), and the installed command runs from outside the checkout:
+ * dist/cli-main.js and dist/cli-replay.js, which dist/cli.js picks from), and the installed command runs from outside the checkout:
  * it analyzes a file, prints a rule's page, and the package holds no sources.
  */
 
@@ -69,6 +69,9 @@ describe('the installed gpuvm-lens', () => {
 
   it('holds the bundle, the WASM and the rule pages, and no sources or tests', () => {
     expect(packed).toContain('dist/cli.js');
+    // What dist/cli.js loads: the whole command line, and replay on its own.
+    expect(packed).toContain('dist/cli-main.js');
+    expect(packed).toContain('dist/cli-replay.js');
     // The thread `check` reads big traces on (without it, check stays on one thread).
     expect(packed).toContain('dist/line-reader.js');
     expect(packed).toContain('docs/rules/trace-bind-over-live-mapping.md');
