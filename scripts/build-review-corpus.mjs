@@ -3,10 +3,16 @@
 // from a git history of the kernel's drivers/gpu/drm, such as a clone of the
 // public mirror github.com/lutzbichler/drm-kmod:
 //
-//   node scripts/build-review-corpus.mjs GITDIR [--buggy N] [--clean N] [--corpus DIR] [--dry-run]
+//   node scripts/build-review-corpus.mjs GITDIR [--buggy N] [--clean N] [--corpus DIR] [--all-drm] [--fresh] [--dry-run]
 //
 // --corpus DIR works on a copy of the corpus folder instead of the repository's
 // (a larger --clean there gives fresh clean commits to measure false alarms on).
+// --all-drm widens the file scope to every C file of drivers/gpu/drm outside
+// display code (i915, radeon, vc4, the core…, as driver 'other'): a larger
+// set of the same kind of kernel C, for a copy made with --corpus, to see
+// whether the review generalises beyond the GPU VM code it was tuned on.
+// --fresh (with --corpus) then leaves in the copy only the entries the
+// repository's corpus does not hold: patches nobody has tuned the review on.
 //
 // The method, applied to every commit of every branch (merges left out):
 // - A commit named by a later commit's `Fixes:` tag is an original. The tag is
@@ -55,10 +61,8 @@ const MIRROR = 'github.com/lutzbichler/drm-kmod';
 const MAX_PATCH_LINES = 1500;
 const HALF_YEAR = 183 * 24 * 3600;
 const corpusAt = process.argv.indexOf('--corpus');
-const CORPUS =
-  corpusAt >= 0 && process.argv[corpusAt + 1]
-    ? resolve(process.argv[corpusAt + 1])
-    : join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'patches', 'corpus');
+const REPOSITORY_CORPUS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'patches', 'corpus');
+const CORPUS = corpusAt >= 0 && process.argv[corpusAt + 1] ? resolve(process.argv[corpusAt + 1]) : REPOSITORY_CORPUS;
 
 /** Which files are the GPU VM code in scope, and the driver each belongs to (first match wins). */
 const SCOPE = [
@@ -87,6 +91,9 @@ const SCOPE = [
   ['scheduler', /^drivers\/gpu\/drm\/scheduler\/[^/]+\.c$/],
   ['drm', /^drivers\/gpu\/drm\/drm_(gem|prime|syncobj|gem_shmem_helper)\.c$/],
 ];
+/** --all-drm: the rest of drivers/gpu/drm, display, panel and bridge code left out. */
+const ALL_DRM = ['other', /^drivers\/gpu\/drm\/(?!.*(display|\/dc\/|\/dm\/|\/dcn|\/hdmi|\/dp|\/dsi|panel|bridge|\/disp\/))[^.]+\.c$/];
+if (process.argv.includes('--all-drm')) SCOPE.push(ALL_DRM);
 
 /** Bug classes, from the fix's own description (subject and body without the trailer tags). */
 const CLASSES = [
@@ -109,7 +116,9 @@ function main() {
   const args = process.argv.slice(2);
   const gitDir = args.find((arg, i) => !arg.startsWith('--') && !['--buggy', '--clean', '--corpus'].includes(args[i - 1] ?? ''));
   if (!gitDir) {
-    process.stderr.write('usage: node scripts/build-review-corpus.mjs GITDIR [--buggy N] [--clean N] [--corpus DIR] [--dry-run]\n');
+    process.stderr.write(
+      'usage: node scripts/build-review-corpus.mjs GITDIR [--buggy N] [--clean N] [--corpus DIR] [--all-drm] [--fresh] [--dry-run]\n',
+    );
     process.exit(2);
   }
   const option = (name, fallback) => {
@@ -403,6 +412,21 @@ function main() {
     ({ name }) => `    ${JSON.stringify(`history/${name}.patch`)}: ${formatJson(labels.patches[`history/${name}.patch`], '    ')}`,
   );
   writeFileSync(labelsPath, `${keptText},\n${added.join(',\n')}\n  }\n}\n`);
+  if (args.includes('--fresh') && CORPUS !== REPOSITORY_CORPUS) keepOnlyFresh(labelsPath);
+}
+
+/** --fresh: drops from the copy at `labelsPath` every entry the repository's corpus has, with its file and tree. */
+function keepOnlyFresh(labelsPath) {
+  const known = JSON.parse(readFileSync(join(REPOSITORY_CORPUS, 'labels.json'), 'utf8')).patches;
+  const copy = JSON.parse(readFileSync(labelsPath, 'utf8'));
+  for (const [file, entry] of Object.entries(copy.patches)) {
+    if (!(file in known)) continue;
+    rmSync(join(CORPUS, file), { force: true });
+    if (entry.tree) rmSync(join(CORPUS, entry.tree), { recursive: true, force: true });
+    delete copy.patches[file];
+  }
+  writeFileSync(labelsPath, `${formatJson(copy)}\n`);
+  process.stdout.write(`fresh: ${Object.keys(copy.patches).length} entries the repository's corpus does not hold\n`);
 }
 
 /** The Fixes: tags of a commit message: SHA, quoted subject, the line itself. */
