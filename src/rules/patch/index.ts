@@ -39,6 +39,8 @@ import { staleFieldAfterReleaseCheck } from './stale-field-after-release';
 import { nullBranchDereferenceCheck } from './null-branch-dereference';
 import { printkFormatTypeCheck } from './printk-format-type';
 import { unwindSkipsStepCheck } from './unwind-skips-step';
+import { returnSkipsUnwindCheck } from './return-skips-unwind';
+import { tryAcquireNotLastCheck } from './try-acquire-not-last';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -76,6 +78,8 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   nullBranchDereferenceCheck,
   printkFormatTypeCheck,
   unwindSkipsStepCheck,
+  returnSkipsUnwindCheck,
+  tryAcquireNotLastCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];

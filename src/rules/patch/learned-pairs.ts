@@ -179,7 +179,10 @@ function learnFrom(source: LearnSource): Evidence[] {
       for (const [release, releases] of byName) {
         if (!release.startsWith(`${prefix}put`)) continue;
         const tail = release.slice(prefix.length + 3);
-        if ((tail !== '' && !tail.startsWith('_')) || !rest.startsWith(tail)) continue;
+        if (tail !== '' && !tail.startsWith('_')) continue;
+        // The put names a part of what the get names: `_port` of `_validated_port_ref`, in any order.
+        const restWords = new Set(rest.split('_'));
+        if (!rest.startsWith(tail) && !tail.split('_').every((word) => restWords.has(word))) continue;
         const confirmed = releases.find((rel) => acquires.some((acq) => acq.target !== undefined && acq.target === rel.first));
         if (!confirmed) continue;
         found.push({

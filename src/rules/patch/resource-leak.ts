@@ -85,7 +85,10 @@ export const resourceLeakCheck: PatchRuleCheck = {
           };
           const related = [{ row: event.acquireRow, message: `${event.pair.what} taken here` }];
           // Resource and path, not the acquire's text: a lock that changes type is the same lock.
-          const key = textKey(view, event.key, event.pair.kind, event.exitRow);
+          // A return the patch adds is a new way out even when an old exit with the same text leaked it
+          // already (`return false;` after `goto out`): the test in front of it tells them apart.
+          const newExit = rowChanged(view, event.exitRow) && event.viaRow === undefined && event.exitRow > 0;
+          const key = textKey(view, event.key, event.pair.kind, event.exitRow, ...(newExit ? [event.exitRow - 1] : []));
           // The patch moved or added the release, not the exit: the release is the line to look at.
           const skipped = event.again || rowChanged(view, event.exitRow) ? undefined : changedRelease(view, event);
           // A `goto` the patch adds that leaves with it held: the jump is the line to change.
@@ -128,6 +131,8 @@ export const resourceLeakCheck: PatchRuleCheck = {
             related,
           };
         })
+        // One finding per resource and exit: paths that took it at different rows end the same way.
+        .filter((issue, index, all) => all.findIndex((other) => other.key === issue.key && other.row === issue.row) === index)
     );
   },
 };

@@ -9,7 +9,9 @@
  * The walk is over the function's control flow, whole functions only. A
  * variable whose address is taken, or that is handed bare to a call (a macro
  * such as `list_for_each_entry(pos, ...)` or `get_user(v, ptr)` may assign
- * it), counts as assigned there: precision over recall.
+ * it), counts as assigned there: precision over recall. A read nested under
+ * a condition counts only when the patch wrote both it and the declaration,
+ * with no lines between them out of view.
  */
 
 import { defineRule } from '../rule';
@@ -57,6 +59,7 @@ export const uninitializedReadCheck: PatchRuleCheck = {
     for (const view of review[side]) {
       const { ir } = view;
       if (!ir.startVisible || ir.synthetic) continue;
+      const gapped = ir.calls.some((call) => call.name === WINDOW_GAP);
       for (const node of ir.nodes) {
         if (node.kind !== 'stmt' || node.calls.length > 0 || node.assigns.length > 0) continue;
         const text = rowText(view, node.row);
@@ -64,9 +67,11 @@ export const uninitializedReadCheck: PatchRuleCheck = {
         if (!match || NOT_A_TYPE.test(text)) continue;
         for (const name of (match[1] as string).split(',').map((part) => part.replace(/[\s*]/g, ''))) {
           const read = firstUnassignedRead(view, ir, node, name);
+          if (read === undefined) continue;
           // Only a read at the body's top level, which every path through that point makes: a read under a
-          // condition is usually tied to the condition that assigned the variable (gcc's maybe-uninitialized noise).
-          if (read === undefined || !TOP_LEVEL.test(view.rows[read]?.text ?? '')) continue;
+          // condition is often tied to the condition that assigned the variable. Unless the patch wrote both the
+          // declaration and the read, and every line between them is in view: then the condition is its own too.
+          if (!TOP_LEVEL.test(view.rows[read]?.text ?? '') && !(rowChanged(view, node.row) && rowChanged(view, read) && !gapped)) continue;
           issues.push({
             view,
             key: `${ir.name}|uninitialized|${name}`,
