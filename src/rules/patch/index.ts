@@ -23,6 +23,7 @@ import { heldLockFreedCheck } from './held-lock-freed';
 import { lockOrderInversionCheck } from './lock-order-inversion';
 import { unlockedFieldAccessCheck } from './unlocked-field-access';
 import { writeOutsideLockedSectionCheck } from './write-outside-locked-section';
+import { callWithoutAssertedLockCheck } from './call-without-asserted-lock';
 import { elementLockNotHeldCheck } from './element-lock-not-held';
 import { taskMmWithoutReferenceCheck } from './task-mm-without-reference';
 import { publishBeforeInitCheck } from './publish-before-init';
@@ -63,6 +64,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   lockOrderInversionCheck,
   unlockedFieldAccessCheck,
   writeOutsideLockedSectionCheck,
+  callWithoutAssertedLockCheck,
   elementLockNotHeldCheck,
   taskMmWithoutReferenceCheck,
   sleepUnderSpinlockCheck,

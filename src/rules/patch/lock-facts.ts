@@ -122,7 +122,7 @@ function classOfCall(pair: ResourcePair, args: readonly string[], slot: number):
 }
 
 /** Argument texts of the call whose `(` is at `open`, as far as the line goes. */
-function argumentsAt(text: string, open: number): string[] {
+export function argumentsAt(text: string, open: number): string[] {
   const args: string[] = [];
   let depth = 0;
   let start = open + 1;
@@ -297,8 +297,23 @@ export interface LockFacts {
   readonly takes: ReadonlyMap<string, ReadonlySet<string>>;
   /** Functions that may sleep: they call a sleeping kernel function, or such a function of the driver (a few calls deep). */
   readonly sleepers: ReadonlyMap<string, Sleeper>;
+  /** Function name → the locks its body asserts held (`lockdep_assert_held()`) on an object its caller passes. */
+  readonly requires?: ReadonlyMap<string, readonly LockRequirement[]>;
   /** Fields of a struct type and the lock of the same object that protects them (`object-locks`), for the patch's loops. */
   readonly objects?: ObjectLockFacts;
+}
+
+/**
+ * A lock a function's body asserts held, unconditionally, on an object reached
+ * from one of its parameters: its callers must hold it.
+ */
+export interface LockRequirement {
+  /** The parameter the lock is reached from (0-based). */
+  readonly param: number;
+  /** The steps from that parameter to the lock: `->lock`, `->vm->lock`, `->ct.lock`. */
+  readonly path: string;
+  /** The assertion. */
+  readonly site: LockSite;
 }
 
 /** Why a function of the driver may sleep: the call in its body that does, and the reason at the end of the chain. */
@@ -321,6 +336,9 @@ interface UnitFacts {
   sleeps?: { name: string; reason: string; line: number };
   /** Every function the body calls, at its first call. */
   readonly callees: Map<string, number>;
+  /** The locks the body asserts held on objects its parameters reach, and the name its head gives. */
+  readonly requires: { param: number; path: string; line: number }[];
+  requiredBy?: string;
 }
 
 /**
@@ -340,7 +358,20 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Uni
   functionUnits(source).forEach((unit, index) => {
     const enclosing = index === 0 && source.enclosing ? functionNameOf([{ text: source.enclosing, line: 0 }]) : undefined;
     const fn = functionNameOf(unit) ?? enclosing ?? `${source.path}#${index}`;
-    const facts: UnitFacts = { fn, orders: [], takes: new Set(), calls: [], fields: new Map(), callees: new Map() };
+    const facts: UnitFacts = {
+      fn,
+      orders: [],
+      takes: new Set(),
+      calls: [],
+      fields: new Map(),
+      callees: new Map(),
+      requires: [],
+    };
+    const required = requirementsOf(unit);
+    if (required) {
+      facts.requiredBy = required.fn;
+      facts.requires.push(...required.requires);
+    }
     collectCallees(unit, facts);
     scanLocks(unit, pairs, (event) => {
       if (event.type === 'call') {
@@ -411,6 +442,7 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
   const fields = new Map<string, Map<string, { locks: ReadonlySet<string>; site: LockSite }>>();
   const takes = new Map<string, Set<string>>();
   const sleepers = new Map<string, Sleeper>();
+  const requires = new Map<string, LockRequirement[]>();
   const units: { unit: UnitFacts; path: string }[] = [];
   const seenFunctions = new Set<string>();
   for (const source of sources) {
@@ -427,6 +459,13 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
           site: { path: source.path, line: unit.sleeps.line, fn: unit.fn },
           reason: unit.sleeps.reason,
         });
+      // The first definition seen says what a function requires: the patch's own copy comes before the tree's.
+      const requiredBy = unit.requiredBy;
+      if (requiredBy && unit.requires.length > 0 && !requires.has(requiredBy))
+        requires.set(
+          requiredBy,
+          unit.requires.map(({ param, path, line }) => ({ param, path, site: { path: source.path, line, fn: requiredBy } })),
+        );
       if (unit.takes.size > 0) {
         const set = takes.get(unit.fn) ?? new Set<string>();
         for (const cls of unit.takes) set.add(cls);
@@ -480,7 +519,7 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
     if (found.length === 0) break;
     for (const [fn, sleeper] of found) if (!sleepers.has(fn)) sleepers.set(fn, sleeper);
   }
-  return { order, fields, takes, sleepers };
+  return { order, fields, takes, sleepers, requires };
 }
 
 /**
@@ -536,3 +575,77 @@ export function believedLock(
 export const MIN_BELIEF_FUNCTIONS = 3;
 /** ...and at least this share of those that touch it. */
 export const BELIEF_SHARE = 0.8;
+
+/** `struct xe_vm *vm = q->vm;`: a local standing for a field its declaration reads. */
+const ALIAS_DECLARATION = /^\s*(?:const\s+)?(?:struct\s+)?\w+\s*\*+\s*([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)((?:(?:->|\.)[A-Za-z_]\w*)+)\s*;/;
+/** A statement that guards the next line when it has no braces of its own. */
+const GUARDING_STATEMENT = /^\s*(?:(?:\}\s*)?else\b|if\b|for\b|while\b|[a-z_]*for_each\w*\b)|\)\s*$/;
+/** A lock expression a caller's argument can be substituted into: `&vm->lock`, `q->vm->lock`, `&guc->ct.lock`. */
+const PLAIN_EXPRESSION = /^&?[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
+
+/**
+ * The locks a function body asserts held at its top level (not under a
+ * condition), on an object a parameter reaches directly or through a local
+ * declared from the parameter's field. A body whose head is not in view
+ * (a window of a hunk) requires nothing: its parameters are unknown.
+ */
+function requirementsOf(unit: readonly ScanLine[]): { fn: string; requires: { param: number; path: string; line: number }[] } | undefined {
+  // Kernel style: the body opens with `{` in column 0, under a head that starts in column 0 (after any comment).
+  const bodyStart = unit.findIndex(({ text }) => /^\{/.test(text));
+  if (bodyStart < 1) return undefined;
+  let headIndex = bodyStart - 1;
+  while (headIndex > 0 && bodyStart - headIndex < 8 && !/^[A-Za-z_].*\(/.test((unit[headIndex] as ScanLine).text)) headIndex--;
+  const head = unit
+    .slice(headIndex, bodyStart)
+    .map(({ text }) => text)
+    .join(' ');
+  const name = /^[A-Za-z_][\w\s*]*?\b([A-Za-z_]\w*)\s*\(/.exec(head);
+  if (!name || KEYWORDS.has(name[1] as string) || head.includes(';')) return undefined;
+  const fn = name[1] as string;
+  const at = name.index + name[0].length - 1;
+  const params = argumentsAt(head, at).map((param) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/.exec(param)?.[1] ?? '');
+  const aliases = new Map<string, { param: number; path: string }>();
+  const out: { param: number; path: string; line: number }[] = [];
+  const inComment = { value: false };
+  let depth = 0;
+  let previous = '';
+  for (let i = bodyStart; i < unit.length; i++) {
+    const { text, line } = unit[i] as ScanLine;
+    if (text.length > 1024) break;
+    const code = codeOf(text, inComment);
+    const topLevel = depth === 1 && !GUARDING_STATEMENT.test(previous);
+    if (topLevel) {
+      const alias = ALIAS_DECLARATION.exec(code);
+      const from = alias ? params.indexOf(alias[2] as string) : -1;
+      if (alias && from >= 0) aliases.set(alias[1] as string, { param: from, path: alias[3] as string });
+      const assertion = /\blockdep_assert_held(?:_once|_write|_read)?\s*\(/.exec(code);
+      const argument = assertion ? (argumentsAt(code, assertion.index + assertion[0].length - 1)[0] ?? '').replace(/\s+/g, '') : '';
+      const steps = /^&([A-Za-z_]\w*)((?:(?:->|\.)[A-Za-z_]\w*)+)$/.exec(argument);
+      if (steps) {
+        const root = steps[1] as string;
+        const param = params.indexOf(root);
+        const via = aliases.get(root);
+        if (param >= 0) out.push({ param, path: steps[2] as string, line });
+        else if (via) out.push({ param: via.param, path: `${via.path}${steps[2] as string}`, line });
+      }
+    }
+    for (const ch of code) {
+      if (ch === '{') depth++;
+      else if (ch === '}') depth--;
+    }
+    if (code.trim() !== '') previous = code;
+  }
+  return { fn, requires: out };
+}
+
+/**
+ * The lock class a call of a function that requires `requirement` needs, for
+ * the argument the caller passes (`&xe->guc` with `->ct.lock`: `guc.ct.lock`
+ * of `xe`), or nothing when the argument is not a plain expression.
+ */
+export function requiredClass(requirement: LockRequirement, argument: string): string | undefined {
+  const arg = argument.replace(/\s+/g, '');
+  if (!PLAIN_EXPRESSION.test(arg)) return undefined;
+  const expression = arg.startsWith('&') ? `${arg.slice(1)}.${requirement.path.replace(/^(?:->|\.)/, '')}` : `${arg}${requirement.path}`;
+  return requirement.path.startsWith('.') && !arg.startsWith('&') ? undefined : lockClassOf(expression);
+}
