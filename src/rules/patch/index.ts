@@ -42,6 +42,7 @@ import { printkFormatTypeCheck } from './printk-format-type';
 import { unwindSkipsStepCheck } from './unwind-skips-step';
 import { returnSkipsUnwindCheck } from './return-skips-unwind';
 import { tryAcquireNotLastCheck } from './try-acquire-not-last';
+import { refcountIncFromZeroCheck } from './refcount-inc-from-zero';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -82,6 +83,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   unwindSkipsStepCheck,
   returnSkipsUnwindCheck,
   tryAcquireNotLastCheck,
+  refcountIncFromZeroCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];
