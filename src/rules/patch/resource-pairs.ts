@@ -149,6 +149,16 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   },
   { what: 'dma-buf reference', kind: REF, acquire: ['dma_buf_get'], release: ['dma_buf_put'], style: 'pointer', acquireSlot: 'result' },
   { what: 'task reference', kind: REF, acquire: ['get_task_struct'], release: ['put_task_struct'], style: 'always' },
+  {
+    what: 'PCI device reference',
+    kind: REF,
+    acquire: ['pci_get_domain_bus_and_slot', 'pci_get_device', 'pci_get_slot', 'pci_get_class', 'pci_get_subsys'],
+    release: ['pci_dev_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
+  { what: 'PCI device reference', kind: REF, acquire: ['pci_dev_get'], release: ['pci_dev_put'], style: 'always' },
+  { what: 'pid reference', kind: REF, acquire: ['get_pid'], release: ['put_pid'], style: 'always' },
   { what: 'mm reference', kind: REF, acquire: ['mmget_not_zero'], release: ['mmput', 'mmput_async'], style: 'bool' },
   { what: 'mm_struct pin', kind: REF, acquire: ['mmgrab'], release: ['mmdrop'], style: 'always' },
   {
