@@ -144,8 +144,18 @@ export async function reviewPatchLines(
       );
       const locks = lockFacts(pairs, cHunks, { ...config, ...(readSource ? { readSource } : {}) }, changedFunctions);
       const errnoFunctions = learnErrnoFunctions(parsedHunks);
-      const nullBeliefs = learnNullBeliefs(nullSources(cHunks, readSource));
-      const context = { pairs, locks, patchAddedText: changedText('+'), patchRemovedText: changedText('-'), errnoFunctions, nullBeliefs };
+      const sources = nullSources(cHunks, readSource);
+      const nullBeliefs = learnNullBeliefs(sources);
+      const keptResults = keptResultsIn(sources);
+      const context = {
+        pairs,
+        locks,
+        patchAddedText: changedText('+'),
+        patchRemovedText: changedText('-'),
+        errnoFunctions,
+        nullBeliefs,
+        keptResults,
+      };
       const owned = ownedByFunction(parsedHunks, pairs);
       for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));
     }
@@ -168,6 +178,16 @@ function nullSources(cHunks: readonly { path: string; hunk: Hunk }[], readSource
     }
   }
   return sources;
+}
+
+/** `ret = f(...)`, `err = f(...)`: functions whose callers keep the result to look at it, so they can fail. */
+const KEPT_RESULT = /\b(?:ret|err|error|rc|r|res|result|status)\s*=\s*([A-Za-z_]\w*)\s*\(/g;
+
+function keptResultsIn(sources: readonly NullSource[]): Set<string> {
+  const kept = new Set<string>();
+  for (const source of sources)
+    for (const line of source.lines) for (const match of line.text.matchAll(KEPT_RESULT)) kept.add(match[1] as string);
+  return kept;
 }
 
 /** `read` with each path read at most once. */

@@ -29,6 +29,7 @@ export interface HunkContext {
   readonly patchRemovedText: string;
   readonly errnoFunctions?: ErrnoFunctions;
   readonly nullBeliefs?: NullBeliefs;
+  readonly keptResults?: ReadonlySet<string>;
 }
 
 /** A hunk parsed into the functions of both images, before the paths are walked. */
@@ -161,6 +162,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     patchRemovedText: context.patchRemovedText,
     ...(context.errnoFunctions ? { errnoFunctions: context.errnoFunctions } : {}),
     ...(context.nullBeliefs ? { nullBeliefs: context.nullBeliefs } : {}),
+    ...(context.keptResults ? { keptResults: context.keptResults } : {}),
   };
   const findings: Finding[] = [];
   // Shapes of the removed lines that come back with another callee: renames, not new behaviour.

@@ -103,6 +103,34 @@ function rewriteIterator(text: string): string {
   return `${match[1]}while (${name}${(match[3] as string).trimEnd()}) {`;
 }
 
+const ITERATOR_HEAD = /^(\s+)([A-Za-z_]\w*)(\s*\(.*)$/;
+/** The lines an iterator head may be split over (`for_each_gem_engine(ce,` ... `it) {`). */
+const SPLIT_HEAD_LINES = 4;
+
+/**
+ * An iterator macro whose arguments run over several lines: `while (` goes before its name on
+ * the first line and `)` before the brace on the last, so it is a loop like a one-line head
+ * (a `continue` in it goes back to it, not to an enclosing loop). The row count stays the same.
+ */
+function rewriteSplitIterators(texts: string[]): void {
+  for (let index = 0; index < texts.length; index++) {
+    const match = ITERATOR_HEAD.exec(texts[index] as string);
+    if (!match || C_KEYWORD.has(match[2] as string) || /[;{}]/.test(match[3] as string)) continue;
+    let balance = parenBalance(match[3] as string);
+    if (balance <= 0) continue;
+    for (let next = index + 1; next < texts.length && next <= index + SPLIT_HEAD_LINES; next++) {
+      const line = texts[next] as string;
+      balance += parenBalance(line);
+      if (balance > 0 && !/[;{}]/.test(line)) continue;
+      if (balance === 0 && /^[^;{}]*\)\s*\{\s*$/.test(line)) {
+        texts[index] = `${match[1]}while (${match[2]}${match[3]}`;
+        texts[next] = line.replace(/\)\s*\{\s*$/, ')) {');
+      }
+      break;
+    }
+  }
+}
+
 /** Far above the 80 characters git puts in a hunk header's function part. */
 const MAX_SECTION = 512;
 
@@ -222,8 +250,10 @@ export function buildFragment(allRows: readonly SourceRow[], section: string): F
     complete--;
   }
   if (rows.length - complete >= 6) complete = rows.length;
+  const texts = rows.map((row, index) => (index < complete ? rewriteIterator(row.text) : ''));
+  rewriteSplitIterators(texts);
   rows.forEach((row, index) => {
-    text.push(index < complete ? rewriteIterator(row.text) : '');
+    text.push(texts[index] as string);
     out.push(row.synthetic ? undefined : row);
   });
   const close = open + depth;

@@ -46,6 +46,8 @@ export interface HunkReview {
   readonly errnoFunctions?: ErrnoFunctions;
   /** What the code tests for NULL: lookups and fields (`null-beliefs.ts`). */
   readonly nullBeliefs?: NullBeliefs;
+  /** Functions whose result some caller keeps (`ret = f(...)`), in the patch or the files it touches: they report failure. */
+  readonly keptResults?: ReadonlySet<string>;
 }
 
 export interface PatchIssue {

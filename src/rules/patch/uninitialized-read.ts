@@ -15,7 +15,7 @@
  */
 
 import { defineRule } from '../rule';
-import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import {
   functionLabel,
@@ -36,6 +36,8 @@ export const uninitializedRead = defineRule({
   tags: ['patch'],
   messages: {
     read: '{fn} declares {name} here without a value, and on some path reads it (`{read}`) before anything is assigned to it: it holds whatever was on the stack. Initialize it where it is declared.',
+    failedCall:
+      '{fn} declares {name} here without a value and reads it (`{read}`) after {call}() was to fill it in, without first looking at whether {call}() succeeded: when it fails, {name} holds whatever was on the stack. Check the result before the read, or initialize {name}.',
     fixed: 'The patch gives {name} a value on every path to its read in {fn}.',
   },
 });
@@ -66,6 +68,20 @@ export const uninitializedReadCheck: PatchRuleCheck = {
         const match = DECLARATION.exec(text);
         if (!match || NOT_A_TYPE.test(text)) continue;
         for (const name of (match[1] as string).split(',').map((part) => part.replace(/[\s*]/g, ''))) {
+          const failed = readAfterUncheckedFill(review, view, ir, node, name);
+          if (failed) {
+            issues.push({
+              view,
+              key: `${ir.name}|unchecked-fill|${name}`,
+              row: node.row,
+              messageId: 'failedCall',
+              data: { fn: functionLabel(view), name, read: rowText(view, failed.read), call: failed.call },
+              related: [
+                { row: failed.fill, message: `${failed.call}() may fail without assigning ${name}` },
+                { row: failed.read, message: `${name} read here` },
+              ],
+            });
+          }
           const read = firstUnassignedRead(view, ir, node, name);
           if (read === undefined) continue;
           // Only a read at the body's top level, which every path through that point makes: a read under a
@@ -101,6 +117,7 @@ function firstUnassignedRead(view: FunctionView, ir: FunctionIr, declaration: Ir
     `^\\s*(?:(?:\\+\\+|--)\\s*${regExpLiteral(name)}\\b|${regExpLiteral(name)}\\s*(?:(?:[-+*/%&|^]|<<|>>)=(?!=)|\\+\\+|--))`,
   );
   const addressTaken = new RegExp(`&\\s*${regExpLiteral(name)}\\b`);
+  const member = new RegExp(`^${regExpLiteral(name)}(?:\\.|\\[)`);
   const seen = new Set<number>();
   const loopHeads = new Set<number>();
   const stack = [...declaration.succ];
@@ -120,8 +137,10 @@ function firstUnassignedRead(view: FunctionView, ir: FunctionIr, declaration: Ir
     const text = rowText(view, node.row);
     if (compound.test(text)) return node.row;
     // Handed to a call bare or by address: the callee (or macro) may assign it.
-    if (node.calls.some((call) => call.args.some((arg) => bare.test(arg))) || addressTaken.test(text)) continue;
-    const assigned = node.assigns.some((assign) => assign.target === name);
+    if (node.calls.some((call) => call.args.some((arg) => bare.test(arg) || addressTaken.test(arg))) || addressTaken.test(text)) continue;
+    // A store to one of its members or elements (`buf.size = n;`) starts filling it in: what is read later may
+    // well be what was stored, so it counts as assigned.
+    const assigned = node.assigns.some((assign) => assign.target === name || member.test(assign.target));
     // A node that assigns it reads it only in the value (`while ((res = first(list)))`, `p = kmalloc(sizeof(*p))`).
     const readTexts = assigned
       ? node.assigns.map((assign) => assign.value)
@@ -139,6 +158,106 @@ function firstUnassignedRead(view: FunctionView, ir: FunctionIr, declaration: Ir
       continue;
     }
     stack.push(...node.succ);
+  }
+  return undefined;
+}
+
+/**
+ * `&name` handed to a call that reports failure: its result is kept somewhere (`ret = f(&v)`, here or
+ * anywhere in the patch) or the patch's code shows it returning an errno. A function that can fail may
+ * return before it writes its out-parameter, so the value is only known once its result has been looked at.
+ */
+function fallibleFill(review: HunkReview, view: FunctionView, call: CallSite, name: string): boolean {
+  const address = new RegExp(`^(?:\\([^()]*\\))?&${regExpLiteral(name)}$`);
+  if (call.negated || call.within !== undefined || !call.args.some((arg) => address.test(arg))) return false;
+  if (call.target !== undefined) return /^\w+$/.test(call.target);
+  // A statement of its own, `f(&v);`: the result is dropped. Fallible only when the code elsewhere keeps it.
+  if (!new RegExp(`^\\s*${regExpLiteral(call.name)}\\s*\\(`).test(rowText(view, call.row))) return false;
+  if (review.errnoFunctions?.has(call.name) || review.keptResults?.has(call.name)) return true;
+  const kept = new RegExp(`(?:\\w=|return|if\\(!?)${regExpLiteral(call.name)}\\(`);
+  return (
+    kept.test(review.patchAddedText) ||
+    kept.test(review.patchRemovedText) ||
+    view.ir.calls.some((other) => other.name === call.name && other.target !== undefined)
+  );
+}
+
+/** The nodes where `name` first gets a value (or may: a call handed it), on some path from its declaration. */
+function firstAssignments(ir: FunctionIr, declaration: IrNode, name: string, member: RegExp): Set<number> {
+  const handed = new RegExp(`^(?:\\([^()]*\\))?&?${regExpLiteral(name)}$`);
+  const found = new Set<number>();
+  const seen = new Set<number>();
+  const stack = [...declaration.succ];
+  let steps = 0;
+  while (stack.length > 0 && ++steps <= STEP_LIMIT) {
+    const id = stack.pop() as number;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = ir.nodes[id];
+    if (!node || node.kind === 'unknown') continue;
+    if (
+      node.assigns.some((assign) => assign.target === name || member.test(assign.target)) ||
+      node.calls.some((call) => call.args.some((arg) => handed.test(arg)))
+    ) {
+      found.add(id);
+      continue;
+    }
+    stack.push(...node.succ);
+  }
+  return found;
+}
+
+/**
+ * A read of `name` reached from a fallible call meant to fill it in (`ret = f(&v);` or `f(&v);`) before the
+ * call's result is tested, with no other assignment on the way. Declared without a value, `name` then holds
+ * stack garbage whenever the call fails (the compiler cannot see this: it assumes the callee writes it).
+ */
+function readAfterUncheckedFill(
+  review: HunkReview,
+  view: FunctionView,
+  ir: FunctionIr,
+  declaration: IrNode,
+  name: string,
+): { fill: number; read: number; call: string } | undefined {
+  const mention = new RegExp(`(?<!\\.|->)\\b${regExpLiteral(name)}\\b`);
+  const member = new RegExp(`^${regExpLiteral(name)}(?:\\.|\\[)`);
+  const compound = new RegExp(`^\\s*${regExpLiteral(name)}\\s*(?:(?:[-+*/%&|^]|<<|>>)=(?!=)|\\+\\+|--)`);
+  const firstFills = firstAssignments(ir, declaration, name, member);
+  for (const start of ir.nodes) {
+    // Only the call that gives it its first value: a call handed an object set up before fills in no blank.
+    if (!firstFills.has(start.id) || start.kind === 'branch' || start.kind === 'unknown') continue;
+    const call = start.calls.find((candidate) => fallibleFill(review, view, candidate, name));
+    if (!call) continue;
+    const result = call.target;
+    const resultMention = result === undefined ? undefined : new RegExp(`(?<!\\.|->)\\b${regExpLiteral(result)}\\b`);
+    const seen = new Set<number>();
+    const stack = [...start.succ];
+    let steps = 0;
+    while (stack.length > 0) {
+      if (++steps > STEP_LIMIT) return undefined;
+      const id = stack.pop() as number;
+      if (seen.has(id) || id === start.id) continue;
+      seen.add(id);
+      const node = ir.nodes[id];
+      if (!node || node.kind === 'unknown' || node.calls.some((other) => other.name === WINDOW_GAP)) continue;
+      if (compound.test(rowText(view, node.row))) return { fill: start.row, read: node.row, call: call.name };
+      // The result looked at (`if (ret)`, `return ret;`, `WARN_ON(ret)`): from here on each path knows.
+      if (resultMention) {
+        const looked = [
+          node.cond ?? '',
+          node.returned ?? '',
+          ...node.calls.flatMap((other) => other.args),
+          ...node.assigns.map((a) => a.value),
+        ];
+        if (looked.some((text) => resultMention.test(text))) continue;
+      }
+      if (node.assigns.some((assign) => assign.target === name || member.test(assign.target))) continue;
+      if (node.calls.some((other) => other.args.some((arg) => arg === name || arg.endsWith(`&${name}`)))) continue;
+      const texts = [node.cond ?? '', node.returned ?? '', ...node.assigns.flatMap((assign) => [assign.value, assign.target])];
+      if (texts.some((text) => mention.test(unevaluated(text)))) return { fill: start.row, read: node.row, call: call.name };
+      if (resultMention && node.assigns.some((assign) => assign.target === result)) continue;
+      stack.push(...node.succ);
+    }
   }
   return undefined;
 }

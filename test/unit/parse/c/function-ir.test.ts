@@ -75,6 +75,13 @@ describe('C fragments of hunks', () => {
     expect(source.split('\n')[1]).toBe('\twhile (list_for_each_entry(pos, head, link)) {');
   });
 
+  it('rewrites an iterator head split over lines into a loop, keeping the rows', () => {
+    const { source } = view('\tfor_each_engine(ce,\n\t\t\tlock_engines(ctx),\n\t\t\tit) {\n\t\tput(ce);\n\t}\n\tfoo(a,\n\t    b);');
+    expect(source.split('\n').slice(1, 4)).toEqual(['\twhile (for_each_engine(ce,', '\t\t\tlock_engines(ctx),', '\t\t\tit)) {']);
+    // A call split over lines is left alone.
+    expect(source.split('\n').slice(6, 8)).toEqual(['\tfoo(a,', '\t    b);']);
+  });
+
   it('keeps a whole function at the top level and knows its real end', () => {
     const { fns } = view('static int bar(int a)\n{\n\treturn a;\n}');
     expect(fns.map((fn) => [fn.name, fn.synthetic, fn.startVisible])).toEqual([['bar', false, true]]);
