@@ -6,7 +6,8 @@
  * clashes at link time ("drm/amdgpu: kfd_initialized can be static").
  *
  * Invariants: only lines the patch adds, at column 0, outside every function
- * of the image; a variable the patch moves from elsewhere (its definition is
+ * of the image; a name the image defines as a function is a prototype through
+ * a function typedef (`vd_init_t foo;`), not a variable; a variable the patch moves from elsewhere (its definition is
  * among the removed lines) keeps whatever linkage it had.
  */
 
@@ -44,6 +45,8 @@ export const globalWithoutStaticCheck: PatchRuleCheck = {
       const name = DEFINITION.exec(row.text)?.[1];
       if (!name) return;
       if (review.post.some((fn) => index >= fn.ir.startRow && index <= fn.ir.endRow)) return;
+      // A function declared through a function typedef (`vd_init_t vt_drmfb_init;`) and defined below: a prototype, not a variable.
+      if (review.post.some((fn) => !fn.ir.synthetic && fn.ir.name === name)) return;
       const word = regExpLiteral(name);
       // The patch's text has its white space removed (`externintfoo;`): the name is found by what follows it.
       if (new RegExp(`extern[^;\\n]*${word}(?:\\[|;)|EXPORT_SYMBOL\\w*\\(${word}\\)`).test(review.patchAddedText)) return;
