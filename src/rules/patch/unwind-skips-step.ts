@@ -13,7 +13,10 @@
  * `_add`, `_register`, `_enable`, `_start`, `_map`, `_pin`, ...), and the rule
  * stays quiet when the code after the label calls the step's counterpart by
  * name (`foo_fini()` for `foo_init()`, `foo_remove()` for `foo_add()`), which
- * means the unwind takes care of it somehow.
+ * means the unwind takes care of it somehow, and when the label undoes
+ * nothing at all while three set-up steps or more fail to it: a function
+ * whose failures consistently just return leaves its steps to the object's
+ * teardown by design (one step that does so is still reported).
  */
 
 import { defineRule } from '../rule';
@@ -60,6 +63,12 @@ const TEARDOWN = ['fini', 'destroy', 'deinit', 'uninit', 'cleanup', 'teardown'];
 const CONTAINER = /^(?:xa|idr|ida|list|hlist|hash|rb|radix_tree|maple_tree|mtree)_/;
 /** Set-up steps by name that leave nothing to undo: a reserved fence slot is used or dropped with the reservation. */
 const NOTHING_TO_UNDO = /^(?:dma_resv|reservation_object)_reserve_(?:shared|fences)$/;
+/** Set-up steps whose failures share one label that undoes nothing, from which that is the function's policy. */
+const DELEGATED_STEPS = 3;
+/** Calls that undo something: any counterpart verb, a free, a put, an unlock. */
+const UNDOING = new RegExp(
+  `(?:^|_)(?:${[...new Set([...Object.values(UNDO).flat(), ...TEARDOWN, 'unlock', 'kfree', 'kvfree', 'vfree', 'dec', 'drop', 'unref'])].join('|')})(?:_|$)|^(?:kv?free|vfree|fput|iput)$`,
+);
 const STEP = new RegExp(`(?:^|_)(${Object.keys(UNDO).join('|')})(?:_|$)`);
 
 interface FailureExit {
@@ -180,6 +189,13 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         // The code after the label must be in view to say it undoes nothing.
         const target = ir.nodes[labelTarget(ir, exit) ?? -1];
         if (!target || target.kind === 'unknown' || undoneAfter(ir, target.row - 1, before.call.name)) continue;
+        // A label that undoes nothing, shared by the failures of three set-up steps or more, is the function's
+        // policy, not a slip: it leaves every step to the object's own teardown ("cleanup is delayed to hw_fini").
+        if (
+          exits.filter((other) => other.label === exit.label && STEP.test(other.call.name)).length >= DELEGATED_STEPS &&
+          !ir.calls.some((call) => call.row >= target.row && UNDOING.test(call.name))
+        )
+          continue;
         // A step that returned what it set up (`cf = foo_alloc()`): an unwind that hands that on (`kfree(cf)`) undoes it.
         const made = before.call.target;
         const pointer =
