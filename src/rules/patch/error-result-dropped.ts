@@ -49,7 +49,9 @@ export const errorResultDroppedCheck: PatchRuleCheck = {
         if (call.target !== undefined || call.within !== undefined || call.negated || !rowChanged(view, call.row)) continue;
         // A statement of its own: `f(...);`, not an argument or a condition.
         if (!new RegExp(`^${regExpLiteral(call.name)}\\s*\\(`).test(rowText(view, call.row))) continue;
-        if (keptAfter.has(call.name) || new RegExp(`void${regExpLiteral(call.name)}\\(`).test(review.patchAddedText)) continue;
+        // The patch makes the callee, or the function pointer called (`void (*fn)(...)`), return void: no result is left to keep.
+        if (keptAfter.has(call.name) || new RegExp(`void(?:\\(\\*)?${regExpLiteral(call.name)}\\)?\\(`).test(review.patchAddedText))
+          continue;
         const old = before.ir.calls.find(
           (candidate) => candidate.target !== undefined && signature(candidate) === signature(call) && rowChanged(before, candidate.row),
         );
