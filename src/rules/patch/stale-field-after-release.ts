@@ -53,6 +53,14 @@ const TEARDOWN =
   /(?:^|_)(?:fini|destroy|free|release|remove|put|cleanup|clean_up|teardown|close|unbind|uninit|exit|delete|del|detach|reset|shutdown|unload|unregister|unmap|unpin|evict|drop|kill|cancel|flush|purge|reclaim|shrink|invalidate|disable|suspend|stop|finish|done|complete|retire|unref|clear|dispose|deinit|discard)(?:_|$)/;
 const STEP_LIMIT = 20_000;
 
+/** The kind of lifetime `name` ends ('memory' or 'reference'), from a learned pair or its name; undefined when it is no such release. */
+export function releasesLifetime(name: string, pairs: PairIndex): string | undefined {
+  const learned = pairs.releases.get(name);
+  if (learned) return learned.find((pair) => LIFETIME_KINDS.has(pair.kind) && !pair.handsOver)?.kind;
+  if (!RELEASE_NAME.test(name)) return undefined;
+  return /(?:^|_)(?:put|unref|unreference)$/.test(name) ? 'reference' : 'memory';
+}
+
 function isRelease(call: CallSite, pairs: PairIndex): boolean {
   const learned = pairs.releases.get(call.name);
   if (learned) return learned.some((pair) => LIFETIME_KINDS.has(pair.kind) && !pair.handsOver);
