@@ -16,7 +16,7 @@
 
 import type { CNode } from './tree-sitter-c';
 import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER } from './fragment';
-import { loopStoresIn, type LoopStore } from './loop-stores';
+import { loopFixedCallsIn, loopStoresIn, type LoopFixedCall, type LoopStore } from './loop-stores';
 
 export interface CallSite {
   readonly name: string;
@@ -95,6 +95,8 @@ export interface FunctionIr {
   readonly autoReleased?: ReadonlyMap<string, string>;
   /** Stores a `for` loop makes to one fixed element on every pass (`loop-stores.ts`). */
   readonly loopStores?: readonly LoopStore[];
+  /** Calls a `for` loop makes on every pass with an argument the loop does not change (`loop-stores.ts`). */
+  readonly loopFixedCalls?: readonly LoopFixedCall[];
 }
 
 export const squash = (text: string): string => text.replace(/\s+/g, '');
@@ -544,9 +546,10 @@ function autoReleasedIn(body: CNode | null): { autoReleased?: Map<string, string
   return found.size > 0 ? { autoReleased: found } : {};
 }
 
-function loopStoresOf(body: CNode | null): { loopStores?: LoopStore[] } {
+function loopStoresOf(body: CNode | null): { loopStores?: LoopStore[]; loopFixedCalls?: LoopFixedCall[] } {
   const stores = loopStoresIn(body);
-  return stores.length > 0 ? { loopStores: stores } : {};
+  const fixed = loopFixedCallsIn(body);
+  return { ...(stores.length > 0 ? { loopStores: stores } : {}), ...(fixed.length > 0 ? { loopFixedCalls: fixed } : {}) };
 }
 
 /** Each parameter's name when it is a pointer (`undefined` for the others, so indexes stay argument slots). */

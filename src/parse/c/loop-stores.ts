@@ -10,6 +10,13 @@
  * out (a search loop keeps what it found), as are stores whose target names a
  * variable the loop body changes (`a[n] = b[j]; n++;` fills an array) and
  * compound assignments (`sum[i] += a[j]` accumulates).
+ *
+ * The same view also finds calls such a loop makes on every pass with the
+ * same argument: nothing in the argument is the counter or something the body
+ * changes (`for (i = 0; i < n; i++) kfree(tx->bytes);`). When the call
+ * releases, the second pass releases the same object again. Loops whose bound
+ * is a literal 0 or 1 run at most once and are left out, as are arguments
+ * passed by address (the release may clear the pointer it is given).
  */
 
 import type { CNode } from './tree-sitter-c';
@@ -23,6 +30,17 @@ export interface LoopStore {
   /** The loop's counter, which the value names and the target does not. */
   readonly counter: string;
   /** Row of the `for` statement. */
+  readonly loopRow: number;
+}
+
+export interface LoopFixedCall {
+  /** 0-based fragment row and column of the call. */
+  readonly row: number;
+  readonly column: number;
+  readonly name: string;
+  /** The first argument, white space removed. */
+  readonly arg: string;
+  readonly counter: string;
   readonly loopRow: number;
 }
 
@@ -64,6 +82,66 @@ function changedIn(body: CNode, except: CNode): Set<string> {
     }
   }
   return changed;
+}
+
+/** Assignment targets (`p->buf = ...`, `n++`) of `body`, as squashed text. */
+function changedTexts(body: CNode): Set<string> {
+  const changed = new Set<string>();
+  for (const type of ['assignment_expression', 'update_expression']) {
+    for (const node of body.descendantsOfType(type)) {
+      const target = node?.childForFieldName(type === 'update_expression' ? 'argument' : 'left');
+      if (target) changed.add(squash(target.text));
+    }
+  }
+  return changed;
+}
+
+/** A loop whose condition bounds the counter by a literal 0 or 1 (`i < 1`) runs at most once. */
+function runsAtMostOnce(loop: CNode, counter: string): boolean {
+  const condition = loop.childForFieldName('condition');
+  if (!condition) return false;
+  const text = squash(condition.text);
+  return new RegExp(String.raw`^${counter}(?:<[01]|<=0)$`).test(text);
+}
+
+/** Every call of `body`'s `for` loops made on every pass with an argument the loop does not change. */
+export function loopFixedCallsIn(body: CNode | null): LoopFixedCall[] {
+  if (!body || !/\bfor\s*\(/.test(body.text)) return [];
+  const calls: LoopFixedCall[] = [];
+  for (const loop of body.descendantsOfType('for_statement')) {
+    if (!loop) continue;
+    const counter = counterOf(loop);
+    const loopBody = loop.childForFieldName('body');
+    if (!counter || !loopBody || runsAtMostOnce(loop, counter)) continue;
+    if (loopBody.descendantsOfType(['break_statement', 'continue_statement', 'return_statement', 'goto_statement']).length > 0) continue;
+    let changed: Set<string> | undefined;
+    let changedText: Set<string> | undefined;
+    for (const statement of passStatements(loopBody)) {
+      if (statement.type !== 'expression_statement') continue;
+      const call = statement.namedChildren[0];
+      if (call?.type !== 'call_expression') continue;
+      const callee = call.childForFieldName('function');
+      const arg = call.childForFieldName('arguments')?.namedChildren.find((c) => c !== null && c.type !== 'comment');
+      if (callee?.type !== 'identifier' || !arg) continue;
+      const argText = squash(arg.text);
+      if (argText.startsWith('&')) continue;
+      const names = identifiers(arg);
+      if (arg.type === 'identifier') names.add(arg.text);
+      if (names.size === 0 || names.has(counter)) continue;
+      changed ??= changedIn(loopBody, call);
+      changedText ??= changedTexts(loopBody);
+      if ([...names].some((name) => changed?.has(name)) || changedText.has(argText)) continue;
+      calls.push({
+        row: call.startPosition.row,
+        column: call.startPosition.column,
+        name: callee.text,
+        arg: argText,
+        counter,
+        loopRow: loop.startPosition.row,
+      });
+    }
+  }
+  return calls;
 }
 
 /** Every store of `body`'s `for` loops that writes one fixed element on every pass. */

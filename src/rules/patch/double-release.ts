@@ -14,12 +14,19 @@
  * (`struct foo *p __free(kfree) = ...; ... kfree(p);`): the compiler frees it
  * again when it goes out of scope, unless the code clears it (`p = NULL`) or
  * takes it out with `no_free_ptr()`.
+ *
+ * And a release inside a loop that can run more than once whose argument
+ * nothing in the loop changes (`for (i = 0; i < n; i++) kfree(tx->bytes);`,
+ * meant `tx[i].bytes`): the second pass releases the same object again. Only
+ * when the patch adds the release or the loop; the loop analysis
+ * (`parse/c/loop-stores.ts`) leaves out loops that stop early.
  */
 
 import { defineRule } from '../rule';
 import { BORROWED_MESSAGE, EARLY_ACTION_MESSAGE, borrowedReferenceIssues } from './borrowed-references';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
-import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { releasesLifetime } from './stale-field-after-release';
+import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const doubleRelease = defineRule({
   id: 'double-release',
@@ -32,6 +39,7 @@ export const doubleRelease = defineRule({
     jump: 'This goto in {fn} reaches a second release of {key} by {call}() at line {secondLine}, after the release at line {firstLine} ({what}): {consequence}. Jump to a label past that release.',
     cleanup:
       '{fn} frees {key} with {call}() here, but {key} is declared with __free({cleanup}): the compiler frees it again when it goes out of scope (double free). Drop the explicit free, or take the pointer out with no_free_ptr() first.',
+    loop: '{fn} releases {key} with {call}() on every pass of the loop over {counter}, but nothing in {key} changes from pass to pass: the second pass releases the same object again ({consequence}). Is {key} meant to use {counter}?',
     borrowed: BORROWED_MESSAGE,
     earlyAction: EARLY_ACTION_MESSAGE,
     fixed: 'The patch removes a second release of {key} ({what}) on a path of {fn}.',
@@ -74,7 +82,7 @@ export const doubleReleaseCheck: PatchRuleCheck = {
         ],
       };
     });
-    return [...paths, ...cleanupFreedTwice(review, side), ...borrowedReferenceIssues(review, side)];
+    return [...paths, ...cleanupFreedTwice(review, side), ...releasedEveryPass(review, side), ...borrowedReferenceIssues(review, side)];
   },
 };
 
@@ -104,6 +112,34 @@ function cleanupFreedTwice(review: HunkReview, side: ImageSide): PatchIssue[] {
         messageId: 'cleanup',
         data: { fn: functionLabel(view), key, call: call.name, cleanup },
         related: [],
+      });
+    }
+  }
+  return issues;
+}
+
+/** Releases a loop makes on every pass with the same argument, where the patch adds the release or the loop. */
+function releasedEveryPass(review: HunkReview, side: ImageSide): PatchIssue[] {
+  const issues: PatchIssue[] = [];
+  for (const view of review[side]) {
+    for (const call of view.ir.loopFixedCalls ?? []) {
+      if (side === 'post' && !rowChanged(view, call.row) && !rowChanged(view, call.loopRow)) continue;
+      const kind = releasesLifetime(call.name, review.pairs);
+      if (kind === undefined) continue;
+      issues.push({
+        view,
+        key: textKey(view, call.arg, 'loop', call.row),
+        row: call.row,
+        column: call.column,
+        messageId: 'loop',
+        data: {
+          fn: functionLabel(view),
+          key: call.arg,
+          call: call.name,
+          counter: call.counter,
+          consequence: CONSEQUENCE[kind] ?? 'double release',
+        },
+        related: call.loopRow === call.row ? [] : [{ row: call.loopRow, message: `the loop over ${call.counter}` }],
       });
     }
   }

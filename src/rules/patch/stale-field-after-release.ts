@@ -14,6 +14,12 @@
  * themselves a teardown (`*_fini`, `*_destroy`, `*_free`, `*_release`,
  * `*_remove`, ...) leave their object dying on purpose and are not checked;
  * paths into code the patch does not show are not followed.
+ *
+ * Also, in any function the patch changes (teardowns included), a release of
+ * one field followed at once by clearing a different field of the same
+ * object (`kfree(a->ip_dump); a->reg_list = NULL;`) while nothing in the
+ * function ever clears the released one: the clear was meant for the field
+ * just released (a copy-and-paste slip), which is left dangling.
  */
 
 import { defineRule } from '../rule';
@@ -22,6 +28,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { mentions, resourceKey } from './resource-paths';
 import {
   functionLabel,
+  rowChanged,
   rowText,
   type FunctionView,
   type HunkReview,
@@ -40,6 +47,8 @@ export const staleFieldAfterRelease = defineRule({
   messages: {
     stale:
       '{fn} releases {field} with {call}() but returns (`{exit}`) with {field} still pointing at it: {object} outlives the call (it is a parameter), so the next code that looks at {field} (its teardown, a retry) uses freed memory or releases it twice. Clear it after the release ({field} = NULL).',
+    sibling:
+      '{fn} releases {field} with {call}() and then clears {other} instead: {field} is left pointing at freed memory, and the next code that looks at it uses it or releases it twice. Was `{other} = NULL` meant for {field}?',
     fixed: 'The patch no longer leaves {field} pointing at what {fn} released.',
   },
 });
@@ -52,6 +61,14 @@ const LIFETIME_KINDS = new Set(['reference', 'memory']);
 const TEARDOWN =
   /(?:^|_)(?:fini|destroy|free|release|remove|put|cleanup|clean_up|teardown|close|unbind|uninit|exit|delete|del|detach|reset|shutdown|unload|unregister|unmap|unpin|evict|drop|kill|cancel|flush|purge|reclaim|shrink|invalidate|disable|suspend|stop|finish|done|complete|retire|unref|clear|dispose|deinit|discard)(?:_|$)/;
 const STEP_LIMIT = 20_000;
+
+/** The kind of lifetime `name` ends ('memory' or 'reference'), from a learned pair or its name; undefined when it is no such release. */
+export function releasesLifetime(name: string, pairs: PairIndex): string | undefined {
+  const learned = pairs.releases.get(name);
+  if (learned) return learned.find((pair) => LIFETIME_KINDS.has(pair.kind) && !pair.handsOver)?.kind;
+  if (!RELEASE_NAME.test(name)) return undefined;
+  return /(?:^|_)(?:put|unref|unreference)$/.test(name) ? 'reference' : 'memory';
+}
 
 function isRelease(call: CallSite, pairs: PairIndex): boolean {
   const learned = pairs.releases.get(call.name);
@@ -124,9 +141,49 @@ export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
         }
       }
     }
-    return issues;
+    return [...issues, ...siblingCleared(review, side)];
   },
 };
+
+/** `kfree(a->x); a->y = NULL;` where the function never clears `a->x` (see the header). */
+function siblingCleared(review: HunkReview, side: ImageSide): PatchIssue[] {
+  const issues: PatchIssue[] = [];
+  for (const view of review[side]) {
+    const { ir } = view;
+    for (const node of ir.nodes) {
+      for (const call of node.calls) {
+        if (call.within !== undefined || !isRelease(call, review.pairs)) continue;
+        if (side === 'post' && !rowChanged(view, call.row)) continue;
+        const arg = call.args[0];
+        const key = arg === undefined || arg.startsWith('&') ? undefined : resourceKey(arg);
+        const match = key === undefined ? null : /^(.+)(?:->|\.)([A-Za-z_]\w*)$/.exec(key);
+        if (!key || !match || !key.includes('->')) continue;
+        const parent = match[1] as string;
+        const next = node.succ.length === 1 ? ir.nodes[node.succ[0] as number] : undefined;
+        const clear = next?.assigns.find(
+          (assign) =>
+            assign.value === 'NULL' &&
+            assign.target !== key &&
+            new RegExp(String.raw`^${regExpLiteral(parent)}(?:->|\.)[A-Za-z_]\w*$`).test(assign.target),
+        );
+        if (!next || !clear || next.row > call.row + 1) continue;
+        // The released field is cleared or reassigned somewhere, or the cleared one is released too: no slip.
+        if (ir.nodes.some((other) => other.assigns.some((assign) => assign.target === key))) continue;
+        if (ir.calls.some((other) => other.args.some((a) => resourceKey(a) === clear.target || a === `&${clear.target}`))) continue;
+        issues.push({
+          view,
+          key: `${ir.name}|sibling-cleared|${key}|${clear.target}`,
+          row: call.row,
+          column: call.column,
+          messageId: 'sibling',
+          data: { fn: functionLabel(view), field: key, other: clear.target, call: call.name },
+          related: [{ row: next.row, message: `${clear.target} cleared instead` }],
+        });
+      }
+    }
+  }
+  return issues;
+}
 
 /** Pointer parameters named by a hunk's section line when it is the header of `fn` (possibly cut after a comma). */
 function sectionPointerParams(section: string, fn: string): string[] {
