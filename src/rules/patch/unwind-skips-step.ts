@@ -22,6 +22,7 @@
 import { defineRule } from '../rule';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { mentions, unwrap } from './resource-paths';
+import { UNDO_CALL } from './return-skips-unwind';
 import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const unwindSkipsStep = defineRule({
@@ -65,10 +66,6 @@ const CONTAINER = /^(?:xa|idr|ida|list|hlist|hash|rb|radix_tree|maple_tree|mtree
 const NOTHING_TO_UNDO = /^(?:dma_resv|reservation_object)_reserve_(?:shared|fences)$/;
 /** Set-up steps whose failures share one label that undoes nothing, from which that is the function's policy. */
 const DELEGATED_STEPS = 3;
-/** Calls that undo something: any counterpart verb, a free, a put, an unlock. */
-const UNDOING = new RegExp(
-  `(?:^|_)(?:${[...new Set([...Object.values(UNDO).flat(), ...TEARDOWN, 'unlock', 'kfree', 'kvfree', 'vfree', 'dec', 'drop', 'unref'])].join('|')})(?:_|$)|^(?:kv?free|vfree|fput|iput)$`,
-);
 const STEP = new RegExp(`(?:^|_)(${Object.keys(UNDO).join('|')})(?:_|$)`);
 
 interface FailureExit {
@@ -193,7 +190,7 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         // policy, not a slip: it leaves every step to the object's own teardown ("cleanup is delayed to hw_fini").
         if (
           exits.filter((other) => other.label === exit.label && STEP.test(other.call.name)).length >= DELEGATED_STEPS &&
-          !ir.calls.some((call) => call.row >= target.row && UNDOING.test(call.name))
+          !ir.calls.some((call) => call.row >= target.row && UNDO_CALL.test(call.name))
         )
           continue;
         // A step that returned what it set up (`cf = foo_alloc()`): an unwind that hands that on (`kfree(cf)`) undoes it.
