@@ -44,7 +44,7 @@ export const nullBranchDereference = defineRule({
 type Truth = true | false | undefined;
 
 /** Splits `text` at top-level occurrences of `op` (`&&` or `||`). */
-function splitTop(text: string, op: string): string[] {
+export function splitTop(text: string, op: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let start = 0;
@@ -63,7 +63,7 @@ function splitTop(text: string, op: string): string[] {
 }
 
 /** Whether the enclosing parentheses of `text` wrap all of it. */
-function wrapped(text: string): boolean {
+export function wrapped(text: string): boolean {
   if (!text.startsWith('(') || !text.endsWith(')')) return false;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {

@@ -15,6 +15,7 @@
 
 import { defineRule } from '../rule';
 import { functionLabel, type FunctionView, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { splitTop, wrapped } from './null-branch-dereference';
 
 export const tryAcquireNotLast = defineRule({
   id: 'try-acquire-not-last',
@@ -30,25 +31,6 @@ export const tryAcquireNotLast = defineRule({
 /** Names of calls that acquire only when they succeed and say so by their result. */
 const TRY_ACQUIRE =
   /(?:^|_)(?:trylock|tryget|try_get|get_unless_zero|get_if_\w+|try_lock|try_pin)(?:_|$)|^(?:mutex|spin|down|ww_mutex|dma_resv|read|write)_trylock\w*$/;
-
-/** The operands of the top-level `sep` of an expression (no splitting inside parentheses). */
-function split(expr: string, sep: '&&' | '||'): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < expr.length; i++) {
-    const ch = expr[i];
-    if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (depth === 0 && expr.startsWith(sep, i)) {
-      parts.push(expr.slice(start, i));
-      start = i + 2;
-      i++;
-    }
-  }
-  parts.push(expr.slice(start));
-  return parts;
-}
 
 /** The condition of the `if` or `while` that starts at `row`, white space removed (at most four rows). */
 function conditionAt(rows: FunctionView['rows'], row: number): string | undefined {
@@ -66,16 +48,7 @@ function conditionAt(rows: FunctionView['rows'], row: number): string | undefine
 }
 
 /** Strips one pair of outer parentheses that enclose the whole expression. */
-function bare(expr: string): string {
-  if (!expr.startsWith('(') || !expr.endsWith(')')) return expr;
-  let depth = 0;
-  for (let i = 0; i < expr.length; i++) {
-    if (expr[i] === '(') depth++;
-    else if (expr[i] === ')') depth--;
-    if (depth === 0 && i < expr.length - 1) return expr;
-  }
-  return expr.slice(1, -1);
-}
+const bare = (expr: string): string => (wrapped(expr) ? expr.slice(1, -1) : expr);
 
 export const tryAcquireNotLastCheck: PatchRuleCheck = {
   rule: tryAcquireNotLast,
@@ -94,7 +67,7 @@ export const tryAcquireNotLastCheck: PatchRuleCheck = {
           ['&&', false],
           ['||', true],
         ] as const) {
-          const operands = split(cond, sep);
+          const operands = splitTop(cond, sep);
           if (operands.length < 2) continue;
           operands.slice(0, -1).forEach((operand, index) => {
             const match = (negated ? /^!\(?([a-z_]\w*)\(/ : /^\(?([a-z_]\w*)\(/).exec(bare(operand));
