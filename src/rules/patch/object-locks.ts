@@ -25,6 +25,7 @@ import { functionUnits } from './learned-pairs';
 import { NO_BELIEF_FUNCTION, functionNameOf, scanLocks, type HeldLock, type LockSite, type LockSource, type ScanLine } from './lock-facts';
 import type { PairIndex } from './resource-pairs';
 import { regExpLiteral } from '../../base/regexp-literal';
+import { iteratorElement } from '../../parse/c/iterator-macros';
 
 /** `T::field` is protected by the object's `lock` in `holders` of the `functions` that touch it. */
 export interface ObjectLockBelief {
@@ -58,12 +59,8 @@ export interface ObjectAccess {
 
 const DECLARATION = /\bstruct\s+(\w+)\s*\*\s*(\w+)/g;
 const MORE_DECLARATORS = /^\s*(?:=[^,;()]*(?:\([^;]*?\))?[^,;()]*)?,\s*\*\s*(\w+)/;
-/** Loop macros and the argument that is the element: `list_for_each_entry(pos, head, member)`, `idr_for_each_entry(idr, entry, id)`. */
-const CURSOR_ARG: readonly [RegExp, number][] = [
-  [/\b(?:h?list_for_each_entry\w*)\s*\(/g, 0],
-  [/\bidr_for_each_entry\w*\s*\(/g, 1],
-  [/\bxa_for_each\w*\s*\(/g, 2],
-];
+/** An iterator macro's head: `list_for_each_entry(`, `xa_for_each(` (`iterator-macros.ts` says which arguments are its cursors). */
+const ITERATOR_HEAD = /\b(\w*for_each\w*)\s*\(/g;
 /** Container operations whose first argument is the container: `idr_find(&mgr->idr, id)`, `xa_load(&vm->xa, i)`. */
 const CONTAINER_OP = /\b(?:idr|ida|xa)_\w+\s*\(\s*&\s*([A-Za-z_]\w*)\s*->\s*(\w+)\s*[,)]/g;
 
@@ -110,13 +107,11 @@ export function parameterNames(lines: readonly ScanLine[]): Set<string> {
 export function cursorsOf(lines: readonly ScanLine[], types: ReadonlyMap<string, string>): Map<string, Cursor> {
   const cursors = new Map<string, Cursor>();
   for (const { text } of lines) {
-    for (const [pattern, slot] of CURSOR_ARG) {
-      pattern.lastIndex = 0;
-      for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-        const name = argumentList(text, match.index + match[0].length)[slot];
-        const type = name ? types.get(name) : undefined;
-        if (name && type) cursors.set(name, { name, type });
-      }
+    ITERATOR_HEAD.lastIndex = 0;
+    for (let match = ITERATOR_HEAD.exec(text); match; match = ITERATOR_HEAD.exec(text)) {
+      const name = iteratorElement(match[1] as string, argumentList(text, match.index + match[0].length));
+      const type = name ? types.get(name) : undefined;
+      if (name && type) cursors.set(name, { name, type });
     }
   }
   return cursors;

@@ -32,6 +32,7 @@
  */
 
 import { WINDOW_GAP } from '../../parse/c/fragment';
+import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import type { PairIndex } from './resource-pairs';
 import { errnoTest, mentions, releaseKeyOfCall, resourceKey, unwrap, type Outcome } from './resource-paths';
@@ -315,8 +316,8 @@ function applyNode(node: IrNode, incoming: State, context: WalkContext): State {
 
   for (const call of node.calls) {
     // An iterator macro assigns its cursor on every round.
-    if (/for_each/.test(call.name)) {
-      for (const cursor of call.args.slice(0, 2)) objects = without(objects, cursor);
+    if (isIteratorMacro(call.name)) {
+      for (const cursor of iteratorCursors(call.name, call.args)) objects = without(objects, cursor);
       continue;
     }
     const acquired = lockAcquired(call, context.pairs);

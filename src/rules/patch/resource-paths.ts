@@ -18,6 +18,7 @@
  */
 
 import { WINDOW_GAP } from '../../parse/c/fragment';
+import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
@@ -375,8 +376,8 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
   // An iterator macro (`list_for_each_entry_safe(pos, n, head, member)`) assigns its cursor
   // on every round: what the previous round freed, or held through it (`pos->base.resv`), is not this round's.
   for (const call of node.calls) {
-    if (!/for_each/.test(call.name)) continue;
-    for (const cursor of call.args.slice(0, call.name.includes('_safe') ? 2 : 1)) {
+    if (!isIteratorMacro(call.name)) continue;
+    for (const cursor of iteratorCursors(call.name, call.args)) {
       const previous = (res: Res) =>
         res.key === cursor ||
         objectOf(res.key, res.pair) === cursor ||

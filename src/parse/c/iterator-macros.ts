@@ -1,0 +1,71 @@
+/**
+ * The kernel's iterator macros (`list_for_each_entry(pos, head, member)`,
+ * `xa_for_each(xa, index, entry)`, …): which of their arguments they assign
+ * on every round. The path rules forget, at a loop head, what the previous
+ * round's cursor held or released, and the lock rules take the element from
+ * it, so all of them must agree on where the cursor is: this is the one
+ * table they read.
+ *
+ * Invariant: indexes are 0-based argument positions, ascending; a macro not
+ * in the table assigns its first argument (and its second when the name says
+ * `_safe`, the spare cursor), as the list, gpuvm and most driver iterators do.
+ */
+
+interface Family {
+  readonly name: RegExp;
+  /** Cursor positions, and those of the `_safe` form (with its spare cursor). */
+  readonly cursors: readonly number[];
+  readonly safeCursors: readonly number[];
+  /** The cursor that is the walked element (not an index, a bucket or the spare). */
+  readonly element: number;
+  readonly safeElement: number;
+}
+
+/** Families whose cursors are not the leading arguments, by name; the first match wins. */
+const FAMILIES: readonly Family[] = [
+  // xa_for_each(xa, index, entry); _start/_range/_marked add arguments after them.
+  { name: /^xa_for_each/, cursors: [1, 2], safeCursors: [1, 2], element: 2, safeElement: 2 },
+  // idr_for_each_entry(idr, entry, id), _continue likewise.
+  { name: /^idr_for_each_entry/, cursors: [1, 2], safeCursors: [1, 2], element: 1, safeElement: 1 },
+  // hash_for_each_possible(table, obj, member, key); _safe(table, obj, tmp, member, key).
+  { name: /^hash_for_each_possible/, cursors: [1], safeCursors: [1, 2], element: 1, safeElement: 1 },
+  // hash_for_each(table, bkt, obj, member); _safe(table, bkt, tmp, obj, member).
+  { name: /^hash_for_each/, cursors: [1, 2], safeCursors: [1, 2, 3], element: 2, safeElement: 3 },
+  // dma_resv_for_each_fence_unlocked(cursor, fence); dma_resv_for_each_fence(cursor, obj, usage, fence).
+  { name: /^dma_resv_for_each_fence_unlocked$/, cursors: [0, 1], safeCursors: [0, 1], element: 1, safeElement: 1 },
+  { name: /^dma_resv_for_each_fence$/, cursors: [0, 3], safeCursors: [0, 3], element: 3, safeElement: 3 },
+];
+
+/** The leading-argument iterators: `list_for_each_entry(pos, …)`, `_safe(pos, n, …)`. */
+const LEADING: Family = { name: /./, cursors: [0], safeCursors: [0, 1], element: 0, safeElement: 0 };
+
+function familyOf(name: string): Family {
+  return FAMILIES.find((family) => family.name.test(name)) ?? LEADING;
+}
+
+/** Argument positions an iterator macro named `name` assigns on every round. */
+export function iteratorCursorPositions(name: string): readonly number[] {
+  const family = familyOf(name);
+  return name.includes('_safe') ? family.safeCursors : family.cursors;
+}
+
+/** The argument of an iterator macro call that is the walked element (`pos`, an xarray's `entry`), as written. */
+export function iteratorElement(name: string, args: readonly string[]): string | undefined {
+  const family = familyOf(name);
+  return args[name.includes('_safe') ? family.safeElement : family.element];
+}
+
+/** Whether a call is an iterator macro's head (`*for_each*`). */
+export function isIteratorMacro(name: string): boolean {
+  return name.includes('for_each');
+}
+
+/** The arguments an iterator macro call assigns on every round (its cursors), as written. */
+export function iteratorCursors(name: string, args: readonly string[]): string[] {
+  const cursors: string[] = [];
+  for (const position of iteratorCursorPositions(name)) {
+    const arg = args[position];
+    if (arg !== undefined) cursors.push(arg);
+  }
+  return cursors;
+}

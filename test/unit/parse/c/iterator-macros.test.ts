@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { iteratorCursors, iteratorElement } from '../../../../src/parse/c/iterator-macros';
+
+describe('iteratorCursors', () => {
+  it.each([
+    ['list_for_each_entry', ['vma', '&vm->list', 'node'], ['vma']],
+    ['list_for_each_entry_safe', ['vma', 'tmp', '&vm->list', 'node'], ['vma', 'tmp']],
+    ['drm_gpuvm_for_each_va', ['va', 'gpuvm'], ['va']],
+    ['xa_for_each', ['&guc->context_lookup', 'index', 'ce'], ['index', 'ce']],
+    ['xa_for_each_marked', ['&xa', 'index', 'entry', 'XA_MARK_0'], ['index', 'entry']],
+    ['idr_for_each_entry', ['&file->idr', 'obj', 'id'], ['obj', 'id']],
+    ['hash_for_each', ['table', 'bkt', 'obj', 'node'], ['bkt', 'obj']],
+    ['hash_for_each_safe', ['table', 'bkt', 'tmp', 'obj', 'node'], ['bkt', 'tmp', 'obj']],
+    ['hash_for_each_possible', ['table', 'obj', 'node', 'key'], ['obj']],
+    ['dma_resv_for_each_fence', ['&cursor', 'resv', 'usage', 'fence'], ['&cursor', 'fence']],
+    ['dma_resv_for_each_fence_unlocked', ['&cursor', 'fence'], ['&cursor', 'fence']],
+  ])('%s assigns the arguments that are its cursors', (name, args, cursors) => {
+    expect(iteratorCursors(name, args)).toEqual(cursors);
+  });
+
+  it('leaves out positions a damaged call lacks', () => {
+    expect(iteratorCursors('xa_for_each', ['&xa'])).toEqual([]);
+  });
+});
+
+describe('iteratorElement', () => {
+  it.each([
+    ['list_for_each_entry_safe', ['vma', 'tmp', '&vm->list', 'node'], 'vma'],
+    ['xa_for_each', ['&xa', 'index', 'ce'], 'ce'],
+    ['idr_for_each_entry', ['&idr', 'obj', 'id'], 'obj'],
+    ['hash_for_each_safe', ['table', 'bkt', 'tmp', 'obj', 'node'], 'obj'],
+    ['dma_resv_for_each_fence', ['&cursor', 'resv', 'usage', 'fence'], 'fence'],
+  ])('%s walks the element it names', (name, args, element) => {
+    expect(iteratorElement(name, args)).toBe(element);
+  });
+});
