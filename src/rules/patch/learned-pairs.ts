@@ -72,7 +72,12 @@ interface Call {
   readonly line: number;
   /** The call is the condition of an `if` (or negated in one). */
   readonly inCondition: boolean;
+  /** The second argument is a constant (`FORCEWAKE_ALL`, `POWER_DOMAIN_INIT`): it selects a part of the object. */
+  readonly selects: boolean;
 }
+
+/** A second argument that is a constant: `, FORCEWAKE_ALL)`, `, POWER_DOMAIN_INIT,`. */
+const SELECTOR_ARGUMENT = /^\s*,\s*[A-Z][A-Z0-9_]*\s*[,)]/;
 
 const squashKey = (arg: string) =>
   arg
@@ -94,6 +99,7 @@ function callsOf(lines: LearnSource['lines']): Call[] {
         ...(match[1] ? { target: squashKey(match[1]) } : {}),
         line,
         inCondition: /\bif\s*\(\s*!?\s*$/.test(before),
+        selects: SELECTOR_ARGUMENT.test(text.slice(match.index + match[0].length)),
       });
     }
   }
@@ -122,6 +128,13 @@ interface Evidence {
   at: string;
   assigned: boolean;
   inCondition: boolean;
+  /**
+   * The get and the put name a part of the object by a constant
+   * (`intel_uncore_forcewake_get(uncore, FORCEWAKE_ALL)`): they count the
+   * part's users (a power domain, a wake reference), not the object's, so
+   * the object lives on after the put.
+   */
+  selects?: boolean;
 }
 
 const cache = new Map<string, Evidence[]>();
@@ -155,6 +168,7 @@ function learnFrom(source: LearnSource): Evidence[] {
           at: `${source.path}:${confirmed.line}`,
           assigned: acquires.some((acq) => acq.target !== undefined),
           inCondition: acquires.some((acq) => acq.inCondition),
+          ...(confirmed.selects && acquires.some((acq) => acq.selects && acq.first === confirmed.first) ? { selects: true } : {}),
         });
       }
       const lookup = LOOKUP.exec(name);
@@ -239,7 +253,7 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       release: [first.release],
       style: styleOf(list, first.suffix, first.acquire),
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
-      ...(first.suffix.objectLivesOn ? { objectLivesOn: true } : {}),
+      ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) ? { objectLivesOn: true } : {}),
       learnedFrom: first.at,
     });
   }
