@@ -20,6 +20,7 @@
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
 export type ResourceStatus = 'held' | 'pending' | 'released';
@@ -274,9 +275,13 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
   const visited = new Set<string>();
   const statesAt: number[] = [];
   const start = fn.startVisible ? [] : heldOutOfSight(fn, pairs, -1);
-  const stack: { node: number; state: Res[] }[] = [{ node: fn.entry, state: [...ownedParams(fn, pairs), ...start] }];
+  const correlated = correlatedVariables(fn);
+  const stack: { node: number; state: Res[]; facts: string }[] = [
+    { node: fn.entry, state: [...ownedParams(fn, pairs), ...start], facts: '' },
+  ];
   // The code after a gap is reached from the unknown code too (a `break` out of a loop the gap opened).
-  for (const node of fn.nodes) if (node.calls.some((call) => call.name === WINDOW_GAP)) stack.unshift({ node: node.id, state: [] });
+  for (const node of fn.nodes)
+    if (node.calls.some((call) => call.name === WINDOW_GAP)) stack.unshift({ node: node.id, state: [], facts: '' });
   let steps = 0;
   let truncated = false;
 
@@ -285,8 +290,8 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
       truncated = true;
       break;
     }
-    const { node: id, state: incoming } = stack.pop() as { node: number; state: Res[] };
-    const memo = `${id}\u0003${signature(incoming)}`;
+    const { node: id, state: incoming, facts: incomingFacts } = stack.pop() as { node: number; state: Res[]; facts: string };
+    const memo = `${id}\u0003${signature(incoming)}\u0003${incomingFacts}`;
     if (visited.has(memo)) continue;
     const seen = statesAt[id] ?? 0;
     if (seen >= MAX_STATES_PER_NODE) {
@@ -298,6 +303,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
     const node = fn.nodes[id] as IrNode;
     if (node.kind === 'unknown') continue;
     const state = applyNode(node, incoming, pairs, emit, fn);
+    const facts = factsAfter(node, incomingFacts, correlated);
 
     if (node.kind === 'return' || node.kind === 'exit') {
       for (const res of state) {
@@ -343,8 +349,9 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
 
     if (node.kind === 'branch' && node.succ.length === 2 && node.cond !== undefined) {
       const [thenState, elseState] = splitOnCondition(node, state, pairs);
-      stack.push({ node: node.succ[1] as number, state: elseState });
-      stack.push({ node: node.succ[0] as number, state: thenState });
+      // Pushed in reverse: the `then` successor is walked first.
+      for (const next of branchSuccessors(node, facts, correlated).reverse())
+        stack.push({ node: next.succ, state: next.taken === 'then' ? thenState : elseState, facts: next.facts });
       continue;
     }
     // A jump to an error label: remember it on what is held, it is where a leak is decided.
@@ -352,7 +359,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
       node.goto === undefined
         ? state
         : state.map((res) => (res.status === 'held' && !res.escaped && res.ownedParam === undefined ? { ...res, via: node.row } : res));
-    for (let i = node.succ.length - 1; i >= 0; i--) stack.push({ node: node.succ[i] as number, state: next });
+    for (let i = node.succ.length - 1; i >= 0; i--) stack.push({ node: node.succ[i] as number, state: next, facts });
   }
   return { events, truncated };
 }
