@@ -74,7 +74,17 @@ interface Call {
   readonly inCondition: boolean;
   /** The second argument is a constant (`FORCEWAKE_ALL`, `POWER_DOMAIN_INIT`): it selects a part of the object. */
   readonly selects: boolean;
+  /** The second argument is an acquire context (`ctx`, `state->acquire_ctx`, `ticket`). */
+  readonly inContext: boolean;
 }
+
+/**
+ * A second argument that is an acquire context: `drm_modeset_lock(&crtc->mutex, ctx)`.
+ * The context records every lock taken in it and drops them all at once
+ * (`drm_modeset_drop_locks()`, `drm_exec_fini()`), so such a lock is not
+ * released on each path by its own unlock and is not learned as a pair.
+ */
+const CONTEXT_ARGUMENT = /^\s*,\s*[^,()]*?\b(?:\w*ctx|ticket)\s*[,)]/;
 
 /** A second argument that is a constant: `, FORCEWAKE_ALL)`, `, POWER_DOMAIN_INIT,`. */
 const SELECTOR_ARGUMENT = /^\s*,\s*[A-Z][A-Z0-9_]*\s*[,)]/;
@@ -100,6 +110,7 @@ function callsOf(lines: LearnSource['lines']): Call[] {
         line,
         inCondition: /\bif\s*\(\s*!?\s*$/.test(before),
         selects: SELECTOR_ARGUMENT.test(text.slice(match.index + match[0].length)),
+        inContext: CONTEXT_ARGUMENT.test(text.slice(match.index + match[0].length)),
       });
     }
   }
@@ -155,6 +166,7 @@ function learnFrom(source: LearnSource): Evidence[] {
         const release = name.slice(0, -suffix.acquire.length) + suffix.release;
         const releases = byName.get(release);
         if (!releases) continue;
+        if (suffix.kind === 'lock' && acquires.some((acq) => acq.inContext)) continue;
         const confirmed = releases.find((rel) =>
           acquires.some((acq) =>
             suffix.returnsObject ? acq.target !== undefined && acq.target === rel.first : acq.first !== '' && acq.first === rel.first,
