@@ -86,6 +86,13 @@ interface Call {
  */
 const CONTEXT_ARGUMENT = /^\s*,\s*[^,()]*?\b(?:\w*ctx|ticket)\s*[,)]/;
 
+/**
+ * A get/put of a power state (`intel_runtime_pm_get(i915)`, `foo_pm_get(dev)`,
+ * `foo_power_get()`, a wake reference): it counts the users of the device's
+ * power, not of the device, which lives on after the put.
+ */
+const POWER_REFERENCE = /(?:^|_)(?:pm|power|wakeref|forcewake|wake)(?:_|$)/;
+
 /** A second argument that is a constant: `, FORCEWAKE_ALL)`, `, POWER_DOMAIN_INIT,`. */
 const SELECTOR_ARGUMENT = /^\s*,\s*[A-Z][A-Z0-9_]*\s*[,)]/;
 
@@ -265,7 +272,9 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       release: [first.release],
       style: styleOf(list, first.suffix, first.acquire),
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
-      ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) ? { objectLivesOn: true } : {}),
+      ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) || POWER_REFERENCE.test(first.acquire)
+        ? { objectLivesOn: true }
+        : {}),
       learnedFrom: first.at,
     });
   }
