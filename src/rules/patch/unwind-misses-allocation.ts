@@ -12,6 +12,10 @@
  * path and not freed on it leaks. Fields stored in an object escape the
  * ordinary leak walk (`resource-paths`), which is why this is its own rule.
  *
+ * From the patch alone, a hunk that starts inside its function may show only
+ * the failure test of an allocation (`if (!x->f) goto err;` on a field nothing
+ * in view assigns), and may end inside the unwind labels: both count.
+ *
  * Invariants: only allocations the pair table knows as memory returned by
  * the call (`x->f = kzalloc(...)`), into a named field (no subscript), count;
  * a failed allocation (the `then` side of `!x->f`) holds nothing; a field
@@ -21,7 +25,7 @@
  */
 
 import { defineRule } from '../rule';
-import type { IrNode } from '../../parse/c/function-ir';
+import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { mentions, releaseKeyOfCall, unwrap } from './resource-paths';
 import { UNDO_CALL, errorReturn } from './return-skips-unwind';
 import {
@@ -49,6 +53,8 @@ export const unwindMissesAllocation = defineRule({
 });
 
 const MAX_STEPS = 20_000;
+/** A label named for a failure's way out (`err2_out`, `fail_free`), not for the normal flow. */
+const FAILURE_LABEL = /err|fail|free|unwind|clean|release|undo/i;
 const MAX_STATES_PER_NODE = 24;
 
 interface State {
@@ -56,8 +62,9 @@ interface State {
   readonly live: ReadonlyMap<string, number>;
   /** Allocated fields this path frees (even one whose allocation failed: the code unwinds here). */
   readonly freed: readonly string[];
-  /** Row of the last `goto` taken. */
+  /** Row and label of the last `goto` taken. */
   readonly via?: number;
+  readonly viaLabel?: string;
   /** Row of the first free on the path after the last allocation. */
   readonly firstFree?: number | undefined;
 }
@@ -88,7 +95,7 @@ function nullTest(cond: string, field: string): 'then-failed' | 'else-failed' | 
 }
 
 function signature(state: State): string {
-  return `${[...state.live.keys()].sort().join(',')}|${[...state.freed].sort().join(',')}|${state.via ?? ''}|${state.firstFree ?? ''}`;
+  return `${[...state.live.keys()].sort().join(',')}|${[...state.freed].sort().join(',')}|${state.via ?? ''}|${state.viaLabel ?? ''}|${state.firstFree ?? ''}`;
 }
 
 function without(live: ReadonlyMap<string, number>, drop: (field: string) => boolean): Map<string, number> {
@@ -126,9 +133,30 @@ function applyCalls(node: IrNode, state: State, pairs: PairIndex, allocated: Rea
   return { ...state, live, freed, firstFree };
 }
 
+/**
+ * Allocations the window does not show, by branch node: in a hunk that
+ * starts inside its function, `if (!x->f) goto err;` on a field nothing in
+ * view assigns is the failure test of an allocation made just above it.
+ */
+function allocatedOutOfSight(ir: FunctionIr, allocated: ReadonlySet<string>): Map<number, string> {
+  const out = new Map<number, string>();
+  if (ir.startVisible) return out;
+  const assigned = new Set(ir.nodes.flatMap((node) => node.assigns.map((assign) => assign.target)));
+  for (const node of ir.nodes) {
+    if (node.kind !== 'branch' || node.cond === undefined) continue;
+    const field = /^!([A-Za-z_]\w*(?:(?:->|\.)\w+)+)$/.exec(unwrap(node.cond))?.[1];
+    if (field === undefined || allocated.has(field) || assigned.has(field)) continue;
+    if (ir.nodes[node.succ[0] ?? -1]?.goto === undefined) continue;
+    out.set(node.id, field);
+  }
+  return out;
+}
+
 function check(view: FunctionView, pairs: PairIndex): PatchIssue[] {
   const { ir } = view;
   const allocated = new Set(ir.calls.filter((call) => fieldAllocation(pairs, call.name, call.target)).map((call) => call.target as string));
+  const inferred = allocatedOutOfSight(ir, allocated);
+  for (const field of inferred.values()) allocated.add(field);
   if (allocated.size < 2) return [];
   const issues = new Map<string, PatchIssue>();
   const visited = new Set<string>();
@@ -143,7 +171,12 @@ function check(view: FunctionView, pairs: PairIndex): PatchIssue[] {
     if (seen >= MAX_STATES_PER_NODE) continue;
     statesAt.set(id, seen + 1);
     const node = ir.nodes[id];
-    if (!node || node.kind === 'unknown') continue;
+    if (!node) continue;
+    // A window that ends inside the unwind labels: the way out is the error return below them.
+    if (node.kind === 'unknown') {
+      if (incoming.viaLabel !== undefined && FAILURE_LABEL.test(incoming.viaLabel)) report(view, node, incoming, issues);
+      continue;
+    }
     const state = applyCalls(node, incoming, pairs, allocated);
     if (node.kind === 'return' || node.kind === 'exit') {
       if (node.kind === 'return' && errorReturn(node.returned)) report(view, node, state, issues);
@@ -152,11 +185,13 @@ function check(view: FunctionView, pairs: PairIndex): PatchIssue[] {
     if (node.kind === 'branch' && node.cond !== undefined && node.succ.length === 2) {
       const cond = node.cond;
       const failedOn = (side: 'then-failed' | 'else-failed') => without(state.live, (field) => nullTest(cond, field) === side);
-      stack.push({ node: node.succ[1] as number, state: { ...state, live: failedOn('else-failed') } });
+      const outOfSight = inferred.get(node.id);
+      const succeeded = outOfSight === undefined ? failedOn('else-failed') : failedOn('else-failed').set(outOfSight, node.row);
+      stack.push({ node: node.succ[1] as number, state: { ...state, live: succeeded } });
       stack.push({ node: node.succ[0] as number, state: { ...state, live: failedOn('then-failed') } });
       continue;
     }
-    const next = node.goto !== undefined ? { ...state, via: node.row } : state;
+    const next = node.goto !== undefined ? { ...state, via: node.row, viaLabel: node.goto } : state;
     for (const succ of node.succ) stack.push({ node: succ, state: next });
   }
   return [...issues.values()];
@@ -186,7 +221,7 @@ function report(view: FunctionView, exit: IrNode, state: State, issues: Map<stri
       messageId: 'misses',
       data: {
         fn: functionLabel(view),
-        exit: rowText(view, exit.row),
+        exit: exit.kind === 'unknown' ? `the unwind through ${state.viaLabel ?? 'its labels'}` : rowText(view, exit.row),
         freed: siblings.slice(0, 3).join(', '),
         field,
         allocLine: view.rows[allocRow]?.line ?? 0,
