@@ -47,7 +47,7 @@ export const unwindMissesAllocation = defineRule({
   tags: ['patch', 'lifetime'],
   messages: {
     misses:
-      '{fn} leaves through this error path ({exit}) freeing {freed}, which it allocated, but not {field}, allocated at line {allocLine} before this failure: it leaks. Free it on this path too (an unwind label per step, in reverse order).',
+      '{fn} leaves through this error path ({exit}) freeing {freed}, fields it allocates, but not {field}, allocated at line {allocLine} before this failure: it leaks. Free it on this path too (an unwind label per step, in reverse order).',
     fixed: 'The patch frees {field} on an error path of {fn} that freed its siblings but leaked it.',
   },
 });
