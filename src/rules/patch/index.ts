@@ -43,6 +43,10 @@ import { unwindSkipsStepCheck } from './unwind-skips-step';
 import { returnSkipsUnwindCheck } from './return-skips-unwind';
 import { tryAcquireNotLastCheck } from './try-acquire-not-last';
 import { refcountIncFromZeroCheck } from './refcount-inc-from-zero';
+import { unwindMissesAllocationCheck } from './unwind-misses-allocation';
+import { addActionWithoutResetCheck } from './add-action-without-reset';
+import { unwindLoopOffByOneCheck } from './unwind-loop-off-by-one';
+import { referenceOnlyTestedCheck } from './reference-only-tested';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -84,6 +88,10 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   returnSkipsUnwindCheck,
   tryAcquireNotLastCheck,
   refcountIncFromZeroCheck,
+  unwindMissesAllocationCheck,
+  addActionWithoutResetCheck,
+  unwindLoopOffByOneCheck,
+  referenceOnlyTestedCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];

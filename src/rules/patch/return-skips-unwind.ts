@@ -106,7 +106,7 @@ function continuationOf(ir: FunctionIr, jump: IrNode): number | undefined {
 }
 
 /** A returned value that reports failure: not success (`0`, `true`, nothing) and not a computed result. */
-function errorReturn(returned: string | undefined): boolean {
+export function errorReturn(returned: string | undefined): boolean {
   if (returned === undefined || returned === '' || returned === '0' || returned === 'true') return false;
   return /^(?:-E[A-Z0-9]+|ERR_PTR\(.*\)|ERR_CAST\(.*\)|NULL|false|-\d+|(?:r|ret|rc|err|error|result|status|res)|[A-Za-z_]\w*_(?:ret|err|error)|PTR_ERR\(.*\))$/.test(
     returned,
