@@ -126,6 +126,9 @@ const MAX_STATES_PER_NODE = 48;
 // over): only as the first or last word (`queue_work`, `drm_sched_entity_queue`) is it a hand-over.
 const ESCAPE_CALL =
   /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|list_add\w*|xa_store|transfer)(?:_|$)|^queue_|_queue$/;
+/** Calls that run an embedded work item or timer later, in another context. */
+const ASYNC_HANDOFF =
+  /^(?:queue_(?:delayed_|rcu_)?work\w*|schedule_(?:delayed_)?work\w*|\w*irq_work_queue\w*|mod_timer|add_timer|mod_delayed_work\w*|kthread_queue_work)$/;
 /** Calls that assert their argument instead of branching on it. */
 const ASSERTION = /^(?:WARN_ON|WARN_ON_ONCE|BUG_ON|drm_WARN_ON|drm_WARN_ON_ONCE|XE_WARN_ON|xe_assert|xe_tile_assert|xe_gt_assert)$/;
 const LOCK_ASSERT = /^(?:lockdep_assert_held|lockdep_assert_held_once|lockdep_assert_held_write)$/;
@@ -636,13 +639,17 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
 
     // Handing a held reference to an `*_add`/`*_link` style call transfers it; so does linking a
     // node embedded in it (`list_add_tail(&q->link, &fdev->queues)`): the list holds the object.
-    if (ESCAPE_CALL.test(call.name)) {
+    // Queueing work embedded in a referenced object (`irq_work_queue(&rq->work)`, `schedule_work(&q->work)`)
+    // hands the reference to the work, whose callback drops it.
+    const handsOverAsync = ASYNC_HANDOFF.test(call.name);
+    if (ESCAPE_CALL.test(call.name) || handsOverAsync) {
       for (const res of state) {
+        const embedded = res.pair.kind === 'memory' || (res.pair.kind === 'reference' && handsOverAsync);
         if (
           res.status !== 'released' &&
           !res.escaped &&
           res.pair.kind !== 'lock' &&
-          call.args.some((arg) => resourceKey(arg) === res.key || (res.pair.kind === 'memory' && arg.startsWith(`&${res.key}->`)))
+          call.args.some((arg) => resourceKey(arg) === res.key || (embedded && arg.startsWith(`&${res.key}->`)))
         ) {
           state = replace(state, res.key, { ...res, escaped: true });
         }
