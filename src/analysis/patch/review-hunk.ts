@@ -132,6 +132,89 @@ function involvedRows(issue: PatchIssue): number[] {
 const callShape = (text: string) => text.replace(/\s+/g, '').replace(/^([^A-Za-z_]*)[A-Za-z_]\w*\(/, '$1\u0000(');
 
 /**
+ * What the patch renames inside lines it otherwise keeps: each removed line
+ * paired with the added line at the same place of its change block (a block
+ * of n removed lines followed by n added ones), as the differing middle of
+ * the two, white space removed and widened to whole operands
+ * (`&dev_priv->wm.wm_mutex` becoming `&dev_priv->display.wm.wm_mutex`).
+ * A finding keyed by the old text before the patch is the same finding as
+ * the one keyed by the new text after it: a moved field or a renamed
+ * variable is not a new leak.
+ */
+export function renamesOf(lines: readonly { readonly kind: string; readonly text: string }[]): [string, string][] {
+  const renames: [string, string][] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < lines.length;) {
+    if (lines[i]?.kind !== '-') {
+      i++;
+      continue;
+    }
+    let removedEnd = i;
+    while (lines[removedEnd]?.kind === '-') removedEnd++;
+    let addedEnd = removedEnd;
+    while (lines[addedEnd]?.kind === '+') addedEnd++;
+    if (addedEnd - removedEnd === removedEnd - i) {
+      for (let k = 0; k < removedEnd - i; k++) {
+        const rename = differingOperand(
+          squash((lines[i + k] as { text: string }).text),
+          squash((lines[removedEnd + k] as { text: string }).text),
+        );
+        const id = rename && `${rename[0]}\u0000${rename[1]}`;
+        if (rename && id && !seen.has(id)) {
+          seen.add(id);
+          renames.push(rename);
+        }
+      }
+    }
+    i = addedEnd;
+  }
+  return renames;
+}
+
+const squash = (text: string) => text.replace(/\s+/g, '');
+/** Characters that end an operand: a rename is widened to them. */
+const OPERAND_END = /[(),;=!<>?:+\-*/%|^~[\]{}]/;
+
+/** The operand `before` has where `after` has another (common prefix and suffix removed, widened to operands), or undefined. */
+function differingOperand(before: string, after: string): [string, string] | undefined {
+  if (before === after) return undefined;
+  let prefix = 0;
+  while (prefix < before.length && prefix < after.length && before[prefix] === after[prefix]) prefix++;
+  let suffix = 0;
+  while (
+    suffix < before.length - prefix &&
+    suffix < after.length - prefix &&
+    before[before.length - 1 - suffix] === after[after.length - 1 - suffix]
+  )
+    suffix++;
+  // `->` is part of an operand, not its end: step back over a `-` or `>` that belongs to one.
+  const ends = (text: string, at: number) => {
+    const ch = text[at] as string;
+    if (ch === '-' && text[at + 1] === '>') return false;
+    if (ch === '>' && text[at - 1] === '-') return false;
+    return OPERAND_END.test(ch);
+  };
+  while (prefix > 0 && !ends(before, prefix - 1)) prefix--;
+  while (suffix > 0 && !ends(before, before.length - suffix)) suffix--;
+  let from = before.slice(prefix, before.length - suffix);
+  let to = after.slice(prefix, after.length - suffix);
+  while (from.startsWith('&') && to.startsWith('&')) {
+    from = from.slice(1);
+    to = to.slice(1);
+  }
+  // Only a rename of one operand: the rest of the line is the same.
+  if (from === '' || to === '' || OPERAND_END.test(from.replace(/->/g, '')) || OPERAND_END.test(to.replace(/->/g, ''))) return undefined;
+  return [from, to];
+}
+
+/** `key` with the patch's renames applied. */
+function renamed(key: string, renames: readonly [string, string][]): string {
+  let out = key;
+  for (const [from, to] of renames) if (out.includes(from)) out = out.split(from).join(to);
+  return out;
+}
+
+/**
  * The issue touches a line the patch changed: on it, or between the rows it
  * involves. A line whose only change is the name of the function it calls (an
  * API rename) is not a change of behaviour the patch is blamed for.
@@ -175,6 +258,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
       .map((line) => callShape(line.text))
       .filter((shape) => removedShapes.has(shape) && shape.includes('\u0000(')),
   );
+  const renames = renamesOf(hunk.lines);
   const at = (issue: PatchIssue) => {
     const row = issue.view.rows[issue.row];
     const line = row?.line ?? hunk.headerLine;
@@ -188,7 +272,8 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
   for (const check of PATCH_CHECKS) {
     const post = check.check(review, 'post');
     const pre = check.check(review, 'pre');
-    const preKeys = new Set(pre.map((issue) => issue.key));
+    // A finding before the patch is matched under the patch's renames too.
+    const preKeys = new Set(pre.flatMap((issue) => [issue.key, renamed(issue.key, renames)]));
     const postKeys = new Set(post.map((issue) => issue.key));
     for (const issue of post) {
       if (preKeys.has(issue.key) || !involvesChange(issue, renamedShapes)) continue;
@@ -196,7 +281,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     }
     if (check.fixedMessage) {
       for (const issue of pre) {
-        if (postKeys.has(issue.key) || !involvesChange(issue, renamedShapes)) continue;
+        if (postKeys.has(issue.key) || postKeys.has(renamed(issue.key, renames)) || !involvesChange(issue, renamedShapes)) continue;
         findings.push({ ...check.rule.report(at(issue), check.fixedMessage, issue.data, related(issue)), severity: 'info' });
       }
     }
