@@ -155,6 +155,7 @@ export async function reviewPatchLines(
         errnoFunctions,
         nullBeliefs,
         keptResults,
+        definedFunctions: changedFunctions,
       };
       const owned = ownedByFunction(parsedHunks, pairs);
       for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));

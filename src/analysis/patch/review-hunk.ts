@@ -30,6 +30,7 @@ export interface HunkContext {
   readonly errnoFunctions?: ErrnoFunctions;
   readonly nullBeliefs?: NullBeliefs;
   readonly keptResults?: ReadonlySet<string>;
+  readonly definedFunctions?: ReadonlySet<string>;
 }
 
 /** A hunk parsed into the functions of both images, before the paths are walked. */
@@ -246,6 +247,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     ...(context.errnoFunctions ? { errnoFunctions: context.errnoFunctions } : {}),
     ...(context.nullBeliefs ? { nullBeliefs: context.nullBeliefs } : {}),
     ...(context.keptResults ? { keptResults: context.keptResults } : {}),
+    ...(context.definedFunctions ? { definedFunctions: context.definedFunctions } : {}),
   };
   const findings: Finding[] = [];
   // Shapes of the removed lines that come back with another callee: renames, not new behaviour.

@@ -47,6 +47,7 @@ import { unwindMissesAllocationCheck } from './unwind-misses-allocation';
 import { addActionWithoutResetCheck } from './add-action-without-reset';
 import { unwindLoopOffByOneCheck } from './unwind-loop-off-by-one';
 import { referenceOnlyTestedCheck } from './reference-only-tested';
+import { sysfsAttributeWithoutInitCheck } from './sysfs-attribute-without-init';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -92,6 +93,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   addActionWithoutResetCheck,
   unwindLoopOffByOneCheck,
   referenceOnlyTestedCheck,
+  sysfsAttributeWithoutInitCheck,
 ];
 
 export const PATCH_RULES: readonly Rule[] = [...PATCH_INPUT_RULES, ...PATCH_CHECKS.map((check) => check.rule)];

@@ -48,6 +48,8 @@ export interface HunkReview {
   readonly nullBeliefs?: NullBeliefs;
   /** Functions whose result some caller keeps (`ret = f(...)`), in the patch or the files it touches: they report failure. */
   readonly keptResults?: ReadonlySet<string>;
+  /** Functions the patch's hunks define or change: C functions, not macros, so they cannot assign a bare argument. */
+  readonly definedFunctions?: ReadonlySet<string>;
 }
 
 export interface PatchIssue {

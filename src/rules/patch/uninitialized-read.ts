@@ -9,7 +9,9 @@
  * The walk is over the function's control flow, whole functions only. A
  * variable whose address is taken, or that is handed bare to a call (a macro
  * such as `list_for_each_entry(pos, ...)` or `get_user(v, ptr)` may assign
- * it), counts as assigned there: precision over recall. A read nested under
+ * it), counts as assigned there: precision over recall. Handed bare to a
+ * function the patch defines or changes (a C function, not a macro), it is
+ * read: the call gets its value. A read nested under
  * a condition counts only when the patch wrote both it and the declaration,
  * with no lines between them out of view.
  */
@@ -82,7 +84,7 @@ export const uninitializedReadCheck: PatchRuleCheck = {
               ],
             });
           }
-          const read = firstUnassignedRead(view, ir, node, name);
+          const read = firstUnassignedRead(view, ir, node, name, review.definedFunctions);
           if (read === undefined) continue;
           // Only a read at the body's top level, which every path through that point makes: a read under a
           // condition is often tied to the condition that assigned the variable. Unless the patch wrote both the
@@ -108,7 +110,13 @@ export const uninitializedReadCheck: PatchRuleCheck = {
 const unevaluated = (part: string) => part.replace(/\b(?:sizeof|typeof|__typeof__)\((?:[^()]|\([^()]*\))*\)/g, '');
 
 /** The row of a read of `name` reached from its declaration with no assignment on the way, if any. */
-function firstUnassignedRead(view: FunctionView, ir: FunctionIr, declaration: IrNode, name: string): number | undefined {
+function firstUnassignedRead(
+  view: FunctionView,
+  ir: FunctionIr,
+  declaration: IrNode,
+  name: string,
+  functions: ReadonlySet<string> | undefined,
+): number | undefined {
   const mention = new RegExp(`(?<!\\.|->)\\b${regExpLiteral(name)}\\b`);
   const bare = new RegExp(`^&?\\(?${regExpLiteral(name)}\\)?$`);
   // A statement that updates it in place (`v &= x;`, `v++;`): the IR records no read for those. Only at the
@@ -136,8 +144,14 @@ function firstUnassignedRead(view: FunctionView, ir: FunctionIr, declaration: Ir
     if (node.calls.some((call) => call.name === WINDOW_GAP)) continue;
     const text = rowText(view, node.row);
     if (compound.test(text)) return node.row;
-    // Handed to a call bare or by address: the callee (or macro) may assign it.
-    if (node.calls.some((call) => call.args.some((arg) => bare.test(arg) || addressTaken.test(arg))) || addressTaken.test(text)) continue;
+    // Handed by address: the callee may assign it.
+    if (node.calls.some((call) => call.args.some((arg) => addressTaken.test(arg))) || addressTaken.test(text)) continue;
+    // Handed bare to a function the patch defines: C passes it by value, so the call reads it. (A name not
+    // defined there may be a macro such as `list_for_each_entry(pos, ...)` or `get_user(v, ptr)`, which may
+    // assign it.)
+    const handedBare = node.calls.filter((call) => call.args.some((arg) => bare.test(arg)));
+    if (handedBare.some((call) => functions?.has(call.name))) return node.row;
+    if (handedBare.length > 0) continue;
     // A store to one of its members or elements (`buf.size = n;`) starts filling it in: what is read later may
     // well be what was stored, so it counts as assigned.
     const assigned = node.assigns.some((assign) => assign.target === name || member.test(assign.target));
