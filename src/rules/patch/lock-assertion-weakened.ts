@@ -29,6 +29,20 @@ const REFCOUNT_READ = /\b(?:kref_read|refcount_read|atomic(?:_long)?_read)\(/;
 
 const signature = (call: CallSite) => `${call.name}(${call.args.join(',')})`;
 
+/** Whether the patch's removed lines (white space removed) take the lock `asserted` names: `spin_lock_irqsave(&e->lock,flags)`. */
+function takesLockRemoved(removedText: string, asserted: string | undefined): boolean {
+  if (asserted === undefined || asserted === '') return false;
+  const lock = asserted.startsWith('&') ? asserted.slice(1) : asserted;
+  for (let at = removedText.indexOf(lock); at !== -1; at = removedText.indexOf(lock, at + 1)) {
+    const after = removedText[at + lock.length];
+    if (after !== ',' && after !== ')') continue;
+    // The call around it: `name(` or `name(&` just before the lock.
+    const before = removedText.slice(Math.max(0, at - 64), at);
+    if (/(?:^|[^\w])(?:\w*_)?(?:lock|lock_\w+)\(&?$/.test(before) && !/unlock\w*\(&?$/.test(before)) return true;
+  }
+  return false;
+}
+
 export const lockAssertionWeakenedCheck: PatchRuleCheck = {
   rule: lockAssertionWeakened,
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
@@ -76,6 +90,9 @@ export const lockAssertionWeakenedCheck: PatchRuleCheck = {
         if (!LOCK_ASSERT_CALL.test(call.name) || !rowChanged(view, call.row)) continue;
         const sig = signature(call);
         if (postSignatures.has(sig) || review.patchAddedText.includes(sig)) continue;
+        // The patch also stops taking that lock around the function (it moves the locking inside, or drops
+        // the rule on purpose): the assertion goes with the rule it checked.
+        if (takesLockRemoved(review.patchRemovedText, call.args[0])) continue;
         issues.push({
           view,
           key: `${view.ir.name}|removed|${sig}`,
