@@ -138,6 +138,24 @@ function rewriteSplitIterators(texts: string[]): void {
   }
 }
 
+const BRACELESS_ITERATOR = /^(\s+)([A-Za-z_]\w*for_each\w*)(\s*\(.*\))\s*$/;
+
+/**
+ * An iterator macro whose body is the one statement on the next line, with no braces
+ * (`llist_for_each_entry(pos, head, link)` then `\t\tkfree(pos);`): a loop like the braced
+ * form, not a statement of its own followed by the body run once. The row count stays the same.
+ */
+function rewriteBracelessIterators(texts: string[]): void {
+  for (let index = 0; index + 1 < texts.length; index++) {
+    const match = BRACELESS_ITERATOR.exec(texts[index] as string);
+    if (!match || parenBalance(match[3] as string) !== 0) continue;
+    const next = texts[index + 1] as string;
+    const indent = (text: string) => (/^\s*/.exec(text)?.[0] ?? '').replace(/ {8}/g, '\t').length;
+    if (next.trim() === '' || /^\s*[{}]/.test(next) || indent(next) <= indent(texts[index] as string)) continue;
+    texts[index] = `${match[1]}while (${match[2]}${(match[3] as string).trimEnd()})`;
+  }
+}
+
 /** Far above the 80 characters git puts in a hunk header's function part. */
 const MAX_SECTION = 512;
 
@@ -265,6 +283,7 @@ export function buildFragment(allRows: readonly SourceRow[], section: string): F
   if (rows.length - complete >= 6) complete = rows.length;
   const texts = rows.map((row, index) => (index < complete ? rewriteIterator(row.text) : ''));
   rewriteSplitIterators(texts);
+  rewriteBracelessIterators(texts);
   rows.forEach((row, index) => {
     text.push(texts[index] as string);
     out.push(row.synthetic ? undefined : row);

@@ -87,6 +87,13 @@ describe('C fragments of hunks', () => {
     expect(source.split('\n')[1]).toBe('\twhile (list_for_each_entry(pos, head, link)) {');
   });
 
+  it('rewrites an iterator macro without braces into a loop over the next statement', () => {
+    const { source, fns } = view('\tllist_for_each_entry(pos, head, link)\n\t\tkfree(pos);\n\tdone(head);');
+    expect(source.split('\n')[1]).toBe('\twhile (llist_for_each_entry(pos, head, link))');
+    const loop = fns[0]?.nodes.find((node) => node.kind === 'branch');
+    expect(loop?.calls.map((call) => call.name)).toEqual(['llist_for_each_entry']);
+  });
+
   it('rewrites an iterator head split over lines into a loop, keeping the rows', () => {
     const { source } = view('\tfor_each_engine(ce,\n\t\t\tlock_engines(ctx),\n\t\t\tit) {\n\t\tput(ce);\n\t}\n\tfoo(a,\n\t    b);');
     expect(source.split('\n').slice(1, 4)).toEqual(['\twhile (for_each_engine(ce,', '\t\t\tlock_engines(ctx),', '\t\t\tit)) {']);
