@@ -54,7 +54,12 @@ const DEFERRED_FREE = /rcu/;
  * loop's exit (where a `break` or the failed condition goes), a `return` or a
  * `goto` (which leave it) or the head again; `stop` ends a path early.
  */
-function walkBody(ir: FunctionIr, head: IrNode, start: readonly number[], stop: (node: IrNode) => boolean): { nodes: Set<number>; back: boolean } {
+function walkBody(
+  ir: FunctionIr,
+  head: IrNode,
+  start: readonly number[],
+  stop: (node: IrNode) => boolean,
+): { nodes: Set<number>; back: boolean } {
   const exit = head.succ[1];
   const nodes = new Set<number>();
   let back = false;
