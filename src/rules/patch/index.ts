@@ -33,6 +33,7 @@ import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
 import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
 import { iteratorCursorFreedCheck } from './iterator-cursor-freed';
+import { spinLockIrqMismatchCheck } from './spin-lock-irq-mismatch';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
@@ -75,6 +76,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   errorResultDroppedCheck,
   loopStoreOverwrittenCheck,
   iteratorCursorFreedCheck,
+  spinLockIrqMismatchCheck,
   errnoTestedAsSuccessCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,
