@@ -34,7 +34,6 @@ import { errorResultDroppedCheck } from './error-result-dropped';
 import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
 import { iteratorCursorFreedCheck } from './iterator-cursor-freed';
 import { spinLockIrqMismatchCheck } from './spin-lock-irq-mismatch';
-import { unwindLoopOffByOneCheck } from './unwind-loop-off-by-one';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
@@ -78,7 +77,6 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   loopStoreOverwrittenCheck,
   iteratorCursorFreedCheck,
   spinLockIrqMismatchCheck,
-  unwindLoopOffByOneCheck,
   errnoTestedAsSuccessCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,
