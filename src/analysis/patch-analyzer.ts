@@ -129,12 +129,13 @@ export async function reviewPatchLines(
       const known = pairIndex ?? indexPairs(config.pairs ?? DEFAULT_RESOURCE_PAIRS);
       // Pairs, function windows and lock facts all read the touched files: read each once.
       const readSource = config.readSource && readingOnce(config.readSource);
-      const pairs = withLearnedPairs(known, cHunks, readSource);
+      const units = reviewUnits(cHunks, readSource);
+      const pairs = withLearnedPairs(known, cHunks, readSource, patchedSources(units));
       const changedText = (kind: '+' | '-') =>
         cHunks
           .flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, '')))
           .join('\n');
-      const parsedHunks = reviewUnits(cHunks, readSource).map(({ path, hunk, images: image }) => {
+      const parsedHunks = units.map(({ path, hunk, images: image }) => {
         if (image.notApplied)
           findings.push(patchHunkNotApplied.report({ line: hunk.headerLine }, 'tree', { path, oldStart: hunk.oldStart }));
         return parseHunk(path, hunk, image, parser as CParser);
@@ -208,6 +209,7 @@ function withLearnedPairs(
   known: PairIndex,
   cHunks: readonly { path: string; hunk: Hunk }[],
   readSource: ReadSource | undefined,
+  patched: readonly LearnSource[],
 ): PairIndex {
   const sources: LearnSource[] = cHunks.map(({ path, hunk }) => ({
     path: path || 'the patch',
@@ -225,11 +227,23 @@ function withLearnedPairs(
   const withPairs = pairs.length === 0 ? known : indexPairs([...known.pairs, ...pairs]);
   const learned = [
     ...pairs,
-    ...learnFreeingFunctions(sources, withPairs),
+    // A function the patch writes or changes frees as its new body does (the first source naming it wins).
+    ...learnFreeingFunctions([...patched, ...sources], withPairs),
     ...learnReleaseActions(sources, withPairs),
     ...learnReleaseWrappers(sources, withPairs),
   ];
   return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
+}
+
+/**
+ * The post-images of the reviewed units (a function's hunks joined, or widened
+ * with the tree): a function the patch changes is whole there in its new form.
+ */
+function patchedSources(units: readonly { path: string; images: HunkImages }[]): LearnSource[] {
+  return units.map(({ path, images }) => ({
+    path: path || 'the patch',
+    lines: images.post.map((row) => ({ text: row.text, line: row.line })),
+  }));
 }
 
 /**

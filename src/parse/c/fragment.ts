@@ -37,6 +37,13 @@ export const WINDOW_GAP = '__gpuvm_lens_gap';
  * gap itself: the gap call follows it.
  */
 export const WINDOW_LOOP = '__gpuvm_lens_loop';
+/**
+ * The condition of a block a window starts inside (`if (WINDOW_BLOCK()) {`): the
+ * code after the block is reached whether or not its visible tail ran.
+ */
+export const WINDOW_BLOCK = '__gpuvm_lens_block';
+/** Deeper starting estimates are taken for continuation lines, not blocks. */
+const MAX_OPEN_DEPTH = 6;
 
 export interface Fragment {
   readonly source: string;
@@ -128,6 +135,24 @@ function rewriteSplitIterators(texts: string[]): void {
       }
       break;
     }
+  }
+}
+
+const BRACELESS_ITERATOR = /^(\s+)([A-Za-z_]\w*for_each\w*)(\s*\(.*\))\s*$/;
+
+/**
+ * An iterator macro whose body is the one statement on the next line, with no braces
+ * (`llist_for_each_entry(pos, head, link)` then `\t\tkfree(pos);`): a loop like the braced
+ * form, not a statement of its own followed by the body run once. The row count stays the same.
+ */
+function rewriteBracelessIterators(texts: string[]): void {
+  for (let index = 0; index + 1 < texts.length; index++) {
+    const match = BRACELESS_ITERATOR.exec(texts[index] as string);
+    if (!match || parenBalance(match[3] as string) !== 0) continue;
+    const next = texts[index + 1] as string;
+    const indent = (text: string) => (/^\s*/.exec(text)?.[0] ?? '').replace(/ {8}/g, '\t').length;
+    if (next.trim() === '' || /^\s*[{}]/.test(next) || indent(next) <= indent(texts[index] as string)) continue;
+    texts[index] = `${match[1]}while (${match[2]}${(match[3] as string).trimEnd()})`;
   }
 }
 
@@ -231,6 +256,10 @@ export function buildFragment(allRows: readonly SourceRow[], section: string): F
   const firstClose = rows.find((row) => /^\t*\}\s*$/.test(row.text));
   const closeTabs = firstClose ? (/^\t*/.exec(firstClose.text)?.[0].length ?? 0) : -1;
   if (open > 0 && tabs > open && closeTabs === tabs - 1 && closeTabs > 0 && !header) open = tabs;
+  // A window that starts with the tail of a block (`\t}` closing an `if` above it) is as deep as its
+  // indentation says, or that brace closes the function and the rest of the window is lost.
+  const indented = open > 0 && !header ? startDepth(rows) : undefined;
+  if (indented !== undefined && indented > open && indented <= MAX_OPEN_DEPTH) open = indented;
   const out: (SourceRow | undefined)[] = [];
   const text: string[] = [];
   if (open === 0 && firstCode && /^\{/.test(firstCode.text) && enclosing !== undefined) {
@@ -238,7 +267,9 @@ export function buildFragment(allRows: readonly SourceRow[], section: string): F
     text.push(`void ${SYNTHETIC_HEADER}(void)`);
     out.push(undefined);
   } else if (open > 0) {
-    text.push(`void ${SYNTHETIC_FUNCTION}(void) {${' {'.repeat(open - 1)}`);
+    // The blocks the window starts inside were opened by conditions it does not show: the code after
+    // them is reached without their tails too (a window starting `goto err; }` is not all unreachable).
+    text.push(`void ${SYNTHETIC_FUNCTION}(void) {${` if (${WINDOW_BLOCK}()) {`.repeat(open - 1)}`);
     out.push(undefined);
   }
   // A window cut in the middle of a statement (`drm_err(&xe->drm,` as its last context line)
@@ -252,6 +283,7 @@ export function buildFragment(allRows: readonly SourceRow[], section: string): F
   if (rows.length - complete >= 6) complete = rows.length;
   const texts = rows.map((row, index) => (index < complete ? rewriteIterator(row.text) : ''));
   rewriteSplitIterators(texts);
+  rewriteBracelessIterators(texts);
   rows.forEach((row, index) => {
     text.push(texts[index] as string);
     out.push(row.synthetic ? undefined : row);

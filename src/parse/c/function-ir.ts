@@ -15,7 +15,7 @@
  */
 
 import type { CNode } from './tree-sitter-c';
-import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER } from './fragment';
+import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, WINDOW_BLOCK } from './fragment';
 import { loopFixedCallsIn, loopStoresIn, type LoopFixedCall, type LoopStore } from './loop-stores';
 
 export interface CallSite {
@@ -155,6 +155,8 @@ function collectFacts(node: CNode, into: IrNode): void {
         } else if (parent?.type === 'init_declarator') {
           target = declaratorName(parent.childForFieldName('declarator'));
         }
+        // The condition standing for a block the window starts inside calls nothing.
+        if (fn?.text === WINDOW_BLOCK) break;
         const negated = current.parent?.type === 'unary_expression' && current.parent.text.trimStart().startsWith('!');
         let outer = current.parent;
         while (outer && outer.type !== 'call_expression' && !/statement$|declaration$/.test(outer.type)) outer = outer.parent;

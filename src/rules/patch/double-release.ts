@@ -20,11 +20,20 @@
  * meant `tx[i].bytes`): the second pass releases the same object again. Only
  * when the patch adds the release or the loop; the loop analysis
  * (`parse/c/loop-stores.ts`) leaves out loops that stop early.
+ *
+ * And a lock released twice with no acquire of it between, whether or not the
+ * function took it first (`mutex_unlock()` written where `mutex_lock()` was
+ * meant, before the section it ends with another unlock): one of the two
+ * unlocks releases a lock that is not held. Only when the patch writes one of
+ * them, and not across the code between two hunks (it may take the lock).
  */
 
 import { defineRule } from '../rule';
 import { BORROWED_MESSAGE, EARLY_ACTION_MESSAGE, borrowedReferenceIssues } from './borrowed-references';
+import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { WINDOW_GAP } from '../../parse/c/fragment';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
+import { releaseKeyOfCall, resourceKey } from './resource-paths';
 import { releasesLifetime } from './stale-field-after-release';
 import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
@@ -39,6 +48,8 @@ export const doubleRelease = defineRule({
     jump: 'This goto in {fn} reaches a second release of {key} by {call}() at line {secondLine}, after the release at line {firstLine} ({what}): {consequence}. Jump to a label past that release.',
     cleanup:
       '{fn} frees {key} with {call}() here, but {key} is declared with __free({cleanup}): the compiler frees it again when it goes out of scope (double free). Drop the explicit free, or take the pointer out with no_free_ptr() first.',
+    unlockedTwice:
+      '{fn} releases {key} here with {call}() and again at line {secondLine} with {second}(), with no acquire of it between: one of them unlocks a lock that is not held, which corrupts its state (mutex: "unlock of unowned mutex"). Is this one meant to take the lock?',
     loop: '{fn} releases {key} with {call}() on every pass of the loop over {counter}, but nothing in {key} changes from pass to pass: the second pass releases the same object again ({consequence}). Is {key} meant to use {counter}?',
     borrowed: BORROWED_MESSAGE,
     earlyAction: EARLY_ACTION_MESSAGE,
@@ -82,7 +93,20 @@ export const doubleReleaseCheck: PatchRuleCheck = {
         ],
       };
     });
-    return [...paths, ...cleanupFreedTwice(review, side), ...releasedEveryPass(review, side), ...borrowedReferenceIssues(review, side)];
+    // A lock the function never takes is the first unlock's mistake (the line the patch meant as an
+    // acquire): that finding replaces the path's, which sits on the second. Otherwise the path's stands.
+    const idOf = (issue: PatchIssue) => `${issue.view.ir.name}|${String(issue.data.key)}`;
+    const unlocks = unlockedTwice(review, side);
+    const neverTaken = new Set(unlocks.filter((issue) => !takesLock(review, issue.view.ir, String(issue.data.key))).map(idOf));
+    const kept = paths.filter((issue) => !neverTaken.has(idOf(issue)));
+    const reported = new Set(kept.map(idOf));
+    return [
+      ...kept,
+      ...unlocks.filter((issue) => !reported.has(idOf(issue))),
+      ...cleanupFreedTwice(review, side),
+      ...releasedEveryPass(review, side),
+      ...borrowedReferenceIssues(review, side),
+    ];
   },
 };
 
@@ -141,6 +165,85 @@ function releasedEveryPass(review: HunkReview, side: ImageSide): PatchIssue[] {
         },
         related: call.loopRow === call.row ? [] : [{ row: call.loopRow, message: `the loop over ${call.counter}` }],
       });
+    }
+  }
+  return issues;
+}
+
+/** The function takes `key` somewhere (an acquire of the pair table naming it). */
+function takesLock(review: HunkReview, ir: FunctionIr, key: string): boolean {
+  return ir.calls.some((call) => {
+    const pair = review.pairs.acquires.get(call.name);
+    return pair?.kind === 'lock' && resourceKey(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0]) === key;
+  });
+}
+
+/** A condition on whether something is held (`if (locked)`, `if (need_unlock)`): it pairs the unlocks up. */
+const STATE_TEST = /lock|held|own|acquired|need/i;
+
+function underStateTest(ir: FunctionIr, call: IrNode['calls'][number]): boolean {
+  return ir.ifs.some((fact) => STATE_TEST.test(fact.cond) && (fact.thenCalls.includes(call) || fact.elseCalls.includes(call)));
+}
+
+/** The lock `call` releases, by the pair table. */
+function lockReleased(review: HunkReview, call: IrNode['calls'][number]): string | undefined {
+  for (const pair of review.pairs.releases.get(call.name) ?? []) {
+    if (pair.kind !== 'lock') continue;
+    const key = releaseKeyOfCall(pair, call);
+    if (key) return key;
+  }
+  return undefined;
+}
+
+/** The first release of `key` on a path from `start` with no acquire of it, and no gap, before it. */
+function nextUnlock(review: HunkReview, ir: FunctionIr, start: IrNode, key: string): IrNode['calls'][number] | undefined {
+  const seen = new Set<number>();
+  const stack = [...start.succ];
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = ir.nodes[id];
+    if (!node || node.kind === 'unknown') continue;
+    if (node.calls.some((call) => call.name === WINDOW_GAP)) continue;
+    // Any call naming the lock that is not a release (an acquire, a helper that retakes it) ends the path.
+    if (node.calls.some((call) => !review.pairs.releases.has(call.name) && call.args.some((arg) => resourceKey(arg) === key))) continue;
+    const again = node.calls.find((call) => lockReleased(review, call) === key);
+    if (again) return again;
+    stack.push(...node.succ);
+  }
+  return undefined;
+}
+
+/** Two releases of one lock on a path with no acquire of it between, where the patch writes one of them. */
+function unlockedTwice(review: HunkReview, side: ImageSide): PatchIssue[] {
+  const issues: PatchIssue[] = [];
+  for (const view of review[side]) {
+    const { ir } = view;
+    const seen = new Set<string>();
+    for (const node of ir.nodes) {
+      for (const call of node.calls) {
+        const key = lockReleased(review, call);
+        if (!key || seen.has(key) || call.within !== undefined || underStateTest(ir, call)) continue;
+        const second = nextUnlock(review, ir, node, key);
+        if (!second || underStateTest(ir, second) || (!rowChanged(view, call.row) && !rowChanged(view, second.row))) continue;
+        seen.add(key);
+        issues.push({
+          view,
+          key: textKey(view, key, 'unlocked-twice', call.row),
+          row: call.row,
+          column: call.column,
+          messageId: 'unlockedTwice',
+          data: {
+            fn: functionLabel(view),
+            key,
+            call: call.name,
+            second: second.name,
+            secondLine: view.rows[second.row]?.line ?? 0,
+          },
+          related: [{ row: second.row, message: 'second release' }],
+        });
+      }
     }
   }
   return issues;

@@ -8,7 +8,10 @@
  * `xe_survivability_mode_enable()` "is not a bool return").
  *
  * Which functions return an errno is learned from their code in the patch
- * (`errno-functions.ts`) and cited. Quiet when the result is compared
+ * (`errno-functions.ts`) and cited, or known: the kernel's interruptible and
+ * killable lock calls return 0 when they take the lock and -EINTR when a
+ * signal ends the wait (`if (!mutex_lock_killable(l)) return -EINTR;` fails
+ * exactly when it holds the lock, and leaves it held). Quiet when the result is compared
  * (`< 0`, `== 0`), and when the branch does anything but return a constant
  * of the wrong sense.
  */
@@ -28,8 +31,14 @@ export const errnoTestedAsSuccess = defineRule({
       '{fn} returns 0 (success) when {call}() returns non-zero, but {call}() returns a negative errno when it fails (`{errnoText}`, line {errnoLine}): the caller reports success exactly when {call}() failed. Test `{call}(...) == 0`, or keep its error.',
     failure:
       '{fn} returns `{returned}` when {call}() returns 0, but 0 is its success (it fails with a negative errno: `{errnoText}`, line {errnoLine}): the caller fails exactly when {call}() worked. Test `{call}(...) < 0` or `!= 0`.',
+    lockFailure:
+      '{fn} returns `{returned}` when {call}() returns 0, but {call}() returns 0 when it takes the lock and -EINTR when a signal ends the wait: the caller fails exactly when it got the lock, and returns with it held. Test `if ({call}(...))`.',
   },
 });
+
+/** Kernel lock calls that return 0 when they take the lock and a negative errno when interrupted. */
+const INTERRUPTIBLE_LOCK =
+  /^(?:mutex_lock_(?:interruptible|killable)(?:_nested)?|down_(?:interruptible|killable)|down_(?:read|write)_(?:interruptible|killable)|dma_resv_lock_interruptible|ww_mutex_lock_interruptible)$/;
 
 /** The constant the `then` branch of `branch` returns, following plain statements only. */
 function thenReturns(ir: FunctionIr, branch: IrNode): string | undefined {
@@ -48,14 +57,14 @@ function thenReturns(ir: FunctionIr, branch: IrNode): string | undefined {
 export const errnoTestedAsSuccessCheck: PatchRuleCheck = {
   rule: errnoTestedAsSuccess,
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    const errno = review.errnoFunctions;
-    if (!errno || errno.size === 0) return [];
+    const errno = review.errnoFunctions ?? new Map<string, { readonly line: number; readonly text: string }>();
     const issues: PatchIssue[] = [];
     for (const view of side === 'post' ? review.post : review.pre) {
       for (const node of view.ir.nodes) {
         if (node.kind !== 'branch' || node.cond === undefined) continue;
         for (const call of node.calls) {
-          const learned = errno.get(call.name);
+          const lock = INTERRUPTIBLE_LOCK.test(call.name);
+          const learned = errno.get(call.name) ?? (lock ? { line: 0, text: '' } : undefined);
           if (!learned || call.within !== undefined || call.target !== undefined) continue;
           if (side === 'post' && !rowChanged(view, call.row) && !rowChanged(view, node.row)) continue;
           // Compared, or part of a larger expression: the caller says what it means.
@@ -65,8 +74,17 @@ export const errnoTestedAsSuccessCheck: PatchRuleCheck = {
           if (compared.test(node.cond.replace(/&&|\|\|/g, ' '))) continue;
           const returned = thenReturns(view.ir, node);
           if (returned === undefined) continue;
-          const messageId =
-            !call.negated && returned === '0' ? 'success' : call.negated && /^-E[A-Z0-9]+$/.test(returned) ? 'failure' : undefined;
+          const inverted = call.negated && /^-E[A-Z0-9]+$/.test(returned);
+          // A lock call tested as `if (lock()) return 0;` may be a deliberate "busy, nothing to do".
+          const messageId = lock
+            ? inverted
+              ? 'lockFailure'
+              : undefined
+            : !call.negated && returned === '0'
+              ? 'success'
+              : inverted
+                ? 'failure'
+                : undefined;
           if (!messageId) continue;
           issues.push({
             view,

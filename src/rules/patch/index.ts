@@ -32,6 +32,8 @@ import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
 import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
 import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
+import { iteratorCursorFreedCheck } from './iterator-cursor-freed';
+import { spinLockIrqMismatchCheck } from './spin-lock-irq-mismatch';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
@@ -78,6 +80,8 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   uninitializedReadCheck,
   errorResultDroppedCheck,
   loopStoreOverwrittenCheck,
+  iteratorCursorFreedCheck,
+  spinLockIrqMismatchCheck,
   errnoTestedAsSuccessCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,

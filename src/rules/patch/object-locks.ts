@@ -221,6 +221,9 @@ export function learnObjectLocks(sources: readonly LockSource[], pairs: PairInde
       if (!unit.some(({ text }) => fields.some((field) => text.includes(`->${field}`)))) return;
       const types = structPointerTypes(unit);
       const params = parameterNames(unit);
+      // Another walk that reaches the element through its own loop cursor without the lock is the
+      // shape the rule reports, not evidence against the lock: it counts only when it holds it.
+      const ownCursors = cursorsOf(unit, types);
       const taken = new Set<string>();
       const accesses = objectAccesses(unit, pairs, (_name, _line, held) => {
         for (const lock of held) taken.add(lock.cls);
@@ -230,6 +233,7 @@ export function learnObjectLocks(sources: readonly LockSource[], pairs: PairInde
         const key = type ? `${type}::${access.field}` : undefined;
         if (!key || !wanted.has(key)) continue;
         const lock = ownLock(access.held, access.owner);
+        if (!lock && ownCursors.has(access.owner)) continue;
         const verdict: Verdict = lock
           ? { kind: 'holds', lock, site: { path: source.path, line: access.line, fn } }
           : params.has(access.owner) && ![...taken].some((cls) => cls.startsWith(`${access.owner}->`))

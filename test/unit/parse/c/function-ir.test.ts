@@ -48,7 +48,19 @@ describe('C fragments of hunks', () => {
 
   it('opens as many blocks as the window closes before opening', () => {
     const { source } = view('\t\tkfree(a);\n\t}\n\treturn 0;\n}');
-    expect(source.split('\n')[0]).toBe('void __gpuvm_lens_window(void) { {');
+    expect(source.split('\n')[0]).toBe('void __gpuvm_lens_window(void) { if (__gpuvm_lens_block()) {');
+  });
+
+  it('reaches the code after a block the window starts inside without running its tail', () => {
+    const { fns } = view('\t\tgoto out;\n\t}\n\n\tfoo_put(x);\n\tbar(x);\nout:\n\treturn;');
+    expect(fns).toHaveLength(1);
+    expect(paths(fns[0] as FunctionIr).some((path) => path.includes('@4'))).toBe(true);
+  });
+
+  it('opens the block a window starts by closing, from its indentation', () => {
+    const { fns } = view('\t}\n\n\tfoo_put(x);\n\tbar(x);');
+    expect(fns).toHaveLength(1);
+    expect(fns[0]?.calls.map((call) => call.name)).toEqual(['foo_put', 'bar']);
   });
 
   it('opens as many blocks as the indentation says when a nested block closes first', () => {
@@ -73,6 +85,13 @@ describe('C fragments of hunks', () => {
   it('rewrites iterator macros into loops on the same line', () => {
     const { source } = view('\tlist_for_each_entry(pos, head, link) {\n\t\tput(pos);\n\t}');
     expect(source.split('\n')[1]).toBe('\twhile (list_for_each_entry(pos, head, link)) {');
+  });
+
+  it('rewrites an iterator macro without braces into a loop over the next statement', () => {
+    const { source, fns } = view('\tllist_for_each_entry(pos, head, link)\n\t\tkfree(pos);\n\tdone(head);');
+    expect(source.split('\n')[1]).toBe('\twhile (llist_for_each_entry(pos, head, link))');
+    const loop = fns[0]?.nodes.find((node) => node.kind === 'branch');
+    expect(loop?.calls.map((call) => call.name)).toEqual(['llist_for_each_entry']);
   });
 
   it('rewrites an iterator head split over lines into a loop, keeping the rows', () => {
