@@ -79,7 +79,8 @@ function functionWindow(rows: readonly ImageRow[], start: number, end: number): 
  * file's hunks applied to the checkout's copy: a function that two hunks
  * change is seen whole on both sides (a `goto` added by one hunk reaches the
  * label another adds). Rows from the checkout are not in the patch: they map
- * to the hunk's header line (before it) or its last line (after it). A hunk
+ * to the header line of the file's next hunk, or the last line of its last
+ * hunk (the same line in every hunk's window). A hunk
  * whose old lines are not in the checkout is reviewed from the patch alone.
  */
 export function widenedFileImages(hunks: readonly Hunk[], path: string, readSource: ReadSource | undefined): HunkImages[] {
@@ -123,19 +124,33 @@ export function widenedFileImages(hunks: readonly Hunk[], path: string, readSour
     pre.push(row);
     post.push(row);
   }
-  const window = (rows: readonly ImageRow[], [start, end]: [number, number], hunk: Hunk): SourceRow[] | undefined => {
+  // A row of the checkout maps to the header line of the file's next hunk (the code the hunk's
+  // context follows), or to the last line of the file's last hunk: the same line whichever hunk's
+  // window holds it, so a function two hunks change gives the same finding from both.
+  const outsideLines = (rows: readonly ImageRow[]): number[] => {
+    const lines: number[] = new Array<number>(rows.length);
+    const last = placed[placed.length - 1];
+    const lastHunk = last ? (hunks[last.k] as Hunk) : undefined;
+    let next = lastHunk ? (lastHunk.lines[lastHunk.lines.length - 1]?.line ?? lastHunk.headerLine) : 0;
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const item = rows[i] as ImageRow;
+      if (item.hunk >= 0) next = (hunks[item.hunk] as Hunk).headerLine;
+      lines[i] = next;
+    }
+    return lines;
+  };
+  const preLines = outsideLines(pre);
+  const postLines = outsideLines(post);
+  const window = (rows: readonly ImageRow[], [start, end]: [number, number]): SourceRow[] | undefined => {
     const [from, to] = functionWindow(rows, start, end);
     if (to - from > 5000) return undefined;
-    const lastLine = hunk.lines[hunk.lines.length - 1]?.line ?? hunk.headerLine;
-    return rows
-      .slice(from, to)
-      .map((item, offset) => (item.hunk >= 0 ? item.row : { ...item.row, line: from + offset < start ? hunk.headerLine : lastLine }));
+    const lines = rows === pre ? preLines : postLines;
+    return rows.slice(from, to).map((item, offset) => (item.hunk >= 0 ? item.row : { ...item.row, line: lines[from + offset] as number }));
   };
   for (const { k } of placed) {
-    const hunk = hunks[k] as Hunk;
     const { pre: preRegion, post: postRegion } = region.get(k) as { pre: [number, number]; post: [number, number] };
-    const preRows = window(pre, preRegion, hunk);
-    const postRows = window(post, postRegion, hunk);
+    const preRows = window(pre, preRegion);
+    const postRows = window(post, postRegion);
     result[k] = preRows && postRows ? { pre: preRows, post: postRows, widened: true } : (bases[k] as HunkImages);
   }
   return result;

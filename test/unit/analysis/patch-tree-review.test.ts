@@ -197,3 +197,56 @@ describe('whole functions with every hunk of the file applied', () => {
     expect((await reviewPatchLines(apart)).findings).toEqual([]);
   });
 });
+
+describe('a function two hunks change, reviewed against the tree', () => {
+  const PIN_C = `int foo_ctx_pin(struct foo_ctx *ce)
+{
+	int err;
+
+	foo_ctx_check(ce);
+
+	err = foo_active_acquire(ce);
+	if (err)
+		return err;
+
+	if (mutex_lock_interruptible(&ce->pin_mutex)) {
+		err = -EINTR;
+		goto out_release;
+	}
+
+	err = foo_ctx_do_pin(ce);
+	mutex_unlock(&ce->pin_mutex);
+out_release:
+	foo_active_release(ce);
+	return err;
+}
+`;
+
+  const PIN_PATCH = `--- a/drivers/gpu/drm/foo/foo_ctx.c
++++ b/drivers/gpu/drm/foo/foo_ctx.c
+@@ -3,5 +3,3 @@ int foo_ctx_pin(struct foo_ctx *ce)
+ 	int err;
+ 
+-	foo_ctx_check(ce);
+-
+ 	err = foo_active_acquire(ce);
+@@ -14,4 +12,9 @@ int foo_ctx_pin(struct foo_ctx *ce)
+ 	}
+ 
++	if (foo_ctx_is_closed(ce)) {
++		err = -ENOENT;
++		goto out_release;
++	}
++
+ 	err = foo_ctx_do_pin(ce);
+ 	mutex_unlock(&ce->pin_mutex);
+`.split('\n');
+
+  it('reports a leak once, and cites the code outside the patch by the next hunk', async () => {
+    const result = await reviewPatchLines(PIN_PATCH, tree({ 'drivers/gpu/drm/foo/foo_ctx.c': PIN_C }));
+    const leaks = result.findings.filter((finding) => finding.rule === 'resource-leak');
+    expect(leaks.map((finding) => finding.line)).toEqual([14]);
+    // The lock is taken before the second hunk, in lines the patch does not show: its header line, 9.
+    expect(leaks[0]?.message).toContain('taken at line 9');
+  });
+});
