@@ -109,7 +109,7 @@ export function widenedFileImages(hunks: readonly Hunk[], path: string, readSour
   let index = 0;
   for (const { k, start, length } of placed) {
     for (; index < start; index++) {
-      const row = { row: { text: file[index] as string, line: 0, changed: false }, hunk: -1 };
+      const row = { row: { text: file[index] as string, line: 0, changed: false, fileLine: index + 1 }, hunk: -1 };
       pre.push(row);
       post.push(row);
     }
@@ -120,7 +120,7 @@ export function widenedFileImages(hunks: readonly Hunk[], path: string, readSour
     index = start + length;
   }
   for (; index < file.length; index++) {
-    const row = { row: { text: file[index] as string, line: 0, changed: false }, hunk: -1 };
+    const row = { row: { text: file[index] as string, line: 0, changed: false, fileLine: index + 1 }, hunk: -1 };
     pre.push(row);
     post.push(row);
   }

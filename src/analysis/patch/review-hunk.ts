@@ -122,6 +122,7 @@ function views(image: ParsedImage, path: string, pairs: PairIndex, owned: Readon
     ir,
     rows: image.rows,
     paths: walked(ir, pairs, (ir.name && owned.get(functionKey(path, ir))) || new Set()),
+    ...(path ? { file: path } : {}),
   }));
 }
 

@@ -23,6 +23,12 @@ export interface SourceRow {
   readonly changed: boolean;
   /** Text the reviewer put in (braces and the gap between two hunks), not a line of the file. */
   readonly synthetic?: boolean;
+  /**
+   * A line of the kernel checkout the patch does not show (whole-function
+   * context): its 1-based line in the checkout's copy of the file. `line` is
+   * then only the nearest line of the patch.
+   */
+  readonly fileLine?: number;
 }
 
 /**

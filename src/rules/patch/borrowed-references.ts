@@ -19,7 +19,7 @@ import type { CallSite } from '../../parse/c/function-ir';
 import { textKey } from './path-issues';
 import type { ResourcePair } from './resource-pairs';
 import { resourceKey } from './resource-paths';
-import { functionLabel, type FunctionView, type HunkReview, type ImageSide, type PatchIssue } from './review-context';
+import { functionLabel, rowLine, type FunctionView, type HunkReview, type ImageSide, type PatchIssue } from './review-context';
 
 /** The message of a borrowed reference handed over, for the rule that reports it (`double-release`). */
 export const BORROWED_MESSAGE =
@@ -72,7 +72,7 @@ function issuesOf(view: FunctionView): PatchIssue[] {
         note: consumer.note,
         key: arg,
         iterator: iterator.name,
-        iteratorLine: view.rows[iterator.row]?.line ?? 0,
+        iteratorLine: rowLine(view, iterator.row),
         get: consumer.get,
       },
       related: [],
@@ -120,7 +120,7 @@ function earlyActions(review: HunkReview, view: FunctionView): PatchIssue[] {
         key,
         learnedFrom: (release as ResourcePair & { learnedFrom?: string }).learnedFrom ?? 'its body',
         acquire: acquire.name,
-        acquireLine: view.rows[acquire.row]?.line ?? 0,
+        acquireLine: rowLine(view, acquire.row),
       },
       related: [],
     });

@@ -35,7 +35,15 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
 import { releaseKeyOfCall, resourceKey } from './resource-paths';
 import { releasesLifetime } from './stale-field-after-release';
-import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import {
+  functionLabel,
+  rowChanged,
+  rowLine,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
 
 export const doubleRelease = defineRule({
   id: 'double-release',
@@ -82,8 +90,8 @@ export const doubleReleaseCheck: PatchRuleCheck = {
           fn: functionLabel(view),
           key: event.key,
           call: event.call,
-          firstLine: view.rows[event.firstRow]?.line ?? 0,
-          secondLine: view.rows[event.secondRow]?.line ?? 0,
+          firstLine: rowLine(view, event.firstRow),
+          secondLine: rowLine(view, event.secondRow),
           what: event.pair.what,
           consequence: CONSEQUENCE[event.pair.kind] ?? 'double release',
         },
@@ -239,7 +247,7 @@ function unlockedTwice(review: HunkReview, side: ImageSide): PatchIssue[] {
             key,
             call: call.name,
             second: second.name,
-            secondLine: view.rows[second.row]?.line ?? 0,
+            secondLine: rowLine(view, second.row),
           },
           related: [{ row: second.row, message: 'second release' }],
         });

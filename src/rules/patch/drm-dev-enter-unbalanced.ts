@@ -6,7 +6,7 @@
 
 import { defineRule } from '../rule';
 import { eventsOf, textKey } from './path-issues';
-import { functionLabel, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const drmDevEnterUnbalanced = defineRule({
   id: 'drm-dev-enter-unbalanced',
@@ -34,7 +34,7 @@ export const drmDevEnterUnbalancedCheck: PatchRuleCheck = {
         data: {
           fn: functionLabel(view),
           exit: rowText(view, event.exitRow),
-          enterLine: view.rows[event.acquireRow]?.line ?? 0,
+          enterLine: rowLine(view, event.acquireRow),
           key: event.key,
         },
         related: [{ row: event.acquireRow, message: 'drm_dev_enter() here' }],

@@ -7,7 +7,7 @@
 
 import { defineRule } from '../rule';
 import { callsWhileHeld, isGpuvaLock } from './held-calls';
-import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const gpuvmDeferredUnderGpuvaLock = defineRule({
   id: 'gpuvm-deferred-under-gpuva-lock',
@@ -37,7 +37,7 @@ export const gpuvmDeferredUnderGpuvaLockCheck: PatchRuleCheck = {
         row: call.row,
         column: call.column,
         messageId: 'deadlock',
-        data: { call: call.name, fn: functionLabel(view), lock: held.key, lockLine: view.rows[held.acquireRow as number]?.line ?? 0 },
+        data: { call: call.name, fn: functionLabel(view), lock: held.key, lockLine: rowLine(view, held.acquireRow as number) },
         related: [{ row: held.acquireRow as number, message: `${held.key} taken here` }],
       }));
   },

@@ -9,7 +9,7 @@
 
 import { defineRule } from '../rule';
 import { resourceKey } from './resource-paths';
-import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const gpuvmFreedDirectly = defineRule({
   id: 'gpuvm-freed-directly',
@@ -51,7 +51,7 @@ export const gpuvmFreedDirectlyCheck: PatchRuleCheck = {
           row: call.row,
           column: call.column,
           messageId: 'freed',
-          data: { fn: functionLabel(view), container: freed, putLine: view.rows[putRow]?.line ?? 0 },
+          data: { fn: functionLabel(view), container: freed, putLine: rowLine(view, putRow) },
           related: [{ row: putRow, message: 'drm_gpuvm_put() of the embedded VM' }],
         });
       }

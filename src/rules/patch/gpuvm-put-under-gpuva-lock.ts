@@ -8,7 +8,7 @@
 
 import { defineRule } from '../rule';
 import { callsWhileHeld, isGpuvaLock } from './held-calls';
-import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const gpuvmPutUnderGpuvaLock = defineRule({
   id: 'gpuvm-put-under-gpuva-lock',
@@ -55,7 +55,7 @@ export const gpuvmPutUnderGpuvaLockCheck: PatchRuleCheck = {
             call: call.name,
             fn: functionLabel(view),
             lock: held.key,
-            lockLine: held.acquireRow !== undefined ? (view.rows[held.acquireRow]?.line ?? 0) : 0,
+            lockLine: held.acquireRow !== undefined ? rowLine(view, held.acquireRow) : 0,
             deferred: CALLS.get(call.name) as string,
           },
           related: held.acquireRow !== undefined ? [{ row: held.acquireRow, message: `${held.key} taken here` }] : [],

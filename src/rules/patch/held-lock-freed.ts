@@ -12,7 +12,7 @@
 
 import { defineRule } from '../rule';
 import { eventsOf, textKey } from './path-issues';
-import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const heldLockFreed = defineRule({
   id: 'held-lock-freed',
@@ -41,7 +41,7 @@ export const heldLockFreedCheck: PatchRuleCheck = {
         call: event.call,
         what: event.pair.what,
         key: event.key,
-        acquireLine: view.rows[event.acquireRow]?.line ?? 0,
+        acquireLine: rowLine(view, event.acquireRow),
       },
       related: [{ row: event.acquireRow, message: `${event.pair.what} taken here` }],
     }));

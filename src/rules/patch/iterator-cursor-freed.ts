@@ -22,7 +22,15 @@
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { defineRule } from '../rule';
 import { releaseKeyOfCall } from './resource-paths';
-import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import {
+  functionLabel,
+  rowChanged,
+  rowLine,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
 
 export const iteratorCursorFreed = defineRule({
   id: 'iterator-cursor-freed',
@@ -114,7 +122,7 @@ export const iteratorCursorFreedCheck: PatchRuleCheck = {
                 fn: functionLabel(view),
                 cursor,
                 release: call.name,
-                freeLine: view.rows[call.row]?.line ?? 0,
+                freeLine: rowLine(view, call.row),
                 iterator: iterator.name,
                 safe: safeName(iterator.name),
               },

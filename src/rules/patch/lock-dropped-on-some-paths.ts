@@ -18,7 +18,7 @@ import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { PairIndex, ResourcePair } from './resource-pairs';
 import { releaseKeyOfCall, resourceKey } from './resource-paths';
-import { functionLabel, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const lockDroppedOnSomePaths = defineRule({
   id: 'lock-dropped-on-some-paths',
@@ -69,7 +69,7 @@ export const lockDroppedOnSomePathsCheck: PatchRuleCheck = {
             fn: functionLabel(view),
             key,
             what: first.pair.what,
-            heldLine: view.rows[outcome.heldExit]?.line ?? 0,
+            heldLine: rowLine(view, outcome.heldExit),
             exit: rowText(view, outcome.heldExit),
           },
           related: [{ row: outcome.heldExit, message: `returns with ${key} held` }],

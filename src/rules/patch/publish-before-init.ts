@@ -18,6 +18,7 @@ import { textKey } from './path-issues';
 import { walkPublishes, type PublishEvent } from './publish-paths';
 import {
   functionLabel,
+  rowLine,
   rowText,
   type FunctionView,
   type HunkReview,
@@ -56,7 +57,7 @@ const inHunk = (view: FunctionView, review: HunkReview, row: number) => {
   return source !== undefined && source.line !== review.hunk.headerLine;
 };
 const where = (view: FunctionView, review: HunkReview, row: number) =>
-  inHunk(view, review, row) ? `at line ${view.rows[row]?.line ?? 0}` : 'above this hunk';
+  inHunk(view, review, row) ? `at line ${rowLine(view, row)}` : 'above this hunk';
 
 function issuesOf(view: FunctionView, review: HunkReview): PatchIssue[] {
   const issues: PatchIssue[] = [];

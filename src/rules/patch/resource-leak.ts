@@ -17,6 +17,7 @@ import { releaseKeyOfCall, type PathEvent } from './resource-paths';
 import {
   functionLabel,
   rowChanged,
+  rowLine,
   rowText,
   type FunctionView,
   type HunkReview,
@@ -74,7 +75,7 @@ export const resourceLeakCheck: PatchRuleCheck = {
           const data = {
             what: event.pair.what,
             key: event.key,
-            acquireLine: view.rows[event.acquireRow]?.line ?? 0,
+            acquireLine: rowLine(view, event.acquireRow),
             fn: functionLabel(view),
             exit: rowText(view, event.exitRow),
             wrapper: wrapperRelease(review, view, event),
@@ -110,7 +111,7 @@ export const resourceLeakCheck: PatchRuleCheck = {
               key,
               row: event.exitRow,
               messageId: 'unseen',
-              data: { ...data, releaseLine: view.rows[event.unseenReleaseRow]?.line ?? 0 },
+              data: { ...data, releaseLine: rowLine(view, event.unseenReleaseRow) },
               related: [{ row: event.unseenReleaseRow, message: `${event.pair.what} released here, so held before it` }],
             };
           if (skipped !== undefined)
@@ -176,7 +177,7 @@ function ownedParamLeak(view: FunctionView, event: LeakEvent, evidenceRow: numbe
       fn: functionLabel(view),
       exit: rowText(view, event.exitRow),
       how,
-      evidenceAt: call ? ` at line ${view.rows[evidenceRow]?.line ?? 0}` : '',
+      evidenceAt: call ? ` at line ${rowLine(view, evidenceRow)}` : '',
     },
     // Only the return itself: the finding belongs to a patch that adds it.
     related: [],

@@ -7,7 +7,7 @@
 
 import { defineRule } from '../rule';
 import { callsWhileHeld, isGpuvaLock } from './held-calls';
-import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const resvLockUnderGpuvaLock = defineRule({
   id: 'resv-lock-under-gpuva-lock',
@@ -45,7 +45,7 @@ export const resvLockUnderGpuvaLockCheck: PatchRuleCheck = {
         call: call.name,
         fn: functionLabel(view),
         lock: held.key,
-        lockLine: held.acquireRow !== undefined ? (view.rows[held.acquireRow]?.line ?? 0) : 0,
+        lockLine: held.acquireRow !== undefined ? rowLine(view, held.acquireRow) : 0,
       },
       related: held.acquireRow !== undefined ? [{ row: held.acquireRow, message: `${held.key} taken here` }] : [],
     }));

@@ -23,7 +23,7 @@
 
 import { defineRule } from '../rule';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
-import { functionLabel, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const returnSkipsUnwind = defineRule({
   id: 'return-skips-unwind',
@@ -194,7 +194,7 @@ export const returnSkipsUnwindCheck: PatchRuleCheck = {
             data: {
               fn: functionLabel(view),
               exit: rowText(view, exit.node.row),
-              beforeLine: view.rows[jump.row]?.line ?? 0,
+              beforeLine: rowLine(view, jump.row),
               label,
               undo:
                 named !== undefined

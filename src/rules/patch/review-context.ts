@@ -28,6 +28,8 @@ export interface FunctionView {
   /** Fragment row → source row (undefined for synthetic rows). */
   readonly rows: readonly (SourceRow | undefined)[];
   readonly paths: PathResult;
+  /** The file the function is in, as the patch names it. */
+  readonly file?: string;
 }
 
 export interface HunkReview {
@@ -72,6 +74,19 @@ export interface PatchRuleCheck {
 
 export function rowChanged(view: FunctionView, row: number): boolean {
   return view.rows[row]?.changed ?? false;
+}
+
+/**
+ * A row's line for a message: its line in the patch, and for a line of the
+ * checkout the patch does not show, where it is in the checkout too
+ * (`30 (drivers/gpu/drm/foo/foo_ctx.c:112 in the checkout)`): the patch line
+ * alone would point at the nearest hunk, not at the code.
+ */
+export function rowLine(view: FunctionView, row: number): number | string {
+  const source = view.rows[row];
+  if (!source) return 0;
+  if (source.fileLine === undefined) return source.line;
+  return `${source.line} (${view.file ? `${view.file}:` : 'line '}${source.fileLine} in the checkout)`;
 }
 
 export function rowText(view: FunctionView, row: number): string {

@@ -19,7 +19,15 @@ import { defineRule } from '../rule';
 import { callsWhileHeld } from './held-calls';
 import type { HeldResource } from './resource-paths';
 import { sleepingCall } from './sleeping-calls';
-import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import {
+  functionLabel,
+  rowChanged,
+  rowLine,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
 
 export const sleepUnderSpinlock = defineRule({
   id: 'sleep-under-spinlock',
@@ -63,9 +71,9 @@ export const sleepUnderSpinlockCheck: PatchRuleCheck = {
         data: {
           fn: functionLabel(view),
           call: call.name,
-          callLine: view.rows[call.row]?.line ?? 0,
+          callLine: rowLine(view, call.row),
           lock: held.key,
-          acquireLine: held.acquireRow !== undefined ? (view.rows[held.acquireRow]?.line ?? 0) : 0,
+          acquireLine: held.acquireRow !== undefined ? rowLine(view, held.acquireRow) : 0,
           reason: learned ? learned.reason : (direct as string),
           chain,
           at: learned ? `${learned.site.path}:${learned.site.line}` : '',

@@ -21,7 +21,15 @@
 import { defineRule } from '../rule';
 import { callsWhileHeld } from './held-calls';
 import { resourceKey } from './resource-paths';
-import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import {
+  functionLabel,
+  rowChanged,
+  rowLine,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
 
 export const spinLockIrqMismatch = defineRule({
   id: 'spin-lock-irq-mismatch',
@@ -74,7 +82,7 @@ export const spinLockIrqMismatchCheck: PatchRuleCheck = {
             lock,
             call: call.name,
             irqCall: irq.name,
-            irqLine: view.rows[irq.row]?.line ?? 0,
+            irqLine: rowLine(view, irq.row),
           },
           related: [{ row: irq.row, message: `${lock} taken with ${irq.name}() here` }],
         });

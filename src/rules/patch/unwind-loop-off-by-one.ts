@@ -16,7 +16,7 @@
 
 import { defineRule } from '../rule';
 import { regExpLiteral } from '../../base/regexp-literal';
-import { functionLabel, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const unwindLoopOffByOne = defineRule({
   id: 'unwind-loop-off-by-one',
@@ -90,7 +90,7 @@ export const unwindLoopOffByOneCheck: PatchRuleCheck = {
             fn: functionLabel(view),
             loop: text.replace(/\s*\{$/, ''),
             counter,
-            setupLine: view.rows[setup]?.line ?? 0,
+            setupLine: rowLine(view, setup),
             failed: forDown ? `, and element ${counter}, whose set-up failed, is undone` : '',
           },
           related: [{ row: setup, message: 'the set-up loop' }],

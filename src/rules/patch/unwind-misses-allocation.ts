@@ -31,6 +31,7 @@ import { UNDO_CALL, errorReturn } from './return-skips-unwind';
 import {
   functionLabel,
   rowChanged,
+  rowLine,
   rowText,
   type FunctionView,
   type HunkReview,
@@ -224,7 +225,7 @@ function report(view: FunctionView, exit: IrNode, state: State, issues: Map<stri
         exit: exit.kind === 'unknown' ? `the unwind through ${state.viaLabel ?? 'its labels'}` : rowText(view, exit.row),
         freed: siblings.slice(0, 3).join(', '),
         field,
-        allocLine: view.rows[allocRow]?.line ?? 0,
+        allocLine: rowLine(view, allocRow),
       },
       related: [{ row: allocRow, message: `${field} allocated here` }],
     });

@@ -7,7 +7,7 @@
 
 import { defineRule } from '../rule';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
-import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { functionLabel, rowLine, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const useAfterPut = defineRule({
   id: 'use-after-put',
@@ -38,8 +38,8 @@ export const useAfterPutCheck: PatchRuleCheck = {
           release: event.release,
           // A release learned from the code says where it was learned.
           learned: 'learnedFrom' in event.pair ? ` (${event.pair.what})` : '',
-          releaseLine: view.rows[event.releaseRow]?.line ?? 0,
-          useLine: view.rows[event.useRow]?.line ?? 0,
+          releaseLine: rowLine(view, event.releaseRow),
+          useLine: rowLine(view, event.useRow),
         },
         related: [
           { row: event.releaseRow, message: `${event.release}() here` },

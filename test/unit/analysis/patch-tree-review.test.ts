@@ -242,11 +242,12 @@ out_release:
  	mutex_unlock(&ce->pin_mutex);
 `.split('\n');
 
-  it('reports a leak once, and cites the code outside the patch by the next hunk', async () => {
+  it('reports a leak once, and cites the code outside the patch by the next hunk and by its line in the checkout', async () => {
     const result = await reviewPatchLines(PIN_PATCH, tree({ 'drivers/gpu/drm/foo/foo_ctx.c': PIN_C }));
     const leaks = result.findings.filter((finding) => finding.rule === 'resource-leak');
     expect(leaks.map((finding) => finding.line)).toEqual([14]);
-    // The lock is taken before the second hunk, in lines the patch does not show: its header line, 9.
-    expect(leaks[0]?.message).toContain('taken at line 9');
+    // The lock is taken before the second hunk, in lines the patch does not show: the nearest patch line
+    // is that hunk's header (9), and the message says where the code is in the checkout.
+    expect(leaks[0]?.message).toContain('taken at line 9 (drivers/gpu/drm/foo/foo_ctx.c:11 in the checkout)');
   });
 });
