@@ -8,7 +8,7 @@
  */
 
 import { buildFragment, SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, type SourceRow } from '../../parse/c/fragment';
-import { functionsIn, type FunctionIr } from '../../parse/c/function-ir';
+import { functionsIn, squash, type FunctionIr } from '../../parse/c/function-ir';
 import { ParseBudgetExceeded, withCTree, type CParser } from '../../parse/c/tree-sitter-c';
 import type { Hunk } from '../../parse/patch/parse-patch';
 import type { Finding } from '../../rules/rule';
@@ -173,7 +173,6 @@ export function renamesOf(lines: readonly { readonly kind: string; readonly text
   return renames;
 }
 
-const squash = (text: string) => text.replace(/\s+/g, '');
 /** Characters that end an operand: a rename is widened to them. */
 const OPERAND_END = /[(),;=!<>?:+\-*/%|^~[\]{}]/;
 

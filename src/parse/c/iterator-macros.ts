@@ -44,7 +44,7 @@ function familyOf(name: string): Family {
 }
 
 /** Argument positions an iterator macro named `name` assigns on every round. */
-export function iteratorCursorPositions(name: string): readonly number[] {
+function iteratorCursorPositions(name: string): readonly number[] {
   const family = familyOf(name);
   return name.includes('_safe') ? family.safeCursors : family.cursors;
 }

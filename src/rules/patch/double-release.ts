@@ -33,7 +33,7 @@ import { BORROWED_MESSAGE, EARLY_ACTION_MESSAGE, borrowedReferenceIssues } from 
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
-import { releaseKeyOfCall, resourceKey } from './resource-paths';
+import { acquireKeyOfCall, releaseKeyOfCall, resourceKey } from './resource-paths';
 import { releasesLifetime } from './stale-field-after-release';
 import {
   functionLabel,
@@ -182,7 +182,7 @@ function releasedEveryPass(review: HunkReview, side: ImageSide): PatchIssue[] {
 function takesLock(review: HunkReview, ir: FunctionIr, key: string): boolean {
   return ir.calls.some((call) => {
     const pair = review.pairs.acquires.get(call.name);
-    return pair?.kind === 'lock' && resourceKey(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0]) === key;
+    return pair?.kind === 'lock' && acquireKeyOfCall(pair, call) === key;
   });
 }
 

@@ -40,6 +40,19 @@ export const errnoTestedAsSuccess = defineRule({
 const INTERRUPTIBLE_LOCK =
   /^(?:mutex_lock_(?:interruptible|killable)(?:_nested)?|down_(?:interruptible|killable)|down_(?:read|write)_(?:interruptible|killable)|dma_resv_lock_interruptible|ww_mutex_lock_interruptible)$/;
 
+/**
+ * The mistake a `then` branch returning the constant `returned` shows, for a
+ * call tested bare (`negated`: as `!call()`): success returned on its
+ * failure, or an errno returned on its success.
+ */
+function mistake(lock: boolean, negated: boolean, returned: string): 'success' | 'failure' | 'lockFailure' | undefined {
+  const errnoOnSuccess = negated && /^-E[A-Z0-9]+$/.test(returned);
+  // A lock call tested as `if (lock()) return 0;` may be a deliberate "busy, nothing to do".
+  if (lock) return errnoOnSuccess ? 'lockFailure' : undefined;
+  if (!negated && returned === '0') return 'success';
+  return errnoOnSuccess ? 'failure' : undefined;
+}
+
 /** The constant the `then` branch of `branch` returns, following plain statements only. */
 function thenReturns(ir: FunctionIr, branch: IrNode): string | undefined {
   let id = branch.succ[0];
@@ -64,8 +77,8 @@ export const errnoTestedAsSuccessCheck: PatchRuleCheck = {
         if (node.kind !== 'branch' || node.cond === undefined) continue;
         for (const call of node.calls) {
           const lock = INTERRUPTIBLE_LOCK.test(call.name);
-          const learned = errno.get(call.name) ?? (lock ? { line: 0, text: '' } : undefined);
-          if (!learned || call.within !== undefined || call.target !== undefined) continue;
+          const learned = errno.get(call.name);
+          if ((!learned && !lock) || call.within !== undefined || call.target !== undefined) continue;
           if (side === 'post' && !rowChanged(view, call.row) && !rowChanged(view, node.row)) continue;
           // Compared, or part of a larger expression: the caller says what it means.
           const name = regExpLiteral(call.name);
@@ -74,17 +87,7 @@ export const errnoTestedAsSuccessCheck: PatchRuleCheck = {
           if (compared.test(node.cond.replace(/&&|\|\|/g, ' '))) continue;
           const returned = thenReturns(view.ir, node);
           if (returned === undefined) continue;
-          const inverted = call.negated && /^-E[A-Z0-9]+$/.test(returned);
-          // A lock call tested as `if (lock()) return 0;` may be a deliberate "busy, nothing to do".
-          const messageId = lock
-            ? inverted
-              ? 'lockFailure'
-              : undefined
-            : !call.negated && returned === '0'
-              ? 'success'
-              : inverted
-                ? 'failure'
-                : undefined;
+          const messageId = mistake(lock, call.negated, returned);
           if (!messageId) continue;
           issues.push({
             view,
@@ -92,7 +95,7 @@ export const errnoTestedAsSuccessCheck: PatchRuleCheck = {
             row: call.row,
             column: call.column,
             messageId,
-            data: { fn: functionLabel(view), call: call.name, errnoText: learned.text, errnoLine: learned.line, returned },
+            data: { fn: functionLabel(view), call: call.name, errnoText: learned?.text ?? '', errnoLine: learned?.line ?? 0, returned },
             related: [],
           });
         }

@@ -20,6 +20,7 @@
  */
 
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { iteratorElement } from '../../parse/c/iterator-macros';
 import { defineRule } from '../rule';
 import { releaseKeyOfCall } from './resource-paths';
 import {
@@ -101,7 +102,7 @@ export const iteratorCursorFreedCheck: PatchRuleCheck = {
       for (const head of ir.nodes) {
         if (head.kind !== 'branch') continue;
         const iterator = head.calls.find((call) => STEPPING_ITERATOR.test(call.name));
-        const cursor = iterator?.args[0];
+        const cursor = iterator && iteratorElement(iterator.name, iterator.args);
         if (!iterator || !cursor || !/^[A-Za-z_]\w*$/.test(cursor)) continue;
         for (const id of walkBody(ir, head, [head.succ[0] as number], () => false).nodes) {
           const node = ir.nodes[id] as IrNode;

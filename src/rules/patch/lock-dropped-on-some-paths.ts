@@ -17,7 +17,7 @@ import { defineRule } from '../rule';
 import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { PairIndex, ResourcePair } from './resource-pairs';
-import { releaseKeyOfCall, resourceKey } from './resource-paths';
+import { acquireKeyOfCall, releaseKeyOfCall } from './resource-paths';
 import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const lockDroppedOnSomePaths = defineRule({
@@ -86,8 +86,7 @@ function callerLockReleases(ir: FunctionIr, pairs: PairIndex): Map<string, Relea
   for (const call of ir.calls) {
     const pair = pairs.acquires.get(call.name);
     if (!pair || pair.kind !== 'lock') continue;
-    const slot = typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0;
-    const key = resourceKey(call.args[slot]);
+    const key = acquireKeyOfCall(pair, call);
     if (key) acquired.add(key);
   }
   const guarded = new Set<CallSite>();

@@ -20,6 +20,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { mentions, unwrap } from './resource-paths';
 import {
   functionLabel,
+  indentWidth,
   rowText,
   type FunctionView,
   type HunkReview,
@@ -117,17 +118,15 @@ function testedPointers(cond: string): string[] {
   return [...found].filter((name) => !/^[A-Z_][A-Z0-9_]*$/.test(name) && !/^(?:true|false|NULL)$/.test(name));
 }
 
-const indentOf = (text: string) => (/^\s*/.exec(text)?.[0] ?? '').replace(/\t/g, '        ').length;
-
 /** The last row of the if's bodies: the rows indented deeper than the `if` line, and its closing braces and `else`s. */
 function bodyEnd(view: FunctionView, row: number): number {
-  const base = indentOf(view.rows[row]?.text ?? '');
+  const base = indentWidth(view.rows[row]?.text ?? '');
   let end = row;
   for (let r = row + 1; r < view.rows.length; r++) {
     const text = view.rows[r]?.text;
     if (text === undefined) break;
     if (text.trim() === '') continue;
-    if (indentOf(text) > base || (indentOf(text) === base && /^\s*}\s*(?:else\b.*)?$/.test(text))) end = r;
+    if (indentWidth(text) > base || (indentWidth(text) === base && /^\s*}\s*(?:else\b.*)?$/.test(text))) end = r;
     else break;
   }
   return end;

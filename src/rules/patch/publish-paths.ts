@@ -35,7 +35,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import type { PairIndex } from './resource-pairs';
-import { errnoTest, mentions, releaseKeyOfCall, resourceKey, unwrap, type Outcome } from './resource-paths';
+import { acquireKeyOfCall, errnoTest, mentions, releaseKeyOfCall, resourceKey, unwrap, type Outcome } from './resource-paths';
 
 /** Who a reader of the container synchronises with. */
 type Readers = 'container' | 'caller-lock' | 'rcu';
@@ -141,7 +141,7 @@ const rootVariable = (text: string) => /^[&*(]*([A-Za-z_]\w*)/.exec(text)?.[1];
 
 function lockAcquired(call: CallSite, pairs: PairIndex): string | undefined {
   const pair = pairs.acquires.get(call.name);
-  if (pair?.kind === 'lock') return resourceKey(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0]) ?? call.name;
+  if (pair?.kind === 'lock') return acquireKeyOfCall(pair, call) ?? call.name;
   if (LOCK_ASSERT.test(call.name)) return resourceKey(call.args[0]) ?? call.name;
   // Scope-based locks are held to the end of their scope, which the path does not track: to the end.
   if (/^(?:scoped_)?guard\b/.test(call.name)) return 'guard';

@@ -17,6 +17,7 @@
  */
 
 import { defineRule } from '../rule';
+import { regExpLiteral } from '../../base/regexp-literal';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionLabel, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
@@ -33,7 +34,7 @@ export const referenceOnlyTested = defineRule({
 
 /** The variable, in a failure test, with the test itself: what a row may say about it and still not use it. */
 function withoutTests(text: string, key: string): string {
-  const v = key.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const v = regExpLiteral(key);
   return text
     .replace(new RegExp(`\\b(?:IS_ERR_OR_NULL|IS_ERR|PTR_ERR|PTR_ERR_OR_ZERO)\\s*\\(\\s*${v}\\s*\\)`, 'g'), '')
     .replace(new RegExp(`!\\s*${v}\\b`, 'g'), '')
@@ -64,7 +65,7 @@ export const referenceOnlyTestedCheck: PatchRuleCheck = {
           ),
         ];
         for (let row = call.row + 1; row <= ir.endRow; row++) rest.push(withoutTests(rowText(view, row), key));
-        const named = new RegExp(`\\b${key}\\b`);
+        const named = new RegExp(`\\b${regExpLiteral(key)}\\b`);
         if (rest.some((text) => named.test(text))) continue;
         issues.push({
           view,

@@ -146,6 +146,11 @@ export function resourceKey(arg: string | undefined): string | undefined {
   return key.length > 0 ? key : undefined;
 }
 
+/** The key an acquire call of `pair` names by argument: the one at its acquire slot (the first for a result-style acquire). */
+export function acquireKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
+  return resourceKey(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0]);
+}
+
 /** The key a release call of `pair` names: its argument at the release slot, and the field a wrapper releases. */
 export function releaseKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
   const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
@@ -190,7 +195,7 @@ export function unwrap(cond: string): string {
 export type Outcome = 'success' | 'failure' | undefined;
 
 /** What the branch condition says about a pending pointer result in `v`, on the `then` side. */
-function pointerTest(cond: string, v: string): Outcome {
+export function pointerTest(cond: string, v: string): Outcome {
   const c = unwrap(cond);
   if (c === `!${v}` || c === `${v}==NULL` || c === `NULL==${v}` || c === `IS_ERR(${v})` || c === `IS_ERR_OR_NULL(${v})`) return 'failure';
   if (c === v || c === `${v}!=NULL` || c === `!IS_ERR(${v})` || c === `!IS_ERR_OR_NULL(${v})`) return 'success';

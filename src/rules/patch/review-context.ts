@@ -89,6 +89,11 @@ export function rowLine(view: FunctionView, row: number): number | string {
   return `${source.line} (${view.file ? `${view.file}:` : 'line '}${source.fileLine} in the checkout)`;
 }
 
+/** The width of a line's indentation, a tab counting 8 columns as the kernel's style has it. */
+export function indentWidth(text: string): number {
+  return (/^\s*/.exec(text)?.[0] ?? '').replace(/\t/g, '        ').length;
+}
+
 export function rowText(view: FunctionView, row: number): string {
   // Comments are dropped: messages quote code.
   return (view.rows[row]?.text ?? '').replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();

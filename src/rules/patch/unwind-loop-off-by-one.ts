@@ -16,7 +16,16 @@
 
 import { defineRule } from '../rule';
 import { regExpLiteral } from '../../base/regexp-literal';
-import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import {
+  functionLabel,
+  indentWidth,
+  rowLine,
+  rowText,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
 
 export const unwindLoopOffByOne = defineRule({
   id: 'unwind-loop-off-by-one',
@@ -35,10 +44,6 @@ const FOR_DOWN = /^for\s*\(\s*(?:(\w+)\s*=\s*\w+\s*)?;\s*(\w+)\s*>\s*0\s*;\s*(?:
 /** `while (--i > 0)`: the failing element is skipped, but so is element 0. */
 const WHILE_DOWN = /^while\s*\(\s*--\s*(\w+)\s*>\s*0\s*\)/;
 const BODY_ROWS = 8;
-
-function indent(text: string): number {
-  return /^\s*/.exec(text)?.[0].replace(/\t/g, '        ').length ?? 0;
-}
 
 export const unwindLoopOffByOneCheck: PatchRuleCheck = {
   rule: unwindLoopOffByOne,
@@ -59,19 +64,19 @@ export const unwindLoopOffByOneCheck: PatchRuleCheck = {
         const name = regExpLiteral(counter);
         const fromName = regExpLiteral(from);
         // The set-up loop whose work this undoes: upward from 0 on the counter the unwind starts from.
-        const setup = [...Array(Math.max(0, row - ir.startRow)).keys()]
-          .map((offset) => ir.startRow + offset)
-          .find((r) => new RegExp(`^for\\s*\\(\\s*${fromName}\\s*=\\s*0\\s*;\\s*${fromName}\\s*<`).test(rowText(view, r)));
+        const upward = new RegExp(`^for\\s*\\(\\s*${fromName}\\s*=\\s*0\\s*;\\s*${fromName}\\s*<`);
+        let setup: number | undefined;
+        for (let r = ir.startRow; r < row && setup === undefined; r++) if (upward.test(rowText(view, r))) setup = r;
         if (setup === undefined) continue;
         const own = new RegExp(`\\[\\s*${name}\\s*\\]`);
         const shifted = new RegExp(`\\[\\s*${name}\\s*-\\s*1\\s*\\]`);
-        const loopIndent = indent(view.rows[row]?.text ?? '');
+        const loopIndent = indentWidth(view.rows[row]?.text ?? '');
         const body: string[] = [];
         let after = row + 1;
         for (; after <= ir.endRow && after <= row + BODY_ROWS; after++) {
           const line = view.rows[after]?.text ?? '';
           if (line.trim() === '') continue;
-          if (indent(line) <= loopIndent) {
+          if (indentWidth(line) <= loopIndent) {
             if (/^\s*}/.test(line)) after++;
             break;
           }

@@ -26,7 +26,7 @@
 
 import { defineRule } from '../rule';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
-import { mentions, releaseKeyOfCall, unwrap } from './resource-paths';
+import { mentions, pointerTest, releaseKeyOfCall, unwrap } from './resource-paths';
 import { UNDO_CALL, errorReturn } from './return-skips-unwind';
 import {
   functionLabel,
@@ -85,14 +85,6 @@ function fieldAllocation(pairs: PairIndex, name: string, target: string | undefi
     target !== undefined &&
     /^[A-Za-z_]\w*(?:(?:->|\.)\w+)+$/.test(target)
   );
-}
-
-/** The field a NULL/ERR test names and whether its `then` side is the failure. */
-function nullTest(cond: string, field: string): 'then-failed' | 'else-failed' | undefined {
-  const c = unwrap(cond);
-  if ([`!${field}`, `${field}==NULL`, `IS_ERR(${field})`, `IS_ERR_OR_NULL(${field})`].includes(c)) return 'then-failed';
-  if ([field, `${field}!=NULL`, `!IS_ERR(${field})`, `!IS_ERR_OR_NULL(${field})`].includes(c)) return 'else-failed';
-  return undefined;
 }
 
 function signature(state: State): string {
@@ -185,11 +177,13 @@ function check(view: FunctionView, pairs: PairIndex): PatchIssue[] {
     }
     if (node.kind === 'branch' && node.cond !== undefined && node.succ.length === 2) {
       const cond = node.cond;
-      const failedOn = (side: 'then-failed' | 'else-failed') => without(state.live, (field) => nullTest(cond, field) === side);
+      // A NULL or ERR_PTR test of a field: its allocation failed on the side the test calls failure.
+      const failedOn = (thenSide: boolean) =>
+        without(state.live, (field) => pointerTest(cond, field) === (thenSide ? 'failure' : 'success'));
       const outOfSight = inferred.get(node.id);
-      const succeeded = outOfSight === undefined ? failedOn('else-failed') : failedOn('else-failed').set(outOfSight, node.row);
+      const succeeded = outOfSight === undefined ? failedOn(false) : failedOn(false).set(outOfSight, node.row);
       stack.push({ node: node.succ[1] as number, state: { ...state, live: succeeded } });
-      stack.push({ node: node.succ[0] as number, state: { ...state, live: failedOn('then-failed') } });
+      stack.push({ node: node.succ[0] as number, state: { ...state, live: failedOn(true) } });
       continue;
     }
     const next = node.goto !== undefined ? { ...state, via: node.row, viaLabel: node.goto } : state;
