@@ -44,6 +44,8 @@ export interface PatchReviewConfig {
   readonly readSource?: ReadSource;
   /** The C files (`.c`, `.h`) directly in a directory of that checkout, as paths `readSource` takes. */
   readonly listSources?: (dir: string) => readonly string[];
+  /** Where a file of that checkout is, as a path an editor opens: related locations on lines the patch does not show. */
+  readonly sourcePath?: (path: string) => string;
 }
 
 export interface PatchStats extends DocumentStats {
@@ -157,6 +159,7 @@ export async function reviewPatchLines(
         nullBeliefs,
         keptResults,
         definedFunctions: changedFunctions,
+        ...(config.sourcePath ? { sourcePath: config.sourcePath } : {}),
       };
       const owned = ownedByFunction(parsedHunks, pairs);
       for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));

@@ -6,7 +6,8 @@
  * `git send-email` or a mail client.
  */
 
-import type { Finding } from '../rules/rule';
+import { relative } from 'node:path';
+import type { Finding, RelatedLocation } from '../rules/rule';
 
 export interface ReplyInput {
   readonly path: string;
@@ -33,7 +34,14 @@ function header(text: string, name: string): string | undefined {
   return match?.[1]?.trim();
 }
 
-export function renderReply(inputs: readonly ReplyInput[]): string {
+/**
+ * `tree`: the checkout a related location in another file belongs to; the
+ * reply names such a file as the kernel does (`drivers/gpu/drm/...`), not by
+ * where it sits on the reviewer's disk.
+ */
+export function renderReply(inputs: readonly ReplyInput[], tree?: string): string {
+  const place = (related: RelatedLocation) =>
+    related.path === undefined ? `line ${related.line}` : `${tree ? relative(tree, related.path) : related.path}:${related.line}`;
   const out: string[] = [];
   for (const input of inputs) {
     const lines = input.text.split('\n');
@@ -58,7 +66,7 @@ export function renderReply(inputs: readonly ReplyInput[]): string {
       for (const finding of byLine.get(index + 1) ?? []) {
         out.push('');
         out.push(...wrap(finding.message));
-        for (const related of finding.related) out.push(...wrap(`(line ${related.line}: ${related.message})`));
+        for (const related of finding.related) out.push(...wrap(`(${place(related)}: ${related.message})`));
         out.push(`[${finding.rule}]`);
         out.push('');
       }

@@ -64,12 +64,17 @@ export function kernelTreeLister(root: string): (dir: string) => string[] {
   };
 }
 
-/** What patch review reads of a checkout: its files, and the C files of a directory. */
+/**
+ * What patch review reads of a checkout: its files, the C files of a
+ * directory, and where a file is on disk (absolute), for findings that point
+ * at a line of the checkout the patch does not show.
+ */
 export function kernelTreeSources(root: string): {
   readSource: (path: string) => string | undefined;
   listSources: (dir: string) => string[];
+  sourcePath: (path: string) => string;
 } {
-  return { readSource: kernelTreeReader(root), listSources: kernelTreeLister(root) };
+  return { readSource: kernelTreeReader(root), listSources: kernelTreeLister(root), sourcePath: (path) => resolve(root, path) };
 }
 
 /**

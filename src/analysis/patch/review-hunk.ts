@@ -11,7 +11,7 @@ import { buildFragment, SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, type SourceRow } f
 import { functionsIn, squash, type FunctionIr } from '../../parse/c/function-ir';
 import { ParseBudgetExceeded, withCTree, type CParser } from '../../parse/c/tree-sitter-c';
 import type { Hunk } from '../../parse/patch/parse-patch';
-import type { Finding } from '../../rules/rule';
+import type { Finding, RelatedLocation } from '../../rules/rule';
 import { patchAnalysisLimit } from '../../rules/patch/patch-input-rules';
 import { PATCH_CHECKS } from '../../rules/patch/index';
 import type { LockFacts } from '../../rules/patch/lock-facts';
@@ -31,6 +31,8 @@ export interface HunkContext {
   readonly nullBeliefs?: NullBeliefs;
   readonly keptResults?: ReadonlySet<string>;
   readonly definedFunctions?: ReadonlySet<string>;
+  /** Where a checkout file is on disk (`PatchReviewConfig.sourcePath`). */
+  readonly sourcePath?: (path: string) => string;
 }
 
 /** A hunk parsed into the functions of both images, before the paths are walked. */
@@ -268,8 +270,16 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     const column = hunk.depth === 0 && row && issue.column !== undefined ? issue.column + 2 : 1;
     return { line, column, endColumn: column };
   };
-  const related = (issue: PatchIssue) =>
-    issue.related.map((item) => ({ line: issue.view.rows[item.row]?.line ?? hunk.headerLine, message: item.message }));
+  // A related line of the checkout that the patch does not show points into the checkout's file, where
+  // the code is; the patch line it maps to is only the nearest hunk's header.
+  const related = (issue: PatchIssue): RelatedLocation[] =>
+    issue.related.map((item) => {
+      const row = issue.view.rows[item.row];
+      const file = issue.view.file ?? path;
+      if (row?.fileLine !== undefined && context.sourcePath)
+        return { path: context.sourcePath(file), line: row.fileLine, message: item.message };
+      return { line: row?.line ?? hunk.headerLine, message: item.message };
+    });
 
   for (const check of PATCH_CHECKS) {
     const post = check.check(review, 'post');

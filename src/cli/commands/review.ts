@@ -136,7 +136,10 @@ empty, no diff in it); the other patches are still reviewed and reported.
     }
     if (format === 'reply') {
       process.stdout.write(
-        renderReply(files.map((file, index) => ({ path: file.path, text: texts[index] as string, findings: file.result.findings }))),
+        renderReply(
+          files.map((file, index) => ({ path: file.path, text: texts[index] as string, findings: file.result.findings })),
+          tree,
+        ),
       );
     } else {
       process.stdout.write(render(format as OutputFormat, files));

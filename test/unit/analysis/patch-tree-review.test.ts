@@ -249,5 +249,15 @@ out_release:
     // The lock is taken before the second hunk, in lines the patch does not show: the nearest patch line
     // is that hunk's header (9), and the message says where the code is in the checkout.
     expect(leaks[0]?.message).toContain('taken at line 9 (drivers/gpu/drm/foo/foo_ctx.c:11 in the checkout)');
+    // Without a place on disk for the checkout's files, the related location stays on the patch line.
+    expect(leaks[0]?.related).toEqual([{ line: 9, message: 'mutex taken here' }]);
+  });
+
+  it('points a related location on a line the patch does not show into the checkout file', async () => {
+    const config = { ...tree({ 'drivers/gpu/drm/foo/foo_ctx.c': PIN_C }), sourcePath: (path: string) => `/src/linux/${path}` };
+    const leaks = (await reviewPatchLines(PIN_PATCH, config)).findings.filter((finding) => finding.rule === 'resource-leak');
+    expect(leaks.map((finding) => [finding.line, finding.related])).toEqual([
+      [14, [{ path: '/src/linux/drivers/gpu/drm/foo/foo_ctx.c', line: 11, message: 'mutex taken here' }]],
+    ]);
   });
 });

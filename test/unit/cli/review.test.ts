@@ -94,6 +94,21 @@ describe('gpuvm-lens review', () => {
     expect(widened.stdout).toMatch(/bind\.patch:7:1: warning: The mutex on vm->lock taken at line 4 .*\[resource-leak\]/);
   });
 
+  it('points at the checkout for code the patch does not show: JSON by its path on disk, a reply by its path in the tree', () => {
+    // The hunk starts after the mutex_lock(), so the lock is taken on line 5 of the checkout only.
+    const later = join(work, 'later.patch');
+    writeFileSync(later, PATCH.replace('@@ -5,4 +5,6 @@', '@@ -6,3 +6,5 @@').replace(' \tmutex_lock(&vm->lock);\n', ''));
+    const json = JSON.parse(run('review', later, '--kernel-tree', join(work, 'linux'), '--format', 'json').stdout) as {
+      findings: { rule: string; related: { path: string; line: number; message: string }[] }[];
+    };
+    const leak = json.findings.find((finding) => finding.rule === 'resource-leak');
+    expect(leak?.related).toEqual([
+      { path: join(work, 'linux', 'drivers', 'gpu', 'drm', 'foo', 'foo_vm.c'), line: 5, message: 'mutex taken here' },
+    ]);
+    const reply = run('review', later, '--kernel-tree', join(work, 'linux'), '--format', 'reply').stdout;
+    expect(reply).toContain('(drivers/gpu/drm/foo/foo_vm.c:5: mutex taken here)');
+  });
+
   it('uses the kernel checkout it runs in without flags, says which mode ran, and --no-tree turns it off', () => {
     const inside = runIn(join(work, 'linux', 'drivers'), 'review', join(work, 'bind.patch'), '--format', 'json');
     expect(inside.code).toBe(1);
