@@ -18,7 +18,7 @@ export interface HunkImages {
   readonly post: SourceRow[];
   /** Widened from the kernel checkout. */
   readonly widened: boolean;
-  /** The checkout has the file, but the hunk's old lines are not in it (within 400 lines of where the header says). */
+  /** The checkout has the file, but the hunk's lines are not in it, neither old nor new (within 400 lines of where the header says). */
   readonly notApplied?: boolean;
 }
 
@@ -34,17 +34,43 @@ export function hunkImages(hunk: Hunk): HunkImages {
 
 const squash = (text: string) => text.replace(/\s+/g, '');
 
-/** Finds where the hunk's pre-image sits in `file` (0-based), near the line the header announces. */
-function locate(file: readonly string[], hunk: Hunk): number | undefined {
-  const old = hunk.lines.filter((line) => line.kind !== '+').map((line) => squash(line.text));
-  if (old.length === 0) return undefined;
-  const matchesAt = (start: number) => old.every((text, k) => squash(file[start + k] ?? '\u0000') === text);
-  const expected = hunk.oldStart - 1;
+/** Which image of a hunk: the pre-image (lines other than `+`) or the post-image (other than `-`). */
+type Side = 'pre' | 'post';
+
+function imageTexts(hunk: Hunk, side: Side): string[] {
+  const left = side === 'pre' ? '+' : '-';
+  return hunk.lines.filter((line) => line.kind !== left).map((line) => squash(line.text));
+}
+
+/** Finds where one image of the hunk sits in `file` (0-based), near the line the header announces for it. */
+function locate(file: readonly string[], hunk: Hunk, side: Side): number | undefined {
+  const texts = imageTexts(hunk, side);
+  if (texts.length === 0) return undefined;
+  const matchesAt = (start: number) => texts.every((text, k) => squash(file[start + k] ?? '\u0000') === text);
+  const expected = (side === 'pre' ? hunk.oldStart : hunk.newStart) - 1;
   for (let delta = 0; delta <= 400; delta++) {
     if (expected - delta >= 0 && matchesAt(expected - delta)) return expected - delta;
     if (delta > 0 && matchesAt(expected + delta)) return expected + delta;
   }
   return undefined;
+}
+
+/**
+ * Which image the checkout holds: the patch's pre-image (it is about to be
+ * applied), or its post-image (a commit of the checkout reviewed in place:
+ * `git show HEAD | gpuvm-lens review -`). Decided for the whole file by the
+ * hunks only one image of which is found; an image can be found in both
+ * (a hunk that only appends lines: its old lines are still there), so
+ * those do not vote, and a tie keeps the pre-image.
+ */
+function checkoutSide(file: readonly string[], hunks: readonly Hunk[]): Side {
+  let votes = 0;
+  for (const hunk of hunks) {
+    const pre = locate(file, hunk, 'pre') !== undefined;
+    const post = imageTexts(hunk, 'post').join('\n') !== imageTexts(hunk, 'pre').join('\n') && locate(file, hunk, 'post') !== undefined;
+    if (pre !== post) votes += post ? 1 : -1;
+  }
+  return votes > 0 ? 'post' : 'pre';
 }
 
 interface ImageRow {
@@ -80,8 +106,9 @@ function functionWindow(rows: readonly ImageRow[], start: number, end: number): 
  * change is seen whole on both sides (a `goto` added by one hunk reaches the
  * label another adds). Rows from the checkout are not in the patch: they map
  * to the header line of the file's next hunk, or the last line of its last
- * hunk (the same line in every hunk's window). A hunk
- * whose old lines are not in the checkout is reviewed from the patch alone.
+ * hunk (the same line in every hunk's window). The checkout may hold the
+ * file before the patch or after it (`checkoutSide`); a hunk whose lines of
+ * that side are not in it is reviewed from the patch alone.
  */
 export function widenedFileImages(hunks: readonly Hunk[], path: string, readSource: ReadSource | undefined): HunkImages[] {
   const bases = hunks.map(hunkImages);
@@ -92,12 +119,15 @@ export function widenedFileImages(hunks: readonly Hunk[], path: string, readSour
     const hunk = hunks[k] as Hunk;
     return { ...base, ...(hunk.lines.some((line) => line.kind !== '+') ? { notApplied: true } : {}) };
   });
-  // Locate every hunk; keep those that do not overlap one placed before them.
+  // Locate every hunk; keep those that do not overlap one placed before them. In a checkout that
+  // already has the patch, a hunk takes the place of its new lines; the lines between hunks are the
+  // same on both sides either way.
+  const side = checkoutSide(file, hunks);
   const placed: { k: number; start: number; length: number }[] = [];
   hunks.forEach((hunk, k) => {
-    const start = locate(file, hunk);
+    const start = locate(file, hunk, side);
     if (start === undefined) return;
-    const length = hunk.lines.filter((line) => line.kind !== '+').length;
+    const length = imageTexts(hunk, side).length;
     if (placed.some((other) => start < other.start + other.length && other.start < start + length)) return;
     placed.push({ k, start, length });
   });

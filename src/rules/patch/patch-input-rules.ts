@@ -66,7 +66,7 @@ export const patchHunkNotApplied = defineRule({
   defaultSeverity: 'info',
   tags: ['patch', 'input'],
   messages: {
-    tree: 'This hunk of {path} does not apply to the kernel tree (its old lines are not within 400 lines of line {oldStart}): the tree is at another revision; the hunk is reviewed from the patch alone.',
+    tree: 'This hunk of {path} does not apply to the kernel tree (neither its old nor its new lines are within 400 lines of line {oldStart}): the tree is at another revision; the hunk is reviewed from the patch alone.',
   },
 });
 

@@ -253,6 +253,20 @@ out_release:
     expect(leaks[0]?.related).toEqual([{ line: 9, message: 'mutex taken here' }]);
   });
 
+  it('reviews a patch the checkout already has (a commit reviewed in place) against the whole function', async () => {
+    const applied = PIN_C.replace('\tfoo_ctx_check(ce);\n\n', '').replace(
+      '\terr = foo_ctx_do_pin(ce);',
+      '\tif (foo_ctx_is_closed(ce)) {\n\t\terr = -ENOENT;\n\t\tgoto out_release;\n\t}\n\n\terr = foo_ctx_do_pin(ce);',
+    );
+    const result = await reviewPatchLines(PIN_PATCH, tree({ 'drivers/gpu/drm/foo/foo_ctx.c': applied }));
+    expect(result.stats).toMatchObject({ mode: 'tree' });
+    const leaks = result.findings.filter((finding) => finding.rule === 'resource-leak');
+    // The same finding as before the patch; the lock is on line 9 of the checkout now, two lines fewer above it.
+    expect(leaks.map((finding) => finding.line)).toEqual([14]);
+    expect(leaks[0]?.message).toContain('taken at line 9 (drivers/gpu/drm/foo/foo_ctx.c:9 in the checkout)');
+    expect(result.findings.filter((finding) => finding.rule === 'patch-hunk-not-applied')).toEqual([]);
+  });
+
   it('points a related location on a line the patch does not show into the checkout file', async () => {
     const config = { ...tree({ 'drivers/gpu/drm/foo/foo_ctx.c': PIN_C }), sourcePath: (path: string) => `/src/linux/${path}` };
     const leaks = (await reviewPatchLines(PIN_PATCH, config)).findings.filter((finding) => finding.rule === 'resource-leak');
