@@ -10,7 +10,9 @@
  *   another: "drm/ttm: fix missing NULL check in ttm_device_swapout").
  *
  * The beliefs come from `null-beliefs.ts` and are cited. A path stops at a
- * test of the pointer, a new value for it, or a gap the patch leaves out.
+ * test of the pointer, a new value for it, or a gap the patch leaves out. A
+ * pointer the function steps through an array (`wa++`) is a counted walk's
+ * cursor, not a value to test.
  */
 
 import { defineRule } from '../rule';
@@ -92,6 +94,9 @@ export const maybeNullDereferencedCheck: PatchRuleCheck = {
           if (callBelief && node.derefs.includes(assign.target)) continue;
           // The function tests the field itself (`if (!node->obj) continue; obj = node->obj;`).
           if (fieldBelief && testsSource(view.ir, assign.value)) continue;
+          // A cursor stepped through an array (`for (i = 0, wa = wal->list; i < wal->count; i++, wa++)`):
+          // the walk is bounded by a count, and an array that may be NULL is one with nothing in it.
+          if (view.ir.nodes.some((other) => other.steps?.includes(assign.target))) continue;
           const deref = firstUnguardedDeref(view.ir, node.id, assign.target);
           if (deref === undefined) continue;
           const derefRow = (view.ir.nodes[deref] as { row: number }).row;
