@@ -41,7 +41,7 @@ export const returnSkipsUnwind = defineRule({
 export const UNDO_CALL =
   /(?:^|_)(?:free|put|unlock|fini|destroy|release|unmap|vunmap|unpin|del|delete|remove|cleanup|unregister|disable|stop|close|detach|deinit|uninit|teardown|unreserve|unref|unbind|uninstall|cancel|kill|unprepare|unload)(?:_|$)|^(?:kfree|kvfree|vfree|iounmap|up|up_read|up_write|mutex_unlock|spin_unlock\w*)$/;
 /** A logging call: an unwind that only logs releases nothing. */
-const LOGGING = /(?:^|_)(?:err|warn|info|dbg|debug|notice|print|printk|log|trace)(?:_|$)|^(?:DRM_\w+|pr_\w+|dev_\w+|WARN\w*)$/;
+export const LOGGING = /(?:^|_)(?:err|warn|info|dbg|debug|notice|print|printk|log|trace)(?:_|$)|^(?:DRM_\w+|pr_\w+|dev_\w+|WARN\w*)$/;
 
 /**
  * A label named for unwinding (`err_free`, `out_unlock`, `fail`, `put_bo`): a

@@ -22,8 +22,8 @@
 import { defineRule } from '../rule';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { mentions, unwrap } from './resource-paths';
-import { UNDO_CALL } from './return-skips-unwind';
-import { functionLabel, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { LOGGING, UNDO_CALL } from './return-skips-unwind';
+import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const unwindSkipsStep = defineRule({
   id: 'unwind-skips-step',
@@ -88,6 +88,17 @@ function gotoOf(ir: FunctionIr, start: number | undefined): IrNode | undefined {
     node = ir.nodes[node.succ[0] as number];
   }
   return undefined;
+}
+
+/** The statements a failure branch runs before its `goto` (an error message, or an undo of its own). */
+function beforeGoto(ir: FunctionIr, exit: FailureExit): IrNode[] {
+  const nodes: IrNode[] = [];
+  let node = ir.nodes[ir.nodes[exit.branch]?.succ[0] ?? -1];
+  while (node && node.goto === undefined && nodes.length < 3) {
+    nodes.push(node);
+    node = ir.nodes[node.succ[0] ?? -1];
+  }
+  return nodes;
 }
 
 /** The call a branch condition tests: a call in the condition itself, or the one that just assigned the tested variable. */
@@ -179,6 +190,11 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         const before = exits[i - 1] as FailureExit;
         const exit = exits[i] as FailureExit;
         if (before.label !== exit.label || before.call.name === exit.call.name || !STEP.test(before.call.name)) continue;
+        // After the patch, the step or the later failure must be the patch's: a patch that only sends the
+        // step's own failure to the label (`return r;` becomes `goto release_con;`) changes nothing for
+        // the later failure, which went to the same code without undoing the step before it too.
+        if (side === 'post' && ![before.call.row, exit.call.row, exit.row, rowOf(ir, exit.branch)].some((row) => rowChanged(view, row)))
+          continue;
         // Publishing into a container (`xa_alloc()`, `idr_alloc()`) is publish-before-init's: it says what the unwind frees while published.
         if (CONTAINER.test(before.call.name) || NOTHING_TO_UNDO.test(before.call.name)) continue;
         // The step must have succeeded on the way to the later failure, not failed in a way the code retries.
@@ -193,8 +209,19 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           !ir.calls.some((call) => call.row >= target.row && UNDO_CALL.test(call.name))
         )
           continue;
-        // A step that returned what it set up (`cf = foo_alloc()`): an unwind that hands that on (`kfree(cf)`) undoes it.
+        // The later failure undoes the step itself before it jumps (`__free_engines(clone, n); goto err_unlock;`).
         const made = before.call.target;
+        const undoes = undoneBy(before.call.name);
+        if (
+          beforeGoto(ir, exit).some((node) =>
+            node.calls.some(
+              (call) =>
+                undoes(call.name) || (made !== undefined && !LOGGING.test(call.name) && call.args.some((arg) => mentions(arg, made))),
+            ),
+          )
+        )
+          continue;
+        // A step that returned what it set up (`cf = foo_alloc()`): an unwind that hands that on (`kfree(cf)`) undoes it.
         const pointer =
           made !== undefined && [`!${made}`, `IS_ERR(${made})`, `IS_ERR_OR_NULL(${made})`, `${made}==NULL`].includes(unwrap(before.cond));
         if (
@@ -225,6 +252,10 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
     return issues;
   },
 };
+
+function rowOf(ir: FunctionIr, node: number): number {
+  return ir.nodes[node]?.row ?? -1;
+}
 
 /** The node a `goto` of this exit lands on. */
 function labelTarget(ir: FunctionIr, exit: FailureExit): number | undefined {
