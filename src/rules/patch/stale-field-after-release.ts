@@ -36,7 +36,7 @@ import {
   type PatchIssue,
   type PatchRuleCheck,
 } from './review-context';
-import type { PairIndex } from './resource-pairs';
+import type { PairIndex, ResourcePair } from './resource-pairs';
 import { regExpLiteral } from '../../base/regexp-literal';
 
 export const staleFieldAfterRelease = defineRule({
@@ -62,17 +62,26 @@ const TEARDOWN =
   /(?:^|_)(?:fini|destroy|free|release|remove|put|cleanup|clean_up|teardown|close|unbind|uninit|exit|delete|del|detach|reset|shutdown|unload|unregister|unmap|unpin|evict|drop|kill|cancel|flush|purge|reclaim|shrink|invalidate|disable|suspend|stop|finish|done|complete|retire|unref|clear|dispose|deinit|discard)(?:_|$)/;
 const STEP_LIMIT = 20_000;
 
+/**
+ * A learned pair whose release ends the object's life for its holder: not one
+ * that hands it over, nor one that undoes a step while the object lives on
+ * (`intel_timeline_unpin(ce->timeline)` leaves the timeline to `ce`).
+ */
+function endsLife(pair: ResourcePair): boolean {
+  return LIFETIME_KINDS.has(pair.kind) && !pair.handsOver && !pair.objectLivesOn;
+}
+
 /** The kind of lifetime `name` ends ('memory' or 'reference'), from a learned pair or its name; undefined when it is no such release. */
 export function releasesLifetime(name: string, pairs: PairIndex): string | undefined {
   const learned = pairs.releases.get(name);
-  if (learned) return learned.find((pair) => LIFETIME_KINDS.has(pair.kind) && !pair.handsOver)?.kind;
+  if (learned) return learned.find(endsLife)?.kind;
   if (!RELEASE_NAME.test(name)) return undefined;
   return /(?:^|_)(?:put|unref|unreference)$/.test(name) ? 'reference' : 'memory';
 }
 
 function isRelease(call: CallSite, pairs: PairIndex): boolean {
   const learned = pairs.releases.get(call.name);
-  if (learned) return learned.some((pair) => LIFETIME_KINDS.has(pair.kind) && !pair.handsOver);
+  if (learned) return learned.some(endsLife);
   return RELEASE_NAME.test(call.name);
 }
 
