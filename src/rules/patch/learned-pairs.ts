@@ -514,9 +514,13 @@ export function learnReleaseWrappers(sources: readonly LearnSource[], known: Pai
         const slot = header.params.indexOf(param);
         const pair = known.releases.get(callee)?.find((candidate) => candidate.kind === 'lock' && (candidate.releaseSlot ?? 0) === 0);
         if (slot === -1 || !pair) continue;
-        // Taken in the same body: a locked section of its own, not a wrapper.
+        // Taken in the same body, by any acquire this unlock ends (`mutex_lock_interruptible()` as well as
+        // `mutex_lock()`): a locked section of its own, not a wrapper.
         const expression = `&${param}${path}`.replace(/\s+/g, '');
-        if (body.some((other) => pair.acquire.some((name) => other.text.replace(/\s+/g, '').includes(`${name}(${expression}`)))) continue;
+        const acquires = (known.releases.get(callee) ?? [])
+          .filter((candidate) => candidate.kind === 'lock')
+          .flatMap((candidate) => candidate.acquire);
+        if (body.some((other) => acquires.some((name) => other.text.replace(/\s+/g, '').includes(`${name}(${expression}`)))) continue;
         found.set(header.name, {
           what: pair.what,
           kind: 'lock',

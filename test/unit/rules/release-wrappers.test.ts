@@ -30,6 +30,10 @@ describe('release wrappers', () => {
       [
         source('static void foo_queue_kick(struct foo_queue *q)\n{\n\tmutex_lock(&q->lock);\n\tfoo_kick(q);\n\tmutex_unlock(&q->lock);\n}'),
         source('void drm_exec_fini(struct drm_exec *exec)\n{\n\tmutex_unlock(&exec->lock);\n}'),
+        // Taken by another acquire the same unlock ends.
+        source(
+          'static int foo_queue_alloc_state(struct foo_queue *q)\n{\n\tif (mutex_lock_interruptible(&q->lock))\n\t\treturn -EINTR;\n\tfoo_alloc(q);\n\tmutex_unlock(&q->lock);\n\treturn 0;\n}',
+        ),
       ],
       known,
     );
