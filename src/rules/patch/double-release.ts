@@ -179,7 +179,7 @@ function releasedEveryPass(review: HunkReview, side: ImageSide): PatchIssue[] {
 }
 
 /** The function takes `key` somewhere (an acquire of the pair table naming it). */
-function takesLock(review: HunkReview, ir: FunctionIr, key: string): boolean {
+export function takesLock(review: HunkReview, ir: FunctionIr, key: string): boolean {
   return ir.calls.some((call) => {
     const pair = review.pairs.acquires.get(call.name);
     return pair?.kind === 'lock' && acquireKeyOfCall(pair, call) === key;
@@ -189,12 +189,12 @@ function takesLock(review: HunkReview, ir: FunctionIr, key: string): boolean {
 /** A condition on whether something is held (`if (locked)`, `if (need_unlock)`): it pairs the unlocks up. */
 const STATE_TEST = /lock|held|own|acquired|need/i;
 
-function underStateTest(ir: FunctionIr, call: IrNode['calls'][number]): boolean {
+export function underStateTest(ir: FunctionIr, call: IrNode['calls'][number]): boolean {
   return ir.ifs.some((fact) => STATE_TEST.test(fact.cond) && (fact.thenCalls.includes(call) || fact.elseCalls.includes(call)));
 }
 
 /** The lock `call` releases, by the pair table. */
-function lockReleased(review: HunkReview, call: IrNode['calls'][number]): string | undefined {
+export function lockReleased(review: HunkReview, call: IrNode['calls'][number]): string | undefined {
   for (const pair of review.pairs.releases.get(call.name) ?? []) {
     if (pair.kind !== 'lock') continue;
     const key = releaseKeyOfCall(pair, call);

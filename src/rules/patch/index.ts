@@ -34,6 +34,7 @@ import { errorResultDroppedCheck } from './error-result-dropped';
 import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
 import { iteratorCursorFreedCheck } from './iterator-cursor-freed';
 import { spinLockIrqMismatchCheck } from './spin-lock-irq-mismatch';
+import { unlockBeforeLockCheck } from './unlock-before-lock';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
@@ -82,6 +83,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   loopStoreOverwrittenCheck,
   iteratorCursorFreedCheck,
   spinLockIrqMismatchCheck,
+  unlockBeforeLockCheck,
   errnoTestedAsSuccessCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,

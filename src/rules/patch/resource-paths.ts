@@ -204,7 +204,7 @@ export function pointerTest(cond: string, v: string): Outcome {
 
 /** What the branch condition says about an errno result held in `v`, on the `then` side. */
 /** A trylock-style result: true means acquired. */
-function boolTest(cond: string, v: string): Outcome {
+export function boolTest(cond: string, v: string): Outcome {
   const c = unwrap(cond);
   if (c === v || c === `${v}!=0` || c === `${v}==true`) return 'success';
   if (c === `!${v}` || c === `${v}==0` || c === `${v}==false`) return 'failure';
@@ -812,7 +812,7 @@ function releasedSomewhereOf(fn: FunctionIr, pairs: PairIndex): Set<string> {
 }
 
 /** A bool- or errno-style acquire that is itself the branch condition: `if (!mutex_trylock(&l))`. */
-function conditionalAcquire(
+export function conditionalAcquire(
   node: IrNode,
   pairs: PairIndex,
 ): { call: CallSite; pair: ResourcePair; key: string; thenHolds: boolean } | undefined {
