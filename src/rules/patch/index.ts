@@ -35,6 +35,7 @@ import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
 import { iteratorCursorFreedCheck } from './iterator-cursor-freed';
 import { spinLockIrqMismatchCheck } from './spin-lock-irq-mismatch';
 import { unlockBeforeLockCheck } from './unlock-before-lock';
+import { deviceFreedDirectlyCheck } from './device-freed-directly';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
@@ -84,6 +85,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   iteratorCursorFreedCheck,
   spinLockIrqMismatchCheck,
   unlockBeforeLockCheck,
+  deviceFreedDirectlyCheck,
   errnoTestedAsSuccessCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,
