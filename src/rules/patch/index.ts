@@ -36,6 +36,7 @@ import { iteratorCursorFreedCheck } from './iterator-cursor-freed';
 import { spinLockIrqMismatchCheck } from './spin-lock-irq-mismatch';
 import { unlockBeforeLockCheck } from './unlock-before-lock';
 import { deviceFreedDirectlyCheck } from './device-freed-directly';
+import { failureReturnsSuccessCheck } from './failure-returns-success';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
@@ -86,6 +87,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   spinLockIrqMismatchCheck,
   unlockBeforeLockCheck,
   deviceFreedDirectlyCheck,
+  failureReturnsSuccessCheck,
   errnoTestedAsSuccessCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,
