@@ -23,6 +23,8 @@
  * The server runs with the old-space limit the VS Code extension gives it
  * (`SERVER_HEAP_LIMIT_MB`); `--server-heap 0` measures V8's default sizing,
  * whose peak memory (VmHWM) includes the slack V8 leaves before collecting.
+ * `GPUVM_LENS_BENCH_SERVER_FLAGS` adds node flags to the server's command
+ * line (`--cpu-prof --cpu-prof-dir=DIR` writes its CPU profile there).
  */
 
 import { spawn } from 'node:child_process';
@@ -81,7 +83,9 @@ async function main(): Promise<void> {
   }
 
   const heapFlags = SERVER_HEAP > 0 ? [`--max-old-space-size=${SERVER_HEAP}`] : [];
-  const server = spawn(process.execPath, [...heapFlags, resolve(__dirname, 'server.js'), '--stdio'], {
+  // Extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it.
+  const extraFlags = (process.env.GPUVM_LENS_BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
+  const server = spawn(process.execPath, [...heapFlags, ...extraFlags, resolve(__dirname, 'server.js'), '--stdio'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const client = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));

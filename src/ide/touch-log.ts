@@ -72,7 +72,7 @@ const HEX_DIGITS = Int8Array.from({ length: 128 }, (_, unit) =>
  * Without a branch per digit: a bad digit (-1), or a unit past
  * ASCII (`unit >>> 7`, negated), sets the sign bit of `bad`.
  */
-function parsePointer(text: string, words: Int32Array, at: number): boolean {
+export function parsePointer(text: string, words: Int32Array, at: number): boolean {
   if (text.length !== 16) return false;
   let high = 0;
   let low = 0;

@@ -296,7 +296,8 @@ export function snapshotMapping(mapping: TraceMapping): MappingSnapshot {
   };
 }
 
-export function snapshotVm(vm: TraceVm): VmSnapshot {
+/** A VM as plain data, with `mappings` (by default its live mappings', copied). */
+export function snapshotVm(vm: TraceVm, mappings: readonly MappingSnapshot[] = [...vm.mappings()].map(snapshotMapping)): VmSnapshot {
   return {
     driver: vm.driver,
     key: vm.key,
@@ -309,7 +310,7 @@ export function snapshotVm(vm: TraceVm): VmSnapshot {
     dev: vm.dev,
     asid: vm.asid,
     vmFlags: vm.vmFlags,
-    mappings: [...vm.mappings()].map(snapshotMapping),
+    mappings,
   };
 }
 
@@ -820,9 +821,10 @@ export class TraceState {
     return [...this.vms.values()].sort((a, b) => a.order - b.order);
   }
 
-  snapshot(): StateSnapshot {
+  /** The live state as plain data; `snapshotOfVm` takes each VM's (by default `snapshotVm`: its mappings copied). */
+  snapshot(snapshotOfVm: (vm: TraceVm) => VmSnapshot = (vm) => snapshotVm(vm)): StateSnapshot {
     return {
-      vms: this.vmsInOrder().map(snapshotVm),
+      vms: this.vmsInOrder().map(snapshotOfVm),
       aliases: [...this.aliases],
       submittedJobs: [...this.submittedJobs],
       vmOrder: this.vmOrder,
