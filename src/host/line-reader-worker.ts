@@ -62,7 +62,8 @@ async function readLines(port: MessagePort, job: LineReaderJob): Promise<void> {
       }
       writer.push(bytes, start, end, lineNumber, unterminated, startByte);
     },
-    { chunkBytes: job.chunkBytes },
+    // The chunk's bytes are only kept until its lines are done: copy what the batch still needs of them.
+    { chunkBytes: job.chunkBytes, onChunk: () => writer.flush() },
   );
   if (writer.count > 0) post(summary.bytes);
   port.postMessage({ type: 'end', bytes: summary.bytes, lines: summary.lines } satisfies ReaderMessage);
