@@ -84,8 +84,12 @@ function sizeOf(path: string): number {
 let spare: { readonly worker: Worker; readonly script: string } | undefined;
 /** Whether a spare is started again after each read (`prestartLineReader` was called). */
 let keepSpare = false;
-/** How long after a read the next spare starts: not while the caller still works on what it read. */
-const RESPARE_AFTER_MS = 2000;
+/**
+ * How long after a read the next spare starts: not while the caller still
+ * works on what it read (the server indexes a trace's objects for a second
+ * or two after its findings).
+ */
+const RESPARE_AFTER_MS = 10_000;
 
 /**
  * Starts a line reader thread now, for the next file read on a thread to
