@@ -17,8 +17,13 @@
  * record per line in `scans`): only traces are read on a second thread, and
  * the analyzing side then skips that work for most lines.
  *
+ * The bytes of lines that follow each other in one chunk of the file are
+ * copied at once, with the line break between them (one copy per chunk a
+ * batch holds, not one per line: a copy of a few hundred bytes costs a view
+ * and a call, and the reader thread copies a million lines a second).
+ *
  * Invariants: a batch holds consecutive lines, numbered from `firstLine`;
- * line `i` is `bytes[i === 0 ? 0 : ends[i - 1], ends[i])`, exactly the bytes
+ * line `i` is `bytes[starts[i], ends[i])`, exactly the bytes
  * `streamByteLines` gave for it (already cut by its long-line rule); only the
  * last line of the file can be unterminated, and it is then the batch's last
  * line.
@@ -36,6 +41,8 @@ export const BATCH_LINES = 16_384;
 /** The memory of one batch. */
 export interface BatchBuffers {
   readonly bytes: SharedArrayBuffer;
+  /** Int32: the start of each line in `bytes`. */
+  readonly starts: SharedArrayBuffer;
   /** Int32: the end of each line in `bytes`. */
   readonly ends: SharedArrayBuffer;
   /** Float64: the byte of the file each line starts at. */
@@ -67,6 +74,7 @@ export interface LineBatch {
 export function newBatchBuffers(bytes = BATCH_BYTES): BatchBuffers {
   return {
     bytes: new SharedArrayBuffer(bytes),
+    starts: new SharedArrayBuffer(BATCH_LINES * Int32Array.BYTES_PER_ELEMENT),
     ends: new SharedArrayBuffer(BATCH_LINES * Int32Array.BYTES_PER_ELEMENT),
     startBytes: new SharedArrayBuffer(BATCH_LINES * Float64Array.BYTES_PER_ELEMENT),
     scans: new SharedArrayBuffer(BATCH_LINES * PRESCAN_STRIDE * Float64Array.BYTES_PER_ELEMENT),
@@ -81,12 +89,14 @@ export function newBatchRing(slots: number, bytes = BATCH_BYTES): BatchRing {
 export class BatchViews {
   /** A Buffer, not a bare Uint8Array: a line that is not ASCII is decoded with Buffer#toString. */
   readonly bytes: Buffer;
+  readonly starts: Int32Array;
   readonly ends: Int32Array;
   readonly startBytes: Float64Array;
   readonly scans: Float64Array;
 
   constructor(readonly buffers: BatchBuffers) {
     this.bytes = Buffer.from(buffers.bytes);
+    this.starts = new Int32Array(buffers.starts);
     this.ends = new Int32Array(buffers.ends);
     this.startBytes = new Float64Array(buffers.startBytes);
     this.scans = new Float64Array(buffers.scans);
@@ -107,22 +117,57 @@ export class BatchWriter {
     this.views = views;
   }
 
-  /** Whether a line of `length` bytes still fits. */
+  /**
+   * The lines pushed since the last copy, all of one source, each after the
+   * one before and its line break: `source[runStart, runEnd)`, to be copied
+   * at `runAt` (`flush`).
+   */
+  private runSource: Uint8Array | null = null;
+  private runStart = 0;
+  private runEnd = 0;
+  private runAt = 0;
+
+  /** Whether a line of `length` bytes still fits (with the line break before it, when it is not the first). */
   fits(length: number): boolean {
-    return this.count < BATCH_LINES && this.used + length <= this.views.bytes.length;
+    return this.count < BATCH_LINES && this.used + (this.count > 0 ? 1 : 0) + length <= this.views.bytes.length;
   }
 
-  /** Appends `source[start, end)`; the caller checked `fits`. */
+  /**
+   * Appends `source[start, end)`; the caller checked `fits`. The bytes are
+   * copied by `flush` (or `seal`), so they must stay as they are until then:
+   * `streamByteLines` keeps a chunk's bytes until its `onChunk`.
+   */
   push(source: Uint8Array, start: number, end: number, lineNumber: number, unterminated: boolean, startByte: number): void {
     const views = this.views;
     if (this.count === 0) this.firstLine = lineNumber;
-    views.bytes.set(source.subarray(start, end), this.used);
-    prescanTraceLine(views.bytes, this.used, this.used + end - start, this.scanned, this.decoder, views.scans, this.count * PRESCAN_STRIDE);
-    this.used += end - start;
+    let at: number;
+    if (source === this.runSource && start === this.runEnd + 1) {
+      at = this.runAt + (start - this.runStart);
+      this.runEnd = end;
+    } else {
+      this.flush();
+      at = this.used;
+      this.runSource = source;
+      this.runStart = start;
+      this.runEnd = end;
+      this.runAt = at;
+    }
+    // The record's offsets are relative to the line's start: it holds for the copy.
+    prescanTraceLine(source, start, end, this.scanned, this.decoder, views.scans, this.count * PRESCAN_STRIDE);
+    this.used = at + (end - start);
+    views.starts[this.count] = at;
     views.ends[this.count] = this.used;
     views.startBytes[this.count] = startByte;
     this.count++;
     this.unterminatedLast = unterminated;
+  }
+
+  /** Copies the lines pushed since the last copy into the batch. */
+  flush(): void {
+    const source = this.runSource;
+    if (source === null) return;
+    if (this.runEnd > this.runStart) this.views.bytes.set(source.subarray(this.runStart, this.runEnd), this.runAt);
+    this.runSource = null;
   }
 
   /** Starts filling `views` (an empty writer only). */
@@ -132,6 +177,7 @@ export class BatchWriter {
 
   /** The batch as posted (`own`: its buffers are its own, not a slot's); the writer is empty after it. */
   seal(bytesRead: number, own: boolean): LineBatch {
+    this.flush();
     const batch: LineBatch = {
       type: 'batch',
       own: own ? this.views.buffers : undefined,
@@ -171,14 +217,19 @@ export function forEachBatchLine(
     prescan: Prescan,
   ) => void,
 ): void {
-  const { bytes, ends, startBytes } = views;
+  const { bytes, starts, ends, startBytes } = views;
   const prescan = new BatchPrescan(views.scans);
   const last = batch.count - 1;
-  let start = 0;
   for (let i = 0; i <= last; i++) {
-    const end = ends[i] as number;
     prescan.at = i * PRESCAN_STRIDE;
-    onLine(bytes, start, end, batch.firstLine + i, i === last && batch.unterminatedLast, startBytes[i] as number, prescan);
-    start = end;
+    onLine(
+      bytes,
+      starts[i] as number,
+      ends[i] as number,
+      batch.firstLine + i,
+      i === last && batch.unterminatedLast,
+      startBytes[i] as number,
+      prescan,
+    );
   }
 }

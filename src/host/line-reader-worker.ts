@@ -11,6 +11,8 @@
  *
  * Messages out: one per batch, then `{ type: 'end', bytes, lines }`, or
  * `{ type: 'error', message, code }` if the file cannot be read to its end.
+ * The job comes as `workerData`, or as the first message to a reader
+ * started before it had one (`prestartLineReader`).
  */
 
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -60,7 +62,8 @@ async function readLines(port: MessagePort, job: LineReaderJob): Promise<void> {
       }
       writer.push(bytes, start, end, lineNumber, unterminated, startByte);
     },
-    { chunkBytes: job.chunkBytes },
+    // The chunk's bytes are only kept until its lines are done: copy what the batch still needs of them.
+    { chunkBytes: job.chunkBytes, onChunk: () => writer.flush() },
   );
   if (writer.count > 0) post(summary.bytes);
   port.postMessage({ type: 'end', bytes: summary.bytes, lines: summary.lines } satisfies ReaderMessage);
@@ -68,9 +71,14 @@ async function readLines(port: MessagePort, job: LineReaderJob): Promise<void> {
 
 if (parentPort) {
   const port = parentPort;
-  readLines(port, workerData as LineReaderJob).catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    const code = (error as { code?: unknown } | null)?.code;
-    port.postMessage({ type: 'error', message, code: typeof code === 'string' ? code : undefined } satisfies ReaderMessage);
-  });
+  const run = (job: LineReaderJob): void => {
+    readLines(port, job).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const code = (error as { code?: unknown } | null)?.code;
+      port.postMessage({ type: 'error', message, code: typeof code === 'string' ? code : undefined } satisfies ReaderMessage);
+    });
+  };
+  // Started with its job, or started ahead of one (`prestartLineReader`): then the job is the first message.
+  if (workerData) run(workerData as LineReaderJob);
+  else port.once('message', run);
 }

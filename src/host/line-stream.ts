@@ -67,7 +67,7 @@ export interface StreamSummary {
  * Calls `onLine(bytes, start, end, lineNumber, unterminated, startByte)` for
  * every line of the file (1-based), by the rules of the module header; the
  * line is `bytes[start, end)`, undecoded, and those bytes are only valid
- * during the call (the next chunk may reuse them). For parsers that read
+ * until the chunk's `onChunk` (the next chunk may reuse them). For parsers that read
  * bytes directly (the script replay); `streamLines` decodes each line.
  */
 export async function streamByteLines(

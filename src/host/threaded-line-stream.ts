@@ -76,13 +76,57 @@ function sizeOf(path: string): number {
   }
 }
 
+/**
+ * A reader thread started ahead of its job (`prestartLineReader`), with its
+ * script: a thread takes some 50 to 100 ms to start and load its script,
+ * which the first batch of a file would otherwise wait for.
+ */
+let spare: { readonly worker: Worker; readonly script: string } | undefined;
+/** Whether a spare is started again after each read (`prestartLineReader` was called). */
+let keepSpare = false;
+/**
+ * How long after a read the next spare starts: not while the caller still
+ * works on what it read (the server indexes a trace's objects for a second
+ * or two after its findings).
+ */
+const RESPARE_AFTER_MS = 10_000;
+
+/**
+ * Starts a line reader thread now, for the next file read on a thread to
+ * use at once, and another after each such read (a long-lived process that
+ * reads big traces: the language server). It waits, unreferenced (it keeps
+ * no process alive), without reading anything. No-op without the script.
+ */
+export function prestartLineReader(script: string = LINE_READER_SCRIPT): void {
+  keepSpare = true;
+  if (spare !== undefined || !existsSync(script)) return;
+  const worker = new Worker(script);
+  worker.unref();
+  const forget = (): void => {
+    if (spare?.worker === worker) spare = undefined;
+  };
+  worker.once('error', forget);
+  worker.once('exit', forget);
+  spare = { worker, script };
+}
+
+/** The spare reader for `script` (taken: the caller gives it its job), or a new one started with `job`. */
+function readerFor(script: string, job: LineReaderJob): Worker {
+  const taken = spare?.script === script ? spare.worker : undefined;
+  if (taken === undefined) return new Worker(script, { workerData: job });
+  spare = undefined;
+  taken.ref();
+  taken.postMessage(job);
+  return taken;
+}
+
 function readOnThread(path: string, sink: MixedLineSink, script: string, options: StreamOptions): Promise<StreamSummary> {
   // A caller's chunk size sets how often it hears of progress (the server yields to its requests there), so batches follow it.
   const ring = newBatchRing(RING_SLOTS, options.chunkBytes ?? BATCH_BYTES);
   const job: LineReaderJob = { path, chunkBytes: options.chunkBytes ?? STREAM_CHUNK_BYTES, ring };
   const slots = ring.slots.map((buffers) => new BatchViews(buffers));
   const released = new Int32Array(ring.released);
-  const worker = new Worker(script, { workerData: job });
+  const worker = readerFor(script, job);
   const onLine = sinkByteLines(sink);
   const onChunk = options.onChunk;
   return new Promise<StreamSummary>((resolve, reject) => {
@@ -96,6 +140,7 @@ function readOnThread(path: string, sink: MixedLineSink, script: string, options
       queue.length = 0;
       // Ends the reader whatever it is doing (reading, waiting for its turn, done).
       void worker.terminate();
+      if (keepSpare) setTimeout(() => prestartLineReader(script), RESPARE_AFTER_MS).unref();
       if (error) reject(error);
       else resolve(summary as StreamSummary);
     };

@@ -23,12 +23,13 @@ import type { U64 } from '../base/u64';
 import type { AnalysisResult } from '../analysis/document';
 import { TraceAnalysis, type TraceEventInfo } from '../analysis/trace/trace-analysis';
 import { TraceReplayer, type TouchSink } from '../analysis/trace/trace-replayer';
-import type { MappingSnapshot, StateSnapshot, TraceMapping, TraceVm, VmSnapshot } from '../analysis/trace/trace-state';
+import type { StateSnapshot, TraceMapping, TraceVm } from '../analysis/trace/trace-state';
 import { EMPTY_STATE_SNAPSHOT } from '../analysis/trace/trace-state';
 import type { Finding } from '../rules/rule';
 import type { Prescan } from '../parse/trace/prescan';
 import { AnalysisCancelled, yieldToEventLoop, type CancelFlag, type ProgressiveSink } from './sliced-analysis';
 import type { LineSource } from './line-source';
+import { CheckpointStore, type StoredState } from './checkpoint-store';
 import { KeyTable } from './key-table';
 import { LoggedKeyNumbers, TouchLog, type LoggedTouch, type TouchCursor } from './touch-log';
 
@@ -40,7 +41,7 @@ import { LoggedKeyNumbers, TouchLog, type LoggedTouch, type TouchCursor } from '
 const CHECKPOINT_MIN_LINES = 512;
 
 export interface TraceIndexBudgets {
-  /** Mapping snapshots kept fresh in checkpoints before they are thinned (250k: about 40 MB). */
+  /** Mapping records kept fresh in checkpoints before they are thinned (250k: about 17 MB of typed arrays, `CheckpointStore`). */
   readonly checkpointMappings: number;
   /** (object, event) pairs indexed at most (16M: 128 MB of typed arrays, some 5M events). */
   readonly occurrences: number;
@@ -59,16 +60,10 @@ export const DEFAULT_BUDGETS: TraceIndexBudgets = { checkpointMappings: 250_000,
 /** Logged touches indexed between two turns of the event loop: about a millisecond, so a hover waits for little. */
 const INDEX_SLICE_TOUCHES = 2_000;
 
-/** Shallow equality of two plain records (bigint fields compare by value). */
-function sameFields<T extends object>(a: T, b: T): boolean {
-  // `for in` rather than Object.keys: no array per comparison (hundreds of thousands per trace).
-  for (const key in a) if (a[key] !== b[key]) return false;
-  return true;
-}
-
 interface Checkpoint {
   readonly line: number;
-  readonly snapshot: StateSnapshot;
+  /** The state after `line`, null for the empty state before the first line. */
+  readonly stored: StoredState | null;
 }
 
 export interface TraceQueryState {
@@ -79,7 +74,9 @@ export interface TraceQueryState {
 
 export class TraceIndex {
   private readonly replayer: TraceReplayer;
-  private readonly checkpoints: Checkpoint[] = [{ line: 0, snapshot: EMPTY_STATE_SNAPSHOT }];
+  private readonly checkpoints: Checkpoint[] = [{ line: 0, stored: null }];
+  /** The checkpoints' mappings. */
+  private readonly store = new CheckpointStore();
   /** Each object key's number, in first-seen order; its last occurrence is `lastOccurrence[number]`. */
   private readonly keys = new KeyTable();
   private lastOccurrence = new Int32Array(1 << 12);
@@ -265,46 +262,28 @@ export class TraceIndex {
   private afterLine(lineNumber: number): void {
     if (this.log !== undefined && this.log.size >= this.budgets.loggedTouches) this.indexLog(this.log);
     if (lineNumber - this.lastCheckpoint >= Math.max(this.checkpointInterval, this.replayer.state.liveMappings)) {
-      this.checkpoints.push({ line: lineNumber, snapshot: this.sharedSnapshot() });
+      this.checkpoints.push({ line: lineNumber, stored: this.storedState() });
       this.lastCheckpoint = lineNumber;
-      if (this.freshMappings > this.budgets.checkpointMappings) this.thinCheckpoints();
+      if (this.store.fresh > this.budgets.checkpointMappings) this.thinCheckpoints();
     }
   }
 
   /**
-   * A state snapshot whose unchanged mappings are the very objects of the
-   * previous checkpoint: most mappings outlive many checkpoints, so dense
-   * checkpoints (fast queries) cost memory only for what changed. A VM's
-   * mappings come in address order in both snapshots, so the two lists are
-   * walked side by side (no lookup per mapping).
+   * The state stored for a checkpoint, sharing the records of unchanged
+   * mappings with the previous checkpoint (`CheckpointStore`): most mappings
+   * outlive many checkpoints, so dense checkpoints (fast queries) cost
+   * memory only for what changed.
    */
-  private sharedSnapshot(): StateSnapshot {
-    const whole = this.replayer.snapshot();
-    const previous = new Map(this.previousVms.map((vm) => [`${vm.driver}:${vm.key}`, vm.mappings]));
-    const vms = whole.vms.map((vm) => {
-      const before = previous.get(`${vm.driver}:${vm.key}`) ?? [];
-      let at = 0;
-      const mappings = vm.mappings.map((mapping) => {
-        // Mixed number and bigint starts compare by value (a VM may have moved to bigints since).
-        while (at < before.length && (before[at] as MappingSnapshot).start < mapping.start) at++;
-        const old = before[at];
-        if (old && sameFields(old, mapping)) return old;
-        this.freshMappings++;
-        return mapping;
-      });
-      return { ...vm, mappings };
-    });
-    this.previousVms = vms;
-    return { ...whole, vms };
+  private storedState(): StoredState {
+    const stored = this.store.take(this.replayer.state, this.previousState);
+    this.previousState = stored;
+    return stored;
   }
 
-  /** The VMs of the last snapshot taken (whether or not thinning kept its checkpoint). */
-  private previousVms: readonly VmSnapshot[] = [];
+  /** The state of the last checkpoint taken (whether or not thinning kept it). */
+  private previousState: StoredState | undefined = undefined;
 
   private checkpointInterval = CHECKPOINT_MIN_LINES;
-  /** Mapping snapshots the checkpoints hold that are not shared with an earlier checkpoint (their memory). */
-  private freshMappings = 0;
-
   /**
    * Keeps checkpoint memory bounded on traces of any length: past the budget,
    * every other checkpoint goes and the interval doubles, so queries replay
@@ -315,7 +294,10 @@ export class TraceIndex {
     this.checkpoints.length = 0;
     this.checkpoints.push(...kept);
     this.checkpointInterval *= 2;
-    this.freshMappings = Math.floor(this.freshMappings / 2);
+    this.store.fresh = Math.floor(this.store.fresh / 2);
+    // The records only the dropped checkpoints held go (the last state taken is shared from next).
+    const states = this.checkpoints.flatMap((checkpoint) => (checkpoint.stored ? [checkpoint.stored] : []));
+    this.store.compact(this.previousState ? [...states, this.previousState] : states);
     this.cached = null;
   }
 
@@ -372,7 +354,8 @@ export class TraceIndex {
     const checkpoint = this.checkpoints[index] as Checkpoint;
     let cached = this.cached;
     if (!cached || cached.checkpoint !== index || cached.line > target) {
-      cached = { line: checkpoint.line, replayer: this.quietReplayer(checkpoint.snapshot), checkpoint: index, touched: [] };
+      const snapshot = checkpoint.stored ? this.store.snapshot(checkpoint.stored) : EMPTY_STATE_SNAPSHOT;
+      cached = { line: checkpoint.line, replayer: this.quietReplayer(snapshot), checkpoint: index, touched: [] };
     }
     let touched: readonly string[] = cached.line === target ? cached.touched : [];
     const capture = { line: target, touched: [] as readonly string[] };

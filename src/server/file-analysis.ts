@@ -10,7 +10,8 @@
  * (`host/threaded-line-stream`: the same lines, so the same findings).
  *
  * Invariants: memory is the analyzer's live state plus 8 bytes per line;
- * cancellation is checked after every chunk.
+ * cancellation is checked after every chunk, other requests are answered
+ * at least every `YIELD_EVERY_MS`.
  */
 
 import { statSync } from 'node:fs';
@@ -20,8 +21,17 @@ import { LineOffsets, fileLineSource } from '../host/file-lines';
 import { streamSinkLinesThreaded, TRACE_THREAD_FROM_BYTES, type ThreadedStreamOptions } from '../host/threaded-line-stream';
 import { MAX_LINE_CHARS, rangeByLine, type LineSource } from '../ide/line-source';
 
-/** Bytes fed between two turns of the event loop: a few tens of milliseconds of replay. */
+/** Bytes fed per chunk: a few milliseconds of replay (cancellation is checked after each). */
 const CHUNK = 256 << 10;
+
+/**
+ * Milliseconds of reading between two turns of the event loop: a request
+ * (a hover, a cancellation) waits for at most about this long. Not every
+ * chunk: a client asking again as soon as it is answered (a busy editor, the
+ * LSP bench) would otherwise be answered a few hundred times a second, each
+ * answer taken from the replay's time.
+ */
+const YIELD_EVERY_MS = 10;
 
 export interface FileAnalysis {
   readonly result: AnalysisResult;
@@ -35,7 +45,7 @@ export function fileSize(path: string): number {
 
 /**
  * How the file is read: by default a trace of `TRACE_THREAD_FROM_BYTES` or
- * more on a second thread, `CHUNK` bytes between two turns of the event loop.
+ * more on a second thread, in chunks of `CHUNK` bytes.
  */
 export type FileReading = Pick<ThreadedStreamOptions, 'threadFromBytes' | 'readerScript' | 'chunkBytes'>;
 
@@ -53,6 +63,8 @@ export async function analyzeFileFromDisk(
   // A binary trace.dat streams the lines of its report, which are not bytes of
   // the file (startByte -1) and cannot be read back from it: they are kept.
   const kept: string[] = [];
+  /** When the last turn of the event loop ended (the first chunk yields at once: first findings and progress). */
+  let yielded = -Infinity;
   const { bytes } = await streamSinkLinesThreaded(
     path,
     {
@@ -71,11 +83,14 @@ export async function analyzeFileFromDisk(
       chunkBytes: CHUNK,
       ...reading,
       onChunk: async (position) => {
+        if (options.token.isCancellationRequested) throw new AnalysisCancelled();
+        if (performance.now() - yielded < YIELD_EVERY_MS) return;
         options.onProgress?.(total > 0 ? position / total : 1);
         if (options.onPartial) options.onPartial(sink.partial());
         // A buffered stream resolves the next chunk without a turn of the event
         // loop; yield explicitly so requests (hovers, cancellation) get answered.
         await yieldToEventLoop();
+        yielded = performance.now();
         if (options.token.isCancellationRequested) throw new AnalysisCancelled();
       },
     },

@@ -6,6 +6,7 @@
  */
 
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { prestartLineReader } from '../host/threaded-line-stream';
 import { startServer } from './server';
 import { installTreeSitterAssets } from './tree-sitter-assets';
 
@@ -14,4 +15,6 @@ export function runLanguageServer(): void {
   installTreeSitterAssets();
   const connection = createConnection(ProposedFeatures.all);
   startServer(connection);
+  // Analyze File reads a big trace on a second thread: one waits ready, so the first batch does not wait for a thread to start.
+  prestartLineReader();
 }

@@ -296,7 +296,8 @@ export function snapshotMapping(mapping: TraceMapping): MappingSnapshot {
   };
 }
 
-export function snapshotVm(vm: TraceVm): VmSnapshot {
+/** A VM as plain data, with `mappings` (by default its live mappings', copied). */
+export function snapshotVm(vm: TraceVm, mappings: readonly MappingSnapshot[] = [...vm.mappings()].map(snapshotMapping)): VmSnapshot {
   return {
     driver: vm.driver,
     key: vm.key,
@@ -309,7 +310,7 @@ export function snapshotVm(vm: TraceVm): VmSnapshot {
     dev: vm.dev,
     asid: vm.asid,
     vmFlags: vm.vmFlags,
-    mappings: [...vm.mappings()].map(snapshotMapping),
+    mappings,
   };
 }
 
@@ -344,8 +345,14 @@ export class GenerationalMap<V> {
   }
 }
 
-/** Bits of a `TombstoneGeneration`'s key filter (a power of two). */
-const FILTER_BITS = 4096;
+/**
+ * Bits of a `TombstoneGeneration`'s key filter (a power of two): eight per
+ * key of a full generation (`TOMBSTONES_PER_VM`), so a key a generation does
+ * not hold is looked up in its map one time in nine at most (with 4096 bits,
+ * a trace unbinding thousands of mappings per VM probed the maps for most
+ * binds); 2 KB per generation.
+ */
+const FILTER_BITS = 16384;
 
 /**
  * A key's bit in a generation's filter: its `stringHash`, folded. The
@@ -820,9 +827,10 @@ export class TraceState {
     return [...this.vms.values()].sort((a, b) => a.order - b.order);
   }
 
-  snapshot(): StateSnapshot {
+  /** The live state as plain data; `snapshotOfVm` takes each VM's (by default `snapshotVm`: its mappings copied). */
+  snapshot(snapshotOfVm: (vm: TraceVm) => VmSnapshot = (vm) => snapshotVm(vm)): StateSnapshot {
     return {
-      vms: this.vmsInOrder().map(snapshotVm),
+      vms: this.vmsInOrder().map(snapshotOfVm),
       aliases: [...this.aliases],
       submittedJobs: [...this.submittedJobs],
       vmOrder: this.vmOrder,

@@ -21,7 +21,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand, checkFile } from '../../../src/cli/commands/check';
 import { render } from '../../../src/cli/render';
 import { streamSinkLines, type MixedLineSink } from '../../../src/host/line-stream';
-import { streamSinkLinesThreaded } from '../../../src/host/threaded-line-stream';
+import { prestartLineReader, streamSinkLinesThreaded } from '../../../src/host/threaded-line-stream';
 import { analyzerFor } from '../../../src/analysis/registry';
 import { AnalysisCancelled } from '../../../src/ide/sliced-analysis';
 import { analyzeFileFromDisk } from '../../../src/server/file-analysis';
@@ -110,6 +110,19 @@ describe('streamSinkLinesThreaded', () => {
         expect(summary, `${name} in chunks of ${chunkBytes}`).toEqual(singleSummary);
         expect(threaded.calls, `${name} in chunks of ${chunkBytes}`).toEqual(single.calls);
       }
+    }
+  });
+
+  it('gives the same calls from a reader started ahead of its file, and starts one again after', async () => {
+    const path = file('prestarted.trace', CAPTURE.repeat(20));
+    const single = recordingSink(() => true);
+    const singleSummary = await streamSinkLines(path, single.sink);
+    prestartLineReader(readerScript);
+    for (let round = 0; round < 2; round++) {
+      const threaded = recordingSink(() => true);
+      const summary = await streamSinkLinesThreaded(path, threaded.sink, { threadFromBytes: 0, readerScript, chunkBytes: 4096 });
+      expect(summary).toEqual(singleSummary);
+      expect(threaded.calls).toEqual(single.calls);
     }
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { objectKey } from '../../../src/analysis/trace/replay-context';
 import { KeyTable } from '../../../src/ide/key-table';
-import { LoggedKeyNumbers, TouchLog, type LoggedTouch } from '../../../src/ide/touch-log';
+import { LoggedKeyNumbers, parsePointer, pointerText, TouchLog, type LoggedTouch } from '../../../src/ide/touch-log';
 
 type Touch = [line: number, kind: string, driver: string, id: string, sub: string | undefined];
 
@@ -102,5 +102,21 @@ describe('TouchLog', () => {
       });
     }
     expect(read).toEqual(named.map(([line, kind, driver, id, sub]) => [line, objectKey(kind, driver, id, sub)]));
+  });
+});
+
+describe('pointerText', () => {
+  it('writes the 16 lower-case digits of two words, as parsePointer reads them', () => {
+    const words = new Int32Array(2);
+    const values = [0, 1, 0xf, 0x10, 0x7fffffff, -0x80000000, -1, 0x5e6f7a01, -0x5f000000];
+    for (let k = 0; k < 1000; k++) values.push(Math.imul(k, 0x9e3779b9));
+    for (const high of values) {
+      for (const low of [0, -1, 0xa1000000 | 0, Math.imul(high, 31) ^ 0x1234]) {
+        const text = pointerText(high, low);
+        expect(text).toBe((high >>> 0).toString(16).padStart(8, '0') + (low >>> 0).toString(16).padStart(8, '0'));
+        expect(parsePointer(text, words, 0)).toBe(true);
+        expect([words[0], words[1]]).toEqual([high | 0, low | 0]);
+      }
+    }
   });
 });
