@@ -29,6 +29,7 @@ import {
   type LearnSource,
 } from '../rules/patch/learned-pairs';
 import { learnErrnoFunctions } from '../rules/patch/errno-functions';
+import { learnFunctionSummaries } from '../rules/patch/function-summaries';
 import { learnNullBeliefs, type NullSource } from '../rules/patch/null-beliefs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import { learnObjectLocks } from '../rules/patch/object-locks';
@@ -209,7 +210,7 @@ function withLearnedPairs(
   known: PairIndex,
   cHunks: readonly { path: string; hunk: Hunk }[],
   readSource: ReadSource | undefined,
-  patched: readonly LearnSource[],
+  patched: readonly (LearnSource & { fileLines?: readonly (number | undefined)[] })[],
 ): PairIndex {
   const sources: LearnSource[] = cHunks.map(({ path, hunk }) => ({
     path: path || 'the patch',
@@ -232,17 +233,32 @@ function withLearnedPairs(
     ...learnReleaseActions(sources, withPairs),
     ...learnReleaseWrappers(sources, withPairs),
   ];
-  return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
+  const withLearned = learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
+  // What the code's own functions do, from their bodies: the new body of a function the patch changes first.
+  const summaries = learnFunctionSummaries([...patched.map(citedByPatchLine), ...sources.slice(cHunks.length)], withLearned);
+  return summaries.length === 0 ? withLearned : indexPairs([...withLearned.pairs, ...summaries]);
+}
+
+/** A post-image cited as a reader finds its lines: in the patch, or in the checkout for the tree's lines. */
+function citedByPatchLine(source: LearnSource & { fileLines?: readonly (number | undefined)[] }): LearnSource {
+  return {
+    path: source.path,
+    lines: source.lines.map((row, index) => {
+      const fileLine = source.fileLines?.[index];
+      return { ...row, cite: fileLine !== undefined ? `${source.path}:${fileLine}` : `line ${row.line}` };
+    }),
+  };
 }
 
 /**
  * The post-images of the reviewed units (a function's hunks joined, or widened
  * with the tree): a function the patch changes is whole there in its new form.
  */
-function patchedSources(units: readonly { path: string; images: HunkImages }[]): LearnSource[] {
+function patchedSources(units: readonly { path: string; images: HunkImages }[]): (LearnSource & { fileLines: (number | undefined)[] })[] {
   return units.map(({ path, images }) => ({
     path: path || 'the patch',
     lines: images.post.map((row) => ({ text: row.text, line: row.line })),
+    fileLines: images.post.map((row) => row.fileLine),
   }));
 }
 
