@@ -234,7 +234,7 @@ function acquireWrapper(unit: Unit, index: PairIndex): LearnedPair | undefined {
 }
 
 /** `get(&p->ref); return p;` (or under `if (p)`): the function returns `p` with a reference taken. */
-function referenceGetter(unit: Unit, index: PairIndex): LearnedPair | undefined {
+function referenceGetter(unit: Unit, index: PairIndex, returnsArgument: Map<string, number>): LearnedPair | undefined {
   if (unit.returns === 'void' || !unit.returns.endsWith('*')) return undefined;
   const last = unit.body[unit.body.length - 1];
   const returned = last ? /^\treturn\s+([A-Za-z_]\w*)\s*;/.exec(last.text)?.[1] : undefined;
@@ -255,7 +255,9 @@ function referenceGetter(unit: Unit, index: PairIndex): LearnedPair | undefined 
       summary: `${unit.name}() returns it with a reference taken by ${gotCall.name}() at ${where(unit, last)}`,
     };
   }
-  if (!last || !returned || !unit.params.includes(returned)) return undefined;
+  if (!last || !returned) return undefined;
+  // A local (`obj = xa_load(...); if (obj) kref_get(&obj->ref); ... return obj;`) is a lookup: it may find nothing.
+  const isParam = unit.params.includes(returned);
   for (const [i, row] of unit.body.entries()) {
     if (row === last) return undefined;
     if (MAY_LEAVE.test(row.text)) return undefined;
@@ -264,24 +266,33 @@ function referenceGetter(unit: Unit, index: PairIndex): LearnedPair | undefined 
     const statement = /^\t\t?([A-Za-z_]\w*)\s*\(.*\)\s*;\s*$/.exec(row.text);
     const call = statement ? callsOf(row.text)[0] : undefined;
     const pair = call ? index.acquires.get(call.name) : undefined;
-    if (!call || !pair || pair.kind !== 'reference' || pair.style !== 'always' || pair.acquireSlot === 'result') continue;
-    const target = paramPath(unit, call.args[pair.acquireSlot ?? 0]);
-    if (!target || unit.params[target.slot] !== returned || !countsParameter(pair, target.path)) continue;
+    if (!call || !pair || pair.kind !== 'reference' || pair.style !== 'always') continue;
+    // A getter of the code called as a statement (`foo_get(obj);`) references the argument it returns.
+    const slot = pair.acquireSlot === 'result' ? returnsArgument.get(call.name) : (pair.acquireSlot ?? 0);
+    const path = slot === undefined ? undefined : objectPath(call.args[slot], returned);
+    if (path === undefined || !countsParameter(pair, path)) continue;
     if (!releasesNothingOf(unit, pair, index)) return undefined;
+    if (isParam) returnsArgument.set(unit.name, unit.params.indexOf(returned));
     return {
       what: pair.what,
       kind: pair.kind,
       acquire: [unit.name],
       // Keyed by the variable the result goes to: the object-level puts below release it.
       release: [],
-      // Under `if (p)`: a NULL in gives a NULL out, which holds nothing.
-      style: guard ? 'pointer' : 'always',
+      // Under `if (p)`, or a lookup: a NULL out holds nothing.
+      style: guard || !isParam ? 'pointer' : 'always',
       acquireSlot: 'result',
       learnedFrom: where(unit, row),
       summary: `${unit.name}() returns it with a reference taken by ${call.name}() at ${where(unit, row)}`,
     };
   }
   return undefined;
+}
+
+/** The path inside `name` an argument names (`&obj->ref` → `->ref`, `obj` → ``), if it names it. */
+function objectPath(arg: string | undefined, name: string): string | undefined {
+  const match = /^&?\s*\(?\s*([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)?$/.exec(arg?.trim() ?? '');
+  return match && match[1] === name ? squash(match[2] ?? '') : undefined;
 }
 
 /**
@@ -398,6 +409,8 @@ export function learnFunctionSummaries(sources: readonly LearnSource[], known: P
     }
   }
   const learned = new Map<string, LearnedPair>();
+  // Getters that return their argument, by the argument's slot: a statement call of one references it.
+  const returnsArgument = new Map<string, number>();
   let index = known;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const found: LearnedPair[] = [];
@@ -405,7 +418,10 @@ export function learnFunctionSummaries(sources: readonly LearnSource[], known: P
       if (learned.has(unit.name) || known.acquires.has(unit.name) || known.releases.has(unit.name)) continue;
       if (![...unit.names].some((name) => index.acquires.has(name) || index.releases.has(name))) continue;
       const summary =
-        acquireWrapper(unit, index) ?? referenceGetter(unit, index) ?? releaseWrapper(unit, index) ?? allocatorWrapper(unit, index, units);
+        acquireWrapper(unit, index) ??
+        referenceGetter(unit, index, returnsArgument) ??
+        releaseWrapper(unit, index) ??
+        allocatorWrapper(unit, index, units);
       if (summary) found.push(summary);
     }
     if (found.length === 0) break;

@@ -98,6 +98,36 @@ describe('function summaries', () => {
     expect(learned.get('foo_ctx_tryget')).toMatchObject({ acquireSlot: 'result', style: 'pointer' });
   });
 
+  it('learns a lookup that takes a reference on what it found, through a getter of the code too', () => {
+    const learned = byName(
+      [
+        'struct foo_ctx *foo_ctx_get(struct foo_ctx *ctx)',
+        '{',
+        '\tkref_get(&ctx->ref);',
+        '\treturn ctx;',
+        '}',
+        '',
+        'static struct foo_ctx *foo_file_ctx(struct foo_file *file, u32 id)',
+        '{',
+        '\tstruct foo_ctx *ctx;',
+        '',
+        '\tmutex_lock(&file->ctx_lock);',
+        '\tctx = xa_load(&file->ctx_xa, id);',
+        '\tif (ctx)',
+        '\t\tfoo_ctx_get(ctx);',
+        '\tmutex_unlock(&file->ctx_lock);',
+        '\treturn ctx;',
+        '}',
+      ].join('\n'),
+    );
+    expect(learned.get('foo_file_ctx')).toMatchObject({
+      what: 'kref',
+      acquireSlot: 'result',
+      style: 'pointer',
+      summary: 'foo_file_ctx() returns it with a reference taken by foo_ctx_get() at drivers/gpu/drm/foo/foo_dev.c:14',
+    });
+  });
+
   it('learns an allocator released by kfree() and by the function that frees its type', () => {
     const text = [
       'static struct foo_obj *foo_obj_alloc(struct foo_dev *fdev)',
