@@ -305,15 +305,18 @@ function releaseWrapper(unit: Unit, index: PairIndex): LearnedPair | undefined {
     const previous = unit.body[i - 1]?.text ?? '';
     const nullGuard = /^\tif\s*\(\s*!\s*[A-Za-z_]\w*\s*\)\s*$/.test(previous) || /^\tif\s*\(\s*(?:!\s*)?IS_ERR_OR_NULL\(/.test(previous);
     if (MAY_LEAVE.test(row.text) && !(nullGuard && /^\t\treturn\s*;/.test(row.text))) return undefined;
-    if (!TOP_LEVEL.test(row.text)) continue;
-    const statement = /^\t([A-Za-z_]\w*)\s*\(.*\)\s*;\s*$/.exec(row.text);
+    // `if (p)` (or `if (!IS_ERR_OR_NULL(p))`) before a release of `p`: every `p` that holds something is released.
+    const guarded = /^\tif\s*\(\s*(?:!\s*IS_ERR_OR_NULL\(\s*)?([A-Za-z_]\w*)\s*\)?\s*\)\s*$/.exec(previous)?.[1];
+    const inGuard = guarded !== undefined && /^\t\t\S/.test(row.text) && !/^\telse\b/.test(unit.body[i + 1]?.text ?? '');
+    if (!TOP_LEVEL.test(row.text) && !inGuard) continue;
+    const statement = /^\t\t?([A-Za-z_]\w*)\s*\(.*\)\s*;\s*$/.exec(row.text);
     if (!statement) continue;
     const call = callsOf(row.text)[0];
     const pairs = call ? index.releases.get(call.name) : undefined;
     const pair = pairs?.find((candidate) => !candidate.handsOver && !candidate.objectLivesOn);
     if (!call || !pair || pair.kind === 'fence-signalling' || pair.kind === 'drm-dev') continue;
     const target = paramPath(unit, call.args[pair.releaseSlot ?? 0]);
-    if (!target) continue;
+    if (!target || (inGuard && unit.params[target.slot] !== guarded)) continue;
     if (pair.kind !== 'lock' && pair.kind !== 'pm' && !countsParameter(pair, target.path)) continue;
     // Taken again in the same body: a section of its own, not a release of the caller's.
     const acquiredHere = unit.body.some((other) => callsOf(other.text).some((c) => index.acquires.get(c.name)?.what === pair.what));

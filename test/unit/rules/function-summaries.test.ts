@@ -77,6 +77,26 @@ describe('function summaries', () => {
     expect(learned.get('foo_file_lock')).toMatchObject({ what: 'mutex', style: 'errno', acquirePath: '->fdev->lock' });
   });
 
+  it('learns a put under a NULL test of the parameter it puts, and not one under another test', () => {
+    const learned = byName(
+      [
+        'void foo_ctx_put(struct foo_ctx *ctx)',
+        '{',
+        '\tif (ctx)',
+        '\t\tkref_put(&ctx->ref, foo_ctx_release);',
+        '}',
+        '',
+        'void foo_ctx_put_idle(struct foo_ctx *ctx)',
+        '{',
+        '\tif (ctx->idle)',
+        '\t\tkref_put(&ctx->ref, foo_ctx_release);',
+        '}',
+      ].join('\n'),
+    );
+    expect(learned.get('foo_ctx_put')).toMatchObject({ what: 'kref', release: ['foo_ctx_put'], releaseSlot: 0 });
+    expect(learned.has('foo_ctx_put_idle')).toBe(false);
+  });
+
   it('learns a getter that returns its parameter with a reference taken', () => {
     const learned = byName(
       [
