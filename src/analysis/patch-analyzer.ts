@@ -29,6 +29,7 @@ import {
   type LearnSource,
 } from '../rules/patch/learned-pairs';
 import { learnErrnoFunctions } from '../rules/patch/errno-functions';
+import { learnFunctionSummaries } from '../rules/patch/function-summaries';
 import { learnNullBeliefs, type NullSource } from '../rules/patch/null-beliefs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import { learnObjectLocks } from '../rules/patch/object-locks';
@@ -132,7 +133,7 @@ export async function reviewPatchLines(
       // Pairs, function windows and lock facts all read the touched files: read each once.
       const readSource = config.readSource && readingOnce(config.readSource);
       const units = reviewUnits(cHunks, readSource);
-      const pairs = withLearnedPairs(known, cHunks, readSource, patchedSources(units));
+      const pairs = withLearnedPairs(known, cHunks, readSource, patchedSources(units), config.listSources);
       const changedText = (kind: '+' | '-') =>
         cHunks
           .flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, '')))
@@ -212,7 +213,8 @@ function withLearnedPairs(
   known: PairIndex,
   cHunks: readonly { path: string; hunk: Hunk }[],
   readSource: ReadSource | undefined,
-  patched: readonly LearnSource[],
+  patched: readonly (LearnSource & { fileLines?: readonly (number | undefined)[] })[],
+  listSources?: (dir: string) => readonly string[],
 ): PairIndex {
   const sources: LearnSource[] = cHunks.map(({ path, hunk }) => ({
     path: path || 'the patch',
@@ -235,17 +237,77 @@ function withLearnedPairs(
     ...learnReleaseActions(sources, withPairs),
     ...learnReleaseWrappers(sources, withPairs),
   ];
-  return learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
+  const withLearned = learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
+  // What the code's own functions do, from their bodies: the new body of a function the patch changes first.
+  const touched = sources.slice(cHunks.length);
+  const defining = readSource && listSources ? definingSources(patched, touched, readSource, listSources) : [];
+  const summaries = learnFunctionSummaries([...patched.map(citedByPatchLine), ...touched, ...defining], withLearned);
+  return summaries.length === 0 ? withLearned : indexPairs([...withLearned.pairs, ...summaries]);
+}
+
+/** Other files of the driver read for the functions the patch calls, at most. */
+const MAX_DEFINING_FILES = 16;
+
+/**
+ * The other files of the touched driver directories that define a function
+ * the patch's code calls and neither it nor the touched files define: where
+ * that function's summary is learned from (a lock helper in another file, a
+ * static inline getter in a header).
+ */
+function definingSources(
+  patched: readonly LearnSource[],
+  touched: readonly LearnSource[],
+  readSource: ReadSource,
+  listSources: (dir: string) => readonly string[],
+): LearnSource[] {
+  const seen = new Set(touched.map((source) => source.path));
+  const others = [...new Set(touched.map((source) => source.path.slice(0, source.path.lastIndexOf('/') + 1)))]
+    .flatMap((dir) => listSources(dir).slice(0, MAX_DRIVER_FILES))
+    .filter((path) => !seen.has(path));
+  if (others.length === 0) return [];
+  const defined = new Set<string>();
+  const called = new Set<string>();
+  for (const source of [...patched, ...touched]) {
+    for (const row of source.lines) {
+      const definition = /^[A-Za-z_][\w \t*]*?\b([A-Za-z_]\w*)\s*\(/.exec(row.text);
+      if (definition && !row.text.trimEnd().endsWith(';')) defined.add(definition[1] as string);
+    }
+  }
+  for (const source of patched)
+    for (const row of source.lines) for (const match of row.text.matchAll(/\b([a-z_]\w*)\s*\(/g)) called.add(match[1] as string);
+  const wanted = [...called].filter((name) => !defined.has(name) && !/^(?:if|for|while|switch|return|sizeof)$/.test(name));
+  if (wanted.length === 0) return [];
+  const definer = new RegExp(`^[A-Za-z_][\\w \\t*]*?\\b(?:${wanted.join('|')})\\s*\\([^;]*$`, 'm');
+  const out: LearnSource[] = [];
+  for (const path of new Set(others)) {
+    if (out.length >= MAX_DEFINING_FILES) break;
+    const text = readSource(path);
+    if (text === undefined || !definer.test(text)) continue;
+    out.push({ path, lines: text.split('\n').map((line, index) => ({ text: line, line: index + 1 })) });
+  }
+  return out;
+}
+
+/** A post-image cited as a reader finds its lines: in the patch, or in the checkout for the tree's lines. */
+function citedByPatchLine(source: LearnSource & { fileLines?: readonly (number | undefined)[] }): LearnSource {
+  return {
+    path: source.path,
+    lines: source.lines.map((row, index) => {
+      const fileLine = source.fileLines?.[index];
+      return { ...row, cite: fileLine !== undefined ? `${source.path}:${fileLine}` : `line ${row.line}` };
+    }),
+  };
 }
 
 /**
  * The post-images of the reviewed units (a function's hunks joined, or widened
  * with the tree): a function the patch changes is whole there in its new form.
  */
-function patchedSources(units: readonly { path: string; images: HunkImages }[]): LearnSource[] {
+function patchedSources(units: readonly { path: string; images: HunkImages }[]): (LearnSource & { fileLines: (number | undefined)[] })[] {
   return units.map(({ path, images }) => ({
     path: path || 'the patch',
     lines: images.post.map((row) => ({ text: row.text, line: row.line })),
+    fileLines: images.post.map((row) => row.fileLine),
   }));
 }
 

@@ -18,7 +18,7 @@ The put nobody took is the second release
 import type { CallSite } from '../../parse/c/function-ir';
 import { textKey } from './path-issues';
 import type { ResourcePair } from './resource-pairs';
-import { resourceKey } from './resource-paths';
+import { acquireKeyOfCall, resourceKey } from './resource-paths';
 import { functionLabel, rowLine, type FunctionView, type HunkReview, type ImageSide, type PatchIssue } from './review-context';
 
 /** The message of a borrowed reference handed over, for the rule that reports it (`double-release`). */
@@ -98,8 +98,7 @@ function earlyActions(review: HunkReview, view: FunctionView): PatchIssue[] {
       ? review.pairs.releases.get(action)?.find((pair) => pair.acquire.length === 0 && pair.releaseSlot === 1)
       : undefined;
     if (!action || !key || !release) return;
-    const keyOf = (other: CallSite, pair: ResourcePair) =>
-      pair.acquireSlot === 'result' ? other.target : resourceKey(other.args[pair.acquireSlot ?? 0]);
+    const keyOf = (other: CallSite, pair: ResourcePair) => (pair.acquireSlot === 'result' ? other.target : acquireKeyOfCall(pair, other));
     const takes = (other: CallSite) => {
       const pair = review.pairs.acquires.get(other.name);
       return pair !== undefined && pair.what === release.what && keyOf(other, pair) === key;

@@ -32,6 +32,7 @@ import { defineRule } from '../rule';
 import { BORROWED_MESSAGE, EARLY_ACTION_MESSAGE, borrowedReferenceIssues } from './borrowed-references';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
+import { summaryOf } from './function-summaries';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
 import { acquireKeyOfCall, releaseKeyOfCall, resourceKey } from './resource-paths';
 import { releasesLifetime } from './stale-field-after-release';
@@ -92,7 +93,7 @@ export const doubleReleaseCheck: PatchRuleCheck = {
           call: event.call,
           firstLine: rowLine(view, event.firstRow),
           secondLine: rowLine(view, event.secondRow),
-          what: event.pair.what,
+          what: [event.pair.what, summaryOf(event.pair)].filter((part) => part !== undefined).join('; '),
           consequence: CONSEQUENCE[event.pair.kind] ?? 'double release',
         },
         related: [

@@ -25,12 +25,14 @@ import { regExpLiteral } from '../../base/regexp-literal';
 export interface LearnSource {
   readonly path: string;
   /** The lines, with the line number each one is cited by. */
-  readonly lines: readonly { readonly text: string; readonly line: number }[];
+  readonly lines: readonly { readonly text: string; readonly line: number; readonly cite?: string }[];
 }
 
 export interface LearnedPair extends ResourcePair {
   /** `path:line` of the call that confirmed the pair. */
   readonly learnedFrom: string;
+  /** For a function summary: what the function does and where, for messages (`foo_lock() takes it at foo.c:12`). */
+  readonly summary?: string;
 }
 
 interface Suffix {

@@ -112,9 +112,10 @@ export function lockClassOf(expression: string): string | undefined {
 }
 
 /** The class a call of `pair` acquires or releases with these arguments. */
-function classOfCall(pair: ResourcePair, args: readonly string[], slot: number): string | undefined {
-  // A wrapper that releases a field of its argument (`foo_unlock(q)`: `q->lock`) names that field's class.
-  if (pair.releasePath !== undefined) return args[slot] ? lockClassOf(`${args[slot]}${pair.releasePath}`) : undefined;
+function classOfCall(pair: ResourcePair, args: readonly string[], slot: number, acquire = false): string | undefined {
+  // A wrapper that takes or releases a field of its argument (`foo_unlock(q)`: `q->lock`) names that field's class.
+  const path = acquire ? pair.acquirePath : pair.releasePath;
+  if (path !== undefined) return args[slot] ? lockClassOf(`${args[slot]}${path}`) : undefined;
   const cls = lockClassOf(args[slot] ?? '');
   if (cls === undefined) return undefined;
   // A driver's own lock function (learned) names its lock by itself: `xe_vm_lock(vm)`.
@@ -230,7 +231,7 @@ export function scanLocks(
       const acquired = pairs.acquires.get(name);
       if (acquired && acquired.kind === 'lock' && !NOT_ORDERED.test(name)) {
         const slot = typeof acquired.acquireSlot === 'number' ? acquired.acquireSlot : 0;
-        const cls = classOfCall(acquired, args, slot);
+        const cls = classOfCall(acquired, args, slot, true);
         if (cls) {
           onEvent({ type: 'acquire', cls, line, held, trylock: acquired.style === 'bool' || /_nested$/.test(name) });
           if (!held.some((h) => h.cls === cls)) held = [...held, { cls, line }];

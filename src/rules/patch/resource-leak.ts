@@ -12,6 +12,7 @@
  */
 
 import { defineRule } from '../rule';
+import { summaryNote } from './function-summaries';
 import { eventsOf, textKey } from './path-issues';
 import { releaseKeyOfCall, type PathEvent } from './resource-paths';
 import {
@@ -73,7 +74,7 @@ export const resourceLeakCheck: PatchRuleCheck = {
         .map(({ view, event }) => {
           if (event.ownedParamRow !== undefined) return ownedParamLeak(view, event, event.ownedParamRow);
           const data = {
-            what: event.pair.what,
+            what: `${event.pair.what}${summaryNote(event.pair)}`,
             key: event.key,
             acquireLine: rowLine(view, event.acquireRow),
             fn: functionLabel(view),

@@ -41,6 +41,12 @@ export interface ResourcePair {
    */
   readonly releasePath?: string;
   /**
+   * The acquire takes the object the resource is a field of: a driver's `foo_lock(q)` whose body
+   * is `mutex_lock(&q->lock)` takes `q->lock`, so its key is the argument's with this path
+   * appended (`function-summaries.ts`).
+   */
+  readonly acquirePath?: string;
+  /**
    * The release takes ownership rather than freeing outright: the callee frees
    * the argument when it fails and keeps it when it succeeds. The caller is
    * done with it either way, but a later use is not a use after free.

@@ -125,7 +125,7 @@ const MAX_STATES_PER_NODE = 48;
 // `queue` is a noun as often as a verb (`foo_queue_prepare` acts on a queue and hands nothing
 // over): only as the first or last word (`queue_work`, `drm_sched_entity_queue`) is it a hand-over.
 const ESCAPE_CALL =
-  /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|list_add\w*|xa_store|transfer)(?:_|$)|^queue_|_queue$/;
+  /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|replace|list_add\w*|xa_store|transfer)(?:_|$)|^queue_|_queue$/;
 /** Calls that run an embedded work item or timer later, in another context. */
 const ASYNC_HANDOFF =
   /^(?:queue_(?:delayed_|rcu_)?work\w*|schedule_(?:delayed_)?work\w*|\w*irq_work_queue\w*|mod_timer|add_timer|mod_delayed_work\w*|kthread_queue_work)$/;
@@ -148,7 +148,8 @@ export function resourceKey(arg: string | undefined): string | undefined {
 
 /** The key an acquire call of `pair` names by argument: the one at its acquire slot (the first for a result-style acquire). */
 export function acquireKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
-  return resourceKey(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0]);
+  const key = resourceKey(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0]);
+  return key !== undefined && pair.acquirePath !== undefined ? `${key}${pair.acquirePath}` : key;
 }
 
 /** The key a release call of `pair` names: its argument at the release slot, and the field a wrapper releases. */
@@ -511,7 +512,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     if (acquired && call !== conditionAcquire?.call) {
       const slot = acquired.acquireSlot ?? 0;
       const nested = node.calls.some((other) => other !== call && other.args.some((arg) => arg.includes(`${call.name}(`)));
-      let key = slot === 'result' ? call.target : resourceKey(call.args[slot]);
+      let key = slot === 'result' ? call.target : acquireKeyOfCall(acquired, call);
       if (slot !== 'result' && call.target && /->|\./.test(call.target)) key = undefined; // stored straight into an object
       if (key && !nested && acquired.style === 'bool' && call.target && !/->|\.|\[/.test(call.target)) {
         // `ret = dma_resv_trylock(...)`: acquired or not, as the tests of `ret` say.
@@ -689,7 +690,7 @@ function heldOutOfSight(fn: FunctionIr, pairs: PairIndex, afterRow: number): Res
     const taken = pairs.acquires.get(call.name);
     if (taken) {
       const slot = taken.acquireSlot ?? 0;
-      const key = slot === 'result' ? call.target : resourceKey(call.args[slot]);
+      const key = slot === 'result' ? call.target : acquireKeyOfCall(taken, call);
       if (key) acquired.add(`${taken.what}\u0001${key}`);
       continue;
     }
@@ -824,7 +825,7 @@ export function conditionalAcquire(
     const body = negated ? unwrap(cond.slice(1)) : cond;
     if (!body.startsWith(`${call.name}(`) || !body.endsWith(')')) continue;
     const slot = pair.acquireSlot ?? 0;
-    const key = resourceKey(typeof slot === 'number' ? call.args[slot] : undefined);
+    const key = typeof slot === 'number' ? acquireKeyOfCall(pair, call) : undefined;
     if (!key) continue;
     // bool: true means acquired; errno: non-zero means failed.
     const thenHolds = pair.style === 'bool' ? !negated : negated;

@@ -6,6 +6,7 @@
  */
 
 import { defineRule } from '../rule';
+import { summaryNote } from './function-summaries';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
 import { functionLabel, rowLine, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
@@ -37,7 +38,7 @@ export const useAfterPutCheck: PatchRuleCheck = {
           object: event.key,
           release: event.release,
           // A release learned from the code says where it was learned.
-          learned: 'learnedFrom' in event.pair ? ` (${event.pair.what})` : '',
+          learned: summaryNote(event.pair) || ('learnedFrom' in event.pair ? ` (${event.pair.what})` : ''),
           releaseLine: rowLine(view, event.releaseRow),
           useLine: rowLine(view, event.useRow),
         },

@@ -275,3 +275,54 @@ out_release:
     ]);
   });
 });
+
+describe('function summaries from the rest of the driver', () => {
+  const MODE_PATCH = `--- a/drivers/gpu/drm/foo/foo_mode.c
++++ b/drivers/gpu/drm/foo/foo_mode.c
+@@ -3,6 +3,9 @@ int foo_set_mode(struct foo_dev *fdev, int mode)
+ 	ret = foo_lock_interruptible(fdev);
+ 	if (ret)
+ 		return ret;
++
++	if (mode < 0)
++		return -EINVAL;
+ 	fdev->mode = mode;
+ 	mutex_unlock(&fdev->struct_mutex);
+ 	return 0;
+`.split('\n');
+  const MODE_C = `int foo_set_mode(struct foo_dev *fdev, int mode)
+{
+	int ret;
+	ret = foo_lock_interruptible(fdev);
+	if (ret)
+		return ret;
+	fdev->mode = mode;
+	mutex_unlock(&fdev->struct_mutex);
+	return 0;
+}
+`;
+  const LOCK_C = `#include "foo_drv.h"
+
+int foo_lock_interruptible(struct foo_dev *fdev)
+{
+	return mutex_lock_interruptible(&fdev->struct_mutex);
+}
+`;
+
+  it('learns a lock helper from the file of the driver that defines it, and cites it', async () => {
+    const result = await reviewPatchLines(
+      MODE_PATCH,
+      tree({ 'drivers/gpu/drm/foo/foo_mode.c': MODE_C, 'drivers/gpu/drm/foo/foo_lock.c': LOCK_C }),
+    );
+    const leaks = result.findings.filter((finding) => finding.rule === 'resource-leak');
+    expect(leaks.map((finding) => finding.line)).toEqual([9]);
+    expect(leaks[0]?.message).toContain(
+      'foo_lock_interruptible() takes it with mutex_lock_interruptible() at drivers/gpu/drm/foo/foo_lock.c:5',
+    );
+  });
+
+  it('is quiet when the helper is not in the tree', async () => {
+    const result = await reviewPatchLines(MODE_PATCH, tree({ 'drivers/gpu/drm/foo/foo_mode.c': MODE_C }));
+    expect(result.findings.filter((finding) => finding.rule === 'resource-leak')).toEqual([]);
+  });
+});
