@@ -6,6 +6,7 @@
  * the same tree by the same rules.
  */
 
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 
@@ -99,4 +100,25 @@ export function enclosingKernelTree(start: string): string | undefined {
     dir = parent;
   }
   return undefined;
+}
+
+/**
+ * The commits `range` names in the git checkout at `root`, as the mbox
+ * `git format-patch --stdout` writes: `A..B` (a series), or one revision
+ * (`HEAD`, a hash) for that commit alone. Throws with git's own message when
+ * git is missing, `root` is no git checkout or the range names nothing.
+ */
+export function commitsAsPatches(root: string, range: string): string {
+  if (range === '' || range.startsWith('-')) throw new Error(`not a revision range: ${range}`);
+  const args = range.includes('..') ? [range] : ['-1', range];
+  try {
+    return execFileSync('git', ['-C', root, 'format-patch', '--stdout', '--no-color', ...args], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(stderr || (error as Error).message, { cause: error });
+  }
 }

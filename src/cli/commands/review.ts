@@ -7,7 +7,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { enclosingKernelTree, kernelTreeSources } from '../../host/kernel-tree';
+import { commitsAsPatches, enclosingKernelTree, kernelTreeSources } from '../../host/kernel-tree';
 import { createPatchAnalyzer, type PatchReviewConfig } from '../../analysis/patch-analyzer';
 import { feedText } from '../../analysis/registry';
 import { DEFAULT_RESOURCE_PAIRS, extendResourcePairs } from '../../rules/patch/resource-pairs';
@@ -67,7 +67,7 @@ export function loadPairs(file: string): PatchReviewConfig['pairs'] {
 export const reviewCommand: CliCommand = {
   name: 'review',
   summary: 'review patches and mail threads for lifetime and locking problems (text, json, sarif, reply)',
-  usage: `usage: gpuvm-lens review <patch>... [--format text|json|sarif|reply] [--kernel-tree DIR] [--pairs FILE]
+  usage: `usage: gpuvm-lens review <patch>... [--commits RANGE] [--format text|json|sarif|reply] [--kernel-tree DIR] [--pairs FILE]
 
 Reviews unified diffs, git format-patch mails, mboxes (a series) and mail
 threads (hunks quoted in replies are recognised as copies) for lifetime and
@@ -83,19 +83,23 @@ empty, no diff in it); the other patches are still reviewed and reported.
                      include/): widens each hunk to its whole function
                      (default: the kernel checkout the command runs in, if any)
   --no-tree          review from the patch alone, even inside a kernel checkout
+  --commits RANGE    review commits of the git checkout (the kernel tree, else
+                     the current directory): A..B for a series, or one
+                     revision (HEAD) alone, as git format-patch writes them
   --pairs FILE       JSON settings file adding acquire/release pairs:
                      {"resourcePairs": [{"what": "foo reference", "kind": "reference",
                        "acquire": ["foo_get"], "release": ["foo_put"], "style": "always"}]}
 `,
   async run(args) {
-    const parsed = parseArgs(args, ['--format', '--kernel-tree', '--pairs'], ['--no-tree']);
+    const parsed = parseArgs(args, ['--format', '--kernel-tree', '--pairs', '--commits'], ['--no-tree']);
     if (parsed.flags.has('--help')) {
       process.stdout.write(this.usage);
       return 0;
     }
     const format = (parsed.options.get('--format') ?? 'text') as ReviewFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`unknown format ${format} (one of ${FORMATS.join(', ')})`);
-    if (parsed.positional.length === 0) throw new UsageError('review needs at least one patch');
+    const commits = parsed.options.get('--commits');
+    if (parsed.positional.length === 0 && commits === undefined) throw new UsageError('review needs at least one patch, or --commits');
     if (parsed.flags.has('--no-tree') && parsed.options.has('--kernel-tree'))
       throw new UsageError('--no-tree and --kernel-tree exclude each other');
     const explicitTree = parsed.options.get('--kernel-tree');
@@ -111,6 +115,29 @@ empty, no diff in it); the other patches are still reviewed and reported.
     const files: FileResult[] = [];
     const texts: string[] = [];
     let unanalysed = 0;
+    const review = async (path: string, shownAs: string, text: string): Promise<void> => {
+      const sink = analyzer.begin({ path });
+      feedText(sink, text);
+      const file = { path: shownAs, result: await sink.end() };
+      const reason = unanalysedReason(file.result);
+      if (reason !== undefined) {
+        reportUnanalysable('review', `${file.path} ${reason}`);
+        unanalysed++;
+      }
+      files.push(file);
+      texts.push(text);
+    };
+    if (commits !== undefined) {
+      // The commits of the checkout (the tree's, else the one the command runs in), as `git format-patch` writes them.
+      let text: string;
+      try {
+        text = commitsAsPatches(tree ?? process.cwd(), commits);
+      } catch (error) {
+        throw new UsageError(`--commits ${commits}: ${(error as Error).message}`);
+      }
+      if (isBlankText(text)) throw new UsageError(`--commits ${commits} names no commit`);
+      await review(`commits ${commits}`, `commits ${commits}`, text);
+    }
     for (const path of parsed.positional) {
       let text: string;
       try {
@@ -123,16 +150,7 @@ empty, no diff in it); the other patches are still reviewed and reported.
         unanalysed++;
         continue;
       }
-      const sink = analyzer.begin({ path });
-      feedText(sink, text);
-      const file = { path: path === '-' ? '<stdin>' : path, result: await sink.end() };
-      const reason = unanalysedReason(file.result);
-      if (reason !== undefined) {
-        reportUnanalysable('review', `${file.path} ${reason}`);
-        unanalysed++;
-      }
-      files.push(file);
-      texts.push(text);
+      await review(path, path === '-' ? '<stdin>' : path, text);
     }
     if (format === 'reply') {
       process.stdout.write(

@@ -109,6 +109,34 @@ describe('gpuvm-lens review', () => {
     expect(reply).toContain('(drivers/gpu/drm/foo/foo_vm.c:5: mutex taken here)');
   });
 
+  it('reviews commits of the git checkout with --commits, in the tree that already has them', () => {
+    const repo = join(work, 'git-linux');
+    mkdirSync(join(repo, 'drivers', 'gpu', 'drm', 'foo'), { recursive: true });
+    writeFileSync(join(repo, 'MAINTAINERS'), '');
+    writeFileSync(join(repo, 'Makefile'), '');
+    const file = join(repo, 'drivers', 'gpu', 'drm', 'foo', 'foo_vm.c');
+    writeFileSync(file, SOURCE);
+    const git = (...args: string[]) => {
+      const result = spawnSync('git', ['-C', repo, '-c', 'user.name=T', '-c', 'user.email=t@example.org', ...args], { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(result.stderr);
+    };
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'foo: add foo_vm_bind');
+    writeFileSync(file, SOURCE.replace('\tret = foo_check(vm, addr);\n', '\tret = foo_check(vm, addr);\n\tif (ret)\n\t\treturn ret;\n'));
+    git('commit', '-q', '-a', '-m', 'foo: stop on a failed check');
+    const result = runIn(repo, 'review', '--commits', 'HEAD', '--format', 'json');
+    expect(result.code).toBe(1);
+    const json = JSON.parse(result.stdout) as { files: { path: string; stats: { mode: string } }[]; findings: { rule: string }[] };
+    expect(json.files.map((entry) => [entry.path, entry.stats.mode])).toEqual([['commits HEAD', 'tree']]);
+    expect(json.findings.map((finding) => finding.rule)).toEqual(['resource-leak']);
+    // The series from the root: the first commit adds the balanced function, the second the early return.
+    expect(runIn(repo, 'review', '--commits', 'HEAD~1..HEAD').code).toBe(1);
+    const bad = runIn(repo, 'review', '--commits', 'no-such-branch');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--commits no-such-branch');
+  });
+
   it('uses the kernel checkout it runs in without flags, says which mode ran, and --no-tree turns it off', () => {
     const inside = runIn(join(work, 'linux', 'drivers'), 'review', join(work, 'bind.patch'), '--format', 'json');
     expect(inside.code).toBe(1);
