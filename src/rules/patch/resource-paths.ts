@@ -129,6 +129,13 @@ const ESCAPE_CALL =
 /** Calls that run an embedded work item or timer later, in another context. */
 const ASYNC_HANDOFF =
   /^(?:queue_(?:delayed_|rcu_)?work\w*|schedule_(?:delayed_)?work\w*|\w*irq_work_queue\w*|mod_timer|add_timer|mod_delayed_work\w*|kthread_queue_work)$/;
+/**
+ * A callback argument named for ending an object's life (`cb_retire`, `obj_free_rcu`, `foo_release`):
+ * handed with a node embedded in an allocation (`i915_active_init(&cb->base, NULL, cb_retire)`,
+ * `call_rcu(&obj->rcu, obj_free_rcu)`), it frees the allocation when the mechanism is done with it.
+ */
+const RELEASE_CALLBACK = /^[A-Za-z_]\w*(?:retire|release|free|destroy)\w*$/;
+
 /** Calls that assert their argument instead of branching on it. */
 const ASSERTION = /^(?:WARN_ON|WARN_ON_ONCE|BUG_ON|drm_WARN_ON|drm_WARN_ON_ONCE|XE_WARN_ON|xe_assert|xe_tile_assert|xe_gt_assert)$/;
 const LOCK_ASSERT = /^(?:lockdep_assert_held|lockdep_assert_held_once|lockdep_assert_held_write)$/;
@@ -648,6 +655,18 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     // Queueing work embedded in a referenced object (`irq_work_queue(&rq->work)`, `schedule_work(&q->work)`)
     // hands the reference to the work, whose callback drops it.
     const handsOverAsync = ASYNC_HANDOFF.test(call.name);
+    // The allocation a release callback is registered for belongs to that mechanism from here on.
+    if (call.args.some((arg) => RELEASE_CALLBACK.test(arg.trim()))) {
+      for (const res of state) {
+        if (
+          res.status !== 'released' &&
+          !res.escaped &&
+          res.pair.kind === 'memory' &&
+          call.args.some((arg) => arg.startsWith(`&${res.key}->`))
+        )
+          state = replace(state, res.key, { ...res, escaped: true });
+      }
+    }
     if (ESCAPE_CALL.test(call.name) || handsOverAsync) {
       for (const res of state) {
         const embedded = res.pair.kind === 'memory' || (res.pair.kind === 'reference' && handsOverAsync);
