@@ -56,21 +56,24 @@ function locate(file: readonly string[], hunk: Hunk, side: Side): number | undef
 }
 
 /**
- * Which image the checkout holds: the patch's pre-image (it is about to be
- * applied), or its post-image (a commit of the checkout reviewed in place:
- * `git show HEAD | gpuvm-lens review -`). Decided for the whole file by the
- * hunks only one image of which is found; an image can be found in both
- * (a hunk that only appends lines: its old lines are still there), so
- * those do not vote, and a tie keeps the pre-image.
+ * Which image the checkout holds, and where each hunk's lines of that image
+ * start in it (undefined: not found). The checkout holds the patch's
+ * pre-image (it is about to be applied), or its post-image (a commit of the
+ * checkout reviewed in place: `git show HEAD | gpuvm-lens review -`). Decided
+ * for the whole file by the hunks only one image of which is found; an image
+ * can be found in both (a hunk that only appends lines: its old lines are
+ * still there), so those do not vote, and a tie keeps the pre-image.
  */
-function checkoutSide(file: readonly string[], hunks: readonly Hunk[]): Side {
+function checkoutSide(file: readonly string[], hunks: readonly Hunk[]): { side: Side; starts: (number | undefined)[] } {
+  const pre = hunks.map((hunk) => locate(file, hunk, 'pre'));
+  const post = hunks.map((hunk) => locate(file, hunk, 'post'));
   let votes = 0;
-  for (const hunk of hunks) {
-    const pre = locate(file, hunk, 'pre') !== undefined;
-    const post = imageTexts(hunk, 'post').join('\n') !== imageTexts(hunk, 'pre').join('\n') && locate(file, hunk, 'post') !== undefined;
-    if (pre !== post) votes += post ? 1 : -1;
-  }
-  return votes > 0 ? 'post' : 'pre';
+  hunks.forEach((hunk, k) => {
+    const inPre = pre[k] !== undefined;
+    const inPost = post[k] !== undefined && imageTexts(hunk, 'post').join('\n') !== imageTexts(hunk, 'pre').join('\n');
+    if (inPre !== inPost) votes += inPost ? 1 : -1;
+  });
+  return votes > 0 ? { side: 'post', starts: post } : { side: 'pre', starts: pre };
 }
 
 interface ImageRow {
@@ -122,10 +125,10 @@ export function widenedFileImages(hunks: readonly Hunk[], path: string, readSour
   // Locate every hunk; keep those that do not overlap one placed before them. In a checkout that
   // already has the patch, a hunk takes the place of its new lines; the lines between hunks are the
   // same on both sides either way.
-  const side = checkoutSide(file, hunks);
+  const { side, starts } = checkoutSide(file, hunks);
   const placed: { k: number; start: number; length: number }[] = [];
   hunks.forEach((hunk, k) => {
-    const start = locate(file, hunk, side);
+    const start = starts[k];
     if (start === undefined) return;
     const length = imageTexts(hunk, side).length;
     if (placed.some((other) => start < other.start + other.length && other.start < start + length)) return;

@@ -24,6 +24,7 @@
 import { defineRule } from '../rule';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
+import { branchExit } from './path-issues';
 import { errnoTest, pointerTest, unwrap } from './resource-paths';
 import {
   functionLabel,
@@ -75,6 +76,11 @@ function allocator(review: HunkReview, call: CallSite): boolean {
 
 type Value = { readonly kind: 'zero'; readonly row: number } | { readonly kind: 'pending'; readonly call: CallSite } | undefined;
 
+/** A call of `node` is handed `&variable`: it may set the variable to anything. */
+function addressTaken(node: IrNode, variable: string): boolean {
+  return node.calls.some((call) => call.args.some((arg) => arg.replace(/\s+/g, '') === `&${variable}`));
+}
+
 /** What `node` leaves in `variable`. */
 function valueAfter(node: IrNode, variable: string, value: Value): Value {
   let out = value;
@@ -84,7 +90,7 @@ function valueAfter(node: IrNode, variable: string, value: Value): Value {
     const call = node.calls.find((candidate) => candidate.target === variable);
     out = assign.value === '0' ? { kind: 'zero', row: node.row } : call ? { kind: 'pending', call } : undefined;
   }
-  if (node.calls.some((call) => call.args.some((arg) => arg.replace(/\s+/g, '') === `&${variable}`))) out = undefined;
+  if (addressTaken(node, variable)) out = undefined;
   return out;
 }
 
@@ -100,7 +106,7 @@ function returnsUnassigned(ir: FunctionIr, start: number, variable: string, retu
     if (!node || node.kind === 'unknown' || node.kind === 'exit') continue;
     if (node.calls.some((call) => call.name === WINDOW_GAP)) continue;
     if (node.assigns.some((assign) => assign.target === variable)) continue;
-    if (node.calls.some((call) => call.args.some((arg) => arg.replace(/\s+/g, '') === `&${variable}`))) continue;
+    if (addressTaken(node, variable)) continue;
     if (node.kind === 'return') {
       if (node.returned === returned) return node;
       continue;
@@ -148,7 +154,7 @@ function zeroOnFailure(review: HunkReview, view: FunctionView, variable: string)
         if (outcome !== undefined) {
           // The failure jumps to an error label that returns a literal 0 (`err_vmap: ...; return 0;`).
           const failure = node.succ[outcome === 'failure' ? 0 : 1] as number;
-          const jump = leavingJump(ir, failure);
+          const jump = branchExit(ir, failure)?.exit;
           const exit = jump?.goto !== undefined && ERROR_LABEL.test(jump.goto) ? returnsUnassigned(ir, failure, variable, '0') : undefined;
           if (jump && exit && !reported.has(node.id)) {
             reported.add(node.id);
@@ -167,7 +173,7 @@ function zeroOnFailure(review: HunkReview, view: FunctionView, variable: string)
           const exit = returnsUnassigned(ir, node.succ[0] as number, variable);
           if (exit) {
             reported.add(node.id);
-            const jump = leavingJump(ir, node.succ[0] as number);
+            const jump = branchExit(ir, node.succ[0])?.exit;
             found.push({ branch: node, call, zeroRow: value.row, exit: jump ?? exit });
           }
         }
@@ -177,17 +183,6 @@ function zeroOnFailure(review: HunkReview, view: FunctionView, variable: string)
     for (const succ of node.succ) stack.push({ id: succ, value: next });
   }
   return found;
-}
-
-/** The `goto` a branch's first few statements take, for the finding's line. */
-function leavingJump(ir: FunctionIr, start: number): IrNode | undefined {
-  let node = ir.nodes[start];
-  for (let step = 0; node && step < 3; step++) {
-    if (node.goto !== undefined || node.kind === 'return') return node;
-    if (node.kind !== 'stmt' || node.succ.length !== 1) return undefined;
-    node = ir.nodes[node.succ[0] as number];
-  }
-  return undefined;
 }
 
 export const failureReturnsSuccessCheck: PatchRuleCheck = {

@@ -4,6 +4,7 @@
  * is stable between the pre- and post-image (texts, not line numbers).
  */
 
+import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import type { PathEvent } from './resource-paths';
 import { rowChanged, rowText, type FunctionView, type HunkReview, type ImageSide } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
@@ -18,6 +19,24 @@ export function eventsOf<T extends PathEvent['type']>(
     for (const event of view.paths.events) if (event.type === type) out.push({ view, event: event as Extract<PathEvent, { type: T }> });
   }
   return out;
+}
+
+/**
+ * How a failure branch leaves, when it does so at once: the `goto` or
+ * `return` among the first three statements from `start` (its `then` side),
+ * with the plain statements before it (an error message, an undo of its
+ * own). Undefined when something else comes first (a branch, a loop).
+ */
+export function branchExit(ir: FunctionIr, start: number | undefined): { readonly exit: IrNode; readonly before: IrNode[] } | undefined {
+  const before: IrNode[] = [];
+  let node = start === undefined ? undefined : ir.nodes[start];
+  for (let step = 0; node && step < 3; step++) {
+    if (node.goto !== undefined || node.kind === 'return') return { exit: node, before };
+    if (node.kind !== 'stmt' || node.succ.length !== 1) return undefined;
+    before.push(node);
+    node = ir.nodes[node.succ[0] as number];
+  }
+  return undefined;
 }
 
 /** A key made of the function name and the texts of the rows involved. */

@@ -23,6 +23,7 @@
 
 import { defineRule } from '../rule';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { branchExit } from './path-issues';
 import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const returnSkipsUnwind = defineRule({
@@ -61,13 +62,8 @@ interface ReturnExit {
 
 /** The `return` a failure branch takes among its first three statements. */
 function returnOf(ir: FunctionIr, branch: IrNode): ReturnExit | undefined {
-  let node = ir.nodes[branch.succ[0] ?? -1];
-  for (let step = 0; node && step < 3; step++) {
-    if (node.kind === 'return') return { branch, node };
-    if (node.kind !== 'stmt' || node.succ.length !== 1 || node.goto !== undefined) return undefined;
-    node = ir.nodes[node.succ[0] as number];
-  }
-  return undefined;
+  const exit = branchExit(ir, branch.succ[0])?.exit;
+  return exit?.kind === 'return' ? { branch, node: exit } : undefined;
 }
 
 /** Whether `from` reaches node `to` within `limit` nodes, not through a return or another jump. */

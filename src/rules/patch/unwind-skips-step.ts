@@ -21,6 +21,7 @@
 
 import { defineRule } from '../rule';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { branchExit } from './path-issues';
 import { mentions, unwrap } from './resource-paths';
 import { LOGGING, UNDO_CALL } from './return-skips-unwind';
 import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
@@ -77,28 +78,8 @@ interface FailureExit {
   readonly cond: string;
   /** The branch node that tests it. */
   readonly branch: number;
-}
-
-/** The `goto` a failure branch takes: its first statement, or one of the next two (an error message first). */
-function gotoOf(ir: FunctionIr, start: number | undefined): IrNode | undefined {
-  let node = start === undefined ? undefined : ir.nodes[start];
-  for (let step = 0; node && step < 3; step++) {
-    if (node.goto !== undefined) return node;
-    if (node.kind !== 'stmt' || node.succ.length !== 1) return undefined;
-    node = ir.nodes[node.succ[0] as number];
-  }
-  return undefined;
-}
-
-/** The statements a failure branch runs before its `goto` (an error message, or an undo of its own). */
-function beforeGoto(ir: FunctionIr, exit: FailureExit): IrNode[] {
-  const nodes: IrNode[] = [];
-  let node = ir.nodes[ir.nodes[exit.branch]?.succ[0] ?? -1];
-  while (node && node.goto === undefined && nodes.length < 3) {
-    nodes.push(node);
-    node = ir.nodes[node.succ[0] ?? -1];
-  }
-  return nodes;
+  /** The statements the branch runs before its `goto` (an error message, or an undo of its own). */
+  readonly before: readonly IrNode[];
 }
 
 /** The call a branch condition tests: a call in the condition itself, or the one that just assigned the tested variable. */
@@ -121,10 +102,12 @@ function failureExits(ir: FunctionIr): FailureExit[] {
   const exits: FailureExit[] = [];
   for (const node of ir.nodes) {
     if (node.kind !== 'branch' || node.cond === undefined) continue;
-    const jump = gotoOf(ir, node.succ[0]);
-    if (!jump) continue;
+    // The `goto` a failure branch takes: its first statement, or one of the next two (an error message first).
+    const leaving = branchExit(ir, node.succ[0]);
+    if (leaving?.exit.goto === undefined) continue;
     const call = testedCall(ir, node);
-    if (call) exits.push({ call, label: jump.goto as string, row: jump.row, cond: node.cond, branch: node.id });
+    if (call)
+      exits.push({ call, label: leaving.exit.goto, row: leaving.exit.row, cond: node.cond, branch: node.id, before: leaving.before });
   }
   return exits.sort((a, b) => a.call.row - b.call.row);
 }
@@ -213,7 +196,7 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         const made = before.call.target;
         const undoes = undoneBy(before.call.name);
         if (
-          beforeGoto(ir, exit).some((node) =>
+          exit.before.some((node) =>
             node.calls.some(
               (call) =>
                 undoes(call.name) || (made !== undefined && !LOGGING.test(call.name) && call.args.some((arg) => mentions(arg, made))),
