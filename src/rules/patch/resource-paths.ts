@@ -20,6 +20,7 @@
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { withoutLiterals } from '../../parse/c/literals';
 import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
@@ -249,8 +250,10 @@ function signature(state: readonly Res[]): string {
     .join('\u0002');
 }
 
+/** Whether `key` occurs in `text` as a whole name or expression (never inside a string or character literal). */
 export function mentions(text: string, key: string): boolean {
   if (text === key) return true;
+  text = withoutLiterals(text);
   const index = text.indexOf(key);
   if (index === -1) return false;
   const before = text[index - 1];

@@ -1,0 +1,25 @@
+/**
+ * C expression text with the contents of its string and character literals
+ * taken out (`"sibling[%d]\n"` becomes `""`), so that a search for a variable
+ * by name does not find it in an escape: `n` in `\n`, `t` in `\t`, `r` in
+ * `\r` are the names of common loop counters and return codes.
+ *
+ * Invariant: text without a quote is returned as it is (the common case,
+ * no copy); an unterminated literal is emptied up to the end of the text.
+ */
+export function withoutLiterals(text: string): string {
+  if (text.indexOf('"') === -1 && text.indexOf("'") === -1) return text;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== '"' && c !== "'") continue;
+    out += text.slice(from, i + 1);
+    let j = i + 1;
+    while (j < text.length && text[j] !== c) j += text[j] === '\\' ? 2 : 1;
+    out += c;
+    i = j;
+    from = j + 1;
+  }
+  return from < text.length ? out + text.slice(from) : out;
+}
