@@ -18,7 +18,7 @@
 
 import { defineRule } from '../rule';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
-import { WINDOW_GAP } from '../../parse/c/fragment';
+import { WINDOW_GAP, WINDOW_LOOP } from '../../parse/c/fragment';
 import {
   functionLabel,
   rowChanged,
@@ -30,6 +30,7 @@ import {
   type PatchRuleCheck,
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
+import { withoutLiterals } from '../../parse/c/literals';
 
 export const uninitializedRead = defineRule({
   id: 'uninitialized-read',
@@ -106,8 +107,8 @@ export const uninitializedReadCheck: PatchRuleCheck = {
   },
 };
 
-/** `sizeof(*v)` and `typeof(*v)` read nothing. */
-const unevaluated = (part: string) => part.replace(/\b(?:sizeof|typeof|__typeof__)\((?:[^()]|\([^()]*\))*\)/g, '');
+/** `sizeof(*v)` and `typeof(*v)` read nothing, and neither does the `n` of a `"\n"`. */
+const unevaluated = (part: string) => withoutLiterals(part).replace(/\b(?:sizeof|typeof|__typeof__)\((?:[^()]|\([^()]*\))*\)/g, '');
 
 /** The row of a read of `name` reached from its declaration with no assignment on the way, if any. */
 function firstUnassignedRead(
@@ -141,7 +142,9 @@ function firstUnassignedRead(
     if (firstLoopArrival) loopHeads.add(id);
     else if (seen.has(id)) continue;
     else seen.add(id);
-    if (node.calls.some((call) => call.name === WINDOW_GAP)) continue;
+    // Unknown code: the gap between two hunks, and the loops standing for blocks the gap opened (their exit
+    // is reached from the gap's code, which may have assigned the variable).
+    if (node.calls.some((call) => call.name === WINDOW_GAP || call.name === WINDOW_LOOP)) continue;
     const text = rowText(view, node.row);
     if (compound.test(text)) return node.row;
     // Handed by address: the callee may assign it.
