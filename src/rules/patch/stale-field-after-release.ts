@@ -85,6 +85,18 @@ function isRelease(call: CallSite, pairs: PairIndex): boolean {
   return RELEASE_NAME.test(call.name);
 }
 
+/**
+ * The argument naming what `call` releases: the slot a learned pair says,
+ * else a lone argument. A release by name alone handed more than one
+ * argument often names its context first (`ttm_mem_io_free(bo->bdev, mem)`,
+ * `kmem_cache_free(cache, obj)`, `dma_free_coherent(dev, …)`): no guess.
+ */
+function releasedArg(call: CallSite, pairs: PairIndex): string | undefined {
+  const learned = pairs.releases.get(call.name)?.find(endsLife);
+  if (learned) return call.args[learned.releaseSlot ?? 0];
+  return call.args.length === 1 ? call.args[0] : undefined;
+}
+
 /** `bo->node`, `vm->pt.bo`: a field path under a parameter, not an address of one or an element. */
 function fieldOf(arg: string | undefined, params: ReadonlySet<string>): { field: string; object: string } | undefined {
   if (arg === undefined || arg.startsWith('&')) return undefined;
@@ -142,7 +154,7 @@ export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
       for (const node of ir.nodes) {
         for (const call of node.calls) {
           if (call.within !== undefined || !isRelease(call, review.pairs)) continue;
-          const target = fieldOf(call.args[0], params);
+          const target = fieldOf(releasedArg(call, review.pairs), params);
           if (!target) continue;
           const exit = staleExit(ir, node.id, target.field, target.object, review.pairs);
           if (exit === undefined) continue;
