@@ -17,6 +17,7 @@
 import type { CNode } from './tree-sitter-c';
 import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, WINDOW_BLOCK } from './fragment';
 import { loopFixedCallsIn, loopStoresIn, type LoopFixedCall, type LoopStore } from './loop-stores';
+import { runsBodyFirst } from './iterator-macros';
 
 export interface CallSite {
   readonly name: string;
@@ -40,7 +41,8 @@ export interface IrNode {
   kind: IrNodeKind;
   row: number;
   calls: CallSite[];
-  assigns: { target: string; value: string }[];
+  /** Assignments; `op` is the operator of a compound one (`&=`, `+=`), absent for `=` and an initializer. */
+  assigns: { target: string; value: string; op?: string }[];
   /** Expressions dereferenced with `->`, `*` or `[]`, white space removed. */
   derefs: string[];
   /** Branch condition, white space removed. */
@@ -175,7 +177,13 @@ function collectFacts(node: CNode, into: IrNode): void {
       case 'assignment_expression': {
         const left = current.childForFieldName('left');
         const right = current.childForFieldName('right');
-        if (left && right) into.assigns.push({ target: squash(left.text), value: squash(right.text) });
+        const operator = current.childForFieldName('operator')?.type;
+        if (left && right)
+          into.assigns.push({
+            target: squash(left.text),
+            value: squash(right.text),
+            ...(operator !== undefined && operator !== '=' ? { op: operator } : {}),
+          });
         break;
       }
       case 'update_expression': {
@@ -318,6 +326,10 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
         collectFacts(condition, branch);
         branch.cond = squash(condition.text);
       }
+      const bodyFirst =
+        node.type === 'while_statement' &&
+        condition?.type === 'call_expression' &&
+        runsBodyFirst(condition.childForFieldName('function')?.text ?? '');
       const saved = { breakTo: ctx.breakTo, continueTo: ctx.continueTo };
       let loopBack = branch.id;
       const update = node.type === 'for_statement' ? node.childForFieldName('update') : null;
@@ -333,6 +345,8 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
       ctx.breakTo = saved.breakTo;
       ctx.continueTo = saved.continueTo;
       branch.succ = [body, next];
+      // Entered at its body (`runsBodyFirst`), as a `do … while` is.
+      if (bodyFirst) return body;
       const init = node.type === 'for_statement' ? node.childForFieldName('initializer') : null;
       if (init) {
         const first = newNode(ctx, 'stmt', init.startPosition.row);

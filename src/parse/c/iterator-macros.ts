@@ -69,3 +69,12 @@ export function iteratorCursors(name: string, args: readonly string[]): string[]
   }
   return cursors;
 }
+
+/**
+ * Loop macros whose body always runs at least once: `drm_exec_until_all_locked(&exec) { … }` expands to a
+ * `for` whose first test is skipped (it loops while drm_exec_cleanup() asks for a retry). Read as a
+ * `do … while`, so no path leaves such a loop before its body ran.
+ */
+export function runsBodyFirst(name: string): boolean {
+  return name === 'drm_exec_until_all_locked';
+}
