@@ -73,7 +73,7 @@ function passStatements(body: CNode): CNode[] {
 
 /** Variables the loop body assigns or steps, besides the statement `except`. */
 function changedIn(body: CNode, except: CNode): Set<string> {
-  const changed = new Set<string>();
+  const changed = declaredWithValue(body);
   for (const type of ['assignment_expression', 'update_expression']) {
     for (const node of body.descendantsOfType(type)) {
       if (!node || node.id === except.id) continue;
@@ -84,9 +84,20 @@ function changedIn(body: CNode, except: CNode): Set<string> {
   return changed;
 }
 
+/** Variables `body` declares with a value (`struct xe_pt *old = entries[j].pt;`): each pass gives them a new one. */
+function declaredWithValue(body: CNode): Set<string> {
+  const names = new Set<string>();
+  for (const node of body.descendantsOfType('init_declarator')) {
+    let declarator = node?.childForFieldName('declarator') ?? null;
+    while (declarator && declarator.type !== 'identifier') declarator = declarator.childForFieldName('declarator');
+    if (declarator) names.add(declarator.text);
+  }
+  return names;
+}
+
 /** Assignment targets (`p->buf = ...`, `n++`) of `body`, as squashed text. */
 function changedTexts(body: CNode): Set<string> {
-  const changed = new Set<string>();
+  const changed = declaredWithValue(body);
   for (const type of ['assignment_expression', 'update_expression']) {
     for (const node of body.descendantsOfType(type)) {
       const target = node?.childForFieldName(type === 'update_expression' ? 'argument' : 'left');
