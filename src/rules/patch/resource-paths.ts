@@ -475,11 +475,16 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     );
   }
 
-  // Assignments overwrite what a variable held (`x = NULL` after a free).
+  // Assignments overwrite what a variable held (`x = NULL` after a free), unless the value is an acquire
+  // keyed on the variable itself (`obj = foo_get_obj(...)`, applied below). `last = dma_fence_get(iter)`
+  // is keyed on its argument: last holds a new fence, not the one put before.
   for (const assign of node.assigns) {
     const held = state.find((res) => res.key === assign.target);
-    if (held && !node.calls.some((call) => call.target === assign.target && pairs.acquires.has(call.name)))
-      state = replace(state, assign.target, undefined);
+    const reacquired = node.calls.some((call) => {
+      const pair = call.target === assign.target ? pairs.acquires.get(call.name) : undefined;
+      return pair !== undefined && (pair.acquireSlot === 'result' || acquireKeyOfCall(pair, call) === assign.target);
+    });
+    if (held && !reacquired) state = replace(state, assign.target, undefined);
     // Storing a held resource elsewhere hands its ownership over.
     for (const res of state) {
       if (res.status === 'released' || res.escaped || assign.target === res.key) continue;
