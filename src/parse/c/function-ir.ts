@@ -18,6 +18,7 @@ import type { CNode } from './tree-sitter-c';
 import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, WINDOW_BLOCK } from './fragment';
 import { loopFixedCallsIn, loopStoresIn, type LoopFixedCall, type LoopStore } from './loop-stores';
 import { runsBodyFirst } from './iterator-macros';
+import { iteratorExitsIn, type IteratorExit } from './iterator-exits';
 
 export interface CallSite {
   readonly name: string;
@@ -99,6 +100,8 @@ export interface FunctionIr {
   readonly loopStores?: readonly LoopStore[];
   /** Calls a `for` loop makes on every pass with an argument the loop does not change (`loop-stores.ts`). */
   readonly loopFixedCalls?: readonly LoopFixedCall[];
+  /** Exits from a reference-holding iterator's loop that keep the cursor's reference (`iterator-exits.ts`). */
+  readonly iteratorExits?: readonly IteratorExit[];
 }
 
 export const squash = (text: string): string => text.replace(/\s+/g, '');
@@ -545,7 +548,13 @@ export function buildFunctionIr(definition: CNode, enclosing: string | undefined
     pointerParams: pointerParams(declarator),
     ...autoReleasedIn(body),
     ...loopStoresOf(body),
+    ...iteratorExitsOf(body),
   };
+}
+
+function iteratorExitsOf(body: CNode | null): { iteratorExits?: IteratorExit[] } {
+  const exits = iteratorExitsIn(body);
+  return exits.length > 0 ? { iteratorExits: exits } : {};
 }
 
 /** The variables of a body declared with a cleanup attribute (see `FunctionIr.autoReleased`). */

@@ -78,3 +78,31 @@ export function iteratorCursors(name: string, args: readonly string[]): string[]
 export function runsBodyFirst(name: string): boolean {
   return name === 'drm_exec_until_all_locked';
 }
+
+/**
+ * Iterator macros that hold a reference on their cursor while the body runs and drop it when they step to
+ * the next element: leaving the loop early (`break`, `return`, `goto`) keeps the reference, which the code
+ * must drop itself or hand on. `_scoped` forms drop it by themselves and are not here.
+ */
+const REFERENCE_ITERATORS: ReadonlyMap<string, { readonly cursor: number; readonly release: string }> = new Map([
+  // dma-fence-chain.h: dma_fence_chain_walk() puts the previous element and gets the next.
+  ['dma_fence_chain_for_each', { cursor: 0, release: 'dma_fence_put' }],
+  // of.h: the device-tree walks get each node and put the previous one.
+  ['for_each_child_of_node', { cursor: 1, release: 'of_node_put' }],
+  ['for_each_available_child_of_node', { cursor: 1, release: 'of_node_put' }],
+  ['for_each_endpoint_of_node', { cursor: 1, release: 'of_node_put' }],
+  ['for_each_node_by_name', { cursor: 0, release: 'of_node_put' }],
+  ['for_each_node_by_type', { cursor: 0, release: 'of_node_put' }],
+  ['for_each_compatible_node', { cursor: 0, release: 'of_node_put' }],
+  ['for_each_matching_node', { cursor: 0, release: 'of_node_put' }],
+  ['for_each_node_with_property', { cursor: 0, release: 'of_node_put' }],
+  // property.h: the firmware-node walks likewise.
+  ['device_for_each_child_node', { cursor: 1, release: 'fwnode_handle_put' }],
+  ['fwnode_for_each_child_node', { cursor: 1, release: 'fwnode_handle_put' }],
+  ['fwnode_for_each_available_child_node', { cursor: 1, release: 'fwnode_handle_put' }],
+]);
+
+/** The cursor slot and the release of an iterator macro that holds a reference on its cursor. */
+export function referenceIterator(name: string): { readonly cursor: number; readonly release: string } | undefined {
+  return REFERENCE_ITERATORS.get(name);
+}

@@ -32,6 +32,7 @@ import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
 import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
 import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
+import { iteratorReferenceLeakedCheck } from './iterator-reference-leaked';
 import { iteratorCursorFreedCheck } from './iterator-cursor-freed';
 import { spinLockIrqMismatchCheck } from './spin-lock-irq-mismatch';
 import { unlockBeforeLockCheck } from './unlock-before-lock';
@@ -83,6 +84,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   uninitializedReadCheck,
   errorResultDroppedCheck,
   loopStoreOverwrittenCheck,
+  iteratorReferenceLeakedCheck,
   iteratorCursorFreedCheck,
   spinLockIrqMismatchCheck,
   unlockBeforeLockCheck,

@@ -1,0 +1,124 @@
+/**
+ * Early exits from the loops of iterator macros that hold a reference on
+ * their cursor (`referenceIterator`): each `break`, `return` or `goto` that
+ * leaves such a loop while its cursor still holds the walk's reference. The
+ * macro drops that reference only when it steps to the next element, so the
+ * code leaving early must drop it (`dma_fence_put(iter)`, `of_node_put(child)`)
+ * or hand it on (`*found = child;`, `return child;`).
+ *
+ * An exit counts as handled when, on its way out of the loop body, a
+ * statement before it (in its block or an enclosing one inside the body)
+ * releases the cursor or stores it (`found = child;`; a new reference taken
+ * with `dma_fence_get(iter)` is not the walk's); or when it sits under a test
+ * that the cursor is NULL (`if (!iter) break;`). Handing the cursor to other
+ * calls does not count: they look at the element, they do not own it.
+ *
+ * Invariants: a `break` counts only when this loop is its nearest enclosing
+ * loop or `switch`; a `goto` only when its label is outside the loop body;
+ * the macros reach here rewritten as `while (macro(...)) {` (`fragment.ts`).
+ */
+
+import { referenceIterator } from './iterator-macros';
+import type { CNode } from './tree-sitter-c';
+
+export interface IteratorExit {
+  /** 0-based fragment row and column of the `break`, `return` or `goto`. */
+  readonly row: number;
+  readonly column: number;
+  readonly kind: 'break' | 'return' | 'goto';
+  readonly macro: string;
+  readonly cursor: string;
+  /** The call that drops the cursor's reference. */
+  readonly release: string;
+  /** Row of the loop's head. */
+  readonly loopRow: number;
+}
+
+const squash = (text: string): string => text.replace(/\s+/g, '');
+const LOOPS = new Set(['while_statement', 'for_statement', 'do_statement', 'switch_statement']);
+
+export function iteratorExitsIn(body: CNode | null): IteratorExit[] {
+  if (!body || !/_for_each|for_each_/.test(body.text)) return [];
+  const exits: IteratorExit[] = [];
+  for (const loop of body.descendantsOfType('while_statement')) {
+    const condition = loop?.childForFieldName('condition');
+    const call = condition?.namedChildren.find((child) => child?.type === 'call_expression') ?? null;
+    const macro = call?.childForFieldName('function')?.text ?? '';
+    const iterator = referenceIterator(macro);
+    const loopBody = loop?.childForFieldName('body');
+    if (!loop || !call || !iterator || !loopBody) continue;
+    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter(
+      (arg): arg is CNode => arg !== null && arg.type !== 'comment',
+    );
+    const cursor = args[iterator.cursor];
+    if (cursor?.type !== 'identifier') continue;
+    for (const exit of loopBody.descendantsOfType(['break_statement', 'return_statement', 'goto_statement'])) {
+      if (!exit) continue;
+      const kind = exit.type === 'break_statement' ? 'break' : exit.type === 'return_statement' ? 'return' : 'goto';
+      if (kind === 'break' && nearestLoop(exit)?.id !== loop.id) continue;
+      if (kind === 'goto' && labelInside(loopBody, exit.childForFieldName('label')?.text ?? '')) continue;
+      if (handled(exit, loopBody, cursor.text, iterator.release)) continue;
+      exits.push({
+        row: exit.startPosition.row,
+        column: exit.startPosition.column,
+        kind,
+        macro,
+        cursor: cursor.text,
+        release: iterator.release,
+        loopRow: loop.startPosition.row,
+      });
+    }
+  }
+  return exits;
+}
+
+function nearestLoop(node: CNode): CNode | null {
+  let current = node.parent;
+  while (current && !LOOPS.has(current.type)) current = current.parent;
+  return current;
+}
+
+function labelInside(body: CNode, label: string): boolean {
+  return body.descendantsOfType('labeled_statement').some((statement) => statement?.childForFieldName('label')?.text === label);
+}
+
+/** Whether `text` names `name` as a whole word. */
+function names(text: string, name: string): boolean {
+  return new RegExp(`(?<![\\w.>])${name}(?!\\w)`).test(text);
+}
+
+/** See the module comment. */
+function handled(exit: CNode, loopBody: CNode, cursor: string, release: string): boolean {
+  if (exit.type === 'return_statement' && names(exit.text, cursor)) return true;
+  let current: CNode = exit;
+  while (current.id !== loopBody.id) {
+    const parent = current.parent;
+    if (!parent) return false;
+    // Under `if (!cursor)` / `if (cursor == NULL)`: nothing is held.
+    if (parent.type === 'if_statement' && parent.childForFieldName('consequence')?.id === current.id) {
+      const test = squash(parent.childForFieldName('condition')?.text ?? '');
+      if (test === `(!${cursor})` || test === `(${cursor}==NULL)` || test === `(NULL==${cursor})`) return true;
+    }
+    for (const sibling of parent.namedChildren) {
+      if (!sibling || sibling.startIndex >= current.startIndex) break;
+      if (releasesOrHandsOn(sibling, cursor, release)) return true;
+    }
+    current = parent;
+  }
+  return false;
+}
+
+/** A statement that drops the cursor's reference or stores the cursor. */
+function releasesOrHandsOn(statement: CNode, cursor: string, release: string): boolean {
+  if (!names(statement.text, cursor)) return false;
+  for (const call of statement.descendantsOfType('call_expression')) {
+    if (call?.childForFieldName('function')?.text !== release) continue;
+    const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+    if (args.some((arg) => arg !== null && squash(arg.text) === cursor)) return true;
+  }
+  for (const assignment of statement.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+    const value = assignment?.childForFieldName(assignment.type === 'assignment_expression' ? 'right' : 'value');
+    if (value && squash(value.text) === cursor) return true;
+  }
+  return false;
+}
