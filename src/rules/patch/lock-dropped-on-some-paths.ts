@@ -17,7 +17,7 @@ import { defineRule } from '../rule';
 import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { PairIndex, ResourcePair } from './resource-pairs';
-import { acquireKeyOfCall, releaseKeyOfCall } from './resource-paths';
+import { acquireKeyOfCall, releaseKeyOfCall, resourceKey } from './resource-paths';
 import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const lockDroppedOnSomePaths = defineRule({
@@ -88,6 +88,10 @@ function callerLockReleases(ir: FunctionIr, pairs: PairIndex): Map<string, Relea
     if (!pair || pair.kind !== 'lock') continue;
     const key = acquireKeyOfCall(pair, call);
     if (key) acquired.add(key);
+    // Released through another argument of the acquire (`xe_validation_ctx_init(&ctx, val, &exec, flags)`
+    // then `xe_validation_ctx_fini(&ctx)`): that one is taken here too.
+    const releaseKey = pair.releaseKeySlot === undefined ? undefined : resourceKey(call.args[pair.releaseKeySlot]);
+    if (releaseKey) acquired.add(releaseKey);
   }
   const guarded = new Set<CallSite>();
   for (const fact of ir.ifs) if (/lock/i.test(fact.cond)) for (const call of [...fact.thenCalls, ...fact.elseCalls]) guarded.add(call);
