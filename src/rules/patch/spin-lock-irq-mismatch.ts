@@ -19,6 +19,7 @@
  */
 
 import { defineRule } from '../rule';
+import type { CallSite } from '../../parse/c/function-ir';
 import { callsWhileHeld } from './held-calls';
 import { resourceKey } from './resource-paths';
 import {
@@ -45,6 +46,8 @@ export const spinLockIrqMismatch = defineRule({
 
 const PLAIN = /^(raw_)?spin_lock$/;
 const IRQ_OFF = /^(raw_)?spin_lock_irq(save)?$/;
+const PLAIN_UNLOCK = /^(raw_)?spin_unlock$/;
+const IRQ_ON = /^(raw_)?spin_unlock_irq(restore)?$/;
 /** The function handles interrupts off itself, or states that they are. */
 const IRQ_STATE = /^(?:local_irq_(?:save|disable)|lockdep_assert_irqs_disabled|local_bh_disable)$|_irqsoff$/;
 
@@ -63,9 +66,23 @@ export const spinLockIrqMismatchCheck: PatchRuleCheck = {
     for (const view of review[side]) {
       const { calls } = view.ir;
       if (calls.some((call) => IRQ_STATE.test(call.name))) continue;
+      // A lock taken with interrupts off and then dropped with a plain unlock leaves them off on purpose: the
+      // plain acquires after that run with them off (`spin_unlock(&locked->lock); spin_lock(&engine->lock);`).
+      const handedOn = (acquire: CallSite) =>
+        calls.some((unlock) => {
+          if (!PLAIN_UNLOCK.test(unlock.name) || unlock.row >= acquire.row) return false;
+          const lock = resourceKey(unlock.args[0]);
+          const irqAcquire = calls.find(
+            (other) => IRQ_OFF.test(other.name) && other.row < unlock.row && resourceKey(other.args[0]) === lock,
+          );
+          return (
+            irqAcquire !== undefined &&
+            !calls.some((other) => IRQ_ON.test(other.name) && other.row > irqAcquire.row && other.row < unlock.row)
+          );
+        });
       const seen = new Set<string>();
       for (const call of calls) {
-        if (!PLAIN.test(call.name) || !rowChanged(view, call.row) || underIrqOff.has(call)) continue;
+        if (!PLAIN.test(call.name) || !rowChanged(view, call.row) || underIrqOff.has(call) || handedOn(call)) continue;
         const lock = resourceKey(call.args[0]);
         if (!lock || seen.has(lock)) continue;
         const irq = calls.find((other) => IRQ_OFF.test(other.name) && resourceKey(other.args[0]) === lock);
