@@ -5,7 +5,10 @@
  *   (`dev = foo_by_id(id);` then `if (!dev)`), at least twice and in most of
  *   its calls: a lookup that can fail;
  * - a field expression the patch's own added code tests for NULL
- *   (`if (res->bo && ...)`): the author knows it can be NULL.
+ *   (`if (res->bo && ...)`): the author knows it can be NULL. A guard that
+ *   also takes a NULL object (`if (!node || !node->ggtt) return false;`) does
+ *   not count: that is an API accepting anything, not a belief about the
+ *   field.
  *
  * Each belief keeps where it was learned, for the finding to cite. Only
  * NULL tests count (`!x`, `x == NULL`, `x != NULL`, `if (x)`, `IS_ERR_OR_NULL(x)`):
@@ -86,6 +89,9 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
       if (entry.added) {
         for (const test of FIELD_TESTS) {
           const field = test.exec(text)?.[1];
+          // `if (!node || !node->ggtt)`: a guard that takes a NULL object as well, defensive input checking.
+          const root = field === undefined ? '' : regExpLiteral(/^[A-Za-z_]\w*/.exec(field)?.[0] ?? '');
+          if (field && new RegExp(String.raw`(?:!\s*${root}|\b${root}\s*==\s*NULL)\s*\|\|`).test(text)) continue;
           if (field && !fields.has(field.replace(/\s+/g, '')))
             fields.set(field.replace(/\s+/g, ''), { path: source.path, line: entry.line, text: entry.text.trim() });
         }
