@@ -15,6 +15,7 @@
  */
 
 import type { CNode } from './tree-sitter-c';
+import { squash } from './c-text';
 import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, WINDOW_BLOCK } from './fragment';
 import { loopFixedCallsIn, loopStoresIn, type LoopFixedCall, type LoopStore } from './loop-stores';
 import { runsBodyFirst } from './iterator-macros';
@@ -104,7 +105,8 @@ export interface FunctionIr {
   readonly iteratorExits?: readonly IteratorExit[];
 }
 
-export const squash = (text: string): string => text.replace(/\s+/g, '');
+/** Expressions are stored squashed (`c-text.ts`); rules import it from here with the IR. */
+export { squash };
 
 interface Ctx {
   nodes: IrNode[];

@@ -19,6 +19,7 @@
  */
 
 import { referenceIterator } from './iterator-macros';
+import { squash } from './c-text';
 import type { CNode } from './tree-sitter-c';
 
 export interface IteratorExit {
@@ -34,7 +35,6 @@ export interface IteratorExit {
   readonly loopRow: number;
 }
 
-const squash = (text: string): string => text.replace(/\s+/g, '');
 const LOOPS = new Set(['while_statement', 'for_statement', 'do_statement', 'switch_statement']);
 
 export function iteratorExitsIn(body: CNode | null): IteratorExit[] {

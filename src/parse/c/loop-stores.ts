@@ -19,6 +19,7 @@
  * passed by address (the release may clear the pointer it is given).
  */
 
+import { squash } from './c-text';
 import type { CNode } from './tree-sitter-c';
 
 export interface LoopStore {
@@ -43,8 +44,6 @@ export interface LoopFixedCall {
   readonly counter: string;
   readonly loopRow: number;
 }
-
-const squash = (text: string): string => text.replace(/\s+/g, '');
 
 const identifiers = (node: CNode): Set<string> => new Set(node.descendantsOfType('identifier').flatMap((id) => (id ? [id.text] : [])));
 

@@ -20,7 +20,7 @@
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
-import { withoutLiterals } from '../../parse/c/literals';
+import { withoutLiterals } from '../../parse/c/c-text';
 import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 

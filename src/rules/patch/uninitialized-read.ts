@@ -30,7 +30,7 @@ import {
   type PatchRuleCheck,
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
-import { withoutLiterals } from '../../parse/c/literals';
+import { withoutLiterals } from '../../parse/c/c-text';
 
 export const uninitializedRead = defineRule({
   id: 'uninitialized-read',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutLiterals } from '../../../../src/parse/c/literals';
+import { withoutLiterals } from '../../../../src/parse/c/c-text';
 
 describe('withoutLiterals', () => {
   it.each([

@@ -1,4 +1,12 @@
 /**
+ * Text helpers for C expressions, shared by the control-flow view and the
+ * rules that search it.
+ */
+
+/** `text` with every white-space character removed: how the control-flow view stores expressions. */
+export const squash = (text: string): string => text.replace(/\s+/g, '');
+
+/**
  * C expression text with the contents of its string and character literals
  * taken out (`"sibling[%d]\n"` becomes `""`), so that a search for a variable
  * by name does not find it in an escape: `n` in `\n`, `t` in `\t`, `r` in
