@@ -6,7 +6,7 @@
  * code leaving early must drop it (`dma_fence_put(iter)`, `of_node_put(child)`)
  * or hand it on (`*found = child;`, `return child;`).
  *
- * An exit counts as handled when, on its way out of the loop body, a
+ * An exit counts as handled when, on its way out of the loop body, a plain
  * statement before it (in its block or an enclosing one inside the body)
  * releases the cursor or stores it (`found = child;`; a new reference taken
  * with `dma_fence_get(iter)` is not the walk's); or when it sits under a test
@@ -14,7 +14,8 @@
  * calls does not count: they look at the element, they do not own it.
  *
  * Invariants: a `break` counts only when this loop is its nearest enclosing
- * loop or `switch`; a `goto` only when its label is outside the loop body;
+ * loop or `switch`; a `goto` only when its label is outside the loop body and
+ * the code from the label on does not drop the cursor (`err_put: of_node_put(child);`);
  * the macros reach here rewritten as `while (macro(...)) {` (`fragment.ts`).
  */
 
@@ -36,6 +37,8 @@ export interface IteratorExit {
 }
 
 const LOOPS = new Set(['while_statement', 'for_statement', 'do_statement', 'switch_statement']);
+/** Statements that run whole whenever the code after them runs. */
+const STRAIGHT = new Set(['expression_statement', 'declaration']);
 
 export function iteratorExitsIn(body: CNode | null): IteratorExit[] {
   if (!body || !/_for_each|for_each_/.test(body.text)) return [];
@@ -56,7 +59,8 @@ export function iteratorExitsIn(body: CNode | null): IteratorExit[] {
       if (!exit) continue;
       const kind = exit.type === 'break_statement' ? 'break' : exit.type === 'return_statement' ? 'return' : 'goto';
       if (kind === 'break' && nearestLoop(exit)?.id !== loop.id) continue;
-      if (kind === 'goto' && labelInside(loopBody, exit.childForFieldName('label')?.text ?? '')) continue;
+      const label = exit.childForFieldName('label')?.text ?? '';
+      if (kind === 'goto' && (labelInside(loopBody, label) || labelReleases(body, label, cursor.text, iterator.release))) continue;
       if (handled(exit, loopBody, cursor.text, iterator.release)) continue;
       exits.push({
         row: exit.startPosition.row,
@@ -82,6 +86,14 @@ function labelInside(body: CNode, label: string): boolean {
   return body.descendantsOfType('labeled_statement').some((statement) => statement?.childForFieldName('label')?.text === label);
 }
 
+/** The code from `label` to the end of the function drops the cursor (`err_put: of_node_put(child);`). */
+function labelReleases(body: CNode, label: string, cursor: string, release: string): boolean {
+  const target = body.descendantsOfType('labeled_statement').find((statement) => statement?.childForFieldName('label')?.text === label);
+  if (!target) return false;
+  const after = body.text.slice(target.startIndex - body.startIndex);
+  return new RegExp(String.raw`\b${release}\s*\(\s*${cursor}\s*\)`).test(after);
+}
+
 /** Whether `text` names `name` as a whole word. */
 function names(text: string, name: string): boolean {
   return new RegExp(`(?<![\\w.>])${name}(?!\\w)`).test(text);
@@ -99,9 +111,10 @@ function handled(exit: CNode, loopBody: CNode, cursor: string, release: string):
       const test = squash(parent.childForFieldName('condition')?.text ?? '');
       if (test === `(!${cursor})` || test === `(${cursor}==NULL)` || test === `(NULL==${cursor})`) return true;
     }
+    // Only statements every path to the exit runs: a release inside an earlier `if` may not have happened.
     for (const sibling of parent.namedChildren) {
       if (!sibling || sibling.startIndex >= current.startIndex) break;
-      if (releasesOrHandsOn(sibling, cursor, release)) return true;
+      if (STRAIGHT.has(sibling.type) && releasesOrHandsOn(sibling, cursor, release)) return true;
     }
     current = parent;
   }
