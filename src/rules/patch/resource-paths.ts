@@ -873,11 +873,54 @@ function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex): [Res[],
   const cond = node.cond ?? '';
   for (const res of state) {
     if (res.status !== 'pending') continue;
-    const outcome = res.boolVar ? boolTest(cond, res.boolVar) : res.errVar ? errnoTest(cond, res.errVar) : pointerTest(cond, res.key);
-    if (!outcome) continue;
+    const test = (part: string) =>
+      res.boolVar ? boolTest(part, res.boolVar) : res.errVar ? errnoTest(part, res.errVar) : pointerTest(part, res.key);
+    const { then: onThen, else: onElse } = sidesOf(cond, test);
     const held: Res = { ...res, status: 'held' };
-    thenState = replace(thenState, res.key, outcome === 'success' ? held : undefined);
-    elseState = replace(elseState, res.key, outcome === 'success' ? undefined : held);
+    if (onThen) thenState = replace(thenState, res.key, onThen === 'success' ? held : undefined);
+    if (onElse) elseState = replace(elseState, res.key, onElse === 'success' ? held : undefined);
   }
   return [thenState, elseState];
+}
+
+const opposite = (outcome: Outcome): Outcome => (outcome === 'success' ? 'failure' : outcome === 'failure' ? 'success' : undefined);
+
+/**
+ * What a condition says of a result on each side: a test of it alone says both; one conjunct of
+ * `A && B` says what holds on the `then` side (`if (!fence && !signal) continue;`), one disjunct of
+ * `A || B` what holds on the `else` side (`if (IS_ERR(obj) || !ok) goto err;`).
+ */
+function sidesOf(cond: string, test: (part: string) => Outcome): { then: Outcome; else: Outcome } {
+  const whole = test(cond);
+  if (whole) return { then: whole, else: opposite(whole) };
+  const c = unwrap(cond);
+  const disjuncts = topLevelParts(c, '||');
+  // `&&` binds tighter: `A && B || C` is a disjunction, whose `then` side says nothing of A.
+  for (const part of disjuncts.length > 0 ? [] : topLevelParts(c, '&&')) {
+    const outcome = test(part);
+    if (outcome) return { then: outcome, else: undefined };
+  }
+  for (const part of disjuncts) {
+    const outcome = test(part);
+    if (outcome) return { then: undefined, else: opposite(outcome) };
+  }
+  return { then: undefined, else: undefined };
+}
+
+/** `text` split at `operator` outside parentheses (one part when it has none there). */
+function topLevelParts(text: string, operator: '&&' | '||'): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && text.startsWith(operator, i)) {
+      parts.push(text.slice(from, i));
+      from = i + operator.length;
+      i++;
+    }
+  }
+  return parts.length === 0 ? [] : [...parts, text.slice(from)];
 }
