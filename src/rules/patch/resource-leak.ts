@@ -14,7 +14,7 @@
 import { defineRule } from '../rule';
 import { summaryNote } from './function-summaries';
 import { eventsOf, textKey } from './path-issues';
-import { releaseKeyOfCall, type PathEvent } from './resource-paths';
+import { acquireKeyOfCall, releaseKeyOfCall, type PathEvent } from './resource-paths';
 import {
   functionLabel,
   rowChanged,
@@ -63,9 +63,16 @@ export const resourceLeakCheck: PatchRuleCheck = {
   rule: resourceLeak,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    const halves = unlockHalves(review, side);
     return (
       eventsOf(review, side, 'leak')
         .filter(({ event }) => event.pair.kind !== 'drm-dev')
+        // A lock kept on success that another function of the patch unlocks without taking it: the API's
+        // lock half (`drm_client_buffer_vmap_local()` locks, `drm_client_buffer_vunmap_local()` unlocks).
+        .filter(
+          ({ event }) =>
+            !(event.pair.kind === 'lock' && /^(?:0|true|)$/.test(event.exitText) && halves.has(`${event.pair.what}\u0001${event.key}`)),
+        )
         // Taken out of sight: only a release the patch leaves as it was, after this exit, shows it held here.
         .filter(
           ({ view, event }) =>
@@ -183,4 +190,28 @@ function ownedParamLeak(view: FunctionView, event: LeakEvent, evidenceRow: numbe
     // Only the return itself: the finding belongs to a patch that adds it.
     related: [],
   };
+}
+
+/**
+ * Locks a function of this side of the hunk releases without taking them, as `what` and key: each is the
+ * unlock half of an API whose lock half returns with the lock held.
+ */
+function unlockHalves(review: HunkReview, side: ImageSide): Set<string> {
+  const halves = new Set<string>();
+  for (const view of review[side]) {
+    const { calls } = view.ir;
+    for (const call of calls) {
+      for (const pair of review.pairs.releases.get(call.name) ?? []) {
+        if (pair.kind !== 'lock') continue;
+        const key = releaseKeyOfCall(pair, call);
+        if (key === undefined) continue;
+        const takes = calls.some((other) => {
+          const taken = review.pairs.acquires.get(other.name);
+          return taken?.what === pair.what && acquireKeyOfCall(taken, other) === key;
+        });
+        if (!takes) halves.add(`${pair.what}\u0001${key}`);
+      }
+    }
+  }
+  return halves;
 }
