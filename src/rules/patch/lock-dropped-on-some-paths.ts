@@ -17,7 +17,7 @@ import { defineRule } from '../rule';
 import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { PairIndex, ResourcePair } from './resource-pairs';
-import { acquireKeyOfCall, releaseKeyOfCall, resourceKey } from './resource-paths';
+import { acquireKeyOfCall, releaseKeyOf, releaseKeyOfCall } from './resource-paths';
 import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const lockDroppedOnSomePaths = defineRule({
@@ -90,7 +90,7 @@ function callerLockReleases(ir: FunctionIr, pairs: PairIndex): Map<string, Relea
     if (key) acquired.add(key);
     // Released through another argument of the acquire (`xe_validation_ctx_init(&ctx, val, &exec, flags)`
     // then `xe_validation_ctx_fini(&ctx)`): that one is taken here too.
-    const releaseKey = pair.releaseKeySlot === undefined ? undefined : resourceKey(call.args[pair.releaseKeySlot]);
+    const { releaseKey } = releaseKeyOf(pair, call);
     if (releaseKey) acquired.add(releaseKey);
   }
   const guarded = new Set<CallSite>();

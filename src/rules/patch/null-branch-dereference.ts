@@ -17,6 +17,7 @@
 import { defineRule } from '../rule';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
+import { splitTop, wrapped } from '../../parse/c/c-text';
 import { mentions, unwrap } from './resource-paths';
 import {
   functionLabel,
@@ -43,37 +44,6 @@ export const nullBranchDereference = defineRule({
 });
 
 type Truth = true | false | undefined;
-
-/** Splits `text` at top-level occurrences of `op` (`&&` or `||`). */
-export function splitTop(text: string, op: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (depth === 0 && text.startsWith(op, i)) {
-      parts.push(text.slice(start, i));
-      start = i + op.length;
-      i += op.length - 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts;
-}
-
-/** Whether the enclosing parentheses of `text` wrap all of it. */
-export function wrapped(text: string): boolean {
-  if (!text.startsWith('(') || !text.endsWith(')')) return false;
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '(') depth++;
-    else if (text[i] === ')') depth--;
-    if (depth === 0 && i < text.length - 1) return false;
-  }
-  return true;
-}
 
 /** The value of condition `cond` (white space removed) when `pointer` is NULL; undefined when it depends on more. */
 export function valueWhenNull(cond: string, pointer: string, depth = 0): Truth {

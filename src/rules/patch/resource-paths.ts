@@ -20,7 +20,7 @@
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
-import { withoutLiterals } from '../../parse/c/c-text';
+import { splitTop, withoutLiterals } from '../../parse/c/c-text';
 import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
@@ -819,7 +819,8 @@ function failsAfter(fn: FunctionIr, call: CallSite): boolean {
 }
 
 /** The name the release will be called with, for a pair whose release names another argument. */
-function releaseKeyOf(pair: ResourcePair, call: CallSite): { releaseKey?: string } {
+/** The other argument of an acquire its release names (`ResourcePair.releaseKeySlot`), as a field to spread. */
+export function releaseKeyOf(pair: ResourcePair, call: CallSite): { releaseKey?: string } {
   const releaseKey = pair.releaseKeySlot === undefined ? undefined : resourceKey(call.args[pair.releaseKeySlot]);
   return releaseKey ? { releaseKey } : {};
 }
@@ -894,33 +895,18 @@ function sidesOf(cond: string, test: (part: string) => Outcome): { then: Outcome
   const whole = test(cond);
   if (whole) return { then: whole, else: opposite(whole) };
   const c = unwrap(cond);
-  const disjuncts = topLevelParts(c, '||');
   // `&&` binds tighter: `A && B || C` is a disjunction, whose `then` side says nothing of A.
-  for (const part of disjuncts.length > 0 ? [] : topLevelParts(c, '&&')) {
+  const disjuncts = splitTop(c, '||');
+  if (disjuncts.length > 1) {
+    for (const part of disjuncts) {
+      const outcome = test(part);
+      if (outcome) return { then: undefined, else: opposite(outcome) };
+    }
+    return { then: undefined, else: undefined };
+  }
+  for (const part of splitTop(c, '&&')) {
     const outcome = test(part);
     if (outcome) return { then: outcome, else: undefined };
   }
-  for (const part of disjuncts) {
-    const outcome = test(part);
-    if (outcome) return { then: undefined, else: opposite(outcome) };
-  }
   return { then: undefined, else: undefined };
-}
-
-/** `text` split at `operator` outside parentheses (one part when it has none there). */
-function topLevelParts(text: string, operator: '&&' | '||'): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (depth === 0 && text.startsWith(operator, i)) {
-      parts.push(text.slice(from, i));
-      from = i + operator.length;
-      i++;
-    }
-  }
-  return parts.length === 0 ? [] : [...parts, text.slice(from)];
 }

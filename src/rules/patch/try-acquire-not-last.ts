@@ -15,7 +15,7 @@
 
 import { defineRule } from '../rule';
 import { functionLabel, type FunctionView, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
-import { splitTop, wrapped } from './null-branch-dereference';
+import { splitTop, wrapped } from '../../parse/c/c-text';
 
 export const tryAcquireNotLast = defineRule({
   id: 'try-acquire-not-last',
