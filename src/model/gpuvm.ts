@@ -133,9 +133,8 @@ export function rangeValid(vm: GpuVm, addr: Num64, range: Num64): boolean {
 // The VA tree
 
 function treeInsert(vm: GpuVm, va: GpuVa): Errno | 0 {
-  if (vm.tree.iterFirst(va.start, va.last)) return '-EEXIST';
+  if (!vm.tree.insertIfFree(va)) return '-EEXIST';
   va.vm = vm;
-  vm.tree.insert(va);
   va.inserted = true;
   vm.env.onInsert?.(va);
   return 0;

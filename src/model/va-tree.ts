@@ -84,6 +84,8 @@ export class VaTree<N extends IntervalNode<N>> {
   private root: N | null = null;
   private leftmost: N | null = null;
   private count = 0;
+  /** No degenerate interval was ever inserted (`insertIfFree`). */
+  private disjoint = true;
 
   get size(): number {
     return this.count;
@@ -170,6 +172,64 @@ export class VaTree<N extends IntervalNode<N>> {
     }
   }
 
+  /**
+   * `iterFirst(node.start, node.last) === null` and then `insert(node)` when
+   * it is: inserts `node` unless its interval meets one in the tree, and
+   * returns whether it did, with the same answer and the same tree as the
+   * two calls (what `drm_gpuva_insert` does).
+   *
+   * While every node ever inserted had `start <= last` and went through
+   * this check, the tree's intervals are proper and pairwise disjoint, so
+   * they are sorted by `last` as well as by `start`, and the only intervals
+   * that can meet [start, last] are the neighbours of its insertion point:
+   * the node before it in start order meets it when that node's `last >=
+   * start`, the one after when its `start <= last`. The insertion descent
+   * finds both, so one descent does the work of two. A degenerate interval
+   * (a zero-size VA, `last = start - 1` wrapping) ends that guarantee for
+   * good: `iterFirst` may miss an overlap behind it, and the kernel then
+   * inserts one, so from then on this is the plain lookup and insert.
+   */
+  insertIfFree(node: N): boolean {
+    const startHi = node.startHi;
+    const startLo = node.startLo;
+    const lastHi = node.lastHi;
+    const lastLo = node.lastLo;
+    const proper = startHi < lastHi || (startHi === lastHi && startLo <= lastLo);
+    if (!this.disjoint || !proper) {
+      if (this.iterFirst(node.start, node.last)) return false;
+      if (!proper) this.disjoint = false;
+      this.insert(node);
+      return true;
+    }
+    let parent: N | null = null;
+    let before: N | null = null;
+    let after: N | null = null;
+    let goLeft = false;
+    for (let cur = this.root; cur;) {
+      parent = cur;
+      if (startHi < cur.startHi || (startHi === cur.startHi && startLo < cur.startLo)) {
+        after = cur;
+        cur = cur.left;
+        goLeft = true;
+      } else {
+        before = cur;
+        cur = cur.right;
+        goLeft = false;
+      }
+    }
+    if (before && (startHi < before.lastHi || (startHi === before.lastHi && startLo <= before.lastLo))) return false;
+    if (after && (after.startHi < lastHi || (after.startHi === lastHi && after.startLo <= lastLo))) return false;
+    // The maxima `insert` raises on its way down, raised on the way up: an
+    // ancestor's maximum is at least its descendant's, so the first one
+    // already at `last` ends the walk.
+    for (let up = parent; up && (up.subHi < lastHi || (up.subHi === lastHi && up.subLo < lastLo)); up = up.parent) {
+      up.subHi = lastHi;
+      up.subLo = lastLo;
+    }
+    this.link(node, parent, goLeft, before === null);
+    return true;
+  }
+
   /** Inserts `node` (its keys already set, `setKeys`); no overlap check here. */
   insert(node: N): void {
     const lastHi = node.lastHi;
@@ -195,12 +255,17 @@ export class VaTree<N extends IntervalNode<N>> {
         isLeftmost = false;
       }
     }
+    this.link(node, parent, goLeft, isLeftmost);
+  }
+
+  /** Hangs `node` under `parent` (the root when null) and rebalances. */
+  private link(node: N, parent: N | null, goLeft: boolean, isLeftmost: boolean): void {
     node.parent = parent;
     node.left = null;
     node.right = null;
     node.red = true;
-    node.subHi = lastHi;
-    node.subLo = lastLo;
+    node.subHi = node.lastHi;
+    node.subLo = node.lastLo;
     if (!parent) this.root = node;
     else if (goLeft) parent.left = node;
     else parent.right = node;

@@ -2,7 +2,8 @@
  * Differential test of the VA interval tree against a naive oracle (an array
  * kept in in-order position): random inserts and removals of possibly
  * overlapping intervals, with the red-black and augmentation invariants
- * checked after every operation and `iterFirst` compared with a linear scan.
+ * checked after every operation and `iterFirst` compared with a linear scan;
+ * and `insertIfFree` against the lookup-then-insert it stands for.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -108,5 +109,61 @@ describe('VA interval tree against an oracle', () => {
     const backward: Num64[] = [];
     for (let node = forward[forward.length - 1] ?? null; node; node = tree.prev(node)) backward.push(node.start);
     expect(backward).toEqual([9n, 7n, 5n, 3n, 1n]);
+  });
+});
+
+/** The tree's shape, colours included: equal shapes give equal lookups. */
+function shape(tree: VaTree<Node>): string {
+  const parts: string[] = [];
+  const walk = (node: Node | null): void => {
+    if (!node) {
+      parts.push('.');
+      return;
+    }
+    parts.push(`${node.id}${node.red ? 'r' : 'b'}`);
+    walk(node.left);
+    walk(node.right);
+  };
+  let root = tree.first();
+  while (root?.parent) root = root.parent;
+  walk(root);
+  return parts.join(' ');
+}
+
+describe('insertIfFree', () => {
+  it('answers and builds as iterFirst followed by insert, degenerate intervals included', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const random = new Random(seed);
+      const base = BASES[seed % BASES.length] as bigint;
+      // Half the seeds add a degenerate interval (last = start - 1) now and then.
+      const degenerate = seed % 2 === 0 ? 0.03 : 0;
+      const fused = new VaTree<Node>();
+      const plain = new VaTree<Node>();
+      const live: [Node, Node][] = [];
+      const log: string[] = [];
+      for (let step = 0; step < 400; step++) {
+        if (live.length === 0 || random.chance(0.6)) {
+          const start = random.int(1, 500);
+          const last = random.chance(degenerate) ? start - 1 : start + random.int(0, 12);
+          const id = step;
+          const a = new Node(value(base, start), value(base, last), id);
+          const b = new Node(value(base, start), value(base, last), id);
+          log.push(`insert #${id} [${start}, ${last}]`);
+          const free = plain.iterFirst(b.start, b.last) === null;
+          if (free) plain.insert(b);
+          expect(fused.insertIfFree(a), log.join('\n')).toBe(free);
+          if (free) live.push([a, b]);
+        } else {
+          const index = random.int(0, live.length - 1);
+          const [a, b] = live[index] as [Node, Node];
+          live.splice(index, 1);
+          log.push(`remove #${a.id}`);
+          fused.remove(a);
+          plain.remove(b);
+        }
+        expect(fused.validate(), log.join('\n')).toBeUndefined();
+        expect(shape(fused), log.join('\n')).toBe(shape(plain));
+      }
+    }
   });
 });
