@@ -8,7 +8,8 @@
  * tree reproduces the Linux algorithms operation for operation:
  *
  * - insertion descends by `start` (an equal start goes right) and rebalances as
- *   `rb_insert_augmented_cached`;
+ *   `rb_insert_augmented_cached` (the subtree maxima it raises on the way
+ *   down are raised on the way back up, to the same values);
  * - erasure splices in the in-order successor and rebalances as
  *   `rb_erase_augmented_cached`, restoring the subtree maxima as its
  *   `augment->copy` and `augment->propagate` do (the walk up stops at the
@@ -86,6 +87,11 @@ export class VaTree<N extends IntervalNode<N>> {
   private count = 0;
   /** No degenerate interval was ever inserted (`insertIfFree`). */
   private disjoint = true;
+  /** What the last `descend` found (see there); cleared by `attach`. */
+  private place: N | null = null;
+  private placeLeft = false;
+  private before: N | null = null;
+  private after: N | null = null;
 
   get size(): number {
     return this.count;
@@ -190,87 +196,84 @@ export class VaTree<N extends IntervalNode<N>> {
    * inserts one, so from then on this is the plain lookup and insert.
    */
   insertIfFree(node: N): boolean {
-    const startHi = node.startHi;
-    const startLo = node.startLo;
-    const lastHi = node.lastHi;
-    const lastLo = node.lastLo;
-    const proper = startHi < lastHi || (startHi === lastHi && startLo <= lastLo);
+    const proper = node.startHi < node.lastHi || (node.startHi === node.lastHi && node.startLo <= node.lastLo);
     if (!this.disjoint || !proper) {
       if (this.iterFirst(node.start, node.last)) return false;
       if (!proper) this.disjoint = false;
       this.insert(node);
       return true;
     }
-    let parent: N | null = null;
-    let before: N | null = null;
-    let after: N | null = null;
-    let goLeft = false;
-    for (let cur = this.root; cur;) {
-      parent = cur;
-      if (startHi < cur.startHi || (startHi === cur.startHi && startLo < cur.startLo)) {
-        after = cur;
-        cur = cur.left;
-        goLeft = true;
-      } else {
-        before = cur;
-        cur = cur.right;
-        goLeft = false;
-      }
-    }
-    if (before && (startHi < before.lastHi || (startHi === before.lastHi && startLo <= before.lastLo))) return false;
-    if (after && (after.startHi < lastHi || (after.startHi === lastHi && after.startLo <= lastLo))) return false;
-    // The maxima `insert` raises on its way down, raised on the way up: an
-    // ancestor's maximum is at least its descendant's, so the first one
-    // already at `last` ends the walk.
-    for (let up = parent; up && (up.subHi < lastHi || (up.subHi === lastHi && up.subLo < lastLo)); up = up.parent) {
-      up.subHi = lastHi;
-      up.subLo = lastLo;
-    }
-    this.link(node, parent, goLeft, before === null);
+    this.descend(node);
+    const before = this.before;
+    const after = this.after;
+    if (before && (node.startHi < before.lastHi || (node.startHi === before.lastHi && node.startLo <= before.lastLo))) return false;
+    if (after && (after.startHi < node.lastHi || (after.startHi === node.lastHi && after.startLo <= node.lastLo))) return false;
+    this.attach(node);
     return true;
   }
 
   /** Inserts `node` (its keys already set, `setKeys`); no overlap check here. */
   insert(node: N): void {
-    const lastHi = node.lastHi;
-    const lastLo = node.lastLo;
-    const startHi = node.startHi;
-    const startLo = node.startLo;
-    let parent: N | null = null;
-    let cur = this.root;
-    let isLeftmost = true;
-    let goLeft = false;
-    while (cur) {
-      parent = cur;
-      if (cur.subHi < lastHi || (cur.subHi === lastHi && cur.subLo < lastLo)) {
-        cur.subHi = lastHi;
-        cur.subLo = lastLo;
-      }
-      if (startHi < cur.startHi || (startHi === cur.startHi && startLo < cur.startLo)) {
-        cur = cur.left;
-        goLeft = true;
-      } else {
-        cur = cur.right;
-        goLeft = false;
-        isLeftmost = false;
-      }
-    }
-    this.link(node, parent, goLeft, isLeftmost);
+    this.descend(node);
+    this.attach(node);
   }
 
-  /** Hangs `node` under `parent` (the root when null) and rebalances. */
-  private link(node: N, parent: N | null, goLeft: boolean, isLeftmost: boolean): void {
+  /**
+   * Finds where `node` goes, descending by start (an equal start goes
+   * right): its parent-to-be (`place`, null for the root) and side
+   * (`placeLeft`), and the nodes before and after it in start order
+   * (`before`, `after`). Fields, not a result object: nothing is allocated.
+   */
+  private descend(node: N): void {
+    const startHi = node.startHi;
+    const startLo = node.startLo;
+    let place: N | null = null;
+    let before: N | null = null;
+    let after: N | null = null;
+    let placeLeft = false;
+    for (let cur = this.root; cur;) {
+      place = cur;
+      placeLeft = startHi < cur.startHi || (startHi === cur.startHi && startLo < cur.startLo);
+      if (placeLeft) {
+        after = cur;
+        cur = cur.left;
+      } else {
+        before = cur;
+        cur = cur.right;
+      }
+    }
+    this.place = place;
+    this.placeLeft = placeLeft;
+    this.before = before;
+    this.after = after;
+  }
+
+  /**
+   * Links `node` where `descend` found its place and rebalances. The
+   * subtree maxima the kernel raises on its way down are raised here on the
+   * way up, to the same values: an ancestor's maximum is at least its
+   * descendant's, so the first one already at `last` ends the walk.
+   */
+  private attach(node: N): void {
+    const lastHi = node.lastHi;
+    const lastLo = node.lastLo;
+    const parent = this.place;
+    for (let up = parent; up && (up.subHi < lastHi || (up.subHi === lastHi && up.subLo < lastLo)); up = up.parent) {
+      up.subHi = lastHi;
+      up.subLo = lastLo;
+    }
     node.parent = parent;
     node.left = null;
     node.right = null;
     node.red = true;
-    node.subHi = node.lastHi;
-    node.subLo = node.lastLo;
+    node.subHi = lastHi;
+    node.subLo = lastLo;
     if (!parent) this.root = node;
-    else if (goLeft) parent.left = node;
+    else if (this.placeLeft) parent.left = node;
     else parent.right = node;
-    if (isLeftmost) this.leftmost = node;
+    if (!this.before) this.leftmost = node;
     this.count++;
+    this.place = this.before = this.after = null;
     this.insertFixup(node);
   }
 
