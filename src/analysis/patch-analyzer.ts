@@ -33,6 +33,7 @@ import { learnFunctionSummaries } from '../rules/patch/function-summaries';
 import { learnNullBeliefs, type NullSource } from '../rules/patch/null-beliefs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import { learnObjectLocks } from '../rules/patch/object-locks';
+import { learnUntakenUnlocks } from '../rules/patch/untaken-unlocks';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { joinedHunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
@@ -151,6 +152,16 @@ export async function reviewPatchLines(
       const sources = nullSources(cHunks, readSource);
       const nullBeliefs = learnNullBeliefs(sources);
       const keptResults = keptResultsIn(sources);
+      const untakenUnlocks = {
+        pre: learnUntakenUnlocks(
+          parsedHunks.flatMap((parsed) => parsed.pre.functions),
+          pairs,
+        ),
+        post: learnUntakenUnlocks(
+          parsedHunks.flatMap((parsed) => parsed.post.functions),
+          pairs,
+        ),
+      };
       const context = {
         pairs,
         locks,
@@ -160,6 +171,7 @@ export async function reviewPatchLines(
         nullBeliefs,
         keptResults,
         definedFunctions: changedFunctions,
+        untakenUnlocks,
         ...(config.sourcePath ? { sourcePath: config.sourcePath } : {}),
       };
       const owned = ownedByFunction(parsedHunks, pairs);

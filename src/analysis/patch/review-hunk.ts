@@ -17,7 +17,8 @@ import { PATCH_CHECKS } from '../../rules/patch/index';
 import type { LockFacts } from '../../rules/patch/lock-facts';
 import type { PairIndex } from '../../rules/patch/resource-pairs';
 import { releaseKeys, walkResources, type PathResult } from '../../rules/patch/resource-paths';
-import type { FunctionView, HunkReview, PatchIssue } from '../../rules/patch/review-context';
+import type { FunctionView, HunkReview, ImageSide, PatchIssue } from '../../rules/patch/review-context';
+import type { UntakenUnlocks } from '../../rules/patch/untaken-unlocks';
 import type { HunkImages } from './hunk-images';
 import type { ErrnoFunctions } from '../../rules/patch/errno-functions';
 import type { NullBeliefs } from '../../rules/patch/null-beliefs';
@@ -31,6 +32,7 @@ export interface HunkContext {
   readonly nullBeliefs?: NullBeliefs;
   readonly keptResults?: ReadonlySet<string>;
   readonly definedFunctions?: ReadonlySet<string>;
+  readonly untakenUnlocks?: Readonly<Record<ImageSide, UntakenUnlocks>>;
   /** Where a checkout file is on disk (`PatchReviewConfig.sourcePath`). */
   readonly sourcePath?: (path: string) => string;
 }
@@ -250,6 +252,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     ...(context.nullBeliefs ? { nullBeliefs: context.nullBeliefs } : {}),
     ...(context.keptResults ? { keptResults: context.keptResults } : {}),
     ...(context.definedFunctions ? { definedFunctions: context.definedFunctions } : {}),
+    ...(context.untakenUnlocks ? { untakenUnlocks: context.untakenUnlocks } : {}),
   };
   const findings: Finding[] = [];
   // Shapes of the removed lines that come back with another callee: renames, not new behaviour.

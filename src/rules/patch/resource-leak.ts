@@ -14,7 +14,8 @@
 import { defineRule } from '../rule';
 import { summaryNote } from './function-summaries';
 import { eventsOf, textKey } from './path-issues';
-import { acquireKeyOfCall, releaseKeyOfCall, type PathEvent } from './resource-paths';
+import { releaseKeyOfCall, type PathEvent } from './resource-paths';
+import { lastField, learnUntakenUnlocks } from './untaken-unlocks';
 import {
   functionLabel,
   rowChanged,
@@ -63,7 +64,12 @@ export const resourceLeakCheck: PatchRuleCheck = {
   rule: resourceLeak,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    const halves = unlockHalves(review, side);
+    const { halves, droppers } =
+      review.untakenUnlocks?.[side] ??
+      learnUntakenUnlocks(
+        review[side].map((view) => view.ir),
+        review.pairs,
+      );
     return (
       eventsOf(review, side, 'leak')
         .filter(({ event }) => event.pair.kind !== 'drm-dev')
@@ -73,6 +79,9 @@ export const resourceLeakCheck: PatchRuleCheck = {
           ({ event }) =>
             !(event.pair.kind === 'lock' && /^(?:0|true|)$/.test(event.exitText) && halves.has(`${event.pair.what}\u0001${event.key}`)),
         )
+        // A lock handed to a function of the patch that drops it for its caller (`ttm_bo_swapout()` drops
+        // the `lru_lock` `ttm_global_swapout()` took) between the acquire and this exit: not held here.
+        .filter(({ view, event }) => !(event.pair.kind === 'lock' && handedOff(view, event, droppers)))
         // Taken out of sight: only a release the patch leaves as it was, after this exit, shows it held here.
         .filter(
           ({ view, event }) =>
@@ -192,26 +201,10 @@ function ownedParamLeak(view: FunctionView, event: LeakEvent, evidenceRow: numbe
   };
 }
 
-/**
- * Locks a function of this side of the hunk releases without taking them, as `what` and key: each is the
- * unlock half of an API whose lock half returns with the lock held.
- */
-function unlockHalves(review: HunkReview, side: ImageSide): Set<string> {
-  const halves = new Set<string>();
-  for (const view of review[side]) {
-    const { calls } = view.ir;
-    for (const call of calls) {
-      for (const pair of review.pairs.releases.get(call.name) ?? []) {
-        if (pair.kind !== 'lock') continue;
-        const key = releaseKeyOfCall(pair, call);
-        if (key === undefined) continue;
-        const takes = calls.some((other) => {
-          const taken = review.pairs.acquires.get(other.name);
-          return taken?.what === pair.what && acquireKeyOfCall(taken, other) === key;
-        });
-        if (!takes) halves.add(`${pair.what}\u0001${key}`);
-      }
-    }
-  }
-  return halves;
+/** Whether a call between the lock's acquire and the exit goes to a function that drops such a lock for its caller. */
+function handedOff(view: FunctionView, event: LeakEvent, droppers: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  const dropped = `${event.pair.what}\u0001${lastField(event.key)}`;
+  return view.ir.calls.some(
+    (call) => call.row > event.acquireRow && call.row <= event.exitRow && droppers.get(call.name)?.has(dropped) === true,
+  );
 }

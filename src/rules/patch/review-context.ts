@@ -20,6 +20,7 @@ import type { PairIndex } from './resource-pairs';
 import type { PathResult } from './resource-paths';
 import type { ErrnoFunctions } from './errno-functions';
 import type { NullBeliefs } from './null-beliefs';
+import type { UntakenUnlocks } from './untaken-unlocks';
 
 export type ImageSide = 'pre' | 'post';
 
@@ -52,6 +53,8 @@ export interface HunkReview {
   readonly keptResults?: ReadonlySet<string>;
   /** Functions the patch's hunks define or change: C functions, not macros, so they cannot assign a bare argument. */
   readonly definedFunctions?: ReadonlySet<string>;
+  /** Locks the patch's functions release without taking them, per side (`untaken-unlocks.ts`); else learned from this hunk. */
+  readonly untakenUnlocks?: Readonly<Record<ImageSide, UntakenUnlocks>>;
 }
 
 export interface PatchIssue {
