@@ -128,7 +128,8 @@ function withFact(facts: string, name: string, value: boolean | undefined): stri
   return kept.sort().join(';');
 }
 
-function factOf(facts: string, name: string): boolean | undefined {
+/** What `facts` say of a condition's truth: true, false, or undefined when nothing is known. */
+export function factOf(facts: string, name: string): boolean | undefined {
   if (facts === '') return undefined;
   const entry = `${name}\u0001`;
   for (const fact of facts.split(';')) if (fact.startsWith(entry)) return fact.endsWith('1');

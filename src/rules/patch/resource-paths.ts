@@ -21,7 +21,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { splitTop, withoutLiterals } from '../../parse/c/c-text';
-import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
+import { branchSuccessors, correlatedVariables, factOf, factsAfter } from './branch-facts';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
 export type ResourceStatus = 'held' | 'pending' | 'released';
@@ -347,6 +347,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         }
         if (!releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`)) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
+        if (keptOnSuccess(fn, node, facts, res)) continue;
         // A set-up step (`foo_init()` undone by `foo_fini()`) kept when the function reports success is its purpose.
         if (res.pair.objectLivesOn && SUCCESS_RETURN.test(node.kind === 'return' ? (node.returned ?? '') : '')) continue;
         emit(
@@ -823,6 +824,32 @@ function failsAfter(fn: FunctionIr, call: CallSite): boolean {
 export function releaseKeyOf(pair: ResourcePair, call: CallSite): { releaseKey?: string } {
   const releaseKey = pair.releaseKeySlot === undefined ? undefined : resourceKey(call.args[pair.releaseKeySlot]);
   return releaseKey ? { releaseKey } : {};
+}
+
+/**
+ * `if (ret) xe_pm_runtime_put(xe); return ret;`: the function releases the
+ * resource only where the result it returns says failure, and this return,
+ * with that result known 0, is a success. Keeping it on success is the
+ * point (the reference now belongs to what the call started, or to the
+ * caller), not a leak. Needs the walk's fact that the returned variable is
+ * 0 here (`branch-facts.ts`), and a release right under a test of it.
+ */
+function keptOnSuccess(fn: FunctionIr, node: IrNode, facts: string, res: Res): boolean {
+  const returned = node.returned;
+  if (node.kind !== 'return' || returned === undefined || !/^[A-Za-z_]\w*$/.test(returned)) return false;
+  if (factOf(facts, returned) !== false) return false;
+  const failureTests = new Set([returned, `${returned}!=0`, `(${returned})`]);
+  return fn.nodes.some((branch) => {
+    if (branch.kind !== 'branch' || branch.cond === undefined || !failureTests.has(branch.cond)) return false;
+    const then = fn.nodes[branch.succ[0] ?? -1];
+    return (
+      then?.calls.some(
+        (call) =>
+          res.pair.release.includes(call.name) &&
+          (releaseKeyOfCall(res.pair, call) === res.key || releaseKeyOfCall(res.pair, call) === res.releaseKey),
+      ) === true
+    );
+  });
 }
 
 /** `key` stored into something else on the two rows before `row`. */
