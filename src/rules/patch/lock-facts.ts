@@ -178,10 +178,24 @@ function codeOf(text: string, inComment: { value: boolean }): string {
   return out;
 }
 
+/** A statement that leaves its block: nothing after it in the block runs on its path. */
+const JUMP = /^\s*(?:return\b|goto\s+\w+\s*;|break\s*;|continue\s*;)/;
+/** A `case` or `default` label of a switch. */
+const CASE_LABEL = /^\s*(?:case\b[^:]*|default\s*):/;
+/** A line whose statement's body is the next line: `if (x)`, `for (…)`, `else` without a brace. */
+const BODY_NEXT = /(?:\)|\belse)\s*$/;
+
 /**
  * Scans one function body line by line and reports every lock acquire (with
  * the locks held then) and every field write or list-head use (likewise).
  * Locks asserted with `lockdep_assert_held()` count as held from there on.
+ *
+ * The scan follows the text, not the paths, with one exception: a block
+ * that ends in a jump (`return`, `goto`, `break`, `continue`) is left by
+ * that jump, so the code after its closing brace, or the next `case` of a
+ * switch, starts with the locks held where the block (the switch) began:
+ * `case ACTIVE: mutex_unlock(&p->mutex); goto out; case READY: p->status = …`
+ * writes under the lock.
  */
 export function scanLocks(
   lines: readonly ScanLine[],
@@ -194,10 +208,27 @@ export function scanLocks(
   const inComment = { value: false };
   // Brace depth relative to the first line: a guard's lock ends with its block.
   let depth = 0;
+  // The open blocks: the locks held where each began, and whether its last statement so far is a jump.
+  const blocks: { held: HeldLock[]; switch: boolean; jumped: boolean }[] = [];
+  // The previous line of code opens a statement that takes the next line as its body (`if (x)`, `else`).
+  let bodyNext = false;
   for (const { text, line } of lines) {
     if (text.length > 1024) continue;
     const code = codeOf(text, inComment);
     if (code.trim() === '' || code.trimStart().startsWith('#')) continue;
+    // Closing braces that start the line close their blocks first (`} else {`).
+    const closing = (/^[\s}]*/.exec(code)?.[0] ?? '').replace(/\s/g, '').length;
+    for (let k = 0; k < closing; k++) {
+      depth--;
+      const closed = blocks.pop();
+      if (closed?.jumped) held = closed.held;
+    }
+    const block = blocks[blocks.length - 1];
+    if (block && code.trim() !== '}'.repeat(closing).trim()) {
+      if (block.switch && block.jumped && CASE_LABEL.test(code)) held = block.held;
+      block.jumped = !bodyNext && JUMP.test(code);
+    }
+    bodyNext = BODY_NEXT.test(code);
     const before = held;
     CALL.lastIndex = 0;
     for (let match = CALL.exec(code); match; match = CALL.exec(code)) {
@@ -257,9 +288,18 @@ export function scanLocks(
       const field = fieldOf(match[1] as string);
       if (field) onEvent({ type: 'access', field, line, held, how: 'write' });
     }
+    let skip = closing;
     for (const ch of code) {
-      if (ch === '{') depth++;
-      else if (ch === '}') depth--;
+      if (ch === '{') {
+        depth++;
+        blocks.push({ held, switch: /\bswitch\s*\(/.test(code), jumped: false });
+      } else if (ch === '}' && skip > 0) {
+        skip--;
+      } else if (ch === '}') {
+        depth--;
+        const closed = blocks.pop();
+        if (closed?.jumped) held = closed.held;
+      }
     }
     // A `scoped_guard()` line without its `{` guards the next statement (taken as the next line).
     const ended = (h: HeldLock) => h.scopeDepth !== undefined && depth < h.scopeDepth && (h.line !== line || code.includes('{'));
