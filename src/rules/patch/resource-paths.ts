@@ -22,6 +22,7 @@ import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros'
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { splitTop, withoutLiterals } from '../../parse/c/c-text';
 import { branchSuccessors, correlatedVariables, factOf, factsAfter } from './branch-facts';
+import { regExpLiteral } from '../../base/regexp-literal';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
 export type ResourceStatus = 'held' | 'pending' | 'released';
@@ -186,14 +187,15 @@ export function objectOf(key: string, pair: ResourcePair): string {
 
 /**
  * Unwraps `likely(...)`, `unlikely(...)` and the warning wrappers that return
- * their condition (`WARN_ON(c)`, `drm_WARN_ON(dev, c)`, `XE_IOCTL_DBG(xe, c)`).
+ * their condition (`WARN_ON(c)`, `drm_WARN_ON(dev, c)`, `XE_IOCTL_DBG(xe, c)`; i915's
+ * `GEM_WARN_ON(c)` does so in its debug builds, which is what its code is written for).
  */
 export function unwrap(cond: string): string {
   let c = cond;
   for (;;) {
     const match =
       /^(?:un)?likely\((.*)\)$/.exec(c) ??
-      /^(?:WARN_ON|WARN_ON_ONCE)\((.*)\)$/.exec(c) ??
+      /^(?:WARN_ON|WARN_ON_ONCE|GEM_WARN_ON)\((.*)\)$/.exec(c) ??
       /^(?:drm_WARN_ON|drm_WARN_ON_ONCE|XE_IOCTL_DBG|XE_WARN_ON)\([^,()]*(?:\([^()]*\))?[^,()]*,(.*)\)$/.exec(c) ??
       /^\((.*)\)$/.exec(c);
     if (!match) return c;
@@ -232,6 +234,20 @@ function isCastOf(value: string, key: string): boolean {
   if (!value.startsWith('(') || !value.endsWith(key)) return false;
   const cast = value.slice(0, value.length - key.length);
   return cast.endsWith(')') && cast.indexOf(')') === cast.length - 1 && !cast.slice(1, -1).includes('(');
+}
+
+/**
+ * `f->syncobj = ptr_pack_bits(syncobj, flags, 2)`: a field or element given
+ * the value of a call whose first argument is the resource (tag bits packed
+ * into the pointer, a cast helper) holds the resource. Not a call of a
+ * pair: `x->y = foo_get(obj)` takes a new reference, it stores nothing.
+ */
+function isPackedStore(target: string, value: string, key: string, pairs: PairIndex): boolean {
+  if (!/->|\.|\[/.test(target)) return false;
+  const call = /^([A-Za-z_]\w*)\(([^(),]+)[,)]/.exec(value);
+  if (!call || call[2]?.trim() !== key) return false;
+  const name = call[1] as string;
+  return !pairs.acquires.has(name) && !pairs.releases.has(name);
 }
 
 function replace(state: readonly Res[], key: string, next: Res | undefined): Res[] {
@@ -489,7 +505,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     // Storing a held resource elsewhere hands its ownership over.
     for (const res of state) {
       if (res.status === 'released' || res.escaped || assign.target === res.key) continue;
-      if (assign.value === res.key || isCastOf(assign.value, res.key)) {
+      if (assign.value === res.key || isCastOf(assign.value, res.key) || isPackedStore(assign.target, assign.value, res.key, pairs)) {
         state = replace(state, res.key, { ...res, escaped: true });
       }
     }
@@ -827,29 +843,96 @@ export function releaseKeyOf(pair: ResourcePair, call: CallSite): { releaseKey?:
 }
 
 /**
- * `if (ret) xe_pm_runtime_put(xe); return ret;`: the function releases the
- * resource only where the result it returns says failure, and this return,
- * with that result known 0, is a success. Keeping it on success is the
- * point (the reference now belongs to what the call started, or to the
- * caller), not a leak. Needs the walk's fact that the returned variable is
- * 0 here (`branch-facts.ts`), and a release right under a test of it.
+ * A success return keeping a resource the function releases only on its
+ * failure paths: keeping it is the point (the reference now belongs to what
+ * the function started, or to its caller), not a leak. Two shapes:
+ *
+ * - `if (ret) xe_pm_runtime_put(xe); return ret;`: a release right under a
+ *   test of the returned variable, and this return with it known 0 (the
+ *   walk's fact, `branch-facts.ts`);
+ * - `return 0;` where every release of the resource runs straight into a
+ *   failure return (`xe_pm_runtime_put(xe); return -ETIMEDOUT;`): an enable
+ *   function that keeps its PM reference until the matching disable.
  */
 function keptOnSuccess(fn: FunctionIr, node: IrNode, facts: string, res: Res): boolean {
   const returned = node.returned;
-  if (node.kind !== 'return' || returned === undefined || !/^[A-Za-z_]\w*$/.test(returned)) return false;
-  if (factOf(facts, returned) !== false) return false;
+  if (node.kind !== 'return' || returned === undefined) return false;
+  const releases = (candidate: IrNode | undefined) =>
+    candidate?.calls.some(
+      (call) =>
+        res.pair.release.includes(call.name) &&
+        (releaseKeyOfCall(res.pair, call) === res.key || releaseKeyOfCall(res.pair, call) === res.releaseKey),
+    ) === true;
+  if (returned === '0') {
+    const releasing = fn.nodes.filter((candidate) => candidate.kind !== 'branch' && releases(candidate));
+    return releasing.length > 0 && releasing.every((candidate) => failureReturnFollows(fn, candidate));
+  }
+  if (!/^[A-Za-z_]\w*$/.test(returned) || factOf(facts, returned) !== false) return false;
   const failureTests = new Set([returned, `${returned}!=0`, `(${returned})`]);
+  return fn.nodes.some(
+    (branch) =>
+      branch.kind === 'branch' && branch.cond !== undefined && failureTests.has(branch.cond) && releases(fn.nodes[branch.succ[0] ?? -1]),
+  );
+}
+
+/**
+ * The straight-line code after `node` (no branch, a few statements) ends in
+ * a failure return: of an errno, or of a variable the test that leads to
+ * `node` finds set (`if (err && …) { …; put(x); return err; }`).
+ */
+function failureReturnFollows(fn: FunctionIr, node: IrNode): boolean {
+  const returned = straightReturn(fn, node);
+  if (returned === undefined) return false;
+  if (FAILURE_RETURN.test(returned)) return true;
+  if (!/^[A-Za-z_]\w*$/.test(returned)) return false;
+  const setTest = new RegExp(`^\\(*${regExpLiteral(returned)}(?:&&|\\|\\||<0|!=0|\\)|$)`);
   return fn.nodes.some((branch) => {
-    if (branch.kind !== 'branch' || branch.cond === undefined || !failureTests.has(branch.cond)) return false;
-    const then = fn.nodes[branch.succ[0] ?? -1];
-    return (
-      then?.calls.some(
-        (call) =>
-          res.pair.release.includes(call.name) &&
-          (releaseKeyOfCall(res.pair, call) === res.key || releaseKeyOfCall(res.pair, call) === res.releaseKey),
-      ) === true
-    );
+    if (branch.kind !== 'branch' || branch.cond === undefined || !setTest.test(unwrap(branch.cond))) return false;
+    // Only from failure tests: a release at a label the success path falls into is not a failure's.
+    let current: IrNode | undefined = fn.nodes[branch.succ[0] ?? -1];
+    for (let steps = 0; current && steps < 6; steps++) {
+      if (!enteredOnlyByJumps(fn, current) && current !== fn.nodes[branch.succ[0] ?? -1]) return false;
+      if (current === node) return true;
+      if (current.kind === 'branch' || current.succ.length !== 1) return false;
+      current = fn.nodes[current.succ[0] as number];
+    }
+    return false;
   });
+}
+
+const predecessorCache = new WeakMap<FunctionIr, IrNode[][]>();
+/**
+ * Whether the code reaches `node` only one way, or only by `goto`s (a
+ * label the code above does not fall into, or falls into from a label
+ * only jumped to).
+ */
+function enteredOnlyByJumps(fn: FunctionIr, node: IrNode): boolean {
+  let predecessors = predecessorCache.get(fn);
+  if (!predecessors) {
+    const lists: IrNode[][] = fn.nodes.map(() => []);
+    for (const from of fn.nodes) for (const next of from.succ) lists[next]?.push(from);
+    predecessors = lists;
+    predecessorCache.set(fn, lists);
+  }
+  const lists = predecessors;
+  // A jump, or a statement of an unwind ladder that is itself entered only by jumps (`err_erase:
+  // xa_erase(…); err_free: kfree(q);`); a few steps up, not the whole function.
+  const jumpedTo = (at: IrNode, depth: number): boolean =>
+    (lists[at.id] ?? []).every(
+      (from) => from.goto !== undefined || (depth < 4 && from.kind === 'stmt' && from.succ.length === 1 && jumpedTo(from, depth + 1)),
+    );
+  return (lists[node.id] ?? []).length === 1 || jumpedTo(node, 0);
+}
+
+/** What the return that the straight-line code from `node` ends in returns; undefined when it branches first. */
+function straightReturn(fn: FunctionIr, node: IrNode): string | undefined {
+  let current: IrNode | undefined = node;
+  for (let steps = 0; current && steps < 6; steps++) {
+    if (current.kind === 'return') return current.returned ?? '';
+    if (current.kind === 'branch' || current.succ.length !== 1) return undefined;
+    current = fn.nodes[current.succ[0] as number];
+  }
+  return undefined;
 }
 
 /** `key` stored into something else on the two rows before `row`. */
