@@ -217,16 +217,18 @@ export function scanLocks(
     const code = codeOf(text, inComment);
     if (code.trim() === '' || code.trimStart().startsWith('#')) continue;
     // Closing braces that start the line close their blocks first (`} else {`).
-    const closing = (/^[\s}]*/.exec(code)?.[0] ?? '').replace(/\s/g, '').length;
+    const lead = /^[\s}]*/.exec(code)?.[0] ?? '';
+    const closing = lead.replace(/\s/g, '').length;
     for (let k = 0; k < closing; k++) {
       depth--;
       const closed = blocks.pop();
       if (closed?.jumped) held = closed.held;
     }
+    const statement = code.slice(lead.length);
     const block = blocks[blocks.length - 1];
-    if (block && code.trim() !== '}'.repeat(closing).trim()) {
-      if (block.switch && block.jumped && CASE_LABEL.test(code)) held = block.held;
-      block.jumped = !bodyNext && JUMP.test(code);
+    if (block && statement.trim() !== '') {
+      if (block.switch && block.jumped && CASE_LABEL.test(statement)) held = block.held;
+      block.jumped = !bodyNext && JUMP.test(statement);
     }
     bodyNext = BODY_NEXT.test(code);
     const before = held;
