@@ -237,17 +237,22 @@ function isCastOf(value: string, key: string): boolean {
 }
 
 /**
- * `f->syncobj = ptr_pack_bits(syncobj, flags, 2)`: a field or element given
- * the value of a call whose first argument is the resource (tag bits packed
- * into the pointer, a cast helper) holds the resource. Not a call of a
- * pair: `x->y = foo_get(obj)` takes a new reference, it stores nothing.
+ * `ptr_pack_bits(syncobj, flags, 2)`, `barrier_to_ll(node)`: a call whose
+ * first argument is the resource and that is no acquire or release, so its
+ * value is the resource in another form (tag bits packed into the pointer,
+ * a member reached from it, a cast helper). `foo_get(obj)` takes a new
+ * reference and is not one.
  */
-function isPackedStore(target: string, value: string, key: string, pairs: PairIndex): boolean {
-  if (!/->|\.|\[/.test(target)) return false;
-  const call = /^([A-Za-z_]\w*)\(([^(),]+)[,)]/.exec(value);
+function wrapsResource(expression: string, key: string, pairs: PairIndex): boolean {
+  const call = /^([A-Za-z_]\w*)\(([^(),]+)[,)]/.exec(expression.trim());
   if (!call || call[2]?.trim() !== key) return false;
   const name = call[1] as string;
   return !pairs.acquires.has(name) && !pairs.releases.has(name);
+}
+
+/** `f->syncobj = ptr_pack_bits(syncobj, flags, 2)`: a field or element given the resource in another form holds it. */
+function isPackedStore(target: string, value: string, key: string, pairs: PairIndex): boolean {
+  return /->|\.|\[/.test(target) && wrapsResource(value, key, pairs);
 }
 
 function replace(state: readonly Res[], key: string, next: Res | undefined): Res[] {
@@ -699,7 +704,9 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
           res.status !== 'released' &&
           !res.escaped &&
           res.pair.kind !== 'lock' &&
-          call.args.some((arg) => resourceKey(arg) === res.key || (embedded && arg.startsWith(`&${res.key}->`)))
+          call.args.some(
+            (arg) => resourceKey(arg) === res.key || (embedded && arg.startsWith(`&${res.key}->`)) || wrapsResource(arg, res.key, pairs),
+          )
         ) {
           state = replace(state, res.key, { ...res, escaped: true });
         }
@@ -853,10 +860,15 @@ export function releaseKeyOf(pair: ResourcePair, call: CallSite): { releaseKey?:
  * - `return 0;` where every release of the resource runs straight into a
  *   failure return (`xe_pm_runtime_put(xe); return -ETIMEDOUT;`): an enable
  *   function that keeps its PM reference until the matching disable.
+ *
+ * Not for memory: an allocation kept past a success return must be stored
+ * somewhere, and the walk follows stores (`escaped`), so one it did not see
+ * stored is reported.
  */
 function keptOnSuccess(fn: FunctionIr, node: IrNode, facts: string, res: Res): boolean {
   const returned = node.returned;
-  if (node.kind !== 'return' || returned === undefined) return false;
+  // Memory kept is kept somewhere: a store the walk did not see, or a leak; counts and locks need no pointer.
+  if (node.kind !== 'return' || returned === undefined || res.pair.kind === 'memory') return false;
   const releases = (candidate: IrNode | undefined) =>
     candidate?.calls.some(
       (call) =>
