@@ -477,6 +477,9 @@ export function learnReleaseActions(sources: readonly LearnSource[], known: Pair
           .get(call[1] as string)
           ?.find((candidate) => candidate.kind !== 'memory' && (candidate.releaseSlot ?? 0) === 0);
         if (!pair) continue;
+        // Taken in the same body (`intel_context_pin(remote); … intel_context_unpin(remote);`): a section
+        // of its own, which leaves the caller's count as it was, not a cleanup action.
+        if (callsOf(body).some((c) => pair.acquire.includes(c.name))) break;
         const at = `${source.path}:${row.line}`;
         found.set(header.name, {
           what: pair.what,
