@@ -152,16 +152,12 @@ export async function reviewPatchLines(
       const sources = nullSources(cHunks, readSource);
       const nullBeliefs = learnNullBeliefs(sources);
       const keptResults = keptResultsIn(sources);
-      const untakenUnlocks = {
-        pre: learnUntakenUnlocks(
-          parsedHunks.flatMap((parsed) => parsed.pre.functions),
+      const unlocksOf = (side: 'pre' | 'post') =>
+        learnUntakenUnlocks(
+          parsedHunks.flatMap((parsed) => parsed[side].functions),
           pairs,
-        ),
-        post: learnUntakenUnlocks(
-          parsedHunks.flatMap((parsed) => parsed.post.functions),
-          pairs,
-        ),
-      };
+        );
+      const untakenUnlocks = { pre: unlocksOf('pre'), post: unlocksOf('post') };
       const context = {
         pairs,
         locks,

@@ -32,7 +32,7 @@ export interface HunkContext {
   readonly nullBeliefs?: NullBeliefs;
   readonly keptResults?: ReadonlySet<string>;
   readonly definedFunctions?: ReadonlySet<string>;
-  readonly untakenUnlocks?: Readonly<Record<ImageSide, UntakenUnlocks>>;
+  readonly untakenUnlocks: Readonly<Record<ImageSide, UntakenUnlocks>>;
   /** Where a checkout file is on disk (`PatchReviewConfig.sourcePath`). */
   readonly sourcePath?: (path: string) => string;
 }
@@ -252,7 +252,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     ...(context.nullBeliefs ? { nullBeliefs: context.nullBeliefs } : {}),
     ...(context.keptResults ? { keptResults: context.keptResults } : {}),
     ...(context.definedFunctions ? { definedFunctions: context.definedFunctions } : {}),
-    ...(context.untakenUnlocks ? { untakenUnlocks: context.untakenUnlocks } : {}),
+    untakenUnlocks: context.untakenUnlocks,
   };
   const findings: Finding[] = [];
   // Shapes of the removed lines that come back with another callee: renames, not new behaviour.

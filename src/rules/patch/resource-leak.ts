@@ -15,7 +15,7 @@ import { defineRule } from '../rule';
 import { summaryNote } from './function-summaries';
 import { eventsOf, textKey } from './path-issues';
 import { releaseKeyOfCall, type PathEvent } from './resource-paths';
-import { lastField, learnUntakenUnlocks } from './untaken-unlocks';
+import { lastField } from './untaken-unlocks';
 import {
   functionLabel,
   rowChanged,
@@ -64,12 +64,7 @@ export const resourceLeakCheck: PatchRuleCheck = {
   rule: resourceLeak,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    const { halves, droppers } =
-      review.untakenUnlocks?.[side] ??
-      learnUntakenUnlocks(
-        review[side].map((view) => view.ir),
-        review.pairs,
-      );
+    const { halves, droppers } = review.untakenUnlocks[side];
     return (
       eventsOf(review, side, 'leak')
         .filter(({ event }) => event.pair.kind !== 'drm-dev')

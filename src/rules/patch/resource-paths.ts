@@ -870,11 +870,11 @@ function keptOnSuccess(fn: FunctionIr, node: IrNode, facts: string, res: Res): b
   // Memory kept is kept somewhere: a store the walk did not see, or a leak; counts and locks need no pointer.
   if (node.kind !== 'return' || returned === undefined || res.pair.kind === 'memory') return false;
   const releases = (candidate: IrNode | undefined) =>
-    candidate?.calls.some(
-      (call) =>
-        res.pair.release.includes(call.name) &&
-        (releaseKeyOfCall(res.pair, call) === res.key || releaseKeyOfCall(res.pair, call) === res.releaseKey),
-    ) === true;
+    candidate?.calls.some((call) => {
+      if (!res.pair.release.includes(call.name)) return false;
+      const key = releaseKeyOfCall(res.pair, call);
+      return key === res.key || key === res.releaseKey;
+    }) === true;
   if (returned === '0') {
     const releasing = fn.nodes.filter((candidate) => candidate.kind !== 'branch' && releases(candidate));
     return releasing.length > 0 && releasing.every((candidate) => failureReturnFollows(fn, candidate));

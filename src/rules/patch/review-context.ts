@@ -53,8 +53,8 @@ export interface HunkReview {
   readonly keptResults?: ReadonlySet<string>;
   /** Functions the patch's hunks define or change: C functions, not macros, so they cannot assign a bare argument. */
   readonly definedFunctions?: ReadonlySet<string>;
-  /** Locks the patch's functions release without taking them, per side (`untaken-unlocks.ts`); else learned from this hunk. */
-  readonly untakenUnlocks?: Readonly<Record<ImageSide, UntakenUnlocks>>;
+  /** Locks the patch's functions release without taking them, per side (`untaken-unlocks.ts`). */
+  readonly untakenUnlocks: Readonly<Record<ImageSide, UntakenUnlocks>>;
 }
 
 export interface PatchIssue {
