@@ -873,7 +873,7 @@ function keptOnSuccess(fn: FunctionIr, node: IrNode, facts: string, res: Res): b
     candidate?.calls.some((call) => {
       if (!res.pair.release.includes(call.name)) return false;
       const key = releaseKeyOfCall(res.pair, call);
-      return key === res.key || key === res.releaseKey;
+      return key !== undefined && (key === res.key || key === res.releaseKey);
     }) === true;
   if (returned === '0') {
     const releasing = fn.nodes.filter((candidate) => candidate.kind !== 'branch' && releases(candidate));
@@ -897,7 +897,7 @@ function failureReturnFollows(fn: FunctionIr, node: IrNode): boolean {
   if (returned === undefined) return false;
   if (FAILURE_RETURN.test(returned)) return true;
   if (!/^[A-Za-z_]\w*$/.test(returned)) return false;
-  const setTest = new RegExp(`^\\(*${regExpLiteral(returned)}(?:&&|\\|\\||<0|!=0|\\)|$)`);
+  const setTest = new RegExp(`^\\(*${regExpLiteral(returned)}(?:&&|<0|!=0|\\)|$)`);
   return fn.nodes.some((branch) => {
     if (branch.kind !== 'branch' || branch.cond === undefined || !setTest.test(unwrap(branch.cond))) return false;
     // Only from failure tests: a release at a label the success path falls into is not a failure's.
