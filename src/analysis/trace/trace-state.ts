@@ -25,7 +25,7 @@
 
 import { detach } from '../../base/detach-string';
 import { stringHash } from '../../base/string-hash';
-import { isCachedText } from '../../parse/trace/code-units';
+import { cachedTextEqual } from '../../parse/trace/code-units';
 import { add, sub, toU64, U64_MAX, type Num64, type U64 } from '../../base/u64';
 import { GemObject, GpuVa, GpuVm } from '../../model/objects';
 import { boExtobjAdd, boObtain, boPut, gpuvmInit, resvObjectAlloc, vaInsert, vaLink, vaRemove, vaUnlink } from '../../model/gpuvm';
@@ -906,7 +906,7 @@ function spanQualifies(start: Num64, last: Num64, offset: Num64): boolean {
 
 /** `text` as a string that may outlive its line: the decoder's cached value as it is, anything else detached. */
 function owned(text: string): string {
-  return isCachedText(text) ? text : detach(text);
+  return cachedTextEqual(text) ?? detach(text);
 }
 
 function inherit(piece: TraceMapping, old: TraceMapping): void {

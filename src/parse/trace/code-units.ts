@@ -19,11 +19,42 @@ export type CodeUnits = Uint8Array | Uint16Array;
  * bytes and UTF-8 are the string's.
  */
 export function isPrintableAscii(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
+  let i = start;
+  if (end - start >= 16) {
+    // Four bytes at a time over the aligned words of the buffer (this runs
+    // over every byte of a capture): a word has a byte below 0x20 when
+    // `(w - 0x20202020) & ~w` sets that byte's high bit, one above 0x7e
+    // when `(w + 0x01010101) | w` does (exact tests: no false answers).
+    const words = wordsOf(bytes.buffer);
+    const base = bytes.byteOffset;
+    for (; ((base + i) & 3) !== 0; i++) {
+      const code = bytes[i] as number;
+      if (code < 0x20 || code > 0x7e) return false;
+    }
+    const wordEnd = (base + end) >> 2;
+    for (let w = (base + i) >> 2; w < wordEnd; w++) {
+      const word = words[w] as number;
+      if ((((word - 0x20202020) & ~word) | (word + 0x01010101) | word) & 0x80808080) return false;
+    }
+    i = (wordEnd << 2) - base;
+  }
+  for (; i < end; i++) {
     const code = bytes[i] as number;
     if (code < 0x20 || code > 0x7e) return false;
   }
   return true;
+}
+
+let wordsBuffer: ArrayBufferLike | null = null;
+let wordsView: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+/** The whole words of `buffer` (the last buffer's view is kept: lines come a chunk at a time). */
+function wordsOf(buffer: ArrayBufferLike): Int32Array {
+  if (buffer !== wordsBuffer) {
+    wordsBuffer = buffer;
+    wordsView = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+  }
+  return wordsView;
 }
 
 const encoder = new TextEncoder();
@@ -190,21 +221,155 @@ export function cachedUnitsText(units: CodeUnits, start: number, end: number): s
 }
 
 /**
- * Whether `text` is the very string the cache of short values holds for its
- * units: a string made from units, not a view of a longer one, so it can be
- * kept as it is (no `detach` copy).
+ * Hex values already read as numbers (by the reader thread, `prescan.ts`),
+ * as strings: a direct-mapped cache from the number to the one string made
+ * for it, one table for each way such a value is keyed. It answers what
+ * `cachedUnitsText` answers for the value's digits without reading them
+ * again, and with one probe of a number array instead of a word compare.
+ * A slot whose number is -1 is empty (no value is negative).
  */
-export function isCachedText(text: string): boolean {
+const NUMBER_CACHE_BITS = 16;
+const NUMBER_CACHE_MASK = (1 << NUMBER_CACHE_BITS) - 1;
+const TWO_32 = 2 ** 32;
+
+class NumberTexts {
+  readonly numbers = new Float64Array(1 << NUMBER_CACHE_BITS).fill(-1);
+  readonly texts: string[] = new Array<string>(1 << NUMBER_CACHE_BITS).fill('');
+  constructor(private readonly render: (value: number) => string) {}
+
+  text(value: number): string {
+    const slot = numberSlot(value);
+    if (this.numbers[slot] === value) return this.texts[slot] as string;
+    const text = this.render(value);
+    this.numbers[slot] = value;
+    this.texts[slot] = text;
+    return text;
+  }
+}
+
+function numberSlot(value: number): number {
+  const hash = Math.imul((value >>> 0) ^ Math.imul(Math.floor(value / TWO_32), 0x9e3779b1), 0x85ebca6b);
+  return (hash ^ (hash >>> 15)) & NUMBER_CACHE_MASK;
+}
+
+const HEX_CODES = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
+
+/**
+ * The 16 lowercase hex digits of `value`, zero-padded, as a flat string (one
+ * made by `padStart` is a concatenation, which every later hash and compare
+ * would walk).
+ */
+function pointerDigits(value: number): string {
+  const h = Math.floor(value / TWO_32);
+  const l = value >>> 0;
+  const c = HEX_CODES;
+  return String.fromCharCode(
+    c[(h >>> 28) & 15] as number,
+    c[(h >>> 24) & 15] as number,
+    c[(h >>> 20) & 15] as number,
+    c[(h >>> 16) & 15] as number,
+    c[(h >>> 12) & 15] as number,
+    c[(h >>> 8) & 15] as number,
+    c[(h >>> 4) & 15] as number,
+    c[h & 15] as number,
+    c[(l >>> 28) & 15] as number,
+    c[(l >>> 24) & 15] as number,
+    c[(l >>> 20) & 15] as number,
+    c[(l >>> 16) & 15] as number,
+    c[(l >>> 12) & 15] as number,
+    c[(l >>> 8) & 15] as number,
+    c[(l >>> 4) & 15] as number,
+    c[l & 15] as number,
+  );
+}
+
+/** `pointerDigits` without the leading zeros (one kept for zero). */
+function keyDigits(value: number): string {
+  const text = pointerDigits(value);
+  let zeros = 0;
+  while (zeros < 15 && text.charCodeAt(zeros) === 48) zeros++;
+  return zeros === 0 ? text : unitsText(unitsOf(text), zeros, 16);
+}
+
+/** A pointer's 16 lowercase digits, zero-padded (`pointerKey`). */
+const pointerTexts = new NumberTexts(pointerDigits);
+/** A hex key: lowercase digits without leading zeros (`hexKeyText`). */
+const hexKeyTexts = new NumberTexts(keyDigits);
+
+/**
+ * The 16 zero-padded lowercase hex digits of `value` (an integer in [0, 2^53)),
+ * the string `cachedUnitsText` gives for a pointer printed with those digits.
+ */
+export function cachedPointerText(value: number): string {
+  return pointerTexts.text(value);
+}
+
+/** The lowercase hex digits of `value` (an integer in [0, 2^53)) without leading zeros. */
+export function cachedHexKeyText(value: number): string {
+  return hexKeyTexts.text(value);
+}
+
+/** `lowerHexUnits` of a string's units. */
+function lowerHexText(text: string): number {
   const length = text.length;
-  if (length === 0 || length > SHORT_TEXT) return false;
+  if (length === 0 || length > 16) return NaN;
+  let value = 0;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) value = value * 16 + (code - 48);
+    else if (code >= 97 && code <= 102) value = value * 16 + (code - 87);
+    else return NaN;
+  }
+  return value <= Number.MAX_SAFE_INTEGER ? value : NaN;
+}
+
+/**
+ * `units[start, end)` read as lowercase hex digits (1 to 16 of them, no
+ * `0x`): the value, or NaN when the range is not that or the value is 2^53
+ * or more (then no double holds it exactly).
+ */
+export function lowerHexUnits(units: CodeUnits, start: number, end: number): number {
+  if (end <= start || end - start > 16) return NaN;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const code = units[i] as number;
+    if (code >= 48 && code <= 57) value = value * 16 + (code - 48);
+    else if (code >= 97 && code <= 102) value = value * 16 + (code - 87);
+    else return NaN;
+  }
+  // Every partial value is exact until one passes 2^53, and then the last one does too.
+  return value <= Number.MAX_SAFE_INTEGER ? value : NaN;
+}
+
+/**
+ * The string one of the caches of short values holds equal to `text`, or
+ * undefined: a string made from units or a number, never a view of a longer
+ * one, so it may be kept where `text` (perhaps a slice of a line) should not.
+ */
+export function cachedTextEqual(text: string): string | undefined {
+  return numberCachedText(text) ?? unitsCachedText(text);
+}
+
+function numberCachedText(text: string): string | undefined {
+  const value = lowerHexText(text);
+  if (value !== value) return undefined;
+  const texts = text.length === 16 ? pointerTexts : hexKeyTexts;
+  const cached = texts.texts[numberSlot(value)] as string;
+  return cached === text ? cached : undefined;
+}
+
+function unitsCachedText(text: string): string | undefined {
+  const length = text.length;
+  if (length === 0 || length > SHORT_TEXT) return undefined;
   const count = (length + 3) >> 2;
   for (let w = 0, i = 0; w < count; w++, i += 4) {
-    // charCodeAt past the end is NaN, which `|` reads as 0, the padding. A unit above 0xff cannot be cached; the identity check below says no.
+    // charCodeAt past the end is NaN, which `|` reads as 0, the padding. A unit above 0xff cannot be cached; the compare below says no.
     words[w] =
       (text.charCodeAt(i) & 0xff) |
       ((text.charCodeAt(i + 1) & 0xff) << 8) |
       ((text.charCodeAt(i + 2) & 0xff) << 16) |
       ((text.charCodeAt(i + 3) & 0xff) << 24);
   }
-  return cachedTexts[slotOf(count, length)] === text;
+  const cached = cachedTexts[slotOf(count, length)] as string;
+  return cached === text ? cached : undefined;
 }

@@ -30,7 +30,7 @@
  */
 
 import type { Num64 } from '../../base/u64';
-import { cachedUnitsText, unitsOf, unitsText, type CodeUnits } from './code-units';
+import { cachedHexKeyText, cachedPointerText, cachedUnitsText, unitsOf, unitsText, type CodeUnits } from './code-units';
 import { EVENT_SPECS, layout, type EventLayout, type EventSpec, type KeyValueScheme } from './event-tables';
 import { hexValue, isNullPointer, matchUnits, pointerKey, type ConversionType } from './payload-format';
 
@@ -52,6 +52,13 @@ export class LineEvent implements DecodedEvent {
   units: CodeUnits = new Uint16Array(0);
   /** Value k is `units[bounds[2k], bounds[2k + 1])`. */
   bounds = new Int32Array(64);
+  /**
+   * When the line came read ahead (`prescan.ts`): value k read as lowercase
+   * hex digits is `numbers[numbersAt + k]` (NaN when it is not that); null
+   * otherwise.
+   */
+  numbers: Float64Array | null = null;
+  numbersAt = 0;
   private texts: string[] | null = null;
 
   /** Every value as a string (made on first use, for hovers, JSON and field references). */
@@ -70,6 +77,7 @@ export class LineEvent implements DecodedEvent {
     this.spec = spec;
     this.units = units;
     this.texts = null;
+    this.numbers = null;
   }
 }
 
@@ -80,6 +88,12 @@ export function field(event: DecodedEvent, name: string): string | undefined {
 }
 
 const C0 = 48;
+
+/** Value `position` of a line read ahead, as lowercase hex digits (`LineEvent.numbers`); NaN when not known so. */
+function readAhead(event: LineEvent, position: number): number {
+  const numbers = event.numbers;
+  return numbers === null ? NaN : (numbers[event.numbersAt + position] as number);
+}
 
 function hexDigit(code: number): number {
   if (code >= C0 && code <= 57) return code - C0;
@@ -95,7 +109,11 @@ export function pointerField(event: DecodedEvent, name: string): string | undefi
     const start = event.bounds[2 * position] as number;
     const end = event.bounds[2 * position + 1] as number;
     // `pointerKey` keeps 16 characters not starting with `(` as they are: the shared string of them.
-    if (end - start === 16 && event.units[start] !== 40 /* ( */) return cachedUnitsText(event.units, start, end);
+    if (end - start === 16) {
+      const value = readAhead(event, position);
+      if (value === value) return cachedPointerText(value);
+      if (event.units[start] !== 40 /* ( */) return cachedUnitsText(event.units, start, end);
+    }
   }
   return pointerKey(event.values[position] as string);
 }
@@ -108,6 +126,10 @@ export function objectField(event: DecodedEvent, name: string): string {
     const units = event.units;
     const start = event.bounds[2 * position] as number;
     const end = event.bounds[2 * position + 1] as number;
+    if (end - start === 16) {
+      const value = readAhead(event, position);
+      if (value === value) return value === 0 ? '' : cachedPointerText(value);
+    }
     const second = units[start + 1] as number;
     if (end - start === 16 && units[start] !== 40 /* ( */ && second !== 120 /* x */ && second !== 88 /* X */) {
       // NULL is all zeros here.
@@ -129,6 +151,8 @@ export function hexField(event: DecodedEvent, name: string): Num64 {
   const position = event.layout.index[name];
   if (position === undefined) return 0;
   if (event instanceof LineEvent) {
+    const ahead = readAhead(event, position);
+    if (ahead === ahead) return ahead;
     const units = event.units;
     const start = event.bounds[2 * position] as number;
     const end = event.bounds[2 * position + 1] as number;
@@ -161,6 +185,8 @@ export function hexKeyField(event: DecodedEvent, name: string): string {
   const position = event.layout.index[name];
   if (position === undefined) return '';
   if (event instanceof LineEvent) {
+    const ahead = readAhead(event, position);
+    if (ahead === ahead) return cachedHexKeyText(ahead);
     const units = event.units;
     let start = event.bounds[2 * position] as number;
     const end = event.bounds[2 * position + 1] as number;
@@ -284,7 +310,15 @@ export class EventDecoder {
    * match the same units the same way. Null otherwise (the caller decodes
    * the line itself).
    */
-  acceptLine(spec: EventSpec, position: number, units: CodeUnits, source: Float64Array, from: number, origin: number): LineEvent | null {
+  acceptLine(
+    spec: EventSpec,
+    position: number,
+    units: CodeUnits,
+    source: Float64Array,
+    from: number,
+    origin: number,
+    numbersFrom: number,
+  ): LineEvent | null {
     const chosen = spec.layouts[position];
     if (chosen === undefined || chosen !== (this.preferred.get(spec) ?? spec.layouts[0])) return null;
     const event = this.event;
@@ -294,6 +328,8 @@ export class EventDecoder {
     const bounds = event.bounds;
     for (let k = 0; k < needed; k++) bounds[k] = origin + (source[from + k] as number);
     event.layout = chosen;
+    event.numbers = source;
+    event.numbersAt = numbersFrom;
     return event;
   }
 

@@ -22,10 +22,13 @@
  * the replaying thread decodes lines the reader does not (text lines), so the
  * replaying side takes the reader's result only where its own decoder would
  * have tried that layout first (`EventDecoder.acceptLine`): the match is then
- * the same, on the same units, whatever the history.
+ * the same, on the same units, whatever the history. With the bounds, the
+ * record holds each value read as lowercase hex digits (`lowerHexUnits`:
+ * NaN when it is not that), so the replaying thread gets a pointer's or an
+ * address's number without reading its digits again (`decode-event.ts`).
  */
 
-import { isPrintableAscii } from './code-units';
+import { isPrintableAscii, lowerHexUnits } from './code-units';
 import type { EventDecoder, LineEvent } from './decode-event';
 import { specAtSlot, specSlotOfUnits, type EventSpec } from './event-tables';
 import { scanTraceLine, type ScannedLine } from './trace-line';
@@ -48,7 +51,9 @@ const PRESCAN_VALUES = 16;
 const SPEC_SLOT = 11;
 /** Slot of the layout's position (-1: not decoded); the values' bounds follow it. */
 const LAYOUT_SLOT = 12;
-export const PRESCAN_STRIDE = LAYOUT_SLOT + 1 + 2 * PRESCAN_VALUES;
+/** First slot of the values read as hex numbers, one a value. */
+const NUMBERS_SLOT = LAYOUT_SLOT + 1 + 2 * PRESCAN_VALUES;
+export const PRESCAN_STRIDE = NUMBERS_SLOT + PRESCAN_VALUES;
 export const PRESCAN_UNKNOWN = 0;
 export const PRESCAN_EVENT = 1;
 export const PRESCAN_NOT_BYTES = 2;
@@ -103,6 +108,7 @@ export function prescanTraceLine(
   out[at + LAYOUT_SLOT] = position;
   const bounds = event.bounds;
   for (let k = 0; k < 2 * values; k++) out[at + LAYOUT_SLOT + 1 + k] = (bounds[k] as number) - start;
+  for (let k = 0; k < values; k++) out[at + NUMBERS_SLOT + k] = lowerHexUnits(bytes, bounds[2 * k] as number, bounds[2 * k + 1] as number);
 }
 
 /** The event a `PRESCAN_EVENT` record names: what `specOfUnits` gives for its name, undefined when GPUVM Lens does not know it. */
@@ -124,7 +130,7 @@ export function acceptPrescanned(
 ): LineEvent | null {
   const position = prescan.scans[prescan.at + LAYOUT_SLOT] as number;
   if (position < 0) return null;
-  return decoder.acceptLine(spec, position, units, prescan.scans, prescan.at + LAYOUT_SLOT + 1, start);
+  return decoder.acceptLine(spec, position, units, prescan.scans, prescan.at + LAYOUT_SLOT + 1, start, prescan.at + NUMBERS_SLOT);
 }
 
 /** Fills `out` as `scanTraceLine(units, start, …)` did for a `PRESCAN_EVENT` record. */

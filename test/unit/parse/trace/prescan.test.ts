@@ -21,7 +21,7 @@ import {
   prescanTraceLine,
   readPrescan,
 } from '../../../../src/parse/trace/prescan';
-import { EventDecoder } from '../../../../src/parse/trace/decode-event';
+import { EventDecoder, hexField, hexKeyField, objectField, pointerField, type LineEvent } from '../../../../src/parse/trace/decode-event';
 import { specOfUnits } from '../../../../src/parse/trace/event-tables';
 import { ScannedLine, scanTraceLine } from '../../../../src/parse/trace/trace-line';
 
@@ -90,6 +90,7 @@ describe('prescanTraceLine', () => {
     const replaying = new EventDecoder();
     const reference = new EventDecoder();
     let accepted = 0;
+    let readAhead = 0;
     for (const text of lines()) {
       const bytes = Buffer.from(text, 'utf8');
       prescanTraceLine(bytes, 0, bytes.length, scratch, reader, records, 0);
@@ -104,8 +105,23 @@ describe('prescanTraceLine', () => {
       if (taken) accepted++;
       const decoded = taken ?? replaying.decodeLine(spec, bytes, scanned.payloadStart, scanned.end);
       expect(decoded ? { layout: decoded.layout.id, values: [...decoded.values] } : null).toEqual(expectedValues);
+      // Fields read through the numbers the record holds read as from the digits.
+      if (taken && expected) {
+        for (const name of expected.layout.fields) {
+          const read = (event: LineEvent) => [
+            pointerField(event, name),
+            objectField(event, name),
+            hexField(event, name),
+            hexKeyField(event, name),
+          ];
+          const fromDigits = read(expected);
+          expect(read(taken), `${name} of ${text}`).toEqual(fromDigits);
+          if (taken.numbers !== null && !Number.isNaN(taken.numbers[taken.numbersAt + expected.layout.index[name]!])) readAhead++;
+        }
+      }
     }
     expect(accepted).toBeGreaterThan(100);
+    expect(readAhead).toBeGreaterThan(100);
   });
 
   it('is refused for a layout the decoder would not try first', () => {
