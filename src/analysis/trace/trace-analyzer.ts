@@ -5,7 +5,7 @@
  * of gigabytes; lines read from disk are taken as bytes (`lineBytes`).
  */
 
-import type { Prescan } from '../../parse/trace/prescan';
+import { lineEndsWithCr, type Prescan } from '../../parse/trace/prescan';
 import { traceCrlfLineEnds } from '../../rules/trace/trace-crlf-line-ends';
 import type { AnalysisResult, Analyzer } from '../document';
 import { TraceReplayer } from './trace-replayer';
@@ -33,7 +33,7 @@ export const traceAnalyzer: Analyzer = {
         prescan?: Prescan,
       ) {
         if (!replayer.lineBytes(bytes, start, end, lineNumber, unterminated, prescan)) return false;
-        if (end > start && bytes[end - 1] === 13 && crlfLines++ === 0) firstCrlfLine = lineNumber;
+        if (lineEndsWithCr(bytes, start, end, prescan) && crlfLines++ === 0) firstCrlfLine = lineNumber;
         return true;
       },
       end(): AnalysisResult {

@@ -50,8 +50,8 @@ export class LineEvent implements DecodedEvent {
   spec!: EventSpec;
   layout!: EventLayout;
   units: CodeUnits = new Uint16Array(0);
-  /** Value k is `units[bounds[2k], bounds[2k + 1])`. */
-  bounds = new Int32Array(64);
+  /** The bounds `matchUnits` fills, and those a read-ahead record's are copied to. */
+  ownBounds = new Int32Array(64);
   /**
    * When the line came read ahead (`prescan.ts`): value k read as lowercase
    * hex digits is `numbers[numbersAt + k]` (NaN when it is not that); null
@@ -59,14 +59,49 @@ export class LineEvent implements DecodedEvent {
    */
   numbers: Float64Array | null = null;
   numbersAt = 0;
+  /**
+   * The read-ahead record's bounds, not yet copied (`source[from + k]`
+   * relative to `origin`): most events are replayed from `numbers` alone,
+   * so their bounds are never needed.
+   */
+  private pendingCount = 0;
+  private pendingFrom = 0;
+  private pendingOrigin = 0;
   private texts: string[] | null = null;
+
+  /** Value k is `units[bounds[2k], bounds[2k + 1])`. */
+  get bounds(): Int32Array {
+    if (this.pendingCount > 0) this.copyPending();
+    return this.ownBounds;
+  }
+
+  private copyPending(): void {
+    const needed = this.pendingCount;
+    const source = this.numbers as Float64Array;
+    const from = this.pendingFrom;
+    const origin = this.pendingOrigin;
+    if (this.ownBounds.length < needed) this.ownBounds = new Int32Array(needed);
+    const bounds = this.ownBounds;
+    for (let k = 0; k < needed; k++) bounds[k] = origin + (source[from + k] as number);
+    this.pendingCount = 0;
+  }
+
+  /** Takes a read-ahead record's layout, bounds and numbers (the decoder only). */
+  takeRecord(layout: EventLayout, source: Float64Array, from: number, origin: number, numbersFrom: number): void {
+    this.layout = layout;
+    this.numbers = source;
+    this.numbersAt = numbersFrom;
+    this.pendingCount = layout.compiled.types.length * 2;
+    this.pendingFrom = from;
+    this.pendingOrigin = origin;
+  }
 
   /** Every value as a string (made on first use, for hovers, JSON and field references). */
   get values(): readonly string[] {
     if (this.texts === null) {
       const texts: string[] = new Array<string>(this.layout.fields.length);
-      for (let k = 0; k < texts.length; k++)
-        texts[k] = unitsText(this.units, this.bounds[2 * k] as number, this.bounds[2 * k + 1] as number);
+      const bounds = this.bounds;
+      for (let k = 0; k < texts.length; k++) texts[k] = unitsText(this.units, bounds[2 * k] as number, bounds[2 * k + 1] as number);
       this.texts = texts;
     }
     return this.texts;
@@ -78,6 +113,7 @@ export class LineEvent implements DecodedEvent {
     this.units = units;
     this.texts = null;
     this.numbers = null;
+    this.pendingCount = 0;
   }
 }
 
@@ -106,14 +142,14 @@ export function pointerField(event: DecodedEvent, name: string): string | undefi
   const position = event.layout.index[name];
   if (position === undefined) return undefined;
   if (event instanceof LineEvent) {
-    const start = event.bounds[2 * position] as number;
-    const end = event.bounds[2 * position + 1] as number;
+    // Lowercase digits, however many: `pointerKey` pads them to 16.
+    const value = readAhead(event, position);
+    if (value === value) return cachedPointerText(value);
+    const bounds = event.bounds;
+    const start = bounds[2 * position] as number;
+    const end = bounds[2 * position + 1] as number;
     // `pointerKey` keeps 16 characters not starting with `(` as they are: the shared string of them.
-    if (end - start === 16) {
-      const value = readAhead(event, position);
-      if (value === value) return cachedPointerText(value);
-      if (event.units[start] !== 40 /* ( */) return cachedUnitsText(event.units, start, end);
-    }
+    if (end - start === 16 && event.units[start] !== 40 /* ( */) return cachedUnitsText(event.units, start, end);
   }
   return pointerKey(event.values[position] as string);
 }
@@ -123,13 +159,13 @@ export function objectField(event: DecodedEvent, name: string): string {
   const position = event.layout.index[name];
   if (position === undefined) return pointerKey('');
   if (event instanceof LineEvent) {
+    // Lowercase digits, however many: all zeros is NULL, anything else `pointerKey` pads to 16.
+    const value = readAhead(event, position);
+    if (value === value) return value === 0 ? '' : cachedPointerText(value);
     const units = event.units;
-    const start = event.bounds[2 * position] as number;
-    const end = event.bounds[2 * position + 1] as number;
-    if (end - start === 16) {
-      const value = readAhead(event, position);
-      if (value === value) return value === 0 ? '' : cachedPointerText(value);
-    }
+    const bounds = event.bounds;
+    const start = bounds[2 * position] as number;
+    const end = bounds[2 * position + 1] as number;
     const second = units[start + 1] as number;
     if (end - start === 16 && units[start] !== 40 /* ( */ && second !== 120 /* x */ && second !== 88 /* X */) {
       // NULL is all zeros here.
@@ -154,8 +190,9 @@ export function hexField(event: DecodedEvent, name: string): Num64 {
     const ahead = readAhead(event, position);
     if (ahead === ahead) return ahead;
     const units = event.units;
-    const start = event.bounds[2 * position] as number;
-    const end = event.bounds[2 * position + 1] as number;
+    const bounds = event.bounds;
+    const start = bounds[2 * position] as number;
+    const end = bounds[2 * position + 1] as number;
     // Up to 13 significant digits fit a double exactly; most fields are that
     // short, or zero-padded to a fixed width (i915's 16-digit offsets), which
     // `hexValue` reads through a bigint to the same number.
@@ -188,8 +225,9 @@ export function hexKeyField(event: DecodedEvent, name: string): string {
     const ahead = readAhead(event, position);
     if (ahead === ahead) return cachedHexKeyText(ahead);
     const units = event.units;
-    let start = event.bounds[2 * position] as number;
-    const end = event.bounds[2 * position + 1] as number;
+    const bounds = event.bounds;
+    let start = bounds[2 * position] as number;
+    const end = bounds[2 * position + 1] as number;
     while (start < end - 1 && units[start] === C0) start++;
     let upper = false;
     for (let i = start; i < end && !upper; i++) upper = (units[i] as number) >= 65 && (units[i] as number) <= 70;
@@ -323,21 +361,15 @@ export class EventDecoder {
     if (chosen === undefined || chosen !== (this.preferred.get(spec) ?? spec.layouts[0])) return null;
     const event = this.event;
     event.reset(spec, units);
-    const needed = chosen.compiled.types.length * 2;
-    if (event.bounds.length < needed) event.bounds = new Int32Array(needed);
-    const bounds = event.bounds;
-    for (let k = 0; k < needed; k++) bounds[k] = origin + (source[from + k] as number);
-    event.layout = chosen;
-    event.numbers = source;
-    event.numbersAt = numbersFrom;
+    event.takeRecord(chosen, source, from, origin, numbersFrom);
     return event;
   }
 
   private matches(candidate: EventLayout, units: CodeUnits, start: number, end: number): boolean {
     const event = this.event;
     const needed = candidate.compiled.types.length * 2;
-    if (event.bounds.length < needed) event.bounds = new Int32Array(needed);
-    if (!matchUnits(candidate.compiled, units, start, end, event.bounds)) return false;
+    if (event.ownBounds.length < needed) event.ownBounds = new Int32Array(needed);
+    if (!matchUnits(candidate.compiled, units, start, end, event.ownBounds)) return false;
     event.layout = candidate;
     return true;
   }

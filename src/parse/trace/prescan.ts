@@ -111,6 +111,18 @@ export function prescanTraceLine(
   for (let k = 0; k < values; k++) out[at + NUMBERS_SLOT + k] = lowerHexUnits(bytes, bounds[2 * k] as number, bounds[2 * k + 1] as number);
 }
 
+/**
+ * Whether line `bytes[start, end)` ends with a CR. An event's record says so
+ * without reading the line (its end excludes a final CR): on the replaying
+ * thread the line's bytes are otherwise mostly not read at all, and this
+ * first read of them missed the cache.
+ */
+export function lineEndsWithCr(bytes: Uint8Array, start: number, end: number, prescan: Prescan | undefined): boolean {
+  if (prescan !== undefined && prescan.scans[prescan.at] === PRESCAN_EVENT)
+    return end - start - (prescan.scans[prescan.at + 1] as number) === 1;
+  return end > start && bytes[end - 1] === 13;
+}
+
 /** The event a `PRESCAN_EVENT` record names: what `specOfUnits` gives for its name, undefined when GPUVM Lens does not know it. */
 export function prescannedSpec(prescan: Prescan): EventSpec | undefined {
   return specAtSlot(prescan.scans[prescan.at + SPEC_SLOT] as number);

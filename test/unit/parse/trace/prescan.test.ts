@@ -13,6 +13,7 @@ import {
   acceptPrescanned,
   BYTE_LINE_LIMIT,
   isByteLine,
+  lineEndsWithCr,
   PRESCAN_EVENT,
   PRESCAN_NOT_BYTES,
   PRESCAN_STRIDE,
@@ -66,6 +67,7 @@ describe('prescanTraceLine', () => {
       const code = records[3] as 0 | 1 | 2;
       counts[code]++;
       expect(code === PRESCAN_NOT_BYTES).toBe(!isByteLine(bytes, start, end));
+      expect(lineEndsWithCr(bytes, start, end, { scans: records, at: 3 })).toBe(text.endsWith('\r'));
       if (code !== PRESCAN_EVENT) continue;
       const expected = new ScannedLine();
       expect(scanTraceLine(bytes, start, end, expected)).toBe('event');
