@@ -330,16 +330,32 @@ function lowerHexText(text: string): number {
  */
 export function lowerHexUnits(units: CodeUnits, start: number, end: number): number {
   if (end <= start || end - start > 16) return NaN;
-  let value = 0;
-  for (let i = start; i < end; i++) {
+  // Two 32-bit halves in integer arithmetic; `bad` turns negative at a unit that is not a lowercase digit.
+  const split = end - start > 8 ? end - 8 : start;
+  let high = 0;
+  let low = 0;
+  let bad = 0;
+  for (let i = start; i < split; i++) {
     const code = units[i] as number;
-    if (code >= 48 && code <= 57) value = value * 16 + (code - 48);
-    else if (code >= 97 && code <= 102) value = value * 16 + (code - 87);
-    else return NaN;
+    const digit = LOWER_HEX[code & 0xff] as number;
+    bad |= digit | -(code >>> 8);
+    high = (high << 4) | (digit & 15);
   }
-  // Every partial value is exact until one passes 2^53, and then the last one does too.
-  return value <= Number.MAX_SAFE_INTEGER ? value : NaN;
+  for (let i = split; i < end; i++) {
+    const code = units[i] as number;
+    const digit = LOWER_HEX[code & 0xff] as number;
+    bad |= digit | -(code >>> 8);
+    low = (low << 4) | (digit & 15);
+  }
+  // Below 2^53: the high half below 2^21.
+  if (bad < 0 || high >>> 21 !== 0) return NaN;
+  return high * TWO_32 + (low >>> 0);
 }
+
+/** Each byte's value as a lowercase hex digit, -1 for any other byte. */
+const LOWER_HEX = new Int8Array(256).fill(-1);
+for (let code = 48; code <= 57; code++) LOWER_HEX[code] = code - 48;
+for (let code = 97; code <= 102; code++) LOWER_HEX[code] = code - 87;
 
 /**
  * The string one of the caches of short values holds equal to `text`, or

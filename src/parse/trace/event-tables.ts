@@ -11,7 +11,7 @@
  * objects (VM, VMA, BO, fence, ...), for navigation between events.
  */
 
-import { unitsEqual, type CodeUnits } from './code-units';
+import type { CodeUnits } from './code-units';
 import { compileFormat, type CompiledFormat } from './payload-format';
 
 export type TraceDriver = 'xe' | 'amdgpu' | 'i915' | 'gpu_scheduler' | 'dma_fence' | 'gpu_mem' | 'msm' | 'panthor' | 'pvr';
@@ -805,6 +805,8 @@ export const EVENT_CLASSES: readonly ClassDef[] = CLASSES;
 /** Event names hashed for `specOfUnits` (FNV-1a over the name's units, open addressing). */
 const NAME_SLOTS: (EventSpec | undefined)[] = [];
 const NAME_HASHES: number[] = [];
+/** Each slot's event name as code units (compared on every line). */
+const NAME_UNITS: Uint16Array[] = [];
 let nameMask = 0;
 
 function nameHash(units: CodeUnits, start: number, end: number): number {
@@ -819,17 +821,16 @@ function nameHash(units: CodeUnits, start: number, end: number): number {
   for (let slot = 0; slot < slots; slot++) {
     NAME_SLOTS.push(undefined);
     NAME_HASHES.push(0);
+    NAME_UNITS.push(new Uint16Array(0));
   }
   for (const spec of EVENT_SPECS.values()) {
-    const hash = nameHash(
-      Uint16Array.from(spec.name, (c) => c.charCodeAt(0)),
-      0,
-      spec.name.length,
-    );
+    const units = Uint16Array.from(spec.name, (c) => c.charCodeAt(0));
+    const hash = nameHash(units, 0, units.length);
     let slot = hash & nameMask;
     while (NAME_SLOTS[slot] !== undefined) slot = (slot + 1) & nameMask;
     NAME_SLOTS[slot] = spec;
     NAME_HASHES[slot] = hash;
+    NAME_UNITS[slot] = units;
   }
 })();
 
@@ -846,12 +847,18 @@ export function specOfUnits(units: CodeUnits, start: number, end: number): Event
  * table, -1 for none: a number another thread can hand over, since every
  * thread builds the same table from the same code (`specAtSlot`).
  */
+function sameUnits(units: CodeUnits, start: number, end: number, name: Uint16Array): boolean {
+  if (name.length !== end - start) return false;
+  for (let k = 0; k < name.length; k++) if (units[start + k] !== name[k]) return false;
+  return true;
+}
+
 export function specSlotOfUnits(units: CodeUnits, start: number, end: number): number {
   const hash = nameHash(units, start, end);
   for (let slot = hash & nameMask; ; slot = (slot + 1) & nameMask) {
     const spec = NAME_SLOTS[slot];
     if (spec === undefined) return -1;
-    if (NAME_HASHES[slot] === hash && spec.name.length === end - start && unitsEqual(units, start, spec.name)) return slot;
+    if (NAME_HASHES[slot] === hash && sameUnits(units, start, end, NAME_UNITS[slot] as Uint16Array)) return slot;
   }
 }
 

@@ -32,6 +32,9 @@ export interface CompiledFormat {
   readonly tails: readonly string[];
   /** The last literal without trailing spaces: what the payload must end with. */
   readonly closing: string;
+  /** `head`'s and `tails[k]`'s code units (compared unit by unit on every line). */
+  readonly headUnits: Uint16Array;
+  readonly tailUnits: readonly Uint16Array[];
 }
 
 const CONVERSION = /%[-+ #0-9.]*(?:ll|l|L|z|h|hh)?([sduixXpc])/g;
@@ -59,7 +62,10 @@ export function compileFormat(format: string): CompiledFormat {
   }
   literals.push(format.slice(last).replace(/%%/g, '%'));
   const tails = literals.slice(1);
-  return { format, head: literals[0] ?? '', types, tails, closing: (tails[tails.length - 1] ?? '').trimEnd() };
+  const head = literals[0] ?? '';
+  const unitsOfText = (text: string) => Uint16Array.from(text, (letter) => letter.charCodeAt(0));
+  const closing = (tails[tails.length - 1] ?? '').trimEnd();
+  return { format, head, types, tails, closing, headUnits: unitsOfText(head), tailUnits: tails.map(unitsOfText) };
 }
 
 const C0 = 48;
@@ -116,14 +122,20 @@ function numericEnd(units: CodeUnits, start: number, end: number, type: Conversi
 }
 
 /** The first `text` in `units[from, end)`, or -1. */
-function indexOfText(units: CodeUnits, text: string, from: number, end: number): number {
-  const first = text.charCodeAt(0);
-  const last = end - text.length;
+function unitsAt(units: CodeUnits, start: number, text: Uint16Array): boolean {
+  for (let k = 0; k < text.length; k++) if (units[start + k] !== text[k]) return false;
+  return true;
+}
+
+function indexOfUnits(units: CodeUnits, text: Uint16Array, from: number, end: number): number {
+  const length = text.length;
+  const first = text[0] as number;
+  const last = end - length;
   for (let i = from; i <= last; i++) {
     if (units[i] !== first) continue;
     let k = 1;
-    while (k < text.length && units[i + k] === text.charCodeAt(k)) k++;
-    if (k === text.length) return i;
+    while (k < length && units[i + k] === text[k]) k++;
+    if (k === length) return i;
   }
   return -1;
 }
@@ -140,8 +152,8 @@ function rangeIs(units: CodeUnits, start: number, end: number, text: string): bo
  * spaces of the payload are tolerated (editors strip them).
  */
 export function matchUnits(format: CompiledFormat, units: CodeUnits, start: number, end: number, bounds: Int32Array): boolean {
-  const head = format.head;
-  if (head.length > 0 && !(start + head.length <= end && unitsEqual(units, start, head))) return false;
+  const head = format.headUnits;
+  if (head.length > 0 && !(start + head.length <= end && unitsAt(units, start, head))) return false;
   let length = end;
   while (length > start && units[length - 1] === 32) length--;
   let pos = start + head.length;
@@ -162,7 +174,7 @@ export function matchUnits(format: CompiledFormat, units: CodeUnits, start: numb
       else if (length - closing.length >= start && unitsEqual(units, length - closing.length, closing)) valueEnd = length - closing.length;
       else return false;
     } else {
-      valueEnd = indexOfText(units, tail, pos, end);
+      valueEnd = indexOfUnits(units, format.tailUnits[k] as Uint16Array, pos, end);
       if (valueEnd === -1) return false;
     }
     if (valueEnd > length) valueEnd = length;
@@ -180,7 +192,7 @@ export function matchUnits(format: CompiledFormat, units: CodeUnits, start: numb
     bounds[2 * k + 1] = valueEnd;
     pos = k === count - 1 ? length : valueEnd + tail.length;
   }
-  if (count === 0) return rangeIs(units, start, length, head.trimEnd()) || rangeIs(units, start, length, head);
+  if (count === 0) return rangeIs(units, start, length, format.head.trimEnd()) || rangeIs(units, start, length, format.head);
   return pos >= length;
 }
 

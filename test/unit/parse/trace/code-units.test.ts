@@ -53,6 +53,20 @@ describe('hex values read as numbers', () => {
     expect(read('00000000000000001')).toBeNaN();
   });
 
+  it('reads random units as the plain definition does', () => {
+    const random = mulberry32(5);
+    const alphabet = '0123456789abcdefABCDEFx( \u0130\u0161';
+    for (let round = 0; round < 20000; round++) {
+      const length = Math.floor(random() * 18);
+      let text = '';
+      // Mostly digits, so that long valid values are common.
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(random() * (random() < 0.9 ? 16 : alphabet.length))];
+      const plain = /^[0-9a-f]{1,16}$/.test(text) && BigInt('0x' + text) < 2n ** 53n ? Number(BigInt('0x' + text)) : NaN;
+      const units = Uint16Array.from(text, (letter) => letter.charCodeAt(0));
+      expect(lowerHexUnits(units, 0, units.length), text).toBe(plain);
+    }
+  });
+
   it('gives the string the digits give, kept as it is', () => {
     const random = mulberry32(11);
     for (let round = 0; round < 2000; round++) {
