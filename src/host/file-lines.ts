@@ -67,6 +67,32 @@ export function fileLineSource(path: string, offsets: LineOffsets, totalBytes: n
         if (fd !== undefined) closeSync(fd);
       }
     },
+    forEachBytes(from, to, onLine) {
+      const first = Math.max(0, from);
+      const last = Math.min(to, offsets.length);
+      if (last <= first) return true;
+      const start = offsets.at(first);
+      const end = last < offsets.length ? offsets.at(last) : totalBytes;
+      if (end - start > MAX_RANGE_BYTES) return false;
+      const buffer = Buffer.alloc(end - start);
+      let fd: number | undefined;
+      try {
+        fd = openSync(path, 'r');
+        // A file that changed since it was analyzed: the caller reads it as text, which copes.
+        if (readSync(fd, buffer, 0, buffer.length, start) !== buffer.length) return false;
+      } catch {
+        return false;
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+      for (let n = first; n < last; n++) {
+        const lineStart = offsets.at(n) - start;
+        let lineEnd = (n + 1 < last ? offsets.at(n + 1) : end) - start;
+        if (lineEnd > lineStart && buffer[lineEnd - 1] === 10) lineEnd--;
+        onLine(buffer, lineStart, lineEnd, n);
+      }
+      return true;
+    },
     line(n) {
       if (n < 0 || n >= offsets.length) return '';
       const start = offsets.at(n);

@@ -30,6 +30,13 @@ export interface LineSource {
   readonly lineOfOffset?: (offset: number) => number;
   /** Lines [from, to) at once (one read for a file on disk), each cut like `line`. */
   range(from: number, to: number): string[];
+  /**
+   * Lines [from, to) as the bytes read from disk, when the source is a file:
+   * `onLine(bytes, start, end, n)` for each, `end` past the line's last byte
+   * before its LF (a CR kept), as the disk line source hands lines to the
+   * analysis. False, and no call, when the source cannot (then use `range`).
+   */
+  readonly forEachBytes?: (from: number, to: number, onLine: (bytes: Uint8Array, start: number, end: number, n: number) => void) => boolean;
 }
 
 export function rangeByLine(source: Pick<LineSource, 'line' | 'lineCount'>, from: number, to: number): string[] {

@@ -360,8 +360,16 @@ export class TraceIndex {
     let touched: readonly string[] = cached.line === target ? cached.touched : [];
     const capture = { line: target, touched: [] as readonly string[] };
     this.capture = capture;
-    const texts = lines.range(cached.line, target);
-    for (let next = cached.line + 1; next <= target; next++) cached.replayer.line(texts[next - 1 - cached.line] ?? '', next);
+    const replayer = cached.replayer;
+    // A file's lines as bytes where the analysis took them so (`lineBytes`), the others as text.
+    const asBytes =
+      lines.forEachBytes?.(cached.line, target, (bytes, start, end, n) => {
+        if (!replayer.lineBytes(bytes, start, end, n + 1)) replayer.line(lines.line(n), n + 1);
+      }) ?? false;
+    if (!asBytes) {
+      const texts = lines.range(cached.line, target);
+      for (let next = cached.line + 1; next <= target; next++) replayer.line(texts[next - 1 - cached.line] ?? '', next);
+    }
     this.capture = null;
     if (cached.line !== target) touched = capture.touched;
     cached.line = target;
