@@ -77,6 +77,10 @@ export const resourceLeakCheck: PatchRuleCheck = {
         // A lock handed to a function of the patch that drops it for its caller (`ttm_bo_swapout()` drops
         // the `lru_lock` `ttm_global_swapout()` took) between the acquire and this exit: not held here.
         .filter(({ view, event }) => !(event.pair.kind === 'lock' && handedOff(view, event, droppers)))
+        // An array element taken in one loop and released in a later loop over the same range
+        // (`for_each_engine(engine, i915, id)` twice): a path on which the second loop is done
+        // before releasing it is one on which the first did not take it.
+        .filter(({ view, event }) => !releasedByTwinLoop(view, event))
         // Taken out of sight: only a release the patch leaves as it was, after this exit, shows it held here.
         .filter(
           ({ view, event }) =>
@@ -202,4 +206,51 @@ function handedOff(view: FunctionView, event: LeakEvent, droppers: ReadonlyMap<s
   return view.ir.calls.some(
     (call) => call.row > event.acquireRow && call.row <= event.exitRow && droppers.get(call.name)?.has(dropped) === true,
   );
+}
+
+/**
+ * The header of the innermost loop around `row` (`for (...) {`, `while (...) {`, an iterator
+ * macro `for_each_...(...) {`), read from the code's indentation, white space removed; undefined
+ * outside any loop.
+ */
+function enclosingLoop(view: FunctionView, row: number): { row: number; header: string } | undefined {
+  let indent = indentOf(view.rows[row]?.text ?? '');
+  for (let up = row - 1; up >= view.ir.startRow && indent > 0; up--) {
+    const text = view.rows[up]?.text;
+    if (text === undefined || text.trim() === '') continue;
+    const depth = indentOf(text);
+    if (depth >= indent) continue;
+    indent = depth;
+    const header = text.replace(/\s+/g, '');
+    if (/^(?:for|while|\w*for_each\w*)\(.*\)\{$/.test(header)) return { row: up, header };
+  }
+  return undefined;
+}
+
+/** Leading white space, a tab as eight columns. */
+function indentOf(text: string): number {
+  let columns = 0;
+  for (const letter of text) {
+    if (letter === '\t') columns += 8;
+    else if (letter === ' ') columns++;
+    else break;
+  }
+  return columns;
+}
+
+/**
+ * Whether the leaked key is an element indexed by the variable of the loop that takes it, and
+ * a later loop with the very same header releases that element before this exit.
+ */
+function releasedByTwinLoop(view: FunctionView, event: LeakEvent): boolean {
+  const index = /\[(\w+)\]$/.exec(event.key)?.[1];
+  if (index === undefined || event.again !== undefined) return false;
+  const taking = enclosingLoop(view, event.acquireRow);
+  if (!taking || !new RegExp(`\\b${index}\\b`).test(taking.header)) return false;
+  return view.ir.calls.some((call) => {
+    if (call.row <= event.acquireRow || call.row >= event.exitRow || !event.pair.release.includes(call.name)) return false;
+    if (releaseKeyOfCall(event.pair, call) !== event.key) return false;
+    const releasing = enclosingLoop(view, call.row);
+    return releasing !== undefined && releasing.row > taking.row && releasing.header === taking.header;
+  });
 }
