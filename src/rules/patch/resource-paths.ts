@@ -157,14 +157,23 @@ export function resourceKey(arg: string | undefined): string | undefined {
 
 /** The key an acquire call of `pair` names by argument: the one at its acquire slot (the first for a result-style acquire). */
 export function acquireKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
-  const key = resourceKey(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0]);
-  return key !== undefined && pair.acquirePath !== undefined ? `${key}${pair.acquirePath}` : key;
+  return keyWithPath(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0], pair.acquirePath);
 }
 
 /** The key a release call of `pair` names: its argument at the release slot, and the field a wrapper releases. */
 export function releaseKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
-  const key = resourceKey(call.args[pair.releaseSlot ?? 0]);
-  return key !== undefined && pair.releasePath !== undefined ? `${key}${pair.releasePath}` : key;
+  return keyWithPath(call.args[pair.releaseSlot ?? 0], pair.releasePath);
+}
+
+/**
+ * An argument's key with the field a wrapper takes or releases of it: `q` and `->lock` give
+ * `q->lock`; the address of an object gives its field, `&i915->drm` and `->struct_mutex` give
+ * `i915->drm.struct_mutex`, as the code names that lock when it unlocks it directly.
+ */
+function keyWithPath(arg: string | undefined, path: string | undefined): string | undefined {
+  const key = resourceKey(arg);
+  if (key === undefined || path === undefined) return key;
+  return arg?.startsWith('&') && path.startsWith('->') ? `${key}.${path.slice(2)}` : `${key}${path}`;
 }
 
 /**
