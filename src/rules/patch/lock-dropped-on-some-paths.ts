@@ -19,6 +19,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { PairIndex, ResourcePair } from './resource-pairs';
 import { acquireKeyOfCall, releaseKeyOf, releaseKeyOfCall } from './resource-paths';
 import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import { lastField } from './untaken-unlocks';
 
 export const lockDroppedOnSomePaths = defineRule({
   id: 'lock-dropped-on-some-paths',
@@ -61,7 +62,9 @@ export const lockDroppedOnSomePathsCheck: PatchRuleCheck = {
         if (!first) continue;
         issues.push({
           view,
-          key: `${ir.name}|dropped|${key}`,
+          // By the lock's last field: a lock the patch renames (`dev->struct_mutex` to
+          // `i915->drm.struct_mutex`) is the same lock, and the same finding before and after.
+          key: `${ir.name}|dropped|${lastField(key)}`,
           row: first.call.row,
           column: first.call.column,
           messageId: 'dropped',
