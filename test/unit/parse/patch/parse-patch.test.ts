@@ -29,6 +29,21 @@ describe('patch input', () => {
     expect(parsed.diffProblems).toEqual([]);
   });
 
+  it('reads two hunks of one diff that look alike as two places, and the same hunk in a later diff as a copy', () => {
+    const hunk = (at: number) => [
+      `@@ -${at},4 +${at},4 @@ void f(void)`,
+      ' \tstruct plane *plane;',
+      '',
+      '-\tmutex_lock(&i915->wm.lock);',
+      '+\tmutex_lock(&i915->display.wm.lock);',
+    ];
+    const diff = ['--- a/x.c', '+++ b/x.c', ...hunk(10), ...hunk(50)];
+    const parsed = parsePatch(lines([...diff, '', 'A reply quoting it:', '', ...diff.slice(0, 2), ...hunk(50)].join('\n')));
+    const hunks = parsed.files.flatMap((file) => file.hunks);
+    expect(hunks.map((h) => h.copyOf !== undefined)).toEqual([false, false, true]);
+    expect(parsed.copies).toBe(1);
+  });
+
   it('cuts a file header at its first tab, however long the rest (a fuzzed 400 KB header once took 5 s)', () => {
     const header = `+++ b/drivers/x.c${'\t\u2028 */'.repeat(100_000)}`;
     const parsed = parsePatch(lines(`--- a/drivers/x.c\t2024-01-01\n${header}\n@@ -1,1 +1,1 @@\n-a();\n+b();\n`));
