@@ -67,6 +67,12 @@ const LOOKUP = /^(\w+)_(?:find|lookup)(?:_\w+)?$/;
 
 const CALL = /(?:([A-Za-z_][\w>.\-[\]]*)\s*=\s*)?(\b[a-z_]\w*)\s*\(\s*([^,()]*(?:\([^()]*\))?[^,()]*)/g;
 
+/** Words followed by a parenthesis that are not calls. */
+const KEYWORD = /^(?:if|while|for|switch|return|sizeof|typeof|__typeof__|defined|likely|unlikely)$/;
+
+/** A parameter declaration, not an argument (`struct foo *f`, `const char *name`, `u32 flags`): the "call" is a prototype. */
+const PARAMETER = /^(?:const\s+)?(?:(?:struct|union|enum)\s+)?[A-Za-z_]\w*(?:\s+|\s*\*+\s*)(?:const\s+)?[A-Za-z_]\w*(?:\[\w*\])?$/;
+
 interface Call {
   readonly name: string;
   readonly first: string;
@@ -74,6 +80,13 @@ interface Call {
   readonly line: number;
   /** The call is the condition of an `if` (or negated in one). */
   readonly inCondition: boolean;
+  /** The call is the negated condition of an `if` (`if (!foo_pin(x))`). */
+  readonly negatedCondition: boolean;
+  /**
+   * The call is the whole condition of an `if` whose block follows on its line (`if (foo_pin(x)) {`):
+   * its line's indentation, to find the block's end; -1 otherwise.
+   */
+  readonly blockIndent: number;
   /** The second argument is a constant (`FORCEWAKE_ALL`, `POWER_DOMAIN_INIT`): it selects a part of the object. */
   readonly selects: boolean;
   /** The second argument is an acquire context (`ctx`, `state->acquire_ctx`, `ticket`). */
@@ -111,6 +124,13 @@ function callsOf(lines: LearnSource['lines']): Call[] {
     CALL.lastIndex = 0;
     for (let match = CALL.exec(text); match; match = CALL.exec(text)) {
       const name = match[2] as string;
+      if (KEYWORD.test(name)) {
+        // `if (foo_pin(x))`: the call is inside; read on from after the parenthesis.
+        CALL.lastIndex = match.index + match[0].indexOf('(') + 1;
+        continue;
+      }
+      // A prototype or a definition's head names its parameters, not the object a call takes.
+      if (PARAMETER.test((match[3] ?? '').trim())) continue;
       const before = text.slice(0, match.index + (match[0].length - match[0].trimStart().length));
       calls.push({
         name,
@@ -118,6 +138,9 @@ function callsOf(lines: LearnSource['lines']): Call[] {
         ...(match[1] ? { target: squashKey(match[1]) } : {}),
         line,
         inCondition: /\bif\s*\(\s*!?\s*$/.test(before),
+        negatedCondition: /\bif\s*\(\s*!\s*$/.test(before),
+        blockIndent:
+          /^\s*(?:}\s*else\s+)?if\s*\(\s*$/.test(before) && /\)\s*\{\s*$/.test(text) ? (/^\s*/.exec(text)?.[0] ?? '').length : -1,
         selects: SELECTOR_ARGUMENT.test(text.slice(match.index + match[0].length)),
         inContext: CONTEXT_ARGUMENT.test(text.slice(match.index + match[0].length)),
       });
@@ -149,6 +172,12 @@ interface Evidence {
   assigned: boolean;
   inCondition: boolean;
   /**
+   * The release runs inside the block of an `if` whose condition is the acquire
+   * (`if (foo_pin(x)) { ...; foo_unpin(x); }`), or the acquire is negated in one
+   * (`if (!foo_pin(x)) return ...;`): the acquire returns true when it took it.
+   */
+  releasedWhenTrue: boolean;
+  /**
    * The get and the put name a part of the object by a constant
    * (`intel_uncore_forcewake_get(uncore, FORCEWAKE_ALL)`): they count the
    * part's users (a power domain, a wake reference), not the object's, so
@@ -159,6 +188,18 @@ interface Evidence {
 
 const cache = new Map<string, Evidence[]>();
 const CACHE_LIMIT = 256;
+
+/** Whether `release` lies in the block an `if (acquire(...)) {` opens: after it, before the `}` at the `if`'s indentation. */
+function releasedInBlock(unit: LearnSource['lines'], acquire: Call, release: Call): boolean {
+  if (acquire.blockIndent < 0 || release.line <= acquire.line) return false;
+  for (const { text, line } of unit) {
+    if (line <= acquire.line) continue;
+    if (line >= release.line) return true;
+    const indent = (/^\s*/.exec(text)?.[0] ?? '').length;
+    if (indent <= acquire.blockIndent && /^\s*\}/.test(text)) return false;
+  }
+  return false;
+}
 
 function learnFrom(source: LearnSource): Evidence[] {
   const cacheKey = `${source.path}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
@@ -189,6 +230,9 @@ function learnFrom(source: LearnSource): Evidence[] {
           at: `${source.path}:${confirmed.line}`,
           assigned: acquires.some((acq) => acq.target !== undefined),
           inCondition: acquires.some((acq) => acq.inCondition),
+          releasedWhenTrue: acquires.some(
+            (acq) => acq.first === confirmed.first && (acq.negatedCondition || releasedInBlock(unit, acq, confirmed)),
+          ),
           ...(confirmed.selects && acquires.some((acq) => acq.selects && acq.first === confirmed.first) ? { selects: true } : {}),
         });
       }
@@ -204,6 +248,7 @@ function learnFrom(source: LearnSource): Evidence[] {
           at: `${source.path}:${lookupConfirmed.line}`,
           assigned: true,
           inCondition: false,
+          releasedWhenTrue: false,
         });
       }
       // `x = foo_get_info_by_id(...)` ... `foo_put_info(x)`: a lookup that returns a reference,
@@ -227,6 +272,7 @@ function learnFrom(source: LearnSource): Evidence[] {
           at: `${source.path}:${confirmed.line}`,
           assigned: true,
           inCondition: false,
+          releasedWhenTrue: false,
         });
       }
     }
@@ -240,9 +286,26 @@ function learnFrom(source: LearnSource): Evidence[] {
 function styleOf(evidence: readonly Evidence[], suffix: Suffix, name: string): AcquireStyle {
   if (suffix.returnsObject) return 'pointer';
   if (/try|unless|_if_/.test(name)) return 'bool';
+  if (evidence.some((e) => e.releasedWhenTrue)) return 'bool';
   if (evidence.some((e) => e.inCondition)) return suffix.acquire === '_enter' ? 'bool' : 'errno';
   if (evidence.some((e) => e.assigned)) return 'errno';
   return 'always';
+}
+
+const BOOL_FUNCTION = /^(?:static\s+)?(?:inline\s+)?(?:__must_check\s+)?bool\s+(\w+)\s*\(/;
+
+/** Which of `names` the sources declare or define as returning `bool` (true: it took the resource). */
+function boolFunctions(sources: readonly LearnSource[], names: ReadonlySet<string>): Set<string> {
+  const found = new Set<string>();
+  if (names.size === 0) return found;
+  for (const source of sources) {
+    for (const { text } of source.lines) {
+      if (!text.includes('bool')) continue;
+      const name = BOOL_FUNCTION.exec(text)?.[1];
+      if (name !== undefined && names.has(name)) found.add(name);
+    }
+  }
+  return found;
 }
 
 /**
@@ -264,6 +327,7 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       byPair.set(key, [...(byPair.get(key) ?? []), evidence]);
     }
   }
+  const declaredBool = boolFunctions(sources, new Set([...byPair.values()].map((list) => (list[0] as Evidence).acquire)));
   const pairs: LearnedPair[] = [];
   for (const list of byPair.values()) {
     const first = list[0] as Evidence;
@@ -272,7 +336,7 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       kind: first.suffix.kind,
       acquire: [first.acquire],
       release: [first.release],
-      style: styleOf(list, first.suffix, first.acquire),
+      style: declaredBool.has(first.acquire) && !first.suffix.returnsObject ? 'bool' : styleOf(list, first.suffix, first.acquire),
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
       ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) || POWER_REFERENCE.test(first.acquire)
         ? { objectLivesOn: true }
