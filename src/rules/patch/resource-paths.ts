@@ -1012,6 +1012,14 @@ function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex): [Res[],
     if (onThen) thenState = replace(thenState, res.key, onThen === 'success' ? held : undefined);
     if (onElse) elseState = replace(elseState, res.key, onElse === 'success' ? held : undefined);
   }
+  // A reference taken on a pointer the test then finds NULL (`foo_get(p); ... if (!p) return`):
+  // on that side there was nothing to take it on (such helpers do nothing for NULL).
+  for (const res of state) {
+    if (res.status !== 'held' || res.pair.kind === 'lock') continue;
+    const { then: onThen, else: onElse } = sidesOf(cond, (part) => pointerTest(part, res.key));
+    if (onThen === 'failure') thenState = replace(thenState, res.key, undefined);
+    if (onElse === 'failure') elseState = replace(elseState, res.key, undefined);
+  }
   return [thenState, elseState];
 }
 
