@@ -30,6 +30,7 @@ import {
   type PatchRuleCheck,
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
+import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
 import { withoutLiterals } from '../../parse/c/c-text';
 
 export const uninitializedRead = defineRule({
@@ -127,21 +128,25 @@ function firstUnassignedRead(
   );
   const addressTaken = new RegExp(`&\\s*${regExpLiteral(name)}\\b`);
   const member = new RegExp(`^${regExpLiteral(name)}(?:\\.|\\[)`);
-  const seen = new Set<number>();
-  const loopHeads = new Set<number>();
-  const stack = [...declaration.succ];
+  // Correlated conditions (`branch-facts.ts`): `err = -ENODEV; if (vm) err = fill(&v); if (err) goto out;`
+  // reaches a read of v past the test only where fill() ran.
+  const correlated = correlatedVariables(ir);
+  const seen = new Set<string>();
+  const loopHeads = new Set<string>();
+  const stack: { id: number; facts: string }[] = declaration.succ.map((id) => ({ id, facts: '' }));
   let steps = 0;
   while (stack.length > 0) {
     if (++steps > STEP_LIMIT) return undefined;
-    const id = stack.pop() as number;
+    const { id, facts } = stack.pop() as { id: number; facts: string };
     const node = ir.nodes[id];
     if (!node || node.kind === 'unknown') continue;
+    const at = `${id}|${facts}`;
     // Loops are assumed to run at least once (iterator macros such as `drm_exec_until_all_locked()` always do):
     // the exit of a loop is followed only when its body comes back to the head without assigning.
-    const firstLoopArrival = node.kind === 'branch' && !loopHeads.has(id) && LOOP.test(rowText(view, node.row));
-    if (firstLoopArrival) loopHeads.add(id);
-    else if (seen.has(id)) continue;
-    else seen.add(id);
+    const firstLoopArrival = node.kind === 'branch' && !loopHeads.has(at) && LOOP.test(rowText(view, node.row));
+    if (firstLoopArrival) loopHeads.add(at);
+    else if (seen.has(at)) continue;
+    else seen.add(at);
     // Unknown code: the gap between two hunks, and the loops standing for blocks the gap opened (their exit
     // is reached from the gap's code, which may have assigned the variable).
     if (node.calls.some((call) => call.name === WINDOW_GAP || call.name === WINDOW_LOOP)) continue;
@@ -169,12 +174,17 @@ function firstUnassignedRead(
         ];
     if (readTexts.some((part) => mention.test(unevaluated(part)))) return node.row;
     if (assigned) continue;
+    const after = factsAfter(node, facts, correlated);
     if (firstLoopArrival) {
       // Into the body only; the body's way back arrives a second time and may leave.
-      if (node.succ[0] !== undefined) stack.push(node.succ[0]);
+      if (node.succ[0] !== undefined) stack.push({ id: node.succ[0], facts: after });
       continue;
     }
-    stack.push(...node.succ);
+    if (node.kind === 'branch' && node.succ.length === 2) {
+      for (const next of branchSuccessors(node, after, correlated)) stack.push({ id: next.succ, facts: next.facts });
+    } else {
+      for (const next of node.succ) stack.push({ id: next, facts: after });
+    }
   }
   return undefined;
 }
