@@ -32,7 +32,7 @@ import {
   type TraceVm,
   type VmSnapshot,
 } from '../analysis/trace/trace-state';
-import { parsePointer, pointerText } from './touch-log';
+import { parsePointer, pointerText } from '../base/hex-words';
 
 /** A checkpoint's state: its VMs without their mappings, and each VM's mapping records in address order. */
 export interface StoredState {

@@ -21,6 +21,7 @@
  */
 
 import { detach } from '../base/detach-string';
+import { parsePointer, pointerText } from '../base/hex-words';
 import type { TouchSink } from '../analysis/trace/trace-replayer';
 import { objectKey } from '../analysis/trace/replay-context';
 import type { KeyTable } from './key-table';
@@ -59,71 +60,6 @@ const MAX_RECORD_WORDS = 7;
 const RECENT_IDS = 1 << RECENT_BITS;
 /** Words per chunk of the log (1 MB): the log grows by chunks, never copied. */
 const CHUNK_WORDS = 1 << 18;
-
-/** Each ASCII unit's hex digit value, or -1 (upper case is not how keys print pointers: such an id is kept as text). */
-const HEX_DIGITS = Int8Array.from({ length: 128 }, (_, unit) =>
-  unit >= 0x30 && unit <= 0x39 ? unit - 0x30 : unit >= 0x61 && unit <= 0x66 ? unit - 0x57 : -1,
-);
-
-/**
- * Whether `text` is a pointer as keys print it (16 lower-case hex digits),
- * its value then written to `words[at]` (high half) and `words[at + 1]`
- * (written over anyway when it is not: the record's room is reserved).
- * Without a branch per digit: a bad digit (-1), or a unit past
- * ASCII (`unit >>> 7`, negated), sets the sign bit of `bad`.
- */
-export function parsePointer(text: string, words: Int32Array, at: number): boolean {
-  if (text.length !== 16) return false;
-  let high = 0;
-  let low = 0;
-  let bad = 0;
-  for (let i = 0; i < 8; i++) {
-    const unit = text.charCodeAt(i);
-    const digit = HEX_DIGITS[unit & 127] as number;
-    bad |= digit | -(unit >>> 7);
-    high = (high << 4) | (digit & 15);
-  }
-  for (let i = 8; i < 16; i++) {
-    const unit = text.charCodeAt(i);
-    const digit = HEX_DIGITS[unit & 127] as number;
-    bad |= digit | -(unit >>> 7);
-    low = (low << 4) | (digit & 15);
-  }
-  words[at] = high;
-  words[at + 1] = low;
-  return bad >= 0;
-}
-
-/** Each hex digit's character code, by value. */
-const DIGIT_UNITS = Uint8Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0));
-
-/**
- * The 16-digit text of a pointer's two words (`parsePointer` backwards), as
- * one flat string made at once: a key is built for every object the index
- * numbers and every mapping a checkpoint gives back, and two `toString(16)`,
- * two `padStart` and a concatenation took ten times as long.
- */
-export function pointerText(high: number, low: number): string {
-  const d = DIGIT_UNITS;
-  return String.fromCharCode(
-    d[(high >>> 28) & 15] as number,
-    d[(high >>> 24) & 15] as number,
-    d[(high >>> 20) & 15] as number,
-    d[(high >>> 16) & 15] as number,
-    d[(high >>> 12) & 15] as number,
-    d[(high >>> 8) & 15] as number,
-    d[(high >>> 4) & 15] as number,
-    d[high & 15] as number,
-    d[(low >>> 28) & 15] as number,
-    d[(low >>> 24) & 15] as number,
-    d[(low >>> 20) & 15] as number,
-    d[(low >>> 16) & 15] as number,
-    d[(low >>> 12) & 15] as number,
-    d[(low >>> 8) & 15] as number,
-    d[(low >>> 4) & 15] as number,
-    d[low & 15] as number,
-  );
-}
 
 /** One logged touch: its key parts are either a pointer's two words or a text. */
 export interface LoggedTouch {

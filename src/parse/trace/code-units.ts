@@ -10,6 +10,8 @@
  * and both kinds of line decode to exactly what the string would.
  */
 
+import { HEX_DIGIT_VALUES, pointerText, readHexWords } from '../../base/hex-words';
+
 export type CodeUnits = Uint8Array | Uint16Array;
 
 /**
@@ -252,38 +254,12 @@ function numberSlot(value: number): number {
   return (hash ^ (hash >>> 15)) & NUMBER_CACHE_MASK;
 }
 
-const HEX_CODES = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
-
-/**
- * The 16 lowercase hex digits of `value`, zero-padded, as a flat string (one
- * made by `padStart` is a concatenation, which every later hash and compare
- * would walk).
- */
+/** The 16 lowercase hex digits of `value` (an integer in [0, 2^53)), zero-padded. */
 function pointerDigits(value: number): string {
-  const h = Math.floor(value / TWO_32);
-  const l = value >>> 0;
-  const c = HEX_CODES;
-  return String.fromCharCode(
-    c[(h >>> 28) & 15] as number,
-    c[(h >>> 24) & 15] as number,
-    c[(h >>> 20) & 15] as number,
-    c[(h >>> 16) & 15] as number,
-    c[(h >>> 12) & 15] as number,
-    c[(h >>> 8) & 15] as number,
-    c[(h >>> 4) & 15] as number,
-    c[h & 15] as number,
-    c[(l >>> 28) & 15] as number,
-    c[(l >>> 24) & 15] as number,
-    c[(l >>> 20) & 15] as number,
-    c[(l >>> 16) & 15] as number,
-    c[(l >>> 12) & 15] as number,
-    c[(l >>> 8) & 15] as number,
-    c[(l >>> 4) & 15] as number,
-    c[l & 15] as number,
-  );
+  return pointerText(Math.floor(value / TWO_32), value >>> 0);
 }
 
-/** `pointerDigits` without the leading zeros (one kept for zero). */
+/** `pointerDigits` without the leading zeros (one kept for zero), flat (a `slice` would be a view of the padded text). */
 function keyDigits(value: number): string {
   const text = pointerDigits(value);
   let zeros = 0;
@@ -309,18 +285,14 @@ export function cachedHexKeyText(value: number): string {
   return hexKeyTexts.text(value);
 }
 
+/** The words `lowerHexText` reads into. */
+const textWords = new Int32Array(2);
+
 /** `lowerHexUnits` of a string's units. */
 function lowerHexText(text: string): number {
-  const length = text.length;
-  if (length === 0 || length > 16) return NaN;
-  let value = 0;
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 48 && code <= 57) value = value * 16 + (code - 48);
-    else if (code >= 97 && code <= 102) value = value * 16 + (code - 87);
-    else return NaN;
-  }
-  return value <= Number.MAX_SAFE_INTEGER ? value : NaN;
+  if (!readHexWords(text, textWords, 0)) return NaN;
+  const high = textWords[0] as number;
+  return high >>> 21 === 0 ? high * TWO_32 + ((textWords[1] as number) >>> 0) : NaN;
 }
 
 /**
@@ -330,32 +302,22 @@ function lowerHexText(text: string): number {
  */
 export function lowerHexUnits(units: CodeUnits, start: number, end: number): number {
   if (end <= start || end - start > 16) return NaN;
-  // Two 32-bit halves in integer arithmetic; `bad` turns negative at a unit that is not a lowercase digit.
-  const split = end - start > 8 ? end - 8 : start;
+  // The value's two 32-bit words in integer arithmetic, as `readHexWords` reads a string (the same
+  // loop over a typed array: this one runs on every value of every trace line).
   let high = 0;
   let low = 0;
   let bad = 0;
-  for (let i = start; i < split; i++) {
+  for (let i = start; i < end; i++) {
     const code = units[i] as number;
-    const digit = LOWER_HEX[code & 0xff] as number;
+    const digit = HEX_DIGIT_VALUES[code & 0xff] as number;
     bad |= digit | -(code >>> 8);
-    high = (high << 4) | (digit & 15);
-  }
-  for (let i = split; i < end; i++) {
-    const code = units[i] as number;
-    const digit = LOWER_HEX[code & 0xff] as number;
-    bad |= digit | -(code >>> 8);
+    high = (high << 4) | (low >>> 28);
     low = (low << 4) | (digit & 15);
   }
-  // Below 2^53: the high half below 2^21.
+  // Below 2^53: the high word below 2^21.
   if (bad < 0 || high >>> 21 !== 0) return NaN;
   return high * TWO_32 + (low >>> 0);
 }
-
-/** Each byte's value as a lowercase hex digit, -1 for any other byte. */
-const LOWER_HEX = new Int8Array(256).fill(-1);
-for (let code = 48; code <= 57; code++) LOWER_HEX[code] = code - 48;
-for (let code = 97; code <= 102; code++) LOWER_HEX[code] = code - 87;
 
 /**
  * The string one of the caches of short values holds equal to `text`, or

@@ -282,10 +282,10 @@ function learnFrom(source: LearnSource): Evidence[] {
   return found;
 }
 
-/** How the acquire reports failure, from how the code calls it. */
-function styleOf(evidence: readonly Evidence[], suffix: Suffix, name: string): AcquireStyle {
+/** How the acquire reports failure: from how the code calls it, and whether a source declares it `bool`. */
+function styleOf(evidence: readonly Evidence[], suffix: Suffix, name: string, declaredBool: boolean): AcquireStyle {
   if (suffix.returnsObject) return 'pointer';
-  if (/try|unless|_if_/.test(name)) return 'bool';
+  if (declaredBool || /try|unless|_if_/.test(name)) return 'bool';
   if (evidence.some((e) => e.releasedWhenTrue)) return 'bool';
   if (evidence.some((e) => e.inCondition)) return suffix.acquire === '_enter' ? 'bool' : 'errno';
   if (evidence.some((e) => e.assigned)) return 'errno';
@@ -336,7 +336,7 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       kind: first.suffix.kind,
       acquire: [first.acquire],
       release: [first.release],
-      style: declaredBool.has(first.acquire) && !first.suffix.returnsObject ? 'bool' : styleOf(list, first.suffix, first.acquire),
+      style: styleOf(list, first.suffix, first.acquire, declaredBool.has(first.acquire)),
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
       ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) || POWER_REFERENCE.test(first.acquire)
         ? { objectLivesOn: true }

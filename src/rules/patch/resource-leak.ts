@@ -18,6 +18,7 @@ import { releaseKeyOfCall, type PathEvent } from './resource-paths';
 import { lastField } from './untaken-unlocks';
 import {
   functionLabel,
+  indentWidth,
   rowChanged,
   rowLine,
   rowText,
@@ -214,28 +215,17 @@ function handedOff(view: FunctionView, event: LeakEvent, droppers: ReadonlyMap<s
  * outside any loop.
  */
 function enclosingLoop(view: FunctionView, row: number): { row: number; header: string } | undefined {
-  let indent = indentOf(view.rows[row]?.text ?? '');
+  let indent = indentWidth(view.rows[row]?.text ?? '');
   for (let up = row - 1; up >= view.ir.startRow && indent > 0; up--) {
     const text = view.rows[up]?.text;
     if (text === undefined || text.trim() === '') continue;
-    const depth = indentOf(text);
+    const depth = indentWidth(text);
     if (depth >= indent) continue;
     indent = depth;
     const header = text.replace(/\s+/g, '');
     if (/^(?:for|while|\w*for_each\w*)\(.*\)\{$/.test(header)) return { row: up, header };
   }
   return undefined;
-}
-
-/** Leading white space, a tab as eight columns. */
-function indentOf(text: string): number {
-  let columns = 0;
-  for (const letter of text) {
-    if (letter === '\t') columns += 8;
-    else if (letter === ' ') columns++;
-    else break;
-  }
-  return columns;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { objectKey } from '../../../src/analysis/trace/replay-context';
 import { KeyTable } from '../../../src/ide/key-table';
-import { LoggedKeyNumbers, parsePointer, pointerText, TouchLog, type LoggedTouch } from '../../../src/ide/touch-log';
+import { parsePointer, pointerText } from '../../../src/base/hex-words';
+import { LoggedKeyNumbers, TouchLog, type LoggedTouch } from '../../../src/ide/touch-log';
 
 type Touch = [line: number, kind: string, driver: string, id: string, sub: string | undefined];
 
