@@ -20,7 +20,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { LANGUAGE_IDS, TRACE_DAT_SCHEME } from '../protocol/lsp-ext';
+import { COMMITS_SCHEME, LANGUAGE_IDS, TRACE_DAT_SCHEME } from '../protocol/lsp-ext';
 import { CONFIG_SECTION, SERVER_HEAP_LIMIT_MB } from '../protocol/config';
 import { RestartBudget } from './restart-budget';
 
@@ -63,6 +63,8 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     ]),
     // A binary trace.dat shown as its report (trace-dat-view.ts).
     { scheme: TRACE_DAT_SCHEME, language: LANGUAGE_IDS.trace },
+    // The commits Review Commits… shows (commits-review.ts).
+    { scheme: COMMITS_SCHEME, language: LANGUAGE_IDS.patch },
   ];
   const clientOptions: LanguageClientOptions = {
     documentSelector,

@@ -16,6 +16,7 @@ export const COMMAND_IDS = {
   analyzeAs: 'gpuvmLens.analyzeAs',
   compareDumps: 'gpuvmLens.compareDumps',
   reviewPatch: 'gpuvmLens.reviewPatch',
+  reviewCommits: 'gpuvmLens.reviewCommits',
   exportSarif: 'gpuvmLens.exportSarif',
   copyCaptureRecipe: 'gpuvmLens.copyCaptureRecipe',
   restartServer: 'gpuvmLens.restartServer',

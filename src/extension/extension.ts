@@ -15,6 +15,7 @@ import { LANGUAGE_IDS, languageOfKind } from '../protocol/lsp-ext';
 import { analyzeSiblingTraces } from './sibling-traces';
 import { VaSpacePanel } from './va-panel';
 import { registerTraceDatView } from './trace-dat-view';
+import { registerCommitsReview } from './commits-review';
 
 let active: Ctx | undefined;
 
@@ -50,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(VA_VIEW_TYPE, VaSpacePanel.serializer(ctx)),
     vscode.workspace.onDidOpenTextDocument((document) => onOpen(ctx, document)),
     ...registerTraceDatView(ctx),
+    ...registerCommitsReview(ctx),
   );
   for (const document of vscode.workspace.textDocuments) onOpen(ctx, document);
   // Not awaited: activation stays fast, and a server that fails to start must not fail activation.

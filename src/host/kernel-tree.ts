@@ -6,7 +6,7 @@
  * the same tree by the same rules.
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 
@@ -109,16 +109,44 @@ export function enclosingKernelTree(start: string): string | undefined {
  * git is missing, `root` is no git checkout or the range names nothing.
  */
 export function commitsAsPatches(root: string, range: string): string {
-  if (range === '' || range.startsWith('-')) throw new Error(`not a revision range: ${range}`);
-  const args = range.includes('..') ? [range] : ['-1', range];
+  const args = formatPatchArgs(root, range);
   try {
-    return execFileSync('git', ['-C', root, 'format-patch', '--stdout', '--no-color', ...args], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return execFileSync('git', args, { encoding: 'utf8', maxBuffer: FORMAT_PATCH_MAX_BYTES, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(stderr || (error as Error).message, { cause: error });
+    throw gitError(error);
   }
+}
+
+/**
+ * `commitsAsPatches` without blocking the caller: the language server keeps
+ * answering while git writes a long series.
+ */
+export function commitsAsPatchesAsync(root: string, range: string): Promise<string> {
+  let args: string[];
+  try {
+    args = formatPatchArgs(root, range);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+  return new Promise((resolvePromise, reject) => {
+    execFile('git', args, { encoding: 'utf8', maxBuffer: FORMAT_PATCH_MAX_BYTES }, (error, stdout, stderr) => {
+      if (error) reject(gitError(Object.assign(error, { stderr })));
+      else resolvePromise(stdout);
+    });
+  });
+}
+
+/** A series as long as a merge window's still fits; past it git's output is an error, not a cut mbox. */
+const FORMAT_PATCH_MAX_BYTES = 1 << 30;
+
+function formatPatchArgs(root: string, range: string): string[] {
+  // A leading dash would be read as an option of git's.
+  if (range === '' || range.startsWith('-')) throw new Error(`not a revision range: ${range}`);
+  return ['-C', root, 'format-patch', '--stdout', '--no-color', ...(range.includes('..') ? [range] : ['-1', range])];
+}
+
+/** git's own message (its standard error) when it has one. */
+function gitError(error: unknown): Error {
+  const stderr = (error as { stderr?: string }).stderr?.trim();
+  return new Error(stderr || (error as Error).message, { cause: error });
 }

@@ -181,6 +181,47 @@ export interface TraceDatTextResult {
 export const TraceDatTextRequest = new RequestType<TraceDatTextParams, TraceDatTextResult, void>('gpuvmLens/traceDatText');
 
 // ---------------------------------------------------------------------------
+// gpuvmLens/commitsPatch (client -> server)
+//
+// Commits of a git checkout, as the mbox `git format-patch --stdout` writes
+// (what `gpuvm-lens review --commits RANGE` reviews), for Review Commits…: a
+// read-only document of the `COMMITS_SCHEME` scheme, reviewed like any patch
+// document and against the same kernel tree. Its URI is `commitsUri`'s.
+
+export const COMMITS_SCHEME = 'gpuvm-commits';
+
+export interface CommitsPatchParams {
+  /** The checkout: a file system path or a `file:` URI. */
+  readonly folder: string;
+  /** `A..B` for a series, or one revision (`HEAD`, a hash) for that commit alone. */
+  readonly range: string;
+}
+
+export interface CommitsPatchResult {
+  /** The mbox; empty when the range holds no commit. */
+  readonly text: string;
+  readonly commits: number;
+}
+
+export const CommitsPatchRequest = new RequestType<CommitsPatchParams, CommitsPatchResult, void>('gpuvmLens/commitsPatch');
+
+/**
+ * Where a range's review document lives: its path is a `.patch` file in the
+ * checkout (so the server finds the checkout around it, as for a patch file
+ * saved there, and the tab says which range it is), the range itself is the
+ * query. Returned as URI parts, for the extension to build its `Uri` from.
+ */
+export function commitsUri(folder: string, range: string): { scheme: string; path: string; query: string } {
+  const name = range.replace(/[/\\]/g, '_');
+  return { scheme: COMMITS_SCHEME, path: `${folder.replace(/\/+$/, '')}/${name}.patch`, query: range };
+}
+
+/** The checkout and range of a review document made by `commitsUri`, from its path and query. */
+export function commitsOfUri(path: string, query: string): CommitsPatchParams {
+  return { folder: path.slice(0, path.lastIndexOf('/')), range: query };
+}
+
+// ---------------------------------------------------------------------------
 // gpuvmLens/analysisStatus (server -> client)
 
 export interface AnalysisStatus {

@@ -24,7 +24,7 @@ import type { Analyzer, DocumentKind } from '../analysis/document';
 import { detectKind, DETECT_HEAD_BYTES } from '../base/detect-kind';
 import type { GpuvmLensConfig } from '../protocol/config';
 import type { Finding } from '../rules/rule';
-import { kindOfLanguage, type AnalysisStatus } from '../protocol/lsp-ext';
+import { COMMITS_SCHEME, kindOfLanguage, type AnalysisStatus } from '../protocol/lsp-ext';
 import { AnalysisCancelled, analyzeTextInSlices, type CancelFlag, type Logger } from '../ide/sliced-analysis';
 import { textLineSource, type LineSource } from '../ide/line-source';
 import { DEFAULT_BUDGETS, TraceIndex } from '../ide/trace-replay-index';
@@ -53,6 +53,16 @@ export interface StoreDeps {
 
 /** The path an analyzer and related locations should name for a URI. */
 export function pathOfUri(uri: string): string {
+  if (uri.startsWith(`${COMMITS_SCHEME}:`)) {
+    // A review document of commits names a `.patch` file in their checkout (`commitsUri`): the checkout is the tree to review against.
+    const query = uri.indexOf('?');
+    const path = uri.slice(COMMITS_SCHEME.length + 1, query === -1 ? undefined : query).replace(/^\/\/(?=\/)/, '');
+    try {
+      return decodeURIComponent(path);
+    } catch {
+      return path;
+    }
+  }
   if (!uri.startsWith('file:')) return uri;
   try {
     return fileURLToPath(uri);

@@ -41,6 +41,7 @@ import * as vaSpace from './handlers/va-space';
 import * as timeline from './handlers/timeline';
 import * as findingGroups from './handlers/finding-groups';
 import * as traceDatText from './handlers/trace-dat-text';
+import * as commitsPatch from './handlers/commits-patch';
 import { VERSION } from './version';
 import { withReviewTree } from './review-tree';
 import { fileURLToPath } from 'node:url';
@@ -202,6 +203,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   findingGroups.register(ctx);
   analyzeFile.register(ctx);
   traceDatText.register(ctx);
+  commitsPatch.register(ctx);
 
   documents.listen(connection);
   connection.listen();

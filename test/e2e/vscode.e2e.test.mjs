@@ -227,6 +227,36 @@ function writeBigTrace(file, bytes) {
   fs.closeSync(fd);
 }
 
+/**
+ * Makes the workspace a git checkout whose last commit is the change of fix-unlink.patch (a use of the
+ * vm_bo after its put), for Review Commits…; the workspace's other files stay untracked.
+ */
+function commitExampleSeries(dir) {
+  const git = (...args) => execFileSync('git', ['-C', dir, '-c', 'user.name=A Developer', '-c', 'user.email=dev@example.org', ...args]);
+  const file = path.join(dir, 'drivers', 'gpu', 'drm', 'example', 'example_vm.c');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const before = [
+    'static int example_unmap_step(struct drm_gpuva_op *op, void *priv)',
+    '{',
+    '\tstruct drm_gpuva *va = op->unmap.va;',
+    '\tstruct drm_gpuvm_bo *vm_bo = va->vm_bo;',
+    '',
+    '\tdrm_gpuva_unmap(&op->unmap);',
+    '\tdrm_gpuva_unlink(va);',
+    '\tkfree(va);',
+    '\treturn 0;',
+    '}',
+    '',
+  ];
+  fs.writeFileSync(file, before.join('\n'));
+  git('init', '-q');
+  git('add', file);
+  git('commit', '-q', '-m', 'drm/example: unmap step');
+  const after = [...before.slice(0, 7), '\tdrm_gpuvm_bo_put(vm_bo);', '\tvm_bo->evicted = false;', ...before.slice(7)];
+  fs.writeFileSync(file, after.join('\n'));
+  git('commit', '-q', '-a', '-m', 'drm/example: drop the vm_bo reference when unmapping');
+}
+
 function extensionHostLog() {
   const logs = path.join(USER_DATA, 'logs');
   if (!fs.existsSync(logs)) return '';
@@ -271,6 +301,7 @@ before(async () => {
   // A real trace-cmd recording (binary, version 7, zstd) whose ring buffer lost events.
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'trace-dat', 'lost-events-v7-zstd.dat'), path.join(WS, 'capture.dat'));
   writeBigTrace(path.join(WS, 'big.trace'), BIG_TRACE_BYTES);
+  commitExampleSeries(WS);
   fs.writeFileSync(
     path.join(USER_DATA, 'User', 'settings.json'),
     JSON.stringify({
@@ -742,6 +773,25 @@ step('Review Patch lists the active patch in the findings view', async () => {
     .waitFor({ timeout: STEP_MS });
   await screenshot('review-patch');
   await clearNotifications();
+});
+
+step('Review Commits… opens a commit of the workspace checkout as a patch and lists its findings', async () => {
+  await runCommand('GPUVM: Review Commits…');
+  // The input box replaces the palette in the same widget: wait for its own value before accepting it.
+  const input = page.locator('.quick-input-widget input');
+  await page.waitForFunction((el) => el.value === 'HEAD', await input.elementHandle(), { timeout: STEP_MS });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: 'HEAD.patch' }).waitFor({ timeout: STEP_MS });
+  await page.locator('.statusbar-item', { hasText: 'GPUVM Patch' }).first().waitFor({ timeout: STEP_MS });
+  await page
+    .locator('.view-line', { hasText: 'Subject: [PATCH] drm/example: drop the vm_bo reference' })
+    .first()
+    .waitFor({ timeout: STEP_MS });
+  await filterProblems('HEAD.patch');
+  const row = await problemRow('use-after-put');
+  assert.match(await row.innerText(), /drm_gpuvm_bo_put/);
+  await screenshot('review-commits');
+  await filterProblems('');
 });
 
 step('Export Findings as SARIF… writes every finding to a SARIF file', async () => {

@@ -1,6 +1,7 @@
 /**
  * Commands that analyze whole files from disk: "Analyze Trace File…" and
- * "Review Patch", plus the findings view's navigation.
+ * "Review Patch", "Review Commits…" (a git checkout's commits), plus the
+ * findings view's navigation.
  *
  * VS Code does not hand files over 50 MB to extensions or language servers,
  * so the client sends only a path (`gpuvmLens/analyzeFile`): the server
@@ -12,6 +13,7 @@ import * as vscode from 'vscode';
 import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressReport } from 'vscode-languageclient';
 import { AnalyzeFileRequest, LANGUAGE_IDS, type AnalyzeFileResult } from '../../protocol/lsp-ext';
 import { FINDINGS_VIEW_ID } from '../command-ids';
+import { commitsDocumentUri } from '../commits-review';
 import type { Ctx } from '../ctx';
 import type { CommandGroup } from './types';
 import { baseName, errorText, isCancellation, pickFile, targetUri } from './util';
@@ -129,6 +131,47 @@ async function reviewPatch(ctx: Ctx, arg?: unknown): Promise<void> {
   }
 }
 
+/**
+ * Review Commits…: asks for a revision or a range of the workspace's git
+ * checkout (the one folder, or the folder picked), opens its commits as a
+ * read-only patch document and shows its findings in the Problems panel.
+ */
+async function reviewCommits(_ctx: Ctx): Promise<void> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file');
+  if (folders.length === 0) {
+    void vscode.window.showErrorMessage('GPUVM: Review Commits… reviews the commits of a git checkout: open its folder first.');
+    return;
+  }
+  const folder =
+    folders.length === 1
+      ? folders[0]
+      : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'The git checkout whose commits to review' });
+  if (!folder) return;
+  const range = (
+    await vscode.window.showInputBox({
+      title: 'GPUVM: Review Commits',
+      prompt: 'One revision (HEAD, a hash) for that commit, or A..B for a series, as git format-patch takes them',
+      value: 'HEAD',
+      validateInput: (value) => (value.trim() === '' || value.trim().startsWith('-') ? 'A revision, or a range A..B' : undefined),
+    })
+  )?.trim();
+  if (!range) return;
+  try {
+    const document = await vscode.workspace.openTextDocument(commitsDocumentUri(folder.uri.fsPath, range));
+    if (document.getText() === '') {
+      void vscode.window.showInformationMessage(`GPUVM: ${range} holds no commit to review.`);
+      return;
+    }
+    // The built-in Diff language claims .patch names: the server reviews documents of the patch language.
+    const patch =
+      document.languageId === LANGUAGE_IDS.patch ? document : await vscode.languages.setTextDocumentLanguage(document, LANGUAGE_IDS.patch);
+    await vscode.window.showTextDocument(patch, { preview: false });
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+  } catch (error) {
+    void vscode.window.showErrorMessage(`GPUVM: could not review ${range}: ${errorText(error)}`);
+  }
+}
+
 async function revealFinding(_ctx: Ctx, uri?: unknown, line?: unknown, character?: unknown): Promise<void> {
   if (typeof uri !== 'string' || typeof line !== 'number') return;
   const position = new vscode.Position(line, typeof character === 'number' ? character : 0);
@@ -139,9 +182,10 @@ async function revealFinding(_ctx: Ctx, uri?: unknown, line?: unknown, character
   }
 }
 
-export const analyzeCommands: CommandGroup<'analyzeTraceFile' | 'reviewPatch' | 'revealFinding' | 'clearFindings'> = {
+export const analyzeCommands: CommandGroup<'analyzeTraceFile' | 'reviewPatch' | 'reviewCommits' | 'revealFinding' | 'clearFindings'> = {
   analyzeTraceFile,
   reviewPatch,
+  reviewCommits,
   revealFinding,
   clearFindings: (ctx) => ctx.findings.clear(),
 };
