@@ -34,6 +34,7 @@ import { learnNullBeliefs, type NullSource } from '../rules/patch/null-beliefs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import { learnObjectLocks } from '../rules/patch/object-locks';
 import { learnUntakenUnlocks } from '../rules/patch/untaken-unlocks';
+import { learnPartialFills } from '../rules/patch/partial-fills';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { joinedHunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
@@ -158,6 +159,13 @@ export async function reviewPatchLines(
           pairs,
         );
       const untakenUnlocks = { pre: unlocksOf('pre'), post: unlocksOf('post') };
+      const fillsOf = (side: 'pre' | 'post') =>
+        learnPartialFills(
+          parsedHunks.flatMap((parsed) =>
+            parsed[side].functions.map((ir) => ({ ir, lineOf: (row: number) => parsed[side].rows[row]?.line ?? parsed.hunk.headerLine })),
+          ),
+        );
+      const partialFills = { pre: fillsOf('pre'), post: fillsOf('post') };
       const context = {
         pairs,
         locks,
@@ -168,6 +176,7 @@ export async function reviewPatchLines(
         keptResults,
         definedFunctions: changedFunctions,
         untakenUnlocks,
+        partialFills,
         ...(config.sourcePath ? { sourcePath: config.sourcePath } : {}),
       };
       const owned = ownedByFunction(parsedHunks, pairs);

@@ -19,6 +19,7 @@ import type { PairIndex } from '../../rules/patch/resource-pairs';
 import { releaseKeys, walkResources, type PathResult } from '../../rules/patch/resource-paths';
 import type { FunctionView, HunkReview, ImageSide, PatchIssue } from '../../rules/patch/review-context';
 import type { UntakenUnlocks } from '../../rules/patch/untaken-unlocks';
+import type { PartialFills } from '../../rules/patch/partial-fills';
 import type { HunkImages } from './hunk-images';
 import type { ErrnoFunctions } from '../../rules/patch/errno-functions';
 import type { NullBeliefs } from '../../rules/patch/null-beliefs';
@@ -33,6 +34,7 @@ export interface HunkContext {
   readonly keptResults?: ReadonlySet<string>;
   readonly definedFunctions?: ReadonlySet<string>;
   readonly untakenUnlocks: Readonly<Record<ImageSide, UntakenUnlocks>>;
+  readonly partialFills?: Readonly<Record<ImageSide, PartialFills>>;
   /** Where a checkout file is on disk (`PatchReviewConfig.sourcePath`). */
   readonly sourcePath?: (path: string) => string;
 }
@@ -253,6 +255,7 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     ...(context.keptResults ? { keptResults: context.keptResults } : {}),
     ...(context.definedFunctions ? { definedFunctions: context.definedFunctions } : {}),
     untakenUnlocks: context.untakenUnlocks,
+    ...(context.partialFills ? { partialFills: context.partialFills } : {}),
   };
   const findings: Finding[] = [];
   // Shapes of the removed lines that come back with another callee: renames, not new behaviour.

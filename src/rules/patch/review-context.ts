@@ -21,6 +21,7 @@ import type { PathResult } from './resource-paths';
 import type { ErrnoFunctions } from './errno-functions';
 import type { NullBeliefs } from './null-beliefs';
 import type { UntakenUnlocks } from './untaken-unlocks';
+import type { PartialFills } from './partial-fills';
 
 export type ImageSide = 'pre' | 'post';
 
@@ -55,6 +56,8 @@ export interface HunkReview {
   readonly definedFunctions?: ReadonlySet<string>;
   /** Locks the patch's functions release without taking them, per side (`untaken-unlocks.ts`). */
   readonly untakenUnlocks: Readonly<Record<ImageSide, UntakenUnlocks>>;
+  /** Out-parameters the patch's void functions may leave unwritten, per side (`partial-fills.ts`). */
+  readonly partialFills?: Readonly<Record<ImageSide, PartialFills>>;
 }
 
 export interface PatchIssue {

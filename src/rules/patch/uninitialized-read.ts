@@ -32,6 +32,7 @@ import {
 import { regExpLiteral } from '../../base/regexp-literal';
 import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
 import { withoutLiterals } from '../../parse/c/c-text';
+import type { PartialFill } from './partial-fills';
 
 export const uninitializedRead = defineRule({
   id: 'uninitialized-read',
@@ -42,6 +43,8 @@ export const uninitializedRead = defineRule({
     read: '{fn} declares {name} here without a value, and on some path reads it (`{read}`) before anything is assigned to it: it holds whatever was on the stack. Initialize it where it is declared.',
     failedCall:
       '{fn} declares {name} here without a value and reads it (`{read}`) after {call}() was to fill it in, without first looking at whether {call}() succeeded: when it fails, {name} holds whatever was on the stack. Check the result before the read, or initialize {name}.',
+    partialFill:
+      '{call}() may return without writing {name}: it stores through its parameter {param} on one path, returns at line {line} without doing so, and returns nothing its caller could test. {fn} declares {name} without a value and then reads it (`{read}`): it holds whatever was on the stack. Initialize {name}, or have {call}() report the failure.',
     fixed: 'The patch gives {name} a value on every path to its read in {fn}.',
   },
 });
@@ -72,8 +75,27 @@ export const uninitializedReadCheck: PatchRuleCheck = {
         const match = DECLARATION.exec(text);
         if (!match || NOT_A_TYPE.test(text)) continue;
         for (const name of (match[1] as string).split(',').map((part) => part.replace(/[\s*]/g, ''))) {
-          const failed = readAfterUncheckedFill(review, view, ir, node, name);
-          if (failed) {
+          const failed = readAfterUncheckedFill(review, side, view, ir, node, name);
+          if (failed?.partial) {
+            issues.push({
+              view,
+              key: `${ir.name}|unchecked-fill|${name}`,
+              row: failed.fill,
+              messageId: 'partialFill',
+              data: {
+                fn: functionLabel(view),
+                name,
+                read: rowText(view, failed.read),
+                call: failed.call,
+                param: failed.partial.param,
+                line: failed.partial.line,
+              },
+              related: [
+                { row: node.row, message: `${name} declared here without a value` },
+                { row: failed.read, message: `${name} read here` },
+              ],
+            });
+          } else if (failed) {
             issues.push({
               view,
               key: `${ir.name}|unchecked-fill|${name}`,
@@ -193,6 +215,15 @@ function firstUnassignedRead(
   return undefined;
 }
 
+/** Where `call` (handed `&name`) may leave `name` unwritten, when its callee is one `partial-fills.ts` learned. */
+function partialFillOf(review: HunkReview, side: ImageSide, call: CallSite, name: string): PartialFill | undefined {
+  const byParam = review.partialFills?.[side].get(call.name);
+  if (!byParam || call.within !== undefined) return undefined;
+  const address = new RegExp(`^(?:\\([^()]*\\))?&${regExpLiteral(name)}$`);
+  const index = call.args.findIndex((arg) => address.test(arg));
+  return index < 0 ? undefined : byParam.get(index);
+}
+
 /**
  * `&name` handed to a call that reports failure: its result is kept somewhere (`ret = f(&v)`, here or
  * anywhere in the patch) or the patch's code shows it returning an errno. A function that can fail may
@@ -245,11 +276,12 @@ function firstAssignments(ir: FunctionIr, declaration: IrNode, name: string, mem
  */
 function readAfterUncheckedFill(
   review: HunkReview,
+  side: ImageSide,
   view: FunctionView,
   ir: FunctionIr,
   declaration: IrNode,
   name: string,
-): { fill: number; read: number; call: string } | undefined {
+): { fill: number; read: number; call: string; partial?: PartialFill } | undefined {
   const mention = new RegExp(`(?<!\\.|->)\\b${regExpLiteral(name)}\\b`);
   const member = new RegExp(`^${regExpLiteral(name)}(?:\\.|\\[)`);
   const compound = new RegExp(`^\\s*${regExpLiteral(name)}\\s*(?:(?:[-+*/%&|^]|<<|>>)=(?!=)|\\+\\+|--)`);
@@ -257,7 +289,12 @@ function readAfterUncheckedFill(
   for (const start of ir.nodes) {
     // Only the call that gives it its first value: a call handed an object set up before fills in no blank.
     if (!firstFills.has(start.id) || start.kind === 'branch' || start.kind === 'unknown') continue;
-    const call = start.calls.find((candidate) => fallibleFill(review, view, candidate, name));
+    // A void function the patch shows leaving that out-parameter unwritten on some path (`partial-fills.ts`).
+    let partial: PartialFill | undefined;
+    const call = start.calls.find((candidate) => {
+      partial = partialFillOf(review, side, candidate, name);
+      return partial !== undefined || fallibleFill(review, view, candidate, name);
+    });
     if (!call) continue;
     const result = call.target;
     const resultMention = result === undefined ? undefined : new RegExp(`(?<!\\.|->)\\b${regExpLiteral(result)}\\b`);
@@ -271,7 +308,8 @@ function readAfterUncheckedFill(
       seen.add(id);
       const node = ir.nodes[id];
       if (!node || node.kind === 'unknown' || node.calls.some((other) => other.name === WINDOW_GAP)) continue;
-      if (compound.test(rowText(view, node.row))) return { fill: start.row, read: node.row, call: call.name };
+      if (compound.test(rowText(view, node.row)))
+        return { fill: start.row, read: node.row, call: call.name, ...(partial ? { partial } : {}) };
       // The result looked at (`if (ret)`, `return ret;`, `WARN_ON(ret)`): from here on each path knows.
       if (resultMention) {
         const looked = [
@@ -283,9 +321,18 @@ function readAfterUncheckedFill(
         if (looked.some((text) => resultMention.test(text))) continue;
       }
       if (node.assigns.some((assign) => assign.target === name || member.test(assign.target))) continue;
-      if (node.calls.some((other) => other.args.some((arg) => arg === name || arg.endsWith(`&${name}`)))) continue;
-      const texts = [node.cond ?? '', node.returned ?? '', ...node.assigns.flatMap((assign) => [assign.value, assign.target])];
-      if (texts.some((text) => mention.test(unevaluated(text)))) return { fill: start.row, read: node.row, call: call.name };
+      if (node.calls.some((other) => other.args.some((arg) => arg.endsWith(`&${name}`)))) continue;
+      // Handed on bare: a macro may assign it (`get_user(v, p)`), but not just after a call was to fill it in by
+      // address and may not have: then it is the value being used (`WREG32(reg, v)`).
+      if (!partial && node.calls.some((other) => other.args.includes(name))) continue;
+      const texts = [
+        node.cond ?? '',
+        node.returned ?? '',
+        ...node.assigns.flatMap((assign) => [assign.value, assign.target]),
+        ...(partial ? node.calls.flatMap((other) => other.args) : []),
+      ];
+      if (texts.some((text) => mention.test(unevaluated(text))))
+        return { fill: start.row, read: node.row, call: call.name, ...(partial ? { partial } : {}) };
       if (resultMention && node.assigns.some((assign) => assign.target === result)) continue;
       stack.push(...node.succ);
     }

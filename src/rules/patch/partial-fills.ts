@@ -1,0 +1,109 @@
+/**
+ * Out-parameters a void function may leave unwritten: it stores through
+ * `*p` on one path and returns on another without doing so, and it returns
+ * nothing its caller could test. A caller that hands it `&v` and then reads
+ * `v` reads stack garbage on that path (smatch's "uninitialized symbol";
+ * compilers stay quiet, taking a variable handed by address as set).
+ *
+ * Learned once per image side from every whole function of the patch (with
+ * a tree, the functions it touches), for `uninitialized-read`. A test of the
+ * parameter itself for NULL (`if (!p) return;`, `if (p) *p = x;`) leaves it
+ * unwritten only for a caller that passes NULL, not one that passes `&v`, so
+ * that side of the test is not followed.
+ *
+ * Pure: reads the functions' IR.
+ */
+
+import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { regExpLiteral } from '../../base/regexp-literal';
+
+/** Where a function leaves an out-parameter unwritten: the 1-based line of the return that does. */
+export interface PartialFill {
+  readonly param: string;
+  readonly line: number;
+}
+
+/** By function name, then parameter position. */
+export type PartialFills = ReadonlyMap<string, ReadonlyMap<number, PartialFill>>;
+
+/** A function of one image with the patch lines of its rows. */
+export interface LineMappedFunction {
+  readonly ir: FunctionIr;
+  readonly lineOf: (row: number) => number;
+}
+
+const STEP_LIMIT = 20_000;
+
+export function learnPartialFills(functions: readonly LineMappedFunction[]): PartialFills {
+  const fills = new Map<string, Map<number, PartialFill>>();
+  for (const { ir, lineOf } of functions) {
+    if (!ir.name || ir.synthetic || !ir.startVisible || !ir.pointerParams) continue;
+    // A function that returns a value reports failure through it: its callers are to look before they read.
+    if (ir.nodes.some((node) => node.kind === 'return' && node.returned !== undefined)) continue;
+    const pointerParams = ir.pointerParams;
+    pointerParams.forEach((param, index) => {
+      if (param === undefined) return;
+      const row = unwrittenReturn(ir, param, pointerParams);
+      if (row === undefined) return;
+      const byParam = fills.get(ir.name) ?? new Map<number, PartialFill>();
+      byParam.set(index, { param, line: lineOf(row) });
+      fills.set(ir.name, byParam);
+    });
+  }
+  return fills;
+}
+
+/** The row of a return reached without a store through `param`, when some other path stores through it. */
+function unwrittenReturn(ir: FunctionIr, param: string, pointerParams: readonly (string | undefined)[]): number | undefined {
+  const name = regExpLiteral(param);
+  const store = new RegExp(`^(?:\\*\\(?${name}\\)?|${name}\\[0\\])$`);
+  const writes = (node: IrNode) =>
+    node.assigns.some((assign) => store.test(assign.target) || assign.target === param) ||
+    // Handed on bare (`fill(p)`, `memset(p, 0, n)`): the callee may store through it.
+    node.calls.some((call) => call.args.includes(param));
+  if (!ir.nodes.some((node) => node.assigns.some((assign) => store.test(assign.target)))) return undefined;
+  const nullTested = nullTestOf(pointerParams);
+  const seen = new Set<number>();
+  const stack = [ir.entry];
+  let steps = 0;
+  while (stack.length > 0) {
+    if (++steps > STEP_LIMIT) return undefined;
+    const id = stack.pop() as number;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = ir.nodes[id];
+    if (!node || node.kind === 'unknown' || writes(node)) continue;
+    if (node.kind === 'return' || node.kind === 'exit') return node.row;
+    if (node.kind === 'branch' && node.succ.length === 2 && node.cond !== undefined) {
+      const side = nullTested(node.cond);
+      // Only the side where every parameter it tests is a valid address.
+      if (side !== undefined) {
+        const next = node.succ[side === 'then' ? 1 : 0];
+        if (next !== undefined) stack.push(next);
+        continue;
+      }
+    }
+    stack.push(...node.succ);
+  }
+  return undefined;
+}
+
+/**
+ * For a condition made of NULL tests of pointer parameters only, the side taken when one of them is NULL:
+ * `!p`, `p == NULL`, `!p || !q` take `then`; `p`, `p != NULL`, `p && q` take `else`.
+ */
+function nullTestOf(pointerParams: readonly (string | undefined)[]): (cond: string) => 'then' | 'else' | undefined {
+  const names = pointerParams.filter((param): param is string => param !== undefined).map(regExpLiteral);
+  if (names.length === 0) return () => undefined;
+  const param = `(?:${names.join('|')})`;
+  const isNull = `(?:!${param}|${param}==(?:NULL|0)|(?:NULL|0)==${param})`;
+  const notNull = `(?:${param}|${param}!=(?:NULL|0)|(?:NULL|0)!=${param})`;
+  const anyNull = new RegExp(`^\\(?${isNull}(?:\\|\\|${isNull})*\\)?$`);
+  const allValid = new RegExp(`^\\(?${notNull}(?:&&${notNull})*\\)?$`);
+  return (cond) => {
+    const text = cond.replace(/^\((.*)\)$/, '$1');
+    if (anyNull.test(text)) return 'then';
+    if (allValid.test(text)) return 'else';
+    return undefined;
+  };
+}
