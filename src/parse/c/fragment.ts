@@ -242,6 +242,25 @@ function headerTail(rows: readonly SourceRow[]): number {
   return 0;
 }
 
+/** A line holding only a declaration's return type: `static int`, `static struct foo *`, `void`. */
+const TYPE_ONLY = /^\s*(?:(?:static|inline|extern|const|unsigned|signed|struct|enum|union)\s+)*[A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)?[\s*]*$/;
+
+/**
+ * A function's name and parameters in column 0 (`name(args` without a `;`) as the window's first code,
+ * its body's `{` in column 0 a few rows on: a definition whose type is on the line above the window.
+ */
+function startsWithBareDeclarator(rows: readonly SourceRow[], firstCode: SourceRow): boolean {
+  const match = /^([A-Za-z_]\w*)\s*\([^;]*$/.exec(firstCode.text);
+  if (!match || C_KEYWORD.has(match[1] as string)) return false;
+  const at = rows.indexOf(firstCode);
+  for (let i = at + 1; i < Math.min(rows.length, at + 8); i++) {
+    const text = (rows[i] as SourceRow).text;
+    if (/^\{\s*$/.test(text)) return true;
+    if (/;\s*$/.test(text) || /^\S/.test(text)) return false;
+  }
+  return false;
+}
+
 export function buildFragment(allRows: readonly SourceRow[], section: string): Fragment {
   const tail = headerTail(allRows);
   const rows = tail === 0 ? allRows : allRows.map((row, index) => (index < tail ? { ...row, text: '' } : row));
@@ -271,6 +290,12 @@ export function buildFragment(allRows: readonly SourceRow[], section: string): F
   if (open === 0 && firstCode && /^\{/.test(firstCode.text) && enclosing !== undefined) {
     // The window starts at the body's brace; its header is only in the hunk header.
     text.push(`void ${SYNTHETIC_HEADER}(void)`);
+    out.push(undefined);
+  } else if (open === 0 && firstCode && startsWithBareDeclarator(rows, firstCode)) {
+    // The window starts at a definition's name, its return type on the line above (kernel style for a long
+    // signature, `static int` then `skl_ddb_add_affected_pipes(...)`), which git puts in the hunk header:
+    // without a type the parser sees no function at all.
+    text.push(TYPE_ONLY.test(section) ? section.trim() : 'int');
     out.push(undefined);
   } else if (open > 0) {
     // The blocks the window starts inside were opened by conditions it does not show: the code after

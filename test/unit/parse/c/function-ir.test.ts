@@ -105,6 +105,25 @@ describe('C fragments of hunks', () => {
     const { fns } = view('static int bar(int a)\n{\n\treturn a;\n}');
     expect(fns.map((fn) => [fn.name, fn.synthetic, fn.startVisible])).toEqual([['bar', false, true]]);
   });
+
+  it.each([
+    ['the type from the hunk header', 'static int', 'static int'],
+    ['int when the hunk header holds no type', 'foo_bar(void)', 'int'],
+  ])('takes a window starting at a definition name whose type is on the line above for a whole function: %s', (_name, section, type) => {
+    const { source, fns } = view(
+      'skl_add_pipes(struct foo_state *state,\n\t      int mask)\n{\n\tif (!state)\n\t\treturn -EINVAL;\n\treturn 0;\n}',
+      section,
+    );
+    expect(source.split('\n')[0]).toBe(type);
+    expect(fns.map((fn) => [fn.name, fn.synthetic, fn.startVisible, fn.nodes.filter((node) => node.kind === 'return').length])).toEqual([
+      ['skl_add_pipes', false, true, 2],
+    ]);
+  });
+
+  it('leaves a top-level macro call at the window start alone', () => {
+    const { source } = view('DEFINE_MUTEX(foo_lock);\n\nstatic int bar(int a)\n{\n\treturn a;\n}', 'static int');
+    expect(source.split('\n')[0]).toBe('DEFINE_MUTEX(foo_lock);');
+  });
 });
 
 describe('control-flow view', () => {
