@@ -242,6 +242,9 @@ function headerTail(rows: readonly SourceRow[]): number {
   return 0;
 }
 
+/** A hunk header that is a label (`retry:`, `err_unlock:` with or without a comment after it), not `default:`. */
+const LABEL_SECTION = /^\s*(?!default\b)[A-Za-z_]\w*:(?!:)\s*(?:\/[*/].*)?$/;
+
 /** A line holding only a declaration's return type: `static int`, `static struct foo *`, `void`. */
 const TYPE_ONLY = /^\s*(?:(?:static|inline|extern|const|unsigned|signed|struct|enum|union)\s+)*[A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)?[\s*]*$/;
 
@@ -274,7 +277,10 @@ export function buildFragment(allRows: readonly SourceRow[], section: string): F
   const header =
     firstCode !== undefined &&
     /^\s{1,2}(?:static|void|int|bool|struct|enum|const|unsigned|long|u8|u16|u32|u64|s32|s64|vm_fault_t)\b[^;]*\)\s*$/.test(firstCode.text);
-  if (open === 0 && firstCode && /^\s/.test(firstCode.text) && !header && enclosing !== undefined) open = 1;
+  // git takes the nearest line above the hunk that starts with a letter for its header: inside a long
+  // function that may be a label (`retry:`, `out_unlock:`), and a label is only ever inside a function.
+  const insideFunction = enclosing !== undefined || LABEL_SECTION.test(section);
+  if (open === 0 && firstCode && /^\s/.test(firstCode.text) && !header && insideFunction) open = 1;
   // Kernel style indents one tab per open brace: a window that starts inside a nested block
   // (`\t\treturn;\n\t}` ending an `if`) is that deep, or its closing braces end the function early.
   const tabs = firstCode && /;\s*$/.test(firstCode.text) ? (/^\t*/.exec(firstCode.text)?.[0].length ?? 0) : 0;

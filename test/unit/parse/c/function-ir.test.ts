@@ -120,6 +120,15 @@ describe('C fragments of hunks', () => {
     ]);
   });
 
+  it.each(['retry:', 'out_unlock:', 'err_free: /* undo the pin */'])(
+    'takes a window under a label header (%s) for the inside of a function',
+    (section) => {
+      const { source, fns } = view('\tret = foo_lock(vm);\n\tif (ret)\n\t\tgoto retry;\n\tfoo_unlock(vm);', section);
+      expect(source.split('\n')[0]).toBe('void __gpuvm_lens_window(void) {');
+      expect(fns.map((fn) => [fn.synthetic, fn.calls.map((call) => call.name)])).toEqual([[true, ['foo_lock', 'foo_unlock']]]);
+    },
+  );
+
   it('leaves a top-level macro call at the window start alone', () => {
     const { source } = view('DEFINE_MUTEX(foo_lock);\n\nstatic int bar(int a)\n{\n\treturn a;\n}', 'static int');
     expect(source.split('\n')[0]).toBe('DEFINE_MUTEX(foo_lock);');
