@@ -45,7 +45,8 @@ export interface NullBeliefs {
   readonly fields: ReadonlyMap<string, NullBelief>;
 }
 
-const ASSIGNED_CALL = /(?:^|[^=!<>])\b([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/;
+/** `x = f(`, `set.engines = f(`, `obj->bo = (cast)f(`: the result kept in a variable or a field, and the callee. */
+const ASSIGNED_CALL = /(?:^|[^=!<>.\w>])((?:[A-Za-z_]\w*(?:->|\.))*[A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/;
 /** Lines after a call where its result's test counts. */
 const TEST_WINDOW = 3;
 const FIELD = String.raw`[A-Za-z_]\w*(?:->[A-Za-z_]\w*|\.[A-Za-z_]\w*)*->[A-Za-z_]\w*`;
