@@ -7,31 +7,18 @@
  * which only the tree has, so the finding shows the tree was used.
  */
 
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CommitsPatchRequest, commitsOfUri, commitsUri, type CommitsPatchResult } from '../../src/protocol/lsp-ext';
+import { commitChange, fooVmSource, writeKernelCheckout } from '../helpers/kernel-checkout';
 import { useTreeSitterFromNodeModules } from '../helpers/tree-sitter';
 import { startHarness, type Harness } from './harness';
 
-const SOURCE = [
-  '#include "foo.h"',
-  '',
-  'int foo_vm_bind(struct foo_vm *vm, u64 addr)',
-  '{',
-  '\tmutex_lock(&vm->lock);',
-  '\tret = foo_check(vm, addr);',
-  '\tret = foo_map(vm, addr);',
-  // Far enough below the change that git's three lines of context leave the unlock out of the hunk.
-  ...Array.from({ length: 8 }, (_, i) => `\tfoo_flush_range(vm, ${i});`),
-  '\tmutex_unlock(&vm->lock);',
-  '\treturn ret;',
-  '}',
-  '',
-].join('\n');
+// Far enough below the change that git's three lines of context leave the unlock out of the hunk.
+const SOURCE = fooVmSource(8);
 
 let work = '';
 let repo = '';
@@ -41,20 +28,8 @@ beforeAll(() => {
   useTreeSitterFromNodeModules();
   work = mkdtempSync(join(tmpdir(), 'gpuvm-lens-commits-'));
   repo = join(work, 'linux');
-  mkdirSync(join(repo, 'drivers', 'gpu', 'drm', 'foo'), { recursive: true });
-  writeFileSync(join(repo, 'MAINTAINERS'), '');
-  writeFileSync(join(repo, 'Makefile'), '');
-  const file = join(repo, 'drivers', 'gpu', 'drm', 'foo', 'foo_vm.c');
-  writeFileSync(file, SOURCE);
-  const git = (...args: string[]) => {
-    const result = spawnSync('git', ['-C', repo, '-c', 'user.name=T', '-c', 'user.email=t@example.org', ...args], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(result.stderr);
-  };
-  git('init', '-q');
-  git('add', '.');
-  git('commit', '-q', '-m', 'foo: add foo_vm_bind');
-  writeFileSync(file, SOURCE.replace('\tret = foo_check(vm, addr);\n', '\tret = foo_check(vm, addr);\n\tif (ret)\n\t\treturn ret;\n'));
-  git('commit', '-q', '-a', '-m', 'foo: stop on a failed check');
+  writeKernelCheckout(repo, SOURCE);
+  commitChange(repo, SOURCE);
 });
 
 afterEach(() => harness?.dispose());

@@ -6,41 +6,16 @@
  * the light of the whole function, which only the tree has.
  */
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTreeSitterFromNodeModules } from '../helpers/tree-sitter';
+import { FOO_VM_EARLY_RETURN_PATCH, writeKernelCheckout } from '../helpers/kernel-checkout';
 import { fileUri, startHarness, type Harness, type HarnessOptions } from './harness';
 
-const PATCH = [
-  '--- a/drivers/gpu/drm/foo/foo_vm.c',
-  '+++ b/drivers/gpu/drm/foo/foo_vm.c',
-  '@@ -5,4 +5,6 @@ int foo_vm_bind(struct foo_vm *vm, u64 addr)',
-  ' \tmutex_lock(&vm->lock);',
-  ' \tret = foo_check(vm, addr);',
-  '+\tif (ret)',
-  '+\t\treturn ret;',
-  ' \tret = foo_map(vm, addr);',
-  ' \tfoo_flush(vm);',
-  '',
-].join('\n');
-
-const SOURCE = [
-  '#include "foo.h"',
-  '',
-  'int foo_vm_bind(struct foo_vm *vm, u64 addr)',
-  '{',
-  '\tmutex_lock(&vm->lock);',
-  '\tret = foo_check(vm, addr);',
-  '\tret = foo_map(vm, addr);',
-  '\tfoo_flush(vm);',
-  '\tmutex_unlock(&vm->lock);',
-  '\treturn ret;',
-  '}',
-  '',
-].join('\n');
+const PATCH = FOO_VM_EARLY_RETURN_PATCH;
 
 let work = '';
 let tree = '';
@@ -50,10 +25,7 @@ beforeAll(() => {
   useTreeSitterFromNodeModules();
   work = mkdtempSync(join(tmpdir(), 'gpuvm-lens-review-tree-'));
   tree = join(work, 'linux');
-  mkdirSync(join(tree, 'drivers', 'gpu', 'drm', 'foo'), { recursive: true });
-  writeFileSync(join(tree, 'drivers', 'gpu', 'drm', 'foo', 'foo_vm.c'), SOURCE);
-  writeFileSync(join(tree, 'MAINTAINERS'), '');
-  writeFileSync(join(tree, 'Makefile'), '');
+  writeKernelCheckout(tree);
   mkdirSync(join(work, 'mail'));
 });
 

@@ -4,10 +4,11 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { commitChange, FOO_VM_EARLY_RETURN_PATCH, fooVmSource, writeKernelCheckout } from '../../helpers/kernel-checkout';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -23,33 +24,8 @@ function runIn(cwd: string, ...args: string[]): { code: number; stdout: string; 
 }
 
 // A hunk whose early return leaks the lock only in the light of the whole function.
-const PATCH = [
-  '--- a/drivers/gpu/drm/foo/foo_vm.c',
-  '+++ b/drivers/gpu/drm/foo/foo_vm.c',
-  '@@ -5,4 +5,6 @@ int foo_vm_bind(struct foo_vm *vm, u64 addr)',
-  ' \tmutex_lock(&vm->lock);',
-  ' \tret = foo_check(vm, addr);',
-  '+\tif (ret)',
-  '+\t\treturn ret;',
-  ' \tret = foo_map(vm, addr);',
-  ' \tfoo_flush(vm);',
-  '',
-].join('\n');
-
-const SOURCE = [
-  '#include "foo.h"',
-  '',
-  'int foo_vm_bind(struct foo_vm *vm, u64 addr)',
-  '{',
-  '\tmutex_lock(&vm->lock);',
-  '\tret = foo_check(vm, addr);',
-  '\tret = foo_map(vm, addr);',
-  '\tfoo_flush(vm);',
-  '\tmutex_unlock(&vm->lock);',
-  '\treturn ret;',
-  '}',
-  '',
-].join('\n');
+const PATCH = FOO_VM_EARLY_RETURN_PATCH;
+const SOURCE = fooVmSource();
 
 let work = '';
 
@@ -57,11 +33,7 @@ beforeAll(() => {
   if (!existsSync(CLI)) throw new Error('dist/ is not built: run `npm run build` first');
   work = mkdtempSync(join(tmpdir(), 'gpuvm-lens-review-'));
   writeFileSync(join(work, 'bind.patch'), PATCH);
-  mkdirSync(join(work, 'linux', 'drivers', 'gpu', 'drm', 'foo'), { recursive: true });
-  writeFileSync(join(work, 'linux', 'drivers', 'gpu', 'drm', 'foo', 'foo_vm.c'), SOURCE);
-  // What makes a directory a kernel tree for --kernel-tree.
-  writeFileSync(join(work, 'linux', 'MAINTAINERS'), '');
-  writeFileSync(join(work, 'linux', 'Makefile'), '');
+  writeKernelCheckout(join(work, 'linux'), SOURCE);
 });
 
 describe('gpuvm-lens review', () => {
@@ -111,20 +83,8 @@ describe('gpuvm-lens review', () => {
 
   it('reviews commits of the git checkout with --commits, in the tree that already has them', () => {
     const repo = join(work, 'git-linux');
-    mkdirSync(join(repo, 'drivers', 'gpu', 'drm', 'foo'), { recursive: true });
-    writeFileSync(join(repo, 'MAINTAINERS'), '');
-    writeFileSync(join(repo, 'Makefile'), '');
-    const file = join(repo, 'drivers', 'gpu', 'drm', 'foo', 'foo_vm.c');
-    writeFileSync(file, SOURCE);
-    const git = (...args: string[]) => {
-      const result = spawnSync('git', ['-C', repo, '-c', 'user.name=T', '-c', 'user.email=t@example.org', ...args], { encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(result.stderr);
-    };
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-q', '-m', 'foo: add foo_vm_bind');
-    writeFileSync(file, SOURCE.replace('\tret = foo_check(vm, addr);\n', '\tret = foo_check(vm, addr);\n\tif (ret)\n\t\treturn ret;\n'));
-    git('commit', '-q', '-a', '-m', 'foo: stop on a failed check');
+    writeKernelCheckout(repo, SOURCE);
+    commitChange(repo, SOURCE);
     const result = runIn(repo, 'review', '--commits', 'HEAD', '--format', 'json');
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout) as { files: { path: string; stats: { mode: string } }[]; findings: { rule: string }[] };
