@@ -211,8 +211,11 @@ export function startDepth(rows: readonly SourceRow[]): number | undefined {
     const wasComment = inComment.value;
     const text = row.text;
     const code = text.trim();
-    if (!wasComment && /^\}\s*(?:\/[*/].*)?$/.test(text)) return 1 - level;
-    if (!wasComment && code !== '' && !/^(?:[A-Za-z_]\w*:(?!:)|#|\/\*|\*|\/\/)/.test(code) && seen++ < DEPTH_SAMPLE) {
+    // The reviewer's own rows (the gap between two hunks, the braces that join them) say nothing by their
+    // indentation; their braces still count.
+    const real = !row.synthetic;
+    if (real && !wasComment && /^\}\s*(?:\/[*/].*)?$/.test(text)) return 1 - level;
+    if (real && !wasComment && code !== '' && !/^(?:[A-Za-z_]\w*:(?!:)|#|\/\*|\*|\/\/)/.test(code) && seen++ < DEPTH_SAMPLE) {
       const indent = /^(\t*)(.?)/.exec(text) as RegExpExecArray;
       if (indent[2] !== ' ') {
         const tabs = (indent[1] as string).length;
