@@ -35,6 +35,7 @@ import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../r
 import { learnObjectLocks } from '../rules/patch/object-locks';
 import { learnUntakenUnlocks } from '../rules/patch/untaken-unlocks';
 import { learnPartialFills } from '../rules/patch/partial-fills';
+import { sourceRowLine } from '../rules/patch/review-context';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { joinedHunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
@@ -162,7 +163,7 @@ export async function reviewPatchLines(
       const fillsOf = (side: 'pre' | 'post') =>
         learnPartialFills(
           parsedHunks.flatMap((parsed) =>
-            parsed[side].functions.map((ir) => ({ ir, lineOf: (row: number) => parsed[side].rows[row]?.line ?? parsed.hunk.headerLine })),
+            parsed[side].functions.map((ir) => ({ ir, lineOf: (row: number) => sourceRowLine(parsed[side].rows[row], parsed.path) })),
           ),
         );
       const partialFills = { pre: fillsOf('pre'), post: fillsOf('post') };

@@ -17,10 +17,10 @@
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { regExpLiteral } from '../../base/regexp-literal';
 
-/** Where a function leaves an out-parameter unwritten: the 1-based line of the return that does. */
+/** Where a function leaves an out-parameter unwritten: the line of the return that does, as a message cites it. */
 export interface PartialFill {
   readonly param: string;
-  readonly line: number;
+  readonly line: number | string;
 }
 
 /** By function name, then parameter position. */
@@ -29,7 +29,8 @@ export type PartialFills = ReadonlyMap<string, ReadonlyMap<number, PartialFill>>
 /** A function of one image with the patch lines of its rows. */
 export interface LineMappedFunction {
   readonly ir: FunctionIr;
-  readonly lineOf: (row: number) => number;
+  /** A row's line as a message cites it (`rowLine`): the patch line, and the checkout's for a line the patch does not show. */
+  readonly lineOf: (row: number) => number | string;
 }
 
 const STEP_LIMIT = 20_000;

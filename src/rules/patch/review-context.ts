@@ -89,10 +89,14 @@ export function rowChanged(view: FunctionView, row: number): boolean {
  * alone would point at the nearest hunk, not at the code.
  */
 export function rowLine(view: FunctionView, row: number): number | string {
-  const source = view.rows[row];
+  return sourceRowLine(view.rows[row], view.file);
+}
+
+/** `rowLine` for a row of a file's image outside any view (`file`: its path in the checkout). */
+export function sourceRowLine(source: SourceRow | undefined, file: string | undefined): number | string {
   if (!source) return 0;
   if (source.fileLine === undefined) return source.line;
-  return `${source.line} (${view.file ? `${view.file}:` : 'line '}${source.fileLine} in the checkout)`;
+  return `${source.line} (${file ? `${file}:` : 'line '}${source.fileLine} in the checkout)`;
 }
 
 /** The width of a line's indentation, a tab counting 8 columns as the kernel's style has it. */
