@@ -34,12 +34,12 @@ import { learnNullBeliefs, type NullSource } from '../rules/patch/null-beliefs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import { learnObjectLocks } from '../rules/patch/object-locks';
 import { learnUntakenUnlocks } from '../rules/patch/untaken-unlocks';
-import { learnPartialFills } from '../rules/patch/partial-fills';
+import { learnPartialFills, type LineMappedFunction } from '../rules/patch/partial-fills';
 import { sourceRowLine } from '../rules/patch/review-context';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { joinedHunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
-import { ownedByFunction, parseHunk, reviewHunk } from './patch/review-hunk';
+import { checkoutFillHelpers, ownedByFunction, parseHunk, reviewHunk } from './patch/review-hunk';
 
 export interface PatchReviewConfig {
   /** Acquire/release pairs; defaults to the built-in table. */
@@ -160,12 +160,15 @@ export async function reviewPatchLines(
           pairs,
         );
       const untakenUnlocks = { pre: unlocksOf('pre'), post: unlocksOf('post') };
+      // With a tree, the touched files' other void fill-in helpers too: a patch adds calls to existing ones.
+      const helpers = readSource ? checkoutHelpers(cHunks, readSource, parser, changedFunctions) : [];
       const fillsOf = (side: 'pre' | 'post') =>
-        learnPartialFills(
-          parsedHunks.flatMap((parsed) =>
+        learnPartialFills([
+          ...helpers,
+          ...parsedHunks.flatMap((parsed) =>
             parsed[side].functions.map((ir) => ({ ir, lineOf: (row: number) => sourceRowLine(parsed[side].rows[row], parsed.path) })),
           ),
-        );
+        ]);
       const partialFills = { pre: fillsOf('pre'), post: fillsOf('post') };
       const context = {
         pairs,
@@ -185,6 +188,25 @@ export async function reviewPatchLines(
     }
   }
   return { kind: 'patch', stats, findings: dedupe(findings) };
+}
+
+/** `checkoutFillHelpers` of every file the patch touches, each read once, cited by its first hunk's line. */
+function checkoutHelpers(
+  cHunks: readonly { path: string; hunk: Hunk }[],
+  readSource: ReadSource,
+  parser: CParser,
+  skip: ReadonlySet<string>,
+): LineMappedFunction[] {
+  const firstLine = new Map<string, number>();
+  for (const { path, hunk } of cHunks) if (path && !firstLine.has(path)) firstLine.set(path, hunk.headerLine);
+  return [...firstLine].flatMap(([path, line]) => {
+    const text = readSource(path);
+    if (text === undefined) return [];
+    return checkoutFillHelpers(parser, text, line, skip).map(({ rows, ir }) => ({
+      ir,
+      lineOf: (row: number) => sourceRowLine(rows[row], path),
+    }));
+  });
 }
 
 /** The patch's post-image lines and, with a tree, the files it touches: where NULL tests are learned. */

@@ -89,6 +89,59 @@ function parseImage(parser: CParser, rows: readonly SourceRow[], section: string
   }
 }
 
+/** A void function's header: `static void foo(`, or `foo(` under a `static void` line. */
+const VOID_HEADER = /^(?:(?:static|inline)\s+)*void\s+([A-Za-z_]\w*)\s*\(/;
+const VOID_TYPE_LINE = /^(?:(?:static|inline)\s+)*void\s*$/;
+const NAME_LINE = /^([A-Za-z_]\w*)\s*\(/;
+/** A store through a pointer (`*val = x;`), and a bare `return;`. */
+const POINTER_STORE = /^\s*\*\s*\(?[A-Za-z_]\w*\)?\s*=[^=]/m;
+const BARE_RETURN = /^\s*return\s*;/m;
+/** Longer bodies are not the small fill-in helpers this is for, and would only cost parsing. */
+const MAX_HELPER_ROWS = 300;
+
+/**
+ * The void functions of a checkout file that store through a pointer parameter and can return early:
+ * what `partial-fills.ts` summarises for callers, parsed as whole functions of the checkout (their rows
+ * cite `path:line in the checkout`, `line` being the patch line to cite them by). `skip`: names the
+ * patch itself defines or changes (its own version is the one that counts).
+ */
+export function checkoutFillHelpers(
+  parser: CParser,
+  text: string,
+  line: number,
+  skip: ReadonlySet<string>,
+): { rows: readonly (SourceRow | undefined)[]; ir: FunctionIr }[] {
+  const lines = text.split('\n');
+  const found: { rows: readonly (SourceRow | undefined)[]; ir: FunctionIr }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const header = VOID_HEADER.exec(lines[i] as string);
+    const name = header?.[1] ?? (VOID_TYPE_LINE.test(lines[i] as string) ? NAME_LINE.exec(lines[i + 1] ?? '')?.[1] : undefined);
+    if (name === undefined || skip.has(name) || /;\s*$/.test(lines[i] as string)) continue;
+    let open = -1;
+    let end = -1;
+    for (let j = i + 1; j < Math.min(lines.length, i + MAX_HELPER_ROWS); j++) {
+      const row = lines[j] as string;
+      if (open < 0 && /^\{/.test(row)) open = j;
+      else if (open < 0 && /;\s*$/.test(row)) break;
+      else if (open >= 0 && /^\}/.test(row)) {
+        end = j;
+        break;
+      }
+    }
+    if (open < 0 || end < 0) continue;
+    const body = lines.slice(open + 1, end).join('\n');
+    if (!POINTER_STORE.test(body) || !BARE_RETURN.test(body)) {
+      i = end;
+      continue;
+    }
+    const rows = lines.slice(i, end + 1).map((row, index): SourceRow => ({ text: row, line, changed: false, fileLine: i + index + 1 }));
+    const image = parseImage(parser, rows, '');
+    for (const ir of image.functions) if (ir.name === name) found.push({ rows: image.rows, ir });
+    i = end;
+  }
+  return found;
+}
+
 export function parseHunk(path: string, hunk: Hunk, images: HunkImages, parser: CParser): ParsedHunk {
   return { path, hunk, pre: parseImage(parser, images.pre, hunk.section), post: parseImage(parser, images.post, hunk.section) };
 }

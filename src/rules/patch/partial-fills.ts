@@ -6,7 +6,9 @@
  * compilers stay quiet, taking a variable handed by address as set).
  *
  * Learned once per image side from every whole function of the patch (with
- * a tree, the functions it touches), for `uninitialized-read`. A test of the
+ * a tree, the functions it touches, and the other void helpers of the files
+ * it touches that store through a pointer and can return early:
+ * `checkoutFillHelpers`), for `uninitialized-read`. A test of the
  * parameter itself for NULL (`if (!p) return;`, `if (p) *p = x;`) leaves it
  * unwritten only for a caller that passes NULL, not one that passes `&v`, so
  * that side of the test is not followed.

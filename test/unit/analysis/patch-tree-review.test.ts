@@ -326,3 +326,59 @@ int foo_lock_interruptible(struct foo_dev *fdev)
     expect(result.findings.filter((finding) => finding.rule === 'resource-leak')).toEqual([]);
   });
 });
+
+describe('fill-in helpers of the touched file', () => {
+  // The patch adds a caller of a void helper the file already has; the helper returns early without
+  // storing through its out-parameter, which only the checkout shows.
+  const CALLER_PATCH = `--- a/drivers/gpu/drm/foo/foo_perf.c
++++ b/drivers/gpu/drm/foo/foo_perf.c
+@@ -16,4 +16,8 @@ static void foo_perf_settings(struct foo_device *fdev, u64 config, u32 *lo_val)
+ static int foo_perf_start(struct foo_device *fdev, u64 config)
+ {
++	u32 lo_val;
++
++	foo_perf_settings(fdev, config, &lo_val);
++	FOO_WRITE(FOO_PERF_LO, lo_val);
+ 	return 0;
+ }
+`.split('\n');
+  const perfC = (early: string) => `#include "foo.h"
+
+static void
+foo_perf_settings(struct foo_device *fdev, u64 config, u32 *lo_val)
+{
+	if (config == 0) {
+		drm_err(&fdev->drm, "no config\\n");
+${early}
+	}
+	*lo_val = config & 0xff;
+}
+
+static int foo_perf_start(struct foo_device *fdev, u64 config)
+{
+	return 0;
+}
+`;
+
+  it.each([
+    [
+      'returns without the store',
+      '\t\treturn;',
+      ['8: foo_perf_settings() may return without writing lo_val', 'drivers/gpu/drm/foo/foo_perf.c:8 in the checkout'],
+    ],
+    ['stores a default first', '\t\t*lo_val = 0;\n\t\treturn;', []],
+  ])('a helper that %s', async (_name, early, expected) => {
+    const result = await reviewPatchLines(CALLER_PATCH, tree({ 'drivers/gpu/drm/foo/foo_perf.c': perfC(early) }));
+    const reads = result.findings.filter((finding) => finding.rule === 'uninitialized-read');
+    if (expected.length === 0) expect(reads).toEqual([]);
+    else {
+      expect(reads.map((finding) => `${finding.line}: ${finding.message.split(':')[0]}`)).toEqual([expected[0]]);
+      expect(reads[0]?.message).toContain(expected[1]);
+    }
+  });
+
+  it('is quiet from the patch alone, which does not show the helper', async () => {
+    const result = await reviewPatchLines(CALLER_PATCH);
+    expect(result.findings.filter((finding) => finding.rule === 'uninitialized-read')).toEqual([]);
+  });
+});
