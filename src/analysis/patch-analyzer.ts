@@ -202,7 +202,7 @@ function checkoutHelpers(
   return [...firstLine].flatMap(([path, line]) => {
     const text = readSource(path);
     if (text === undefined) return [];
-    return checkoutFillHelpers(parser, text, line, skip).map(({ rows, ir }) => ({
+    return checkoutFillHelpers(parser, path, text, line, skip).map(({ rows, ir }) => ({
       ir,
       lineOf: (row: number) => sourceRowLine(rows[row], path),
     }));

@@ -55,12 +55,10 @@ export interface StoreDeps {
 export function pathOfUri(uri: string): string {
   if (uri.startsWith(`${COMMITS_SCHEME}:`)) {
     // A review document of commits names a `.patch` file in their checkout (`commitsUri`): the checkout is the tree to review against.
-    const query = uri.indexOf('?');
-    const path = uri.slice(COMMITS_SCHEME.length + 1, query === -1 ? undefined : query).replace(/^\/\/(?=\/)/, '');
     try {
-      return decodeURIComponent(path);
+      return decodeURIComponent(new URL(uri).pathname);
     } catch {
-      return path;
+      return uri;
     }
   }
   if (!uri.startsWith('file:')) return uri;

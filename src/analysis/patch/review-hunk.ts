@@ -17,6 +17,7 @@ import { PATCH_CHECKS } from '../../rules/patch/index';
 import type { LockFacts } from '../../rules/patch/lock-facts';
 import type { PairIndex } from '../../rules/patch/resource-pairs';
 import { releaseKeys, walkResources, type PathResult } from '../../rules/patch/resource-paths';
+import { functionUnits } from '../../rules/patch/learned-pairs';
 import type { FunctionView, HunkReview, ImageSide, PatchIssue } from '../../rules/patch/review-context';
 import type { UntakenUnlocks } from '../../rules/patch/untaken-unlocks';
 import type { PartialFills } from '../../rules/patch/partial-fills';
@@ -107,37 +108,29 @@ const MAX_HELPER_ROWS = 300;
  */
 export function checkoutFillHelpers(
   parser: CParser,
+  path: string,
   text: string,
   line: number,
   skip: ReadonlySet<string>,
 ): { rows: readonly (SourceRow | undefined)[]; ir: FunctionIr }[] {
-  const lines = text.split('\n');
   const found: { rows: readonly (SourceRow | undefined)[]; ir: FunctionIr }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const header = VOID_HEADER.exec(lines[i] as string);
-    const name = header?.[1] ?? (VOID_TYPE_LINE.test(lines[i] as string) ? NAME_LINE.exec(lines[i + 1] ?? '')?.[1] : undefined);
-    if (name === undefined || skip.has(name) || /;\s*$/.test(lines[i] as string)) continue;
-    let open = -1;
-    let end = -1;
-    for (let j = i + 1; j < Math.min(lines.length, i + MAX_HELPER_ROWS); j++) {
-      const row = lines[j] as string;
-      if (open < 0 && /^\{/.test(row)) open = j;
-      else if (open < 0 && /;\s*$/.test(row)) break;
-      else if (open >= 0 && /^\}/.test(row)) {
-        end = j;
-        break;
-      }
-    }
-    if (open < 0 || end < 0) continue;
-    const body = lines.slice(open + 1, end).join('\n');
-    if (!POINTER_STORE.test(body) || !BARE_RETURN.test(body)) {
-      i = end;
-      continue;
-    }
-    const rows = lines.slice(i, end + 1).map((row, index): SourceRow => ({ text: row, line, changed: false, fileLine: i + index + 1 }));
+  const lines = text.split('\n').map((row, index) => ({ text: row, line: index + 1 }));
+  // The file's function bodies as the pair learner splits them (each ends at a `}` in column 0).
+  for (const unit of functionUnits({ path, lines })) {
+    let name: string | undefined;
+    const start = unit.findIndex((row, index) => {
+      if (/;\s*$/.test(row.text)) return false;
+      name =
+        VOID_HEADER.exec(row.text)?.[1] ?? (VOID_TYPE_LINE.test(row.text) ? NAME_LINE.exec(unit[index + 1]?.text ?? '')?.[1] : undefined);
+      return name !== undefined;
+    });
+    if (start < 0 || name === undefined || skip.has(name) || unit.length - start > MAX_HELPER_ROWS) continue;
+    const helper = unit.slice(start);
+    const body = helper.map((row) => row.text).join('\n');
+    if (!POINTER_STORE.test(body) || !BARE_RETURN.test(body)) continue;
+    const rows = helper.map((row): SourceRow => ({ text: row.text, line, changed: false, fileLine: row.line }));
     const image = parseImage(parser, rows, '');
     for (const ir of image.functions) if (ir.name === name) found.push({ rows: image.rows, ir });
-    i = end;
   }
   return found;
 }

@@ -43,10 +43,11 @@ export function learnPartialFills(functions: readonly LineMappedFunction[]): Par
     if (!ir.name || ir.synthetic || !ir.startVisible || !ir.pointerParams) continue;
     // A function that returns a value reports failure through it: its callers are to look before they read.
     if (ir.nodes.some((node) => node.kind === 'return' && node.returned !== undefined)) continue;
-    const pointerParams = ir.pointerParams;
-    pointerParams.forEach((param, index) => {
+    // The parameters' NULL tests, one matcher per function for all of its parameters.
+    const nullTested = nullTestOf(ir.pointerParams);
+    ir.pointerParams.forEach((param, index) => {
       if (param === undefined) return;
-      const row = unwrittenReturn(ir, param, pointerParams);
+      const row = unwrittenReturn(ir, param, nullTested);
       if (row === undefined) return;
       const byParam = fills.get(ir.name) ?? new Map<number, PartialFill>();
       byParam.set(index, { param, line: lineOf(row) });
@@ -57,7 +58,7 @@ export function learnPartialFills(functions: readonly LineMappedFunction[]): Par
 }
 
 /** The row of a return reached without a store through `param`, when some other path stores through it. */
-function unwrittenReturn(ir: FunctionIr, param: string, pointerParams: readonly (string | undefined)[]): number | undefined {
+function unwrittenReturn(ir: FunctionIr, param: string, nullTested: (cond: string) => 'then' | 'else' | undefined): number | undefined {
   const name = regExpLiteral(param);
   const store = new RegExp(`^(?:\\*\\(?${name}\\)?|${name}\\[0\\])$`);
   const writes = (node: IrNode) =>
@@ -65,7 +66,6 @@ function unwrittenReturn(ir: FunctionIr, param: string, pointerParams: readonly 
     // Handed on bare (`fill(p)`, `memset(p, 0, n)`): the callee may store through it.
     node.calls.some((call) => call.args.includes(param));
   if (!ir.nodes.some((node) => node.assigns.some((assign) => store.test(assign.target)))) return undefined;
-  const nullTested = nullTestOf(pointerParams);
   const seen = new Set<number>();
   const stack = [ir.entry];
   let steps = 0;

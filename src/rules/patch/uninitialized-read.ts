@@ -215,11 +215,16 @@ function firstUnassignedRead(
   return undefined;
 }
 
+/** An argument that is `&name`, cast or not (`(void *)&name`). */
+function addressArgument(name: string): RegExp {
+  return new RegExp(`^(?:\\([^()]*\\))?&${regExpLiteral(name)}$`);
+}
+
 /** Where `call` (handed `&name`) may leave `name` unwritten, when its callee is one `partial-fills.ts` learned. */
 function partialFillOf(review: HunkReview, side: ImageSide, call: CallSite, name: string): PartialFill | undefined {
   const byParam = review.partialFills?.[side].get(call.name);
   if (!byParam || call.within !== undefined) return undefined;
-  const address = new RegExp(`^(?:\\([^()]*\\))?&${regExpLiteral(name)}$`);
+  const address = addressArgument(name);
   const index = call.args.findIndex((arg) => address.test(arg));
   return index < 0 ? undefined : byParam.get(index);
 }
@@ -230,7 +235,7 @@ function partialFillOf(review: HunkReview, side: ImageSide, call: CallSite, name
  * return before it writes its out-parameter, so the value is only known once its result has been looked at.
  */
 function fallibleFill(review: HunkReview, view: FunctionView, call: CallSite, name: string): boolean {
-  const address = new RegExp(`^(?:\\([^()]*\\))?&${regExpLiteral(name)}$`);
+  const address = addressArgument(name);
   if (call.negated || call.within !== undefined || !call.args.some((arg) => address.test(arg))) return false;
   if (call.target !== undefined) return /^\w+$/.test(call.target);
   // A statement of its own, `f(&v);`: the result is dropped. Fallible only when the code elsewhere keeps it.
@@ -296,6 +301,7 @@ function readAfterUncheckedFill(
       return partial !== undefined || fallibleFill(review, view, candidate, name);
     });
     if (!call) continue;
+    const found = (read: number) => ({ fill: start.row, read, call: call.name, ...(partial ? { partial } : {}) });
     const result = call.target;
     const resultMention = result === undefined ? undefined : new RegExp(`(?<!\\.|->)\\b${regExpLiteral(result)}\\b`);
     const seen = new Set<number>();
@@ -308,8 +314,7 @@ function readAfterUncheckedFill(
       seen.add(id);
       const node = ir.nodes[id];
       if (!node || node.kind === 'unknown' || node.calls.some((other) => other.name === WINDOW_GAP)) continue;
-      if (compound.test(rowText(view, node.row)))
-        return { fill: start.row, read: node.row, call: call.name, ...(partial ? { partial } : {}) };
+      if (compound.test(rowText(view, node.row))) return found(node.row);
       // The result looked at (`if (ret)`, `return ret;`, `WARN_ON(ret)`): from here on each path knows.
       if (resultMention) {
         const looked = [
@@ -331,8 +336,7 @@ function readAfterUncheckedFill(
         ...node.assigns.flatMap((assign) => [assign.value, assign.target]),
         ...(partial ? node.calls.flatMap((other) => other.args) : []),
       ];
-      if (texts.some((text) => mention.test(unevaluated(text))))
-        return { fill: start.row, read: node.row, call: call.name, ...(partial ? { partial } : {}) };
+      if (texts.some((text) => mention.test(unevaluated(text)))) return found(node.row);
       if (resultMention && node.assigns.some((assign) => assign.target === result)) continue;
       stack.push(...node.succ);
     }
