@@ -55,6 +55,7 @@ import { unwindLoopOffByOneCheck } from './unwind-loop-off-by-one';
 import { referenceOnlyTestedCheck } from './reference-only-tested';
 import { sysfsAttributeWithoutInitCheck } from './sysfs-attribute-without-init';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
+import { walkLeaksElementCheck } from './walk-leaks-element';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   refcountReadConditionCheck,
@@ -86,6 +87,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   loopStoreOverwrittenCheck,
   iteratorReferenceLeakedCheck,
   iteratorCursorFreedCheck,
+  walkLeaksElementCheck,
   spinLockIrqMismatchCheck,
   unlockBeforeLockCheck,
   deviceFreedDirectlyCheck,

@@ -1,0 +1,175 @@
+/**
+ * A list taken apart element by element whose walk releases what each
+ * element holds but never the element itself: every element leaks ("drm/i915:
+ * Don't leak the capture list items": `while (capture) { next =
+ * capture->next; i915_vma_snapshot_put(capture->vma_snapshot); capture =
+ * next; }` without `kfree(capture)`).
+ *
+ * A walk that fetches the next element before it steps (a `_safe` list
+ * iterator, or `next = pos->member; … pos = next;` by hand) is the walk of
+ * code that ends each element's life; one whose body releases a member of
+ * the element (`put(pos->x)`) is tearing the elements down. If nothing in
+ * the body then takes the element itself, the walk forgets it.
+ *
+ * Invariants, for precision:
+ *   - the element counts as taken by any call given the element or the
+ *     address of something in it (`kfree(pos)`, `list_del(&pos->link)`,
+ *     `kref_put(&pos->ref, …)`, `call_rcu(&pos->rcu, …)`, `cb(pos)`), by
+ *     any store or return of it, and by any node the IR does not know: only
+ *     a body whose every mention of the element is a read of a member
+ *     (`pos->x`) is reported;
+ *   - the member release must come from the pair table (curated or learned),
+ *     and release a member, not the element (`objectOf` of its key is not the
+ *     element: `drm_gem_object_put(&pos->base)` releases `pos`);
+ *   - the walk must reach its head again after the release (a body that
+ *     always leaves the loop is not a walk).
+ */
+
+import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { iteratorElement } from '../../parse/c/iterator-macros';
+import { defineRule } from '../rule';
+import { objectOf, releaseKeyOfCall } from './resource-paths';
+import {
+  functionLabel,
+  rowChanged,
+  rowLine,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
+
+export const walkLeaksElement = defineRule({
+  id: 'walk-leaks-element',
+  summary: 'A teardown walk releases what each list element holds but never frees the element itself.',
+  defaultSeverity: 'warning',
+  tags: ['patch', 'leak'],
+  messages: {
+    leaked:
+      '{fn} takes the list apart with {cursor} (it fetches the next element before it steps, line {walkLine}) and releases {member} with {release}(), but nothing frees, unlinks or hands on {cursor} itself: every element leaks.',
+    fixed: 'The patch makes the walk in {fn} free or hand on each {cursor} it takes apart.',
+  },
+});
+
+/** List iterators that fetch the next element before the body runs. */
+const SAFE_ITERATOR = /^(h?list|llist)_for_each_entry_safe(_continue|_reverse|_from)?$/;
+
+const IDENTIFIER = /^[A-Za-z_]\w*$/;
+
+function escaped(name: string): string {
+  return name.replace(/[$]/g, '\\$&');
+}
+
+/**
+ * The nodes of the loop body at `head` (up to its exit, a `return`, a
+ * `goto`, or the head again), and whether a path gets back to the head.
+ */
+function loopBody(ir: FunctionIr, head: IrNode): { nodes: IrNode[]; back: boolean; leaves: boolean } {
+  const exit = head.succ[1];
+  const seen = new Set<number>();
+  const nodes: IrNode[] = [];
+  let back = false;
+  let leaves = false;
+  const stack = [head.succ[0] as number];
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (id === head.id) {
+      back = true;
+      continue;
+    }
+    if (id === exit || seen.has(id)) continue;
+    seen.add(id);
+    const node = ir.nodes[id];
+    if (!node) continue;
+    nodes.push(node);
+    if (node.kind === 'exit' || node.kind === 'return' || node.goto !== undefined) {
+      leaves = true;
+      continue;
+    }
+    stack.push(...node.succ);
+  }
+  return { nodes, back, leaves };
+}
+
+/** The element a loop head walks, taking each element apart: a `_safe` iterator's, or a hand-written `while (pos)` that saves `pos->next`. */
+function walkedElement(head: IrNode, body: readonly IrNode[]): string | undefined {
+  const iterator = head.calls.find((call) => SAFE_ITERATOR.test(call.name));
+  if (iterator) {
+    const element = iteratorElement(iterator.name, iterator.args);
+    return element !== undefined && IDENTIFIER.test(element) ? element : undefined;
+  }
+  const cond = head.cond?.replace(/^\((.*)\)$/, '$1').replace(/!=NULL$/, '');
+  if (cond === undefined || !IDENTIFIER.test(cond) || head.calls.length > 0) return undefined;
+  // `next = pos->member` saved in the body, and `pos = next` stepping to it.
+  const saved = new Set<string>();
+  for (const node of body)
+    for (const assign of node.assigns) if (assign.value.startsWith(`${cond}->`) && IDENTIFIER.test(assign.target)) saved.add(assign.target);
+  const steps = body.some((node) => node.assigns.some((assign) => assign.target === cond && saved.has(assign.value)));
+  return steps ? cond : undefined;
+}
+
+/** Whether `text` mentions `element` other than by reading a member of it (`element->x`, not `&element->x`). */
+function takesElement(text: string, element: string): boolean {
+  const mention = new RegExp(`\\b${escaped(element)}\\b`, 'g');
+  for (let match = mention.exec(text); match; match = mention.exec(text)) {
+    const before = text.slice(0, match.index);
+    // A member of another object with the same name (`q->pos`, `s.pos`).
+    if (before.endsWith('->') || before.endsWith('.')) continue;
+    const read = text.startsWith('->', match.index + element.length) && !/&\(*$/.test(before);
+    if (!read) return true;
+  }
+  return false;
+}
+
+export const walkLeaksElementCheck: PatchRuleCheck = {
+  rule: walkLeaksElement,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    const issues: PatchIssue[] = [];
+    for (const view of review[side]) {
+      const { ir } = view;
+      for (const head of ir.nodes) {
+        if (head.kind !== 'branch') continue;
+        const { nodes: body, back } = loopBody(ir, head);
+        if (!back) continue;
+        const element = walkedElement(head, body);
+        if (element === undefined) continue;
+        let release: { name: string; member: string; row: number } | undefined;
+        let taken = false;
+        for (const node of body) {
+          if (node.kind === 'unknown') taken = true;
+          if (node.returned !== undefined && takesElement(node.returned, element)) taken = true;
+          for (const assign of node.assigns) if (takesElement(assign.value, element)) taken = true;
+          for (const call of node.calls) {
+            if (call.args.some((arg) => takesElement(arg, element))) taken = true;
+            if (release) continue;
+            for (const pair of review.pairs.releases.get(call.name) ?? []) {
+              const key = releaseKeyOfCall(pair, call);
+              if (key === undefined || !key.startsWith(`${element}->`) || objectOf(key, pair) === element) continue;
+              release = { name: call.name, member: key, row: call.row };
+              break;
+            }
+          }
+          if (taken) break;
+        }
+        if (taken || !release) continue;
+        if (!rowChanged(view, head.row) && !rowChanged(view, release.row)) continue;
+        issues.push({
+          view,
+          key: `${ir.name}|walk-leaks|${element}|${release.member}`,
+          row: release.row,
+          messageId: 'leaked',
+          data: {
+            fn: functionLabel(view),
+            cursor: element,
+            walkLine: rowLine(view, head.row),
+            member: release.member,
+            release: release.name,
+          },
+          related: [{ row: head.row, message: `the walk over ${element}` }],
+        });
+      }
+    }
+    return issues;
+  },
+};
