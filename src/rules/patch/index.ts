@@ -56,6 +56,7 @@ import { referenceOnlyTestedCheck } from './reference-only-tested';
 import { sysfsAttributeWithoutInitCheck } from './sysfs-attribute-without-init';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 import { walkLeaksElementCheck } from './walk-leaks-element';
+import { readBeforeLockCheck } from './read-before-lock';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   refcountReadConditionCheck,
@@ -77,6 +78,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   lockOrderInversionCheck,
   unlockedFieldAccessCheck,
   writeOutsideLockedSectionCheck,
+  readBeforeLockCheck,
   callWithoutAssertedLockCheck,
   elementLockNotHeldCheck,
   taskMmWithoutReferenceCheck,
