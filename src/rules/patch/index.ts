@@ -57,6 +57,7 @@ import { sysfsAttributeWithoutInitCheck } from './sysfs-attribute-without-init';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 import { walkLeaksElementCheck } from './walk-leaks-element';
 import { readBeforeLockCheck } from './read-before-lock';
+import { referenceAfterArmCheck } from './reference-after-arm';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   refcountReadConditionCheck,
@@ -90,6 +91,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   iteratorReferenceLeakedCheck,
   iteratorCursorFreedCheck,
   walkLeaksElementCheck,
+  referenceAfterArmCheck,
   spinLockIrqMismatchCheck,
   unlockBeforeLockCheck,
   deviceFreedDirectlyCheck,
