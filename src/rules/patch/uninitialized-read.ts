@@ -190,8 +190,10 @@ function firstUnassignedRead(
     // well be what was stored, so it counts as assigned.
     const assigned = node.assigns.some((assign) => assign.target === name || member.test(assign.target));
     // A node that assigns it reads it only in the value (`while ((res = first(list)))`, `p = kmalloc(sizeof(*p))`).
+    // A chained assignment's outer value is the inner assignment (`def = data = read()`: `data=read()`), which
+    // writes the name rather than reading it; the inner value is an assignment of its own.
     const readTexts = assigned
-      ? node.assigns.map((assign) => assign.value)
+      ? node.assigns.map((assign) => assign.value).filter((value) => !value.startsWith(`${name}=`) || value.startsWith(`${name}==`))
       : [
           node.cond ?? '',
           node.returned ?? '',
