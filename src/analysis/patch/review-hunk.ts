@@ -16,7 +16,7 @@ import { patchAnalysisLimit } from '../../rules/patch/patch-input-rules';
 import { PATCH_CHECKS } from '../../rules/patch/index';
 import type { LockFacts } from '../../rules/patch/lock-facts';
 import type { PairIndex } from '../../rules/patch/resource-pairs';
-import { releaseKeys, walkResources, type PathResult } from '../../rules/patch/resource-paths';
+import { ownedKeys, walkResources, type PathResult } from '../../rules/patch/resource-paths';
 import { functionUnits } from '../../rules/patch/learned-pairs';
 import type { FunctionView, HunkReview, ImageSide, PatchIssue } from '../../rules/patch/review-context';
 import type { UntakenUnlocks } from '../../rules/patch/untaken-unlocks';
@@ -149,7 +149,7 @@ export function ownedByFunction(hunks: readonly ParsedHunk[], pairs: PairIndex):
     for (const fn of [...parsed.pre.functions, ...parsed.post.functions]) {
       if (!fn.name) continue;
       const key = functionKey(parsed.path, fn);
-      owned.set(key, releaseKeys(fn.calls, pairs, owned.get(key)));
+      owned.set(key, ownedKeys(fn, pairs, owned.get(key)));
     }
   }
   return owned;

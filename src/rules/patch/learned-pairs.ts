@@ -91,6 +91,8 @@ interface Call {
   readonly selects: boolean;
   /** The second argument is an acquire context (`ctx`, `state->acquire_ctx`, `ticket`). */
   readonly inContext: boolean;
+  /** The second argument when it is the address of a member (`&adev->crtc_irq`), squashed. */
+  readonly part?: string;
 }
 
 /**
@@ -110,6 +112,9 @@ const POWER_REFERENCE = /(?:^|_)(?:pm|power|wakeref|forcewake|wake)(?:_|$)/;
 
 /** A second argument that is a constant: `, FORCEWAKE_ALL)`, `, POWER_DOMAIN_INIT,`. */
 const SELECTOR_ARGUMENT = /^\s*,\s*[A-Z][A-Z0-9_]*\s*[,)]/;
+
+/** A second argument that is the address of a member: `, &adev->crtc_irq,`. */
+const PART_ARGUMENT = /^\s*,\s*(&\s*[A-Za-z_][\w\s>.\-[\]]*?)\s*[,)]/;
 
 const squashKey = (arg: string) =>
   arg
@@ -143,6 +148,7 @@ function callsOf(lines: LearnSource['lines']): Call[] {
           /^\s*(?:}\s*else\s+)?if\s*\(\s*$/.test(before) && /\)\s*\{\s*$/.test(text) ? (/^\s*/.exec(text)?.[0] ?? '').length : -1,
         selects: SELECTOR_ARGUMENT.test(text.slice(match.index + match[0].length)),
         inContext: CONTEXT_ARGUMENT.test(text.slice(match.index + match[0].length)),
+        ...partOf(text.slice(match.index + match[0].length)),
       });
     }
   }
@@ -162,6 +168,11 @@ export function functionUnits(source: LearnSource): LearnSource['lines'][] {
   }
   if (current.length > 0) out.push(current);
   return out;
+}
+
+function partOf(rest: string): { part?: string } {
+  const part = PART_ARGUMENT.exec(rest)?.[1];
+  return part === undefined ? {} : { part: squashKey(part) };
 }
 
 interface Evidence {
@@ -184,6 +195,13 @@ interface Evidence {
    * the object lives on after the put.
    */
   selects?: boolean;
+  /**
+   * The confirming get and put also name the same member of it by address
+   * (`amdgpu_irq_get(adev, &adev->crtc_irq, type)`): the first argument is
+   * the device the count lives in, the member is what is counted, so the
+   * member is the resource (two sources of one device are two resources).
+   */
+  byPart?: boolean;
 }
 
 const cache = new Map<string, Evidence[]>();
@@ -234,6 +252,9 @@ function learnFrom(source: LearnSource): Evidence[] {
             (acq) => acq.first === confirmed.first && (acq.negatedCondition || releasedInBlock(unit, acq, confirmed)),
           ),
           ...(confirmed.selects && acquires.some((acq) => acq.selects && acq.first === confirmed.first) ? { selects: true } : {}),
+          ...(confirmed.part !== undefined && acquires.some((acq) => acq.first === confirmed.first && acq.part === confirmed.part)
+            ? { byPart: true }
+            : {}),
         });
       }
       const lookup = LOOKUP.exec(name);
@@ -338,6 +359,7 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       release: [first.release],
       style: styleOf(list, first.suffix, first.acquire, declaredBool.has(first.acquire)),
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
+      ...(!first.suffix.returnsObject && list.every((evidence) => evidence.byPart) ? { acquireSlot: 1, releaseSlot: 1 } : {}),
       ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) || POWER_REFERENCE.test(first.acquire)
         ? { objectLivesOn: true }
         : {}),

@@ -291,6 +291,48 @@ export function mentions(text: string, key: string): boolean {
   return (before === undefined || !/\w/.test(before)) && (after === undefined || !/[\w]/.test(after));
 }
 
+/**
+ * Releases that are the other arm of an `if` whose one arm takes the same
+ * resource (`if (enable) foo_get(dev, &dev->irq); else foo_put(dev, &dev->irq);`):
+ * such a function switches a count on or off for its caller, so that release
+ * says nothing about the function owning what it takes.
+ */
+function toggleReleases(fn: FunctionIr, pairs: PairIndex): Set<CallSite> {
+  const toggles = new Set<CallSite>();
+  // The two arms of every `if`, and each statement against itself (`enable ? foo_get(x) : foo_put(x)`).
+  const arms: [readonly CallSite[], readonly CallSite[]][] = [];
+  // A switch is short: an arm of a few calls (the get or put, perhaps a message), not a block that does its own work.
+  for (const fact of fn.ifs) {
+    if (fact.thenCalls.length <= 2 && fact.elseCalls.length <= 2)
+      arms.push([fact.thenCalls, fact.elseCalls], [fact.elseCalls, fact.thenCalls]);
+  }
+  for (const node of fn.nodes) if (node.calls.length === 2) arms.push([node.calls, node.calls]);
+  for (const [taking, releasing] of arms) {
+    for (const release of releasing) {
+      const released = pairs.releases.get(release.name);
+      if (!released) continue;
+      // Only a pure switch: one arm takes and does not release, the other releases and does not take.
+      const takes = (calls: readonly CallSite[], pair: ResourcePair, key: string) =>
+        calls.some((call) => pair.acquire.includes(call.name) && pair.acquireSlot !== 'result' && acquireKeyOfCall(pair, call) === key);
+      const releases = (calls: readonly CallSite[], pair: ResourcePair, key: string) =>
+        calls.some((call) => pair.release.includes(call.name) && releaseKeyOfCall(pair, call) === key);
+      const toggled = released.some((pair) => {
+        const key = releaseKeyOfCall(pair, release);
+        if (key === undefined || !takes(taking, pair, key)) return false;
+        return taking === releasing || (!releases(taking, pair, key) && !takes(releasing, pair, key));
+      });
+      if (toggled) toggles.add(release);
+    }
+  }
+  return toggles;
+}
+
+/** `releaseKeys` of a function's calls but the releases that only switch a count off (`toggleReleases`). */
+export function ownedKeys(fn: FunctionIr, pairs: PairIndex, into = new Set<string>()): Set<string> {
+  const toggles = toggleReleases(fn, pairs);
+  return releaseKeys(toggles.size === 0 ? fn.calls : fn.calls.filter((call) => !toggles.has(call)), pairs, into);
+}
+
 /** `what` + key of every release call of a function: the resources it owns. */
 export function releaseKeys(calls: readonly CallSite[], pairs: PairIndex, into = new Set<string>()): Set<string> {
   for (const call of calls) {
@@ -318,7 +360,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
     events.push(event);
   };
   /** Keys the function releases somewhere: only those are owned here. */
-  const releasedSomewhere = releaseKeys(fn.calls, pairs, new Set(owned));
+  const releasedSomewhere = ownedKeys(fn, pairs, new Set(owned));
   const lockFunction = /lock/.test(fn.name);
 
   const visited = new Set<string>();
@@ -965,7 +1007,7 @@ const releasedCache = new WeakMap<FunctionIr, Set<string>>();
 function releasedSomewhereOf(fn: FunctionIr, pairs: PairIndex): Set<string> {
   let keys = releasedCache.get(fn);
   if (!keys) {
-    keys = releaseKeys(fn.calls, pairs);
+    keys = ownedKeys(fn, pairs);
     releasedCache.set(fn, keys);
   }
   return keys;
