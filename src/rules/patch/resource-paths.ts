@@ -919,7 +919,9 @@ export function releaseKeyOf(pair: ResourcePair, call: CallSite): { releaseKey?:
 function keptOnSuccess(fn: FunctionIr, node: IrNode, facts: string, res: Res): boolean {
   const returned = node.returned;
   // Memory kept is kept somewhere: a store the walk did not see, or a leak; counts and locks need no pointer.
-  if (node.kind !== 'return' || returned === undefined || res.pair.kind === 'memory') return false;
+  // The store may be a callee's: memory handed to a call whose result is tested, and freed only where that
+  // test fails (`ret = foo_log_add(tree, obj); if (ret) { kfree(obj); return ret; } return 0;`).
+  if (node.kind !== 'return' || returned === undefined || (res.pair.kind === 'memory' && !handedToCheckedCall(fn, res.key))) return false;
   const releases = (candidate: IrNode | undefined) =>
     candidate?.calls.some((call) => {
       if (!res.pair.release.includes(call.name)) return false;
@@ -938,6 +940,11 @@ function keptOnSuccess(fn: FunctionIr, node: IrNode, facts: string, res: Res): b
   );
 }
 
+/** `key` is an argument of a call whose result goes into a variable (`ret = foo_add(tree, key)`), not of a release. */
+function handedToCheckedCall(fn: FunctionIr, key: string): boolean {
+  return fn.calls.some((call) => call.target !== undefined && call.target !== key && call.args.includes(key));
+}
+
 /**
  * The straight-line code after `node` (no branch, a few statements) ends in
  * a failure return: of an errno, or of a variable the test that leads to
@@ -952,6 +959,8 @@ function failureReturnFollows(fn: FunctionIr, node: IrNode): boolean {
   return fn.nodes.some((branch) => {
     if (branch.kind !== 'branch' || branch.cond === undefined || !setTest.test(unwrap(branch.cond))) return false;
     // Only from failure tests: a release at a label the success path falls into is not a failure's.
+    // Inside the failure block, whatever it tests on the way (`if (ret == -EEXIST) … else …; kfree(x);`).
+    if (dominates(fn, fn.nodes[branch.succ[0] ?? -1], node)) return true;
     let current: IrNode | undefined = fn.nodes[branch.succ[0] ?? -1];
     for (let steps = 0; current && steps < 6; steps++) {
       if (!enteredOnlyByJumps(fn, current) && current !== fn.nodes[branch.succ[0] ?? -1]) return false;
@@ -961,6 +970,23 @@ function failureReturnFollows(fn: FunctionIr, node: IrNode): boolean {
     }
     return false;
   });
+}
+
+/** Every path from the function's entry to `node` goes through `head` (a few hundred nodes at most: a plain search). */
+function dominates(fn: FunctionIr, head: IrNode | undefined, node: IrNode): boolean {
+  if (!head) return false;
+  if (head === node) return true;
+  const seen = new Set<number>([head.id]);
+  // Code after a gap between hunks is entered from the unknown code too.
+  const stack = [fn.entry, ...fn.nodes.filter((at) => at.calls.some((call) => call.name === WINDOW_GAP)).map((at) => at.id)];
+  while (stack.length > 0) {
+    const id = stack.pop() as number;
+    if (id === node.id) return false;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(fn.nodes[id]?.succ ?? []));
+  }
+  return true;
 }
 
 const predecessorCache = new WeakMap<FunctionIr, IrNode[][]>();
