@@ -178,8 +178,14 @@ function firstUnassignedRead(
     if (node.calls.some((call) => call.name === WINDOW_GAP || call.name === WINDOW_LOOP)) continue;
     const text = rowText(view, node.row);
     if (compound.test(text)) return node.row;
-    // Handed by address: the callee may assign it.
-    if (node.calls.some((call) => call.args.some((arg) => addressTaken.test(arg))) || addressTaken.test(text)) continue;
+    // Handed by address: the callee may assign it. Its address (or a member's) kept in a pointer is a way to
+    // fill it in too (`struct foo_data *data = &cmd.foo.data;` and then `data->x = …`), and no read.
+    if (
+      node.calls.some((call) => call.args.some((arg) => addressTaken.test(arg))) ||
+      addressTaken.test(text) ||
+      node.assigns.some((assign) => addressTaken.test(assign.value))
+    )
+      continue;
     // Handed bare to a function the patch defines: C passes it by value, so the call reads it. (A name not
     // defined there may be a macro such as `list_for_each_entry(pos, ...)` or `get_user(v, ptr)`, which may
     // assign it.)
