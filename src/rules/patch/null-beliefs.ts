@@ -8,7 +8,8 @@
  *   (`if (res->bo && ...)`): the author knows it can be NULL. A guard that
  *   also takes a NULL object (`if (!node || !node->ggtt) return false;`) does
  *   not count: that is an API accepting anything, not a belief about the
- *   field.
+ *   field; nor does the test of what was just stored in the field
+ *   (`f->ctx = kzalloc(…); if (!f->ctx)`), an allocation's check.
  *
  * Each belief keeps where it was learned, for the finding to cite. Only
  * NULL tests count (`!x`, `x == NULL`, `x != NULL`, `if (x)`, `IS_ERR_OR_NULL(x)`):
@@ -93,6 +94,9 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
           // `if (!node || !node->ggtt)`: a guard that takes a NULL object as well, defensive input checking.
           const root = field === undefined ? '' : regExpLiteral(/^[A-Za-z_]\w*/.exec(field)?.[0] ?? '');
           if (field && new RegExp(String.raw`(?:!\s*${root}|\b${root}\s*==\s*NULL)\s*\|\|`).test(text)) continue;
+          // `f->ctx = kzalloc(…); if (!f->ctx) return -ENOMEM;`: the check of what was just stored there, not a
+          // belief that the field may be NULL wherever it is used.
+          if (field && justAssigned(lines, index, field.replace(/\s+/g, ''))) continue;
           if (field && !fields.has(field.replace(/\s+/g, '')))
             fields.set(field.replace(/\s+/g, ''), { path: source.path, line: entry.line, text: entry.text.trim() });
         }
@@ -106,4 +110,13 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
       calls.set(callee, { ...count.first, tested: count.tested, calls: count.calls });
   }
   return { calls, fields };
+}
+
+/** One of the few lines before `index` stores into `field` (white space removed). */
+function justAssigned(lines: readonly NullSourceLine[], index: number, field: string): boolean {
+  const store = new RegExp(String.raw`^\s*${regExpLiteral(field)}\s*=(?!=)`);
+  for (let at = Math.max(0, index - TEST_WINDOW); at < index; at++) {
+    if (store.test((lines[at] as NullSourceLine).text.replace(/\s*(->|\.)\s*/g, '$1'))) return true;
+  }
+  return false;
 }
