@@ -173,6 +173,8 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         const before = exits[i - 1] as FailureExit;
         const exit = exits[i] as FailureExit;
         if (before.label !== exit.label || before.call.name === exit.call.name || !STEP.test(before.call.name)) continue;
+        // A call through a function pointer (`engine->emit_init_breadcrumb(rq)`): its undo has no name to look for.
+        if (/->|\./.test(before.call.name)) continue;
         // After the patch, the step or the later failure must be the patch's: a patch that only sends the
         // step's own failure to the label (`return r;` becomes `goto release_con;`) changes nothing for
         // the later failure, which went to the same code without undoing the step before it too.
@@ -213,6 +215,17 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           ir.calls.some((call) => call.row >= target.row && call.args.some((arg) => mentions(arg, made)))
         )
           continue;
+        // The unwind drops a reference on the object the step worked on (`gen8_init_scratch(&ppgtt->vm)`, then
+        // `i915_vm_put(&ppgtt->vm)` after the label): the last put's release tears down whatever was set up in
+        // it. Not a plain free, which undoes only the allocation.
+        const object = rootOf(before.call.args[0]);
+        if (
+          object !== undefined &&
+          ir.calls.some(
+            (call) => call.row >= target.row && dropsReference(review, call.name) && call.args.some((arg) => rootOf(arg) === object),
+          )
+        )
+          continue;
         // Likewise a step that hands back what it set up through an out-parameter (`foo_create_array(in, &info)`, then `kvfree(info)`).
         const outs = before.call.args.flatMap((arg) => /^&([A-Za-z_]\w*)$/.exec(arg.trim())?.[1] ?? []);
         if (outs.some((out) => ir.calls.some((call) => call.row >= target.row && call.args.some((arg) => mentions(arg, out))))) continue;
@@ -235,6 +248,18 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
     return issues;
   },
 };
+
+/** A put of a counted reference: the pair table's (not one that leaves the object as it was), or a `foo_put()` by name. */
+function dropsReference(review: HunkReview, name: string): boolean {
+  const pairs = review.pairs.releases.get(name);
+  if (pairs) return pairs.some((pair) => pair.kind === 'reference' && !pair.objectLivesOn);
+  return /^[a-z]\w*_put$/.test(name);
+}
+
+/** The variable an argument starts from: `&ppgtt->vm` → `ppgtt`, `(*p)->x` → `p`. */
+function rootOf(arg: string | undefined): string | undefined {
+  return arg === undefined ? undefined : /^[&(*\s]*([A-Za-z_]\w*)/.exec(arg)?.[1];
+}
 
 function rowOf(ir: FunctionIr, node: number): number {
   return ir.nodes[node]?.row ?? -1;
