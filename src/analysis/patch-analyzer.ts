@@ -275,7 +275,7 @@ function withLearnedPairs(
     // A function the patch writes or changes frees as its new body does (the first source naming it wins).
     ...learnFreeingFunctions([...patched, ...sources], withPairs),
     ...learnReleaseActions(sources, withPairs),
-    ...learnReleaseWrappers(sources, withPairs),
+    ...learnReleaseWrappers([...patched, ...sources], withPairs),
   ];
   const withLearned = learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);
   // What the code's own functions do, from their bodies: the new body of a function the patch changes first.

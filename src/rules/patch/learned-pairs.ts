@@ -593,10 +593,14 @@ export function learnReleaseActions(sources: readonly LearnSource[], known: Pair
  */
 export function learnReleaseWrappers(sources: readonly LearnSource[], known: PairIndex): LearnedPair[] {
   const found = new Map<string, LearnedPair>();
+  // The first body of a name decides, wrapper or not: the patch's new body comes first, so a function the patch
+  // renames and strips of its unlock is not a wrapper because the hunk still shows the removed line.
+  const defined = new Set<string>();
   for (const source of sources) {
     for (const unit of functionUnits(source)) {
       const header = unitHeader(unit);
-      if (!header || found.has(header.name) || known.acquires.has(header.name) || known.releases.has(header.name)) continue;
+      if (!header || defined.has(header.name) || known.acquires.has(header.name) || known.releases.has(header.name)) continue;
+      defined.add(header.name);
       const body = unit.slice(header.bodyStart + 1);
       for (const row of body) {
         const call = /^\t([a-z_]\w*)\(\s*&\s*([A-Za-z_]\w*)((?:->[A-Za-z_]\w*|\.[A-Za-z_]\w*)+)\s*\);/.exec(row.text);
