@@ -34,6 +34,9 @@ import { branchSuccessors, correlatedVariables, factsAfter } from './branch-fact
 import { withoutLiterals } from '../../parse/c/c-text';
 import type { PartialFill } from './partial-fills';
 
+/** Calls that do not return: a path that makes one reads nothing after it. */
+const NORETURN = /^(?:BUG|panic|do_exit|make_task_dead|kthread_exit|unreachable|__builtin_unreachable)$/;
+
 export const uninitializedRead = defineRule({
   id: 'uninitialized-read',
   summary: 'A local variable is read on some path before any value is assigned to it.',
@@ -176,6 +179,8 @@ function firstUnassignedRead(
     // Unknown code: the gap between two hunks, and the loops standing for blocks the gap opened (their exit
     // is reached from the gap's code, which may have assigned the variable).
     if (node.calls.some((call) => call.name === WINDOW_GAP || call.name === WINDOW_LOOP)) continue;
+    // `else BUG();`: the path ends there.
+    if (node.calls.some((call) => NORETURN.test(call.name))) continue;
     const text = rowText(view, node.row);
     if (compound.test(text)) return node.row;
     // Handed by address: the callee may assign it. Its address (or a member's) kept in a pointer is a way to
