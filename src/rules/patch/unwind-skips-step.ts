@@ -19,6 +19,7 @@
  * teardown by design (one step that does so is still reported).
  */
 
+import { WINDOW_GAP } from '../../parse/c/fragment';
 import { defineRule } from '../rule';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { branchExit } from './path-issues';
@@ -216,11 +217,13 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         )
           continue;
         // The unwind drops a reference on the object the step worked on (`gen8_init_scratch(&ppgtt->vm)`, then
-        // `i915_vm_put(&ppgtt->vm)` after the label): the last put's release tears down whatever was set up in
-        // it. Not a plain free, which undoes only the allocation.
+        // `i915_vm_put(&ppgtt->vm)` after the label): when the function made the object, that is the last
+        // reference, and its release tears down whatever was set up in it. Not a plain free, which undoes only
+        // the allocation; not a put of an object the caller handed in, which others may still hold.
         const object = rootOf(before.call.args[0]);
         if (
           object !== undefined &&
+          madeHere(ir, object, before.call.row) &&
           ir.calls.some(
             (call) => call.row >= target.row && dropsReference(review, call.name) && call.args.some((arg) => rootOf(arg) === object),
           )
@@ -254,6 +257,17 @@ function dropsReference(review: HunkReview, name: string): boolean {
   const pairs = review.pairs.releases.get(name);
   if (pairs) return pairs.some((pair) => pair.kind === 'reference' && !pair.objectLivesOn);
   return /^[a-z]\w*_put$/.test(name);
+}
+
+/**
+ * `object = kzalloc(…)`, `object = foo_create(…)`: the function made the object it works on. Where the
+ * patch does not show the code before the step (a window, or a gap between two hunks), a local that is not
+ * a known parameter is taken as made there.
+ */
+function madeHere(ir: FunctionIr, object: string, stepRow: number): boolean {
+  if (ir.calls.some((call) => call.target === object && /(?:alloc|create|new)/.test(call.name))) return true;
+  const unseen = !ir.startVisible || ir.calls.some((call) => call.name === WINDOW_GAP && call.row < stepRow);
+  return unseen && !(ir.pointerParams ?? []).includes(object);
 }
 
 /** The variable an argument starts from: `&ppgtt->vm` → `ppgtt`, `(*p)->x` → `p`. */
