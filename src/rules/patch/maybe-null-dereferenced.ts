@@ -29,6 +29,9 @@ import {
   type PatchRuleCheck,
 } from './review-context';
 
+/** Functions that undo a set-up, and so may run after it failed half-way. */
+const TEARDOWN = /(?:^|_)(?:fini|cleanup|destroy|release|free|remove|teardown|unbind|uninit|deinit|exit|close)(?:_|$)/;
+
 export const maybeNullDereferenced = defineRule({
   id: 'maybe-null-dereferenced',
   summary: 'A pointer taken from something the code tests for NULL elsewhere is dereferenced without a test.',
@@ -94,6 +97,8 @@ export const maybeNullDereferencedCheck: PatchRuleCheck = {
           if (callBelief && node.derefs.includes(assign.target)) continue;
           // The function tests the field itself (`if (!node->obj) continue; obj = node->obj;`).
           if (fieldBelief && testsSource(view.ir, assign.value)) continue;
+          // Known only from an allocation's check: NULL where that allocation failed, which only a teardown sees.
+          if (fieldBelief?.allocationCheck && !TEARDOWN.test(view.ir.name)) continue;
           // A cursor stepped through an array (`for (i = 0, wa = wal->list; i < wal->count; i++, wa++)`):
           // the walk is bounded by a count, and an array that may be NULL is one with nothing in it.
           if (view.ir.nodes.some((other) => other.steps?.includes(assign.target))) continue;

@@ -8,8 +8,9 @@
  *   (`if (res->bo && ...)`): the author knows it can be NULL. A guard that
  *   also takes a NULL object (`if (!node || !node->ggtt) return false;`) does
  *   not count: that is an API accepting anything, not a belief about the
- *   field; nor does the test of what was just stored in the field
- *   (`f->ctx = kzalloc(…); if (!f->ctx)`), an allocation's check.
+ *   field. The test of what was just stored in the field (`f->ctx =
+ *   kzalloc(…); if (!f->ctx)`), an allocation's check, is a belief only for
+ *   the teardown that runs after a failed set-up (`allocationCheck`).
  *
  * Each belief keeps where it was learned, for the finding to cite. Only
  * NULL tests count (`!x`, `x == NULL`, `x != NULL`, `if (x)`, `IS_ERR_OR_NULL(x)`):
@@ -37,6 +38,8 @@ export interface NullBelief {
   /** For a function: how many of its calls are tested, of how many. */
   readonly tested?: number;
   readonly calls?: number;
+  /** For a field: its only tests check what was just stored in it (an allocation), see `learnNullBeliefs`. */
+  readonly allocationCheck?: boolean;
 }
 
 export interface NullBeliefs {
@@ -94,11 +97,19 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
           // `if (!node || !node->ggtt)`: a guard that takes a NULL object as well, defensive input checking.
           const root = field === undefined ? '' : regExpLiteral(/^[A-Za-z_]\w*/.exec(field)?.[0] ?? '');
           if (field && new RegExp(String.raw`(?:!\s*${root}|\b${root}\s*==\s*NULL)\s*\|\|`).test(text)) continue;
-          // `f->ctx = kzalloc(…); if (!f->ctx) return -ENOMEM;`: the check of what was just stored there, not a
-          // belief that the field may be NULL wherever it is used.
-          if (field && justAssigned(lines, index, field.replace(/\s+/g, ''))) continue;
-          if (field && !fields.has(field.replace(/\s+/g, '')))
-            fields.set(field.replace(/\s+/g, ''), { path: source.path, line: entry.line, text: entry.text.trim() });
+          if (!field) continue;
+          const key = field.replace(/\s+/g, '');
+          // `f->ctx = kzalloc(…); if (!f->ctx) return -ENOMEM;`: the check of what was just stored there says
+          // the field may be NULL only where a failed set-up leaves it so: in the teardown that runs after it.
+          const allocationCheck = justAssigned(lines, index, key);
+          const known = fields.get(key);
+          if (!known || (known.allocationCheck && !allocationCheck))
+            fields.set(key, {
+              path: source.path,
+              line: entry.line,
+              text: entry.text.trim(),
+              ...(allocationCheck ? { allocationCheck } : {}),
+            });
         }
       }
     });
