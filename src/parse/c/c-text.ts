@@ -62,3 +62,8 @@ export function wrapped(text: string): boolean {
   }
   return true;
 }
+
+/** The variable an expression starts from, past `&`, `*` and parentheses: `&wdg->timer` → `wdg`, `(*p)->x` → `p`. */
+export function rootVariable(expression: string | undefined): string | undefined {
+  return expression === undefined ? undefined : /^[&(*\s]*([A-Za-z_]\w*)/.exec(expression)?.[1];
+}

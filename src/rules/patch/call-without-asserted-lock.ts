@@ -22,6 +22,7 @@
  * tear-down functions, and for arguments that are not plain expressions.
  */
 
+import { rootVariable } from '../../parse/c/c-text';
 import { defineRule } from '../rule';
 import { NO_BELIEF_FUNCTION, argumentsAt, lockClassOf, requiredClass, scanLocks } from './lock-facts';
 import { viewLines } from './lock-view';
@@ -52,9 +53,6 @@ function holdsLike(held: ReadonlySet<string>, cls: string): boolean {
   return false;
 }
 
-/** The variable an argument starts from: `q` of `&q->vm->lock`. */
-const rootOf = (argument: string): string | undefined => /^&?\(?([A-Za-z_]\w*)/.exec(argument)?.[1];
-
 /**
  * A driver's own lock function called on the same object before the call
  * (`intel_context_lock_pinned(ce)`, `foo_vm_lock(vm)`), one no resource pair
@@ -62,7 +60,7 @@ const rootOf = (argument: string): string | undefined => /^&?\(?([A-Za-z_]\w*)/.
  * scanner does not follow.
  */
 function lockedByWrapper(view: FunctionView, pairs: PairIndex, argument: string, row: number): boolean {
-  const root = rootOf(argument);
+  const root = rootVariable(argument);
   if (!root) return false;
   return view.ir.calls.some(
     (call) =>
@@ -70,7 +68,7 @@ function lockedByWrapper(view: FunctionView, pairs: PairIndex, argument: string,
       !pairs.acquires.has(call.name) &&
       /lock/i.test(call.name) &&
       !/unlock/i.test(call.name) &&
-      call.args.some((arg) => rootOf(arg) === root),
+      call.args.some((arg) => rootVariable(arg) === root),
   );
 }
 
@@ -80,7 +78,7 @@ function lockedByWrapper(view: FunctionView, pairs: PairIndex, argument: string,
  * an object the function found, whose lock no caller can hold for it.
  */
 function loopCursor(view: FunctionView, argument: string): string | undefined {
-  const root = rootOf(argument);
+  const root = rootVariable(argument);
   if (!root || new RegExp(`\\b${root}\\b`).test(rowText(view, view.ir.startRow))) return undefined;
   for (let row = view.ir.startRow; row <= view.ir.endRow; row++) {
     const text = view.rows[row]?.text ?? '';

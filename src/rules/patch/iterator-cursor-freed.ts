@@ -19,8 +19,9 @@
  *     over the freed element.
  */
 
-import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import type { IrNode } from '../../parse/c/function-ir';
 import { iteratorElement } from '../../parse/c/iterator-macros';
+import { loopBody } from './loop-body';
 import { defineRule } from '../rule';
 import { releaseKeyOfCall } from './resource-paths';
 import {
@@ -58,36 +59,6 @@ function safeName(name: string): string {
 /** RCU-deferred frees end the object's life after the walk, not during it. */
 const DEFERRED_FREE = /rcu/;
 
-/**
- * The nodes the body of the loop at `head` runs, from `start` on, up to the
- * loop's exit (where a `break` or the failed condition goes), a `return` or a
- * `goto` (which leave it) or the head again; `stop` ends a path early.
- */
-function walkBody(
-  ir: FunctionIr,
-  head: IrNode,
-  start: readonly number[],
-  stop: (node: IrNode) => boolean,
-): { nodes: Set<number>; back: boolean } {
-  const exit = head.succ[1];
-  const nodes = new Set<number>();
-  let back = false;
-  const stack = [...start];
-  while (stack.length > 0) {
-    const id = stack.pop() as number;
-    if (id === head.id) {
-      back = true;
-      continue;
-    }
-    if (id === exit || nodes.has(id)) continue;
-    const node = ir.nodes[id];
-    if (!node || node.kind === 'exit' || node.kind === 'unknown' || node.kind === 'return' || node.goto !== undefined) continue;
-    nodes.add(id);
-    if (!stop(node)) stack.push(...node.succ);
-  }
-  return { nodes, back };
-}
-
 /** A new value for the cursor: the freed element is no longer what the iterator steps from. */
 const reassigns = (node: IrNode, cursor: string) =>
   node.assigns.some((assign) => assign.target === cursor) || node.calls.some((call) => call.target === cursor);
@@ -104,15 +75,14 @@ export const iteratorCursorFreedCheck: PatchRuleCheck = {
         const iterator = head.calls.find((call) => STEPPING_ITERATOR.test(call.name));
         const cursor = iterator && iteratorElement(iterator.name, iterator.args);
         if (!iterator || !cursor || !/^[A-Za-z_]\w*$/.test(cursor)) continue;
-        for (const id of walkBody(ir, head, [head.succ[0] as number], () => false).nodes) {
-          const node = ir.nodes[id] as IrNode;
+        for (const node of loopBody(ir, head, [head.succ[0] as number]).nodes) {
           for (const call of node.calls) {
             if (DEFERRED_FREE.test(call.name)) continue;
             const frees = (review.pairs.releases.get(call.name) ?? []).some(
               (pair) => pair.kind === 'memory' && !pair.handsOver && !pair.objectLivesOn && releaseKeyOfCall(pair, call) === cursor,
             );
             if (!frees || reassigns(node, cursor)) continue;
-            if (!walkBody(ir, head, node.succ, (next) => reassigns(next, cursor)).back) continue;
+            if (!loopBody(ir, head, node.succ, (next) => reassigns(next, cursor)).back) continue;
             if (!rowChanged(view, head.row) && !rowChanged(view, call.row)) continue;
             issues.push({
               view,

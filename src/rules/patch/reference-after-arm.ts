@@ -21,6 +21,7 @@
  */
 
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { rootVariable } from '../../parse/c/c-text';
 import { defineRule } from '../rule';
 import { acquireKeyOfCall, objectOf } from './resource-paths';
 import {
@@ -53,13 +54,6 @@ const ARM =
  * the same object is evidence enough that the count matters here.
  */
 const NAMED_GET = /^[a-z]\w*_get$/;
-
-const ROOT = /^[&(*\s]*([A-Za-z_]\w*)/;
-
-/** The variable an expression starts from: `&wdg->timer` → `wdg`, `(*p)->x` → `p`. */
-function rootOf(expression: string): string | undefined {
-  return ROOT.exec(expression)?.[1];
-}
 
 /** Locals set to a member of another variable, or its address (`wdg = &rq->watchdog`): the variable they stand for. */
 function aliasesOf(ir: FunctionIr): Map<string, string> {
@@ -116,7 +110,7 @@ export const referenceAfterArmCheck: PatchRuleCheck = {
           if (!ARM.test(arm.name)) continue;
           aliases ??= aliasesOf(ir);
           const armedArg = arm.args.find((arg) => arg.startsWith('&') && /->|\./.test(arg));
-          const armedRoot = armedArg && rootOf(armedArg);
+          const armedRoot = armedArg && rootVariable(armedArg);
           if (!armedArg || !armedRoot) continue;
           const object = objectBehind(armedRoot, aliases);
           for (const later of laterNodes(ir, node, object)) {
@@ -126,9 +120,9 @@ export const referenceAfterArmCheck: PatchRuleCheck = {
               let root: string | undefined;
               if (pair) {
                 const key = pair.kind === 'reference' ? acquireKeyOfCall(pair, get) : undefined;
-                root = key && rootOf(objectOf(key, pair));
+                root = key && rootVariable(objectOf(key, pair));
               } else if (NAMED_GET.test(get.name)) {
-                root = get.args[0] !== undefined ? rootOf(get.args[0]) : undefined;
+                root = get.args[0] !== undefined ? rootVariable(get.args[0]) : undefined;
               }
               if (!root || objectBehind(root, aliases) !== object) continue;
               if (!rowChanged(view, get.row) && !rowChanged(view, arm.row)) continue;

@@ -20,6 +20,7 @@
  */
 
 import { WINDOW_GAP } from '../../parse/c/fragment';
+import { rootVariable } from '../../parse/c/c-text';
 import { defineRule } from '../rule';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { branchExit } from './path-issues';
@@ -220,12 +221,12 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         // `i915_vm_put(&ppgtt->vm)` after the label): when the function made the object, that is the last
         // reference, and its release tears down whatever was set up in it. Not a plain free, which undoes only
         // the allocation; not a put of an object the caller handed in, which others may still hold.
-        const object = rootOf(before.call.args[0]);
+        const object = rootVariable(before.call.args[0]);
         if (
           object !== undefined &&
           madeHere(ir, object, before.call.row) &&
           ir.calls.some(
-            (call) => call.row >= target.row && dropsReference(review, call.name) && call.args.some((arg) => rootOf(arg) === object),
+            (call) => call.row >= target.row && dropsReference(review, call.name) && call.args.some((arg) => rootVariable(arg) === object),
           )
         )
           continue;
@@ -268,11 +269,6 @@ function madeHere(ir: FunctionIr, object: string, stepRow: number): boolean {
   if (ir.calls.some((call) => call.target === object && /(?:alloc|create|new)/.test(call.name))) return true;
   const unseen = !ir.startVisible || ir.calls.some((call) => call.name === WINDOW_GAP && call.row < stepRow);
   return unseen && !(ir.pointerParams ?? []).includes(object);
-}
-
-/** The variable an argument starts from: `&ppgtt->vm` → `ppgtt`, `(*p)->x` → `p`. */
-function rootOf(arg: string | undefined): string | undefined {
-  return arg === undefined ? undefined : /^[&(*\s]*([A-Za-z_]\w*)/.exec(arg)?.[1];
 }
 
 function rowOf(ir: FunctionIr, node: number): number {

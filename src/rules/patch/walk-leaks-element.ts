@@ -25,8 +25,10 @@
  *     always leaves the loop is not a walk).
  */
 
-import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
+import type { IrNode } from '../../parse/c/function-ir';
 import { iteratorElement } from '../../parse/c/iterator-macros';
+import { loopBody } from './loop-body';
+import { regExpLiteral } from '../../base/regexp-literal';
 import { defineRule } from '../rule';
 import { objectOf, releaseKeyOfCall } from './resource-paths';
 import {
@@ -56,41 +58,6 @@ const SAFE_ITERATOR = /^(h?list|llist)_for_each_entry_safe(_continue|_reverse|_f
 
 const IDENTIFIER = /^[A-Za-z_]\w*$/;
 
-function escaped(name: string): string {
-  return name.replace(/[$]/g, '\\$&');
-}
-
-/**
- * The nodes of the loop body at `head` (up to its exit, a `return`, a
- * `goto`, or the head again), and whether a path gets back to the head.
- */
-function loopBody(ir: FunctionIr, head: IrNode): { nodes: IrNode[]; back: boolean; leaves: boolean } {
-  const exit = head.succ[1];
-  const seen = new Set<number>();
-  const nodes: IrNode[] = [];
-  let back = false;
-  let leaves = false;
-  const stack = [head.succ[0] as number];
-  while (stack.length > 0) {
-    const id = stack.pop() as number;
-    if (id === head.id) {
-      back = true;
-      continue;
-    }
-    if (id === exit || seen.has(id)) continue;
-    seen.add(id);
-    const node = ir.nodes[id];
-    if (!node) continue;
-    nodes.push(node);
-    if (node.kind === 'exit' || node.kind === 'return' || node.goto !== undefined) {
-      leaves = true;
-      continue;
-    }
-    stack.push(...node.succ);
-  }
-  return { nodes, back, leaves };
-}
-
 /** The element a loop head walks, taking each element apart: a `_safe` iterator's, or a hand-written `while (pos)` that saves `pos->next`. */
 function walkedElement(head: IrNode, body: readonly IrNode[]): string | undefined {
   const iterator = head.calls.find((call) => SAFE_ITERATOR.test(call.name));
@@ -110,7 +77,7 @@ function walkedElement(head: IrNode, body: readonly IrNode[]): string | undefine
 
 /** Whether `text` mentions `element` other than by reading a member of it (`element->x`, not `&element->x`). */
 function takesElement(text: string, element: string): boolean {
-  const mention = new RegExp(`\\b${escaped(element)}\\b`, 'g');
+  const mention = new RegExp(`\\b${regExpLiteral(element)}\\b`, 'g');
   for (let match = mention.exec(text); match; match = mention.exec(text)) {
     const before = text.slice(0, match.index);
     // A member of another object with the same name (`q->pos`, `s.pos`).
@@ -130,7 +97,7 @@ export const walkLeaksElementCheck: PatchRuleCheck = {
       const { ir } = view;
       for (const head of ir.nodes) {
         if (head.kind !== 'branch') continue;
-        const { nodes: body, back } = loopBody(ir, head);
+        const { nodes: body, back } = loopBody(ir, head, [head.succ[0] as number], undefined, true);
         if (!back) continue;
         const element = walkedElement(head, body);
         if (element === undefined) continue;
