@@ -312,19 +312,25 @@ function toggleReleases(fn: FunctionIr, pairs: PairIndex): Set<CallSite> {
       const released = pairs.releases.get(release.name);
       if (!released) continue;
       // Only a pure switch: one arm takes and does not release, the other releases and does not take.
-      const takes = (calls: readonly CallSite[], pair: ResourcePair, key: string) =>
-        calls.some((call) => pair.acquire.includes(call.name) && pair.acquireSlot !== 'result' && acquireKeyOfCall(pair, call) === key);
-      const releases = (calls: readonly CallSite[], pair: ResourcePair, key: string) =>
-        calls.some((call) => pair.release.includes(call.name) && releaseKeyOfCall(pair, call) === key);
       const toggled = released.some((pair) => {
         const key = releaseKeyOfCall(pair, release);
-        if (key === undefined || !takes(taking, pair, key)) return false;
-        return taking === releasing || (!releases(taking, pair, key) && !takes(releasing, pair, key));
+        if (key === undefined || !takesKey(taking, pair, key)) return false;
+        return taking === releasing || (!releasesKey(taking, pair, key) && !takesKey(releasing, pair, key));
       });
       if (toggled) toggles.add(release);
     }
   }
   return toggles;
+}
+
+/** One of `calls` takes `key` by an acquire of `pair` that names it in an argument. */
+function takesKey(calls: readonly CallSite[], pair: ResourcePair, key: string): boolean {
+  return calls.some((call) => pair.acquire.includes(call.name) && pair.acquireSlot !== 'result' && acquireKeyOfCall(pair, call) === key);
+}
+
+/** One of `calls` releases `key` by a release of `pair`. */
+function releasesKey(calls: readonly CallSite[], pair: ResourcePair, key: string): boolean {
+  return calls.some((call) => pair.release.includes(call.name) && releaseKeyOfCall(pair, call) === key);
 }
 
 /** `releaseKeys` of a function's calls but the releases that only switch a count off (`toggleReleases`). */

@@ -58,34 +58,44 @@ const SAFE_ITERATOR = /^(h?list|llist)_for_each_entry_safe(_continue|_reverse|_f
 
 const IDENTIFIER = /^[A-Za-z_]\w*$/;
 
-/** The element a loop head walks, taking each element apart: a `_safe` iterator's, or a hand-written `while (pos)` that saves `pos->next`. */
-function walkedElement(head: IrNode, body: readonly IrNode[]): string | undefined {
+/**
+ * The element a loop head may be taking apart, from the head alone: a `_safe`
+ * iterator's element, or the variable a `while (pos)` tests (`safe: false`:
+ * its body must still be seen to step by a saved `pos->next`).
+ */
+function headElement(head: IrNode): { element: string; safe: boolean } | undefined {
   const iterator = head.calls.find((call) => SAFE_ITERATOR.test(call.name));
   if (iterator) {
     const element = iteratorElement(iterator.name, iterator.args);
-    return element !== undefined && IDENTIFIER.test(element) ? element : undefined;
+    return element !== undefined && IDENTIFIER.test(element) ? { element, safe: true } : undefined;
   }
   const cond = head.cond?.replace(/^\((.*)\)$/, '$1').replace(/!=NULL$/, '');
-  if (cond === undefined || !IDENTIFIER.test(cond) || head.calls.length > 0) return undefined;
-  // `next = pos->member` saved in the body, and `pos = next` stepping to it.
-  const saved = new Set<string>();
-  for (const node of body)
-    for (const assign of node.assigns) if (assign.value.startsWith(`${cond}->`) && IDENTIFIER.test(assign.target)) saved.add(assign.target);
-  const steps = body.some((node) => node.assigns.some((assign) => assign.target === cond && saved.has(assign.value)));
-  return steps ? cond : undefined;
+  return cond !== undefined && IDENTIFIER.test(cond) && head.calls.length === 0 ? { element: cond, safe: false } : undefined;
 }
 
-/** Whether `text` mentions `element` other than by reading a member of it (`element->x`, not `&element->x`). */
-function takesElement(text: string, element: string): boolean {
+/** The body saves `next = pos->member` and steps with `pos = next`. */
+function stepsBySavedNext(body: readonly IrNode[], element: string): boolean {
+  const saved = new Set<string>();
+  for (const node of body)
+    for (const assign of node.assigns)
+      if (assign.value.startsWith(`${element}->`) && IDENTIFIER.test(assign.target)) saved.add(assign.target);
+  return body.some((node) => node.assigns.some((assign) => assign.target === element && saved.has(assign.value)));
+}
+
+/** A test of whether a text mentions `element` other than by reading a member of it (`element->x`, not `&element->x`). */
+function takerOf(element: string): (text: string) => boolean {
   const mention = new RegExp(`\\b${regExpLiteral(element)}\\b`, 'g');
-  for (let match = mention.exec(text); match; match = mention.exec(text)) {
-    const before = text.slice(0, match.index);
-    // A member of another object with the same name (`q->pos`, `s.pos`).
-    if (before.endsWith('->') || before.endsWith('.')) continue;
-    const read = text.startsWith('->', match.index + element.length) && !/&\(*$/.test(before);
-    if (!read) return true;
-  }
-  return false;
+  return (text) => {
+    mention.lastIndex = 0;
+    for (let match = mention.exec(text); match; match = mention.exec(text)) {
+      const before = text.slice(0, match.index);
+      // A member of another object with the same name (`q->pos`, `s.pos`).
+      if (before.endsWith('->') || before.endsWith('.')) continue;
+      const read = text.startsWith('->', match.index + element.length) && !/&\(*$/.test(before);
+      if (!read) return true;
+    }
+    return false;
+  };
 }
 
 export const walkLeaksElementCheck: PatchRuleCheck = {
@@ -96,19 +106,20 @@ export const walkLeaksElementCheck: PatchRuleCheck = {
     for (const view of review[side]) {
       const { ir } = view;
       for (const head of ir.nodes) {
-        if (head.kind !== 'branch') continue;
+        const candidate = head.kind === 'branch' ? headElement(head) : undefined;
+        if (candidate === undefined) continue;
+        const { element } = candidate;
         const { nodes: body, back } = loopBody(ir, head, [head.succ[0] as number], undefined, true);
-        if (!back) continue;
-        const element = walkedElement(head, body);
-        if (element === undefined) continue;
+        if (!back || (!candidate.safe && !stepsBySavedNext(body, element))) continue;
+        const takesElement = takerOf(element);
         let release: { name: string; member: string; row: number } | undefined;
         let taken = false;
         for (const node of body) {
           if (node.kind === 'unknown') taken = true;
-          if (node.returned !== undefined && takesElement(node.returned, element)) taken = true;
-          for (const assign of node.assigns) if (takesElement(assign.value, element)) taken = true;
+          if (node.returned !== undefined && takesElement(node.returned)) taken = true;
+          for (const assign of node.assigns) if (takesElement(assign.value)) taken = true;
           for (const call of node.calls) {
-            if (call.args.some((arg) => takesElement(arg, element))) taken = true;
+            if (call.args.some((arg) => takesElement(arg))) taken = true;
             if (release) continue;
             for (const pair of review.pairs.releases.get(call.name) ?? []) {
               const key = releaseKeyOfCall(pair, call);
