@@ -57,6 +57,7 @@ import { sysfsAttributeWithoutInitCheck } from './sysfs-attribute-without-init';
 import { PATCH_INPUT_RULES } from './patch-input-rules';
 import { walkLeaksElementCheck } from './walk-leaks-element';
 import { readBeforeLockCheck } from './read-before-lock';
+import { recursiveLockCheck } from './recursive-lock';
 import { referenceAfterArmCheck } from './reference-after-arm';
 
 export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
@@ -81,6 +82,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   writeOutsideLockedSectionCheck,
   readBeforeLockCheck,
   callWithoutAssertedLockCheck,
+  recursiveLockCheck,
   elementLockNotHeldCheck,
   taskMmWithoutReferenceCheck,
   sleepUnderSpinlockCheck,

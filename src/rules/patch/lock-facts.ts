@@ -66,7 +66,14 @@ export type LockEvent =
   | { readonly type: 'acquire'; readonly cls: string; readonly line: number; readonly held: readonly HeldLock[]; readonly trylock: boolean }
   | { readonly type: 'access'; readonly field: string; readonly line: number; readonly held: readonly HeldLock[]; readonly how: AccessKind }
   /** A call of another function while locks are held (its own locks then nest inside them). */
-  | { readonly type: 'call'; readonly name: string; readonly line: number; readonly held: readonly HeldLock[] };
+  | {
+      readonly type: 'call';
+      readonly name: string;
+      readonly line: number;
+      readonly held: readonly HeldLock[];
+      /** The call's argument texts, as far as its line goes. */
+      readonly args: readonly string[];
+    };
 
 export type AccessKind = 'write' | 'list';
 
@@ -282,7 +289,7 @@ export function scanLocks(
         const field = fieldOf(args[headArg] ?? '');
         if (field) onEvent({ type: 'access', field, line, held, how: 'list' });
       } else if (held.length > 0 && !ASSERT_OR_MACRO.test(name)) {
-        onEvent({ type: 'call', name, line, held });
+        onEvent({ type: 'call', name, line, held, args });
       }
     }
     WRITE.lastIndex = 0;
@@ -342,20 +349,32 @@ export interface LockFacts {
   readonly sleepers: ReadonlyMap<string, Sleeper>;
   /** Function name → the locks its body asserts held (`lockdep_assert_held()`) on an object its caller passes. */
   readonly requires?: ReadonlyMap<string, readonly LockRequirement[]>;
+  /** Function name → the locks its body takes itself, unconditionally, on an object its caller passes (`LockRequirement.site`: the acquisition). */
+  readonly paramLocks?: ReadonlyMap<string, readonly LockRequirement[]>;
+  /** Callee name → the calls of it the tree's functions make with locks held (functions the patch changes left out). */
+  readonly lockedCalls?: ReadonlyMap<string, readonly LockedCall[]>;
   /** Fields of a struct type and the lock of the same object that protects them (`object-locks`), for the patch's loops. */
   readonly objects?: ObjectLockFacts;
 }
 
 /**
  * A lock a function's body asserts held, unconditionally, on an object reached
- * from one of its parameters: its callers must hold it.
+ * from one of its parameters: its callers must hold it. The same shape says
+ * which locks a body takes itself on such an object (`paramLocks`).
  */
 export interface LockRequirement {
   /** The parameter the lock is reached from (0-based). */
   readonly param: number;
   /** The steps from that parameter to the lock: `->lock`, `->vm->lock`, `->ct.lock`. */
   readonly path: string;
-  /** The assertion. */
+  /** The assertion (or, in `paramLocks`, the acquisition). */
+  readonly site: LockSite;
+}
+
+/** A call made with locks held: the arguments it passes and the lock classes held (`LockFacts.lockedCalls`). */
+export interface LockedCall {
+  readonly args: readonly string[];
+  readonly held: readonly string[];
   readonly site: LockSite;
 }
 
@@ -372,7 +391,7 @@ interface UnitFacts {
   readonly fn: string;
   readonly orders: { key: string; site: LockSite }[];
   readonly takes: Set<string>;
-  readonly calls: { name: string; held: readonly string[]; line: number }[];
+  readonly calls: { name: string; held: readonly string[]; line: number; args: readonly string[] }[];
   /** field → locks held at its first access in the function (intersection over its accesses). */
   readonly fields: Map<string, { locks: Set<string>; line: number }>;
   /** The first call of a sleeping kernel function in the body, if any. */
@@ -381,6 +400,8 @@ interface UnitFacts {
   readonly callees: Map<string, number>;
   /** The locks the body asserts held on objects its parameters reach, and the name its head gives. */
   readonly requires: { param: number; path: string; line: number }[];
+  /** The locks the body takes unconditionally on objects its parameters reach. */
+  readonly takesOn: { param: number; path: string; line: number }[];
   requiredBy?: string;
 }
 
@@ -409,16 +430,18 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Uni
       fields: new Map(),
       callees: new Map(),
       requires: [],
+      takesOn: [],
     };
-    const required = requirementsOf(unit);
+    const required = requirementsOf(unit, pairs);
     if (required) {
       facts.requiredBy = required.fn;
       facts.requires.push(...required.requires);
+      facts.takesOn.push(...required.takes);
     }
     collectCallees(unit, facts);
     scanLocks(unit, pairs, (event) => {
       if (event.type === 'call') {
-        facts.calls.push({ name: event.name, held: event.held.map((h) => h.cls), line: event.line });
+        facts.calls.push({ name: event.name, held: event.held.map((h) => h.cls), line: event.line, args: event.args });
         return;
       }
       if (event.type === 'acquire') {
@@ -486,6 +509,8 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
   const takes = new Map<string, Set<string>>();
   const sleepers = new Map<string, Sleeper>();
   const requires = new Map<string, LockRequirement[]>();
+  const paramLocks = new Map<string, LockRequirement[]>();
+  const lockedCalls = new Map<string, LockedCall[]>();
   const units: { unit: UnitFacts; path: string }[] = [];
   const seenFunctions = new Set<string>();
   for (const source of sources) {
@@ -509,6 +534,19 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
           requiredBy,
           unit.requires.map(({ param, path, line }) => ({ param, path, site: { path: source.path, line, fn: requiredBy } })),
         );
+      if (requiredBy && unit.takesOn.length > 0 && !paramLocks.has(requiredBy))
+        paramLocks.set(
+          requiredBy,
+          unit.takesOn.map(({ param, path, line }) => ({ param, path, site: { path: source.path, line, fn: requiredBy } })),
+        );
+      if (source.fromTree) {
+        for (const call of unit.calls) {
+          if (call.name === unit.fn) continue;
+          const list = lockedCalls.get(call.name) ?? [];
+          if (list.length === 0) lockedCalls.set(call.name, list);
+          list.push({ args: call.args, held: call.held, site: { path: source.path, line: call.line, fn: unit.fn } });
+        }
+      }
       if (unit.takes.size > 0) {
         const set = takes.get(unit.fn) ?? new Set<string>();
         for (const cls of unit.takes) set.add(cls);
@@ -562,7 +600,7 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
     if (found.length === 0) break;
     for (const [fn, sleeper] of found) if (!sleepers.has(fn)) sleepers.set(fn, sleeper);
   }
-  return { order, fields, takes, sleepers, requires };
+  return { order, fields, takes, sleepers, requires, paramLocks, lockedCalls };
 }
 
 /**
@@ -626,13 +664,25 @@ const GUARDING_STATEMENT = /^\s*(?:(?:\}\s*)?else\b|if\b|for\b|while\b|[a-z_]*fo
 /** A lock expression a caller's argument can be substituted into: `&vm->lock`, `q->vm->lock`, `&guc->ct.lock`. */
 const PLAIN_EXPRESSION = /^&?[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
 
+/** Any call in a line of code, for the releases `requirementsOf` looks for. */
+const RELEASE_CALL = /\b([A-Za-z_]\w*(?:unlock|up_write|up_read|release)\w*)\s*\(/g;
+
+/** A lock on a parameter's object: which parameter, the steps to the lock, where. */
+type ParamLock = { param: number; path: string; line: number };
+
 /**
  * The locks a function body asserts held at its top level (not under a
  * condition), on an object a parameter reaches directly or through a local
- * declared from the parameter's field. A body whose head is not in view
- * (a window of a hunk) requires nothing: its parameters are unknown.
+ * declared from the parameter's field; and, the same way, the locks it takes
+ * there itself (a plain acquisition of the lock table: no trylock, no
+ * `_nested` annotation, no read side of a reader-writer lock, which may nest).
+ * A body whose head is not in view (a window of a hunk) has neither: its
+ * parameters are unknown.
  */
-function requirementsOf(unit: readonly ScanLine[]): { fn: string; requires: { param: number; path: string; line: number }[] } | undefined {
+function requirementsOf(
+  unit: readonly ScanLine[],
+  pairs: PairIndex,
+): { fn: string; requires: ParamLock[]; takes: ParamLock[] } | undefined {
   // Kernel style: the body opens with `{` in column 0, under a head that starts in column 0 (after any comment).
   const bodyStart = unit.findIndex(({ text }) => /^\{/.test(text));
   if (bodyStart < 1) return undefined;
@@ -648,7 +698,20 @@ function requirementsOf(unit: readonly ScanLine[]): { fn: string; requires: { pa
   const at = name.index + name[0].length - 1;
   const params = argumentsAt(head, at).map((param) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/.exec(param)?.[1] ?? '');
   const aliases = new Map<string, { param: number; path: string }>();
-  const out: { param: number; path: string; line: number }[] = [];
+  const out: ParamLock[] = [];
+  const takes: ParamLock[] = [];
+  /** `param` + path of every lock on a parameter's object the body has released so far. */
+  const released = new Set<string>();
+  /** `&root->a.b` (or `root->a.b`) of a parameter or of a local declared from one. */
+  const onParam = (expression: string, line: number, into: ParamLock[]): void => {
+    const steps = /^&?([A-Za-z_]\w*)((?:(?:->|\.)[A-Za-z_]\w*)+)$/.exec(expression.replace(/\s+/g, ''));
+    if (!steps) return;
+    const root = steps[1] as string;
+    const param = params.indexOf(root);
+    const via = aliases.get(root);
+    if (param >= 0) into.push({ param, path: steps[2] as string, line });
+    else if (via) into.push({ param: via.param, path: `${via.path}${steps[2] as string}`, line });
+  };
   const inComment = { value: false };
   let depth = 0;
   let previous = '';
@@ -663,22 +726,58 @@ function requirementsOf(unit: readonly ScanLine[]): { fn: string; requires: { pa
       if (alias && from >= 0) aliases.set(alias[1] as string, { param: from, path: alias[3] as string });
       const assertion = /\blockdep_assert_held(?:_once|_write|_read)?\s*\(/.exec(code);
       const argument = assertion ? (argumentsAt(code, assertion.index + assertion[0].length - 1)[0] ?? '').replace(/\s+/g, '') : '';
-      const steps = /^&([A-Za-z_]\w*)((?:(?:->|\.)[A-Za-z_]\w*)+)$/.exec(argument);
-      if (steps) {
-        const root = steps[1] as string;
-        const param = params.indexOf(root);
-        const via = aliases.get(root);
-        if (param >= 0) out.push({ param, path: steps[2] as string, line });
-        else if (via) out.push({ param: via.param, path: `${via.path}${steps[2] as string}`, line });
+      if (argument.startsWith('&')) onParam(argument, line, out);
+      const call = /^\s*([A-Za-z_]\w*)\s*\(/.exec(code);
+      const pair = call ? pairs.acquires.get(call[1] as string) : undefined;
+      if (call && pair && exclusiveLock(call[1] as string, pair)) {
+        const lock = argumentsAt(code, call[0].length - 1)[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0] ?? '';
+        const found: ParamLock[] = [];
+        onParam(pair.acquirePath !== undefined ? `${lock}${pair.acquirePath}` : lock, line, found);
+        // A body that released the lock first retakes its caller's lock (drop, work, retake): its callers hold it.
+        for (const take of found) if (!released.has(`${take.param}${take.path}`)) takes.push(take);
       }
     }
+    if (/unlock|up_|release/.test(code))
+      for (const match of code.matchAll(RELEASE_CALL)) {
+        const release = pairs.releases.get(match[1] as string)?.find((candidate) => candidate.kind === 'lock');
+        if (!release) continue;
+        const lock = argumentsAt(code, (match.index ?? 0) + match[0].length - 1)[release.releaseSlot ?? 0] ?? '';
+        const found: ParamLock[] = [];
+        onParam(release.releasePath !== undefined ? `${lock}${release.releasePath}` : lock, line, found);
+        for (const { param, path } of found) released.add(`${param}${path}`);
+      }
     for (const ch of code) {
       if (ch === '{') depth++;
       else if (ch === '}') depth--;
     }
     if (code.trim() !== '') previous = code;
   }
-  return { fn, requires: out };
+  return { fn, requires: out, takes };
+}
+
+/**
+ * The locks the body `lines` (a whole function, head first) takes itself,
+ * unconditionally at its top level, on objects its parameters reach; each
+ * `line` is the `ScanLine.line` of the acquisition.
+ */
+export function paramLocksOf(lines: readonly ScanLine[], pairs: PairIndex): { fn: string; takes: readonly ParamLock[] } | undefined {
+  const found = requirementsOf(lines, pairs);
+  return found && { fn: found.fn, takes: found.takes };
+}
+
+/**
+ * The lock class a call of `name` with `args` takes when it is an exclusive
+ * acquisition of the lock table (`exclusiveLock`), or nothing.
+ */
+export function exclusiveClassOf(name: string, args: readonly string[], pairs: PairIndex): string | undefined {
+  const pair = pairs.acquires.get(name);
+  if (!pair || !exclusiveLock(name, pair)) return undefined;
+  return classOfCall(pair, args, typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0, true);
+}
+
+/** A statement-level acquisition that deadlocks when its lock is already held: not a trylock, nested or shared one. */
+function exclusiveLock(name: string, pair: ResourcePair): boolean {
+  return pair.kind === 'lock' && pair.style !== 'bool' && !NOT_ORDERED.test(name) && !/_nested|read|try/.test(name);
 }
 
 /**
