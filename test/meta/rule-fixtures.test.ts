@@ -70,6 +70,8 @@ describe('rule fixtures', () => {
       findingKeys(result.findings, expected),
       result.findings.map((f) => `${f.line}: ${f.rule} ${f.severity}: ${f.message}`).join('\n'),
     ).toEqual(expected);
+    // Every placeholder of a message is filled, whichever message id a finding (or its "fixed" info) took.
+    expect(result.findings.filter((f) => /\{[a-z]\w*\}/.test(f.message)).map((f) => `${f.line}: ${f.message}`)).toEqual([]);
   });
 
   it('has, for every rule, a fixture where it fires and one of its kind where it stays quiet', () => {

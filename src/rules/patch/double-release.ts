@@ -62,7 +62,7 @@ export const doubleRelease = defineRule({
     loop: '{fn} releases {key} with {call}() on every pass of the loop over {counter}, but nothing in {key} changes from pass to pass: the second pass releases the same object again ({consequence}). Is {key} meant to use {counter}?',
     borrowed: BORROWED_MESSAGE,
     earlyAction: EARLY_ACTION_MESSAGE,
-    fixed: 'The patch removes a second release of {key} ({what}) on a path of {fn}.',
+    fixed: 'The patch removes a second release of {key} on a path of {fn}.',
   },
 });
 
