@@ -21,6 +21,9 @@ import { loopFixedCallsIn, loopStoresIn, type LoopFixedCall, type LoopStore } fr
 import { runsBodyFirst } from './iterator-macros';
 import { iteratorExitsIn, type IteratorExit } from './iterator-exits';
 
+/** Operators whose operand is not evaluated (`sizeof`, `_Alignof`, `offsetof`): what they name is neither read nor called. */
+const UNEVALUATED = new Set(['sizeof_expression', 'alignof_expression', 'offsetof_expression']);
+
 export interface CallSite {
   readonly name: string;
   /** Argument texts, white space removed. */
@@ -231,6 +234,8 @@ function collectFacts(node: CNode, into: IrNode): void {
     }
     // A nested definition (a real function inside a window's synthetic one) has its own view.
     if (current.type === 'function_definition' && current.id !== node.id) continue;
+    // `sizeof(*job)` does not evaluate its operand: no dereference, no call.
+    if (UNEVALUATED.has(current.type)) continue;
     // Children in reverse so calls come out in source order.
     const children = current.namedChildren;
     for (let i = children.length - 1; i >= 0; i--) {

@@ -10,7 +10,9 @@
  *   not count: that is an API accepting anything, not a belief about the
  *   field. The test of what was just stored in the field (`f->ctx =
  *   kzalloc(…); if (!f->ctx)`), an allocation's check, is a belief only for
- *   the teardown that runs after a failed set-up (`allocationCheck`).
+ *   the teardown that runs after a failed set-up (`allocationCheck`); so is
+ *   the test that creates the field when it is missing (`if (!f->ctx)
+ *   f->ctx = kzalloc(…);`).
  *
  * Each belief keeps where it was learned, for the finding to cite. Only
  * NULL tests count (`!x`, `x == NULL`, `x != NULL`, `if (x)`, `IS_ERR_OR_NULL(x)`):
@@ -101,7 +103,7 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
           const key = field.replace(/\s+/g, '');
           // `f->ctx = kzalloc(…); if (!f->ctx) return -ENOMEM;`: the check of what was just stored there says
           // the field may be NULL only where a failed set-up leaves it so: in the teardown that runs after it.
-          const allocationCheck = justAssigned(lines, index, key);
+          const allocationCheck = justAssigned(lines, index, key) || createdIfMissing(lines, index, key);
           const known = fields.get(key);
           if (!known || (known.allocationCheck && !allocationCheck))
             fields.set(key, {
@@ -124,6 +126,20 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
 }
 
 /** One of the few lines before `index` stores into `field` (white space removed). */
+/**
+ * `if (!f->job) { f->job = kzalloc(…); …`: the test creates the field when it
+ * is missing (lazy set-up), and says no more than an allocation's check does
+ * about the code that uses the field once it is set.
+ */
+function createdIfMissing(lines: readonly NullSourceLine[], index: number, field: string): boolean {
+  const name = regExpLiteral(field);
+  const squashed = (at: number) => (lines[at] as NullSourceLine).text.replace(/\s*(->|\.)\s*/g, '$1');
+  if (!new RegExp(String.raw`\bif\s*\(\s*(?:!\s*${name}|${name}\s*==\s*NULL)\s*\)`).test(squashed(index))) return false;
+  const store = new RegExp(String.raw`^\s*${name}\s*=(?!=)`);
+  for (let at = index + 1; at <= Math.min(lines.length - 1, index + TEST_WINDOW); at++) if (store.test(squashed(at))) return true;
+  return false;
+}
+
 function justAssigned(lines: readonly NullSourceLine[], index: number, field: string): boolean {
   const store = new RegExp(String.raw`^\s*${regExpLiteral(field)}\s*=(?!=)`);
   for (let at = Math.max(0, index - TEST_WINDOW); at < index; at++) {
