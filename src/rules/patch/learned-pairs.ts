@@ -20,6 +20,7 @@
 
 import type { AcquireStyle, PairIndex, ResourceKind, ResourcePair } from './resource-pairs';
 import { regExpLiteral } from '../../base/regexp-literal';
+import { WINDOW_GAP } from '../../parse/c/fragment';
 
 /** One piece of source to learn from: a file of the tree, or the lines of a hunk. */
 export interface LearnSource {
@@ -93,6 +94,8 @@ interface Call {
   readonly inContext: boolean;
   /** The second argument when it is the address of a member (`&adev->crtc_irq`), squashed. */
   readonly part?: string;
+  /** The second argument when it is a variable or a field (`reg`, `engine->id`), squashed. */
+  readonly second?: string;
 }
 
 /**
@@ -115,6 +118,9 @@ const SELECTOR_ARGUMENT = /^\s*,\s*[A-Z][A-Z0-9_]*\s*[,)]/;
 
 /** A second argument that is the address of a member: `, &adev->crtc_irq,`. */
 const PART_ARGUMENT = /^\s*,\s*(&\s*[A-Za-z_][\w\s>.\-[\]]*?)\s*[,)]/;
+
+/** A second argument that is a variable or a field read (`, reg)`, `, engine->id,`), not a constant or an address. */
+const SECOND_VARIABLE = /^\s*,\s*([a-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)\s*[,)]/;
 
 const squashKey = (arg: string) =>
   arg
@@ -149,6 +155,7 @@ function callsOf(lines: LearnSource['lines']): Call[] {
         selects: SELECTOR_ARGUMENT.test(text.slice(match.index + match[0].length)),
         inContext: CONTEXT_ARGUMENT.test(text.slice(match.index + match[0].length)),
         ...partOf(text.slice(match.index + match[0].length)),
+        ...secondOf(text.slice(match.index + match[0].length)),
       });
     }
   }
@@ -168,6 +175,11 @@ export function functionUnits(source: LearnSource): LearnSource['lines'][] {
   }
   if (current.length > 0) out.push(current);
   return out;
+}
+
+function secondOf(rest: string): { second?: string } {
+  const second = SECOND_VARIABLE.exec(rest)?.[1];
+  return second === undefined || second === 'true' || second === 'false' ? {} : { second: squashKey(second) };
 }
 
 function partOf(rest: string): { part?: string } {
@@ -202,6 +214,12 @@ interface Evidence {
    * member is the resource (two sources of one device are two resources).
    */
   byPart?: boolean;
+  /**
+   * The confirming get and put also pass the same variable after the object
+   * (`intel_dmc_wl_get(i915, reg)` … `intel_dmc_wl_put(i915, reg)`): it picks
+   * one resource of the object (`ResourcePair.qualifierSlot`).
+   */
+  qualified?: boolean;
 }
 
 const cache = new Map<string, Evidence[]>();
@@ -254,6 +272,9 @@ function learnFrom(source: LearnSource): Evidence[] {
           ...(confirmed.selects && acquires.some((acq) => acq.selects && acq.first === confirmed.first) ? { selects: true } : {}),
           ...(confirmed.part !== undefined && acquires.some((acq) => acq.first === confirmed.first && acq.part === confirmed.part)
             ? { byPart: true }
+            : {}),
+          ...(confirmed.second !== undefined && acquires.some((acq) => acq.first === confirmed.first && acq.second === confirmed.second)
+            ? { qualified: true }
             : {}),
         });
       }
@@ -360,6 +381,7 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       style: styleOf(list, first.suffix, first.acquire, declaredBool.has(first.acquire)),
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
       ...(!first.suffix.returnsObject && list.every((evidence) => evidence.byPart) ? { acquireSlot: 1, releaseSlot: 1 } : {}),
+      ...(!first.suffix.returnsObject && list.every((evidence) => evidence.qualified) ? { qualifierSlot: 1 } : {}),
       ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) || POWER_REFERENCE.test(first.acquire)
         ? { objectLivesOn: true }
         : {}),
@@ -603,6 +625,8 @@ export function learnReleaseWrappers(sources: readonly LearnSource[], known: Pai
       defined.add(header.name);
       const body = unit.slice(header.bodyStart + 1);
       for (const row of body) {
+        // Code the patch does not show comes next: it may take the lock, so no unlock after it says "wrapper".
+        if (row.text.includes(WINDOW_GAP)) break;
         const call = /^\t([a-z_]\w*)\(\s*&\s*([A-Za-z_]\w*)((?:->[A-Za-z_]\w*|\.[A-Za-z_]\w*)+)\s*\);/.exec(row.text);
         if (!call) continue;
         const [, callee, param, path] = call as unknown as [string, string, string, string];

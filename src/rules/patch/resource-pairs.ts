@@ -64,6 +64,13 @@ export interface ResourcePair {
    * the acquire's argument the release is called with.
    */
   readonly releaseKeySlot?: number;
+  /**
+   * An argument, beside the object, that both the acquire and the release
+   * pass and that tells one resource of the object from another
+   * (`intel_dmc_wl_get(i915, reg)` / `intel_dmc_wl_put(i915, reg)`: a wake
+   * lock per register): the key is the object's with it, `i915 (reg)`.
+   */
+  readonly qualifierSlot?: number;
 }
 
 const REF = 'reference' as const;

@@ -20,7 +20,7 @@
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
-import { splitTop, withoutLiterals } from '../../parse/c/c-text';
+import { rootVariable, splitTop, withoutLiterals } from '../../parse/c/c-text';
 import { branchSuccessors, correlatedVariables, factOf, factsAfter } from './branch-facts';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
@@ -127,7 +127,7 @@ const MAX_STATES_PER_NODE = 48;
 // `queue` is a noun as often as a verb (`foo_queue_prepare` acts on a queue and hands nothing
 // over): only as the first or last word (`queue_work`, `drm_sched_entity_queue`) is it a hand-over.
 const ESCAPE_CALL =
-  /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|replace|list_add\w*|xa_store|transfer)(?:_|$)|^queue_|_queue$/;
+  /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|replace|list_add\w*|xa_store|transfer|swap)(?:_|$)|^queue_|_queue$/;
 /** Calls that run an embedded work item or timer later, in another context. */
 const ASYNC_HANDOFF =
   /^(?:queue_(?:delayed_|rcu_)?work\w*|schedule_(?:delayed_)?work\w*|\w*irq_work_queue\w*|mod_timer|add_timer|mod_delayed_work\w*|kthread_queue_work)$/;
@@ -157,12 +157,19 @@ export function resourceKey(arg: string | undefined): string | undefined {
 
 /** The key an acquire call of `pair` names by argument: the one at its acquire slot (the first for a result-style acquire). */
 export function acquireKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
-  return keyWithPath(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0], pair.acquirePath);
+  return qualified(pair, call, keyWithPath(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0], pair.acquirePath));
 }
 
 /** The key a release call of `pair` names: its argument at the release slot, and the field a wrapper releases. */
 export function releaseKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
-  return keyWithPath(call.args[pair.releaseSlot ?? 0], pair.releasePath);
+  return qualified(pair, call, keyWithPath(call.args[pair.releaseSlot ?? 0], pair.releasePath));
+}
+
+/** `key` with the argument that picks one resource of the object (`ResourcePair.qualifierSlot`): `i915 (reg)`. */
+function qualified(pair: ResourcePair, call: CallSite, key: string | undefined): string | undefined {
+  if (key === undefined || pair.qualifierSlot === undefined) return key;
+  const qualifier = call.args[pair.qualifierSlot]?.replace(/\s+/g, '');
+  return qualifier ? `${key} (${qualifier})` : key;
 }
 
 /**
@@ -514,7 +521,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         call.args.some((arg) => arg === object || arg.startsWith(`${object}->`)),
     );
     const tested = node.kind === 'branch' && !deref && !passed;
-    if ((deref || passed) && !reassigned && !tested && !keptJustBefore(fn, res, object)) {
+    if ((deref || passed) && !reassigned && !tested && !keptJustBefore(fn, res, object) && !iteratorHolds(fn, res, object)) {
       const release = fn.calls.find((c) => c.row === res.releaseRow && res.pair.release.includes(c.name));
       emit(
         {
@@ -567,7 +574,12 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     // Storing a held resource elsewhere hands its ownership over.
     for (const res of state) {
       if (res.status === 'released' || res.escaped || assign.target === res.key) continue;
-      if (assign.value === res.key || isCastOf(assign.value, res.key) || isPackedStore(assign.target, assign.value, res.key, pairs)) {
+      if (
+        assign.value === res.key ||
+        isCastOf(assign.value, res.key) ||
+        isPackedStore(assign.target, assign.value, res.key, pairs) ||
+        embeddedAddress(assign.target, assign.value, res)
+      ) {
         state = replace(state, res.key, { ...res, escaped: true });
       }
     }
@@ -762,7 +774,11 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
           !res.escaped &&
           res.pair.kind !== 'lock' &&
           call.args.some(
-            (arg) => resourceKey(arg) === res.key || (embedded && arg.startsWith(`&${res.key}->`)) || wrapsResource(arg, res.key, pairs),
+            (arg) =>
+              resourceKey(arg) === res.key ||
+              // The work item is the object's, beside the reference's member (`&connector->work` for `connector->base`).
+              (embedded && (arg.startsWith(`&${res.key}->`) || arg.startsWith(`&${objectOf(res.key, res.pair)}->`))) ||
+              wrapsResource(arg, res.key, pairs),
           )
         ) {
           state = replace(state, res.key, { ...res, escaped: true });
@@ -776,6 +792,34 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
   }
   return state;
+}
+
+/**
+ * A put, on this path, of a reference the path never took, on the cursor of
+ * an iterator that holds a reference to each element it hands out
+ * (`drm_for_each_connector_iter(connector, &iter)`, the `*for_each*_iter`
+ * macros over a `drm_connector_list_iter`): the put drops some other
+ * owner's reference (a work item's, cancelled just before), and the
+ * iterator's keeps the element alive for the rest of the loop body.
+ */
+function iteratorHolds(fn: FunctionIr, res: Res, object: string): boolean {
+  if (res.acquireRow !== undefined || res.releaseRow === undefined || res.pair.kind !== 'reference') return false;
+  const releaseRow = res.releaseRow;
+  return fn.calls.some((call) => call.row < releaseRow && /for_each\w*_iter$/.test(call.name) && rootVariable(call.args[0]) === object);
+}
+
+/**
+ * The address of a member of an allocated or referenced object stored where
+ * the caller or another object sees it (`*res = &node->base;`): whoever gets
+ * it reaches the object too (`container_of()`), so the store hands the
+ * object over. Into a local (`info = &ti->task;`) it is still this
+ * function's to release.
+ */
+function embeddedAddress(target: string, value: string, res: Res): boolean {
+  if (res.pair.kind !== 'memory' && res.pair.kind !== 'reference') return false;
+  if (/^[A-Za-z_]\w*$/.test(target)) return false;
+  const squashed = value.replace(/\s+/g, '');
+  return squashed.startsWith(`&${res.key}->`) || squashed.startsWith(`&(${res.key})->`);
 }
 
 /** The row of the first gap after `afterRow` (-1: the window's start): the end of the code known to follow it. */
