@@ -5,6 +5,9 @@
  * (`pos = list_next_entry(pos, member)`), a use after free on every pass
  * that frees ("drm/i915: Fix use-after-free of context during
  * free_contexts": `llist_for_each_entry` whose body freed the context).
+ * The same holds for an element the body takes out of the list
+ * (`list_del(&pos->link)`, `list_del_init()`, `list_move()`): the iterator
+ * then steps through links that no longer lead along the list.
  *
  * Invariants, for precision:
  *   - only iterators that step through the cursor itself (the `list`,
@@ -36,13 +39,15 @@ import {
 
 export const iteratorCursorFreed = defineRule({
   id: 'iterator-cursor-freed',
-  summary: 'A list iterator that is not the _safe kind steps on from an element its body freed.',
+  summary: 'A list iterator that is not the _safe kind steps on from an element its body freed or took out of the list.',
   defaultSeverity: 'error',
   tags: ['patch', 'lifetime'],
   messages: {
     freed:
       '{fn} frees {cursor} with {release}() at line {freeLine} inside {iterator}(), which then reads the next element through {cursor}: a use after free on every pass that frees. Use {safe}() (it fetches the next element first).',
-    fixed: 'The patch stops stepping {iterator}() on from a {cursor} its body freed in {fn}.',
+    unlinked:
+      '{fn} takes {cursor} out of the list with {release}() at line {freeLine} inside {iterator}(), which then reads the next element through {cursor}->{member}: {consequence}. Use {safe}() (it fetches the next element first).',
+    fixed: 'The patch stops stepping {iterator}() on from a {cursor} its body freed or unlinked in {fn}.',
   },
 });
 
@@ -55,6 +60,21 @@ function safeName(name: string): string {
   // `list_for_each_entry_continue` → `list_for_each_entry_safe_continue`, as <linux/list.h> names them.
   return `${match[1]}_for_each_entry_safe${match[2] ?? ''}`;
 }
+
+/**
+ * Calls that change the links of the element they are given, and what the
+ * iterator then finds through them (<linux/list.h>): `list_del()` poisons
+ * them, `list_del_init()` points them at the element itself, a move puts the
+ * element in another list. The `_rcu` deletions keep `next` for readers.
+ */
+const UNLINKS: Readonly<Record<string, string>> = {
+  list_del: 'list_del() poisoned that link, so the next step dereferences LIST_POISON1',
+  hlist_del: 'hlist_del() poisoned that link, so the next step dereferences LIST_POISON1',
+  list_del_init: 'list_del_init() pointed that link back at the element, so the walk finds the element again and never ends',
+  hlist_del_init: 'hlist_del_init() cleared that link, so the walk stops at this element and skips the rest of the list',
+  list_move: 'the element now sits in another list, so the walk goes on through that list and takes its head for an element',
+  list_move_tail: 'the element now sits in another list, so the walk goes on through that list and takes its head for an element',
+};
 
 /** RCU-deferred frees end the object's life after the walk, not during it. */
 const DEFERRED_FREE = /rcu/;
@@ -75,8 +95,32 @@ export const iteratorCursorFreedCheck: PatchRuleCheck = {
         const iterator = head.calls.find((call) => STEPPING_ITERATOR.test(call.name));
         const cursor = iterator && iteratorElement(iterator.name, iterator.args);
         if (!iterator || !cursor || !/^[A-Za-z_]\w*$/.test(cursor)) continue;
+        const member = (iterator.args[iterator.args.length - 1] ?? '').replace(/\s+/g, '');
         for (const node of loopBody(ir, head, [head.succ[0] as number]).nodes) {
           for (const call of node.calls) {
+            const unlink = UNLINKS[call.name];
+            if (unlink !== undefined && /^\w+$/.test(member) && (call.args[0] ?? '').replace(/\s+/g, '') === `&${cursor}->${member}`) {
+              if (reassigns(node, cursor) || !loopBody(ir, head, node.succ, (next) => reassigns(next, cursor)).back) continue;
+              if (!rowChanged(view, head.row) && !rowChanged(view, call.row)) continue;
+              issues.push({
+                view,
+                key: `${ir.name}|cursor-unlinked|${iterator.name}|${cursor}|${call.name}`,
+                row: head.row,
+                messageId: 'unlinked',
+                data: {
+                  fn: functionLabel(view),
+                  cursor,
+                  member,
+                  release: call.name,
+                  freeLine: rowLine(view, call.row),
+                  iterator: iterator.name,
+                  safe: safeName(iterator.name),
+                  consequence: unlink,
+                },
+                related: [{ row: call.row, message: `${cursor} unlinked here` }],
+              });
+              continue;
+            }
             if (DEFERRED_FREE.test(call.name)) continue;
             const frees = (review.pairs.releases.get(call.name) ?? []).some(
               (pair) => pair.kind === 'memory' && !pair.handsOver && !pair.objectLivesOn && releaseKeyOfCall(pair, call) === cursor,
