@@ -23,6 +23,7 @@ export const globalWithoutStatic = defineRule({
   messages: {
     global:
       '{name} is defined at file scope without `static`, and nothing in the patch declares it `extern` or exports it: sparse warns "symbol \'{name}\' was not declared. Should it be static?", and the name is global to the whole kernel. Make it static, or declare it in a header.',
+    many: '{name} and {more} more definitions this hunk adds at file scope ({others}) are neither `static` nor declared `extern` or exported anywhere in the patch: sparse warns "symbol \'{name}\' was not declared. Should it be static?" for each, and the names are global to the whole kernel. Make them static, or declare them in a header.',
   },
 });
 
@@ -63,6 +64,24 @@ export const globalWithoutStaticCheck: PatchRuleCheck = {
         related: [],
       });
     });
-    return issues;
+    // A new file's tables come by the dozen: one finding for the hunk, pointing at each, not one per table.
+    if (issues.length <= FOLD_AFTER) return issues;
+    const [first, ...rest] = issues as [PatchIssue, ...PatchIssue[]];
+    const names = rest.map((issue) => String(issue.data.name));
+    return [
+      {
+        ...first,
+        messageId: 'many',
+        data: {
+          name: String(first.data.name),
+          more: rest.length,
+          others: names.length > 4 ? `${names.slice(0, 4).join(', ')}, …` : names.join(', '),
+        },
+        related: rest.map((issue) => ({ row: issue.row, message: `${String(issue.data.name)} defined here` })),
+      },
+    ];
   },
 };
+
+/** More findings than this in one hunk are folded into its first. */
+const FOLD_AFTER = 3;
