@@ -223,6 +223,9 @@ function joinRows(parts: readonly SourceRow[][], lines: readonly number[]): Sour
       // around unknown code, so a `break` in them goes on after them.
       const open = base === undefined || target === undefined ? 0 : Math.max(0, target - (base + level - close));
       const braces = '}'.repeat(close) + `while (${WINDOW_LOOP}()) {`.repeat(open);
+      // The unknown code starts where the previous hunk stopped: inside the blocks the braces close
+      // (a loop body's `return` after its unlock), so a path that goes round such a loop goes through it too.
+      if (close > 0) rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
       if (braces) rows.push({ text: braces, line, changed: false, synthetic: true });
       rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
       level += open - close;
