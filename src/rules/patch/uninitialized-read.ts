@@ -117,6 +117,7 @@ export const uninitializedReadCheck: PatchRuleCheck = {
           // condition is often tied to the condition that assigned the variable. Unless the patch wrote both the
           // declaration and the read, and every line between them is in view: then the condition is its own too.
           if (!TOP_LEVEL.test(view.rows[read]?.text ?? '') && !(rowChanged(view, node.row) && rowChanged(view, read) && !gapped)) continue;
+          if (assignedByEarlierSwitch(view, node.row, read, name)) continue;
           issues.push({
             view,
             key: `${ir.name}|uninitialized|${name}`,
@@ -132,6 +133,91 @@ export const uninitializedReadCheck: PatchRuleCheck = {
     return issues.filter((issue) => issue.related.some((item) => rowChanged(issue.view, item.row)) || rowChanged(issue.view, issue.row));
   },
 };
+
+const CASE_LABEL = /^\s*(?:case\s+(.+?)|(default))\s*:/;
+/** A row's text as the file has it, indentation included (`rowText` trims it). */
+const rawText = (view: FunctionView, row: number) => view.rows[row]?.text ?? '';
+const indentOf = (text: string) => (/^[\t ]*/.exec(text)?.[0] ?? '').replace(/ {8}/g, '\t').length;
+
+/** The label sets of a `switch` whose head is at `head`, each with whether its statements assign `name`. */
+function caseGroups(view: FunctionView, head: number, name: string): { labels: string[]; assigns: boolean }[] {
+  const indent = indentOf(rawText(view, head));
+  const store = new RegExp(`(?<![\\w.>])${regExpLiteral(name)}\\s*=(?!=)`);
+  const groups: { labels: string[]; assigns: boolean }[] = [];
+  let current: { labels: string[]; assigns: boolean } | undefined;
+  let inBody = false;
+  for (let row = head + 1; row <= view.ir.endRow; row++) {
+    const text = rawText(view, row);
+    if (text.trim() === '') continue;
+    if (indentOf(text) <= indent && /^\s*\}/.test(text)) break;
+    const label = indentOf(text) === indent ? CASE_LABEL.exec(text) : null;
+    if (label) {
+      if (!current || inBody) groups.push((current = { labels: [], assigns: false }));
+      current.labels.push((label[1] ?? label[2] ?? '').replace(/\s+/g, ''));
+      inBody = false;
+      continue;
+    }
+    if (!current) continue;
+    inBody = true;
+    if (store.test(text)) current.assigns = true;
+  }
+  return groups;
+}
+
+/**
+ * A read inside a `case` of `switch (E)` whose labels all assign the variable
+ * in an earlier `switch (E)` of the function (`smu_*_print_clk_levels()`:
+ * the first switch picks the table for each clock type, its `default:`
+ * picks none, the second switch reads it only for the types the first
+ * handled): no path reaches the read without the assignment. Kernel style
+ * (labels at the switch's indentation) is what the groups are read by.
+ */
+function assignedByEarlierSwitch(view: FunctionView, declaration: number, read: number, name: string): boolean {
+  // The case group the read is in: climb out of the blocks around it to the labels above.
+  let level = indentOf(rawText(view, read));
+  let labelRow = -1;
+  for (let row = read - 1; row > declaration; row--) {
+    const text = rawText(view, row);
+    if (text.trim() === '') continue;
+    const indent = indentOf(text);
+    if (indent >= level) continue;
+    if (CASE_LABEL.test(text)) {
+      labelRow = row;
+      break;
+    }
+    if (/\bswitch\s*\(/.test(text)) return false;
+    level = indent;
+  }
+  if (labelRow < 0) return false;
+  const labelIndent = indentOf(rawText(view, labelRow));
+  let headRow = -1;
+  for (let row = labelRow - 1; row > declaration; row--) {
+    const text = rawText(view, row);
+    if (indentOf(text) === labelIndent && /\bswitch\s*\(/.test(text)) {
+      headRow = row;
+      break;
+    }
+  }
+  const subject = headRow < 0 ? undefined : /\bswitch\s*\((.+)\)\s*\{?\s*$/.exec(rawText(view, headRow))?.[1]?.replace(/\s+/g, '');
+  if (!subject || !/^[A-Za-z_][\w.>-]*$/.test(subject)) return false;
+  const readLabel = CASE_LABEL.exec(rawText(view, labelRow));
+  const labelText = (readLabel?.[1] ?? readLabel?.[2] ?? '').replace(/\s+/g, '');
+  const group = caseGroups(view, headRow, name).find((candidate) => candidate.labels.includes(labelText));
+  if (!group || group.labels.includes('default')) return false;
+  const changed = new RegExp(`(?<![\\w.>])${regExpLiteral(subject)}\\s*(?:=(?!=)|\\+\\+|--)`);
+  for (let row = headRow - 1; row > declaration; row--) {
+    const text = rawText(view, row);
+    if (changed.test(text.replace(/\s+/g, ''))) return false;
+    if (!/\bswitch\s*\(/.test(text) || /\bswitch\s*\((.+)\)/.exec(text)?.[1]?.replace(/\s+/g, '') !== subject) continue;
+    const assigning = new Set(
+      caseGroups(view, row, name)
+        .filter((earlier) => earlier.assigns)
+        .flatMap((earlier) => earlier.labels),
+    );
+    return group.labels.every((label) => assigning.has(label));
+  }
+  return false;
+}
 
 /** `sizeof(*v)` and `typeof(*v)` read nothing, and neither does the `n` of a `"\n"`. */
 const unevaluated = (part: string) => withoutLiterals(part).replace(/\b(?:sizeof|typeof|__typeof__)\((?:[^()]|\([^()]*\))*\)/g, '');
