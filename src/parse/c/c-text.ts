@@ -63,6 +63,16 @@ export function wrapped(text: string): boolean {
   return true;
 }
 
+/**
+ * The label a line of a `switch` body starts with, white space removed:
+ * `FOO_SCLK` for `case FOO_SCLK:`, `default` for `default:`; undefined when
+ * the line is no label.
+ */
+export function caseLabel(text: string): string | undefined {
+  const label = /^\s*(?:case\s+(.+?)|(default))\s*:(?!:)/.exec(text);
+  return label ? (label[1] ?? label[2] ?? '').replace(/\s+/g, '') : undefined;
+}
+
 /** The variable an expression starts from, past `&`, `*` and parentheses: `&wdg->timer` → `wdg`, `(*p)->x` → `p`. */
 export function rootVariable(expression: string | undefined): string | undefined {
   return expression === undefined ? undefined : /^[&(*\s]*([A-Za-z_]\w*)/.exec(expression)?.[1];

@@ -24,6 +24,7 @@
  * of a source is cached by its content.
  */
 
+import { caseLabel } from '../../parse/c/c-text';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, type LearnSource } from './learned-pairs';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
@@ -188,7 +189,6 @@ function codeOf(text: string, inComment: { value: boolean }): string {
 /** A statement that leaves its block: nothing after it in the block runs on its path. */
 const JUMP = /^\s*(?:return\b|goto\s+\w+\s*;|break\s*;|continue\s*;)/;
 /** A `case` or `default` label of a switch. */
-const CASE_LABEL = /^\s*(?:case\b[^:]*|default\s*):/;
 /** A line whose statement's body is the next line: `if (x)`, `for (…)`, `else` without a brace. */
 const BODY_NEXT = /(?:\)|\belse)\s*$/;
 
@@ -234,7 +234,7 @@ export function scanLocks(
     const statement = code.slice(lead.length);
     const block = blocks[blocks.length - 1];
     if (block && statement.trim() !== '') {
-      if (block.switch && block.jumped && CASE_LABEL.test(statement)) held = block.held;
+      if (block.switch && block.jumped && caseLabel(statement) !== undefined) held = block.held;
       block.jumped = !bodyNext && JUMP.test(statement);
     }
     bodyNext = BODY_NEXT.test(code);
@@ -399,9 +399,9 @@ interface UnitFacts {
   /** Every function the body calls, at its first call. */
   readonly callees: Map<string, number>;
   /** The locks the body asserts held on objects its parameters reach, and the name its head gives. */
-  readonly requires: { param: number; path: string; line: number }[];
+  readonly requires: ParamLock[];
   /** The locks the body takes unconditionally on objects its parameters reach. */
-  readonly takesOn: { param: number; path: string; line: number }[];
+  readonly takesOn: ParamLock[];
   requiredBy?: string;
 }
 
@@ -664,8 +664,14 @@ const GUARDING_STATEMENT = /^\s*(?:(?:\}\s*)?else\b|if\b|for\b|while\b|[a-z_]*fo
 /** A lock expression a caller's argument can be substituted into: `&vm->lock`, `q->vm->lock`, `&guc->ct.lock`. */
 const PLAIN_EXPRESSION = /^&?[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
 
-/** Any call in a line of code, for the releases `requirementsOf` looks for. */
-const RELEASE_CALL = /\b([A-Za-z_]\w*(?:unlock|up_write|up_read|release)\w*)\s*\(/g;
+/** A call whose name says it releases a lock (`mutex_unlock`, `up_write`, a driver's `foo_release_ctx`). */
+const LOCK_RELEASE_NAME = /unlock|up_write|up_read|release/;
+const RELEASE_CALL = new RegExp(String.raw`\b([A-Za-z_]\w*(?:${LOCK_RELEASE_NAME.source})\w*)\s*\(`, 'g');
+
+/** Whether a function's name says it releases a lock, under a name the lock table may not know. */
+export function looksLikeRelease(name: string): boolean {
+  return LOCK_RELEASE_NAME.test(name);
+}
 
 /** A lock on a parameter's object: which parameter, the steps to the lock, where. */
 type ParamLock = { param: number; path: string; line: number };
@@ -737,7 +743,7 @@ function requirementsOf(
         for (const take of found) if (!released.has(`${take.param}${take.path}`)) takes.push(take);
       }
     }
-    if (/unlock|up_|release/.test(code))
+    if (LOCK_RELEASE_NAME.test(code))
       for (const match of code.matchAll(RELEASE_CALL)) {
         const release = pairs.releases.get(match[1] as string)?.find((candidate) => candidate.kind === 'lock');
         if (!release) continue;

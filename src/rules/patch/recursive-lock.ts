@@ -31,7 +31,7 @@
 import { defineRule } from '../rule';
 import { rootVariable } from '../../parse/c/c-text';
 import { WINDOW_GAP } from '../../parse/c/fragment';
-import { exclusiveClassOf, paramLocksOf, requiredClass, scanLocks, type LockRequirement } from './lock-facts';
+import { exclusiveClassOf, looksLikeRelease, paramLocksOf, requiredClass, scanLocks, type LockRequirement } from './lock-facts';
 import { viewLines } from './lock-view';
 import type { PairIndex } from './resource-pairs';
 import {
@@ -111,7 +111,7 @@ function stillHeld(view: FunctionView, from: number, to: number, column: number,
       call.row > from &&
       call.row < to &&
       // Code the patch does not show lies between them: it may release the lock.
-      (call.name === WINDOW_GAP || (/unlock|release|up_write/i.test(call.name) && call.args.some((arg) => rootVariable(arg) === root))),
+      (call.name === WINDOW_GAP || (looksLikeRelease(call.name) && call.args.some((arg) => rootVariable(arg) === root))),
   );
 }
 

@@ -31,7 +31,7 @@ import {
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
-import { withoutLiterals } from '../../parse/c/c-text';
+import { caseLabel, withoutLiterals } from '../../parse/c/c-text';
 import type { PartialFill } from './partial-fills';
 
 /** Calls that do not return: a path that makes one reads nothing after it. */
@@ -134,7 +134,6 @@ export const uninitializedReadCheck: PatchRuleCheck = {
   },
 };
 
-const CASE_LABEL = /^\s*(?:case\s+(.+?)|(default))\s*:/;
 /** A row's text as the file has it, indentation included (`rowText` trims it). */
 const rawText = (view: FunctionView, row: number) => view.rows[row]?.text ?? '';
 const indentOf = (text: string) => (/^[\t ]*/.exec(text)?.[0] ?? '').replace(/ {8}/g, '\t').length;
@@ -150,10 +149,10 @@ function caseGroups(view: FunctionView, head: number, name: string): { labels: s
     const text = rawText(view, row);
     if (text.trim() === '') continue;
     if (indentOf(text) <= indent && /^\s*\}/.test(text)) break;
-    const label = indentOf(text) === indent ? CASE_LABEL.exec(text) : null;
-    if (label) {
+    const label = indentOf(text) === indent ? caseLabel(text) : undefined;
+    if (label !== undefined) {
       if (!current || inBody) groups.push((current = { labels: [], assigns: false }));
-      current.labels.push((label[1] ?? label[2] ?? '').replace(/\s+/g, ''));
+      current.labels.push(label);
       inBody = false;
       continue;
     }
@@ -181,7 +180,7 @@ function assignedByEarlierSwitch(view: FunctionView, declaration: number, read: 
     if (text.trim() === '') continue;
     const indent = indentOf(text);
     if (indent >= level) continue;
-    if (CASE_LABEL.test(text)) {
+    if (caseLabel(text) !== undefined) {
       labelRow = row;
       break;
     }
@@ -200,8 +199,7 @@ function assignedByEarlierSwitch(view: FunctionView, declaration: number, read: 
   }
   const subject = headRow < 0 ? undefined : /\bswitch\s*\((.+)\)\s*\{?\s*$/.exec(rawText(view, headRow))?.[1]?.replace(/\s+/g, '');
   if (!subject || !/^[A-Za-z_][\w.>-]*$/.test(subject)) return false;
-  const readLabel = CASE_LABEL.exec(rawText(view, labelRow));
-  const labelText = (readLabel?.[1] ?? readLabel?.[2] ?? '').replace(/\s+/g, '');
+  const labelText = caseLabel(rawText(view, labelRow)) ?? '';
   const group = caseGroups(view, headRow, name).find((candidate) => candidate.labels.includes(labelText));
   if (!group || group.labels.includes('default')) return false;
   const changed = new RegExp(`(?<![\\w.>])${regExpLiteral(subject)}\\s*(?:=(?!=)|\\+\\+|--)`);
