@@ -24,8 +24,8 @@
 
 import { rootVariable } from '../../parse/c/c-text';
 import { defineRule } from '../rule';
-import { NO_BELIEF_FUNCTION, argumentsAt, lockClassOf, requiredClass, scanLocks } from './lock-facts';
-import { viewLines } from './lock-view';
+import { NO_BELIEF_FUNCTION, argumentsAt, lockClassOf, requiredClass } from './lock-facts';
+import { heldAtRows } from './lock-view';
 import type { PairIndex } from './resource-pairs';
 import { eventsOf } from './path-issues';
 import {
@@ -114,16 +114,10 @@ export const callWithoutAssertedLockCheck: PatchRuleCheck = {
       const candidates = ir.calls.filter((call) => requires.has(call.name) && call.name !== ir.name && rowChanged(view, call.row));
       if (candidates.length === 0) continue;
       // What the linear scan holds at the start of each row, and where the function takes each lock class itself.
-      const heldAt = new Map<number, ReadonlySet<string>>();
       const taken = new Map<string, number>();
-      scanLocks(
-        viewLines(view),
-        review.pairs,
-        (event) => {
-          if (event.type === 'acquire' && !event.trylock && !taken.has(event.cls)) taken.set(event.cls, event.line);
-        },
-        (line, _code, before) => heldAt.set(line, new Set(before.map((lock) => lock.cls))),
-      );
+      const heldAt = heldAtRows(view, review.pairs, (event) => {
+        if (event.type === 'acquire' && !event.trylock && !taken.has(event.cls)) taken.set(event.cls, event.line);
+      });
       // Lock classes held on some path at each call, from the resource walk.
       const heldOnPath = new Map<string, Set<string>>();
       for (const { view: on, event } of eventsOf(review, side, 'call-while-held')) {
@@ -141,7 +135,7 @@ export const callWithoutAssertedLockCheck: PatchRuleCheck = {
         for (const requirement of requires.get(call.name) ?? []) {
           const cls = requiredClass(requirement, call.args[requirement.param] ?? '');
           if (cls === undefined) continue;
-          const held = new Set([...(heldAt.get(call.row) ?? []), ...(heldOnPath.get(`${call.row}:${call.column}`) ?? [])]);
+          const held = new Set([...(heldAt.get(call.row)?.keys() ?? []), ...(heldOnPath.get(`${call.row}:${call.column}`) ?? [])]);
           if (holdsLike(held, cls) || lockedByWrapper(view, review.pairs, call.args[requirement.param] ?? '', call.row)) continue;
           const takenAt = taken.get(cls);
           const cursor = takenAt === undefined ? loopCursor(view, call.args[requirement.param] ?? '') : undefined;

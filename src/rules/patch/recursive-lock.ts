@@ -31,9 +31,8 @@
 import { defineRule } from '../rule';
 import { rootVariable } from '../../parse/c/c-text';
 import { WINDOW_GAP } from '../../parse/c/fragment';
-import { exclusiveClassOf, looksLikeRelease, paramLocksOf, requiredClass, scanLocks, type LockRequirement } from './lock-facts';
-import { viewLines } from './lock-view';
-import type { PairIndex } from './resource-pairs';
+import { exclusiveClassOf, looksLikeRelease, paramLocksOf, requiredClass, type LockRequirement } from './lock-facts';
+import { heldAtRows, viewLines } from './lock-view';
 import {
   functionLabel,
   rowChanged,
@@ -62,20 +61,6 @@ export const recursiveLock = defineRule({
 
 /** A statement guarding the line after it without braces (`if (!locked)`), or an `else`. */
 const GUARDS_NEXT = /^\s*(?:(?:\}\s*)?else\b|if\b|for\b|while\b)|\)\s*$/;
-
-/** Lock classes held at the start of each row of `view` (linear scan), with the row each was taken at. */
-function heldRows(view: FunctionView, pairs: PairIndex): Map<number, ReadonlyMap<string, number>> {
-  const held = new Map<number, ReadonlyMap<string, number>>();
-  scanLocks(
-    viewLines(view),
-    pairs,
-    () => undefined,
-    (line, _code, before) => {
-      held.set(line, new Map(before.map((lock) => [lock.cls, lock.line])));
-    },
-  );
-  return held;
-}
 
 /** Whether the lock taken at `row` is taken under a condition of its own (the row before guards it). */
 function conditional(view: FunctionView, row: number): boolean {
@@ -151,7 +136,7 @@ export const recursiveLockCheck: PatchRuleCheck = {
     const heldCache = new Map<FunctionView, Map<number, ReadonlyMap<string, number>>>();
     const heldOf = (view: FunctionView) => {
       let held = heldCache.get(view);
-      if (!held) heldCache.set(view, (held = heldRows(view, review.pairs)));
+      if (!held) heldCache.set(view, (held = heldAtRows(view, review.pairs)));
       return held;
     };
 
