@@ -23,9 +23,10 @@
  * replaying side takes the reader's result only where its own decoder would
  * have tried that layout first (`EventDecoder.acceptLine`): the match is then
  * the same, on the same units, whatever the history. With the bounds, the
- * record holds each value read as lowercase hex digits (`lowerHexUnits`:
- * NaN when it is not that), so the replaying thread gets a pointer's or an
- * address's number without reading its digits again (`decode-event.ts`).
+ * record holds each hex or pointer value read as lowercase hex digits
+ * (`lowerHexUnits`: NaN when it is not that, and for values of other
+ * kinds), so the replaying thread gets a pointer's or an address's number
+ * without reading its digits again (`decode-event.ts`).
  */
 
 import { isPrintableAscii, lowerHexUnits } from './code-units';
@@ -108,7 +109,15 @@ export function prescanTraceLine(
   out[at + LAYOUT_SLOT] = position;
   const bounds = event.bounds;
   for (let k = 0; k < 2 * values; k++) out[at + LAYOUT_SLOT + 1 + k] = (bounds[k] as number) - start;
-  for (let k = 0; k < values; k++) out[at + NUMBERS_SLOT + k] = lowerHexUnits(bytes, bounds[2 * k] as number, bounds[2 * k + 1] as number);
+  // Only hex and pointer values: the replay reads no other kind as a number,
+  // and a value it asks for that is not here is read from its bytes to the
+  // same result (`decode-event.ts`), so NaN is always a correct entry.
+  const types = event.layout.compiled.types;
+  for (let k = 0; k < values; k++) {
+    const type = types[k];
+    out[at + NUMBERS_SLOT + k] =
+      type === 'hex' || type === 'ptr' ? lowerHexUnits(bytes, bounds[2 * k] as number, bounds[2 * k + 1] as number) : NaN;
+  }
 }
 
 /**
