@@ -206,6 +206,9 @@ export function lockReleased(review: HunkReview, call: IrNode['calls'][number]):
 
 /** The first release of `key` on a path from `start` with no acquire of it, and no gap, before it. */
 function nextUnlock(review: HunkReview, ir: FunctionIr, start: IrNode, key: string): IrNode['calls'][number] | undefined {
+  // The variable the lock is reached through (`prev` of `prev->lock`): once it is assigned again, the same
+  // text names another object's lock (a retry loop that drops one fence's lock and locks the next one's).
+  const base = /^[A-Za-z_]\w*/.exec(key)?.[0];
   const seen = new Set<number>();
   const stack = [...start.succ];
   while (stack.length > 0) {
@@ -215,6 +218,7 @@ function nextUnlock(review: HunkReview, ir: FunctionIr, start: IrNode, key: stri
     const node = ir.nodes[id];
     if (!node || node.kind === 'unknown') continue;
     if (node.calls.some((call) => call.name === WINDOW_GAP)) continue;
+    if (base !== undefined && node.assigns.some((assign) => assign.target === base)) continue;
     // Any call naming the lock that is not a release (an acquire, a helper that retakes it) ends the path.
     if (node.calls.some((call) => !review.pairs.releases.has(call.name) && call.args.some((arg) => resourceKey(arg) === key))) continue;
     const again = node.calls.find((call) => lockReleased(review, call) === key);

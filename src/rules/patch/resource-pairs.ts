@@ -214,8 +214,22 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     release: ['xe_pm_runtime_put'],
     style: 'bool',
   },
-  { what: 'mutex', kind: 'lock', acquire: ['mutex_lock', 'mutex_lock_nested'], release: ['mutex_unlock'], style: 'always' },
-  { what: 'mutex', kind: 'lock', acquire: ['mutex_lock_interruptible', 'mutex_lock_killable'], release: ['mutex_unlock'], style: 'errno' },
+  // Each lock's lockdep annotations (`_nested`, `_nest_lock`) take it as the plain call does; `lock-facts` leaves
+  // them out of lock order, as lockdep does.
+  {
+    what: 'mutex',
+    kind: 'lock',
+    acquire: ['mutex_lock', 'mutex_lock_nested', 'mutex_lock_nest_lock', 'mutex_lock_io'],
+    release: ['mutex_unlock'],
+    style: 'always',
+  },
+  {
+    what: 'mutex',
+    kind: 'lock',
+    acquire: ['mutex_lock_interruptible', 'mutex_lock_killable', 'mutex_lock_interruptible_nested', 'mutex_lock_killable_nested'],
+    release: ['mutex_unlock'],
+    style: 'errno',
+  },
   { what: 'mutex', kind: 'lock', acquire: ['mutex_trylock'], release: ['mutex_unlock'], style: 'bool' },
   {
     what: 'reservation lock',
@@ -225,6 +239,9 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     style: 'errno',
   },
   { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_trylock'], release: ['dma_resv_unlock'], style: 'bool' },
+  // The slow path after -EDEADLK waits until it holds the lock (or, interruptible, fails with an errno).
+  { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_lock_slow'], release: ['dma_resv_unlock'], style: 'always' },
+  { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_lock_slow_interruptible'], release: ['dma_resv_unlock'], style: 'errno' },
   // BO and VM reservation wrappers: an errno result, 0 when the lock is taken.
   { what: 'TTM BO reservation', kind: 'lock', acquire: ['ttm_bo_reserve'], release: ['ttm_bo_unreserve'], style: 'errno' },
   { what: 'amdgpu BO reservation', kind: 'lock', acquire: ['amdgpu_bo_reserve'], release: ['amdgpu_bo_unreserve'], style: 'errno' },
@@ -238,6 +255,8 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     style: 'errno',
   },
   { what: 'wound-wait mutex', kind: 'lock', acquire: ['ww_mutex_trylock'], release: ['ww_mutex_unlock'], style: 'bool' },
+  { what: 'wound-wait mutex', kind: 'lock', acquire: ['ww_mutex_lock_slow'], release: ['ww_mutex_unlock'], style: 'always' },
+  { what: 'wound-wait mutex', kind: 'lock', acquire: ['ww_mutex_lock_slow_interruptible'], release: ['ww_mutex_unlock'], style: 'errno' },
   {
     what: 'mmap lock',
     kind: 'lock',
@@ -249,21 +268,33 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   {
     what: 'spinlock',
     kind: 'lock',
-    acquire: ['spin_lock', 'spin_lock_irq', 'spin_lock_bh'],
+    acquire: ['spin_lock', 'spin_lock_irq', 'spin_lock_bh', 'spin_lock_nested', 'spin_lock_bh_nested', 'spin_lock_nest_lock'],
     release: ['spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh'],
     style: 'always',
   },
-  { what: 'spinlock', kind: 'lock', acquire: ['spin_lock_irqsave'], release: ['spin_unlock_irqrestore'], style: 'always' },
+  {
+    what: 'spinlock',
+    kind: 'lock',
+    acquire: ['spin_lock_irqsave', 'spin_lock_irqsave_nested'],
+    release: ['spin_unlock_irqrestore'],
+    style: 'always',
+  },
   { what: 'spinlock', kind: 'lock', acquire: ['spin_trylock'], release: ['spin_unlock'], style: 'bool' },
   // Raw spinlocks, reader/writer spinlocks and an xarray's own spinlock are spinlocks too: nothing may sleep under them.
   {
     what: 'spinlock',
     kind: 'lock',
-    acquire: ['raw_spin_lock', 'raw_spin_lock_irq', 'raw_spin_lock_bh'],
+    acquire: ['raw_spin_lock', 'raw_spin_lock_irq', 'raw_spin_lock_bh', 'raw_spin_lock_nested'],
     release: ['raw_spin_unlock', 'raw_spin_unlock_irq', 'raw_spin_unlock_bh'],
     style: 'always',
   },
-  { what: 'spinlock', kind: 'lock', acquire: ['raw_spin_lock_irqsave'], release: ['raw_spin_unlock_irqrestore'], style: 'always' },
+  {
+    what: 'spinlock',
+    kind: 'lock',
+    acquire: ['raw_spin_lock_irqsave', 'raw_spin_lock_irqsave_nested'],
+    release: ['raw_spin_unlock_irqrestore'],
+    style: 'always',
+  },
   {
     what: 'spinlock',
     kind: 'lock',
@@ -289,7 +320,13 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   // The FreeBSD port of the drm drivers (drm-kmod) locks the VM object behind a mapping in its fault paths.
   { what: 'VM object lock', kind: 'lock', acquire: ['VM_OBJECT_WLOCK'], release: ['VM_OBJECT_WUNLOCK'], style: 'always' },
   { what: 'VM object lock', kind: 'lock', acquire: ['VM_OBJECT_RLOCK'], release: ['VM_OBJECT_RUNLOCK'], style: 'always' },
-  { what: 'rw semaphore', kind: 'lock', acquire: ['down_read', 'down_write'], release: ['up_read', 'up_write'], style: 'always' },
+  {
+    what: 'rw semaphore',
+    kind: 'lock',
+    acquire: ['down_read', 'down_write', 'down_read_nested', 'down_write_nested', 'down_write_nest_lock'],
+    release: ['up_read', 'up_write'],
+    style: 'always',
+  },
   {
     what: 'rw semaphore',
     kind: 'lock',
