@@ -16,7 +16,9 @@
  * changes (`for (i = 0; i < n; i++) kfree(tx->bytes);`). When the call
  * releases, the second pass releases the same object again. Loops whose bound
  * is a literal 0 or 1 run at most once and are left out, as are arguments
- * passed by address (the release may clear the pointer it is given).
+ * passed by address (the release may clear the pointer it is given) and
+ * calls whose other arguments name the counter or something the body
+ * changes (they pick which instance the call releases).
  */
 
 import { squash } from './c-text';
@@ -131,7 +133,8 @@ export function loopFixedCallsIn(body: CNode | null): LoopFixedCall[] {
       const call = statement.namedChildren[0];
       if (call?.type !== 'call_expression') continue;
       const callee = call.childForFieldName('function');
-      const arg = call.childForFieldName('arguments')?.namedChildren.find((c) => c !== null && c.type !== 'comment');
+      const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((c): c is CNode => c !== null && c.type !== 'comment');
+      const arg = args[0];
       if (callee?.type !== 'identifier' || !arg) continue;
       const argText = squash(arg.text);
       if (argText.startsWith('&')) continue;
@@ -141,6 +144,14 @@ export function loopFixedCallsIn(body: CNode | null): LoopFixedCall[] {
       changed ??= changedIn(loopBody, call);
       changedText ??= changedTexts(loopBody);
       if ([...names].some((name) => changed?.has(name)) || changedText.has(argText)) continue;
+      // Another argument that moves with the pass picks what is released (`xcc_fini(adev, i)`,
+      // `amdgpu_irq_put(adev, &adev->irq, BASE + i)`): one call per instance, not the same one again.
+      const moving = (other: CNode) => {
+        const used = identifiers(other);
+        if (other.type === 'identifier') used.add(other.text);
+        return [...used].some((name) => name === counter || changed?.has(name));
+      };
+      if (args.slice(1).some(moving)) continue;
       calls.push({
         row: call.startPosition.row,
         column: call.startPosition.column,
