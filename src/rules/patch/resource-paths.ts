@@ -1131,9 +1131,11 @@ function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex): [Res[],
     if (onElse) elseState = replace(elseState, res.key, onElse === 'success' ? held : undefined);
   }
   // A reference taken on a pointer the test then finds NULL (`foo_get(p); ... if (!p) return`):
-  // on that side there was nothing to take it on (such helpers do nothing for NULL).
+  // on that side there was nothing to take it on (such helpers do nothing for NULL). A lock reached
+  // through a pointer variable likewise: `if (!IS_ERR_OR_NULL(unlock)) mutex_unlock(unlock);` is
+  // how a function unlocks only what it locked, and a lock it holds is neither NULL nor an error.
   for (const res of state) {
-    if (res.status !== 'held' || res.pair.kind === 'lock') continue;
+    if (res.status !== 'held' || (res.pair.kind === 'lock' && !/^[A-Za-z_]\w*$/.test(res.key))) continue;
     const { then: onThen, else: onElse } = sidesOf(cond, (part) => pointerTest(part, res.key));
     if (onThen === 'failure') thenState = replace(thenState, res.key, undefined);
     if (onElse === 'failure') elseState = replace(elseState, res.key, undefined);
