@@ -343,7 +343,60 @@ function releasesKey(calls: readonly CallSite[], pair: ResourcePair, key: string
 /** `releaseKeys` of a function's calls but the releases that only switch a count off (`toggleReleases`). */
 export function ownedKeys(fn: FunctionIr, pairs: PairIndex, into = new Set<string>()): Set<string> {
   const toggles = toggleReleases(fn, pairs);
-  return releaseKeys(toggles.size === 0 ? fn.calls : fn.calls.filter((call) => !toggles.has(call)), pairs, into);
+  const dropsOld = releasesBeforeTaking(fn, pairs);
+  const skip = (call: CallSite) => toggles.has(call) || dropsOld.has(call);
+  return releaseKeys(toggles.size === 0 && dropsOld.size === 0 ? fn.calls : fn.calls.filter((call) => !skip(call)), pairs, into);
+}
+
+/**
+ * Releases no acquire of the same resource in the function reaches, where the function does take
+ * it: `if (state->crtc) drm_connector_put(c); … if (encoder) drm_connector_get(c);` drops the
+ * reference the old state held and takes the one the new state holds. Such a release says the
+ * function replaces what its caller keeps, not that it owns what it takes.
+ */
+function releasesBeforeTaking(fn: FunctionIr, pairs: PairIndex): Set<CallSite> {
+  const out = new Set<CallSite>();
+  const nodeOf = new Map<CallSite, IrNode>();
+  for (const node of fn.nodes) for (const call of node.calls) nodeOf.set(call, node);
+  let reach: Map<IrNode, Set<number>> | undefined;
+  const reachable = (from: IrNode): Set<number> => {
+    reach ??= new Map();
+    let found = reach.get(from);
+    if (found) return found;
+    found = new Set<number>();
+    const stack = [...from.succ];
+    while (stack.length > 0) {
+      const id = stack.pop() as number;
+      if (found.has(id)) continue;
+      found.add(id);
+      stack.push(...((fn.nodes[id] as IrNode | undefined)?.succ ?? []));
+    }
+    reach.set(from, found);
+    return found;
+  };
+  const takenKey = (pair: ResourcePair, call: CallSite) => (pair.acquireSlot === 'result' ? call.target : acquireKeyOfCall(pair, call));
+  for (const release of fn.calls) {
+    const releaseNode = nodeOf.get(release);
+    const released = pairs.releases.get(release.name) ?? [];
+    if (!releaseNode || released.length === 0) continue;
+    // Every resource the call releases must be one the function takes only after it (by any acquire
+    // of the same kind of reference: a lookup and a get of one fence balance the same put).
+    const dropsOld = released.every((pair) => {
+      const key = releaseKeyOfCall(pair, release);
+      if (pair.kind !== 'reference' || key === undefined) return false;
+      const acquires = fn.calls.filter((call) => {
+        const taken = pairs.acquires.get(call.name);
+        return taken?.kind === 'reference' && taken.what === pair.what && takenKey(taken, call) === key;
+      });
+      if (acquires.length === 0) return false;
+      return !acquires.some((call) => {
+        const node = nodeOf.get(call);
+        return node === undefined || node === releaseNode || reachable(node).has(releaseNode.id);
+      });
+    });
+    if (dropsOld) out.add(release);
+  }
+  return out;
 }
 
 /** `what` + key of every release call of a function: the resources it owns. */
@@ -521,7 +574,10 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         call.args.some((arg) => arg === object || arg.startsWith(`${object}->`)),
     );
     const tested = node.kind === 'branch' && !deref && !passed;
-    if ((deref || passed) && !reassigned && !tested && !keptJustBefore(fn, res, object) && !iteratorHolds(fn, res, object)) {
+    // Taking a new reference on it (`drm_connector_put(&c->base)` for the old state, then
+    // `drm_connector_get(&c->base)` for the new one) says the object lives on: the put was not the last.
+    const retaken = node.calls.some((call) => res.pair.acquire.includes(call.name) && acquireKeyOfCall(res.pair, call) === res.key);
+    if ((deref || passed) && !reassigned && !tested && !retaken && !keptJustBefore(fn, res, object) && !iteratorHolds(fn, res, object)) {
       const release = fn.calls.find((c) => c.row === res.releaseRow && res.pair.release.includes(c.name));
       emit(
         {
