@@ -39,7 +39,7 @@ import { sourceRowLine } from '../rules/patch/review-context';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { joinedHunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
-import { checkoutFillHelpers, ownedByFunction, parseHunk, reviewHunk } from './patch/review-hunk';
+import { checkoutFillHelpers, hunkIssues, ownedByFunction, parseHunk, patchIssueKeys, reviewHunk } from './patch/review-hunk';
 
 export interface PatchReviewConfig {
   /** Acquire/release pairs; defaults to the built-in table. */
@@ -184,7 +184,9 @@ export async function reviewPatchLines(
         ...(config.sourcePath ? { sourcePath: config.sourcePath } : {}),
       };
       const owned = ownedByFunction(parsedHunks, pairs);
-      for (const parsedHunk of parsedHunks) findings.push(...reviewHunk(parsedHunk, owned, context));
+      const issues = parsedHunks.map((parsedHunk) => hunkIssues(parsedHunk, owned, context));
+      const elsewhere = { pre: patchIssueKeys(issues, 'pre'), post: patchIssueKeys(issues, 'post') };
+      for (const hunkIssue of issues) findings.push(...reviewHunk(hunkIssue, context, elsewhere));
     }
   }
   return { kind: 'patch', stats, findings: dedupe(findings) };

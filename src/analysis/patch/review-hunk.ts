@@ -18,7 +18,7 @@ import type { LockFacts } from '../../rules/patch/lock-facts';
 import type { PairIndex } from '../../rules/patch/resource-pairs';
 import { ownedKeys, walkResources, type PathResult } from '../../rules/patch/resource-paths';
 import { functionUnits } from '../../rules/patch/learned-pairs';
-import type { FunctionView, HunkReview, ImageSide, PatchIssue } from '../../rules/patch/review-context';
+import type { FunctionView, HunkReview, ImageSide, PatchIssue, PatchRuleCheck } from '../../rules/patch/review-context';
 import type { UntakenUnlocks } from '../../rules/patch/untaken-unlocks';
 import type { PartialFills } from '../../rules/patch/partial-fills';
 import type { HunkImages } from './hunk-images';
@@ -285,7 +285,15 @@ function involvesChange(issue: PatchIssue, renamedShapes: ReadonlySet<string>): 
   return false;
 }
 
-export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<string>>, context: HunkContext): Finding[] {
+/** Every rule's issues on both images of one hunk, before they are compared (`reviewHunk`). */
+export interface HunkIssues {
+  readonly parsed: ParsedHunk;
+  readonly review: HunkReview;
+  readonly checks: readonly { readonly check: PatchRuleCheck; readonly pre: PatchIssue[]; readonly post: PatchIssue[] }[];
+}
+
+/** Runs every path rule on both images of a hunk. */
+export function hunkIssues(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<string>>, context: HunkContext): HunkIssues {
   const { path, hunk } = parsed;
   const review: HunkReview = {
     path,
@@ -303,6 +311,41 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     untakenUnlocks: context.untakenUnlocks,
     ...(context.partialFills ? { partialFills: context.partialFills } : {}),
   };
+  return {
+    parsed,
+    review,
+    checks: PATCH_CHECKS.map((check) => ({ check, pre: check.check(review, 'pre'), post: check.check(review, 'post') })),
+  };
+}
+
+/**
+ * Issue keys by rule over every hunk of a patch, on one side: an issue a hunk
+ * reports after the patch whose key another hunk shows before it is code the
+ * patch moved (a function taken from one file to another keeps its name and
+ * its lines), not something it introduces; likewise an issue gone from one
+ * hunk that another still shows is not fixed.
+ */
+export function patchIssueKeys(all: readonly HunkIssues[], side: ImageSide): Map<string, Set<string>> {
+  const keys = new Map<string, Set<string>>();
+  for (const hunk of all) {
+    for (const entry of hunk.checks) {
+      const set = keys.get(entry.check.rule.id) ?? new Set<string>();
+      for (const issue of entry[side]) set.add(issue.key);
+      keys.set(entry.check.rule.id, set);
+    }
+  }
+  return keys;
+}
+
+/** The findings of one hunk: what the patch introduces, and what it fixes (`patchIssueKeys` for the rest of the patch). */
+export function reviewHunk(
+  issues: HunkIssues,
+  context: HunkContext,
+  elsewhere: { readonly pre: ReadonlyMap<string, ReadonlySet<string>>; readonly post: ReadonlyMap<string, ReadonlySet<string>> },
+): Finding[] {
+  const { parsed, review } = issues;
+  const { path, hunk } = parsed;
+
   const findings: Finding[] = [];
   // Shapes of the removed lines that come back with another callee: renames, not new behaviour.
   const removedShapes = new Set(hunk.lines.filter((line) => line.kind === '-').map((line) => callShape(line.text)));
@@ -333,19 +376,20 @@ export function reviewHunk(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
       return { line: row?.line ?? hunk.headerLine, message: item.message };
     });
 
-  for (const check of PATCH_CHECKS) {
-    const post = check.check(review, 'post');
-    const pre = check.check(review, 'pre');
+  for (const { check, pre, post } of issues.checks) {
     // A finding before the patch is matched under the patch's renames too.
     const preKeys = new Set(pre.flatMap((issue) => [issue.key, renamed(issue.key, renames)]));
     const postKeys = new Set(post.map((issue) => issue.key));
+    const preElsewhere = elsewhere.pre.get(check.rule.id);
+    const postElsewhere = elsewhere.post.get(check.rule.id);
     for (const issue of post) {
-      if (preKeys.has(issue.key) || !involvesChange(issue, renamedShapes)) continue;
+      if (preKeys.has(issue.key) || preElsewhere?.has(issue.key) || !involvesChange(issue, renamedShapes)) continue;
       findings.push(check.rule.report(at(issue), issue.messageId, issue.data, related(issue)));
     }
     if (check.fixedMessage) {
       for (const issue of pre) {
-        if (postKeys.has(issue.key) || postKeys.has(renamed(issue.key, renames)) || !involvesChange(issue, renamedShapes)) continue;
+        if (postKeys.has(issue.key) || postKeys.has(renamed(issue.key, renames)) || postElsewhere?.has(issue.key)) continue;
+        if (!involvesChange(issue, renamedShapes)) continue;
         findings.push({ ...check.rule.report(at(issue), check.fixedMessage, issue.data, related(issue)), severity: 'info' });
       }
     }
