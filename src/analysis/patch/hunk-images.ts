@@ -213,6 +213,9 @@ function joinRows(parts: readonly SourceRow[][], lines: readonly number[]): Sour
   // of the blocks open at a gap it is still inside (a `switch` whose cases span several hunks).
   const base = parts[0] ? startDepth(parts[0]) : undefined;
   parts.forEach((part, index) => {
+    // A hunk may stop inside a block comment (its end in the gap) and the next start inside one: closed
+    // and reopened here, or the gap call, and the code up to the next `*/`, would be read as comment.
+    const comments = commentEnds(part);
     if (index > 0) {
       const line = lines[index] as number;
       const target = base === undefined ? undefined : startDepth(part);
@@ -228,14 +231,63 @@ function joinRows(parts: readonly SourceRow[][], lines: readonly number[]): Sour
       if (close > 0) rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
       if (braces) rows.push({ text: braces, line, changed: false, synthetic: true });
       rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
+      if (comments.startsInside) rows.push({ text: '/*', line, changed: false, synthetic: true });
       level += open - close;
     }
     const { end, min } = braceLevels(part);
     lowest = Math.min(lowest, level + min);
     level += end;
     rows.push(...part);
+    if (index < parts.length - 1 && comments.endsInside)
+      rows.push({ text: '*/', line: lines[index + 1] as number, changed: false, synthetic: true });
   });
   return rows;
+}
+
+/**
+ * Whether `rows` end inside a block comment, and whether they start inside
+ * one (a ` * ` continuation line, or a comment's close before any opening).
+ * Strings, character literals and line comments are skipped.
+ */
+function commentEnds(rows: readonly SourceRow[]): { startsInside: boolean; endsInside: boolean } {
+  let inside = false;
+  let startsInside = false;
+  let seenCode = false;
+  for (const row of rows) {
+    const text = row.text;
+    if (!seenCode && !inside && /^\s*\*(?!\/)/.test(text) && !/^\s*\*\s*\w+\s*[=;(]/.test(text)) {
+      // A hunk starting on ` * foo` lines: the middle of a comment the gap opened.
+      startsInside = true;
+      inside = true;
+    }
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (inside) {
+        if (c === '*' && text[i + 1] === '/') {
+          inside = false;
+          i++;
+        }
+        continue;
+      }
+      if (c === '/' && text[i + 1] === '/') break;
+      if (c === '/' && text[i + 1] === '*') {
+        inside = true;
+        i++;
+        continue;
+      }
+      if (c === '*' && text[i + 1] === '/' && !seenCode) {
+        startsInside = true;
+        i++;
+        continue;
+      }
+      if (c === '"' || c === "'") {
+        for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
+        continue;
+      }
+      if (c !== ' ' && c !== '\t') seenCode = true;
+    }
+  }
+  return { startsInside, endsInside: inside };
 }
 
 /**
