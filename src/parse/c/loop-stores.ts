@@ -8,8 +8,9 @@
  *
  * Invariants: loops that can stop or skip early (`break`, `continue`, `return`, `goto`) are left
  * out (a search loop keeps what it found), as are stores whose target names a
- * variable the loop body changes (`a[n] = b[j]; n++;` fills an array) and
- * compound assignments (`sum[i] += a[j]` accumulates).
+ * variable the loop body changes (`a[n] = b[j]; n++;` fills an array),
+ * compound assignments (`sum[i] += a[j]` accumulates) and stores whose value
+ * reads the element itself (`sum[i] = sum[i] + a[j]`, `m[i] = max(m[i], a[j])`).
  *
  * The same view also finds calls such a loop makes on every pass with the
  * same argument: nothing in the argument is the counter or something the body
@@ -188,12 +189,16 @@ export function loopStoresIn(body: CNode | null): LoopStore[] {
       const targetNames = identifiers(left);
       if (left.type === 'identifier') targetNames.add(left.text);
       if (targetNames.has(counter) || !identifiers(right).has(counter)) continue;
+      // `t[i] = t[i] + a[k]`, `t[i] = max(t[i], a[k])`: the value reads the element itself, so every
+      // pass builds on the one before (a sum or maximum written out), as `+=` does.
+      const target = squash(left.text);
+      if (right.descendantsOfType(left.type).some((node) => node !== null && squash(node.text) === target)) continue;
       const changed = changedIn(loopBody, assignment);
       if ([...targetNames].some((name) => changed.has(name))) continue;
       stores.push({
         row: assignment.startPosition.row,
         column: assignment.startPosition.column,
-        target: squash(left.text),
+        target,
         counter,
         loopRow: loop.startPosition.row,
       });
