@@ -49,6 +49,8 @@ export const errorResultDroppedCheck: PatchRuleCheck = {
         if (call.target !== undefined || call.within !== undefined || call.negated || !rowChanged(view, call.row)) continue;
         // A statement of its own: `f(...);`, not an argument or a condition.
         if (!new RegExp(`^${regExpLiteral(call.name)}\\s*\\(`).test(rowText(view, call.row))) continue;
+        // A `for` header's condition on a line of its own (`for (;\n OA_TAKEN(tail, head);\n ...)`) is tested.
+        if (view.ir.nodes.some((node) => node.kind === 'branch' && node.calls.includes(call))) continue;
         // The patch makes the callee, or the function pointer called (`void (*fn)(...)`), return void: no result is left to keep.
         if (keptAfter.has(call.name) || new RegExp(`void(?:\\(\\*)?${regExpLiteral(call.name)}\\)?\\(`).test(review.patchAddedText))
           continue;
