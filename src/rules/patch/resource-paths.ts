@@ -532,6 +532,20 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     return [...kept, ...heldOutOfSight(fn, pairs, gap.row).filter((res) => !kept.some((other) => other.key === res.key))];
   }
   let state = incoming;
+  // A release callback stored in an object embedded in an allocation (`aux_dev = &adev->aux_dev; …
+  // aux_dev->dev.release = gsc_release_dev;`): from here on the device model frees it through that
+  // callback (put_device(), *_uninit()), as when the callback is passed to a call (below).
+  for (const assign of node.assigns) {
+    if (!/(?:->|\.)release$/.test(assign.target) || !/^[A-Za-z_]\w*$/.test(assign.value)) continue;
+    const root = /^[A-Za-z_]\w*/.exec(assign.target)?.[0];
+    if (!root) continue;
+    const aliases = fn.nodes.flatMap((other) => other.assigns.filter((a) => a.target === root).map((a) => a.value));
+    for (const res of state) {
+      if (res.status === 'released' || res.escaped || res.pair.kind !== 'memory') continue;
+      if (root === res.key || aliases.some((value) => value.startsWith(`&${res.key}->`)))
+        state = replace(state, res.key, { ...res, escaped: true });
+    }
+  }
   // The end of a guard's scope releases its lock (see `IrNode.scopeExit`).
   for (const lock of node.scopeExit ?? []) {
     const key = resourceKey(lock);
