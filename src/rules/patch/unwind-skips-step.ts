@@ -156,6 +156,20 @@ function undoneBy(step: string): (call: string) => boolean {
   return (call) => undo.test(call) && call.replace(undo, '_').replace(/^_+|_+$/g, '') === stem;
 }
 
+/**
+ * Whether a call after the label is the teardown of the function itself
+ * (`foo_hw_fini()` in `foo_hw_init()`, `gsc_destroy_one()` in `gsc_init_one()`):
+ * a teardown verb, not `free`, which only undoes an allocation.
+ */
+function ownTeardownAfter(ir: FunctionIr, labelRow: number): boolean {
+  if (!ir.name || !STEP.test(ir.name)) return false;
+  const stem = ir.name.replace(STEP, '_').replace(/^_+|_+$/g, '');
+  const teardown = new RegExp(`(?:^|_)(?:${TEARDOWN.join('|')})(?:_|$)`);
+  return ir.calls.some(
+    (call) => call.row > labelRow && teardown.test(call.name) && call.name.replace(teardown, '_').replace(/^_+|_+$/g, '') === stem,
+  );
+}
+
 /** Whether a call after the label undoes `step` by name. */
 function undoneAfter(ir: FunctionIr, labelRow: number, step: string): boolean {
   const undoes = undoneBy(step);
@@ -189,6 +203,9 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         // The code after the label must be in view to say it undoes nothing.
         const target = ir.nodes[labelTarget(ir, exit) ?? -1];
         if (!target || target.kind === 'unknown' || undoneAfter(ir, target.row - 1, before.call.name)) continue;
+        // The label calls the function's own teardown (`gsc_destroy_one()` in `gsc_init_one()`): it
+        // undoes whatever the function set up, this step included.
+        if (ownTeardownAfter(ir, target.row - 1)) continue;
         // A label that undoes nothing, shared by the failures of three set-up steps or more, is the function's
         // policy, not a slip: it leaves every step to the object's own teardown ("cleanup is delayed to hw_fini").
         if (
