@@ -34,6 +34,19 @@ const FAMILIES: readonly Family[] = [
   // dma_resv_for_each_fence_unlocked(cursor, fence); dma_resv_for_each_fence(cursor, obj, usage, fence).
   { name: /^dma_resv_for_each_fence_unlocked$/, cursors: [0, 1], safeCursors: [0, 1], element: 1, safeElement: 1 },
   { name: /^dma_resv_for_each_fence$/, cursors: [0, 3], safeCursors: [0, 3], element: 3, safeElement: 3 },
+  // Device-tree and firmware-node walks: for_each_child_of_node(parent, child), device_for_each_child_node(dev, child).
+  {
+    name: /^(?:for_each_(?:available_)?child_of_node|for_each_endpoint_of_node|(?:device|fwnode)_for_each_(?:available_)?child_node)(?:_scoped)?$/,
+    cursors: [1],
+    safeCursors: [1],
+    element: 1,
+    safeElement: 1,
+  },
+  // Scatterlists: for_each_sg(sgl, sg, nents, i), for_each_sgtable_sg(sgt, sg, i).
+  { name: /^for_each_sg$/, cursors: [1, 3], safeCursors: [1, 3], element: 1, safeElement: 1 },
+  { name: /^for_each_sgtable_(?:dma_)?sg$/, cursors: [1, 2], safeCursors: [1, 2], element: 1, safeElement: 1 },
+  // drm_exec_for_each_locked_object(exec, index, obj), _reverse likewise.
+  { name: /^drm_exec_for_each_locked_object/, cursors: [1, 2], safeCursors: [1, 2], element: 2, safeElement: 2 },
 ];
 
 /** The leading-argument iterators: `list_for_each_entry(pos, …)`, `_safe(pos, n, …)`. */

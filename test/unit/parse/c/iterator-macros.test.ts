@@ -14,6 +14,12 @@ describe('iteratorCursors', () => {
     ['hash_for_each_possible', ['table', 'obj', 'node', 'key'], ['obj']],
     ['dma_resv_for_each_fence', ['&cursor', 'resv', 'usage', 'fence'], ['&cursor', 'fence']],
     ['dma_resv_for_each_fence_unlocked', ['&cursor', 'fence'], ['&cursor', 'fence']],
+    ['for_each_available_child_of_node', ['bus', 'np'], ['np']],
+    ['for_each_child_of_node_scoped', ['parent', 'child'], ['child']],
+    ['device_for_each_child_node', ['dev', 'child'], ['child']],
+    ['for_each_sg', ['sgl', 'sg', 'nents', 'i'], ['sg', 'i']],
+    ['for_each_sgtable_dma_sg', ['sgt', 'sg', 'i'], ['sg', 'i']],
+    ['drm_exec_for_each_locked_object', ['&exec', 'index', 'obj'], ['index', 'obj']],
   ])('%s assigns the arguments that are its cursors', (name, args, cursors) => {
     expect(iteratorCursors(name, args)).toEqual(cursors);
   });
@@ -30,6 +36,8 @@ describe('iteratorElement', () => {
     ['idr_for_each_entry', ['&idr', 'obj', 'id'], 'obj'],
     ['hash_for_each_safe', ['table', 'bkt', 'tmp', 'obj', 'node'], 'obj'],
     ['dma_resv_for_each_fence', ['&cursor', 'resv', 'usage', 'fence'], 'fence'],
+    ['for_each_child_of_node', ['parent', 'child'], 'child'],
+    ['drm_exec_for_each_locked_object_reverse', ['&exec', 'index', 'obj'], 'obj'],
   ])('%s walks the element it names', (name, args, element) => {
     expect(iteratorElement(name, args)).toBe(element);
   });
