@@ -506,7 +506,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
     }
 
     if (node.kind === 'branch' && node.succ.length === 2 && node.cond !== undefined) {
-      const [thenState, elseState] = splitOnCondition(node, state, pairs);
+      const [thenState, elseState] = splitOnCondition(node, state, pairs, fn);
       // Pushed in reverse: the `then` successor is walked first.
       for (const next of branchSuccessors(node, facts, correlated).reverse())
         stack.push({ node: next.succ, state: next.taken === 'then' ? thenState : elseState, facts: next.facts });
@@ -1181,7 +1181,7 @@ export function conditionalAcquire(
   return undefined;
 }
 
-function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex): [Res[], Res[]] {
+function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex, fn: FunctionIr): [Res[], Res[]] {
   let thenState = state;
   let elseState = state;
   const acquire = conditionalAcquire(node, pairs);
@@ -1199,6 +1199,25 @@ function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex): [Res[],
     const held: Res = { ...res, status: 'held' };
     if (onThen) thenState = replace(thenState, res.key, onThen === 'success' ? held : undefined);
     if (onElse) elseState = replace(elseState, res.key, onElse === 'success' ? held : undefined);
+  }
+  // An allocation handed to a constructor that adopts it when it succeeds: the code frees it itself
+  // only where the constructor failed (`arr = dma_fence_array_create(n, fences, …); if (!arr) {
+  // kfree(fences); return …; }`), so on the success side the new object owns it.
+  const fact = fn.ifs.find((candidate) => candidate.row === node.row && candidate.cond === cond);
+  for (const res of state) {
+    if (res.status !== 'held' || res.escaped || res.pair.kind !== 'memory' || fact === undefined) continue;
+    const adopter = fn.calls.find(
+      (call) => call.target !== undefined && call.row < node.row && !pairs.releases.has(call.name) && call.args.includes(res.key),
+    );
+    if (adopter === undefined) continue;
+    const { then: onThen, else: onElse } = sidesOf(cond, (part) => pointerTest(part, adopter.target as string));
+    const frees = (calls: readonly CallSite[]) =>
+      calls.some((call) =>
+        (pairs.releases.get(call.name) ?? []).some((pair) => pair.kind === 'memory' && releaseKeyOfCall(pair, call) === res.key),
+      );
+    const adopted: Res = { ...res, escaped: true };
+    if (onThen === 'success' && frees(fact.elseCalls)) thenState = replace(thenState, res.key, adopted);
+    if (onElse === 'success' && frees(fact.thenCalls)) elseState = replace(elseState, res.key, adopted);
   }
   // A reference taken on a pointer the test then finds NULL (`foo_get(p); ... if (!p) return`):
   // on that side there was nothing to take it on (such helpers do nothing for NULL). A lock reached
