@@ -212,11 +212,15 @@ function joinRows(parts: readonly SourceRow[][], lines: readonly number[]): Sour
   // Depth of the first part's start, from its indentation: the next part's indentation says how many
   // of the blocks open at a gap it is still inside (a `switch` whose cases span several hunks).
   const base = parts[0] ? startDepth(parts[0]) : undefined;
+  const comments = parts.map(commentEnds);
   parts.forEach((part, index) => {
-    // A hunk may stop inside a block comment (its end in the gap) and the next start inside one: closed
-    // and reopened here, or the gap call, and the code up to the next `*/`, would be read as comment.
-    const comments = commentEnds(part);
-    if (index > 0) {
+    // A hunk may stop inside a block comment (its end in the gap), or start inside one: closed and
+    // reopened around the gap here, or the gap call, and the code up to the next comment end, would be
+    // read as comment. When one hunk stops inside a comment and the next starts inside one, the lines
+    // between them are that comment's: no gap, the comment goes on.
+    const inComment = comments[index] as { startsInside: boolean; endsInside: boolean };
+    const commentGoesOn = index > 0 && inComment.startsInside && comments[index - 1]?.endsInside === true;
+    if (index > 0 && !commentGoesOn) {
       const line = lines[index] as number;
       const target = base === undefined ? undefined : startDepth(part);
       const close =
@@ -231,14 +235,14 @@ function joinRows(parts: readonly SourceRow[][], lines: readonly number[]): Sour
       if (close > 0) rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
       if (braces) rows.push({ text: braces, line, changed: false, synthetic: true });
       rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
-      if (comments.startsInside) rows.push({ text: '/*', line, changed: false, synthetic: true });
+      if (inComment.startsInside) rows.push({ text: '/*', line, changed: false, synthetic: true });
       level += open - close;
     }
     const { end, min } = braceLevels(part);
     lowest = Math.min(lowest, level + min);
     level += end;
     rows.push(...part);
-    if (index < parts.length - 1 && comments.endsInside)
+    if (index < parts.length - 1 && inComment.endsInside && comments[index + 1]?.startsInside !== true)
       rows.push({ text: '*/', line: lines[index + 1] as number, changed: false, synthetic: true });
   });
   return rows;
