@@ -366,13 +366,15 @@ function allocatorWrapper(unit: Unit, index: PairIndex, units: readonly Unit[]):
         (call) => index.releases.get(call.name)?.some((p) => p.kind === 'memory') && call.args.some((arg) => squash(arg) === returned),
       ),
     );
-    // Handed on or published in the body (`list_add(&p->link, ...)`, `q->p = p`): the function is an add, not an allocator.
+    // Published in the body (`list_add(&p->link, ...)`, `foo_register(p)`, `q->p = p`): the function is an
+    // add, not an allocator. Passing it to a helper that fills it in (`foo_state_reset(p, crtc)`) is not.
     const published = unit.body.some(
       (other) =>
         other !== row &&
         (new RegExp(`=\\s*${returned}\\s*;`).test(other.text) ||
-          callsOf(other.text).some((call) =>
-            call.args.some((arg) => squash(arg) === returned || (PUBLISH.test(call.name) && squash(arg).startsWith(`&${returned}->`))),
+          callsOf(other.text).some(
+            (call) =>
+              PUBLISH.test(call.name) && call.args.some((arg) => squash(arg) === returned || squash(arg).startsWith(`&${returned}->`)),
           )),
     );
     if (freed || published) return undefined;
