@@ -23,8 +23,11 @@ import { iteratorExitsIn, type IteratorExit } from './iterator-exits';
 
 /** Operators whose operand is not evaluated (`sizeof`, `_Alignof`, `offsetof`): what they name is neither read nor called. */
 const UNEVALUATED = new Set(['sizeof_expression', 'alignof_expression', 'offsetof_expression']);
-/** `typeof` spelled as the call it parses as inside a macro's arguments: its operand is not evaluated either. */
-const TYPEOF = /^(?:typeof|__typeof__|__typeof|typeof_unqual|__typeof_unqual__)$/;
+/**
+ * `typeof` and `offsetof` spelled as the calls they parse as inside a macro's or a call's arguments
+ * (`ioread16(p + offsetof(struct vbt_header, vbt_size))`): their operands are not evaluated either.
+ */
+const TYPEOF = /^(?:typeof|__typeof__|__typeof|typeof_unqual|__typeof_unqual__|offsetof|__builtin_offsetof)$/;
 
 export interface CallSite {
   readonly name: string;
@@ -151,7 +154,8 @@ function collectFacts(node: CNode, into: IrNode): void {
   const stack: CNode[] = [node];
   while (stack.length > 0) {
     const current = stack.pop() as CNode;
-    // `typeof(*mode)` (a macro argument: `list_first_entry(head, typeof(*mode), link)`) reads a type.
+    // `typeof(*mode)` (a macro argument: `list_first_entry(head, typeof(*mode), link)`) reads a type;
+    // `offsetof(struct vbt_header, vbt_size)` names a member, not the local `vbt_size`.
     if (current.type === 'call_expression' && TYPEOF.test(current.childForFieldName('function')?.text ?? '')) continue;
     switch (current.type) {
       case 'call_expression': {

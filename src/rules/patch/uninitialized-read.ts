@@ -218,7 +218,8 @@ function assignedByEarlierSwitch(view: FunctionView, declaration: number, read: 
 }
 
 /** `sizeof(*v)` and `typeof(*v)` read nothing, and neither does the `n` of a `"\n"`. */
-const unevaluated = (part: string) => withoutLiterals(part).replace(/\b(?:sizeof|typeof|__typeof__)\((?:[^()]|\([^()]*\))*\)/g, '');
+const unevaluated = (part: string) =>
+  withoutLiterals(part).replace(/\b(?:sizeof|typeof|__typeof__|offsetof|__builtin_offsetof)\((?:[^()]|\([^()]*\))*\)/g, '');
 
 /** The row of a read of `name` reached from its declaration with no assignment on the way, if any. */
 function firstUnassignedRead(
