@@ -36,6 +36,12 @@ export const errorResultDropped = defineRule({
 
 const signature = (call: CallSite) => `${call.name}(${call.args.join(',')})`;
 
+/**
+ * Calls whose result the kernel asks callers not to check: debugfs reports its own failures, and its
+ * maintainers removed the checks tree-wide ("debugfs: no need to check return value").
+ */
+const IGNORED_RESULT = /^debugfs_create_\w+$/;
+
 export const errorResultDroppedCheck: PatchRuleCheck = {
   rule: errorResultDropped,
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
@@ -47,6 +53,7 @@ export const errorResultDroppedCheck: PatchRuleCheck = {
       const keptAfter = new Set(view.ir.calls.filter((call) => call.target !== undefined).map((call) => call.name));
       for (const call of view.ir.calls) {
         if (call.target !== undefined || call.within !== undefined || call.negated || !rowChanged(view, call.row)) continue;
+        if (IGNORED_RESULT.test(call.name)) continue;
         // A statement of its own: `f(...);`, not an argument or a condition.
         if (!new RegExp(`^${regExpLiteral(call.name)}\\s*\\(`).test(rowText(view, call.row))) continue;
         // A `for` header's condition on a line of its own (`for (;\n OA_TAKEN(tail, head);\n ...)`) is tested.
