@@ -7,6 +7,23 @@
 export const squash = (text: string): string => text.replace(/\s+/g, '');
 
 /**
+ * `typeof` and `offsetof` as the calls they parse as inside a macro's or a
+ * call's arguments (`list_first_entry(head, typeof(*p), link)`,
+ * `ioread16(p + offsetof(struct vbt_header, vbt_size))`): their operands are
+ * types and members, not evaluated.
+ */
+export const UNEVALUATED_CALL_NAMES: readonly string[] = [
+  'typeof',
+  '__typeof__',
+  '__typeof',
+  'typeof_unqual',
+  '__typeof_unqual__',
+  'offsetof',
+  '__builtin_offsetof',
+];
+export const UNEVALUATED_CALL = new RegExp(`^(?:${UNEVALUATED_CALL_NAMES.join('|')})$`);
+
+/**
  * C expression text with the contents of its string and character literals
  * taken out (`"sibling[%d]\n"` becomes `""`), so that a search for a variable
  * by name does not find it in an escape: `n` in `\n`, `t` in `\t`, `r` in

@@ -15,7 +15,7 @@
  */
 
 import type { CNode } from './tree-sitter-c';
-import { squash } from './c-text';
+import { squash, UNEVALUATED_CALL } from './c-text';
 import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, WINDOW_BLOCK } from './fragment';
 import { loopFixedCallsIn, loopStoresIn, type LoopFixedCall, type LoopStore } from './loop-stores';
 import { runsBodyFirst } from './iterator-macros';
@@ -23,11 +23,6 @@ import { iteratorExitsIn, type IteratorExit } from './iterator-exits';
 
 /** Operators whose operand is not evaluated (`sizeof`, `_Alignof`, `offsetof`): what they name is neither read nor called. */
 const UNEVALUATED = new Set(['sizeof_expression', 'alignof_expression', 'offsetof_expression']);
-/**
- * `typeof` and `offsetof` spelled as the calls they parse as inside a macro's or a call's arguments
- * (`ioread16(p + offsetof(struct vbt_header, vbt_size))`): their operands are not evaluated either.
- */
-const TYPEOF = /^(?:typeof|__typeof__|__typeof|typeof_unqual|__typeof_unqual__|offsetof|__builtin_offsetof)$/;
 
 export interface CallSite {
   readonly name: string;
@@ -156,7 +151,7 @@ function collectFacts(node: CNode, into: IrNode): void {
     const current = stack.pop() as CNode;
     // `typeof(*mode)` (a macro argument: `list_first_entry(head, typeof(*mode), link)`) reads a type;
     // `offsetof(struct vbt_header, vbt_size)` names a member, not the local `vbt_size`.
-    if (current.type === 'call_expression' && TYPEOF.test(current.childForFieldName('function')?.text ?? '')) continue;
+    if (current.type === 'call_expression' && UNEVALUATED_CALL.test(current.childForFieldName('function')?.text ?? '')) continue;
     switch (current.type) {
       case 'call_expression': {
         const fn = current.childForFieldName('function');

@@ -194,7 +194,7 @@ export function loopStoresIn(body: CNode | null): LoopStore[] {
       const target = squash(left.text);
       if (right.descendantsOfType(left.type).some((node) => node !== null && squash(node.text) === target)) continue;
       // `ib.ptr[ib.length_dw++] = v[i]`: the subscript moves on by itself, every pass stores to the next element.
-      if (/\+\+|--/.test(target) || left.descendantsOfType(['assignment_expression', 'update_expression']).length > 0) continue;
+      if (left.descendantsOfType(['assignment_expression', 'update_expression']).length > 0) continue;
       const changed = changedIn(loopBody, assignment);
       if ([...targetNames].some((name) => changed.has(name))) continue;
       stores.push({

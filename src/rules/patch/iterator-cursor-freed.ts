@@ -98,41 +98,26 @@ export const iteratorCursorFreedCheck: PatchRuleCheck = {
         const member = (iterator.args[iterator.args.length - 1] ?? '').replace(/\s+/g, '');
         for (const node of loopBody(ir, head, [head.succ[0] as number]).nodes) {
           for (const call of node.calls) {
-            const unlink = UNLINKS[call.name];
-            if (unlink !== undefined && /^\w+$/.test(member) && (call.args[0] ?? '').replace(/\s+/g, '') === `&${cursor}->${member}`) {
-              if (reassigns(node, cursor) || !loopBody(ir, head, node.succ, (next) => reassigns(next, cursor)).back) continue;
-              if (!rowChanged(view, head.row) && !rowChanged(view, call.row)) continue;
-              issues.push({
-                view,
-                key: `${ir.name}|cursor-unlinked|${iterator.name}|${cursor}|${call.name}`,
-                row: head.row,
-                messageId: 'unlinked',
-                data: {
-                  fn: functionLabel(view),
-                  cursor,
-                  member,
-                  release: call.name,
-                  freeLine: rowLine(view, call.row),
-                  iterator: iterator.name,
-                  safe: safeName(iterator.name),
-                  consequence: unlink,
-                },
-                related: [{ row: call.row, message: `${cursor} unlinked here` }],
-              });
-              continue;
-            }
-            if (DEFERRED_FREE.test(call.name)) continue;
-            const frees = (review.pairs.releases.get(call.name) ?? []).some(
-              (pair) => pair.kind === 'memory' && !pair.handsOver && !pair.objectLivesOn && releaseKeyOfCall(pair, call) === cursor,
-            );
-            if (!frees || reassigns(node, cursor)) continue;
-            if (!loopBody(ir, head, node.succ, (next) => reassigns(next, cursor)).back) continue;
+            // Taken out of the walked list (`list_del(&pos->link)`), or freed: either way the next step is lost.
+            const unlinks =
+              UNLINKS[call.name] !== undefined &&
+              /^\w+$/.test(member) &&
+              (call.args[0] ?? '').replace(/\s+/g, '') === `&${cursor}->${member}`;
+            const frees =
+              !unlinks &&
+              !DEFERRED_FREE.test(call.name) &&
+              (review.pairs.releases.get(call.name) ?? []).some(
+                (pair) => pair.kind === 'memory' && !pair.handsOver && !pair.objectLivesOn && releaseKeyOfCall(pair, call) === cursor,
+              );
+            if (!unlinks && !frees) continue;
+            if (reassigns(node, cursor) || !loopBody(ir, head, node.succ, (next) => reassigns(next, cursor)).back) continue;
             if (!rowChanged(view, head.row) && !rowChanged(view, call.row)) continue;
+            const what = unlinks ? 'unlinked' : 'freed';
             issues.push({
               view,
-              key: `${ir.name}|cursor-freed|${iterator.name}|${cursor}|${call.name}`,
+              key: `${ir.name}|cursor-${what}|${iterator.name}|${cursor}|${call.name}`,
               row: head.row,
-              messageId: 'freed',
+              messageId: what,
               data: {
                 fn: functionLabel(view),
                 cursor,
@@ -140,8 +125,9 @@ export const iteratorCursorFreedCheck: PatchRuleCheck = {
                 freeLine: rowLine(view, call.row),
                 iterator: iterator.name,
                 safe: safeName(iterator.name),
+                ...(unlinks ? { member, consequence: UNLINKS[call.name] as string } : {}),
               },
-              related: [{ row: call.row, message: `${cursor} freed here` }],
+              related: [{ row: call.row, message: `${cursor} ${what} here` }],
             });
           }
         }

@@ -31,7 +31,7 @@ import {
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
-import { caseLabel, withoutLiterals } from '../../parse/c/c-text';
+import { caseLabel, UNEVALUATED_CALL_NAMES, withoutLiterals } from '../../parse/c/c-text';
 import type { PartialFill } from './partial-fills';
 
 /** Calls that do not return: a path that makes one reads nothing after it. */
@@ -217,9 +217,11 @@ function assignedByEarlierSwitch(view: FunctionView, declaration: number, read: 
   return false;
 }
 
-/** `sizeof(*v)` and `typeof(*v)` read nothing, and neither does the `n` of a `"\n"`. */
-const unevaluated = (part: string) =>
-  withoutLiterals(part).replace(/\b(?:sizeof|typeof|__typeof__|offsetof|__builtin_offsetof)\((?:[^()]|\([^()]*\))*\)/g, '');
+/** The text of `sizeof(...)` and of the calls `UNEVALUATED_CALL_NAMES` lists, with up to one nested parenthesis. */
+const UNEVALUATED_TEXT = new RegExp(String.raw`\b(?:sizeof|${UNEVALUATED_CALL_NAMES.join('|')})\((?:[^()]|\([^()]*\))*\)`, 'g');
+
+/** `sizeof(*v)`, `typeof(*v)` and `offsetof(struct s, v)` read nothing, and neither does the `n` of a `"\n"`. */
+const unevaluated = (part: string) => withoutLiterals(part).replace(UNEVALUATED_TEXT, '');
 
 /** The row of a read of `name` reached from its declaration with no assignment on the way, if any. */
 function firstUnassignedRead(

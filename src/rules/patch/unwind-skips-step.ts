@@ -64,6 +64,8 @@ const UNDO: Readonly<Record<string, readonly string[]>> = {
 };
 /** Undoes every step of an object: its teardown (not `free`, which undoes only the allocation). */
 const TEARDOWN = ['fini', 'destroy', 'deinit', 'uninit', 'cleanup', 'teardown'];
+/** A teardown verb as a word of a function name (`foo_hw_fini`, `gsc_destroy_one`). */
+const TEARDOWN_VERB = new RegExp(`(?:^|_)(?:${TEARDOWN.join('|')})(?:_|$)`);
 const CONTAINER = /^(?:xa|idr|ida|list|hlist|hash|rb|radix_tree|maple_tree|mtree)_/;
 /** Set-up steps by name that leave nothing to undo: a reserved fence slot is used or dropped with the reservation. */
 const NOTHING_TO_UNDO = /^(?:dma_resv|reservation_object)_reserve_(?:shared|fences)$/;
@@ -164,9 +166,9 @@ function undoneBy(step: string): (call: string) => boolean {
 function ownTeardownAfter(ir: FunctionIr, labelRow: number): boolean {
   if (!ir.name || !STEP.test(ir.name)) return false;
   const stem = ir.name.replace(STEP, '_').replace(/^_+|_+$/g, '');
-  const teardown = new RegExp(`(?:^|_)(?:${TEARDOWN.join('|')})(?:_|$)`);
   return ir.calls.some(
-    (call) => call.row > labelRow && teardown.test(call.name) && call.name.replace(teardown, '_').replace(/^_+|_+$/g, '') === stem,
+    (call) =>
+      call.row > labelRow && TEARDOWN_VERB.test(call.name) && call.name.replace(TEARDOWN_VERB, '_').replace(/^_+|_+$/g, '') === stem,
   );
 }
 
