@@ -24,6 +24,66 @@ export const UNEVALUATED_CALL_NAMES: readonly string[] = [
 export const UNEVALUATED_CALL = new RegExp(`^(?:${UNEVALUATED_CALL_NAMES.join('|')})$`);
 
 /**
+ * Kernel macros some of whose arguments are only looked at for their type
+ * (`overflows_type(n, T)`, `sizeof_field(T, member)`, `struct_size(p, member,
+ * count)`: the `T` and `p`), by argument index; the other arguments are
+ * evaluated as usual. `overflows_type(size, obj->base.size)` reads no `obj`.
+ */
+export const TYPE_ARGUMENTS: ReadonlyMap<string, readonly number[]> = new Map([
+  ['overflows_type', [1]],
+  ['__same_type', [0, 1]],
+  ['sizeof_field', [0, 1]],
+  ['type_max', [0]],
+  ['type_min', [0]],
+  ['is_signed_type', [0]],
+  ['struct_size', [0]],
+  ['flex_array_size', [0]],
+  ['ARRAY_SIZE', [0]],
+]);
+const TYPE_ARGUMENT_CALL = new RegExp(`\\b(${[...TYPE_ARGUMENTS.keys()].join('|')})\\s*\\(`, 'g');
+
+/** The arguments of a call to `name` that are evaluated: all but the type-only ones `TYPE_ARGUMENTS` lists. */
+export function evaluatedArguments(name: string, args: readonly string[]): readonly string[] {
+  const typeOnly = TYPE_ARGUMENTS.get(name);
+  return typeOnly ? args.filter((_, index) => !typeOnly.includes(index)) : args;
+}
+
+/** `text` with the type-only arguments of the calls `TYPE_ARGUMENTS` lists emptied (`overflows_type(n, )`). */
+export function withoutTypeArguments(text: string): string {
+  if (!text.includes('(')) return text;
+  let result = '';
+  let copied = 0;
+  for (const match of text.matchAll(TYPE_ARGUMENT_CALL)) {
+    const open = (match.index as number) + match[0].length - 1;
+    if (open < copied) continue;
+    // The arguments, split at top-level commas up to the matching parenthesis.
+    const starts = [open + 1];
+    let depth = 0;
+    let close = -1;
+    for (let i = open; i < text.length && close < 0; i++) {
+      const c = text[i];
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') {
+        depth--;
+        if (depth === 0) close = i;
+      } else if (c === ',' && depth === 1) starts.push(i + 1);
+    }
+    if (close < 0) break;
+    const indices = TYPE_ARGUMENTS.get(match[1] as string) as readonly number[];
+    result += text.slice(copied, open + 1);
+    for (let k = 0; k < starts.length; k++) {
+      const from = starts[k] as number;
+      const to = k + 1 < starts.length ? (starts[k + 1] as number) - 1 : close;
+      if (!indices.includes(k)) result += text.slice(from, to);
+      if (k + 1 < starts.length) result += ',';
+    }
+    result += ')';
+    copied = close + 1;
+  }
+  return result + text.slice(copied);
+}
+
+/**
  * C expression text with the contents of its string and character literals
  * taken out (`"sibling[%d]\n"` becomes `""`), so that a search for a variable
  * by name does not find it in an escape: `n` in `\n`, `t` in `\t`, `r` in

@@ -15,7 +15,7 @@
  */
 
 import type { CNode } from './tree-sitter-c';
-import { squash, UNEVALUATED_CALL } from './c-text';
+import { squash, TYPE_ARGUMENTS, UNEVALUATED_CALL } from './c-text';
 import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, WINDOW_BLOCK } from './fragment';
 import { loopFixedCallsIn, loopStoresIn, type LoopFixedCall, type LoopStore } from './loop-stores';
 import { runsBodyFirst } from './iterator-macros';
@@ -239,11 +239,14 @@ function collectFacts(node: CNode, into: IrNode): void {
     if (current.type === 'function_definition' && current.id !== node.id) continue;
     // `sizeof(*job)` does not evaluate its operand: no dereference, no call.
     if (UNEVALUATED.has(current.type)) continue;
+    // `overflows_type(n, obj->size)`: the arguments a macro only takes the type of are not evaluated.
+    const typeOnly =
+      current.type === 'argument_list' ? TYPE_ARGUMENTS.get(current.parent?.childForFieldName('function')?.text ?? '') : undefined;
     // Children in reverse so calls come out in source order.
-    const children = current.namedChildren;
+    const children = typeOnly ? current.namedChildren.filter((c) => c?.type !== 'comment') : current.namedChildren;
     for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i];
-      if (child) stack.push(child);
+      if (child && !typeOnly?.includes(i)) stack.push(child);
     }
   }
   into.calls.sort((a, b) => a.row - b.row || a.column - b.column);

@@ -31,7 +31,7 @@ import {
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
-import { caseLabel, UNEVALUATED_CALL_NAMES, withoutLiterals } from '../../parse/c/c-text';
+import { caseLabel, evaluatedArguments, UNEVALUATED_CALL_NAMES, withoutLiterals, withoutTypeArguments } from '../../parse/c/c-text';
 import type { PartialFill } from './partial-fills';
 
 /** Calls that do not return: a path that makes one reads nothing after it. */
@@ -220,8 +220,8 @@ function assignedByEarlierSwitch(view: FunctionView, declaration: number, read: 
 /** The text of `sizeof(...)` and of the calls `UNEVALUATED_CALL_NAMES` lists, with up to one nested parenthesis. */
 const UNEVALUATED_TEXT = new RegExp(String.raw`\b(?:sizeof|${UNEVALUATED_CALL_NAMES.join('|')})\((?:[^()]|\([^()]*\))*\)`, 'g');
 
-/** `sizeof(*v)`, `typeof(*v)` and `offsetof(struct s, v)` read nothing, and neither does the `n` of a `"\n"`. */
-const unevaluated = (part: string) => withoutLiterals(part).replace(UNEVALUATED_TEXT, '');
+/** `sizeof(*v)`, `typeof(*v)`, `offsetof(struct s, v)` and `overflows_type(n, v->x)`'s `v` read nothing, and neither does the `n` of a `"\n"`. */
+const unevaluated = (part: string) => withoutTypeArguments(withoutLiterals(part).replace(UNEVALUATED_TEXT, ''));
 
 /** The row of a read of `name` reached from its declaration with no assignment on the way, if any. */
 function firstUnassignedRead(
@@ -296,7 +296,7 @@ function firstUnassignedRead(
           node.cond ?? '',
           node.returned ?? '',
           ...node.assigns.flatMap((assign) => [assign.value, assign.target]),
-          ...node.calls.flatMap((call) => call.args),
+          ...node.calls.flatMap((call) => evaluatedArguments(call.name, call.args)),
         ];
     if (readTexts.some((part) => mention.test(unevaluated(part)))) return node.row;
     if (assigned) continue;
@@ -434,7 +434,7 @@ function readAfterUncheckedFill(
         node.cond ?? '',
         node.returned ?? '',
         ...node.assigns.flatMap((assign) => [assign.value, assign.target]),
-        ...(partial ? node.calls.flatMap((other) => other.args) : []),
+        ...(partial ? node.calls.flatMap((other) => evaluatedArguments(other.name, other.args)) : []),
       ];
       if (texts.some((text) => mention.test(unevaluated(text)))) return found(node.row);
       if (resultMention && node.assigns.some((assign) => assign.target === result)) continue;
