@@ -258,6 +258,11 @@ function callsOf(nodes: readonly IrNode[], from: number, to: number): CallSite[]
   return calls.sort((a, b) => a.row - b.row || a.column - b.column);
 }
 
+/** A loop whose condition is always true: `while (1)`, `while (true)`, `do … while (1)`, a `for` without one. */
+function loopRunsForever(type: string, cond: string | undefined): boolean {
+  return cond === '1' || cond === 'true' || (cond === undefined && type === 'for_statement');
+}
+
 function stripParens(node: CNode | null): CNode | null {
   let current = node;
   while (current && current.type === 'parenthesized_expression' && current.namedChildCount === 1) current = current.namedChild(0);
@@ -360,7 +365,8 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
       const body = build(node.childForFieldName('body'), loopBack, ctx);
       ctx.breakTo = saved.breakTo;
       ctx.continueTo = saved.continueTo;
-      branch.succ = [body, next];
+      // `while (1)`, `for (;;)`: only a `break`, `goto` or `return` leaves the loop.
+      branch.succ = loopRunsForever(node.type, branch.cond) ? [body] : [body, next];
       // Entered at its body (`runsBodyFirst`), as a `do … while` is.
       if (bodyFirst) return body;
       const init = node.type === 'for_statement' ? node.childForFieldName('initializer') : null;
@@ -385,7 +391,12 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
       const body = build(node.childForFieldName('body'), branch.id, ctx);
       ctx.breakTo = saved.breakTo;
       ctx.continueTo = saved.continueTo;
-      branch.succ = [body, next];
+      // `do { … } while (1);` goes round until a `break`; `while (0)` runs its body once.
+      branch.succ = loopRunsForever(node.type, branch.cond)
+        ? [body]
+        : branch.cond === '0' || branch.cond === 'false'
+          ? [next]
+          : [body, next];
       return body;
     }
     case 'switch_statement': {
