@@ -232,7 +232,11 @@ function joinRows(parts: readonly SourceRow[][], lines: readonly number[]): Sour
       const braces = '}'.repeat(close) + `while (${WINDOW_LOOP}()) {`.repeat(open);
       // The unknown code starts where the previous hunk stopped: inside the blocks the braces close
       // (a loop body's `return` after its unlock), so a path that goes round such a loop goes through it too.
-      if (close > 0) rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
+      // A part that stops on a control line whose body is in the gap (`if (IS_ERR(obj))`): the gap's first
+      // call is that body, and the second the code after it, so the test's other way goes through unknown
+      // code as well instead of skipping straight to the next part.
+      if (close > 0 || endsOnBodilessControl(parts[index - 1] as readonly SourceRow[]))
+        rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
       if (braces) rows.push({ text: braces, line, changed: false, synthetic: true });
       rows.push({ text: `\t${WINDOW_GAP}();`, line, changed: false, synthetic: true });
       if (inComment.startsInside) rows.push({ text: '/*', line, changed: false, synthetic: true });
@@ -246,6 +250,26 @@ function joinRows(parts: readonly SourceRow[][], lines: readonly number[]): Sour
       rows.push({ text: '*/', line: lines[index + 1] as number, changed: false, synthetic: true });
   });
   return rows;
+}
+
+/** A control line still waiting for its body: `if (...)`, `else if (...)`, `for (...)`, `while (...)`, `else`. */
+const BODILESS_CONTROL = /^\s*(?:}\s*)?(?:(?:else\s+)?if|for|while)\s*\(.*\)\s*(?:\/\*.*\*\/\s*|\/\/.*)?$|^\s*(?:}\s*)?else\s*$/;
+
+/** Whether the last code line of `rows` is a control line whose body the next rows would have to be. */
+function endsOnBodilessControl(rows: readonly SourceRow[]): boolean {
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const text = (rows[i] as SourceRow).text;
+    if (text.trim() === '') continue;
+    if (!BODILESS_CONTROL.test(text)) return false;
+    // The condition must close on this line: `if (a &&` / `    b)` ends an expression, not a header.
+    let depth = 0;
+    for (const c of text) {
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+    }
+    return depth === 0;
+  }
+  return false;
 }
 
 /**
