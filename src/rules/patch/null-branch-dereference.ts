@@ -79,10 +79,15 @@ const POINTER_PATH = String.raw`[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*`;
 const TRUTH_ATOM = new RegExp(String.raw`(?:^|[(!&|])(${POINTER_PATH})(?=$|[)&|])`, 'g');
 const NULL_TEST = new RegExp(String.raw`(${POINTER_PATH})[!=]=NULL|NULL[!=]=(${POINTER_PATH})|IS_ERR_OR_NULL\((${POINTER_PATH})\)`, 'g');
 
-/** Pointers the condition tests for NULL: bare truth values, `== NULL`, `IS_ERR_OR_NULL()`. */
+/** Pointers the condition tests for NULL: bare truth values, `== NULL`, `IS_ERR_OR_NULL()` (not `IS_ERR()`). */
 function testedPointers(cond: string): string[] {
   const found = new Set<string>();
-  for (const match of cond.matchAll(TRUTH_ATOM)) found.add(match[1] as string);
+  for (const match of cond.matchAll(TRUTH_ATOM)) {
+    // `IS_ERR(p)` is false for NULL too, but a pointer tested with it is one its maker returns as an error
+    // pointer, never NULL: `if (!IS_ERR(obj)) obj->resv = r;` is how such results are used.
+    if (cond.slice(0, match.index + match[0].length - (match[1] as string).length).endsWith('IS_ERR(')) continue;
+    found.add(match[1] as string);
+  }
   for (const match of cond.matchAll(NULL_TEST)) found.add((match[1] ?? match[2] ?? match[3]) as string);
   // Upper-case names are macros or constants, not pointers.
   return [...found].filter((name) => !/^[A-Z_][A-Z0-9_]*$/.test(name) && !/^(?:true|false|NULL)$/.test(name));
