@@ -72,6 +72,12 @@ const NOTHING_TO_UNDO = /^(?:dma_resv|reservation_object)_reserve_(?:shared|fenc
 /** Set-up steps whose failures share one label that undoes nothing, from which that is the function's policy. */
 const DELEGATED_STEPS = 3;
 const STEP = new RegExp(`(?:^|_)(${Object.keys(UNDO).join('|')})(?:_|$)`);
+/**
+ * A name that ends in a verb that sets nothing up (`i915_request_wait`, `foo_map_sync`): the set-up word
+ * in it names the object, and the call leaves nothing to undo.
+ */
+const NO_STATE_VERB = /_(?:wait(?:_\w+)?|sync|flush|check|verify|validate|lookup|find)$/;
+const isStep = (name: string) => STEP.test(name) && !NO_STATE_VERB.test(name);
 
 interface FailureExit {
   readonly call: CallSite;
@@ -190,7 +196,7 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
       for (let i = 1; i < exits.length; i++) {
         const before = exits[i - 1] as FailureExit;
         const exit = exits[i] as FailureExit;
-        if (before.label !== exit.label || before.call.name === exit.call.name || !STEP.test(before.call.name)) continue;
+        if (before.label !== exit.label || before.call.name === exit.call.name || !isStep(before.call.name)) continue;
         // A call through a function pointer (`engine->emit_init_breadcrumb(rq)`): its undo has no name to look for.
         if (/->|\./.test(before.call.name)) continue;
         // After the patch, the step or the later failure must be the patch's: a patch that only sends the
@@ -211,7 +217,7 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         // A label that undoes nothing, shared by the failures of three set-up steps or more, is the function's
         // policy, not a slip: it leaves every step to the object's own teardown ("cleanup is delayed to hw_fini").
         if (
-          exits.filter((other) => other.label === exit.label && STEP.test(other.call.name)).length >= DELEGATED_STEPS &&
+          exits.filter((other) => other.label === exit.label && isStep(other.call.name)).length >= DELEGATED_STEPS &&
           !ir.calls.some((call) => call.row >= target.row && UNDO_CALL.test(call.name))
         )
           continue;
