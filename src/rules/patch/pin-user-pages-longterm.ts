@@ -4,6 +4,8 @@
  * migrated, and fork/COW can leave the GPU and the process looking at
  * different pages. The DRM maintainers ask for either
  * `pin_user_pages(FOLL_LONGTERM)` or no pins at all (hmm_range_fault).
+ * Code with an MMU notifier (i915's userptr) is left alone: its invalidation
+ * callback drops the pins when the range changes, so they are not long-term.
  */
 
 import { defineRule } from '../rule';
@@ -28,6 +30,9 @@ const FLAGS_ARG: Record<string, number> = {
   pin_user_pages_unlocked: 3,
 };
 
+/** An MMU notifier in the code: `struct mmu_interval_notifier`, `mmu_interval_read_begin()`, `mmu_notifier_register()`. */
+const MMU_NOTIFIER = /\bmmu_(?:interval_(?:notifier|read_begin|read_retry)|notifier(?:_register|_range|\b))/;
+
 export const pinUserPagesLongtermCheck: PatchRuleCheck = {
   rule: pinUserPagesLongterm,
   fixedMessage: 'fixed',
@@ -35,6 +40,7 @@ export const pinUserPagesLongtermCheck: PatchRuleCheck = {
     const issues: PatchIssue[] = [];
     for (const view of review[side]) {
       let functionText: string | undefined;
+      let notified: boolean | undefined;
       for (const call of view.ir.calls) {
         const index = FLAGS_ARG[call.name];
         if (index === undefined) continue;
@@ -46,6 +52,12 @@ export const pinUserPagesLongtermCheck: PatchRuleCheck = {
           .map((row) => row?.text ?? '')
           .join('\n');
         if (/^[A-Za-z_]\w*$/.test(flags) && functionText.includes('FOLL_LONGTERM')) continue;
+        // Pins an MMU notifier drops when the range changes are not long-term: the invalidation callback
+        // unpins before the pages move or are copied on write (i915's userptr), as hmm users never pin.
+        notified ??=
+          MMU_NOTIFIER.test(side === 'post' ? review.patchAddedText : review.patchRemovedText) ||
+          review[side].some((other) => other.rows.some((row) => MMU_NOTIFIER.test(row?.text ?? '')));
+        if (notified) continue;
         issues.push({
           view,
           key: `${view.ir.name}|${call.name}|${flags}`,
