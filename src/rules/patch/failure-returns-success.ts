@@ -94,8 +94,12 @@ function valueAfter(node: IrNode, variable: string, value: Value): Value {
   return out;
 }
 
-/** A path from `start` that returns `returned` (`variable` itself by default) before anything assigns `variable`. */
-function returnsUnassigned(ir: FunctionIr, start: number, variable: string, returned = variable): IrNode | undefined {
+/**
+ * A path from `start` that returns `returned` (`variable` itself by default) before anything assigns
+ * `variable`. A test of `variable` on the way goes the way its value takes: the failure side while it holds
+ * an error (`if (err) return err;` leaves before a later `return 0;`), the success side while it is 0.
+ */
+function returnsUnassigned(ir: FunctionIr, start: number, variable: string, holdsError: boolean, returned = variable): IrNode | undefined {
   const seen = new Set<number>();
   const stack = [start];
   while (stack.length > 0) {
@@ -109,6 +113,11 @@ function returnsUnassigned(ir: FunctionIr, start: number, variable: string, retu
     if (addressTaken(node, variable)) continue;
     if (node.kind === 'return') {
       if (node.returned === returned) return node;
+      continue;
+    }
+    const outcome = node.kind === 'branch' && node.succ.length === 2 ? errnoTest(node.cond ?? '', variable) : undefined;
+    if (outcome !== undefined) {
+      stack.push(node.succ[(outcome === 'failure') === holdsError ? 0 : 1] as number);
       continue;
     }
     stack.push(...node.succ);
@@ -155,7 +164,8 @@ function zeroOnFailure(review: HunkReview, view: FunctionView, variable: string)
           // The failure jumps to an error label that returns a literal 0 (`err_vmap: ...; return 0;`).
           const failure = node.succ[outcome === 'failure' ? 0 : 1] as number;
           const jump = branchExit(ir, failure)?.exit;
-          const exit = jump?.goto !== undefined && ERROR_LABEL.test(jump.goto) ? returnsUnassigned(ir, failure, variable, '0') : undefined;
+          const exit =
+            jump?.goto !== undefined && ERROR_LABEL.test(jump.goto) ? returnsUnassigned(ir, failure, variable, true, '0') : undefined;
           if (jump && exit && !reported.has(node.id)) {
             reported.add(node.id);
             // Reported on the `return 0;`, the line to change; the jump is related.
@@ -170,7 +180,7 @@ function zeroOnFailure(review: HunkReview, view: FunctionView, variable: string)
         const failed = failedPointer(cond);
         const call = failed ? producer(ir, failed.pointer, node.row) : undefined;
         if (failed && call && (failed.isErr || allocator(review, call))) {
-          const exit = returnsUnassigned(ir, node.succ[0] as number, variable);
+          const exit = returnsUnassigned(ir, node.succ[0] as number, variable, false);
           if (exit) {
             reported.add(node.id);
             const jump = branchExit(ir, node.succ[0])?.exit;
