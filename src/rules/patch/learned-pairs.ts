@@ -382,7 +382,12 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
       ...(!first.suffix.returnsObject && list.every((evidence) => evidence.byPart) ? { acquireSlot: 1, releaseSlot: 1 } : {}),
       ...(!first.suffix.returnsObject && list.every((evidence) => evidence.qualified) ? { qualifierSlot: 1 } : {}),
-      ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) || POWER_REFERENCE.test(first.acquire)
+      // A reference per qualifier (`drm_vblank_put(dev, pipe)`: one pipe's vblank count) is one of the object's
+      // counts, not the one that keeps it alive.
+      ...(first.suffix.objectLivesOn ||
+      list.some((evidence) => evidence.selects) ||
+      POWER_REFERENCE.test(first.acquire) ||
+      (!first.suffix.returnsObject && list.every((evidence) => evidence.qualified))
         ? { objectLivesOn: true }
         : {}),
       learnedFrom: first.at,
