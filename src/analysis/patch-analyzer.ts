@@ -149,6 +149,10 @@ export async function reviewPatchLines(
       const changedFunctions = new Set(
         parsedHunks.flatMap((parsed) => [...parsed.pre.functions, ...parsed.post.functions].map((fn) => fn.name)),
       );
+      const postFunctions = new Set(parsedHunks.flatMap((parsed) => parsed.post.functions.map((fn) => fn.name)));
+      const removedFunctions = new Set(
+        parsedHunks.flatMap((parsed) => parsed.pre.functions.map((fn) => fn.name).filter((name) => !postFunctions.has(name))),
+      );
       const locks = lockFacts(pairs, cHunks, { ...config, ...(readSource ? { readSource } : {}) }, changedFunctions);
       const errnoFunctions = learnErrnoFunctions(parsedHunks);
       const sources = nullSources(cHunks, readSource);
@@ -179,6 +183,7 @@ export async function reviewPatchLines(
         nullBeliefs,
         keptResults,
         definedFunctions: changedFunctions,
+        removedFunctions,
         untakenUnlocks,
         partialFills,
         ...(config.sourcePath ? { sourcePath: config.sourcePath } : {}),

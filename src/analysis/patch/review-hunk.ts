@@ -34,6 +34,7 @@ export interface HunkContext {
   readonly nullBeliefs?: NullBeliefs;
   readonly keptResults?: ReadonlySet<string>;
   readonly definedFunctions?: ReadonlySet<string>;
+  readonly removedFunctions?: ReadonlySet<string>;
   readonly untakenUnlocks: Readonly<Record<ImageSide, UntakenUnlocks>>;
   readonly partialFills?: Readonly<Record<ImageSide, PartialFills>>;
   /** Where a checkout file is on disk (`PatchReviewConfig.sourcePath`). */
@@ -308,6 +309,7 @@ export function hunkIssues(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     ...(context.nullBeliefs ? { nullBeliefs: context.nullBeliefs } : {}),
     ...(context.keptResults ? { keptResults: context.keptResults } : {}),
     ...(context.definedFunctions ? { definedFunctions: context.definedFunctions } : {}),
+    ...(context.removedFunctions ? { removedFunctions: context.removedFunctions } : {}),
     untakenUnlocks: context.untakenUnlocks,
     ...(context.partialFills ? { partialFills: context.partialFills } : {}),
   };

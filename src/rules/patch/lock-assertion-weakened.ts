@@ -93,6 +93,9 @@ export const lockAssertionWeakenedCheck: PatchRuleCheck = {
         // The patch also stops taking that lock around the function (it moves the locking inside, or drops
         // the rule on purpose): the assertion goes with the rule it checked.
         if (takesLockRemoved(review.patchRemovedText, call.args[0])) continue;
+        // The patch deletes the driver's assertion helper itself (`assert_global_state_locked()` with the
+        // global state it guarded): the rule it checked is gone, not unchecked.
+        if (review.removedFunctions?.has(call.name)) continue;
         issues.push({
           view,
           key: `${view.ir.name}|removed|${sig}`,

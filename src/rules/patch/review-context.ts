@@ -54,6 +54,8 @@ export interface HunkReview {
   readonly keptResults?: ReadonlySet<string>;
   /** Functions the patch's hunks define or change: C functions, not macros, so they cannot assign a bare argument. */
   readonly definedFunctions?: ReadonlySet<string>;
+  /** Functions some hunk defines before the patch and none after it: the patch deletes them. */
+  readonly removedFunctions?: ReadonlySet<string>;
   /** Locks the patch's functions release without taking them, per side (`untaken-unlocks.ts`). */
   readonly untakenUnlocks: Readonly<Record<ImageSide, UntakenUnlocks>>;
   /** Out-parameters the patch's void functions may leave unwritten, per side (`partial-fills.ts`). */
