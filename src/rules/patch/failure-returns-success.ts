@@ -115,6 +115,9 @@ function returnsUnassigned(ir: FunctionIr, start: number, variable: string, hold
       if (node.returned === returned) return node;
       continue;
     }
+    // `if (PTR_ERR(rq) != -EBUSY) err = PTR_ERR(rq);`: the code picks which errors are failures (an expected
+    // -EBUSY ends a fill-until-full loop), so the path that sets nothing is meant.
+    if (node.kind === 'branch' && ERRNO_PICKED.test(node.cond ?? '')) continue;
     const outcome = node.kind === 'branch' && node.succ.length === 2 ? errnoTest(node.cond ?? '', variable) : undefined;
     if (outcome !== undefined) {
       stack.push(node.succ[(outcome === 'failure') === holdsError ? 0 : 1] as number);
@@ -124,6 +127,9 @@ function returnsUnassigned(ir: FunctionIr, start: number, variable: string, hold
   }
   return undefined;
 }
+
+/** A test of an error against one errno: `PTR_ERR(rq)!=-EBUSY`, `ret==-EAGAIN`. */
+const ERRNO_PICKED = /(?:^|[(&|!])(?:PTR_ERR\([^()]*\)|[\w.>-]+)[!=]=-E[A-Z0-9]+\b/;
 
 /** A label that names an error exit. */
 const ERROR_LABEL = /^(?:err|fail|error|out_err|out_fail)/i;
