@@ -19,7 +19,7 @@ export type ErrnoFunctions = ReadonlyMap<string, { readonly line: number; readon
 const ERRNO_RETURN = /^-E[A-Z0-9]+$/;
 /** Returns that say the function is a predicate or hands out a pointer. */
 const NOT_ERRNO_RETURN = /^(?:true|false|NULL|\(?[1-9]\d*\)?|ERR_PTR\(.*|ERR_CAST\(.*|!.*|.*(?:==|!=|&&|\|\||<=|>=).*)$/;
-const PREDICATE_NAME =
+export const PREDICATE_NAME =
   /(?:^|_)(?:is|has|can|should|needs?|was|are|check)_|_(?:enabled|disabled|required|supported|valid|ready|active|present|busy|idle|empty|locked|pending)$/;
 
 /** A function definition's first line, at column 0: its name. */

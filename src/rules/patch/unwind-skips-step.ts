@@ -23,6 +23,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { rootVariable } from '../../parse/c/c-text';
 import { defineRule } from '../rule';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
+import { PREDICATE_NAME } from './errno-functions';
 import { branchExit } from './path-issues';
 import { mentions, unwrap } from './resource-paths';
 import { LOGGING, UNDO_CALL } from './return-skips-unwind';
@@ -116,6 +117,13 @@ function failureExits(ir: FunctionIr): FailureExit[] {
     const leaving = branchExit(ir, node.succ[0]);
     if (leaving?.exit.goto === undefined) continue;
     const call = testedCall(ir, node);
+    // `if (test_event_condition(...)) goto out_unlock;`: a predicate that holds is no failure.
+    if (
+      call &&
+      unwrap(node.cond) === `${call.name}(${call.args.join(',')})` &&
+      (PREDICATE_NAME.test(call.name) || /^test_/.test(call.name))
+    )
+      continue;
     if (call)
       exits.push({ call, label: leaving.exit.goto, row: leaving.exit.row, cond: node.cond, branch: node.id, before: leaving.before });
   }
@@ -255,6 +263,9 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           )
         )
           continue;
+        // The unwind tears down the object the step worked on, by the step's own prefix: `drm_fb_helper_fini(fb_helper)`
+        // after `drm_fb_helper_single_add_all_connectors(fb_helper)`: the teardown undoes what was added to it.
+        if (object !== undefined && objectTeardownAfter(ir, target.row, before.call.name, object)) continue;
         // Likewise a step that hands back what it set up through an out-parameter (`foo_create_array(in, &info)`, then `kvfree(info)`).
         const outs = before.call.args.flatMap((arg) => /^&([A-Za-z_]\w*)$/.exec(arg.trim())?.[1] ?? []);
         if (outs.some((out) => ir.calls.some((call) => call.row >= target.row && call.args.some((arg) => mentions(arg, out))))) continue;
@@ -277,6 +288,18 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
     return issues;
   },
 };
+
+/**
+ * A teardown-verb call after the label (`foo_fini`, `foo_destroy`, …) on `object` whose stem begins the
+ * step's name at a word boundary: the teardown of the object the step set something up in.
+ */
+function objectTeardownAfter(ir: FunctionIr, fromRow: number, step: string, object: string): boolean {
+  return ir.calls.some((call) => {
+    if (call.row < fromRow || !TEARDOWN_VERB.test(call.name) || rootVariable(call.args[0]) !== object) return false;
+    const stem = call.name.replace(TEARDOWN_VERB, '_').replace(/^_+|_+$/g, '');
+    return stem !== '' && step.startsWith(`${stem}_`);
+  });
+}
 
 /** A put of a counted reference: the pair table's (not one that leaves the object as it was), or a `foo_put()` by name. */
 function dropsReference(review: HunkReview, name: string): boolean {
