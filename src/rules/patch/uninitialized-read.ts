@@ -220,6 +220,19 @@ function assignedByEarlierSwitch(view: FunctionView, declaration: number, read: 
 /** The text of `sizeof(...)` and of the calls `UNEVALUATED_CALL_NAMES` lists, with up to one nested parenthesis. */
 const UNEVALUATED_TEXT = new RegExp(String.raw`\b(?:sizeof|${UNEVALUATED_CALL_NAMES.join('|')})\((?:[^()]|\([^()]*\))*\)`, 'g');
 
+/**
+ * Whether `text` reads the name `mention` finds before it assigns it: its first mention is not an
+ * assignment to it. A macro evaluates its arguments in order, so in
+ * `ret = __wait_for(ret = detect(...), !ret && ready, ...)` and
+ * `wait_for(((v = READ(reg)) & mask) == val, 3)` the later reads see the value just assigned.
+ */
+function readsFirst(text: string, mention: RegExp): boolean {
+  const first = mention.exec(text);
+  if (!first) return false;
+  const after = text.slice(first.index + first[0].length).trimStart();
+  return !(after.startsWith('=') && !after.startsWith('=='));
+}
+
 /** `sizeof(*v)`, `typeof(*v)`, `offsetof(struct s, v)` and `overflows_type(n, v->x)`'s `v` read nothing, and neither does the `n` of a `"\n"`. */
 const unevaluated = (part: string) => withoutTypeArguments(withoutLiterals(part).replace(UNEVALUATED_TEXT, ''));
 
@@ -298,7 +311,7 @@ function firstUnassignedRead(
           ...node.assigns.flatMap((assign) => [assign.value, assign.target]),
           ...node.calls.flatMap((call) => evaluatedArguments(call.name, call.args)),
         ];
-    if (readTexts.some((part) => mention.test(unevaluated(part)))) return node.row;
+    if (readTexts.some((part) => readsFirst(unevaluated(part), mention))) return node.row;
     if (assigned) continue;
     const after = factsAfter(node, facts, correlated);
     if (firstLoopArrival) {
