@@ -858,10 +858,22 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
   }
 
   if (node.kind === 'return' && node.returned !== undefined) {
+    const returned = node.returned;
     for (const res of state)
-      if (res.status !== 'released' && mentions(node.returned, res.key)) state = replace(state, res.key, { ...res, escaped: true });
+      if (res.status !== 'released' && (mentions(returned, res.key) || convertedFrom(fn, returned, res.key)))
+        state = replace(state, res.key, { ...res, escaped: true });
   }
   return state;
+}
+
+/**
+ * `returned` is a local the function set to the object that embeds `key` (`shmem = to_foo_shmem_obj(obj);`,
+ * `container_of(obj, …)`): returning it hands `key` back with it.
+ */
+function convertedFrom(fn: FunctionIr, returned: string, key: string): boolean {
+  if (!/^[A-Za-z_]\w*$/.test(returned)) return false;
+  const converter = new RegExp(`^(?:to_\\w+|container_of)\\(${regExpLiteral(key)}[,)]`);
+  return fn.nodes.some((other) => other.assigns.some((assign) => assign.target === returned && converter.test(assign.value)));
 }
 
 /**
