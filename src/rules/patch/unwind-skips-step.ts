@@ -219,6 +219,8 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         // The code after the label must be in view to say it undoes nothing.
         const target = ir.nodes[labelTarget(ir, exit) ?? -1];
         if (!target || target.kind === 'unknown' || undoneAfter(ir, target.row - 1, before.call.name)) continue;
+        // A window that stops after the label (`out: if (err) {` and the hunk ends) shows only part of the unwind.
+        if (ir.synthetic && !ir.nodes.some((node) => node.kind === 'return' && node.row >= target.row)) continue;
         // The label calls the function's own teardown (`gsc_destroy_one()` in `gsc_init_one()`): it
         // undoes whatever the function set up, this step included.
         if (ownTeardownAfter(ir, target.row - 1)) continue;
