@@ -7,7 +7,10 @@
  *   - an acquire wrapper takes a field of a parameter on every path:
  *     `int foo_lock_interruptible(struct foo *f) { return mutex_lock_interruptible(&f->lock); }`
  *     locks `f->lock` with the errno style of what it returns; a `void` one that
- *     calls the acquire as a statement takes it unconditionally;
+ *     calls the acquire as a statement takes it unconditionally; one that keeps
+ *     an errno-style acquire's result, returns it on failure and 0 after it
+ *     (`r = ttm_bo_reserve(&bo->bo, …); if (r) { log; return r; } return 0;`)
+ *     takes it in the errno style;
  *   - a getter takes a reference of its parameter and returns it
  *     (`kref_get(&x->ref); return x;`): the result holds the reference;
  *   - a release wrapper drops the reference (or lock, PM reference,
@@ -233,6 +236,51 @@ function acquireWrapper(unit: Unit, index: PairIndex): LearnedPair | undefined {
   return undefined;
 }
 
+/**
+ * `r = acquire(&p->field, ...); if (r) { …; return r; } return 0;`: an errno-style acquire kept in a
+ * variable, its failure logged and returned, and 0 returned after it (`vbox_bo_reserve()`,
+ * `amdgpu_bo_reserve()` around `ttm_bo_reserve()`): the function takes `p->field` when it returns 0.
+ * Nothing before the acquire may leave, and every way out after it is the test's `return r;` or the
+ * final `return 0;` (or `return r;`).
+ */
+function errnoAcquireWrapper(unit: Unit, index: PairIndex): LearnedPair | undefined {
+  if (unit.returns !== 'int') return undefined;
+  const at = unit.body.findIndex((row) => TOP_LEVEL.test(row.text) && /^\t[A-Za-z_]\w*\s*=\s*[A-Za-z_]\w*\s*\(/.test(row.text));
+  const row = unit.body[at];
+  if (!row || unit.body.slice(0, at).some((before) => MAY_LEAVE.test(before.text))) return undefined;
+  const variable = /^\t([A-Za-z_]\w*)/.exec(row.text)?.[1] as string;
+  const call = callsOf(row.text)[0];
+  const pair = call ? index.acquires.get(call.name) : undefined;
+  if (!call || !pair || pair.style !== 'errno' || (pair.kind !== 'lock' && pair.kind !== 'reference') || pair.objectLivesOn)
+    return undefined;
+  if (pair.acquireSlot === 'result' || !/\)\s*;\s*$/.test(row.text)) return undefined;
+  const rest = unit.body.slice(at + 1);
+  const test = rest.find((other) => TOP_LEVEL.test(other.text));
+  const failureTest = new RegExp(`^\\tif\\s*\\((?:unlikely\\()?\\s*${variable}\\s*(?:!=\\s*0|<\\s*0)?\\s*\\)?\\)\\s*\\{?\\s*$`);
+  if (!test || !failureTest.test(test.text)) return undefined;
+  // Every exit after the acquire: the failure's `return r;` (nested in the test) or a last `return 0;`/`return r;`.
+  const exits = rest.filter((other) => MAY_LEAVE.test(other.text));
+  const last = exits[exits.length - 1];
+  if (!last || !TOP_LEVEL.test(last.text) || !new RegExp(`^\\treturn\\s+(?:0|${variable})\\s*;`).test(last.text)) return undefined;
+  if (exits.slice(0, -1).some((other) => TOP_LEVEL.test(other.text) || !new RegExp(`^\\t\\t+return\\s+${variable}\\s*;`).test(other.text)))
+    return undefined;
+  const target = paramPath(unit, call.args[pair.acquireSlot ?? 0]);
+  if (!target || !releasesNothingOf(unit, pair, index)) return undefined;
+  const objectLevel = pair.kind === 'reference' && countsParameter(pair, target.path);
+  const path = objectLevel ? '' : `${target.path}${pair.acquirePath ?? ''}`;
+  return {
+    what: pair.what,
+    kind: pair.kind,
+    acquire: [unit.name],
+    release: objectLevel ? [] : pair.release,
+    style: 'errno',
+    acquireSlot: target.slot,
+    ...(path !== '' ? { acquirePath: path } : {}),
+    learnedFrom: where(unit, row),
+    summary: `${unit.name}() takes it with ${call.name}() at ${where(unit, row)} and returns 0 when it did`,
+  };
+}
+
 /** `get(&p->ref); return p;` (or under `if (p)`): the function returns `p` with a reference taken. */
 function referenceGetter(unit: Unit, index: PairIndex, returnsArgument: Map<string, number>): LearnedPair | undefined {
   if (unit.returns === 'void' || !unit.returns.endsWith('*')) return undefined;
@@ -424,6 +472,7 @@ export function learnFunctionSummaries(sources: readonly LearnSource[], known: P
       if (![...unit.names].some((name) => index.acquires.has(name) || index.releases.has(name))) continue;
       const summary =
         acquireWrapper(unit, index) ??
+        errnoAcquireWrapper(unit, index) ??
         referenceGetter(unit, index, returnsArgument) ??
         releaseWrapper(unit, index) ??
         allocatorWrapper(unit, index, units);
