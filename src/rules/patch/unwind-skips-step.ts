@@ -22,6 +22,7 @@
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { rootVariable } from '../../parse/c/c-text';
 import { defineRule } from '../rule';
+import { regExpLiteral } from '../../base/regexp-literal';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { PREDICATE_NAME } from './errno-functions';
 import { branchExit } from './path-issues';
@@ -267,7 +268,7 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           continue;
         // The unwind tears down the object the step worked on, by the step's own prefix: `drm_fb_helper_fini(fb_helper)`
         // after `drm_fb_helper_single_add_all_connectors(fb_helper)`: the teardown undoes what was added to it.
-        if (object !== undefined && objectTeardownAfter(ir, target.row, before.call.name, object)) continue;
+        if (object !== undefined && objectTeardownAfter(ir, target.row, before.call, object)) continue;
         // Likewise a step that hands back what it set up through an out-parameter (`foo_create_array(in, &info)`, then `kvfree(info)`).
         const outs = before.call.args.flatMap((arg) => /^&([A-Za-z_]\w*)$/.exec(arg.trim())?.[1] ?? []);
         if (outs.some((out) => ir.calls.some((call) => call.row >= target.row && call.args.some((arg) => mentions(arg, out))))) continue;
@@ -293,13 +294,21 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
 
 /**
  * A teardown-verb call after the label (`foo_fini`, `foo_destroy`, …) on `object` whose stem begins the
- * step's name at a word boundary: the teardown of the object the step set something up in.
+ * step's name at a word boundary, or whose set-up the function called on `object` before the step: the
+ * teardown of the object the step set something up in.
  */
-function objectTeardownAfter(ir: FunctionIr, fromRow: number, step: string, object: string): boolean {
+function objectTeardownAfter(ir: FunctionIr, fromRow: number, step: CallSite, object: string): boolean {
   return ir.calls.some((call) => {
     if (call.row < fromRow || !TEARDOWN_VERB.test(call.name) || rootVariable(call.args[0]) !== object) return false;
     const stem = call.name.replace(TEARDOWN_VERB, '_').replace(/^_+|_+$/g, '');
-    return stem !== '' && step.startsWith(`${stem}_`);
+    if (stem === '') return false;
+    if (step.name.startsWith(`${stem}_`)) return true;
+    // The teardown of a container this function set up before the step (`drm_mode_config_init(dev)` …
+    // `vbox_crtc_init(dev, i)` … `drm_mode_config_cleanup(dev)`): it tears down what was registered in it.
+    const setUp = new RegExp(`^${regExpLiteral(stem)}_(?:init|setup|create)$`);
+    return ir.calls.some(
+      (earlier) => earlier.row < step.row && setUp.test(earlier.name) && earlier.args.some((arg) => rootVariable(arg) === object),
+    );
   });
 }
 
