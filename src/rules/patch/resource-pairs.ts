@@ -245,6 +245,16 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   // BO and VM reservation wrappers: an errno result, 0 when the lock is taken.
   { what: 'TTM BO reservation', kind: 'lock', acquire: ['ttm_bo_reserve'], release: ['ttm_bo_unreserve'], style: 'errno' },
   { what: 'amdgpu BO reservation', kind: 'lock', acquire: ['amdgpu_bo_reserve'], release: ['amdgpu_bo_unreserve'], style: 'errno' },
+  {
+    // amdgpu_bo_create_reserved(adev, size, align, domain, &bo, &gpu_addr, &cpu_addr) returns 0 with *bo
+    // created (or found) and reserved: the caller unreserves it when done filling it in.
+    what: 'amdgpu BO reservation',
+    kind: 'lock',
+    acquire: ['amdgpu_bo_create_reserved'],
+    release: ['amdgpu_bo_unreserve'],
+    style: 'errno',
+    acquireSlot: 4,
+  },
   { what: 'Xe VM lock', kind: 'lock', acquire: ['xe_vm_lock'], release: ['xe_vm_unlock'], style: 'errno' },
   { what: 'Xe BO lock', kind: 'lock', acquire: ['xe_bo_lock'], release: ['xe_bo_unlock'], style: 'errno' },
   {
