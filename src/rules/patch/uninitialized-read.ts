@@ -117,7 +117,7 @@ export const uninitializedReadCheck: PatchRuleCheck = {
           // condition is often tied to the condition that assigned the variable. Unless the patch wrote both the
           // declaration and the read, and every line between them is in view: then the condition is its own too.
           if (!TOP_LEVEL.test(view.rows[read]?.text ?? '') && !(rowChanged(view, node.row) && rowChanged(view, read) && !gapped)) continue;
-          if (assignedByEarlierSwitch(view, node.row, read, name)) continue;
+          if (assignedByEarlierSwitch(view, node.row, read, name) || assignedUnlessExcluded(view, node.row, read, name)) continue;
           issues.push({
             view,
             key: `${ir.name}|uninitialized|${name}`,
@@ -139,11 +139,11 @@ const rawText = (view: FunctionView, row: number) => view.rows[row]?.text ?? '';
 const indentOf = (text: string) => (/^[\t ]*/.exec(text)?.[0] ?? '').replace(/ {8}/g, '\t').length;
 
 /** The label sets of a `switch` whose head is at `head`, each with whether its statements assign `name`. */
-function caseGroups(view: FunctionView, head: number, name: string): { labels: string[]; assigns: boolean }[] {
+function caseGroups(view: FunctionView, head: number, name: string): { labels: string[]; assigns: boolean; leaves: boolean }[] {
   const indent = indentOf(rawText(view, head));
   const store = new RegExp(`(?<![\\w.>])${regExpLiteral(name)}\\s*=(?!=)`);
-  const groups: { labels: string[]; assigns: boolean }[] = [];
-  let current: { labels: string[]; assigns: boolean } | undefined;
+  const groups: { labels: string[]; assigns: boolean; leaves: boolean }[] = [];
+  let current: { labels: string[]; assigns: boolean; leaves: boolean } | undefined;
   let inBody = false;
   for (let row = head + 1; row <= view.ir.endRow; row++) {
     const text = rawText(view, row);
@@ -151,7 +151,7 @@ function caseGroups(view: FunctionView, head: number, name: string): { labels: s
     if (indentOf(text) <= indent && /^\s*\}/.test(text)) break;
     const label = indentOf(text) === indent ? caseLabel(text) : undefined;
     if (label !== undefined) {
-      if (!current || inBody) groups.push((current = { labels: [], assigns: false }));
+      if (!current || inBody) groups.push((current = { labels: [], assigns: false, leaves: false }));
       current.labels.push(label);
       inBody = false;
       continue;
@@ -159,8 +159,44 @@ function caseGroups(view: FunctionView, head: number, name: string): { labels: s
     if (!current) continue;
     inBody = true;
     if (store.test(text)) current.assigns = true;
+    if (/^\s*(?:return\b|goto\s)/.test(text)) current.leaves = true;
   }
   return groups;
+}
+
+/**
+ * A read under `if (E != A && E != B)` after a `switch (E)` whose every case either assigns the
+ * variable, leaves the function, or is one of the labels the test excludes (`case SMU_GFXCLK:` stores
+ * the clock directly and the level is read only for the other types): no path reaches the read unassigned.
+ */
+function assignedUnlessExcluded(view: FunctionView, declaration: number, read: number, name: string): boolean {
+  // The `if` the read is in: the nearest line above it that is less indented and starts with `if (`.
+  const readIndent = indentOf(rawText(view, read));
+  let ifRow = -1;
+  for (let row = read - 1; row > declaration; row--) {
+    const text = rawText(view, row);
+    if (text.trim() === '' || indentOf(text) >= readIndent) continue;
+    if (/^\s*if\s*\(/.test(text)) ifRow = row;
+    break;
+  }
+  const cond = ifRow < 0 ? undefined : /^\s*if\s*\((.*)\)\s*\{?\s*$/.exec(rawText(view, ifRow))?.[1]?.replace(/\s+/g, '');
+  if (!cond) return false;
+  const terms = cond.split('&&').map((term) => /^([A-Za-z_][\w.>-]*)!=([A-Za-z_]\w*)$/.exec(term));
+  const subject = terms[0]?.[1];
+  if (!subject || terms.some((term) => !term || term[1] !== subject)) return false;
+  const excluded = new Set(terms.map((term) => term?.[2] as string));
+  const changed = new RegExp(`(?<![\\w.>])${regExpLiteral(subject)}\\s*(?:=(?!=)|\\+\\+|--)`);
+  for (let row = ifRow - 1; row > declaration; row--) {
+    const text = rawText(view, row);
+    if (changed.test(text.replace(/\s+/g, ''))) return false;
+    if (/\bswitch\s*\((.+)\)/.exec(text)?.[1]?.replace(/\s+/g, '') !== subject) continue;
+    const groups = caseGroups(view, row, name);
+    return (
+      groups.some((group) => group.labels.includes('default')) &&
+      groups.every((group) => group.assigns || group.leaves || group.labels.every((label) => excluded.has(label)))
+    );
+  }
+  return false;
 }
 
 /**
