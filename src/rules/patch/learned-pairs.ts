@@ -108,10 +108,11 @@ const CONTEXT_ARGUMENT = /^\s*,\s*[^,()]*?\b(?:\w*ctx|ticket)\s*[,)]/;
 
 /**
  * A get/put of a power state (`intel_runtime_pm_get(i915)`, `foo_pm_get(dev)`,
- * `foo_power_get()`, a wake reference): it counts the users of the device's
- * power, not of the device, which lives on after the put.
+ * `foo_power_get()`, a wake reference), of a CRTC's vblank interrupt
+ * (`drm_crtc_vblank_get(crtc)`) or of an interrupt source: it counts the users
+ * of the device's power or interrupt, not of the object, which lives on after the put.
  */
-const POWER_REFERENCE = /(?:^|_)(?:pm|power|wakeref|forcewake|wake)(?:_|$)/;
+const POWER_REFERENCE = /(?:^|_)(?:pm|power|wakeref|forcewake|wake|vblank|irq)(?:_|$)/;
 
 /** A second argument that is a constant: `, FORCEWAKE_ALL)`, `, POWER_DOMAIN_INIT,`. */
 const SELECTOR_ARGUMENT = /^\s*,\s*[A-Z][A-Z0-9_]*\s*[,)]/;
