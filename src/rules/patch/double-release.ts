@@ -31,7 +31,7 @@
 import { defineRule } from '../rule';
 import { BORROWED_MESSAGE, EARLY_ACTION_MESSAGE, borrowedReferenceIssues } from './borrowed-references';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
-import { WINDOW_GAP } from '../../parse/c/fragment';
+import { WINDOW_GAP, WINDOW_LOOP } from '../../parse/c/fragment';
 import { summaryOf } from './function-summaries';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
 import { acquireKeyOfCall, releaseKeyOfCall, resourceKey } from './resource-paths';
@@ -217,7 +217,9 @@ function nextUnlock(review: HunkReview, ir: FunctionIr, start: IrNode, key: stri
     seen.add(id);
     const node = ir.nodes[id];
     if (!node || node.kind === 'unknown') continue;
-    if (node.calls.some((call) => call.name === WINDOW_GAP)) continue;
+    // The gap between two hunks, and the head of a loop standing for a block the gap opened (going round it
+    // goes through the unknown code at the top of its body: `spin_lock(&ve->base.active.lock)`).
+    if (node.calls.some((call) => call.name === WINDOW_GAP || call.name === WINDOW_LOOP)) continue;
     if (base !== undefined && node.assigns.some((assign) => assign.target === base)) continue;
     // Any call naming the lock that is not a release (an acquire, a helper that retakes it) ends the path.
     if (node.calls.some((call) => !review.pairs.releases.has(call.name) && call.args.some((arg) => resourceKey(arg) === key))) continue;

@@ -17,7 +17,7 @@
  * style call), and never at the unknown end of a window.
  */
 
-import { WINDOW_GAP } from '../../parse/c/fragment';
+import { WINDOW_GAP, WINDOW_LOOP } from '../../parse/c/fragment';
 import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { rootVariable, splitTop, withoutLiterals } from '../../parse/c/c-text';
@@ -531,7 +531,10 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     const kept = incoming.filter((res) => res.status === 'held' && !res.escaped && releasedAfterGap(fn, pairs, gap.row, res));
     return [...kept, ...heldOutOfSight(fn, pairs, gap.row).filter((res) => !kept.some((other) => other.key === res.key))];
   }
-  let state = incoming;
+  // The head of a loop standing for a block the gap opened: going round it runs the top of the body the
+  // patch does not show (a `spin_lock()` before the `continue` came back), which may take again what
+  // was released, so a release after it is no second one.
+  let state = node.calls.some((call) => call.name === WINDOW_LOOP) ? incoming.filter((res) => res.status !== 'released') : incoming;
   // A release callback stored in an object embedded in an allocation (`aux_dev = &adev->aux_dev; …
   // aux_dev->dev.release = gsc_release_dev;`): from here on the device model frees it through that
   // callback (put_device(), *_uninit()), as when the callback is passed to a call (below).
