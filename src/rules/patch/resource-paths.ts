@@ -22,6 +22,7 @@ import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros'
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { rootVariable, splitTop, withoutLiterals } from '../../parse/c/c-text';
 import { branchSuccessors, correlatedVariables, factOf, factsAfter } from './branch-facts';
+import { branchExit } from './path-issues';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
@@ -487,7 +488,11 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         if (res.pair.kind === 'lock' && lockFunction) continue;
         if (keptOnSuccess(fn, node, facts, res)) continue;
         // A set-up step (`foo_init()` undone by `foo_fini()`) kept when the function reports success is its purpose.
-        if (res.pair.objectLivesOn && SUCCESS_RETURN.test(node.kind === 'return' ? (node.returned ?? '') : '')) continue;
+        if (
+          res.pair.objectLivesOn &&
+          (SUCCESS_RETURN.test(node.kind === 'return' ? (node.returned ?? '') : '') || returnsCheckedResult(fn, node))
+        )
+          continue;
         emit(
           {
             type: 'leak',
@@ -984,6 +989,24 @@ function keptJustBefore(fn: FunctionIr, res: Res, object: string): boolean {
       res.pair.acquire.includes(call.name) &&
       call.target !== undefined &&
       call.args.some((arg) => arg === object),
+  );
+}
+
+/**
+ * A `return p;` of a pointer the function tested for failure before, leaving on the failure
+ * (`base = foo_kmap(gbo); if (IS_ERR(base)) { foo_unpin(gbo); return NULL; } return base;`): the
+ * success return of a function that hands back what it made.
+ */
+function returnsCheckedResult(fn: FunctionIr, node: IrNode): boolean {
+  const returned = node.kind === 'return' ? node.returned : undefined;
+  if (returned === undefined || !/^[A-Za-z_]\w*$/.test(returned)) return false;
+  const failureTests = new Set([`IS_ERR(${returned})`, `IS_ERR_OR_NULL(${returned})`, `!${returned}`, `${returned}==NULL`]);
+  return fn.nodes.some(
+    (branch) =>
+      branch.kind === 'branch' &&
+      branch.row < node.row &&
+      failureTests.has(unwrap(branch.cond ?? '')) &&
+      branchExit(fn, branch.succ[0]) !== undefined,
   );
 }
 
