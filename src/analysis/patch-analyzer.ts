@@ -288,7 +288,14 @@ function withLearnedPairs(
   // What the code's own functions do, from their bodies: the new body of a function the patch changes first.
   const touched = sources.slice(cHunks.length);
   const defining = readSource && listSources ? definingSources(patched, touched, readSource, listSources) : [];
-  const summaries = learnFunctionSummaries([...patched.map(citedByPatchLine), ...touched, ...defining], withLearned);
+  // Last, the hunks' pre-images: a function the patch deletes or renames (`i915_ppgtt_put()` become
+  // `i915_vm_put()`) still wraps what it wrapped for the code before the patch, so issues before and after
+  // it compare.
+  const before: LearnSource[] = cHunks.map(({ path, hunk }) => ({
+    path: path || 'the patch',
+    lines: hunk.lines.filter((line) => line.kind !== '+').map((line) => ({ text: line.text, line: line.oldLine ?? line.line })),
+  }));
+  const summaries = learnFunctionSummaries([...patched.map(citedByPatchLine), ...touched, ...defining, ...before], withLearned);
   return summaries.length === 0 ? withLearned : indexPairs([...withLearned.pairs, ...summaries]);
 }
 

@@ -210,12 +210,12 @@ export function renamesOf(lines: readonly { readonly kind: string; readonly text
     while (lines[addedEnd]?.kind === '+') addedEnd++;
     if (addedEnd - removedEnd === removedEnd - i) {
       for (let k = 0; k < removedEnd - i; k++) {
-        const rename = differingOperand(
-          squash((lines[i + k] as { text: string }).text),
-          squash((lines[removedEnd + k] as { text: string }).text),
-        );
-        const id = rename && `${rename[0]}\u0000${rename[1]}`;
-        if (rename && id && !seen.has(id)) {
+        const before = squash((lines[i + k] as { text: string }).text);
+        const after = squash((lines[removedEnd + k] as { text: string }).text);
+        const one = differingOperand(before, after);
+        for (const rename of one ? [one] : renamedNames(before, after)) {
+          const id = `${rename[0]}\u0000${rename[1]}`;
+          if (seen.has(id)) continue;
           seen.add(id);
           renames.push(rename);
         }
@@ -261,10 +261,37 @@ function differingOperand(before: string, after: string): [string, string] | und
   return [from, to];
 }
 
+/**
+ * The names a line pair renames when the two lines differ only in names
+ * (`i915_ppgtt_put(ppgtt);` → `i915_vm_put(vm);`: both the call and its
+ * argument): the same tokens otherwise, each differing name renamed the same
+ * way throughout. Empty when anything but names differs.
+ */
+function renamedNames(before: string, after: string): [string, string][] {
+  const tokens = (text: string) => text.match(/[A-Za-z_]\w*|\d\w*|->|\S/g) ?? [];
+  const from = tokens(before);
+  const to = tokens(after);
+  if (from.length !== to.length) return [];
+  const map = new Map<string, string>();
+  for (let k = 0; k < from.length; k++) {
+    const a = from[k] as string;
+    const b = to[k] as string;
+    if (a === b) continue;
+    if (!/^[A-Za-z_]\w*$/.test(a) || !/^[A-Za-z_]\w*$/.test(b)) return [];
+    if ((map.get(a) ?? b) !== b) return [];
+    map.set(a, b);
+  }
+  return [...map];
+}
+
 /** `key` with the patch's renames applied. */
 function renamed(key: string, renames: readonly [string, string][]): string {
   let out = key;
-  for (const [from, to] of renames) if (out.includes(from)) out = out.split(from).join(to);
+  for (const [from, to] of renames) {
+    if (!out.includes(from)) continue;
+    // A name is renamed where it stands as a name (`ppgtt`, not the `ppgtt` in `i915_ppgtt_put`).
+    out = /^[A-Za-z_]\w*$/.test(from) ? out.replace(new RegExp(`(?<!\\w)${from}(?!\\w)`, 'g'), to) : out.split(from).join(to);
+  }
   return out;
 }
 
