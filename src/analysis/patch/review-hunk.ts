@@ -262,10 +262,10 @@ function differingOperand(before: string, after: string): [string, string] | und
 }
 
 /**
- * The names a line pair renames when the two lines differ only in names
- * (`i915_ppgtt_put(ppgtt);` → `i915_vm_put(vm);`: both the call and its
- * argument): the same tokens otherwise, each differing name renamed the same
- * way throughout. Empty when anything but names differs.
+ * The names a line pair renames when the two lines differ only in names, the
+ * called function's among them (`i915_ppgtt_put(ppgtt);` → `i915_vm_put(vm);`:
+ * an API rename and its argument's): the same tokens otherwise, each differing
+ * name renamed the same way throughout. Empty when anything but names differs.
  */
 function renamedNames(before: string, after: string): [string, string][] {
   const tokens = (text: string) => text.match(/[A-Za-z_]\w*|\d\w*|->|\S/g) ?? [];
@@ -273,6 +273,7 @@ function renamedNames(before: string, after: string): [string, string][] {
   const to = tokens(after);
   if (from.length !== to.length) return [];
   const map = new Map<string, string>();
+  let callee = false;
   for (let k = 0; k < from.length; k++) {
     const a = from[k] as string;
     const b = to[k] as string;
@@ -280,8 +281,11 @@ function renamedNames(before: string, after: string): [string, string][] {
     if (!/^[A-Za-z_]\w*$/.test(a) || !/^[A-Za-z_]\w*$/.test(b)) return [];
     if ((map.get(a) ?? b) !== b) return [];
     map.set(a, b);
+    if (from[k + 1] === '(') callee = true;
   }
-  return [...map];
+  // Only with the function called renamed too (an API rename carrying its object's new name): other names
+  // changed together (`foo_put(a, b)` → `foo_put(c, d)`) are other objects, not a rename.
+  return callee ? [...map] : [];
 }
 
 /** `key` with the patch's renames applied. */

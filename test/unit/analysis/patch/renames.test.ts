@@ -35,6 +35,13 @@ describe('renamesOf', () => {
     ).toEqual([['err', 'ret']]);
   });
 
+  it('reads an API rename with its argument renamed as both names', () => {
+    expect(renamesOf(lines('-\ti915_ppgtt_put(ppgtt);\n+\ti915_vm_put(vm);\n'))).toEqual([
+      ['i915_ppgtt_put', 'i915_vm_put'],
+      ['ppgtt', 'vm'],
+    ]);
+  });
+
   it('is no rename when the line changes more than one operand, or the blocks differ in size', () => {
     expect(renamesOf(lines('-\tfoo_put(a, b);\n+\tfoo_put(c, d);\n'))).toEqual([]);
     expect(renamesOf(lines('-\tmutex_lock(&a->lock);\n+\tmutex_lock(&b->lock);\n+\tfoo(b);\n'))).toEqual([]);
