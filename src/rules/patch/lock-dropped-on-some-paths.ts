@@ -83,6 +83,26 @@ export const lockDroppedOnSomePathsCheck: PatchRuleCheck = {
   },
 };
 
+/** A function named as a lock (`i915_mutex_lock_interruptible`, `foo_lock`), not an unlock. */
+const LOCK_NAME = /(?:^|_)lock(?:_\w+)?$/;
+
+/**
+ * A call of a function of the code named as a lock, handed the lock's object or the lock itself
+ * (`i915_mutex_lock_interruptible(&i915->drm)` before `mutex_unlock(&i915->drm.struct_mutex)`): a
+ * wrapper the code does not show, which takes it here rather than in the caller.
+ */
+function lockedByName(ir: FunctionIr, key: string): boolean {
+  return ir.calls.some(
+    (call) =>
+      LOCK_NAME.test(call.name) &&
+      !/unlock/.test(call.name) &&
+      call.args.some((arg) => {
+        const object = arg.replace(/^&/, '').replace(/\s+/g, '');
+        return object !== '' && (key === object || key.startsWith(`${object}.`) || key.startsWith(`${object}->`));
+      }),
+  );
+}
+
 /** Lock releases whose lock the function never takes, by lock; none when a guard names the lock state. */
 function callerLockReleases(ir: FunctionIr, pairs: PairIndex): Map<string, Release[]> {
   const acquired = new Set<string>();
@@ -104,7 +124,7 @@ function callerLockReleases(ir: FunctionIr, pairs: PairIndex): Map<string, Relea
     const pair = pairs.releases.get(call.name)?.find((candidate) => candidate.kind === 'lock');
     if (!pair || /^drm_exec_/.test(pair.acquire[0] ?? '')) continue;
     const key = releaseKeyOfCall(pair, call);
-    if (!key || acquired.has(key)) continue;
+    if (!key || acquired.has(key) || lockedByName(ir, key)) continue;
     if (guarded.has(call)) skip.add(key);
     out.set(key, [...(out.get(key) ?? []), { call, pair, key }]);
   }
