@@ -267,9 +267,44 @@ function startsWithBareDeclarator(rows: readonly SourceRow[], firstCode: SourceR
   return false;
 }
 
+/**
+ * `rows` with the code of every `#else`/`#elif` branch blanked (and of an `#if 0` branch, whose
+ * `#else` is the code then), and the conditional directives with it: one branch of each conditional
+ * is read, as one configuration compiles it.
+ * Two alternatives (`#ifdef __linux__ … if (a || b) { #else … if (a) { #endif`) read together open
+ * blocks twice and unbalance the function. Rows stay, blank, so lines keep their numbers.
+ */
+function compiledBranchOnly(rows: readonly SourceRow[]): readonly SourceRow[] {
+  if (!rows.some((row) => /^\s*#\s*(?:else|elif)\b/.test(row.text) || /^\s*#\s*if\s+0\b/.test(row.text))) return rows;
+  // One entry per open conditional: whether its current branch is skipped, and whether one was read.
+  const levels: { skip: boolean; taken: boolean }[] = [];
+  return rows.map((row) => {
+    const directive = /^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/.exec(row.text);
+    if (directive) {
+      const word = directive[1] as string;
+      if (word === 'if' || word === 'ifdef' || word === 'ifndef') {
+        const zero = word === 'if' && /^\s*0\s*(?:\/[*/].*)?$/.test(directive[2] ?? '');
+        levels.push({ skip: zero, taken: !zero });
+      } else if (word === 'endif') {
+        levels.pop();
+      } else {
+        const level = levels[levels.length - 1];
+        if (level) {
+          level.skip = level.taken;
+          level.taken = true;
+        }
+      }
+      // The directives go too: a statement split across them (an `if (…) {` in each branch) is then one
+      // plain statement, which the C grammar reads whole.
+      return { ...row, text: '' };
+    }
+    return levels.some((level) => level.skip) ? { ...row, text: '' } : row;
+  });
+}
+
 export function buildFragment(allRows: readonly SourceRow[], section: string): Fragment {
   const tail = headerTail(allRows);
-  const rows = tail === 0 ? allRows : allRows.map((row, index) => (index < tail ? { ...row, text: '' } : row));
+  const rows = compiledBranchOnly(tail === 0 ? allRows : allRows.map((row, index) => (index < tail ? { ...row, text: '' } : row)));
   const { end: depth, min } = braceLevels(rows);
   // Labels, preprocessor lines and comments sit in column 0 inside functions too.
   const firstCode = rows.find((row) => row.text.trim() !== '' && !/^(?:[A-Za-z_]\w*:\s*$|\s*#|\s*\/?\*|\s*\/\/)/.test(row.text));
