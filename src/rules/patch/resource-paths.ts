@@ -796,7 +796,10 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
           res.releaseRow !== undefined &&
           res.releaseRow !== call.row &&
           !res.handedOver &&
-          !pair.handsOver
+          !pair.handsOver &&
+          // Two puts of the caller's counts of a power state or a step (`intel_display_power_put(i915,
+          // POWER_DOMAIN_INIT)` twice, for the two the init took): counts, not a life ended twice.
+          !(res.acquireRow === undefined && (res.pair.objectLivesOn || pair.objectLivesOn))
         ) {
           emit(
             { type: 'double-release', key, pair, firstRow: res.releaseRow, secondRow: call.row, call: call.name },
