@@ -128,7 +128,7 @@ const MAX_STATES_PER_NODE = 48;
 // `queue` is a noun as often as a verb (`foo_queue_prepare` acts on a queue and hands nothing
 // over): only as the first or last word (`queue_work`, `drm_sched_entity_queue`) is it a hand-over.
 const ESCAPE_CALL =
-  /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|replace|list_add\w*|xa_store|transfer|swap)(?:_|$)|^queue_|_queue$/;
+  /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|replace|list_add\w*|xa_store|transfer|swap)(?:_|$)|^queue_|_queue$|^(?:RCU_INIT_POINTER|WRITE_ONCE|smp_store_release)$/;
 /** Calls that run an embedded work item or timer later, in another context. */
 const ASYNC_HANDOFF =
   /^(?:queue_(?:delayed_|rcu_)?work\w*|schedule_(?:delayed_)?work\w*|\w*irq_work_queue\w*|mod_timer|add_timer|mod_delayed_work\w*|kthread_queue_work)$/;
