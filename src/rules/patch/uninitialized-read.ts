@@ -118,6 +118,9 @@ export const uninitializedReadCheck: PatchRuleCheck = {
           // declaration and the read, and every line between them is in view: then the condition is its own too.
           if (!TOP_LEVEL.test(view.rows[read]?.text ?? '') && !(rowChanged(view, node.row) && rowChanged(view, read) && !gapped)) continue;
           if (assignedByEarlierSwitch(view, node.row, read, name) || assignedUnlessExcluded(view, node.row, read, name)) continue;
+          // Code the patch does not show between the declaration and the read, inside a block the read is not in
+          // (`if (gtt->userptr) {` and the hunk ends): the unknown code may run past that block's end and assign it.
+          if (gapInsideEarlierBlock(view, ir, node.row, read)) continue;
           issues.push({
             view,
             key: `${ir.name}|uninitialized|${name}`,
@@ -133,6 +136,19 @@ export const uninitializedReadCheck: PatchRuleCheck = {
     return issues.filter((issue) => issue.related.some((item) => rowChanged(issue.view, item.row)) || rowChanged(issue.view, issue.row));
   },
 };
+
+/** A gap between two hunks after `from` and before `read`, indented deeper than the read. */
+function gapInsideEarlierBlock(view: FunctionView, ir: FunctionIr, from: number, read: number): boolean {
+  const readIndent = indentOf(rawText(view, read));
+  return ir.calls.some((call) => {
+    if (call.name !== WINDOW_GAP || call.row <= from || call.row >= read) return false;
+    // The gap row is synthetic (`\tgap();`): its depth is that of the code it stands between, the row before it.
+    let row = call.row - 1;
+    while (row > from && rawText(view, row).trim() === '') row--;
+    const before = rawText(view, row);
+    return indentOf(before) + (/\{\s*$/.test(before) ? 1 : 0) > readIndent;
+  });
+}
 
 /** A row's text as the file has it, indentation included (`rowText` trims it). */
 const rawText = (view: FunctionView, row: number) => view.rows[row]?.text ?? '';
