@@ -214,26 +214,41 @@ function acquireWrapper(unit: Unit, index: PairIndex): LearnedPair | undefined {
     )
       return undefined;
     if (!row.text.trimEnd().endsWith(';') || !/\)\s*;\s*$/.test(row.text)) return undefined;
-    const slot = pair.acquireSlot ?? 0;
-    const target = paramPath(unit, call.args[slot]);
-    if (!target || !releasesNothingOf(unit, pair, index)) return undefined;
-    // A reference of the parameter itself is held by the object, as the object-level puts below release it;
-    // a lock, or a reference of something the parameter points to, by its field.
-    const objectLevel = pair.kind === 'reference' && countsParameter(pair, target.path);
-    const path = objectLevel ? '' : `${target.path}${pair.acquirePath ?? ''}`;
-    return {
-      what: pair.what,
-      kind: pair.kind,
-      acquire: [unit.name],
-      release: objectLevel ? [] : pair.release,
-      style: pair.style,
-      acquireSlot: target.slot,
-      ...(path !== '' ? { acquirePath: path } : {}),
-      learnedFrom: where(unit, row),
-      summary: `${unit.name}() takes it with ${call.name}() at ${where(unit, row)}`,
-    };
+    return wrappedAcquire(unit, index, row, call, pair, pair.style, '');
   }
   return undefined;
+}
+
+/**
+ * The pair `unit` learns by wrapping `call` (an acquire of `pair`) on `row`: the parameter it takes,
+ * when the argument names one and the body releases nothing of the kind. A reference of the parameter
+ * itself is held by the object, as the object-level puts below release it; a lock, or a reference of
+ * something the parameter points to, by its field.
+ */
+function wrappedAcquire(
+  unit: Unit,
+  index: PairIndex,
+  row: Row,
+  call: { name: string; args: string[] },
+  pair: ResourcePair,
+  style: ResourcePair['style'],
+  note: string,
+): LearnedPair | undefined {
+  const target = paramPath(unit, call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0]);
+  if (!target || !releasesNothingOf(unit, pair, index)) return undefined;
+  const objectLevel = pair.kind === 'reference' && countsParameter(pair, target.path);
+  const path = objectLevel ? '' : `${target.path}${pair.acquirePath ?? ''}`;
+  return {
+    what: pair.what,
+    kind: pair.kind,
+    acquire: [unit.name],
+    release: objectLevel ? [] : pair.release,
+    style,
+    acquireSlot: target.slot,
+    ...(path !== '' ? { acquirePath: path } : {}),
+    learnedFrom: where(unit, row),
+    summary: `${unit.name}() takes it with ${call.name}() at ${where(unit, row)}${note}`,
+  };
 }
 
 /**
@@ -264,21 +279,7 @@ function errnoAcquireWrapper(unit: Unit, index: PairIndex): LearnedPair | undefi
   if (!last || !TOP_LEVEL.test(last.text) || !new RegExp(`^\\treturn\\s+(?:0|${variable})\\s*;`).test(last.text)) return undefined;
   if (exits.slice(0, -1).some((other) => TOP_LEVEL.test(other.text) || !new RegExp(`^\\t\\t+return\\s+${variable}\\s*;`).test(other.text)))
     return undefined;
-  const target = paramPath(unit, call.args[pair.acquireSlot ?? 0]);
-  if (!target || !releasesNothingOf(unit, pair, index)) return undefined;
-  const objectLevel = pair.kind === 'reference' && countsParameter(pair, target.path);
-  const path = objectLevel ? '' : `${target.path}${pair.acquirePath ?? ''}`;
-  return {
-    what: pair.what,
-    kind: pair.kind,
-    acquire: [unit.name],
-    release: objectLevel ? [] : pair.release,
-    style: 'errno',
-    acquireSlot: target.slot,
-    ...(path !== '' ? { acquirePath: path } : {}),
-    learnedFrom: where(unit, row),
-    summary: `${unit.name}() takes it with ${call.name}() at ${where(unit, row)} and returns 0 when it did`,
-  };
+  return wrappedAcquire(unit, index, row, call, pair, 'errno', ' and returns 0 when it did');
 }
 
 /** `get(&p->ref); return p;` (or under `if (p)`): the function returns `p` with a reference taken. */

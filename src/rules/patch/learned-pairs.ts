@@ -374,6 +374,7 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
   const pairs: LearnedPair[] = [];
   for (const list of byPair.values()) {
     const first = list[0] as Evidence;
+    const qualified = !first.suffix.returnsObject && list.every((evidence) => evidence.qualified);
     pairs.push({
       what: `${first.acquire}()/${first.release}() ${first.suffix.kind === 'lock' ? 'lock' : first.suffix.kind === 'memory' ? 'object' : 'reference'} (pair learned from ${first.at})`,
       kind: first.suffix.kind,
@@ -382,13 +383,10 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       style: styleOf(list, first.suffix, first.acquire, declaredBool.has(first.acquire)),
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
       ...(!first.suffix.returnsObject && list.every((evidence) => evidence.byPart) ? { acquireSlot: 1, releaseSlot: 1 } : {}),
-      ...(!first.suffix.returnsObject && list.every((evidence) => evidence.qualified) ? { qualifierSlot: 1 } : {}),
+      ...(qualified ? { qualifierSlot: 1 } : {}),
       // A reference per qualifier (`drm_vblank_put(dev, pipe)`: one pipe's vblank count) is one of the object's
       // counts, not the one that keeps it alive.
-      ...(first.suffix.objectLivesOn ||
-      list.some((evidence) => evidence.selects) ||
-      POWER_REFERENCE.test(first.acquire) ||
-      (!first.suffix.returnsObject && list.every((evidence) => evidence.qualified))
+      ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) || POWER_REFERENCE.test(first.acquire) || qualified
         ? { objectLivesOn: true }
         : {}),
       learnedFrom: first.at,

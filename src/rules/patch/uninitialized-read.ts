@@ -201,18 +201,24 @@ function assignedUnlessExcluded(view: FunctionView, declaration: number, read: n
   const subject = terms[0]?.[1];
   if (!subject || terms.some((term) => !term || term[1] !== subject)) return false;
   const excluded = new Set(terms.map((term) => term?.[2] as string));
+  const head = earlierSwitchOver(view, declaration, ifRow, subject);
+  if (head === undefined) return false;
+  const groups = caseGroups(view, head, name);
+  return (
+    groups.some((group) => group.labels.includes('default')) &&
+    groups.every((group) => group.assigns || group.leaves || group.labels.every((label) => excluded.has(label)))
+  );
+}
+
+/** The nearest `switch (subject)` head above `before` and below `declaration`, with `subject` unchanged since. */
+function earlierSwitchOver(view: FunctionView, declaration: number, before: number, subject: string): number | undefined {
   const changed = new RegExp(`(?<![\\w.>])${regExpLiteral(subject)}\\s*(?:=(?!=)|\\+\\+|--)`);
-  for (let row = ifRow - 1; row > declaration; row--) {
+  for (let row = before - 1; row > declaration; row--) {
     const text = rawText(view, row);
-    if (changed.test(text.replace(/\s+/g, ''))) return false;
-    if (/\bswitch\s*\((.+)\)/.exec(text)?.[1]?.replace(/\s+/g, '') !== subject) continue;
-    const groups = caseGroups(view, row, name);
-    return (
-      groups.some((group) => group.labels.includes('default')) &&
-      groups.every((group) => group.assigns || group.leaves || group.labels.every((label) => excluded.has(label)))
-    );
+    if (changed.test(text.replace(/\s+/g, ''))) return undefined;
+    if (/\bswitch\s*\((.+)\)/.exec(text)?.[1]?.replace(/\s+/g, '') === subject) return row;
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -254,19 +260,14 @@ function assignedByEarlierSwitch(view: FunctionView, declaration: number, read: 
   const labelText = caseLabel(rawText(view, labelRow)) ?? '';
   const group = caseGroups(view, headRow, name).find((candidate) => candidate.labels.includes(labelText));
   if (!group || group.labels.includes('default')) return false;
-  const changed = new RegExp(`(?<![\\w.>])${regExpLiteral(subject)}\\s*(?:=(?!=)|\\+\\+|--)`);
-  for (let row = headRow - 1; row > declaration; row--) {
-    const text = rawText(view, row);
-    if (changed.test(text.replace(/\s+/g, ''))) return false;
-    if (!/\bswitch\s*\(/.test(text) || /\bswitch\s*\((.+)\)/.exec(text)?.[1]?.replace(/\s+/g, '') !== subject) continue;
-    const assigning = new Set(
-      caseGroups(view, row, name)
-        .filter((earlier) => earlier.assigns)
-        .flatMap((earlier) => earlier.labels),
-    );
-    return group.labels.every((label) => assigning.has(label));
-  }
-  return false;
+  const earlier = earlierSwitchOver(view, declaration, headRow, subject);
+  if (earlier === undefined) return false;
+  const assigning = new Set(
+    caseGroups(view, earlier, name)
+      .filter((other) => other.assigns)
+      .flatMap((other) => other.labels),
+  );
+  return group.labels.every((label) => assigning.has(label));
 }
 
 /** The text of `sizeof(...)` and of the calls `UNEVALUATED_CALL_NAMES` lists, with up to one nested parenthesis. */
