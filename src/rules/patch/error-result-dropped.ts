@@ -56,6 +56,9 @@ export const errorResultDroppedCheck: PatchRuleCheck = {
         if (IGNORED_RESULT.test(call.name)) continue;
         // A statement of its own: `f(...);`, not an argument or a condition.
         if (!new RegExp(`^${regExpLiteral(call.name)}\\s*\\(`).test(rowText(view, call.row))) continue;
+        // ... that starts the statement: a continuation line (`x = a &&\n f(...);`) keeps the result.
+        const statement = view.ir.nodes.find((node) => node.calls.includes(call));
+        if (statement && (statement.row !== call.row || statement.assigns.length > 0)) continue;
         // A `for` header's condition on a line of its own (`for (;\n OA_TAKEN(tail, head);\n ...)`) is tested.
         if (view.ir.nodes.some((node) => node.kind === 'branch' && node.calls.includes(call))) continue;
         // The patch makes the callee, or the function pointer called (`void (*fn)(...)`), return void: no result is left to keep.
