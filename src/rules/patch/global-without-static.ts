@@ -30,8 +30,9 @@ export const globalWithoutStatic = defineRule({
 /** `type name;` / `type name = value;` / `type name[N] = {` at column 0, without a call or a prototype. */
 const DEFINITION =
   /^(?:(?:const|volatile|unsigned|signed|long|short)\s+)*(?:(?:struct|enum|union)\s+)?[A-Za-z_]\w*(?:\s+(?:const|long|int))*[\s*]+([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*(?:=[^()]*|=\s*\{.*)?;?\s*$/;
+/** Keywords, labels, macro bodies, and forward declarations (`struct foo;`, which declares a type, not a variable). */
 const NOT_A_DEFINITION =
-  /^(?:static|extern|typedef|return|case|default|goto|else|do|if|for|while|switch|struct\s+\w+\s*\{|enum\s+\w+\s*\{|union\s+\w+\s*\{)\b|\\\s*$|^\w+:/;
+  /^(?:static|extern|typedef|return|case|default|goto|else|do|if|for|while|switch|struct\s+\w+\s*\{|enum\s+\w+\s*\{|union\s+\w+\s*\{)\b|^(?:struct|enum|union)\s+\w+\s*;|\\\s*$|^\w+:/;
 
 export const globalWithoutStaticCheck: PatchRuleCheck = {
   rule: globalWithoutStatic,
