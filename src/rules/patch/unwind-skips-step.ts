@@ -187,6 +187,21 @@ function ownTeardownAfter(ir: FunctionIr, labelRow: number): boolean {
   );
 }
 
+/** The flags a switch takes (`set_foo_mode(x, true)` is undone by `set_foo_mode(x, false)`). */
+const SWITCHED = new Map([
+  ['true', 'false'],
+  ['false', 'true'],
+  ['1', '0'],
+  ['0', '1'],
+]);
+
+/** Whether `call` is the step called again with one flag turned back (`set_bw_alloc_mode(tunnel, false)`). */
+function switchedBack(call: CallSite, step: CallSite): boolean {
+  if (call.name !== step.name || call.args.length !== step.args.length) return false;
+  const differing = call.args.flatMap((arg, i) => (arg === step.args[i] ? [] : [i]));
+  return differing.length === 1 && SWITCHED.get(step.args[differing[0] as number] as string) === call.args[differing[0] as number];
+}
+
 /** Whether a call after the label undoes `step` by name. */
 function undoneAfter(ir: FunctionIr, labelRow: number, step: string): boolean {
   const undoes = undoneBy(step);
@@ -239,7 +254,9 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           exit.before.some((node) =>
             node.calls.some(
               (call) =>
-                undoes(call.name) || (made !== undefined && !LOGGING.test(call.name) && call.args.some((arg) => mentions(arg, made))),
+                undoes(call.name) ||
+                switchedBack(call, before.call) ||
+                (made !== undefined && !LOGGING.test(call.name) && call.args.some((arg) => mentions(arg, made))),
             ),
           )
         )
