@@ -39,6 +39,8 @@ export const TYPE_ARGUMENTS: ReadonlyMap<string, readonly number[]> = new Map([
   ['struct_size', [0]],
   ['flex_array_size', [0]],
   ['ARRAY_SIZE', [0]],
+  ['BITS_PER_TYPE', [0]],
+  ['typeof_member', [0, 1]],
 ]);
 const TYPE_ARGUMENT_CALL = new RegExp(`\\b(${[...TYPE_ARGUMENTS.keys()].join('|')})\\s*\\(`, 'g');
 
