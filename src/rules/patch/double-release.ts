@@ -32,6 +32,7 @@ import { defineRule } from '../rule';
 import { BORROWED_MESSAGE, EARLY_ACTION_MESSAGE, borrowedReferenceIssues } from './borrowed-references';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { WINDOW_GAP, WINDOW_LOOP } from '../../parse/c/fragment';
+import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros';
 import { summaryOf } from './function-summaries';
 import { eventsOf, jumpBetween, textKey } from './path-issues';
 import { acquireKeyOfCall, releaseKeyOfCall, resourceKey } from './resource-paths';
@@ -221,6 +222,13 @@ function nextUnlock(review: HunkReview, ir: FunctionIr, start: IrNode, key: stri
     // goes through the unknown code at the top of its body: `spin_lock(&ve->base.active.lock)`).
     if (node.calls.some((call) => call.name === WINDOW_GAP || call.name === WINDOW_LOOP)) continue;
     if (base !== undefined && node.assigns.some((assign) => assign.target === base)) continue;
+    // So does the head of an iterator macro whose cursor it is (`drm_exec_for_each_locked_object(exec, i, obj)`):
+    // the next round's `obj->resv` is the next element's lock.
+    if (
+      base !== undefined &&
+      node.calls.some((call) => isIteratorMacro(call.name) && iteratorCursors(call.name, call.args).some((cursor) => cursor === base))
+    )
+      continue;
     // Any call naming the lock that is not a release (an acquire, a helper that retakes it) ends the path.
     if (node.calls.some((call) => !review.pairs.releases.has(call.name) && call.args.some((arg) => resourceKey(arg) === key))) continue;
     const again = node.calls.find((call) => lockReleased(review, call) === key);
