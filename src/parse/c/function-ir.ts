@@ -310,7 +310,11 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
       }
       const consequence = node.childForFieldName('consequence');
       const alternative = node.childForFieldName('alternative');
-      const elseBody = alternative?.type === 'else_clause' ? (alternative.namedChildren.find((c) => c !== null) ?? null) : alternative;
+      // The else's statement, not a comment between `else` and it (`else /* TODO */ x = y;`).
+      const elseBody =
+        alternative?.type === 'else_clause'
+          ? (alternative.namedChildren.find((c) => c !== null && c.type !== 'comment') ?? null)
+          : alternative;
       // The calls of each branch are those of the nodes built for it: no second walk of the tree.
       const thenStart = ctx.nodes.length;
       const thenEntry = build(consequence, next, ctx);
