@@ -121,7 +121,34 @@ export function correlatedVariables(fn: FunctionIr): ReadonlySet<string> {
   return correlated;
 }
 
-function withFact(facts: string, name: string, value: boolean | undefined): string {
+/**
+ * Counters of a first-round test (`if (count == 0) { first = …; } else if (first != …)`, then `count++`):
+ * variables a branch tests for zero, that some statement sets to 0 and some statement steps or adds to
+ * (`count++`, `count = count + 1`, `count += n`). While such a counter still holds its 0, the test takes
+ * its first-round side; after a step nothing is known of it.
+ */
+export function firstRoundCounters(fn: FunctionIr): ReadonlySet<string> {
+  const tested = new Set<string>();
+  for (const node of fn.nodes) {
+    if (node.kind !== 'branch' || node.succ.length !== 2) continue;
+    const condition = testedCondition(node.cond);
+    if (condition && /^[A-Za-z_]\w*$/.test(condition.name)) tested.add(condition.name);
+  }
+  const zeroed = new Set<string>();
+  const stepped = new Set<string>();
+  for (const node of fn.nodes) {
+    for (const name of node.steps ?? []) stepped.add(name);
+    for (const assign of node.assigns) {
+      if (!tested.has(assign.target)) continue;
+      if (assign.op === undefined && constantTruth(assign.value) === false) zeroed.add(assign.target);
+      else if (assign.op === '+=' || new RegExp(`^${assign.target}\\+`).test(assign.value)) stepped.add(assign.target);
+    }
+  }
+  return new Set([...zeroed].filter((name) => stepped.has(name)));
+}
+
+/** `facts` with condition `name` known to be `value` (undefined: nothing known of it). */
+export function withFact(facts: string, name: string, value: boolean | undefined): string {
   const entry = `${name}\u0001`;
   const kept = facts === '' ? [] : facts.split(';').filter((fact) => !fact.startsWith(entry));
   if (value !== undefined) kept.push(`${entry}${value ? 1 : 0}`);

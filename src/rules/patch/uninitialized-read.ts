@@ -30,7 +30,7 @@ import {
   type PatchRuleCheck,
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
-import { branchSuccessors, correlatedVariables, factsAfter } from './branch-facts';
+import { branchSuccessors, correlatedVariables, factsAfter, firstRoundCounters, withFact } from './branch-facts';
 import { caseLabel, evaluatedArguments, UNEVALUATED_CALL_NAMES, withoutLiterals, withoutTypeArguments } from '../../parse/c/c-text';
 import type { PartialFill } from './partial-fills';
 
@@ -312,10 +312,14 @@ function firstUnassignedRead(
   // can run. One only assigned directly (`if (x) pg = ...; ... if (x) use(pg);`) is what gcc's and
   // clang's maybe-uninitialized warnings report, correlated or not, and its fix is still wanted.
   const byAddress = ir.calls.some((call) => call.args.some((arg) => addressTaken.test(arg)));
-  const correlated = byAddress ? correlatedVariables(ir) : new Set<string>();
+  // A first-round test of a counter (`if (n == 0) x = …; else if (x != …) …; n++;` in a loop) is the one
+  // correlation kept for a variable assigned directly: the read needs a round after the one that assigned it.
+  const counters = firstRoundCounters(ir);
+  const correlated = byAddress ? new Set([...correlatedVariables(ir), ...counters]) : counters;
+  const initialFacts = countersZeroAt(ir, declaration, counters);
   const seen = new Set<string>();
   const loopHeads = new Set<string>();
-  const stack: { id: number; facts: string }[] = declaration.succ.map((id) => ({ id, facts: '' }));
+  const stack: { id: number; facts: string }[] = declaration.succ.map((id) => ({ id, facts: initialFacts }));
   let steps = 0;
   while (stack.length > 0) {
     if (++steps > STEP_LIMIT) return undefined;
@@ -379,6 +383,25 @@ function firstUnassignedRead(
     }
   }
   return undefined;
+}
+
+/**
+ * Facts for the counters set to 0 by a declaration above `declaration` (`unsigned int n = 0;` among the
+ * function's first declarations) and not changed between: they still hold 0 where the walk starts.
+ */
+function countersZeroAt(ir: FunctionIr, declaration: IrNode, counters: ReadonlySet<string>): string {
+  let facts = '';
+  for (const name of counters) {
+    const changes = ir.nodes.filter(
+      (node) => node.row <= declaration.row && (node.assigns.some((assign) => assign.target === name) || node.steps?.includes(name)),
+    );
+    const last = changes.reduce<IrNode | undefined>((a, b) => (a && a.row >= b.row ? a : b), undefined);
+    if (last && last.kind === 'stmt' && last.calls.length === 0 && last.assigns.length === 1 && !last.steps?.includes(name)) {
+      const assign = last.assigns[0];
+      if (assign?.op === undefined && /^(?:0+|false|NULL)$/.test(assign?.value ?? '')) facts = withFact(facts, name, false);
+    }
+  }
+  return facts;
 }
 
 /** An argument that is `&name`, cast or not (`(void *)&name`). */
