@@ -83,9 +83,14 @@ export const resourceLeakCheck: PatchRuleCheck = {
         // before releasing it is one on which the first did not take it.
         .filter(({ view, event }) => !releasedByTwinLoop(view, event))
         // Taken out of sight: only a release the patch leaves as it was, after this exit, shows it held here.
+        // Not at an exit that ends a block opened out of sight (a hunk starting at `\t\treturn r;`, the
+        // failure test of the very call that took it, `r = amdgpu_bo_reserve(abo, false); if (r)`).
         .filter(
           ({ view, event }) =>
-            event.unseenReleaseRow === undefined || (!rowChanged(view, event.unseenReleaseRow) && event.unseenReleaseRow > event.exitRow),
+            event.unseenReleaseRow === undefined ||
+            (!rowChanged(view, event.unseenReleaseRow) &&
+              event.unseenReleaseRow > event.exitRow &&
+              !inBlockOpenedOutOfSight(view, event.acquireRow, event.exitRow, event.unseenReleaseRow)),
         )
         .map(({ view, event }) => {
           if (event.ownedParamRow !== undefined) return ownedParamLeak(view, event, event.ownedParamRow);
@@ -214,6 +219,20 @@ function handedOff(view: FunctionView, event: LeakEvent, droppers: ReadonlyMap<s
  * macro `for_each_...(...) {`), read from the code's indentation, white space removed; undefined
  * outside any loop.
  */
+/**
+ * Whether `exitRow` ends a block that began before `startRow` (out of sight): it and every statement
+ * between are indented deeper than the release at `releaseRow`, so no line of that block's level is seen.
+ */
+function inBlockOpenedOutOfSight(view: FunctionView, startRow: number, exitRow: number, releaseRow: number): boolean {
+  const level = indentWidth(view.rows[releaseRow]?.text ?? '');
+  for (let row = startRow + 1; row <= exitRow; row++) {
+    const text = view.rows[row]?.text;
+    if (text === undefined || text.trim() === '' || view.rows[row]?.synthetic) continue;
+    if (indentWidth(text) <= level) return false;
+  }
+  return indentWidth(view.rows[exitRow]?.text ?? '') > level;
+}
+
 function enclosingLoop(view: FunctionView, row: number): { row: number; header: string } | undefined {
   let indent = indentWidth(view.rows[row]?.text ?? '');
   for (let up = row - 1; up >= view.ir.startRow && indent > 0; up--) {
