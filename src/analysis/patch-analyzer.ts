@@ -34,7 +34,7 @@ import { learnNullBeliefs, type NullSource } from '../rules/patch/null-beliefs';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import { learnObjectLocks } from '../rules/patch/object-locks';
 import { learnUntakenUnlocks } from '../rules/patch/untaken-unlocks';
-import { learnPartialFills, type LineMappedFunction } from '../rules/patch/partial-fills';
+import { learnCompleteFills, learnPartialFills, type LineMappedFunction } from '../rules/patch/partial-fills';
 import { sourceRowLine } from '../rules/patch/review-context';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
@@ -166,14 +166,14 @@ export async function reviewPatchLines(
       const untakenUnlocks = { pre: unlocksOf('pre'), post: unlocksOf('post') };
       // With a tree, the touched files' other void fill-in helpers too: a patch adds calls to existing ones.
       const helpers = readSource ? checkoutHelpers(cHunks, readSource, parser, changedFunctions) : [];
-      const fillsOf = (side: 'pre' | 'post') =>
-        learnPartialFills([
-          ...helpers,
-          ...parsedHunks.flatMap((parsed) =>
-            parsed[side].functions.map((ir) => ({ ir, lineOf: (row: number) => sourceRowLine(parsed[side].rows[row], parsed.path) })),
-          ),
-        ]);
-      const partialFills = { pre: fillsOf('pre'), post: fillsOf('post') };
+      const functionsOf = (side: 'pre' | 'post') => [
+        ...helpers,
+        ...parsedHunks.flatMap((parsed) =>
+          parsed[side].functions.map((ir) => ({ ir, lineOf: (row: number) => sourceRowLine(parsed[side].rows[row], parsed.path) })),
+        ),
+      ];
+      const partialFills = { pre: learnPartialFills(functionsOf('pre')), post: learnPartialFills(functionsOf('post')) };
+      const completeFills = { pre: learnCompleteFills(functionsOf('pre')), post: learnCompleteFills(functionsOf('post')) };
       const context = {
         pairs,
         locks,
@@ -186,6 +186,7 @@ export async function reviewPatchLines(
         removedFunctions,
         untakenUnlocks,
         partialFills,
+        completeFills,
         ...(config.sourcePath ? { sourcePath: config.sourcePath } : {}),
       };
       const owned = ownedByFunction(parsedHunks, pairs);

@@ -20,7 +20,7 @@ import { ownedKeys, walkResources, type PathResult } from '../../rules/patch/res
 import { functionUnits } from '../../rules/patch/learned-pairs';
 import type { FunctionView, HunkReview, ImageSide, PatchIssue, PatchRuleCheck } from '../../rules/patch/review-context';
 import type { UntakenUnlocks } from '../../rules/patch/untaken-unlocks';
-import type { PartialFills } from '../../rules/patch/partial-fills';
+import type { CompleteFills, PartialFills } from '../../rules/patch/partial-fills';
 import type { HunkImages } from './hunk-images';
 import type { ErrnoFunctions } from '../../rules/patch/errno-functions';
 import type { NullBeliefs } from '../../rules/patch/null-beliefs';
@@ -37,6 +37,7 @@ export interface HunkContext {
   readonly removedFunctions?: ReadonlySet<string>;
   readonly untakenUnlocks: Readonly<Record<ImageSide, UntakenUnlocks>>;
   readonly partialFills?: Readonly<Record<ImageSide, PartialFills>>;
+  readonly completeFills?: Readonly<Record<ImageSide, CompleteFills>>;
   /** Where a checkout file is on disk (`PatchReviewConfig.sourcePath`). */
   readonly sourcePath?: (path: string) => string;
 }
@@ -343,6 +344,7 @@ export function hunkIssues(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     ...(context.removedFunctions ? { removedFunctions: context.removedFunctions } : {}),
     untakenUnlocks: context.untakenUnlocks,
     ...(context.partialFills ? { partialFills: context.partialFills } : {}),
+    ...(context.completeFills ? { completeFills: context.completeFills } : {}),
   };
   return {
     parsed,

@@ -13,11 +13,16 @@
  * unwritten only for a caller that passes NULL, not one that passes `&v`, so
  * that side of the test is not followed.
  *
+ * The converse is learned too (`learnCompleteFills`): out-parameters a whole
+ * function of the patch writes on every path, whatever it returns, so a
+ * caller that drops its result still gets the value.
+ *
  * Pure: reads the functions' IR.
  */
 
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { regExpLiteral } from '../../base/regexp-literal';
+import { WINDOW_GAP } from '../../parse/c/fragment';
 
 /** Where a function leaves an out-parameter unwritten: the line of the return that does, as a message cites it. */
 export interface PartialFill {
@@ -27,6 +32,9 @@ export interface PartialFill {
 
 /** By function name, then parameter position. */
 export type PartialFills = ReadonlyMap<string, ReadonlyMap<number, PartialFill>>;
+
+/** Out-parameters a function stores through on every path to every return, by function name: parameter positions. */
+export type CompleteFills = ReadonlyMap<string, ReadonlySet<number>>;
 
 /** A function of one image with the patch lines of its rows. */
 export interface LineMappedFunction {
@@ -55,6 +63,61 @@ export function learnPartialFills(functions: readonly LineMappedFunction[]): Par
     });
   }
   return fills;
+}
+
+/**
+ * Out-parameters every path of a whole function stores through before it returns, whatever it returns
+ * (`*total_delay_us = 0;` first thing): a caller that drops the result still gets the value written.
+ * Code the function's view does not show proves nothing.
+ */
+export function learnCompleteFills(functions: readonly LineMappedFunction[]): CompleteFills {
+  const fills = new Map<string, Set<number>>();
+  // Handed on to a function already known to fill that parameter is a store too: rounds until nothing new.
+  for (let round = 0, grew = true; grew && round < FILL_ROUNDS; round++) {
+    grew = false;
+    for (const { ir } of functions) {
+      if (!ir.name || ir.synthetic || !ir.startVisible || !ir.pointerParams) continue;
+      ir.pointerParams.forEach((param, index) => {
+        if (param === undefined || fills.get(ir.name)?.has(index) || !storedOnEveryPath(ir, param, fills)) return;
+        const positions = fills.get(ir.name) ?? new Set<number>();
+        positions.add(index);
+        fills.set(ir.name, positions);
+        grew = true;
+      });
+    }
+  }
+  return fills;
+}
+
+/** Call depth through which complete fills are followed (`a()` hands its parameter to `b()`, which stores). */
+const FILL_ROUNDS = 4;
+
+/**
+ * Whether every path from the entry to a return or the end stores through `param` (`*param = …`,
+ * `param[0] = …`) or hands it to a function of `fills` at a position that function fills.
+ */
+function storedOnEveryPath(ir: FunctionIr, param: string, fills: CompleteFills): boolean {
+  const name = regExpLiteral(param);
+  const store = new RegExp(`^(?:\\*\\(?${name}\\)?|${name}\\[0\\])$`);
+  const filled = (node: IrNode) =>
+    node.assigns.some((assign) => store.test(assign.target) && assign.op === undefined) ||
+    node.calls.some((call) => call.args.some((arg, position) => arg === param && fills.get(call.name)?.has(position)));
+  const seen = new Set<number>();
+  const stack = [ir.entry];
+  let steps = 0;
+  while (stack.length > 0) {
+    if (++steps > STEP_LIMIT) return false;
+    const id = stack.pop() as number;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = ir.nodes[id];
+    if (!node) continue;
+    if (node.kind === 'unknown' || node.calls.some((call) => call.name === WINDOW_GAP)) return false;
+    if (filled(node)) continue;
+    if (node.kind === 'return' || node.kind === 'exit') return false;
+    stack.push(...node.succ);
+  }
+  return true;
 }
 
 /** The row of a return reached without a store through `param`, when some other path stores through it. */

@@ -21,7 +21,7 @@ import type { PathResult } from './resource-paths';
 import type { ErrnoFunctions } from './errno-functions';
 import type { NullBeliefs } from './null-beliefs';
 import type { UntakenUnlocks } from './untaken-unlocks';
-import type { PartialFills } from './partial-fills';
+import type { CompleteFills, PartialFills } from './partial-fills';
 
 export type ImageSide = 'pre' | 'post';
 
@@ -60,6 +60,8 @@ export interface HunkReview {
   readonly untakenUnlocks: Readonly<Record<ImageSide, UntakenUnlocks>>;
   /** Out-parameters the patch's void functions may leave unwritten, per side (`partial-fills.ts`). */
   readonly partialFills?: Readonly<Record<ImageSide, PartialFills>>;
+  /** Out-parameters the patch's whole functions store through on every path, per side (`partial-fills.ts`). */
+  readonly completeFills?: Readonly<Record<ImageSide, CompleteFills>>;
 }
 
 export interface PatchIssue {

@@ -423,9 +423,12 @@ function partialFillOf(review: HunkReview, side: ImageSide, call: CallSite, name
  * anywhere in the patch) or the patch's code shows it returning an errno. A function that can fail may
  * return before it writes its out-parameter, so the value is only known once its result has been looked at.
  */
-function fallibleFill(review: HunkReview, view: FunctionView, call: CallSite, name: string): boolean {
+function fallibleFill(review: HunkReview, side: ImageSide, view: FunctionView, call: CallSite, name: string): boolean {
   const address = addressArgument(name);
   if (call.negated || call.within !== undefined || !call.args.some((arg) => address.test(arg))) return false;
+  // A function of the patch that stores through this parameter on every path fills it in whatever it returns.
+  const position = call.args.findIndex((arg) => address.test(arg));
+  if (review.completeFills?.[side].get(call.name)?.has(position)) return false;
   if (call.target !== undefined) return /^\w+$/.test(call.target);
   // A statement of its own, `f(&v);`: the result is dropped. Fallible only when the code elsewhere keeps it.
   if (!new RegExp(`^\\s*${regExpLiteral(call.name)}\\s*\\(`).test(rowText(view, call.row))) return false;
@@ -487,7 +490,7 @@ function readAfterUncheckedFill(
     let partial: PartialFill | undefined;
     const call = start.calls.find((candidate) => {
       partial = partialFillOf(review, side, candidate, name);
-      return partial !== undefined || fallibleFill(review, view, candidate, name);
+      return partial !== undefined || fallibleFill(review, side, view, candidate, name);
     });
     if (!call) continue;
     const found = (read: number) => ({ fill: start.row, read, call: call.name, ...(partial ? { partial } : {}) });
