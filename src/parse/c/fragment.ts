@@ -144,11 +144,12 @@ function rewriteSplitIterators(texts: string[]): void {
   }
 }
 
-const BRACELESS_ITERATOR = /^(\s+)([A-Za-z_]\w*for_each\w*)(\s*\(.*\))\s*$/;
+const BRACELESS_ITERATOR = /^(\s+)([A-Za-z_]\w*for_each\w*|with_\w+)(\s*\(.*\))\s*$/;
 
 /**
  * An iterator macro whose body is the one statement on the next line, with no braces
- * (`llist_for_each_entry(pos, head, link)` then `\t\tkfree(pos);`): a loop like the braced
+ * (`llist_for_each_entry(pos, head, link)` then `\t\tkfree(pos);`, or i915's
+ * `with_intel_display_power(i915, domain, wakeref)` then `\t\tval = …;`): a loop like the braced
  * form, not a statement of its own followed by the body run once. The row count stays the same.
  */
 function rewriteBracelessIterators(texts: string[]): void {

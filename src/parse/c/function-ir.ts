@@ -18,7 +18,7 @@ import type { CNode } from './tree-sitter-c';
 import { squash, TYPE_ARGUMENTS, UNEVALUATED_CALL } from './c-text';
 import { SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, WINDOW_BLOCK } from './fragment';
 import { loopFixedCallsIn, loopStoresIn, type LoopFixedCall, type LoopStore } from './loop-stores';
-import { runsBodyFirst } from './iterator-macros';
+import { runsBodyFirst, runsBodyOnce } from './iterator-macros';
 import { iteratorExitsIn, type IteratorExit } from './iterator-exits';
 
 /** Operators whose operand is not evaluated (`sizeof`, `_Alignof`, `offsetof`): what they name is neither read nor called. */
@@ -345,8 +345,24 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
         head.succ = [build(body, exit.id, ctx)];
         return head.id;
       }
-      const branch = newNode(ctx, 'branch', node.startPosition.row);
       const condition = stripParens(node.childForFieldName('condition'));
+      if (
+        node.type === 'while_statement' &&
+        condition?.type === 'call_expression' &&
+        runsBodyOnce(condition.childForFieldName('function')?.text ?? '')
+      ) {
+        // `with_intel_display_power(i915, domain, wakeref) val = …;`: its body once, then what follows.
+        const head = newNode(ctx, 'stmt', node.startPosition.row);
+        collectFacts(condition, head);
+        const saved = { breakTo: ctx.breakTo, continueTo: ctx.continueTo };
+        ctx.breakTo = next;
+        ctx.continueTo = next;
+        head.succ = [build(node.childForFieldName('body'), next, ctx)];
+        ctx.breakTo = saved.breakTo;
+        ctx.continueTo = saved.continueTo;
+        return head.id;
+      }
+      const branch = newNode(ctx, 'branch', node.startPosition.row);
       if (condition) {
         collectFacts(condition, branch);
         branch.cond = squash(condition.text);

@@ -93,6 +93,16 @@ export function runsBodyFirst(name: string): boolean {
 }
 
 /**
+ * Loop macros that run their body exactly once around a get and a put: i915's
+ * `with_intel_runtime_pm(rpm, wakeref) { … }`, `with_intel_display_power(i915, domain, wakeref) x = …;`
+ * (a `for` that takes the wakeref, runs the body and drops it). The `_if_` forms
+ * (`with_intel_runtime_pm_if_in_use()`) may skip it, and are ordinary loops.
+ */
+export function runsBodyOnce(name: string): boolean {
+  return /^with_\w+$/.test(name) && !name.includes('_if_');
+}
+
+/**
  * Iterator macros that hold a reference on their cursor while the body runs and drop it when they step to
  * the next element: leaving the loop early (`break`, `return`, `goto`) keeps the reference, which the code
  * must drop itself or hand on. `_scoped` forms drop it by themselves and are not here.
