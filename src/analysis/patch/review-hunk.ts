@@ -361,16 +361,77 @@ export function hunkIssues(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
  * hunk that another still shows is not fixed.
  */
 export function patchIssueKeys(all: readonly HunkIssues[], side: ImageSide): Map<string, Set<string>> {
+  // A function moved under a new name (`dp_enable_mst_on_sink()` → `enable_mst_on_sink()` in another
+  // file, body unchanged) keys its issues by the name of the other side too.
+  const moves = movedFunctionRenames(all);
+  const renames = side === 'pre' ? moves : moves.map(([from, to]): [string, string] => [to, from]);
   const keys = new Map<string, Set<string>>();
   for (const hunk of all) {
     for (const entry of hunk.checks) {
       const set = keys.get(entry.check.rule.id) ?? new Set<string>();
-      for (const issue of entry[side]) set.add(issue.key);
+      for (const issue of entry[side]) {
+        set.add(issue.key);
+        if (renames.length > 0) set.add(renamed(issue.key, renames));
+      }
       keys.set(entry.check.rule.id, set);
     }
   }
   return keys;
 }
+
+/** Bodies shorter than this (squashed) are too common to say two functions are one moved. */
+const MOVED_BODY_MIN = 80;
+
+/**
+ * Functions the patch removes under one name and adds under another with the same body (white space
+ * aside): `[old, new]` pairs. Only whole functions whose name the other side does not define.
+ */
+function movedFunctionRenames(all: readonly HunkIssues[]): [string, string][] {
+  const bodies = (side: ImageSide) => {
+    const out = new Map<string, string>();
+    for (const { parsed } of all) {
+      const image = parsed[side];
+      for (const fn of image.functions) {
+        if (!fn.name || fn.synthetic || !fn.startVisible) continue;
+        let body = '';
+        for (let row = fn.startRow + 1; row <= fn.endRow; row++) {
+          const source = image.rows[row];
+          if (!source || source.synthetic) {
+            body = '';
+            break;
+          }
+          body += source.text.replace(/\s+/g, '');
+        }
+        if (body.length >= MOVED_BODY_MIN) out.set(fn.name, body);
+      }
+    }
+    return out;
+  };
+  const pre = bodies('pre');
+  const post = bodies('post');
+  const gone = new Map<string, string>();
+  for (const [name, body] of pre) if (!post.has(name)) gone.set(body, name);
+  const pairs: [string, string][] = [];
+  const paired = new Set<string>();
+  // A moved function calling another moved one calls it by its new name: bodies are compared with the
+  // renames found so far undone, until a round finds none.
+  for (let round = 0, found = true; found && round < MOVE_ROUNDS; round++) {
+    found = false;
+    const back = pairs.map(([from, to]): [string, string] => [to, from]);
+    for (const [name, body] of post) {
+      if (pre.has(name) || paired.has(name)) continue;
+      const old = gone.get(back.length > 0 ? renamed(body, back) : body);
+      if (old === undefined) continue;
+      pairs.push([old, name]);
+      paired.add(name);
+      found = true;
+    }
+  }
+  return pairs;
+}
+
+/** Rounds of `movedFunctionRenames`: how deep a chain of moved functions calling each other is followed. */
+const MOVE_ROUNDS = 3;
 
 /** The findings of one hunk: what the patch introduces, and what it fixes (`patchIssueKeys` for the rest of the patch). */
 export function reviewHunk(
