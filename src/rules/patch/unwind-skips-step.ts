@@ -202,6 +202,15 @@ function switchedBack(call: CallSite, step: CallSite): boolean {
   return differing.length === 1 && SWITCHED.get(step.args[differing[0] as number] as string) === call.args[differing[0] as number];
 }
 
+/** Whether the patch defines or calls a function named like the undo of `step` (`undoneBy`). */
+function undoInPatch(review: HunkReview, step: string): boolean {
+  const undoes = undoneBy(step);
+  if ([...(review.definedFunctions ?? [])].some(undoes)) return true;
+  for (const text of [review.patchAddedText, review.patchRemovedText])
+    for (const match of text.matchAll(/([A-Za-z_]\w*)\(/g)) if (undoes(match[1] as string)) return true;
+  return false;
+}
+
 /** Whether a call after the label undoes `step` by name. */
 function undoneAfter(ir: FunctionIr, labelRow: number, step: string): boolean {
   const undoes = undoneBy(step);
@@ -230,6 +239,9 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           continue;
         // Publishing into a container (`xa_alloc()`, `idr_alloc()`) is publish-before-init's: it says what the unwind frees while published.
         if (CONTAINER.test(before.call.name) || NOTHING_TO_UNDO.test(before.call.name)) continue;
+        // A step the patch defines, with no function named like its undo anywhere in the patch: the code has no
+        // way to undo it (i915's `guc_init_submission()`, whose failure wedges the GPU), so no label could.
+        if (review.definedFunctions?.has(before.call.name) && !undoInPatch(review, before.call.name)) continue;
         // The step must have succeeded on the way to the later failure, not failed in a way the code retries.
         if (!successReaches(ir, before, exit)) continue;
         // The code after the label must be in view to say it undoes nothing.
