@@ -27,6 +27,12 @@
  * for `ring->funcs->type`). A call that is handed the object only by value
  * is assumed not to change the tested field.
  *
+ * The first operand of `a || b` (`a && b`) counts as tested: where `a` is
+ * known to decide the condition, the rest is not evaluated and the other
+ * side cannot be taken (`evaluatedPart`, `branchSuccessors`). Counters of a
+ * first-round test or of a counted branch (`firstRoundCounters`) are kept
+ * even where nothing else is.
+ *
  * Invariant: facts are sorted `condition\u00010|1` entries joined by ';' (one
  * string, so a walk can key its memo on it); '' is "nothing known".
  */
@@ -109,6 +115,9 @@ export function correlatedVariables(fn: FunctionIr): ReadonlySet<string> {
     if (node.kind !== 'branch' || node.succ.length !== 2) continue;
     const tested = testedCondition(node.cond);
     if (tested) tests.set(tested.name, (tests.get(tested.name) ?? 0) + 1);
+    // The first operand of `a || b` is tested too (`if (!fast) fill(&v); if (fast || v == n)`), for `evaluatedPart`.
+    const first = node.cond === undefined ? undefined : testedCondition(logicalOperands(node.cond)?.operands[0]);
+    if (first && first.name !== tested?.name) tests.set(first.name, (tests.get(first.name) ?? 0) + 1);
     const compared = comparedToNonzero(node.cond);
     if (compared && compared.name !== tested?.name) tests.set(compared.name, (tests.get(compared.name) ?? 0) + 1);
   }
@@ -133,6 +142,9 @@ export function firstRoundCounters(fn: FunctionIr): ReadonlySet<string> {
     if (node.kind !== 'branch' || node.succ.length !== 2) continue;
     const condition = testedCondition(node.cond);
     if (condition && /^[A-Za-z_]\w*$/.test(condition.name)) tested.add(condition.name);
+    // `if (count == 1)` after a loop that counts: holds only where the counting branch ran.
+    const compared = comparedToNonzero(node.cond);
+    if (compared) tested.add(compared.name);
   }
   const zeroed = new Set<string>();
   const stepped = new Set<string>();
@@ -145,6 +157,48 @@ export function firstRoundCounters(fn: FunctionIr): ReadonlySet<string> {
     }
   }
   return new Set([...zeroed].filter((name) => stepped.has(name)));
+}
+
+/** The top-level operands of `a || b || c` or `a && b` (white space removed); undefined for one operand or both operators. */
+function logicalOperands(cond: string): { operands: string[]; operator: '||' | '&&' } | undefined {
+  const operands: string[] = [];
+  const operators = new Set<string>();
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < cond.length; i++) {
+    const c = cond[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (depth === 0 && (c === '|' || c === '&') && cond[i + 1] === c) {
+      operands.push(cond.slice(start, i));
+      operators.add(c);
+      start = i + 2;
+      i++;
+    }
+  }
+  if (operators.size !== 1) return undefined;
+  operands.push(cond.slice(start));
+  return { operands, operator: operators.has('|') ? '||' : '&&' };
+}
+
+/**
+ * The part of a condition C evaluates under `facts`: `a || b` stops after an `a` known true, `a && b`
+ * after an `a` known false (`if (fast_validate || vlevel == n)` reads no vlevel where fast_validate holds).
+ * The whole condition when its top level mixes the two operators or nothing decides it early.
+ */
+export function evaluatedPart(cond: string, facts: string, correlated: ReadonlySet<string>): string {
+  if (facts === '' || correlated.size === 0) return cond;
+  const split = logicalOperands(cond);
+  if (!split) return cond;
+  const { operands } = split;
+  const stopsOn = split.operator === '||';
+  for (let i = 0; i < operands.length - 1; i++) {
+    const tested = testedCondition(operands[i]);
+    if (!tested || !correlated.has(tested.name)) continue;
+    const known = factOf(facts, tested.name);
+    if (known !== undefined && (known === tested.whenTrue) === stopsOn) return operands.slice(0, i + 1).join(stopsOn ? '||' : '&&');
+  }
+  return cond;
 }
 
 /** `facts` with condition `name` known to be `value` (undefined: nothing known of it). */
@@ -230,6 +284,14 @@ export function branchSuccessors(
       if (compared.equal) thenFacts = withFact(thenFacts, compared.name, true);
       else elseFacts = withFact(elseFacts, compared.name, true);
     }
+  }
+  // `a || b` holds where `a` is known true, and `a && b` fails where `a` is known false.
+  const split = isBranch && node.cond !== undefined ? logicalOperands(node.cond) : undefined;
+  const first = split ? testedCondition(split.operands[0]) : undefined;
+  if (split && first && correlated.has(first.name)) {
+    const known = factOf(facts, first.name);
+    if (known !== undefined && known === first.whenTrue && split.operator === '||') elsePossible = false;
+    if (known !== undefined && known !== first.whenTrue && split.operator === '&&') thenPossible = false;
   }
   const out: { succ: number; facts: string; taken: 'then' | 'else' }[] = [];
   if (thenPossible) out.push({ succ: thenSucc, facts: thenFacts, taken: 'then' });

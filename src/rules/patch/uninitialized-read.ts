@@ -30,7 +30,7 @@ import {
   type PatchRuleCheck,
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
-import { branchSuccessors, correlatedVariables, factsAfter, firstRoundCounters, withFact } from './branch-facts';
+import { branchSuccessors, correlatedVariables, evaluatedPart, factsAfter, firstRoundCounters, withFact } from './branch-facts';
 import { caseLabel, evaluatedArguments, UNEVALUATED_CALL_NAMES, withoutLiterals, withoutTypeArguments } from '../../parse/c/c-text';
 import type { PartialFill } from './partial-fills';
 
@@ -363,7 +363,7 @@ function firstUnassignedRead(
     const readTexts = assigned
       ? node.assigns.map((assign) => assign.value).filter((value) => !value.startsWith(`${name}=`) || value.startsWith(`${name}==`))
       : [
-          node.cond ?? '',
+          evaluatedPart(node.cond ?? '', facts, correlated),
           node.returned ?? '',
           ...node.assigns.flatMap((assign) => [assign.value, assign.target]),
           ...node.calls.flatMap((call) => evaluatedArguments(call.name, call.args)),
