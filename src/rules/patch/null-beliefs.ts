@@ -53,6 +53,13 @@ export interface NullBeliefs {
 
 /** `x = f(`, `set.engines = f(`, `obj->bo = (cast)f(`: the result kept in a variable or a field, and the callee. */
 const ASSIGNED_CALL = /(?:^|[^=!<>.\w>])((?:[A-Za-z_]\w*(?:->|\.))*[A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/;
+/**
+ * Straight dereferences of a field in the added code (`pipe_ctx->stream->link`; its own guarded use on the
+ * test's line is not told apart), per NULL test of it, from which the tests are the exception.
+ */
+const UNTESTED_USES_PER_TEST = 4;
+const UNTESTED_USES_MIN = 8;
+
 /** Lines after a call where its result's test counts. */
 const TEST_WINDOW = 3;
 const FIELD = String.raw`[A-Za-z_]\w*(?:->[A-Za-z_]\w*|\.[A-Za-z_]\w*)*->[A-Za-z_]\w*`;
@@ -75,6 +82,8 @@ export function testsForNull(text: string, name: string): boolean {
 export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
   const counts = new Map<string, { tested: number; calls: number; first?: NullBelief }>();
   const fields = new Map<string, NullBelief>();
+  const fieldTests = new Map<string, number>();
+  const addedTexts: string[] = [];
   for (const source of sources) {
     const lines = source.lines;
     lines.forEach((entry, index) => {
@@ -94,6 +103,7 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
         counts.set(callee, count);
       }
       if (entry.added) {
+        addedTexts.push(text.replace(/\s+/g, ''));
         for (const test of FIELD_TESTS) {
           const field = test.exec(text)?.[1];
           // `if (!node || !node->ggtt)`: a guard that takes a NULL object as well, defensive input checking.
@@ -101,6 +111,7 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
           if (field && new RegExp(String.raw`(?:!\s*${root}|\b${root}\s*==\s*NULL)\s*\|\|`).test(text)) continue;
           if (!field) continue;
           const key = field.replace(/\s+/g, '');
+          fieldTests.set(key, (fieldTests.get(key) ?? 0) + 1);
           // `f->ctx = kzalloc(…); if (!f->ctx) return -ENOMEM;`: the check of what was just stored there says
           // the field may be NULL only where a failed set-up leaves it so: in the teardown that runs after it.
           const allocationCheck = justAssigned(lines, index, key) || createdIfMissing(lines, index, key);
@@ -115,6 +126,15 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
         }
       }
     });
+  }
+  // A field the added code dereferences straight far more often than it tests is believed set: the test is
+  // the exception (a walk over every pipe slot testing `pipe_ctx->stream`, where the functions handed one
+  // pipe use it), not what the code knows of the field.
+  for (const [key, tests] of fieldTests) {
+    const deref = new RegExp(String.raw`(?<![\w>.])${regExpLiteral(key)}->`, 'g');
+    let derefs = 0;
+    for (const text of addedTexts) if (text.includes(key)) derefs += text.match(deref)?.length ?? 0;
+    if (derefs >= UNTESTED_USES_MIN && derefs >= UNTESTED_USES_PER_TEST * tests) fields.delete(key);
   }
   const calls = new Map<string, NullBelief>();
   for (const [callee, count] of counts) {
