@@ -45,6 +45,28 @@ const FAMILIES: readonly Family[] = [
   // Scatterlists: for_each_sg(sgl, sg, nents, i), for_each_sgtable_sg(sgt, sg, i).
   { name: /^for_each_sg$/, cursors: [1, 3], safeCursors: [1, 3], element: 1, safeElement: 1 },
   { name: /^for_each_sgtable_(?:dma_)?sg$/, cursors: [1, 2], safeCursors: [1, 2], element: 1, safeElement: 1 },
+  // Atomic state walks: for_each_new_crtc_in_state(state, crtc, new_crtc_state, i), the oldnew forms with
+  // both states, i915's for_each_new_intel_plane_in_state(state, plane, new_plane_state, i): all but the state.
+  {
+    name: /^for_each_(?:new_|old_|oldnew_)\w*_in_state$/,
+    cursors: [1, 2, 3, 4],
+    safeCursors: [1, 2, 3, 4],
+    element: 1,
+    safeElement: 1,
+  },
+  // i915 display walks over a device: for_each_intel_crtc(dev, crtc), for_each_intel_fbc(i915, fbc, id),
+  // for_each_intel_crtc_in_pipe_mask(dev, crtc, mask), for_each_pipe(i915, pipe); the plane walk of one crtc
+  // takes the crtc and assigns the plane, and the connector iterator leads with its cursor as usual.
+  { name: /^for_each_intel_plane_on_crtc$/, cursors: [2], safeCursors: [2], element: 2, safeElement: 2 },
+  { name: /^for_each_intel_crtc_in_pipe_mask\w*$/, cursors: [1], safeCursors: [1], element: 1, safeElement: 1 },
+  { name: /^for_each_intel_fbc$/, cursors: [1, 2], safeCursors: [1, 2], element: 1, safeElement: 1 },
+  {
+    name: /^(?:for_each_intel_(?!connector_iter$)\w+|for_each_pipe(?:_masked)?)$/,
+    cursors: [1],
+    safeCursors: [1],
+    element: 1,
+    safeElement: 1,
+  },
   // drm_exec_for_each_locked_object(exec, index, obj), _reverse likewise.
   { name: /^drm_exec_for_each_locked_object/, cursors: [1, 2], safeCursors: [1, 2], element: 2, safeElement: 2 },
 ];

@@ -20,6 +20,15 @@ describe('iteratorCursors', () => {
     ['for_each_sg', ['sgl', 'sg', 'nents', 'i'], ['sg', 'i']],
     ['for_each_sgtable_dma_sg', ['sgt', 'sg', 'i'], ['sg', 'i']],
     ['drm_exec_for_each_locked_object', ['&exec', 'index', 'obj'], ['index', 'obj']],
+    ['for_each_new_crtc_in_state', ['state', 'crtc', 'new_crtc_state', 'i'], ['crtc', 'new_crtc_state', 'i']],
+    ['for_each_oldnew_intel_plane_in_state', ['state', 'plane', 'old', 'new', 'i'], ['plane', 'old', 'new', 'i']],
+    ['for_each_intel_fbc', ['i915', 'fbc', 'fbc_id'], ['fbc', 'fbc_id']],
+    ['for_each_intel_crtc', ['&i915->drm', 'crtc'], ['crtc']],
+    ['for_each_intel_crtc_in_pipe_mask', ['&i915->drm', 'crtc', 'pipe_mask'], ['crtc']],
+    ['for_each_intel_plane_on_crtc', ['&i915->drm', 'crtc', 'plane'], ['plane']],
+    ['for_each_pipe', ['i915', 'pipe'], ['pipe']],
+    ['for_each_intel_connector_iter', ['connector', '&conn_iter'], ['connector']],
+    ['for_each_engine', ['engine', 'gt', 'id'], ['engine']],
   ])('%s assigns the arguments that are its cursors', (name, args, cursors) => {
     expect(iteratorCursors(name, args)).toEqual(cursors);
   });
@@ -38,6 +47,9 @@ describe('iteratorElement', () => {
     ['dma_resv_for_each_fence', ['&cursor', 'resv', 'usage', 'fence'], 'fence'],
     ['for_each_child_of_node', ['parent', 'child'], 'child'],
     ['drm_exec_for_each_locked_object_reverse', ['&exec', 'index', 'obj'], 'obj'],
+    ['for_each_new_connector_in_state', ['state', 'connector', 'conn_state', 'i'], 'connector'],
+    ['for_each_intel_fbc', ['i915', 'fbc', 'fbc_id'], 'fbc'],
+    ['for_each_intel_plane_on_crtc', ['dev', 'crtc', 'plane'], 'plane'],
   ])('%s walks the element it names', (name, args, element) => {
     expect(iteratorElement(name, args)).toBe(element);
   });
