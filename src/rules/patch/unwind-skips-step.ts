@@ -64,6 +64,16 @@ const UNDO: Readonly<Record<string, readonly string[]>> = {
   install: ['uninstall', 'remove'],
   reserve: ['unreserve', 'release', 'free'],
 };
+/**
+ * Steps whose undo the kernel API names otherwise: a kobject or device once initialised is released by
+ * dropping its reference, even when the init failed: kobject_put() is its only cleanup.
+ */
+const NAMED_UNDO: ReadonlyMap<string, readonly string[]> = new Map([
+  ['kobject_init_and_add', ['kobject_put']],
+  ['kobject_init', ['kobject_put']],
+  ['device_initialize', ['put_device']],
+]);
+
 /** Undoes every step of an object: its teardown (not `free`, which undoes only the allocation). */
 const TEARDOWN = ['fini', 'destroy', 'deinit', 'uninit', 'cleanup', 'teardown'];
 /** A teardown verb as a word of a function name (`foo_hw_fini`, `gsc_destroy_one`). */
@@ -166,6 +176,8 @@ function successReaches(ir: FunctionIr, before: FailureExit, later: FailureExit)
 
 /** Whether a call undoes `step` by name (`foo_init` → `foo_fini`, or the object's own teardown). */
 function undoneBy(step: string): (call: string) => boolean {
+  const named = NAMED_UNDO.get(step);
+  if (named) return (call) => named.includes(call);
   const verb = STEP.exec(step)?.[1] as string;
   const stem = step.replace(STEP, '_').replace(/^_+|_+$/g, '');
   // The object's own teardown (`foo_node_fini()` after `foo_node_insert()`) undoes whatever was done to it.
