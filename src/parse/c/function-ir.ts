@@ -432,17 +432,19 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
       const cases = (body?.namedChildren ?? []).filter((c): c is CNode => c !== null && c.type === 'case_statement');
       const entries: number[] = [];
       let following = next;
-      let hasDefault = false;
+      let defaultAt = -1;
       for (let i = cases.length - 1; i >= 0; i--) {
         const kase = cases[i] as CNode;
-        if (!kase.childForFieldName('value')) hasDefault = true;
+        if (!kase.childForFieldName('value')) defaultAt = i;
         const statements = kase.namedChildren.filter((c): c is CNode => c !== null && c.id !== kase.childForFieldName('value')?.id);
         following = buildSequence(statements, following, ctx);
         entries.unshift(following);
       }
       ctx.breakTo = saved;
       // Two successors keep branch semantics uniform: the first case and the rest.
-      branch.succ = hasDefault ? entries : [...entries, next];
+      // A switch over a loop counter with a case for every value the loop gives it never takes its default.
+      if (coversLoopCounter(node, condition, cases)) branch.succ = entries.filter((_, i) => i !== defaultAt);
+      else branch.succ = defaultAt >= 0 ? entries : [...entries, next];
       if (branch.succ.length === 0) branch.succ = [next];
       return branch.id;
     }
@@ -502,6 +504,32 @@ function buildStatement(node: CNode | null, next: number, ctx: Ctx): number {
   collectFacts(node, stmt);
   stmt.succ = [next];
   return stmt.id;
+}
+
+/**
+ * Whether a `switch (i)` inside `for (i = 0; i < N; i++)` has a case for each of 0 … N-1 (integer
+ * literals): every value of the counter has its case, and a `default:` is never taken.
+ */
+function coversLoopCounter(node: CNode, condition: CNode | null, cases: readonly CNode[]): boolean {
+  if (condition?.type !== 'identifier') return false;
+  const counter = condition.text;
+  let loop: CNode | null = node.parent;
+  while (loop && loop.type !== 'for_statement' && loop.type !== 'function_definition') loop = loop.parent;
+  if (loop?.type !== 'for_statement') return false;
+  const init = squash(loop.childForFieldName('initializer')?.text ?? '');
+  const test = /^(\w+)<(\d+)$/.exec(squash(loop.childForFieldName('condition')?.text ?? ''));
+  const step = squash(loop.childForFieldName('update')?.text ?? '');
+  if (init !== `${counter}=0` || test?.[1] !== counter || (step !== `${counter}++` && step !== `++${counter}`)) return false;
+  const values = new Set(
+    cases
+      .map((kase) => kase.childForFieldName('value')?.text)
+      .filter((value) => value !== undefined && /^\d+$/.test(value))
+      .map(Number),
+  );
+  const bound = Number(test[2]);
+  if (bound > 64) return false;
+  for (let value = 0; value < bound; value++) if (!values.has(value)) return false;
+  return true;
 }
 
 /**
