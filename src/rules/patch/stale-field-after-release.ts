@@ -156,6 +156,9 @@ export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
           if (call.within !== undefined || !isRelease(call, review.pairs)) continue;
           const target = fieldOf(releasedArg(call, review.pairs), params);
           if (!target) continue;
+          // The patch takes a reference through the field itself (`i915_gem_object_get_rcu(vma->obj)`): the put
+          // drops that extra one, not the reference the field holds.
+          if (takesReferenceThrough(review, releasedArg(call, review.pairs))) continue;
           const exit = staleExit(ir, node.id, target.field, target.object, review.pairs);
           if (exit === undefined) continue;
           issues.push(issueAt(view, call, target, exit));
@@ -165,6 +168,13 @@ export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
     return [...issues, ...siblingCleared(review, side)];
   },
 };
+
+/** Whether the patch's added code calls a get on the field expression itself (`foo_get(vma->obj)`, `_get_rcu`, …). */
+function takesReferenceThrough(review: HunkReview, arg: string | undefined): boolean {
+  if (!arg) return false;
+  const field = arg.replace(/\s+/g, '');
+  return new RegExp(`(?<![\\w>.])\\w*_get\\w*\\(${regExpLiteral(field)}\\)`).test(review.patchAddedText);
+}
 
 /** `kfree(a->x); a->y = NULL;` where the function never clears `a->x` (see the header). */
 function siblingCleared(review: HunkReview, side: ImageSide): PatchIssue[] {
