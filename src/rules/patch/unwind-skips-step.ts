@@ -271,8 +271,13 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           !ir.calls.some((call) => call.row >= target.row && UNDO_CALL.test(call.name))
         )
           continue;
-        // The later failure undoes the step itself before it jumps (`__free_engines(clone, n); goto err_unlock;`).
-        const made = before.call.target;
+        // The later failure undoes the step itself before it jumps (`__free_engines(clone, n); goto err_unlock;`),
+        // or hands on what the step made, returned or filled in (`amdgpu_job_alloc_with_ib(…, &job)`, then
+        // `amdgpu_job_free(job); goto out;`).
+        const made = [
+          ...(before.call.target !== undefined ? [before.call.target] : []),
+          ...before.call.args.filter((arg) => /^&[A-Za-z_]\w*$/.test(arg)).map((arg) => arg.slice(1)),
+        ];
         const undoes = undoneBy(before.call.name);
         if (
           exit.before.some((node) =>
@@ -280,18 +285,20 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
               (call) =>
                 undoes(call.name) ||
                 switchedBack(call, before.call) ||
-                (made !== undefined && !LOGGING.test(call.name) && call.args.some((arg) => mentions(arg, made))),
+                (!LOGGING.test(call.name) && call.args.some((arg) => made.some((object) => mentions(arg, object)))),
             ),
           )
         )
           continue;
         // A step that returned what it set up (`cf = foo_alloc()`): an unwind that hands that on (`kfree(cf)`) undoes it.
+        const result = before.call.target;
         const pointer =
-          made !== undefined && [`!${made}`, `IS_ERR(${made})`, `IS_ERR_OR_NULL(${made})`, `${made}==NULL`].includes(unwrap(before.cond));
+          result !== undefined &&
+          [`!${result}`, `IS_ERR(${result})`, `IS_ERR_OR_NULL(${result})`, `${result}==NULL`].includes(unwrap(before.cond));
         if (
-          made !== undefined &&
+          result !== undefined &&
           pointer &&
-          ir.calls.some((call) => call.row >= target.row && call.args.some((arg) => mentions(arg, made)))
+          ir.calls.some((call) => call.row >= target.row && call.args.some((arg) => mentions(arg, result)))
         )
           continue;
         // The unwind drops a reference on the object the step worked on (`gen8_init_scratch(&ppgtt->vm)`, then
