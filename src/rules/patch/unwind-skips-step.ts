@@ -74,6 +74,9 @@ const NAMED_UNDO: ReadonlyMap<string, readonly string[]> = new Map([
   ['device_initialize', ['put_device']],
 ]);
 
+/** Suffixes that name how a call waits or locks, not what it does. */
+const LOCKING_VARIANT = /_(?:unlocked|locked|interruptible|killable|nowait)$/;
+
 /** Undoes every step of an object: its teardown (not `free`, which undoes only the allocation). */
 const TEARDOWN = ['fini', 'destroy', 'deinit', 'uninit', 'cleanup', 'teardown'];
 /** A teardown verb as a word of a function name (`foo_hw_fini`, `gsc_destroy_one`). */
@@ -179,10 +182,12 @@ function undoneBy(step: string): (call: string) => boolean {
   const named = NAMED_UNDO.get(step);
   if (named) return (call) => named.includes(call);
   const verb = STEP.exec(step)?.[1] as string;
-  const stem = step.replace(STEP, '_').replace(/^_+|_+$/g, '');
+  // The locking variant does not change what is undone (`i915_gem_object_pin_map_unlocked()`, `_unpin_map()`).
+  const bare = (name: string) => name.replace(/^_+|_+$/g, '').replace(LOCKING_VARIANT, '');
+  const stem = bare(step.replace(STEP, '_'));
   // The object's own teardown (`foo_node_fini()` after `foo_node_insert()`) undoes whatever was done to it.
   const undo = new RegExp(`(?:^|_)(?:${[...(UNDO[verb] ?? []), ...TEARDOWN].join('|')})(?:_|$)`);
-  return (call) => undo.test(call) && call.replace(undo, '_').replace(/^_+|_+$/g, '') === stem;
+  return (call) => undo.test(call) && bare(call.replace(undo, '_')) === stem;
 }
 
 /**
@@ -212,6 +217,37 @@ function switchedBack(call: CallSite, step: CallSite): boolean {
   if (call.name !== step.name || call.args.length !== step.args.length) return false;
   const differing = call.args.flatMap((arg, i) => (arg === step.args[i] ? [] : [i]));
   return differing.length === 1 && SWITCHED.get(step.args[differing[0] as number] as string) === call.args[differing[0] as number];
+}
+
+/**
+ * Whether a statement between rows `from` and `to` undoes the step on every path to `to` (it dominates the
+ * later call: not inside a branch that may be skipped).
+ */
+function straightUndo(ir: FunctionIr, from: number, to: number, undoes: (call: string) => boolean): boolean {
+  return ir.nodes.some(
+    (node) =>
+      node.kind === 'stmt' &&
+      node.row > from &&
+      node.row < to &&
+      node.calls.some((call) => undoes(call.name)) &&
+      dominates(ir, node.id, to),
+  );
+}
+
+/** Whether every path from the entry to a node at row `row` goes through node `id`. */
+function dominates(ir: FunctionIr, id: number, row: number): boolean {
+  const seen = new Set<number>([id]);
+  const stack = [ir.entry];
+  while (stack.length > 0) {
+    const at = stack.pop() as number;
+    if (seen.has(at)) continue;
+    seen.add(at);
+    const node = ir.nodes[at];
+    if (!node) continue;
+    if (node.row === row) return false;
+    stack.push(...node.succ);
+  }
+  return true;
 }
 
 /** Whether the patch defines or calls a function named like the undo of `step` (`undoneBy`). */
@@ -279,6 +315,8 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           ...before.call.args.filter((arg) => /^&[A-Za-z_]\w*$/.test(arg)).map((arg) => arg.slice(1)),
         ];
         const undoes = undoneBy(before.call.name);
+        // Undone on the way, before the later call failed (`i915_gem_object_unpin_map(vma->obj);` right after the copy).
+        if (straightUndo(ir, before.call.row, exit.row, undoes)) continue;
         if (
           exit.before.some((node) =>
             node.calls.some(
