@@ -71,10 +71,21 @@ function firstUnguardedDeref(ir: FunctionIr, from: number, name: string): number
   return undefined;
 }
 
+/**
+ * Whether the function tests the field itself, or asserts it set (`drm_WARN_ON(&i915->drm, !fbc->plane);`,
+ * `GEM_BUG_ON(!x)`): the author states what it holds there.
+ */
 function testsSource(ir: FunctionIr, source: string): boolean {
   const mention = new RegExp(`(?<![\\w.>])${regExpLiteral(source)}(?![\\w(])`);
-  return ir.nodes.some((node) => node.cond !== undefined && mention.test(node.cond));
+  return ir.nodes.some(
+    (node) =>
+      (node.cond !== undefined && mention.test(node.cond)) ||
+      node.calls.some((call) => ASSERTION.test(call.name) && call.args.some((arg) => mention.test(arg))),
+  );
 }
+
+/** Assertion macros: a test of their argument that goes on either way (`WARN_ON`, `drm_WARN_ON_ONCE`, `GEM_BUG_ON`). */
+const ASSERTION = /(?:^|_)(?:WARN_ON|BUG_ON|WARN)(?:_ONCE)?$/;
 
 const where = (belief: NullBelief) => `${belief.path}:${belief.line}`;
 
