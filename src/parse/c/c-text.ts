@@ -40,6 +40,9 @@ export const TYPE_ARGUMENTS: ReadonlyMap<string, readonly number[]> = new Map([
   ['flex_array_size', [0]],
   ['ARRAY_SIZE', [0]],
   ['BITS_PER_TYPE', [0]],
+  // container_of(ptr, type, member): the member is a designator of the type (`dmc.work`), not a local `dmc`.
+  ['container_of', [1, 2]],
+  ['container_of_const', [1, 2]],
   ['typeof_member', [0, 1]],
 ]);
 const TYPE_ARGUMENT_CALL = new RegExp(`\\b(${[...TYPE_ARGUMENTS.keys()].join('|')})\\s*\\(`, 'g');
