@@ -418,18 +418,23 @@ function partialFillOf(review: HunkReview, side: ImageSide, call: CallSite, name
   return index < 0 ? undefined : byParam.get(index);
 }
 
+/** Variables named for an amount or a position, not a status. */
+const QUANTITY = /^(?:len|length|size|count|cnt|n|num\w*|nr\w*|bytes|total\w*|idx|index|offset|pos|copied|written)$/;
+
 /**
  * `&name` handed to a call that reports failure: its result is kept somewhere (`ret = f(&v)`, here or
  * anywhere in the patch) or the patch's code shows it returning an errno. A function that can fail may
  * return before it writes its out-parameter, so the value is only known once its result has been looked at.
  */
+
 function fallibleFill(review: HunkReview, side: ImageSide, view: FunctionView, call: CallSite, name: string): boolean {
   const address = addressArgument(name);
   if (call.negated || call.within !== undefined || !call.args.some((arg) => address.test(arg))) return false;
   // A function of the patch that stores through this parameter on every path fills it in whatever it returns.
   const position = call.args.findIndex((arg) => address.test(arg));
   if (review.completeFills?.[side].get(call.name)?.has(position)) return false;
-  if (call.target !== undefined) return /^\w+$/.test(call.target);
+  // A result kept as a quantity (`len = gen8_pd_range(start, end, lvl, &idx)`) is no status to test first.
+  if (call.target !== undefined) return /^\w+$/.test(call.target) && !QUANTITY.test(call.target);
   // A statement of its own, `f(&v);`: the result is dropped. Fallible only when the code elsewhere keeps it.
   if (!new RegExp(`^\\s*${regExpLiteral(call.name)}\\s*\\(`).test(rowText(view, call.row))) return false;
   if (review.errnoFunctions?.has(call.name) || review.keptResults?.has(call.name)) return true;
