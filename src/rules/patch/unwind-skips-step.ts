@@ -88,10 +88,11 @@ const NOTHING_TO_UNDO = /^(?:dma_resv|reservation_object)_reserve_(?:shared|fenc
 const DELEGATED_STEPS = 3;
 const STEP = new RegExp(`(?:^|_)(${Object.keys(UNDO).join('|')})(?:_|$)`);
 /**
- * A name that ends in a verb that sets nothing up (`i915_request_wait`, `foo_map_sync`): the set-up word
+ * A name that ends in a verb that sets nothing up (`i915_request_wait`, `foo_map_sync`; an await only adds a
+ * dependency the request drops with itself, `i915_request_await_dma_fence`): the set-up word
  * in it names the object, and the call leaves nothing to undo.
  */
-const NO_STATE_VERB = /_(?:wait(?:_\w+)?|sync|flush|check|verify|validate|lookup|find)$/;
+const NO_STATE_VERB = /_(?:a?wait(?:_\w+)?|sync|flush|check|verify|validate|lookup|find)$/;
 const isStep = (name: string) => STEP.test(name) && !NO_STATE_VERB.test(name);
 
 interface FailureExit {
