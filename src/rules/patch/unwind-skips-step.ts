@@ -224,14 +224,9 @@ function switchedBack(call: CallSite, step: CallSite): boolean {
  * Whether a statement between rows `from` and `to` undoes the step on every path to `to` (it dominates the
  * later call: not inside a branch that may be skipped).
  */
-function straightUndo(ir: FunctionIr, from: number, to: number, undoes: (call: string) => boolean): boolean {
+function straightUndo(ir: FunctionIr, from: number, to: number, undoes: (call: CallSite) => boolean): boolean {
   return ir.nodes.some(
-    (node) =>
-      node.kind === 'stmt' &&
-      node.row > from &&
-      node.row < to &&
-      node.calls.some((call) => undoes(call.name)) &&
-      dominates(ir, node.id, to),
+    (node) => node.kind === 'stmt' && node.row > from && node.row < to && node.calls.some(undoes) && dominates(ir, node.id, to),
   );
 }
 
@@ -316,8 +311,11 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
           ...before.call.args.filter((arg) => /^&[A-Za-z_]\w*$/.test(arg)).map((arg) => arg.slice(1)),
         ];
         const undoes = undoneBy(before.call.name);
-        // Undone on the way, before the later call failed (`i915_gem_object_unpin_map(vma->obj);` right after the copy).
-        if (straightUndo(ir, before.call.row, exit.row, undoes)) continue;
+        // Undone on the way, before the later call failed (`i915_gem_object_unpin_map(vma->obj);` right after the
+        // copy), by name or by an undo handed what the step made (`vma = …ggtt_pin(…)`, then `i915_vma_unpin(vma)`).
+        const undoesMade = (call: CallSite) =>
+          undoes(call.name) || (UNDO_CALL.test(call.name) && call.args.some((arg) => made.some((object) => mentions(arg, object))));
+        if (straightUndo(ir, before.call.row, exit.row, undoesMade)) continue;
         if (
           exit.before.some((node) =>
             node.calls.some(
