@@ -74,6 +74,9 @@ const NAMED_UNDO: ReadonlyMap<string, readonly string[]> = new Map([
   ['device_initialize', ['put_device']],
 ]);
 
+/** Labels named for the way things went right. */
+const SUCCESS_LABEL = /^(?:valid|found|success|succeeded|ok|good)(?:_\w+)?$|_(?:ok|found|valid)$/;
+
 /** Suffixes that name how a call waits or locks, not what it does. */
 const LOCKING_VARIANT = /_(?:unlocked|locked|interruptible|killable|nowait)$/;
 
@@ -274,6 +277,9 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         const before = exits[i - 1] as FailureExit;
         const exit = exits[i] as FailureExit;
         if (before.label !== exit.label || before.call.name === exit.call.name || !isStep(before.call.name)) continue;
+        // A jump to a label named for success (`goto valid_fb;` when the BIOS framebuffer could be reused) is where
+        // the test holds, not a failure.
+        if (SUCCESS_LABEL.test(exit.label)) continue;
         // A call through a function pointer (`engine->emit_init_breadcrumb(rq)`): its undo has no name to look for.
         if (/->|\./.test(before.call.name)) continue;
         // After the patch, the step or the later failure must be the patch's: a patch that only sends the
