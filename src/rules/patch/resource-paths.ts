@@ -1241,6 +1241,23 @@ function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex, fn: Func
     if (onThen) thenState = replace(thenState, res.key, onThen === 'success' ? held : undefined);
     if (onElse) elseState = replace(elseState, res.key, onElse === 'success' ? held : undefined);
   }
+  // A buffer allocated only when a fallback would not do (`mem = stack; if (n > N) mem = kvmalloc(…);`) and
+  // freed only when it is not the fallback (`if (mem != stack) kvfree(mem);`): where it was allocated, it is
+  // not the fallback, so the side that finds it equal holds nothing.
+  for (const res of state) {
+    if (res.status !== 'held' || res.pair.kind !== 'memory' || !/^[A-Za-z_]\w*$/.test(res.key)) continue;
+    const compared = new RegExp(`^(?:${res.key}(!=|==)([A-Za-z_]\\w*)|([A-Za-z_]\\w*)(!=|==)${res.key})$`).exec(unwrap(cond));
+    if (!compared) continue;
+    const fallback = compared[2] ?? compared[3];
+    const equal = (compared[1] ?? compared[4]) === '==';
+    const setToFallback = fn.nodes.some(
+      (other) =>
+        other.row < (res.acquireRow ?? -1) && other.assigns.some((assign) => assign.target === res.key && assign.value === fallback),
+    );
+    if (!setToFallback) continue;
+    if (equal) thenState = replace(thenState, res.key, undefined);
+    else elseState = replace(elseState, res.key, undefined);
+  }
   // An allocation handed to a constructor that adopts it when it succeeds: the code frees it itself
   // only where the constructor failed (`arr = dma_fence_array_create(n, fences, …); if (!arr) {
   // kfree(fences); return …; }`), so on the success side the new object owns it.
