@@ -632,9 +632,13 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     ...node.assigns.map((a) => a.target).filter((t) => /^[A-Za-z_]\w*$/.test(t)),
   ];
   for (const name of fresh) {
+    // Given a new value (`entity = &ctx->entities[0][i]` at the top of each pass), `entity->fences` names
+    // another object: what was released through the old one is not this one's.
+    const assigned = node.assigns.some((a) => a.target === name);
     state = state.filter(
       (res) =>
         (!node.declares?.includes(name) || (res.key !== name && !res.key.startsWith(`${name}->`) && !res.key.startsWith(`${name}.`))) &&
+        !(assigned && res.status === 'released' && (res.key.startsWith(`${name}->`) || res.key.startsWith(`${name}.`))) &&
         !res.key.includes(`[${name}]`),
     );
   }
