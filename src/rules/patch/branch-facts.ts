@@ -37,6 +37,7 @@
  * string, so a walk can key its memo on it); '' is "nothing known".
  */
 
+import { splitTop } from '../../parse/c/c-text';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 
 /** Plain variable or field path, possibly compared or masked with one operand (white space already removed). */
@@ -161,24 +162,11 @@ export function firstRoundCounters(fn: FunctionIr): ReadonlySet<string> {
 
 /** The top-level operands of `a || b || c` or `a && b` (white space removed); undefined for one operand or both operators. */
 function logicalOperands(cond: string): { operands: string[]; operator: '||' | '&&' } | undefined {
-  const operands: string[] = [];
-  const operators = new Set<string>();
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < cond.length; i++) {
-    const c = cond[i];
-    if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (depth === 0 && (c === '|' || c === '&') && cond[i + 1] === c) {
-      operands.push(cond.slice(start, i));
-      operators.add(c);
-      start = i + 2;
-      i++;
-    }
-  }
-  if (operators.size !== 1) return undefined;
-  operands.push(cond.slice(start));
-  return { operands, operator: operators.has('|') ? '||' : '&&' };
+  const ors = splitTop(cond, '||');
+  const ands = splitTop(cond, '&&');
+  if (ors.length > 1 && ands.length === 1) return { operands: ors, operator: '||' };
+  if (ands.length > 1 && ors.length === 1) return { operands: ands, operator: '&&' };
+  return undefined;
 }
 
 /**

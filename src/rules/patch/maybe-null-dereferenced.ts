@@ -19,6 +19,7 @@ import { defineRule } from '../rule';
 import { regExpLiteral } from '../../base/regexp-literal';
 import type { FunctionIr } from '../../parse/c/function-ir';
 import type { NullBelief } from './null-beliefs';
+import { ASSERTION } from './resource-paths';
 import {
   functionLabel,
   rowChanged,
@@ -83,9 +84,6 @@ function testsSource(ir: FunctionIr, source: string): boolean {
       node.calls.some((call) => ASSERTION.test(call.name) && call.args.some((arg) => mention.test(arg))),
   );
 }
-
-/** Assertion macros: a test of their argument that goes on either way (`WARN_ON`, `drm_WARN_ON_ONCE`, `GEM_BUG_ON`). */
-const ASSERTION = /(?:^|_)(?:WARN_ON|BUG_ON|WARN)(?:_ONCE)?$/;
 
 const where = (belief: NullBelief) => `${belief.path}:${belief.line}`;
 

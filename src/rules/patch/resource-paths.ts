@@ -139,8 +139,9 @@ const ASYNC_HANDOFF =
  */
 const RELEASE_CALLBACK = /^[A-Za-z_]\w*(?:retire|release|free|destroy)\w*$/;
 
-/** Calls that assert their argument instead of branching on it. */
-const ASSERTION = /^(?:WARN_ON|WARN_ON_ONCE|BUG_ON|drm_WARN_ON|drm_WARN_ON_ONCE|XE_WARN_ON|xe_assert|xe_tile_assert|xe_gt_assert)$/;
+/** Calls that assert their argument instead of branching on it (a test that goes on either way). */
+export const ASSERTION =
+  /^(?:WARN_ON|WARN_ON_ONCE|BUG_ON|GEM_BUG_ON|GEM_WARN_ON|drm_WARN_ON|drm_WARN_ON_ONCE|XE_WARN_ON|xe_assert|xe_tile_assert|xe_gt_assert)$/;
 const LOCK_ASSERT = /^(?:lockdep_assert_held|lockdep_assert_held_once|lockdep_assert_held_write)$/;
 
 /** `&(foo->bar)` → `foo->bar`. */
@@ -1138,7 +1139,7 @@ function failureReturnFollows(fn: FunctionIr, node: IrNode): boolean {
 }
 
 /** Every path from the function's entry to `node` goes through `head` (a few hundred nodes at most: a plain search). */
-function dominates(fn: FunctionIr, head: IrNode | undefined, node: IrNode): boolean {
+export function dominates(fn: FunctionIr, head: IrNode | undefined, node: IrNode): boolean {
   if (!head) return false;
   if (head === node) return true;
   const seen = new Set<number>([head.id]);

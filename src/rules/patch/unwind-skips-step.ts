@@ -26,7 +26,7 @@ import { regExpLiteral } from '../../base/regexp-literal';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { PREDICATE_NAME } from './errno-functions';
 import { branchExit } from './path-issues';
-import { mentions, unwrap } from './resource-paths';
+import { dominates, mentions, unwrap } from './resource-paths';
 import { LOGGING, UNDO_CALL } from './return-skips-unwind';
 import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
@@ -224,29 +224,15 @@ function switchedBack(call: CallSite, step: CallSite): boolean {
 }
 
 /**
- * Whether a statement between rows `from` and `to` undoes the step on every path to `to` (it dominates the
- * later call: not inside a branch that may be skipped).
+ * Whether a statement between rows `from` and `to` (the later failure's `goto`) undoes the step on every
+ * path to that jump (it dominates it: not inside a branch that may be skipped).
  */
 function straightUndo(ir: FunctionIr, from: number, to: number, undoes: (call: CallSite) => boolean): boolean {
+  const jump = ir.nodes.find((node) => node.row === to && node.goto !== undefined);
+  if (!jump) return false;
   return ir.nodes.some(
-    (node) => node.kind === 'stmt' && node.row > from && node.row < to && node.calls.some(undoes) && dominates(ir, node.id, to),
+    (node) => node.kind === 'stmt' && node.row > from && node.row < to && node.calls.some(undoes) && dominates(ir, node, jump),
   );
-}
-
-/** Whether every path from the entry to a node at row `row` goes through node `id`. */
-function dominates(ir: FunctionIr, id: number, row: number): boolean {
-  const seen = new Set<number>([id]);
-  const stack = [ir.entry];
-  while (stack.length > 0) {
-    const at = stack.pop() as number;
-    if (seen.has(at)) continue;
-    seen.add(at);
-    const node = ir.nodes[at];
-    if (!node) continue;
-    if (node.row === row) return false;
-    stack.push(...node.succ);
-  }
-  return true;
 }
 
 /** Whether the patch defines or calls a function named like the undo of `step` (`undoneBy`). */
