@@ -245,9 +245,36 @@ function undoInPatch(review: HunkReview, step: string): boolean {
 }
 
 /** Whether a call after the label undoes `step` by name. */
-function undoneAfter(ir: FunctionIr, labelRow: number, step: string): boolean {
+function undoneAfter(review: HunkReview, ir: FunctionIr, labelRow: number, step: string): boolean {
   const undoes = undoneBy(step);
-  return ir.calls.some((call) => call.row > labelRow && undoes(call.name));
+  return ir.calls.some(
+    (call) =>
+      call.row > labelRow &&
+      (undoes(call.name) || (review.definedFunctions?.has(call.name) === true && bodyCalls(review, call.name).some(undoes))),
+  );
+}
+
+/**
+ * The functions a function the patch adds calls in its body (`sdma_v4_0_destroy_inst_ctx()` calling
+ * `release_firmware()` for each instance), read from the patch's added text: a teardown helper the
+ * label calls undoes what its body undoes.
+ */
+function bodyCalls(review: HunkReview, fn: string): string[] {
+  const text = review.patchAddedText;
+  // The text has its white space removed (`staticvoidfoo(structbar*b)\n{`): a definition is the name, a
+  // parameter list without calls in it, and a brace; a call is followed by `;` or an operator instead.
+  const header = new RegExp(`(?<![>.])${regExpLiteral(fn)}\\([^;{}()]*\\)\\n?\\{`).exec(text);
+  if (!header) return [];
+  let depth = 0;
+  let end = text.length;
+  for (let i = header.index + header[0].length - 1; i < text.length; i++) {
+    if (text[i] === '{') depth++;
+    else if (text[i] === '}' && --depth === 0) {
+      end = i;
+      break;
+    }
+  }
+  return [...text.slice(header.index + header[0].length, end).matchAll(/([A-Za-z_]\w*)\(/g)].map((match) => match[1] as string);
 }
 
 export const unwindSkipsStepCheck: PatchRuleCheck = {
@@ -282,7 +309,7 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
         if (!successReaches(ir, before, exit)) continue;
         // The code after the label must be in view to say it undoes nothing.
         const target = ir.nodes[labelTarget(ir, exit) ?? -1];
-        if (!target || target.kind === 'unknown' || undoneAfter(ir, target.row - 1, before.call.name)) continue;
+        if (!target || target.kind === 'unknown' || undoneAfter(review, ir, target.row - 1, before.call.name)) continue;
         // A window that stops after the label (`out: if (err) {` and the hunk ends) shows only part of the unwind.
         if (ir.synthetic && !ir.nodes.some((node) => node.kind === 'return' && node.row >= target.row)) continue;
         // The label calls the function's own teardown (`gsc_destroy_one()` in `gsc_init_one()`): it
