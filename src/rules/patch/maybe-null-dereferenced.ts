@@ -49,7 +49,10 @@ export const maybeNullDereferenced = defineRule({
 function firstUnguardedDeref(ir: FunctionIr, from: number, name: string): number | undefined {
   const mention = new RegExp(`(?<![\\w.>])${regExpLiteral(name)}(?!\\w)`);
   // A condition that tests it before it dereferences it (`p && p->x`, `!p || p->x`): the && or || guards the use.
-  const guard = new RegExp(`(?:^|[(&|])(?:!?${regExpLiteral(name)}|${regExpLiteral(name)}[!=]=NULL)(?:&&|\\|\\|)`);
+  // `WARN_ON(!p) || p->x` too: the assertion's result guards the use the same way.
+  const guard = new RegExp(
+    `(?:^|[(&|])(?:!?${regExpLiteral(name)}|${regExpLiteral(name)}[!=]=NULL|\\w*WARN_ON(?:_ONCE)?\\((?:[^()]*,)?!${regExpLiteral(name)}\\))(?:&&|\\|\\|)`,
+  );
   const start = ir.nodes[from];
   if (!start) return undefined;
   const seen = new Set<number>();

@@ -111,6 +111,8 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
           if (field && new RegExp(String.raw`(?:!\s*${root}|\b${root}\s*==\s*NULL)\s*\|\|`).test(text)) continue;
           if (!field) continue;
           const key = field.replace(/\s+/g, '');
+          // `if (f->time != NULL) kfree(f->time);`: a defensive test before a release says nothing of the field.
+          if (releasedUnderTest(lines, index, key)) continue;
           fieldTests.set(key, (fieldTests.get(key) ?? 0) + 1);
           // `f->ctx = kzalloc(…); if (!f->ctx) return -ENOMEM;`: the check of what was just stored there says
           // the field may be NULL only where a failed set-up leaves it so: in the teardown that runs after it.
@@ -157,6 +159,15 @@ function createdIfMissing(lines: readonly NullSourceLine[], index: number, field
   if (!new RegExp(String.raw`\bif\s*\(\s*(?:!\s*${name}|${name}\s*==\s*NULL)\s*\)`).test(squashed(index))) return false;
   const store = new RegExp(String.raw`^\s*${name}\s*=(?!=)`);
   for (let at = index + 1; at <= Math.min(lines.length - 1, index + TEST_WINDOW); at++) if (store.test(squashed(at))) return true;
+  return false;
+}
+
+/** The test's line or the next releases the field it tests (`if (x->buf) kfree(x->buf);`). */
+function releasedUnderTest(lines: readonly NullSourceLine[], index: number, field: string): boolean {
+  const release = new RegExp(String.raw`\b(?:\w*(?:free|put|destroy|release|fini)\w*)\(${regExpLiteral(field)}\)`);
+  for (let at = index; at <= index + 1 && at < lines.length; at++) {
+    if (release.test((lines[at] as NullSourceLine).text.replace(/\s+/g, ''))) return true;
+  }
   return false;
 }
 
