@@ -191,7 +191,7 @@ export async function reviewPatchLines(
       };
       const owned = ownedByFunction(parsedHunks, pairs);
       const issues = parsedHunks.map((parsedHunk) => hunkIssues(parsedHunk, owned, context));
-      const elsewhere = { pre: patchIssueKeys(issues, 'pre'), post: patchIssueKeys(issues, 'post') };
+      const elsewhere = patchIssueKeys(issues);
       for (const hunkIssue of issues) findings.push(...reviewHunk(hunkIssue, context, elsewhere));
     }
   }

@@ -354,17 +354,28 @@ export function hunkIssues(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
 }
 
 /**
- * Issue keys by rule over every hunk of a patch, on one side: an issue a hunk
+ * Issue keys by rule over every hunk of a patch, per side: an issue a hunk
  * reports after the patch whose key another hunk shows before it is code the
  * patch moved (a function taken from one file to another keeps its name and
  * its lines), not something it introduces; likewise an issue gone from one
  * hunk that another still shows is not fixed.
  */
-export function patchIssueKeys(all: readonly HunkIssues[], side: ImageSide): Map<string, Set<string>> {
+export function patchIssueKeys(all: readonly HunkIssues[]): Record<ImageSide, Map<string, Set<string>>> {
   // A function moved under a new name (`dp_enable_mst_on_sink()` → `enable_mst_on_sink()` in another
   // file, body unchanged) keys its issues by the name of the other side too.
   const moves = movedFunctionRenames(all);
-  const renames = side === 'pre' ? moves : moves.map(([from, to]): [string, string] => [to, from]);
+  return {
+    pre: sideIssueKeys(all, 'pre', moves),
+    post: sideIssueKeys(
+      all,
+      'post',
+      moves.map(([from, to]): [string, string] => [to, from]),
+    ),
+  };
+}
+
+/** `patchIssueKeys` of one side, each key also under the other side's names of moved functions. */
+function sideIssueKeys(all: readonly HunkIssues[], side: ImageSide, renames: readonly [string, string][]): Map<string, Set<string>> {
   const keys = new Map<string, Set<string>>();
   for (const hunk of all) {
     for (const entry of hunk.checks) {

@@ -138,6 +138,9 @@ export function correlatedVariables(fn: FunctionIr): ReadonlySet<string> {
  * its first-round side; after a step nothing is known of it.
  */
 export function firstRoundCounters(fn: FunctionIr): ReadonlySet<string> {
+  // Asked once per variable declared in the function: learned once per function.
+  const cached = counterCache.get(fn);
+  if (cached) return cached;
   const tested = new Set<string>();
   for (const node of fn.nodes) {
     if (node.kind !== 'branch' || node.succ.length !== 2) continue;
@@ -157,8 +160,12 @@ export function firstRoundCounters(fn: FunctionIr): ReadonlySet<string> {
       else if (assign.op === '+=' || new RegExp(`^${assign.target}\\+`).test(assign.value)) stepped.add(assign.target);
     }
   }
-  return new Set([...zeroed].filter((name) => stepped.has(name)));
+  const counters = new Set([...zeroed].filter((name) => stepped.has(name)));
+  counterCache.set(fn, counters);
+  return counters;
 }
+
+const counterCache = new WeakMap<FunctionIr, ReadonlySet<string>>();
 
 /** The top-level operands of `a || b || c` or `a && b` (white space removed); undefined for one operand or both operators. */
 function logicalOperands(cond: string): { operands: string[]; operator: '||' | '&&' } | undefined {

@@ -97,8 +97,7 @@ const FILL_ROUNDS = 4;
  * `param[0] = …`) or hands it to a function of `fills` at a position that function fills.
  */
 function storedOnEveryPath(ir: FunctionIr, param: string, fills: CompleteFills): boolean {
-  const name = regExpLiteral(param);
-  const store = new RegExp(`^(?:\\*\\(?${name}\\)?|${name}\\[0\\])$`);
+  const store = storeThrough(param);
   const filled = (node: IrNode) =>
     node.assigns.some((assign) => store.test(assign.target) && assign.op === undefined) ||
     node.calls.some((call) => call.args.some((arg, position) => arg === param && fills.get(call.name)?.has(position)));
@@ -120,10 +119,15 @@ function storedOnEveryPath(ir: FunctionIr, param: string, fills: CompleteFills):
   return true;
 }
 
+/** An assignment target that stores through pointer `param`: `*param`, `*(param)`, `param[0]`. */
+function storeThrough(param: string): RegExp {
+  const name = regExpLiteral(param);
+  return new RegExp(`^(?:\\*\\(?${name}\\)?|${name}\\[0\\])$`);
+}
+
 /** The row of a return reached without a store through `param`, when some other path stores through it. */
 function unwrittenReturn(ir: FunctionIr, param: string, nullTested: (cond: string) => 'then' | 'else' | undefined): number | undefined {
-  const name = regExpLiteral(param);
-  const store = new RegExp(`^(?:\\*\\(?${name}\\)?|${name}\\[0\\])$`);
+  const store = storeThrough(param);
   const writes = (node: IrNode) =>
     node.assigns.some((assign) => store.test(assign.target) || assign.target === param) ||
     // Handed on bare (`fill(p)`, `memset(p, 0, n)`): the callee may store through it.

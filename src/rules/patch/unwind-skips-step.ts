@@ -239,8 +239,7 @@ function straightUndo(ir: FunctionIr, from: number, to: number, undoes: (call: C
 function undoInPatch(review: HunkReview, step: string): boolean {
   const undoes = undoneBy(step);
   if ([...(review.definedFunctions ?? [])].some(undoes)) return true;
-  for (const text of [review.patchAddedText, review.patchRemovedText])
-    for (const match of text.matchAll(/([A-Za-z_]\w*)\(/g)) if (undoes(match[1] as string)) return true;
+  for (const text of [review.patchAddedText, review.patchRemovedText]) if (calledNames(text).some(undoes)) return true;
   return false;
 }
 
@@ -274,7 +273,12 @@ function bodyCalls(review: HunkReview, fn: string): string[] {
       break;
     }
   }
-  return [...text.slice(header.index + header[0].length, end).matchAll(/([A-Za-z_]\w*)\(/g)].map((match) => match[1] as string);
+  return calledNames(text.slice(header.index + header[0].length, end));
+}
+
+/** The names called in a stretch of the patch's squashed text (`foo(` … `bar(`). */
+function calledNames(text: string): string[] {
+  return [...text.matchAll(/([A-Za-z_]\w*)\(/g)].map((match) => match[1] as string);
 }
 
 export const unwindSkipsStepCheck: PatchRuleCheck = {
