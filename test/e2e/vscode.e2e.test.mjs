@@ -42,6 +42,8 @@ const USER_DATA = path.join(WORK, 'ud');
 /** Deadlines: generous for a 2-core CI machine, tight enough to fail fast when something is really wrong. */
 const STARTUP_MS = 90_000;
 const STEP_MS = 30_000;
+/** The deadline of one attempt of a gesture that is retried (see `retrying`). */
+const RETRY_MS = 10_000;
 /** "A 200 MB trace opens without freezing the editor": analyzed from disk by the server. */
 const BIG_TRACE_BYTES = 200 * 1024 * 1024;
 const BIG_TRACE_MS = 240_000;
@@ -73,7 +75,28 @@ async function settled(locator) {
   await locator.evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished.catch(() => undefined))));
 }
 
+/**
+ * Retries a user gesture whose effect a slow machine can lose (a key that arrives before the editor it
+ * is meant for is active, a click on a list row that is being re-rendered): each attempt waits for its
+ * own effect with a short deadline, the last attempt's error is the one reported.
+ */
+async function retrying(body, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await body(attempt === attempts ? STEP_MS : RETRY_MS);
+    } catch (error) {
+      if (attempt === attempts) throw error;
+    }
+  }
+}
+
+/** Opens a quick input with `prefix`, first closing one a previous step left open (typing would go there). */
 async function quickInput(prefix) {
+  const widget = page.locator('.quick-input-widget');
+  if (await widget.isVisible()) {
+    await page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden', timeout: STEP_MS });
+  }
   await page.keyboard.press(prefix);
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: STEP_MS });
@@ -118,24 +141,36 @@ async function clearNotifications() {
 }
 
 async function openFile(name, languageName) {
-  const input = await quickInput('Control+P');
-  await input.fill(name);
-  // Click the matching row: Enter would take whichever row is highlighted while the list is still updating.
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ timeout: STEP_MS });
-  await row.click();
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: STEP_MS });
+  await retrying(async (timeout) => {
+    const input = await quickInput('Control+P');
+    await input.fill(name);
+    // Click the matching row: Enter would take whichever row is highlighted while the list is still updating.
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+    await row.waitFor({ timeout });
+    await row.click();
+    await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout });
+    // The window title names the active editor: the file is open, not only its tab drawn.
+    await page.waitForFunction((n) => globalThis.document.title.includes(n), name, { timeout });
+  });
   await page.locator('.statusbar-item', { hasText: languageName }).first().waitFor({ timeout: STEP_MS });
 }
 
 async function goToLine(line) {
-  const input = await quickInput('Control+G');
-  await input.fill(`:${line}`);
-  await page.keyboard.press('Enter');
-  await page
-    .locator('.statusbar-item', { hasText: `Ln ${line},` })
-    .first()
-    .waitFor({ timeout: STEP_MS });
+  await retrying(async (timeout) => {
+    const input = await quickInput('Control+G');
+    await input.fill(`:${line}`);
+    // Accept only once the picker has read the number: before that (or before the opened file is the
+    // active text editor, when it says "Open a text editor first") Enter goes nowhere.
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: `Go to line ${line}.` })
+      .first()
+      .waitFor({ timeout });
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.statusbar-item', { hasText: `Ln ${line},` })
+      .first()
+      .waitFor({ timeout });
+  });
 }
 
 async function problemRow(text) {
@@ -403,13 +438,38 @@ after(async () => {
   fs.rmSync(WORK, { recursive: true, force: true });
 });
 
-/** A test step that leaves a screenshot of the workbench behind when it fails. */
+/**
+ * What the workbench showed when a step failed, in words: a CI log has no screenshot, and "waiting for
+ * X" alone does not say whether a quick input was left open or another editor was active.
+ */
+async function workbenchState() {
+  return page
+    .evaluate(() => {
+      const doc = globalThis.document;
+      const texts = (selector) => [...doc.querySelectorAll(selector)].map((el) => el.textContent.trim().slice(0, 80));
+      const quick = doc.querySelector('.quick-input-widget');
+      const open = quick && quick.style.display !== 'none';
+      return [
+        `title: ${doc.title}`,
+        `active tabs: ${texts('.tabs-container .tab.active').join(' | ')}`,
+        `focus: ${doc.activeElement?.className || doc.activeElement?.tagName}`,
+        open
+          ? `quick input: "${quick.querySelector('input')?.value}" rows: ${texts('.quick-input-list .monaco-list-row').join(' | ')}`
+          : 'quick input: closed',
+        `status bar: ${texts('.statusbar-item').filter(Boolean).join(' | ')}`,
+      ].join('\n');
+    })
+    .catch((error) => `(workbench state unavailable: ${error.message})`);
+}
+
+/** A test step that leaves a screenshot of the workbench behind when it fails, and its state in the error. */
 function step(name, body) {
   test(name, async () => {
     try {
       await body();
     } catch (error) {
       await page?.screenshot({ path: path.join(SHOTS, `failed-${name.replace(/\W+/g, '-').slice(0, 60)}.png`) }).catch(() => undefined);
+      if (page && error instanceof Error) error.message += `\nworkbench when it failed:\n${await workbenchState()}`;
       throw error;
     }
   });
