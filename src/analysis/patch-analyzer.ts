@@ -268,6 +268,7 @@ function withLearnedPairs(
     path: path || 'the patch',
     // Cited by their line in the file (new or old), as the lock facts are.
     lines: hunk.lines.map((line) => ({ text: line.text, line: line.newLine ?? line.oldLine ?? line.line })),
+    ...(hunk.section ? { context: hunk.section } : {}),
   }));
   if (readSource) {
     for (const path of new Set(cHunks.map(({ path }) => path))) {

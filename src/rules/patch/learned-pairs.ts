@@ -27,6 +27,8 @@ export interface LearnSource {
   readonly path: string;
   /** The lines, with the line number each one is cited by. */
   readonly lines: readonly { readonly text: string; readonly line: number; readonly cite?: string }[];
+  /** The head of the function the lines start in, when they start inside one (a hunk header's function context). */
+  readonly context?: string;
 }
 
 export interface LearnedPair extends ResourcePair {
@@ -221,6 +223,43 @@ interface Evidence {
    * one resource of the object (`ResourcePair.qualifierSlot`).
    */
   qualified?: boolean;
+  /**
+   * What the declared type of the object says about a `foo_get(x)`/`foo_put(x)` pair
+   * (`vlv_punit_get(dev_priv)` with `struct drm_i915_private *dev_priv`): `own` when a word of
+   * the pair's name is a word of the type (`i915_request_get(rq)`, `ttm_bo_get(bo)` of a
+   * `ttm_buffer_object`), `foreign` when none is: the calls count the users of a unit of the
+   * object (a sideband port, a mailbox), not the references that keep the object alive.
+   */
+  owner?: 'own' | 'foreign';
+}
+
+/** `struct foo *name` in a parameter list or a declaration: the type of each pointer the unit names. */
+const STRUCT_POINTER = /\bstruct\s+([A-Za-z_]\w*)\s*\*\s*([A-Za-z_]\w*)/g;
+
+function declaredStructTypes(unit: LearnSource['lines'], context: string | undefined): Map<string, string> {
+  const types = new Map<string, string>();
+  for (const { text } of context === undefined ? unit : [...unit, { text: context }]) {
+    if (!text.includes('struct')) continue;
+    for (const match of text.matchAll(STRUCT_POINTER))
+      if (!types.has(match[2] as string)) types.set(match[2] as string, match[1] as string);
+  }
+  return types;
+}
+
+/** Whether a word of `stem` (the pair's name without its suffix) names, or abbreviates, a word of `type`. */
+function stemNamesType(stem: string, type: string): boolean {
+  const typeWords = type.split('_').filter((word) => word.length >= 2);
+  return stem
+    .split('_')
+    .filter((word) => word.length >= 2)
+    .some((word) => typeWords.some((typeWord) => typeWord.startsWith(word) || word.startsWith(typeWord)));
+}
+
+function ownerOf(suffix: Suffix, stem: string, object: string, types: ReadonlyMap<string, string>): { owner?: 'own' | 'foreign' } {
+  if (suffix.kind !== 'reference' || suffix.returnsObject) return {};
+  const type = types.get(object);
+  if (type === undefined) return {};
+  return { owner: stemNamesType(stem, type) ? 'own' : 'foreign' };
 }
 
 const cache = new Map<string, Evidence[]>();
@@ -239,12 +278,15 @@ function releasedInBlock(unit: LearnSource['lines'], acquire: Call, release: Cal
 }
 
 function learnFrom(source: LearnSource): Evidence[] {
-  const cacheKey = `${source.path}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
+  const cacheKey = `${source.path}\u0000${source.context ?? ''}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
   const cached = cache.get(cacheKey);
   if (cached) return cached;
   const found: Evidence[] = [];
-  for (const unit of functionUnits(source)) {
+  for (const [index, unit] of functionUnits(source).entries()) {
     const calls = callsOf(unit);
+    let types: Map<string, string> | undefined;
+    // The hunk header names the function the first unit starts in; later units are functions of their own.
+    const context = index === 0 ? source.context : undefined;
     const byName = new Map<string, Call[]>();
     for (const call of calls) byName.set(call.name, [...(byName.get(call.name) ?? []), call]);
     for (const [name, acquires] of byName) {
@@ -277,6 +319,7 @@ function learnFrom(source: LearnSource): Evidence[] {
           ...(confirmed.second !== undefined && acquires.some((acq) => acq.first === confirmed.first && acq.second === confirmed.second)
             ? { qualified: true }
             : {}),
+          ...ownerOf(suffix, name.slice(0, -suffix.acquire.length), confirmed.first, (types ??= declaredStructTypes(unit, context))),
         });
       }
       const lookup = LOOKUP.exec(name);
@@ -386,13 +429,22 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       ...(qualified ? { qualifierSlot: 1 } : {}),
       // A reference per qualifier (`drm_vblank_put(dev, pipe)`: one pipe's vblank count) is one of the object's
       // counts, not the one that keeps it alive.
-      ...(first.suffix.objectLivesOn || list.some((evidence) => evidence.selects) || POWER_REFERENCE.test(first.acquire) || qualified
+      ...(first.suffix.objectLivesOn ||
+      list.some((evidence) => evidence.selects) ||
+      POWER_REFERENCE.test(first.acquire) ||
+      qualified ||
+      unitOfObject(list)
         ? { objectLivesOn: true }
         : {}),
       learnedFrom: first.at,
     });
   }
   return pairs;
+}
+
+/** Every place that confirmed the pair and knows the object's type says the pair counts users of a unit of it. */
+function unitOfObject(list: readonly Evidence[]): boolean {
+  return list.some((evidence) => evidence.owner === 'foreign') && !list.some((evidence) => evidence.owner === 'own');
 }
 
 /** The name and parameter names of a function unit, and the row its body opens at. */
@@ -507,7 +559,7 @@ interface FreeingFacts {
 const freeingCache = new Map<string, FreeingFacts>();
 
 function freeingFacts(source: LearnSource): FreeingFacts {
-  const cacheKey = `${source.path}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
+  const cacheKey = `${source.path}\u0000${source.context ?? ''}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
   const cached = freeingCache.get(cacheKey);
   if (cached) return cached;
   const facts: { units: FreeingFacts['units'][number][]; handOvers: FreeingFacts['handOvers'][number][] } = { units: [], handOvers: [] };
