@@ -98,6 +98,8 @@ interface Call {
   readonly part?: string;
   /** The second argument when it is a variable or a field (`reg`, `engine->id`), squashed. */
   readonly second?: string;
+  /** The third argument after a member's address (`AMDGPU_SDMA_IRQ_ECC0` of `amdgpu_irq_get(adev, &adev->sdma.ecc_irq, AMDGPU_SDMA_IRQ_ECC0)`), squashed. */
+  readonly third?: string;
 }
 
 /**
@@ -121,6 +123,9 @@ const SELECTOR_ARGUMENT = /^\s*,\s*[A-Z][A-Z0-9_]*\s*[,)]/;
 
 /** A second argument that is the address of a member: `, &adev->crtc_irq,`. */
 const PART_ARGUMENT = /^\s*,\s*(&\s*[A-Za-z_][\w\s>.\-[\]]*?)\s*[,)]/;
+
+/** A member's address as second argument and a plain third one: `, &adev->sdma.ecc_irq, AMDGPU_SDMA_IRQ_ECC0)`. */
+const PART_AND_THIRD = /^\s*,\s*&[^,()]*,\s*([A-Za-z_][\w>.-]*(?:\s*[-+]\s*\w+)?)\s*[,)]/;
 
 /** A second argument that is a variable or a field read (`, reg)`, `, engine->id,`), not a constant or an address. */
 const SECOND_VARIABLE = /^\s*,\s*([a-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)\s*[,)]/;
@@ -185,9 +190,11 @@ function secondOf(rest: string): { second?: string } {
   return second === undefined || second === 'true' || second === 'false' ? {} : { second: squashKey(second) };
 }
 
-function partOf(rest: string): { part?: string } {
+function partOf(rest: string): { part?: string; third?: string } {
   const part = PART_ARGUMENT.exec(rest)?.[1];
-  return part === undefined ? {} : { part: squashKey(part) };
+  if (part === undefined) return {};
+  const third = PART_AND_THIRD.exec(rest)?.[1];
+  return { part: squashKey(part), ...(third === undefined ? {} : { third: squashKey(third) }) };
 }
 
 interface Evidence {
@@ -217,6 +224,12 @@ interface Evidence {
    * member is the resource (two sources of one device are two resources).
    */
   byPart?: boolean;
+  /**
+   * With `byPart`, the get and the put also pass the same third argument
+   * (`AMDGPU_SDMA_IRQ_ECC0`): it picks one of the member's counts (an interrupt
+   * type of the source), so the ECC0 and ECC1 counts are two resources.
+   */
+  partQualified?: boolean;
   /**
    * The confirming get and put also pass the same variable after the object
    * (`intel_dmc_wl_get(i915, reg)` … `intel_dmc_wl_put(i915, reg)`): it picks
@@ -315,6 +328,10 @@ function learnFrom(source: LearnSource): Evidence[] {
           ...(confirmed.selects && acquires.some((acq) => acq.selects && acq.first === confirmed.first) ? { selects: true } : {}),
           ...(confirmed.part !== undefined && acquires.some((acq) => acq.first === confirmed.first && acq.part === confirmed.part)
             ? { byPart: true }
+            : {}),
+          ...(confirmed.third !== undefined &&
+          acquires.some((acq) => acq.first === confirmed.first && acq.part === confirmed.part && acq.third === confirmed.third)
+            ? { partQualified: true }
             : {}),
           ...(confirmed.second !== undefined && acquires.some((acq) => acq.first === confirmed.first && acq.second === confirmed.second)
             ? { qualified: true }
@@ -427,6 +444,7 @@ export function learnPairs(sources: readonly LearnSource[], known: PairIndex): L
       ...(first.suffix.returnsObject ? { acquireSlot: 'result' as const } : {}),
       ...(!first.suffix.returnsObject && list.every((evidence) => evidence.byPart) ? { acquireSlot: 1, releaseSlot: 1 } : {}),
       ...(qualified ? { qualifierSlot: 1 } : {}),
+      ...(!first.suffix.returnsObject && list.every((evidence) => evidence.byPart && evidence.partQualified) ? { qualifierSlot: 2 } : {}),
       // A reference per qualifier (`drm_vblank_put(dev, pipe)`: one pipe's vblank count) is one of the object's
       // counts, not the one that keeps it alive.
       ...(first.suffix.objectLivesOn ||
