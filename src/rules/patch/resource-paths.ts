@@ -129,6 +129,11 @@ const MAX_STATES_PER_NODE = 48;
 // over): only as the first or last word (`queue_work`, `drm_sched_entity_queue`) is it a hand-over.
 const ESCAPE_CALL =
   /(?:^|_)(?:add|insert|link|push|store|install|attach|set|register|submit|append|enqueue|assign|replace|list_add\w*|xa_store|transfer|swap)(?:_|$)|^queue_|_queue$|^(?:RCU_INIT_POINTER|WRITE_ONCE|smp_store_release)$/;
+/**
+ * Calls that link a node into a list: a reference taken on the object whose node it is
+ * (`i915_request_get(rq); list_add_tail(&rq->signal_link, &signal);`) is the list's to drop.
+ */
+const LIST_LINK = /^(?:list_add\w*|list_move\w*|llist_add\w*|hlist_add\w*|list_splice\w*)$/;
 /** Calls that run an embedded work item or timer later, in another context. */
 const ASYNC_HANDOFF =
   /^(?:queue_(?:delayed_|rcu_)?work\w*|schedule_(?:delayed_)?work\w*|\w*irq_work_queue\w*|mod_timer|add_timer|mod_delayed_work\w*|kthread_queue_work)$/;
@@ -836,7 +841,8 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     }
 
     // Handing a held reference to an `*_add`/`*_link` style call transfers it; so does linking a
-    // node embedded in it (`list_add_tail(&q->link, &fdev->queues)`): the list holds the object.
+    // node embedded in it (`list_add_tail(&q->link, &fdev->queues)`): the list holds the object, and the
+    // reference taken on it (`i915_request_get(rq)` before `list_add_tail(&rq->signal_link, &signal)`).
     // Queueing work embedded in a referenced object (`irq_work_queue(&rq->work)`, `schedule_work(&q->work)`)
     // hands the reference to the work, whose callback drops it.
     const handsOverAsync = ASYNC_HANDOFF.test(call.name);
@@ -854,7 +860,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     }
     if (ESCAPE_CALL.test(call.name) || handsOverAsync) {
       for (const res of state) {
-        const embedded = res.pair.kind === 'memory' || (res.pair.kind === 'reference' && handsOverAsync);
+        const embedded = res.pair.kind === 'memory' || (res.pair.kind === 'reference' && (handsOverAsync || LIST_LINK.test(call.name)));
         if (
           res.status !== 'released' &&
           !res.escaped &&
