@@ -11,7 +11,7 @@
  */
 
 import { defineRule } from '../rule';
-import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
+import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import {
   functionLabel,
   rowChanged,
@@ -70,6 +70,9 @@ export const errorResultDroppedCheck: PatchRuleCheck = {
         if (!old || !/^\w+$/.test(old.target as string)) continue;
         const use = useOf(before.ir, old);
         if (!use) continue;
+        // A result the code went on to dereference (`rq = __unwind_incomplete_requests(engine); if (!rq) ...;
+        // rq->head`) is an object it worked with, not an error it reported: calling for the side effect drops no error.
+        if (dereferencedAfter(before.ir, old)) continue;
         issues.push({
           view,
           key: `${view.ir.name}|dropped|${call.name}`,
@@ -91,10 +94,12 @@ export const errorResultDroppedCheck: PatchRuleCheck = {
   },
 };
 
-/** The first node after `call` that returns or tests its target, before anything assigns the target again. */
-function useOf(ir: FunctionIr, call: CallSite): { row: number; returned: boolean } | undefined {
+/**
+ * The nodes after `call`, along every path, until one assigns its target again; the first for which
+ * `found` answers is the answer.
+ */
+function firstAfter<T>(ir: FunctionIr, call: CallSite, found: (node: IrNode) => T | undefined): T | undefined {
   const target = call.target as string;
-  const mention = new RegExp(`(?<!\\.|->)\\b${regExpLiteral(target)}\\b`);
   const start = ir.nodes.find((node) => node.calls.includes(call));
   if (!start) return undefined;
   const seen = new Set<number>();
@@ -105,10 +110,28 @@ function useOf(ir: FunctionIr, call: CallSite): { row: number; returned: boolean
     seen.add(id);
     const node = ir.nodes[id];
     if (!node || node.kind === 'unknown') continue;
-    if (node.returned !== undefined && mention.test(node.returned)) return { row: node.row, returned: true };
-    if (node.cond !== undefined && mention.test(node.cond)) return { row: node.row, returned: false };
+    const answer = found(node);
+    if (answer !== undefined) return answer;
     if (node.assigns.some((assign) => assign.target === target)) continue;
     stack.push(...node.succ);
   }
   return undefined;
+}
+
+/** The first node after `call` that returns or tests its target, before anything assigns the target again. */
+function useOf(ir: FunctionIr, call: CallSite): { row: number; returned: boolean } | undefined {
+  const mention = new RegExp(`(?<!\\.|->)\\b${regExpLiteral(call.target as string)}\\b`);
+  return firstAfter(ir, call, (node) =>
+    node.returned !== undefined && mention.test(node.returned)
+      ? { row: node.row, returned: true }
+      : node.cond !== undefined && mention.test(node.cond)
+        ? { row: node.row, returned: false }
+        : undefined,
+  );
+}
+
+/** Whether a statement after `call` dereferences its target (`rq->head`) before anything assigns it again. */
+function dereferencedAfter(ir: FunctionIr, call: CallSite): boolean {
+  const target = call.target as string;
+  return firstAfter(ir, call, (node) => (node.derefs.includes(target) ? true : undefined)) === true;
 }
