@@ -60,6 +60,14 @@ const ASSIGNED_CALL = /(?:^|[^=!<>.\w>])((?:[A-Za-z_]\w*(?:->|\.))*[A-Za-z_]\w*)
 const UNTESTED_USES_PER_TEST = 4;
 const UNTESTED_USES_MIN = 8;
 
+/**
+ * Accessors that read whatever their argument names (`READ_ONCE(rq->engine)`, `rcu_dereference(p->ctx)`):
+ * whether the result may be NULL is a fact of that field, not of the accessor, so their callers' tests
+ * (of other fields) say nothing about one call.
+ */
+const ACCESSOR =
+  /^(?:READ_ONCE|smp_load_acquire|rcu_dereference\w*|rcu_access_pointer|srcu_dereference\w*|xchg|cmpxchg|try_cmpxchg|fetch_and_zero)$/;
+
 /** Lines after a call where its result's test counts. */
 const TEST_WINDOW = 3;
 const FIELD = String.raw`[A-Za-z_]\w*(?:->[A-Za-z_]\w*|\.[A-Za-z_]\w*)*->[A-Za-z_]\w*`;
@@ -89,7 +97,7 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
     lines.forEach((entry, index) => {
       const text = entry.text.replace(/\/\*.*?\*\/|\/\/.*$/g, '');
       const assigned = ASSIGNED_CALL.exec(text);
-      if (assigned && !/^\s*(?:return|if|while|for)\b/.test(text)) {
+      if (assigned && !/^\s*(?:return|if|while|for)\b/.test(text) && !ACCESSOR.test(assigned[2] as string)) {
         const [, target, callee] = assigned as unknown as [string, string, string];
         const count = counts.get(callee) ?? { tested: 0, calls: 0 };
         count.calls++;
