@@ -59,6 +59,10 @@ export const lockAssertionWeakenedCheck: PatchRuleCheck = {
         if (REFCOUNT_READ.test(fact.cond) || !rowChanged(view, fact.row)) continue;
         for (const call of [...fact.thenCalls, ...fact.elseCalls]) {
           if (!LOCK_ASSERT_CALL.test(call.name) || !preUnconditional.has(signature(call))) continue;
+          // The other branch asserts a rule of its own (`if (wakelock) assert_rpm_wakelock_held(i915); else
+          // assert_rpm_raw_wakeref_held(i915);`): the rule is split by the condition, each branch checked.
+          const other = fact.thenCalls.includes(call) ? fact.elseCalls : fact.thenCalls;
+          if (other.some((candidate) => LOCK_ASSERT_CALL.test(candidate.name))) continue;
           issues.push({
             view,
             key: `${view.ir.name}|cond|${signature(call)}`,
