@@ -49,7 +49,9 @@ export const refcountReadConditionCheck: PatchRuleCheck = {
         const readName = read[1] ?? (/atomic(?:_long)?_read/.exec(read[0]) as RegExpExecArray)[0];
         issues.push({
           view,
-          key: `${view.ir.name}|${fact.cond}|${guarded.name}`,
+          // The decision is the finding, whatever the call it guards is named: a patch that wraps the put
+          // (`intel_runtime_pm_put()` become `rpm_put()`) under the same read keeps the old decision.
+          key: `${view.ir.name}|${fact.cond}|${kindOf(guarded) as string}`,
           row: fact.row,
           column: view.ir.calls.find((c) => c.row === fact.row && c.name === readName)?.column ?? 0,
           messageId: 'racy',
