@@ -418,6 +418,9 @@ function partialFillOf(review: HunkReview, side: ImageSide, call: CallSite, name
   return index < 0 ? undefined : byParam.get(index);
 }
 
+/** A name in capitals: a macro, by kernel style. */
+const MACRO = /^[A-Z][A-Z0-9_]*$/;
+
 /** Variables named for an amount or a position, not a status. */
 const QUANTITY = /^(?:len|length|size|count|cnt|n|num\w*|nr\w*|bytes|total\w*|idx|index|offset|pos|copied|written)$/;
 
@@ -430,6 +433,9 @@ const QUANTITY = /^(?:len|length|size|count|cnt|n|num\w*|nr\w*|bytes|total\w*|id
 function fallibleFill(review: HunkReview, side: ImageSide, view: FunctionView, call: CallSite, name: string): boolean {
   const address = addressArgument(name);
   if (call.negated || call.within !== undefined || !call.args.some((arg) => address.test(arg))) return false;
+  // A macro handed `&v` (`REG_GET(AUX_SW_DATA, AUX_SW_DATA, &val)`) expands to the store itself: it has no
+  // early return to skip it, whatever value it also yields.
+  if (MACRO.test(call.name)) return false;
   // A function of the patch that stores through this parameter on every path fills it in whatever it returns.
   const position = call.args.findIndex((arg) => address.test(arg));
   if (review.completeFills?.[side].get(call.name)?.has(position)) return false;
