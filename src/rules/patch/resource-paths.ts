@@ -493,6 +493,17 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         if (!releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`)) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
         if (keptOnSuccess(fn, node, facts, res)) continue;
+        // Memory or a reference reached through a field (`smu_data->toc`), taken out of sight and released
+        // after this exit (the error unwind): the field keeps it, as the object's, on any return but one
+        // that reports a failure (`return r;` after a success path that set `r = 0` is no such return).
+        if (
+          res.unseenUntil !== undefined &&
+          (res.pair.kind === 'memory' || res.pair.kind === 'reference') &&
+          /->|\./.test(res.key) &&
+          node.kind === 'return' &&
+          !failureReturn(fn, node)
+        )
+          continue;
         // A set-up step (`foo_init()` undone by `foo_fini()`) kept when the function reports success is its purpose.
         if (
           res.pair.objectLivesOn &&
@@ -1021,6 +1032,20 @@ function returnsCheckedResult(fn: FunctionIr, node: IrNode): boolean {
       branch.row < node.row &&
       failureTests.has(unwrap(branch.cond ?? '')) &&
       branchExit(fn, branch.succ[0]) !== undefined,
+  );
+}
+
+/**
+ * A return that reports a failure: an errno, an error pointer, NULL or false, or a variable that a
+ * test right above it sends here (`if (r) return r;`, `if (ret < 0) { pr_err(...); return ret; }`).
+ */
+function failureReturn(fn: FunctionIr, node: IrNode): boolean {
+  const returned = node.returned ?? '';
+  if (/^(?:-[A-Z]\w*|ERR_PTR\(|ERR_CAST\(|NULL$|false$)/.test(returned)) return true;
+  if (!/^[A-Za-z_]\w*$/.test(returned)) return false;
+  const mention = new RegExp(`\\b${regExpLiteral(returned)}\\b`);
+  return fn.nodes.some(
+    (branch) => branch.kind === 'branch' && mention.test(branch.cond ?? '') && branchExit(fn, branch.succ[0])?.exit === node,
   );
 }
 
