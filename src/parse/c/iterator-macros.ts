@@ -6,7 +6,9 @@
  * it, so all of them must agree on where the cursor is: this is the one
  * table they read.
  *
- * Invariant: indexes are 0-based argument positions, ascending; a macro not
+ * Invariant: indexes are 0-based argument positions, ascending (a negative one
+ * counts from the end, for walks whose leading arguments changed across
+ * kernel versions but whose cursors stayed last); a macro not
  * in the table assigns its first argument (and its second when the name says
  * `_safe`, the spare cursor), as the list, gpuvm and most driver iterators do.
  */
@@ -19,6 +21,8 @@ interface Family {
   /** The cursor that is the walked element (not an index, a bucket or the spare). */
   readonly element: number;
   readonly safeElement: number;
+  /** With positions counted from the end: the fewest arguments a whole call has (a damaged one assigns nothing). */
+  readonly minArgs?: number;
 }
 
 /** Families whose cursors are not the leading arguments, by name; the first match wins. */
@@ -67,6 +71,10 @@ const FAMILIES: readonly Family[] = [
     element: 1,
     safeElement: 1,
   },
+  // amdgpu's page-table walks end with their cursors: for_each_amdgpu_vm_pt_dfs_safe(adev, vm, cursor, entry),
+  // later (adev, vm, start, cursor, entry); for_each_amdgpu_vm_pt_leaf(adev, vm, start, end, cursor).
+  { name: /^for_each_amdgpu_vm_pt_dfs_safe$/, cursors: [-2, -1], safeCursors: [-2, -1], element: -1, safeElement: -1, minArgs: 4 },
+  { name: /^for_each_amdgpu_vm_pt_leaf$/, cursors: [-1], safeCursors: [-1], element: -1, safeElement: -1, minArgs: 5 },
   // drm_exec_for_each_locked_object(exec, index, obj), _reverse likewise.
   { name: /^drm_exec_for_each_locked_object/, cursors: [1, 2], safeCursors: [1, 2], element: 2, safeElement: 2 },
 ];
@@ -78,16 +86,14 @@ function familyOf(name: string): Family {
   return FAMILIES.find((family) => family.name.test(name)) ?? LEADING;
 }
 
-/** Argument positions an iterator macro named `name` assigns on every round. */
-function iteratorCursorPositions(name: string): readonly number[] {
-  const family = familyOf(name);
-  return name.includes('_safe') ? family.safeCursors : family.cursors;
-}
-
 /** The argument of an iterator macro call that is the walked element (`pos`, an xarray's `entry`), as written. */
 export function iteratorElement(name: string, args: readonly string[]): string | undefined {
   const family = familyOf(name);
-  return args[name.includes('_safe') ? family.safeElement : family.element];
+  return argumentAt(family, args, name.includes('_safe') ? family.safeElement : family.element);
+}
+
+function argumentAt(family: Family, args: readonly string[], position: number): string | undefined {
+  return args.length < (family.minArgs ?? 0) ? undefined : args.at(position);
 }
 
 /** Whether a call is an iterator macro's head (`*for_each*`). */
@@ -98,8 +104,9 @@ export function isIteratorMacro(name: string): boolean {
 /** The arguments an iterator macro call assigns on every round (its cursors), as written. */
 export function iteratorCursors(name: string, args: readonly string[]): string[] {
   const cursors: string[] = [];
-  for (const position of iteratorCursorPositions(name)) {
-    const arg = args[position];
+  const family = familyOf(name);
+  for (const position of name.includes('_safe') ? family.safeCursors : family.cursors) {
+    const arg = argumentAt(family, args, position);
     if (arg !== undefined) cursors.push(arg);
   }
   return cursors;

@@ -29,12 +29,16 @@ describe('iteratorCursors', () => {
     ['for_each_pipe', ['i915', 'pipe'], ['pipe']],
     ['for_each_intel_connector_iter', ['connector', '&conn_iter'], ['connector']],
     ['for_each_engine', ['engine', 'gt', 'id'], ['engine']],
+    ['for_each_amdgpu_vm_pt_dfs_safe', ['adev', 'vm', 'cursor', 'entry'], ['cursor', 'entry']],
+    ['for_each_amdgpu_vm_pt_dfs_safe', ['adev', 'vm', 'NULL', 'cursor', 'entry'], ['cursor', 'entry']],
+    ['for_each_amdgpu_vm_pt_leaf', ['adev', 'vm', 'start', 'end', 'cursor'], ['cursor']],
   ])('%s assigns the arguments that are its cursors', (name, args, cursors) => {
     expect(iteratorCursors(name, args)).toEqual(cursors);
   });
 
   it('leaves out positions a damaged call lacks', () => {
     expect(iteratorCursors('xa_for_each', ['&xa'])).toEqual([]);
+    expect(iteratorCursors('for_each_amdgpu_vm_pt_dfs_safe', ['adev', 'vm'])).toEqual([]);
   });
 });
 
@@ -50,6 +54,7 @@ describe('iteratorElement', () => {
     ['for_each_new_connector_in_state', ['state', 'connector', 'conn_state', 'i'], 'connector'],
     ['for_each_intel_fbc', ['i915', 'fbc', 'fbc_id'], 'fbc'],
     ['for_each_intel_plane_on_crtc', ['dev', 'crtc', 'plane'], 'plane'],
+    ['for_each_amdgpu_vm_pt_dfs_safe', ['adev', 'vm', 'start', 'cursor', 'entry'], 'entry'],
   ])('%s walks the element it names', (name, args, element) => {
     expect(iteratorElement(name, args)).toBe(element);
   });
