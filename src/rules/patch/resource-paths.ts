@@ -616,7 +616,15 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     // Taking a new reference on it (`drm_connector_put(&c->base)` for the old state, then
     // `drm_connector_get(&c->base)` for the new one) says the object lives on: the put was not the last.
     const retaken = node.calls.some((call) => res.pair.acquire.includes(call.name) && acquireKeyOfCall(res.pair, call) === res.key);
-    if ((deref || passed) && !reassigned && !tested && !retaken && !keptJustBefore(fn, res, object) && !iteratorHolds(fn, res, object)) {
+    if (
+      (deref || passed) &&
+      !reassigned &&
+      !tested &&
+      !retaken &&
+      !keptJustBefore(fn, res, object) &&
+      !iteratorHolds(fn, res, object) &&
+      !droppedAtOnce(fn, res.releaseRow, object)
+    ) {
       const release = fn.calls.find((c) => c.row === res.releaseRow && res.pair.release.includes(c.name));
       emit(
         {
@@ -997,6 +1005,30 @@ function releasedAfterGap(fn: FunctionIr, pairs: PairIndex, gapRow: number, res:
         return pair.what === res.pair.what && (key === res.key || key === res.releaseKey);
       }),
   );
+}
+
+/** Rows between a lookup and the put that drops its reference at once (a test and a comment fit). */
+const DROP_AT_ONCE_ROWS = 6;
+
+/**
+ * The put at `releaseRow` drops a reference a lookup just returned, and nothing between used the object but
+ * a test of it (`buffer->fb = drm_framebuffer_lookup(...); if (WARN_ON(!buffer->fb)) return -ENOENT;
+ * drm_framebuffer_put(buffer->fb);`): the reference was the lookup's by-product, another owner keeps the
+ * object (the file that created it), and what the code does with the pointer afterwards is a borrow.
+ */
+export function droppedAtOnce(fn: FunctionIr, releaseRow: number, object: string): boolean {
+  const lookup = fn.nodes.find(
+    (node) =>
+      node.row < releaseRow &&
+      node.row >= releaseRow - DROP_AT_ONCE_ROWS &&
+      node.calls.some((call) => call.target === object && call.within === undefined),
+  );
+  if (!lookup) return false;
+  const used = (node: IrNode) =>
+    node.derefs.includes(object) ||
+    node.assigns.some((assign) => assign.target === object) ||
+    node.calls.some((call) => call.args.some((arg) => arg === object || arg.startsWith(`${object}->`)) && !ASSERTION.test(call.name));
+  return fn.nodes.every((node) => node.row <= lookup.row || node.row >= releaseRow || node.kind === 'branch' || !used(node));
 }
 
 /** A return that reports failure: `return ERR_PTR(-EINVAL)`, `return -ENOMEM`, `return ERR_CAST(x)`. */

@@ -25,7 +25,7 @@
 import { defineRule } from '../rule';
 import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
-import { mentions, resourceKey } from './resource-paths';
+import { droppedAtOnce, mentions, resourceKey } from './resource-paths';
 import {
   functionLabel,
   rowChanged,
@@ -159,6 +159,9 @@ export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
           // The patch takes a reference through the field itself (`i915_gem_object_get_rcu(vma->obj)`): the put
           // drops that extra one, not the reference the field holds.
           if (takesReferenceThrough(review, releasedArg(call, review.pairs))) continue;
+          // The put drops what a lookup into the field just returned (`buffer->fb = drm_framebuffer_lookup(...);`
+          // then `drm_framebuffer_put(buffer->fb)`): the field keeps a borrowed pointer, on purpose.
+          if (droppedAtOnce(ir, call.row, target.field)) continue;
           const exit = staleExit(ir, node.id, target.field, target.object, review.pairs);
           if (exit === undefined) continue;
           issues.push(issueAt(view, call, target, exit));
