@@ -909,12 +909,21 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
 
 /**
  * `returned` is a local the function set to the object that embeds `key` (`shmem = to_foo_shmem_obj(obj);`,
- * `container_of(obj, …)`): returning it hands `key` back with it.
+ * `container_of(obj, …)`), or to the address of a member of it (`mi = &mem_input110->base;`, reached back
+ * with `container_of()`): returning it hands `key` back with it.
  */
-function convertedFrom(fn: FunctionIr, returned: string, key: string): boolean {
+function convertedFrom(fn: FunctionIr, returned: string, key: string, depth = 0): boolean {
   if (!/^[A-Za-z_]\w*$/.test(returned)) return false;
-  const converter = new RegExp(`^(?:to_\\w+|container_of)\\(${regExpLiteral(key)}[,)]`);
-  return fn.nodes.some((other) => other.assigns.some((assign) => assign.target === returned && converter.test(assign.value)));
+  const converter = new RegExp(`^(?:(?:to_\\w+|container_of)\\(${regExpLiteral(key)}[,)]|&${regExpLiteral(key)}(?:->|\\.))`);
+  return fn.nodes.some((other) =>
+    other.assigns.some(
+      (assign) =>
+        assign.target === returned &&
+        (converter.test(assign.value) ||
+          // Through a local copy (`__fence = &cf->base; … fence = __fence; return fence;`).
+          (depth < 2 && assign.value !== returned && convertedFrom(fn, assign.value, key, depth + 1))),
+    ),
+  );
 }
 
 /**
