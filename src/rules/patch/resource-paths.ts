@@ -528,7 +528,9 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
     }
 
     if (node.kind === 'branch' && node.succ.length === 2 && node.cond !== undefined) {
-      const [thenState, elseState] = splitOnCondition(node, state, pairs, fn);
+      const [thenState, failedElse] = splitOnCondition(node, state, pairs, fn);
+      // Memory the tested call took over where it succeeded (its failure branch frees it).
+      const elseState = failedElse.map((res) => (registeredByCheckedCall(fn, node, res) ? { ...res, escaped: true } : res));
       // Pushed in reverse: the `then` successor is walked first.
       for (const next of branchSuccessors(node, facts, correlated).reverse())
         stack.push({ node: next.succ, state: next.taken === 'then' ? thenState : elseState, facts: next.facts });
@@ -1176,6 +1178,38 @@ function keptOnSuccess(fn: FunctionIr, node: IrNode, facts: string, res: Res): b
     (branch) =>
       branch.kind === 'branch' && branch.cond !== undefined && failureTests.has(branch.cond) && releases(fn.nodes[branch.succ[0] ?? -1]),
   );
+}
+
+/**
+ * Memory handed to the call `branch` tests, whose failure branch frees it (`if (amdgpu_dm_crtc_init(dm,
+ * acrtc, i)) { kfree(acrtc); goto fail; }`, or `ret = foo_init(x); if (ret) { kfree(x); … }`): past the
+ * test, what the call set up owns it (the CRTC is registered, and torn down with the device), on every
+ * path on, error returns included.
+ */
+function registeredByCheckedCall(fn: FunctionIr, branch: IrNode, res: Res): boolean {
+  if (res.pair.kind !== 'memory' || res.status !== 'held' || res.escaped || branch.cond === undefined) return false;
+  const handed = (call: CallSite) => !res.pair.release.includes(call.name) && call.args.includes(res.key);
+  const tested =
+    branch.calls.some(handed) ||
+    fn.nodes.some(
+      (before) =>
+        before.succ.length === 1 &&
+        before.succ[0] === branch.id &&
+        before.calls.some((call) => handed(call) && call.target !== undefined && mentions(branch.cond as string, call.target)),
+    );
+  if (!tested) return false;
+  const releasesIt = (node: IrNode) =>
+    node.calls.some((call) => res.pair.release.includes(call.name) && releaseKeyOfCall(res.pair, call) === res.key);
+  let current = fn.nodes[branch.succ[0] ?? -1];
+  let failureRelease: IrNode | undefined;
+  for (let steps = 0; current && steps < 4 && !failureRelease; steps++) {
+    if (releasesIt(current)) failureRelease = current;
+    else if (current.kind !== 'stmt' || current.succ.length !== 1) return false;
+    else current = fn.nodes[current.succ[0] as number];
+  }
+  // Freed only where the call fails: a release of it on another failure further on says it is still
+  // the function's after the call (the one a path misses is then a leak).
+  return failureRelease !== undefined && !fn.nodes.some((node) => node.row > branch.row && node !== failureRelease && releasesIt(node));
 }
 
 /** `key` is an argument of a call whose result goes into a variable (`ret = foo_add(tree, key)`), not of a release. */
