@@ -406,17 +406,23 @@ export const unwindSkipsStepCheck: PatchRuleCheck = {
  * teardown of the object the step set something up in.
  */
 function objectTeardownAfter(ir: FunctionIr, fromRow: number, step: CallSite, object: string): boolean {
+  // The object under another name: `connector = &intel_connector->base;` names the base of intel_connector.
+  const names = new Set([object]);
+  const base = new RegExp(`^&${regExpLiteral(object)}(?:->|\\.)[A-Za-z_]\\w*$`);
+  for (const node of ir.nodes) for (const assign of node.assigns) if (base.test(assign.value)) names.add(assign.target);
+  const isObject = (arg: string | undefined) => {
+    const root = rootVariable(arg);
+    return root !== undefined && names.has(root);
+  };
   return ir.calls.some((call) => {
-    if (call.row < fromRow || !TEARDOWN_VERB.test(call.name) || rootVariable(call.args[0]) !== object) return false;
+    if (call.row < fromRow || !TEARDOWN_VERB.test(call.name) || !isObject(call.args[0])) return false;
     const stem = call.name.replace(TEARDOWN_VERB, '_').replace(/^_+|_+$/g, '');
     if (stem === '') return false;
     if (step.name.startsWith(`${stem}_`)) return true;
     // The teardown of a container this function set up before the step (`drm_mode_config_init(dev)` …
     // `vbox_crtc_init(dev, i)` … `drm_mode_config_cleanup(dev)`): it tears down what was registered in it.
     const setUp = new RegExp(`^${regExpLiteral(stem)}_(?:init|setup|create)$`);
-    return ir.calls.some(
-      (earlier) => earlier.row < step.row && setUp.test(earlier.name) && earlier.args.some((arg) => rootVariable(arg) === object),
-    );
+    return ir.calls.some((earlier) => earlier.row < step.row && setUp.test(earlier.name) && earlier.args.some(isObject));
   });
 }
 
