@@ -59,7 +59,7 @@ const RELEASE_NAME = /(?:^|_)(?:free|fini|destroy|release|put|unref|unreference)
 const LIFETIME_KINDS = new Set(['reference', 'memory']);
 /** A function that is itself a teardown: its object is dying on purpose. */
 const TEARDOWN =
-  /(?:^|_)(?:fini|destroy|free|release|remove|put|cleanup|clean_up|teardown|close|unbind|uninit|exit|delete|del|detach|reset|shutdown|unload|unregister|unmap|unpin|evict|drop|kill|cancel|flush|purge|reclaim|shrink|invalidate|disable|suspend|stop|finish|done|complete|retire|unref|clear|dispose|deinit|discard)(?:_|$)/;
+  /(?:^|_)(?:fini|destroy|free|release|remove|put|cleanup|clean_up|clean|teardown|close|unbind|uninit|exit|delete|del|detach|reset|shutdown|unload|unregister|unmap|unpin|evict|drop|kill|cancel|flush|purge|reclaim|shrink|invalidate|disable|suspend|stop|finish|done|complete|retire|unref|clear|dispose|deinit|discard)(?:_|$)/;
 const STEP_LIMIT = 20_000;
 
 /**
