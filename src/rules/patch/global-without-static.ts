@@ -8,7 +8,8 @@
  * Invariants: only lines the patch adds, at column 0, outside every function
  * of the image; a name the image defines as a function is a prototype through
  * a function typedef (`vd_init_t foo;`), not a variable; a variable the patch moves from elsewhere (its definition is
- * among the removed lines) keeps whatever linkage it had.
+ * among the removed lines) keeps whatever linkage it had; a new file that never uses a table it defines
+ * (`gfx_v9_kfd2kgd`) defines it for another file, which sees it through a header's declaration.
  */
 
 import { defineRule } from '../rule';
@@ -41,6 +42,7 @@ export const globalWithoutStaticCheck: PatchRuleCheck = {
     const view = review.post[0];
     if (!view) return [];
     const issues: PatchIssue[] = [];
+    const wholeNewFile = review.hunk.oldStart === 0 && review.hunk.oldCount === 0;
     view.rows.forEach((row, index) => {
       if (!row?.changed || row.synthetic || !/^[A-Za-z_]/.test(row.text)) return;
       if (NOT_A_DEFINITION.test(row.text) || !/[;{=]\s*$/.test(row.text)) return;
@@ -55,6 +57,10 @@ export const globalWithoutStaticCheck: PatchRuleCheck = {
       // Moved, not new: the removed lines define it already (`foo_funcs = {` opens an initialiser that goes on below).
       // Not a member (`->foo =`, `.foo =`) nor a comparison.
       if (new RegExp(`(?<![>.])${word}(?:\\[[^\\]\\n]*\\])*(?:=(?!=)|;)`).test(review.patchRemovedText)) return;
+      // A new file, all of it in view, that never uses what it defines (`const struct kfd2kgd_calls gfx_v9_kfd2kgd
+      // = {`): the table is for another file, which can only use it through a declaration in a header.
+      const used = new RegExp(`(?<![\\w>.])${word}\\b`);
+      if (wholeNewFile && !view.rows.some((other, at) => at !== index && other !== undefined && used.test(other.text))) return;
       issues.push({
         view,
         key: `global|${name}`,

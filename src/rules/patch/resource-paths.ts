@@ -728,7 +728,8 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       const slot = acquired.acquireSlot ?? 0;
       const nested = node.calls.some((other) => other !== call && other.args.some((arg) => arg.includes(`${call.name}(`)));
       let key = slot === 'result' ? call.target : acquireKeyOfCall(acquired, call);
-      if (slot !== 'result' && call.target && /->|\./.test(call.target)) key = undefined; // stored straight into an object
+      // Stored straight into an object or through an out-parameter (`*ef = dma_fence_get(&info->eviction_fence->base)`).
+      if (slot !== 'result' && call.target && /->|\.|\[|^\*/.test(call.target)) key = undefined;
       if (key && !nested && acquired.style === 'bool' && call.target && !/->|\.|\[/.test(call.target)) {
         // `ret = dma_resv_trylock(...)`: acquired or not, as the tests of `ret` say.
         state = replace(state, key, { key, pair: acquired, status: 'pending', acquireRow: call.row, boolVar: call.target, escaped: false });
