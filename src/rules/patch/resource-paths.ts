@@ -1353,7 +1353,7 @@ function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex, fn: Func
     if (onThen) thenState = replace(thenState, res.key, onThen === 'success' ? held : undefined);
     if (onElse) elseState = replace(elseState, res.key, onElse === 'success' ? held : undefined);
   }
-  // A buffer allocated only when a fallback would not do (`mem = stack; if (n > N) mem = kvmalloc(…);`) and
+  // A buffer allocated only when a fallback would not do (`mem = stack; if (n > ARRAY_SIZE(stack)) mem = kvmalloc(…);`) and
   // freed only when it is not the fallback (`if (mem != stack) kvfree(mem);`): where it was allocated, it is
   // not the fallback, so the side that finds it equal holds nothing.
   for (const res of state) {
@@ -1362,9 +1362,14 @@ function splitOnCondition(node: IrNode, state: Res[], pairs: PairIndex, fn: Func
     if (!compared) continue;
     const fallback = compared[2] ?? compared[3];
     const equal = (compared[1] ?? compared[4]) === '==';
+    // Set to the fallback where the code shows it, or (its declaration out of view) allocated only under a
+    // test of the fallback's size (`if (n_pages > ARRAY_SIZE(stack)) pages = kvmalloc_array(…);`).
+    const sized = new RegExp(`\\b(?:ARRAY_SIZE|sizeof)\\(${regExpLiteral(fallback as string)}\\)`);
     const setToFallback = fn.nodes.some(
       (other) =>
-        other.row < (res.acquireRow ?? -1) && other.assigns.some((assign) => assign.target === res.key && assign.value === fallback),
+        other.row < (res.acquireRow ?? -1) &&
+        (other.assigns.some((assign) => assign.target === res.key && assign.value === fallback) ||
+          (other.kind === 'branch' && sized.test(other.cond ?? ''))),
     );
     if (!setToFallback) continue;
     if (equal) thenState = replace(thenState, res.key, undefined);
