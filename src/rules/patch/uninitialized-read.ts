@@ -439,8 +439,13 @@ function fallibleFill(review: HunkReview, side: ImageSide, view: FunctionView, c
   // A function of the patch that stores through this parameter on every path fills it in whatever it returns.
   const position = call.args.findIndex((arg) => address.test(arg));
   if (review.completeFills?.[side].get(call.name)?.has(position)) return false;
-  // A result kept as a quantity (`len = gen8_pd_range(start, end, lvl, &idx)`) is no status to test first.
-  if (call.target !== undefined) return /^\w+$/.test(call.target) && !QUANTITY.test(call.target);
+  // A result kept as a quantity (`len = gen8_pd_range(start, end, lvl, &idx)`) is no status to test first;
+  // nor is one the function goes on to index or dereference (`in_bus_fmts[0]`): it is the data, and the
+  // out-parameter its size.
+  if (call.target !== undefined)
+    return (
+      /^\w+$/.test(call.target) && !QUANTITY.test(call.target) && !view.ir.nodes.some((node) => node.derefs.includes(call.target as string))
+    );
   // A statement of its own, `f(&v);`: the result is dropped. Fallible only when the code elsewhere keeps it.
   if (!new RegExp(`^\\s*${regExpLiteral(call.name)}\\s*\\(`).test(rowText(view, call.row))) return false;
   if (review.errnoFunctions?.has(call.name) || review.keptResults?.has(call.name)) return true;
