@@ -1317,10 +1317,15 @@ export function conditionalAcquire(
   node: IrNode,
   pairs: PairIndex,
 ): { call: CallSite; pair: ResourcePair; key: string; thenHolds: boolean } | undefined {
-  const cond = unwrap(node.cond ?? '');
+  let cond = unwrap(node.cond ?? '');
+  // An errno compared with zero (`mutex_lock_interruptible(&vm->mutex) == 0`, `… < 0`) reads as its negation
+  // or itself.
+  const compared = /^(.*\))(==0|!=0|<0)$/.exec(cond);
+  if (compared) cond = compared[2] === '==0' ? `!${compared[1] as string}` : (compared[1] as string);
   for (const call of node.calls) {
     const pair = pairs.acquires.get(call.name);
     if (!pair || (pair.style !== 'bool' && pair.style !== 'errno')) continue;
+    if (compared && pair.style !== 'errno') continue;
     const negated = cond.startsWith('!');
     const body = negated ? unwrap(cond.slice(1)) : cond;
     if (!body.startsWith(`${call.name}(`) || !body.endsWith(')')) continue;
