@@ -159,6 +159,9 @@ export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
           // The patch takes a reference through the field itself (`i915_gem_object_get_rcu(vma->obj)`): the put
           // drops that extra one, not the reference the field holds.
           if (takesReferenceThrough(review, releasedArg(call, review.pairs))) continue;
+          // So does the function, before the put (`cacheline_acquire(tl->hwsp_cacheline); if (raced)
+          // cacheline_release(tl->hwsp_cacheline);`): it drops the count it took, not the field's.
+          if (acquiredBefore(ir, call, releasedArg(call, review.pairs))) continue;
           // The put drops what a lookup into the field just returned (`buffer->fb = drm_framebuffer_lookup(...);`
           // then `drm_framebuffer_put(buffer->fb)`): the field keeps a borrowed pointer, on purpose.
           if (droppedAtOnce(ir, call.row, target.field)) continue;
@@ -172,11 +175,26 @@ export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
   },
 };
 
-/** Whether the patch's added code calls a get on the field expression itself (`foo_get(vma->obj)`, `_get_rcu`, …). */
+/**
+ * Whether the patch's added code calls a get on the field expression itself (`foo_get(vma->obj)`, `_get_rcu`,
+ * `cacheline_acquire(tl->hwsp_cacheline)`, …): the put drops that extra count, and the field keeps its own.
+ */
 function takesReferenceThrough(review: HunkReview, arg: string | undefined): boolean {
   if (!arg) return false;
   const field = arg.replace(/\s+/g, '');
-  return new RegExp(`(?<![\\w>.])\\w*_get\\w*\\(${regExpLiteral(field)}\\)`).test(review.patchAddedText);
+  return new RegExp(`(?<![\\w>.])\\w*_(?:get|acquire)\\w*\\(${regExpLiteral(field)}\\)`).test(review.patchAddedText);
+}
+
+/** A `foo_get(field)` / `foo_acquire(field)` call of the function before `release`. */
+function acquiredBefore(ir: FunctionIr, release: CallSite, arg: string | undefined): boolean {
+  if (!arg) return false;
+  const field = arg.replace(/\s+/g, '');
+  return ir.calls.some(
+    (call) =>
+      call.row < release.row &&
+      /(?:^|_)(?:get|acquire)(?:_|$)/.test(call.name) &&
+      call.args.some((candidate) => candidate.replace(/\s+/g, '') === field),
+  );
 }
 
 /** `kfree(a->x); a->y = NULL;` where the function never clears `a->x` (see the header). */
