@@ -1085,7 +1085,7 @@ function returnsCheckedResult(fn: FunctionIr, node: IrNode): boolean {
  */
 function failureReturn(fn: FunctionIr, node: IrNode): boolean {
   const returned = node.returned ?? '';
-  if (/^(?:-[A-Z]\w*|ERR_PTR\(|ERR_CAST\(|NULL$|false$)/.test(returned)) return true;
+  if (FAILURE_RETURN.test(returned) || returned === 'NULL' || returned === 'false') return true;
   if (!/^[A-Za-z_]\w*$/.test(returned)) return false;
   const mention = new RegExp(`\\b${regExpLiteral(returned)}\\b`);
   return fn.nodes.some(
