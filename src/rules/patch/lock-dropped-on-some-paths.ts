@@ -18,6 +18,7 @@ import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import type { PairIndex, ResourcePair } from './resource-pairs';
 import { acquireKeyOfCall, releaseKeyOf, releaseKeyOfCall } from './resource-paths';
+import { faultRetryReturn } from './path-issues';
 import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 import { lastField } from './untaken-unlocks';
 
@@ -160,7 +161,7 @@ function walk(ir: FunctionIr, key: string, pairs: PairIndex): { releasingRows: S
     const now = released ?? releaseIn(node.calls)?.row;
     if (node.kind === 'exit') continue;
     if (node.kind === 'return') {
-      if (!ERROR_RETURN.test(node.returned ?? '')) continue;
+      if (!ERROR_RETURN.test(node.returned ?? '') || faultRetryReturn(ir, node)) continue;
       if (now === undefined) heldExit ??= node.row;
       else releasingRows.add(now);
       continue;

@@ -39,6 +39,19 @@ export function branchExit(ir: FunctionIr, start: number | undefined): { readonl
   return undefined;
 }
 
+/**
+ * A return that the fault-retry protocol takes (mm's `VM_FAULT_RETRY`): a fault handler returns it straight
+ * after a callee asked for the retry, and that callee has dropped the locks first
+ * (`ttm_bo_vm_fault_reserved()` unlocks the reservation before returning `VM_FAULT_RETRY`, unless the fault
+ * says `FAULT_FLAG_RETRY_NOWAIT`): `if (ret == VM_FAULT_RETRY && !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT))
+ * return ret;` holds nothing the handler took.
+ */
+export function faultRetryReturn(ir: FunctionIr, node: IrNode): boolean {
+  return ir.nodes.some(
+    (branch) => branch.kind === 'branch' && /\bVM_FAULT_RETRY\b/.test(branch.cond ?? '') && branchExit(ir, branch.succ[0])?.exit === node,
+  );
+}
+
 /** A key made of the function name and the texts of the rows involved. */
 export function textKey(view: FunctionView, ...parts: (string | number)[]): string {
   return [view.ir.name, ...parts.map((part) => (typeof part === 'number' ? rowText(view, part).replace(/\s+/g, '') : part))].join('|');

@@ -242,6 +242,16 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   // The slow path after -EDEADLK waits until it holds the lock (or, interruptible, fails with an errno).
   { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_lock_slow'], release: ['dma_resv_unlock'], style: 'always' },
   { what: 'reservation lock', kind: 'lock', acquire: ['dma_resv_lock_slow_interruptible'], release: ['dma_resv_unlock'], style: 'errno' },
+  // A TTM fault handler's reservation: ttm_bo_vm_reserve(bo, vmf) locks bo->base.resv and returns 0, or a
+  // VM_FAULT_* code without it (ttm_bo_vm.c); the handler unlocks it with dma_resv_unlock(bo->base.resv).
+  {
+    what: 'reservation lock',
+    kind: 'lock',
+    acquire: ['ttm_bo_vm_reserve'],
+    release: ['dma_resv_unlock'],
+    style: 'errno',
+    acquirePath: '->base.resv',
+  },
   // BO and VM reservation wrappers: an errno result, 0 when the lock is taken.
   { what: 'TTM BO reservation', kind: 'lock', acquire: ['ttm_bo_reserve'], release: ['ttm_bo_unreserve'], style: 'errno' },
   { what: 'amdgpu BO reservation', kind: 'lock', acquire: ['amdgpu_bo_reserve'], release: ['amdgpu_bo_unreserve'], style: 'errno' },

@@ -22,7 +22,7 @@ import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros'
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { rootVariable, splitTop, withoutLiterals } from '../../parse/c/c-text';
 import { branchSuccessors, correlatedVariables, factOf, factsAfter } from './branch-facts';
-import { branchExit } from './path-issues';
+import { branchExit, faultRetryReturn } from './path-issues';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
@@ -493,6 +493,8 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         if (!releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`)) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
         if (keptOnSuccess(fn, node, facts, res)) continue;
+        // The fault-retry protocol: the callee that asked for the retry dropped the locks (`path-issues.ts`).
+        if (res.pair.kind === 'lock' && node.kind === 'return' && faultRetryReturn(fn, node)) continue;
         // Memory or a reference reached through a field (`smu_data->toc`), taken out of sight and released
         // after this exit (the error unwind): the field keeps it, as the object's, on any return but one
         // that reports a failure (`return r;` after a success path that set `r = 0` is no such return).

@@ -23,7 +23,7 @@
 
 import { defineRule } from '../rule';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
-import { branchExit } from './path-issues';
+import { branchExit, faultRetryReturn } from './path-issues';
 import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const returnSkipsUnwind = defineRule({
@@ -166,7 +166,7 @@ export const returnSkipsUnwindCheck: PatchRuleCheck = {
       const returns = ir.nodes
         .filter((node) => node.kind === 'branch' && node.cond !== undefined)
         .flatMap((branch) => returnOf(ir, branch) ?? [])
-        .filter((exit) => errorReturn(exit.node.returned));
+        .filter((exit) => errorReturn(exit.node.returned) && !faultRetryReturn(ir, exit.node));
       for (const exit of returns) {
         // Only a return the patch adds or changes: a test changed around an old return is not a new exit.
         if (view.rows[exit.node.row]?.changed !== true) continue;
