@@ -121,6 +121,7 @@ export const uninitializedReadCheck: PatchRuleCheck = {
           // Code the patch does not show between the declaration and the read, inside a block the read is not in
           // (`if (gtt->userptr) {` and the hunk ends): the unknown code may run past that block's end and assign it.
           if (gapInsideEarlierBlock(view, ir, node.row, read)) continue;
+          if (readUnderFillCondition(view, ir, read, name)) continue;
           issues.push({
             view,
             key: `${ir.name}|uninitialized|${name}`,
@@ -136,6 +137,34 @@ export const uninitializedReadCheck: PatchRuleCheck = {
     return issues.filter((issue) => issue.related.some((item) => rowChanged(issue.view, item.row)) || rowChanged(issue.view, issue.row));
   },
 };
+
+/**
+ * The read is an arm of a `?:` whose condition is the one that guarded the fill (`if (fb)
+ * drm_get_format_name(fb->format->format, &format_name);` … `fb ? format_name.str : "n/a"`): the arm runs
+ * only where the fill did. The statement is read from its first row to its `;`.
+ */
+function readUnderFillCondition(view: FunctionView, ir: FunctionIr, read: number, name: string): boolean {
+  let text = '';
+  for (let row = read; row < Math.min(view.rows.length, read + 12); row++) {
+    text += ` ${rowText(view, row)}`;
+    if (/;\s*$/.test(text)) break;
+  }
+  const arm = new RegExp(`([A-Za-z_]\\w*(?:(?:->|\\.)[A-Za-z_]\\w*)*)\\s*\\?[^:;?]*(?<![\\w>.])${regExpLiteral(name)}\\b`).exec(text);
+  if (!arm) return false;
+  const condition = (arm[1] as string).replace(/\s+/g, '');
+  const address = addressArgument(name);
+  return ir.nodes.some((branch) => {
+    if (branch.kind !== 'branch' || (branch.cond ?? '').replace(/^\((.*)\)$/, '$1') !== condition) return false;
+    let current = ir.nodes[branch.succ[0] ?? -1];
+    for (let steps = 0; current && steps < 3; steps++) {
+      if (current.calls.some((call) => call.args.some((arg) => address.test(arg))) || current.assigns.some((a) => a.target === name))
+        return true;
+      if (current.kind !== 'stmt' || current.succ.length !== 1) return false;
+      current = ir.nodes[current.succ[0] as number];
+    }
+    return false;
+  });
+}
 
 /** A gap between two hunks after `from` and before `read`, indented deeper than the read. */
 function gapInsideEarlierBlock(view: FunctionView, ir: FunctionIr, from: number, read: number): boolean {
