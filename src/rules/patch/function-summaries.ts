@@ -36,7 +36,7 @@
  */
 
 import { WINDOW_GAP } from '../../parse/c/fragment';
-import { functionUnits, type LearnedPair, type LearnSource } from './learned-pairs';
+import { functionUnits, learnSourceKey, type LearnedPair, type LearnSource } from './learned-pairs';
 import { argumentsAt } from './lock-facts';
 import { indexPairs, type PairIndex, type ResourcePair } from './resource-pairs';
 
@@ -76,7 +76,7 @@ const CACHE_LIMIT = 256;
 const squash = (text: string) => text.replace(/\s+/g, '');
 
 function unitsOf(source: LearnSource): Unit[] {
-  const cacheKey = `${source.path}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
+  const cacheKey = learnSourceKey(source);
   const cached = unitCache.get(cacheKey);
   if (cached) return cached;
   const units: Unit[] = [];

@@ -275,6 +275,11 @@ function ownerOf(suffix: Suffix, stem: string, object: string, types: ReadonlyMa
   return { owner: stemNamesType(stem, type) ? 'own' : 'foreign' };
 }
 
+/** The cache key of a source: its path, context and every line with its number. */
+export function learnSourceKey(source: LearnSource): string {
+  return `${source.path}\u0000${source.context ?? ''}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
+}
+
 const cache = new Map<string, Evidence[]>();
 const CACHE_LIMIT = 256;
 
@@ -291,7 +296,7 @@ function releasedInBlock(unit: LearnSource['lines'], acquire: Call, release: Cal
 }
 
 function learnFrom(source: LearnSource): Evidence[] {
-  const cacheKey = `${source.path}\u0000${source.context ?? ''}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
+  const cacheKey = learnSourceKey(source);
   const cached = cache.get(cacheKey);
   if (cached) return cached;
   const found: Evidence[] = [];
@@ -577,7 +582,7 @@ interface FreeingFacts {
 const freeingCache = new Map<string, FreeingFacts>();
 
 function freeingFacts(source: LearnSource): FreeingFacts {
-  const cacheKey = `${source.path}\u0000${source.context ?? ''}\u0000${source.lines.map((row) => `${row.line}\u0001${row.text}`).join('\n')}`;
+  const cacheKey = learnSourceKey(source);
   const cached = freeingCache.get(cacheKey);
   if (cached) return cached;
   const facts: { units: FreeingFacts['units'][number][]; handOvers: FreeingFacts['handOvers'][number][] } = { units: [], handOvers: [] };

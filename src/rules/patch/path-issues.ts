@@ -47,9 +47,27 @@ export function branchExit(ir: FunctionIr, start: number | undefined): { readonl
  * return ret;` holds nothing the handler took.
  */
 export function faultRetryReturn(ir: FunctionIr, node: IrNode): boolean {
-  return ir.nodes.some(
-    (branch) => branch.kind === 'branch' && /\bVM_FAULT_RETRY\b/.test(branch.cond ?? '') && branchExit(ir, branch.succ[0])?.exit === node,
-  );
+  return testLeadsTo(ir, node, (cond) => /\bVM_FAULT_RETRY\b/.test(cond));
+}
+
+/** Whether a branch whose condition `test` accepts leaves at once through `node` on its `then` side (`branchExit`). */
+export function testLeadsTo(ir: FunctionIr, node: IrNode, test: (cond: string) => boolean): boolean {
+  return ir.nodes.some((branch) => branch.kind === 'branch' && test(branch.cond ?? '') && branchExit(ir, branch.succ[0])?.exit === node);
+}
+
+/**
+ * The straight code from `start`: each plain statement with one successor, and the node that ends the run
+ * (a branch, a return, a join), `limit` nodes at most.
+ */
+export function straightRun(ir: FunctionIr, start: number | undefined, limit: number): IrNode[] {
+  const run: IrNode[] = [];
+  let node = start === undefined ? undefined : ir.nodes[start];
+  while (node && run.length < limit) {
+    run.push(node);
+    if (node.kind !== 'stmt' || node.succ.length !== 1) break;
+    node = ir.nodes[node.succ[0] as number];
+  }
+  return run;
 }
 
 /** A key made of the function name and the texts of the rows involved. */

@@ -22,7 +22,7 @@ import { isIteratorMacro, iteratorCursors } from '../../parse/c/iterator-macros'
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { rootVariable, splitTop, withoutLiterals } from '../../parse/c/c-text';
 import { branchSuccessors, correlatedVariables, factOf, factsAfter } from './branch-facts';
-import { branchExit, faultRetryReturn } from './path-issues';
+import { branchExit, faultRetryReturn, straightRun, testLeadsTo } from './path-issues';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 
@@ -1090,9 +1090,7 @@ function failureReturn(fn: FunctionIr, node: IrNode): boolean {
   if (FAILURE_RETURN.test(returned) || returned === 'NULL' || returned === 'false') return true;
   if (!/^[A-Za-z_]\w*$/.test(returned)) return false;
   const mention = new RegExp(`\\b${regExpLiteral(returned)}\\b`);
-  return fn.nodes.some(
-    (branch) => branch.kind === 'branch' && mention.test(branch.cond ?? '') && branchExit(fn, branch.succ[0])?.exit === node,
-  );
+  return testLeadsTo(fn, node, (cond) => mention.test(cond));
 }
 
 /** What a function returns on success: nothing (`return;`, the closing brace), 0 or true. */
@@ -1203,13 +1201,7 @@ function registeredByCheckedCall(fn: FunctionIr, branch: IrNode, res: Res): bool
   if (!tested) return false;
   const releasesIt = (node: IrNode) =>
     node.calls.some((call) => res.pair.release.includes(call.name) && releaseKeyOfCall(res.pair, call) === res.key);
-  let current = fn.nodes[branch.succ[0] ?? -1];
-  let failureRelease: IrNode | undefined;
-  for (let steps = 0; current && steps < 4 && !failureRelease; steps++) {
-    if (releasesIt(current)) failureRelease = current;
-    else if (current.kind !== 'stmt' || current.succ.length !== 1) return false;
-    else current = fn.nodes[current.succ[0] as number];
-  }
+  const failureRelease = straightRun(fn, branch.succ[0], 4).find(releasesIt);
   // Freed only where the call fails: a release of it on another failure further on says it is still
   // the function's after the call (the one a path misses is then a leak).
   return failureRelease !== undefined && !fn.nodes.some((node) => node.row > branch.row && node !== failureRelease && releasesIt(node));

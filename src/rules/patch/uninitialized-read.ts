@@ -33,6 +33,7 @@ import { regExpLiteral } from '../../base/regexp-literal';
 import { branchSuccessors, correlatedVariables, evaluatedPart, factsAfter, firstRoundCounters, withFact } from './branch-facts';
 import { caseLabel, evaluatedArguments, UNEVALUATED_CALL_NAMES, withoutLiterals, withoutTypeArguments } from '../../parse/c/c-text';
 import type { PartialFill } from './partial-fills';
+import { straightRun } from './path-issues';
 
 /** Calls that do not return: a path that makes one reads nothing after it. */
 const NORETURN = /^(?:BUG|panic|do_exit|make_task_dead|kthread_exit|unreachable|__builtin_unreachable)$/;
@@ -153,17 +154,14 @@ function readUnderFillCondition(view: FunctionView, ir: FunctionIr, read: number
   if (!arm) return false;
   const condition = (arm[1] as string).replace(/\s+/g, '');
   const address = addressArgument(name);
-  return ir.nodes.some((branch) => {
-    if (branch.kind !== 'branch' || (branch.cond ?? '').replace(/^\((.*)\)$/, '$1') !== condition) return false;
-    let current = ir.nodes[branch.succ[0] ?? -1];
-    for (let steps = 0; current && steps < 3; steps++) {
-      if (current.calls.some((call) => call.args.some((arg) => address.test(arg))) || current.assigns.some((a) => a.target === name))
-        return true;
-      if (current.kind !== 'stmt' || current.succ.length !== 1) return false;
-      current = ir.nodes[current.succ[0] as number];
-    }
-    return false;
-  });
+  const fills = (node: IrNode) =>
+    node.calls.some((call) => call.args.some((arg) => address.test(arg))) || node.assigns.some((a) => a.target === name);
+  return ir.nodes.some(
+    (branch) =>
+      branch.kind === 'branch' &&
+      (branch.cond ?? '').replace(/^\((.*)\)$/, '$1') === condition &&
+      straightRun(ir, branch.succ[0], 3).some(fills),
+  );
 }
 
 /** A gap between two hunks after `from` and before `read`, indented deeper than the read. */
