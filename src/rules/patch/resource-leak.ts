@@ -45,6 +45,8 @@ export const resourceLeak = defineRule({
     jump: 'The {what} on {key} taken at line {acquireLine} is still held when this jump ({exit}) leaves {fn} through a path that does not release it (it returns at {returned}): {consequence}.',
     unseen:
       'The {what} on {key} is still held when {fn} returns here ({exit}): line {releaseLine} releases it after this return, so it is held here, and this path does not release it: {consequence}.',
+    unwind:
+      'The {what} on {key} taken at line {acquireLine} is still held when {fn} returns here ({exit}), while a later failure with it held leaves through an unwind label (line {jumpLine}: {jump}), which must release it: {consequence}.',
     skipped:
       'The {what} on {key} taken at line {acquireLine} is released here, but a path of {fn} returns without reaching this release ({exit}): {consequence}.',
     fixed: 'The patch releases the {what} on {key} on a path of {fn} that returned with it held.',
@@ -135,6 +137,16 @@ export const resourceLeakCheck: PatchRuleCheck = {
               messageId: 'unseen',
               data: { ...data, releaseLine: rowLine(view, event.unseenReleaseRow) },
               related: [{ row: event.unseenReleaseRow, message: `${event.pair.what} released here, so held before it` }],
+            };
+          // No release in view: a later failure's jump to an unwind label with it held is the evidence.
+          if (event.unwindJumpRow !== undefined)
+            return {
+              view,
+              key,
+              row: event.exitRow,
+              messageId: 'unwind',
+              data: { ...data, jumpLine: rowLine(view, event.unwindJumpRow), jump: rowText(view, event.unwindJumpRow) },
+              related: [...related, { row: event.unwindJumpRow, message: 'a later failure unwinds from here with it held' }],
             };
           if (skipped !== undefined)
             return {

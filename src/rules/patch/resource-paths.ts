@@ -82,6 +82,11 @@ export type PathEvent =
       readonly viaRow?: number;
       /** Taken out of sight (see `Res.unseenUntil`): the row of the release that shows it held. */
       readonly unseenReleaseRow?: number;
+      /**
+       * No release of it is in view, but a later failure jumps with it held to an unwind label out of
+       * view (`goto failed;`): the row of that jump, whose label must release it.
+       */
+      readonly unwindJumpRow?: number;
     }
   | {
       readonly type: 'double-release';
@@ -115,6 +120,14 @@ export interface PathResult {
   readonly events: PathEvent[];
   readonly truncated: boolean;
 }
+
+/**
+ * A label named for unwinding (`err_free`, `out_unlock`, `fail`, `put_bo`): a
+ * label named for what the normal flow does next (`replace`, `retry`) is not
+ * the failure's way out.
+ */
+export const UNWIND_LABEL =
+  /err|fail|out|free|put|unlock|release|clean|undo|unwind|abort|exit|bail|unpin|unmap|destroy|fini|unreg|disable|del|remove|cancel|drop|unref|detach|close/i;
 
 const MAX_STEPS = 60_000;
 /**
@@ -435,6 +448,10 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
   /** Keys the function releases somewhere: only those are owned here. */
   const releasedSomewhere = ownedKeys(fn, pairs, new Set(owned));
   const lockFunction = /lock/.test(fn.name);
+  // Locks no release in view shows owned, held where a failure jumps to an unwind label out of view
+  // (the row of the first such jump), and the failure returns that keep them (decided after the walk).
+  const heldAtUnseenUnwind = new Map<string, number>();
+  const unreleasedAtFailure: { event: Extract<PathEvent, { type: 'leak' }>; id: string }[] = [];
 
   const visited = new Set<string>();
   const statesAt: number[] = [];
@@ -490,7 +507,8 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
           );
           continue;
         }
-        if (!releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`)) continue;
+        const ownedHere = releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`);
+        if (!ownedHere && !(res.pair.kind === 'lock' && node.kind === 'return' && failureReturn(fn, node))) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
         if (keptOnSuccess(fn, node, facts, res)) continue;
         // The fault-retry protocol: the callee that asked for the retry dropped the locks (`path-issues.ts`).
@@ -512,19 +530,19 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
           (SUCCESS_RETURN.test(node.kind === 'return' ? (node.returned ?? '') : '') || returnsCheckedResult(fn, node))
         )
           continue;
-        emit(
-          {
-            type: 'leak',
-            key: res.key,
-            pair: res.pair,
-            acquireRow: res.acquireRow,
-            exitRow: node.row,
-            exitText: node.returned ?? '',
-            ...(res.via !== undefined ? { viaRow: res.via } : {}),
-            ...(res.unseenUntil !== undefined ? { unseenReleaseRow: res.unseenUntil } : {}),
-          },
-          `leak\u0001${res.key}\u0001${res.acquireRow}\u0001${node.row}\u0001${res.via ?? ''}`,
-        );
+        const event = {
+          type: 'leak' as const,
+          key: res.key,
+          pair: res.pair,
+          acquireRow: res.acquireRow,
+          exitRow: node.row,
+          exitText: node.returned ?? '',
+          ...(res.via !== undefined ? { viaRow: res.via } : {}),
+          ...(res.unseenUntil !== undefined ? { unseenReleaseRow: res.unseenUntil } : {}),
+        };
+        const id = `leak\u0001${res.key}\u0001${res.acquireRow}\u0001${node.row}\u0001${res.via ?? ''}`;
+        if (ownedHere) emit(event, id);
+        else unreleasedAtFailure.push({ event, id });
       }
       continue;
     }
@@ -538,12 +556,26 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         stack.push({ node: next.succ, state: next.taken === 'then' ? thenState : elseState, facts: next.facts });
       continue;
     }
+    // A failure's jump to an unwind label out of view with a lock held: that label releases it.
+    if (node.goto !== undefined && UNWIND_LABEL.test(node.goto) && fn.nodes[node.succ[0] ?? -1]?.kind === 'unknown') {
+      for (const res of state) {
+        const held = `${res.pair.what}\u0001${res.key}`;
+        if (res.pair.kind === 'lock' && res.status === 'held' && !res.escaped && !heldAtUnseenUnwind.has(held))
+          heldAtUnseenUnwind.set(held, node.row);
+      }
+    }
     // A jump to an error label: remember it on what is held, it is where a leak is decided.
     const next =
       node.goto === undefined
         ? state
         : state.map((res) => (res.status === 'held' && !res.escaped && res.ownedParam === undefined ? { ...res, via: node.row } : res));
     for (let i = node.succ.length - 1; i >= 0; i--) stack.push({ node: node.succ[i] as number, state: next, facts });
+  }
+  // A failure return that keeps a lock a later failure's unwind label releases (`mutex_lock(&smu->mutex);
+  // … if (ret) return ret; … if (ret) goto failed;`, `failed:` out of view): it skips that unwind.
+  for (const { event, id } of unreleasedAtFailure) {
+    const jump = heldAtUnseenUnwind.get(`${event.pair.what}\u0001${event.key}`);
+    if (jump !== undefined && jump !== event.exitRow && event.viaRow === undefined) emit({ ...event, unwindJumpRow: jump }, id);
   }
   return { events, truncated };
 }

@@ -24,6 +24,7 @@
 import { defineRule } from '../rule';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { branchExit, faultRetryReturn } from './path-issues';
+import { UNWIND_LABEL } from './resource-paths';
 import { functionLabel, rowLine, rowText, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
 
 export const returnSkipsUnwind = defineRule({
@@ -43,14 +44,6 @@ export const UNDO_CALL =
   /(?:^|_)(?:free|put|unlock|fini|destroy|release|unmap|vunmap|unpin|del|delete|remove|cleanup|unregister|disable|stop|close|detach|deinit|uninit|teardown|unreserve|unref|unbind|uninstall|cancel|kill|unprepare|unload)(?:_|$)|^(?:kfree|kvfree|vfree|iounmap|up|up_read|up_write|mutex_unlock|spin_unlock\w*)$/;
 /** A logging call: an unwind that only logs releases nothing. */
 export const LOGGING = /(?:^|_)(?:err|warn|info|dbg|debug|notice|print|printk|log|trace)(?:_|$)|^(?:DRM_\w+|pr_\w+|dev_\w+|WARN\w*)$/;
-
-/**
- * A label named for unwinding (`err_free`, `out_unlock`, `fail`, `put_bo`): a
- * label named for what the normal flow does next (`replace`, `retry`) is not
- * the failure's way out.
- */
-const UNWIND_LABEL =
-  /err|fail|out|free|put|unlock|release|clean|undo|unwind|abort|exit|bail|unpin|unmap|destroy|fini|unreg|disable|del|remove|cancel|drop|unref|detach|close/i;
 
 /** What a label's name says its code undoes, when that code is out of view. */
 const UNDO_LABEL = /free|put|unlock|release|unpin|unmap|destroy|fini|clean|unwind|undo|unreg|disable|detach|close|unref/i;
