@@ -35,6 +35,7 @@ import { loopStoreOverwrittenCheck } from './loop-store-overwritten';
 import { iteratorReferenceLeakedCheck } from './iterator-reference-leaked';
 import { iteratorCursorFreedCheck } from './iterator-cursor-freed';
 import { spinLockIrqMismatchCheck } from './spin-lock-irq-mismatch';
+import { exitFromWithBlockCheck } from './exit-from-with-block';
 import { unlockBeforeLockCheck } from './unlock-before-lock';
 import { deviceFreedDirectlyCheck } from './device-freed-directly';
 import { failureReturnsSuccessCheck } from './failure-returns-success';
@@ -95,6 +96,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   walkLeaksElementCheck,
   referenceAfterArmCheck,
   spinLockIrqMismatchCheck,
+  exitFromWithBlockCheck,
   unlockBeforeLockCheck,
   deviceFreedDirectlyCheck,
   failureReturnsSuccessCheck,
