@@ -516,8 +516,9 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
   for (const source of sources) {
     for (const unit of scanSource(source, pairs, pairsKey)) {
       if (source.fromTree && skip.has(unit.fn)) continue;
-      // A function defined twice (a header and its file, or #ifdef variants) counts once.
-      const identity = `${unit.fn}\u0000${source.path}`;
+      // A function defined twice (a header and its file, or #ifdef variants) counts once; the hunks of
+      // one function in a patch are parts of it, each with its own orders (the lock taken in the second).
+      const identity = `${unit.fn}\u0000${source.path}\u0000${source.fromTree ? '' : (source.lines[0]?.line ?? '')}`;
       if (seenFunctions.has(identity)) continue;
       seenFunctions.add(identity);
       units.push({ unit, path: source.path });
