@@ -182,10 +182,7 @@ function releasedEveryPass(review: HunkReview, side: ImageSide): PatchIssue[] {
 
 /** The function takes `key` somewhere (an acquire of the pair table naming it). */
 export function takesLock(review: HunkReview, ir: FunctionIr, key: string): boolean {
-  return ir.calls.some((call) => {
-    const pair = review.pairs.acquires.get(call.name);
-    return pair?.kind === 'lock' && acquireKeyOfCall(pair, call) === key;
-  });
+  return ir.calls.some((call) => acquiresLock(review, call, key));
 }
 
 /** A condition on whether something is held (`if (locked)`, `if (need_unlock)`): it pairs the unlocks up. */
@@ -203,6 +200,12 @@ export function lockReleased(review: HunkReview, call: IrNode['calls'][number]):
     if (key) return key;
   }
   return undefined;
+}
+
+/** `call` takes `key` by the pair table. */
+function acquiresLock(review: HunkReview, call: IrNode['calls'][number], key: string): boolean {
+  const pair = review.pairs.acquires.get(call.name);
+  return pair?.kind === 'lock' && acquireKeyOfCall(pair, call) === key;
 }
 
 /** The first release of `key` on a path from `start` with no acquire of it, and no gap, before it. */
@@ -229,8 +232,16 @@ function nextUnlock(review: HunkReview, ir: FunctionIr, start: IrNode, key: stri
       node.calls.some((call) => isIteratorMacro(call.name) && iteratorCursors(call.name, call.args).some((cursor) => cursor === base))
     )
       continue;
-    // Any call naming the lock that is not a release (an acquire, a helper that retakes it) ends the path.
-    if (node.calls.some((call) => !review.pairs.releases.has(call.name) && call.args.some((arg) => resourceKey(arg) === key))) continue;
+    // Any call naming the lock that is not a release (an acquire, a helper that retakes it) ends the path,
+    // and so does an acquire that names it through its object (`drm_modeset_lock_all(dev)` takes
+    // `dev->mode_config.mutex`).
+    if (
+      node.calls.some(
+        (call) =>
+          !review.pairs.releases.has(call.name) && (call.args.some((arg) => resourceKey(arg) === key) || acquiresLock(review, call, key)),
+      )
+    )
+      continue;
     const again = node.calls.find((call) => lockReleased(review, call) === key);
     if (again) return again;
     stack.push(...node.succ);

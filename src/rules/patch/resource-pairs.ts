@@ -162,6 +162,44 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
   },
   { what: 'dma-buf reference', kind: REF, acquire: ['dma_buf_get'], release: ['dma_buf_put'], style: 'pointer', acquireSlot: 'result' },
   { what: 'task reference', kind: REF, acquire: ['get_task_struct'], release: ['put_task_struct'], style: 'always' },
+  // The DRM core's mode objects and handles, each counted by the kernel's own get/put (drm_framebuffer.c,
+  // drm_connector.c, drm_property.c, drm_syncobj.c, drm_drv.c); a lookup returns its object with a reference.
+  {
+    what: 'framebuffer reference',
+    kind: REF,
+    acquire: ['drm_framebuffer_lookup'],
+    release: ['drm_framebuffer_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
+  { what: 'framebuffer reference', kind: REF, acquire: ['drm_framebuffer_get'], release: ['drm_framebuffer_put'], style: 'always' },
+  {
+    what: 'connector reference',
+    kind: REF,
+    acquire: ['drm_connector_lookup'],
+    release: ['drm_connector_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
+  { what: 'connector reference', kind: REF, acquire: ['drm_connector_get'], release: ['drm_connector_put'], style: 'always' },
+  {
+    what: 'property blob reference',
+    kind: REF,
+    acquire: ['drm_property_lookup_blob'],
+    release: ['drm_property_blob_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
+  {
+    what: 'syncobj reference',
+    kind: REF,
+    acquire: ['drm_syncobj_find'],
+    release: ['drm_syncobj_put'],
+    style: 'pointer',
+    acquireSlot: 'result',
+  },
+  { what: 'syncobj reference', kind: REF, acquire: ['drm_syncobj_get'], release: ['drm_syncobj_put'], style: 'always' },
+  { what: 'DRM device reference', kind: REF, acquire: ['drm_dev_get'], release: ['drm_dev_put'], style: 'always' },
   {
     what: 'PCI device reference',
     kind: REF,
@@ -231,6 +269,18 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     style: 'errno',
   },
   { what: 'mutex', kind: 'lock', acquire: ['mutex_trylock'], release: ['mutex_unlock'], style: 'bool' },
+  // The legacy modeset "big lock": drm_modeset_lock_all(dev) takes dev->mode_config.mutex, then every
+  // modeset lock under an acquire context of its own, until drm_modeset_unlock_all(dev) (drm_modeset_lock.c).
+  // Its first lock is its lock class: it orders against a plain mutex_lock(&dev->mode_config.mutex) too.
+  {
+    what: 'modeset lock (drm_modeset_lock_all)',
+    kind: 'lock',
+    acquire: ['drm_modeset_lock_all'],
+    release: ['drm_modeset_unlock_all'],
+    style: 'always',
+    acquirePath: '->mode_config.mutex',
+    releasePath: '->mode_config.mutex',
+  },
   {
     what: 'reservation lock',
     kind: 'lock',

@@ -651,7 +651,11 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     const tested = node.kind === 'branch' && !deref && !passed;
     // Taking a new reference on it (`drm_connector_put(&c->base)` for the old state, then
     // `drm_connector_get(&c->base)` for the new one) says the object lives on: the put was not the last.
-    const retaken = node.calls.some((call) => res.pair.acquire.includes(call.name) && acquireKeyOfCall(res.pair, call) === res.key);
+    // Any acquire of the same kind of reference counts (the put ends a lookup's and a get's alike).
+    const retaken = node.calls.some((call) => {
+      const taken = pairs.acquires.get(call.name);
+      return taken !== undefined && taken.what === res.pair.what && acquireKeyOfCall(taken, call) === res.key;
+    });
     if (
       (deref || passed) &&
       !reassigned &&
