@@ -129,6 +129,12 @@ export interface PathResult {
 export const UNWIND_LABEL =
   /err|fail|out|free|put|unlock|release|clean|undo|unwind|abort|exit|bail|unpin|unmap|destroy|fini|unreg|disable|del|remove|cancel|drop|unref|detach|close/i;
 
+/**
+ * What a failure's jump to an unwind label out of view shows released there when it is held at the
+ * jump: a lock, a runtime-PM or object reference, memory (a pin or a set-up step may be kept on purpose).
+ */
+const UNWOUND_KINDS = new Set(['lock', 'pm', 'reference', 'memory']);
+
 const MAX_STEPS = 60_000;
 /**
  * Distinct states a node is walked with at most. Held resources multiply the
@@ -448,7 +454,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
   /** Keys the function releases somewhere: only those are owned here. */
   const releasedSomewhere = ownedKeys(fn, pairs, new Set(owned));
   const lockFunction = /lock/.test(fn.name);
-  // Locks no release in view shows owned, held where a failure jumps to an unwind label out of view
+  // Resources no release in view shows owned, held where a failure jumps to an unwind label out of view
   // (the row of the first such jump), and the failure returns that keep them (decided after the walk).
   const heldAtUnseenUnwind = new Map<string, number>();
   const unreleasedAtFailure: { event: Extract<PathEvent, { type: 'leak' }>; id: string }[] = [];
@@ -508,7 +514,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
           continue;
         }
         const ownedHere = releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`);
-        if (!ownedHere && !(res.pair.kind === 'lock' && node.kind === 'return' && failureReturn(fn, node))) continue;
+        if (!ownedHere && !(UNWOUND_KINDS.has(res.pair.kind) && node.kind === 'return' && failureReturn(fn, node))) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
         if (keptOnSuccess(fn, node, facts, res)) continue;
         // The fault-retry protocol: the callee that asked for the retry dropped the locks (`path-issues.ts`).
@@ -556,11 +562,11 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         stack.push({ node: next.succ, state: next.taken === 'then' ? thenState : elseState, facts: next.facts });
       continue;
     }
-    // A failure's jump to an unwind label out of view with a lock held: that label releases it.
+    // A failure's jump to an unwind label out of view with a resource held: that label releases it.
     if (node.goto !== undefined && UNWIND_LABEL.test(node.goto) && fn.nodes[node.succ[0] ?? -1]?.kind === 'unknown') {
       for (const res of state) {
         const held = `${res.pair.what}\u0001${res.key}`;
-        if (res.pair.kind === 'lock' && res.status === 'held' && !res.escaped && !heldAtUnseenUnwind.has(held))
+        if (UNWOUND_KINDS.has(res.pair.kind) && res.status === 'held' && !res.escaped && !heldAtUnseenUnwind.has(held))
           heldAtUnseenUnwind.set(held, node.row);
       }
     }
@@ -571,7 +577,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         : state.map((res) => (res.status === 'held' && !res.escaped && res.ownedParam === undefined ? { ...res, via: node.row } : res));
     for (let i = node.succ.length - 1; i >= 0; i--) stack.push({ node: node.succ[i] as number, state: next, facts });
   }
-  // A failure return that keeps a lock a later failure's unwind label releases (`mutex_lock(&smu->mutex);
+  // A failure return that keeps what a later failure's unwind label releases (`mutex_lock(&smu->mutex);
   // … if (ret) return ret; … if (ret) goto failed;`, `failed:` out of view): it skips that unwind.
   for (const { event, id } of unreleasedAtFailure) {
     const jump = heldAtUnseenUnwind.get(`${event.pair.what}\u0001${event.key}`);
