@@ -1,12 +1,20 @@
 /**
- * Early exits from the loops of iterator macros that hold a reference on
- * their cursor (`referenceIterator`): each `break`, `return` or `goto` that
- * leaves such a loop while its cursor still holds the walk's reference. The
- * macro drops that reference only when it steps to the next element, so the
- * code leaving early must drop it (`dma_fence_put(iter)`, `of_node_put(child)`)
- * or hand it on (`*found = child;`, `return child;`).
+ * Early exits from the loops of macros that release something in their
+ * loop step, so that only the loop's normal course releases it:
  *
- * An exit counts as handled when, on its way out of the loop body, a plain
+ * - iterator macros that hold a reference on their cursor
+ *   (`referenceIterator`): each `break`, `return` or `goto` that leaves such
+ *   a loop while its cursor still holds the walk's reference. The macro
+ *   drops that reference only when it steps to the next element, so the code
+ *   leaving early must drop it (`dma_fence_put(iter)`, `of_node_put(child)`)
+ *   or hand it on (`*found = child;`, `return child;`);
+ * - scoped `with_*()` macros (`with_intel_runtime_pm(rpm, wakeref) { … }`),
+ *   `for` loops whose head takes a wakeref, power reference or lock and whose
+ *   step releases it and ends the loop: any `break`, `return` or `goto` out of
+ *   the block skips the release (`scoped_guard()` releases through the
+ *   compiler's cleanup attribute instead, and is no `with_*`).
+ *
+ * An iterator's exit counts as handled when, on its way out of the loop body, a plain
  * statement before it (in its block or an enclosing one inside the body)
  * releases the cursor or stores it (`found = child;`; a new reference taken
  * with `dma_fence_get(iter)` is not the walk's); or when it sits under a test
@@ -14,9 +22,10 @@
  * calls does not count: they look at the element, they do not own it.
  *
  * Invariants: a `break` counts only when this loop is its nearest enclosing
- * loop or `switch`; a `goto` only when its label is outside the loop body and
- * the code from the label on does not drop the cursor (`err_put: of_node_put(child);`);
- * the macros reach here rewritten as `while (macro(...)) {` (`fragment.ts`).
+ * loop or `switch`; a `goto` only when its label is outside the loop body and,
+ * for an iterator, the code from the label on does not drop the cursor
+ * (`err_put: of_node_put(child);`); the macros reach here rewritten as
+ * `while (macro(...)) {` (`fragment.ts`).
  */
 
 import { referenceIterator } from './iterator-macros';
@@ -34,42 +43,53 @@ export interface IteratorExit {
   readonly release: string;
   /** Row of the loop's head. */
   readonly loopRow: number;
+  /** `reference`: an iterator's reference on its cursor; `scoped`: what a `with_*()` head took (see the module comment). */
+  readonly loop: 'reference' | 'scoped';
 }
+
+/** A scoped macro: its loop step releases what its head took (see the module comment). */
+const SCOPED_MACRO = /^with_\w+$/;
 
 const LOOPS = new Set(['while_statement', 'for_statement', 'do_statement', 'switch_statement']);
 /** Statements that run whole whenever the code after them runs. */
 const STRAIGHT = new Set(['expression_statement', 'declaration']);
 
 export function iteratorExitsIn(body: CNode | null): IteratorExit[] {
-  if (!body || !/_for_each|for_each_/.test(body.text)) return [];
+  if (!body || !/_for_each|for_each_|\bwith_/.test(body.text)) return [];
   const exits: IteratorExit[] = [];
   for (const loop of body.descendantsOfType('while_statement')) {
     const condition = loop?.childForFieldName('condition');
     const call = condition?.namedChildren.find((child) => child?.type === 'call_expression') ?? null;
     const macro = call?.childForFieldName('function')?.text ?? '';
     const iterator = referenceIterator(macro);
+    const scoped = !iterator && SCOPED_MACRO.test(macro);
     const loopBody = loop?.childForFieldName('body');
-    if (!loop || !call || !iterator || !loopBody) continue;
+    if (!loop || !call || (!iterator && !scoped) || !loopBody) continue;
     const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter(
       (arg): arg is CNode => arg !== null && arg.type !== 'comment',
     );
-    const cursor = args[iterator.cursor];
-    if (cursor?.type !== 'identifier') continue;
+    // A scoped macro's last argument names what it took, when the caller names it (`wakeref` after the
+    // object: `with_intel_runtime_pm(rpm, wakeref)`; `with_intel_display_rpm(display)` hides its own).
+    const cursor = iterator ? args[iterator.cursor] : args.length >= 2 ? args[args.length - 1] : undefined;
+    if (iterator && cursor?.type !== 'identifier') continue;
+    const taken = cursor?.type === 'identifier' ? cursor.text : '';
     for (const exit of loopBody.descendantsOfType(['break_statement', 'return_statement', 'goto_statement'])) {
       if (!exit) continue;
       const kind = exit.type === 'break_statement' ? 'break' : exit.type === 'return_statement' ? 'return' : 'goto';
       if (kind === 'break' && nearestLoop(exit)?.id !== loop.id) continue;
       const label = exit.childForFieldName('label')?.text ?? '';
-      if (kind === 'goto' && (labelInside(loopBody, label) || labelReleases(body, label, cursor.text, iterator.release))) continue;
-      if (handled(exit, loopBody, cursor.text, iterator.release)) continue;
+      if (kind === 'goto' && labelInside(loopBody, label)) continue;
+      if (iterator && kind === 'goto' && labelReleases(body, label, taken, iterator.release)) continue;
+      if (iterator && handled(exit, loopBody, taken, iterator.release)) continue;
       exits.push({
         row: exit.startPosition.row,
         column: exit.startPosition.column,
         kind,
         macro,
-        cursor: cursor.text,
-        release: iterator.release,
+        cursor: taken,
+        release: iterator?.release ?? '',
         loopRow: loop.startPosition.row,
+        loop: iterator ? 'reference' : 'scoped',
       });
     }
   }

@@ -9,20 +9,17 @@
  * inconsistent locked return" fixed an error return added inside
  * `with_intel_runtime_pm()`.
  *
- * Invariants, for precision:
- *   - only a macro named `with_*` used as a statement with a braced block
- *     (`scoped_guard()` and `guard()` release through the compiler's cleanup
- *     and are not `with_*`);
- *   - a `break` counts only when the `with_*` block is the innermost loop or
- *     `switch` around it;
- *   - only an exit the patch adds, or one it puts inside such a block.
+ * The exits come from the control-flow view of macro loops
+ * (`parse/c/iterator-exits.ts`, the `scoped` ones), which counts a `break`
+ * only when the block is its nearest loop or `switch`, and a `goto` only to a
+ * label outside the block. Only an exit the patch adds, or one it puts inside
+ * such a block, is reported.
  */
 
 import { defineRule } from '../rule';
 import { textKey } from './path-issues';
 import {
   functionLabel,
-  indentWidth,
   rowChanged,
   rowText,
   type HunkReview,
@@ -42,78 +39,26 @@ export const exitFromWithBlock = defineRule({
   },
 });
 
-/** A `with_*()` head opening a braced block (the fragment may have written it as `while (with_…(…)) {`). */
-const WITH_HEAD = /^\s*(?:while\s*\(\s*)?(with_\w+)\s*\((.*)\)\s*\)?\s*\{\s*$/;
-/** A head whose `break` leaves it rather than the block around it. */
-const BREAKABLE = /^\s*(?:(?:for|while|switch)\s*\(|do\b|[A-Za-z_]\w*for_each\w*\s*\(|with_\w+\s*\()/;
-const EXIT = /^(?:return\b|goto\s+\w+\s*;|break\s*;)/;
-
-interface WithBlock {
-  readonly head: number;
-  readonly end: number;
-  readonly macro: string;
-  readonly args: string;
-}
-
-/** The `with_*` blocks of a function view, from their head to their closing brace (or the window's end). */
-function withBlocks(rows: FunctionViewRows): WithBlock[] {
-  const blocks: WithBlock[] = [];
-  for (let head = 0; head < rows.length; head++) {
-    const text = rows[head]?.text;
-    const match = text === undefined ? null : WITH_HEAD.exec(text);
-    if (!match || text === undefined) continue;
-    const indent = indentWidth(text);
-    let end = head + 1;
-    for (; end < rows.length; end++) {
-      const line = rows[end]?.text;
-      if (line === undefined || line.trim() === '') continue;
-      if (indentWidth(line) <= indent) break;
-    }
-    // Up to its closing brace, or to the end of the window when the window ends inside it.
-    blocks.push({ head, end, macro: match[1] as string, args: match[2] as string });
-  }
-  return blocks;
-}
-
-type FunctionViewRows = PatchIssue['view']['rows'];
-
-/** Whether the `break` at `row` leaves `block` (no loop or `switch` between them). */
-function breakLeaves(rows: FunctionViewRows, block: WithBlock, row: number): boolean {
-  let level = indentWidth(rows[row]?.text ?? '');
-  for (let up = row - 1; up > block.head; up--) {
-    const text = rows[up]?.text;
-    if (text === undefined || text.trim() === '') continue;
-    const indent = indentWidth(text);
-    if (indent >= level) continue;
-    if (BREAKABLE.test(text)) return false;
-    level = indent;
-  }
-  return true;
-}
-
 export const exitFromWithBlockCheck: PatchRuleCheck = {
   rule: exitFromWithBlock,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     const issues: PatchIssue[] = [];
     for (const view of review[side]) {
-      for (const block of withBlocks(view.rows)) {
-        for (let row = block.head + 1; row < block.end; row++) {
-          const exit = rowText(view, row);
-          if (!EXIT.test(exit) || view.rows[row]?.synthetic) continue;
-          if (!rowChanged(view, row) && !rowChanged(view, block.head)) continue;
-          if (exit.startsWith('break') && !breakLeaves(view.rows, block, row)) continue;
-          const taken = block.args.split(',').pop()?.trim() || 'its reference';
-          issues.push({
-            view,
-            // The exit and the statement before it (the test that guards it) tell two `return ret;` apart.
-            key: textKey(view, 'with-exit', block.macro, row - 1, row),
-            row,
-            messageId: 'exit',
-            data: { exit, macro: block.macro, fn: functionLabel(view), taken },
-            related: [{ row: block.head, message: `${block.macro}() takes ${taken} here and releases it only at the end of its block` }],
-          });
-        }
+      for (const exit of view.ir.iteratorExits ?? []) {
+        if (exit.loop !== 'scoped') continue;
+        if (!rowChanged(view, exit.row) && !rowChanged(view, exit.loopRow)) continue;
+        const taken = exit.cursor || 'its reference';
+        issues.push({
+          view,
+          // The exit and the statement before it (the test that guards it) tell two `return ret;` apart.
+          key: textKey(view, 'with-exit', exit.macro, exit.row - 1, exit.row),
+          row: exit.row,
+          column: exit.column,
+          messageId: 'exit',
+          data: { exit: rowText(view, exit.row), macro: exit.macro, fn: functionLabel(view), taken },
+          related: [{ row: exit.loopRow, message: `${exit.macro}() takes ${taken} here and releases it only at the end of its block` }],
+        });
       }
     }
     return issues;

@@ -40,6 +40,7 @@ export const iteratorReferenceLeakedCheck: PatchRuleCheck = {
     const issues: PatchIssue[] = [];
     for (const view of review[side]) {
       for (const exit of view.ir.iteratorExits ?? []) {
+        if (exit.loop !== 'reference') continue;
         if (side === 'post' && !rowChanged(view, exit.row) && !rowChanged(view, exit.loopRow)) continue;
         const text = rowText(view, exit.row).trim();
         issues.push({
