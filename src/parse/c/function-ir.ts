@@ -104,7 +104,7 @@ export interface FunctionIr {
   readonly loopStores?: readonly LoopStore[];
   /** Calls a `for` loop makes on every pass with an argument the loop does not change (`loop-stores.ts`). */
   readonly loopFixedCalls?: readonly LoopFixedCall[];
-  /** Exits from a reference-holding iterator's loop that keep the cursor's reference (`iterator-exits.ts`). */
+  /** Early exits from a reference-holding iterator's loop or a `with_*()` block that skip its release (`iterator-exits.ts`). */
   readonly iteratorExits?: readonly IteratorExit[];
 }
 

@@ -36,6 +36,7 @@ import { iteratorReferenceLeakedCheck } from './iterator-reference-leaked';
 import { iteratorCursorFreedCheck } from './iterator-cursor-freed';
 import { spinLockIrqMismatchCheck } from './spin-lock-irq-mismatch';
 import { exitFromWithBlockCheck } from './exit-from-with-block';
+import { teardownMissesReleaseCheck } from './teardown-misses-release';
 import { unlockBeforeLockCheck } from './unlock-before-lock';
 import { deviceFreedDirectlyCheck } from './device-freed-directly';
 import { failureReturnsSuccessCheck } from './failure-returns-success';
@@ -94,6 +95,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   iteratorReferenceLeakedCheck,
   iteratorCursorFreedCheck,
   walkLeaksElementCheck,
+  teardownMissesReleaseCheck,
   referenceAfterArmCheck,
   spinLockIrqMismatchCheck,
   exitFromWithBlockCheck,
