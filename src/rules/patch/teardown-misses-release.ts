@@ -3,7 +3,8 @@
  * destructor paired with it that reads that field and never releases it:
  * every construction leaks it. The pair is told by name, a shared prefix and
  * matching verbs (`vc4_open()` / `vc4_close()`, `foo_init()` / `foo_fini()`,
- * `_create` / `_destroy`, `_alloc` / `_free`, `_probe` / `_remove`). "drm/vc4:
+ * `_create` / `_destroy`, `_alloc` / `_free`, `_probe` / `_remove`; a shared
+ * suffix too: `amdgpu_driver_open_kms()` / `amdgpu_driver_postclose_kms()`). "drm/vc4:
  * Fix leak of the file_priv that stored the perfmon": `vc4_open()` kept a
  * `kzalloc()`ed `vc4_file` in `file->driver_priv`, and `vc4_close()` handed it
  * to the perfmon teardown and forgot to free it.
@@ -143,18 +144,19 @@ function readsOf(ir: FunctionIr, field: string): { names: Set<string>; row: numb
   return row === undefined ? undefined : { names, row, expr };
 }
 
+/**
+ * The destructors named for `ctor`: the same name with the constructor's verb swapped for a
+ * destructor's, as a whole word (`vc4_open` / `vc4_close`, `amdgpu_driver_open_kms` /
+ * `amdgpu_driver_postclose_kms`).
+ */
 function pairedDestructors(views: readonly FunctionView[], ctor: FunctionView): FunctionView[] {
-  const out: FunctionView[] = [];
+  const wanted = new Set<string>();
   for (const [make, breaks] of VERB_PAIRS) {
-    const match = new RegExp(`^(\\w*?)_?${make}$`).exec(ctor.ir.name);
+    const match = new RegExp(`^(|\\w*_)${make}(|_\\w*)$`).exec(ctor.ir.name);
     if (!match) continue;
-    const prefix = match[1] as string;
-    for (const view of views) {
-      if (view === ctor) continue;
-      if (breaks.some((verb) => view.ir.name === `${prefix}_${verb}` || view.ir.name === `${prefix}${verb}`)) out.push(view);
-    }
+    for (const verb of breaks) wanted.add(`${match[1] as string}${verb}${match[2] as string}`);
   }
-  return out;
+  return views.filter((view) => view !== ctor && wanted.has(view.ir.name));
 }
 
 export const teardownMissesReleaseCheck: PatchRuleCheck = {
