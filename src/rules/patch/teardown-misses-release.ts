@@ -26,18 +26,18 @@
  */
 
 import { defineRule } from '../rule';
-import type { FunctionIr } from '../../parse/c/function-ir';
-import { releaseKeyOfCall } from './resource-paths';
+import { squash, type FunctionIr } from '../../parse/c/function-ir';
+import { releaseKeyOfCall, resourceKey } from './resource-paths';
 import {
   functionLabel,
   rowChanged,
   rowLine,
+  type FunctionView,
   type HunkReview,
   type ImageSide,
   type PatchIssue,
   type PatchRuleCheck,
 } from './review-context';
-import type { FunctionView } from './review-context';
 
 export const teardownMissesRelease = defineRule({
   id: 'teardown-misses-release',
@@ -79,10 +79,10 @@ function storesOf(review: HunkReview, ir: FunctionIr): Store[] {
   for (const call of ir.calls) {
     const pair = review.pairs.acquires.get(call.name);
     if (!pair || (pair.kind !== 'memory' && pair.kind !== 'reference') || pair.acquireSlot !== 'result' || !call.target) continue;
+    const acquired = { acquire: call.name, what: pair.kind === 'memory' ? 'memory' : pair.what };
     const field = fieldOf(call.target);
-    if (field) out.push({ field, row: call.row, acquire: call.name, what: pair.kind === 'memory' ? 'memory' : pair.what });
-    else if (/^[A-Za-z_]\w*$/.test(call.target))
-      taken.set(call.target, { acquire: call.name, what: pair.kind === 'memory' ? 'memory' : pair.what });
+    if (field) out.push({ field, row: call.row, ...acquired });
+    else if (/^[A-Za-z_]\w*$/.test(call.target)) taken.set(call.target, acquired);
   }
   for (const node of ir.nodes) {
     for (const assign of node.assigns) {
@@ -97,7 +97,7 @@ function storesOf(review: HunkReview, ir: FunctionIr): Store[] {
 /** Whether the destructor lets go of the field: releases it, hands it on, stores or returns it. */
 function releases(review: HunkReview, ir: FunctionIr, names: ReadonlySet<string>): boolean {
   for (const call of ir.calls) {
-    for (const arg of call.args.map((a) => a.replace(/\s+/g, '').replace(/^&/, ''))) {
+    for (const arg of call.args.map((a) => resourceKey(squash(a)) ?? '')) {
       // The object, or a member of it (`&nvm->aux_dev`: the device model frees it through its release callback).
       const root = /^[A-Za-z_]\w*/.exec(arg)?.[0] ?? '';
       if (!names.has(arg) && !(names.has(root) && /^[A-Za-z_]\w*(?:->|\.)/.test(arg))) continue;
@@ -129,13 +129,12 @@ function readsOf(ir: FunctionIr, field: string): { names: Set<string>; row: numb
         row ??= node.row;
       }
     }
-    for (const call of ir.calls) {
-      if (call.row !== node.row) continue;
+    for (const call of node.calls) {
       for (const arg of call.args) {
-        const squashed = arg.replace(/\s+/g, '').replace(/^&/, '');
-        if (pattern.test(squashed)) {
-          names.add(squashed);
-          if (row === undefined) expr = squashed;
+        const key = resourceKey(squash(arg)) ?? '';
+        if (pattern.test(key)) {
+          names.add(key);
+          if (row === undefined) expr = key;
           row ??= node.row;
         }
       }
