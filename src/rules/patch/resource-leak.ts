@@ -14,7 +14,7 @@
 import { defineRule } from '../rule';
 import { summaryNote } from './function-summaries';
 import { eventsOf, textKey } from './path-issues';
-import { releaseKeyOfCall, type PathEvent } from './resource-paths';
+import { releaseKeyOfCall, resourceId, type PathEvent } from './resource-paths';
 import { lastField } from './untaken-unlocks';
 import {
   functionLabel,
@@ -75,7 +75,7 @@ export const resourceLeakCheck: PatchRuleCheck = {
         // lock half (`drm_client_buffer_vmap_local()` locks, `drm_client_buffer_vunmap_local()` unlocks).
         .filter(
           ({ event }) =>
-            !(event.pair.kind === 'lock' && /^(?:0|true|)$/.test(event.exitText) && halves.has(`${event.pair.what}\u0001${event.key}`)),
+            !(event.pair.kind === 'lock' && /^(?:0|true|)$/.test(event.exitText) && halves.has(resourceId(event.pair, event.key))),
         )
         // A lock handed to a function of the patch that drops it for its caller (`ttm_bo_swapout()` drops
         // the `lru_lock` `ttm_global_swapout()` took) between the acquire and this exit: not held here.
@@ -220,7 +220,7 @@ function ownedParamLeak(view: FunctionView, event: LeakEvent, evidenceRow: numbe
 
 /** Whether a call between the lock's acquire and the exit goes to a function that drops such a lock for its caller. */
 function handedOff(view: FunctionView, event: LeakEvent, droppers: ReadonlyMap<string, ReadonlySet<string>>): boolean {
-  const dropped = `${event.pair.what}\u0001${lastField(event.key)}`;
+  const dropped = resourceId(event.pair, lastField(event.key));
   return view.ir.calls.some(
     (call) => call.row > event.acquireRow && call.row <= event.exitRow && droppers.get(call.name)?.has(dropped) === true,
   );

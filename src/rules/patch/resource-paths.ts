@@ -121,6 +121,11 @@ export interface PathResult {
   readonly truncated: boolean;
 }
 
+/** One resource of one kind, as the sets of owned and held resources name it: `what` and key. */
+export function resourceId(pair: ResourcePair, key: string): string {
+  return `${pair.what}\u0001${key}`;
+}
+
 /**
  * A label named for unwinding (`err_free`, `out_unlock`, `fail`, `put_bo`): a
  * label named for what the normal flow does next (`replace`, `retry`) is not
@@ -432,7 +437,7 @@ export function releaseKeys(calls: readonly CallSite[], pairs: PairIndex, into =
     if (!released) continue;
     for (const pair of released) {
       const key = releaseKeyOfCall(pair, call);
-      if (key) into.add(`${pair.what}\u0001${key}`);
+      if (key) into.add(resourceId(pair, key));
     }
   }
   return into;
@@ -513,7 +518,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
           );
           continue;
         }
-        const ownedHere = releasedSomewhere.has(`${res.pair.what}\u0001${res.key}`);
+        const ownedHere = releasedSomewhere.has(resourceId(res.pair, res.key));
         if (!ownedHere && !(UNWOUND_KINDS.has(res.pair.kind) && node.kind === 'return' && failureReturn(fn, node))) continue;
         if (res.pair.kind === 'lock' && lockFunction) continue;
         if (keptOnSuccess(fn, node, facts, res)) continue;
@@ -565,7 +570,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
     // A failure's jump to an unwind label out of view with a resource held: that label releases it.
     if (node.goto !== undefined && UNWIND_LABEL.test(node.goto) && fn.nodes[node.succ[0] ?? -1]?.kind === 'unknown') {
       for (const res of state) {
-        const held = `${res.pair.what}\u0001${res.key}`;
+        const held = resourceId(res.pair, res.key);
         if (UNWOUND_KINDS.has(res.pair.kind) && res.status === 'held' && !res.escaped && !heldAtUnseenUnwind.has(held))
           heldAtUnseenUnwind.set(held, node.row);
       }
@@ -580,7 +585,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
   // A failure return that keeps what a later failure's unwind label releases (`mutex_lock(&smu->mutex);
   // … if (ret) return ret; … if (ret) goto failed;`, `failed:` out of view): it skips that unwind.
   for (const { event, id } of unreleasedAtFailure) {
-    const jump = heldAtUnseenUnwind.get(`${event.pair.what}\u0001${event.key}`);
+    const jump = heldAtUnseenUnwind.get(resourceId(event.pair, event.key));
     if (jump !== undefined && jump !== event.exitRow && event.viaRow === undefined) emit({ ...event, unwindJumpRow: jump }, id);
   }
   return { events, truncated };
@@ -792,7 +797,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
           (initTwice ||
             (previous.pair === acquired &&
               (acquired.kind === 'reference' || acquired.kind === 'memory') &&
-              releasedSomewhereOf(fn, pairs).has(`${acquired.what}\u0001${key}`)))
+              releasedSomewhereOf(fn, pairs).has(resourceId(acquired, key))))
         ) {
           emit(
             { type: 'leak', key, pair: acquired, acquireRow: previous.acquireRow, exitRow: call.row, exitText: '', again: call.name },
@@ -1022,7 +1027,7 @@ function heldOutOfSight(fn: FunctionIr, pairs: PairIndex, afterRow: number): Res
     if (taken) {
       const slot = taken.acquireSlot ?? 0;
       const key = slot === 'result' ? call.target : acquireKeyOfCall(taken, call);
-      if (key) acquired.add(`${taken.what}\u0001${key}`);
+      if (key) acquired.add(resourceId(taken, key));
       continue;
     }
     // A release under a test of a lock or ownership state (`if (locked)`) shows nothing about other paths.
@@ -1030,8 +1035,7 @@ function heldOutOfSight(fn: FunctionIr, pairs: PairIndex, afterRow: number): Res
     for (const pair of pairs.releases.get(call.name) ?? []) {
       if (pair.handsOver || !UNSEEN_KINDS.has(pair.kind)) continue;
       const key = releaseKeyOfCall(pair, call);
-      if (!key || !/^[A-Za-z_][\w>.-]*$/.test(key) || acquired.has(`${pair.what}\u0001${key}`) || out.some((res) => res.key === key))
-        continue;
+      if (!key || !/^[A-Za-z_][\w>.-]*$/.test(key) || acquired.has(resourceId(pair, key)) || out.some((res) => res.key === key)) continue;
       out.push({ key, pair, status: 'held', acquireRow: Math.max(afterRow, fn.startRow), escaped: false, unseenUntil: call.row });
       break;
     }

@@ -16,7 +16,7 @@
  */
 
 import type { FunctionIr } from '../../parse/c/function-ir';
-import { acquireKeyOfCall, releaseKeyOfCall } from './resource-paths';
+import { acquireKeyOfCall, releaseKeyOfCall, resourceId } from './resource-paths';
 import type { PairIndex } from './resource-pairs';
 
 export interface UntakenUnlocks {
@@ -47,10 +47,10 @@ export function learnUntakenUnlocks(functions: readonly FunctionIr[], pairs: Pai
           return taken?.what === pair.what && acquireKeyOfCall(taken, other) === key;
         });
         if (takes) continue;
-        halves.add(`${pair.what}\u0001${key}`);
+        halves.add(resourceId(pair, key));
         if (!fn.name) continue;
         const dropped = droppers.get(fn.name) ?? new Set<string>();
-        dropped.add(`${pair.what}\u0001${lastField(key)}`);
+        dropped.add(resourceId(pair, lastField(key)));
         droppers.set(fn.name, dropped);
       }
     }
