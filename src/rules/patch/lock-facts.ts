@@ -86,6 +86,8 @@ export const NO_BELIEF_FUNCTION =
   /_locked$|(?:^|_)(?:init|fini|create|alloc|new|destroy|free|release|cleanup|probe|remove|teardown|close|open|reset|dump|debugfs|show|print)(?:_|$)/;
 
 const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
+/** What ends the text before a member's name: `->` or `.` (a function pointer called through an object). */
+const MEMBER_CALL = /(?:->|\.)\s*$/;
 /** `guard(mutex)(`: the class, up to the opening parenthesis of the lock argument. */
 const GUARD_HEAD = /^guard\s*\(\s*(\w+)\s*\)\s*\(/;
 const WRITE = /([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*|\[[^\]]*\])*(?:->|\.)[A-Za-z_]\w*)\s*(?:(?:[-+*/%|&^]|<<|>>)?=(?!=)|\+\+|--)/g;
@@ -486,6 +488,8 @@ function collectCallees(lines: readonly ScanLine[], facts: UnitFacts): void {
     for (let match = CALL.exec(code); match; match = CALL.exec(code)) {
       const name = match[1] as string;
       if (KEYWORDS.has(name) || name === WINDOW_GAP) continue;
+      // A call through a pointer (`engine->schedule(rq)`, `ops.release(obj)`) does not call the function of that name.
+      if (MEMBER_CALL.test(code.slice(Math.max(0, match.index - 2), match.index))) continue;
       if (!facts.callees.has(name)) facts.callees.set(name, line);
       if (facts.sleeps) continue;
       const reason = sleepingCall(name, argumentsAt(code, match.index + match[0].length - 1));

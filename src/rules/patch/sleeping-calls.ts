@@ -1,6 +1,7 @@
 /**
  * Kernel functions that may sleep, as their kernel-doc and `might_sleep()`
- * annotations say: taking a mutex or rw semaphore, waiting (for an event, a
+ * annotations say: taking a mutex, a wound-wait mutex (a reservation, a
+ * drm_exec or modeset lock), an rw semaphore or the mmap lock, waiting (for an event, a
  * completion, a fence, a work item, an RCU grace period), sleeping outright,
  * touching user memory, changing page attributes (`set_pages_*`,
  * `set_memory_*` flush and may take the vmap purge mutex), vmalloc-family
@@ -12,11 +13,15 @@
  */
 
 const ALWAYS =
-  /^(?:mutex_lock(?:_nested|_interruptible|_killable|_io)?|down|down_(?:read|write)(?:_nested|_interruptible|_killable)?|down_(?:interruptible|killable)|msleep(?:_interruptible)?|ssleep|usleep_range(?:_state)?|schedule|schedule_timeout(?:_\w+)?|wait_event\w*|wait_for_completion\w*|synchronize_rcu\w*|synchronize_srcu\w*|flush_work|flush_delayed_work|flush_workqueue|drain_workqueue|destroy_workqueue|cancel_work_sync|cancel_delayed_work_sync|kthread_stop|dma_fence_wait(?:_timeout|_any_timeout)?|dma_resv_wait_timeout|might_sleep|vmalloc\w*|vzalloc\w*|vmap|vunmap|copy_from_user|copy_to_user|set_pages_(?:wb|uc|wc|array_wb|array_uc|array_wc)|set_memory_(?:wb|uc|wc|ro|rw|x|nx)|request_firmware\w*)$/;
+  /^(?:mutex_lock(?:_nested|_interruptible|_killable|_io)?|ww_mutex_lock(?:_interruptible|_slow|_slow_interruptible)?|dma_resv_lock(?:_interruptible|_slow|_slow_interruptible)?|drm_exec_lock_obj|drm_exec_prepare_obj|drm_exec_prepare_array|drm_modeset_lock|mmap_read_lock|mmap_write_lock|synchronize_irq|free_irq|fsleep|cond_resched|wait_on_bit\w*|wait_var_event\w*|lock_page|get_user_pages\w*|pin_user_pages(?:_fast)?|down|down_(?:read|write)(?:_nested|_interruptible|_killable)?|down_(?:interruptible|killable)|msleep(?:_interruptible)?|ssleep|usleep_range(?:_state)?|schedule|schedule_timeout(?:_\w+)?|wait_event\w*|wait_for_completion\w*|synchronize_rcu\w*|synchronize_srcu\w*|flush_work|flush_delayed_work|flush_workqueue|drain_workqueue|destroy_workqueue|cancel_work_sync|cancel_delayed_work_sync|kthread_stop|dma_fence_wait(?:_timeout|_any_timeout)?|dma_resv_wait_timeout|might_sleep|vmalloc\w*|vzalloc\w*|vmap|vunmap|copy_from_user|copy_to_user|set_pages_(?:wb|uc|wc|array_wb|array_uc|array_wc)|set_memory_(?:wb|uc|wc|ro|rw|x|nx)|request_firmware\w*)$/;
 
-/** Allocators whose flags decide: they sleep when the flags allow direct reclaim. */
+/**
+ * Allocators whose flags decide: they sleep when the flags allow direct
+ * reclaim. Id allocators (`xa_alloc`, `idr_alloc`, `ida_alloc`) and
+ * `xa_store` allocate tree nodes with the flags they are given.
+ */
 const ALLOCATOR =
-  /^(?:kmalloc|kzalloc|kcalloc|kmalloc_array|krealloc|kmem_cache_alloc|kmem_cache_zalloc|kvmalloc|kvzalloc|kvcalloc|kvmalloc_array|alloc_pages|alloc_page|__get_free_pages|get_zeroed_page|dma_alloc_coherent|dma_alloc_attrs|kstrdup|kmemdup)$/;
+  /^(?:kmalloc|kzalloc|kcalloc|kmalloc_array|krealloc|kmalloc_node|kzalloc_node|kmem_cache_alloc|kmem_cache_zalloc|kmem_cache_alloc_node|kvmalloc|kvzalloc|kvcalloc|kvmalloc_array|alloc_pages|alloc_page|__get_free_pages|get_zeroed_page|dma_alloc_coherent|dma_alloc_attrs|kstrdup|kmemdup|kasprintf|kvasprintf|devm_kmalloc|devm_kzalloc|devm_kcalloc|xa_alloc|xa_alloc_cyclic|xa_store|xa_insert|xa_reserve|idr_alloc|idr_alloc_u32|idr_alloc_cyclic|ida_alloc|ida_alloc_range|ida_alloc_min|ida_alloc_max|sg_alloc_table|sg_alloc_table_from_pages)$/;
 const BLOCKING_GFP = /\bGFP_(?:KERNEL|USER|HIGHUSER(?:_MOVABLE)?|NOFS|NOIO)\b/;
 
 /** Why a call of `name` with these argument texts may sleep, or undefined. */
