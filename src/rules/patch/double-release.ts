@@ -75,6 +75,7 @@ const CONSEQUENCE: Record<string, string> = {
   pin: 'the pages are unpinned twice',
   'drm-dev': 'the SRCU read side is exited twice',
   'fence-signalling': 'the annotation is ended twice',
+  atomic: 'the section is left twice, unbalancing its nesting count',
 };
 
 export const doubleReleaseCheck: PatchRuleCheck = {

@@ -198,6 +198,7 @@ function acquireWrapper(unit: Unit, index: PairIndex): LearnedPair | undefined {
       !pair ||
       pair.kind === 'memory' ||
       pair.kind === 'fence-signalling' ||
+      pair.kind === 'atomic' ||
       pair.acquireSlot === 'result' ||
       pair.objectLivesOn
     ) {
@@ -363,7 +364,7 @@ function releaseWrapper(unit: Unit, index: PairIndex): LearnedPair | undefined {
     const call = callsOf(row.text)[0];
     const pairs = call ? index.releases.get(call.name) : undefined;
     const pair = pairs?.find((candidate) => !candidate.handsOver && !candidate.objectLivesOn);
-    if (!call || !pair || pair.kind === 'fence-signalling' || pair.kind === 'drm-dev') continue;
+    if (!call || !pair || pair.kind === 'fence-signalling' || pair.kind === 'drm-dev' || pair.kind === 'atomic') continue;
     const target = paramPath(unit, call.args[pair.releaseSlot ?? 0]);
     if (!target || (inGuard && unit.params[target.slot] !== guarded)) continue;
     if (pair.kind !== 'lock' && pair.kind !== 'pm' && !countsParameter(pair, target.path)) continue;

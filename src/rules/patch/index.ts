@@ -28,6 +28,7 @@ import { elementLockNotHeldCheck } from './element-lock-not-held';
 import { taskMmWithoutReferenceCheck } from './task-mm-without-reference';
 import { publishBeforeInitCheck } from './publish-before-init';
 import { sleepUnderSpinlockCheck } from './sleep-under-spinlock';
+import { sleepInAtomicSectionCheck } from './sleep-in-atomic-section';
 import { lockDroppedOnSomePathsCheck } from './lock-dropped-on-some-paths';
 import { uninitializedReadCheck } from './uninitialized-read';
 import { errorResultDroppedCheck } from './error-result-dropped';
@@ -88,6 +89,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   elementLockNotHeldCheck,
   taskMmWithoutReferenceCheck,
   sleepUnderSpinlockCheck,
+  sleepInAtomicSectionCheck,
   lockDroppedOnSomePathsCheck,
   uninitializedReadCheck,
   errorResultDroppedCheck,

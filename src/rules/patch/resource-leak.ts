@@ -15,6 +15,7 @@ import { defineRule } from '../rule';
 import { summaryNote } from './function-summaries';
 import { eventsOf, textKey } from './path-issues';
 import { releaseKeyOfCall, resourceId, type PathEvent } from './resource-paths';
+import { heldLikeALock } from './resource-pairs';
 import { lastField } from './untaken-unlocks';
 import {
   functionLabel,
@@ -61,6 +62,7 @@ export const CONSEQUENCE: Record<string, string> = {
   memory: 'the memory leaks',
   'fence-signalling': 'lockdep keeps the fence-signalling annotation open',
   'drm-dev': 'device unplug waits forever for this section',
+  atomic: 'the caller goes on in atomic context, where sleeping is a bug (and an RCU grace period or preemption waits for it)',
 };
 
 export const resourceLeakCheck: PatchRuleCheck = {
@@ -75,11 +77,11 @@ export const resourceLeakCheck: PatchRuleCheck = {
         // lock half (`drm_client_buffer_vmap_local()` locks, `drm_client_buffer_vunmap_local()` unlocks).
         .filter(
           ({ event }) =>
-            !(event.pair.kind === 'lock' && /^(?:0|true|)$/.test(event.exitText) && halves.has(resourceId(event.pair, event.key))),
+            !(heldLikeALock(event.pair.kind) && /^(?:0|true|)$/.test(event.exitText) && halves.has(resourceId(event.pair, event.key))),
         )
         // A lock handed to a function of the patch that drops it for its caller (`ttm_bo_swapout()` drops
         // the `lru_lock` `ttm_global_swapout()` took) between the acquire and this exit: not held here.
-        .filter(({ view, event }) => !(event.pair.kind === 'lock' && handedOff(view, event, droppers)))
+        .filter(({ view, event }) => !(heldLikeALock(event.pair.kind) && handedOff(view, event, droppers)))
         // An array element taken in one loop and released in a later loop over the same range
         // (`for_each_engine(engine, i915, id)` twice): a path on which the second loop is done
         // before releasing it is one on which the first did not take it.
@@ -98,7 +100,8 @@ export const resourceLeakCheck: PatchRuleCheck = {
           if (event.ownedParamRow !== undefined) return ownedParamLeak(view, event, event.ownedParamRow);
           const data = {
             what: `${event.pair.what}${summaryNote(event.pair)}`,
-            key: event.key,
+            // A section of the CPU's state (`rcu_read_lock()`) has no object to name.
+            key: event.pair.fixedKey !== undefined ? 'this CPU' : event.key,
             acquireLine: rowLine(view, event.acquireRow),
             fn: functionLabel(view),
             exit: rowText(view, event.exitRow),

@@ -1,7 +1,8 @@
 /**
  * Acquire/release pairs as data: which calls take a reference, a lock, a PM
- * reference, a device-unplug section, pinned pages or memory, and which calls
- * give it back. The path rules follow these through every path of a function.
+ * reference, a device-unplug section, pinned pages, memory or an atomic
+ * section (RCU read side, preemption or interrupts off, an atomic kmap),
+ * and which calls give it back. The path rules follow these through every path of a function.
  *
  * A pair names the argument (or the assigned result) that identifies the
  * resource, and how the acquire reports failure, because a failed acquire
@@ -16,7 +17,7 @@
  * for their driver's own VM get/put.
  */
 
-export type ResourceKind = 'reference' | 'lock' | 'pm' | 'drm-dev' | 'pin' | 'memory' | 'fence-signalling';
+export type ResourceKind = 'reference' | 'lock' | 'pm' | 'drm-dev' | 'pin' | 'memory' | 'fence-signalling' | 'atomic';
 
 export type AcquireStyle = 'always' | 'bool' | 'errno' | 'pointer';
 
@@ -71,6 +72,22 @@ export interface ResourcePair {
    * lock per register): the key is the object's with it, `i915 (reg)`.
    */
   readonly qualifierSlot?: number;
+  /**
+   * The resource is the CPU's own state, not an object an argument names:
+   * `rcu_read_lock()` and `preempt_disable()` take no argument, so every
+   * call of the pair names this key.
+   */
+  readonly fixedKey?: string;
+}
+
+/**
+ * Whether a resource of this kind is held over a stretch of code, as a lock
+ * is, rather than owned: an atomic section is too (a function may leave one
+ * and enter it again around a sleep for its caller, or return inside one
+ * as a lock function returns with its lock held).
+ */
+export function heldLikeALock(kind: ResourceKind): boolean {
+  return kind === 'lock' || kind === 'atomic';
 }
 
 const REF = 'reference' as const;
@@ -439,6 +456,50 @@ export const DEFAULT_RESOURCE_PAIRS: readonly ResourcePair[] = [
     style: 'always',
     acquireSlot: 'result',
   },
+  // Atomic sections: code inside them must not sleep (`sleep-in-atomic-section`). Each nests, so a
+  // second entry is no double acquire; an exit too many is a double release.
+  {
+    what: 'RCU read-side section',
+    kind: 'atomic',
+    acquire: ['rcu_read_lock', 'rcu_read_lock_bh', 'rcu_read_lock_sched'],
+    release: ['rcu_read_unlock', 'rcu_read_unlock_bh', 'rcu_read_unlock_sched'],
+    style: 'always',
+    fixedKey: 'rcu_read_lock()',
+  },
+  {
+    what: 'preemption-disabled section',
+    kind: 'atomic',
+    acquire: ['preempt_disable'],
+    release: ['preempt_enable', 'preempt_enable_no_resched'],
+    style: 'always',
+    fixedKey: 'preempt_disable()',
+  },
+  {
+    what: 'interrupts-disabled section',
+    kind: 'atomic',
+    acquire: ['local_irq_disable'],
+    release: ['local_irq_enable'],
+    style: 'always',
+    fixedKey: 'local_irq_disable()',
+  },
+  { what: 'interrupts-disabled section', kind: 'atomic', acquire: ['local_irq_save'], release: ['local_irq_restore'], style: 'always' },
+  {
+    what: 'bottom-halves-disabled section',
+    kind: 'atomic',
+    acquire: ['local_bh_disable'],
+    release: ['local_bh_enable'],
+    style: 'always',
+    fixedKey: 'local_bh_disable()',
+  },
+  // An atomic kmap disables preemption until it is unmapped, by the address it returned.
+  {
+    what: 'atomic kmap',
+    kind: 'atomic',
+    acquire: ['kmap_atomic', 'io_mapping_map_atomic_wc'],
+    release: ['kunmap_atomic', 'io_mapping_unmap_atomic'],
+    style: 'always',
+    acquireSlot: 'result',
+  },
   {
     what: 'pinned user pages',
     kind: 'pin',
@@ -560,7 +621,7 @@ export function extendResourcePairs(base: readonly ResourcePair[], settings: unk
   const problems: PairsProblem[] = [];
   if (!Array.isArray(list))
     return { pairs, problems: [{ index: -1, message: 'expected an array of pairs or { "resourcePairs": [...] }' }] };
-  const kinds: readonly string[] = ['reference', 'lock', 'pm', 'drm-dev', 'pin', 'memory', 'fence-signalling'];
+  const kinds: readonly string[] = ['reference', 'lock', 'pm', 'drm-dev', 'pin', 'memory', 'fence-signalling', 'atomic'];
   const styles: readonly string[] = ['always', 'bool', 'errno', 'pointer'];
   list.forEach((entry: unknown, index) => {
     const pair = entry as Partial<Record<keyof ResourcePair, unknown>>;

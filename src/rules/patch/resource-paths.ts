@@ -24,7 +24,7 @@ import { rootVariable, splitTop, withoutLiterals } from '../../parse/c/c-text';
 import { branchSuccessors, correlatedVariables, factOf, factsAfter } from './branch-facts';
 import { branchExit, faultRetryReturn, straightRun, testLeadsTo } from './path-issues';
 import { regExpLiteral } from '../../base/regexp-literal';
-import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
+import { guardAcquire, heldLikeALock, type PairIndex, type ResourcePair } from './resource-pairs';
 
 export type ResourceStatus = 'held' | 'pending' | 'released';
 
@@ -188,11 +188,13 @@ export function resourceKey(arg: string | undefined): string | undefined {
 
 /** The key an acquire call of `pair` names by argument: the one at its acquire slot (the first for a result-style acquire). */
 export function acquireKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
+  if (pair.fixedKey !== undefined) return pair.fixedKey;
   return qualified(pair, call, keyWithPath(call.args[typeof pair.acquireSlot === 'number' ? pair.acquireSlot : 0], pair.acquirePath));
 }
 
 /** The key a release call of `pair` names: its argument at the release slot, and the field a wrapper releases. */
 export function releaseKeyOfCall(pair: ResourcePair, call: CallSite): string | undefined {
+  if (pair.fixedKey !== undefined) return pair.fixedKey;
   return qualified(pair, call, keyWithPath(call.args[pair.releaseSlot ?? 0], pair.releasePath));
 }
 
@@ -520,7 +522,7 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
         }
         const ownedHere = releasedSomewhere.has(resourceId(res.pair, res.key));
         if (!ownedHere && !(UNWOUND_KINDS.has(res.pair.kind) && node.kind === 'return' && failureReturn(fn, node))) continue;
-        if (res.pair.kind === 'lock' && lockFunction) continue;
+        if (heldLikeALock(res.pair.kind) && lockFunction) continue;
         if (keptOnSuccess(fn, node, facts, res)) continue;
         // The fault-retry protocol: the callee that asked for the retry dropped the locks (`path-issues.ts`).
         if (res.pair.kind === 'lock' && node.kind === 'return' && faultRetryReturn(fn, node)) continue;
@@ -744,7 +746,10 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
   }
 
   for (const call of node.calls) {
-    const held = state.filter((res) => res.status !== 'released' && (res.pair.kind === 'lock' || res.pair.kind === 'fence-signalling'));
+    const held = state.filter(
+      (res) =>
+        res.status !== 'released' && (res.pair.kind === 'lock' || res.pair.kind === 'fence-signalling' || res.pair.kind === 'atomic'),
+    );
     if (held.length > 0)
       emit(
         {
@@ -812,6 +817,8 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             status: 'held',
             acquireRow: call.row,
             escaped: previous?.callerHeld === true,
+            // Still the caller's: dropping it again (the next turn of a drop-and-retake loop) is no release of ours.
+            ...(previous?.callerHeld ? { callerHeld: true } : {}),
             ...releaseKeyOf(acquired, call),
           });
         } else {
@@ -820,6 +827,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
             pair: acquired,
             status: acquired.style === 'always' ? 'held' : 'pending',
             acquireRow: call.row,
+            ...(previous?.callerHeld ? { callerHeld: true } : {}),
             ...releaseKeyOf(acquired, call),
             ...(acquired.style === 'errno' && call.target ? { errVar: call.target } : {}),
             // Stored into an object or through an out-parameter, or a lock the caller holds being retaken,
@@ -892,7 +900,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         const checked = call.target !== undefined || node.kind === 'branch' || pair.handsOver === true;
         // Unlocking what this path never locked: the caller holds it (drop and retake around a sleep).
         // So does one only believed held from before the window (drop and retake, as far as it shows).
-        const callerHeld = res?.callerHeld === true || (pair.kind === 'lock' && (!res || res.unseenUntil !== undefined));
+        const callerHeld = res?.callerHeld === true || (heldLikeALock(pair.kind) && (!res || res.unseenUntil !== undefined));
         const resKey = res?.key ?? key;
         state = replace(state, resKey, {
           ...(callerHeld ? { callerHeld } : {}),
@@ -935,7 +943,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
         if (
           res.status !== 'released' &&
           !res.escaped &&
-          res.pair.kind !== 'lock' &&
+          !heldLikeALock(res.pair.kind) &&
           call.args.some(
             (arg) =>
               resourceKey(arg) === res.key ||

@@ -16,11 +16,14 @@
  */
 
 import { defineRule } from '../rule';
+import type { CallSite } from '../../parse/c/function-ir';
 import { callsWhileHeld } from './held-calls';
+import type { Sleeper } from './lock-facts';
 import type { HeldResource } from './resource-paths';
 import { sleepingCall } from './sleeping-calls';
 import {
   functionLabel,
+  type FunctionView,
   rowChanged,
   rowLine,
   type HunkReview,
@@ -43,29 +46,46 @@ export const sleepUnderSpinlock = defineRule({
   },
 });
 
-const isSpinlock = (held: HeldResource): boolean => held.pair.kind === 'lock' && held.pair.what === 'spinlock';
+export const isSpinlock = (held: HeldResource): boolean => held.pair.kind === 'lock' && held.pair.what === 'spinlock';
+
+/** A call that may sleep made while a resource `holding` picks is held: one per function, resource and callee. */
+export interface SleepingCallHeld {
+  readonly view: FunctionView;
+  readonly call: CallSite;
+  readonly held: HeldResource;
+  /** Why the call sleeps: the kernel function's own reason, or the end of the learned chain. */
+  readonly reason: string;
+  /** The driver function the call reaches a sleeping call through, when it is not one itself. */
+  readonly learned?: Sleeper;
+}
+
+/** The sleeping calls made while `holding` says a resource is held (shared with `sleep-in-atomic-section`). */
+export function sleepingCallsWhileHeld(review: HunkReview, side: ImageSide, holding: (held: HeldResource) => boolean): SleepingCallHeld[] {
+  const out: SleepingCallHeld[] = [];
+  const seen = new Set<string>();
+  for (const { view, call, held } of callsWhileHeld(review, side, /\w/, holding)) {
+    if (call.name === view.ir.name) continue;
+    const direct = sleepingCall(call.name, call.args);
+    const learned = direct ? undefined : review.locks.sleepers.get(call.name);
+    if (!direct && !learned) continue;
+    const key = `${view.ir.name}|${held.key}|${call.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ view, call, held, reason: learned ? learned.reason : (direct as string), ...(learned ? { learned } : {}) });
+  }
+  return out;
+}
 
 export const sleepUnderSpinlockCheck: PatchRuleCheck = {
   rule: sleepUnderSpinlock,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    const issues: PatchIssue[] = [];
-    const seen = new Set<string>();
-    for (const { view, call, held } of callsWhileHeld(review, side, /\w/, isSpinlock)) {
-      if (call.name === view.ir.name) continue;
-      const direct = sleepingCall(call.name, call.args);
-      const learned = direct ? undefined : review.locks.sleepers.get(call.name);
-      if (!direct && !learned) continue;
-      const key = `${view.ir.name}|${held.key}|${call.name}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+    return sleepingCallsWhileHeld(review, side, isSpinlock).map(({ view, call, held, reason, learned }) => {
       const acquireChanged = held.acquireRow !== undefined && rowChanged(view, held.acquireRow);
-      const row = acquireChanged ? (held.acquireRow as number) : call.row;
-      const chain = learned ? chainOf(review, call.name) : '';
-      issues.push({
+      return {
         view,
-        key,
-        row,
+        key: `${view.ir.name}|${held.key}|${call.name}`,
+        row: acquireChanged ? (held.acquireRow as number) : call.row,
         ...(acquireChanged ? {} : { column: call.column }),
         messageId: learned ? 'indirect' : 'direct',
         data: {
@@ -74,8 +94,8 @@ export const sleepUnderSpinlockCheck: PatchRuleCheck = {
           callLine: rowLine(view, call.row),
           lock: held.key,
           acquireLine: held.acquireRow !== undefined ? rowLine(view, held.acquireRow) : 0,
-          reason: learned ? learned.reason : (direct as string),
-          chain,
+          reason,
+          chain: learned ? sleeperChain(review, call.name) : '',
           at: learned ? `${learned.site.path}:${learned.site.line}` : '',
         },
         related: [
@@ -84,14 +104,13 @@ export const sleepUnderSpinlockCheck: PatchRuleCheck = {
             ? [{ row: held.acquireRow, message: `spinlock ${held.key} taken here` }]
             : []),
         ],
-      });
-    }
-    return issues;
+      };
+    });
   },
 };
 
 /** `a() calls b(), which calls set_pages_wb()`: the learned chain from `name` down to the sleeping kernel call. */
-function chainOf(review: HunkReview, name: string): string {
+export function sleeperChain(review: HunkReview, name: string): string {
   const callees: string[] = [];
   let current = name;
   for (let depth = 0; depth < 4; depth++) {

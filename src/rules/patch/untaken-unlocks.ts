@@ -17,7 +17,7 @@
 
 import type { FunctionIr } from '../../parse/c/function-ir';
 import { acquireKeyOfCall, releaseKeyOfCall, resourceId } from './resource-paths';
-import type { PairIndex } from './resource-pairs';
+import { heldLikeALock, type PairIndex } from './resource-pairs';
 
 export interface UntakenUnlocks {
   /** `what` + `\u0001` + key of every lock some function releases without taking it. */
@@ -39,7 +39,7 @@ export function learnUntakenUnlocks(functions: readonly FunctionIr[], pairs: Pai
     const { calls } = fn;
     for (const call of calls) {
       for (const pair of pairs.releases.get(call.name) ?? []) {
-        if (pair.kind !== 'lock') continue;
+        if (!heldLikeALock(pair.kind)) continue;
         const key = releaseKeyOfCall(pair, call);
         if (key === undefined) continue;
         const takes = calls.some((other) => {

@@ -1,0 +1,106 @@
+/**
+ * A call that may sleep made inside an atomic section other than a
+ * spinlock's: an RCU read-side critical section (`rcu_read_lock()`), a
+ * section with preemption, interrupts or bottom halves disabled, or an
+ * atomic kmap (`kmap_atomic()`, `io_mapping_map_atomic_wc()`). Sleeping
+ * there is a bug: "sleeping function called from invalid context",
+ * "Illegal context switch in RCU read-side critical section", or an RCU
+ * grace period the sleeper holds up ("drm/i915/gem: Convert vm idr to
+ * xarray" allocated an id with `GFP_KERNEL` between `rcu_read_lock()` and
+ * `rcu_read_unlock()`).
+ *
+ * The sections are the `atomic` pairs of the resource table, followed
+ * through every path like locks (so a section left on one branch only is
+ * still held on the other); what sleeps is what `sleep-under-spinlock`
+ * knows (the kernel's sleeping functions, allocations whose GFP flags allow
+ * reclaim, the driver's functions that call one). A call made with a
+ * spinlock held as well is that rule's finding, not this one's.
+ *
+ * The finding sits on the line the patch wrote: the section's start when the
+ * patch added it around code that sleeps, the call otherwise.
+ */
+
+import { defineRule } from '../rule';
+import type { HeldResource } from './resource-paths';
+import {
+  functionLabel,
+  rowChanged,
+  rowLine,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
+import { isSpinlock, sleeperChain, sleepingCallsWhileHeld } from './sleep-under-spinlock';
+
+export const sleepInAtomicSection = defineRule({
+  id: 'sleep-in-atomic-section',
+  summary:
+    'A function that may sleep is called inside an RCU read-side section, with preemption or interrupts off, or under an atomic kmap.',
+  defaultSeverity: 'warning',
+  tags: ['patch', 'locking'],
+  messages: {
+    direct:
+      '{fn} calls {call}() at line {callLine} inside the {section} entered at line {acquireLine} ({begin}()): {reason}, and nothing may sleep there ({consequence}). Move the call out of the section, or use a form that does not sleep{alternative}.',
+    indirect:
+      '{fn} calls {call}() at line {callLine} inside the {section} entered at line {acquireLine} ({begin}()), and {call}() may sleep: {chain} ({at}), and {reason}. Nothing may sleep there ({consequence}). Move the call out of the section.',
+    fixed: 'The patch stops calling {call}(), which may sleep, inside the {section} in {fn}.',
+  },
+});
+
+const isAtomicSection = (held: HeldResource): boolean => held.pair.kind === 'atomic';
+
+/** What sleeping in each section does, as the kernel reports it. */
+function consequence(held: HeldResource): string {
+  if (held.pair.what.startsWith('RCU')) return 'a blocking call there is an illegal context switch, and it holds up every RCU grace period';
+  return 'might_sleep: "sleeping function called from invalid context"';
+}
+
+/** The non-sleeping form a reviewer would suggest for the call. */
+function alternative(reason: string, held: HeldResource): string {
+  if (/may sleep in reclaim/.test(reason)) return ' (GFP_ATOMIC or GFP_NOWAIT, or allocate before the section)';
+  if (held.pair.what === 'atomic kmap') return ' (kmap_local_page() allows sleeping)';
+  return '';
+}
+
+export const sleepInAtomicSectionCheck: PatchRuleCheck = {
+  rule: sleepInAtomicSection,
+  fixedMessage: 'fixed',
+  check(review: HunkReview, side: ImageSide): PatchIssue[] {
+    // A call under a spinlock is `sleep-under-spinlock`'s to report.
+    const underSpinlock = new Set(sleepingCallsWhileHeld(review, side, isSpinlock).map(({ call }) => call));
+    const issues: PatchIssue[] = [];
+    for (const { view, call, held, reason, learned } of sleepingCallsWhileHeld(review, side, isAtomicSection)) {
+      if (underSpinlock.has(call)) continue;
+      const acquireChanged = held.acquireRow !== undefined && rowChanged(view, held.acquireRow);
+      const begin = held.pair.acquire[0] as string;
+      issues.push({
+        view,
+        key: `${view.ir.name}|${held.key}|${call.name}`,
+        row: acquireChanged ? (held.acquireRow as number) : call.row,
+        ...(acquireChanged ? {} : { column: call.column }),
+        messageId: learned ? 'indirect' : 'direct',
+        data: {
+          fn: functionLabel(view),
+          call: call.name,
+          callLine: rowLine(view, call.row),
+          section: held.pair.what,
+          begin,
+          acquireLine: held.acquireRow !== undefined ? rowLine(view, held.acquireRow) : 0,
+          reason,
+          consequence: consequence(held),
+          alternative: alternative(reason, held),
+          chain: learned ? sleeperChain(review, call.name) : '',
+          at: learned ? `${learned.site.path}:${learned.site.line}` : '',
+        },
+        related: [
+          ...(acquireChanged ? [{ row: call.row, message: `${call.name}() may sleep` }] : []),
+          ...(held.acquireRow !== undefined && !acquireChanged
+            ? [{ row: held.acquireRow, message: `${held.pair.what} entered here` }]
+            : []),
+        ],
+      });
+    }
+    return issues;
+  },
+};
