@@ -109,7 +109,9 @@ export const resourceLeakCheck: PatchRuleCheck = {
             consequence:
               event.again !== undefined && /_init$/.test(event.again)
                 ? 'what the first initialisation set up is overwritten and leaks'
-                : (CONSEQUENCE[event.pair.kind] ?? 'it leaks'),
+                : event.pair.objectLivesOn && event.pair.kind === 'reference'
+                  ? 'what it set up is never undone, and leaks'
+                  : (CONSEQUENCE[event.pair.kind] ?? 'it leaks'),
           };
           const related = [{ row: event.acquireRow, message: `${event.pair.what} taken here` }];
           // Resource and path, not the acquire's text: a lock that changes type is the same lock.
