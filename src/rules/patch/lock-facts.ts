@@ -357,6 +357,41 @@ export interface LockFacts {
   readonly lockedCalls?: ReadonlyMap<string, readonly LockedCall[]>;
   /** Fields of a struct type and the lock of the same object that protects them (`object-locks`), for the patch's loops. */
   readonly objects?: ObjectLockFacts;
+  /** Function name → how it is registered to run in atomic context (a fence callback, a timer, an interrupt handler). */
+  readonly atomicCallbacks?: ReadonlyMap<string, AtomicCallback>;
+}
+
+/** A function some code registers to be called in atomic context, where it must not sleep. */
+export interface AtomicCallback {
+  /** The registering call (`dma_fence_add_callback`). */
+  readonly via: string;
+  /** The context it runs in, as a message says it. */
+  readonly context: string;
+  readonly site: LockSite;
+}
+
+/**
+ * Calls that register a function to run in atomic context: the callback's
+ * argument, and the context. A threaded interrupt's thread function may
+ * sleep; its primary handler may not.
+ */
+export const ATOMIC_REGISTRATIONS: ReadonlyMap<string, { readonly slot: number; readonly context: string }> = new Map([
+  ['dma_fence_add_callback', { slot: 2, context: "a fence callback, called with the fence's lock held and interrupts off" }],
+  ['timer_setup', { slot: 1, context: 'a timer callback, called in softirq context' }],
+  ['init_irq_work', { slot: 1, context: 'an irq_work callback, called in hard interrupt context' }],
+  ['tasklet_setup', { slot: 1, context: 'a tasklet, called in softirq context' }],
+  ['tasklet_init', { slot: 1, context: 'a tasklet, called in softirq context' }],
+  ['call_rcu', { slot: 1, context: 'an RCU callback, called in softirq context' }],
+  ['request_irq', { slot: 1, context: 'an interrupt handler, called in hard interrupt context' }],
+  ['request_threaded_irq', { slot: 1, context: 'an interrupt handler, called in hard interrupt context' }],
+  ['devm_request_irq', { slot: 2, context: 'an interrupt handler, called in hard interrupt context' }],
+  ['devm_request_threaded_irq', { slot: 2, context: 'an interrupt handler, called in hard interrupt context' }],
+]);
+
+/** The function a registration's argument names (`foo_cb`, `&foo_cb`, `(dma_fence_func_t)foo_cb`); undefined for anything else. */
+export function callbackName(arg: string | undefined): string | undefined {
+  const match = arg === undefined ? null : /^(?:\([\w\s*]+\)\s*)?&?\s*([A-Za-z_]\w*)$/.exec(arg.trim());
+  return match && match[1] !== 'NULL' ? match[1] : undefined;
 }
 
 /**
@@ -400,6 +435,8 @@ interface UnitFacts {
   sleeps?: { name: string; reason: string; line: number };
   /** Every function the body calls, at its first call. */
   readonly callees: Map<string, number>;
+  /** The functions the body registers to run in atomic context (`ATOMIC_REGISTRATIONS`). */
+  readonly registers: { callback: string; via: string; line: number }[];
   /** The locks the body asserts held on objects its parameters reach, and the name its head gives. */
   readonly requires: ParamLock[];
   /** The locks the body takes unconditionally on objects its parameters reach. */
@@ -431,6 +468,7 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Uni
       calls: [],
       fields: new Map(),
       callees: new Map(),
+      registers: [],
       requires: [],
       takesOn: [],
     };
@@ -491,6 +529,11 @@ function collectCallees(lines: readonly ScanLine[], facts: UnitFacts): void {
       // A call through a pointer (`engine->schedule(rq)`, `ops.release(obj)`) does not call the function of that name.
       if (MEMBER_CALL.test(code.slice(Math.max(0, match.index - 2), match.index))) continue;
       if (!facts.callees.has(name)) facts.callees.set(name, line);
+      const registration = ATOMIC_REGISTRATIONS.get(name);
+      if (registration) {
+        const callback = callbackName(argumentsAt(code, match.index + match[0].length - 1)[registration.slot]);
+        if (callback) facts.registers.push({ callback, via: name, line });
+      }
       if (facts.sleeps) continue;
       const reason = sleepingCall(name, argumentsAt(code, match.index + match[0].length - 1));
       if (reason) facts.sleeps = { name, reason, line };
@@ -515,6 +558,7 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
   const requires = new Map<string, LockRequirement[]>();
   const paramLocks = new Map<string, LockRequirement[]>();
   const lockedCalls = new Map<string, LockedCall[]>();
+  const atomicCallbacks = new Map<string, AtomicCallback>();
   const units: { unit: UnitFacts; path: string }[] = [];
   const seenFunctions = new Set<string>();
   for (const source of sources) {
@@ -526,6 +570,11 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
       if (seenFunctions.has(identity)) continue;
       seenFunctions.add(identity);
       units.push({ unit, path: source.path });
+      for (const { callback, via, line } of unit.registers) {
+        const context = ATOMIC_REGISTRATIONS.get(via)?.context;
+        if (context && !atomicCallbacks.has(callback))
+          atomicCallbacks.set(callback, { via, context, site: { path: source.path, line, fn: unit.fn } });
+      }
       if (unit.sleeps && !sleepers.has(unit.fn))
         sleepers.set(unit.fn, {
           callee: unit.sleeps.name,
@@ -605,7 +654,7 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
     if (found.length === 0) break;
     for (const [fn, sleeper] of found) if (!sleepers.has(fn)) sleepers.set(fn, sleeper);
   }
-  return { order, fields, takes, sleepers, requires, paramLocks, lockedCalls };
+  return { order, fields, takes, sleepers, requires, paramLocks, lockedCalls, atomicCallbacks };
 }
 
 /**

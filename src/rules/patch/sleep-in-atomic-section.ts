@@ -18,10 +18,21 @@
  *
  * The finding sits on the line the patch wrote: the section's start when the
  * patch added it around code that sleeps, the call otherwise.
+ *
+ * A function registered to run in atomic context is in such a section from
+ * its first line: a fence callback (`dma_fence_add_callback()`: under the
+ * fence's spinlock, interrupts off), a timer, tasklet, RCU or irq_work
+ * callback, an interrupt handler (learned by `lock-facts` from the patch,
+ * the files it touches and, with a tree, the driver). A sleeping call the
+ * patch adds to one is reported, and so is a registration the patch adds of
+ * a function that sleeps ("drm/scheduler: Don't kill jobs in interrupt
+ * context": the entity's fence callback did the work a worker must do).
  */
 
 import { defineRule } from '../rule';
+import { ATOMIC_REGISTRATIONS, callbackName } from './lock-facts';
 import type { HeldResource } from './resource-paths';
+import { sleepingCall } from './sleeping-calls';
 import {
   functionLabel,
   rowChanged,
@@ -36,7 +47,7 @@ import { isSpinlock, sleeperChain, sleepingCallsWhileHeld } from './sleep-under-
 export const sleepInAtomicSection = defineRule({
   id: 'sleep-in-atomic-section',
   summary:
-    'A function that may sleep is called inside an RCU read-side section, with preemption or interrupts off, or under an atomic kmap.',
+    'A function that may sleep is called inside an RCU read-side section, with preemption or interrupts off, under an atomic kmap, or in a callback that runs in atomic context.',
   defaultSeverity: 'warning',
   tags: ['patch', 'locking'],
   messages: {
@@ -44,6 +55,10 @@ export const sleepInAtomicSection = defineRule({
       '{fn} calls {call}() at line {callLine} inside the {section} entered at line {acquireLine} ({begin}()): {reason}, and nothing may sleep there ({consequence}). Move the call out of the section, or use a form that does not sleep{alternative}.',
     indirect:
       '{fn} calls {call}() at line {callLine} inside the {section} entered at line {acquireLine} ({begin}()), and {call}() may sleep: {chain} ({at}), and {reason}. Nothing may sleep there ({consequence}). Move the call out of the section.',
+    callback:
+      '{fn} runs as {context} (registered by {via}() at {at}), and calls {call}() at line {callLine}: {reason}, and nothing may sleep there. Defer the work to a worker (queue_work()) or use a form that does not sleep.',
+    registers:
+      '{fn} registers {callback}() with {via}() as {context}, but {callback}() may sleep: {chain} ({at}), and {reason}. Defer the sleeping part to a worker (queue_work()).',
     fixed: 'The patch stops calling {call}(), which may sleep, inside the {section} in {fn}.',
   },
 });
@@ -101,6 +116,69 @@ export const sleepInAtomicSectionCheck: PatchRuleCheck = {
         ],
       });
     }
-    return issues;
+    return [...issues, ...callbackIssues(review, side)];
   },
 };
+
+/** Sleeping calls the patch adds to atomic callbacks, and registrations it adds of sleeping functions. */
+function callbackIssues(review: HunkReview, side: ImageSide): PatchIssue[] {
+  const issues: PatchIssue[] = [];
+  const callbacks = review.locks.atomicCallbacks;
+  const seen = new Set<string>();
+  for (const view of review[side]) {
+    const name = view.ir.name;
+    const registered = name ? callbacks?.get(name) : undefined;
+    for (const call of view.ir.calls) {
+      if (!rowChanged(view, call.row)) continue;
+      if (registered && call.name !== name) {
+        const direct = sleepingCall(call.name, call.args);
+        const learned = direct ? undefined : review.locks.sleepers.get(call.name);
+        const key = `${name}|callback|${call.name}`;
+        if ((direct || learned) && !seen.has(key)) {
+          seen.add(key);
+          issues.push({
+            view,
+            key,
+            row: call.row,
+            column: call.column,
+            messageId: 'callback',
+            data: {
+              fn: functionLabel(view),
+              context: registered.context,
+              via: registered.via,
+              at: `${registered.site.path}:${registered.site.line}`,
+              call: call.name,
+              callLine: rowLine(view, call.row),
+              reason: direct ?? `${sleeperChain(review, call.name)}, and ${(learned as { reason: string }).reason}`,
+            },
+            related: [],
+          });
+        }
+      }
+      const registration = ATOMIC_REGISTRATIONS.get(call.name);
+      const callback = registration ? callbackName(call.args[registration.slot]) : undefined;
+      const sleeper = callback ? review.locks.sleepers.get(callback) : undefined;
+      const key = `${name}|registers|${callback}`;
+      if (!registration || !callback || !sleeper || seen.has(key)) continue;
+      seen.add(key);
+      issues.push({
+        view,
+        key,
+        row: call.row,
+        column: call.column,
+        messageId: 'registers',
+        data: {
+          fn: functionLabel(view),
+          callback,
+          context: registration.context,
+          via: call.name,
+          chain: sleeperChain(review, callback),
+          at: `${sleeper.site.path}:${sleeper.site.line}`,
+          reason: sleeper.reason,
+        },
+        related: [],
+      });
+    }
+  }
+  return issues;
+}
