@@ -100,7 +100,7 @@ function truthAfter(name: string, truth: boolean, changed: string, op: string | 
 }
 
 /** A constant's truth: `0`, `false`, `NULL` are false; an errno (`-ENOMEM`), another integer and `true` are true. */
-function constantTruth(value: string): boolean | undefined {
+export function constantTruth(value: string): boolean | undefined {
   if (/^(?:0+|0[xX]0+|false|NULL)$/.test(value)) return false;
   if (/^(?:-\(?E[A-Z0-9]+\)?|-?[1-9]\d*|0[xX]0*[1-9a-fA-F][0-9a-fA-F]*|true)$/.test(value)) return true;
   return undefined;

@@ -30,7 +30,15 @@ import {
   type PatchRuleCheck,
 } from './review-context';
 import { regExpLiteral } from '../../base/regexp-literal';
-import { branchSuccessors, correlatedVariables, evaluatedPart, factsAfter, firstRoundCounters, withFact } from './branch-facts';
+import {
+  branchSuccessors,
+  constantTruth,
+  correlatedVariables,
+  evaluatedPart,
+  factsAfter,
+  firstRoundCounters,
+  withFact,
+} from './branch-facts';
 import { caseLabel, evaluatedArguments, UNEVALUATED_CALL_NAMES, withoutLiterals, withoutTypeArguments } from '../../parse/c/c-text';
 import type { PartialFill } from './partial-fills';
 import { straightRun } from './path-issues';
@@ -343,7 +351,7 @@ function firstUnassignedRead(
   // correlation kept for a variable assigned directly: the read needs a round after the one that assigned it.
   const counters = firstRoundCounters(ir);
   const correlated = byAddress ? new Set([...correlatedVariables(ir), ...counters]) : counters;
-  const initialFacts = countersZeroAt(ir, declaration, counters);
+  const initialFacts = constantsBefore(ir, declaration, correlated, countersZeroAt(ir, declaration, counters));
   const seen = new Set<string>();
   const loopHeads = new Set<string>();
   const stack: { id: number; facts: string }[] = declaration.succ.map((id) => ({ id, facts: initialFacts }));
@@ -429,6 +437,34 @@ function countersZeroAt(ir: FunctionIr, declaration: IrNode, counters: ReadonlyS
     }
   }
   return facts;
+}
+
+/**
+ * `facts` with the constants correlated variables hold where `declaration`
+ * is, when only straight-line code comes before it: an errno set in its own
+ * declaration (`int err = -ENODEV; u32 id; if (vm) err = fill(&id); if (err)
+ * return err;`) is known from the start of the walk, as one assigned after
+ * the declaration is once the walk passes it.
+ */
+function constantsBefore(ir: FunctionIr, declaration: IrNode, correlated: ReadonlySet<string>, facts: string): string {
+  if (correlated.size === 0 || ir.nodes.some((node) => node.row < declaration.row && node.kind !== 'stmt' && node.kind !== 'entry'))
+    return facts;
+  let out = facts;
+  for (const name of correlated) {
+    if (out.includes(`${name}\u0001`)) continue;
+    const changes = ir.nodes.filter(
+      (node) =>
+        node.row <= declaration.row &&
+        (node.assigns.some((assign) => assign.target === name) ||
+          node.steps?.includes(name) ||
+          node.calls.some((call) => call.target === name || call.args.includes(`&${name}`))),
+    );
+    const last = changes.reduce<IrNode | undefined>((a, b) => (a && a.row >= b.row ? a : b), undefined);
+    const assign = last?.assigns.length === 1 && last.calls.length === 0 && !last.steps?.includes(name) ? last.assigns[0] : undefined;
+    const truth = assign?.target === name && assign.op === undefined ? constantTruth(assign.value) : undefined;
+    if (truth !== undefined) out = withFact(out, name, truth);
+  }
+  return out;
 }
 
 /** An argument that is `&name`, cast or not (`(void *)&name`). */
