@@ -86,8 +86,17 @@ export const NO_BELIEF_FUNCTION =
   /_locked$|(?:^|_)(?:init|fini|create|alloc|new|destroy|free|release|cleanup|probe|remove|teardown|close|open|reset|dump|debugfs|show|print)(?:_|$)/;
 
 const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
-/** What ends the text before a member's name: `->` or `.` (a function pointer called through an object). */
-const MEMBER_CALL = /(?:->|\.)\s*$/;
+/**
+ * Whether the name at `at` follows `->` or `.` (a function pointer called through an object), read
+ * from the two characters before it: a scan step makes no string.
+ */
+function afterMemberAccess(code: string, at: number): boolean {
+  const last = code.charCodeAt(at - 1);
+  const before = code.charCodeAt(at - 2);
+  // `.`, `->`, or `.` and one blank.
+  return last === 46 || (before === 45 && last === 62) || (before === 46 && /\s/.test(code.charAt(at - 1)));
+}
+
 /** `guard(mutex)(`: the class, up to the opening parenthesis of the lock argument. */
 const GUARD_HEAD = /^guard\s*\(\s*(\w+)\s*\)\s*\(/;
 const WRITE = /([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*|\[[^\]]*\])*(?:->|\.)[A-Za-z_]\w*)\s*(?:(?:[-+*/%|&^]|<<|>>)?=(?!=)|\+\+|--)/g;
@@ -527,15 +536,17 @@ function collectCallees(lines: readonly ScanLine[], facts: UnitFacts): void {
       const name = match[1] as string;
       if (KEYWORDS.has(name) || name === WINDOW_GAP) continue;
       // A call through a pointer (`engine->schedule(rq)`, `ops.release(obj)`) does not call the function of that name.
-      if (MEMBER_CALL.test(code.slice(Math.max(0, match.index - 2), match.index))) continue;
+      if (afterMemberAccess(code, match.index)) continue;
       if (!facts.callees.has(name)) facts.callees.set(name, line);
       const registration = ATOMIC_REGISTRATIONS.get(name);
+      if (!registration && facts.sleeps) continue;
+      const args = argumentsAt(code, match.index + match[0].length - 1);
       if (registration) {
-        const callback = callbackName(argumentsAt(code, match.index + match[0].length - 1)[registration.slot]);
+        const callback = callbackName(args[registration.slot]);
         if (callback) facts.registers.push({ callback, via: name, line });
       }
       if (facts.sleeps) continue;
-      const reason = sleepingCall(name, argumentsAt(code, match.index + match[0].length - 1));
+      const reason = sleepingCall(name, args);
       if (reason) facts.sleeps = { name, reason, line };
     }
   }

@@ -746,10 +746,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
   }
 
   for (const call of node.calls) {
-    const held = state.filter(
-      (res) =>
-        res.status !== 'released' && (res.pair.kind === 'lock' || res.pair.kind === 'fence-signalling' || res.pair.kind === 'atomic'),
-    );
+    const held = state.filter((res) => res.status !== 'released' && (heldLikeALock(res.pair.kind) || res.pair.kind === 'fence-signalling'));
     if (held.length > 0)
       emit(
         {

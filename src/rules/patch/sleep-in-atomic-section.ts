@@ -32,7 +32,6 @@
 import { defineRule } from '../rule';
 import { ATOMIC_REGISTRATIONS, callbackName } from './lock-facts';
 import type { HeldResource } from './resource-paths';
-import { sleepingCall } from './sleeping-calls';
 import {
   functionLabel,
   rowChanged,
@@ -42,7 +41,7 @@ import {
   type PatchIssue,
   type PatchRuleCheck,
 } from './review-context';
-import { isSpinlock, sleeperChain, sleepingCallsWhileHeld } from './sleep-under-spinlock';
+import { isSpinlock, sleeperChain, sleepingCallsWhileHeld, sleepIssue, whySleeps } from './sleep-under-spinlock';
 
 export const sleepInAtomicSection = defineRule({
   id: 'sleep-in-atomic-section',
@@ -84,38 +83,21 @@ export const sleepInAtomicSectionCheck: PatchRuleCheck = {
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     // A call under a spinlock is `sleep-under-spinlock`'s to report.
     const underSpinlock = new Set(sleepingCallsWhileHeld(review, side, isSpinlock).map(({ call }) => call));
-    const issues: PatchIssue[] = [];
-    for (const { view, call, held, reason, learned } of sleepingCallsWhileHeld(review, side, isAtomicSection)) {
-      if (underSpinlock.has(call)) continue;
-      const acquireChanged = held.acquireRow !== undefined && rowChanged(view, held.acquireRow);
-      const begin = held.pair.acquire[0] as string;
-      issues.push({
-        view,
-        key: `${view.ir.name}|${held.key}|${call.name}`,
-        row: acquireChanged ? (held.acquireRow as number) : call.row,
-        ...(acquireChanged ? {} : { column: call.column }),
-        messageId: learned ? 'indirect' : 'direct',
-        data: {
-          fn: functionLabel(view),
-          call: call.name,
-          callLine: rowLine(view, call.row),
-          section: held.pair.what,
-          begin,
-          acquireLine: held.acquireRow !== undefined ? rowLine(view, held.acquireRow) : 0,
-          reason,
-          consequence: consequence(held),
-          alternative: alternative(reason, held),
-          chain: learned ? sleeperChain(review, call.name) : '',
-          at: learned ? `${learned.site.path}:${learned.site.line}` : '',
-        },
-        related: [
-          ...(acquireChanged ? [{ row: call.row, message: `${call.name}() may sleep` }] : []),
-          ...(held.acquireRow !== undefined && !acquireChanged
-            ? [{ row: held.acquireRow, message: `${held.pair.what} entered here` }]
-            : []),
-        ],
-      });
-    }
+    const issues = sleepingCallsWhileHeld(review, side, isAtomicSection)
+      .filter(({ call }) => !underSpinlock.has(call))
+      .map((hit) =>
+        sleepIssue(
+          review,
+          hit,
+          {
+            section: hit.held.pair.what,
+            begin: hit.held.pair.acquire[0] as string,
+            consequence: consequence(hit.held),
+            alternative: alternative(hit.reason, hit.held),
+          },
+          `${hit.held.pair.what} entered here`,
+        ),
+      );
     return [...issues, ...callbackIssues(review, side)];
   },
 };
@@ -131,10 +113,9 @@ function callbackIssues(review: HunkReview, side: ImageSide): PatchIssue[] {
     for (const call of view.ir.calls) {
       if (!rowChanged(view, call.row)) continue;
       if (registered && call.name !== name) {
-        const direct = sleepingCall(call.name, call.args);
-        const learned = direct ? undefined : review.locks.sleepers.get(call.name);
+        const why = whySleeps(review, call);
         const key = `${name}|callback|${call.name}`;
-        if ((direct || learned) && !seen.has(key)) {
+        if (why && !seen.has(key)) {
           seen.add(key);
           issues.push({
             view,
@@ -149,7 +130,7 @@ function callbackIssues(review: HunkReview, side: ImageSide): PatchIssue[] {
               at: `${registered.site.path}:${registered.site.line}`,
               call: call.name,
               callLine: rowLine(view, call.row),
-              reason: direct ?? `${sleeperChain(review, call.name)}, and ${(learned as { reason: string }).reason}`,
+              reason: why.learned ? `${sleeperChain(review, call.name)}, and ${why.reason}` : why.reason,
             },
             related: [],
           });

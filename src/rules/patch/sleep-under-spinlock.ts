@@ -59,53 +59,72 @@ export interface SleepingCallHeld {
   readonly learned?: Sleeper;
 }
 
+/** Why `call` may sleep: a sleeping kernel call itself, or a driver function learned to reach one. */
+export function whySleeps(review: HunkReview, call: CallSite): { readonly reason: string; readonly learned?: Sleeper } | undefined {
+  const direct = sleepingCall(call.name, call.args);
+  if (direct) return { reason: direct };
+  const learned = review.locks.sleepers.get(call.name);
+  return learned ? { reason: learned.reason, learned } : undefined;
+}
+
 /** The sleeping calls made while `holding` says a resource is held (shared with `sleep-in-atomic-section`). */
 export function sleepingCallsWhileHeld(review: HunkReview, side: ImageSide, holding: (held: HeldResource) => boolean): SleepingCallHeld[] {
   const out: SleepingCallHeld[] = [];
   const seen = new Set<string>();
   for (const { view, call, held } of callsWhileHeld(review, side, /\w/, holding)) {
     if (call.name === view.ir.name) continue;
-    const direct = sleepingCall(call.name, call.args);
-    const learned = direct ? undefined : review.locks.sleepers.get(call.name);
-    if (!direct && !learned) continue;
+    const why = whySleeps(review, call);
+    if (!why) continue;
     const key = `${view.ir.name}|${held.key}|${call.name}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ view, call, held, reason: learned ? learned.reason : (direct as string), ...(learned ? { learned } : {}) });
+    out.push({ view, call, held, ...why });
   }
   return out;
+}
+
+/**
+ * The finding for a sleeping call made while something is held, as both sleep rules word it: on the
+ * acquire when the patch added it, else on the call; `data` adds the rule's own placeholders, and
+ * `entered` says what the acquire line did.
+ */
+export function sleepIssue(
+  review: HunkReview,
+  { view, call, held, reason, learned }: SleepingCallHeld,
+  data: Readonly<Record<string, string | number>>,
+  entered: string,
+): PatchIssue {
+  const acquireChanged = held.acquireRow !== undefined && rowChanged(view, held.acquireRow);
+  return {
+    view,
+    key: `${view.ir.name}|${held.key}|${call.name}`,
+    row: acquireChanged ? (held.acquireRow as number) : call.row,
+    ...(acquireChanged ? {} : { column: call.column }),
+    messageId: learned ? 'indirect' : 'direct',
+    data: {
+      fn: functionLabel(view),
+      call: call.name,
+      callLine: rowLine(view, call.row),
+      acquireLine: held.acquireRow !== undefined ? rowLine(view, held.acquireRow) : 0,
+      reason,
+      chain: learned ? sleeperChain(review, call.name) : '',
+      at: learned ? `${learned.site.path}:${learned.site.line}` : '',
+      ...data,
+    },
+    related: [
+      ...(acquireChanged ? [{ row: call.row, message: `${call.name}() may sleep` }] : []),
+      ...(held.acquireRow !== undefined && !acquireChanged ? [{ row: held.acquireRow, message: entered }] : []),
+    ],
+  };
 }
 
 export const sleepUnderSpinlockCheck: PatchRuleCheck = {
   rule: sleepUnderSpinlock,
   fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
-    return sleepingCallsWhileHeld(review, side, isSpinlock).map(({ view, call, held, reason, learned }) => {
-      const acquireChanged = held.acquireRow !== undefined && rowChanged(view, held.acquireRow);
-      return {
-        view,
-        key: `${view.ir.name}|${held.key}|${call.name}`,
-        row: acquireChanged ? (held.acquireRow as number) : call.row,
-        ...(acquireChanged ? {} : { column: call.column }),
-        messageId: learned ? 'indirect' : 'direct',
-        data: {
-          fn: functionLabel(view),
-          call: call.name,
-          callLine: rowLine(view, call.row),
-          lock: held.key,
-          acquireLine: held.acquireRow !== undefined ? rowLine(view, held.acquireRow) : 0,
-          reason,
-          chain: learned ? sleeperChain(review, call.name) : '',
-          at: learned ? `${learned.site.path}:${learned.site.line}` : '',
-        },
-        related: [
-          ...(acquireChanged ? [{ row: call.row, message: `${call.name}() may sleep` }] : []),
-          ...(held.acquireRow !== undefined && !acquireChanged
-            ? [{ row: held.acquireRow, message: `spinlock ${held.key} taken here` }]
-            : []),
-        ],
-      };
-    });
+    return sleepingCallsWhileHeld(review, side, isSpinlock).map((hit) =>
+      sleepIssue(review, hit, { lock: hit.held.key }, `spinlock ${hit.held.key} taken here`),
+    );
   },
 };
 

@@ -427,14 +427,7 @@ function firstUnassignedRead(
 function countersZeroAt(ir: FunctionIr, declaration: IrNode, counters: ReadonlySet<string>): string {
   let facts = '';
   for (const name of counters) {
-    const changes = ir.nodes.filter(
-      (node) => node.row <= declaration.row && (node.assigns.some((assign) => assign.target === name) || node.steps?.includes(name)),
-    );
-    const last = changes.reduce<IrNode | undefined>((a, b) => (a && a.row >= b.row ? a : b), undefined);
-    if (last && last.kind === 'stmt' && last.calls.length === 0 && last.assigns.length === 1 && !last.steps?.includes(name)) {
-      const assign = last.assigns[0];
-      if (assign?.op === undefined && /^(?:0+|false|NULL)$/.test(assign?.value ?? '')) facts = withFact(facts, name, false);
-    }
+    if (/^(?:0+|false|NULL)$/.test(constantSetAt(ir, declaration.row, name, false) ?? '')) facts = withFact(facts, name, false);
   }
   return facts;
 }
@@ -452,19 +445,31 @@ function constantsBefore(ir: FunctionIr, declaration: IrNode, correlated: Readon
   let out = facts;
   for (const name of correlated) {
     if (out.includes(`${name}\u0001`)) continue;
-    const changes = ir.nodes.filter(
-      (node) =>
-        node.row <= declaration.row &&
-        (node.assigns.some((assign) => assign.target === name) ||
-          node.steps?.includes(name) ||
-          node.calls.some((call) => call.target === name || call.args.includes(`&${name}`))),
-    );
-    const last = changes.reduce<IrNode | undefined>((a, b) => (a && a.row >= b.row ? a : b), undefined);
-    const assign = last?.assigns.length === 1 && last.calls.length === 0 && !last.steps?.includes(name) ? last.assigns[0] : undefined;
-    const truth = assign?.target === name && assign.op === undefined ? constantTruth(assign.value) : undefined;
+    const value = constantSetAt(ir, declaration.row, name, true);
+    const truth = value === undefined ? undefined : constantTruth(value);
     if (truth !== undefined) out = withFact(out, name, truth);
   }
   return out;
+}
+
+/**
+ * The value of the plain assignment (`n = 0;`, `int err = -ENODEV;`) that last changes `name` at or
+ * before `row`, when that statement does nothing else; undefined otherwise. `byCalls`: a call
+ * assigning it or handed its address changes it too.
+ */
+function constantSetAt(ir: FunctionIr, row: number, name: string, byCalls: boolean): string | undefined {
+  let last: IrNode | undefined;
+  for (const node of ir.nodes) {
+    if (node.row > row || (last && node.row <= last.row)) continue;
+    const changes =
+      node.assigns.some((assign) => assign.target === name) ||
+      node.steps?.includes(name) ||
+      (byCalls && node.calls.some((call) => call.target === name || call.args.includes(`&${name}`)));
+    if (changes) last = node;
+  }
+  if (!last || last.kind !== 'stmt' || last.calls.length !== 0 || last.assigns.length !== 1 || last.steps?.includes(name)) return undefined;
+  const assign = last.assigns[0] as { target: string; value: string; op?: string };
+  return assign.op === undefined && assign.target === name ? assign.value : undefined;
 }
 
 /** An argument that is `&name`, cast or not (`(void *)&name`). */
