@@ -29,7 +29,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, type LearnSource } from './learned-pairs';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
 import { resourceKey } from './resource-paths';
-import { sleepingCall } from './sleeping-calls';
+import { isAllocator, reclaimReason, macroName, sleepingCall, BLOCKING_GFP, type GfpMacros } from './sleeping-calls';
 import type { ObjectLockFacts } from './object-locks';
 
 /** Code to learn from: a file of the tree, or the post-image lines of a hunk. */
@@ -368,6 +368,19 @@ export interface LockFacts {
   readonly objects?: ObjectLockFacts;
   /** Function name → how it is registered to run in atomic context (a fence callback, a timer, an interrupt handler). */
   readonly atomicCallbacks?: ReadonlyMap<string, AtomicCallback>;
+  /** The driver's macros that spell blocking GFP flags (`#define ALLOW_FAIL (GFP_KERNEL | __GFP_NOWARN)`). */
+  readonly gfpMacros?: GfpMacros;
+  /** Function name → the `gfp_t` parameter it hands to an allocator: it sleeps when its caller passes blocking flags there. */
+  readonly gfpTakers?: ReadonlyMap<string, GfpTaker>;
+}
+
+/** A driver function that allocates with the flags its caller passes (`pool_alloc(pv, gfp)` calling `alloc_page(gfp)`). */
+export interface GfpTaker {
+  /** The parameter (0-based) holding the flags. */
+  readonly param: number;
+  /** The call in its body the flags go to (an allocator, or another such function). */
+  readonly callee: string;
+  readonly site: LockSite;
 }
 
 /** A function some code registers to be called in atomic context, where it must not sleep. */
@@ -433,6 +446,14 @@ export interface Sleeper {
   readonly reason: string;
 }
 
+interface FlagCall {
+  readonly callee: string;
+  readonly arg: number;
+  readonly param?: number;
+  readonly flags?: string;
+  readonly line: number;
+}
+
 interface UnitFacts {
   readonly fn: string;
   readonly orders: { key: string; site: LockSite }[];
@@ -446,6 +467,12 @@ interface UnitFacts {
   readonly callees: Map<string, number>;
   /** The functions the body registers to run in atomic context (`ATOMIC_REGISTRATIONS`). */
   readonly registers: { callback: string; via: string; line: number }[];
+  /**
+   * Calls that pass GFP flags on: the callee, the argument's position, and the
+   * flags, either this function's own `gfp_t` parameter (by position) or a
+   * name in capitals (a `GFP_*` constant, or a macro that may spell one).
+   */
+  readonly flagCalls: FlagCall[];
   /** The locks the body asserts held on objects its parameters reach, and the name its head gives. */
   readonly requires: ParamLock[];
   /** The locks the body takes unconditionally on objects its parameters reach. */
@@ -458,15 +485,22 @@ interface UnitFacts {
  * every patch of a series. Bounded by the text it keys on (a patch's own
  * hunks are not kept: they are seen once).
  */
-const cache = new Map<string, UnitFacts[]>();
+const cache = new Map<string, ScannedSource>();
 const CACHE_CHARS = 16 << 20;
 let cachedChars = 0;
 
-function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): UnitFacts[] {
+/** What one source says: its functions, and its macros that spell blocking GFP flags. */
+interface ScannedSource {
+  readonly units: UnitFacts[];
+  readonly gfpMacros: ReadonlyMap<string, string>;
+}
+
+function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): ScannedSource {
   const cacheKey = `${pairsKey}\u0000${source.path}\u0000${source.enclosing ?? ''}\u0000${source.lines.length}\u0000${source.lines.map((row) => row.text).join('\n')}`;
   const cached = cache.get(cacheKey);
   if (cached) return cached;
   const found: UnitFacts[] = [];
+  const gfpMacros = gfpMacrosOf(source.lines);
   functionUnits(source).forEach((unit, index) => {
     const enclosing = index === 0 && source.enclosing ? functionNameOf([{ text: source.enclosing, line: 0 }]) : undefined;
     const fn = functionNameOf(unit) ?? enclosing ?? `${source.path}#${index}`;
@@ -480,6 +514,7 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Uni
       registers: [],
       requires: [],
       takesOn: [],
+      flagCalls: [],
     };
     const required = requirementsOf(unit, pairs);
     if (required) {
@@ -487,7 +522,7 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Uni
       facts.requires.push(...required.requires);
       facts.takesOn.push(...required.takes);
     }
-    collectCallees(unit, facts);
+    collectCallees(unit, facts, gfpParamsOf(unit));
     scanLocks(unit, pairs, (event) => {
       if (event.type === 'call') {
         facts.calls.push({ name: event.name, held: event.held.map((h) => h.cls), line: event.line, args: event.args });
@@ -509,20 +544,67 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Uni
     });
     found.push(facts);
   });
+  const scanned = { units: found, gfpMacros };
   if (source.fromTree && cacheKey.length <= CACHE_CHARS) {
     while (cachedChars + cacheKey.length > CACHE_CHARS) {
       const oldest = cache.keys().next().value as string;
       cache.delete(oldest);
       cachedChars -= oldest.length;
     }
-    cache.set(cacheKey, found);
+    cache.set(cacheKey, scanned);
     cachedChars += cacheKey.length;
   }
-  return found;
+  return scanned;
 }
 
-/** The calls of a body, and the first sleeping kernel call among them. */
-function collectCallees(lines: readonly ScanLine[], facts: UnitFacts): void {
+/**
+ * The macros of `lines` that spell blocking GFP flags, by name, with the
+ * constant each contains (`#define ALLOW_FAIL (GFP_KERNEL | __GFP_RETRY_MAYFAIL)`);
+ * a macro made of an earlier one counts too.
+ */
+function gfpMacrosOf(lines: readonly ScanLine[]): Map<string, string> {
+  const macros = new Map<string, string>();
+  for (const { text } of lines) {
+    if (!text.startsWith('#define') || !text.includes('GFP')) continue;
+    const define = /^#define\s+([A-Z_][A-Z0-9_]*)\s+(.*)$/.exec(text);
+    if (!define) continue;
+    const constant = BLOCKING_GFP.exec(define[2] as string)?.[0] ?? macros.get(macroName(define[2] as string) ?? '');
+    if (constant !== undefined) macros.set(define[1] as string, constant);
+  }
+  return macros;
+}
+
+/** The positions of a function's `gfp_t` parameters, by name (none for a unit without a head). */
+function gfpParamsOf(unit: readonly ScanLine[]): ReadonlyMap<string, number> {
+  const head = headOf(unit);
+  const params = new Map<string, number>();
+  head?.params.forEach((param, index) => {
+    const name = /\bgfp_t\s+([A-Za-z_]\w*)\s*$/.exec(param)?.[1];
+    if (name !== undefined) params.set(name, index);
+  });
+  return params;
+}
+
+/**
+ * A function's head in kernel style (the body opens with `{` in column 0,
+ * under a head that starts in column 0): its name and its parameters' texts.
+ */
+function headOf(unit: readonly ScanLine[]): { fn: string; params: string[]; bodyStart: number } | undefined {
+  const bodyStart = unit.findIndex(({ text }) => /^\{/.test(text));
+  if (bodyStart < 1) return undefined;
+  let headIndex = bodyStart - 1;
+  while (headIndex > 0 && bodyStart - headIndex < 8 && !/^[A-Za-z_].*\(/.test((unit[headIndex] as ScanLine).text)) headIndex--;
+  const head = unit
+    .slice(headIndex, bodyStart)
+    .map(({ text }) => text)
+    .join(' ');
+  const name = /^[A-Za-z_][\w\s*]*?\b([A-Za-z_]\w*)\s*\(/.exec(head);
+  if (!name || KEYWORDS.has(name[1] as string) || head.includes(';')) return undefined;
+  return { fn: name[1] as string, params: argumentsAt(head, name.index + name[0].length - 1), bodyStart };
+}
+
+/** The calls of a body, the first sleeping kernel call among them, and the calls passing GFP flags on. */
+function collectCallees(lines: readonly ScanLine[], facts: UnitFacts, gfpParams: ReadonlyMap<string, number>): void {
   const inComment = { value: false };
   for (const { text, line } of lines) {
     if (text.length > 1024) continue;
@@ -539,8 +621,9 @@ function collectCallees(lines: readonly ScanLine[], facts: UnitFacts): void {
       if (afterMemberAccess(code, match.index)) continue;
       if (!facts.callees.has(name)) facts.callees.set(name, line);
       const registration = ATOMIC_REGISTRATIONS.get(name);
-      if (!registration && facts.sleeps) continue;
       const args = argumentsAt(code, match.index + match[0].length - 1);
+      collectFlagCalls(name, args, line, facts, gfpParams);
+      if (!registration && facts.sleeps) continue;
       if (registration) {
         const callback = callbackName(args[registration.slot]);
         if (callback) facts.registers.push({ callback, via: name, line });
@@ -550,6 +633,23 @@ function collectCallees(lines: readonly ScanLine[], facts: UnitFacts): void {
       if (reason) facts.sleeps = { name, reason, line };
     }
   }
+}
+
+/** Records the call's arguments that pass GFP flags on: the body's own `gfp_t` parameter, or a name in capitals. */
+function collectFlagCalls(
+  callee: string,
+  args: readonly string[],
+  line: number,
+  facts: UnitFacts,
+  gfpParams: ReadonlyMap<string, number>,
+): void {
+  args.forEach((text, arg) => {
+    const word = text.trim();
+    const param = gfpParams.get(word);
+    if (param !== undefined) facts.flagCalls.push({ callee, arg, param, line });
+    else if (word !== 'NULL' && /[A-Z]/.test(word) && (BLOCKING_GFP.test(word) || macroName(word) !== undefined))
+      facts.flagCalls.push({ callee, arg, flags: word, line });
+  });
 }
 
 /** Calls deep a chain of driver functions is followed to a sleeping call. */
@@ -570,10 +670,13 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
   const paramLocks = new Map<string, LockRequirement[]>();
   const lockedCalls = new Map<string, LockedCall[]>();
   const atomicCallbacks = new Map<string, AtomicCallback>();
+  const gfpMacros = new Map<string, string>();
   const units: { unit: UnitFacts; path: string }[] = [];
   const seenFunctions = new Set<string>();
   for (const source of sources) {
-    for (const unit of scanSource(source, pairs, pairsKey)) {
+    const scanned = scanSource(source, pairs, pairsKey);
+    for (const [name, constant] of scanned.gfpMacros) if (!gfpMacros.has(name)) gfpMacros.set(name, constant);
+    for (const unit of scanned.units) {
       if (source.fromTree && skip.has(unit.fn)) continue;
       // A function defined twice (a header and its file, or #ifdef variants) counts once; the hunks of
       // one function in a patch are parts of it, each with its own orders (the lock taken in the second).
@@ -650,6 +753,19 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
       }
     }
   }
+  const gfpTakers = learnGfpTakers(units);
+  // A function that passes blocking flags to an allocator through a flag-taking helper sleeps.
+  for (const { unit, path } of units) {
+    if (sleepers.has(unit.fn)) continue;
+    for (const call of unit.flagCalls) {
+      if (call.flags === undefined || call.callee === unit.fn) continue;
+      if (gfpTakers.get(call.callee)?.param !== call.arg && !isAllocator(call.callee)) continue;
+      const reason = reclaimReason(call.callee, call.flags, gfpMacros);
+      if (reason === undefined) continue;
+      sleepers.set(unit.fn, { callee: call.callee, site: { path, line: call.line, fn: unit.fn }, reason });
+      break;
+    }
+  }
   // A function that calls a sleeper sleeps too, a few calls deep.
   for (let depth = 1; depth < SLEEP_DEPTH; depth++) {
     const found: [string, Sleeper][] = [];
@@ -665,7 +781,26 @@ export function learnLockFacts(sources: readonly LockSource[], pairs: PairIndex,
     if (found.length === 0) break;
     for (const [fn, sleeper] of found) if (!sleepers.has(fn)) sleepers.set(fn, sleeper);
   }
-  return { order, fields, takes, sleepers, requires, paramLocks, lockedCalls, atomicCallbacks };
+  return { order, fields, takes, sleepers, requires, paramLocks, lockedCalls, atomicCallbacks, gfpMacros, gfpTakers };
+}
+
+/** The functions that hand a `gfp_t` parameter to an allocator, directly or through such functions, a few calls deep. */
+function learnGfpTakers(units: readonly { unit: UnitFacts; path: string }[]): Map<string, GfpTaker> {
+  const takers = new Map<string, GfpTaker>();
+  for (let depth = 0; depth < SLEEP_DEPTH; depth++) {
+    const found: [string, GfpTaker][] = [];
+    for (const { unit, path } of units) {
+      if (takers.has(unit.fn)) continue;
+      const call = unit.flagCalls.find(
+        ({ callee, arg, param }) =>
+          param !== undefined && callee !== unit.fn && (depth === 0 ? isAllocator(callee) : takers.get(callee)?.param === arg),
+      );
+      if (call) found.push([unit.fn, { param: call.param as number, callee: call.callee, site: { path, line: call.line, fn: unit.fn } }]);
+    }
+    if (found.length === 0) break;
+    for (const [fn, taker] of found) if (!takers.has(fn)) takers.set(fn, taker);
+  }
+  return takers;
 }
 
 /**
@@ -754,20 +889,10 @@ function requirementsOf(
   unit: readonly ScanLine[],
   pairs: PairIndex,
 ): { fn: string; requires: ParamLock[]; takes: ParamLock[] } | undefined {
-  // Kernel style: the body opens with `{` in column 0, under a head that starts in column 0 (after any comment).
-  const bodyStart = unit.findIndex(({ text }) => /^\{/.test(text));
-  if (bodyStart < 1) return undefined;
-  let headIndex = bodyStart - 1;
-  while (headIndex > 0 && bodyStart - headIndex < 8 && !/^[A-Za-z_].*\(/.test((unit[headIndex] as ScanLine).text)) headIndex--;
-  const head = unit
-    .slice(headIndex, bodyStart)
-    .map(({ text }) => text)
-    .join(' ');
-  const name = /^[A-Za-z_][\w\s*]*?\b([A-Za-z_]\w*)\s*\(/.exec(head);
-  if (!name || KEYWORDS.has(name[1] as string) || head.includes(';')) return undefined;
-  const fn = name[1] as string;
-  const at = name.index + name[0].length - 1;
-  const params = argumentsAt(head, at).map((param) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/.exec(param)?.[1] ?? '');
+  const head = headOf(unit);
+  if (!head) return undefined;
+  const { fn, bodyStart } = head;
+  const params = head.params.map((param) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/.exec(param)?.[1] ?? '');
   const aliases = new Map<string, { param: number; path: string }>();
   const out: ParamLock[] = [];
   const takes: ParamLock[] = [];

@@ -41,7 +41,7 @@ import {
   type PatchIssue,
   type PatchRuleCheck,
 } from './review-context';
-import { isSpinlock, sleeperChain, sleepingCallsWhileHeld, sleepIssue, whySleeps } from './sleep-under-spinlock';
+import { isSpinlock, sleeperChain, sleepingCallsWhileHeld, sleepIssue, whySleeps, type SleepingCallHeld } from './sleep-under-spinlock';
 
 export const sleepInAtomicSection = defineRule({
   id: 'sleep-in-atomic-section',
@@ -91,7 +91,7 @@ export const sleepInAtomicSectionCheck: PatchRuleCheck = {
           hit,
           {
             section: hit.held.pair.what,
-            begin: hit.held.pair.acquire[0] as string,
+            begin: enteredBy(hit),
             consequence: consequence(hit.held),
             alternative: alternative(hit.reason, hit.held),
           },
@@ -101,6 +101,13 @@ export const sleepInAtomicSectionCheck: PatchRuleCheck = {
     return [...issues, ...callbackIssues(review, side)];
   },
 };
+
+/** The call that entered the section (`io_mapping_map_atomic_wc`, not its pair's first name `kmap_atomic`). */
+function enteredBy({ view, held }: SleepingCallHeld): string {
+  const acquires = held.pair.acquire;
+  const entering = view.ir.calls.find((call) => call.row === held.acquireRow && acquires.includes(call.name));
+  return entering?.name ?? (acquires[0] as string);
+}
 
 /** Sleeping calls the patch adds to atomic callbacks, and registrations it adds of sleeping functions. */
 function callbackIssues(review: HunkReview, side: ImageSide): PatchIssue[] {

@@ -20,7 +20,7 @@ import type { CallSite } from '../../parse/c/function-ir';
 import { callsWhileHeld } from './held-calls';
 import type { Sleeper } from './lock-facts';
 import type { HeldResource } from './resource-paths';
-import { sleepingCall } from './sleeping-calls';
+import { reclaimReason, sleepingCall } from './sleeping-calls';
 import {
   functionLabel,
   type FunctionView,
@@ -61,8 +61,14 @@ export interface SleepingCallHeld {
 
 /** Why `call` may sleep: a sleeping kernel call itself, or a driver function learned to reach one. */
 export function whySleeps(review: HunkReview, call: CallSite): { readonly reason: string; readonly learned?: Sleeper } | undefined {
-  const direct = sleepingCall(call.name, call.args);
+  const macros = review.locks.gfpMacros;
+  const direct = sleepingCall(call.name, call.args, macros);
   if (direct) return { reason: direct };
+  // A driver helper that allocates with the flags it is given, given blocking ones here.
+  const taker = review.locks.gfpTakers?.get(call.name);
+  const reclaim = taker && reclaimReason(call.name, call.args[taker.param] ?? '', macros);
+  if (taker && reclaim !== undefined)
+    return { reason: `${reclaim}: it allocates with the flags it is given (${taker.callee}() at ${taker.site.path}:${taker.site.line})` };
   const learned = review.locks.sleepers.get(call.name);
   return learned ? { reason: learned.reason, learned } : undefined;
 }
