@@ -153,7 +153,7 @@ export async function reviewPatchLines(
       const removedFunctions = new Set(
         parsedHunks.flatMap((parsed) => parsed.pre.functions.map((fn) => fn.name).filter((name) => !postFunctions.has(name))),
       );
-      const locks = lockFacts(pairs, cHunks, { ...config, ...(readSource ? { readSource } : {}) }, changedFunctions);
+      const locks = lockFacts(pairs, cHunks, units, { ...config, ...(readSource ? { readSource } : {}) }, changedFunctions);
       const errnoFunctions = learnErrnoFunctions(parsedHunks);
       const sources = nullSources(cHunks, readSource);
       const nullBeliefs = learnNullBeliefs(sources);
@@ -405,23 +405,34 @@ function reviewUnits(
 const MAX_DRIVER_FILES = 600;
 
 /**
- * Lock order and field beliefs: from the post-image of every hunk and, with a
+ * Lock order and field beliefs: from the post-image of every hunk (with a
+ * tree, of every function a hunk changes, whole: what a changed function
+ * calls or takes outside its hunks still holds after the patch) and, with a
  * tree, from every C file in the directories the patch touches (the driver),
  * leaving out the tree's old copies of the functions the patch changes.
  */
 function lockFacts(
   pairs: PairIndex,
   cHunks: readonly { path: string; hunk: Hunk }[],
+  units: readonly { path: string; hunk: Hunk; images: HunkImages }[],
   config: PatchReviewConfig,
   changedFunctions: ReadonlySet<string>,
 ): LockFacts {
-  // Cited by their line in the patched file, as a reader of the series finds them.
-  const sources: LockSource[] = cHunks.map(({ path, hunk }) => ({
-    path: path || 'the patch',
-    enclosing: hunk.section,
-    lines: hunk.lines.filter((line) => line.kind !== '-').map((line) => ({ text: line.text, line: line.newLine ?? line.line })),
-  }));
+  // Cited by their line in the patched file, as a reader of the series finds them; a line of a
+  // widened window the patch does not show, by its line in the checkout.
+  const newLines = new Map<number, number>();
+  for (const { hunk } of cHunks) for (const line of hunk.lines) if (line.newLine !== undefined) newLines.set(line.line, line.newLine);
   const { readSource, listSources } = config;
+  // From the patch alone the units join a function's hunks: each hunk is a source of its own, as it was.
+  const sources: LockSource[] = (readSource ? units : cHunks.map(({ path, hunk }) => ({ path, hunk, images: undefined }))).map(
+    ({ path, hunk, images }) => ({
+      path: path || 'the patch',
+      enclosing: hunk.section,
+      lines: images?.widened
+        ? images.post.map((row) => ({ text: row.text, line: row.fileLine ?? newLines.get(row.line) ?? row.line }))
+        : hunk.lines.filter((line) => line.kind !== '-').map((line) => ({ text: line.text, line: line.newLine ?? line.line })),
+    }),
+  );
   if (readSource) {
     const files = new Set(cHunks.map(({ path }) => path).filter((path) => path !== ''));
     const touched = new Set(files);

@@ -327,6 +327,64 @@ int foo_lock_interruptible(struct foo_dev *fdev)
   });
 });
 
+describe('what a changed function does outside its hunks', () => {
+  // The patch changes a line of foo_copy_page() far from its allocation, and calls it under kmap_atomic().
+  const COPY_PATCH = `--- a/drivers/gpu/drm/foo/foo_dump.c
++++ b/drivers/gpu/drm/foo/foo_dump.c
+@@ -12,3 +12,3 @@ static int foo_copy_page(struct foo_dump *d, void *src)
+ 	memcpy(dst, src, PAGE_SIZE);
+-	d->pages[d->count] = dst;
++	d->pages[d->count++] = dst;
+ 	return 0;
+@@ -20,4 +20,6 @@ static int foo_dump_object(struct foo_dump *d, struct page *page)
+ 	int err;
+ 
+-	err = 0;
++	s = kmap_atomic(page);
++	err = foo_copy_page(d, s);
++	kunmap_atomic(s);
+ 	return err;
+`.split('\n');
+  const DUMP_C = `#define DUMP_GFP (GFP_KERNEL | __GFP_NOWARN)
+
+static int foo_copy_page(struct foo_dump *d, void *src)
+{
+	void *dst = kmalloc(PAGE_SIZE, DUMP_GFP);
+
+	if (!dst)
+		return -ENOMEM;
+
+
+
+	memcpy(dst, src, PAGE_SIZE);
+	d->pages[d->count] = dst;
+	return 0;
+}
+
+static int foo_dump_object(struct foo_dump *d, struct page *page)
+{
+	void *s;
+	int err;
+
+	err = 0;
+	return err;
+}
+`;
+
+  it('is learned from the whole function with the patch applied, not only from its hunk', async () => {
+    const result = await reviewPatchLines(COPY_PATCH, tree({ 'drivers/gpu/drm/foo/foo_dump.c': DUMP_C }));
+    const sleeps = result.findings.filter((finding) => finding.rule === 'sleep-in-atomic-section');
+    expect(sleeps.map((finding) => finding.line)).toEqual([12]);
+    expect(sleeps[0]?.message).toContain('kmalloc(DUMP_GFP) may sleep in reclaim (DUMP_GFP is GFP_KERNEL | …)');
+    expect(sleeps[0]?.message).toContain('drivers/gpu/drm/foo/foo_dump.c:5');
+  });
+
+  it('is not known from the patch alone, which does not show the allocation', async () => {
+    const result = await reviewPatchLines(COPY_PATCH);
+    expect(result.findings.filter((finding) => finding.rule === 'sleep-in-atomic-section')).toEqual([]);
+  });
+});
+
 describe('fill-in helpers of the touched file', () => {
   // The patch adds a caller of a void helper the file already has; the helper returns early without
   // storing through its out-parameter, which only the checkout shows.
