@@ -402,16 +402,19 @@ function main() {
   const files = Object.keys(before);
   const firstOwn = files.findIndex((file) => before[file].by === BY);
   const ownAtEnd = files.slice(Math.max(firstOwn, 0)).every((file) => firstOwn < 0 || before[file].by === BY);
+  // When every entry is this script's, nothing is kept: the text stops after `"patches": {`.
   const keptText =
-    firstOwn < 0
-      ? labelsText.slice(0, labelsText.lastIndexOf('\n  }\n}'))
-      : ownAtEnd
-        ? labelsText.slice(0, labelsText.indexOf(`,\n    ${JSON.stringify(files[firstOwn])}: {`))
-        : formatJson({ ...labels, patches: Object.fromEntries(kept) }).slice(0, -'\n  }\n}'.length);
+    kept.length === 0
+      ? labelsText.slice(0, labelsText.indexOf('"patches": {') + '"patches": {'.length)
+      : firstOwn < 0
+        ? labelsText.slice(0, labelsText.lastIndexOf('\n  }\n}'))
+        : ownAtEnd
+          ? labelsText.slice(0, labelsText.indexOf(`,\n    ${JSON.stringify(files[firstOwn])}: {`))
+          : formatJson({ ...labels, patches: Object.fromEntries(kept) }).slice(0, -'\n  }\n}'.length);
   const added = entries.map(
     ({ name }) => `    ${JSON.stringify(`history/${name}.patch`)}: ${formatJson(labels.patches[`history/${name}.patch`], '    ')}`,
   );
-  writeFileSync(labelsPath, `${keptText},\n${added.join(',\n')}\n  }\n}\n`);
+  writeFileSync(labelsPath, `${keptText}${kept.length === 0 ? '\n' : ',\n'}${added.join(',\n')}\n  }\n}\n`);
   if (args.includes('--fresh') && CORPUS !== REPOSITORY_CORPUS) keepOnlyFresh(labelsPath);
 }
 
