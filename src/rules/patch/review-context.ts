@@ -11,6 +11,7 @@
  * an info finding saying what the patch fixes.
  */
 
+import { regExpLiteral } from '../../base/regexp-literal';
 import type { FunctionIr } from '../../parse/c/function-ir';
 import type { SourceRow } from '../../parse/c/fragment';
 import type { Hunk } from '../../parse/patch/parse-patch';
@@ -116,4 +117,26 @@ export function rowText(view: FunctionView, row: number): string {
 /** Function name for messages. */
 export function functionLabel(view: FunctionView): string {
   return view.ir.name ? `${view.ir.name}()` : 'this function';
+}
+
+/**
+ * The body of `fn` as the patch's added code defines it, white space removed
+ * (`patchAddedText`), or undefined when the patch does not add it. In that
+ * text a definition is the name, a parameter list without calls in it, and a
+ * brace; a call is followed by `;` or an operator instead.
+ */
+export function addedBody(review: HunkReview, fn: string): string | undefined {
+  const text = review.patchAddedText;
+  const header = new RegExp(`(?<![>.])${regExpLiteral(fn)}\\([^;{}()]*\\)\\n?\\{`).exec(text);
+  if (!header) return undefined;
+  let depth = 0;
+  let end = text.length;
+  for (let i = header.index + header[0].length - 1; i < text.length; i++) {
+    if (text[i] === '{') depth++;
+    else if (text[i] === '}' && --depth === 0) {
+      end = i;
+      break;
+    }
+  }
+  return text.slice(header.index + header[0].length, end);
 }

@@ -27,6 +27,7 @@ import type { CallSite, FunctionIr } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { droppedAtOnce, mentions, resourceKey } from './resource-paths';
 import {
+  addedBody,
   functionLabel,
   rowChanged,
   rowText,
@@ -79,10 +80,17 @@ export function releasesLifetime(name: string, pairs: PairIndex): string | undef
   return /(?:^|_)(?:put|unref|unreference)$/.test(name) ? 'reference' : 'memory';
 }
 
-function isRelease(call: CallSite, pairs: PairIndex): boolean {
-  const learned = pairs.releases.get(call.name);
+/**
+ * Whether `call` ends the life of what it is handed: a learned pair says so, or its name does, unless the
+ * patch's own body for it clears a field of what it is handed (`vmw_bo_dirty_release(vbo)` frees
+ * `vbo->dirty` and sets it to NULL): it releases something the object holds, and the object lives on.
+ */
+function isRelease(call: CallSite, review: HunkReview): boolean {
+  const learned = review.pairs.releases.get(call.name);
   if (learned) return learned.some(endsLife);
-  return RELEASE_NAME.test(call.name);
+  if (!RELEASE_NAME.test(call.name)) return false;
+  const body = addedBody(review, call.name);
+  return body === undefined || !/->\w+=NULL;/.test(body);
 }
 
 /**
@@ -108,7 +116,7 @@ function fieldOf(arg: string | undefined, params: ReadonlySet<string>): { field:
 }
 
 /** The first `return` or function end reached from `from` with nothing clearing `field` on the way. */
-function staleExit(ir: FunctionIr, from: number, field: string, object: string, pairs: PairIndex): number | undefined {
+function staleExit(ir: FunctionIr, from: number, field: string, object: string, review: HunkReview): number | undefined {
   const seen = new Set<number>();
   const stack = [...(ir.nodes[from]?.succ ?? [])];
   let steps = 0;
@@ -127,7 +135,7 @@ function staleExit(ir: FunctionIr, from: number, field: string, object: string, 
     if (
       node.calls.some(
         (call) =>
-          (call.args.some((arg) => resourceKey(arg) === object) && (isRelease(call, pairs) || TEARDOWN.test(call.name))) ||
+          (call.args.some((arg) => resourceKey(arg) === object) && (isRelease(call, review) || TEARDOWN.test(call.name))) ||
           call.args.some((arg) => arg.startsWith('&') && mentions(arg, field)) ||
           /^(?:memset|memzero_explicit|swap)$/.test(call.name),
       )
@@ -153,7 +161,7 @@ export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
       if (params.size === 0) continue;
       for (const node of ir.nodes) {
         for (const call of node.calls) {
-          if (call.within !== undefined || !isRelease(call, review.pairs)) continue;
+          if (call.within !== undefined || !isRelease(call, review)) continue;
           const target = fieldOf(releasedArg(call, review.pairs), params);
           if (!target) continue;
           // The patch takes a reference through the field itself (`i915_gem_object_get_rcu(vma->obj)`): the put
@@ -165,7 +173,7 @@ export const staleFieldAfterReleaseCheck: PatchRuleCheck = {
           // The put drops what a lookup into the field just returned (`buffer->fb = drm_framebuffer_lookup(...);`
           // then `drm_framebuffer_put(buffer->fb)`): the field keeps a borrowed pointer, on purpose.
           if (droppedAtOnce(ir, call.row, target.field)) continue;
-          const exit = staleExit(ir, node.id, target.field, target.object, review.pairs);
+          const exit = staleExit(ir, node.id, target.field, target.object, review);
           if (exit === undefined) continue;
           issues.push(issueAt(view, call, target, exit));
         }
@@ -204,7 +212,7 @@ function siblingCleared(review: HunkReview, side: ImageSide): PatchIssue[] {
     const { ir } = view;
     for (const node of ir.nodes) {
       for (const call of node.calls) {
-        if (call.within !== undefined || !isRelease(call, review.pairs)) continue;
+        if (call.within !== undefined || !isRelease(call, review)) continue;
         if (side === 'post' && !rowChanged(view, call.row)) continue;
         const arg = call.args[0];
         const key = arg === undefined || arg.startsWith('&') ? undefined : resourceKey(arg);

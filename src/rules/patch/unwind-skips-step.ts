@@ -28,7 +28,15 @@ import { PREDICATE_NAME } from './errno-functions';
 import { branchExit } from './path-issues';
 import { dominates, mentions, unwrap } from './resource-paths';
 import { LOGGING, UNDO_CALL } from './return-skips-unwind';
-import { functionLabel, rowChanged, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
+import {
+  addedBody,
+  functionLabel,
+  rowChanged,
+  type HunkReview,
+  type ImageSide,
+  type PatchIssue,
+  type PatchRuleCheck,
+} from './review-context';
 
 export const unwindSkipsStep = defineRule({
   id: 'unwind-skips-step',
@@ -259,21 +267,7 @@ function undoneAfter(review: HunkReview, ir: FunctionIr, labelRow: number, step:
  * label calls undoes what its body undoes.
  */
 function bodyCalls(review: HunkReview, fn: string): string[] {
-  const text = review.patchAddedText;
-  // The text has its white space removed (`staticvoidfoo(structbar*b)\n{`): a definition is the name, a
-  // parameter list without calls in it, and a brace; a call is followed by `;` or an operator instead.
-  const header = new RegExp(`(?<![>.])${regExpLiteral(fn)}\\([^;{}()]*\\)\\n?\\{`).exec(text);
-  if (!header) return [];
-  let depth = 0;
-  let end = text.length;
-  for (let i = header.index + header[0].length - 1; i < text.length; i++) {
-    if (text[i] === '{') depth++;
-    else if (text[i] === '}' && --depth === 0) {
-      end = i;
-      break;
-    }
-  }
-  return calledNames(text.slice(header.index + header[0].length, end));
+  return calledNames(addedBody(review, fn) ?? '');
 }
 
 /** The names called in a stretch of the patch's squashed text (`foo(` … `bar(`). */
@@ -422,9 +416,21 @@ function objectTeardownAfter(ir: FunctionIr, fromRow: number, step: CallSite, ob
     // The teardown of a container this function set up before the step (`drm_mode_config_init(dev)` …
     // `vbox_crtc_init(dev, i)` … `drm_mode_config_cleanup(dev)`): it tears down what was registered in it.
     const setUp = new RegExp(`^${regExpLiteral(stem)}_(?:init|setup|create)$`);
-    return ir.calls.some((earlier) => earlier.row < step.row && setUp.test(earlier.name) && earlier.args.some(isObject));
+    if (ir.calls.some((earlier) => earlier.row < step.row && setUp.test(earlier.name) && earlier.args.some(isObject))) return true;
+    // The object's whole teardown, named for none of its steps (`drm_fbdev_cleanup(fb_helper)` after
+    // `drm_fb_helper_prepare(dev, fb_helper, …)`, `drm_fb_helper_init(dev, fb_helper)` and the step): the
+    // function set the object up, and this undoes it all. A teardown that is the undo of one of the
+    // function's own steps (`foo_fini()` for `foo_init()`) undoes that step only.
+    const steps = ir.calls.filter((earlier) => earlier.row < fromRow && earlier !== step && isStep(earlier.name));
+    return (
+      steps.some((earlier) => earlier.row < step.row && OBJECT_SET_UP.test(earlier.name) && earlier.args.some(isObject)) &&
+      !steps.some((earlier) => undoneBy(earlier.name)(call.name))
+    );
   });
 }
+
+/** A call that sets up the object it is handed (`drm_fb_helper_prepare(dev, helper, funcs)`). */
+const OBJECT_SET_UP = /_(?:init|setup|create|prepare)$/;
 
 /** A put of a counted reference: the pair table's (not one that leaves the object as it was), or a `foo_put()` by name. */
 function dropsReference(review: HunkReview, name: string): boolean {
