@@ -59,6 +59,14 @@ const ASSIGNED_CALL = /(?:^|[^=!<>.\w>])((?:[A-Za-z_]\w*(?:->|\.))*[A-Za-z_]\w*)
  */
 const UNTESTED_USES_PER_TEST = 4;
 const UNTESTED_USES_MIN = 8;
+/**
+ * Functions of the added code that take the field into a local of their own
+ * (`struct vmw_bo_dirty *dirty = vbo->dirty;`, each then used as it is), per
+ * NULL test of it, from which those functions are the code's habit and the
+ * tests the exception.
+ */
+const COPIES_PER_TEST = 2;
+const COPIES_MIN = 6;
 
 /**
  * Accessors that read whatever their argument names (`READ_ONCE(rq->engine)`, `rcu_dereference(p->ctx)`):
@@ -142,9 +150,16 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
   // pipe use it), not what the code knows of the field.
   for (const [key, tests] of fieldTests) {
     const deref = new RegExp(String.raw`(?<![\w>.])${regExpLiteral(key)}->`, 'g');
+    const copy = new RegExp(String.raw`[\w*]=${regExpLiteral(key)};$`);
     let derefs = 0;
-    for (const text of addedTexts) if (text.includes(key)) derefs += text.match(deref)?.length ?? 0;
+    let copies = 0;
+    for (const text of addedTexts) {
+      if (!text.includes(key)) continue;
+      derefs += text.match(deref)?.length ?? 0;
+      if (copy.test(text)) copies++;
+    }
     if (derefs >= UNTESTED_USES_MIN && derefs >= UNTESTED_USES_PER_TEST * tests) fields.delete(key);
+    else if (copies >= COPIES_MIN && copies >= COPIES_PER_TEST * tests) fields.delete(key);
   }
   const calls = new Map<string, NullBelief>();
   for (const [callee, count] of counts) {
