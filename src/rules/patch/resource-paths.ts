@@ -676,6 +676,7 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
       !retaken &&
       !keptJustBefore(fn, res, object) &&
       !iteratorHolds(fn, res, object) &&
+      !rcuWalkHolds(fn, res, object) &&
       !droppedAtOnce(fn, res.releaseRow, object)
     ) {
       const release = fn.calls.find((c) => c.row === res.releaseRow && res.pair.release.includes(c.name));
@@ -980,6 +981,24 @@ function convertedFrom(fn: FunctionIr, returned: string, key: string, depth = 0)
           // Through a local copy (`__fence = &cf->base; … fence = __fence; return fence;`).
           (depth < 2 && assign.value !== returned && convertedFrom(fn, assign.value, key, depth + 1))),
     ),
+  );
+}
+
+/**
+ * A reference put on the cursor of an RCU list walk (`list_for_each_entry_rcu(ce, &b->signalers, link)`):
+ * an element of a list walked under RCU is freed only after a grace period once its last reference
+ * is gone (that is what makes the walk safe at all), so the walk may go on through it and the body
+ * may still read it. A plain free (`kfree()`) is not deferred and stays reported.
+ */
+function rcuWalkHolds(fn: FunctionIr, res: Res, object: string): boolean {
+  if (res.releaseRow === undefined || res.pair.kind !== 'reference') return false;
+  const releaseRow = res.releaseRow;
+  return fn.calls.some(
+    (call) =>
+      call.row < releaseRow &&
+      isIteratorMacro(call.name) &&
+      /_rcu$/.test(call.name) &&
+      iteratorCursors(call.name, call.args).includes(object),
   );
 }
 
