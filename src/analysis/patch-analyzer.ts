@@ -283,7 +283,7 @@ function withLearnedPairs(
     ...pairs,
     // A function the patch writes or changes frees as its new body does (the first source naming it wins).
     ...learnFreeingFunctions([...patched, ...sources], withPairs),
-    ...learnReleaseActions(sources, withPairs),
+    ...learnReleaseActions([...patched, ...sources], withPairs),
     ...learnReleaseWrappers([...patched, ...sources], withPairs),
   ];
   const withLearned = learned.length === 0 ? known : indexPairs([...known.pairs, ...learned]);

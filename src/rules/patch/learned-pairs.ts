@@ -647,10 +647,16 @@ function freeingFacts(source: LearnSource): FreeingFacts {
  */
 export function learnReleaseActions(sources: readonly LearnSource[], known: PairIndex): LearnedPair[] {
   const found = new Map<string, LearnedPair>();
+  // The first body of a name decides, as for the release wrappers: the patch's new body comes first, so a
+  // function the patch changes to stop releasing (`remove_signaling_context()` leaving the put to its
+  // callers) is judged by what it does now, not by the tree's old copy.
+  const defined = new Set<string>();
   for (const source of sources) {
     for (const unit of functionUnits(source)) {
       const header = unitHeader(unit);
-      if (!header || header.params.length !== 2 || found.has(header.name)) continue;
+      if (!header || defined.has(header.name)) continue;
+      defined.add(header.name);
+      if (header.params.length !== 2) continue;
       if (known.acquires.has(header.name) || known.releases.has(header.name)) continue;
       const arg = header.params[1] as string;
       const names = new Set([arg]);

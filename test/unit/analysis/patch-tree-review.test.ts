@@ -385,6 +385,65 @@ static int foo_dump_object(struct foo_dump *d, struct page *page)
   });
 });
 
+describe('a function the patch changes to stop releasing its argument', () => {
+  // foo_signal_remove() used to drop the context's reference; the patch leaves that to its callers.
+  const REMOVE_PATCH = `--- a/drivers/gpu/drm/foo/foo_signal.c
++++ b/drivers/gpu/drm/foo/foo_signal.c
+@@ -1,6 +1,9 @@
+-static void foo_signal_remove(struct foo_engine *engine, struct foo_context *ctx)
++static bool foo_signal_remove(struct foo_engine *engine, struct foo_context *ctx)
+ {
+ 	list_del(&ctx->signal_link);
+-	foo_context_put(ctx);
++	if (!list_empty(&ctx->signals))
++		return false;
++	return true;
+ }
+ 
+@@ -10,5 +13,6 @@ static void foo_signal_cancel(struct foo_engine *engine, struct foo_context *ctx)
+ {
+-	foo_signal_remove(engine, ctx);
++	if (foo_signal_remove(engine, ctx))
++		foo_context_put(ctx);
+ 	engine->cancelled++;
+ }
+`.split('\n');
+  const SIGNAL_C = `static void foo_signal_remove(struct foo_engine *engine, struct foo_context *ctx)
+{
+	list_del(&ctx->signal_link);
+	foo_context_put(ctx);
+}
+
+static void foo_signal_cancel(struct foo_engine *engine, struct foo_context *ctx)
+{
+	foo_signal_remove(engine, ctx);
+	engine->cancelled++;
+}
+
+struct foo_context *foo_context_lookup(struct foo_engine *engine, u32 id)
+{
+	struct foo_context *ctx = xa_load(&engine->contexts, id);
+
+	if (ctx)
+		foo_context_get(ctx);
+	return ctx;
+}
+
+static void foo_context_drop(struct foo_engine *engine, u32 id)
+{
+	struct foo_context *ctx = foo_context_lookup(engine, id);
+
+	if (ctx)
+		foo_context_put(ctx);
+}
+`;
+
+  it('judges it by its new body: the put its caller now makes is the only one', async () => {
+    const result = await reviewPatchLines(REMOVE_PATCH, tree({ 'drivers/gpu/drm/foo/foo_signal.c': SIGNAL_C }));
+    expect(result.findings.filter((finding) => finding.rule === 'double-release')).toEqual([]);
+  });
+});
+
 describe('fill-in helpers of the touched file', () => {
   // The patch adds a caller of a void helper the file already has; the helper returns early without
   // storing through its out-parameter, which only the checkout shows.
