@@ -420,9 +420,12 @@ function objectTeardownAfter(ir: FunctionIr, fromRow: number, step: CallSite, ob
     // The object's whole teardown, named for none of its steps (`drm_fbdev_cleanup(fb_helper)` after
     // `drm_fb_helper_prepare(dev, fb_helper, …)`, `drm_fb_helper_init(dev, fb_helper)` and the step): the
     // function set the object up, and this undoes it all. A teardown that is the undo of one of the
-    // function's own steps (`foo_fini()` for `foo_init()`) undoes that step only.
+    // function's own steps (`foo_fini()` for `foo_init()`) undoes that step only, and one handed a part of
+    // the object (`intel_uc_cleanup_firmwares(&i915->gt.uc)`) tears down that part.
+    const whole = (arg: string | undefined) => arg !== undefined && names.has(arg.replace(/^&/, '').trim());
     const steps = ir.calls.filter((earlier) => earlier.row < fromRow && earlier !== step && isStep(earlier.name));
     return (
+      whole(call.args[0]) &&
       steps.some((earlier) => earlier.row < step.row && OBJECT_SET_UP.test(earlier.name) && earlier.args.some(isObject)) &&
       !steps.some((earlier) => undoneBy(earlier.name)(call.name))
     );
