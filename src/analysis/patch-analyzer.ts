@@ -423,16 +423,24 @@ function lockFacts(
   const newLines = new Map<number, number>();
   for (const { hunk } of cHunks) for (const line of hunk.lines) if (line.newLine !== undefined) newLines.set(line.line, line.newLine);
   const { readSource, listSources } = config;
-  // From the patch alone the units join a function's hunks: each hunk is a source of its own, as it was.
-  const sources: LockSource[] = (readSource ? units : cHunks.map(({ path, hunk }) => ({ path, hunk, images: undefined }))).map(
-    ({ path, hunk, images }) => ({
-      path: path || 'the patch',
-      enclosing: hunk.section,
-      lines: images?.widened
-        ? images.post.map((row) => ({ text: row.text, line: row.fileLine ?? newLines.get(row.line) ?? row.line }))
-        : hunk.lines.filter((line) => line.kind !== '-').map((line) => ({ text: line.text, line: line.newLine ?? line.line })),
-    }),
-  );
+  // Each hunk's post-image, as the patch shows it.
+  const hunkSources: LockSource[] = cHunks.map(({ path, hunk }) => ({
+    path: path || 'the patch',
+    enclosing: hunk.section,
+    lines: hunk.lines.filter((line) => line.kind !== '-').map((line) => ({ text: line.text, line: line.newLine ?? line.line })),
+  }));
+  // With a tree, each function a hunk changes, whole (from the patch alone, the hunks as they are).
+  const sources: LockSource[] = readSource
+    ? units.map(({ path, hunk, images }, index) =>
+        images.widened
+          ? {
+              path: path || 'the patch',
+              enclosing: hunk.section,
+              lines: images.post.map((row) => ({ text: row.text, line: row.fileLine ?? newLines.get(row.line) ?? row.line })),
+            }
+          : (hunkSources[index] as LockSource),
+      )
+    : hunkSources;
   if (readSource) {
     const files = new Set(cHunks.map(({ path }) => path).filter((path) => path !== ''));
     const touched = new Set(files);
@@ -441,8 +449,8 @@ function lockFacts(
         for (const path of listSources(dir).slice(0, MAX_DRIVER_FILES)) files.add(path);
       }
     }
-    // Other files of the driver count only when they name a lock, field or callee the patch's code uses.
-    const words = [...lockWords(sources, pairs)];
+    // Other files of the driver count only when they name a lock, field or callee the patch's own lines use.
+    const words = [...lockWords(hunkSources, pairs)];
     for (const path of files) {
       const text = readSource(path);
       if (text === undefined || (!touched.has(path) && !words.some((word) => text.includes(word)))) continue;
