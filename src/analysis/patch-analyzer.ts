@@ -429,7 +429,8 @@ function lockFacts(
     enclosing: hunk.section,
     lines: hunk.lines.filter((line) => line.kind !== '-').map((line) => ({ text: line.text, line: line.newLine ?? line.line })),
   }));
-  // With a tree, each function a hunk changes, whole (from the patch alone, the hunks as they are).
+  // With a tree, each function a hunk changes, whole (from the patch alone, the hunks as they are);
+  // with a tree `reviewUnits` gives one unit per hunk, in order, so a unit's index is its hunk's.
   const sources: LockSource[] = readSource
     ? units.map(({ path, hunk, images }, index) =>
         images.widened

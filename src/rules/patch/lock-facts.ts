@@ -516,13 +516,15 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Sca
       takesOn: [],
       flagCalls: [],
     };
-    const required = requirementsOf(unit, pairs);
+    // The head is read once: the requirements and the `gfp_t` parameters both come from it.
+    const head = headOf(unit);
+    const required = requirementsOf(unit, head, pairs);
     if (required) {
       facts.requiredBy = required.fn;
       facts.requires.push(...required.requires);
       facts.takesOn.push(...required.takes);
     }
-    collectCallees(unit, facts, gfpParamsOf(unit));
+    collectCallees(unit, facts, gfpParamsOf(head));
     scanLocks(unit, pairs, (event) => {
       if (event.type === 'call') {
         facts.calls.push({ name: event.name, held: event.held.map((h) => h.cls), line: event.line, args: event.args });
@@ -575,8 +577,7 @@ function gfpMacrosOf(lines: readonly ScanLine[]): Map<string, string> {
 }
 
 /** The positions of a function's `gfp_t` parameters, by name (none for a unit without a head). */
-function gfpParamsOf(unit: readonly ScanLine[]): ReadonlyMap<string, number> {
-  const head = headOf(unit);
+function gfpParamsOf(head: FunctionHead | undefined): ReadonlyMap<string, number> {
   const params = new Map<string, number>();
   head?.params.forEach((param, index) => {
     const name = /\bgfp_t\s+([A-Za-z_]\w*)\s*$/.exec(param)?.[1];
@@ -589,7 +590,13 @@ function gfpParamsOf(unit: readonly ScanLine[]): ReadonlyMap<string, number> {
  * A function's head in kernel style (the body opens with `{` in column 0,
  * under a head that starts in column 0): its name and its parameters' texts.
  */
-function headOf(unit: readonly ScanLine[]): { fn: string; params: string[]; bodyStart: number } | undefined {
+interface FunctionHead {
+  readonly fn: string;
+  readonly params: readonly string[];
+  readonly bodyStart: number;
+}
+
+function headOf(unit: readonly ScanLine[]): FunctionHead | undefined {
   const bodyStart = unit.findIndex(({ text }) => /^\{/.test(text));
   if (bodyStart < 1) return undefined;
   let headIndex = bodyStart - 1;
@@ -887,9 +894,9 @@ type ParamLock = { param: number; path: string; line: number };
  */
 function requirementsOf(
   unit: readonly ScanLine[],
+  head: FunctionHead | undefined,
   pairs: PairIndex,
 ): { fn: string; requires: ParamLock[]; takes: ParamLock[] } | undefined {
-  const head = headOf(unit);
   if (!head) return undefined;
   const { fn, bodyStart } = head;
   const params = head.params.map((param) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/.exec(param)?.[1] ?? '');
@@ -957,7 +964,7 @@ function requirementsOf(
  * `line` is the `ScanLine.line` of the acquisition.
  */
 export function paramLocksOf(lines: readonly ScanLine[], pairs: PairIndex): { fn: string; takes: readonly ParamLock[] } | undefined {
-  const found = requirementsOf(lines, pairs);
+  const found = requirementsOf(lines, headOf(lines), pairs);
   return found && { fn: found.fn, takes: found.takes };
 }
 

@@ -50,9 +50,11 @@ export function macroName(arg: string): string | undefined {
 export function reclaimReason(callee: string, arg: string, macros?: GfpMacros): string | undefined {
   const constant = BLOCKING_GFP.exec(arg)?.[0];
   if (constant !== undefined) return `${callee}(${constant}) may sleep in reclaim`;
-  const name = macros === undefined || macros.size === 0 ? undefined : macroName(arg);
-  const spelled = name === undefined ? undefined : macros?.get(name);
-  return spelled === undefined ? undefined : `${callee}(${name as string}) may sleep in reclaim (${name as string} is ${spelled} | …)`;
+  if (macros === undefined || macros.size === 0) return undefined;
+  const name = macroName(arg);
+  const spelled = name === undefined ? undefined : macros.get(name);
+  if (name === undefined || spelled === undefined) return undefined;
+  return `${callee}(${name}) may sleep in reclaim (${name} is ${spelled} | …)`;
 }
 
 /**

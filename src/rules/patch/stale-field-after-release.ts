@@ -89,9 +89,20 @@ function isRelease(call: CallSite, review: HunkReview): boolean {
   const learned = review.pairs.releases.get(call.name);
   if (learned) return learned.some(endsLife);
   if (!RELEASE_NAME.test(call.name)) return false;
-  const body = addedBody(review, call.name);
-  return body === undefined || !/->\w+=NULL;/.test(body);
+  // Asked for every call a path walk meets: the patch's body of each name is read once per review.
+  let known = fieldReleasers.get(review);
+  if (!known) fieldReleasers.set(review, (known = new Map()));
+  let clearsField = known.get(call.name);
+  if (clearsField === undefined) {
+    const body = addedBody(review, call.name);
+    clearsField = body !== undefined && /->\w+=NULL;/.test(body);
+    known.set(call.name, clearsField);
+  }
+  return !clearsField;
 }
+
+/** Per review, release names by whether the patch's body of each clears a field of its argument (`isRelease`). */
+const fieldReleasers = new WeakMap<HunkReview, Map<string, boolean>>();
 
 /**
  * The argument naming what `call` releases: the slot a learned pair says,

@@ -418,7 +418,7 @@ function objectTeardownAfter(ir: FunctionIr, fromRow: number, step: CallSite, ob
     const setUp = new RegExp(`^${regExpLiteral(stem)}_(?:init|setup|create)$`);
     if (ir.calls.some((earlier) => earlier.row < step.row && setUp.test(earlier.name) && earlier.args.some(isObject))) return true;
     // The object's whole teardown, named for none of its steps (`drm_fbdev_cleanup(fb_helper)` after
-    // `drm_fb_helper_prepare(dev, fb_helper, …)`, `drm_fb_helper_init(dev, fb_helper)` and the step): the
+    // `drm_fb_helper_init(dev, fb_helper)` and the step): the
     // function set the object up, and this undoes it all. A teardown that is the undo of one of the
     // function's own steps (`foo_fini()` for `foo_init()`) undoes that step only, and one handed a part of
     // the object (`intel_uc_cleanup_firmwares(&i915->gt.uc)`) tears down that part.
@@ -432,8 +432,8 @@ function objectTeardownAfter(ir: FunctionIr, fromRow: number, step: CallSite, ob
   });
 }
 
-/** A call that sets up the object it is handed (`drm_fb_helper_prepare(dev, helper, funcs)`). */
-const OBJECT_SET_UP = /_(?:init|setup|create|prepare)$/;
+/** A step that sets up the object it is handed (`drm_fb_helper_init(dev, helper)`). */
+const OBJECT_SET_UP = /_(?:init|setup|create)$/;
 
 /** A put of a counted reference: the pair table's (not one that leaves the object as it was), or a `foo_put()` by name. */
 function dropsReference(review: HunkReview, name: string): boolean {
