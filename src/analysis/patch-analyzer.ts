@@ -38,7 +38,7 @@ import { learnCompleteFills, learnPartialFills, type LineMappedFunction } from '
 import { sourceRowLine } from '../rules/patch/review-context';
 import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
-import { joinedHunkImages, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
+import { joinedHunkImages, seriesTexts, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
 import { checkoutFillHelpers, hunkIssues, ownedByFunction, parseHunk, patchIssueKeys, reviewHunk } from './patch/review-hunk';
 
 export interface PatchReviewConfig {
@@ -111,11 +111,12 @@ export async function reviewPatchLines(
   }
 
   const nonC = new Map<string, { line: number; hunks: number }>();
-  const cHunks: { path: string; hunk: Hunk }[] = [];
+  const cHunks: { path: string; hunk: Hunk; diff: FileDiff }[] = [];
   for (const { file, hunk } of originals) {
     const path = diffPath(file);
     // A quoted hunk without its file header: still C if its content looks like it.
-    if (C_FILE.test(path) || (path === '' && hunk.lines.some((line) => /[;{}]\s*$/.test(line.text)))) cHunks.push({ path, hunk });
+    if (C_FILE.test(path) || (path === '' && hunk.lines.some((line) => /[;{}]\s*$/.test(line.text))))
+      cHunks.push({ path, hunk, diff: file });
     else {
       const entry = nonC.get(path) ?? { line: file.headerLine, hunks: 0 };
       entry.hunks++;
@@ -373,7 +374,7 @@ function patchedSources(units: readonly { path: string; images: HunkImages }[]):
  * joined into one window.
  */
 function reviewUnits(
-  cHunks: readonly { path: string; hunk: Hunk }[],
+  cHunks: readonly { path: string; hunk: Hunk; diff: FileDiff }[],
   readSource: ReadSource | undefined,
 ): { path: string; hunk: Hunk; images: HunkImages }[] {
   if (!readSource) {
@@ -391,12 +392,23 @@ function reviewUnits(
   cHunks.forEach(({ path }, index) => byPath.set(path, [...(byPath.get(path) ?? []), index]));
   const images: HunkImages[] = new Array(cHunks.length);
   for (const [path, indexes] of byPath) {
-    const widened = widenedFileImages(
-      indexes.map((index) => (cHunks[index] as { hunk: Hunk }).hunk),
-      path,
-      readSource,
-    );
-    indexes.forEach((index, k) => (images[index] = widened[k] as HunkImages));
+    // The patches of a series that change this file, each widened against the file as the earlier ones left it.
+    const byDiff = new Map<FileDiff, number[]>();
+    for (const index of indexes) {
+      const diff = (cHunks[index] as { diff: FileDiff }).diff;
+      byDiff.set(diff, [...(byDiff.get(diff) ?? []), index]);
+    }
+    const groups = [...byDiff.values()];
+    const hunksOf = (group: readonly number[]) => group.map((index) => (cHunks[index] as { hunk: Hunk }).hunk);
+    const checkout = groups.length > 1 ? readSource(path) : undefined;
+    const texts = checkout === undefined ? undefined : seriesTexts(groups.map(hunksOf), checkout);
+    groups.forEach((group, g) => {
+      const text = texts?.[g];
+      const widened = text
+        ? widenedFileImages(hunksOf(group), path, () => text.text, text.inCheckout)
+        : widenedFileImages(hunksOf(group), path, readSource);
+      group.forEach((index, k) => (images[index] = widened[k] as HunkImages));
+    });
   }
   return cHunks.map(({ path, hunk }, index) => ({ path, hunk, images: images[index] as HunkImages }));
 }

@@ -76,6 +76,96 @@ function checkoutSide(file: readonly string[], hunks: readonly Hunk[]): { side: 
   return votes > 0 ? { side: 'post', starts: post } : { side: 'pre', starts: pre };
 }
 
+/** One side's lines of a hunk as the patch spells them. */
+function rawImage(hunk: Hunk, side: Side): string[] {
+  const left = side === 'pre' ? '+' : '-';
+  return hunk.lines.filter((line) => line.kind !== left).map((line) => line.text);
+}
+
+/**
+ * `file` with a diff's hunks applied (`from` 'pre') or reverted (`from`
+ * 'post'): each hunk whose `from` lines `locate` finds is replaced by its
+ * other side; one not found, or overlapping one placed before it, is left
+ * out. Returns the new lines and how many hunks took effect.
+ */
+function applyHunks(file: readonly string[], hunks: readonly Hunk[], from: Side): { lines: string[]; applied: number } {
+  const to: Side = from === 'pre' ? 'post' : 'pre';
+  const placed: { start: number; length: number; rows: string[] }[] = [];
+  for (const hunk of hunks) {
+    const start = locate(file, hunk, from);
+    if (start === undefined) continue;
+    const length = imageTexts(hunk, from).length;
+    if (placed.some((other) => start < other.start + other.length && other.start < start + length)) continue;
+    placed.push({ start, length, rows: rawImage(hunk, to) });
+  }
+  placed.sort((a, b) => a.start - b.start);
+  const lines: string[] = [];
+  let index = 0;
+  for (const { start, length, rows } of placed) {
+    for (; index < start; index++) lines.push(file[index] as string);
+    lines.push(...rows);
+    index = start + length;
+  }
+  for (; index < file.length; index++) lines.push(file[index] as string);
+  return { lines, applied: placed.length };
+}
+
+/** The copy of a file one diff of a series is widened against. */
+export interface SeriesText {
+  readonly text: string;
+  /** The checkout's own copy (its line numbers are the checkout's), not one with other diffs of the series applied. */
+  readonly inCheckout: boolean;
+}
+
+/**
+ * The copy of a file each of a series' diffs of it applies to, in series
+ * order: a later patch of a series is made against the file as the earlier
+ * ones left it, not against the checkout. The checkout holds the file before
+ * the series (the earlier diffs are applied to it in turn) or after it
+ * (reviewed in place: the later ones are reverted from it); whichever way
+ * finds more of the hunks. A diff that does not apply where the series has
+ * got to but does to the checkout (a thread holding two versions of one
+ * patch) is widened against the checkout, and the series goes on from there.
+ */
+export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: string): SeriesText[] {
+  const base = checkout.split('\n');
+  const walk = (from: Side): { texts: SeriesText[]; found: number } => {
+    const order = diffs.map((_, k) => (from === 'pre' ? k : diffs.length - 1 - k));
+    const texts: SeriesText[] = new Array<SeriesText>(diffs.length);
+    let current: readonly string[] = base;
+    let inCheckout = true;
+    let found = 0;
+    for (const k of order) {
+      const hunks = diffs[k] as readonly Hunk[];
+      let step = applyHunks(current, hunks, from);
+      if (step.applied === 0 && !inCheckout) {
+        const fromCheckout = applyHunks(base, hunks, from);
+        if (fromCheckout.applied > 0) {
+          current = base;
+          inCheckout = true;
+          step = fromCheckout;
+        }
+      }
+      texts[k] = { text: inCheckout ? checkout : current.join('\n'), inCheckout };
+      found += step.applied;
+      if (step.applied > 0) {
+        current = step.lines;
+        inCheckout = false;
+      }
+    }
+    return { texts, found };
+  };
+  const forward = walk('pre');
+  const backward = walk('post');
+  return backward.found > forward.found ? backward.texts : forward.texts;
+}
+
+/** A line of the file outside every hunk; its line in the checkout only when the file is the checkout's copy. */
+function checkoutRow(file: readonly string[], index: number, inCheckout: boolean): SourceRow {
+  const text = file[index] as string;
+  return inCheckout ? { text, line: 0, changed: false, fileLine: index + 1 } : { text, line: 0, changed: false };
+}
+
 interface ImageRow {
   readonly row: SourceRow;
   /** The hunk the row comes from; -1 for a line of the checkout outside every hunk. */
@@ -111,9 +201,16 @@ function functionWindow(rows: readonly ImageRow[], start: number, end: number): 
  * to the header line of the file's next hunk, or the last line of its last
  * hunk (the same line in every hunk's window). The checkout may hold the
  * file before the patch or after it (`checkoutSide`); a hunk whose lines of
- * that side are not in it is reviewed from the patch alone.
+ * that side are not in it is reviewed from the patch alone. With `inCheckout`
+ * false the copy read has earlier diffs of a series applied (`seriesTexts`):
+ * its lines are not cited as the checkout's.
  */
-export function widenedFileImages(hunks: readonly Hunk[], path: string, readSource: ReadSource | undefined): HunkImages[] {
+export function widenedFileImages(
+  hunks: readonly Hunk[],
+  path: string,
+  readSource: ReadSource | undefined,
+  inCheckout = true,
+): HunkImages[] {
   const bases = hunks.map(hunkImages);
   const text = readSource?.(path);
   if (text === undefined) return bases;
@@ -142,7 +239,7 @@ export function widenedFileImages(hunks: readonly Hunk[], path: string, readSour
   let index = 0;
   for (const { k, start, length } of placed) {
     for (; index < start; index++) {
-      const row = { row: { text: file[index] as string, line: 0, changed: false, fileLine: index + 1 }, hunk: -1 };
+      const row = { row: checkoutRow(file, index, inCheckout), hunk: -1 };
       pre.push(row);
       post.push(row);
     }
@@ -153,7 +250,7 @@ export function widenedFileImages(hunks: readonly Hunk[], path: string, readSour
     index = start + length;
   }
   for (; index < file.length; index++) {
-    const row = { row: { text: file[index] as string, line: 0, changed: false, fileLine: index + 1 }, hunk: -1 };
+    const row = { row: checkoutRow(file, index, inCheckout), hunk: -1 };
     pre.push(row);
     post.push(row);
   }

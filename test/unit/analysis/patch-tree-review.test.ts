@@ -499,3 +499,47 @@ static int foo_perf_start(struct foo_device *fdev, u64 config)
     expect(result.findings.filter((finding) => finding.rule === 'uninitialized-read')).toEqual([]);
   });
 });
+
+describe('a series whose second patch changes what the first added', () => {
+  // "allocate a buffer" adds the kzalloc/kfree pair; "reject 3" then adds an early return between them,
+  // in a hunk whose context shows neither: only the file as the first patch left it does.
+  const filler = Array.from({ length: 12 }, (_, i) => `\tf->r${i} = ${i};`);
+  const before = ['int foo_setup(struct foo *f)', '{', '\tvoid *buf;', '', '\tf->a = 1;', ...filler, '\treturn 0;', '}', ''];
+  const middle = [
+    ...before.slice(0, 4),
+    '\tbuf = kzalloc(16, GFP_KERNEL);',
+    '\tif (!buf)',
+    '\t\treturn -ENOMEM;',
+    ...before.slice(4, 17),
+    '\tkfree(buf);',
+    ...before.slice(17),
+  ];
+  const after = [...middle.slice(0, 15), '\tif (f->r5 == 3)', '\t\treturn -EINVAL;', ...middle.slice(15)];
+  const mail = (n: number, subject: string, diff: string) =>
+    `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A <a@example.org>\nSubject: [PATCH ${n}/2] ${subject}\n\n---\ndiff --git a/drivers/gpu/drm/foo/foo.c b/drivers/gpu/drm/foo/foo.c\n--- a/drivers/gpu/drm/foo/foo.c\n+++ b/drivers/gpu/drm/foo/foo.c\n${diff}-- \n2.39.5\n\n`;
+  const SERIES = (
+    mail(
+      1,
+      'drm/foo: allocate a buffer',
+      '@@ -2,6 +2,9 @@ int foo_setup(struct foo *f)\n {\n \tvoid *buf;\n \n+\tbuf = kzalloc(16, GFP_KERNEL);\n+\tif (!buf)\n+\t\treturn -ENOMEM;\n \tf->a = 1;\n \tf->r0 = 0;\n \tf->r1 = 1;\n' +
+        '@@ -15,5 +18,6 @@ int foo_setup(struct foo *f)\n \tf->r9 = 9;\n \tf->r10 = 10;\n \tf->r11 = 11;\n+\tkfree(buf);\n \treturn 0;\n }\n',
+    ) +
+    mail(
+      2,
+      'drm/foo: reject 3',
+      '@@ -13,6 +13,8 @@ int foo_setup(struct foo *f)\n \tf->r4 = 4;\n \tf->r5 = 5;\n \tf->r6 = 6;\n+\tif (f->r5 == 3)\n+\t\treturn -EINVAL;\n \tf->r7 = 7;\n \tf->r8 = 8;\n \tf->r9 = 9;\n',
+    )
+  ).split('\n');
+  const returnLine = SERIES.indexOf('+\t\treturn -EINVAL;') + 1;
+
+  it.each([
+    ['before the series', before, ''],
+    ['with its first patch', middle, 'drivers/gpu/drm/foo/foo.c:5 in the checkout'],
+    ['with the whole series (reviewed in place)', after, 'drivers/gpu/drm/foo/foo.c:5 in the checkout'],
+  ])('reviews the second patch against the file as the first left it, the checkout %s', async (_name, file, cited) => {
+    const result = await reviewPatchLines(SERIES, tree({ 'drivers/gpu/drm/foo/foo.c': file.join('\n') }));
+    expect(result.findings.map((finding) => `${finding.rule}:${finding.line}`)).toEqual([`resource-leak:${returnLine}`]);
+    if (cited) expect(result.findings[0]?.message).toContain(cited);
+    else expect(result.findings[0]?.message).not.toContain('in the checkout');
+  });
+});
