@@ -77,8 +77,8 @@ usage error, or a patch that could not be reviewed (missing, unreadable,
 empty, no diff in it); the other patches are still reviewed and reported.
 
   --format FORMAT    text (default), json, sarif, or reply: the patch quoted as
-                     a reply mail with each finding under its line (an mbox when
-                     several patches are given)
+                     a reply mail with each finding under its line (of a
+                     series, a reply per patch with findings, as an mbox)
   --kernel-tree DIR  a kernel checkout (MAINTAINERS, Makefile, drivers/ or
                      include/): widens each hunk to its whole function
                      (default: the kernel checkout the command runs in, if any)

@@ -34,6 +34,8 @@ export interface MailLines {
   readonly messages: number;
   /** Subject lines found, with their line numbers (series and cover letters). */
   readonly subjects: { line: number; subject: string }[];
+  /** The first line (1-based) of each message, in order. */
+  readonly starts: number[];
 }
 
 /** Splits the quote prefix off a line: `> > +foo` has depth 2 and text `+foo`. */
@@ -128,6 +130,7 @@ export function readMailLines(physical: readonly string[]): MailLines {
   const problems: MailProblem[] = [];
   const subjects: { line: number; subject: string }[] = [];
   let messages = 0;
+  const starts: number[] = [];
   /** Stack of open multipart boundaries. */
   const boundaries: string[] = [];
   let body: Part = { encoding: '', contentType: '' };
@@ -170,6 +173,7 @@ export function readMailLines(physical: readonly string[]): MailLines {
       (i === 0 && HEADER.test(raw) && /^(From|Subject|Date|Message-I[Dd]|Return-Path|Received|To|MIME-Version|Content-Type):/.test(raw))
     ) {
       messages++;
+      starts.push(i + 1);
       lines.push({ line: i + 1, depth: 0, text: raw });
       boundaries.length = 0;
       i = readHeaders(MBOX_FROM.test(raw) ? i + 1 : i, true);
@@ -210,7 +214,7 @@ export function readMailLines(physical: readonly string[]): MailLines {
     lines.push({ line: i + 1, depth, text });
     i++;
   }
-  return { lines, problems, messages, subjects };
+  return { lines, problems, messages, subjects, starts };
 }
 
 /** Reads a base64 body from `start`; returns the index after it. */
