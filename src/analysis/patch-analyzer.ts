@@ -405,7 +405,7 @@ function reviewUnits(
     groups.forEach((group, g) => {
       const text = texts?.[g];
       const widened = text
-        ? widenedFileImages(hunksOf(group), path, () => text.text, text.inCheckout)
+        ? widenedFileImages(hunksOf(group), path, () => text.text, text)
         : widenedFileImages(hunksOf(group), path, readSource);
       group.forEach((index, k) => (images[index] = widened[k] as HunkImages));
     });

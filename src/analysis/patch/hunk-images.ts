@@ -76,10 +76,31 @@ function checkoutSide(file: readonly string[], hunks: readonly Hunk[]): { side: 
   return votes > 0 ? { side: 'post', starts: post } : { side: 'pre', starts: pre };
 }
 
-/** One side's lines of a hunk as the patch spells them. */
-function rawImage(hunk: Hunk, side: Side): string[] {
-  const left = side === 'pre' ? '+' : '-';
-  return hunk.lines.filter((line) => line.kind !== left).map((line) => line.text);
+/** A line of a file copy, and the line of the document that added it when an earlier patch of the series did. */
+interface SeriesLine {
+  readonly text: string;
+  readonly origin: number | undefined;
+}
+
+/**
+ * One side's lines of a hunk as the patch spells them. Going forward (`to`
+ * 'post'), an added line comes from the document line that adds it; a context
+ * line keeps the origin of the line it stands for (`old`, the copy's lines
+ * the hunk replaces).
+ */
+function sideLines(hunk: Hunk, to: Side, old: readonly SeriesLine[]): SeriesLine[] {
+  const left = to === 'pre' ? '+' : '-';
+  const lines: SeriesLine[] = [];
+  let oldIndex = 0;
+  for (const line of hunk.lines) {
+    if (line.kind === left) {
+      oldIndex++;
+      continue;
+    }
+    if (line.kind === ' ') lines.push({ text: line.text, origin: old[oldIndex++]?.origin });
+    else lines.push({ text: line.text, origin: to === 'post' ? line.line : undefined });
+  }
+  return lines;
 }
 
 /**
@@ -88,25 +109,26 @@ function rawImage(hunk: Hunk, side: Side): string[] {
  * other side; one not found, or overlapping one placed before it, is left
  * out. Returns the new lines and how many hunks took effect.
  */
-function applyHunks(file: readonly string[], hunks: readonly Hunk[], from: Side): { lines: string[]; applied: number } {
+function applyHunks(file: readonly SeriesLine[], hunks: readonly Hunk[], from: Side): { lines: SeriesLine[]; applied: number } {
   const to: Side = from === 'pre' ? 'post' : 'pre';
-  const placed: { start: number; length: number; rows: string[] }[] = [];
+  const texts = file.map((line) => line.text);
+  const placed: { start: number; length: number; hunk: Hunk }[] = [];
   for (const hunk of hunks) {
-    const start = locate(file, hunk, from);
+    const start = locate(texts, hunk, from);
     if (start === undefined) continue;
     const length = imageTexts(hunk, from).length;
     if (placed.some((other) => start < other.start + other.length && other.start < start + length)) continue;
-    placed.push({ start, length, rows: rawImage(hunk, to) });
+    placed.push({ start, length, hunk });
   }
   placed.sort((a, b) => a.start - b.start);
-  const lines: string[] = [];
+  const lines: SeriesLine[] = [];
   let index = 0;
-  for (const { start, length, rows } of placed) {
-    for (; index < start; index++) lines.push(file[index] as string);
-    lines.push(...rows);
+  for (const { start, length, hunk } of placed) {
+    for (; index < start; index++) lines.push(file[index] as SeriesLine);
+    lines.push(...sideLines(hunk, to, file.slice(start, start + length)));
     index = start + length;
   }
-  for (; index < file.length; index++) lines.push(file[index] as string);
+  for (; index < file.length; index++) lines.push(file[index] as SeriesLine);
   return { lines, applied: placed.length };
 }
 
@@ -115,24 +137,27 @@ export interface SeriesText {
   readonly text: string;
   /** The checkout's own copy (its line numbers are the checkout's), not one with other diffs of the series applied. */
   readonly inCheckout: boolean;
+  /** Per line of `text`, the document line of an earlier patch of the series that added it (applied forward only). */
+  readonly origins?: readonly (number | undefined)[];
 }
 
 /**
  * The copy of a file each of a series' diffs of it applies to, in series
  * order: a later patch of a series is made against the file as the earlier
  * ones left it, not against the checkout. The checkout holds the file before
- * the series (the earlier diffs are applied to it in turn) or after it
- * (reviewed in place: the later ones are reverted from it); whichever way
- * finds more of the hunks. A diff that does not apply where the series has
- * got to but does to the checkout (a thread holding two versions of one
- * patch) is widened against the checkout, and the series goes on from there.
+ * the series (the earlier diffs are applied to it in turn, and the lines they
+ * add remember where the document adds them) or after it (reviewed in place:
+ * the later ones are reverted from it); whichever way finds more of the
+ * hunks. A diff that does not apply where the series has got to but does to
+ * the checkout (a thread holding two versions of one patch) is widened
+ * against the checkout, and the series goes on from there.
  */
 export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: string): SeriesText[] {
-  const base = checkout.split('\n');
+  const base: SeriesLine[] = checkout.split('\n').map((text) => ({ text, origin: undefined }));
   const walk = (from: Side): { texts: SeriesText[]; found: number } => {
     const order = diffs.map((_, k) => (from === 'pre' ? k : diffs.length - 1 - k));
     const texts: SeriesText[] = new Array<SeriesText>(diffs.length);
-    let current: readonly string[] = base;
+    let current: readonly SeriesLine[] = base;
     let inCheckout = true;
     let found = 0;
     for (const k of order) {
@@ -146,7 +171,13 @@ export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: strin
           step = fromCheckout;
         }
       }
-      texts[k] = { text: inCheckout ? checkout : current.join('\n'), inCheckout };
+      texts[k] = inCheckout
+        ? { text: checkout, inCheckout }
+        : {
+            text: current.map((line) => line.text).join('\n'),
+            inCheckout,
+            ...(from === 'pre' ? { origins: current.map((line) => line.origin) } : {}),
+          };
       found += step.applied;
       if (step.applied > 0) {
         current = step.lines;
@@ -160,10 +191,22 @@ export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: strin
   return backward.found > forward.found ? backward.texts : forward.texts;
 }
 
-/** A line of the file outside every hunk; its line in the checkout only when the file is the checkout's copy. */
-function checkoutRow(file: readonly string[], index: number, inCheckout: boolean): SourceRow {
+/**
+ * A line of the file outside every hunk; its line in the checkout only when
+ * the file is the checkout's copy, and the document line that added it when
+ * an earlier patch of the series did.
+ */
+function checkoutRow(file: readonly string[], index: number, copy: FileCopy): SourceRow {
   const text = file[index] as string;
-  return inCheckout ? { text, line: 0, changed: false, fileLine: index + 1 } : { text, line: 0, changed: false };
+  const origin = copy.origins?.[index];
+  if (origin !== undefined) return { text, line: 0, changed: false, seriesLine: origin };
+  return copy.inCheckout ? { text, line: 0, changed: false, fileLine: index + 1 } : { text, line: 0, changed: false };
+}
+
+/** What `widenedFileImages` knows of the copy it reads beyond its text (`SeriesText`). */
+export interface FileCopy {
+  readonly inCheckout: boolean;
+  readonly origins?: readonly (number | undefined)[];
 }
 
 interface ImageRow {
@@ -201,15 +244,16 @@ function functionWindow(rows: readonly ImageRow[], start: number, end: number): 
  * to the header line of the file's next hunk, or the last line of its last
  * hunk (the same line in every hunk's window). The checkout may hold the
  * file before the patch or after it (`checkoutSide`); a hunk whose lines of
- * that side are not in it is reviewed from the patch alone. With `inCheckout`
- * false the copy read has earlier diffs of a series applied (`seriesTexts`):
- * its lines are not cited as the checkout's.
+ * that side are not in it is reviewed from the patch alone. A `copy` not
+ * `inCheckout` has other diffs of a series applied (`seriesTexts`): its
+ * lines are not cited as the checkout's, and one an earlier patch added is
+ * cited where that patch adds it.
  */
 export function widenedFileImages(
   hunks: readonly Hunk[],
   path: string,
   readSource: ReadSource | undefined,
-  inCheckout = true,
+  copy: FileCopy = { inCheckout: true },
 ): HunkImages[] {
   const bases = hunks.map(hunkImages);
   const text = readSource?.(path);
@@ -239,7 +283,7 @@ export function widenedFileImages(
   let index = 0;
   for (const { k, start, length } of placed) {
     for (; index < start; index++) {
-      const row = { row: checkoutRow(file, index, inCheckout), hunk: -1 };
+      const row = { row: checkoutRow(file, index, copy), hunk: -1 };
       pre.push(row);
       post.push(row);
     }
@@ -250,7 +294,7 @@ export function widenedFileImages(
     index = start + length;
   }
   for (; index < file.length; index++) {
-    const row = { row: checkoutRow(file, index, inCheckout), hunk: -1 };
+    const row = { row: checkoutRow(file, index, copy), hunk: -1 };
     pre.push(row);
     post.push(row);
   }

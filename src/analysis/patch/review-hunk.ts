@@ -478,6 +478,7 @@ export function reviewHunk(
     issue.related.map((item) => {
       const row = issue.view.rows[item.row];
       const file = issue.view.file ?? path;
+      if (row?.seriesLine !== undefined) return { line: row.seriesLine, message: item.message };
       if (row?.fileLine !== undefined && context.sourcePath)
         return { path: context.sourcePath(file), line: row.fileLine, message: item.message };
       return { line: row?.line ?? hunk.headerLine, message: item.message };

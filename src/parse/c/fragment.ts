@@ -29,6 +29,12 @@ export interface SourceRow {
    * then only the nearest line of the patch.
    */
   readonly fileLine?: number;
+  /**
+   * A line outside the patch's hunks that an earlier patch of the same series
+   * adds: the document line where that patch adds it, for messages and
+   * related locations (`line` stays the nearest line of this patch).
+   */
+  readonly seriesLine?: number;
 }
 
 /**

@@ -91,7 +91,8 @@ export function rowChanged(view: FunctionView, row: number): boolean {
  * A row's line for a message: its line in the patch, and for a line of the
  * checkout the patch does not show, where it is in the checkout too
  * (`30 (drivers/gpu/drm/foo/foo_ctx.c:112 in the checkout)`): the patch line
- * alone would point at the nearest hunk, not at the code.
+ * alone would point at the nearest hunk, not at the code. A line an earlier
+ * patch of the series adds is cited where the document adds it.
  */
 export function rowLine(view: FunctionView, row: number): number | string {
   return sourceRowLine(view.rows[row], view.file);
@@ -100,6 +101,7 @@ export function rowLine(view: FunctionView, row: number): number | string {
 /** `rowLine` for a row of a file's image outside any view (`file`: its path in the checkout). */
 export function sourceRowLine(source: SourceRow | undefined, file: string | undefined): number | string {
   if (!source) return 0;
+  if (source.seriesLine !== undefined) return source.seriesLine;
   if (source.fileLine === undefined) return source.line;
   return `${source.line} (${file ? `${file}:` : 'line '}${source.fileLine} in the checkout)`;
 }

@@ -531,15 +531,21 @@ describe('a series whose second patch changes what the first added', () => {
     )
   ).split('\n');
   const returnLine = SERIES.indexOf('+\t\treturn -EINVAL;') + 1;
+  const allocLine = SERIES.indexOf('+\tbuf = kzalloc(16, GFP_KERNEL);') + 1;
 
   it.each([
-    ['before the series', before, ''],
+    // Before the series the allocation is cited where the first patch adds it; with it applied, in the checkout.
+    ['before the series', before, `taken at line ${allocLine} is`],
     ['with its first patch', middle, 'drivers/gpu/drm/foo/foo.c:5 in the checkout'],
     ['with the whole series (reviewed in place)', after, 'drivers/gpu/drm/foo/foo.c:5 in the checkout'],
   ])('reviews the second patch against the file as the first left it, the checkout %s', async (_name, file, cited) => {
     const result = await reviewPatchLines(SERIES, tree({ 'drivers/gpu/drm/foo/foo.c': file.join('\n') }));
     expect(result.findings.map((finding) => `${finding.rule}:${finding.line}`)).toEqual([`resource-leak:${returnLine}`]);
-    if (cited) expect(result.findings[0]?.message).toContain(cited);
-    else expect(result.findings[0]?.message).not.toContain('in the checkout');
+    expect(result.findings[0]?.message).toContain(cited);
+  });
+
+  it('points the related location at the line of the first patch that takes the memory', async () => {
+    const result = await reviewPatchLines(SERIES, tree({ 'drivers/gpu/drm/foo/foo.c': before.join('\n') }));
+    expect(result.findings[0]?.related).toEqual([{ line: allocLine, message: 'memory taken here' }]);
   });
 });
