@@ -377,40 +377,53 @@ function reviewUnits(
   cHunks: readonly { path: string; hunk: Hunk; diff: FileDiff }[],
   readSource: ReadSource | undefined,
 ): { path: string; hunk: Hunk; images: HunkImages }[] {
-  if (!readSource) {
-    const units: { path: string; hunk: Hunk; images: HunkImages }[] = [];
-    for (let start = 0; start < cHunks.length;) {
-      const path = (cHunks[start] as { path: string }).path;
-      let end = start;
-      while (end < cHunks.length && (cHunks[end] as { path: string }).path === path) end++;
-      for (const joined of joinedHunkImages(cHunks.slice(start, end).map(({ hunk }) => hunk))) units.push({ path, ...joined });
-      start = end;
-    }
-    return units;
-  }
-  const byPath = new Map<string, number[]>();
-  cHunks.forEach(({ path }, index) => byPath.set(path, [...(byPath.get(path) ?? []), index]));
-  const images: HunkImages[] = new Array(cHunks.length);
-  for (const [path, indexes] of byPath) {
-    // The patches of a series that change this file, each widened against the file as the earlier ones left it.
-    const byDiff = new Map<FileDiff, number[]>();
-    for (const index of indexes) {
-      const diff = (cHunks[index] as { diff: FileDiff }).diff;
-      byDiff.set(diff, [...(byDiff.get(diff) ?? []), index]);
-    }
-    const groups = [...byDiff.values()];
-    const hunksOf = (group: readonly number[]) => group.map((index) => (cHunks[index] as { hunk: Hunk }).hunk);
-    const checkout = groups.length > 1 ? readSource(path) : undefined;
-    const texts = checkout === undefined ? undefined : seriesTexts(groups.map(hunksOf), checkout);
-    groups.forEach((group, g) => {
+  // Each file's hunks, by the patch (file diff) they belong to, in series order.
+  const byPath = new Map<string, Map<FileDiff, number[]>>();
+  cHunks.forEach(({ path, diff }, index) => {
+    const byDiff = byPath.get(path) ?? new Map<FileDiff, number[]>();
+    byDiff.set(diff, [...(byDiff.get(diff) ?? []), index]);
+    byPath.set(path, byDiff);
+  });
+  const units: { first: number; unit: { path: string; hunk: Hunk; images: HunkImages } }[] = [];
+  const hunksOf = (group: readonly number[]) => group.map((index) => (cHunks[index] as { hunk: Hunk }).hunk);
+  for (const [path, byDiff] of byPath) {
+    const groups = [...byDiff.entries()];
+    // A later patch of a series is widened against the file as the earlier ones left it: the
+    // checkout's copy, or for a file the series creates, the one its first patch writes.
+    // A file created by the first (`@@ -0,0 +1,n @@`): `diff --git` names it on both sides.
+    const firstHunks = groups[0] ? hunksOf(groups[0][1]) : [];
+    const creates = firstHunks.length === 1 && firstHunks[0]?.oldStart === 0 && firstHunks[0]?.oldCount === 0;
+    const inTree = readSource?.(path);
+    const checkout = groups.length > 1 ? (inTree ?? (creates ? '' : undefined)) : undefined;
+    const texts =
+      checkout === undefined
+        ? undefined
+        : seriesTexts(
+            groups.map(([, group]) => hunksOf(group)),
+            checkout,
+          );
+    groups.forEach(([, group], g) => {
       const text = texts?.[g];
-      const widened = text
-        ? widenedFileImages(hunksOf(group), path, () => text.text, text)
-        : widenedFileImages(hunksOf(group), path, readSource);
-      group.forEach((index, k) => (images[index] = widened[k] as HunkImages));
+      // A copy the series made is used only where the series got to: a diff that does not apply there is
+      // reviewed as it would be without the series.
+      if (text && (!text.inCheckout || inTree !== undefined)) {
+        const widened = widenedFileImages(hunksOf(group), path, () => text.text, text);
+        group.forEach((index, k) =>
+          units.push({ first: index, unit: { path, hunk: cHunks[index]?.hunk as Hunk, images: widened[k] as HunkImages } }),
+        );
+      } else if (readSource) {
+        const widened = widenedFileImages(hunksOf(group), path, readSource);
+        group.forEach((index, k) =>
+          units.push({ first: index, unit: { path, hunk: cHunks[index]?.hunk as Hunk, images: widened[k] as HunkImages } }),
+        );
+      } else {
+        // From the patch alone, the hunks of one function joined into one window (`joinedHunkImages`).
+        for (const item of joinedHunkImages(hunksOf(group))) units.push({ first: group[0] as number, unit: { path, ...item } });
+      }
     });
   }
-  return cHunks.map(({ path, hunk }, index) => ({ path, hunk, images: images[index] as HunkImages }));
+  // In document order (a patch's hunks are consecutive; the sort is stable, so joined windows keep theirs).
+  return units.sort((a, b) => a.first - b.first).map(({ unit }) => unit);
 }
 
 /** Files of one driver directory read for lock facts, at most (amdgpu has about 300). */

@@ -113,10 +113,12 @@ function applyHunks(file: readonly SeriesLine[], hunks: readonly Hunk[], from: S
   const to: Side = from === 'pre' ? 'post' : 'pre';
   const texts = file.map((line) => line.text);
   const placed: { start: number; length: number; hunk: Hunk }[] = [];
+  // A file the diff creates (`@@ -0,0 +1,n @@`): its lines go into the empty copy.
+  const empty = texts.length <= 1 && texts[0] === '';
   for (const hunk of hunks) {
-    const start = locate(texts, hunk, from);
-    if (start === undefined) continue;
     const length = imageTexts(hunk, from).length;
+    const start = length === 0 && empty ? 0 : locate(texts, hunk, from);
+    if (start === undefined) continue;
     if (placed.some((other) => start < other.start + other.length && other.start < start + length)) continue;
     placed.push({ start, length, hunk });
   }

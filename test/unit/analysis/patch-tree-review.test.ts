@@ -549,3 +549,65 @@ describe('a series whose second patch changes what the first added', () => {
     expect(result.findings[0]?.related).toEqual([{ line: allocLine, message: 'memory taken here' }]);
   });
 });
+
+describe('a series whose first patch creates the file the second changes', () => {
+  const filler = Array.from({ length: 12 }, (_, i) => `+\tf->r${i} = ${i};`);
+  const created = [
+    '+int foo_setup(struct foo *f)',
+    '+{',
+    '+\tvoid *buf;',
+    '+',
+    '+\tbuf = kzalloc(16, GFP_KERNEL);',
+    '+\tif (!buf)',
+    '+\t\treturn -ENOMEM;',
+    ...filler,
+    '+\tkfree(buf);',
+    '+\treturn 0;',
+    '+}',
+  ];
+  const SERIES = [
+    'From 0000000000000000000000000000000000000001 Mon Sep 17 00:00:00 2001',
+    'From: A <a@example.org>',
+    'Subject: [PATCH 1/2] drm/foo: add setup',
+    '',
+    '---',
+    'diff --git a/drivers/gpu/drm/foo/foo_new.c b/drivers/gpu/drm/foo/foo_new.c',
+    'new file mode 100644',
+    '--- /dev/null',
+    '+++ b/drivers/gpu/drm/foo/foo_new.c',
+    `@@ -0,0 +1,${created.length} @@`,
+    ...created,
+    '-- ',
+    '',
+    'From 0000000000000000000000000000000000000002 Mon Sep 17 00:00:00 2001',
+    'From: A <a@example.org>',
+    'Subject: [PATCH 2/2] drm/foo: reject 3',
+    '',
+    '---',
+    'diff --git a/drivers/gpu/drm/foo/foo_new.c b/drivers/gpu/drm/foo/foo_new.c',
+    '--- a/drivers/gpu/drm/foo/foo_new.c',
+    '+++ b/drivers/gpu/drm/foo/foo_new.c',
+    '@@ -11,6 +11,8 @@ int foo_setup(struct foo *f)',
+    ' \tf->r4 = 4;',
+    ' \tf->r5 = 5;',
+    ' \tf->r6 = 6;',
+    '+\tif (f->r5 == 3)',
+    '+\t\treturn -EINVAL;',
+    ' \tf->r7 = 7;',
+    ' \tf->r8 = 8;',
+    ' \tf->r9 = 9;',
+    '-- ',
+    '',
+  ];
+  const returnLine = SERIES.indexOf('+\t\treturn -EINVAL;') + 1;
+  const allocLine = SERIES.indexOf('+\tbuf = kzalloc(16, GFP_KERNEL);') + 1;
+
+  it.each([
+    ['from the patch alone', undefined],
+    ['with a tree that does not have the file', tree({ 'drivers/gpu/drm/foo/foo.c': 'int foo(void)\n{\n\treturn 0;\n}\n' })],
+  ])('reviews the second patch against the file the first wrote, %s', async (_name, config) => {
+    const result = await reviewPatchLines(SERIES, config);
+    expect(result.findings.map((finding) => `${finding.rule}:${finding.line}`)).toEqual([`resource-leak:${returnLine}`]);
+    expect(result.findings[0]?.related).toEqual([{ line: allocLine, message: 'memory taken here' }]);
+  });
+});
