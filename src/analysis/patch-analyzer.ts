@@ -394,14 +394,13 @@ function reviewUnits(
     const firstHunks = groups[0] ? hunksOf(groups[0][1]) : [];
     const creates = firstHunks.length === 1 && firstHunks[0]?.oldStart === 0 && firstHunks[0]?.oldCount === 0;
     const inTree = readSource?.(path);
-    const checkout = groups.length > 1 ? (inTree ?? (creates ? '' : undefined)) : undefined;
     const texts =
-      checkout === undefined
-        ? undefined
-        : seriesTexts(
+      groups.length > 1 && (inTree !== undefined || creates)
+        ? seriesTexts(
             groups.map(([, group]) => hunksOf(group)),
-            checkout,
-          );
+            inTree,
+          )
+        : undefined;
     groups.forEach(([, group], g) => {
       const text = texts?.[g];
       // A copy the series made is used only where the series got to: a diff that does not apply there is

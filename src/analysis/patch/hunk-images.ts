@@ -80,13 +80,15 @@ function checkoutSide(file: readonly string[], hunks: readonly Hunk[]): { side: 
 interface SeriesLine {
   readonly text: string;
   readonly origin: number | undefined;
+  /** Its line in the checkout, for a line of the checkout's copy the series leaves as it is. */
+  readonly fileLine: number | undefined;
 }
 
 /**
  * One side's lines of a hunk as the patch spells them. Going forward (`to`
  * 'post'), an added line comes from the document line that adds it; a context
- * line keeps the origin of the line it stands for (`old`, the copy's lines
- * the hunk replaces).
+ * line keeps the origin and checkout line of the line it stands for (`old`,
+ * the copy's lines the hunk replaces).
  */
 function sideLines(hunk: Hunk, to: Side, old: readonly SeriesLine[]): SeriesLine[] {
   const left = to === 'pre' ? '+' : '-';
@@ -97,8 +99,10 @@ function sideLines(hunk: Hunk, to: Side, old: readonly SeriesLine[]): SeriesLine
       oldIndex++;
       continue;
     }
-    if (line.kind === ' ') lines.push({ text: line.text, origin: old[oldIndex++]?.origin });
-    else lines.push({ text: line.text, origin: to === 'post' ? line.line : undefined });
+    if (line.kind === ' ') {
+      const same = old[oldIndex++];
+      lines.push({ text: line.text, origin: same?.origin, fileLine: same?.fileLine });
+    } else lines.push({ text: line.text, origin: to === 'post' ? line.line : undefined, fileLine: undefined });
   }
   return lines;
 }
@@ -135,12 +139,10 @@ function applyHunks(file: readonly SeriesLine[], hunks: readonly Hunk[], from: S
 }
 
 /** The copy of a file one diff of a series is widened against. */
-export interface SeriesText {
+export interface SeriesText extends FileCopy {
   readonly text: string;
-  /** The checkout's own copy (its line numbers are the checkout's), not one with other diffs of the series applied. */
+  /** The checkout's own copy, not one with other diffs of the series applied. */
   readonly inCheckout: boolean;
-  /** Per line of `text`, the document line of an earlier patch of the series that added it (applied forward only). */
-  readonly origins?: readonly (number | undefined)[];
 }
 
 /**
@@ -150,12 +152,17 @@ export interface SeriesText {
  * the series (the earlier diffs are applied to it in turn, and the lines they
  * add remember where the document adds them) or after it (reviewed in place:
  * the later ones are reverted from it); whichever way finds more of the
- * hunks. A diff that does not apply where the series has got to but does to
- * the checkout (a thread holding two versions of one patch) is widened
- * against the checkout, and the series goes on from there.
+ * hunks. Lines of the checkout the series leaves alone keep their line in it.
+ * A diff more of whose hunks apply to the checkout than where the series has
+ * got to (a thread holding two versions of one patch) is widened against the
+ * checkout, and the series goes on from there. `checkout` undefined: the
+ * series creates the file (the copy starts empty, nothing is the checkout's).
  */
-export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: string): SeriesText[] {
-  const base: SeriesLine[] = checkout.split('\n').map((text) => ({ text, origin: undefined }));
+export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: string | undefined): SeriesText[] {
+  const base: SeriesLine[] =
+    checkout === undefined
+      ? [{ text: '', origin: undefined, fileLine: undefined }]
+      : checkout.split('\n').map((text, index) => ({ text, origin: undefined, fileLine: index + 1 }));
   const walk = (from: Side): { texts: SeriesText[]; found: number } => {
     const order = diffs.map((_, k) => (from === 'pre' ? k : diffs.length - 1 - k));
     const texts: SeriesText[] = new Array<SeriesText>(diffs.length);
@@ -165,21 +172,20 @@ export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: strin
     for (const k of order) {
       const hunks = diffs[k] as readonly Hunk[];
       let step = applyHunks(current, hunks, from);
-      if (step.applied === 0 && !inCheckout) {
+      if (step.applied < hunks.length && !inCheckout) {
         const fromCheckout = applyHunks(base, hunks, from);
-        if (fromCheckout.applied > 0) {
+        if (fromCheckout.applied > step.applied) {
           current = base;
           inCheckout = true;
           step = fromCheckout;
         }
       }
-      texts[k] = inCheckout
-        ? { text: checkout, inCheckout }
-        : {
-            text: current.map((line) => line.text).join('\n'),
-            inCheckout,
-            ...(from === 'pre' ? { origins: current.map((line) => line.origin) } : {}),
-          };
+      texts[k] = {
+        text: current.map((line) => line.text).join('\n'),
+        inCheckout,
+        fileLines: current.map((line) => line.fileLine),
+        origins: current.map((line) => line.origin),
+      };
       found += step.applied;
       if (step.applied > 0) {
         current = step.lines;
@@ -194,20 +200,23 @@ export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: strin
 }
 
 /**
- * A line of the file outside every hunk; its line in the checkout only when
- * the file is the checkout's copy, and the document line that added it when
- * an earlier patch of the series did.
+ * A line of the file outside every hunk: its line in the checkout where the
+ * copy has it there, and the document line that added it when an earlier
+ * patch of the series did.
  */
-function checkoutRow(file: readonly string[], index: number, copy: FileCopy): SourceRow {
+function checkoutRow(file: readonly string[], index: number, copy: FileCopy | undefined): SourceRow {
   const text = file[index] as string;
-  const origin = copy.origins?.[index];
+  const origin = copy?.origins?.[index];
   if (origin !== undefined) return { text, line: 0, changed: false, seriesLine: origin };
-  return copy.inCheckout ? { text, line: 0, changed: false, fileLine: index + 1 } : { text, line: 0, changed: false };
+  const fileLine = copy?.fileLines ? copy.fileLines[index] : index + 1;
+  return fileLine === undefined ? { text, line: 0, changed: false } : { text, line: 0, changed: false, fileLine };
 }
 
-/** What `widenedFileImages` knows of the copy it reads beyond its text (`SeriesText`). */
+/** Where a copy's lines come from (`SeriesText`); without one, the copy is the checkout's own. */
 export interface FileCopy {
-  readonly inCheckout: boolean;
+  /** Per line, its line in the checkout (undefined: not a line of the checkout). */
+  readonly fileLines?: readonly (number | undefined)[];
+  /** Per line, the document line of an earlier patch of the series that adds it. */
   readonly origins?: readonly (number | undefined)[];
 }
 
@@ -246,17 +255,12 @@ function functionWindow(rows: readonly ImageRow[], start: number, end: number): 
  * to the header line of the file's next hunk, or the last line of its last
  * hunk (the same line in every hunk's window). The checkout may hold the
  * file before the patch or after it (`checkoutSide`); a hunk whose lines of
- * that side are not in it is reviewed from the patch alone. A `copy` not
- * `inCheckout` has other diffs of a series applied (`seriesTexts`): its
- * lines are not cited as the checkout's, and one an earlier patch added is
- * cited where that patch adds it.
+ * that side are not in it is reviewed from the patch alone. A `copy` says
+ * where the lines of a copy with other diffs of a series applied come from
+ * (`seriesTexts`): only those of the checkout are cited as its, and one an
+ * earlier patch added is cited where that patch adds it.
  */
-export function widenedFileImages(
-  hunks: readonly Hunk[],
-  path: string,
-  readSource: ReadSource | undefined,
-  copy: FileCopy = { inCheckout: true },
-): HunkImages[] {
+export function widenedFileImages(hunks: readonly Hunk[], path: string, readSource: ReadSource | undefined, copy?: FileCopy): HunkImages[] {
   const bases = hunks.map(hunkImages);
   const text = readSource?.(path);
   if (text === undefined) return bases;

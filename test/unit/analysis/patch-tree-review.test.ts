@@ -611,3 +611,61 @@ describe('a series whose first patch creates the file the second changes', () =>
     expect(result.findings[0]?.related).toEqual([{ line: allocLine, message: 'memory taken here' }]);
   });
 });
+
+describe('a thread holding two versions of one patch', () => {
+  const filler = Array.from({ length: 12 }, (_, i) => `\tf->r${i} = ${i};`);
+  const FILE = [
+    'int foo_a(struct foo *f)',
+    '{',
+    '\tf->a = 1;',
+    '\treturn 0;',
+    '}',
+    '',
+    'int foo_b(struct foo *f)',
+    '{',
+    '\tvoid *buf = kzalloc(16, GFP_KERNEL);',
+    '',
+    '\tif (!buf)',
+    '\t\treturn -ENOMEM;',
+    ...filler,
+    '\tkfree(buf);',
+    '\treturn 0;',
+    '}',
+    '',
+  ];
+  const hunkA = ['@@ -1,5 +1,5 @@', ' int foo_a(struct foo *f)', ' {', '-\tf->a = 1;', '+\tf->a = 2;', ' \treturn 0;', ' }'];
+  const hunkB = [
+    '@@ -17,6 +17,8 @@ int foo_b(struct foo *f)',
+    ' \tf->r4 = 4;',
+    ' \tf->r5 = 5;',
+    ' \tf->r6 = 6;',
+    '+\tif (f->r5 == 3)',
+    '+\t\treturn -EINVAL;',
+    ' \tf->r7 = 7;',
+    ' \tf->r8 = 8;',
+    ' \tf->r9 = 9;',
+  ];
+  const mail = (version: string, hunks: string[]) => [
+    'From 0000000000000000000000000000000000000001 Mon Sep 17 00:00:00 2001',
+    'From: A <a@example.org>',
+    `Subject: [PATCH ${version}] drm/foo: tweak`,
+    '',
+    '---',
+    'diff --git a/drivers/gpu/drm/foo/foo.c b/drivers/gpu/drm/foo/foo.c',
+    '--- a/drivers/gpu/drm/foo/foo.c',
+    '+++ b/drivers/gpu/drm/foo/foo.c',
+    ...hunks,
+    '-- ',
+    '',
+  ];
+  const THREAD = [...mail('v1', hunkA), ...mail('v2', [...hunkA, ...hunkB])];
+
+  it('widens the second version on the first, citing the code neither changes by its line in the checkout', async () => {
+    // v2 repeats v1's hunk (a copy, reviewed once) and adds one: the allocation is the checkout's line 9.
+    const result = await reviewPatchLines(THREAD, tree({ 'drivers/gpu/drm/foo/foo.c': FILE.join('\n') }));
+    expect(result.findings.map((finding) => `${finding.rule}:${finding.line}`)).toEqual([
+      `resource-leak:${THREAD.indexOf('+\t\treturn -EINVAL;') + 1}`,
+    ]);
+    expect(result.findings[0]?.message).toContain('drivers/gpu/drm/foo/foo.c:9 in the checkout');
+  });
+});
