@@ -78,13 +78,11 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   lastLo = 0;
   parent: GpuVa | null = null;
   red = false;
-  /** Read by every split/merge step with the offset: kept on the node's second cache line, not its last. */
-  readonly obj: GemObject | null = null;
-  /** The exact values of a bigint VA; null on the number path (every value getter tests it first). */
-  private wide: WideValues | null = null;
   /** `offset` as a key pair, on the number path. */
   private offsetHi = 0;
   private offsetLo = 0;
+  /** The exact values of a bigint VA; null on the number path. */
+  private wide: WideValues | null = null;
 
   /** Set by a successful insert and never cleared, as in the kernel. */
   vm: GpuVm | null = null;
@@ -97,6 +95,7 @@ export class GpuVa<V extends Num64 = Num64> implements IntervalNode<GpuVa> {
   list: VaList | null = null;
   listPrev: GpuVa | null = null;
   listNext: GpuVa | null = null;
+  readonly obj: GemObject | null;
 
   constructor(addr: V, range: V, obj: GemObject | null, offset: V) {
     this.obj = obj;
