@@ -394,24 +394,23 @@ function reviewUnits(
     const firstHunks = groups[0] ? hunksOf(groups[0][1]) : [];
     const creates = firstHunks.length === 1 && firstHunks[0]?.oldStart === 0 && firstHunks[0]?.oldCount === 0;
     const inTree = readSource?.(path);
+    const checkout = inTree?.split('\n');
     const texts =
       groups.length > 1 && (inTree !== undefined || creates)
         ? seriesTexts(
             groups.map(([, group]) => hunksOf(group)),
-            inTree,
+            checkout,
           )
         : undefined;
     groups.forEach(([, group], g) => {
       const text = texts?.[g];
       // A copy the series made is used only where the series got to: a diff that does not apply there is
       // reviewed as it would be without the series.
-      if (text && (!text.inCheckout || inTree !== undefined)) {
-        const widened = widenedFileImages(hunksOf(group), path, () => text.text, text);
-        group.forEach((index, k) =>
-          units.push({ first: index, unit: { path, hunk: cHunks[index]?.hunk as Hunk, images: widened[k] as HunkImages } }),
-        );
-      } else if (readSource) {
-        const widened = widenedFileImages(hunksOf(group), path, readSource);
+      if (readSource || (text && !text.inCheckout)) {
+        const widened =
+          text && (!text.inCheckout || checkout !== undefined)
+            ? widenedFileImages(hunksOf(group), text.lines, text)
+            : widenedFileImages(hunksOf(group), checkout);
         group.forEach((index, k) =>
           units.push({ first: index, unit: { path, hunk: cHunks[index]?.hunk as Hunk, images: widened[k] as HunkImages } }),
         );

@@ -140,7 +140,7 @@ function applyHunks(file: readonly SeriesLine[], hunks: readonly Hunk[], from: S
 
 /** The copy of a file one diff of a series is widened against. */
 export interface SeriesText extends FileCopy {
-  readonly text: string;
+  readonly lines: readonly string[];
   /** The checkout's own copy, not one with other diffs of the series applied. */
   readonly inCheckout: boolean;
 }
@@ -155,14 +155,15 @@ export interface SeriesText extends FileCopy {
  * hunks. Lines of the checkout the series leaves alone keep their line in it.
  * A diff more of whose hunks apply to the checkout than where the series has
  * got to (a thread holding two versions of one patch) is widened against the
- * checkout, and the series goes on from there. `checkout` undefined: the
- * series creates the file (the copy starts empty, nothing is the checkout's).
+ * checkout, and the series goes on from there. `checkout` (the checkout's
+ * lines) undefined: the series creates the file (the copy starts empty,
+ * nothing is the checkout's).
  */
-export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: string | undefined): SeriesText[] {
+export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: readonly string[] | undefined): SeriesText[] {
   const base: SeriesLine[] =
     checkout === undefined
       ? [{ text: '', origin: undefined, fileLine: undefined }]
-      : checkout.split('\n').map((text, index) => ({ text, origin: undefined, fileLine: index + 1 }));
+      : checkout.map((text, index) => ({ text, origin: undefined, fileLine: index + 1 }));
   const walk = (from: Side): { texts: SeriesText[]; found: number } => {
     const order = diffs.map((_, k) => (from === 'pre' ? k : diffs.length - 1 - k));
     const texts: SeriesText[] = new Array<SeriesText>(diffs.length);
@@ -181,7 +182,7 @@ export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: strin
         }
       }
       texts[k] = {
-        text: current.map((line) => line.text).join('\n'),
+        lines: current.map((line) => line.text),
         inCheckout,
         fileLines: current.map((line) => line.fileLine),
         origins: current.map((line) => line.origin),
@@ -195,6 +196,8 @@ export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: strin
     return { texts, found };
   };
   const forward = walk('pre');
+  // Every hunk applied from the checkout on: it holds the series' base, no need to try the other way.
+  if (forward.found === diffs.reduce((sum, hunks) => sum + hunks.length, 0)) return forward.texts;
   const backward = walk('post');
   return backward.found > forward.found ? backward.texts : forward.texts;
 }
@@ -260,11 +263,9 @@ function functionWindow(rows: readonly ImageRow[], start: number, end: number): 
  * (`seriesTexts`): only those of the checkout are cited as its, and one an
  * earlier patch added is cited where that patch adds it.
  */
-export function widenedFileImages(hunks: readonly Hunk[], path: string, readSource: ReadSource | undefined, copy?: FileCopy): HunkImages[] {
+export function widenedFileImages(hunks: readonly Hunk[], file: readonly string[] | undefined, copy?: FileCopy): HunkImages[] {
   const bases = hunks.map(hunkImages);
-  const text = readSource?.(path);
-  if (text === undefined) return bases;
-  const file = text.split('\n');
+  if (file === undefined) return bases;
   const result: HunkImages[] = bases.map((base, k) => {
     const hunk = hunks[k] as Hunk;
     return { ...base, ...(hunk.lines.some((line) => line.kind !== '+') ? { notApplied: true } : {}) };
