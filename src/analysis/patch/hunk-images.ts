@@ -223,15 +223,79 @@ export interface FileCopy {
   readonly origins?: readonly (number | undefined)[];
 }
 
-interface ImageRow {
-  readonly row: SourceRow;
-  /** The hunk the row comes from; -1 for a line of the checkout outside every hunk. */
-  readonly hunk: number;
+/**
+ * One image (pre or post) of a whole file with each placed hunk's rows in
+ * its place, without a row object per line: `refs[i]` is the checkout line
+ * index of row `i`, or `-(h + 1)` for the `h`-th row the hunks bring. Rows
+ * are made (`rows`) only for the windows reviewed, so a file's every line
+ * costs a few numbers per image, not objects (a series widens one file once
+ * per patch).
+ */
+class MergedImage {
+  private readonly refs: number[] = [];
+  private readonly hunkRows: SourceRow[] = [];
+  /** The hunk each of `hunkRows` comes from. */
+  private readonly hunkOf: number[] = [];
+
+  constructor(
+    private readonly file: readonly string[],
+    private readonly copy: FileCopy | undefined,
+  ) {}
+
+  get length(): number {
+    return this.refs.length;
+  }
+
+  pushCheckout(index: number): void {
+    this.refs.push(index);
+  }
+
+  pushHunk(row: SourceRow, hunk: number): void {
+    this.refs.push(-(this.hunkRows.length + 1));
+    this.hunkRows.push(row);
+    this.hunkOf.push(hunk);
+  }
+
+  text(index: number): string {
+    const ref = this.refs[index];
+    if (ref === undefined) return '';
+    return ref >= 0 ? (this.file[ref] as string) : (this.hunkRows[-ref - 1] as SourceRow).text;
+  }
+
+  /**
+   * Rows `[from, to)`. A row of the checkout maps to the header line of the
+   * file's next hunk (the code the hunk's context follows), or to `last`
+   * after the last hunk: the same line whichever hunk's window holds it, so a
+   * function two hunks change gives the same finding from both.
+   */
+  rows(from: number, to: number, hunks: readonly Hunk[], last: number): SourceRow[] {
+    const rows: SourceRow[] = new Array<SourceRow>(to - from);
+    let next = last;
+    // The next hunk row at or after `to` decides the line of the window's trailing checkout rows.
+    for (let i = to; i < this.refs.length; i++) {
+      const ref = this.refs[i] as number;
+      if (ref < 0) {
+        next = (hunks[this.hunkOf[-ref - 1] as number] as Hunk).headerLine;
+        break;
+      }
+    }
+    for (let i = to - 1; i >= from; i--) {
+      const ref = this.refs[i] as number;
+      if (ref < 0) {
+        const h = -ref - 1;
+        next = (hunks[this.hunkOf[h] as number] as Hunk).headerLine;
+        rows[i - from] = this.hunkRows[h] as SourceRow;
+      } else {
+        rows[i - from] = { ...checkoutRow(this.file, ref, this.copy), line: next };
+      }
+    }
+    return rows;
+  }
 }
 
 /** Rows `[from, to)` of an image, widened to the enclosing function(s): bodies in kernel style open and close with a brace in column 0. */
-function functionWindow(rows: readonly ImageRow[], start: number, end: number): [number, number] {
-  const text = (index: number) => rows[index]?.row.text ?? '';
+function functionWindow(image: MergedImage, start: number, end: number): [number, number] {
+  const text = (index: number) => image.text(index);
   let from = start;
   while (from > 0 && !/^\{/.test(text(from)) && !/^\}/.test(text(from - 1))) from--;
   if (/^\{/.test(text(from))) {
@@ -246,7 +310,7 @@ function functionWindow(rows: readonly ImageRow[], start: number, end: number): 
     from = start;
   }
   let to = end;
-  while (to < rows.length && !/^\}/.test(text(to - 1))) to++;
+  while (to < image.length && !/^\}/.test(text(to - 1))) to++;
   return [from, to];
 }
 
@@ -284,49 +348,33 @@ export function widenedFileImages(hunks: readonly Hunk[], file: readonly string[
   });
   placed.sort((a, b) => a.start - b.start);
   // The whole file, old and new, with each hunk's own rows in its place.
-  const pre: ImageRow[] = [];
-  const post: ImageRow[] = [];
+  const pre = new MergedImage(file, copy);
+  const post = new MergedImage(file, copy);
   const region = new Map<number, { pre: [number, number]; post: [number, number] }>();
   let index = 0;
   for (const { k, start, length } of placed) {
     for (; index < start; index++) {
-      const row = { row: checkoutRow(file, index, copy), hunk: -1 };
-      pre.push(row);
-      post.push(row);
+      pre.pushCheckout(index);
+      post.pushCheckout(index);
     }
     const base = bases[k] as HunkImages;
     region.set(k, { pre: [pre.length, pre.length + base.pre.length], post: [post.length, post.length + base.post.length] });
-    for (const row of base.pre) pre.push({ row, hunk: k });
-    for (const row of base.post) post.push({ row, hunk: k });
+    for (const row of base.pre) pre.pushHunk(row, k);
+    for (const row of base.post) post.pushHunk(row, k);
     index = start + length;
   }
   for (; index < file.length; index++) {
-    const row = { row: checkoutRow(file, index, copy), hunk: -1 };
-    pre.push(row);
-    post.push(row);
+    pre.pushCheckout(index);
+    post.pushCheckout(index);
   }
-  // A row of the checkout maps to the header line of the file's next hunk (the code the hunk's
-  // context follows), or to the last line of the file's last hunk: the same line whichever hunk's
-  // window holds it, so a function two hunks change gives the same finding from both.
-  const outsideLines = (rows: readonly ImageRow[]): number[] => {
-    const lines: number[] = new Array<number>(rows.length);
-    const last = placed[placed.length - 1];
-    const lastHunk = last ? (hunks[last.k] as Hunk) : undefined;
-    let next = lastHunk ? (lastHunk.lines[lastHunk.lines.length - 1]?.line ?? lastHunk.headerLine) : 0;
-    for (let i = rows.length - 1; i >= 0; i--) {
-      const item = rows[i] as ImageRow;
-      if (item.hunk >= 0) next = (hunks[item.hunk] as Hunk).headerLine;
-      lines[i] = next;
-    }
-    return lines;
-  };
-  const preLines = outsideLines(pre);
-  const postLines = outsideLines(post);
-  const window = (rows: readonly ImageRow[], [start, end]: [number, number]): SourceRow[] | undefined => {
-    const [from, to] = functionWindow(rows, start, end);
+  // Rows of the checkout after the last hunk map to the last line of the file's last hunk.
+  const lastPlaced = placed[placed.length - 1];
+  const lastHunk = lastPlaced ? (hunks[lastPlaced.k] as Hunk) : undefined;
+  const last = lastHunk ? (lastHunk.lines[lastHunk.lines.length - 1]?.line ?? lastHunk.headerLine) : 0;
+  const window = (image: MergedImage, [start, end]: [number, number]): SourceRow[] | undefined => {
+    const [from, to] = functionWindow(image, start, end);
     if (to - from > 5000) return undefined;
-    const lines = rows === pre ? preLines : postLines;
-    return rows.slice(from, to).map((item, offset) => (item.hunk >= 0 ? item.row : { ...item.row, line: lines[from + offset] as number }));
+    return image.rows(from, to, hunks, last);
   };
   for (const { k } of placed) {
     const { pre: preRegion, post: postRegion } = region.get(k) as { pre: [number, number]; post: [number, number] };
