@@ -370,8 +370,11 @@ function patchedSources(units: readonly { path: string; images: HunkImages }[]):
 
 /**
  * What is reviewed, in order: with a tree, each hunk widened with the other
- * hunks of its file applied; from the patch alone, the hunks of one function
- * joined into one window.
+ * hunks of its file in the same patch applied; from the patch alone, the
+ * hunks of one function joined into one window. In a series, a later patch
+ * of a file is widened against the copy the earlier ones left
+ * (`seriesTexts`): the tree's, or, for a file the series creates, the one its
+ * first patch writes (then even from the patch alone).
  */
 function reviewUnits(
   cHunks: readonly { path: string; hunk: Hunk; diff: FileDiff }[],
@@ -388,9 +391,7 @@ function reviewUnits(
   const hunksOf = (group: readonly number[]) => group.map((index) => (cHunks[index] as { hunk: Hunk }).hunk);
   for (const [path, byDiff] of byPath) {
     const groups = [...byDiff.entries()];
-    // A later patch of a series is widened against the file as the earlier ones left it: the
-    // checkout's copy, or for a file the series creates, the one its first patch writes.
-    // A file created by the first (`@@ -0,0 +1,n @@`): `diff --git` names it on both sides.
+    // A file the first patch creates (`@@ -0,0 +1,n @@`; `diff --git` names it on both sides).
     const firstHunks = groups[0] ? hunksOf(groups[0][1]) : [];
     const creates = firstHunks.length === 1 && firstHunks[0]?.oldStart === 0 && firstHunks[0]?.oldCount === 0;
     const inTree = readSource?.(path);
@@ -408,9 +409,7 @@ function reviewUnits(
       // reviewed as it would be without the series.
       if (readSource || (text && !text.inCheckout)) {
         const widened =
-          text && (!text.inCheckout || checkout !== undefined)
-            ? widenedFileImages(hunksOf(group), text.lines, text)
-            : widenedFileImages(hunksOf(group), checkout);
+          text && !text.inCheckout ? widenedFileImages(hunksOf(group), text.lines, text) : widenedFileImages(hunksOf(group), checkout);
         group.forEach((index, k) =>
           units.push({ first: index, unit: { path, hunk: cHunks[index]?.hunk as Hunk, images: widened[k] as HunkImages } }),
         );

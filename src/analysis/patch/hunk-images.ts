@@ -181,12 +181,14 @@ export function seriesTexts(diffs: readonly (readonly Hunk[])[], checkout: reado
           step = fromCheckout;
         }
       }
-      texts[k] = {
-        lines: current.map((line) => line.text),
-        inCheckout,
-        fileLines: current.map((line) => line.fileLine),
-        origins: current.map((line) => line.origin),
-      };
+      texts[k] = inCheckout
+        ? { lines: checkout ?? [''], inCheckout }
+        : {
+            lines: current.map((line) => line.text),
+            inCheckout,
+            fileLines: current.map((line) => line.fileLine),
+            origins: current.map((line) => line.origin),
+          };
       found += step.applied;
       if (step.applied > 0) {
         current = step.lines;
