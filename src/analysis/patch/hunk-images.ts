@@ -151,8 +151,9 @@ export interface SeriesText extends FileCopy {
  * ones left it, not against the checkout. The checkout holds the file before
  * the series (the earlier diffs are applied to it in turn, and the lines they
  * add remember where the document adds them) or after it (reviewed in place:
- * the later ones are reverted from it); whichever way finds more of the
- * hunks. Lines of the checkout the series leaves alone keep their line in it.
+ * the later ones are reverted from it, and each diff's copy is the file as it
+ * left it, found on its new side as a single commit reviewed in place is);
+ * whichever way finds more of the hunks. Lines of the checkout the series leaves alone keep their line in it.
  * A diff more of whose hunks apply to the checkout than where the series has
  * got to (a thread holding two versions of one patch) is widened against the
  * checkout, and the series goes on from there. `checkout` (the checkout's
