@@ -17,23 +17,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { historyArgs } from './history-args.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : args[at + 1];
-};
-const gitDir = args[0];
-if (!gitDir || gitDir.startsWith('--')) {
-  process.stderr.write('usage: node scripts/sweep-review.mjs GITDIR [--skip N] [--every N] [--count N] [--path P] [--list]\n');
-  process.exit(2);
-}
+const { git, option, flag } = historyArgs('node scripts/sweep-review.mjs GITDIR [--skip N] [--every N] [--count N] [--path P] [--list]');
 const skip = Number(option('--skip', '0'));
 const every = Number(option('--every', '5'));
 const count = Number(option('--count', '800'));
 const path = option('--path', 'drivers/gpu/drm');
-const git = (...rest) =>
-  execFileSync('git', [`--git-dir=${gitDir}`, ...rest], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
 
 const shas = git('log', '--no-merges', '--format=%H', '-n', String(skip + every * count), '--', path)
   .split('\n')
@@ -85,4 +75,4 @@ process.stdout.write(
   `${total} warnings and errors on ${shas.length - unreadable} commits (${warned.size} commits warned${unreadable ? `; ${unreadable} unreadable left out` : ''})\n`,
 );
 for (const [rule, n] of [...byRule].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${String(n).padStart(4)} ${rule}\n`);
-if (args.includes('--list')) process.stdout.write(`${lines.join('\n')}\n`);
+if (flag('--list')) process.stdout.write(`${lines.join('\n')}\n`);

@@ -19,23 +19,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { historyArgs } from './history-args.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : args[at + 1];
-};
-const gitDir = args[0];
-if (!gitDir || gitDir.startsWith('--')) {
-  process.stderr.write('usage: node scripts/sweep-series.mjs GITDIR [--length N] [--every N] [--count N] [--path P] [--list]\n');
-  process.exit(2);
-}
+const { gitDir, git, option, flag } = historyArgs(
+  'node scripts/sweep-series.mjs GITDIR [--length N] [--every N] [--count N] [--path P] [--list]',
+);
 const length = Number(option('--length', '4'));
 const every = Number(option('--every', '37'));
 const count = Number(option('--count', '25'));
 const path = option('--path', 'drivers/gpu/drm');
-const git = (...rest) =>
-  execFileSync('git', [`--git-dir=${gitDir}`, ...rest], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
 const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
 
 /** A scratch kernel checkout holding `dirs` as they are at `rev`. */
@@ -100,7 +92,7 @@ try {
     totals.baseWarnings += base.count;
     totals.inPlaceWarnings += inPlace.count;
     if (base.warnings !== inPlace.warnings) totals.disagree++;
-    if (args.includes('--list'))
+    if (flag('--list'))
       console.log(
         `${tip.slice(0, 12)}: before ${base.notApplied} not applied, [${base.warnings}]; after ${inPlace.notApplied} not applied, [${inPlace.warnings}]`,
       );

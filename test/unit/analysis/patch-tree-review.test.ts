@@ -500,6 +500,23 @@ static int foo_perf_start(struct foo_device *fdev, u64 config)
   });
 });
 
+/** A mail as `git format-patch` writes it: `hunks` to `file`, which the patch creates when `created`. */
+function formatPatch(subject: string, file: string, hunks: readonly string[], created = false): string[] {
+  return [
+    'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
+    'From: A <a@example.org>',
+    `Subject: ${subject}`,
+    '',
+    '---',
+    `diff --git a/${file} b/${file}`,
+    ...(created ? ['new file mode 100644', '--- /dev/null'] : [`--- a/${file}`]),
+    `+++ b/${file}`,
+    ...hunks,
+    '-- ',
+    '',
+  ];
+}
+
 describe('a series whose second patch changes what the first added', () => {
   // "allocate a buffer" adds the kzalloc/kfree pair; "reject 3" then adds an early return between them,
   // in a hunk whose context shows neither: only the file as the first patch left it does.
@@ -515,21 +532,39 @@ describe('a series whose second patch changes what the first added', () => {
     ...before.slice(17),
   ];
   const after = [...middle.slice(0, 15), '\tif (f->r5 == 3)', '\t\treturn -EINVAL;', ...middle.slice(15)];
-  const mail = (n: number, subject: string, diff: string) =>
-    `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A <a@example.org>\nSubject: [PATCH ${n}/2] ${subject}\n\n---\ndiff --git a/drivers/gpu/drm/foo/foo.c b/drivers/gpu/drm/foo/foo.c\n--- a/drivers/gpu/drm/foo/foo.c\n+++ b/drivers/gpu/drm/foo/foo.c\n${diff}-- \n2.39.5\n\n`;
-  const SERIES = (
-    mail(
-      1,
-      'drm/foo: allocate a buffer',
-      '@@ -2,6 +2,9 @@ int foo_setup(struct foo *f)\n {\n \tvoid *buf;\n \n+\tbuf = kzalloc(16, GFP_KERNEL);\n+\tif (!buf)\n+\t\treturn -ENOMEM;\n \tf->a = 1;\n \tf->r0 = 0;\n \tf->r1 = 1;\n' +
-        '@@ -15,5 +18,6 @@ int foo_setup(struct foo *f)\n \tf->r9 = 9;\n \tf->r10 = 10;\n \tf->r11 = 11;\n+\tkfree(buf);\n \treturn 0;\n }\n',
-    ) +
-    mail(
-      2,
-      'drm/foo: reject 3',
-      '@@ -13,6 +13,8 @@ int foo_setup(struct foo *f)\n \tf->r4 = 4;\n \tf->r5 = 5;\n \tf->r6 = 6;\n+\tif (f->r5 == 3)\n+\t\treturn -EINVAL;\n \tf->r7 = 7;\n \tf->r8 = 8;\n \tf->r9 = 9;\n',
-    )
-  ).split('\n');
+  const FOO_C = 'drivers/gpu/drm/foo/foo.c';
+  const SERIES = [
+    ...formatPatch('[PATCH 1/2] drm/foo: allocate a buffer', FOO_C, [
+      '@@ -2,6 +2,9 @@ int foo_setup(struct foo *f)',
+      ' {',
+      ' \tvoid *buf;',
+      ' ',
+      '+\tbuf = kzalloc(16, GFP_KERNEL);',
+      '+\tif (!buf)',
+      '+\t\treturn -ENOMEM;',
+      ' \tf->a = 1;',
+      ' \tf->r0 = 0;',
+      ' \tf->r1 = 1;',
+      '@@ -15,5 +18,6 @@ int foo_setup(struct foo *f)',
+      ' \tf->r9 = 9;',
+      ' \tf->r10 = 10;',
+      ' \tf->r11 = 11;',
+      '+\tkfree(buf);',
+      ' \treturn 0;',
+      ' }',
+    ]),
+    ...formatPatch('[PATCH 2/2] drm/foo: reject 3', FOO_C, [
+      '@@ -13,6 +13,8 @@ int foo_setup(struct foo *f)',
+      ' \tf->r4 = 4;',
+      ' \tf->r5 = 5;',
+      ' \tf->r6 = 6;',
+      '+\tif (f->r5 == 3)',
+      '+\t\treturn -EINVAL;',
+      ' \tf->r7 = 7;',
+      ' \tf->r8 = 8;',
+      ' \tf->r9 = 9;',
+    ]),
+  ];
   const returnLine = SERIES.indexOf('+\t\treturn -EINVAL;') + 1;
   const allocLine = SERIES.indexOf('+\tbuf = kzalloc(16, GFP_KERNEL);') + 1;
 
@@ -565,39 +600,20 @@ describe('a series whose first patch creates the file the second changes', () =>
     '+\treturn 0;',
     '+}',
   ];
+  const NEW_C = 'drivers/gpu/drm/foo/foo_new.c';
   const SERIES = [
-    'From 0000000000000000000000000000000000000001 Mon Sep 17 00:00:00 2001',
-    'From: A <a@example.org>',
-    'Subject: [PATCH 1/2] drm/foo: add setup',
-    '',
-    '---',
-    'diff --git a/drivers/gpu/drm/foo/foo_new.c b/drivers/gpu/drm/foo/foo_new.c',
-    'new file mode 100644',
-    '--- /dev/null',
-    '+++ b/drivers/gpu/drm/foo/foo_new.c',
-    `@@ -0,0 +1,${created.length} @@`,
-    ...created,
-    '-- ',
-    '',
-    'From 0000000000000000000000000000000000000002 Mon Sep 17 00:00:00 2001',
-    'From: A <a@example.org>',
-    'Subject: [PATCH 2/2] drm/foo: reject 3',
-    '',
-    '---',
-    'diff --git a/drivers/gpu/drm/foo/foo_new.c b/drivers/gpu/drm/foo/foo_new.c',
-    '--- a/drivers/gpu/drm/foo/foo_new.c',
-    '+++ b/drivers/gpu/drm/foo/foo_new.c',
-    '@@ -11,6 +11,8 @@ int foo_setup(struct foo *f)',
-    ' \tf->r4 = 4;',
-    ' \tf->r5 = 5;',
-    ' \tf->r6 = 6;',
-    '+\tif (f->r5 == 3)',
-    '+\t\treturn -EINVAL;',
-    ' \tf->r7 = 7;',
-    ' \tf->r8 = 8;',
-    ' \tf->r9 = 9;',
-    '-- ',
-    '',
+    ...formatPatch('[PATCH 1/2] drm/foo: add setup', NEW_C, [`@@ -0,0 +1,${created.length} @@`, ...created], true),
+    ...formatPatch('[PATCH 2/2] drm/foo: reject 3', NEW_C, [
+      '@@ -11,6 +11,8 @@ int foo_setup(struct foo *f)',
+      ' \tf->r4 = 4;',
+      ' \tf->r5 = 5;',
+      ' \tf->r6 = 6;',
+      '+\tif (f->r5 == 3)',
+      '+\t\treturn -EINVAL;',
+      ' \tf->r7 = 7;',
+      ' \tf->r8 = 8;',
+      ' \tf->r9 = 9;',
+    ]),
   ];
   const returnLine = SERIES.indexOf('+\t\treturn -EINVAL;') + 1;
   const allocLine = SERIES.indexOf('+\tbuf = kzalloc(16, GFP_KERNEL);') + 1;
@@ -645,20 +661,11 @@ describe('a thread holding two versions of one patch', () => {
     ' \tf->r8 = 8;',
     ' \tf->r9 = 9;',
   ];
-  const mail = (version: string, hunks: string[]) => [
-    'From 0000000000000000000000000000000000000001 Mon Sep 17 00:00:00 2001',
-    'From: A <a@example.org>',
-    `Subject: [PATCH ${version}] drm/foo: tweak`,
-    '',
-    '---',
-    'diff --git a/drivers/gpu/drm/foo/foo.c b/drivers/gpu/drm/foo/foo.c',
-    '--- a/drivers/gpu/drm/foo/foo.c',
-    '+++ b/drivers/gpu/drm/foo/foo.c',
-    ...hunks,
-    '-- ',
-    '',
+  const FOO_C = 'drivers/gpu/drm/foo/foo.c';
+  const THREAD = [
+    ...formatPatch('[PATCH v1] drm/foo: tweak', FOO_C, hunkA),
+    ...formatPatch('[PATCH v2] drm/foo: tweak', FOO_C, [...hunkA, ...hunkB]),
   ];
-  const THREAD = [...mail('v1', hunkA), ...mail('v2', [...hunkA, ...hunkB])];
 
   it('widens the second version on the first, citing the code neither changes by its line in the checkout', async () => {
     // v2 repeats v1's hunk (a copy, reviewed once) and adds one: the allocation is the checkout's line 9.
