@@ -10,6 +10,7 @@
  */
 
 import { cParser, type CParser } from '../parse/c/tree-sitter-c';
+import { messageAt, type MessageHead } from '../parse/patch/mail-lines';
 import { diffPath, parsePatch, type FileDiff, type Hunk } from '../parse/patch/parse-patch';
 import { unrecognizedInput } from '../rules/input-rules';
 import {
@@ -36,7 +37,7 @@ import { learnObjectLocks } from '../rules/patch/object-locks';
 import { learnUntakenUnlocks } from '../rules/patch/untaken-unlocks';
 import { learnCompleteFills, learnPartialFills, type LineMappedFunction } from '../rules/patch/partial-fills';
 import { sourceRowLine } from '../rules/patch/review-context';
-import type { Finding } from '../rules/rule';
+import type { Finding, FindingPatch } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { joinedHunkImages, seriesTexts, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
 import { checkoutFillHelpers, hunkIssues, ownedByFunction, parseHunk, patchIssueKeys, reviewHunk } from './patch/review-hunk';
@@ -62,6 +63,23 @@ export interface PatchStats extends DocumentStats {
 }
 
 const C_FILE = /\.(?:c|h)$/;
+
+/**
+ * Names the message each finding is in, when the document holds several (a
+ * series in an mbox, a thread): the `patch` of JSON and SARIF output.
+ */
+function attributed(findings: Finding[], heads: readonly MessageHead[]): Finding[] {
+  if (heads.length < 2) return findings;
+  return findings.map((finding) => {
+    const head = messageAt(heads, finding.line) as MessageHead;
+    const patch: FindingPatch = {
+      line: head.line,
+      ...(head.subject !== undefined ? { subject: head.subject } : {}),
+      ...(head.messageId !== undefined ? { messageId: head.messageId } : {}),
+    };
+    return { ...finding, patch };
+  });
+}
 
 function dedupe(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();
@@ -107,7 +125,7 @@ export async function reviewPatchLines(
     if (file.binary) findings.push(patchBinaryContent.report({ line: file.headerLine }, 'diff', { path: diffPath(file) }));
   if (parsed.files.every((file) => file.hunks.length === 0)) {
     if (!parsed.files.some((file) => file.binary)) findings.push(patchNoDiff.report({ line: 1 }, 'none', { lines: lines.length }));
-    return { kind: 'patch', stats, findings: dedupe(findings) };
+    return { kind: 'patch', stats, findings: attributed(dedupe(findings), parsed.heads) };
   }
 
   const nonC = new Map<string, { line: number; hunks: number }>();
@@ -196,7 +214,7 @@ export async function reviewPatchLines(
       for (const hunkIssue of issues) findings.push(...reviewHunk(hunkIssue, context, elsewhere));
     }
   }
-  return { kind: 'patch', stats, findings: dedupe(findings) };
+  return { kind: 'patch', stats, findings: attributed(dedupe(findings), parsed.heads) };
 }
 
 /** `checkoutFillHelpers` of every file the patch touches, each read once, cited by its first hunk's line. */

@@ -8,7 +8,7 @@
  */
 
 import { relative } from 'node:path';
-import { readMailLines } from '../parse/patch/mail-lines';
+import { readMailLines, type MessageHead } from '../parse/patch/mail-lines';
 import type { Finding, RelatedLocation } from '../rules/rule';
 
 export interface ReplyInput {
@@ -31,11 +31,6 @@ function wrap(text: string, width = 72): string[] {
   return out;
 }
 
-function header(text: string, name: string): string | undefined {
-  const match = new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(text.slice(0, 8192));
-  return match?.[1]?.trim();
-}
-
 /** Index of the first body line of a mail (after its header block and the blank line); 0 for a bare diff. */
 function bodyStart(lines: readonly string[]): number {
   if (!/^(?:From \S+ |[A-Za-z][A-Za-z0-9-]*: )/.test(lines[0] ?? '')) return 0;
@@ -50,6 +45,8 @@ interface ReplyUnit {
   readonly findings: readonly Finding[];
   /** The input's line number of `lines[0]`. */
   readonly first: number;
+  /** The message answered; undefined for a bare diff. */
+  readonly head: MessageHead | undefined;
   /** The input holds several messages and none has a finding. */
   readonly quietSeries: boolean;
 }
@@ -62,14 +59,14 @@ interface ReplyUnit {
 function replyUnits(input: ReplyInput): ReplyUnit[] {
   const lines = input.text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const starts = readMailLines(lines).starts;
-  const whole = { path: input.path, lines, findings: input.findings, first: 1, quietSeries: false };
-  if (starts.length <= 1) return [whole];
-  const units = starts.map((start, k): ReplyUnit => {
-    const from = k === 0 ? 1 : start;
-    const to = starts[k + 1] ?? lines.length + 1;
+  const heads = readMailLines(lines).heads;
+  const whole = { path: input.path, lines, findings: input.findings, first: 1, head: heads[0], quietSeries: false };
+  if (heads.length <= 1) return [whole];
+  const units = heads.map((head, k): ReplyUnit => {
+    const from = k === 0 ? 1 : head.line;
+    const to = heads[k + 1]?.line ?? lines.length + 1;
     const findings = input.findings.filter((finding) => finding.line >= from && finding.line < to);
-    return { path: input.path, lines: lines.slice(from - 1, to - 1), findings, first: from, quietSeries: false };
+    return { path: input.path, lines: lines.slice(from - 1, to - 1), findings, first: from, head, quietSeries: false };
   });
   const answered = units.filter((unit) => unit.findings.length > 0);
   return answered.length > 0 ? answered : [{ ...(units[0] as ReplyUnit), quietSeries: true }];
@@ -98,10 +95,9 @@ export function renderReply(inputs: readonly ReplyInput[], tree?: string): strin
       list.push(finding);
       byLine.set(line, list);
     }
-    const text = unit.lines.join('\n');
-    const subject = header(text, 'Subject');
-    const author = header(text, 'From');
-    const messageId = header(text, 'Message-I[Dd]');
+    const subject = unit.head?.subject;
+    const author = unit.head?.from;
+    const messageId = unit.head?.messageId;
     if (units.length > 1) out.push('From gpuvm-lens Mon Sep 17 00:00:00 2001');
     out.push(`Subject: ${subject ? (/^re:/i.test(subject) ? subject : `Re: ${subject}`) : `Re: ${unit.path}`}`);
     if (messageId) out.push(`In-Reply-To: ${messageId}`, `References: ${messageId}`);

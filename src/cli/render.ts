@@ -53,6 +53,7 @@ export function renderJson(files: readonly FileResult[]): string {
         endLine: finding.endLine,
         endColumn: finding.endColumn,
         related: finding.related.map((related) => ({ path: related.path ?? path, line: related.line, message: related.message })),
+        ...(finding.patch ? { patch: finding.patch } : {}),
       })),
     ),
   };

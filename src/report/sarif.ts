@@ -4,7 +4,9 @@
  * the same findings: one run, tool `gpuvm-lens`, one rule entry per rule used
  * (summary, default level, tags and the link to its page), results with
  * related locations and, for findings with a history (related events), a
- * `codeFlows` entry listing those events and then the finding itself.
+ * `codeFlows` entry listing those events and then the finding itself; a
+ * finding in one message of a series (`Finding.patch`) names it in the
+ * result's `properties.patch`.
  *
  * Pure: callers turn their findings (analysis results, editor diagnostics)
  * into `SarifFinding`s. Lines and columns are 1-based. Related locations are
@@ -13,7 +15,7 @@
  */
 
 import { ruleById } from '../rules/index';
-import type { Finding, Severity } from '../rules/rule';
+import type { Finding, FindingPatch, Severity } from '../rules/rule';
 
 export type SarifSeverity = Severity;
 
@@ -37,6 +39,8 @@ export interface SarifFinding {
   readonly message: string;
   readonly location: SarifSpan;
   readonly related: readonly SarifRelated[];
+  /** The message of a series it is in (`Finding.patch`): the result's `properties.patch`. */
+  readonly patch?: FindingPatch;
 }
 
 export interface SarifOptions {
@@ -55,6 +59,7 @@ export function sarifFindingOf(uri: string, finding: Finding): SarifFinding {
     message: finding.message,
     location: { uri, line: finding.line, column: finding.column, endLine: finding.endLine, endColumn: finding.endColumn },
     related: finding.related.map((related) => ({ uri: related.path ?? uri, line: related.line, message: related.message })),
+    ...(finding.patch ? { patch: finding.patch } : {}),
   };
 }
 
@@ -124,6 +129,7 @@ export function toSarif(findings: readonly SarifFinding[], options: SarifOptions
           ],
         }
       : {}),
+    ...(f.patch ? { properties: { patch: f.patch } } : {}),
   }));
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

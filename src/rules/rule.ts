@@ -28,6 +28,19 @@ export interface Finding {
   readonly endLine: number;
   readonly endColumn: number;
   readonly related: readonly RelatedLocation[];
+  /**
+   * The message of a series (an mbox, a thread) the finding is in, when the
+   * reviewed document holds several: which patch a reply or a bot answers.
+   */
+  readonly patch?: FindingPatch;
+}
+
+/** A message of a series, as a finding names it (`parse/patch/mail-lines.ts` reads them). */
+export interface FindingPatch {
+  /** 1-based line of the document where the message starts. */
+  readonly line: number;
+  readonly subject?: string;
+  readonly messageId?: string;
 }
 
 export interface RuleMeta<M extends string = string> {

@@ -27,15 +27,36 @@ export interface MailProblem {
   readonly detail: string;
 }
 
+/**
+ * A message of an mbox, a `git format-patch` mail or a thread: where it
+ * starts and the headers that name it (what a reply to it, and a finding
+ * made in it, refer to). Header values are unfolded (RFC 5322) and trimmed.
+ */
+export interface MessageHead {
+  /** 1-based line where the message starts: its mbox `From ` line, or its first header. */
+  readonly line: number;
+  readonly subject?: string;
+  readonly from?: string;
+  readonly messageId?: string;
+}
+
 export interface MailLines {
   readonly lines: LogicalLine[];
   readonly problems: MailProblem[];
   /** Number of messages seen (mbox `From ` separators or header blocks); 0 for a bare diff. */
   readonly messages: number;
-  /** Subject lines found, with their line numbers (series and cover letters). */
-  readonly subjects: { line: number; subject: string }[];
-  /** The first line (1-based) of each message, in order. */
-  readonly starts: number[];
+  /** Each message, in order (as many as `messages`). */
+  readonly heads: MessageHead[];
+}
+
+/** The message holding 1-based `line` (the first one for lines before it); undefined without messages. */
+export function messageAt(heads: readonly MessageHead[], line: number): MessageHead | undefined {
+  let found = heads[0];
+  for (const head of heads) {
+    if (head.line > line) break;
+    found = head;
+  }
+  return found;
 }
 
 /** Splits the quote prefix off a line: `> > +foo` has depth 2 and text `+foo`. */
@@ -128,9 +149,7 @@ function looksLikeText(bytes: Uint8Array): boolean {
 export function readMailLines(physical: readonly string[]): MailLines {
   const lines: LogicalLine[] = [];
   const problems: MailProblem[] = [];
-  const subjects: { line: number; subject: string }[] = [];
-  let messages = 0;
-  const starts: number[] = [];
+  const heads: { line: number; subject?: string; from?: string; messageId?: string }[] = [];
   /** Stack of open multipart boundaries. */
   const boundaries: string[] = [];
   let body: Part = { encoding: '', contentType: '' };
@@ -154,7 +173,12 @@ export function readMailLines(physical: readonly string[]): MailLines {
         part.contentType = value.trim().toLowerCase();
         const boundary = /boundary="?([^";]+)"?/i.exec(value);
         if (boundary) part.boundary = boundary[1];
-      } else if (name === 'subject' && isMessage) subjects.push({ line: j + 1, subject: value.trim() });
+      } else if (isMessage && heads.length > 0) {
+        const head = heads[heads.length - 1] as (typeof heads)[number];
+        if (name === 'subject') head.subject ??= value.trim();
+        else if (name === 'from') head.from ??= value.trim();
+        else if (name === 'message-id') head.messageId ??= value.trim();
+      }
       // Headers are still handed to the diff parser as depth-0 lines: they are
       // harmless there and keep line numbers contiguous.
       for (let k = j; k < next; k++) lines.push({ line: k + 1, depth: 0, text: (physical[k] as string).replace(/\r$/, '') });
@@ -172,8 +196,7 @@ export function readMailLines(physical: readonly string[]): MailLines {
       MBOX_FROM.test(raw) ||
       (i === 0 && HEADER.test(raw) && /^(From|Subject|Date|Message-I[Dd]|Return-Path|Received|To|MIME-Version|Content-Type):/.test(raw))
     ) {
-      messages++;
-      starts.push(i + 1);
+      heads.push({ line: i + 1 });
       lines.push({ line: i + 1, depth: 0, text: raw });
       boundaries.length = 0;
       i = readHeaders(MBOX_FROM.test(raw) ? i + 1 : i, true);
@@ -214,7 +237,7 @@ export function readMailLines(physical: readonly string[]): MailLines {
     lines.push({ line: i + 1, depth, text });
     i++;
   }
-  return { lines, problems, messages, subjects, starts };
+  return { lines, problems, messages: heads.length, heads };
 }
 
 /** Reads a base64 body from `start`; returns the index after it. */

@@ -4,14 +4,15 @@
  * quoted in replies marked, plus every problem met on the way. Never throws.
  */
 
-import { readMailLines, type MailProblem } from './mail-lines';
+import { readMailLines, type MailProblem, type MessageHead } from './mail-lines';
 import { markHunkCopies } from './hunk-copies';
 import { parseUnifiedDiffs, type DiffProblem, type FileDiff } from './unified-diff';
 
 export interface ParsedPatch {
   readonly files: FileDiff[];
   readonly messages: number;
-  readonly subjects: { line: number; subject: string }[];
+  /** The messages of a mail, an mbox or a thread (none for a bare diff). */
+  readonly heads: MessageHead[];
   readonly copies: number;
   readonly mailProblems: MailProblem[];
   readonly diffProblems: DiffProblem[];
@@ -24,7 +25,7 @@ export function parsePatch(physical: readonly string[]): ParsedPatch {
   return {
     files,
     messages: mail.messages,
-    subjects: mail.subjects,
+    heads: mail.heads,
     copies,
     mailProblems: mail.problems,
     diffProblems: problems,

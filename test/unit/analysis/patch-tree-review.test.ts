@@ -10,6 +10,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { reviewPatchLines, type PatchReviewConfig } from '../../../src/analysis/patch-analyzer';
+import { renderJson, renderSarif } from '../../../src/cli/render';
 import { learnLockFacts, scanLocks, type LockEvent } from '../../../src/rules/patch/lock-facts';
 import { DEFAULT_RESOURCE_PAIRS, indexPairs } from '../../../src/rules/patch/resource-pairs';
 import { useTreeSitterFromNodeModules } from '../../helpers/tree-sitter';
@@ -502,10 +503,14 @@ static int foo_perf_start(struct foo_device *fdev, u64 config)
 
 /** A mail as `git format-patch` writes it: `hunks` to `file`, which the patch creates when `created`. */
 function formatPatch(subject: string, file: string, hunks: readonly string[], created = false): string[] {
+  // A long subject folded as mailers do (RFC 5322): a finding and a reply name it whole.
+  const [first, ...rest] = subject.split(/(?<=:) /);
   return [
     'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
     'From: A <a@example.org>',
-    `Subject: ${subject}`,
+    `Message-Id: <${subject.replace(/\W+/g, '.')}@example.org>`,
+    `Subject: ${first}`,
+    ...(rest.length > 0 ? [` ${rest.join(' ')}`] : []),
     '',
     '---',
     `diff --git a/${file} b/${file}`,
@@ -582,6 +587,23 @@ describe('a series whose second patch changes what the first added', () => {
   it('points the related location at the line of the first patch that takes the memory', async () => {
     const result = await reviewPatchLines(SERIES, tree({ 'drivers/gpu/drm/foo/foo.c': before.join('\n') }));
     expect(result.findings[0]?.related).toEqual([{ line: allocLine, message: 'memory taken here' }]);
+  });
+
+  it('names the patch of the series each finding is in, in JSON and SARIF, and nothing for a lone patch', async () => {
+    const result = await reviewPatchLines(SERIES, tree({ 'drivers/gpu/drm/foo/foo.c': before.join('\n') }));
+    const patch = {
+      line: SERIES.lastIndexOf('From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001') + 1,
+      subject: '[PATCH 2/2] drm/foo: reject 3',
+      messageId: '<.PATCH.2.2.drm.foo.reject.3@example.org>',
+    };
+    expect(result.findings.map((finding) => finding.patch)).toEqual([patch]);
+    const files = [{ path: 'series.mbox', result }];
+    expect(JSON.parse(renderJson(files)).findings.map((finding: { patch?: unknown }) => finding.patch)).toEqual([patch]);
+    expect(JSON.parse(renderSarif(files)).runs[0].results.map((r: { properties?: unknown }) => r.properties)).toEqual([{ patch }]);
+    const lone = SERIES.slice(SERIES.lastIndexOf('From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001'));
+    const alone = await reviewPatchLines(lone, tree({ 'drivers/gpu/drm/foo/foo.c': middle.join('\n') }));
+    expect(alone.findings.map((finding) => `${finding.rule}:${'patch' in finding}`)).toEqual(['resource-leak:false']);
+    expect(JSON.parse(renderJson([{ path: 'one.patch', result: alone }])).findings[0]).not.toHaveProperty('patch');
   });
 });
 

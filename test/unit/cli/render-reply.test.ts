@@ -68,4 +68,13 @@ describe('reply to a series', () => {
     expect(none.split('\n')[0]).toBe('Subject: Re: [PATCH 1/2] drm/foo: step 1');
     expect(none).toContain('No lifetime or locking findings on this series.');
   });
+
+  it('answers a subject folded over two header lines with the whole subject', () => {
+    const folded = SERIES.flatMap((line) =>
+      line === 'Subject: [PATCH 2/2] drm/foo: step 2' ? ['Subject: [PATCH 2/2] drm/foo:', ' step 2'] : [line],
+    );
+    const at = folded.indexOf('+\tfoo_b();') + 1;
+    const reply = renderReply([{ path: 'series.mbox', text: folded.join('\n'), findings: [finding(at, at)] }]);
+    expect(reply.split('\n')[0]).toBe('Subject: Re: [PATCH 2/2] drm/foo: step 2');
+  });
 });
