@@ -74,6 +74,7 @@ function attributed(findings: Finding[], heads: readonly MessageHead[]): Finding
     const head = messageAt(heads, finding.line) as MessageHead;
     const patch: FindingPatch = {
       line: head.line,
+      ...(head.commit !== undefined ? { commit: head.commit } : {}),
       ...(head.subject !== undefined ? { subject: head.subject } : {}),
       ...(head.messageId !== undefined ? { messageId: head.messageId } : {}),
     };

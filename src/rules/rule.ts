@@ -39,6 +39,8 @@ export interface Finding {
 export interface FindingPatch {
   /** 1-based line of the document where the message starts. */
   readonly line: number;
+  /** The commit a `git format-patch` mail was made from (`review --commits`). */
+  readonly commit?: string;
   readonly subject?: string;
   readonly messageId?: string;
 }

@@ -35,6 +35,8 @@ export interface MailProblem {
 export interface MessageHead {
   /** 1-based line where the message starts: its mbox `From ` line, or its first header. */
   readonly line: number;
+  /** The commit a `git format-patch` mail was made from (its `From <sha> Mon Sep 17 …` line). */
+  readonly commit?: string;
   readonly subject?: string;
   readonly from?: string;
   readonly messageId?: string;
@@ -83,6 +85,8 @@ export function stripQuote(raw: string): { depth: number; text: string } {
 
 const HEADER = /^([A-Za-z][A-Za-z0-9-]*):\s?(.*)$/;
 const MBOX_FROM = /^From \S+ /;
+/** The separator `git format-patch` writes: the commit, then a fixed date (all zeros with `--zero-commit`). */
+const GIT_FROM = /^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001$/;
 
 interface Part {
   encoding: string;
@@ -149,7 +153,7 @@ function looksLikeText(bytes: Uint8Array): boolean {
 export function readMailLines(physical: readonly string[]): MailLines {
   const lines: LogicalLine[] = [];
   const problems: MailProblem[] = [];
-  const heads: { line: number; subject?: string; from?: string; messageId?: string }[] = [];
+  const heads: { line: number; commit?: string; subject?: string; from?: string; messageId?: string }[] = [];
   /** Stack of open multipart boundaries. */
   const boundaries: string[] = [];
   let body: Part = { encoding: '', contentType: '' };
@@ -196,7 +200,8 @@ export function readMailLines(physical: readonly string[]): MailLines {
       MBOX_FROM.test(raw) ||
       (i === 0 && HEADER.test(raw) && /^(From|Subject|Date|Message-I[Dd]|Return-Path|Received|To|MIME-Version|Content-Type):/.test(raw))
     ) {
-      heads.push({ line: i + 1 });
+      const commit = GIT_FROM.exec(raw)?.[1];
+      heads.push(commit !== undefined && !/^0+$/.test(commit) ? { line: i + 1, commit } : { line: i + 1 });
       lines.push({ line: i + 1, depth: 0, text: raw });
       boundaries.length = 0;
       i = readHeaders(MBOX_FROM.test(raw) ? i + 1 : i, true);

@@ -600,6 +600,11 @@ describe('a series whose second patch changes what the first added', () => {
     const files = [{ path: 'series.mbox', result }];
     expect(JSON.parse(renderJson(files)).findings.map((finding: { patch?: unknown }) => finding.patch)).toEqual([patch]);
     expect(JSON.parse(renderSarif(files)).runs[0].results.map((r: { properties?: unknown }) => r.properties)).toEqual([{ patch }]);
+    // From `review --commits` (`git format-patch` of the checkout's commits), the commit too.
+    const sha = 'c46f2815b70c8bb8765ebe95ada57bfbce95fc09';
+    const commits = SERIES.map((line, index) => (index === patch.line - 1 ? `From ${sha} Mon Sep 17 00:00:00 2001` : line));
+    const fromCommits = await reviewPatchLines(commits, tree({ 'drivers/gpu/drm/foo/foo.c': after.join('\n') }));
+    expect(fromCommits.findings.map((finding) => finding.patch)).toEqual([{ ...patch, commit: sha }]);
     const lone = SERIES.slice(SERIES.lastIndexOf('From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001'));
     const alone = await reviewPatchLines(lone, tree({ 'drivers/gpu/drm/foo/foo.c': middle.join('\n') }));
     expect(alone.findings.map((finding) => `${finding.rule}:${'patch' in finding}`)).toEqual(['resource-leak:false']);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePatch } from '../../../../src/parse/patch/parse-patch';
-import { stripQuote } from '../../../../src/parse/patch/mail-lines';
+import { messageAt, readMailLines, stripQuote } from '../../../../src/parse/patch/mail-lines';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'fixtures', 'patches', 'corpus');
 const lines = (text: string) => text.split('\n');
@@ -113,5 +113,38 @@ describe('patch input', () => {
   it('reads nothing from garbage or an empty text without throwing', () => {
     expect(parsePatch(['']).files).toEqual([]);
     expect(parsePatch(['\u0000\u0001garbage', '@@ nonsense @@', '>>>>']).diffProblems.map((p) => p.kind)).toEqual(['bad-hunk-header']);
+  });
+
+  it('names each message of an mbox by its commit, subject (unfolded), author and Message-Id', () => {
+    const mbox = [
+      'From 07501477ae0123456789abcdef0123456789abcd Mon Sep 17 00:00:00 2001',
+      'From: A Developer <a@example.org>',
+      'Message-Id: <one@example.org>',
+      'Subject: [PATCH 1/2] drm/xe/eustall: Fix drm_dev_put called before stream',
+      ' disable in close',
+      '',
+      'body',
+      'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
+      'Subject: [PATCH 2/2] drm/foo: zero commit',
+      '',
+      'From mboxrd@z Thu Jan  1 00:00:00 1970',
+      'Subject: Re: [PATCH 2/2] drm/foo: zero commit',
+      '',
+    ];
+    const { heads, messages } = readMailLines(mbox);
+    expect(messages).toBe(3);
+    expect(heads).toEqual([
+      {
+        line: 1,
+        commit: '07501477ae0123456789abcdef0123456789abcd',
+        from: 'A Developer <a@example.org>',
+        messageId: '<one@example.org>',
+        subject: '[PATCH 1/2] drm/xe/eustall: Fix drm_dev_put called before stream disable in close',
+      },
+      { line: 8, subject: '[PATCH 2/2] drm/foo: zero commit' },
+      { line: 11, subject: 'Re: [PATCH 2/2] drm/foo: zero commit' },
+    ]);
+    expect([1, 7, 8, 12, 40].map((line) => messageAt(heads, line)?.line)).toEqual([1, 1, 8, 11, 11]);
+    expect(messageAt([], 3)).toBeUndefined();
   });
 });
