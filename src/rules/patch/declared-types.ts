@@ -12,6 +12,7 @@
 
 import { regExpLiteral } from '../../base/regexp-literal';
 import type { FunctionView } from './review-context';
+import { withoutComments } from '../../parse/c/c-text';
 
 export interface DeclaredType {
   /** The type as written, white space normalised (`unsigned long long`). */
@@ -48,7 +49,7 @@ function topLevelParts(text: string): string[] {
 export function declaredTypes(view: FunctionView): ReadonlyMap<string, DeclaredType> {
   const found = new Map<string, DeclaredType | null>();
   for (let row = 0; row < view.rows.length; row++) {
-    const text = (view.rows[row]?.text ?? '').replace(/\/\*.*?\*\/|\/\/.*$/g, '').replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    const text = withoutComments(view.rows[row]?.text ?? '').replace(/"(?:[^"\\]|\\.)*"/g, '""');
     for (const match of text.matchAll(DECLARATION)) {
       const type = (match[2] as string).replace(/\s+/g, ' ');
       if (KEYWORD.test(type)) continue;

@@ -39,6 +39,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, learnSourceKey, type LearnedPair, type LearnSource } from './learned-pairs';
 import { argumentsAt } from './lock-facts';
 import { indexPairs, type PairIndex, type ResourcePair } from './resource-pairs';
+import { withoutComments } from '../../parse/c/c-text';
 
 /** Wrappers of wrappers, at most this deep. */
 const MAX_ROUNDS = 3;
@@ -112,7 +113,7 @@ function unitsOf(source: LearnSource): Unit[] {
         text = text.slice(end + 2);
         inComment = false;
       }
-      text = text.replace(/\/\*.*?\*\/|\/\/.*$/g, '');
+      text = withoutComments(text);
       const start = text.indexOf('/*');
       if (start !== -1) {
         text = text.slice(0, start);

@@ -20,6 +20,7 @@
  */
 
 import { regExpLiteral } from '../../base/regexp-literal';
+import { withoutComments } from '../../parse/c/c-text';
 
 export interface NullSourceLine {
   readonly text: string;
@@ -103,7 +104,7 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
   for (const source of sources) {
     const lines = source.lines;
     lines.forEach((entry, index) => {
-      const text = entry.text.replace(/\/\*.*?\*\/|\/\/.*$/g, '');
+      const text = withoutComments(entry.text);
       const assigned = ASSIGNED_CALL.exec(text);
       if (assigned && !/^\s*(?:return|if|while|for)\b/.test(text) && !ACCESSOR.test(assigned[2] as string)) {
         const [, target, callee] = assigned as unknown as [string, string, string];

@@ -133,7 +133,11 @@ function argumentList(text: string, from: number): string[] {
       start = i + 1;
     }
   }
-  args.push(text.slice(start).replace(/\).*$/, '').trim());
+  // The last argument ends at the first `)` after it (all of the line
+  // without one). An index, not `replace(/\).*$/)` on the rest of the line:
+  // that copied and rescanned the rest of a long line once per call.
+  const close = text.indexOf(')', start);
+  args.push(text.slice(start, close === -1 ? text.length : close).trim());
   return args;
 }
 

@@ -23,6 +23,7 @@ import type { ErrnoFunctions } from './errno-functions';
 import type { NullBeliefs } from './null-beliefs';
 import type { UntakenUnlocks } from './untaken-unlocks';
 import type { CompleteFills, PartialFills } from './partial-fills';
+import { withoutComments } from '../../parse/c/c-text';
 
 export type ImageSide = 'pre' | 'post';
 
@@ -113,7 +114,7 @@ export function indentWidth(text: string): number {
 
 export function rowText(view: FunctionView, row: number): string {
   // Comments are dropped: messages quote code.
-  return (view.rows[row]?.text ?? '').replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+  return withoutComments(view.rows[row]?.text ?? '').trim();
 }
 
 /** Function name for messages. */

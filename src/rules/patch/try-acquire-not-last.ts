@@ -15,7 +15,7 @@
 
 import { defineRule } from '../rule';
 import { functionLabel, type FunctionView, type HunkReview, type ImageSide, type PatchIssue, type PatchRuleCheck } from './review-context';
-import { splitTop, wrapped } from '../../parse/c/c-text';
+import { splitTop, withoutComments, wrapped } from '../../parse/c/c-text';
 
 export const tryAcquireNotLast = defineRule({
   id: 'try-acquire-not-last',
@@ -36,7 +36,7 @@ const TRY_ACQUIRE =
 function conditionAt(rows: FunctionView['rows'], row: number): string | undefined {
   let text = '';
   for (let next = row; next < row + 4 && next < rows.length; next++) {
-    text += rows[next]?.text.replace(/\/\*.*?\*\/|\/\/.*$/g, '') ?? '';
+    text += withoutComments(rows[next]?.text ?? '');
     const open = text.indexOf('(');
     let depth = 0;
     for (let i = open; i >= 0 && i < text.length; i++) {
