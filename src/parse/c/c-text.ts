@@ -121,9 +121,11 @@ export function withoutLiterals(text: string): string {
  * rescanned the rest of the line from every comment opener it could not
  * end: minutes on a damaged line of a few hundred KB. This is linear.
  *
+ * `lineComments` false leaves line comments alone (block comments only).
+ *
  * Invariant: text without a slash is returned as it is (no copy).
  */
-export function withoutComments(text: string): string {
+export function withoutComments(text: string, lineComments = true): string {
   let i = text.indexOf('/');
   if (i === -1) return text;
   let out = '';
@@ -132,7 +134,7 @@ export function withoutComments(text: string): string {
   let closable = true;
   for (; i !== -1 && i + 1 < text.length; i = text.indexOf('/', i)) {
     const next = text.charCodeAt(i + 1);
-    if (next === 47 /* / */) return out + text.slice(from, i);
+    if (next === 47 /* / */ && lineComments) return out + text.slice(from, i);
     if (next === 42 /* * */ && closable) {
       const close = text.indexOf('*/', i + 2);
       if (close !== -1) {
@@ -145,6 +147,42 @@ export function withoutComments(text: string): string {
     i++;
   }
   return out + text.slice(from);
+}
+
+/**
+ * `text` without the white space around each `->` and `.` (`f -> job` reads
+ * `f->job`), in one pass: the regular expression the rules used for it
+ * (blanks, an operator, blanks) retried from every character of a run of
+ * blanks.
+ */
+export function withoutSpaceAroundMembers(text: string): string {
+  if (text.indexOf('.') === -1 && text.indexOf('->') === -1) return text;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length;) {
+    const c = text.charCodeAt(i);
+    const op = c === 46 /* . */ ? 1 : c === 45 /* - */ && text.charCodeAt(i + 1) === 62 /* > */ ? 2 : 0;
+    if (op === 0) {
+      i++;
+      continue;
+    }
+    let start = i;
+    while (start > from && isBlank(text[start - 1] as string)) start--;
+    let end = i + op;
+    while (end < text.length && isBlank(text[end] as string)) end++;
+    out += text.slice(from, start) + text.slice(i, i + op);
+    from = i = end;
+  }
+  return out + text.slice(from);
+}
+
+/** `text` without a `{` that ends it and the blanks before it (`for (...) {` reads `for (...)`). */
+export function withoutOpeningBrace(text: string): string {
+  return text.endsWith('{') ? text.slice(0, -1).trimEnd() : text;
+}
+
+function isBlank(c: string): boolean {
+  return /\s/.test(c);
 }
 
 /** Splits `text` at top-level occurrences of `op` (`&&` or `||`). */

@@ -247,9 +247,20 @@ function headerTail(rows: readonly SourceRow[]): number {
   for (let i = 0; i < Math.min(rows.length, 6); i++) {
     const text = (rows[i] as SourceRow).text;
     if (/^\{\s*$/.test(text)) return i;
-    if (text.trim() !== '' && !/^\s+[^;{}]*[,)]\s*$/.test(text)) return 0;
+    if (text.trim() !== '' && !isHeaderTailRow(text)) return 0;
   }
   return 0;
+}
+
+/**
+ * An indented row without `;`, `{` or `}` whose last non-blank character is
+ * `,` or `)`: what `/^\s+[^;{}]*[,)]\s*$/` tests, without its backtracking
+ * (quadratic on a long damaged row).
+ */
+export function isHeaderTailRow(text: string): boolean {
+  if (!/^\s/.test(text) || /[;{}]/.test(text)) return false;
+  const last = text.trimEnd().slice(-1);
+  return last === ',' || last === ')';
 }
 
 /** A hunk header that is a label (`retry:`, `err_unlock:` with or without a comment after it), not `default:`. */

@@ -88,11 +88,11 @@ function unitsOf(source: LearnSource): Unit[] {
     // The declaration: the lines right above the brace, back to a blank line, a directive or the end of something else.
     let first = open;
     while (first > 0 && open - first < 6 && !/^\s*$|^#|[;}]\s*$|\*\/\s*$/.test(lines[first - 1]?.text ?? '')) first--;
-    const head = lines
+    const joined = lines
       .slice(first, open)
       .map((row) => row.text)
-      .join(' ')
-      .replace(/\/\*.*?\*\//g, '');
+      .join(' ');
+    const head = withoutComments(joined, false);
     const match = /^\s*([^;{}()#]*?)\b([A-Za-z_]\w*)\s*\(([^()]*)\)\s*$/.exec(head);
     if (!match) continue;
     const [, prefix, name, paramText] = match as unknown as [string, string, string, string];

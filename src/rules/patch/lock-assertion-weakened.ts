@@ -33,6 +33,8 @@ const signature = (call: CallSite) => `${call.name}(${call.args.join(',')})`;
 function takesLockRemoved(removedText: string, asserted: string | undefined): boolean {
   if (asserted === undefined || asserted === '') return false;
   const lock = asserted.startsWith('&') ? asserted.slice(1) : asserted;
+  // An empty needle is found at the end of the text for ever (`indexOf('', n)` is the length for every n past it).
+  if (lock === '') return false;
   for (let at = removedText.indexOf(lock); at !== -1; at = removedText.indexOf(lock, at + 1)) {
     const after = removedText[at + lock.length];
     if (after !== ',' && after !== ')') continue;

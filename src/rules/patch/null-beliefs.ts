@@ -20,7 +20,7 @@
  */
 
 import { regExpLiteral } from '../../base/regexp-literal';
-import { withoutComments } from '../../parse/c/c-text';
+import { withoutComments, withoutSpaceAroundMembers } from '../../parse/c/c-text';
 
 export interface NullSourceLine {
   readonly text: string;
@@ -179,7 +179,7 @@ export function learnNullBeliefs(sources: readonly NullSource[]): NullBeliefs {
  */
 function createdIfMissing(lines: readonly NullSourceLine[], index: number, field: string): boolean {
   const name = regExpLiteral(field);
-  const squashed = (at: number) => (lines[at] as NullSourceLine).text.replace(/\s*(->|\.)\s*/g, '$1');
+  const squashed = (at: number) => withoutSpaceAroundMembers((lines[at] as NullSourceLine).text);
   if (!new RegExp(String.raw`\bif\s*\(\s*(?:!\s*${name}|${name}\s*==\s*NULL)\s*\)`).test(squashed(index))) return false;
   const store = new RegExp(String.raw`^\s*${name}\s*=(?!=)`);
   for (let at = index + 1; at <= Math.min(lines.length - 1, index + TEST_WINDOW); at++) if (store.test(squashed(at))) return true;
@@ -198,7 +198,7 @@ function releasedUnderTest(lines: readonly NullSourceLine[], index: number, fiel
 function justAssigned(lines: readonly NullSourceLine[], index: number, field: string): boolean {
   const store = new RegExp(String.raw`^\s*${regExpLiteral(field)}\s*=(?!=)`);
   for (let at = Math.max(0, index - TEST_WINDOW); at < index; at++) {
-    if (store.test((lines[at] as NullSourceLine).text.replace(/\s*(->|\.)\s*/g, '$1'))) return true;
+    if (store.test(withoutSpaceAroundMembers((lines[at] as NullSourceLine).text))) return true;
   }
   return false;
 }

@@ -17,7 +17,7 @@
 import { defineRule } from '../rule';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
 import { WINDOW_GAP } from '../../parse/c/fragment';
-import { splitTop, wrapped } from '../../parse/c/c-text';
+import { splitTop, withoutOpeningBrace, wrapped } from '../../parse/c/c-text';
 import { mentions, unwrap } from './resource-paths';
 import {
   functionLabel,
@@ -149,9 +149,7 @@ function dereferenceIn(
 
 /** The `if` line as written (without its opening brace), for messages. */
 function ifText(view: FunctionView, row: number): string {
-  return rowText(view, row)
-    .replace(/^}\s*else\s+/, '')
-    .replace(/\s*\{$/, '');
+  return withoutOpeningBrace(rowText(view, row).replace(/^}\s*else\s+/, ''));
 }
 
 export const nullBranchDereferenceCheck: PatchRuleCheck = {

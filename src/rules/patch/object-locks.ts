@@ -97,10 +97,47 @@ export function parameterNames(lines: readonly ScanLine[]): Set<string> {
     .join(' ')
     .slice(open + 1)
     .split(',')) {
-    const name = /(\w+)\s*(?:\[[^\]]*\])?\s*\)?\s*$/.exec(part.replace(/\)\s*$/, ''));
-    if (name) names.add(name[1] as string);
+    const name = declaredName(part.replace(/\)\s*$/, ''));
+    if (name !== undefined) names.add(name);
   }
   return names;
+}
+
+/**
+ * The name a parameter declaration ends with: the identifier before an
+ * optional `[…]` and an optional `)` (`struct foo *f`, `u32 regs[4]`),
+ * as `/(\w+)\s*(?:\[[^\]]*\])?\s*\)?\s*$/` finds it, read backwards from
+ * the end instead (the pattern retried from every character of a long word).
+ */
+export function declaredName(text: string): string | undefined {
+  let end = blankStart(text, text.length);
+  if (end > 0 && text[end - 1] === ')') end = blankStart(text, end - 1);
+  if (end > 0 && text[end - 1] === ']') {
+    // The `[` that opens it: any after the `]` before it; the leftmost one a word stands in front of.
+    for (
+      let open = text.indexOf('[', text.lastIndexOf(']', end - 2) + 1);
+      open !== -1 && open < end - 1;
+      open = text.indexOf('[', open + 1)
+    ) {
+      const name = wordBefore(text, blankStart(text, open));
+      if (name !== undefined) return name;
+    }
+    return undefined;
+  }
+  return wordBefore(text, end);
+}
+
+/** The word (`\w+`) that ends at `end`, if one does. */
+function wordBefore(text: string, end: number): string | undefined {
+  let start = end;
+  while (start > 0 && /\w/.test(text[start - 1] as string)) start--;
+  return start < end ? text.slice(start, end) : undefined;
+}
+
+/** Where the white space that ends `text[0, end)` starts. */
+function blankStart(text: string, end: number): number {
+  while (end > 0 && /\s/.test(text[end - 1] as string)) end--;
+  return end;
 }
 
 /** The loop cursors of a body that have a declared struct type. */

@@ -26,6 +26,7 @@ import {
   type PatchIssue,
   type PatchRuleCheck,
 } from './review-context';
+import { withoutOpeningBrace } from '../../parse/c/c-text';
 
 export const unwindLoopOffByOne = defineRule({
   id: 'unwind-loop-off-by-one',
@@ -93,7 +94,7 @@ export const unwindLoopOffByOneCheck: PatchRuleCheck = {
           messageId: 'skips',
           data: {
             fn: functionLabel(view),
-            loop: text.replace(/\s*\{$/, ''),
+            loop: withoutOpeningBrace(text),
             counter,
             setupLine: rowLine(view, setup),
             failed: forDown ? `, and element ${counter}, whose set-up failed, is undone` : '',

@@ -7,7 +7,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { functionNameOf, type ScanLine } from '../../../src/rules/patch/lock-facts';
-import { cursorsOf, structPointerTypes, parameterNames } from '../../../src/rules/patch/object-locks';
+import { cursorsOf, declaredName, structPointerTypes, parameterNames } from '../../../src/rules/patch/object-locks';
+import { Random } from '../../helpers/random';
 
 const lines = (text: string): ScanLine[] => text.split('\n').map((line, index) => ({ text: line, line: index + 1 }));
 
@@ -54,5 +55,17 @@ describe('object-locks', () => {
     expect(functionNameOf(BODY)).toBe('foo_suspend_all');
     expect(functionNameOf(lines('static struct foo *\nfoo_find(struct foo_mgr *m, int id)\n{'))).toBe('foo_find');
     expect(functionNameOf(lines('static DEFINE_MUTEX(foo_lock);\nint foo_bar(void)\n{'))).toBe('foo_bar');
+  });
+});
+
+describe('declaredName', () => {
+  it('gives what the regular expression it replaces gives, on parameter-like text', () => {
+    const pieces = ['a', 'foo', '_1', ' ', '\t', '*', '[', ']', '[4]', ')', '(', ',', 'struct', ' x', '))'];
+    const random = new Random(3);
+    for (let n = 0; n < 5000; n++) {
+      let text = '';
+      for (let k = random.int(0, 8); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
+      expect(declaredName(text), JSON.stringify(text)).toBe(/(\w+)\s*(?:\[[^\]]*\])?\s*\)?\s*$/.exec(text)?.[1]);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withoutComments, withoutLiterals } from '../../../../src/parse/c/c-text';
+import { withoutComments, withoutLiterals, withoutOpeningBrace, withoutSpaceAroundMembers } from '../../../../src/parse/c/c-text';
+import { isHeaderTailRow } from '../../../../src/parse/c/fragment';
 import { Random } from '../../../helpers/random';
 
 describe('withoutLiterals', () => {
@@ -34,6 +35,40 @@ describe('withoutComments', () => {
       let text = '';
       for (let k = random.int(0, 14); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
       expect(withoutComments(text), JSON.stringify(text)).toBe(text.replace(/\/\*.*?\*\/|\/\/.*$/g, ''));
+      expect(withoutComments(text, false), JSON.stringify(text)).toBe(text.replace(/\/\*.*?\*\//g, ''));
+    }
+  });
+});
+
+describe('isHeaderTailRow', () => {
+  it('answers what the regular expression it replaces answers', () => {
+    const pieces = [' ', '\t', 'a', 'int', '*', ',', ')', '(', ';', '{', '}', '\u2028', 'x)'];
+    const random = new Random(5);
+    for (let n = 0; n < 5000; n++) {
+      let text = '';
+      for (let k = random.int(0, 8); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
+      expect(isHeaderTailRow(text), JSON.stringify(text)).toBe(/^\s+[^;{}]*[,)]\s*$/.test(text));
+    }
+  });
+});
+
+describe('withoutSpaceAroundMembers and withoutOpeningBrace', () => {
+  it.each([
+    ['if (!f -> job)', 'if (!f->job)'],
+    ['a . b->c', 'a.b->c'],
+    ['x - > y', 'x - > y'],
+  ])('%s -> %s', (text, expected) => {
+    expect(withoutSpaceAroundMembers(text)).toBe(expected);
+  });
+
+  it('give what the regular expressions they replace give', () => {
+    const pieces = ['a', ' ', '\t', '->', '-', '>', '.', '{', 'x', '\u2028', '  '];
+    const random = new Random(9);
+    for (let n = 0; n < 5000; n++) {
+      let text = '';
+      for (let k = random.int(0, 10); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
+      expect(withoutSpaceAroundMembers(text), JSON.stringify(text)).toBe(text.replace(/\s*(->|\.)\s*/g, '$1'));
+      expect(withoutOpeningBrace(text), JSON.stringify(text)).toBe(text.replace(/\s*\{$/, ''));
     }
   });
 });
