@@ -185,6 +185,15 @@ function isBlank(c: string): boolean {
   return /\s/.test(c);
 }
 
+/**
+ * Longer than any real function head (the rows above a body's brace, joined)
+ * and any real parameter declaration. The patterns that read a name from the
+ * end of such text backtrack over all of it, for minutes on a damaged line of
+ * a few hundred KB; longer text is not read (no name) or read from its tail.
+ */
+export const MAX_HEAD_TEXT = 4096;
+export const MAX_PARAMETER_TEXT = 256;
+
 /** Splits `text` at top-level occurrences of `op` (`&&` or `||`). */
 export function splitTop(text: string, op: string): string[] {
   const parts: string[] = [];

@@ -39,7 +39,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, learnSourceKey, type LearnedPair, type LearnSource } from './learned-pairs';
 import { argumentsAt } from './lock-facts';
 import { indexPairs, type PairIndex, type ResourcePair } from './resource-pairs';
-import { withoutComments } from '../../parse/c/c-text';
+import { MAX_HEAD_TEXT, MAX_PARAMETER_TEXT, withoutComments } from '../../parse/c/c-text';
 
 /** Wrappers of wrappers, at most this deep. */
 const MAX_ROUNDS = 3;
@@ -92,14 +92,15 @@ function unitsOf(source: LearnSource): Unit[] {
       .slice(first, open)
       .map((row) => row.text)
       .join(' ');
-    const head = withoutComments(joined, false);
+    // Bounded: see MAX_HEAD_TEXT.
+    const head = joined.length > MAX_HEAD_TEXT ? '' : withoutComments(joined, false);
     const match = /^\s*([^;{}()#]*?)\b([A-Za-z_]\w*)\s*\(([^()]*)\)\s*$/.exec(head);
     if (!match) continue;
     const [, prefix, name, paramText] = match as unknown as [string, string, string, string];
     const params: string[] = [];
     const paramTypes: string[] = [];
     for (const param of paramText.split(',')) {
-      const named = /^(.*?)([A-Za-z_]\w*)\s*(?:\[\s*\])?\s*$/.exec(param.trim());
+      const named = param.length > MAX_PARAMETER_TEXT ? null : /^(.*?)([A-Za-z_]\w*)\s*(?:\[\s*\])?\s*$/.exec(param.trim());
       params.push(named?.[2] ?? '');
       paramTypes.push(squash(named?.[1] ?? '').replace(/^const/, ''));
     }

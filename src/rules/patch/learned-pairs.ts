@@ -21,6 +21,7 @@
 import type { AcquireStyle, PairIndex, ResourceKind, ResourcePair } from './resource-pairs';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { WINDOW_GAP } from '../../parse/c/fragment';
+import { MAX_HEAD_TEXT, MAX_PARAMETER_TEXT } from '../../parse/c/c-text';
 
 /** One piece of source to learn from: a file of the tree, or the lines of a hunk. */
 export interface LearnSource {
@@ -478,9 +479,12 @@ function unitHeader(unit: LearnSource['lines']): { name: string; params: string[
     .slice(Math.max(0, bodyStart - 8), bodyStart)
     .map((row) => row.text)
     .join(' ');
-  const match = /\b([A-Za-z_]\w*)\s*\(([^()]*)\)\s*$/.exec(head);
+  // Bounded: see MAX_HEAD_TEXT.
+  const match = /\b([A-Za-z_]\w*)\s*\(([^()]*)\)\s*$/.exec(head.length > MAX_HEAD_TEXT ? head.slice(-MAX_HEAD_TEXT) : head);
   if (!match) return undefined;
-  const params = (match[2] as string).split(',').map((param) => /([A-Za-z_]\w*)\s*(?:\[\s*\])?\s*$/.exec(param.trim())?.[1] ?? '');
+  const params = (match[2] as string)
+    .split(',')
+    .map((param) => (param.length > MAX_PARAMETER_TEXT ? '' : (/([A-Za-z_]\w*)\s*(?:\[\s*\])?\s*$/.exec(param.trim())?.[1] ?? '')));
   return { name: match[1] as string, params, bodyStart };
 }
 

@@ -24,7 +24,7 @@
  * of a source is cached by its content.
  */
 
-import { caseLabel } from '../../parse/c/c-text';
+import { caseLabel, MAX_PARAMETER_TEXT } from '../../parse/c/c-text';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, type LearnSource } from './learned-pairs';
 import { guardAcquire, type PairIndex, type ResourcePair } from './resource-pairs';
@@ -899,7 +899,10 @@ function requirementsOf(
 ): { fn: string; requires: ParamLock[]; takes: ParamLock[] } | undefined {
   if (!head) return undefined;
   const { fn, bodyStart } = head;
-  const params = head.params.map((param) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/.exec(param)?.[1] ?? '');
+  // Bounded: see MAX_PARAMETER_TEXT.
+  const params = head.params.map((param) =>
+    param.length > MAX_PARAMETER_TEXT ? '' : (/([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/.exec(param)?.[1] ?? ''),
+  );
   const aliases = new Map<string, { param: number; path: string }>();
   const out: ParamLock[] = [];
   const takes: ParamLock[] = [];

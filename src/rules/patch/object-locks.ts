@@ -26,6 +26,7 @@ import { NO_BELIEF_FUNCTION, functionNameOf, scanLocks, type HeldLock, type Lock
 import type { PairIndex } from './resource-pairs';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { iteratorElement } from '../../parse/c/iterator-macros';
+import { MAX_HEAD_TEXT } from '../../parse/c/c-text';
 
 /** `T::field` is protected by the object's `lock` in `holders` of the `functions` that touch it. */
 export interface ObjectLockBelief {
@@ -58,7 +59,13 @@ export interface ObjectAccess {
 }
 
 const DECLARATION = /\bstruct\s+(\w+)\s*\*\s*(\w+)/g;
-const MORE_DECLARATORS = /^\s*(?:=[^,;()]*(?:\([^;]*?\))?[^,;()]*)?,\s*\*\s*(\w+)/;
+/**
+ * The next declarator after one: `, *b` after an initializer of its own
+ * (`= x`, `= f(y)`). The text after a call's `)` belongs to the group: two
+ * adjacent `[^,;()]*` had a line without a comma try every split between
+ * them (hours on a line of declarations).
+ */
+const MORE_DECLARATORS = /^\s*(?:=[^,;()]*(?:\([^;]*?\)[^,;()]*)?)?,\s*\*\s*(\w+)/;
 /** An iterator macro's head: `list_for_each_entry(`, `xa_for_each(` (`iterator-macros.ts` says which arguments are its cursors). */
 const ITERATOR_HEAD = /\b(\w*for_each\w*)\s*\(/g;
 /** Container operations whose first argument is the container: `idr_find(&mgr->idr, id)`, `xa_load(&vm->xa, i)`. */
@@ -72,6 +79,8 @@ export function structPointerTypes(lines: readonly ScanLine[]): Map<string, stri
     for (let match = DECLARATION.exec(text); match; match = DECLARATION.exec(text)) {
       const type = match[1] as string;
       if (!types.has(match[2] as string)) types.set(match[2] as string, type);
+      // A declaration line is short; on a long damaged one each declarator would rescan the rest of it.
+      if (text.length > MAX_HEAD_TEXT) continue;
       let rest = text.slice(match.index + match[0].length);
       for (let more = MORE_DECLARATORS.exec(rest); more; more = MORE_DECLARATORS.exec(rest)) {
         if (!types.has(more[1] as string)) types.set(more[1] as string, type);
