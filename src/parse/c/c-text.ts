@@ -193,6 +193,8 @@ function isBlank(c: string): boolean {
  */
 export const MAX_HEAD_TEXT = 4096;
 export const MAX_PARAMETER_TEXT = 256;
+/** Longer than any real line of C: the rules that read calls off a line skip a longer one. */
+export const MAX_LINE_TEXT = 4096;
 
 /** Splits `text` at top-level occurrences of `op` (`&&` or `||`). */
 export function splitTop(text: string, op: string): string[] {

@@ -39,7 +39,7 @@ import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, learnSourceKey, type LearnedPair, type LearnSource } from './learned-pairs';
 import { argumentsAt } from './lock-facts';
 import { indexPairs, type PairIndex, type ResourcePair } from './resource-pairs';
-import { MAX_HEAD_TEXT, MAX_PARAMETER_TEXT, withoutComments } from '../../parse/c/c-text';
+import { MAX_HEAD_TEXT, MAX_LINE_TEXT, MAX_PARAMETER_TEXT, withoutComments } from '../../parse/c/c-text';
 
 /** Wrappers of wrappers, at most this deep. */
 const MAX_ROUNDS = 3;
@@ -149,6 +149,8 @@ function paramPath(unit: Unit, arg: string | undefined): { slot: number; path: s
 
 /** The calls of a row: name, arguments and where the name starts. */
 function callsOf(text: string): { name: string; args: string[]; index: number }[] {
+  // Each call's arguments are read to its `)`: on a long damaged line of unclosed calls, to the end every time.
+  if (text.length > MAX_LINE_TEXT) return [];
   const cached = callCache.get(text);
   if (cached) return cached;
   const out: { name: string; args: string[]; index: number }[] = [];

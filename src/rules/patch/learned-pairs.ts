@@ -21,7 +21,7 @@
 import type { AcquireStyle, PairIndex, ResourceKind, ResourcePair } from './resource-pairs';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { WINDOW_GAP } from '../../parse/c/fragment';
-import { MAX_HEAD_TEXT, MAX_PARAMETER_TEXT } from '../../parse/c/c-text';
+import { MAX_HEAD_TEXT, MAX_LINE_TEXT, MAX_PARAMETER_TEXT } from '../../parse/c/c-text';
 
 /** One piece of source to learn from: a file of the tree, or the lines of a hunk. */
 export interface LearnSource {
@@ -140,7 +140,7 @@ const squashKey = (arg: string) =>
 function callsOf(lines: LearnSource['lines']): Call[] {
   const calls: Call[] = [];
   for (const { text, line } of lines) {
-    if (text.length > 4096 || !text.includes('(')) continue;
+    if (text.length > MAX_LINE_TEXT || !text.includes('(')) continue;
     CALL.lastIndex = 0;
     for (let match = CALL.exec(text); match; match = CALL.exec(text)) {
       const name = match[2] as string;
