@@ -37,7 +37,7 @@ import { learnObjectLocks } from '../rules/patch/object-locks';
 import { learnUntakenUnlocks } from '../rules/patch/untaken-unlocks';
 import { learnCompleteFills, learnPartialFills, type LineMappedFunction } from '../rules/patch/partial-fills';
 import { sourceRowLine } from '../rules/patch/review-context';
-import type { Finding, FindingPatch } from '../rules/rule';
+import type { Finding } from '../rules/rule';
 import type { AnalysisResult, Analyzer, DocumentStats } from './document';
 import { joinedHunkImages, seriesTexts, widenedFileImages, type HunkImages, type ReadSource } from './patch/hunk-images';
 import { checkoutFillHelpers, hunkIssues, ownedByFunction, parseHunk, patchIssueKeys, reviewHunk } from './patch/review-hunk';
@@ -71,13 +71,7 @@ const C_FILE = /\.(?:c|h)$/;
 function attributed(findings: Finding[], heads: readonly MessageHead[]): Finding[] {
   if (heads.length < 2) return findings;
   return findings.map((finding) => {
-    const head = messageAt(heads, finding.line) as MessageHead;
-    const patch: FindingPatch = {
-      line: head.line,
-      ...(head.commit !== undefined ? { commit: head.commit } : {}),
-      ...(head.subject !== undefined ? { subject: head.subject } : {}),
-      ...(head.messageId !== undefined ? { messageId: head.messageId } : {}),
-    };
+    const { from: _author, ...patch } = messageAt(heads, finding.line) as MessageHead;
     return { ...finding, patch };
   });
 }

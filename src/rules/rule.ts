@@ -8,6 +8,7 @@
  * file; the server turns them into LSP diagnostics, the CLI into text, JSON
  * or SARIF. Nothing here knows about either.
  */
+import type { MessageHead } from '../parse/patch/mail-lines';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
@@ -35,15 +36,8 @@ export interface Finding {
   readonly patch?: FindingPatch;
 }
 
-/** A message of a series, as a finding names it (`parse/patch/mail-lines.ts` reads them). */
-export interface FindingPatch {
-  /** 1-based line of the document where the message starts. */
-  readonly line: number;
-  /** The commit a `git format-patch` mail was made from (`review --commits`). */
-  readonly commit?: string;
-  readonly subject?: string;
-  readonly messageId?: string;
-}
+/** A message of a series, as a finding names it (its head as `parse/patch/mail-lines.ts` reads it, without the author). */
+export type FindingPatch = Omit<MessageHead, 'from'>;
 
 export interface RuleMeta<M extends string = string> {
   readonly id: string;

@@ -186,6 +186,43 @@ function isBlank(c: string): boolean {
 }
 
 /**
+ * The name a parameter declaration ends with: the identifier before an
+ * optional `[…]` and an optional `)` (`struct foo *f`, `u32 regs[4]`),
+ * as `/(\w+)\s*(?:\[[^\]]*\])?\s*\)?\s*$/` finds it, read backwards from
+ * the end instead (the pattern retried from every character of a long word).
+ */
+export function declaredName(text: string): string | undefined {
+  let end = blankStart(text, text.length);
+  if (end > 0 && text[end - 1] === ')') end = blankStart(text, end - 1);
+  if (end > 0 && text[end - 1] === ']') {
+    // The `[` that opens it: any after the `]` before it; the leftmost one a word stands in front of.
+    for (
+      let open = text.indexOf('[', text.lastIndexOf(']', end - 2) + 1);
+      open !== -1 && open < end - 1;
+      open = text.indexOf('[', open + 1)
+    ) {
+      const name = wordBefore(text, blankStart(text, open));
+      if (name !== undefined) return name;
+    }
+    return undefined;
+  }
+  return wordBefore(text, end);
+}
+
+/** The word (`\w+`) that ends at `end`, if one does. */
+function wordBefore(text: string, end: number): string | undefined {
+  let start = end;
+  while (start > 0 && /\w/.test(text[start - 1] as string)) start--;
+  return start < end ? text.slice(start, end) : undefined;
+}
+
+/** Where the white space that ends `text[0, end)` starts. */
+function blankStart(text: string, end: number): number {
+  while (end > 0 && isBlank(text[end - 1] as string)) end--;
+  return end;
+}
+
+/**
  * Longer than any real function head (the rows above a body's brace, joined)
  * and any real parameter declaration. The patterns that read a name from the
  * end of such text backtrack over all of it, for minutes on a damaged line of

@@ -26,7 +26,7 @@ import { NO_BELIEF_FUNCTION, functionNameOf, scanLocks, type HeldLock, type Lock
 import type { PairIndex } from './resource-pairs';
 import { regExpLiteral } from '../../base/regexp-literal';
 import { iteratorElement } from '../../parse/c/iterator-macros';
-import { MAX_HEAD_TEXT } from '../../parse/c/c-text';
+import { declaredName, MAX_HEAD_TEXT } from '../../parse/c/c-text';
 
 /** `T::field` is protected by the object's `lock` in `holders` of the `functions` that touch it. */
 export interface ObjectLockBelief {
@@ -110,43 +110,6 @@ export function parameterNames(lines: readonly ScanLine[]): Set<string> {
     if (name !== undefined) names.add(name);
   }
   return names;
-}
-
-/**
- * The name a parameter declaration ends with: the identifier before an
- * optional `[…]` and an optional `)` (`struct foo *f`, `u32 regs[4]`),
- * as `/(\w+)\s*(?:\[[^\]]*\])?\s*\)?\s*$/` finds it, read backwards from
- * the end instead (the pattern retried from every character of a long word).
- */
-export function declaredName(text: string): string | undefined {
-  let end = blankStart(text, text.length);
-  if (end > 0 && text[end - 1] === ')') end = blankStart(text, end - 1);
-  if (end > 0 && text[end - 1] === ']') {
-    // The `[` that opens it: any after the `]` before it; the leftmost one a word stands in front of.
-    for (
-      let open = text.indexOf('[', text.lastIndexOf(']', end - 2) + 1);
-      open !== -1 && open < end - 1;
-      open = text.indexOf('[', open + 1)
-    ) {
-      const name = wordBefore(text, blankStart(text, open));
-      if (name !== undefined) return name;
-    }
-    return undefined;
-  }
-  return wordBefore(text, end);
-}
-
-/** The word (`\w+`) that ends at `end`, if one does. */
-function wordBefore(text: string, end: number): string | undefined {
-  let start = end;
-  while (start > 0 && /\w/.test(text[start - 1] as string)) start--;
-  return start < end ? text.slice(start, end) : undefined;
-}
-
-/** Where the white space that ends `text[0, end)` starts. */
-function blankStart(text: string, end: number): number {
-  while (end > 0 && /\s/.test(text[end - 1] as string)) end--;
-  return end;
 }
 
 /** The loop cursors of a body that have a declared struct type. */

@@ -501,12 +501,15 @@ static int foo_perf_start(struct foo_device *fdev, u64 config)
   });
 });
 
+/** The separator line `git format-patch --zero-commit` writes before each mail. */
+const SEPARATOR = 'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001';
+
 /** A mail as `git format-patch` writes it: `hunks` to `file`, which the patch creates when `created`. */
 function formatPatch(subject: string, file: string, hunks: readonly string[], created = false): string[] {
   // A long subject folded as mailers do (RFC 5322): a finding and a reply name it whole.
   const [first, ...rest] = subject.split(/(?<=:) /);
   return [
-    'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
+    SEPARATOR,
     'From: A <a@example.org>',
     `Message-Id: <${subject.replace(/\W+/g, '.')}@example.org>`,
     `Subject: ${first}`,
@@ -519,6 +522,21 @@ function formatPatch(subject: string, file: string, hunks: readonly string[], cr
     ...hunks,
     '-- ',
     '',
+  ];
+}
+
+/** The second patch of the series tests: an early return in the middle of `foo_setup()`, at `start`. */
+function rejectThree(start: number): string[] {
+  return [
+    `@@ -${start},6 +${start},8 @@ int foo_setup(struct foo *f)`,
+    ' \tf->r4 = 4;',
+    ' \tf->r5 = 5;',
+    ' \tf->r6 = 6;',
+    '+\tif (f->r5 == 3)',
+    '+\t\treturn -EINVAL;',
+    ' \tf->r7 = 7;',
+    ' \tf->r8 = 8;',
+    ' \tf->r9 = 9;',
   ];
 }
 
@@ -558,17 +576,7 @@ describe('a series whose second patch changes what the first added', () => {
       ' \treturn 0;',
       ' }',
     ]),
-    ...formatPatch('[PATCH 2/2] drm/foo: reject 3', FOO_C, [
-      '@@ -13,6 +13,8 @@ int foo_setup(struct foo *f)',
-      ' \tf->r4 = 4;',
-      ' \tf->r5 = 5;',
-      ' \tf->r6 = 6;',
-      '+\tif (f->r5 == 3)',
-      '+\t\treturn -EINVAL;',
-      ' \tf->r7 = 7;',
-      ' \tf->r8 = 8;',
-      ' \tf->r9 = 9;',
-    ]),
+    ...formatPatch('[PATCH 2/2] drm/foo: reject 3', FOO_C, rejectThree(13)),
   ];
   const returnLine = SERIES.indexOf('+\t\treturn -EINVAL;') + 1;
   const allocLine = SERIES.indexOf('+\tbuf = kzalloc(16, GFP_KERNEL);') + 1;
@@ -592,7 +600,7 @@ describe('a series whose second patch changes what the first added', () => {
   it('names the patch of the series each finding is in, in JSON and SARIF, and nothing for a lone patch', async () => {
     const result = await reviewPatchLines(SERIES, tree({ 'drivers/gpu/drm/foo/foo.c': before.join('\n') }));
     const patch = {
-      line: SERIES.lastIndexOf('From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001') + 1,
+      line: SERIES.lastIndexOf(SEPARATOR) + 1,
       subject: '[PATCH 2/2] drm/foo: reject 3',
       messageId: '<.PATCH.2.2.drm.foo.reject.3@example.org>',
     };
@@ -605,7 +613,7 @@ describe('a series whose second patch changes what the first added', () => {
     const commits = SERIES.map((line, index) => (index === patch.line - 1 ? `From ${sha} Mon Sep 17 00:00:00 2001` : line));
     const fromCommits = await reviewPatchLines(commits, tree({ 'drivers/gpu/drm/foo/foo.c': after.join('\n') }));
     expect(fromCommits.findings.map((finding) => finding.patch)).toEqual([{ ...patch, commit: sha }]);
-    const lone = SERIES.slice(SERIES.lastIndexOf('From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001'));
+    const lone = SERIES.slice(SERIES.lastIndexOf(SEPARATOR));
     const alone = await reviewPatchLines(lone, tree({ 'drivers/gpu/drm/foo/foo.c': middle.join('\n') }));
     expect(alone.findings.map((finding) => `${finding.rule}:${'patch' in finding}`)).toEqual(['resource-leak:false']);
     expect(JSON.parse(renderJson([{ path: 'one.patch', result: alone }])).findings[0]).not.toHaveProperty('patch');
@@ -630,17 +638,7 @@ describe('a series whose first patch creates the file the second changes', () =>
   const NEW_C = 'drivers/gpu/drm/foo/foo_new.c';
   const SERIES = [
     ...formatPatch('[PATCH 1/2] drm/foo: add setup', NEW_C, [`@@ -0,0 +1,${created.length} @@`, ...created], true),
-    ...formatPatch('[PATCH 2/2] drm/foo: reject 3', NEW_C, [
-      '@@ -11,6 +11,8 @@ int foo_setup(struct foo *f)',
-      ' \tf->r4 = 4;',
-      ' \tf->r5 = 5;',
-      ' \tf->r6 = 6;',
-      '+\tif (f->r5 == 3)',
-      '+\t\treturn -EINVAL;',
-      ' \tf->r7 = 7;',
-      ' \tf->r8 = 8;',
-      ' \tf->r9 = 9;',
-    ]),
+    ...formatPatch('[PATCH 2/2] drm/foo: reject 3', NEW_C, rejectThree(11)),
   ];
   const returnLine = SERIES.indexOf('+\t\treturn -EINVAL;') + 1;
   const allocLine = SERIES.indexOf('+\tbuf = kzalloc(16, GFP_KERNEL);') + 1;

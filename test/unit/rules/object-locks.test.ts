@@ -7,7 +7,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { functionNameOf, type ScanLine } from '../../../src/rules/patch/lock-facts';
-import { cursorsOf, declaredName, structPointerTypes, parameterNames } from '../../../src/rules/patch/object-locks';
+import { declaredName } from '../../../src/parse/c/c-text';
+import { cursorsOf, structPointerTypes, parameterNames } from '../../../src/rules/patch/object-locks';
 import { Random } from '../../helpers/random';
 
 const lines = (text: string): ScanLine[] => text.split('\n').map((line, index) => ({ text: line, line: index + 1 }));
