@@ -73,6 +73,9 @@ export function withCTree<T>(parser: Parser, source: string, use: (root: Node) =
   const progressCallback = (() => ++calls > budget) as unknown as () => void;
   const tree: Tree | null = parser.parse(source, null, { progressCallback });
   if (!tree) {
+    // tree-sitter resumes a cancelled parse on the parser's next call, whatever text that call gives:
+    // without a reset the next review would get a tree built from this source's half-parsed state.
+    parser.reset();
     if (calls > budget) throw new ParseBudgetExceeded(`tree-sitter gave up on ${source.length} characters that are not C`);
     throw new Error('tree-sitter returned no tree');
   }

@@ -36,4 +36,16 @@ describe('the C parse budget', () => {
     const garbage = Array.from({ length: 60 }, () => ' */'.repeat(200)).join('\n');
     expect(() => withCTree(parser, garbage, () => 0)).toThrow(ParseBudgetExceeded);
   });
+
+  it('parses the next source afresh after a cut: a cancelled parse does not resume on other text', () => {
+    const garbage = Array.from({ length: 60 }, () => ' */'.repeat(200)).join('\n');
+    const source = 'int foo(int *a)\n{\n\tif (!a)\n\t\tgoto out;\n\t*a = 1;\nout:\n\treturn 0;\n}\n';
+    const fresh = withCTree(parser, source, (root) => root.toString());
+    expect(() => withCTree(parser, garbage, () => 0)).toThrow(ParseBudgetExceeded);
+    expect(withCTree(parser, source, (root) => ({ tree: root.toString(), text: root.text, errors: root.hasError }))).toEqual({
+      tree: fresh,
+      text: source,
+      errors: false,
+    });
+  });
 });
