@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fuzzLoop } from './engine';
 import { stopTargets, TARGETS } from './targets';
 
-/** Inputs per target: the parsers are fast; patch review (tree-sitter) and the server are about ten times slower. */
-const INPUTS: Readonly<Record<string, number>> = { patch: 500, lsp: 500 };
+/** Inputs per target: the parsers are fast; patch review (tree-sitter, and more with a checkout) and the server are about ten times slower. */
+const INPUTS: Readonly<Record<string, number>> = { patch: 500, tree: 300, lsp: 500 };
 
 afterAll(() => stopTargets());
 

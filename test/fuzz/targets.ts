@@ -1,7 +1,8 @@
 /**
  * What the fuzzer drives: one target per input kind (each runs the kind's
- * pure parser, then its analyzer with every rule) and the language server on
- * random documents and edits. A target throws, or returns a problem
+ * pure parser, then its analyzer with every rule), patch review against a
+ * checkout made from the input, and the language server on random documents
+ * and edits. A target throws, or returns a problem
  * description, when the input broke a promise of the project: parsers and
  * analyzers never throw, findings carry a line of the document, the server
  * answers every request and never reports an internal error.
@@ -16,7 +17,9 @@ import { parseScript } from '../../src/parse/script/parse-script';
 import { parseTraceLine } from '../../src/parse/trace/trace-line';
 import { parseGpuvasDump } from '../../src/parse/dump/parse-gpuvas';
 import { parseKernelLog } from '../../src/parse/kernel-log/parse-kernel-log';
-import { parsePatch } from '../../src/parse/patch/parse-patch';
+import { diffPath, parsePatch } from '../../src/parse/patch/parse-patch';
+import { reviewPatchLines } from '../../src/analysis/patch-analyzer';
+import type { AnalysisResult } from '../../src/analysis/document';
 import { provideTreeSitterAssets } from '../../src/parse/c/tree-sitter-c';
 import { startHarness, type Harness } from '../lsp/harness';
 import type { Random } from '../helpers/random';
@@ -45,7 +48,10 @@ function useTreeSitter(): void {
 
 /** Every finding points at a line of the document (1-based; one past the end for "missing at end of file"). */
 async function analyzeChecked(text: string, kind: DocumentKind): Promise<string | undefined> {
-  const result = await analyzeText(text, { kind, path: `fuzz.${kind}` });
+  return linesChecked(text, await analyzeText(text, { kind, path: `fuzz.${kind}` }));
+}
+
+function linesChecked(text: string, result: AnalysisResult): string | undefined {
   const lines = text.split('\n').length;
   for (const finding of result.findings) {
     const { line, endLine } = finding;
@@ -58,6 +64,53 @@ async function analyzeChecked(text: string, kind: DocumentKind): Promise<string 
 
 function splitLines(text: string): string[] {
   return text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+
+/** Blank lines between two hunks of a pre-image at most: a mutated `@@ -999999999` header must not make a huge file. */
+const MAX_IMAGE_GAP = 2000;
+
+/**
+ * The checkout a patch would be reviewed against, made from the patch itself:
+ * each touched file's pre-image as its hunks show it (context and removed
+ * lines at their old line numbers, blank lines between), and in each touched
+ * directory one more C file holding the whole input, so that learning from
+ * the rest of the driver reads damaged C too.
+ */
+export function checkoutOf(lines: readonly string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const file of parsePatch(lines).files) {
+    const path = diffPath(file);
+    if (path === '' || files.has(path)) continue;
+    const image: string[] = [];
+    let previous = 0;
+    for (const hunk of file.hunks) {
+      for (const line of hunk.lines) {
+        if (line.kind === '+' || line.oldLine === undefined) continue;
+        for (let gap = Math.min(line.oldLine - previous - 1, MAX_IMAGE_GAP); gap > 0; gap--) image.push('');
+        image.push(line.text);
+        previous = line.oldLine;
+      }
+    }
+    files.set(path, image.join('\n'));
+    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+    files.set(`${dir === '' ? '' : `${dir}/`}fuzz-sibling.c`, lines.join('\n'));
+  }
+  return files;
+}
+
+/** Patch review against a checkout made from the input (`checkoutOf`): whole functions, learning from the tree. */
+async function reviewWithTree(text: string): Promise<string | undefined> {
+  useTreeSitter();
+  const lines = splitLines(text);
+  const files = checkoutOf(lines);
+  const result = await reviewPatchLines(lines, {
+    readSource: (path) => files.get(path),
+    listSources: (dir) => {
+      const prefix = dir.replace(/\/+$/, '');
+      return [...files.keys()].filter((path) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '') === prefix).sort();
+    },
+  });
+  return linesChecked(text, result);
 }
 
 const LANGUAGE_IDS: Readonly<Record<string, string>> = {
@@ -181,6 +234,7 @@ export const TARGETS: readonly FuzzTarget[] = [
       return analyzeChecked(text, 'patch');
     },
   },
+  { name: 'tree', kind: 'patch', ext: 'patch', run: reviewWithTree },
   { name: 'lsp', kind: 'unknown', ext: 'txt', run: runServer },
 ];
 
