@@ -100,23 +100,46 @@ function afterMemberAccess(code: string, at: number): boolean {
 /** `guard(mutex)(`: the class, up to the opening parenthesis of the lock argument. */
 const GUARD_HEAD = /^guard\s*\(\s*(\w+)\s*\)\s*\(/;
 const WRITE = /([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*|\[[^\]]*\])*(?:->|\.)[A-Za-z_]\w*)\s*(?:(?:[-+*/%|&^]|<<|>>)?=(?!=)|\+\+|--)/g;
-/** List heads: the second argument of `list_add*`/`list_move*`/`list_splice*`, the third of `list_for_each_entry*`. */
-const LIST_HEAD_ARG: Readonly<Record<string, number>> = {
-  list_add: 1,
-  list_add_tail: 1,
-  list_move: 1,
-  list_move_tail: 1,
-  list_splice: 1,
-  list_splice_init: 1,
-  list_splice_tail: 1,
-  list_splice_tail_init: 1,
-  list_for_each_entry: 1,
-  list_for_each_entry_safe: 2,
-  list_for_each_entry_reverse: 1,
-  list_for_each_entry_safe_reverse: 2,
-  list_first_entry: 0,
-  list_empty: 0,
-};
+
+/**
+ * What every `WRITE` match needs, tested first because tree files are
+ * scanned whole and most of their lines write no field: a member access and
+ * an assignment or increment.
+ */
+function mayWriteField(code: string): boolean {
+  return (code.includes('->') || code.includes('.')) && (code.includes('=') || code.includes('++') || code.includes('--'));
+}
+
+function count(text: string, char: string): number {
+  let n = 0;
+  for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) n++;
+  return n;
+}
+
+/** Opening minus closing braces of a line of code (comments and literals blanked). */
+function braceBalance(code: string): number {
+  return code.includes('{') || code.includes('}') ? count(code, '{') - count(code, '}') : 0;
+}
+/**
+ * List heads: the second argument of `list_add*`/`list_move*`/`list_splice*`, the third of `list_for_each_entry*`.
+ * A Map, not an object literal, so that a call named like an `Object.prototype` member is no list helper.
+ */
+const LIST_HEAD_ARG: ReadonlyMap<string, number> = new Map([
+  ['list_add', 1],
+  ['list_add_tail', 1],
+  ['list_move', 1],
+  ['list_move_tail', 1],
+  ['list_splice', 1],
+  ['list_splice_init', 1],
+  ['list_splice_tail', 1],
+  ['list_splice_tail_init', 1],
+  ['list_for_each_entry', 1],
+  ['list_for_each_entry_safe', 2],
+  ['list_for_each_entry_reverse', 1],
+  ['list_for_each_entry_safe_reverse', 2],
+  ['list_first_entry', 0],
+  ['list_empty', 0],
+]);
 /** Calls that take no lock of their own: assertions, warnings, list and bit helpers, printing. */
 const ASSERT_OR_MACRO =
   /^(?:lockdep_|WARN|BUG|drm_WARN|xe_assert|xe_tile_assert|xe_gt_assert|list_|hlist_|test_bit|set_bit|clear_bit|READ_ONCE|WRITE_ONCE|container_of|IS_ERR|PTR_ERR|ERR_PTR|likely|unlikely|drm_dbg|drm_err|drm_warn|drm_info|dev_|pr_|printk|min|max|sizeof)/;
@@ -236,7 +259,7 @@ export function scanLocks(
     if (code.trim() === '' || code.trimStart().startsWith('#')) continue;
     // Closing braces that start the line close their blocks first (`} else {`).
     const lead = /^[\s}]*/.exec(code)?.[0] ?? '';
-    const closing = lead.replace(/\s/g, '').length;
+    const closing = count(lead, '}');
     for (let k = 0; k < closing; k++) {
       depth--;
       const closed = blocks.pop();
@@ -295,7 +318,7 @@ export function scanLocks(
         if (cls) held = held.filter((h) => h.cls !== cls);
         continue;
       }
-      const headArg = LIST_HEAD_ARG[name];
+      const headArg = LIST_HEAD_ARG.get(name);
       if (headArg !== undefined) {
         const field = fieldOf(args[headArg] ?? '');
         if (field) onEvent({ type: 'access', field, line, held, how: 'list' });
@@ -303,24 +326,28 @@ export function scanLocks(
         onEvent({ type: 'call', name, line, held, args });
       }
     }
-    WRITE.lastIndex = 0;
-    for (let match = WRITE.exec(code); match; match = WRITE.exec(code)) {
-      const field = fieldOf(match[1] as string);
-      if (field) onEvent({ type: 'access', field, line, held, how: 'write' });
-    }
-    let skip = closing;
-    for (const ch of code) {
-      if (ch === '{') {
-        depth++;
-        blocks.push({ held, switch: /\bswitch\s*\(/.test(code), jumped: false });
-      } else if (ch === '}' && skip > 0) {
-        skip--;
-      } else if (ch === '}') {
-        depth--;
-        const closed = blocks.pop();
-        if (closed?.jumped) held = closed.held;
+    if (mayWriteField(code)) {
+      WRITE.lastIndex = 0;
+      for (let match = WRITE.exec(code); match; match = WRITE.exec(code)) {
+        const field = fieldOf(match[1] as string);
+        if (field) onEvent({ type: 'access', field, line, held, how: 'write' });
       }
     }
+    let skip = closing;
+    // Most lines have no brace: the walk below would change nothing.
+    if (code.includes('{') || code.includes('}'))
+      for (const ch of code) {
+        if (ch === '{') {
+          depth++;
+          blocks.push({ held, switch: /\bswitch\s*\(/.test(code), jumped: false });
+        } else if (ch === '}' && skip > 0) {
+          skip--;
+        } else if (ch === '}') {
+          depth--;
+          const closed = blocks.pop();
+          if (closed?.jumped) held = closed.held;
+        }
+      }
     // A `scoped_guard()` line without its `{` guards the next statement (taken as the next line).
     const ended = (h: HeldLock) => h.scopeDepth !== undefined && depth < h.scopeDepth && (h.line !== line || code.includes('{'));
     if (held.some(ended)) held = held.filter((h) => !ended(h));
@@ -952,10 +979,7 @@ function requirementsOf(
         onParam(release.releasePath !== undefined ? `${lock}${release.releasePath}` : lock, line, found);
         for (const { param, path } of found) released.add(`${param}${path}`);
       }
-    for (const ch of code) {
-      if (ch === '{') depth++;
-      else if (ch === '}') depth--;
-    }
+    depth += braceBalance(code);
     if (code.trim() !== '') previous = code;
   }
   return { fn, requires: out, takes };

@@ -109,6 +109,24 @@ describe('lock scanner', () => {
     ]);
   });
 
+  it('reports a call under a lock whatever its name, even one of an Object.prototype member, and a list head by the helper', () => {
+    const events = scan(
+      [
+        '\tmutex_lock(&vm->lock);',
+        '\tconstructor(vm);',
+        '\tvalueOf(vm);',
+        '\tlist_add(&e->link, &vm->list);',
+        '\tmutex_unlock(&vm->lock);',
+      ].join('\n'),
+    );
+    expect(events.map((event) => [event.type, event.type === 'access' ? event.field : event.type === 'call' ? event.name : ''])).toEqual([
+      ['acquire', ''],
+      ['call', 'constructor'],
+      ['call', 'valueOf'],
+      ['access', 'vm->list'],
+    ]);
+  });
+
   it('learns an order through one level of calls', () => {
     const source = (path: string, text: string) => ({
       path,
