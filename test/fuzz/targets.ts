@@ -69,6 +69,11 @@ function splitLines(text: string): string[] {
 /** Blank lines between two hunks of a pre-image at most: a mutated `@@ -999999999` header must not make a huge file. */
 const MAX_IMAGE_GAP = 2000;
 
+/** The directory of a path as a patch names it, without the final `/` (`''` at the top). */
+function dirOf(path: string): string {
+  return path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+}
+
 /**
  * The checkout a patch would be reviewed against, made from the patch itself:
  * each touched file's pre-image as its hunks show it (context and removed
@@ -92,8 +97,8 @@ export function checkoutOf(lines: readonly string[]): Map<string, string> {
       }
     }
     files.set(path, image.join('\n'));
-    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-    files.set(`${dir === '' ? '' : `${dir}/`}fuzz-sibling.c`, lines.join('\n'));
+    const dir = dirOf(path);
+    files.set(dir === '' ? 'fuzz-sibling.c' : `${dir}/fuzz-sibling.c`, lines.join('\n'));
   }
   return files;
 }
@@ -107,7 +112,7 @@ async function reviewWithTree(text: string): Promise<string | undefined> {
     readSource: (path) => files.get(path),
     listSources: (dir) => {
       const prefix = dir.replace(/\/+$/, '');
-      return [...files.keys()].filter((path) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '') === prefix).sort();
+      return [...files.keys()].filter((path) => dirOf(path) === prefix).sort();
     },
   });
   return linesChecked(text, result);

@@ -110,6 +110,7 @@ function mayWriteField(code: string): boolean {
   return (code.includes('->') || code.includes('.')) && (code.includes('=') || code.includes('++') || code.includes('--'));
 }
 
+/** How many times `char` occurs in `text`. */
 function count(text: string, char: string): number {
   let n = 0;
   for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) n++;
@@ -120,6 +121,7 @@ function count(text: string, char: string): number {
 function braceBalance(code: string): number {
   return code.includes('{') || code.includes('}') ? count(code, '{') - count(code, '}') : 0;
 }
+
 /**
  * List heads: the second argument of `list_add*`/`list_move*`/`list_splice*`, the third of `list_for_each_entry*`.
  * A Map, not an object literal, so that a call named like an `Object.prototype` member is no list helper.

@@ -10,6 +10,9 @@ import { useTreeSitterFromNodeModules } from '../../../helpers/tree-sitter';
 
 let parser: CParser;
 
+/** Text that only looks like C: error recovery over it would take minutes. */
+const GARBAGE = Array.from({ length: 60 }, () => ' */'.repeat(200)).join('\n');
+
 beforeAll(async () => {
   useTreeSitterFromNodeModules();
   parser = await cParser();
@@ -33,15 +36,13 @@ describe('the C parse budget', () => {
   });
 
   it('stops on garbage that sends error recovery into minutes', () => {
-    const garbage = Array.from({ length: 60 }, () => ' */'.repeat(200)).join('\n');
-    expect(() => withCTree(parser, garbage, () => 0)).toThrow(ParseBudgetExceeded);
+    expect(() => withCTree(parser, GARBAGE, () => 0)).toThrow(ParseBudgetExceeded);
   });
 
   it('parses the next source afresh after a cut: a cancelled parse does not resume on other text', () => {
-    const garbage = Array.from({ length: 60 }, () => ' */'.repeat(200)).join('\n');
     const source = 'int foo(int *a)\n{\n\tif (!a)\n\t\tgoto out;\n\t*a = 1;\nout:\n\treturn 0;\n}\n';
     const fresh = withCTree(parser, source, (root) => root.toString());
-    expect(() => withCTree(parser, garbage, () => 0)).toThrow(ParseBudgetExceeded);
+    expect(() => withCTree(parser, GARBAGE, () => 0)).toThrow(ParseBudgetExceeded);
     expect(withCTree(parser, source, (root) => ({ tree: root.toString(), text: root.text, errors: root.hasError }))).toEqual({
       tree: fresh,
       text: source,
