@@ -24,6 +24,7 @@
  * of a source is cached by its content.
  */
 
+import { FNV_OFFSET, FNV_PRIME } from '../../base/string-hash';
 import { caseLabel, MAX_PARAMETER_TEXT } from '../../parse/c/c-text';
 import { WINDOW_GAP } from '../../parse/c/fragment';
 import { functionUnits, type LearnSource } from './learned-pairs';
@@ -511,12 +512,37 @@ interface UnitFacts {
 
 /**
  * Scans of tree files, by content: the same driver files are read again for
- * every patch of a series. Bounded by the text it keys on (a patch's own
- * hunks are not kept: they are seen once).
+ * every patch of a series, and by the server on every review of a patch in a
+ * checkout. Keyed by a 64-bit hash of the text, not the text (a driver is
+ * tens of megabytes), and bounded by the text its entries cover (a patch's
+ * own hunks are not kept: they are seen once).
  */
-const cache = new Map<string, ScannedSource>();
-const CACHE_CHARS = 16 << 20;
+const cache = new Map<string, { scanned: ScannedSource; chars: number }>();
+const CACHE_CHARS = 32 << 20;
 let cachedChars = 0;
+
+/**
+ * Two independent 32-bit hashes of the lines' text (FNV-1a, and a
+ * multiply-xorshift), one pass, nothing joined; and the characters hashed.
+ */
+function contentKey(lines: readonly ScanLine[]): { key: string; chars: number } {
+  let a = FNV_OFFSET ^ lines.length;
+  let b = 0x9e3779b9 ^ lines.length;
+  let chars = 0;
+  for (const { text } of lines) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, FNV_PRIME);
+      b = Math.imul(b + c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    a = Math.imul(a ^ 10, FNV_PRIME);
+    b = Math.imul(b + 10, 0x5bd1e995);
+    b ^= b >>> 15;
+    chars += text.length + 1;
+  }
+  return { key: `${(a >>> 0).toString(16)}.${(b >>> 0).toString(16)}`, chars };
+}
 
 /** What one source says: its functions, and its macros that spell blocking GFP flags. */
 interface ScannedSource {
@@ -525,9 +551,11 @@ interface ScannedSource {
 }
 
 function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): ScannedSource {
-  const cacheKey = `${pairsKey}\u0000${source.path}\u0000${source.enclosing ?? ''}\u0000${source.lines.length}\u0000${source.lines.map((row) => row.text).join('\n')}`;
-  const cached = cache.get(cacheKey);
-  if (cached) return cached;
+  const content = source.fromTree ? contentKey(source.lines) : undefined;
+  const cacheKey =
+    content && `${pairsKey}\u0000${source.path}\u0000${source.enclosing ?? ''}\u0000${source.lines.length}\u0000${content.key}`;
+  const cached = cacheKey === undefined ? undefined : cache.get(cacheKey);
+  if (cached) return cached.scanned;
   const found: UnitFacts[] = [];
   const gfpMacros = gfpMacrosOf(source.lines);
   functionUnits(source).forEach((unit, index) => {
@@ -576,14 +604,14 @@ function scanSource(source: LockSource, pairs: PairIndex, pairsKey: string): Sca
     found.push(facts);
   });
   const scanned = { units: found, gfpMacros };
-  if (source.fromTree && cacheKey.length <= CACHE_CHARS) {
-    while (cachedChars + cacheKey.length > CACHE_CHARS) {
-      const oldest = cache.keys().next().value as string;
+  if (content && cacheKey !== undefined && content.chars <= CACHE_CHARS) {
+    while (cachedChars + content.chars > CACHE_CHARS) {
+      const [oldest, entry] = cache.entries().next().value as [string, { chars: number }];
       cache.delete(oldest);
-      cachedChars -= oldest.length;
+      cachedChars -= entry.chars;
     }
-    cache.set(cacheKey, scanned);
-    cachedChars += cacheKey.length;
+    cache.set(cacheKey, { scanned, chars: content.chars });
+    cachedChars += content.chars;
   }
   return scanned;
 }

@@ -127,6 +127,20 @@ describe('lock scanner', () => {
     ]);
   });
 
+  it('learns a tree file again when its text changes, though its path and line count stay', () => {
+    const tree = (field: string) => ({
+      path: 'drivers/gpu/drm/foo/foo_vm.c',
+      fromTree: true,
+      lines: `static void foo_set(struct foo_vm *vm)\n{\n\tmutex_lock(&vm->lock);\n\tvm->${field} = 1;\n\tmutex_unlock(&vm->lock);\n}`
+        .split('\n')
+        .map((text, index) => ({ text, line: index + 1 })),
+    });
+    const fieldsOf = (field: string) => [...learnLockFacts([tree(field)], pairs).fields.keys()];
+    expect(fieldsOf('size')).toEqual(['vm->size']);
+    expect(fieldsOf('size')).toEqual(['vm->size']);
+    expect(fieldsOf('pages')).toEqual(['vm->pages']);
+  });
+
   it('learns an order through one level of calls', () => {
     const source = (path: string, text: string) => ({
       path,
