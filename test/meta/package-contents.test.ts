@@ -80,4 +80,11 @@ describe('the packaged extension', () => {
     ].map((p) => p.replace(/^\.\//, ''));
     expect(paths.filter((p) => !listed.includes(p))).toEqual([]);
   });
+
+  it('the README links to nothing the package leaves out (vsce refuses to package a relative link it cannot resolve)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1] as string);
+    const relative = targets.filter((target) => !/^(?:#|[a-z]+:)/.test(target)).map((target) => target.replace(/#.*$/, ''));
+    expect(relative.filter((target) => !listed.includes(target))).toEqual([]);
+  });
 });
