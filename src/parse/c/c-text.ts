@@ -216,6 +216,39 @@ function wordBefore(text: string, end: number): string | undefined {
   return start < end ? text.slice(start, end) : undefined;
 }
 
+/**
+ * The names called in `text` (`foo(` … `bar(`), in order, as
+ * `/([A-Za-z_]\w*)\(/g` finds them, in one pass: that pattern retried
+ * from every character of a long word (each try reads to the word's end).
+ */
+export function calledNames(text: string): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < text.length;) {
+    if (!isWordCode(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < text.length && isWordCode(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 40 /* ( */) continue;
+    // A name cannot start with a digit: the match starts at the word's first letter or `_`.
+    let first = start;
+    while (first < i && isDigitCode(text.charCodeAt(first))) first++;
+    if (first < i) names.push(text.slice(first, i));
+    i++;
+  }
+  return names;
+}
+
+/** `\w` of a code unit: ASCII letters, digits and `_`. */
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigitCode(c) || c === 95;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 /** Where the white space that ends `text[0, end)` starts. */
 function blankStart(text: string, end: number): number {
   while (end > 0 && isBlank(text[end - 1] as string)) end--;

@@ -20,7 +20,7 @@
  */
 
 import { WINDOW_GAP } from '../../parse/c/fragment';
-import { rootVariable } from '../../parse/c/c-text';
+import { calledNames, rootVariable } from '../../parse/c/c-text';
 import { defineRule } from '../rule';
 import { regExpLiteral } from '../../base/regexp-literal';
 import type { CallSite, FunctionIr, IrNode } from '../../parse/c/function-ir';
@@ -268,11 +268,6 @@ function undoneAfter(review: HunkReview, ir: FunctionIr, labelRow: number, step:
  */
 function bodyCalls(review: HunkReview, fn: string): string[] {
   return calledNames(addedBody(review, fn) ?? '');
-}
-
-/** The names called in a stretch of the patch's squashed text (`foo(` … `bar(`). */
-function calledNames(text: string): string[] {
-  return [...text.matchAll(/([A-Za-z_]\w*)\(/g)].map((match) => match[1] as string);
 }
 
 export const unwindSkipsStepCheck: PatchRuleCheck = {

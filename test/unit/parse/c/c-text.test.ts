@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { withoutComments, withoutLiterals, withoutOpeningBrace, withoutSpaceAroundMembers } from '../../../../src/parse/c/c-text';
+import {
+  calledNames,
+  withoutComments,
+  withoutLiterals,
+  withoutOpeningBrace,
+  withoutSpaceAroundMembers,
+} from '../../../../src/parse/c/c-text';
 import { isHeaderTailRow } from '../../../../src/parse/c/fragment';
 import { Random } from '../../../helpers/random';
 
@@ -69,6 +75,28 @@ describe('withoutSpaceAroundMembers and withoutOpeningBrace', () => {
       for (let k = random.int(0, 10); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
       expect(withoutSpaceAroundMembers(text), JSON.stringify(text)).toBe(text.replace(/\s*(->|\.)\s*/g, '$1'));
       expect(withoutOpeningBrace(text), JSON.stringify(text)).toBe(text.replace(/\s*\{$/, ''));
+    }
+  });
+});
+
+describe('calledNames', () => {
+  it.each([
+    ['foo(a) + bar (b)', ['foo']],
+    ['x->f(y); 9abc(z); _g(', ['f', 'abc', '_g']],
+    ['12(', []],
+    ['no calls', []],
+  ])('%s -> %j', (text, expected) => {
+    expect(calledNames(text)).toEqual(expected);
+  });
+
+  it('finds what the regular expression it replaces finds', () => {
+    const pieces = ['a', 'b_', '9', '_', '(', ')', ' ', '->', 'é', '\u2028', 'x1('];
+    const random = new Random(11);
+    for (let n = 0; n < 5000; n++) {
+      let text = '';
+      for (let k = random.int(0, 12); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
+      const expected = [...text.matchAll(/([A-Za-z_]\w*)\(/g)].map((match) => match[1]);
+      expect(calledNames(text), JSON.stringify(text)).toEqual(expected);
     }
   });
 });
