@@ -157,7 +157,7 @@ function callsOf(lines: LearnSource['lines']): Call[] {
         first: squashKey(match[3] ?? ''),
         ...(match[1] ? { target: squashKey(match[1]) } : {}),
         line,
-        inCondition: /\bif\s*\(\s*!?\s*$/.test(before),
+        inCondition: /\bif\s*\(\s*(?:!\s*)?$/.test(before),
         negatedCondition: /\bif\s*\(\s*!\s*$/.test(before),
         blockIndent:
           /^\s*(?:}\s*else\s+)?if\s*\(\s*$/.test(before) && /\)\s*\{\s*$/.test(text) ? (/^\s*/.exec(text)?.[0] ?? '').length : -1,

@@ -81,8 +81,8 @@ const ACCESSOR =
 const TEST_WINDOW = 3;
 const FIELD = String.raw`[A-Za-z_]\w*(?:->[A-Za-z_]\w*|\.[A-Za-z_]\w*)*->[A-Za-z_]\w*`;
 const FIELD_TESTS = [
-  new RegExp(String.raw`\bif\s*\(\s*!?\s*(${FIELD})\s*(?:&&|\|\||\))`),
-  new RegExp(String.raw`(?:&&|\|\|)\s*!?\s*(${FIELD})\s*(?:&&|\|\||\))`),
+  new RegExp(String.raw`\bif\s*\(\s*(?:!\s*)?(${FIELD})\s*(?:&&|\|\||\))`),
+  new RegExp(String.raw`(?:&&|\|\|)\s*(?:!\s*)?(${FIELD})\s*(?:&&|\|\||\))`),
   new RegExp(String.raw`\b(${FIELD})\s*[!=]=\s*NULL\b`),
   new RegExp(String.raw`\bNULL\s*[!=]=\s*(${FIELD})`),
   new RegExp(String.raw`\bIS_ERR_OR_NULL\s*\(\s*(${FIELD})\s*\)`),
@@ -92,7 +92,7 @@ const FIELD_TESTS = [
 export function testsForNull(text: string, name: string): boolean {
   const n = regExpLiteral(name);
   return new RegExp(
-    String.raw`(?:\bif\s*\(\s*!?\s*${n}\s*(?:&&|\|\||\))|(?:&&|\|\|)\s*!?\s*${n}\s*(?:&&|\|\||\))|\b${n}\s*[!=]=\s*NULL\b|\bNULL\s*[!=]=\s*${n}\b|IS_ERR_OR_NULL\s*\(\s*${n}\s*\)|\bWARN_ON(?:_ONCE)?\s*\(\s*!\s*${n}\s*\))`,
+    String.raw`(?:\bif\s*\(\s*(?:!\s*)?${n}\s*(?:&&|\|\||\))|(?:&&|\|\|)\s*(?:!\s*)?${n}\s*(?:&&|\|\||\))|\b${n}\s*[!=]=\s*NULL\b|\bNULL\s*[!=]=\s*${n}\b|IS_ERR_OR_NULL\s*\(\s*${n}\s*\)|\bWARN_ON(?:_ONCE)?\s*\(\s*!\s*${n}\s*\))`,
   ).test(text);
 }
 
