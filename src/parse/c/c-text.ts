@@ -212,7 +212,7 @@ export function declaredName(text: string): string | undefined {
 /** The word (`\w+`) that ends at `end`, if one does. */
 function wordBefore(text: string, end: number): string | undefined {
   let start = end;
-  while (start > 0 && /\w/.test(text[start - 1] as string)) start--;
+  while (start > 0 && isWordCode(text.charCodeAt(start - 1))) start--;
   return start < end ? text.slice(start, end) : undefined;
 }
 

@@ -557,10 +557,10 @@ function formatPatch(subject: string, file: string, hunks: readonly string[], cr
   ];
 }
 
-/** The second patch of the series tests: an early return in the middle of `foo_setup()`, at `start`. */
-function rejectThree(start: number): string[] {
+/** A hunk that adds an early return in the middle of `fn()` (the second patch of the series tests), at `start`. */
+function rejectThree(start: number, fn = 'foo_setup'): string[] {
   return [
-    `@@ -${start},6 +${start},8 @@ int foo_setup(struct foo *f)`,
+    `@@ -${start},6 +${start},8 @@ int ${fn}(struct foo *f)`,
     ' \tf->r4 = 4;',
     ' \tf->r5 = 5;',
     ' \tf->r6 = 6;',
@@ -707,17 +707,7 @@ describe('a thread holding two versions of one patch', () => {
     '',
   ];
   const hunkA = ['@@ -1,5 +1,5 @@', ' int foo_a(struct foo *f)', ' {', '-\tf->a = 1;', '+\tf->a = 2;', ' \treturn 0;', ' }'];
-  const hunkB = [
-    '@@ -17,6 +17,8 @@ int foo_b(struct foo *f)',
-    ' \tf->r4 = 4;',
-    ' \tf->r5 = 5;',
-    ' \tf->r6 = 6;',
-    '+\tif (f->r5 == 3)',
-    '+\t\treturn -EINVAL;',
-    ' \tf->r7 = 7;',
-    ' \tf->r8 = 8;',
-    ' \tf->r9 = 9;',
-  ];
+  const hunkB = rejectThree(17, 'foo_b');
   const FOO_C = 'drivers/gpu/drm/foo/foo.c';
   const THREAD = [
     ...formatPatch('[PATCH v1] drm/foo: tweak', FOO_C, hunkA),

@@ -9,6 +9,18 @@ import {
 import { isHeaderTailRow } from '../../../../src/parse/c/fragment';
 import { Random } from '../../../helpers/random';
 
+/** 5,000 strings of up to `most` random `pieces` (seeded): what the linear helpers are checked on against the patterns they replace. */
+function randomTexts(pieces: readonly string[], seed: number, most: number): string[] {
+  const random = new Random(seed);
+  const texts: string[] = [];
+  for (let n = 0; n < 5000; n++) {
+    let text = '';
+    for (let k = random.int(0, most); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
+    texts.push(text);
+  }
+  return texts;
+}
+
 describe('withoutLiterals', () => {
   it.each([
     ['a + b', 'a + b'],
@@ -36,10 +48,7 @@ describe('withoutComments', () => {
 
   it('gives what the regular expression it replaces gives, on lines made of comment pieces', () => {
     const pieces = ['/*', '*/', '//', '/', '*', 'a', ' ', ';', '*/*', '/*/'];
-    const random = new Random(7);
-    for (let n = 0; n < 5000; n++) {
-      let text = '';
-      for (let k = random.int(0, 14); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
+    for (const text of randomTexts(pieces, 7, 14)) {
       expect(withoutComments(text), JSON.stringify(text)).toBe(text.replace(/\/\*.*?\*\/|\/\/.*$/g, ''));
       expect(withoutComments(text, false), JSON.stringify(text)).toBe(text.replace(/\/\*.*?\*\//g, ''));
     }
@@ -49,10 +58,7 @@ describe('withoutComments', () => {
 describe('isHeaderTailRow', () => {
   it('answers what the regular expression it replaces answers', () => {
     const pieces = [' ', '\t', 'a', 'int', '*', ',', ')', '(', ';', '{', '}', '\u2028', 'x)'];
-    const random = new Random(5);
-    for (let n = 0; n < 5000; n++) {
-      let text = '';
-      for (let k = random.int(0, 8); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
+    for (const text of randomTexts(pieces, 5, 8)) {
       expect(isHeaderTailRow(text), JSON.stringify(text)).toBe(/^\s+[^;{}]*[,)]\s*$/.test(text));
     }
   });
@@ -69,10 +75,7 @@ describe('withoutSpaceAroundMembers and withoutOpeningBrace', () => {
 
   it('give what the regular expressions they replace give', () => {
     const pieces = ['a', ' ', '\t', '->', '-', '>', '.', '{', 'x', '\u2028', '  '];
-    const random = new Random(9);
-    for (let n = 0; n < 5000; n++) {
-      let text = '';
-      for (let k = random.int(0, 10); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
+    for (const text of randomTexts(pieces, 9, 10)) {
       expect(withoutSpaceAroundMembers(text), JSON.stringify(text)).toBe(text.replace(/\s*(->|\.)\s*/g, '$1'));
       expect(withoutOpeningBrace(text), JSON.stringify(text)).toBe(text.replace(/\s*\{$/, ''));
     }
@@ -91,10 +94,7 @@ describe('calledNames', () => {
 
   it('finds what the regular expression it replaces finds', () => {
     const pieces = ['a', 'b_', '9', '_', '(', ')', ' ', '->', 'é', '\u2028', 'x1('];
-    const random = new Random(11);
-    for (let n = 0; n < 5000; n++) {
-      let text = '';
-      for (let k = random.int(0, 12); k > 0; k--) text += pieces[random.int(0, pieces.length - 1)];
+    for (const text of randomTexts(pieces, 11, 12)) {
       const expected = [...text.matchAll(/([A-Za-z_]\w*)\(/g)].map((match) => match[1]);
       expect(calledNames(text), JSON.stringify(text)).toEqual(expected);
     }
