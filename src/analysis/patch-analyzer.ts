@@ -33,6 +33,7 @@ import {
 import { learnErrnoFunctions } from '../rules/patch/errno-functions';
 import { learnFunctionSummaries } from '../rules/patch/function-summaries';
 import { learnNullBeliefs, type NullSource } from '../rules/patch/null-beliefs';
+import { learnFailureStyles } from '../rules/patch/failure-styles';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import { learnObjectLocks } from '../rules/patch/object-locks';
 import { learnUntakenUnlocks } from '../rules/patch/untaken-unlocks';
@@ -172,6 +173,7 @@ export async function reviewPatchLines(
       const errnoFunctions = learnErrnoFunctions(parsedHunks);
       const sources = nullSources(cHunks, readSource);
       const nullBeliefs = learnNullBeliefs(sources);
+      const failureStyles = learnFailureStyles(sources);
       const keptResults = keptResultsIn(sources);
       const unlocksOf = (side: 'pre' | 'post') =>
         learnUntakenUnlocks(
@@ -196,6 +198,7 @@ export async function reviewPatchLines(
         patchRemovedText: changedText('-'),
         errnoFunctions,
         nullBeliefs,
+        failureStyles,
         keptResults,
         definedFunctions: changedFunctions,
         removedFunctions,

@@ -7,6 +7,7 @@
  * issues the post-image no longer has, as info findings).
  */
 
+import type { FailureStyles } from '../../rules/patch/failure-styles';
 import { buildFragment, SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, type SourceRow } from '../../parse/c/fragment';
 import { functionsIn, squash, type FunctionIr } from '../../parse/c/function-ir';
 import { ParseBudgetExceeded, withCTree, type CParser } from '../../parse/c/tree-sitter-c';
@@ -32,6 +33,7 @@ export interface HunkContext {
   readonly patchRemovedText: string;
   readonly errnoFunctions?: ErrnoFunctions;
   readonly nullBeliefs?: NullBeliefs;
+  readonly failureStyles?: FailureStyles;
   readonly keptResults?: ReadonlySet<string>;
   readonly definedFunctions?: ReadonlySet<string>;
   readonly removedFunctions?: ReadonlySet<string>;
@@ -339,6 +341,7 @@ export function hunkIssues(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     patchRemovedText: context.patchRemovedText,
     ...(context.errnoFunctions ? { errnoFunctions: context.errnoFunctions } : {}),
     ...(context.nullBeliefs ? { nullBeliefs: context.nullBeliefs } : {}),
+    ...(context.failureStyles ? { failureStyles: context.failureStyles } : {}),
     ...(context.keptResults ? { keptResults: context.keptResults } : {}),
     ...(context.definedFunctions ? { definedFunctions: context.definedFunctions } : {}),
     ...(context.removedFunctions ? { removedFunctions: context.removedFunctions } : {}),

@@ -42,6 +42,7 @@ import { unlockBeforeLockCheck } from './unlock-before-lock';
 import { deviceFreedDirectlyCheck } from './device-freed-directly';
 import { failureReturnsSuccessCheck } from './failure-returns-success';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
+import { isErrVsNullCheck } from './is-err-vs-null';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
 import { plain64bitDivisionCheck } from './plain-64bit-division';
@@ -105,6 +106,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   deviceFreedDirectlyCheck,
   failureReturnsSuccessCheck,
   errnoTestedAsSuccessCheck,
+  isErrVsNullCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,
   plain64bitDivisionCheck,

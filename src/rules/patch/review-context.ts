@@ -20,6 +20,7 @@ import type { LockFacts } from './lock-facts';
 import type { PairIndex } from './resource-pairs';
 import type { PathResult } from './resource-paths';
 import type { ErrnoFunctions } from './errno-functions';
+import type { FailureStyles } from './failure-styles';
 import type { NullBeliefs } from './null-beliefs';
 import type { UntakenUnlocks } from './untaken-unlocks';
 import type { CompleteFills, PartialFills } from './partial-fills';
@@ -52,6 +53,8 @@ export interface HunkReview {
   readonly errnoFunctions?: ErrnoFunctions;
   /** What the code tests for NULL: lookups and fields (`null-beliefs.ts`). */
   readonly nullBeliefs?: NullBeliefs;
+  /** How pointer functions fail, error pointer or NULL (`failure-styles.ts`). */
+  readonly failureStyles?: FailureStyles;
   /** Functions whose result some caller keeps (`ret = f(...)`), in the patch or the files it touches: they report failure. */
   readonly keptResults?: ReadonlySet<string>;
   /** Functions the patch's hunks define or change: C functions, not macros, so they cannot assign a bare argument. */
