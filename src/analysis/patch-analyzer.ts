@@ -152,7 +152,7 @@ export async function reviewPatchLines(
       // Pairs, function windows and lock facts all read the touched files: read each once.
       const readSource = config.readSource && readingOnce(config.readSource);
       const units = reviewUnits(cHunks, readSource);
-      const pairs = withLearnedPairs(known, cHunks, readSource, patchedSources(units), config.listSources);
+      const { pairs, defining } = withLearnedPairs(known, cHunks, readSource, patchedSources(units), config.listSources);
       const changedText = (kind: '+' | '-') =>
         cHunks
           .flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === kind).map((line) => line.text.replace(/\s+/g, '')))
@@ -173,7 +173,8 @@ export async function reviewPatchLines(
       const errnoFunctions = learnErrnoFunctions(parsedHunks);
       const sources = nullSources(cHunks, readSource);
       const nullBeliefs = learnNullBeliefs(sources);
-      const failureStyles = learnFailureStyles(sources);
+      // Also from the driver's files that define what the patch calls: a `_create()` in another file.
+      const failureStyles = learnFailureStyles([...sources, ...defining]);
       const keptResults = keptResultsIn(sources);
       const unlocksOf = (side: 'pre' | 'post') =>
         learnUntakenUnlocks(
@@ -273,7 +274,8 @@ function readingOnce(read: ReadSource): ReadSource {
 
 /**
  * The curated pairs plus those the code confirms: from the hunks of the patch
- * and, with a tree, the whole of every file it touches.
+ * and, with a tree, the whole of every file it touches; and the other files of
+ * the driver read for the definitions of what the patch calls.
  */
 function withLearnedPairs(
   known: PairIndex,
@@ -281,7 +283,7 @@ function withLearnedPairs(
   readSource: ReadSource | undefined,
   patched: readonly (LearnSource & { fileLines?: readonly (number | undefined)[] })[],
   listSources?: (dir: string) => readonly string[],
-): PairIndex {
+): { readonly pairs: PairIndex; readonly defining: readonly LearnSource[] } {
   const sources: LearnSource[] = cHunks.map(({ path, hunk }) => ({
     path: path || 'the patch',
     // Cited by their line in the file (new or old), as the lock facts are.
@@ -316,7 +318,7 @@ function withLearnedPairs(
     lines: hunk.lines.filter((line) => line.kind !== '+').map((line) => ({ text: line.text, line: line.oldLine ?? line.line })),
   }));
   const summaries = learnFunctionSummaries([...patched.map(citedByPatchLine), ...touched, ...defining, ...before], withLearned);
-  return summaries.length === 0 ? withLearned : indexPairs([...withLearned.pairs, ...summaries]);
+  return { pairs: summaries.length === 0 ? withLearned : indexPairs([...withLearned.pairs, ...summaries]), defining };
 }
 
 /** Other files of the driver read for the functions the patch calls, at most. */

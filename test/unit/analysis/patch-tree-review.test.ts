@@ -723,3 +723,47 @@ describe('a thread holding two versions of one patch', () => {
     expect(result.findings[0]?.message).toContain('drivers/gpu/drm/foo/foo.c:9 in the checkout');
   });
 });
+
+describe('failure styles from the rest of the driver', () => {
+  const CALLER = `--- a/drivers/gpu/drm/foo/foo_ring.c
++++ b/drivers/gpu/drm/foo/foo_ring.c
+@@ -3,6 +3,6 @@ int foo_ring_init(struct foo_device *fdev, struct foo_ring *ring)
+ {
+-	ring->bo = foo_bo_alloc(fdev, SZ_64K);
++	ring->bo = foo_bo_create_pinned(fdev, SZ_64K);
+ 	if (!ring->bo)
+ 		return -ENOMEM;
+ 	return 0;
+ }
+`.split('\n');
+  const RING_C = `// foo_ring.c
+int foo_ring_init(struct foo_device *fdev, struct foo_ring *ring)
+{
+	ring->bo = foo_bo_alloc(fdev, SZ_64K);
+	if (!ring->bo)
+		return -ENOMEM;
+	return 0;
+}
+`;
+  const BO_C = `struct foo_bo *foo_bo_create_pinned(struct foo_device *fdev, size_t size)
+{
+	struct foo_bo *bo = foo_bo_alloc(fdev, size);
+
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	return bo;
+}
+`;
+
+  it('learns that a function in another file fails with error pointers, and cites its body there', async () => {
+    const result = await reviewPatchLines(CALLER, tree({ 'drivers/gpu/drm/foo/foo_ring.c': RING_C, 'drivers/gpu/drm/foo/foo_bo.c': BO_C }));
+    const findings = result.findings.filter((finding) => finding.rule === 'is-err-vs-null');
+    expect(findings.map((finding) => finding.line)).toEqual([6]);
+    expect(findings[0]?.message).toContain('drivers/gpu/drm/foo/foo_bo.c:6');
+  });
+
+  it('says nothing without the file that defines it', async () => {
+    const result = await reviewPatchLines(CALLER, tree({ 'drivers/gpu/drm/foo/foo_ring.c': RING_C }));
+    expect(result.findings.filter((finding) => finding.rule === 'is-err-vs-null')).toEqual([]);
+  });
+});
