@@ -22,7 +22,6 @@
  * every learned style keeps where it was learned, for the finding to cite.
  */
 
-import { regExpLiteral } from '../../base/regexp-literal';
 import { withoutComments } from '../../parse/c/c-text';
 import type { NullSource } from './null-beliefs';
 
@@ -163,16 +162,41 @@ export function curatedFailureStyle(name: string): FailureStyle | undefined {
 /** What a line's test of `target` is: an `IS_ERR()` test, a NULL test, both, or none. */
 export function testKinds(text: string, target: string): { errorPointer: boolean; null: boolean } {
   const squashed = text.replace(/\s+/g, '');
-  if (!squashed.includes(target)) return { errorPointer: false, null: false };
-  const t = regExpLiteral(target);
-  const both = new RegExp(`IS_ERR_OR_NULL\\(${t}\\)`).test(squashed);
-  const errorPointer = both || new RegExp(`(?:IS_ERR|PTR_ERR|PTR_ERR_OR_ZERO)\\(${t}\\)`).test(squashed);
-  const isNull =
+  if (!squashed.includes(target)) return NO_TEST;
+  const both = squashed.includes(`IS_ERR_OR_NULL(${target})`);
+  const errorPointer =
     both ||
-    new RegExp(`(?:^|[(,!&|])!${t}(?:$|[)&|])|(?<![\\w>.])${t}[!=]=(?:NULL|0)\\b|\\bNULL[!=]=${t}(?![\\w-])|\\bif\\(${t}\\)`).test(
-      squashed,
-    );
-  return { errorPointer, null: isNull };
+    squashed.includes(`IS_ERR(${target})`) ||
+    squashed.includes(`PTR_ERR(${target})`) ||
+    squashed.includes(`PTR_ERR_OR_ZERO(${target})`);
+  return { errorPointer, null: both || testsForNullAt(squashed, target) };
+}
+
+const NO_TEST = { errorPointer: false, null: false } as const;
+
+/**
+ * `squashed` (white space removed) tests `target` for NULL somewhere: `!t`
+ * as an operand (`!t->x` and `!tt` are other things), `t == NULL`, `t != 0`,
+ * `NULL == t`, or `if (t)`. Plain index arithmetic: this runs on every line
+ * after every assignment of a driver's files.
+ */
+function testsForNullAt(squashed: string, target: string): boolean {
+  for (let at = squashed.indexOf(target); at !== -1; at = squashed.indexOf(target, at + 1)) {
+    const before = at === 0 ? '' : (squashed[at - 1] as string);
+    const end = at + target.length;
+    const after = squashed.slice(end, end + 7);
+    if (
+      before === '!' &&
+      (at === 1 || '(,!&|'.includes(squashed[at - 2] as string)) &&
+      (after === '' || ')&|'.includes(after[0] as string))
+    )
+      return true;
+    if (/[\w>.]/.test(before)) continue;
+    if (/^[!=]=(?:NULL|0)(?!\w)/.test(after)) return true;
+    if (/(?:^|[^\w])NULL[!=]=$/.test(squashed.slice(Math.max(0, at - 7), at)) && !/^[\w-]/.test(after)) return true;
+    if (squashed.slice(Math.max(0, at - 3), at) === 'if(' && after[0] === ')') return true;
+  }
+  return false;
 }
 
 interface Habit {

@@ -24,6 +24,13 @@ describe('testKinds', () => {
     ['!p->ready', { errorPointer: false, null: false }],
     ['!pp', { errorPointer: false, null: false }],
     ['IS_ERR(p->bo)', { errorPointer: false, null: false }],
+    ['if(p)', { errorPointer: false, null: true }],
+    ['p!=NULL&&ready', { errorPointer: false, null: true }],
+    ['p==0', { errorPointer: false, null: true }],
+    ['p==0x10', { errorPointer: false, null: false }],
+    ['NULL!=p->x', { errorPointer: false, null: false }],
+    ['q->p==NULL', { errorPointer: false, null: false }],
+    ['PTR_ERR_OR_ZERO(p)', { errorPointer: true, null: false }],
   ])('%s', (cond, kinds) => {
     expect(testKinds(cond, 'p')).toEqual(kinds);
   });
