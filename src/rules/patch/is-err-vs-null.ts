@@ -13,6 +13,9 @@
  * for the driver's own functions from their bodies and their other callers
  * (`failure-styles.ts`); the finding says which and where.
  *
+ * - `if (!p) return PTR_ERR(p);` — whatever `p` came from: PTR_ERR(NULL)
+ *   is 0, so the failure is reported as success.
+ *
  * Only the first test of the result after the call counts, and only when the
  * function tests it nowhere the right way (`if (!p) …; if (IS_ERR(p)) …`
  * and `IS_ERR_OR_NULL(p)` are fine); only calls or tests the patch writes
@@ -26,6 +29,7 @@ import {
   functionLabel,
   rowChanged,
   rowText,
+  type FunctionView,
   type HunkReview,
   type ImageSide,
   type PatchIssue,
@@ -40,6 +44,8 @@ export const isErrVsNull = defineRule({
   messages: {
     errorPointer:
       '{fn} tests {target} for NULL (`{test}`), but {call}() returns an error pointer when it fails, never NULL ({why}): the test never fires and the error pointer is used as {target}. Test `IS_ERR({target})` and return `PTR_ERR({target})`.',
+    ptrErrOfNull:
+      '{fn} returns PTR_ERR({target}) (`{line}`) where {target} is NULL (`{test}`): PTR_ERR(NULL) is 0, so the failure is reported as success. Return an errno (`-ENOMEM`, `-ENOENT`), or test with IS_ERR() if {target} is an error pointer.',
     null: '{fn} tests {target} with IS_ERR() (`{test}`), but {call}() returns NULL when it fails, never an error pointer ({why}): IS_ERR(NULL) is false, so the failure goes on as success and NULL is used as {target}. Test `!{target}`.',
   },
 });
@@ -101,12 +107,61 @@ function testedAfter(ir: FunctionIr, from: IrNode, target: string): { errorPoint
   return seen;
 }
 
+/** `!p`, `p == NULL`, `NULL == p` as one `||` term of a condition (white space removed): the pointer tested. */
+const NULL_TERM = /^(?:!([A-Za-z_][\w>.-]*)|([A-Za-z_][\w>.-]*)==NULL|NULL==([A-Za-z_][\w>.-]*))$/;
+
+/** The pointers whose NULL case sends `cond` to its `then` side. */
+function nullCases(cond: string): string[] {
+  const bare = /^(?:unlikely|likely)\((.*)\)$/.exec(cond)?.[1] ?? cond;
+  const out: string[] = [];
+  for (const term of bare.split('||')) {
+    const match = NULL_TERM.exec(term);
+    const pointer = match?.[1] ?? match?.[2] ?? match?.[3];
+    if (pointer !== undefined && !pointer.endsWith('-')) out.push(pointer);
+  }
+  return out;
+}
+
+/** `if (!p) return PTR_ERR(p);`: the `then` side of a NULL test of `p` turns `p` into the function's error. */
+function ptrErrOfNullIssues(view: FunctionView, side: ImageSide): PatchIssue[] {
+  const issues: PatchIssue[] = [];
+  const ir = view.ir;
+  for (const node of ir.nodes) {
+    if (node.kind !== 'branch' || node.cond === undefined || (!node.cond.includes('NULL') && !node.cond.includes('!'))) continue;
+    for (const target of nullCases(node.cond)) {
+      const use = `PTR_ERR(${target})`;
+      let id = node.succ[0];
+      for (let steps = 0; steps < MAX_STEPS && id !== undefined; steps++) {
+        const step = ir.nodes[id];
+        if (!step || (step.kind !== 'stmt' && step.kind !== 'return')) break;
+        const hit = step.returned?.includes(use) || step.assigns.some((assign) => assign.value.includes(use));
+        if (hit) {
+          if (side === 'pre' || rowChanged(view, step.row) || rowChanged(view, node.row))
+            issues.push({
+              view,
+              key: `${ir.name}|ptr-err-of-null|${target}`,
+              row: step.row,
+              messageId: 'ptrErrOfNull',
+              data: { fn: functionLabel(view), target, line: rowText(view, step.row), test: rowText(view, node.row) },
+              related: [],
+            });
+          break;
+        }
+        if (step.kind === 'return' || step.succ.length !== 1 || step.assigns.some((assign) => assign.target === target)) break;
+        id = step.succ[0];
+      }
+    }
+  }
+  return issues;
+}
+
 export const isErrVsNullCheck: PatchRuleCheck = {
   rule: isErrVsNull,
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     const learned = review.failureStyles;
     const issues: PatchIssue[] = [];
     for (const view of side === 'post' ? review.post : review.pre) {
+      issues.push(...ptrErrOfNullIssues(view, side));
       for (const node of view.ir.nodes) {
         for (const call of node.calls) {
           const target = call.target;
