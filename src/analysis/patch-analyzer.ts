@@ -34,6 +34,7 @@ import { learnErrnoFunctions } from '../rules/patch/errno-functions';
 import { learnFunctionSummaries } from '../rules/patch/function-summaries';
 import { learnNullBeliefs, type NullSource } from '../rules/patch/null-beliefs';
 import { learnFailureStyles } from '../rules/patch/failure-styles';
+import { learnManagedMemory } from '../rules/patch/managed-memory';
 import { learnLockFacts, lockWords, type LockFacts, type LockSource } from '../rules/patch/lock-facts';
 import { learnObjectLocks } from '../rules/patch/object-locks';
 import { learnUntakenUnlocks } from '../rules/patch/untaken-unlocks';
@@ -175,6 +176,10 @@ export async function reviewPatchLines(
       const nullBeliefs = learnNullBeliefs(sources);
       // Also from the driver's files that define what the patch calls: a `_create()` in another file.
       const failureStyles = learnFailureStyles([...sources, ...defining]);
+      const removedLines = new Set(
+        cHunks.flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === '-').map((line) => line.text.replace(/\s+/g, ''))),
+      );
+      const managedMemory = learnManagedMemory(sources, removedLines);
       const keptResults = keptResultsIn(sources);
       const unlocksOf = (side: 'pre' | 'post') =>
         learnUntakenUnlocks(
@@ -200,6 +205,7 @@ export async function reviewPatchLines(
         errnoFunctions,
         nullBeliefs,
         failureStyles,
+        managedMemory,
         keptResults,
         definedFunctions: changedFunctions,
         removedFunctions,

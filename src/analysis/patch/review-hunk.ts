@@ -8,6 +8,7 @@
  */
 
 import type { FailureStyles } from '../../rules/patch/failure-styles';
+import type { ManagedMemory } from '../../rules/patch/managed-memory';
 import { buildFragment, SYNTHETIC_FUNCTION, SYNTHETIC_HEADER, type SourceRow } from '../../parse/c/fragment';
 import { functionsIn, squash, type FunctionIr } from '../../parse/c/function-ir';
 import { ParseBudgetExceeded, withCTree, type CParser } from '../../parse/c/tree-sitter-c';
@@ -34,6 +35,7 @@ export interface HunkContext {
   readonly errnoFunctions?: ErrnoFunctions;
   readonly nullBeliefs?: NullBeliefs;
   readonly failureStyles?: FailureStyles;
+  readonly managedMemory?: ManagedMemory;
   readonly keptResults?: ReadonlySet<string>;
   readonly definedFunctions?: ReadonlySet<string>;
   readonly removedFunctions?: ReadonlySet<string>;
@@ -342,6 +344,7 @@ export function hunkIssues(parsed: ParsedHunk, owned: ReadonlyMap<string, Set<st
     ...(context.errnoFunctions ? { errnoFunctions: context.errnoFunctions } : {}),
     ...(context.nullBeliefs ? { nullBeliefs: context.nullBeliefs } : {}),
     ...(context.failureStyles ? { failureStyles: context.failureStyles } : {}),
+    ...(context.managedMemory ? { managedMemory: context.managedMemory } : {}),
     ...(context.keptResults ? { keptResults: context.keptResults } : {}),
     ...(context.definedFunctions ? { definedFunctions: context.definedFunctions } : {}),
     ...(context.removedFunctions ? { removedFunctions: context.removedFunctions } : {}),

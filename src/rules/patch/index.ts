@@ -43,6 +43,7 @@ import { deviceFreedDirectlyCheck } from './device-freed-directly';
 import { failureReturnsSuccessCheck } from './failure-returns-success';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { isErrVsNullCheck } from './is-err-vs-null';
+import { managedMemoryFreedCheck } from './managed-memory-freed';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
 import { plain64bitDivisionCheck } from './plain-64bit-division';
@@ -107,6 +108,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   failureReturnsSuccessCheck,
   errnoTestedAsSuccessCheck,
   isErrVsNullCheck,
+  managedMemoryFreedCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,
   plain64bitDivisionCheck,

@@ -21,6 +21,7 @@ import type { PairIndex } from './resource-pairs';
 import type { PathResult } from './resource-paths';
 import type { ErrnoFunctions } from './errno-functions';
 import type { FailureStyles } from './failure-styles';
+import type { ManagedMemory } from './managed-memory';
 import type { NullBeliefs } from './null-beliefs';
 import type { UntakenUnlocks } from './untaken-unlocks';
 import type { CompleteFills, PartialFills } from './partial-fills';
@@ -55,6 +56,8 @@ export interface HunkReview {
   readonly nullBeliefs?: NullBeliefs;
   /** How pointer functions fail, error pointer or NULL (`failure-styles.ts`). */
   readonly failureStyles?: FailureStyles;
+  /** Fields filled by devm_/drmm_ allocators and fields freed plainly (`managed-memory.ts`). */
+  readonly managedMemory?: ManagedMemory;
   /** Functions whose result some caller keeps (`ret = f(...)`), in the patch or the files it touches: they report failure. */
   readonly keptResults?: ReadonlySet<string>;
   /** Functions the patch's hunks define or change: C functions, not macros, so they cannot assign a bare argument. */

@@ -767,3 +767,42 @@ int foo_ring_init(struct foo_device *fdev, struct foo_ring *ring)
     expect(result.findings.filter((finding) => finding.rule === 'is-err-vs-null')).toEqual([]);
   });
 });
+
+describe('managed memory from the touched files', () => {
+  const PATCH_TO_DRMM = `--- a/drivers/gpu/drm/foo/foo_sriov.c
++++ b/drivers/gpu/drm/foo/foo_sriov.c
+@@ -3,5 +3,5 @@ int foo_sriov_init(struct foo_device *fdev)
+ {
+-	fdev->vfs = kcalloc(8, sizeof(*fdev->vfs), GFP_KERNEL);
++	fdev->vfs = drmm_kcalloc(&fdev->drm, 8, sizeof(*fdev->vfs), GFP_KERNEL);
+ 	if (!fdev->vfs)
+ 		return -ENOMEM;
+ 	return 0;
+`.split('\n');
+  const SRIOV_C = (free: string) => `// foo_sriov.c
+int foo_sriov_init(struct foo_device *fdev)
+{
+	fdev->vfs = kcalloc(8, sizeof(*fdev->vfs), GFP_KERNEL);
+	if (!fdev->vfs)
+		return -ENOMEM;
+	return 0;
+}
+
+void foo_sriov_fini(struct foo_device *fdev)
+{
+${free}	fdev->vfs = NULL;
+}
+`;
+
+  it('reports an allocation made managed while the teardown the patch does not show still frees it', async () => {
+    const result = await reviewPatchLines(PATCH_TO_DRMM, tree({ 'drivers/gpu/drm/foo/foo_sriov.c': SRIOV_C('\tkfree(fdev->vfs);\n') }));
+    const findings = result.findings.filter((finding) => finding.rule === 'managed-memory-freed');
+    expect(findings.map((finding) => finding.line)).toEqual([6]);
+    expect(findings[0]?.message).toContain('drivers/gpu/drm/foo/foo_sriov.c:12');
+  });
+
+  it('is quiet when nothing frees it plainly', async () => {
+    const result = await reviewPatchLines(PATCH_TO_DRMM, tree({ 'drivers/gpu/drm/foo/foo_sriov.c': SRIOV_C('') }));
+    expect(result.findings.filter((finding) => finding.rule === 'managed-memory-freed')).toEqual([]);
+  });
+});
