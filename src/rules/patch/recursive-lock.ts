@@ -54,10 +54,26 @@ export const recursiveLock = defineRule({
     twice:
       '{fn} takes {lock} here while it already holds it ({how} at line {taken}), with no release in between: the lock is not recursive, so this waits for itself forever (lockdep: possible recursive locking). Drop one of the two acquisitions, or release the lock first.',
     call: '{fn} calls {callee}() here with {lock} held ({how} at line {taken}), but {callee}() takes {lock} itself ({at}): the lock is not recursive, so the call waits for itself forever (lockdep: possible recursive locking). Release {lock} before the call, or call a variant that expects it held.',
+    api: "{fn} calls {callee}() here with {lock} held ({how} at line {taken}), but {callee}() takes the xarray's lock itself: the spinlock is not recursive, so the call spins on itself forever. Call __{callee}(), which expects the lock held, or release it first.",
     callee:
       '{fn} now takes {lock} here, but it is called with {lock} already held ({caller} at {at}): each such call deadlocks on this second acquisition. Leave the locking to the callers (lockdep_assert_held() says so), or change every caller.',
   },
 });
+
+/**
+ * The xarray calls that take the array's own `xa_lock` (include/linux/xarray.h):
+ * under `xa_lock()` their `__xa_*` forms are the ones to call.
+ */
+const XA_SELF_LOCKING = new Set([
+  'xa_store',
+  'xa_erase',
+  'xa_insert',
+  'xa_alloc',
+  'xa_alloc_cyclic',
+  'xa_cmpxchg',
+  'xa_set_mark',
+  'xa_clear_mark',
+]);
 
 /** A statement guarding the line after it without braces (`if (!locked)`), or an `else`. */
 const GUARDS_NEXT = /^\s*(?:(?:\}\s*)?else\b|if\b|for\b|while\b)|\)\s*$/;
@@ -145,12 +161,13 @@ export const recursiveLockCheck: PatchRuleCheck = {
       const { ir } = view;
       if (ir.synthetic) continue;
       for (const call of ir.calls) {
-        const cls = exclusiveClassOf(call.name, call.args, review.pairs);
+        const api = XA_SELF_LOCKING.has(call.name);
+        const cls = exclusiveClassOf(api ? 'xa_lock' : call.name, api ? call.args.slice(0, 1) : call.args, review.pairs);
         const taken = cls === undefined ? undefined : heldOf(view).get(call.row)?.get(cls);
         if (cls === undefined || taken === undefined || taken === call.row) continue;
         if (!rowChanged(view, call.row) && !rowChanged(view, taken)) continue;
         if (conditional(view, taken) || conditional(view, call.row) || !stillHeld(view, taken, call.row, call.column, cls)) continue;
-        const key = `${ir.name}|twice|${cls}`;
+        const key = api ? `${ir.name}|${call.name}|${cls}` : `${ir.name}|twice|${cls}`;
         if (seen.has(key)) continue;
         seen.add(key);
         issues.push({
@@ -158,8 +175,8 @@ export const recursiveLockCheck: PatchRuleCheck = {
           key,
           row: call.row,
           column: call.column,
-          messageId: 'twice',
-          data: { fn: functionLabel(view), lock: cls, how: howHeld(view, taken), taken: rowLine(view, taken) },
+          messageId: api ? 'api' : 'twice',
+          data: { fn: functionLabel(view), lock: cls, callee: call.name, how: howHeld(view, taken), taken: rowLine(view, taken) },
           related: [{ row: taken, message: `${cls} ${howHeld(view, taken)} here` }],
         });
       }
