@@ -44,6 +44,7 @@ import { failureReturnsSuccessCheck } from './failure-returns-success';
 import { errnoTestedAsSuccessCheck } from './errno-tested-as-success';
 import { isErrVsNullCheck } from './is-err-vs-null';
 import { managedMemoryFreedCheck } from './managed-memory-freed';
+import { copyUserCountReturnedCheck } from './copy-user-count-returned';
 import { globalWithoutStaticCheck } from './global-without-static';
 import { maybeNullDereferencedCheck } from './maybe-null-dereferenced';
 import { plain64bitDivisionCheck } from './plain-64bit-division';
@@ -109,6 +110,7 @@ export const PATCH_CHECKS: readonly PatchRuleCheck[] = [
   errnoTestedAsSuccessCheck,
   isErrVsNullCheck,
   managedMemoryFreedCheck,
+  copyUserCountReturnedCheck,
   globalWithoutStaticCheck,
   maybeNullDereferencedCheck,
   plain64bitDivisionCheck,
