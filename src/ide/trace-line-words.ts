@@ -44,8 +44,13 @@ export interface Identity {
 }
 
 const WORD = /[0-9A-Za-z_]/;
-/** Pointers and ids worth following: 0x-prefixed hex, or bare hex of 8+ digits (hashed %p values). */
-const IDENTITY = /^(?:0x[0-9a-fA-F]+|[0-9a-fA-F]{8,})$/;
+/**
+ * Pointers and ids worth following: 0x-prefixed hex, or bare hex of 8+ digits
+ * (hashed %p values), at most 64 bits. A longer run of hex digits is no id,
+ * and searching a document for a needle of 100k characters is quadratic
+ * where the text repeats it (a damaged or generated file under the cursor).
+ */
+const IDENTITY = /^(?:0x[0-9a-fA-F]{1,16}|[0-9a-fA-F]{8,16})$/;
 
 /** The pointer-like token under `character`, if any. */
 export function identityAt(text: string, character: number): Identity | undefined {

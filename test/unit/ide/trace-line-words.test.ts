@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeFtraceLine } from '../../../src/ide/trace-line-words';
+import { decodeFtraceLine, identityAt } from '../../../src/ide/trace-line-words';
 
 const DIR = join(__dirname, '..', '..', 'fixtures', 'traces', 'layouts');
 const BINDS = readdirSync(DIR)
@@ -42,5 +42,22 @@ describe('the words of a trace line', () => {
   it('is nothing for a header or garbage', () => {
     expect(decodeFtraceLine('# tracer: nop')).toBeUndefined();
     expect(decodeFtraceLine('hello world')).toBeUndefined();
+  });
+});
+
+describe('the identity under the cursor', () => {
+  it.each([
+    ['vm=0xffff88810a3c4000 addr=0x1000', 6, '0xffff88810a3c4000'],
+    ['obj=000000005e6f7a8b', 8, '000000005e6f7a8b'],
+    ['addr=0x1000', 7, '0x1000'],
+  ])('%s at %d is %s', (text, character, identity) => {
+    expect(identityAt(text, character)?.text).toBe(identity);
+  });
+
+  it('is no pointer or id when wider than 64 bits, or not hex', () => {
+    expect(identityAt('vm=0x1ffff88810a3c4000', 6)).toBeUndefined();
+    expect(identityAt(`x ${'a'.repeat(100_000)} y`, 50)).toBeUndefined();
+    expect(identityAt('task=vkcube', 7)).toBeUndefined();
+    expect(identityAt('pid=1234', 5)).toBeUndefined();
   });
 });
