@@ -34,6 +34,7 @@ export const copyUserCountReturned = defineRule({
   messages: {
     returned:
       '{fn} returns what {call}() returned (`{line}`), but {call}() returns the number of bytes it could not copy, not an errno: a fault gives the caller a positive count instead of -EFAULT. Return -EFAULT when it is non-zero.',
+    fixed: 'The patch stops returning the byte count of {call}() from {fn} as an errno.',
   },
 });
 
@@ -99,6 +100,7 @@ function issuesIn(view: FunctionView, side: ImageSide): PatchIssue[] {
 
 export const copyUserCountReturnedCheck: PatchRuleCheck = {
   rule: copyUserCountReturned,
+  fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     return (side === 'post' ? review.post : review.pre).flatMap((view) => issuesIn(view, side));
   },

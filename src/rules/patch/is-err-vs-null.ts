@@ -46,6 +46,7 @@ export const isErrVsNull = defineRule({
       '{fn} tests {target} for NULL (`{test}`), but {call}() returns an error pointer when it fails, never NULL ({why}): the test never fires and the error pointer is used as {target}. Test `IS_ERR({target})` and return `PTR_ERR({target})`.',
     ptrErrOfNull:
       '{fn} returns PTR_ERR({target}) (`{line}`) where {target} is NULL (`{test}`): PTR_ERR(NULL) is 0, so the failure is reported as success. Return an errno (`-ENOMEM`, `-ENOENT`), or test with IS_ERR() if {target} is an error pointer.',
+    fixed: 'The patch fixes how {fn} tells a failure of {target}.',
     null: '{fn} tests {target} with IS_ERR() (`{test}`), but {call}() returns NULL when it fails, never an error pointer ({why}): IS_ERR(NULL) is false, so the failure goes on as success and NULL is used as {target}. Test `!{target}`.',
   },
 });
@@ -157,6 +158,7 @@ function ptrErrOfNullIssues(view: FunctionView, side: ImageSide): PatchIssue[] {
 
 export const isErrVsNullCheck: PatchRuleCheck = {
   rule: isErrVsNull,
+  fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     const learned = review.failureStyles;
     const issues: PatchIssue[] = [];

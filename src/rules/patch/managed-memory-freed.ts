@@ -36,6 +36,7 @@ export const managedMemoryFreed = defineRule({
   messages: {
     freed:
       '{fn} frees {expr} with {free}() ({freeLine}), but it was allocated with {alloc}() ({allocAt}): the managed release frees it again when the device goes away, a double free. Use {managedFree}() or leave it to the managed release.',
+    fixed: 'The patch stops freeing the managed memory of {expr} with {free}() in {fn}.',
     allocated:
       '{fn} now allocates {expr} with {alloc}() ({allocLine}), but {freeAt} frees it with {free}() (`{freeText}`): the managed release frees it again when the device goes away, a double free. Drop that {free}(), or use {managedFree}() there.',
   },
@@ -56,6 +57,7 @@ function managedTargets(ir: FunctionIr): Map<string, CallSite> {
 
 export const managedMemoryFreedCheck: PatchRuleCheck = {
   rule: managedMemoryFreed,
+  fixedMessage: 'fixed',
   check(review: HunkReview, side: ImageSide): PatchIssue[] {
     const learned = review.managedMemory;
     const issues: PatchIssue[] = [];
