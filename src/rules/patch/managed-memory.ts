@@ -50,9 +50,46 @@ export interface ManagedMemory {
   readonly freed: ReadonlyMap<string, ManagedSite>;
 }
 
-const FIELD = String.raw`[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)+`;
-const ALLOCATED = new RegExp(String.raw`(${FIELD})\s*=\s*(?:\([^()]*\)\s*)?((?:devm|drmm)_k\w+)\s*\(`);
-const FREED = new RegExp(String.raw`\b(kv?free(?:_sensitive)?|vfree)\s*\(\s*(${FIELD})\s*\)`);
+/** A field expression, whole: `a->b`, `a.b.c`, `a->b.c` (one way to read each text: linear). */
+const FIELD = /^[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)+$/;
+const MAX_ARGUMENT = 256;
+const MANAGED_CALL = /\b(?:devm|drmm)_k\w*(?=\s*\()/g;
+const PLAIN_FREE_CALL = /\b(?:kv?free(?:_sensitive)?|vfree)(?=\s*\()/g;
+
+/**
+ * `x->f = (cast) devm_kzalloc(`: the field stored by the managed call at
+ * `at`, read backwards from the call (no pattern over the line before it:
+ * a long damaged line must not be rescanned from every character).
+ */
+function storedField(text: string, at: number): string | undefined {
+  let i = at - 1;
+  while (i >= 0 && /\s/.test(text[i] as string)) i--;
+  // An optional cast: `(struct foo *)`.
+  if (text[i] === ')') {
+    const open = text.lastIndexOf('(', i);
+    if (open < 0 || text.slice(open + 1, i).includes(')')) return undefined;
+    i = open - 1;
+    while (i >= 0 && /\s/.test(text[i] as string)) i--;
+  }
+  if (text[i] !== '=' || /[=!<>+\-*/%&|^]/.test(text[i - 1] ?? '')) return undefined;
+  i--;
+  while (i >= 0 && /\s/.test(text[i] as string)) i--;
+  const end = i + 1;
+  while (i >= 0 && /[\w.>-]/.test(text[i] as string)) i--;
+  const field = text.slice(i + 1, end);
+  return FIELD.test(field) ? field : undefined;
+}
+
+/** The argument of the call whose name ends at `at`, when it is a whole field expression. */
+function freedField(text: string, at: number): string | undefined {
+  const open = text.indexOf('(', at);
+  // A field expression is short: look no further for its `)` (a line of `kfree(kfree(…` stays linear).
+  const window = open < 0 ? '' : text.slice(open + 1, open + 1 + MAX_ARGUMENT);
+  const close = window.indexOf(')');
+  if (close < 0) return undefined;
+  const arg = window.slice(0, close).replace(/\s+/g, '');
+  return FIELD.test(arg) ? arg : undefined;
+}
 
 /**
  * `removed`: the lines the patch removes, white space removed; a tree's file
@@ -73,16 +110,15 @@ export function learnManagedMemory(sources: readonly NullSource[], removed: Read
         call,
         added: entry.added === true,
       });
-      const alloc = ALLOCATED.exec(clean);
-      if (alloc && MANAGED_ALLOCATORS.has(alloc[2] as string)) {
-        const key = (alloc[1] as string).replace(/\s+/g, '');
+      for (const match of clean.matchAll(MANAGED_CALL)) {
+        const allocator = match[0];
+        const key = MANAGED_ALLOCATORS.has(allocator) ? storedField(clean, match.index) : undefined;
         // A line the patch adds wins: it is the code after the patch.
-        if (!allocated.has(key) || entry.added) allocated.set(key, site(alloc[2] as string));
+        if (key !== undefined && (!allocated.has(key) || entry.added)) allocated.set(key, site(allocator));
       }
-      const free = FREED.exec(clean);
-      if (free) {
-        const key = (free[2] as string).replace(/\s+/g, '');
-        if (!freed.has(key) || entry.added) freed.set(key, site(free[1] as string));
+      for (const match of clean.matchAll(PLAIN_FREE_CALL)) {
+        const key = freedField(clean, match.index + match[0].length);
+        if (key !== undefined && (!freed.has(key) || entry.added)) freed.set(key, site(match[0]));
       }
     }
   }
