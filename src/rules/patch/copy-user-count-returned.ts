@@ -7,6 +7,8 @@
  * goes on with half-copied data). Smatch reports it as "copy_from_user()
  * returns the number of bytes not copied"; the fix is `-EFAULT`.
  *
+ * Only in a function whose contract is an errno (an ioctl handler, or one
+ * that returns `-E…` elsewhere): a helper that hands the count on is fine.
  * Read from the function's IR: a return of the call itself, or of the
  * variable that holds its result on the side of a test where it is non-zero,
  * a few plain statements (a `goto` included) after the test, with nothing
@@ -63,9 +65,24 @@ function returnOf(ir: FunctionIr, branch: IrNode, target: string): IrNode | unde
   return undefined;
 }
 
+/**
+ * The function reports failure with negative errnos: an ioctl handler, or one
+ * that returns or stores `-E…` somewhere. A helper that only passes the byte
+ * count on (`static unsigned long foo_copy(…) { return copy_to_user(…); }`,
+ * its callers testing it for non-zero) is left alone.
+ */
+function errnoContract(ir: FunctionIr): boolean {
+  if (/_ioctl$/.test(ir.name)) return true;
+  const errno = /^-E[A-Z0-9]+$/;
+  return ir.nodes.some(
+    (node) => (node.returned !== undefined && errno.test(node.returned)) || node.assigns.some((assign) => errno.test(assign.value)),
+  );
+}
+
 function issuesIn(view: FunctionView, side: ImageSide): PatchIssue[] {
   const ir = view.ir;
   const issues: PatchIssue[] = [];
+  if (!errnoContract(ir)) return issues;
   const push = (row: number, call: string, changed: boolean, related: PatchIssue['related']) => {
     if (side === 'post' && !changed) return;
     issues.push({
