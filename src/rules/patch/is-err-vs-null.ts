@@ -43,11 +43,11 @@ export const isErrVsNull = defineRule({
   tags: ['patch'],
   messages: {
     errorPointer:
-      '{fn} tests {target} for NULL (`{test}`), but {call}() returns an error pointer when it fails, never NULL ({why}): the test never fires and the error pointer is used as {target}. Test `IS_ERR({target})` and return `PTR_ERR({target})`.',
+      '{fn} tests {target} for NULL (`{test}`), but {call}() fails with an error pointer ({why}), which that test does not catch: the error pointer is then used as {target}. Test `IS_ERR({target})` and return `PTR_ERR({target})`.',
     ptrErrOfNull:
       '{fn} returns PTR_ERR({target}) (`{line}`) where {target} is NULL (`{test}`): PTR_ERR(NULL) is 0, so the failure is reported as success. Return an errno (`-ENOMEM`, `-ENOENT`), or test with IS_ERR() if {target} is an error pointer.',
     fixed: 'The patch fixes how {fn} tells a failure of {target}.',
-    null: '{fn} tests {target} with IS_ERR() (`{test}`), but {call}() returns NULL when it fails, never an error pointer ({why}): IS_ERR(NULL) is false, so the failure goes on as success and NULL is used as {target}. Test `!{target}`.',
+    null: '{fn} tests {target} with IS_ERR() (`{test}`), but {call}() fails with NULL ({why}), which IS_ERR() does not catch: the failure goes on as success and NULL is used as {target}. Test `!{target}`.',
   },
 });
 
