@@ -25,9 +25,15 @@
  *                     commit, as a real checkout does, not only the touched files
  *   --write-baseline  record the current figures in the corpus's baseline.json,
  *                     the floor `npm test` holds the review to
+ *   --as-new          instead: precision on merged code. Every distinct C file
+ *                     of the trees, per half, reviewed from the patch alone as if
+ *                     a patch added it whole (`--- /dev/null`): merged code is
+ *                     mostly right, so the warnings and errors per rule and per
+ *                     1,000 lines are mostly noise (a few are real latent bugs)
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { installTreeSitterAssets } from '../src/server/tree-sitter-assets';
@@ -126,6 +132,74 @@ function percentile(values: readonly number[], p: number): number {
 const floor3 = (value: number | undefined) => Math.floor((value ?? 1) * 1000) / 1000;
 const ceil3 = (value: number | undefined) => Math.ceil((value ?? 0) * 1000) / 1000;
 
+/** The C files under `dir`, recursively. */
+function cFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...cFilesUnder(path));
+    else if (name.endsWith('.c')) out.push(path);
+  }
+  return out;
+}
+
+/** `--as-new`: each half's tree files reviewed as whole new files; warnings and errors per rule. */
+async function asNew(corpus: ReturnType<typeof loadCorpus>, trees: ReadonlyMap<string, string>, limitMs: number): Promise<string> {
+  const reviewer = new Reviewer(limitMs);
+  const counts = new Map<string, Record<string, number>>();
+  const totals: Record<string, { files: number; lines: number; findings: number; failed: number }> = {};
+  try {
+    for (const half of HALVES) {
+      const seen = new Set<string>();
+      const total = (totals[half] = { files: 0, lines: 0, findings: 0, failed: 0 });
+      for (const [file, dir] of trees) {
+        if (corpus.patches[file]?.half !== half) continue;
+        for (const path of cFilesUnder(dir)) {
+          const text = readFileSync(path, 'utf8');
+          const hash = createHash('sha1').update(text).digest('hex');
+          if (seen.has(hash)) continue;
+          seen.add(hash);
+          const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+          const patch = [
+            `--- /dev/null`,
+            `+++ b/${relative(dir, path)}`,
+            `@@ -0,0 +1,${lines.length} @@`,
+            ...lines.map((line) => `+${line}`),
+          ];
+          const outcome = await reviewer.review({ file, mode: 'patch', tree: undefined, text: `${patch.join('\n')}\n` });
+          total.files++;
+          total.lines += lines.length;
+          if (outcome.status !== 'ok') total.failed++;
+          for (const finding of outcome.findings) {
+            if (finding.severity !== 'warning' && finding.severity !== 'error') continue;
+            total.findings++;
+            const row = counts.get(finding.rule) ?? {};
+            row[half] = (row[half] ?? 0) + 1;
+            counts.set(finding.rule, row);
+          }
+        }
+      }
+    }
+  } finally {
+    reviewer.close();
+  }
+  const perKloc = (n: number, half: string) => ((n * 1000) / Math.max(1, totals[half]?.lines ?? 1)).toFixed(2);
+  const out = [
+    `patch review of merged code as new files: each distinct C file of the trees reviewed as if a patch added it whole`,
+    ...HALVES.map((half) => {
+      const t = totals[half] as { files: number; lines: number; findings: number; failed: number };
+      return `${half}: ${t.files} files, ${t.lines} lines, ${t.findings} warnings and errors = ${perKloc(t.findings, half)} per 1,000 lines, ${(t.findings / Math.max(1, t.files)).toFixed(1)} per file; ${t.failed} timed out or crashed`;
+    }),
+    '',
+    `${'rule'.padEnd(32)}${HALVES.map((half) => `${half.padStart(10)} ${'/kloc'.padStart(7)}`).join('')}`,
+  ];
+  for (const [rule, row] of [...counts].sort((a, b) => (b[1].tune ?? 0) - (a[1].tune ?? 0) || a[0].localeCompare(b[0])))
+    out.push(
+      `${rule.padEnd(32)}${HALVES.map((half) => `${String(row[half] ?? 0).padStart(10)} ${perKloc(row[half] ?? 0, half).padStart(7)}`).join('')}`,
+    );
+  return `${out.join('\n')}\n`;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const limitMs = Number(option(args, '--limit-ms') ?? 10_000);
@@ -141,6 +215,15 @@ async function main(): Promise<void> {
     const temporary = temporaryTrees(corpus, history);
     trees = temporary.trees;
     dispose = temporary.dispose;
+  }
+
+  if (args.includes('--as-new')) {
+    try {
+      process.stdout.write(await asNew(corpus, trees, limitMs));
+    } finally {
+      dispose();
+    }
+    return;
   }
 
   const reviewer = new Reviewer(limitMs);
