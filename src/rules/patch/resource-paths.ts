@@ -594,6 +594,9 @@ export function walkResources(fn: FunctionIr, pairs: PairIndex, owned: ReadonlyS
 }
 
 /** Applies one node's assignments and calls (a branch's condition calls outside bool-style acquires). */
+/** A call that tears a whole object down: `*_put`, `*_destroy`, `*_free`, `*_release`, `*_fini`, `*_close_and_put`. */
+const TEARDOWN = /(?:^|_)(?:put|destroy|free|release|fini)$/;
+
 function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event: PathEvent, id: string) => void, fn: FunctionIr): Res[] {
   // The code between two hunks is unknown: whatever was held before it may have been released there,
   // unless the code right after it releases it (then the gap did not: that would be a double release).
@@ -645,6 +648,22 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
     if (res.ownedParam === undefined || res.status !== 'held' || res.escaped) continue;
     if (node.calls.some((call) => !pairs.releases.has(call.name) && call.args.some((arg) => resourceKey(arg) === res.key)))
       state = replace(state, res.key, { ...res, escaped: true });
+  }
+
+  // A resource kept inside an object (`vm->rftree[id]`, not a lock) goes with the object: a call that
+  // tears the whole object down (`xe_vm_close_and_put(vm)`, `foo_destroy(foo)`) releases what it holds
+  // through the object's destructor. A plain memory free (`kfree(vm)`) runs no destructor and counts not.
+  for (const res of state) {
+    if (res.status !== 'held' || res.escaped || res.pair.kind === 'lock') continue;
+    const root = /^([A-Za-z_]\w*)(?:->|\.)/.exec(res.key)?.[1];
+    if (!root) continue;
+    const teardown = node.calls.some(
+      (call) =>
+        TEARDOWN.test(call.name) &&
+        !(pairs.releases.get(call.name) ?? []).some((pair) => pair.kind === 'memory') &&
+        call.args.includes(root),
+    );
+    if (teardown) state = replace(state, res.key, { ...res, escaped: true });
   }
 
   // Use after release: a dereference, or the object handed to a call other than its release.
