@@ -176,10 +176,8 @@ export async function reviewPatchLines(
       const nullBeliefs = learnNullBeliefs(sources);
       // Also from the driver's files that define what the patch calls: a `_create()` in another file.
       const failureStyles = learnFailureStyles([...sources, ...defining]);
-      const removedLines = new Set(
-        cHunks.flatMap(({ hunk }) => hunk.lines.filter((line) => line.kind === '-').map((line) => line.text.replace(/\s+/g, ''))),
-      );
-      const managedMemory = learnManagedMemory(sources, removedLines);
+      const patchRemovedText = changedText('-');
+      const managedMemory = learnManagedMemory(sources, new Set(patchRemovedText.split('\n')));
       const keptResults = keptResultsIn(sources);
       const unlocksOf = (side: 'pre' | 'post') =>
         learnUntakenUnlocks(
@@ -201,7 +199,7 @@ export async function reviewPatchLines(
         pairs,
         locks,
         patchAddedText: changedText('+'),
-        patchRemovedText: changedText('-'),
+        patchRemovedText,
         errnoFunctions,
         nullBeliefs,
         failureStyles,

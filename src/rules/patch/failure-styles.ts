@@ -23,7 +23,7 @@
  */
 
 import { withoutComments } from '../../parse/c/c-text';
-import type { NullSource } from './null-beliefs';
+import { ASSIGNED_CALL, TEST_WINDOW, type NullSource } from './null-beliefs';
 
 export type FailureStyle = 'error-pointer' | 'null';
 
@@ -146,17 +146,19 @@ const CURATED: ReadonlyMap<string, FailureStyle> = new Map([
   ].map((name) => [name, 'null'] as const),
 ]);
 
-/** `x = f(`, `obj->bo = (cast)f(`: the variable or field a call's result goes to, and the callee. */
-const ASSIGNED_CALL = /(?:^|[^=!<>.\w>])((?:[A-Za-z_]\w*(?:->|\.))*[A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/;
 /** A definition's first line at column 0 that returns a pointer: its name. */
 const POINTER_DEFINITION = /^(?:static\s+)?(?:inline\s+)?(?:const\s+)?(?:struct\s+|enum\s+|union\s+)?\w+\s*\*+\s*([A-Za-z_]\w*)\s*\([^;]*$/;
-/** Lines after a call where its result's test counts (as in `null-beliefs.ts`). */
-const TEST_WINDOW = 3;
 /** Test callers' habits over at most this many lines of source. */
 const MAX_HABIT_LINES = 400_000;
 
 export function curatedFailureStyle(name: string): FailureStyle | undefined {
   return CURATED.get(name);
+}
+
+/** How `name` fails: the kernel's contract when it is one, else what `learned` says. */
+export function failureStyleOf(name: string, learned: FailureStyles | undefined): FailureStyleBelief | undefined {
+  const curated = CURATED.get(name);
+  return curated ? { style: curated, source: 'kernel' } : learned?.get(name);
 }
 
 /** What a line's test of `target` is: an `IS_ERR()` test, a NULL test, both, or none. */

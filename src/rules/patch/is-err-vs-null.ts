@@ -24,7 +24,7 @@
 
 import { defineRule } from '../rule';
 import type { FunctionIr, IrNode } from '../../parse/c/function-ir';
-import { curatedFailureStyle, testKinds, type FailureStyleBelief } from './failure-styles';
+import { failureStyleOf, testKinds, type FailureStyleBelief } from './failure-styles';
 import {
   functionLabel,
   rowChanged,
@@ -168,8 +168,7 @@ export const isErrVsNullCheck: PatchRuleCheck = {
         for (const call of node.calls) {
           const target = call.target;
           if (target === undefined || call.within !== undefined) continue;
-          const curated = curatedFailureStyle(call.name);
-          const belief: FailureStyleBelief | undefined = curated ? { style: curated, source: 'kernel' } : learned?.get(call.name);
+          const belief = failureStyleOf(call.name, learned);
           if (!belief) continue;
           const test = firstTest(view.ir, node, target);
           if (!test?.cond) continue;

@@ -53,7 +53,7 @@ export interface NullBeliefs {
 }
 
 /** `x = f(`, `set.engines = f(`, `obj->bo = (cast)f(`: the result kept in a variable or a field, and the callee. */
-const ASSIGNED_CALL = /(?:^|[^=!<>.\w>])((?:[A-Za-z_]\w*(?:->|\.))*[A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/;
+export const ASSIGNED_CALL = /(?:^|[^=!<>.\w>])((?:[A-Za-z_]\w*(?:->|\.))*[A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?([A-Za-z_]\w*)\s*\(/;
 /**
  * Straight dereferences of a field in the added code (`pipe_ctx->stream->link`; its own guarded use on the
  * test's line is not told apart), per NULL test of it, from which the tests are the exception.
@@ -78,7 +78,7 @@ const ACCESSOR =
   /^(?:READ_ONCE|smp_load_acquire|rcu_dereference\w*|rcu_access_pointer|srcu_dereference\w*|xchg|cmpxchg|try_cmpxchg|fetch_and_zero)$/;
 
 /** Lines after a call where its result's test counts. */
-const TEST_WINDOW = 3;
+export const TEST_WINDOW = 3;
 const FIELD = String.raw`[A-Za-z_]\w*(?:->[A-Za-z_]\w*|\.[A-Za-z_]\w*)*->[A-Za-z_]\w*`;
 const FIELD_TESTS = [
   new RegExp(String.raw`\bif\s*\(\s*(?:!\s*)?(${FIELD})\s*(?:&&|\|\||\))`),

@@ -653,17 +653,15 @@ function applyNode(node: IrNode, incoming: Res[], pairs: PairIndex, emit: (event
   // A resource kept inside an object (`vm->rftree[id]`, not a lock) goes with the object: a call that
   // tears the whole object down (`xe_vm_close_and_put(vm)`, `foo_destroy(foo)`) releases what it holds
   // through the object's destructor. A plain memory free (`kfree(vm)`) runs no destructor and counts not.
-  for (const res of state) {
-    if (res.status !== 'held' || res.escaped || res.pair.kind === 'lock') continue;
-    const root = /^([A-Za-z_]\w*)(?:->|\.)/.exec(res.key)?.[1];
-    if (!root) continue;
-    const teardown = node.calls.some(
-      (call) =>
-        TEARDOWN.test(call.name) &&
-        !(pairs.releases.get(call.name) ?? []).some((pair) => pair.kind === 'memory') &&
-        call.args.includes(root),
-    );
-    if (teardown) state = replace(state, res.key, { ...res, escaped: true });
+  const tornDown = node.calls
+    .filter((call) => TEARDOWN.test(call.name) && !(pairs.releases.get(call.name) ?? []).some((pair) => pair.kind === 'memory'))
+    .flatMap((call) => call.args);
+  if (tornDown.length > 0) {
+    for (const res of state) {
+      if (res.status !== 'held' || res.escaped || res.pair.kind === 'lock') continue;
+      const root = /^([A-Za-z_]\w*)(?:->|\.)/.exec(res.key)?.[1];
+      if (root !== undefined && tornDown.includes(root)) state = replace(state, res.key, { ...res, escaped: true });
+    }
   }
 
   // Use after release: a dereference, or the object handed to a call other than its release.
